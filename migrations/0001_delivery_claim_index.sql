@@ -1,0 +1,1 @@
+CREATE INDEX `deliveries_open_dest_seq_idx` ON `deliveries` (`destination`,`event_sequence`) WHERE status IN ('pending', 'failed');

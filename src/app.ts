@@ -1,0 +1,108 @@
+/**
+ * The composition root: builds every part from a Config. No other module reads process.env.
+ */
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/dispatcher.js';
+import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
+import type { Logger } from './logger.js';
+import type { FetchedRoster } from './roster/types.js';
+import type { PollCycleDeps } from './service/poll-cycle.js';
+import { openStore, type Store } from './store/db.js';
+import type { StoredEvent } from './store/events.js';
+import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
+import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
+
+export interface AppDeps {
+  logger: Logger;
+  clock?: Clock;
+  onFetchProgress?: (progress: FetchProgress) => void;
+}
+
+export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
+  const vo = config.victorOps;
+  return createVictorOpsClient({
+    baseUrl: vo.baseUrl,
+    apiId: vo.apiId,
+    apiKey: vo.apiKey,
+    maxRps: vo.maxRps,
+    concurrency: vo.concurrency,
+    timeoutMs: vo.timeoutMs,
+    maxRetries: vo.maxRetries,
+    clock: deps.clock ?? systemClock,
+    onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
+  });
+}
+
+/** Fetches the live roster with the configured strategy, pacing and deadline. */
+export function createRosterFetcher(
+  config: Config,
+  client: VictorOpsClient,
+  deps: AppDeps,
+): (signal: AbortSignal) => Promise<FetchedRoster> {
+  return (signal) =>
+    fetchRoster({
+      client,
+      clock: deps.clock ?? systemClock,
+      source: config.victorOps.membershipSource,
+      concurrency: config.victorOps.concurrency,
+      deadlineMs: config.victorOps.fetchDeadlineMs,
+      signal,
+      ...(deps.onFetchProgress ? { onProgress: deps.onFetchProgress } : {}),
+    });
+}
+
+export function openConfiguredStore(config: Config): Store {
+  return openStore(config.databasePath);
+}
+
+export function createPollDeps(
+  config: Config,
+  store: Store,
+  fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
+  deps: AppDeps & { enqueue?: PollCycleDeps['enqueue'] },
+): PollCycleDeps {
+  return {
+    store,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    source: config.eventSource,
+    guard: config.guard,
+    pollFailingAfter: config.pollFailingAfter,
+    fetchRoster: fetch,
+    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  };
+}
+
+/**
+ * Records the configured destinations and returns the in-transaction hook that adds one outbox
+ * row per event and matching destination (plus Slack digests) next to the events themselves.
+ */
+export function createOutboxEnqueuer(
+  config: Config,
+  store: Store,
+  clock: Clock = systemClock,
+): (events: StoredEvent[], runId: number) => void {
+  const specs = destinationSpecsFromConfig(config.delivery);
+  syncDestinations(store, specs);
+  return (events) => {
+    if (specs.length === 0) return;
+    enqueueDeliveries(store, planDeliveries(events, specs), clock.now());
+  };
+}
+
+export function createConfiguredDispatcher(config: Config, store: Store, logger: Logger, clock: Clock = systemClock): Dispatcher {
+  return createDispatcher({ store, config, logger, clock, source: config.eventSource });
+}
+
+/** One delivery pass over everything due now (the end of `poll`, and `accept`). */
+export async function deliverPendingOnce(config: Config, store: Store, logger: Logger): Promise<PassSummary | null> {
+  if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) return null;
+  const dispatcher = createConfiguredDispatcher(config, store, logger);
+  try {
+    return await dispatcher.runOnce();
+  } finally {
+    await dispatcher.stop();
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * The CLI boundary: registers the commands and turns every failure into one readable line and
+ * an exit code (0 ok, 1 the work failed, 2 configuration or usage). No stack trace unless
+ * LOG_LEVEL=debug.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './cli/audit.js';
+import { CliExit, type CliContext } from './cli/context.js';
+import { registerDeliverCommand } from './cli/deliver.js';
+import { registerDeliveriesCommand } from './cli/deliveries.js';
+import { registerEndpointsCommand } from './cli/endpoints.js';
+import { registerFetchCommand } from './cli/fetch.js';
+import { registerPollCommands } from './cli/poll.js';
+import { registerReceiveCommand } from './cli/receive.js';
+import { registerRedeliverCommand } from './cli/redeliver.js';
+import { InvalidOptionError } from './cli/setup.js';
+import { registerSimulateCommand } from './cli/simulate.js';
+import { ConfigError } from './config.js';
+import { StoreError } from './store/db.js';
+import { VictorOpsError } from './victorops/errors.js';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('roster-watch')
+    .description('Watches a VictorOps (Splunk On-Call) roster and reports drift in users, teams and memberships.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerFetchCommand(program, ctx);
+  registerPollCommands(program, ctx);
+  registerAuditCommands(program, ctx);
+  registerDeliverCommand(program, ctx);
+  registerDeliveriesCommand(program, ctx);
+  registerRedeliverCommand(program, ctx);
+  registerEndpointsCommand(program, ctx);
+  registerReceiveCommand(program, ctx);
+  registerSimulateCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Maps an error to what the person reads and the exit code. */
+export function explainError(error: unknown, debug: boolean): { lines: string[]; exitCode: number } {
+  if (error instanceof ConfigError) {
+    return { lines: ['configuration error:', ...error.problems.map((p) => `  - ${p}`)], exitCode: 2 };
+  }
+  if (error instanceof InvalidOptionError) return { lines: [`error: ${error.message}`], exitCode: 2 };
+  if (error instanceof CliExit) return { lines: error.message ? [`error: ${error.message}`] : [], exitCode: error.exitCode };
+  if (error instanceof CommanderError) {
+    // Commander has already printed its own message (usage errors, --help, --version).
+    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+    return { lines: [], exitCode: ok ? 0 : 2 };
+  }
+  if (error instanceof VictorOpsError) {
+    return { lines: [`error: could not fetch the roster from VictorOps: ${error.message}`], exitCode: 1 };
+  }
+  if (error instanceof StoreError) return { lines: [`error: ${error.message}`], exitCode: 1 };
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = [`error: ${message}`];
+  if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+  else lines.push('(set LOG_LEVEL=debug for details)');
+  return { lines, exitCode: 1 };
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    // A second signal means "now": the person is not waiting for a graceful stop.
+    if (signals > 1) process.exit(130);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  const ctx: CliContext = {
+    env: process.env,
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    stderrIsTTY: process.stderr.isTTY === true,
+    signal: controller.signal,
+  };
+  const program = buildProgram(ctx);
+  // Long-running commands (run, simulate, receive, demo) install their own handlers.
+  const command = process.argv[2];
+  if (!['run', 'simulate', 'receive', 'demo'].includes(command ?? '')) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const { lines, exitCode } = explainError(error, process.env.LOG_LEVEL === 'debug');
+    for (const line of lines) process.stderr.write(`${line}\n`);
+    process.exitCode = exitCode;
+  }
+}
+
+await main();

@@ -1,0 +1,133 @@
+/**
+ * The audit commands over the stored history: `roster`, `history`, `runs`. They only read the
+ * database, so they need no VictorOps credentials.
+ */
+import type { Command } from 'commander';
+import type { CloudEvent } from '../roster/events.js';
+import { describeUser, rosterToJson } from '../roster/roster-json.js';
+import { openStore } from '../store/db.js';
+import { queryEvents } from '../store/events.js';
+import { loadRosterAt } from '../store/history.js';
+import { listRuns } from '../store/runs.js';
+import type { CliContext } from './context.js';
+import { loadCliConfig, parseInstant, parsePositiveInt, parseSince } from './setup.js';
+
+export function registerAuditCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('roster')
+    .description('print the recorded roster now, or as it was at any past moment')
+    .option('--at <iso>', 'the moment to reconstruct, such as 2026-03-03T12:00:00Z (default: now)')
+    .option('--json', 'print JSON: {"at", "users": [...], "teams": [...]}')
+    .action((opts: { at?: string; json?: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const at = opts.at === undefined ? new Date().toISOString() : parseInstant(opts.at, '--at');
+      const store = openStore(config.databasePath, { readonly: true });
+      try {
+        const json = rosterToJson(loadRosterAt(store, at), at);
+        if (opts.json) return ctx.out(JSON.stringify(json, null, 2));
+        ctx.out(`roster at ${at}: ${json.users.length} users, ${json.teams.length} teams`);
+        const teamNames = new Map(json.teams.map((t) => [t.slug, t.name]));
+        for (const u of json.users) {
+          const teams = u.teams.map((slug) => teamNames.get(slug) ?? slug).join(', ');
+          ctx.out(`  ${describeUser(u)}  ${u.email ?? '-'}  [${teams}]`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('history')
+    .description('print recorded events, oldest first')
+    .option('--user <username>', 'events about this user (including their memberships)')
+    .option('--team <slug>', 'events about this team (including its memberships)')
+    .option('--type <type>', 'an event type, or a prefix pattern such as victorops.user.*')
+    .option('--since <when>', 'an ISO time, or a duration back from now such as 7d, 12h, 30m')
+    .option('--until <iso>', 'an ISO time (exclusive)')
+    .option('--limit <n>', 'at most this many events')
+    .option('--json', 'print a JSON array of the CloudEvents')
+    .action((opts: { user?: string; team?: string; type?: string; since?: string; until?: string; limit?: string; json?: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const now = Date.now();
+      const query = {
+        user: opts.user,
+        team: opts.team,
+        type: opts.type,
+        since: opts.since === undefined ? undefined : parseSince(opts.since, now),
+        until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
+        limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
+      };
+      const store = openStore(config.databasePath, { readonly: true });
+      try {
+        const events = queryEvents(store, query);
+        if (opts.json) return ctx.out(JSON.stringify(events, null, 2));
+        if (events.length === 0) return ctx.out('no events match');
+        for (const e of events) ctx.out(describeEvent(e));
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('runs')
+    .description('print recent poll runs, newest first')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--json', 'print JSON')
+    .action((opts: { limit: string; json?: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const limit = parsePositiveInt(opts.limit, '--limit');
+      const store = openStore(config.databasePath, { readonly: true });
+      try {
+        const runs = listRuns(store, limit);
+        if (opts.json) return ctx.out(JSON.stringify(runs, null, 2));
+        if (runs.length === 0) return ctx.out('no runs recorded yet');
+        ctx.out('run  started                   status    strategy  requests  retries  limited  users  changes  error');
+        for (const r of runs) {
+          ctx.out(
+            [
+              String(r.id).padEnd(4),
+              r.startedAt.padEnd(25),
+              r.status.padEnd(9),
+              (r.strategy ?? '-').padEnd(9),
+              String(r.requests).padEnd(9),
+              String(r.retries).padEnd(8),
+              String(r.rateLimited).padEnd(8),
+              String(r.userCount ?? '-').padEnd(6),
+              String(r.changeCount).padEnd(8),
+              r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
+            ].join(' '),
+          );
+        }
+      } finally {
+        store.close();
+      }
+    });
+}
+
+/** One readable line per event for the `history` table. */
+export function describeEvent(event: CloudEvent): string {
+  const d = event.data as Record<string, unknown>;
+  const team = d.team as { name: string; slug: string } | undefined;
+  let detail = '';
+  switch (event.type) {
+    case 'victorops.user.changed':
+    case 'victorops.team.changed':
+      detail = (d.changes as { field: string; before: unknown; after: unknown }[])
+        .map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
+        .join('; ');
+      break;
+    case 'victorops.membership.added':
+    case 'victorops.membership.removed':
+      detail = team ? `${team.name} (${team.slug})` : '';
+      break;
+    case 'victorops.user.added':
+    case 'victorops.user.removed': {
+      const user = d.user as { username: string; firstName: string | null; lastName: string | null; email: string | null };
+      detail = `${describeUser(user)} ${user.email ?? ''}`.trim();
+      break;
+    }
+    default:
+      detail = JSON.stringify(event.data);
+  }
+  return `${event.time}  #${Number(event.sequence)}  ${event.type.padEnd(28)}  ${event.subject}  ${detail}`;
+}

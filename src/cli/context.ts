@@ -1,0 +1,28 @@
+/**
+ * What every CLI command receives. Commands are thin: they load config, build what they need
+ * through `app.ts`, call into the domain and print. Only `src/cli.ts` decides exit codes.
+ */
+import type { Env } from '../config.js';
+
+export interface CliContext {
+  env: Env;
+  /** One line to stdout (results, --json). */
+  out(text: string): void;
+  /** One line to stderr (progress, human notices). */
+  err(text: string): void;
+  /** True when stderr is a terminal (live progress instead of log lines). */
+  stderrIsTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** Thrown by a command to end with a specific exit code and a one-line message. */
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliExit';
+  }
+}

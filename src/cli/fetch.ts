@@ -1,0 +1,44 @@
+/** `roster-watch fetch`: reads the live roster and prints it, storing nothing. */
+import type { Command } from 'commander';
+import { createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
+import { describeUser, rosterToJson } from '../roster/roster-json.js';
+import type { CliContext } from './context.js';
+import { createProgressReporter } from './progress.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
+
+export function registerFetchCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('fetch')
+    .description('fetch the current roster from VictorOps and print it, without storing it (checks credentials)')
+    .option('--json', 'print the roster as JSON: {"users": [...], "teams": [...]}')
+    .action(async (opts: { json?: boolean }) => {
+      const config = loadCliConfig(ctx, true);
+      const logger = createCliLogger(config);
+      const progress = createProgressReporter(ctx);
+      const client = createVictorOpsClientFromConfig(config, { logger });
+      try {
+        const fetch = createRosterFetcher(config, client, { logger, onFetchProgress: progress.onProgress });
+        const fetched = await fetch(ctx.signal);
+        progress.finish();
+        const json = rosterToJson(fetched.roster);
+        if (opts.json) {
+          ctx.out(JSON.stringify(json, null, 2));
+        } else {
+          for (const user of json.users) ctx.out(`${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.join(', ')}]`);
+          ctx.out('');
+          for (const team of json.teams) ctx.out(`${team.slug}  ${team.name}`);
+        }
+        const s = fetched.stats;
+        ctx.err(
+          `fetched ${json.users.length} users, ${json.teams.length} teams, ${fetched.roster.memberships.length} memberships by ${fetched.strategy} in ${s.requests} requests (${s.retries} retries, ${s.rateLimited} rate-limited)`,
+        );
+        for (const scope of fetched.failedScopes) {
+          const name = scope.kind === 'user-teams' ? `teams of user ${scope.username}` : `members of team ${scope.teamSlug}`;
+          ctx.err(`warning: could not read the ${name}: ${scope.reason}`);
+        }
+      } finally {
+        progress.finish();
+        await client.close();
+      }
+    });
+}

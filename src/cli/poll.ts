@@ -1,0 +1,91 @@
+/**
+ * `roster-watch poll`, `accept` and `migrate`: the commands that write the audit history.
+ */
+import type { Command } from 'commander';
+import {
+  createOutboxEnqueuer,
+  createPollDeps,
+  createRosterFetcher,
+  createVictorOpsClientFromConfig,
+  deliverPendingOnce,
+  openConfiguredStore,
+} from '../app.js';
+import { acceptHeldChange, type PollResult, runPollCycle } from '../service/poll-cycle.js';
+import { openStore } from '../store/db.js';
+import { loadOpenHold } from '../store/guard-holds.js';
+import { CliExit, type CliContext } from './context.js';
+import { createProgressReporter } from './progress.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
+
+function describeResult(result: PollResult): string {
+  const base = `run ${result.runId}: ${result.status}`;
+  switch (result.status) {
+    case 'failed':
+      return `${base}: ${result.error ?? 'unknown error'}`;
+    case 'baseline':
+      return `${base}: recorded ${result.fetched?.roster.users.length ?? 0} users and ${result.fetched?.roster.teams.length ?? 0} teams as the starting point`;
+    case 'held':
+      return `${base}: a mass removal is held back; see \`roster-watch history --type rosterwatch.guard.*\` and run \`roster-watch accept\` if it is real`;
+    case 'partial':
+      return `${base}: ${result.changes} changes; ${result.fetched?.failedScopes.length ?? 0} membership scopes could not be read and kept their previous state`;
+    default:
+      return `${base}: ${result.changes} changes`;
+  }
+}
+
+export function registerPollCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('poll')
+    .description('poll VictorOps once: record changes and events, then deliver them (exit 0 ok/partial/baseline/held, 1 failed)')
+    .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
+    .action(async (opts: { deliver: boolean }) => {
+      const config = loadCliConfig(ctx, true);
+      const logger = createCliLogger(config);
+      const progress = createProgressReporter(ctx);
+      const store = openConfiguredStore(config);
+      const client = createVictorOpsClientFromConfig(config, { logger });
+      try {
+        const fetch = createRosterFetcher(config, client, { logger, onFetchProgress: progress.onProgress });
+        const enqueue = createOutboxEnqueuer(config, store);
+        const result = await runPollCycle(createPollDeps(config, store, fetch, { logger, enqueue }), ctx.signal).finally(
+          () => progress.finish(),
+        );
+        ctx.out(describeResult(result));
+        if (opts.deliver) await deliverPendingOnce(config, store, logger);
+        if (result.status === 'failed') throw new CliExit(1, 'the poll failed: nothing was changed in the history');
+      } finally {
+        await client.close();
+        store.close();
+      }
+    });
+
+  program
+    .command('accept')
+    .description('apply a mass removal that the guard is holding back, now')
+    .action(async () => {
+      const config = loadCliConfig(ctx, false);
+      const logger = createCliLogger(config);
+      const store = openConfiguredStore(config);
+      try {
+        if (!loadOpenHold(store)) throw new CliExit(1, 'nothing is held: there is no mass removal waiting for acceptance');
+        const enqueue = createOutboxEnqueuer(config, store);
+        const unusedFetch = () => Promise.reject(new Error('accept applies the held roster and fetches nothing'));
+        const result = acceptHeldChange(createPollDeps(config, store, unusedFetch, { logger, enqueue }));
+        if (!result) throw new CliExit(1, 'the held change could not be loaded');
+        ctx.out(describeResult(result));
+        await deliverPendingOnce(config, store, logger);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('migrate')
+    .description('create the database or bring its schema up to date (also done at every start)')
+    .action(() => {
+      const config = loadCliConfig(ctx, false);
+      const store = openStore(config.databasePath);
+      store.close();
+      ctx.out(`database ready at ${config.databasePath}`);
+    });
+}

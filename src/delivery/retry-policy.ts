@@ -1,0 +1,62 @@
+/**
+ * When a failed delivery is tried again: a pure function of the attempt count, the configured
+ * schedule, the receiver's Retry-After and a random source, so it is table-tested without clocks.
+ */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "0s,5s,5m,30m,2h" into milliseconds; returns a problem text when malformed. */
+export function parseDurationList(text: string): number[] | string {
+  const parts = text.split(',').map((p) => p.trim());
+  const result: number[] = [];
+  for (const part of parts) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part);
+    if (!match) {
+      return `must be comma-separated durations such as "0s,5s,5m,30m,2h" (units ms, s, m, h, d), got "${part}" in "${text}"`;
+    }
+    result.push(Math.round(Number(match[1]) * UNIT_MS[match[2]!]!));
+  }
+  if (result.length === 0) return 'must list at least one delay';
+  return result;
+}
+
+export interface RetryDecision {
+  /** false: the schedule is used up and the delivery is dead. */
+  retry: boolean;
+  delayMs: number;
+}
+
+export interface RetryInput {
+  /** Attempts made so far, including the one that just failed (1 after the first attempt). */
+  attempts: number;
+  /** Delays before attempt 1, 2, 3…; its length is the number of attempts allowed. */
+  scheduleMs: readonly number[];
+  /** The receiver's Retry-After in ms, when it sent one. */
+  retryAfterMs?: number | undefined;
+  /** A number in [0, 1). */
+  random: number;
+  /** Cap on Retry-After so a hostile or buggy receiver cannot park a delivery for a year. */
+  maxRetryAfterMs?: number;
+}
+
+/**
+ * The next delay is the schedule's entry for the next attempt with ±20% jitter (so a fleet of
+ * deliveries that failed together does not retry in lockstep), but never sooner than Retry-After.
+ */
+export function decideRetry(input: RetryInput): RetryDecision {
+  const next = input.scheduleMs[input.attempts];
+  if (next === undefined) return { retry: false, delayMs: 0 };
+  const jittered = Math.round(next * (0.8 + 0.4 * input.random));
+  const retryAfter = Math.min(input.retryAfterMs ?? 0, input.maxRetryAfterMs ?? 3_600_000);
+  return { retry: true, delayMs: Math.max(jittered, retryAfter) };
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds from `nowMs`. */
+export function parseRetryAfter(value: string | undefined | null, nowMs: number): number | undefined {
+  if (value === undefined || value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

@@ -1,0 +1,110 @@
+/**
+ * Which destination gets which event: a pure function from the events a transaction just stored
+ * to the outbox rows it must store with them. The store never decides routing, so the same plan
+ * is used for change events, notices and tests.
+ */
+
+export type DestinationKind = 'webhook' | 'slack';
+
+export interface DestinationSpec {
+  name: string;
+  kind: DestinationKind;
+  /** Event-type patterns (`victorops.user.*`, `victorops.*`, exact types); empty means all. Webhooks only. */
+  events: readonly string[];
+}
+
+export interface RoutableEvent {
+  sequence: number;
+  type: string;
+  runId: number | null;
+}
+
+export interface PlannedDelivery {
+  destination: string;
+  destinationKind: DestinationKind;
+  /** `event`: one event to one destination. `digest`: one Slack message for a whole run. */
+  kind: 'event' | 'digest';
+  /**
+   * The event to deliver; for a digest, the run's first change event, so digests and notices
+   * for the same destination are sent in the order they happened.
+   */
+  eventSequence: number;
+  runId: number | null;
+}
+
+/** The name the Slack destination has in the outbox; there is at most one Slack webhook. */
+export const SLACK_DESTINATION = 'slack';
+
+const CHANGE_PREFIX = 'victorops.';
+const NOTICE_PREFIX = 'rosterwatch.';
+
+/** `*` matches any run of characters (including dots), everything else is literal. */
+export function matchesEventFilter(type: string, patterns: readonly string[]): boolean {
+  if (patterns.length === 0) return true;
+  return patterns.some((pattern) => {
+    if (!pattern.includes('*')) return pattern === type;
+    const source = pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    return new RegExp(`^${source}$`).test(type);
+  });
+}
+
+export function planDeliveries(
+  events: readonly RoutableEvent[],
+  destinations: readonly DestinationSpec[],
+): PlannedDelivery[] {
+  const ordered = [...events].sort((a, b) => a.sequence - b.sequence);
+  const planned: PlannedDelivery[] = [];
+  for (const destination of destinations) {
+    if (destination.kind === 'webhook') {
+      for (const event of ordered) {
+        if (!matchesEventFilter(event.type, destination.events)) continue;
+        planned.push({
+          destination: destination.name,
+          destinationKind: 'webhook',
+          kind: 'event',
+          eventSequence: event.sequence,
+          runId: event.runId,
+        });
+      }
+      continue;
+    }
+    // Slack gets one digest per run rather than one message per change: a busy run would
+    // otherwise flood the channel and trip Slack's one-message-per-second limit.
+    const digestRuns = new Set<number>();
+    for (const event of ordered) {
+      if (event.type.startsWith(CHANGE_PREFIX)) {
+        if (event.runId === null || digestRuns.has(event.runId)) continue;
+        digestRuns.add(event.runId);
+        planned.push({
+          destination: destination.name,
+          destinationKind: 'slack',
+          kind: 'digest',
+          eventSequence: event.sequence,
+          runId: event.runId,
+        });
+      } else if (event.type.startsWith(NOTICE_PREFIX)) {
+        planned.push({
+          destination: destination.name,
+          destinationKind: 'slack',
+          kind: 'event',
+          eventSequence: event.sequence,
+          runId: event.runId,
+        });
+      }
+    }
+  }
+  return planned.sort((a, b) => a.eventSequence - b.eventSequence);
+}
+
+/** The destinations a configuration describes, in the shape routing and the outbox need. */
+export function destinationSpecsFromConfig(delivery: {
+  webhooks: readonly { name: string; events: readonly string[] }[];
+  slack: unknown | null;
+}): DestinationSpec[] {
+  const specs: DestinationSpec[] = delivery.webhooks.map((w) => ({ name: w.name, kind: 'webhook', events: w.events }));
+  if (delivery.slack !== null) specs.push({ name: SLACK_DESTINATION, kind: 'slack', events: [] });
+  return specs;
+}

@@ -1,0 +1,260 @@
+/**
+ * The Slack digest for one poll run: counts in the header, then grouped sections, filled in
+ * order until a block or character budget runs out, after which the rest is summarised as
+ * "…and N more" with the command that shows everything. Pure: events in, message out.
+ */
+import type { CloudEvent, EventDataByType } from '../roster/events.js';
+import type { User } from '../roster/types.js';
+import {
+  blockTextLength,
+  codeSpan,
+  contextBlock,
+  escapeMrkdwn,
+  fallbackText,
+  headerBlock,
+  SLACK_LIMITS,
+  type SlackBlock,
+  type SlackMessage,
+  sectionBlock,
+  truncate,
+} from './slack-blocks.js';
+
+export { formatNotice } from './slack-notice.js';
+export type { SlackBlock, SlackMessage } from './slack-blocks.js';
+
+export interface PersonName {
+  firstName: string | null;
+  lastName: string | null;
+}
+
+export interface DigestOptions {
+  /** The command that lists everything, e.g. `roster-watch history --since 2024-05-01T10:00:00.000Z`. */
+  historyHint: string;
+  /** Names for users that only appear in membership events, keyed by lower-cased username. */
+  people?: ReadonlyMap<string, PersonName>;
+}
+
+interface Line {
+  text: string;
+  /** How many events the line stands for, so "…and N more" is exact. */
+  count: number;
+}
+
+interface Group {
+  title: string;
+  lines: Line[];
+}
+
+/** Lines longer than this are split, so any single line fits in a section with room to spare. */
+const LINE_MAX = 1_000;
+const NAME_MAX = 80;
+const VALUE_MAX = 60;
+/** Kept free for the "…and N more" section. */
+const RESERVED_CHARS = 400;
+
+type Change<T extends keyof EventDataByType> = CloudEvent<T>;
+
+function fullName(p: PersonName | undefined): string | null {
+  const name = [p?.firstName, p?.lastName].filter((s): s is string => !!s && s.trim() !== '').join(' ');
+  return name === '' ? null : name;
+}
+
+function createPersonLabeller(events: readonly CloudEvent[], people: ReadonlyMap<string, PersonName> | undefined) {
+  const known = new Map<string, PersonName>(people ?? []);
+  const remember = (u: User) => known.set(u.username.toLowerCase(), u);
+  for (const e of events) {
+    if (e.type === 'victorops.user.added' || e.type === 'victorops.user.removed') {
+      remember((e as Change<'victorops.user.added'>).data.user);
+    } else if (e.type === 'victorops.user.changed') {
+      remember((e as Change<'victorops.user.changed'>).data.after);
+    }
+  }
+  return (username: string): string => {
+    const name = fullName(known.get(username.toLowerCase()));
+    const label = name === null ? username : `${truncate(name, NAME_MAX)} (${username})`;
+    return escapeMrkdwn(truncate(label, NAME_MAX * 2));
+  };
+}
+
+function teamLabel(name: string): string {
+  return `*${escapeMrkdwn(truncate(name.replace(/\*/g, ''), NAME_MAX))}*`;
+}
+
+/** "prefix: a, b, c" split into as many lines as needed to keep each under LINE_MAX. */
+function chunkedLines(prefix: string, items: readonly string[]): Line[] {
+  const lines: Line[] = [];
+  let current: string[] = [];
+  let length = prefix.length;
+  for (const item of items) {
+    if (current.length > 0 && length + item.length + 2 > LINE_MAX) {
+      lines.push({ text: `${prefix}${current.join(', ')}`, count: current.length });
+      current = [];
+      length = prefix.length;
+    }
+    current.push(item);
+    length += item.length + 2;
+  }
+  if (current.length > 0) lines.push({ text: `${prefix}${current.join(', ')}`, count: current.length });
+  return lines;
+}
+
+function formatValue(value: string | boolean | null): string {
+  return value === null ? '_none_' : codeSpan(String(value), VALUE_MAX);
+}
+
+function membershipGroup(events: readonly CloudEvent[], label: (u: string) => string): Group {
+  const moves = events
+    .filter((e) => e.type === 'victorops.membership.added' || e.type === 'victorops.membership.removed')
+    .map((e) => {
+      const d = (e as Change<'victorops.membership.added'>).data;
+      return { joined: e.type === 'victorops.membership.added', username: d.username, team: d.team };
+    });
+  const teams = new Set(moves.map((m) => m.team.slug));
+  const users = new Set(moves.map((m) => m.username.toLowerCase()));
+  const byTeam = teams.size <= users.size;
+  const groups = new Map<string, { heading: string; joined: string[]; left: string[] }>();
+  for (const m of moves) {
+    const key = byTeam ? m.team.slug : m.username.toLowerCase();
+    const heading = byTeam ? teamLabel(m.team.name) : label(m.username);
+    const entry = groups.get(key) ?? { heading, joined: [], left: [] };
+    (m.joined ? entry.joined : entry.left).push(byTeam ? label(m.username) : teamLabel(m.team.name));
+    groups.set(key, entry);
+  }
+  const lines: Line[] = [];
+  for (const g of groups.values()) {
+    if (g.joined.length > 0) lines.push(...chunkedLines(byTeam ? `• ${g.heading} + ` : `• ${g.heading} joined `, g.joined));
+    if (g.left.length > 0) lines.push(...chunkedLines(byTeam ? `• ${g.heading} − ` : `• ${g.heading} left `, g.left));
+  }
+  return { title: byTeam ? 'Membership changes by team' : 'Membership changes by user', lines };
+}
+
+function userChangedLine(e: Change<'victorops.user.changed'>, label: (u: string) => string): Line {
+  let text = `• ${label(e.data.username)}:`;
+  const changes = e.data.changes;
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    const part = ` ${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}${i < changes.length - 1 ? ';' : ''}`;
+    if (text.length + part.length > LINE_MAX - 40) {
+      text += ` (+${changes.length - i} more fields)`;
+      break;
+    }
+    text += part;
+  }
+  return { text, count: 1 };
+}
+
+function buildGroups(events: readonly CloudEvent[], label: (u: string) => string): Group[] {
+  const of = <T extends keyof EventDataByType>(type: T) => events.filter((e) => e.type === type) as Change<T>[];
+  const userLine = (u: User): Line => ({
+    text: `• ${label(u.username)}${u.email ? ` · ${escapeMrkdwn(truncate(u.email, NAME_MAX))}` : ''}`,
+    count: 1,
+  });
+  const teamLine = (t: { name: string; slug: string }): Line => ({
+    text: `• ${teamLabel(t.name)} ${codeSpan(t.slug, NAME_MAX)}`,
+    count: 1,
+  });
+  const known = new Set<string>([
+    'victorops.user.added',
+    'victorops.user.removed',
+    'victorops.user.changed',
+    'victorops.membership.added',
+    'victorops.membership.removed',
+    'victorops.team.added',
+    'victorops.team.removed',
+    'victorops.team.changed',
+  ]);
+  return [
+    { title: 'Users added', lines: of('victorops.user.added').map((e) => userLine(e.data.user)) },
+    { title: 'Users removed', lines: of('victorops.user.removed').map((e) => userLine(e.data.user)) },
+    { title: 'Users changed', lines: of('victorops.user.changed').map((e) => userChangedLine(e, label)) },
+    membershipGroup(events, label),
+    { title: 'Teams added', lines: of('victorops.team.added').map((e) => teamLine(e.data.team)) },
+    { title: 'Teams removed', lines: of('victorops.team.removed').map((e) => teamLine(e.data.team)) },
+    {
+      title: 'Teams changed',
+      lines: of('victorops.team.changed').map((e) => ({
+        text: `• ${codeSpan(e.data.slug, NAME_MAX)}: ${teamLabel(e.data.before.name)} → ${teamLabel(e.data.after.name)}`,
+        count: 1,
+      })),
+    },
+    {
+      title: 'Other changes',
+      lines: events
+        .filter((e) => !known.has(e.type))
+        .map((e) => ({ text: `• ${codeSpan(e.type, NAME_MAX)} ${escapeMrkdwn(truncate(e.subject, NAME_MAX))}`, count: 1 })),
+    },
+  ];
+}
+
+function countsSummary(events: readonly CloudEvent[]): string {
+  const n = (pred: (t: string) => boolean) => events.filter((e) => pred(e.type)).length;
+  const parts: [number, string, string][] = [
+    [n((t) => t === 'victorops.user.added'), 'user added', 'users added'],
+    [n((t) => t === 'victorops.user.removed'), 'user removed', 'users removed'],
+    [n((t) => t === 'victorops.user.changed'), 'user changed', 'users changed'],
+    [n((t) => t.startsWith('victorops.membership.')), 'membership change', 'membership changes'],
+    [n((t) => t.startsWith('victorops.team.')), 'team change', 'team changes'],
+  ];
+  const text = parts
+    .filter(([count]) => count > 0)
+    .map(([count, one, many]) => `${count} ${count === 1 ? one : many}`)
+    .join(', ');
+  return text === '' ? `${events.length} changes` : text;
+}
+
+export function formatRunDigest(events: readonly CloudEvent[], opts: DigestOptions): SlackMessage {
+  const label = createPersonLabeller(events, opts.people);
+  const summary = countsSummary(events);
+  const first = events[0];
+  const runText = first === undefined ? '' : ` in run ${first.runid}`;
+  const header = headerBlock(`Roster drift: ${summary}`);
+  const context = contextBlock(
+    `${events.length} change${events.length === 1 ? '' : 's'}${runText}${first ? ` · ${escapeMrkdwn(first.time)}` : ''}`,
+  );
+  const blocks: SlackBlock[] = [header, context];
+  let used = blockTextLength(header) + blockTextLength(context);
+  let shown = 0;
+  let full = false;
+
+  const canAdd = (text: string) =>
+    blocks.length < SLACK_LIMITS.blocks - 1 && used + text.length <= SLACK_LIMITS.totalBlockText - RESERVED_CHARS;
+  const push = (text: string) => {
+    blocks.push(sectionBlock(text));
+    used += text.length;
+  };
+
+  for (const group of buildGroups(events, label)) {
+    if (full || group.lines.length === 0) continue;
+    let text = `*${group.title}*`;
+    let pending = 0;
+    for (const line of group.lines) {
+      const candidate = `${text}\n${line.text}`;
+      if (candidate.length <= SLACK_LIMITS.sectionText && canAdd(candidate)) {
+        text = candidate;
+        pending += line.count;
+        continue;
+      }
+      if (pending > 0 && canAdd(text)) {
+        push(text);
+        shown += pending;
+      }
+      text = `*${group.title} (continued)*\n${line.text}`;
+      pending = line.count;
+      if (!canAdd(text)) {
+        full = true;
+        pending = 0;
+        break;
+      }
+    }
+    if (pending > 0) {
+      push(text);
+      shown += pending;
+    }
+  }
+
+  const omitted = events.length - shown;
+  const more = `…and ${omitted} more: \`${opts.historyHint.replace(/`/g, "'")}\``;
+  if (omitted > 0) push(truncate(more, SLACK_LIMITS.sectionText));
+  const fallback = `Roster drift${runText}: ${summary}${omitted > 0 ? ` (see ${opts.historyHint})` : ''}`;
+  return { text: fallbackText(escapeMrkdwn(fallback)), blocks };
+}

@@ -1,0 +1,92 @@
+/**
+ * Slack messages for roster-watch's own notices (baseline, guard, polling health, a disabled
+ * endpoint): one short message each, saying what happened and what to do about it.
+ */
+import type { CloudEvent, EventDataByType } from '../roster/events.js';
+import {
+  codeSpan,
+  contextBlock,
+  escapeMrkdwn,
+  fallbackText,
+  headerBlock,
+  type SlackMessage,
+  sectionBlock,
+  truncate,
+} from './slack-blocks.js';
+
+interface NoticeParts {
+  title: string;
+  body: string;
+  fields?: string[];
+}
+
+const ERROR_MAX = 300;
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
+}
+
+function describe(event: CloudEvent): NoticeParts {
+  const esc = (s: string, max = 200) => escapeMrkdwn(truncate(s, max));
+  switch (event.type) {
+    case 'rosterwatch.baseline': {
+      const d = event.data as EventDataByType['rosterwatch.baseline'];
+      return {
+        title: 'Roster baseline recorded',
+        body: `roster-watch recorded the current roster as its starting point: ${d.users} users, ${d.teams} teams, ${d.memberships} memberships (read by ${esc(d.strategy)}). Changes from now on are reported here.`,
+      };
+    }
+    case 'rosterwatch.guard.held': {
+      const d = event.data as EventDataByType['rosterwatch.guard.held'];
+      const sample = d.sampleUsernames.slice(0, 10).map((u) => codeSpan(u, 60));
+      return {
+        title: '⚠️ Mass removal held back',
+        body: `This poll would remove *${d.removedUsers} of ${d.knownUsers} users* (${percent(d.fraction)}), above the guard (${percent(d.threshold.maxFraction)} and at least ${d.threshold.min}). Nothing is recorded as removed until ${d.confirmationsRequired} polls in a row agree or an operator accepts it.`,
+        fields: [
+          `*Confirmations*\n${d.confirmations} of ${d.confirmationsRequired}`,
+          `*Sample*\n${sample.length > 0 ? sample.join(', ') : '_none_'}`,
+        ],
+      };
+    }
+    case 'rosterwatch.guard.released': {
+      const d = event.data as EventDataByType['rosterwatch.guard.released'];
+      return {
+        title: 'Mass removal released',
+        body: `The removal of ${d.removedUsers} users held since run ${d.heldSinceRunId} was ${d.how === 'accepted' ? 'accepted by an operator' : 'confirmed by consecutive polls'} and is now recorded.`,
+      };
+    }
+    case 'rosterwatch.poll.failing': {
+      const d = event.data as EventDataByType['rosterwatch.poll.failing'];
+      return {
+        title: '🔴 Roster polling is failing',
+        body: `${d.consecutiveFailures} polls in a row have failed since ${esc(d.since)}. Roster changes are not being detected until polling recovers.\nLast error: ${codeSpan(d.lastError, ERROR_MAX)}`,
+      };
+    }
+    case 'rosterwatch.poll.recovered': {
+      const d = event.data as EventDataByType['rosterwatch.poll.recovered'];
+      return {
+        title: '✅ Roster polling recovered',
+        body: `Polling works again after ${d.failedRuns} failed run${d.failedRuns === 1 ? '' : 's'} (failing since ${esc(d.since)}).`,
+      };
+    }
+    case 'rosterwatch.endpoint.disabled': {
+      const d = event.data as EventDataByType['rosterwatch.endpoint.disabled'];
+      return {
+        title: 'Webhook endpoint disabled',
+        body: `${codeSpan(d.destination, 64)} answered ${d.statusCode} (${esc(d.reason)}), so roster-watch stopped sending to it. Its undelivered events are kept. Re-enable it with ${codeSpan(`roster-watch endpoints enable ${d.destination}`, 120)}; to replay what it already received, use ${codeSpan(`roster-watch redeliver --since ${event.time} --destination ${d.destination}`, 200)}.`,
+      };
+    }
+    default:
+      return { title: `roster-watch: ${truncate(event.type, 100)}`, body: esc(event.subject) };
+  }
+}
+
+export function formatNotice(event: CloudEvent): SlackMessage {
+  const parts = describe(event);
+  const blocks = [
+    headerBlock(parts.title),
+    sectionBlock(parts.body, parts.fields),
+    contextBlock(`roster-watch · ${escapeMrkdwn(event.time)}`),
+  ];
+  return { text: fallbackText(`${parts.title}: ${parts.body}`), blocks };
+}

@@ -1,0 +1,175 @@
+/**
+ * What changed between two rosters: pure, order-independent, and invertible by `applyDiff`
+ * (applyDiff(a, diffRosters(a, b)) equals b), which the property tests check.
+ */
+import type { EventDraft, FieldChange } from './events.js';
+import { compareText, membershipKey, normaliseRoster } from './normalise.js';
+import { type Membership, type Roster, type Team, USER_FIELDS, type User, type UserField, usernameKey } from './types.js';
+
+export interface UserChange {
+  before: User;
+  after: User;
+  changes: FieldChange<UserField>[];
+}
+
+export interface TeamChange {
+  before: Team;
+  after: Team;
+  changes: FieldChange<'name'>[];
+}
+
+export interface RosterDiff {
+  usersAdded: User[];
+  usersRemoved: User[];
+  usersChanged: UserChange[];
+  teamsAdded: Team[];
+  teamsRemoved: Team[];
+  teamsChanged: TeamChange[];
+  membershipsAdded: Membership[];
+  membershipsRemoved: Membership[];
+}
+
+export function isEmptyDiff(diff: RosterDiff): boolean {
+  return countChanges(diff) === 0;
+}
+
+export function countChanges(diff: RosterDiff): number {
+  return (
+    diff.usersAdded.length +
+    diff.usersRemoved.length +
+    diff.usersChanged.length +
+    diff.teamsAdded.length +
+    diff.teamsRemoved.length +
+    diff.teamsChanged.length +
+    diff.membershipsAdded.length +
+    diff.membershipsRemoved.length
+  );
+}
+
+function userChanges(before: User, after: User): FieldChange<UserField>[] {
+  const changes: FieldChange<UserField>[] = [];
+  for (const field of USER_FIELDS) {
+    if (before[field] !== after[field]) changes.push({ field, before: before[field], after: after[field] });
+  }
+  // The spelling of a username can only differ in case (usernames are immutable in VictorOps);
+  // it is recorded as a new version without an event of its own.
+  return changes;
+}
+
+/** Both rosters must be normalised (see normaliseRoster). */
+export function diffRosters(before: Roster, after: Roster): RosterDiff {
+  const beforeUsers = new Map(before.users.map((u) => [usernameKey(u.username), u]));
+  const afterUsers = new Map(after.users.map((u) => [usernameKey(u.username), u]));
+  const diff: RosterDiff = {
+    usersAdded: [],
+    usersRemoved: [],
+    usersChanged: [],
+    teamsAdded: [],
+    teamsRemoved: [],
+    teamsChanged: [],
+    membershipsAdded: [],
+    membershipsRemoved: [],
+  };
+  for (const [key, user] of afterUsers) {
+    const old = beforeUsers.get(key);
+    if (!old) diff.usersAdded.push(user);
+    else {
+      const changes = userChanges(old, user);
+      if (changes.length > 0 || old.username !== user.username) diff.usersChanged.push({ before: old, after: user, changes });
+    }
+  }
+  for (const [key, user] of beforeUsers) if (!afterUsers.has(key)) diff.usersRemoved.push(user);
+
+  const beforeTeams = new Map(before.teams.map((t) => [t.slug, t]));
+  const afterTeams = new Map(after.teams.map((t) => [t.slug, t]));
+  for (const [slug, team] of afterTeams) {
+    const old = beforeTeams.get(slug);
+    if (!old) diff.teamsAdded.push(team);
+    else if (old.name !== team.name) {
+      diff.teamsChanged.push({ before: old, after: team, changes: [{ field: 'name', before: old.name, after: team.name }] });
+    }
+  }
+  for (const [slug, team] of beforeTeams) if (!afterTeams.has(slug)) diff.teamsRemoved.push(team);
+
+  const beforeMemberships = new Map(before.memberships.map((m) => [membershipKey(m), m]));
+  const afterMemberships = new Map(after.memberships.map((m) => [membershipKey(m), m]));
+  for (const [key, m] of afterMemberships) if (!beforeMemberships.has(key)) diff.membershipsAdded.push(m);
+  for (const [key, m] of beforeMemberships) if (!afterMemberships.has(key)) diff.membershipsRemoved.push(m);
+
+  const byUser = (a: User, b: User) => compareText(usernameKey(a.username), usernameKey(b.username));
+  const byTeam = (a: Team, b: Team) => compareText(a.slug, b.slug);
+  const byMembership = (a: Membership, b: Membership) => compareText(membershipKey(a), membershipKey(b));
+  diff.usersAdded.sort(byUser);
+  diff.usersRemoved.sort(byUser);
+  diff.usersChanged.sort((a, b) => byUser(a.after, b.after));
+  diff.teamsAdded.sort(byTeam);
+  diff.teamsRemoved.sort(byTeam);
+  diff.teamsChanged.sort((a, b) => byTeam(a.after, b.after));
+  diff.membershipsAdded.sort(byMembership);
+  diff.membershipsRemoved.sort(byMembership);
+  return diff;
+}
+
+/** Replays a diff onto the roster it was computed from. */
+export function applyDiff(roster: Roster, diff: RosterDiff): Roster {
+  const users = new Map(roster.users.map((u) => [usernameKey(u.username), u]));
+  for (const u of diff.usersRemoved) users.delete(usernameKey(u.username));
+  for (const u of diff.usersAdded) users.set(usernameKey(u.username), u);
+  for (const c of diff.usersChanged) users.set(usernameKey(c.after.username), c.after);
+  const teams = new Map(roster.teams.map((t) => [t.slug, t]));
+  for (const t of diff.teamsRemoved) teams.delete(t.slug);
+  for (const t of diff.teamsAdded) teams.set(t.slug, t);
+  for (const c of diff.teamsChanged) teams.set(c.after.slug, c.after);
+  const memberships = new Map(roster.memberships.map((m) => [membershipKey(m), m]));
+  for (const m of diff.membershipsRemoved) memberships.delete(membershipKey(m));
+  for (const m of diff.membershipsAdded) memberships.set(membershipKey(m), m);
+  return normaliseRoster({ users: [...users.values()], teams: [...teams.values()], memberships: [...memberships.values()] });
+}
+
+/**
+ * One event per change. Every membership pair is its own event, also when its user or team was
+ * added or removed in the same run. Order: additions first (teams, users, memberships), then
+ * changes, then removals (memberships, users, teams), so a consumer replaying in sequence order
+ * never sees a membership of a team it has not heard of.
+ */
+export function diffToEvents(diff: RosterDiff, before: Roster, after: Roster): EventDraft[] {
+  const teamBefore = new Map(before.teams.map((t) => [t.slug, t]));
+  const teamAfter = new Map(after.teams.map((t) => [t.slug, t]));
+  const teamFor = (slug: string, primary: Map<string, Team>, fallback: Map<string, Team>): Team =>
+    primary.get(slug) ?? fallback.get(slug) ?? { slug, name: slug };
+  const events: EventDraft[] = [];
+  for (const team of diff.teamsAdded) events.push({ type: 'victorops.team.added', subject: team.slug, data: { team } });
+  for (const user of diff.usersAdded) events.push({ type: 'victorops.user.added', subject: user.username, data: { user } });
+  for (const m of diff.membershipsAdded) {
+    events.push({
+      type: 'victorops.membership.added',
+      subject: m.username,
+      data: { username: m.username, team: teamFor(m.teamSlug, teamAfter, teamBefore) },
+    });
+  }
+  for (const c of diff.usersChanged) {
+    if (c.changes.length === 0) continue;
+    events.push({
+      type: 'victorops.user.changed',
+      subject: c.after.username,
+      data: { username: c.after.username, before: c.before, after: c.after, changes: c.changes },
+    });
+  }
+  for (const c of diff.teamsChanged) {
+    events.push({
+      type: 'victorops.team.changed',
+      subject: c.after.slug,
+      data: { slug: c.after.slug, before: c.before, after: c.after, changes: c.changes },
+    });
+  }
+  for (const m of diff.membershipsRemoved) {
+    events.push({
+      type: 'victorops.membership.removed',
+      subject: m.username,
+      data: { username: m.username, team: teamFor(m.teamSlug, teamBefore, teamAfter) },
+    });
+  }
+  for (const user of diff.usersRemoved) events.push({ type: 'victorops.user.removed', subject: user.username, data: { user } });
+  for (const team of diff.teamsRemoved) events.push({ type: 'victorops.team.removed', subject: team.slug, data: { team } });
+  return events;
+}

@@ -1,0 +1,90 @@
+/**
+ * The event contract that Slack, webhooks and outside consumers rely on: CloudEvents 1.0 in
+ * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
+ */
+import type { FailedScope, Team, User, UserField } from './types.js';
+
+export const EVENT_TYPES = [
+  'victorops.user.added',
+  'victorops.user.removed',
+  'victorops.user.changed',
+  'victorops.membership.added',
+  'victorops.membership.removed',
+  'victorops.team.added',
+  'victorops.team.removed',
+  'victorops.team.changed',
+  'rosterwatch.baseline',
+  'rosterwatch.guard.held',
+  'rosterwatch.guard.released',
+  'rosterwatch.poll.failing',
+  'rosterwatch.poll.recovered',
+  'rosterwatch.endpoint.disabled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface FieldChange<F extends string = string> {
+  field: F;
+  before: string | boolean | null;
+  after: string | boolean | null;
+}
+
+export interface EventDataByType {
+  'victorops.user.added': { user: User };
+  'victorops.user.removed': { user: User };
+  'victorops.user.changed': { username: string; before: User; after: User; changes: FieldChange<UserField>[] };
+  'victorops.membership.added': { username: string; team: Team };
+  'victorops.membership.removed': { username: string; team: Team };
+  'victorops.team.added': { team: Team };
+  'victorops.team.removed': { team: Team };
+  'victorops.team.changed': { slug: string; before: Team; after: Team; changes: FieldChange<'name'>[] };
+  'rosterwatch.baseline': { users: number; teams: number; memberships: number; strategy: string };
+  'rosterwatch.guard.held': {
+    removedUsers: number;
+    knownUsers: number;
+    fraction: number;
+    threshold: { maxFraction: number; min: number };
+    confirmations: number;
+    confirmationsRequired: number;
+    sampleUsernames: string[];
+  };
+  'rosterwatch.guard.released': { how: 'confirmed' | 'accepted'; removedUsers: number; heldSinceRunId: number };
+  'rosterwatch.poll.failing': { consecutiveFailures: number; lastError: string; since: string };
+  'rosterwatch.poll.recovered': { failedRuns: number; since: string };
+  'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };
+}
+
+/** A change or notice before it is stored: the store assigns id, sequence and runid. */
+export type EventDraft = {
+  [T in EventType]: { type: T; subject: string; data: EventDataByType[T] };
+}[EventType];
+
+export interface CloudEvent<T extends EventType = EventType> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: T;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  /** The run that detected the change (extension attribute); absent on notices raised outside a run. */
+  runid?: number;
+  /**
+   * CloudEvents `sequence` extension: a string that orders lexicographically, so it is the
+   * event's integer sequence zero-padded to 16 digits.
+   */
+  sequence: string;
+  data: EventDataByType[T];
+}
+
+export const SEQUENCE_WIDTH = 16;
+
+export function formatSequence(sequence: number): string {
+  return String(sequence).padStart(SEQUENCE_WIDTH, '0');
+}
+
+/** Change events about the org itself, as opposed to roster-watch's own notices. */
+export function isChangeEvent(type: string): boolean {
+  return type.startsWith('victorops.');
+}
+
+export type { FailedScope };

@@ -1,0 +1,75 @@
+/**
+ * Builds rosters whose invariants every other module relies on: trimmed strings, users unique by
+ * case-insensitive username, memberships only between known users and teams, everything sorted.
+ */
+import { type Membership, type Roster, type Team, type User, usernameKey } from './types.js';
+
+export interface RawUser {
+  username: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  displayName?: string | null | undefined;
+  email?: string | null | undefined;
+  createdAt?: string | null | undefined;
+  passwordLastUpdated?: string | null | undefined;
+  verified?: boolean | null | undefined;
+}
+
+function text(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+export function normaliseUser(raw: RawUser): User {
+  return {
+    username: raw.username.trim(),
+    firstName: text(raw.firstName),
+    lastName: text(raw.lastName),
+    displayName: text(raw.displayName),
+    email: text(raw.email),
+    createdAt: text(raw.createdAt),
+    passwordLastUpdated: text(raw.passwordLastUpdated),
+    verified: raw.verified ?? null,
+  };
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function membershipKey(m: Membership): string {
+  return `${usernameKey(m.username)}\u0000${m.teamSlug}`;
+}
+
+/**
+ * Normalises a roster. Duplicate users keep the first occurrence; memberships that name an
+ * unknown user or team are dropped (they appear when the org changes between two API calls) and
+ * membership usernames take the user list's spelling.
+ */
+export function normaliseRoster(input: { users: RawUser[]; teams: Team[]; memberships: Membership[] }): Roster {
+  const usersByKey = new Map<string, User>();
+  for (const raw of input.users) {
+    const user = normaliseUser(raw);
+    const key = usernameKey(user.username);
+    if (user.username !== '' && !usersByKey.has(key)) usersByKey.set(key, user);
+  }
+  const teamsBySlug = new Map<string, Team>();
+  for (const team of input.teams) {
+    const slug = team.slug.trim();
+    if (slug !== '' && !teamsBySlug.has(slug)) teamsBySlug.set(slug, { slug, name: team.name.trim() });
+  }
+  const memberships = new Map<string, Membership>();
+  for (const m of input.memberships) {
+    const user = usersByKey.get(usernameKey(m.username.trim()));
+    const slug = m.teamSlug.trim();
+    if (!user || !teamsBySlug.has(slug)) continue;
+    const membership = { username: user.username, teamSlug: slug };
+    memberships.set(membershipKey(membership), membership);
+  }
+  return {
+    users: [...usersByKey.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, u]) => u),
+    teams: [...teamsBySlug.values()].sort((a, b) => compareText(a.slug, b.slug)),
+    memberships: [...memberships.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, m]) => m),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * What one poll means, decided purely from the previous roster, the fetch outcome and the guard
+ * state: the run's status, what history to write and which events to emit. The store then writes
+ * exactly this in one transaction.
+ */
+import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
+import type { EventDraft } from './events.js';
+import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
+import type { FetchedRoster, Roster } from './types.js';
+import { usernameKey } from './types.js';
+
+export type RunStatus = 'ok' | 'partial' | 'failed' | 'held' | 'baseline';
+
+export interface OpenHold {
+  id: number;
+  firstRunId: number;
+  removalHash: string;
+  confirmations: number;
+}
+
+export type HoldAction =
+  | { kind: 'none' }
+  /** Open a new hold (superseding any open one that disagrees). */
+  | { kind: 'open'; removalHash: string; removedUsers: number; knownUsers: number }
+  | { kind: 'confirm'; holdId: number; confirmations: number }
+  | { kind: 'release'; holdId: number; how: 'confirmed' | 'accepted' }
+  /** The removal the hold was about no longer happens. */
+  | { kind: 'drop'; holdId: number };
+
+export interface PollDecision {
+  status: RunStatus;
+  /** The roster to record as current, with its diff against the previous one; null: unchanged. */
+  apply: { roster: Roster; diff: RosterDiff } | null;
+  events: EventDraft[];
+  hold: HoldAction;
+  error: string | null;
+}
+
+export interface DecidePollInput {
+  previous: Roster | null;
+  outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
+  openHold: OpenHold | null;
+  guard: GuardSettings;
+  /** Failed runs since the last run that was not failed, before this one. */
+  consecutiveFailures: number;
+  /** When that streak of failures began (the first failed run's start), if any. */
+  failingSince: string | null;
+  pollFailingAfter: number;
+  /** This run's start, ISO. */
+  now: string;
+  /** A stable digest (sha256 in production); injected so this module stays free of node:*. */
+  hashText: (text: string) => string;
+  /** `roster-watch accept`: apply even though the guard would trip. */
+  accept?: boolean;
+}
+
+const SAMPLE_SIZE = 10;
+
+/** Identifies the set of users a held change would remove; confirmations must agree on it. */
+export function removalHash(diff: RosterDiff, hashText: (text: string) => string): string {
+  const keys = diff.usersRemoved.map((u) => usernameKey(u.username)).sort();
+  return hashText(keys.join('\n'));
+}
+
+export function decidePoll(input: DecidePollInput): PollDecision {
+  const { outcome } = input;
+  if (!outcome.ok) return failed(input, outcome.error);
+  const { fetched } = outcome;
+  const recovered: EventDraft[] =
+    input.consecutiveFailures >= input.pollFailingAfter
+      ? [
+          {
+            type: 'rosterwatch.poll.recovered',
+            subject: 'poll',
+            data: { failedRuns: input.consecutiveFailures, since: input.failingSince ?? fetched.startedAt },
+          },
+        ]
+      : [];
+
+  if (input.previous === null) {
+    // A baseline must be complete: a scope missing from it would later surface as false "added".
+    if (fetched.failedScopes.length > 0) {
+      return failed(
+        input,
+        `the first poll needs every membership scope, but ${fetched.failedScopes.length} could not be read (first: ${fetched.failedScopes[0]?.reason ?? ''})`,
+      );
+    }
+    const roster = fetched.roster;
+    return {
+      status: 'baseline',
+      apply: { roster, diff: diffRosters({ users: [], teams: [], memberships: [] }, roster) },
+      events: [
+        ...recovered,
+        {
+          type: 'rosterwatch.baseline',
+          subject: 'roster',
+          data: {
+            users: roster.users.length,
+            teams: roster.teams.length,
+            memberships: roster.memberships.length,
+            strategy: fetched.strategy,
+          },
+        },
+      ],
+      hold: { kind: 'none' },
+      error: null,
+    };
+  }
+
+  const previous = input.previous;
+  const effective = mergeFailedScopes(previous, fetched.roster, fetched.failedScopes);
+  const diff = diffRosters(previous, effective);
+  const partial = fetched.failedScopes.length > 0;
+  const verdict = evaluateRemovalGuard(previous.users.length, diff.usersRemoved.length, input.guard);
+  const hold = input.openHold;
+
+  if (verdict.trips && !input.accept) {
+    const hash = removalHash(diff, input.hashText);
+    if (hold && hold.removalHash === hash) {
+      const confirmations = hold.confirmations + 1;
+      if (confirmations < input.guard.confirmations) {
+        return { status: 'held', apply: null, events: recovered, hold: { kind: 'confirm', holdId: hold.id, confirmations }, error: null };
+      }
+      return applied(partial, effective, diff, previous, [
+        ...recovered,
+        released('confirmed', diff, hold.firstRunId),
+      ], { kind: 'release', holdId: hold.id, how: 'confirmed' });
+    }
+    const sample = diff.usersRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
+    return {
+      status: 'held',
+      apply: null,
+      events: [
+        ...recovered,
+        {
+          type: 'rosterwatch.guard.held',
+          subject: 'guard',
+          data: {
+            removedUsers: verdict.removed,
+            knownUsers: verdict.known,
+            fraction: Math.round(verdict.fraction * 10_000) / 10_000,
+            threshold: { maxFraction: input.guard.maxFraction, min: input.guard.min },
+            confirmations: 1,
+            confirmationsRequired: input.guard.confirmations,
+            sampleUsernames: sample,
+          },
+        },
+      ],
+      hold: { kind: 'open', removalHash: hash, removedUsers: verdict.removed, knownUsers: verdict.known },
+      error: null,
+    };
+  }
+
+  const events = [...recovered];
+  let holdAction: HoldAction = { kind: 'none' };
+  if (hold && verdict.trips && input.accept) {
+    events.push(released('accepted', diff, hold.firstRunId));
+    holdAction = { kind: 'release', holdId: hold.id, how: 'accepted' };
+  } else if (hold) {
+    holdAction = { kind: 'drop', holdId: hold.id };
+  }
+  return applied(partial, effective, diff, previous, events, holdAction);
+}
+
+function released(how: 'confirmed' | 'accepted', diff: RosterDiff, heldSinceRunId: number): EventDraft {
+  return {
+    type: 'rosterwatch.guard.released',
+    subject: 'guard',
+    data: { how, removedUsers: diff.usersRemoved.length, heldSinceRunId },
+  };
+}
+
+function applied(
+  partial: boolean,
+  effective: Roster,
+  diff: RosterDiff,
+  previous: Roster,
+  notices: EventDraft[],
+  hold: HoldAction,
+): PollDecision {
+  return {
+    status: partial ? 'partial' : 'ok',
+    apply: isEmptyDiff(diff) ? null : { roster: effective, diff },
+    events: [...notices, ...diffToEvents(diff, previous, effective)],
+    hold,
+    error: null,
+  };
+}
+
+function failed(input: DecidePollInput, error: string): PollDecision {
+  const failures = input.consecutiveFailures + 1;
+  const events: EventDraft[] =
+    failures === input.pollFailingAfter
+      ? [
+          {
+            type: 'rosterwatch.poll.failing',
+            subject: 'poll',
+            data: { consecutiveFailures: failures, lastError: error, since: input.failingSince ?? input.now },
+          },
+        ]
+      : [];
+  return { status: 'failed', apply: null, events, hold: { kind: 'none' }, error };
+}

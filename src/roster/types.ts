@@ -1,0 +1,79 @@
+/**
+ * The roster domain: what roster-watch knows about a VictorOps org at one moment.
+ * Pure types only; every other layer speaks in these.
+ */
+
+/** A VictorOps user as roster-watch keeps it. Fields the API may omit are null. */
+export interface User {
+  /** Original spelling as VictorOps returns it. Usernames are immutable and global in VictorOps. */
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  email: string | null;
+  createdAt: string | null;
+  passwordLastUpdated: string | null;
+  verified: boolean | null;
+}
+
+/** The user fields that are compared field by field for `victorops.user.changed`. */
+export const USER_FIELDS = [
+  'firstName',
+  'lastName',
+  'displayName',
+  'email',
+  'createdAt',
+  'passwordLastUpdated',
+  'verified',
+] as const satisfies readonly (keyof User)[];
+export type UserField = (typeof USER_FIELDS)[number];
+
+export interface Team {
+  /** Opaque, stable identifier (`team-XXXXXXXXXXXXXXXX`); names can change, slugs do not. */
+  slug: string;
+  name: string;
+}
+
+export interface Membership {
+  username: string;
+  teamSlug: string;
+}
+
+/**
+ * A whole roster, sorted: users by lower-cased username, teams by slug, memberships by
+ * (lower-cased username, slug). Build one with `normaliseRoster` so the invariants hold.
+ */
+export interface Roster {
+  users: User[];
+  teams: Team[];
+  memberships: Membership[];
+}
+
+/** Case-insensitive join key for usernames (VictorOps compares them with EqualFold). */
+export function usernameKey(username: string): string {
+  return username.toLowerCase();
+}
+
+export type MembershipSource = 'user' | 'team';
+
+/** A part of the membership fetch that could not be read; its memberships are unknown, not empty. */
+export type FailedScope =
+  | { kind: 'user-teams'; username: string; reason: string }
+  | { kind: 'team-members'; teamSlug: string; reason: string };
+
+export interface FetchStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+}
+
+/** The outcome of a roster fetch that got at least the user list. */
+export interface FetchedRoster {
+  roster: Roster;
+  strategy: MembershipSource;
+  /** Empty when every membership scope was read. */
+  failedScopes: FailedScope[];
+  stats: FetchStats;
+  startedAt: string;
+  finishedAt: string;
+}

@@ -1,0 +1,29 @@
+import cron from 'node-cron';
+
+export interface CronSchedule {
+  expression: string;
+  /** The longest gap between the next few ticks; readiness allows twice this since the last success. */
+  intervalMs: number;
+}
+
+/** Parses a five- or six-field node-cron expression; returns a problem text instead of throwing. */
+export function parseCronSchedule(expression: string): CronSchedule | string {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) {
+    return `must be a cron expression with five or six fields (such as "*/5 * * * *"), got "${expression}"`;
+  }
+  const detail = cron.validateDetailed(expression);
+  if (!detail.valid) {
+    const why = detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return `is not a valid cron expression ("${expression}"${why ? `: ${why}` : ''})`;
+  }
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(6).map((d) => d.getTime());
+    let intervalMs = 0;
+    for (let i = 1; i < runs.length; i++) intervalMs = Math.max(intervalMs, runs[i]! - runs[i - 1]!);
+    return { expression, intervalMs: intervalMs || 60_000 };
+  } finally {
+    void task.destroy();
+  }
+}

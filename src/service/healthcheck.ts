@@ -1,0 +1,40 @@
+/**
+ * Container health probe: `node dist/service/healthcheck.js [url]`.
+ * GETs http://127.0.0.1:${HTTP_PORT ?? 8080}/healthz (or the URL given as the first argument) with a 3 s
+ * timeout and exits 0 on HTTP 200, 1 otherwise. Uses node:http only, so the image needs no curl or shell,
+ * and imports nothing else from the app, so it starts fast and cannot fail on configuration.
+ */
+import { request } from 'node:http';
+
+const TIMEOUT_MS = 3_000;
+
+function targetUrl(): URL {
+  const arg = process.argv[2];
+  if (arg !== undefined && arg !== '') return new URL(arg);
+  const port = process.env.HTTP_PORT?.trim() || '8080';
+  return new URL(`http://127.0.0.1:${port}/healthz`);
+}
+
+function done(code: 0 | 1, reason?: string): never {
+  if (reason !== undefined) process.stderr.write(`healthcheck: ${reason}\n`);
+  process.exit(code);
+}
+
+let url: URL;
+try {
+  url = targetUrl();
+} catch (error) {
+  done(1, `bad URL: ${(error as Error).message}`);
+}
+
+// A hard deadline as well as the socket timeout, so a slow response body cannot hold the probe open.
+setTimeout(() => done(1, `no answer from ${url.href} within ${TIMEOUT_MS} ms`), TIMEOUT_MS).unref();
+
+const req = request(url, { method: 'GET', timeout: TIMEOUT_MS, headers: { connection: 'close' } }, (res) => {
+  res.resume();
+  if (res.statusCode === 200) done(0);
+  done(1, `${url.href} answered ${res.statusCode}`);
+});
+req.on('timeout', () => req.destroy(new Error(`timed out after ${TIMEOUT_MS} ms`)));
+req.on('error', (error) => done(1, `${url.href}: ${error.message}`));
+req.end();

@@ -1,0 +1,154 @@
+/**
+ * One poll: fetch → decide (pure) → record in one transaction. Network I/O happens before the
+ * transaction; delivery happens after it, from the outbox. An aborted poll (shutdown) commits
+ * nothing at all.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
+import type { GuardSettings } from '../roster/safety.js';
+import type { FetchedRoster, Roster } from '../roster/types.js';
+import type { Store } from '../store/db.js';
+import type { StoredEvent } from '../store/events.js';
+import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
+import { loadCurrentRoster } from '../store/history.js';
+import { recordPoll } from '../store/poll-store.js';
+import { failureStreak } from '../store/runs.js';
+import { VictorOpsError } from '../victorops/errors.js';
+
+export interface PollCycleDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  source: string;
+  guard: GuardSettings;
+  pollFailingAfter: number;
+  /** Fetches the live roster; rejects when the user list cannot be read. */
+  fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
+  /** Inside the transaction: enqueue outbox rows for the new events. */
+  enqueue?: (events: StoredEvent[], runId: number) => void;
+}
+
+export interface PollResult {
+  runId: number;
+  status: RunStatus;
+  events: StoredEvent[];
+  changes: number;
+  error: string | null;
+  durationMs: number;
+  fetched: FetchedRoster | null;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function hashRoster(roster: Roster): string {
+  return sha256(JSON.stringify(roster));
+}
+
+/** Thrown when a poll is cancelled; nothing was written. */
+export class PollAbortedError extends Error {
+  readonly code = 'aborted';
+  constructor() {
+    super('the poll was cancelled before it was recorded; nothing was written');
+    this.name = 'PollAbortedError';
+  }
+}
+
+export async function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
+  const startedMs = deps.clock.now();
+  const startedAt = new Date(startedMs).toISOString();
+  let outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
+  try {
+    outcome = { ok: true, fetched: await deps.fetchRoster(signal) };
+  } catch (error) {
+    if (signal.aborted) throw new PollAbortedError();
+    if (!(error instanceof VictorOpsError)) throw error;
+    outcome = { ok: false, error: error.message };
+  }
+  if (signal.aborted) throw new PollAbortedError();
+  const fetched = outcome.ok ? outcome.fetched : null;
+  return commitPoll(deps, { outcome, startedAt, startedMs, accept: false });
+}
+
+/** `roster-watch accept`: applies the held fetch at once, as a run of its own. */
+export function acceptHeldChange(deps: PollCycleDeps): PollResult | null {
+  const hold = loadOpenHold(deps.store);
+  if (!hold) return null;
+  const fetched = loadHeldFetch(deps.store, hold.id);
+  if (!fetched) return null;
+  const startedMs = deps.clock.now();
+  return commitPoll(deps, {
+    outcome: { ok: true, fetched },
+    startedAt: new Date(startedMs).toISOString(),
+    startedMs,
+    accept: true,
+  });
+}
+
+function commitPoll(
+  deps: PollCycleDeps,
+  input: {
+    outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
+    startedAt: string;
+    startedMs: number;
+    accept: boolean;
+  },
+): PollResult {
+  const { store } = deps;
+  const fetched = input.outcome.ok ? input.outcome.fetched : null;
+  const finishedMs = deps.clock.now();
+  const finishedAt = new Date(finishedMs).toISOString();
+  const streak = failureStreak(store);
+  const decision: PollDecision = decidePoll({
+    previous: loadCurrentRoster(store),
+    outcome: input.outcome,
+    openHold: loadOpenHold(store),
+    guard: deps.guard,
+    consecutiveFailures: streak.count,
+    failingSince: streak.since,
+    pollFailingAfter: deps.pollFailingAfter,
+    now: input.startedAt,
+    hashText: sha256,
+    accept: input.accept,
+  });
+  const recorded = recordPoll(store, {
+    decision,
+    fetched,
+    startedAt: input.startedAt,
+    finishedAt,
+    stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+    rosterHash: decision.apply ? hashRoster(decision.apply.roster) : fetched ? hashRoster(fetched.roster) : null,
+    source: deps.source,
+    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  });
+  const changes = recorded.events.filter((e) => e.type.startsWith('victorops.')).length;
+  const result: PollResult = {
+    runId: recorded.runId,
+    status: decision.status,
+    events: recorded.events,
+    changes,
+    error: decision.error,
+    durationMs: finishedMs - input.startedMs,
+    fetched,
+  };
+  const summary = {
+    runId: result.runId,
+    status: result.status,
+    changes,
+    events: recorded.events.length,
+    durationMs: result.durationMs,
+    strategy: fetched?.strategy,
+    requests: fetched?.stats.requests,
+    retries: fetched?.stats.retries,
+    rateLimited: fetched?.stats.rateLimited,
+    users: fetched?.roster.users.length,
+    failedScopes: fetched?.failedScopes.length,
+  };
+  if (decision.status === 'failed') deps.logger.error({ ...summary, error: decision.error }, 'poll failed');
+  else if (decision.status === 'held') deps.logger.warn(summary, 'poll held by the mass-removal guard');
+  else deps.logger.info(summary, 'poll finished');
+  return result;
+}

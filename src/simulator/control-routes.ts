@@ -1,0 +1,149 @@
+/**
+ * Simulator-only routes under /_sim (no auth), so a child process, the demo or
+ * docker-compose can reshape the org and inject failures over HTTP.
+ */
+import { z } from 'zod';
+import { orgCall } from './api-routes.js';
+import { FAULT_KINDS, type FaultInjector } from './faults.js';
+import { parseBody, type Route, replyJson } from './http-io.js';
+import type { SimOrg } from './org.js';
+import type { RateLimitConfig } from './rate-limit.js';
+import type { RequestLog } from './request-log.js';
+
+export interface ControlContext {
+  org: SimOrg;
+  faults: FaultInjector;
+  stats: RequestLog;
+  setLatency(ms: number): void;
+  setRateLimit(config: RateLimitConfig | null): void;
+  applyDrift(count: number): string[];
+}
+
+const newTeamBody = z.object({
+  name: z.string().trim().min(1),
+  slug: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+});
+const renameTeamBody = z.object({ name: z.string().trim().min(1) });
+const faultBody = z.object({
+  match: z.string(),
+  kind: z.enum(FAULT_KINDS),
+  times: z.number().int().min(1).default(1),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+});
+const latencyBody = z.object({ ms: z.number().int().min(0) });
+const rateLimitBody = z
+  .object({
+    rps: z.number().int().min(1),
+    status: z.union([z.literal(429), z.literal(403)]).default(429),
+    retryAfter: z.boolean().default(false),
+  })
+  .nullable();
+const driftBody = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
+
+export function createControlRoutes(context: ControlContext): Route[] {
+  const { org, faults, stats } = context;
+  return [
+    { pattern: ['health'], methods: { GET: () => replyJson(200, { ok: true, ...org.counts() }) } },
+    { pattern: ['org'], methods: { GET: () => replyJson(200, org.snapshot()) } },
+    {
+      pattern: ['teams'],
+      methods: {
+        POST: (request) => {
+          const body = parseBody(request.rawBody, newTeamBody);
+          if (!body.ok) return body.reply;
+          const { name, slug } = body.value;
+          return orgCall(() => replyJson(201, org.addTeam(slug === undefined ? { name } : { name, slug })));
+        },
+      },
+    },
+    {
+      pattern: ['teams', ':slug'],
+      methods: {
+        PATCH: (request, { slug = '' }) => {
+          const body = parseBody(request.rawBody, renameTeamBody);
+          if (!body.ok) return body.reply;
+          return orgCall(() => replyJson(200, org.renameTeam(slug, body.value.name)));
+        },
+        DELETE: (_request, { slug = '' }) =>
+          orgCall(() => {
+            org.removeTeam(slug);
+            return replyJson(200, {});
+          }),
+      },
+    },
+    {
+      pattern: ['faults'],
+      methods: {
+        GET: () => replyJson(200, { pending: faults.pending() }),
+        POST: (request) => {
+          const body = parseBody(request.rawBody, faultBody);
+          if (!body.ok) return body.reply;
+          const { retryAfterSeconds, ...spec } = body.value;
+          faults.inject(retryAfterSeconds === undefined ? spec : { ...spec, retryAfterSeconds });
+          return replyJson(201, { pending: faults.pending() });
+        },
+        DELETE: () => {
+          faults.clear();
+          return replyJson(200, { pending: [] });
+        },
+      },
+    },
+    {
+      pattern: ['stats'],
+      methods: {
+        GET: (request) =>
+          replyJson(200, {
+            count: stats.count(),
+            byMethod: stats.byMethod(),
+            byStatus: stats.byStatus(),
+            maxInAnyWindow: { windowMs: 1000, count: stats.maxInAnyWindow(1000) },
+            ...(request.query.get('entries') === '1' ? { entries: stats.entries() } : {}),
+          }),
+      },
+    },
+    {
+      pattern: ['stats', 'reset'],
+      methods: {
+        POST: () => {
+          stats.reset();
+          return replyJson(200, { count: 0 });
+        },
+      },
+    },
+    {
+      pattern: ['latency'],
+      methods: {
+        PUT: (request) => {
+          const body = parseBody(request.rawBody, latencyBody);
+          if (!body.ok) return body.reply;
+          context.setLatency(body.value.ms);
+          return replyJson(200, body.value);
+        },
+      },
+    },
+    {
+      pattern: ['rate-limit'],
+      methods: {
+        PUT: (request) => {
+          const body = parseBody(request.rawBody.trim() === '' ? 'null' : request.rawBody, rateLimitBody);
+          if (!body.ok) return body.reply;
+          context.setRateLimit(body.value);
+          return replyJson(200, { rateLimit: body.value });
+        },
+      },
+    },
+    {
+      pattern: ['drift'],
+      methods: {
+        POST: (request) => {
+          const body = parseBody(request.rawBody.trim() === '' ? '{}' : request.rawBody, driftBody);
+          if (!body.ok) return body.reply;
+          return replyJson(200, { changes: context.applyDrift(body.value.count) });
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,311 @@
+/**
+ * The simulated org: users, teams and memberships held in memory, with the mutations an
+ * admin can make. Records are replaced, never edited in place, so a reader holding an old
+ * record (e.g. a cached response) never sees it change underneath it.
+ */
+import { createRandom } from './random.js';
+
+export interface SimUser {
+  /** Original spelling; lookups are case-insensitive, as in VictorOps. */
+  username: string;
+  firstName: string;
+  lastName: string;
+  /** null = the API omits the field (it does for some real users). */
+  email: string | null;
+  createdAt: string;
+  passwordLastUpdated: string;
+  verified: boolean;
+}
+
+export interface SimTeam {
+  slug: string;
+  name: string;
+  version: number;
+  isDefaultTeam: boolean;
+}
+
+export interface SimMembership {
+  username: string;
+  teamSlug: string;
+}
+
+export interface SimOrgSnapshot {
+  users: SimUser[];
+  teams: SimTeam[];
+  memberships: SimMembership[];
+}
+
+export interface NewSimUser {
+  username: string;
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  createdAt?: string;
+  passwordLastUpdated?: string;
+  verified?: boolean;
+}
+
+/** A full replacement of the editable fields: an omitted email is removed. */
+export interface SimUserUpdate {
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+}
+
+export type SimOrgErrorCode =
+  | 'user-not-found'
+  | 'team-not-found'
+  | 'username-taken'
+  | 'slug-taken'
+  | 'replacement-not-found'
+  | 'not-a-member';
+
+export class SimOrgError extends Error {
+  readonly code: SimOrgErrorCode;
+  constructor(code: SimOrgErrorCode, message: string) {
+    super(message);
+    this.name = 'SimOrgError';
+    this.code = code;
+  }
+}
+
+export interface SimOrgCounts {
+  users: number;
+  teams: number;
+  memberships: number;
+}
+
+export interface SimOrg {
+  /** Bumped by every mutation; the server caches serialised lists per revision. */
+  readonly revision: number;
+  counts(): SimOrgCounts;
+  listUsers(): readonly SimUser[];
+  getUser(username: string): SimUser | undefined;
+  /** The per-user `version` the members endpoint reports; bumped on every update. */
+  userVersion(username: string): number;
+  listTeams(): readonly SimTeam[];
+  getTeam(slug: string): SimTeam | undefined;
+  memberCount(slug: string): number;
+  teamsOfUser(username: string): SimTeam[];
+  membersOfTeam(slug: string): SimUser[];
+  addUser(input: NewSimUser): SimUser;
+  updateUser(username: string, fields: SimUserUpdate): SimUser;
+  removeUser(username: string, options?: { replacement?: string }): void;
+  addTeam(input: { name: string; slug?: string }): SimTeam;
+  renameTeam(slug: string, name: string): SimTeam;
+  removeTeam(slug: string): void;
+  /** Returns false when the user already was a member (VictorOps treats that as a no-op). */
+  addMember(slug: string, username: string): boolean;
+  removeMember(slug: string, username: string): void;
+  snapshot(): SimOrgSnapshot;
+}
+
+export interface SimOrgDeps {
+  /** Timestamps for users created without one. */
+  now?: () => Date;
+  /** Seeds the slugs of teams created without one. */
+  seed?: number;
+}
+
+const keyOf = (username: string): string => username.toLowerCase();
+
+/** ISO-8601 with a Z and no milliseconds, the way VictorOps writes timestamps. */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): SimOrg {
+  const now = deps.now ?? (() => new Date());
+  const slugRandom = createRandom((deps.seed ?? 1) ^ 0x51a6);
+  const users = new Map<string, SimUser>();
+  const userVersions = new Map<string, number>();
+  const teams = new Map<string, SimTeam>();
+  const membersByTeam = new Map<string, Set<string>>();
+  const teamsByUser = new Map<string, Set<string>>();
+  let membershipCount = 0;
+  let revision = 0;
+
+  const requireUser = (username: string): SimUser => {
+    const user = users.get(keyOf(username));
+    if (!user) throw new SimOrgError('user-not-found', `User ${username} was not found`);
+    return user;
+  };
+  const requireTeam = (slug: string): SimTeam => {
+    const team = teams.get(slug);
+    if (!team) throw new SimOrgError('team-not-found', `Team ${slug} was not found`);
+    return team;
+  };
+  const bumpTeam = (team: SimTeam, changes: Partial<SimTeam> = {}): SimTeam => {
+    const next = { ...team, ...changes, version: team.version + 1 };
+    teams.set(team.slug, next);
+    return next;
+  };
+
+  const insertUser = (user: SimUser): void => {
+    const key = keyOf(user.username);
+    if (users.has(key)) throw new SimOrgError('username-taken', `User name ${user.username} is unavailable`);
+    users.set(key, user);
+    userVersions.set(key, 1);
+    teamsByUser.set(key, new Set());
+  };
+  const insertTeam = (team: SimTeam): void => {
+    if (teams.has(team.slug)) throw new SimOrgError('slug-taken', `Team slug ${team.slug} is taken`);
+    teams.set(team.slug, team);
+    membersByTeam.set(team.slug, new Set());
+  };
+  const link = (slug: string, key: string): boolean => {
+    const members = membersByTeam.get(slug);
+    const userTeams = teamsByUser.get(key);
+    if (!members || !userTeams || members.has(key)) return false;
+    members.add(key);
+    userTeams.add(slug);
+    membershipCount += 1;
+    return true;
+  };
+  const unlink = (slug: string, key: string): boolean => {
+    const removed = membersByTeam.get(slug)?.delete(key) ?? false;
+    teamsByUser.get(key)?.delete(slug);
+    if (removed) membershipCount -= 1;
+    return removed;
+  };
+
+  for (const user of initial.users) insertUser({ ...user });
+  for (const team of initial.teams) insertTeam({ ...team });
+  for (const { username, teamSlug } of initial.memberships) {
+    requireUser(username);
+    requireTeam(teamSlug);
+    link(teamSlug, keyOf(username));
+  }
+
+  const newSlug = (): string => {
+    for (;;) {
+      const slug = `team-${slugRandom.alphanumeric(16)}`;
+      if (!teams.has(slug)) return slug;
+    }
+  };
+
+  return {
+    get revision() {
+      return revision;
+    },
+    counts: () => ({ users: users.size, teams: teams.size, memberships: membershipCount }),
+    listUsers: () => [...users.values()],
+    getUser: (username) => users.get(keyOf(username)),
+    userVersion: (username) => userVersions.get(keyOf(username)) ?? 0,
+    listTeams: () => [...teams.values()],
+    getTeam: (slug) => teams.get(slug),
+    memberCount: (slug) => membersByTeam.get(slug)?.size ?? 0,
+    teamsOfUser(username) {
+      requireUser(username);
+      const slugs = teamsByUser.get(keyOf(username)) ?? new Set<string>();
+      return [...slugs].map((slug) => requireTeam(slug));
+    },
+    membersOfTeam(slug) {
+      requireTeam(slug);
+      const keys = membersByTeam.get(slug) ?? new Set<string>();
+      return [...keys].map((key) => requireUser(key));
+    },
+    addUser(input) {
+      const stamp = formatTimestamp(now());
+      const user: SimUser = {
+        username: input.username,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        email: input.email ?? null,
+        createdAt: input.createdAt ?? stamp,
+        passwordLastUpdated: input.passwordLastUpdated ?? input.createdAt ?? stamp,
+        verified: input.verified ?? false,
+      };
+      insertUser(user);
+      revision += 1;
+      return user;
+    },
+    updateUser(username, fields) {
+      const current = requireUser(username);
+      const key = keyOf(username);
+      const next: SimUser = {
+        ...current,
+        firstName: fields.firstName,
+        lastName: fields.lastName,
+        email: fields.email ?? null,
+      };
+      users.set(key, next);
+      userVersions.set(key, (userVersions.get(key) ?? 0) + 1);
+      revision += 1;
+      return next;
+    },
+    removeUser(username, options = {}) {
+      requireUser(username);
+      const key = keyOf(username);
+      // VictorOps hands the leaver's on-call duties to the replacement, so it must exist.
+      if (options.replacement !== undefined) {
+        const replacementKey = keyOf(options.replacement);
+        if (replacementKey === key || !users.has(replacementKey)) {
+          throw new SimOrgError(
+            'replacement-not-found',
+            `Replacement user ${options.replacement} was not found`,
+          );
+        }
+      }
+      for (const slug of [...(teamsByUser.get(key) ?? [])]) {
+        unlink(slug, key);
+        bumpTeam(requireTeam(slug));
+      }
+      users.delete(key);
+      userVersions.delete(key);
+      teamsByUser.delete(key);
+      revision += 1;
+    },
+    addTeam(input) {
+      const team: SimTeam = {
+        slug: input.slug ?? newSlug(),
+        name: input.name,
+        version: 1,
+        isDefaultTeam: false,
+      };
+      insertTeam(team);
+      revision += 1;
+      return team;
+    },
+    renameTeam(slug, name) {
+      const next = bumpTeam(requireTeam(slug), { name });
+      revision += 1;
+      return next;
+    },
+    removeTeam(slug) {
+      requireTeam(slug);
+      for (const key of [...(membersByTeam.get(slug) ?? [])]) unlink(slug, key);
+      teams.delete(slug);
+      membersByTeam.delete(slug);
+      revision += 1;
+    },
+    addMember(slug, username) {
+      const team = requireTeam(slug);
+      requireUser(username);
+      if (!link(slug, keyOf(username))) return false;
+      bumpTeam(team);
+      revision += 1;
+      return true;
+    },
+    removeMember(slug, username) {
+      const team = requireTeam(slug);
+      requireUser(username);
+      if (!unlink(slug, keyOf(username))) {
+        throw new SimOrgError('not-a-member', `User ${username} is not a member of team ${slug}`);
+      }
+      bumpTeam(team);
+      revision += 1;
+    },
+    snapshot() {
+      const memberships: SimMembership[] = [];
+      for (const [slug, keys] of membersByTeam) {
+        for (const key of keys) memberships.push({ username: requireUser(key).username, teamSlug: slug });
+      }
+      return {
+        users: [...users.values()].map((user) => ({ ...user })),
+        teams: [...teams.values()].map((team) => ({ ...team })),
+        memberships,
+      };
+    },
+  };
+}

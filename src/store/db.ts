@@ -1,0 +1,81 @@
+/**
+ * Opens the SQLite database, applies drizzle-kit migrations and sets the pragmas roster-watch
+ * relies on. The only module that constructs a better-sqlite3 connection.
+ */
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface Store {
+  db: Db;
+  sqlite: Database.Database;
+  path: string;
+  close(): void;
+}
+
+/** Works from src/store (tests) and dist/store (built CLI): both sit two levels below the root. */
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+
+export class StoreError extends Error {
+  readonly code = 'store';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export interface OpenStoreOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  readonly?: boolean;
+}
+
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const isMemory = path === ':memory:';
+  if (!isMemory && !options.readonly) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (options.readonly && !isMemory && !existsSync(path)) {
+    throw new StoreError(`no database at ${path}: run \`roster-watch poll\` first, or set DATABASE_PATH`);
+  }
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path, { readonly: options.readonly ?? false });
+  } catch (error) {
+    throw new StoreError(`cannot open the database at ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    if (!isMemory && !options.readonly) {
+      // The history is an audit record: keep it readable by its owner only.
+      chmodSync(path, 0o600);
+      sqlite.pragma('journal_mode = WAL');
+    }
+    // Litestream and concurrent readers (sqlite3 CLI, Datasette) need a generous busy timeout.
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = drizzle(sqlite, { schema });
+    if (options.migrate !== false && !options.readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    return {
+      db,
+      sqlite,
+      path,
+      close: () => {
+        if (sqlite.open) sqlite.close();
+      },
+    };
+  } catch (error) {
+    sqlite.close();
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`cannot prepare the database at ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Runs `fn` in one synchronous IMMEDIATE transaction: everything commits or nothing does. */
+export function inTransaction<T>(store: Store, fn: () => T): T {
+  return store.sqlite.transaction(fn).immediate();
+}

@@ -1,0 +1,113 @@
+/**
+ * The versioned history of users, teams and memberships (SCD type 2). A change closes the current
+ * row (valid_to = the run's time) and opens a new one; nothing is ever deleted, so any past
+ * roster is `valid_from <= t AND (valid_to IS NULL OR valid_to > t)`.
+ */
+import type { RosterDiff } from '../roster/diff.js';
+import { normaliseRoster } from '../roster/normalise.js';
+import { type Roster, type User, usernameKey } from '../roster/types.js';
+import type { Store } from './db.js';
+
+interface UserRow {
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  email: string | null;
+  created_at: string | null;
+  password_last_updated: string | null;
+  verified: number | null;
+}
+
+function userFromRow(row: UserRow): User {
+  return {
+    username: row.username,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    email: row.email,
+    createdAt: row.created_at,
+    passwordLastUpdated: row.password_last_updated,
+    verified: row.verified === null ? null : row.verified === 1,
+  };
+}
+
+const USER_COLUMNS =
+  'username, first_name, last_name, display_name, email, created_at, password_last_updated, verified';
+
+/** The roster as currently recorded, or null before the baseline. */
+export function loadCurrentRoster(store: Store): Roster | null {
+  const baseline = store.sqlite.prepare("SELECT 1 FROM runs WHERE status = 'baseline' LIMIT 1").get();
+  if (!baseline) return null;
+  return readRoster(store, 'valid_to IS NULL', []);
+}
+
+/** The roster as it was recorded at `atIso` (an ISO-8601 UTC instant). */
+export function loadRosterAt(store: Store, atIso: string): Roster {
+  return readRoster(store, 'valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)', [atIso, atIso]);
+}
+
+function readRoster(store: Store, where: string, params: string[]): Roster {
+  const users = (store.sqlite.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE ${where}`).all(...params) as UserRow[]).map(
+    userFromRow,
+  );
+  const teams = store.sqlite.prepare(`SELECT slug, name FROM teams WHERE ${where}`).all(...params) as {
+    slug: string;
+    name: string;
+  }[];
+  const memberships = (
+    store.sqlite.prepare(`SELECT username, team_slug FROM memberships WHERE ${where}`).all(...params) as {
+      username: string;
+      team_slug: string;
+    }[]
+  ).map((m) => ({ username: m.username, teamSlug: m.team_slug }));
+  return normaliseRoster({ users, teams, memberships });
+}
+
+/** Writes a diff as new versions. Synchronous: call it inside the poll's transaction. */
+export function applyHistory(store: Store, runId: number, atIso: string, diff: RosterDiff): void {
+  const db = store.sqlite;
+  const closeUser = db.prepare(
+    'UPDATE users SET valid_to = ?, to_run_id = ? WHERE username_key = ? AND valid_to IS NULL',
+  );
+  const insertUser = db.prepare(
+    `INSERT INTO users (username_key, ${USER_COLUMNS}, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const closeTeam = db.prepare('UPDATE teams SET valid_to = ?, to_run_id = ? WHERE slug = ? AND valid_to IS NULL');
+  const insertTeam = db.prepare('INSERT INTO teams (slug, name, valid_from, from_run_id) VALUES (?, ?, ?, ?)');
+  const closeMembership = db.prepare(
+    'UPDATE memberships SET valid_to = ?, to_run_id = ? WHERE username_key = ? AND team_slug = ? AND valid_to IS NULL',
+  );
+  const insertMembership = db.prepare(
+    'INSERT INTO memberships (username_key, username, team_slug, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?)',
+  );
+  const addUser = (u: User) =>
+    insertUser.run(
+      usernameKey(u.username),
+      u.username,
+      u.firstName,
+      u.lastName,
+      u.displayName,
+      u.email,
+      u.createdAt,
+      u.passwordLastUpdated,
+      u.verified === null ? null : u.verified ? 1 : 0,
+      atIso,
+      runId,
+    );
+
+  for (const m of diff.membershipsRemoved) closeMembership.run(atIso, runId, usernameKey(m.username), m.teamSlug);
+  for (const u of diff.usersRemoved) closeUser.run(atIso, runId, usernameKey(u.username));
+  for (const t of diff.teamsRemoved) closeTeam.run(atIso, runId, t.slug);
+  for (const c of diff.usersChanged) {
+    closeUser.run(atIso, runId, usernameKey(c.before.username));
+    addUser(c.after);
+  }
+  for (const c of diff.teamsChanged) {
+    closeTeam.run(atIso, runId, c.before.slug);
+    insertTeam.run(c.after.slug, c.after.name, atIso, runId);
+  }
+  for (const u of diff.usersAdded) addUser(u);
+  for (const t of diff.teamsAdded) insertTeam.run(t.slug, t.name, atIso, runId);
+  for (const m of diff.membershipsAdded) insertMembership.run(usernameKey(m.username), m.username, m.teamSlug, atIso, runId);
+}

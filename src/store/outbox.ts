@@ -1,0 +1,400 @@
+/**
+ * The outbox: every SQLite read and write the delivery side makes. Rows are created in the
+ * caller's transaction (`enqueueDeliveries`), claimed with a short lease, and only marked
+ * delivered after a 2xx, so a crash at any moment leaves each row delivered or due again.
+ *
+ * Statements are prepared once per connection: the dispatcher drains thousands of rows a second
+ * and re-preparing them would dominate that cost.
+ */
+import type Database from 'better-sqlite3';
+import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
+import { type CloudEvent, type EventDraft, formatSequence } from '../roster/events.js';
+import { inTransaction, type Store } from './db.js';
+
+export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
+export type AttemptOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';
+
+export class OutboxError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly code: 'unknown-event' | 'bad-selector',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutboxError';
+  }
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  destination: string;
+  kind: 'event' | 'digest';
+  eventSequence: number;
+  runId: number | null;
+  /** Attempts made before this one. */
+  attempts: number;
+  eventId: string;
+  eventType: string;
+  /** The stored CloudEvent JSON, sent byte for byte. */
+  envelope: string;
+}
+
+export interface AttemptRecord {
+  deliveryId: number;
+  attemptedAtMs: number;
+  statusCode: number | null;
+  latencyMs: number;
+  outcome: AttemptOutcome;
+  /** Short, secret-free excerpt; truncated to 300 characters here whatever the caller passes. */
+  error: string | null;
+  /** When the row is due again (ignored for delivered and dead). */
+  nextAttemptAtMs: number;
+}
+
+export interface DeliveryRow {
+  id: number;
+  destination: string;
+  kind: 'event' | 'digest';
+  eventId: string;
+  eventType: string;
+  runId: number | null;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export interface DestinationState {
+  name: string;
+  kind: string;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  pending: number;
+  failed: number;
+  dead: number;
+  delivered: number;
+}
+
+export type RequeueSelector =
+  | { eventId: string; destination?: string }
+  | { dead: true; destination?: string }
+  | { sinceIso: string; destination?: string };
+
+const ERROR_EXCERPT_MAX = 300;
+
+const OPEN_ROWS_DUE = `d.destination = ? AND d.status IN ('pending', 'failed') AND d.next_attempt_at_ms <= ?`;
+
+function prepareStatements(sqlite: Database.Database) {
+  return {
+    upsertDestination: sqlite.prepare(
+      `INSERT INTO destinations (name, kind) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind`,
+    ),
+    ensureDestination: sqlite.prepare(`INSERT OR IGNORE INTO destinations (name, kind) VALUES (?, ?)`),
+    insertDelivery: sqlite.prepare(
+      `INSERT OR IGNORE INTO deliveries (destination, kind, event_sequence, run_id, status, attempts, next_attempt_at_ms, created_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    ),
+    selectDue: sqlite.prepare(
+      `SELECT d.id, d.destination, d.kind, d.event_sequence AS eventSequence, d.run_id AS runId, d.attempts,
+              e.id AS eventId, e.type AS eventType, e.envelope
+       FROM deliveries d JOIN events e ON e.sequence = d.event_sequence
+       WHERE ${OPEN_ROWS_DUE}
+       ORDER BY d.event_sequence, d.id LIMIT ?`,
+    ),
+    lease: sqlite.prepare(`UPDATE deliveries SET next_attempt_at_ms = ? WHERE id = ?`),
+    insertAttempt: sqlite.prepare(
+      `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    updateAfterAttempt: sqlite.prepare(
+      `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at_ms = ?, delivered_at = ?,
+              last_status_code = ?, last_error = ? WHERE id = ?`,
+    ),
+    nextDue: sqlite.prepare(
+      `SELECT MIN(next_attempt_at_ms) AS next FROM deliveries WHERE status IN ('pending', 'failed') AND destination = ?`,
+    ),
+    destination: sqlite.prepare(`SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations WHERE name = ?`),
+    disable: sqlite.prepare(
+      `UPDATE destinations SET disabled_at = ?, disabled_reason = ? WHERE name = ? AND disabled_at IS NULL`,
+    ),
+    enable: sqlite.prepare(`UPDATE destinations SET disabled_at = NULL, disabled_reason = NULL WHERE name = ?`),
+    openCounts: sqlite.prepare(
+      `SELECT destination, status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'failed', 'dead') GROUP BY destination, status`,
+    ),
+    allCounts: sqlite.prepare(`SELECT destination, status, COUNT(*) AS n FROM deliveries GROUP BY destination, status`),
+    allDestinations: sqlite.prepare(
+      `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name`,
+    ),
+    insertEvent: sqlite.prepare(
+      `INSERT INTO events (id, run_id, type, subject, time, envelope) VALUES (?, NULL, ?, ?, ?, '{}')`,
+    ),
+    setEnvelope: sqlite.prepare(`UPDATE events SET envelope = ? WHERE sequence = ?`),
+    eventById: sqlite.prepare(`SELECT sequence, run_id AS runId, type FROM events WHERE id = ?`),
+    runChangeEvents: sqlite.prepare(
+      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
+    ),
+    runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
+    personName: sqlite.prepare(
+      `SELECT first_name AS firstName, last_name AS lastName FROM users WHERE username_key = ? ORDER BY valid_from DESC LIMIT 1`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+const statementCache = new WeakMap<Database.Database, Statements>();
+
+function statements(store: Store): Statements {
+  let cached = statementCache.get(store.sqlite);
+  if (cached === undefined) {
+    cached = prepareStatements(store.sqlite);
+    statementCache.set(store.sqlite, cached);
+  }
+  return cached;
+}
+
+/** Records the configured destinations by name and kind only: URLs and secrets stay in config. */
+export function syncDestinations(store: Store, specs: readonly DestinationSpec[]): void {
+  const s = statements(store);
+  inTransaction(store, () => {
+    for (const spec of specs) s.upsertDestination.run(spec.name, spec.kind);
+  });
+}
+
+/**
+ * Stores planned rows, due at `nowMs`. Synchronous and transaction-free so the poll can call it
+ * inside its own transaction; re-planning the same event is a no-op (unique indexes).
+ */
+export function enqueueDeliveries(store: Store, planned: readonly PlannedDelivery[], nowMs: number): number {
+  const s = statements(store);
+  const createdAt = new Date(nowMs).toISOString();
+  const seen = new Set<string>();
+  let inserted = 0;
+  for (const row of planned) {
+    if (!seen.has(row.destination)) {
+      s.ensureDestination.run(row.destination, row.destinationKind);
+      seen.add(row.destination);
+    }
+    inserted += s.insertDelivery.run(row.destination, row.kind, row.eventSequence, row.runId, nowMs, createdAt).changes;
+  }
+  return inserted;
+}
+
+/**
+ * Takes up to `limit` of a destination's due rows, oldest event first, and leases them until
+ * `nowMs + leaseMs`: another process polling the same database skips them meanwhile, and a
+ * crashed sender's rows become due again when the lease runs out.
+ */
+export function claimDueDeliveries(
+  store: Store,
+  options: { destination: string; nowMs: number; limit: number; leaseMs: number; dueAtOrBeforeMs?: number },
+): ClaimedDelivery[] {
+  const s = statements(store);
+  return inTransaction(store, () => {
+    const rows = s.selectDue.all(
+      options.destination,
+      options.dueAtOrBeforeMs ?? options.nowMs,
+      options.limit,
+    ) as ClaimedDelivery[];
+    for (const row of rows) s.lease.run(options.nowMs + options.leaseMs, row.id);
+    return rows;
+  });
+}
+
+/** Writes the attempt and the row's new state together, so the log and the outbox never disagree. */
+export function recordAttempt(store: Store, attempt: AttemptRecord): void {
+  const s = statements(store);
+  const at = new Date(attempt.attemptedAtMs).toISOString();
+  const error = attempt.error === null ? null : attempt.error.slice(0, ERROR_EXCERPT_MAX);
+  const status: DeliveryStatus =
+    attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'dead' ? 'dead' : 'failed';
+  inTransaction(store, () => {
+    s.insertAttempt.run(attempt.deliveryId, at, attempt.statusCode, attempt.latencyMs, attempt.outcome, error);
+    s.updateAfterAttempt.run(
+      status,
+      status === 'failed' ? attempt.nextAttemptAtMs : attempt.attemptedAtMs,
+      status === 'delivered' ? at : null,
+      attempt.statusCode,
+      error,
+      attempt.deliveryId,
+    );
+  });
+}
+
+/** When the destination's next open row is due (leases included), or null when none is open. */
+export function nextDueAtMs(store: Store, destination: string): number | null {
+  const row = statements(store).nextDue.get(destination) as { next: number | null };
+  return row.next;
+}
+
+export function listDeliveries(
+  store: Store,
+  options: { status?: DeliveryStatus; destination?: string; limit: number },
+): DeliveryRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (options.status !== undefined) {
+    where.push('d.status = ?');
+    params.push(options.status);
+  }
+  if (options.destination !== undefined) {
+    where.push('d.destination = ?');
+    params.push(options.destination);
+  }
+  params.push(options.limit);
+  const rows = store.sqlite
+    .prepare(
+      `SELECT d.id, d.destination, d.kind, e.id AS eventId, e.type AS eventType, d.run_id AS runId, d.status,
+              d.attempts, d.next_attempt_at_ms AS nextMs, d.created_at AS createdAt, d.delivered_at AS deliveredAt,
+              d.last_status_code AS lastStatusCode, d.last_error AS lastError
+       FROM deliveries d JOIN events e ON e.sequence = d.event_sequence
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY d.id DESC LIMIT ?`,
+    )
+    .all(...params) as (Omit<DeliveryRow, 'nextAttemptAt'> & { nextMs: number })[];
+  return rows.map(({ nextMs, ...row }) => ({ ...row, nextAttemptAt: new Date(nextMs).toISOString() }));
+}
+
+/**
+ * Makes matching rows due now with a fresh retry schedule, keeping the same event (and so the
+ * same `webhook-id`, which receivers deduplicate on). The attempt log is kept.
+ */
+export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs: number): number {
+  const where: string[] = [];
+  const params: (string | number | null)[] = [nowMs];
+  if ('eventId' in selector) {
+    const event = statements(store).eventById.get(selector.eventId) as
+      | { sequence: number; runId: number | null; type: string }
+      | undefined;
+    if (event === undefined) throw new OutboxError('unknown-event', `no event with id ${selector.eventId}`);
+    // A change event also reached Slack inside its run's digest.
+    where.push(`(event_sequence = ? OR (kind = 'digest' AND run_id = ?))`);
+    params.push(event.sequence, event.type.startsWith('victorops.') ? event.runId : null);
+  } else if ('dead' in selector) {
+    where.push(`status = 'dead'`);
+  } else {
+    const since = Date.parse(selector.sinceIso);
+    if (Number.isNaN(since)) throw new OutboxError('bad-selector', `not an ISO-8601 time: ${selector.sinceIso}`);
+    where.push('event_sequence IN (SELECT sequence FROM events WHERE time >= ?)');
+    params.push(new Date(since).toISOString());
+  }
+  if (selector.destination !== undefined) {
+    where.push('destination = ?');
+    params.push(selector.destination);
+  }
+  return store.sqlite
+    .prepare(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at_ms = ?, delivered_at = NULL
+       WHERE ${where.join(' AND ')}`,
+    )
+    .run(...params).changes;
+}
+
+/** Returns true when this call disabled it (false when already disabled or unknown). */
+export function disableDestination(store: Store, name: string, reason: string, nowMs: number): boolean {
+  return statements(store).disable.run(new Date(nowMs).toISOString(), reason, name).changes > 0;
+}
+
+export function enableDestination(store: Store, name: string): 'enabled' | 'not-disabled' | 'unknown' {
+  const s = statements(store);
+  const current = s.destination.get(name) as { disabledAt: string | null } | undefined;
+  if (current === undefined) return 'unknown';
+  if (current.disabledAt === null) return 'not-disabled';
+  s.enable.run(name);
+  return 'enabled';
+}
+
+export function isDestinationDisabled(store: Store, name: string): boolean {
+  const row = statements(store).destination.get(name) as { disabledAt: string | null } | undefined;
+  return row !== undefined && row.disabledAt !== null;
+}
+
+export function listDestinationStates(store: Store): DestinationState[] {
+  const s = statements(store);
+  const states = new Map<string, DestinationState>();
+  for (const d of s.allDestinations.all() as Omit<DestinationState, DeliveryStatus>[]) {
+    states.set(d.name, { ...d, pending: 0, failed: 0, dead: 0, delivered: 0 });
+  }
+  for (const c of s.allCounts.all() as { destination: string; status: DeliveryStatus; n: number }[]) {
+    const state = states.get(c.destination);
+    if (state !== undefined) state[c.status] = c.n;
+  }
+  return [...states.values()];
+}
+
+/** Open rows per destination, for metrics; reads only non-delivered rows through the status index. */
+export function pendingCountsByDestination(
+  store: Store,
+): { destination: string; pending: number; failed: number; dead: number }[] {
+  const byName = new Map<string, { destination: string; pending: number; failed: number; dead: number }>();
+  for (const c of statements(store).openCounts.all() as { destination: string; status: string; n: number }[]) {
+    const entry = byName.get(c.destination) ?? { destination: c.destination, pending: 0, failed: 0, dead: 0 };
+    if (c.status === 'pending' || c.status === 'failed' || c.status === 'dead') entry[c.status] = c.n;
+    byName.set(c.destination, entry);
+  }
+  return [...byName.values()].sort((a, b) => a.destination.localeCompare(b.destination));
+}
+
+/**
+ * Stores a notice that no poll run produced (such as `rosterwatch.endpoint.disabled`) and its
+ * outbox rows in one transaction. The envelope's `sequence` is only known after the insert, so
+ * the row is inserted and then completed inside the same transaction. It carries no `runid`.
+ */
+export function appendNoticeEvent(
+  store: Store,
+  input: {
+    draft: EventDraft;
+    source: string;
+    nowMs: number;
+    plan: (event: { sequence: number; type: string; runId: null }) => PlannedDelivery[];
+  },
+): { sequence: number; id: string } {
+  const s = statements(store);
+  const id = crypto.randomUUID();
+  const time = new Date(input.nowMs).toISOString();
+  return inTransaction(store, () => {
+    const sequence = Number(s.insertEvent.run(id, input.draft.type, input.draft.subject, time).lastInsertRowid);
+    const envelope: Omit<CloudEvent, 'runid'> = {
+      specversion: '1.0',
+      id,
+      source: input.source,
+      type: input.draft.type,
+      subject: input.draft.subject,
+      time,
+      datacontenttype: 'application/json',
+      sequence: formatSequence(sequence),
+      data: input.draft.data,
+    };
+    s.setEnvelope.run(JSON.stringify(envelope), sequence);
+    enqueueDeliveries(store, input.plan({ sequence, type: input.draft.type, runId: null }), input.nowMs);
+    return { sequence, id };
+  });
+}
+
+/** A run's change events in order, parsed from their stored envelopes, for the Slack digest. */
+export function loadRunChangeEvents(store: Store, runId: number): CloudEvent[] {
+  const rows = statements(store).runChangeEvents.all(runId) as { envelope: string }[];
+  return rows.map((row) => JSON.parse(row.envelope) as CloudEvent);
+}
+
+export function loadRunStartedAt(store: Store, runId: number): string | null {
+  const row = statements(store).runStartedAt.get(runId) as { startedAt: string } | undefined;
+  return row?.startedAt ?? null;
+}
+
+/** The latest known first and last names of these users, for "Jane Doe (jdoe)" in digests. */
+export function lookupPeopleNames(
+  store: Store,
+  usernames: Iterable<string>,
+): Map<string, { firstName: string | null; lastName: string | null }> {
+  const s = statements(store);
+  const names = new Map<string, { firstName: string | null; lastName: string | null }>();
+  for (const username of usernames) {
+    const key = username.toLowerCase();
+    if (names.has(key)) continue;
+    const row = s.personName.get(key) as { firstName: string | null; lastName: string | null } | undefined;
+    if (row !== undefined) names.set(key, row);
+  }
+  return names;
+}

@@ -1,0 +1,62 @@
+/**
+ * Writes one poll's outcome in ONE synchronous transaction: the run row, the history, the events,
+ * the guard state and (through `enqueue`) the outbox rows. A crash before COMMIT leaves nothing;
+ * after it, everything. This is what makes "nothing lost, nothing invented" hold.
+ */
+import { countChanges } from '../roster/diff.js';
+import type { PollDecision } from '../roster/poll-decision.js';
+import type { FetchedRoster, FetchStats } from '../roster/types.js';
+import { inTransaction, type Store } from './db.js';
+import { appendEvents, type StoredEvent } from './events.js';
+import { applyHoldAction } from './guard-holds.js';
+import { applyHistory } from './history.js';
+import { insertRun } from './runs.js';
+
+export interface RecordPollInput {
+  decision: PollDecision;
+  fetched: FetchedRoster | null;
+  startedAt: string;
+  finishedAt: string;
+  stats: FetchStats;
+  rosterHash: string | null;
+  source: string;
+  /** Runs inside the transaction with the stored events, to enqueue their deliveries. */
+  enqueue?: (events: StoredEvent[], runId: number) => void;
+  newId?: () => string;
+}
+
+export interface RecordedPoll {
+  runId: number;
+  events: StoredEvent[];
+}
+
+export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
+  const { decision, fetched } = input;
+  return inTransaction(store, () => {
+    const roster = decision.apply?.roster ?? fetched?.roster ?? null;
+    const runId = insertRun(store, {
+      startedAt: input.startedAt,
+      finishedAt: input.finishedAt,
+      status: decision.status,
+      strategy: fetched?.strategy ?? null,
+      stats: input.stats,
+      counts: roster
+        ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
+        : null,
+      failedScopes: fetched?.failedScopes ?? [],
+      changeCount: decision.apply && decision.status !== 'baseline' ? countChanges(decision.apply.diff) : 0,
+      error: decision.error,
+      rosterHash: input.rosterHash,
+    });
+    if (decision.apply) applyHistory(store, runId, input.finishedAt, decision.apply.diff);
+    applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
+    const events = appendEvents(store, decision.events, {
+      source: input.source,
+      runId,
+      time: input.finishedAt,
+      ...(input.newId ? { newId: input.newId } : {}),
+    });
+    if (events.length > 0) input.enqueue?.(events, runId);
+    return { runId, events };
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * The SQLite schema. History tables are slowly-changing-dimension (type 2) tables: one row per
+ * version, valid over [valid_from, valid_to); valid_to IS NULL means "current". An unchanged poll
+ * writes a run row and nothing else, so storage grows with changes, not with polls.
+ *
+ * Timestamps are ISO-8601 UTC strings from Date#toISOString (fixed width), so they compare
+ * correctly as text in plain SQL. Scheduling columns that are only compared by code are epoch ms.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at').notNull(),
+    /** ok | partial | failed | held | baseline */
+    status: text('status').notNull(),
+    /** user | team, or null when the fetch failed before a strategy was chosen */
+    strategy: text('strategy'),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    rateLimited: integer('rate_limited').notNull().default(0),
+    userCount: integer('user_count'),
+    teamCount: integer('team_count'),
+    membershipCount: integer('membership_count'),
+    /** JSON array of FailedScope, or null */
+    failedScopes: text('failed_scopes'),
+    changeCount: integer('change_count').notNull().default(0),
+    error: text('error'),
+    rosterHash: text('roster_hash'),
+  },
+  (t) => [index('runs_status_idx').on(t.status, t.id)],
+);
+
+export const users = sqliteTable(
+  'users',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    usernameKey: text('username_key').notNull(),
+    username: text('username').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    displayName: text('display_name'),
+    email: text('email'),
+    createdAt: text('created_at'),
+    passwordLastUpdated: text('password_last_updated'),
+    verified: integer('verified', { mode: 'boolean' }),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('users_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
+    index('users_key_from_idx').on(t.usernameKey, t.validFrom),
+    index('users_valid_to_idx').on(t.validTo),
+  ],
+);
+
+export const teams = sqliteTable(
+  'teams',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('teams_current_uq').on(t.slug).where(sql`valid_to IS NULL`),
+    index('teams_slug_from_idx').on(t.slug, t.validFrom),
+  ],
+);
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    usernameKey: text('username_key').notNull(),
+    username: text('username').notNull(),
+    teamSlug: text('team_slug').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('memberships_current_uq').on(t.usernameKey, t.teamSlug).where(sql`valid_to IS NULL`),
+    index('memberships_user_from_idx').on(t.usernameKey, t.validFrom),
+    index('memberships_team_from_idx').on(t.teamSlug, t.validFrom),
+  ],
+);
+
+/** Append-only. `sequence` is the CloudEvents sequence extension, as an integer here. */
+export const events = sqliteTable(
+  'events',
+  {
+    sequence: integer('sequence').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    runId: integer('run_id').references(() => runs.id),
+    type: text('type').notNull(),
+    subject: text('subject').notNull(),
+    time: text('time').notNull(),
+    /** The CloudEvent JSON exactly as delivered to webhooks. */
+    envelope: text('envelope').notNull(),
+  },
+  (t) => [
+    index('events_type_idx').on(t.type, t.sequence),
+    index('events_subject_idx').on(t.subject, t.sequence),
+    index('events_time_idx').on(t.time),
+    index('events_run_idx').on(t.runId),
+  ],
+);
+
+/** Delivery destinations seen so far; secrets are never stored, only names and state. */
+export const destinations = sqliteTable('destinations', {
+  name: text('name').primaryKey(),
+  /** webhook | slack */
+  kind: text('kind').notNull(),
+  disabledAt: text('disabled_at'),
+  disabledReason: text('disabled_reason'),
+});
+
+/** The outbox: one row per (event, destination), or per (run, Slack) for a digest. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    destination: text('destination')
+      .notNull()
+      .references(() => destinations.name),
+    /** event | digest */
+    kind: text('kind').notNull(),
+    eventSequence: integer('event_sequence').references(() => events.sequence),
+    runId: integer('run_id').references(() => runs.id),
+    /** pending (never tried) | failed (waiting for a retry) | delivered | dead */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAtMs: integer('next_attempt_at_ms').notNull(),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('deliveries_due_idx').on(t.status, t.destination, t.nextAttemptAtMs),
+    index('deliveries_event_idx').on(t.eventSequence),
+    uniqueIndex('deliveries_event_dest_uq').on(t.destination, t.eventSequence).where(sql`kind = 'event'`),
+    uniqueIndex('deliveries_digest_dest_uq').on(t.destination, t.runId).where(sql`kind = 'digest'`),
+    // The dispatcher claims each destination's open rows oldest event first; this keeps a claim
+    // proportional to the rows it takes instead of sorting every open row on each claim.
+    index('deliveries_open_dest_seq_idx')
+      .on(t.destination, t.eventSequence)
+      .where(sql`status IN ('pending', 'failed')`),
+  ],
+);
+
+export const deliveryAttempts = sqliteTable(
+  'delivery_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: integer('delivery_id')
+      .notNull()
+      .references(() => deliveries.id),
+    attemptedAt: text('attempted_at').notNull(),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms').notNull(),
+    /** delivered | failed | dead | disabled */
+    outcome: text('outcome').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId)],
+);
+
+/** A mass removal the guard is holding back until confirmed or accepted. */
+export const guardHolds = sqliteTable('guard_holds', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  firstRunId: integer('first_run_id')
+    .notNull()
+    .references(() => runs.id),
+  lastRunId: integer('last_run_id')
+    .notNull()
+    .references(() => runs.id),
+  rosterHash: text('roster_hash').notNull(),
+  confirmations: integer('confirmations').notNull(),
+  removedUsers: integer('removed_users').notNull(),
+  knownUsers: integer('known_users').notNull(),
+  /** The held fetch (roster + failed scopes + strategy) as JSON, so `accept` can apply it. */
+  fetched: text('fetched').notNull(),
+  /** open | applied | accepted | superseded */
+  status: text('status').notNull(),
+  createdAt: text('created_at').notNull(),
+  resolvedAt: text('resolved_at'),
+});
+
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

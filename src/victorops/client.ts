@@ -1,0 +1,258 @@
+/**
+ * The only code that speaks HTTP to VictorOps. It issues GET requests and nothing else, through
+ * one keep-alive undici pool, paced by a shared rate limiter, with retries for everything that
+ * retrying can fix. Every body is parsed with zod at this edge.
+ */
+import { Pool } from 'undici';
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { parseRetryAfter } from '../delivery/retry-policy.js';
+import type { FetchStats } from '../roster/types.js';
+import { excerpt, sanitizeCause, VictorOpsError } from './errors.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
+import { describeSchemaIssue } from './schemas.js';
+
+export interface VictorOpsClientOptions {
+  baseUrl: string;
+  apiId: string;
+  apiKey: string;
+  maxRps: number;
+  concurrency: number;
+  timeoutMs: number;
+  maxRetries: number;
+  clock: Clock;
+  random?: () => number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Bodies above this are refused: a roster is large, but not this large. */
+  maxBodyBytes?: number;
+  onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
+}
+
+export interface VictorOpsClient {
+  /** GETs `path` (below the base URL, e.g. `/v1/user`) and parses it with `schema`. */
+  get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T>;
+  /** Counters since creation; callers diff two snapshots to count one fetch. */
+  stats(): FetchStats;
+  rateLimiter: RateLimiter;
+  close(): Promise<void>;
+}
+
+const AUTH_HINT = 'check VO_API_ID and VO_API_KEY';
+
+/** Encodes one path segment; usernames may hold `.`, `+`, `@`, `-`, `_` and non-ASCII letters. */
+export function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOpsClient {
+  const base = new URL(options.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, {
+    connections: options.concurrency,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const limiter = createRateLimiter({ maxRps: options.maxRps, clock: options.clock });
+  const random = options.random ?? Math.random;
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
+  const counters: FetchStats = { requests: 0, retries: 0, rateLimited: 0 };
+  const limits = { maxRetries: options.maxRetries, max403Retries: 3 };
+  // Built once; never logged, never attached to errors.
+  const headers = {
+    'x-vo-api-id': options.apiId,
+    'x-vo-api-key': options.apiKey,
+    accept: 'application/json',
+    'user-agent': 'roster-watch',
+  };
+
+  async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
+    await limiter.acquire(signal);
+    counters.requests++;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    let response: Awaited<ReturnType<Pool['request']>>;
+    let body: string;
+    try {
+      response = await pool.request({
+        method: 'GET',
+        path: `${prefix}${path}`,
+        headers,
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      body = await readBody(response.body, maxBodyBytes, path);
+    } catch (error) {
+      if (error instanceof VictorOpsError) throw error;
+      if (signal.aborted) throw abortedError(signal, path);
+      if (timeout.aborted || isTimeout(error)) {
+        throw new VictorOpsError('timeout', `GET ${path} timed out after ${options.timeoutMs} ms`, {
+          retryable: true,
+          path,
+          cause: sanitizeCause(error),
+        });
+      }
+      throw new VictorOpsError('network', `GET ${path} failed: ${(error as Error).message}`, {
+        retryable: true,
+        path,
+        cause: sanitizeCause(error),
+      });
+    }
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) return parseBody(path, body, contentType(response.headers), schema);
+    const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']), options.clock.now());
+    throw statusError(path, status, body, retryAfterMs);
+  }
+
+  async function get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    const effective = signal ?? new AbortController().signal;
+    for (let retry = 0; ; retry++) {
+      try {
+        const result = await attempt(path, schema, effective);
+        limiter.onSuccess();
+        return result;
+      } catch (error) {
+        if (!(error instanceof VictorOpsError)) throw error;
+        if (error.status !== undefined && isRateLimitAnswer(error.status)) {
+          counters.rateLimited++;
+          limiter.onRateLimited();
+        }
+        if (!shouldRetry(error, retry, limits)) throw finalError(error);
+        const delayMs = backoffDelayMs({
+          retry,
+          baseMs: options.backoffBaseMs ?? 500,
+          capMs: options.backoffCapMs ?? 30_000,
+          random: random(),
+          retryAfterMs: error.retryAfterMs,
+        });
+        counters.retries++;
+        options.onRetry?.({ path, retry: retry + 1, delayMs, reason: error.message });
+        try {
+          await options.clock.sleep(delayMs, effective);
+        } catch {
+          throw abortedError(effective, path);
+        }
+      }
+    }
+  }
+
+  return {
+    get,
+    stats: () => ({ ...counters }),
+    rateLimiter: limiter,
+    close: () => pool.close(),
+  };
+}
+
+function abortedError(signal: AbortSignal, path: string): VictorOpsError {
+  const reason = signal.reason;
+  if (reason instanceof VictorOpsError) return reason;
+  return new VictorOpsError('aborted', `GET ${path} was cancelled`, { retryable: false, path });
+}
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  const name = (error as { name?: unknown }).name;
+  return (
+    name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function contentType(headers: Record<string, string | string[] | undefined>): string {
+  return (headerValue(headers['content-type']) ?? '').toLowerCase();
+}
+
+async function readBody(body: AsyncIterable<Buffer>, maxBytes: number, path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      throw new VictorOpsError('malformed', `GET ${path}: response larger than ${maxBytes} bytes`, {
+        retryable: false,
+        path,
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody<T>(path: string, body: string, type: string, schema: z.ZodType<T>): T {
+  if (type.includes('text/html') || /^\s*</.test(body)) {
+    throw new VictorOpsError('malformed', `GET ${path}: expected JSON, got an HTML page: "${excerpt(body)}"`, {
+      retryable: true,
+      path,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    const shown = body.trim() === '' ? 'an empty body' : `"${excerpt(body)}"`;
+    throw new VictorOpsError('malformed', `GET ${path}: response is not valid JSON: ${shown}`, {
+      retryable: true,
+      path,
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new VictorOpsError(
+      'malformed',
+      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${excerpt(body)}"`,
+      { retryable: true, path },
+    );
+  }
+  return parsed.data;
+}
+
+function statusError(path: string, status: number, body: string, retryAfterMs: number | undefined): VictorOpsError {
+  const detail = body.trim() === '' ? '' : `: "${excerpt(body)}"`;
+  const extra = retryAfterMs === undefined ? {} : { retryAfterMs };
+  if (status === 401) {
+    return new VictorOpsError('auth', `GET ${path}: 401 authentication missing: ${AUTH_HINT}`, {
+      retryable: false,
+      path,
+      status,
+    });
+  }
+  if (status === 403) {
+    return new VictorOpsError('rate_limited', `GET ${path}: 403 (VictorOps uses it for rate limiting too)${detail}`, {
+      retryable: true,
+      path,
+      status,
+      ...extra,
+    });
+  }
+  if (status === 429) {
+    return new VictorOpsError('rate_limited', `GET ${path}: 429 rate limited${detail}`, {
+      retryable: true,
+      path,
+      status,
+      ...extra,
+    });
+  }
+  if (status === 404) {
+    return new VictorOpsError('not_found', `GET ${path}: 404 not found${detail}`, { retryable: false, path, status });
+  }
+  const retryable = status >= 500 || status === 408;
+  return new VictorOpsError('http', `GET ${path}: HTTP ${status}${detail}`, { retryable, path, status, ...extra });
+}
+
+/** After retries run out, a 403 is reported as the authentication problem it most likely is. */
+function finalError(error: VictorOpsError): VictorOpsError {
+  if (error.status !== 403) return error;
+  const path = error.path ?? '';
+  return new VictorOpsError('auth', `GET ${path}: authentication failed or rate-limited: ${AUTH_HINT}`, {
+    retryable: false,
+    path,
+    status: 403,
+  });
+}

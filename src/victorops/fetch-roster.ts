@@ -1,0 +1,141 @@
+/**
+ * Fetches a whole roster. The user list and the team list come first; memberships then come from
+ * one call per user (`/v1/user/{u}/teams`) or one per team (`/v1/team/{t}/members`), whichever
+ * is fewer calls. The team list is always read, so teams with no members exist under both
+ * strategies and they give identical rosters.
+ *
+ * A membership scope that cannot be read after retries is reported as failed, never as empty:
+ * the poll cycle keeps its previous memberships instead of announcing false removals.
+ */
+import type { Clock } from '../clock.js';
+import { normaliseRoster } from '../roster/normalise.js';
+import type { FailedScope, FetchedRoster, Membership, MembershipSource, Team } from '../roster/types.js';
+import { encodePathSegment, type VictorOpsClient } from './client.js';
+import { VictorOpsError } from './errors.js';
+import { teamListSchema, teamMembersSchema, userListSchema, userTeamsSchema } from './schemas.js';
+
+export type MembershipSourceSetting = MembershipSource | 'auto';
+
+export interface FetchProgress {
+  done: number;
+  planned: number;
+  elapsedMs: number;
+  strategy: MembershipSource | null;
+}
+
+export interface FetchRosterOptions {
+  client: VictorOpsClient;
+  clock: Clock;
+  source: MembershipSourceSetting;
+  concurrency: number;
+  deadlineMs: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: FetchProgress) => void;
+}
+
+/** Requests each strategy costs for the membership phase, after the two list calls. */
+export function chooseStrategy(setting: MembershipSourceSetting, users: number, teams: number): MembershipSource {
+  if (setting !== 'auto') return setting;
+  return teams <= users ? 'team' : 'user';
+}
+
+export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedRoster> {
+  const { client, clock } = options;
+  const startedMs = clock.now();
+  const before = client.stats();
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort(
+      new VictorOpsError('deadline', `the roster fetch did not finish within ${options.deadlineMs} ms (VO_FETCH_DEADLINE_MS)`, {
+        retryable: false,
+      }),
+    );
+  }, options.deadlineMs);
+  timer.unref();
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  let done = 0;
+  let planned = 2;
+  let strategy: MembershipSource | null = null;
+  const progress = () =>
+    options.onProgress?.({ done, planned, elapsedMs: clock.now() - startedMs, strategy });
+
+  try {
+    const [users, teams] = await Promise.all([
+      client.get('/v1/user', userListSchema, signal).finally(() => {
+        done++;
+        progress();
+      }),
+      client.get('/v1/team', teamListSchema, signal).finally(() => {
+        done++;
+        progress();
+      }),
+    ]);
+    strategy = chooseStrategy(options.source, users.length, teams.length);
+    const scopes = strategy === 'user' ? users.map((u) => u.username) : teams.map((t) => t.slug);
+    planned = 2 + scopes.length;
+    progress();
+
+    const memberships: Membership[] = [];
+    const failedScopes: FailedScope[] = [];
+    const chosen = strategy;
+    await runPool(scopes, options.concurrency, async (scope) => {
+      try {
+        if (chosen === 'user') {
+          const userTeams = await client.get(`/v1/user/${encodePathSegment(scope)}/teams`, userTeamsSchema, signal);
+          for (const team of userTeams) memberships.push({ username: scope, teamSlug: team.slug });
+        } else {
+          const members = await client.get(`/v1/team/${encodePathSegment(scope)}/members`, teamMembersSchema, signal);
+          for (const username of members) memberships.push({ username, teamSlug: scope });
+        }
+      } catch (error) {
+        // Cancellation and the deadline end the whole fetch; anything else loses only this scope.
+        if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
+        const reason = error instanceof Error ? error.message : String(error);
+        failedScopes.push(
+          chosen === 'user'
+            ? { kind: 'user-teams', username: scope, reason }
+            : { kind: 'team-members', teamSlug: scope, reason },
+        );
+      } finally {
+        done++;
+        progress();
+      }
+    });
+
+    const after = client.stats();
+    const teamList: Team[] = teams.map((t) => ({ slug: t.slug, name: t.name }));
+    return {
+      roster: normaliseRoster({ users, teams: teamList, memberships }),
+      strategy,
+      failedScopes: failedScopes.sort((a, b) => scopeName(a).localeCompare(scopeName(b))),
+      stats: {
+        requests: after.requests - before.requests,
+        retries: after.retries - before.retries,
+        rateLimited: after.rateLimited - before.rateLimited,
+      },
+      startedAt: new Date(startedMs).toISOString(),
+      finishedAt: new Date(clock.now()).toISOString(),
+    };
+  } catch (error) {
+    if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError) throw deadline.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function scopeName(scope: FailedScope): string {
+  return scope.kind === 'user-teams' ? scope.username : scope.teamSlug;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; the first thrown error stops it. */
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyDiff, countChanges, diffRosters, diffToEvents, isEmptyDiff } from '../../../src/roster/diff.js';
+import { normaliseRoster } from '../../../src/roster/normalise.js';
+import { aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const copy = [...items];
+  let s = seed;
+  for (let i = copy.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+describe('diffRosters properties', () => {
+  it('diff(a, a) is empty', () => {
+    fc.assert(fc.property(arbitraryRoster, (a) => isEmptyDiff(diffRosters(a, a))));
+  });
+
+  it('applying diff(a, b) to a gives b', () => {
+    fc.assert(
+      fc.property(arbitraryRoster, arbitraryRoster, (a, b) => {
+        expect(applyDiff(a, diffRosters(a, b))).toEqual(b);
+      }),
+    );
+  });
+
+  it('input order changes nothing', () => {
+    fc.assert(
+      fc.property(arbitraryRoster, arbitraryRoster, fc.integer({ min: 1, max: 10_000 }), (a, b, seed) => {
+        const reordered = normaliseRoster({
+          users: shuffled(b.users, seed),
+          teams: shuffled(b.teams, seed + 1),
+          memberships: shuffled(b.memberships, seed + 2),
+        });
+        expect(diffRosters(a, reordered)).toEqual(diffRosters(a, b));
+      }),
+    );
+  });
+
+  it('every change becomes exactly one event (case-only renames excepted)', () => {
+    fc.assert(
+      fc.property(arbitraryRoster, arbitraryRoster, (a, b) => {
+        const diff = diffRosters(a, b);
+        const silent = diff.usersChanged.filter((c) => c.changes.length === 0).length;
+        expect(diffToEvents(diff, a, b)).toHaveLength(countChanges(diff) - silent);
+      }),
+    );
+  });
+});
+
+describe('diffRosters examples', () => {
+  const before = aRoster({
+    users: [aUser('jdoe'), aUser('asmith')],
+    teams: [aTeam('team-pay', 'Payments'), aTeam('team-db', 'Database')],
+    memberships: [
+      ['jdoe', 'team-pay'],
+      ['asmith', 'team-db'],
+    ],
+  });
+
+  it('reports field-level user changes with before and after', () => {
+    const after = aRoster({
+      users: [aUser('jdoe', { email: 'new@example.com' }), aUser('asmith')],
+      teams: before.teams,
+      memberships: [
+        ['jdoe', 'team-pay'],
+        ['asmith', 'team-db'],
+      ],
+    });
+    const diff = diffRosters(before, after);
+    expect(diff.usersChanged).toHaveLength(1);
+    expect(diff.usersChanged[0]?.changes).toEqual([{ field: 'email', before: 'jdoe@example.com', after: 'new@example.com' }]);
+  });
+
+  it('gives a removed user and each of their memberships its own event', () => {
+    const after = aRoster({ users: [aUser('asmith')], teams: before.teams, memberships: [['asmith', 'team-db']] });
+    const events = diffToEvents(diffRosters(before, after), before, after);
+    expect(events.map((e) => e.type)).toEqual(['victorops.membership.removed', 'victorops.user.removed']);
+    expect(events[0]?.data).toEqual({ username: 'jdoe', team: { slug: 'team-pay', name: 'Payments' } });
+  });
+
+  it('names a removed team in the membership events with its last known name', () => {
+    const after = aRoster({ users: before.users, teams: [aTeam('team-db', 'Database')], memberships: [['asmith', 'team-db']] });
+    const events = diffToEvents(diffRosters(before, after), before, after);
+    expect(events.map((e) => e.type)).toEqual(['victorops.membership.removed', 'victorops.team.removed']);
+    expect(events[0]?.data).toMatchObject({ team: { name: 'Payments' } });
+  });
+
+  it('reports a team rename as team.changed', () => {
+    const after = aRoster({ users: before.users, teams: [aTeam('team-pay', 'Payments On-Call'), aTeam('team-db', 'Database')], memberships: [['jdoe', 'team-pay'], ['asmith', 'team-db']] });
+    const events = diffToEvents(diffRosters(before, after), before, after);
+    expect(events).toEqual([
+      {
+        type: 'victorops.team.changed',
+        subject: 'team-pay',
+        data: {
+          slug: 'team-pay',
+          before: { slug: 'team-pay', name: 'Payments' },
+          after: { slug: 'team-pay', name: 'Payments On-Call' },
+          changes: [{ field: 'name', before: 'Payments', after: 'Payments On-Call' }],
+        },
+      },
+    ]);
+  });
+
+  it('joins memberships to users case-insensitively', () => {
+    const roster = aRoster({ users: [aUser('JDoe')], teams: [aTeam('t')], memberships: [['jdoe', 't']] });
+    expect(roster.memberships).toEqual([{ username: 'JDoe', teamSlug: 't' }]);
+  });
+});
