@@ -8,7 +8,12 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CloudEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
-import { type ClaimedDelivery, loadRunChangeEvents, loadRunStartedAt, lookupPeopleNames } from '../store/outbox.js';
+import {
+  type ClaimedDelivery,
+  loadRunChangeEvents,
+  loadRunStartedAt,
+  lookupPeopleNames,
+} from '../store/outbox.js';
 import { type DestinationSpec, destinationSpecsFromConfig, SLACK_DESTINATION } from './routing.js';
 import { formatNotice, formatRunDigest, type SlackMessage } from './slack-digest.js';
 import { createSlackSender, type SlackSendResult } from './slack-sender.js';
@@ -95,7 +100,12 @@ export function createDestinationRuntimes(deps: {
           message = buildSlackMessage(deps.store, row);
         } catch (error) {
           // A stored event that cannot be rendered will not render on a retry either.
-          return { kind: 'rejected', statusCode: null, error: `cannot build the Slack message: ${(error as Error).message}`, latencyMs: 0 };
+          return {
+            kind: 'rejected',
+            statusCode: null,
+            error: `cannot build the Slack message: ${(error as Error).message}`,
+            latencyMs: 0,
+          };
         }
         return sender.send(message);
       },

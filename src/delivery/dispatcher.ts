@@ -19,7 +19,11 @@ import {
   recordAttempt,
   syncDestinations,
 } from '../store/outbox.js';
-import { createDestinationRuntimes, type DestinationRuntime, type SendResult } from './destination-runtime.js';
+import {
+  createDestinationRuntimes,
+  type DestinationRuntime,
+  type SendResult,
+} from './destination-runtime.js';
 import { decideRetry } from './retry-policy.js';
 import { planDeliveries } from './routing.js';
 import { createWebhookAgent } from './webhook-sender.js';
@@ -103,7 +107,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   };
 
-  function disableAfterGone(runtime: DestinationRuntime, row: ClaimedDelivery, error: string, nowMs: number): void {
+  function disableAfterGone(
+    runtime: DestinationRuntime,
+    row: ClaimedDelivery,
+    error: string,
+    nowMs: number,
+  ): void {
     const reason = 'the endpoint answered 410 Gone';
     if (!disableDestination(store, runtime.spec.name, reason, nowMs)) return;
     disabledDuringPass.add(runtime.spec.name);
@@ -126,10 +135,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     notify();
   }
 
-  function settle(runtime: DestinationRuntime, row: ClaimedDelivery, result: SendResult, counters: Counters): void {
+  function settle(
+    runtime: DestinationRuntime,
+    row: ClaimedDelivery,
+    result: SendResult,
+    counters: Counters,
+  ): void {
     const nowMs = clock.now();
     const name = runtime.spec.name;
-    const base = { deliveryId: row.id, attemptedAtMs: nowMs, statusCode: result.statusCode, latencyMs: result.latencyMs };
+    const base = {
+      deliveryId: row.id,
+      attemptedAtMs: nowMs,
+      statusCode: result.statusCode,
+      latencyMs: result.latencyMs,
+    };
     counters.attempted += 1;
     let outcome: DeliveryOutcome;
     if (result.kind === 'delivered') {
@@ -156,9 +175,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // At least 1 ms later, so a zero delay cannot make the row due again within the same pass.
       const nextAttemptAtMs = nowMs + Math.max(1, decision.delayMs);
       recordAttempt(store, { ...base, outcome, error: result.error, nextAttemptAtMs });
-      const log = { destination: name, eventId: row.eventId, statusCode: result.statusCode, error: result.error };
-      if (decision.retry) logger.info({ ...log, retryInMs: nextAttemptAtMs - nowMs }, 'delivery failed; will retry');
-      else logger.warn({ ...log, attempts: row.attempts + 1 }, 'delivery failed on its last attempt; it is dead');
+      const log = {
+        destination: name,
+        eventId: row.eventId,
+        statusCode: result.statusCode,
+        error: result.error,
+      };
+      if (decision.retry)
+        logger.info({ ...log, retryInMs: nextAttemptAtMs - nowMs }, 'delivery failed; will retry');
+      else
+        logger.warn(
+          { ...log, attempts: row.attempts + 1 },
+          'delivery failed on its last attempt; it is dead',
+        );
     }
     if (outcome === 'delivered') counters.delivered += 1;
     else if (outcome === 'dead') counters.dead += 1;
@@ -166,21 +195,36 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     emit(name, outcome, { statusCode: result.statusCode, latencyMs: result.latencyMs });
   }
 
-  async function attempt(runtime: DestinationRuntime, row: ClaimedDelivery, counters: Counters): Promise<void> {
+  async function attempt(
+    runtime: DestinationRuntime,
+    row: ClaimedDelivery,
+    counters: Counters,
+  ): Promise<void> {
     try {
       const result = await runtime.send(row);
       settle(runtime, row, result, counters);
     } catch (error) {
       // The row keeps its lease and becomes due again when it expires: nothing is lost.
       counters.errors += 1;
-      logger.error({ err: error, destination: runtime.spec.name, eventId: row.eventId }, 'could not record a delivery');
+      logger.error(
+        { err: error, destination: runtime.spec.name, eventId: row.eventId },
+        'could not record a delivery',
+      );
     }
   }
 
   /** Sends a destination's due rows until none is left (at or before `cutoffMs`, when given). */
-  async function drain(runtime: DestinationRuntime, cutoffMs: number | undefined, counters: Counters): Promise<void> {
+  async function drain(
+    runtime: DestinationRuntime,
+    cutoffMs: number | undefined,
+    counters: Counters,
+  ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
-    while (!stopping && clock.now() >= runtime.pausedUntilMs && !isDestinationDisabled(store, runtime.spec.name)) {
+    while (
+      !stopping &&
+      clock.now() >= runtime.pausedUntilMs &&
+      !isDestinationDisabled(store, runtime.spec.name)
+    ) {
       const free = runtime.concurrency - inFlight.size;
       if (free <= 0) {
         await Promise.race(inFlight);
@@ -219,7 +263,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const summary: PassSummary = {
       ...emptyCounters(),
       disabledDuringPass: [],
-      skippedDisabled: runtimes.filter((r) => isDestinationDisabled(store, r.spec.name)).map((r) => r.spec.name),
+      skippedDisabled: runtimes
+        .filter((r) => isDestinationDisabled(store, r.spec.name))
+        .map((r) => r.spec.name),
       byDestination: {},
     };
     const byName = new Map(runtimes.map((r) => [r.spec.name, emptyCounters()] as const));
@@ -231,7 +277,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (!noticeAppended || stopping) break;
     }
     for (const [name, c] of byName) {
-      summary.byDestination[name] = { attempted: c.attempted, delivered: c.delivered, failed: c.failed, dead: c.dead };
+      summary.byDestination[name] = {
+        attempted: c.attempted,
+        delivered: c.delivered,
+        failed: c.failed,
+        dead: c.dead,
+      };
       summary.attempted += c.attempted;
       summary.delivered += c.delivered;
       summary.failed += c.failed;
@@ -268,7 +319,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const nowMs = clock.now();
         let waitMs = idleRecheckMs;
         if (!isDestinationDisabled(store, runtime.spec.name)) {
-          const next = Math.max(nextDueAtMs(store, runtime.spec.name) ?? Number.POSITIVE_INFINITY, runtime.pausedUntilMs);
+          const next = Math.max(
+            nextDueAtMs(store, runtime.spec.name) ?? Number.POSITIVE_INFINITY,
+            runtime.pausedUntilMs,
+          );
           waitMs = Math.min(idleRecheckMs, next - nowMs);
         }
         await idle(waitMs);

@@ -3,11 +3,12 @@
  * answers 204 (or what `respond` says) to valid ones and 401 to the rest, and keeps what it
  * accepted. Used by `roster-watch receive`, the demo, docker-compose and the delivery tests.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { CloudEvent } from '../roster/events.js';
+import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
 
+export type { ReceiverReply } from './local-http.js';
 export { renderSlackMessage, type SlackReceiver, startSlackReceiver } from './slack-receiver.js';
 
 export interface ReceivedWebhook {
@@ -18,12 +19,6 @@ export interface ReceivedWebhook {
   /** The raw body, as signed. */
   body: string;
   receivedAt: string;
-}
-
-export interface ReceiverReply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
 }
 
 export interface WebhookReceiverOptions {
@@ -47,50 +42,6 @@ export interface WebhookReceiver {
   /** Requests that failed signature verification. */
   rejected: number;
   close(): Promise<void>;
-}
-
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** Reads a request body up to `max` bytes; resolves null when it is larger. */
-export async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function reply(res: ServerResponse, answer: ReceiverReply): void {
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
-}
-
-export async function listen(
-  server: ReturnType<typeof createServer>,
-  host: string,
-  port: number,
-): Promise<{ url: string; port: number }> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shownHost}:${address.port}`, port: address.port };
-}
-
-export function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Hanging test endpoints keep sockets open; closing must not wait for them.
-    server.closeAllConnections();
-  });
 }
 
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {

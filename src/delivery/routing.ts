@@ -104,7 +104,11 @@ export function destinationSpecsFromConfig(delivery: {
   webhooks: readonly { name: string; events: readonly string[] }[];
   slack: unknown | null;
 }): DestinationSpec[] {
-  const specs: DestinationSpec[] = delivery.webhooks.map((w) => ({ name: w.name, kind: 'webhook', events: w.events }));
+  const specs: DestinationSpec[] = delivery.webhooks.map((w) => ({
+    name: w.name,
+    kind: 'webhook',
+    events: w.events,
+  }));
   if (delivery.slack !== null) specs.push({ name: SLACK_DESTINATION, kind: 'slack', events: [] });
   return specs;
 }

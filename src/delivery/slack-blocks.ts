@@ -66,7 +66,8 @@ export function blockTextLength(block: SlackBlock): number {
 export function findLimitViolations(message: SlackMessage): string[] {
   const problems: string[] = [];
   if (message.text.trim() === '') problems.push('empty fallback text');
-  if (message.text.length > SLACK_LIMITS.fallbackText) problems.push(`fallback text ${message.text.length} chars`);
+  if (message.text.length > SLACK_LIMITS.fallbackText)
+    problems.push(`fallback text ${message.text.length} chars`);
   if (message.blocks.length > SLACK_LIMITS.blocks) problems.push(`${message.blocks.length} blocks`);
   let total = 0;
   message.blocks.forEach((block, i) => {
@@ -75,11 +76,13 @@ export function findLimitViolations(message: SlackMessage): string[] {
       problems.push(`block ${i}: header ${block.text.text.length} chars`);
     }
     if (block.type === 'section') {
-      if (block.text.text.length > SLACK_LIMITS.sectionText) problems.push(`block ${i}: section ${block.text.text.length} chars`);
+      if (block.text.text.length > SLACK_LIMITS.sectionText)
+        problems.push(`block ${i}: section ${block.text.text.length} chars`);
       if (block.text.text.trim() === '') problems.push(`block ${i}: empty section`);
       const fields = block.fields ?? [];
       if (fields.length > SLACK_LIMITS.fields) problems.push(`block ${i}: ${fields.length} fields`);
-      if (fields.some((f) => f.text.length > SLACK_LIMITS.fieldText)) problems.push(`block ${i}: field too long`);
+      if (fields.some((f) => f.text.length > SLACK_LIMITS.fieldText))
+        problems.push(`block ${i}: field too long`);
     }
     if (block.type === 'context' && block.elements.length > SLACK_LIMITS.contextElements) {
       problems.push(`block ${i}: ${block.elements.length} context elements`);
@@ -90,7 +93,10 @@ export function findLimitViolations(message: SlackMessage): string[] {
 }
 
 export function headerBlock(text: string): SlackBlock {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_LIMITS.headerText), emoji: true } };
+  return {
+    type: 'header',
+    text: { type: 'plain_text', text: truncate(text, SLACK_LIMITS.headerText), emoji: true },
+  };
 }
 
 export function sectionBlock(mrkdwn: string, fields?: string[]): SlackBlock {
@@ -106,7 +112,10 @@ export function sectionBlock(mrkdwn: string, fields?: string[]): SlackBlock {
 }
 
 export function contextBlock(mrkdwn: string): SlackBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) }] };
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) }],
+  };
 }
 
 /** A fallback `text` from mrkdwn: Slack still parses it, so entities stay escaped. */

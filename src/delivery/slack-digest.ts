@@ -19,8 +19,8 @@ import {
   truncate,
 } from './slack-blocks.js';
 
-export { formatNotice } from './slack-notice.js';
 export type { SlackBlock, SlackMessage } from './slack-blocks.js';
+export { formatNotice } from './slack-notice.js';
 
 export interface PersonName {
   firstName: string | null;
@@ -59,7 +59,10 @@ function fullName(p: PersonName | undefined): string | null {
   return name === '' ? null : name;
 }
 
-function createPersonLabeller(events: readonly CloudEvent[], people: ReadonlyMap<string, PersonName> | undefined) {
+function createPersonLabeller(
+  events: readonly CloudEvent[],
+  people: ReadonlyMap<string, PersonName> | undefined,
+) {
   const known = new Map<string, PersonName>(people ?? []);
   const remember = (u: User) => known.set(u.username.toLowerCase(), u);
   for (const e of events) {
@@ -122,8 +125,10 @@ function membershipGroup(events: readonly CloudEvent[], label: (u: string) => st
   }
   const lines: Line[] = [];
   for (const g of groups.values()) {
-    if (g.joined.length > 0) lines.push(...chunkedLines(byTeam ? `• ${g.heading} + ` : `• ${g.heading} joined `, g.joined));
-    if (g.left.length > 0) lines.push(...chunkedLines(byTeam ? `• ${g.heading} − ` : `• ${g.heading} left `, g.left));
+    if (g.joined.length > 0)
+      lines.push(...chunkedLines(byTeam ? `• ${g.heading} + ` : `• ${g.heading} joined `, g.joined));
+    if (g.left.length > 0)
+      lines.push(...chunkedLines(byTeam ? `• ${g.heading} − ` : `• ${g.heading} left `, g.left));
   }
   return { title: byTeam ? 'Membership changes by team' : 'Membership changes by user', lines };
 }
@@ -144,7 +149,8 @@ function userChangedLine(e: Change<'victorops.user.changed'>, label: (u: string)
 }
 
 function buildGroups(events: readonly CloudEvent[], label: (u: string) => string): Group[] {
-  const of = <T extends keyof EventDataByType>(type: T) => events.filter((e) => e.type === type) as Change<T>[];
+  const of = <T extends keyof EventDataByType>(type: T) =>
+    events.filter((e) => e.type === type) as Change<T>[];
   const userLine = (u: User): Line => ({
     text: `• ${label(u.username)}${u.email ? ` · ${escapeMrkdwn(truncate(u.email, NAME_MAX))}` : ''}`,
     count: 1,
@@ -181,7 +187,10 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
       title: 'Other changes',
       lines: events
         .filter((e) => !known.has(e.type))
-        .map((e) => ({ text: `• ${codeSpan(e.type, NAME_MAX)} ${escapeMrkdwn(truncate(e.subject, NAME_MAX))}`, count: 1 })),
+        .map((e) => ({
+          text: `• ${codeSpan(e.type, NAME_MAX)} ${escapeMrkdwn(truncate(e.subject, NAME_MAX))}`,
+          count: 1,
+        })),
     },
   ];
 }
@@ -214,17 +223,22 @@ export function formatRunDigest(events: readonly CloudEvent[], opts: DigestOptio
   const blocks: SlackBlock[] = [header, context];
   let used = blockTextLength(header) + blockTextLength(context);
   let shown = 0;
-  let full = false;
 
-  const canAdd = (text: string) =>
-    blocks.length < SLACK_LIMITS.blocks - 1 && used + text.length <= SLACK_LIMITS.totalBlockText - RESERVED_CHARS;
+  // Each group gets a fair share of what is left, so a run of 900 additions still shows its
+  // removals; space a small group does not use passes on to the groups after it.
+  let charLimit = 0;
+  let blockLimit = 0;
+  const canAdd = (text: string) => blocks.length < blockLimit && used + text.length <= charLimit;
   const push = (text: string) => {
     blocks.push(sectionBlock(text));
     used += text.length;
   };
 
-  for (const group of buildGroups(events, label)) {
-    if (full || group.lines.length === 0) continue;
+  const groups = buildGroups(events, label).filter((g) => g.lines.length > 0);
+  groups.forEach((group, index) => {
+    const groupsLeft = groups.length - index;
+    charLimit = used + Math.floor((SLACK_LIMITS.totalBlockText - RESERVED_CHARS - used) / groupsLeft);
+    blockLimit = blocks.length + Math.max(1, Math.floor((SLACK_LIMITS.blocks - 1 - blocks.length) / groupsLeft));
     let text = `*${group.title}*`;
     let pending = 0;
     for (const line of group.lines) {
@@ -234,14 +248,13 @@ export function formatRunDigest(events: readonly CloudEvent[], opts: DigestOptio
         pending += line.count;
         continue;
       }
-      if (pending > 0 && canAdd(text)) {
+      if (pending > 0) {
         push(text);
         shown += pending;
       }
       text = `*${group.title} (continued)*\n${line.text}`;
       pending = line.count;
       if (!canAdd(text)) {
-        full = true;
         pending = 0;
         break;
       }
@@ -250,7 +263,7 @@ export function formatRunDigest(events: readonly CloudEvent[], opts: DigestOptio
       push(text);
       shown += pending;
     }
-  }
+  });
 
   const omitted = events.length - shown;
   const more = `…and ${omitted} more: \`${opts.historyHint.replace(/`/g, "'")}\``;

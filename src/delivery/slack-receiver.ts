@@ -3,7 +3,7 @@
  * as terminal text for the demo, and can be told to answer 429, 404 or 500 for tests.
  */
 import { createServer } from 'node:http';
-import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './receiver.js';
+import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
 import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
 export interface SlackReceiverOptions {
@@ -25,7 +25,7 @@ export interface SlackReceiver {
   close(): Promise<void>;
 }
 
-function unescape(text: string): string {
+function unescapeMrkdwn(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
@@ -35,10 +35,10 @@ function renderBlock(block: SlackBlock): string {
       return `== ${block.text.text} ==`;
     case 'section':
       return [block.text.text, ...(block.fields ?? []).map((f) => `  ${f.text.replace(/\n/g, ': ')}`)]
-        .map(unescape)
+        .map(unescapeMrkdwn)
         .join('\n');
     case 'context':
-      return block.elements.map((e) => `  (${unescape(e.text)})`).join('\n');
+      return block.elements.map((e) => `  (${unescapeMrkdwn(e.text)})`).join('\n');
     case 'divider':
       return '----';
   }
@@ -46,7 +46,7 @@ function renderBlock(block: SlackBlock): string {
 
 /** A message as a person would read it in a terminal. */
 export function renderSlackMessage(message: SlackMessage): string {
-  if (message.blocks.length === 0) return unescape(message.text);
+  if (message.blocks.length === 0) return unescapeMrkdwn(message.text);
   return message.blocks.map(renderBlock).join('\n');
 }
 
@@ -58,7 +58,11 @@ export async function startSlackReceiver(options: SlackReceiverOptions): Promise
     void (async () => {
       if (req.method === 'GET' && req.url === '/healthz') return reply(res, { status: 200, body: 'ok\n' });
       if (req.method === 'GET' && req.url === '/_received') {
-        return reply(res, { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(messages) });
+        return reply(res, {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(messages),
+        });
       }
       if (req.method !== 'POST') return reply(res, { status: 405 });
       requestTimes.push(Date.now());
@@ -69,7 +73,8 @@ export async function startSlackReceiver(options: SlackReceiverOptions): Promise
       } catch {
         return reply(res, { status: 400, body: 'invalid_payload' });
       }
-      if (typeof message.text !== 'string' || message.text === '') return reply(res, { status: 400, body: 'no_text' });
+      if (typeof message.text !== 'string' || message.text === '')
+        return reply(res, { status: 400, body: 'no_text' });
       const answer = options.respond ? await options.respond(message, index++) : { status: 200, body: 'ok' };
       if (answer.status >= 200 && answer.status < 300) {
         messages.push(message);

@@ -6,8 +6,8 @@
 import {
   IncomingWebhook,
   IncomingWebhookHTTPError,
-  type IncomingWebhookSendArguments,
   IncomingWebhookRequestError,
+  type IncomingWebhookSendArguments,
 } from '@slack/webhook';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from './retry-policy.js';
@@ -78,12 +78,28 @@ export function createSlackSender(options: { url: string; timeoutMs: number; clo
           const body = typeof error.body === 'string' ? error.body : '';
           if (status === 429) {
             const after = parseRetryAfter(retryAfter, options.clock.now()) ?? SLACK_DEFAULT_RETRY_AFTER_MS;
-            return { kind: 'failed', statusCode: 429, retryAfterMs: after, error: 'Slack rate limit (429)', latencyMs: latency() };
+            return {
+              kind: 'failed',
+              statusCode: 429,
+              retryAfterMs: after,
+              error: 'Slack rate limit (429)',
+              latencyMs: latency(),
+            };
           }
           if (status >= 500) {
-            return { kind: 'failed', statusCode: status, error: scrub(`Slack answered ${status} ${body}`.trim()), latencyMs: latency() };
+            return {
+              kind: 'failed',
+              statusCode: status,
+              error: scrub(`Slack answered ${status} ${body}`.trim()),
+              latencyMs: latency(),
+            };
           }
-          return { kind: 'rejected', statusCode: status, error: scrub(explainSlackRejection(status, body)), latencyMs: latency() };
+          return {
+            kind: 'rejected',
+            statusCode: status,
+            error: scrub(explainSlackRejection(status, body)),
+            latencyMs: latency(),
+          };
         }
         const reason =
           error instanceof IncomingWebhookRequestError

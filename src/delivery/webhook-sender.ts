@@ -2,8 +2,9 @@
  * One signed POST per event, Standard Webhooks style. The body is the stored CloudEvent string,
  * untouched, because the signature covers those exact bytes and receivers verify them.
  */
-import { Agent, type Dispatcher, request } from 'undici';
+
 import { Webhook } from 'standardwebhooks';
+import { Agent, type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from './retry-policy.js';
 
@@ -41,12 +42,17 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<strin
   } catch {
     // The status already tells us what happened; a broken body only loses the excerpt.
   }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+  return Buffer.concat(chunks)
+    .subarray(0, RESPONSE_EXCERPT_BYTES)
+    .toString('utf8')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no response within ${timeoutMs} ms`;
+    if (error.name === 'TimeoutError' || error.name === 'AbortError')
+      return `no response within ${timeoutMs} ms`;
     const code = (error as NodeJS.ErrnoException).code;
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return `${code ? `${code} ` : ''}${error.message}${cause}`;
@@ -106,7 +112,12 @@ export function createWebhookSender(options: {
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         };
       } catch (error) {
-        return { kind: 'failed', statusCode: null, error: describeError(error, options.timeoutMs), latencyMs: latency() };
+        return {
+          kind: 'failed',
+          statusCode: null,
+          error: describeError(error, options.timeoutMs),
+          latencyMs: latency(),
+        };
       }
     },
   };

@@ -115,15 +115,21 @@ function prepareStatements(sqlite: Database.Database) {
     nextDue: sqlite.prepare(
       `SELECT MIN(next_attempt_at_ms) AS next FROM deliveries WHERE status IN ('pending', 'failed') AND destination = ?`,
     ),
-    destination: sqlite.prepare(`SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations WHERE name = ?`),
+    destination: sqlite.prepare(
+      `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations WHERE name = ?`,
+    ),
     disable: sqlite.prepare(
       `UPDATE destinations SET disabled_at = ?, disabled_reason = ? WHERE name = ? AND disabled_at IS NULL`,
     ),
-    enable: sqlite.prepare(`UPDATE destinations SET disabled_at = NULL, disabled_reason = NULL WHERE name = ?`),
+    enable: sqlite.prepare(
+      `UPDATE destinations SET disabled_at = NULL, disabled_reason = NULL WHERE name = ?`,
+    ),
     openCounts: sqlite.prepare(
       `SELECT destination, status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'failed', 'dead') GROUP BY destination, status`,
     ),
-    allCounts: sqlite.prepare(`SELECT destination, status, COUNT(*) AS n FROM deliveries GROUP BY destination, status`),
+    allCounts: sqlite.prepare(
+      `SELECT destination, status, COUNT(*) AS n FROM deliveries GROUP BY destination, status`,
+    ),
     allDestinations: sqlite.prepare(
       `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name`,
     ),
@@ -176,7 +182,14 @@ export function enqueueDeliveries(store: Store, planned: readonly PlannedDeliver
       s.ensureDestination.run(row.destination, row.destinationKind);
       seen.add(row.destination);
     }
-    inserted += s.insertDelivery.run(row.destination, row.kind, row.eventSequence, row.runId, nowMs, createdAt).changes;
+    inserted += s.insertDelivery.run(
+      row.destination,
+      row.kind,
+      row.eventSequence,
+      row.runId,
+      nowMs,
+      createdAt,
+    ).changes;
   }
   return inserted;
 }
@@ -210,7 +223,14 @@ export function recordAttempt(store: Store, attempt: AttemptRecord): void {
   const status: DeliveryStatus =
     attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'dead' ? 'dead' : 'failed';
   inTransaction(store, () => {
-    s.insertAttempt.run(attempt.deliveryId, at, attempt.statusCode, attempt.latencyMs, attempt.outcome, error);
+    s.insertAttempt.run(
+      attempt.deliveryId,
+      at,
+      attempt.statusCode,
+      attempt.latencyMs,
+      attempt.outcome,
+      error,
+    );
     s.updateAfterAttempt.run(
       status,
       status === 'failed' ? attempt.nextAttemptAtMs : attempt.attemptedAtMs,
@@ -275,7 +295,8 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
     where.push(`status = 'dead'`);
   } else {
     const since = Date.parse(selector.sinceIso);
-    if (Number.isNaN(since)) throw new OutboxError('bad-selector', `not an ISO-8601 time: ${selector.sinceIso}`);
+    if (Number.isNaN(since))
+      throw new OutboxError('bad-selector', `not an ISO-8601 time: ${selector.sinceIso}`);
     where.push('event_sequence IN (SELECT sequence FROM events WHERE time >= ?)');
     params.push(new Date(since).toISOString());
   }
@@ -328,7 +349,11 @@ export function pendingCountsByDestination(
   store: Store,
 ): { destination: string; pending: number; failed: number; dead: number }[] {
   const byName = new Map<string, { destination: string; pending: number; failed: number; dead: number }>();
-  for (const c of statements(store).openCounts.all() as { destination: string; status: string; n: number }[]) {
+  for (const c of statements(store).openCounts.all() as {
+    destination: string;
+    status: string;
+    n: number;
+  }[]) {
     const entry = byName.get(c.destination) ?? { destination: c.destination, pending: 0, failed: 0, dead: 0 };
     if (c.status === 'pending' || c.status === 'failed' || c.status === 'dead') entry[c.status] = c.n;
     byName.set(c.destination, entry);
@@ -354,7 +379,9 @@ export function appendNoticeEvent(
   const id = crypto.randomUUID();
   const time = new Date(input.nowMs).toISOString();
   return inTransaction(store, () => {
-    const sequence = Number(s.insertEvent.run(id, input.draft.type, input.draft.subject, time).lastInsertRowid);
+    const sequence = Number(
+      s.insertEvent.run(id, input.draft.type, input.draft.subject, time).lastInsertRowid,
+    );
     const envelope: Omit<CloudEvent, 'runid'> = {
       specversion: '1.0',
       id,

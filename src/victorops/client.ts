@@ -214,7 +214,10 @@ function parseBody<T>(path: string, body: string, type: string, schema: z.ZodTyp
 }
 
 function statusError(path: string, status: number, body: string, retryAfterMs: number | undefined): VictorOpsError {
-  const detail = body.trim() === '' ? '' : `: "${excerpt(body)}"`;
+  const html = /^\s*</.test(body);
+  // Proxies and load balancers answer with HTML pages; show their words, not their markup.
+  const shown = html ? `an HTML page: "${excerpt(body.replace(/<[^>]*>/g, ' '))}"` : `"${excerpt(body)}"`;
+  const detail = body.trim() === '' ? '' : `: ${shown}`;
   const extra = retryAfterMs === undefined ? {} : { retryAfterMs };
   if (status === 401) {
     return new VictorOpsError('auth', `GET ${path}: 401 authentication missing: ${AUTH_HINT}`, {

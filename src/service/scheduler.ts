@@ -1,0 +1,161 @@
+/**
+ * Runs the poll on a cron schedule, one at a time. node-cron only supplies the ticks: the
+ * no-overlap rule is an in-flight flag here, so a tick that arrives while a poll (or its jitter
+ * wait) is running is skipped and counted rather than queued, and tests can drive ticks directly.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { PollAbortedError } from './poll-cycle.js';
+
+/** The source of ticks; node-cron in production, a hand-driven fake in tests. */
+export interface Ticker {
+  start(): void;
+  stop(): void;
+}
+
+export type CreateTicker = (expression: string, onTick: () => void, logger: Logger) => Ticker;
+
+export interface PollSchedulerDeps {
+  expression: string;
+  /** Upper bound of a random delay before each scheduled poll; 0 disables it. */
+  jitterMs: number;
+  clock: Clock;
+  logger: Logger;
+  /** One poll. Should reject with PollAbortedError (or anything) once `signal` aborts. */
+  poll: (signal: AbortSignal) => Promise<void>;
+  /** Called for each tick skipped because a poll was still running (for metrics). */
+  onTickSkipped?: () => void;
+  /** In [0, 1), for jitter; injectable so tests are deterministic. */
+  random?: () => number;
+  createTicker?: CreateTicker;
+}
+
+export type TriggerOutcome = 'ran' | 'skipped' | 'stopped';
+
+export interface PollScheduler {
+  /** Starts the cron ticks. */
+  start(): void;
+  /** Polls now, without jitter (the start-up poll); skipped when a poll is already running. */
+  runNow(): Promise<TriggerOutcome>;
+  /** What a cron tick does: jitter, then poll, unless a poll is running. Exposed for tests. */
+  tick(): Promise<TriggerOutcome>;
+  isPolling(): boolean;
+  /** Epoch ms at which the running poll (including its jitter wait) began, or null. */
+  pollStartedAtMs(): number | null;
+  skippedTicks(): number;
+  /**
+   * Stops the ticks and resolves when the in-flight poll has settled. With `abort` (the default)
+   * the poll's signal is aborted: a fetch stops and nothing is committed, while a commit already
+   * under way is synchronous and so finishes first.
+   */
+  stop(options?: { abort?: boolean }): Promise<void>;
+}
+
+export function createNodeCronTicker(expression: string, onTick: () => void, logger: Logger): Ticker {
+  let task: ScheduledTask | null = null;
+  return {
+    start() {
+      if (task !== null) return;
+      // Overlap is handled by the scheduler, so node-cron must hand over every tick at once
+      // (the callback returns nothing, so node-cron never sees a tick as running).
+      task = cron.createTask(
+        expression,
+        () => {
+          onTick();
+        },
+        {
+          noOverlap: false,
+          logger: {
+            info: (message) => logger.debug({ component: 'node-cron' }, message),
+            warn: (message) => logger.warn({ component: 'node-cron' }, message),
+            error: (message, err) => logger.error({ component: 'node-cron', err: err ?? message }, 'node-cron error'),
+            debug: (message) => logger.debug({ component: 'node-cron' }, String(message)),
+          },
+        },
+      );
+      void task.start();
+    },
+    stop() {
+      if (task === null) return;
+      const stopping = task;
+      task = null;
+      // destroy() also drops the task from node-cron's process-wide registry.
+      void Promise.resolve(stopping.destroy()).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not stop the cron task cleanly'),
+      );
+    },
+  };
+}
+
+export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
+  const { clock, logger } = deps;
+  const random = deps.random ?? Math.random;
+  const ticker = (deps.createTicker ?? createNodeCronTicker)(deps.expression, () => void tick(), logger);
+  let inFlight: { promise: Promise<void>; controller: AbortController; startedAtMs: number } | null = null;
+  let skipped = 0;
+  let stopped = false;
+
+  async function execute(withJitter: boolean, controller: AbortController): Promise<void> {
+    const signal = controller.signal;
+    try {
+      if (withJitter && deps.jitterMs > 0) {
+        const delayMs = Math.floor(random() * deps.jitterMs);
+        logger.debug({ delayMs }, 'waiting for the poll jitter');
+        await clock.sleep(delayMs, signal);
+      }
+      if (signal.aborted) return;
+      await deps.poll(signal);
+    } catch (error) {
+      if (signal.aborted || error instanceof PollAbortedError) {
+        logger.info('the poll was cancelled before it was recorded; nothing was written');
+        return;
+      }
+      // The poll reports its own outcome; this only keeps a bug from stopping the schedule.
+      logger.error({ err: error }, 'the poll threw unexpectedly; the schedule goes on');
+    }
+  }
+
+  function trigger(withJitter: boolean): Promise<TriggerOutcome> {
+    if (stopped) return Promise.resolve('stopped');
+    if (inFlight !== null) {
+      skipped += 1;
+      logger.warn(
+        { skippedTicks: skipped, runningForMs: clock.now() - inFlight.startedAtMs },
+        'a poll is still running: skipped this tick',
+      );
+      deps.onTickSkipped?.();
+      return Promise.resolve('skipped');
+    }
+    const controller = new AbortController();
+    const current = { controller, startedAtMs: clock.now(), promise: Promise.resolve() };
+    current.promise = execute(withJitter, controller).finally(() => {
+      if (inFlight === current) inFlight = null;
+    });
+    inFlight = current;
+    return current.promise.then(() => 'ran' as const);
+  }
+
+  function tick(): Promise<TriggerOutcome> {
+    return trigger(true);
+  }
+
+  return {
+    start() {
+      if (!stopped) ticker.start();
+    },
+    runNow: () => trigger(false),
+    tick,
+    isPolling: () => inFlight !== null,
+    pollStartedAtMs: () => inFlight?.startedAtMs ?? null,
+    skippedTicks: () => skipped,
+    async stop(options = {}) {
+      stopped = true;
+      ticker.stop();
+      const current = inFlight;
+      if (current === null) return;
+      if (options.abort ?? true) current.controller.abort(new Error('the service is stopping'));
+      await current.promise;
+    },
+  };
+}

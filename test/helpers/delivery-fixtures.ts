@@ -1,0 +1,200 @@
+/**
+ * Builders for delivery tests: a store in a temp dir, runs and events inserted directly with
+ * the schema (envelopes built like the real ones), outbox rows planned by the real router, and
+ * a Config loaded through the real loader.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '../../src/config.js';
+import { destinationSpecsFromConfig, planDeliveries } from '../../src/delivery/routing.js';
+import type { CloudEvent, EventDraft } from '../../src/roster/events.js';
+import { formatSequence } from '../../src/roster/events.js';
+import type { Team, User } from '../../src/roster/types.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { enqueueDeliveries } from '../../src/store/outbox.js';
+import { events, runs } from '../../src/store/schema.js';
+
+export const TEST_SOURCE = 'urn:roster-watch:test';
+
+export function aWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+export interface TempStore {
+  store: Store;
+  dir: string;
+  path: string;
+  cleanup(): void;
+}
+
+export function createTempStore(): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-delivery-'));
+  const path = join(dir, 'roster-watch.db');
+  const store = openStore(path);
+  return {
+    store,
+    dir,
+    path,
+    cleanup: () => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function aUser(username: string, overrides: Partial<User> = {}): User {
+  return {
+    username,
+    firstName: null,
+    lastName: null,
+    displayName: null,
+    email: `${username}@example.com`,
+    createdAt: null,
+    passwordLastUpdated: null,
+    verified: true,
+    ...overrides,
+  };
+}
+
+export function aTeam(slug: string, name = slug): Team {
+  return { slug, name };
+}
+
+export const drafts = {
+  userAdded: (user: User): EventDraft => ({ type: 'victorops.user.added', subject: `users/${user.username}`, data: { user } }),
+  userRemoved: (user: User): EventDraft => ({ type: 'victorops.user.removed', subject: `users/${user.username}`, data: { user } }),
+  userChanged: (before: User, after: User): EventDraft => ({
+    type: 'victorops.user.changed',
+    subject: `users/${after.username}`,
+    data: {
+      username: after.username,
+      before,
+      after,
+      changes: (['firstName', 'lastName', 'displayName', 'email', 'verified'] as const)
+        .filter((f) => before[f] !== after[f])
+        .map((field) => ({ field, before: before[field], after: after[field] })),
+    },
+  }),
+  membershipAdded: (username: string, team: Team): EventDraft => ({
+    type: 'victorops.membership.added',
+    subject: `teams/${team.slug}/members/${username}`,
+    data: { username, team },
+  }),
+  membershipRemoved: (username: string, team: Team): EventDraft => ({
+    type: 'victorops.membership.removed',
+    subject: `teams/${team.slug}/members/${username}`,
+    data: { username, team },
+  }),
+  teamAdded: (team: Team): EventDraft => ({ type: 'victorops.team.added', subject: `teams/${team.slug}`, data: { team } }),
+  baseline: (): EventDraft => ({
+    type: 'rosterwatch.baseline',
+    subject: 'roster',
+    data: { users: 3, teams: 1, memberships: 2, strategy: 'user' },
+  }),
+};
+
+/** A CloudEvent as the store would hold it, for pure formatting tests. */
+export function aCloudEvent(draft: EventDraft, sequence: number, runId = 1): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: `evt-${sequence}`,
+    source: TEST_SOURCE,
+    type: draft.type,
+    subject: draft.subject,
+    time: new Date(Date.UTC(2025, 0, 1, 12, 0, 0)).toISOString(),
+    datacontenttype: 'application/json',
+    runid: runId,
+    sequence: formatSequence(sequence),
+    data: draft.data,
+  } as CloudEvent;
+}
+
+export function insertRun(store: Store, startedAt = new Date().toISOString()): number {
+  const [row] = store.db
+    .insert(runs)
+    .values({ startedAt, finishedAt: startedAt, status: 'ok', strategy: 'user' })
+    .returning({ id: runs.id })
+    .all();
+  return row!.id;
+}
+
+export interface StoredEvent {
+  sequence: number;
+  id: string;
+  type: string;
+  runId: number | null;
+}
+
+/** Inserts events for a run with envelopes completed after the insert, like the real store. */
+export function insertEvents(store: Store, runId: number, list: readonly EventDraft[]): StoredEvent[] {
+  return store.sqlite.transaction(() =>
+    list.map((draft) => {
+      const id = crypto.randomUUID();
+      const time = new Date().toISOString();
+      const [row] = store.db
+        .insert(events)
+        .values({ id, runId, type: draft.type, subject: draft.subject, time, envelope: '{}' })
+        .returning({ sequence: events.sequence })
+        .all();
+      const sequence = row!.sequence;
+      const envelope = {
+        specversion: '1.0',
+        id,
+        source: TEST_SOURCE,
+        type: draft.type,
+        subject: draft.subject,
+        time,
+        datacontenttype: 'application/json',
+        runid: runId,
+        sequence: formatSequence(sequence),
+        data: draft.data,
+      };
+      store.sqlite.prepare('UPDATE events SET envelope = ? WHERE sequence = ?').run(JSON.stringify(envelope), sequence);
+      return { sequence, id, type: draft.type, runId };
+    }),
+  )();
+}
+
+/** One run with its events and outbox rows, as a poll would commit them. */
+export function commitRun(store: Store, config: Config, list: readonly EventDraft[], nowMs = Date.now()): StoredEvent[] {
+  const runId = insertRun(store);
+  const stored = insertEvents(store, runId, list);
+  enqueueDeliveries(store, planDeliveries(stored, destinationSpecsFromConfig(config.delivery)), nowMs);
+  return stored;
+}
+
+export interface TestDestinations {
+  webhooks?: { name: string; url: string; secret: string; events?: string[] }[];
+  slackUrl?: string;
+  env?: Record<string, string>;
+}
+
+/** A Config through the real loader; webhooks go through a ROSTER_WATCH_CONFIG file for names and filters. */
+export function aDeliveryConfig(dir: string, databasePath: string, destinations: TestDestinations): Config {
+  const env: Record<string, string> = {
+    DATABASE_PATH: databasePath,
+    EVENT_SOURCE: TEST_SOURCE,
+    DELIVERY_RETRY_SCHEDULE: '0ms,50ms,100ms',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    SLACK_MIN_INTERVAL_MS: '0',
+    ...destinations.env,
+  };
+  if (destinations.webhooks !== undefined) {
+    const file = join(dir, `destinations-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(file, JSON.stringify({ webhooks: destinations.webhooks }));
+    env.ROSTER_WATCH_CONFIG = file;
+  }
+  if (destinations.slackUrl !== undefined) env.SLACK_WEBHOOK_URL = destinations.slackUrl;
+  return loadConfig(env, { requireVictorOps: false });
+}
+
+/** Polls `condition` every 10 ms; fails with `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
+import type { Config } from '../../../src/config.js';
+import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
+import { createSilentLogger } from '../../../src/logger.js';
+import { enableDestination, listDeliveries, listDestinationStates } from '../../../src/store/outbox.js';
+import {
+  aDeliveryConfig,
+  aTeam,
+  aUser,
+  aWebhookSecret,
+  commitRun,
+  createTempStore,
+  drafts,
+  type TempStore,
+  TEST_SOURCE,
+  type TestDestinations,
+  waitFor,
+} from '../../helpers/delivery-fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function setup(destinations: (t: TempStore) => TestDestinations): { t: TempStore; config: Config; dispatcher: Dispatcher } {
+  const t = createTempStore();
+  const config = aDeliveryConfig(t.dir, t.path, destinations(t));
+  const dispatcher = createDispatcher({ store: t.store, config, logger: createSilentLogger(), clock: systemClock, source: TEST_SOURCE });
+  cleanups.push(t.cleanup, () => dispatcher.stop());
+  return { t, config, dispatcher };
+}
+
+async function receiver(secret: string, respond?: Parameters<typeof startWebhookReceiver>[0]['respond']): Promise<WebhookReceiver> {
+  const r = await startWebhookReceiver({ host: '127.0.0.1', port: 0, secret, ...(respond ? { respond } : {}) });
+  cleanups.push(() => r.close());
+  return r;
+}
+
+const someChanges = (n: number) => Array.from({ length: n }, (_, i) => drafts.userAdded(aUser(`u${i}`)));
+
+describe('webhook delivery', () => {
+  it('delivers each event once, signed (verified by standardwebhooks), body byte for byte, oldest first', async () => {
+    const secret = aWebhookSecret();
+    const r = await receiver(secret);
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [{ name: 'hooks', url: `${r.url}/hook`, secret }],
+      env: { DELIVERY_CONCURRENCY: '1' },
+    }));
+    const stored = commitRun(t.store, config, someChanges(5));
+    const summary = await dispatcher.runOnce();
+    expect(summary).toMatchObject({ attempted: 5, delivered: 5, failed: 0, dead: 0 });
+    expect(r.rejected).toBe(0);
+    expect(r.received.map((e) => e.webhookId)).toEqual(stored.map((s) => s.id));
+    const envelopes = t.store.sqlite.prepare('SELECT envelope FROM events ORDER BY sequence').pluck().all();
+    expect(r.received.map((e) => e.body)).toEqual(envelopes);
+    expect(listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'delivered')).toBe(true);
+    const attempts = t.store.sqlite.prepare('SELECT outcome, status_code AS statusCode FROM delivery_attempts').all();
+    expect(attempts).toHaveLength(5);
+    expect(attempts.every((a) => (a as { statusCode: number }).statusCode === 204)).toBe(true);
+    // A second pass has nothing left to do.
+    expect((await dispatcher.runOnce()).attempted).toBe(0);
+  });
+
+  it('retries after 500s with the same webhook-id, without holding back later events', async () => {
+    const secret = aWebhookSecret();
+    const failuresLeft = new Map<string, number>();
+    let first: string | undefined;
+    const r = await receiver(secret, (e) => {
+      first ??= e.webhookId;
+      // The first event fails twice; every other event succeeds at once.
+      const left = failuresLeft.get(e.webhookId) ?? (e.webhookId === first ? 2 : 0);
+      failuresLeft.set(e.webhookId, left - 1);
+      return left > 0 ? { status: 500, body: 'boom' } : { status: 200 };
+    });
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [{ name: 'hooks', url: r.url, secret }],
+      env: { DELIVERY_CONCURRENCY: '1', DELIVERY_RETRY_SCHEDULE: '0ms,100ms,100ms,100ms' },
+    }));
+    const stored = commitRun(t.store, config, someChanges(4));
+    const pass = await dispatcher.runOnce();
+    expect(pass).toMatchObject({ attempted: 4, delivered: 3, failed: 1 });
+    expect(r.received.map((e) => e.webhookId)).toEqual(stored.slice(1).map((s) => s.id));
+    dispatcher.start();
+    await waitFor(() => r.received.length === 4, 'the failed event to be retried');
+    const tries = r.attempts.filter((a) => a.webhookId === stored[0]!.id);
+    expect(tries).toHaveLength(3);
+    const row = listDeliveries(t.store, { limit: 10 }).find((d) => d.eventId === stored[0]!.id)!;
+    expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
+    const log = t.store.sqlite
+      .prepare('SELECT status_code AS statusCode, outcome, error FROM delivery_attempts WHERE delivery_id = ? ORDER BY id')
+      .all(row.id);
+    expect(log).toEqual([
+      { statusCode: 500, outcome: 'failed', error: 'HTTP 500: boom' },
+      { statusCode: 500, outcome: 'failed', error: 'HTTP 500: boom' },
+      { statusCode: 200, outcome: 'delivered', error: null },
+    ]);
+  });
+
+  it('gets everything to an endpoint that was down and comes back up', async () => {
+    const secret = aWebhookSecret();
+    const down = await startWebhookReceiver({ host: '127.0.0.1', port: 0, secret });
+    const port = down.port;
+    await down.close();
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [{ name: 'hooks', url: `http://127.0.0.1:${port}/`, secret }],
+      env: { DELIVERY_RETRY_SCHEDULE: '0ms,50ms,50ms,50ms,50ms,50ms' },
+    }));
+    const stored = commitRun(t.store, config, someChanges(6));
+    const pass = await dispatcher.runOnce();
+    expect(pass).toMatchObject({ attempted: 6, failed: 6, delivered: 0 });
+    expect(listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'failed' && d.lastStatusCode === null)).toBe(true);
+    const up = await startWebhookReceiver({ host: '127.0.0.1', port, secret });
+    cleanups.push(() => up.close());
+    dispatcher.start();
+    await waitFor(() => new Set(up.received.map((e) => e.webhookId)).size === 6, 'every event after the endpoint came back');
+    expect(new Set(up.received.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
+  });
+
+  it('disables an endpoint that answers 410, announces it, and delivers its backlog once re-enabled', async () => {
+    const secret = aWebhookSecret();
+    let gone = true;
+    const a = await receiver(secret, () => (gone ? { status: 410 } : { status: 204 }));
+    const b = await receiver(secret);
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [
+        { name: 'gone', url: a.url, secret },
+        { name: 'other', url: b.url, secret },
+      ],
+    }));
+    const stored = commitRun(t.store, config, someChanges(5));
+    const pass = await dispatcher.runOnce();
+    expect(pass.disabledDuringPass).toEqual(['gone']);
+    const state = listDestinationStates(t.store).find((d) => d.name === 'gone')!;
+    expect(state.disabledAt).not.toBeNull();
+    expect(a.attempts.length).toBeGreaterThanOrEqual(1);
+    expect(a.attempts.length).toBeLessThanOrEqual(config.delivery.concurrencyPerDestination);
+    // The other endpoint got every change and the notice about the disabled one.
+    await waitFor(() => b.received.length === 6, 'the other endpoint to get changes and the notice');
+    const notice = b.received.find((e) => e.event.type === 'rosterwatch.endpoint.disabled')!;
+    expect(notice.event.data).toEqual({ destination: 'gone', statusCode: 410, reason: 'the endpoint answered 410 Gone' });
+    expect(notice.event).not.toHaveProperty('runid');
+
+    const triesWhileDisabled = a.attempts.length;
+    expect((await dispatcher.runOnce()).skippedDisabled).toEqual(['gone']);
+    expect(a.attempts.length).toBe(triesWhileDisabled);
+    expect(listDeliveries(t.store, { destination: 'gone', limit: 10 }).every((d) => d.status !== 'delivered')).toBe(true);
+
+    gone = false;
+    expect(enableDestination(t.store, 'gone')).toBe('enabled');
+    await dispatcher.runOnce();
+    expect(new Set(a.received.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
+  });
+
+  it('does not let a hanging endpoint delay another', async () => {
+    const secret = aWebhookSecret();
+    const hanging = await receiver(secret, () => new Promise(() => {}));
+    const healthy = await receiver(secret);
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [
+        { name: 'hanging', url: hanging.url, secret },
+        { name: 'healthy', url: healthy.url, secret },
+      ],
+      env: { WEBHOOK_TIMEOUT_MS: '20000', DELIVERY_CONCURRENCY: '2' },
+    }));
+    commitRun(t.store, config, someChanges(20));
+    const started = Date.now();
+    dispatcher.start();
+    await waitFor(() => healthy.received.length === 20, 'the healthy endpoint', 15_000);
+    // The hanging endpoint holds its requests for up to 20 s; the healthy one must not wait for them.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(hanging.received).toHaveLength(0);
+    expect(hanging.attempts.length).toBeLessThanOrEqual(2);
+    await hanging.close();
+  });
+
+  it('routes events to each endpoint by its event-type filter', async () => {
+    const secret = aWebhookSecret();
+    const users = await receiver(secret);
+    const teams = await receiver(secret);
+    const everything = await receiver(secret);
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [
+        { name: 'users', url: users.url, secret, events: ['victorops.user.*'] },
+        { name: 'teams', url: teams.url, secret, events: ['victorops.team.*', 'victorops.membership.added'] },
+        { name: 'everything', url: everything.url, secret },
+      ],
+    }));
+    const team = aTeam('team-a', 'A');
+    commitRun(t.store, config, [
+      drafts.userAdded(aUser('a')),
+      drafts.teamAdded(team),
+      drafts.membershipAdded('a', team),
+      drafts.membershipRemoved('b', team),
+      drafts.userRemoved(aUser('b')),
+    ]);
+    await dispatcher.runOnce();
+    const types = (r: WebhookReceiver) => r.received.map((e) => e.event.type).sort();
+    expect(types(users)).toEqual(['victorops.user.added', 'victorops.user.removed']);
+    expect(types(teams)).toEqual(['victorops.membership.added', 'victorops.team.added']);
+    expect(types(everything)).toHaveLength(5);
+  });
+});

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
+import { VictorOpsError } from '../../../src/victorops/errors.js';
+import { userListSchema } from '../../../src/victorops/schemas.js';
+import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function caught(promise: Promise<unknown>): Promise<VictorOpsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VictorOpsError) return error;
+    throw error;
+  }
+  throw new Error('expected a VictorOpsError');
+}
+
+describe('fetchRoster against the simulator', () => {
+  it('gives identical rosters by user and by team for a 500-user org', async () => {
+    sim = await startSimulator({ users: 500, teams: 40, seed: 3 });
+    const client = clientFor(sim, { maxRps: 1000, concurrency: 8 });
+    const byUser = await fetchFrom(client, 'user');
+    const byTeam = await fetchFrom(client, 'team');
+    await client.close();
+    expect(byUser.roster.users).toHaveLength(500);
+    expect(byUser.roster.teams).toHaveLength(40);
+    expect(byUser.roster).toEqual(byTeam.roster);
+    expect(byUser.stats.requests).toBe(2 + 500);
+    expect(byTeam.stats.requests).toBe(2 + 40);
+    // users in no team and teams with no members survive both strategies
+    const inTeam = new Set(byTeam.roster.memberships.map((m) => m.username));
+    expect(byTeam.roster.users.some((u) => !inTeam.has(u.username))).toBe(true);
+    const staffed = new Set(byTeam.roster.memberships.map((m) => m.teamSlug));
+    expect(byTeam.roster.teams.some((t) => !staffed.has(t.slug))).toBe(true);
+    // names with non-ASCII letters and usernames with . + @ made the round trip
+    expect(byTeam.roster.users.some((u) => /[^\x00-\x7f]/.test(`${u.firstName}${u.lastName}`))).toBe(true);
+    expect(byTeam.roster.users.some((u) => /[.+@]/.test(u.username))).toBe(true);
+    // auto picks the cheaper strategy
+    const auto = await fetchFrom(clientFor(sim, { maxRps: 1000 }), 'auto');
+    expect(auto.strategy).toBe('team');
+    expect(auto.roster).toEqual(byTeam.roster);
+  });
+
+  it('only ever sends GET requests', async () => {
+    sim = await startSimulator({ users: 30, teams: 5 });
+    await fetchFrom(clientFor(sim), 'user');
+    await fetchFrom(clientFor(sim), 'team');
+    expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
+  });
+
+  it('never exceeds VO_MAX_RPS in any one-second window, counted at the server', async () => {
+    sim = await startSimulator({ users: 40, teams: 12, latencyMs: 5 });
+    const client = clientFor(sim, { maxRps: 10, concurrency: 4 });
+    const fetched = await fetchFrom(client, 'team');
+    expect(fetched.stats.requests).toBe(14);
+    expect(sim.stats.maxInAnyWindow(1000)).toBeLessThanOrEqual(10);
+  });
+
+  it.each([
+    ['http500', '/v1/user'],
+    ['http503', '/v1/team'],
+    ['malformed', '/v1/user'],
+    ['html502', '/v1/user'],
+    ['empty200', '/v1/team'],
+    ['http429', '/members'],
+    ['http403', '/v1/user'],
+  ] as const)('recovers from %s on %s with a correct roster', async (kind, match) => {
+    sim = await startSimulator({ users: 30, teams: 5 });
+    const expected = await fetchFrom(clientFor(sim), 'team');
+    sim.faults.inject({ match, kind, times: 2 });
+    const fetched = await fetchFrom(clientFor(sim), 'team');
+    expect(fetched.roster).toEqual(expected.roster);
+    expect(fetched.failedScopes).toEqual([]);
+    expect(fetched.stats.retries).toBeGreaterThanOrEqual(2);
+  });
+
+  it('survives a 429/403 storm with Retry-After and counts the rate-limited answers', async () => {
+    sim = await startSimulator({ users: 30, teams: 8, rateLimit: { rps: 5, status: 403, retryAfter: true } });
+    const client = clientFor(sim, { maxRps: 50, maxRetries: 8 });
+    const fetched = await fetchFrom(client, 'team');
+    expect(fetched.roster.users).toHaveLength(30);
+    expect(fetched.stats.rateLimited).toBeGreaterThan(0);
+    expect(client.rateLimiter.effectiveRps()).toBeLessThan(50);
+  });
+
+  it('times out a hanging request and retries it', async () => {
+    sim = await startSimulator({ users: 10, teams: 3 });
+    sim.faults.inject({ match: '/v1/team', kind: 'hang', times: 1 });
+    const started = Date.now();
+    const fetched = await fetchFrom(clientFor(sim, { timeoutMs: 300 }), 'team');
+    expect(fetched.roster.users).toHaveLength(10);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports a scope that keeps failing as failed, not as empty', async () => {
+    sim = await startSimulator({ users: 20, teams: 4 });
+    const team = sim.org.snapshot().teams[0]!.slug;
+    sim.faults.inject({ match: `/v1/team/${team}/members`, kind: 'http500', times: 100 });
+    const fetched = await fetchFrom(clientFor(sim, { maxRetries: 2 }), 'team');
+    expect(fetched.failedScopes).toEqual([{ kind: 'team-members', teamSlug: team, reason: expect.stringContaining('HTTP 500') }]);
+  });
+
+  it('fails the whole fetch with a typed error when the user list cannot be read', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    sim.faults.inject({ match: '/v1/user', kind: 'html502', times: 100 });
+    const error = await caught(fetchFrom(clientFor(sim, { maxRetries: 2 }), 'team'));
+    expect(error.code).toBe('http');
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(/GET \/v1\/user: HTTP 502: an HTML page: "/);
+  });
+
+  it('ends at the deadline with a typed error', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    sim.faults.inject({ match: '/v1/user', kind: 'hang', times: 100 });
+    const started = Date.now();
+    const error = await caught(fetchFrom(clientFor(sim, { timeoutMs: 5_000 }), 'team', 500));
+    expect(error.code).toBe('deadline');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('reports wrong credentials as an authentication problem without the key', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    const wrongKey = 'wrong-key-9f8e7d';
+    const error = await caught(clientFor(sim, { apiKey: wrongKey }).get('/v1/user', userListSchema));
+    expect(error.code).toBe('auth');
+    expect(error.message).toContain('check VO_API_ID and VO_API_KEY');
+    const everything = JSON.stringify({ ...error, message: error.message, stack: error.stack, cause: String(error.cause) });
+    expect(everything).not.toContain(wrongKey);
+    expect(everything).not.toContain(SIM_KEY);
+    expect(sim.stats.count({ status: 403 })).toBe(4); // 1 try + 3 retries
+  });
+
+  it('does not retry a 401', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    const error = await caught(clientFor(sim, { apiId: '' }).get('/v1/user', userListSchema));
+    expect(error.code).toBe('auth');
+    expect(sim.stats.count()).toBe(1);
+  });
+});

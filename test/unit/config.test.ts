@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
+
+function problems(env: Record<string, string>, requireVictorOps = true): string[] {
+  try {
+    loadConfig(env, { requireVictorOps });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig(base, { requireVictorOps: true });
+    expect(c.victorOps).toMatchObject({ baseUrl: 'https://api.victorops.com/api-public', maxRps: 2, membershipSource: 'auto' });
+    expect(c.databasePath).toBe('./data/roster-watch.db');
+    expect(c.guard).toEqual({ maxFraction: 0.2, min: 5, confirmations: 3 });
+    expect(c.delivery.retryScheduleMs.slice(0, 3)).toEqual([0, 5_000, 300_000]);
+    expect(c.service.schedule.expression).toBe('*/5 * * * *');
+    expect(c.service.schedule.intervalMs).toBe(300_000);
+    expect(Object.isFrozen(c.victorOps)).toBe(true);
+  });
+
+  it('reports every problem at once, one line each, naming the variable', () => {
+    const found = problems({
+      VO_MAX_RPS: 'fast',
+      VO_TIMEOUT_MS: '-1',
+      MEMBERSHIP_SOURCE: 'both',
+      POLL_SCHEDULE: 'every minute',
+      DELIVERY_RETRY_SCHEDULE: '5s,soon',
+      WEBHOOK_URLS: 'ftp://x',
+    });
+    expect(found.some((p) => p.startsWith('VO_API_ID'))).toBe(true);
+    expect(found.some((p) => p.startsWith('VO_API_KEY'))).toBe(true);
+    for (const name of ['VO_MAX_RPS', 'VO_TIMEOUT_MS', 'MEMBERSHIP_SOURCE', 'POLL_SCHEDULE', 'DELIVERY_RETRY_SCHEDULE', 'WEBHOOK_URLS', 'WEBHOOK_SECRET']) {
+      expect(found.some((p) => p.includes(name)), `${name} in ${found.join('\n')}`).toBe(true);
+    }
+  });
+
+  it('never echoes a secret', () => {
+    const found = problems({ ...base, WEBHOOK_URLS: 'http://127.0.0.1:1/', WEBHOOK_SECRET: 'not-a-whsec-value', SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/tok3n' });
+    expect(found.length).toBe(2);
+    expect(found.join('\n')).not.toContain('not-a-whsec-value');
+    expect(found.join('\n')).not.toContain('tok3n');
+  });
+
+  it('reads the key from VO_API_KEY_FILE and refuses both at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-config-'));
+    const file = join(dir, 'key');
+    writeFileSync(file, 'file-secret\n');
+    expect(loadConfig({ VO_API_ID: 'x', VO_API_KEY_FILE: file }, { requireVictorOps: true }).victorOps.apiKey).toBe('file-secret');
+    expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: file, VO_API_KEY: 'y' })).toEqual([
+      'VO_API_KEY and VO_API_KEY_FILE are both set: set only one',
+    ]);
+    expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: join(dir, 'missing') })[0]).toMatch(/VO_API_KEY_FILE: cannot read .* \(ENOENT\)/);
+  });
+
+  it('does not need credentials for audit commands', () => {
+    expect(problems({}, false)).toEqual([]);
+  });
+
+  it('accepts six-field cron expressions and rejects nonsense', () => {
+    expect(loadConfig({ ...base, POLL_SCHEDULE: '*/10 * * * * *' }, { requireVictorOps: true }).service.schedule.intervalMs).toBe(10_000);
+    expect(problems({ ...base, POLL_SCHEDULE: '99 * * * *' })[0]).toMatch(/^POLL_SCHEDULE/);
+  });
+
+  it('reads webhook endpoints with filters from ROSTER_WATCH_CONFIG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-config-'));
+    const secretFile = join(dir, 'secret');
+    writeFileSync(secretFile, `whsec_${Buffer.alloc(24, 7).toString('base64')}`);
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        webhooks: [
+          { name: 'siem', url: 'https://siem.example/hook', secretFile, events: ['victorops.user.*'] },
+          { url: 'http://127.0.0.1:9/x', secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` },
+        ],
+      }),
+    );
+    const c = loadConfig({ ...base, ROSTER_WATCH_CONFIG: file }, { requireVictorOps: true });
+    expect(c.delivery.webhooks.map((w) => [w.name, w.events])).toEqual([
+      ['siem', ['victorops.user.*']],
+      ['webhook-2-127.0.0.1', []],
+    ]);
+    writeFileSync(file, '{"webhooks": [{"url": 5}]');
+    expect(problems({ ...base, ROSTER_WATCH_CONFIG: file })[0]).toMatch(/not valid JSON/);
+  });
+});
