@@ -14,6 +14,7 @@ import { registerFetchCommand } from './cli/fetch.js';
 import { registerPollCommands } from './cli/poll.js';
 import { registerReceiveCommand } from './cli/receive.js';
 import { registerRedeliverCommand } from './cli/redeliver.js';
+import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { ConfigError } from './config.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRedeliverCommand(program, ctx);
   registerEndpointsCommand(program, ctx);
   registerReceiveCommand(program, ctx);
+  registerRunCommand(program, ctx);
   registerSimulateCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -238,7 +238,8 @@ export function formatRunDigest(events: readonly CloudEvent[], opts: DigestOptio
   groups.forEach((group, index) => {
     const groupsLeft = groups.length - index;
     charLimit = used + Math.floor((SLACK_LIMITS.totalBlockText - RESERVED_CHARS - used) / groupsLeft);
-    blockLimit = blocks.length + Math.max(1, Math.floor((SLACK_LIMITS.blocks - 1 - blocks.length) / groupsLeft));
+    blockLimit =
+      blocks.length + Math.max(1, Math.floor((SLACK_LIMITS.blocks - 1 - blocks.length) / groupsLeft));
     let text = `*${group.title}*`;
     let pending = 0;
     for (const line of group.lines) {

@@ -44,8 +44,16 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * A digest of the whole roster for the runs table. Hashed item by item rather than over one
+ * JSON string: a 20,000-user roster would otherwise need a transient string of several MB.
+ */
 export function hashRoster(roster: Roster): string {
-  return sha256(JSON.stringify(roster));
+  const hash = createHash('sha256');
+  for (const u of roster.users) hash.update(`u${JSON.stringify(u)}\n`);
+  for (const t of roster.teams) hash.update(`t${JSON.stringify(t)}\n`);
+  for (const m of roster.memberships) hash.update(`m${m.username}\u0000${m.teamSlug}\n`);
+  return hash.digest('hex');
 }
 
 /** Thrown when a poll is cancelled; nothing was written. */
@@ -69,7 +77,6 @@ export async function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Pr
     outcome = { ok: false, error: error.message };
   }
   if (signal.aborted) throw new PollAbortedError();
-  const fetched = outcome.ok ? outcome.fetched : null;
   return commitPoll(deps, { outcome, startedAt, startedMs, accept: false });
 }
 

@@ -69,7 +69,8 @@ export function createNodeCronTicker(expression: string, onTick: () => void, log
           logger: {
             info: (message) => logger.debug({ component: 'node-cron' }, message),
             warn: (message) => logger.warn({ component: 'node-cron' }, message),
-            error: (message, err) => logger.error({ component: 'node-cron', err: err ?? message }, 'node-cron error'),
+            error: (message, err) =>
+              logger.error({ component: 'node-cron', err: err ?? message }, 'node-cron error'),
             debug: (message) => logger.debug({ component: 'node-cron' }, String(message)),
           },
         },
@@ -116,9 +117,10 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     }
   }
 
-  function trigger(withJitter: boolean): Promise<TriggerOutcome> {
+  function trigger(kind: 'tick' | 'now'): Promise<TriggerOutcome> {
     if (stopped) return Promise.resolve('stopped');
     if (inFlight !== null) {
+      if (kind === 'now') return Promise.resolve('skipped');
       skipped += 1;
       logger.warn(
         { skippedTicks: skipped, runningForMs: clock.now() - inFlight.startedAtMs },
@@ -129,7 +131,7 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     }
     const controller = new AbortController();
     const current = { controller, startedAtMs: clock.now(), promise: Promise.resolve() };
-    current.promise = execute(withJitter, controller).finally(() => {
+    current.promise = execute(kind === 'tick', controller).finally(() => {
       if (inFlight === current) inFlight = null;
     });
     inFlight = current;
@@ -137,14 +139,14 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
   }
 
   function tick(): Promise<TriggerOutcome> {
-    return trigger(true);
+    return trigger('tick');
   }
 
   return {
     start() {
       if (!stopped) ticker.start();
     },
-    runNow: () => trigger(false),
+    runNow: () => trigger('now'),
     tick,
     isPolling: () => inFlight !== null,
     pollStartedAtMs: () => inFlight?.startedAtMs ?? null,

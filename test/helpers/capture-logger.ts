@@ -11,5 +11,12 @@ export function createCapturingLogger(): { logger: Logger; lines: () => string[]
     },
   });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
-  return { logger, lines: () => chunks.join('').split('\n').filter((l) => l !== '') };
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== ''),
+  };
 }

@@ -63,8 +63,16 @@ export function aTeam(slug: string, name = slug): Team {
 }
 
 export const drafts = {
-  userAdded: (user: User): EventDraft => ({ type: 'victorops.user.added', subject: `users/${user.username}`, data: { user } }),
-  userRemoved: (user: User): EventDraft => ({ type: 'victorops.user.removed', subject: `users/${user.username}`, data: { user } }),
+  userAdded: (user: User): EventDraft => ({
+    type: 'victorops.user.added',
+    subject: `users/${user.username}`,
+    data: { user },
+  }),
+  userRemoved: (user: User): EventDraft => ({
+    type: 'victorops.user.removed',
+    subject: `users/${user.username}`,
+    data: { user },
+  }),
   userChanged: (before: User, after: User): EventDraft => ({
     type: 'victorops.user.changed',
     subject: `users/${after.username}`,
@@ -87,7 +95,11 @@ export const drafts = {
     subject: `teams/${team.slug}/members/${username}`,
     data: { username, team },
   }),
-  teamAdded: (team: Team): EventDraft => ({ type: 'victorops.team.added', subject: `teams/${team.slug}`, data: { team } }),
+  teamAdded: (team: Team): EventDraft => ({
+    type: 'victorops.team.added',
+    subject: `teams/${team.slug}`,
+    data: { team },
+  }),
   baseline: (): EventDraft => ({
     type: 'rosterwatch.baseline',
     subject: 'roster',
@@ -151,14 +163,21 @@ export function insertEvents(store: Store, runId: number, list: readonly EventDr
         sequence: formatSequence(sequence),
         data: draft.data,
       };
-      store.sqlite.prepare('UPDATE events SET envelope = ? WHERE sequence = ?').run(JSON.stringify(envelope), sequence);
+      store.sqlite
+        .prepare('UPDATE events SET envelope = ? WHERE sequence = ?')
+        .run(JSON.stringify(envelope), sequence);
       return { sequence, id, type: draft.type, runId };
     }),
   )();
 }
 
 /** One run with its events and outbox rows, as a poll would commit them. */
-export function commitRun(store: Store, config: Config, list: readonly EventDraft[], nowMs = Date.now()): StoredEvent[] {
+export function commitRun(
+  store: Store,
+  config: Config,
+  list: readonly EventDraft[],
+  nowMs = Date.now(),
+): StoredEvent[] {
   const runId = insertRun(store);
   const stored = insertEvents(store, runId, list);
   enqueueDeliveries(store, planDeliveries(stored, destinationSpecsFromConfig(config.delivery)), nowMs);

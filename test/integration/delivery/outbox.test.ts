@@ -11,7 +11,15 @@ import {
   requeueDeliveries,
   syncDestinations,
 } from '../../../src/store/outbox.js';
-import { aUser, createTempStore, drafts, insertEvents, insertRun, TEST_SOURCE, type TempStore } from '../../helpers/delivery-fixtures.js';
+import {
+  aUser,
+  createTempStore,
+  drafts,
+  insertEvents,
+  insertRun,
+  TEST_SOURCE,
+  type TempStore,
+} from '../../helpers/delivery-fixtures.js';
 
 const stores: TempStore[] = [];
 afterEach(() => {
@@ -28,7 +36,11 @@ function filled(n: number) {
   stores.push(t);
   syncDestinations(t.store, specs);
   const runId = insertRun(t.store);
-  const stored = insertEvents(t.store, runId, Array.from({ length: n }, (_, i) => drafts.userAdded(aUser(`u${i}`))));
+  const stored = insertEvents(
+    t.store,
+    runId,
+    Array.from({ length: n }, (_, i) => drafts.userAdded(aUser(`u${i}`))),
+  );
   const planned = planDeliveries(stored, specs);
   expect(enqueueDeliveries(t.store, planned, 1_000)).toBe(n + 1);
   return { t, stored, runId, planned };
@@ -88,17 +100,48 @@ describe('outbox', () => {
       nextAttemptAtMs: 9_000,
     });
     const [listed] = listDeliveries(t.store, { destination: 'a', limit: 1 });
-    expect(listed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500, nextAttemptAt: new Date(9_000).toISOString() });
+    expect(listed).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastStatusCode: 500,
+      nextAttemptAt: new Date(9_000).toISOString(),
+    });
     expect(listed!.lastError).toHaveLength(300);
   });
 
   it('requeues by event id (including its run digest), dead rows, or since a time, with the same event', () => {
     const { t, stored } = filled(3);
-    for (const row of claimDueDeliveries(t.store, { destination: 'a', nowMs: 1_000, limit: 10, leaseMs: 1 })) {
-      recordAttempt(t.store, { deliveryId: row.id, attemptedAtMs: 1_000, statusCode: 200, latencyMs: 1, outcome: 'delivered', error: null, nextAttemptAtMs: 0 });
+    for (const row of claimDueDeliveries(t.store, {
+      destination: 'a',
+      nowMs: 1_000,
+      limit: 10,
+      leaseMs: 1,
+    })) {
+      recordAttempt(t.store, {
+        deliveryId: row.id,
+        attemptedAtMs: 1_000,
+        statusCode: 200,
+        latencyMs: 1,
+        outcome: 'delivered',
+        error: null,
+        nextAttemptAtMs: 0,
+      });
     }
-    const [digest] = claimDueDeliveries(t.store, { destination: 'slack', nowMs: 1_000, limit: 1, leaseMs: 1 });
-    recordAttempt(t.store, { deliveryId: digest!.id, attemptedAtMs: 1_000, statusCode: 404, latencyMs: 1, outcome: 'dead', error: 'gone', nextAttemptAtMs: 0 });
+    const [digest] = claimDueDeliveries(t.store, {
+      destination: 'slack',
+      nowMs: 1_000,
+      limit: 1,
+      leaseMs: 1,
+    });
+    recordAttempt(t.store, {
+      deliveryId: digest!.id,
+      attemptedAtMs: 1_000,
+      statusCode: 404,
+      latencyMs: 1,
+      outcome: 'dead',
+      error: 'gone',
+      nextAttemptAtMs: 0,
+    });
 
     expect(requeueDeliveries(t.store, { eventId: stored[1]!.id }, 5_000)).toBe(2);
     expect(requeueDeliveries(t.store, { eventId: stored[2]!.id, destination: 'a' }, 5_000)).toBe(1);
@@ -114,18 +157,32 @@ describe('outbox', () => {
   it('appends a run-less notice with its sequence in the envelope and routes it', () => {
     const { t, stored } = filled(1);
     const { sequence, id } = appendNoticeEvent(t.store, {
-      draft: { type: 'rosterwatch.endpoint.disabled', subject: 'a', data: { destination: 'a', statusCode: 410, reason: 'gone' } },
+      draft: {
+        type: 'rosterwatch.endpoint.disabled',
+        subject: 'a',
+        data: { destination: 'a', statusCode: 410, reason: 'gone' },
+      },
       source: TEST_SOURCE,
       nowMs: 5_000,
-      plan: (event) => planDeliveries([event], specs.filter((s) => s.name !== 'a')),
+      plan: (event) =>
+        planDeliveries(
+          [event],
+          specs.filter((s) => s.name !== 'a'),
+        ),
     });
     expect(sequence).toBe(stored[0]!.sequence + 1);
-    const row = t.store.sqlite.prepare('SELECT run_id AS runId, envelope FROM events WHERE id = ?').get(id) as {
+    const row = t.store.sqlite
+      .prepare('SELECT run_id AS runId, envelope FROM events WHERE id = ?')
+      .get(id) as {
       runId: number | null;
       envelope: string;
     };
     expect(row.runId).toBeNull();
-    expect(JSON.parse(row.envelope)).toMatchObject({ id, source: TEST_SOURCE, sequence: String(sequence).padStart(16, '0') });
+    expect(JSON.parse(row.envelope)).toMatchObject({
+      id,
+      source: TEST_SOURCE,
+      sequence: String(sequence).padStart(16, '0'),
+    });
     const slackRows = listDeliveries(t.store, { destination: 'slack', limit: 10 });
     expect(slackRows.map((r) => r.eventType)).toContain('rosterwatch.endpoint.disabled');
     expect(listDeliveries(t.store, { destination: 'a', limit: 10 }).map((r) => r.eventType)).not.toContain(

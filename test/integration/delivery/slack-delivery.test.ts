@@ -3,8 +3,12 @@ import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import type { ReceiverReply } from '../../../src/delivery/receiver.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import { renderSlackMessage, type SlackReceiver, startSlackReceiver } from '../../../src/delivery/slack-receiver.js';
 import type { SlackMessage } from '../../../src/delivery/slack-digest.js';
+import {
+  renderSlackMessage,
+  type SlackReceiver,
+  startSlackReceiver,
+} from '../../../src/delivery/slack-receiver.js';
 import type { Logger } from '../../../src/logger.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { listDeliveries } from '../../../src/store/outbox.js';
@@ -39,7 +43,10 @@ async function slackSetup(options: {
   const t = createTempStore();
   // A path with a token in it, like a real Slack webhook URL, to prove it never reaches logs.
   const url = `${slack.url}/services/T000/B000/secret-token-xyz`;
-  const config = aDeliveryConfig(t.dir, t.path, { slackUrl: url, ...(options.env ? { env: options.env } : {}) });
+  const config = aDeliveryConfig(t.dir, t.path, {
+    slackUrl: url,
+    ...(options.env ? { env: options.env } : {}),
+  });
   const dispatcher = createDispatcher({
     store: t.store,
     config,
@@ -74,7 +81,10 @@ describe('Slack delivery', () => {
 
   it('waits for Retry-After after a 429, then delivers', async () => {
     const { slack, t, config, dispatcher } = await slackSetup({
-      respond: (_m, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' } : { status: 200, body: 'ok' }),
+      respond: (_m, index) =>
+        index === 0
+          ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }
+          : { status: 200, body: 'ok' },
     });
     commitRun(t.store, config, [drafts.userAdded(aUser('a'))]);
     commitRun(t.store, config, [drafts.userAdded(aUser('b'))]);
@@ -87,7 +97,10 @@ describe('Slack delivery', () => {
     expect(slack.requestTimes[1]! - slack.requestTimes[0]!).toBeGreaterThanOrEqual(950);
     const rows = listDeliveries(t.store, { limit: 10 });
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
-    const codes = t.store.sqlite.prepare('SELECT status_code FROM delivery_attempts ORDER BY id').pluck().all();
+    const codes = t.store.sqlite
+      .prepare('SELECT status_code FROM delivery_attempts ORDER BY id')
+      .pluck()
+      .all();
     expect(codes).toEqual([429, 200, 200]);
   });
 

@@ -13,8 +13,8 @@ import {
   commitRun,
   createTempStore,
   drafts,
-  type TempStore,
   TEST_SOURCE,
+  type TempStore,
   type TestDestinations,
   waitFor,
 } from '../../helpers/delivery-fixtures.js';
@@ -24,16 +24,34 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(destinations: (t: TempStore) => TestDestinations): { t: TempStore; config: Config; dispatcher: Dispatcher } {
+function setup(destinations: (t: TempStore) => TestDestinations): {
+  t: TempStore;
+  config: Config;
+  dispatcher: Dispatcher;
+} {
   const t = createTempStore();
   const config = aDeliveryConfig(t.dir, t.path, destinations(t));
-  const dispatcher = createDispatcher({ store: t.store, config, logger: createSilentLogger(), clock: systemClock, source: TEST_SOURCE });
+  const dispatcher = createDispatcher({
+    store: t.store,
+    config,
+    logger: createSilentLogger(),
+    clock: systemClock,
+    source: TEST_SOURCE,
+  });
   cleanups.push(t.cleanup, () => dispatcher.stop());
   return { t, config, dispatcher };
 }
 
-async function receiver(secret: string, respond?: Parameters<typeof startWebhookReceiver>[0]['respond']): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver({ host: '127.0.0.1', port: 0, secret, ...(respond ? { respond } : {}) });
+async function receiver(
+  secret: string,
+  respond?: Parameters<typeof startWebhookReceiver>[0]['respond'],
+): Promise<WebhookReceiver> {
+  const r = await startWebhookReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    secret,
+    ...(respond ? { respond } : {}),
+  });
   cleanups.push(() => r.close());
   return r;
 }
@@ -56,7 +74,9 @@ describe('webhook delivery', () => {
     const envelopes = t.store.sqlite.prepare('SELECT envelope FROM events ORDER BY sequence').pluck().all();
     expect(r.received.map((e) => e.body)).toEqual(envelopes);
     expect(listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'delivered')).toBe(true);
-    const attempts = t.store.sqlite.prepare('SELECT outcome, status_code AS statusCode FROM delivery_attempts').all();
+    const attempts = t.store.sqlite
+      .prepare('SELECT outcome, status_code AS statusCode FROM delivery_attempts')
+      .all();
     expect(attempts).toHaveLength(5);
     expect(attempts.every((a) => (a as { statusCode: number }).statusCode === 204)).toBe(true);
     // A second pass has nothing left to do.
@@ -89,7 +109,9 @@ describe('webhook delivery', () => {
     const row = listDeliveries(t.store, { limit: 10 }).find((d) => d.eventId === stored[0]!.id)!;
     expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
     const log = t.store.sqlite
-      .prepare('SELECT status_code AS statusCode, outcome, error FROM delivery_attempts WHERE delivery_id = ? ORDER BY id')
+      .prepare(
+        'SELECT status_code AS statusCode, outcome, error FROM delivery_attempts WHERE delivery_id = ? ORDER BY id',
+      )
       .all(row.id);
     expect(log).toEqual([
       { statusCode: 500, outcome: 'failed', error: 'HTTP 500: boom' },
@@ -110,11 +132,16 @@ describe('webhook delivery', () => {
     const stored = commitRun(t.store, config, someChanges(6));
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 6, failed: 6, delivered: 0 });
-    expect(listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'failed' && d.lastStatusCode === null)).toBe(true);
+    expect(
+      listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'failed' && d.lastStatusCode === null),
+    ).toBe(true);
     const up = await startWebhookReceiver({ host: '127.0.0.1', port, secret });
     cleanups.push(() => up.close());
     dispatcher.start();
-    await waitFor(() => new Set(up.received.map((e) => e.webhookId)).size === 6, 'every event after the endpoint came back');
+    await waitFor(
+      () => new Set(up.received.map((e) => e.webhookId)).size === 6,
+      'every event after the endpoint came back',
+    );
     expect(new Set(up.received.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
   });
 
@@ -139,13 +166,19 @@ describe('webhook delivery', () => {
     // The other endpoint got every change and the notice about the disabled one.
     await waitFor(() => b.received.length === 6, 'the other endpoint to get changes and the notice');
     const notice = b.received.find((e) => e.event.type === 'rosterwatch.endpoint.disabled')!;
-    expect(notice.event.data).toEqual({ destination: 'gone', statusCode: 410, reason: 'the endpoint answered 410 Gone' });
+    expect(notice.event.data).toEqual({
+      destination: 'gone',
+      statusCode: 410,
+      reason: 'the endpoint answered 410 Gone',
+    });
     expect(notice.event).not.toHaveProperty('runid');
 
     const triesWhileDisabled = a.attempts.length;
     expect((await dispatcher.runOnce()).skippedDisabled).toEqual(['gone']);
     expect(a.attempts.length).toBe(triesWhileDisabled);
-    expect(listDeliveries(t.store, { destination: 'gone', limit: 10 }).every((d) => d.status !== 'delivered')).toBe(true);
+    expect(
+      listDeliveries(t.store, { destination: 'gone', limit: 10 }).every((d) => d.status !== 'delivered'),
+    ).toBe(true);
 
     gone = false;
     expect(enableDestination(t.store, 'gone')).toBe('enabled');

@@ -6,12 +6,15 @@ const schedule = parseDurationList(DEFAULT_RETRY_SCHEDULE) as number[];
 
 describe('parseDurationList', () => {
   it('parses the Standard Webhooks schedule', () => {
-    expect(schedule).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000]);
+    expect(schedule).toEqual([
+      0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
+    ]);
   });
-  it.each([['0ms,50ms,1.5s', [0, 50, 1_500]], ['1d', [86_400_000]], [' 5s , 5m ', [5_000, 300_000]]] as const)(
-    '%s',
-    (text, expected) => expect(parseDurationList(text)).toEqual(expected),
-  );
+  it.each([
+    ['0ms,50ms,1.5s', [0, 50, 1_500]],
+    ['1d', [86_400_000]],
+    [' 5s , 5m ', [5_000, 300_000]],
+  ] as const)('%s', (text, expected) => expect(parseDurationList(text)).toEqual(expected));
   it.each(['', '5', '5x', '5s,,5m', '-1s'])('rejects %j with a problem text', (text) => {
     expect(typeof parseDurationList(text)).toBe('string');
   });
@@ -31,9 +34,12 @@ describe('decideRetry', () => {
     [2, 0.5, 60_000, { retry: true, delayMs: 300_000 }],
     [1, 0.5, 86_400_000, { retry: true, delayMs: 3_600_000 }],
     [10, 0.5, 1_000, { retry: false, delayMs: 0 }],
-  ] as const)('after %i attempts (random %d, Retry-After %s) → %j', (attempts, random, retryAfterMs, expected) => {
-    expect(decideRetry({ attempts, scheduleMs: schedule, random, retryAfterMs })).toEqual(expected);
-  });
+  ] as const)(
+    'after %i attempts (random %d, Retry-After %s) → %j',
+    (attempts, random, retryAfterMs, expected) => {
+      expect(decideRetry({ attempts, scheduleMs: schedule, random, retryAfterMs })).toEqual(expected);
+    },
+  );
 
   it('keeps jitter within ±20% of the schedule', () => {
     for (let i = 0; i < 200; i++) {

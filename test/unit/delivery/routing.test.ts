@@ -47,7 +47,10 @@ describe('planDeliveries', () => {
   });
 
   it('routes by the webhook filter', () => {
-    const plan = planDeliveries(events, [hook('users', ['victorops.user.*']), hook('notices', ['rosterwatch.*'])]);
+    const plan = planDeliveries(events, [
+      hook('users', ['victorops.user.*']),
+      hook('notices', ['rosterwatch.*']),
+    ]);
     expect(plan.filter((p) => p.destination === 'users').map((p) => p.eventSequence)).toEqual([1, 2]);
     expect(plan.filter((p) => p.destination === 'notices').map((p) => p.eventSequence)).toEqual([4, 6]);
   });

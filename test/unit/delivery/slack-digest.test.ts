@@ -64,7 +64,15 @@ describe('formatRunDigest', () => {
     const list: EventDraft[] = [];
     for (let i = 0; i < 1_000; i++) {
       const u = aUser(`user${i}`, { firstName: `First${i}`, lastName: `Last${i}` });
-      list.push(i % 4 === 0 ? drafts.userAdded(u) : i % 4 === 1 ? drafts.membershipAdded(u.username, aTeam(`t${i % 30}`, `Team ${i % 30}`)) : i % 4 === 2 ? drafts.userChanged(u, { ...u, email: `x${i}@y.z` }) : drafts.userRemoved(u));
+      list.push(
+        i % 4 === 0
+          ? drafts.userAdded(u)
+          : i % 4 === 1
+            ? drafts.membershipAdded(u.username, aTeam(`t${i % 30}`, `Team ${i % 30}`))
+            : i % 4 === 2
+              ? drafts.userChanged(u, { ...u, email: `x${i}@y.z` })
+              : drafts.userRemoved(u),
+      );
     }
     const message = formatRunDigest(events(list), { historyHint: hint });
     expect(findLimitViolations(message)).toEqual([]);
@@ -92,14 +100,21 @@ describe('formatRunDigest', () => {
     const draft: fc.Arbitrary<EventDraft> = fc.oneof(
       user.map((u) => drafts.userAdded(aUser(u.username, u))),
       user.map((u) => drafts.userRemoved(aUser(u.username, u))),
-      fc.tuple(user, name).map(([u, email]) => drafts.userChanged(aUser(u.username, u), aUser(u.username, { ...u, email }))),
+      fc
+        .tuple(user, name)
+        .map(([u, email]) => drafts.userChanged(aUser(u.username, u), aUser(u.username, { ...u, email }))),
       fc.tuple(user, team).map(([u, t]) => drafts.membershipAdded(u.username, t)),
       fc.tuple(user, team).map(([u, t]) => drafts.membershipRemoved(u.username, t)),
       team.map((t) => drafts.teamAdded(t)),
       fc.tuple(team, name).map(([t, n]) => ({
         type: 'victorops.team.changed' as const,
         subject: `teams/${t.slug}`,
-        data: { slug: t.slug, before: t, after: { ...t, name: n }, changes: [{ field: 'name' as const, before: t.name, after: n }] },
+        data: {
+          slug: t.slug,
+          before: t,
+          after: { ...t, name: n },
+          changes: [{ field: 'name' as const, before: t.name, after: n }],
+        },
       })),
     );
     fc.assert(
@@ -110,7 +125,8 @@ describe('formatRunDigest', () => {
         const more = /…and (\d+) more/.exec(JSON.stringify(message.blocks.at(-1)));
         if (more === null) {
           for (const d of list) {
-            if (d.type === 'victorops.user.added') expect(allText(message)).toContain(JSON.stringify(d.data.user.username).slice(1, -1));
+            if (d.type === 'victorops.user.added')
+              expect(allText(message)).toContain(JSON.stringify(d.data.user.username).slice(1, -1));
           }
         } else {
           expect(Number(more[1])).toBeGreaterThan(0);
@@ -138,25 +154,36 @@ describe('formatNotice', () => {
         sampleUsernames: ['a', 'b<script>'],
       },
     },
-    { type: 'rosterwatch.guard.released', subject: 'roster', data: { how: 'accepted', removedUsers: 40, heldSinceRunId: 3 } },
+    {
+      type: 'rosterwatch.guard.released',
+      subject: 'roster',
+      data: { how: 'accepted', removedUsers: 40, heldSinceRunId: 3 },
+    },
     {
       type: 'rosterwatch.poll.failing',
       subject: 'poll',
       data: { consecutiveFailures: 3, lastError: 'x'.repeat(5_000), since: '2025-01-01T00:00:00.000Z' },
     },
-    { type: 'rosterwatch.poll.recovered', subject: 'poll', data: { failedRuns: 3, since: '2025-01-01T00:00:00.000Z' } },
+    {
+      type: 'rosterwatch.poll.recovered',
+      subject: 'poll',
+      data: { failedRuns: 3, since: '2025-01-01T00:00:00.000Z' },
+    },
     {
       type: 'rosterwatch.endpoint.disabled',
       subject: 'hooks',
       data: { destination: 'hooks', statusCode: 410, reason: 'the endpoint answered 410 Gone' },
     },
   ];
-  it.each(notices.map((n) => [n.type, n] as const))('%s fits Slack limits and has a fallback', (_type, draft) => {
-    const message = formatNotice(aCloudEvent(draft, 1));
-    expect(findLimitViolations(message)).toEqual([]);
-    expect(message.text.length).toBeGreaterThan(10);
-    expect(allText(message)).not.toContain('<script>');
-  });
+  it.each(notices.map((n) => [n.type, n] as const))(
+    '%s fits Slack limits and has a fallback',
+    (_type, draft) => {
+      const message = formatNotice(aCloudEvent(draft, 1));
+      expect(findLimitViolations(message)).toEqual([]);
+      expect(message.text.length).toBeGreaterThan(10);
+      expect(allText(message)).not.toContain('<script>');
+    },
+  );
   it('tells the operator how to re-enable a disabled endpoint', () => {
     const message = formatNotice(aCloudEvent(notices[5]!, 1));
     expect(allText(message)).toContain('roster-watch endpoints enable hooks');

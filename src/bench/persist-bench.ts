@@ -1,0 +1,126 @@
+/**
+ * Diff + persist cost of a poll on a large org, measured in a process of its own so that peak RSS
+ * is this work's: CPU time for an unchanged poll and for one where 10% of users changed, and the
+ * database bytes an unchanged poll adds.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../clock.js';
+import { createSilentLogger } from '../logger.js';
+import { normaliseRoster } from '../roster/normalise.js';
+import type { FetchedRoster, Roster } from '../roster/types.js';
+import { runPollCycle } from '../service/poll-cycle.js';
+import { generateOrg } from '../simulator/index.js';
+import { openStore } from '../store/db.js';
+
+export interface PersistBenchResult {
+  users: number;
+  teams: number;
+  memberships: number;
+  baselineCpuSeconds: number;
+  unchangedCpuSeconds: number;
+  changedCpuSeconds: number;
+  changedEvents: number;
+  unchangedBytesAdded: number;
+  peakRssMb: number;
+}
+
+function fileBytes(path: string): number {
+  let total = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(path + suffix).size;
+    } catch {
+      // no WAL file yet
+    }
+  }
+  return total;
+}
+
+function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  return fn().then(() => {
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1e6;
+  });
+}
+
+function buildRosters(options: { users: number; teams: number }): Roster {
+  const org = generateOrg({ users: options.users, teams: options.teams, seed: 7 });
+  return normaliseRoster({
+    users: org.users.map((u) => ({ ...u, displayName: null })),
+    teams: org.teams.map((t) => ({ slug: t.slug, name: t.name })),
+    memberships: org.memberships,
+  });
+}
+
+/** 10% of users change: half change their email, half leave every team they were on. */
+function changeTenPercent(base: Roster): Roster {
+  const tenth = Math.floor(base.users.length / 10);
+  const users = base.users.map((u, i) => (i % 10 === 0 && i / 10 < tenth / 2 ? { ...u, email: `changed.${i}@example.com` } : u));
+  const leavers = new Set(
+    base.users
+      .filter((_, i) => i % 10 === 5)
+      .slice(0, Math.floor(tenth / 2))
+      .map((u) => u.username),
+  );
+  return normaliseRoster({ users, teams: base.teams, memberships: base.memberships.filter((m) => !leavers.has(m.username)) });
+}
+
+const UNCHANGED_POLLS = 20;
+
+export async function benchPersist(options: { users: number; teams: number }): Promise<PersistBenchResult> {
+  const base = buildRosters(options);
+  const dir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
+  const path = join(dir, 'bench.db');
+  const store = openStore(path);
+  let next: Roster = base;
+  const fetched = (): FetchedRoster => ({
+    roster: next,
+    strategy: 'team',
+    failedScopes: [],
+    stats: { requests: 0, retries: 0, rateLimited: 0 },
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+  });
+  const deps = {
+    store,
+    clock: systemClock,
+    logger: createSilentLogger(),
+    source: 'urn:roster-watch:bench',
+    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+    pollFailingAfter: 3,
+    fetchRoster: async () => fetched(),
+  };
+  const signal = new AbortController().signal;
+  try {
+    const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const bytesBefore = fileBytes(path);
+    const unchangedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
+    store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    // Averaged over many polls: one run row rarely needs a page of its own.
+    const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
+    next = changeTenPercent(base);
+    let changedEvents = 0;
+    const changedCpuSeconds = await cpuSeconds(async () => {
+      changedEvents = (await runPollCycle(deps, signal)).events.length;
+    });
+    return {
+      users: base.users.length,
+      teams: base.teams.length,
+      memberships: base.memberships.length,
+      baselineCpuSeconds,
+      unchangedCpuSeconds,
+      changedCpuSeconds,
+      changedEvents,
+      unchangedBytesAdded,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
+ * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
+ *
+ *   node dist/bench/run.js [fetch|persist|delivery ...]
+ *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300)
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { benchDelivery } from './delivery-bench.js';
+import { benchFetch } from './fetch-bench.js';
+import { benchPersist } from './persist-bench.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+function intFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function runOne(name: string): Promise<unknown> {
+  switch (name) {
+    case 'fetch':
+      return benchFetch({
+        users: intFromEnv('BENCH_FETCH_USERS', 10_000),
+        teams: intFromEnv('BENCH_FETCH_TEAMS', 300),
+        rps: intFromEnv('BENCH_RPS', 100),
+        strategies: ['auto', 'team', 'user'],
+      });
+    case 'persist':
+    case 'persist-capped':
+      return benchPersist({ users: 20_000, teams: 500 });
+    case 'delivery':
+      return benchDelivery();
+    default:
+      throw new Error(`unknown benchmark "${name}" (fetch, persist, persist-capped, delivery)`);
+  }
+}
+
+function fmt(n: number, digits = 2): string {
+  return n.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const [mode, name] = process.argv.slice(2);
+  if (mode === '--child' && name) {
+    process.stdout.write(JSON.stringify(await runOne(name)));
+    return;
+  }
+  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['persist', 'persist-capped', 'delivery', 'fetch'];
+  const lines: string[] = [`Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`, ''];
+  for (const bench of names) {
+    process.stderr.write(`running ${bench} benchmark…\n`);
+    // The capped variant runs with the heap limit the Dockerfile sets, to show what the live set needs.
+    const flags = bench === 'persist-capped' ? ['--max-old-space-size=256'] : [];
+    const output = execFileSync(process.execPath, [...flags, SELF, '--child', bench], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+    const result = JSON.parse(output);
+    if (bench === 'fetch') {
+      lines.push('| strategy | chose | requests | wall s | ideal s | ratio | rate-limited | users | teams | memberships |');
+      lines.push('|---|---|---|---|---|---|---|---|---|---|');
+      for (const r of result as Awaited<ReturnType<typeof benchFetch>>) {
+        lines.push(
+          `| ${r.strategy} | ${r.chosen} | ${r.requests} | ${fmt(r.seconds)} | ${fmt(r.idealSeconds)} | ${fmt(r.ratio, 3)} | ${r.rateLimited} | ${r.users} | ${r.teams} | ${r.memberships} |`,
+        );
+      }
+    } else if (bench.startsWith('persist')) {
+      const r = result as Awaited<ReturnType<typeof benchPersist>>;
+      lines.push(`${bench === 'persist' ? 'Node defaults' : 'with --max-old-space-size=256 (as in the Dockerfile)'}:`, '');
+      lines.push('| org | baseline CPU s | unchanged poll CPU s (≤ 1) | 10% changed CPU s (≤ 3) | events | bytes added per unchanged poll, mean of 20 (≤ 16384) | peak RSS MB (≤ 300) |');
+      lines.push('|---|---|---|---|---|---|---|');
+      lines.push(
+        `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} | ${fmt(r.peakRssMb, 0)} |`,
+      );
+    } else {
+      const r = result as Awaited<ReturnType<typeof benchDelivery>>;
+      lines.push('| deliveries | seconds | per second (≥ 500) |');
+      lines.push('|---|---|---|');
+      lines.push(`| ${r.deliveries} | ${fmt(r.seconds)} | ${fmt(r.perSecond, 0)} |`);
+    }
+    lines.push('');
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();

@@ -1,0 +1,88 @@
+/** `roster-watch deliver`: one pass over the outbox, for cron jobs and after a manual poll. */
+import type { Command } from 'commander';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { createDispatcher, type PassSummary } from '../delivery/dispatcher.js';
+import { createLogger } from '../logger.js';
+import { openStore } from '../store/db.js';
+import { pendingCountsByDestination } from '../store/outbox.js';
+import { type CliContext, CliExit } from './context.js';
+
+export function formatPassSummary(summary: PassSummary): string {
+  const parts = [
+    `delivered ${summary.delivered}`,
+    `failed ${summary.failed} (will retry)`,
+    `dead ${summary.dead}`,
+  ];
+  if (summary.errors > 0) parts.push(`errors ${summary.errors}`);
+  const perDestination = Object.entries(summary.byDestination)
+    .filter(([, d]) => d.attempted > 0)
+    .map(([name, d]) => `${name} ${d.delivered}/${d.attempted}`);
+  return `${parts.join(', ')}${perDestination.length > 0 ? ` · ${perDestination.join(', ')}` : ''}`;
+}
+
+export function registerDeliverCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('deliver')
+    .description('send every due outbox delivery once (webhooks and Slack), then exit')
+    .addHelpText(
+      'after',
+      `
+Failed deliveries are retried on later passes (DELIVERY_RETRY_SCHEDULE); rows are marked
+delivered only after a 2xx answer, so an interrupted pass loses nothing.
+
+Exit status:
+  0  the pass ran (some deliveries may have failed and will be retried)
+  1  a delivery went dead or an endpoint was disabled during this pass: it needs a person
+     (see \`roster-watch deliveries --status dead\` and \`roster-watch endpoints list\`)
+  2  configuration or usage error`,
+    )
+    .action(async () => {
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+      const store = openStore(config.databasePath);
+      const dispatcher = createDispatcher({
+        store,
+        config,
+        logger,
+        clock: systemClock,
+        source: config.eventSource,
+      });
+      // On SIGINT/SIGTERM: claim nothing new, let in-flight sends finish and be recorded.
+      const onAbort = () => void dispatcher.stop();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) {
+          ctx.err(
+            'no destinations configured: set WEBHOOK_URLS (+ WEBHOOK_SECRET), ROSTER_WATCH_CONFIG or SLACK_WEBHOOK_URL',
+          );
+        }
+        const summary = await dispatcher.runOnce();
+        ctx.out(formatPassSummary(summary));
+        const open = pendingCountsByDestination(store);
+        const waiting = open.reduce((sum, d) => sum + d.pending + d.failed, 0);
+        const dead = open.reduce((sum, d) => sum + d.dead, 0);
+        if (waiting > 0 || dead > 0) {
+          ctx.out(`outbox: ${waiting} waiting for a later attempt, ${dead} dead in total`);
+        }
+        for (const name of summary.skippedDisabled) {
+          ctx.err(`${name} is disabled: re-enable it with \`roster-watch endpoints enable ${name}\``);
+        }
+        if (summary.dead > 0 || summary.disabledDuringPass.length > 0) {
+          const reasons = [
+            summary.dead > 0
+              ? `${summary.dead} deliveries went dead (see \`roster-watch deliveries --status dead\`)`
+              : '',
+            summary.disabledDuringPass.length > 0
+              ? `disabled after 410 Gone: ${summary.disabledDuringPass.join(', ')}`
+              : '',
+          ].filter((r) => r !== '');
+          throw new CliExit(1, reasons.join('; '));
+        }
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+        await dispatcher.stop();
+        store.close();
+      }
+    });
+}

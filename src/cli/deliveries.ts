@@ -1,0 +1,53 @@
+/** `roster-watch deliveries`: what the outbox holds, newest first. */
+import { type Command, Option } from 'commander';
+import { loadConfig } from '../config.js';
+import { openStore } from '../store/db.js';
+import { type DeliveryRow, type DeliveryStatus, listDeliveries } from '../store/outbox.js';
+import { type CliContext, CliExit } from './context.js';
+
+const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead'];
+
+function formatRow(row: DeliveryRow): string {
+  const when = row.status === 'delivered' ? `delivered ${row.deliveredAt}` : `next ${row.nextAttemptAt}`;
+  const last =
+    row.lastStatusCode !== null || row.lastError !== null
+      ? ` last ${row.lastStatusCode ?? '-'} ${row.lastError ?? ''}`
+      : '';
+  return `${row.id}\t${row.status}\t${row.destination}\t${row.kind === 'digest' ? `digest of run ${row.runId}` : row.eventType}\t${row.eventId}\tattempts ${row.attempts}\t${when}${last}`.trimEnd();
+}
+
+export function registerDeliveriesCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('deliveries')
+    .description('list outbox deliveries, newest first')
+    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(STATUSES))
+    .option('--destination <name>', 'only deliveries to this destination')
+    .option('--limit <n>', 'at most this many rows', '50')
+    .option('--json', 'print JSON (one array) instead of text')
+    .action((options: { status?: DeliveryStatus; destination?: string; limit: string; json?: boolean }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+        throw new CliExit(2, `--limit must be a whole number from 1 to 100000, got "${options.limit}"`);
+      }
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const store = openStore(config.databasePath, { readonly: true });
+      try {
+        const rows = listDeliveries(store, {
+          limit,
+          ...(options.status ? { status: options.status } : {}),
+          ...(options.destination ? { destination: options.destination } : {}),
+        });
+        if (options.json) {
+          ctx.out(JSON.stringify(rows, null, 2));
+          return;
+        }
+        if (rows.length === 0) {
+          ctx.err('no deliveries match');
+          return;
+        }
+        for (const row of rows) ctx.out(formatRow(row));
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,99 @@
+/** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { openStore } from '../store/db.js';
+import {
+  disableDestination,
+  enableDestination,
+  listDestinationStates,
+  syncDestinations,
+} from '../store/outbox.js';
+import { type CliContext, CliExit } from './context.js';
+
+export function registerEndpointsCommand(program: Command, ctx: CliContext): void {
+  const endpoints = program.command('endpoints').description('list, enable or disable delivery destinations');
+
+  endpoints
+    .command('list')
+    .description('configured and known destinations with their state and outbox counts (never URLs)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const specs = destinationSpecsFromConfig(config.delivery);
+      const store = openStore(config.databasePath);
+      try {
+        syncDestinations(store, specs);
+        const rows = listDestinationStates(store).map((state) => {
+          const spec = specs.find((s) => s.name === state.name);
+          return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
+        });
+        if (options.json) {
+          ctx.out(JSON.stringify(rows, null, 2));
+          return;
+        }
+        if (rows.length === 0)
+          ctx.err('no destinations: set WEBHOOK_URLS, ROSTER_WATCH_CONFIG or SLACK_WEBHOOK_URL');
+        for (const r of rows) {
+          const state =
+            r.disabledAt === null
+              ? 'enabled'
+              : `DISABLED since ${r.disabledAt} (${r.disabledReason ?? 'no reason'})`;
+          const filter = r.events.length > 0 ? ` events ${r.events.join(',')}` : '';
+          ctx.out(
+            `${r.name}\t${r.kind}\t${state}${r.configured ? '' : '\tnot configured any more'}\tpending ${r.pending} failed ${r.failed} dead ${r.dead} delivered ${r.delivered}${filter}`,
+          );
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  endpoints
+    .command('enable <name>')
+    .description(
+      're-enable a destination disabled after 410 Gone; its waiting deliveries go out on the next pass',
+    )
+    .action((name: string) => {
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const store = openStore(config.databasePath);
+      try {
+        const result = enableDestination(store, name);
+        if (result === 'unknown')
+          throw new CliExit(2, `no destination named "${name}": see \`roster-watch endpoints list\``);
+        if (result === 'not-disabled') {
+          ctx.out(`${name} is already enabled`);
+          return;
+        }
+        ctx.out(
+          `${name} enabled: its waiting deliveries are sent by the next \`roster-watch deliver\` (or the service)`,
+        );
+        ctx.err(
+          `to replay events it missed or that went dead meanwhile: roster-watch redeliver --since <ISO time it was disabled> --destination ${name}`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  endpoints
+    .command('disable <name>')
+    .description('stop delivering to a destination; its deliveries wait until it is enabled again')
+    .option('--reason <text>', 'why, shown by `endpoints list`', 'disabled by an operator')
+    .action((name: string, options: { reason: string }) => {
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const store = openStore(config.databasePath);
+      try {
+        syncDestinations(store, destinationSpecsFromConfig(config.delivery));
+        if (!disableDestination(store, name, options.reason, Date.now())) {
+          throw new CliExit(
+            2,
+            `"${name}" is unknown or already disabled: see \`roster-watch endpoints list\``,
+          );
+        }
+        ctx.out(`${name} disabled`);
+      } finally {
+        store.close();
+      }
+    });
+}

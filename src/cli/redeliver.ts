@@ -1,0 +1,53 @@
+/** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openStore } from '../store/db.js';
+import { OutboxError, type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
+import { type CliContext, CliExit } from './context.js';
+
+export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('redeliver')
+    .description('re-queue deliveries so the next `deliver` pass (or the daemon) sends them again')
+    .option('--event <id>', "every delivery of this event (for a change event, also its run's Slack digest)")
+    .option('--dead', 'every dead delivery')
+    .option('--since <iso>', 'every delivery of events at or after this time, delivered ones included')
+    .option('--destination <name>', 'only deliveries to this destination')
+    .addHelpText(
+      'after',
+      '\nGive exactly one of --event, --dead or --since. Re-queued deliveries keep their event id, so\nwebhook receivers see the same webhook-id and can deduplicate; the retry schedule starts again.',
+    )
+    .action((options: { event?: string; dead?: boolean; since?: string; destination?: string }) => {
+      const chosen = [options.event !== undefined, options.dead === true, options.since !== undefined].filter(
+        Boolean,
+      );
+      if (chosen.length !== 1) throw new CliExit(2, 'give exactly one of --event ID, --dead or --since ISO');
+      const extra = options.destination === undefined ? {} : { destination: options.destination };
+      let selector: RequeueSelector;
+      if (options.event !== undefined) selector = { eventId: options.event, ...extra };
+      else if (options.dead) selector = { dead: true, ...extra };
+      else {
+        const since = options.since ?? '';
+        if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(Date.parse(since))) {
+          throw new CliExit(
+            2,
+            `--since must be an ISO-8601 time such as 2025-01-31T09:00:00Z, got "${since}"`,
+          );
+        }
+        selector = { sinceIso: since, ...extra };
+      }
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const store = openStore(config.databasePath);
+      try {
+        const count = requeueDeliveries(store, selector, Date.now());
+        ctx.out(`re-queued ${count} deliveries`);
+        if (count > 0)
+          ctx.err('they are sent by the next `roster-watch deliver` (or by the running service)');
+      } catch (error) {
+        if (error instanceof OutboxError) throw new CliExit(2, error.message);
+        throw error;
+      } finally {
+        store.close();
+      }
+    });
+}

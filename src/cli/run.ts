@@ -1,0 +1,39 @@
+/**
+ * `roster-watch run`: the daemon in the foreground. The first SIGTERM or SIGINT stops it
+ * gracefully (exit 0); a second one means "now" and exits 130 without waiting.
+ */
+import type { Command } from 'commander';
+import { startDaemon } from '../service/daemon.js';
+import type { CliContext } from './context.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
+
+/** How long the process may linger after a clean stop before it is ended anyway. */
+const EXIT_GRACE_MS = 2_000;
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description(
+      'run as a service: poll on POLL_SCHEDULE, deliver continuously, serve /healthz, /readyz and /metrics on HTTP_HOST:HTTP_PORT',
+    )
+    .action(async () => {
+      const config = loadCliConfig(ctx, true);
+      const logger = createCliLogger(config);
+      const daemon = await startDaemon({ config, logger });
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          logger.warn({ signal }, 'second signal: exiting now without waiting');
+          process.exit(130);
+        }
+        void daemon.stop(`received ${signal}`);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      const result = await daemon.done;
+      // Everything is closed, so the process should end by itself; this unref'd timer only fires
+      // if a stray handle (a library's socket or timer) would otherwise keep it running.
+      setTimeout(() => process.exit(process.exitCode ?? 0), result.forced ? 0 : EXIT_GRACE_MS).unref();
+    });
+}

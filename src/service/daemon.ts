@@ -1,0 +1,255 @@
+/**
+ * `roster-watch run`: the long-running service. It composes the store, the VictorOps client, the
+ * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
+ * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
+ */
+import {
+  createConfiguredDispatcher,
+  createOutboxEnqueuer,
+  createPollDeps,
+  createRosterFetcher,
+  createVictorOpsClientFromConfig,
+  openConfiguredStore,
+} from '../app.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/db.js';
+import { pendingCountsByDestination } from '../store/outbox.js';
+import { lastSuccessfulRun } from '../store/runs.js';
+import type { VictorOpsClient } from '../victorops/client.js';
+import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import { PollAbortedError, runPollCycle } from './poll-cycle.js';
+import { type CreateTicker, createPollScheduler } from './scheduler.js';
+
+/** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
+const STUCK_POLL_MARGIN_MS = 60_000;
+
+export interface DaemonDeps {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** Replaces node-cron's ticks (tests). */
+  createTicker?: CreateTicker;
+  /** In [0, 1), for the poll jitter. */
+  random?: () => number;
+}
+
+export interface DaemonStopResult {
+  reason: string;
+  /** True when the shutdown timeout ran out and connections and the database were closed anyway. */
+  forced: boolean;
+}
+
+export interface Daemon {
+  /** The port the health server listens on. */
+  port: number;
+  /** Starts a graceful shutdown (once; later calls return the same promise). */
+  stop(reason: string): Promise<DaemonStopResult>;
+  /** Settles when the daemon has stopped, whoever asked. */
+  done: Promise<DaemonStopResult>;
+}
+
+interface Parts {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  client: VictorOpsClient;
+  dispatcher: Dispatcher;
+  metrics: ServiceMetrics;
+}
+
+function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok: false; reason: string } {
+  if (!store.sqlite.open) return { ok: false, reason: 'the database is closed' };
+  try {
+    // A query against the migrated schema: proves the file is open, readable and migrated.
+    const run = lastSuccessfulRun(store);
+    return { ok: true, atMs: run ? Date.parse(run.finishedAt) : null };
+  } catch (error) {
+    return { ok: false, reason: `the database cannot be read: ${(error as Error).message}` };
+  }
+}
+
+/** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
+function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
+  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
+  const fetch = createRosterFetcher(config, client, { logger, clock });
+  const enqueue = createOutboxEnqueuer(config, store, clock);
+  const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
+  return async (signal) => {
+    const startedMs = clock.now();
+    try {
+      const result = await runPollCycle(pollDeps, signal);
+      metrics.recordPoll(result, clock.now());
+      if (result.events.length > 0) dispatcher.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      // VictorOps failures are recorded as failed runs by the cycle; this is anything else
+      // (such as the database refusing the commit), so nothing was recorded.
+      metrics.recordPoll({ status: 'failed', durationMs: clock.now() - startedMs, events: [] }, clock.now());
+      logger.error({ err: error }, 'poll failed and could not be recorded');
+    }
+    onFinished();
+  };
+}
+
+export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAtMs = clock.now();
+  const store = openConfiguredStore(config);
+  const client = createVictorOpsClientFromConfig(config, { logger, clock });
+  let dispatcher: Dispatcher;
+  try {
+    dispatcher = createConfiguredDispatcher(config, store, logger, clock);
+  } catch (error) {
+    await client.close();
+    store.close();
+    throw error;
+  }
+  const initial = readLastSuccess(store);
+  const metrics = createServiceMetrics({
+    destinations: destinationSpecsFromConfig(config.delivery).map((s) => s.name),
+    outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
+    victorOpsStats: () => client.stats(),
+    lastSuccessAtMs: initial.ok ? initial.atMs : null,
+  });
+  dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
+
+  let pollsFinished = 0;
+  let stopping = false;
+  const parts: Parts = { config, logger, clock, store, client, dispatcher, metrics };
+  const scheduler = createPollScheduler({
+    expression: config.service.schedule.expression,
+    jitterMs: config.service.jitterMs,
+    clock,
+    logger,
+    poll: createPoll(parts, () => {
+      pollsFinished += 1;
+    }),
+    onTickSkipped: () => metrics.recordSkippedTick(),
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+  });
+
+  const liveness = (): ProbeResult => {
+    const since = scheduler.pollStartedAtMs();
+    const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
+    if (since !== null && clock.now() - since > limitMs) {
+      const seconds = Math.round((clock.now() - since) / 1000);
+      return {
+        ok: false,
+        reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
+      };
+    }
+    return { ok: true, body: { status: 'ok' } };
+  };
+  const readiness = (): ProbeResult => {
+    const last = readLastSuccess(store);
+    return assessReadiness({
+      nowMs: clock.now(),
+      startedAtMs,
+      intervalMs: config.service.schedule.intervalMs,
+      database: last.ok ? { ok: true } : last,
+      lastSuccessAtMs: last.ok ? last.atMs : null,
+      pollsFinishedSinceStart: pollsFinished,
+      stopping,
+    });
+  };
+
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({
+      host: config.service.httpHost,
+      port: config.service.httpPort,
+      logger,
+      liveness,
+      readiness,
+      metrics,
+    });
+  } catch (error) {
+    await dispatcher.stop();
+    await client.close();
+    store.close();
+    throw error;
+  }
+
+  dispatcher.start();
+  scheduler.start();
+  logger.info(
+    {
+      schedule: config.service.schedule.expression,
+      intervalMs: config.service.schedule.intervalMs,
+      jitterMs: config.service.jitterMs,
+      pollOnStart: config.service.pollOnStart,
+      http: `${config.service.httpHost}:${http.port}`,
+      database: store.path,
+    },
+    'roster-watch is running',
+  );
+  if (config.service.pollOnStart) void scheduler.runNow();
+
+  let resolveDone: (result: DaemonStopResult) => void = () => undefined;
+  const done = new Promise<DaemonStopResult>((resolve) => {
+    resolveDone = resolve;
+  });
+  let stopPromise: Promise<DaemonStopResult> | null = null;
+
+  async function shutdown(reason: string): Promise<DaemonStopResult> {
+    stopping = true;
+    const timeoutMs = config.service.shutdownTimeoutMs;
+    logger.info(
+      { reason, timeoutMs },
+      'stopping: no new polls; cancelling the running poll and finishing deliveries',
+    );
+    // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
+    const graceful = (async () => {
+      await scheduler.stop({ abort: true });
+      await dispatcher.stop();
+      await http.close();
+      await client.close();
+      store.close();
+    })().then(
+      () => 'graceful' as const,
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown; closing what is left');
+        return 'error' as const;
+      },
+    );
+    const timer = new AbortController();
+    const expired = clock.sleep(timeoutMs, timer.signal).then(
+      () => 'timeout' as const,
+      () => 'cancelled' as const,
+    );
+    const outcome = await Promise.race([graceful, expired]);
+    timer.abort();
+    if (outcome === 'graceful') {
+      logger.info({ reason }, 'stopped cleanly');
+      return { reason, forced: false };
+    }
+    // Every commit is one synchronous transaction, so closing now cannot leave a partial run;
+    // deliveries still in flight keep their lease and are sent again after the restart.
+    if (outcome === 'timeout')
+      logger.warn({ timeoutMs }, 'shutdown timed out: closing connections and the database now');
+    http.destroy();
+    void client.close().catch(() => undefined);
+    store.close();
+    return { reason, forced: true };
+  }
+
+  return {
+    port: http.port,
+    done,
+    stop(reason) {
+      stopPromise ??= shutdown(reason).then((result) => {
+        resolveDone(result);
+        return result;
+      });
+      return stopPromise;
+    },
+  };
+}

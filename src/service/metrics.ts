@@ -1,0 +1,154 @@
+/**
+ * The daemon's Prometheus metrics, in a registry of its own (never prom-client's global one, so
+ * tests and several daemons in one process cannot collide). Label values come from small fixed
+ * sets or from destination names in the configuration: never usernames, emails or secrets.
+ * Series are pre-initialised to 0 so that rate() and absent() alerts work from the first scrape.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryOutcome } from '../delivery/dispatcher.js';
+import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
+import type { RunStatus } from '../roster/poll-decision.js';
+import type { FetchStats } from '../roster/types.js';
+
+const RUN_STATUSES: readonly RunStatus[] = ['ok', 'partial', 'failed', 'held', 'baseline'];
+const CHANGE_TYPES: readonly string[] = EVENT_TYPES.filter(isChangeEvent);
+const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'failed', 'dead', 'disabled'];
+/** A poll is ~1 s for a small org and up to tens of minutes for a large one at the API's 2 req/s. */
+const POLL_DURATION_BUCKETS_SECONDS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+export interface ServiceMetricsDeps {
+  /** Configured destination names, so their series exist before the first delivery. */
+  destinations: readonly string[];
+  /** Read at each scrape, so the gauge is the database's truth rather than a running guess. */
+  outboxCounts: () => readonly { destination: string; pending: number; failed: number }[];
+  /** The VictorOps client's counters since it was created (monotonic, so they map to counters). */
+  victorOpsStats: () => FetchStats;
+  /** When the last successful poll finished before this process started, if ever. */
+  lastSuccessAtMs: number | null;
+  /** Default process metrics (CPU, memory, event loop lag); on unless a test turns them off. */
+  processMetrics?: boolean;
+}
+
+export interface PollObservation {
+  status: RunStatus;
+  durationMs: number;
+  events: readonly { type: string }[];
+}
+
+export interface ServiceMetrics {
+  registry: Registry;
+  contentType: string;
+  /** A poll that was recorded; `finishedAtMs` feeds the last-success timestamp. */
+  recordPoll(poll: PollObservation, finishedAtMs: number): void;
+  recordSkippedTick(): void;
+  recordDelivery(destination: string, outcome: DeliveryOutcome): void;
+  /** The Prometheus text exposition. */
+  render(): Promise<string>;
+}
+
+function isSuccess(status: RunStatus): boolean {
+  // A held run fetched the roster fine; the guard holding a change back is not an outage.
+  return status !== 'failed';
+}
+
+export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
+  const registry = new Registry();
+  if (deps.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const runs = new Counter({
+    name: 'roster_poll_runs_total',
+    help: 'Poll runs recorded, by status (ok, partial, failed, held, baseline).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of RUN_STATUSES) runs.inc({ status }, 0);
+
+  const duration = new Histogram({
+    name: 'roster_poll_duration_seconds',
+    help: 'How long a poll took, from the first request to the commit.',
+    buckets: POLL_DURATION_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+
+  const lastSuccess = new Gauge({
+    name: 'roster_last_success_timestamp_seconds',
+    help: 'Unix time at which the last successful poll finished (0 if none yet).',
+    registers: [registry],
+  });
+  lastSuccess.set(deps.lastSuccessAtMs === null ? 0 : deps.lastSuccessAtMs / 1000);
+
+  const statCounter = (name: string, help: string, read: (stats: FetchStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(deps.victorOpsStats()));
+      },
+    });
+  statCounter(
+    'roster_victorops_requests_total',
+    'HTTP requests sent to the VictorOps API.',
+    (s) => s.requests,
+  );
+  statCounter('roster_victorops_retries_total', 'VictorOps requests that were retried.', (s) => s.retries);
+  statCounter(
+    'roster_victorops_rate_limited_total',
+    'VictorOps answers that said the rate limit was hit (429, or 403 under load).',
+    (s) => s.rateLimited,
+  );
+
+  const changes = new Counter({
+    name: 'roster_changes_total',
+    help: 'Roster changes recorded, by event type.',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  for (const type of CHANGE_TYPES) changes.inc({ type }, 0);
+
+  const skipped = new Counter({
+    name: 'roster_poll_skipped_ticks_total',
+    help: 'Schedule ticks skipped because the previous poll was still running.',
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'roster_outbox_pending',
+    help: 'Deliveries waiting to be sent or retried, by destination.',
+    labelNames: ['destination'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const destination of deps.destinations) this.set({ destination }, 0);
+      for (const c of deps.outboxCounts()) this.set({ destination: c.destination }, c.pending + c.failed);
+    },
+  });
+
+  const deliveries = new Counter({
+    name: 'roster_deliveries_total',
+    help: 'Delivery attempts, by destination and outcome (delivered, failed, dead, disabled).',
+    labelNames: ['destination', 'outcome'] as const,
+    registers: [registry],
+  });
+  for (const destination of deps.destinations) {
+    for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ destination, outcome }, 0);
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    recordPoll(poll, finishedAtMs) {
+      runs.inc({ status: poll.status });
+      duration.observe(poll.durationMs / 1000);
+      if (isSuccess(poll.status)) lastSuccess.set(finishedAtMs / 1000);
+      for (const event of poll.events) {
+        // Only the bounded set of change types becomes a label value.
+        if (CHANGE_TYPES.includes(event.type)) changes.inc({ type: event.type });
+      }
+    },
+    recordSkippedTick: () => skipped.inc(),
+    recordDelivery: (destination, outcome) => deliveries.inc({ destination, outcome }),
+    render: () => registry.metrics(),
+  };
+}

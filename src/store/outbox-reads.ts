@@ -1,0 +1,126 @@
+/**
+ * Read-only outbox queries: listings for the CLI, counts for metrics, and what a Slack digest
+ * is built from. Writes live in outbox.ts.
+ */
+import type Database from 'better-sqlite3';
+import type { CloudEvent } from '../roster/events.js';
+import type { Store } from './db.js';
+import type { DeliveryRow, DeliveryStatus, DestinationState } from './outbox.js';
+
+function prepareStatements(sqlite: Database.Database) {
+  return {
+    openCounts: sqlite.prepare(
+      `SELECT destination, status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'failed', 'dead') GROUP BY destination, status`,
+    ),
+    allCounts: sqlite.prepare(
+      `SELECT destination, status, COUNT(*) AS n FROM deliveries GROUP BY destination, status`,
+    ),
+    allDestinations: sqlite.prepare(
+      `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name`,
+    ),
+    runChangeEvents: sqlite.prepare(
+      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
+    ),
+    runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
+    personName: sqlite.prepare(
+      `SELECT first_name AS firstName, last_name AS lastName FROM users WHERE username_key = ? ORDER BY valid_from DESC LIMIT 1`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+const statementCache = new WeakMap<Database.Database, Statements>();
+
+function statements(store: Store): Statements {
+  let cached = statementCache.get(store.sqlite);
+  if (cached === undefined) {
+    cached = prepareStatements(store.sqlite);
+    statementCache.set(store.sqlite, cached);
+  }
+  return cached;
+}
+
+export function listDeliveries(
+  store: Store,
+  options: { status?: DeliveryStatus; destination?: string; limit: number },
+): DeliveryRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (options.status !== undefined) {
+    where.push('d.status = ?');
+    params.push(options.status);
+  }
+  if (options.destination !== undefined) {
+    where.push('d.destination = ?');
+    params.push(options.destination);
+  }
+  params.push(options.limit);
+  const rows = store.sqlite
+    .prepare(
+      `SELECT d.id, d.destination, d.kind, e.id AS eventId, e.type AS eventType, d.run_id AS runId, d.status,
+              d.attempts, d.next_attempt_at_ms AS nextMs, d.created_at AS createdAt, d.delivered_at AS deliveredAt,
+              d.last_status_code AS lastStatusCode, d.last_error AS lastError
+       FROM deliveries d JOIN events e ON e.sequence = d.event_sequence
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY d.id DESC LIMIT ?`,
+    )
+    .all(...params) as (Omit<DeliveryRow, 'nextAttemptAt'> & { nextMs: number })[];
+  return rows.map(({ nextMs, ...row }) => ({ ...row, nextAttemptAt: new Date(nextMs).toISOString() }));
+}
+
+export function listDestinationStates(store: Store): DestinationState[] {
+  const s = statements(store);
+  const states = new Map<string, DestinationState>();
+  for (const d of s.allDestinations.all() as Omit<DestinationState, DeliveryStatus>[]) {
+    states.set(d.name, { ...d, pending: 0, failed: 0, dead: 0, delivered: 0 });
+  }
+  for (const c of s.allCounts.all() as { destination: string; status: DeliveryStatus; n: number }[]) {
+    const state = states.get(c.destination);
+    if (state !== undefined) state[c.status] = c.n;
+  }
+  return [...states.values()];
+}
+
+/** Open rows per destination, for metrics; reads only non-delivered rows through the status index. */
+export function pendingCountsByDestination(
+  store: Store,
+): { destination: string; pending: number; failed: number; dead: number }[] {
+  const byName = new Map<string, { destination: string; pending: number; failed: number; dead: number }>();
+  for (const c of statements(store).openCounts.all() as {
+    destination: string;
+    status: string;
+    n: number;
+  }[]) {
+    const entry = byName.get(c.destination) ?? { destination: c.destination, pending: 0, failed: 0, dead: 0 };
+    if (c.status === 'pending' || c.status === 'failed' || c.status === 'dead') entry[c.status] = c.n;
+    byName.set(c.destination, entry);
+  }
+  return [...byName.values()].sort((a, b) => a.destination.localeCompare(b.destination));
+}
+
+/** A run's change events in order, parsed from their stored envelopes, for the Slack digest. */
+export function loadRunChangeEvents(store: Store, runId: number): CloudEvent[] {
+  const rows = statements(store).runChangeEvents.all(runId) as { envelope: string }[];
+  return rows.map((row) => JSON.parse(row.envelope) as CloudEvent);
+}
+
+export function loadRunStartedAt(store: Store, runId: number): string | null {
+  const row = statements(store).runStartedAt.get(runId) as { startedAt: string } | undefined;
+  return row?.startedAt ?? null;
+}
+
+/** The latest known first and last names of these users, for "Jane Doe (jdoe)" in digests. */
+export function lookupPeopleNames(
+  store: Store,
+  usernames: Iterable<string>,
+): Map<string, { firstName: string | null; lastName: string | null }> {
+  const s = statements(store);
+  const names = new Map<string, { firstName: string | null; lastName: string | null }>();
+  for (const username of usernames) {
+    const key = username.toLowerCase();
+    if (names.has(key)) continue;
+    const row = s.personName.get(key) as { firstName: string | null; lastName: string | null } | undefined;
+    if (row !== undefined) names.set(key, row);
+  }
+  return names;
+}

@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { aWebhookSecret } from '../../helpers/delivery-fixtures.js';
+import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
+
+let fx: DaemonFixture | undefined;
+let receiver: Server | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+  receiver?.closeAllConnections();
+  await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+  receiver = undefined;
+});
+
+describe('daemon shutdown', () => {
+  it('aborts a poll in flight without recording anything, and closes the server and the database', async () => {
+    fx = await startDaemonFixture({ latencyMs: 2_000, env: { POLL_SCHEDULE: '*/5 * * * * *' } });
+    const f = fx;
+    await f.waitFor('the start-up poll to reach the API', () => f.sim.stats.count() > 0);
+    const startedMs = Date.now();
+    const result = await f.daemon.stop('test');
+    // Generous: only "well inside the 10 s budget", not a latency measurement.
+    expect(Date.now() - startedMs).toBeLessThan(8_000);
+    expect(result).toEqual({ reason: 'test', forced: false });
+    expect(await f.daemon.done).toEqual(result);
+    expect(f.runs()).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${f.daemon.port}/healthz`)).rejects.toThrow();
+    // A second stop is the same stop.
+    expect(await f.daemon.stop('again')).toEqual(result);
+  });
+
+  it('lets a delivery in flight finish and records it before closing the database', async () => {
+    let release: () => void = () => undefined;
+    let arrived = 0;
+    receiver = createServer((req, res) => {
+      req.resume();
+      arrived += 1;
+      // Hold the first answer until the test has asked the daemon to stop.
+      const answer = () => res.writeHead(204).end();
+      if (arrived === 1) release = answer;
+      else answer();
+    });
+    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    fx = await startDaemonFixture({
+      env: { WEBHOOK_URLS: url, WEBHOOK_SECRET: aWebhookSecret(), POLL_SCHEDULE: '0 0 1 1 *' },
+    });
+    const f = fx;
+    await f.waitFor('the baseline delivery to reach the receiver', () => arrived >= 1);
+    const stopping = f.daemon.stop('test');
+    setTimeout(() => release(), 300);
+    expect(await stopping).toEqual({ reason: 'test', forced: false });
+
+    const conn = new Database(f.databasePath, { readonly: true });
+    try {
+      const rows = conn.prepare('SELECT status FROM deliveries').all() as { status: string }[];
+      expect(rows).toEqual([{ status: 'delivered' }]);
+    } finally {
+      conn.close();
+    }
+  });
+});
