@@ -83,9 +83,10 @@ apt_install() {
 # ------------------------------------------------------------------------------------------------ network
 # A private /24 for docker0 that no route or address on this machine uses; user-defined networks (testcontainers'
 # `new Network()`, compose's default network) get /24s from a pool next to it.
+# Docker's own bridges (docker0, br-*) outlive a stopped dockerd; they do not count as in use.
 subnet_in_use() { # $1 = first two octets, e.g. 10.213
-  ip -4 -o addr show 2>/dev/null | awk '{print $4}' | grep -q "^$1\." && return 0
-  ip -4 route show 2>/dev/null | awk '{print $1}' | grep -q "^$1\." && return 0
+  ip -4 -o addr show 2>/dev/null | awk '$2 != "docker0" && $2 !~ /^br-/ {print $4}' | grep -q "^$1\." && return 0
+  ip -4 route show 2>/dev/null | grep -v -E 'dev (docker0|br-)' | awk '{print $1}' | grep -q "^$1\." && return 0
   grep -q "nameserver $1\." /etc/resolv.conf 2>/dev/null && return 0
   return 1
 }
@@ -333,7 +334,8 @@ status() {
     say "engine: up, server $(docker version --format '{{.Server.Version}}'), socket $SOCKET"
     [ -f "$STATE_DIR/log-path" ] && say "dockerd log: $(cat "$STATE_DIR/log-path")"
   else
-    say "engine: not answering"
+    say "engine: not answering (start it with: bash $0 start)"
+    return 0
   fi
   local img
   for img in "$RUNTIME_IMAGE" "$BUILD_IMAGE"; do

@@ -92,12 +92,21 @@ export function createOutboxEnqueuer(
   };
 }
 
-export function createConfiguredDispatcher(config: Config, store: Store, logger: Logger, clock: Clock = systemClock): Dispatcher {
+export function createConfiguredDispatcher(
+  config: Config,
+  store: Store,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Dispatcher {
   return createDispatcher({ store, config, logger, clock, source: config.eventSource });
 }
 
 /** One delivery pass over everything due now (the end of `poll`, and `accept`). */
-export async function deliverPendingOnce(config: Config, store: Store, logger: Logger): Promise<PassSummary | null> {
+export async function deliverPendingOnce(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): Promise<PassSummary | null> {
   if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) return null;
   const dispatcher = createConfiguredDispatcher(config, store, logger);
   try {

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
-import { CliExit, type CliContext } from './cli/context.js';
+import { type CliContext, CliExit } from './cli/context.js';
 import { registerDeliverCommand } from './cli/deliver.js';
 import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
@@ -23,7 +23,9 @@ import { VictorOpsError } from './victorops/errors.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('roster-watch')
-    .description('Watches a VictorOps (Splunk On-Call) roster and reports drift in users, teams and memberships.')
+    .description(
+      'Watches a VictorOps (Splunk On-Call) roster and reports drift in users, teams and memberships.',
+    )
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -47,10 +49,14 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
     return { lines: ['configuration error:', ...error.problems.map((p) => `  - ${p}`)], exitCode: 2 };
   }
   if (error instanceof InvalidOptionError) return { lines: [`error: ${error.message}`], exitCode: 2 };
-  if (error instanceof CliExit) return { lines: error.message ? [`error: ${error.message}`] : [], exitCode: error.exitCode };
+  if (error instanceof CliExit)
+    return { lines: error.message ? [`error: ${error.message}`] : [], exitCode: error.exitCode };
   if (error instanceof CommanderError) {
     // Commander has already printed its own message (usage errors, --help, --version).
-    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+    const ok =
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help';
     return { lines: [], exitCode: ok ? 0 : 2 };
   }
   if (error instanceof VictorOpsError) {

@@ -80,7 +80,10 @@ const webhookFileSchema = z.object({
     .array(
       z
         .object({
-          name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').optional(),
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"')
+            .optional(),
           url: z.string(),
           secret: z.string().optional(),
           secretFile: z.string().optional(),
@@ -137,7 +140,12 @@ class Reader {
     if (value === undefined) return fallback;
     const parsed = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
-    if (!Number.isFinite(parsed) || (opts.integer && !Number.isInteger(parsed)) || parsed < opts.min || parsed > opts.max) {
+    if (
+      !Number.isFinite(parsed) ||
+      (opts.integer && !Number.isInteger(parsed)) ||
+      parsed < opts.min ||
+      parsed > opts.max
+    ) {
       this.problems.push(`${name} must be ${kind} from ${opts.min} to ${opts.max}, got "${value}"`);
       return fallback;
     }
@@ -225,7 +233,10 @@ function readDestinations(r: Reader): { webhooks: WebhookDestinationConfig[]; sl
     }
     parsed = result.data;
   } catch (error) {
-    const reason = error instanceof SyntaxError ? 'not valid JSON' : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
+    const reason =
+      error instanceof SyntaxError
+        ? 'not valid JSON'
+        : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
     r.problems.push(`ROSTER_WATCH_CONFIG: cannot read ${file} (${reason})`);
     return { webhooks };
   }
@@ -235,7 +246,9 @@ function readDestinations(r: Reader): { webhooks: WebhookDestinationConfig[]; sl
     let secret = w.secret;
     if (w.secretFile !== undefined) secret = r.readSecretFile(`${label}.secretFile`, w.secretFile);
     if (secret === undefined || !isWebhookSecret(secret)) {
-      r.problems.push(`${label}: secret (or secretFile) must hold "whsec_" followed by base64 of 16 to 128 bytes`);
+      r.problems.push(
+        `${label}: secret (or secretFile) must hold "whsec_" followed by base64 of 16 to 128 bytes`,
+      );
       return;
     }
     if (url === undefined) return;
@@ -283,7 +296,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
       maxRps: r.number('VO_MAX_RPS', 2, { min: 0.01, max: 1000, integer: false }),
       concurrency: r.number('VO_CONCURRENCY', 4, { min: 1, max: 64, integer: true }),
       timeoutMs: r.number('VO_TIMEOUT_MS', 30_000, { min: 100, max: 600_000, integer: true }),
-      fetchDeadlineMs: r.number('VO_FETCH_DEADLINE_MS', 1_800_000, { min: 1_000, max: 86_400_000, integer: true }),
+      fetchDeadlineMs: r.number('VO_FETCH_DEADLINE_MS', 1_800_000, {
+        min: 1_000,
+        max: 86_400_000,
+        integer: true,
+      }),
       maxRetries: r.number('VO_MAX_RETRIES', 5, { min: 0, max: 20, integer: true }),
       membershipSource: r.oneOf('MEMBERSHIP_SOURCE', ['auto', 'user', 'team'] as const, 'auto'),
     },
@@ -308,11 +325,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
           : {
               url: slackUrl,
               timeoutMs: r.number('SLACK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000, integer: true }),
-              minIntervalMs: r.number('SLACK_MIN_INTERVAL_MS', 1_000, { min: 0, max: 600_000, integer: true }),
+              minIntervalMs: r.number('SLACK_MIN_INTERVAL_MS', 1_000, {
+                min: 0,
+                max: 600_000,
+                integer: true,
+              }),
             },
     },
     service: {
-      schedule: typeof schedule === 'string' ? parseCronSchedule('*/5 * * * *') as CronSchedule : schedule,
+      schedule: typeof schedule === 'string' ? (parseCronSchedule('*/5 * * * *') as CronSchedule) : schedule,
       jitterMs: r.number('POLL_JITTER_MS', 0, { min: 0, max: 3_600_000, integer: true }),
       pollOnStart: r.boolean('POLL_ON_START', true),
       httpHost: r.string('HTTP_HOST', '127.0.0.1'),

@@ -2,7 +2,7 @@
  * pino with redaction of every path a secret could travel through. Logs go to stderr so that
  * stdout stays clean for `--json` output.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -44,7 +44,10 @@ export function createLogger(options: LoggerOptions): Logger {
   if (pretty) {
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' },
+      },
     });
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));

@@ -58,14 +58,20 @@ function buildRosters(options: { users: number; teams: number }): Roster {
 /** 10% of users change: half change their email, half leave every team they were on. */
 function changeTenPercent(base: Roster): Roster {
   const tenth = Math.floor(base.users.length / 10);
-  const users = base.users.map((u, i) => (i % 10 === 0 && i / 10 < tenth / 2 ? { ...u, email: `changed.${i}@example.com` } : u));
+  const users = base.users.map((u, i) =>
+    i % 10 === 0 && i / 10 < tenth / 2 ? { ...u, email: `changed.${i}@example.com` } : u,
+  );
   const leavers = new Set(
     base.users
       .filter((_, i) => i % 10 === 5)
       .slice(0, Math.floor(tenth / 2))
       .map((u) => u.username),
   );
-  return normaliseRoster({ users, teams: base.teams, memberships: base.memberships.filter((m) => !leavers.has(m.username)) });
+  return normaliseRoster({
+    users,
+    teams: base.teams,
+    memberships: base.memberships.filter((m) => !leavers.has(m.username)),
+  });
 }
 
 const UNCHANGED_POLLS = 20;

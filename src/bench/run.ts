@@ -47,16 +47,28 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runOne(name)));
     return;
   }
-  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['persist', 'persist-capped', 'delivery', 'fetch'];
-  const lines: string[] = [`Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`, ''];
+  const names =
+    process.argv.slice(2).length > 0
+      ? process.argv.slice(2)
+      : ['persist', 'persist-capped', 'delivery', 'fetch'];
+  const lines: string[] = [
+    `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
+    '',
+  ];
   for (const bench of names) {
     process.stderr.write(`running ${bench} benchmark…\n`);
     // The capped variant runs with the heap limit the Dockerfile sets, to show what the live set needs.
     const flags = bench === 'persist-capped' ? ['--max-old-space-size=256'] : [];
-    const output = execFileSync(process.execPath, [...flags, SELF, '--child', bench], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+    const output = execFileSync(process.execPath, [...flags, SELF, '--child', bench], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const result = JSON.parse(output);
     if (bench === 'fetch') {
-      lines.push('| strategy | chose | requests | wall s | ideal s | ratio | rate-limited | users | teams | memberships |');
+      lines.push(
+        '| strategy | chose | requests | wall s | ideal s | ratio | rate-limited | users | teams | memberships |',
+      );
       lines.push('|---|---|---|---|---|---|---|---|---|---|');
       for (const r of result as Awaited<ReturnType<typeof benchFetch>>) {
         lines.push(
@@ -65,8 +77,13 @@ async function main(): Promise<void> {
       }
     } else if (bench.startsWith('persist')) {
       const r = result as Awaited<ReturnType<typeof benchPersist>>;
-      lines.push(`${bench === 'persist' ? 'Node defaults' : 'with --max-old-space-size=256 (as in the Dockerfile)'}:`, '');
-      lines.push('| org | baseline CPU s | unchanged poll CPU s (≤ 1) | 10% changed CPU s (≤ 3) | events | bytes added per unchanged poll, mean of 20 (≤ 16384) | peak RSS MB (≤ 300) |');
+      lines.push(
+        `${bench === 'persist' ? 'Node defaults' : 'with --max-old-space-size=256 (as in the Dockerfile)'}:`,
+        '',
+      );
+      lines.push(
+        '| org | baseline CPU s | unchanged poll CPU s (≤ 1) | 10% changed CPU s (≤ 3) | events | bytes added per unchanged poll, mean of 20 (≤ 16384) | peak RSS MB (≤ 300) |',
+      );
       lines.push('|---|---|---|---|---|---|---|');
       lines.push(
         `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} | ${fmt(r.peakRssMb, 0)} |`,

@@ -46,27 +46,37 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--until <iso>', 'an ISO time (exclusive)')
     .option('--limit <n>', 'at most this many events')
     .option('--json', 'print a JSON array of the CloudEvents')
-    .action((opts: { user?: string; team?: string; type?: string; since?: string; until?: string; limit?: string; json?: boolean }) => {
-      const config = loadCliConfig(ctx, false);
-      const now = Date.now();
-      const query = {
-        user: opts.user,
-        team: opts.team,
-        type: opts.type,
-        since: opts.since === undefined ? undefined : parseSince(opts.since, now),
-        until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
-        limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
-      };
-      const store = openStore(config.databasePath, { readonly: true });
-      try {
-        const events = queryEvents(store, query);
-        if (opts.json) return ctx.out(JSON.stringify(events, null, 2));
-        if (events.length === 0) return ctx.out('no events match');
-        for (const e of events) ctx.out(describeEvent(e));
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      (opts: {
+        user?: string;
+        team?: string;
+        type?: string;
+        since?: string;
+        until?: string;
+        limit?: string;
+        json?: boolean;
+      }) => {
+        const config = loadCliConfig(ctx, false);
+        const now = Date.now();
+        const query = {
+          user: opts.user,
+          team: opts.team,
+          type: opts.type,
+          since: opts.since === undefined ? undefined : parseSince(opts.since, now),
+          until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
+          limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
+        };
+        const store = openStore(config.databasePath, { readonly: true });
+        try {
+          const events = queryEvents(store, query);
+          if (opts.json) return ctx.out(JSON.stringify(events, null, 2));
+          if (events.length === 0) return ctx.out('no events match');
+          for (const e of events) ctx.out(describeEvent(e));
+        } finally {
+          store.close();
+        }
+      },
+    );
 
   program
     .command('runs')
@@ -81,7 +91,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const runs = listRuns(store, limit);
         if (opts.json) return ctx.out(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
-        ctx.out('run  started                   status    strategy  requests  retries  limited  users  changes  error');
+        ctx.out(
+          'run  started                   status    strategy  requests  retries  limited  users  changes  error',
+        );
         for (const r of runs) {
           ctx.out(
             [
@@ -122,7 +134,12 @@ export function describeEvent(event: CloudEvent): string {
       break;
     case 'victorops.user.added':
     case 'victorops.user.removed': {
-      const user = d.user as { username: string; firstName: string | null; lastName: string | null; email: string | null };
+      const user = d.user as {
+        username: string;
+        firstName: string | null;
+        lastName: string | null;
+        email: string | null;
+      };
       detail = `${describeUser(user)} ${user.email ?? ''}`.trim();
       break;
     }

@@ -9,7 +9,9 @@ import { createCliLogger, loadCliConfig } from './setup.js';
 export function registerFetchCommand(program: Command, ctx: CliContext): void {
   program
     .command('fetch')
-    .description('fetch the current roster from VictorOps and print it, without storing it (checks credentials)')
+    .description(
+      'fetch the current roster from VictorOps and print it, without storing it (checks credentials)',
+    )
     .option('--json', 'print the roster as JSON: {"users": [...], "teams": [...]}')
     .action(async (opts: { json?: boolean }) => {
       const config = loadCliConfig(ctx, true);
@@ -24,7 +26,8 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
         if (opts.json) {
           ctx.out(JSON.stringify(json, null, 2));
         } else {
-          for (const user of json.users) ctx.out(`${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.join(', ')}]`);
+          for (const user of json.users)
+            ctx.out(`${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.join(', ')}]`);
           ctx.out('');
           for (const team of json.teams) ctx.out(`${team.slug}  ${team.name}`);
         }
@@ -33,7 +36,10 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
           `fetched ${json.users.length} users, ${json.teams.length} teams, ${fetched.roster.memberships.length} memberships by ${fetched.strategy} in ${s.requests} requests (${s.retries} retries, ${s.rateLimited} rate-limited)`,
         );
         for (const scope of fetched.failedScopes) {
-          const name = scope.kind === 'user-teams' ? `teams of user ${scope.username}` : `members of team ${scope.teamSlug}`;
+          const name =
+            scope.kind === 'user-teams'
+              ? `teams of user ${scope.username}`
+              : `members of team ${scope.teamSlug}`;
           ctx.err(`warning: could not read the ${name}: ${scope.reason}`);
         }
       } finally {

@@ -13,7 +13,7 @@ import {
 import { acceptHeldChange, type PollResult, runPollCycle } from '../service/poll-cycle.js';
 import { openStore } from '../store/db.js';
 import { loadOpenHold } from '../store/guard-holds.js';
-import { CliExit, type CliContext } from './context.js';
+import { type CliContext, CliExit } from './context.js';
 import { createProgressReporter } from './progress.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
@@ -36,7 +36,9 @@ function describeResult(result: PollResult): string {
 export function registerPollCommands(program: Command, ctx: CliContext): void {
   program
     .command('poll')
-    .description('poll VictorOps once: record changes and events, then deliver them (exit 0 ok/partial/baseline/held, 1 failed)')
+    .description(
+      'poll VictorOps once: record changes and events, then deliver them (exit 0 ok/partial/baseline/held, 1 failed)',
+    )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .action(async (opts: { deliver: boolean }) => {
       const config = loadCliConfig(ctx, true);
@@ -47,12 +49,14 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
       try {
         const fetch = createRosterFetcher(config, client, { logger, onFetchProgress: progress.onProgress });
         const enqueue = createOutboxEnqueuer(config, store);
-        const result = await runPollCycle(createPollDeps(config, store, fetch, { logger, enqueue }), ctx.signal).finally(
-          () => progress.finish(),
-        );
+        const result = await runPollCycle(
+          createPollDeps(config, store, fetch, { logger, enqueue }),
+          ctx.signal,
+        ).finally(() => progress.finish());
         ctx.out(describeResult(result));
         if (opts.deliver) await deliverPendingOnce(config, store, logger);
-        if (result.status === 'failed') throw new CliExit(1, 'the poll failed: nothing was changed in the history');
+        if (result.status === 'failed')
+          throw new CliExit(1, 'the poll failed: nothing was changed in the history');
       } finally {
         await client.close();
         store.close();
@@ -67,9 +71,11 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
       const logger = createCliLogger(config);
       const store = openConfiguredStore(config);
       try {
-        if (!loadOpenHold(store)) throw new CliExit(1, 'nothing is held: there is no mass removal waiting for acceptance');
+        if (!loadOpenHold(store))
+          throw new CliExit(1, 'nothing is held: there is no mass removal waiting for acceptance');
         const enqueue = createOutboxEnqueuer(config, store);
-        const unusedFetch = () => Promise.reject(new Error('accept applies the held roster and fetches nothing'));
+        const unusedFetch = () =>
+          Promise.reject(new Error('accept applies the held roster and fetches nothing'));
         const result = acceptHeldChange(createPollDeps(config, store, unusedFetch, { logger, enqueue }));
         if (!result) throw new CliExit(1, 'the held change could not be loaded');
         ctx.out(describeResult(result));

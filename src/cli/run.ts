@@ -3,7 +3,7 @@
  * gracefully (exit 0); a second one means "now" and exits 130 without waiting.
  */
 import type { Command } from 'commander';
-import { startDaemon } from '../service/daemon.js';
+import { type Daemon, startDaemon } from '../service/daemon.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
@@ -19,18 +19,23 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
-      const daemon = await startDaemon({ config, logger });
+      let daemon: Daemon | null = null;
+      let stopReason: string | null = null;
       let signals = 0;
+      // Installed before start-up, so a signal during start-up also ends in a graceful stop.
       const onSignal = (signal: NodeJS.Signals) => {
         signals += 1;
         if (signals > 1) {
           logger.warn({ signal }, 'second signal: exiting now without waiting');
           process.exit(130);
         }
-        void daemon.stop(`received ${signal}`);
+        stopReason = `received ${signal}`;
+        void daemon?.stop(stopReason);
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      daemon = await startDaemon({ config, logger });
+      if (stopReason !== null) void daemon.stop(stopReason);
       const result = await daemon.done;
       // Everything is closed, so the process should end by itself; this unref'd timer only fires
       // if a stray handle (a library's socket or timer) would otherwise keep it running.

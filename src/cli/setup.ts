@@ -25,14 +25,17 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): stri
 export function parseInstant(value: string, flag: string): string {
   const ms = Date.parse(value.trim());
   if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim()) || Number.isNaN(ms)) {
-    throw new InvalidOptionError(`${flag} must be an ISO-8601 date or time such as 2026-03-03 or 2026-03-03T14:00:00Z, got "${value}"`);
+    throw new InvalidOptionError(
+      `${flag} must be an ISO-8601 date or time such as 2026-03-03 or 2026-03-03T14:00:00Z, got "${value}"`,
+    );
   }
   return new Date(ms).toISOString();
 }
 
 export function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidOptionError(`${flag} must be a whole number of 1 or more, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || n < 1)
+    throw new InvalidOptionError(`${flag} must be a whole number of 1 or more, got "${value}"`);
   return n;
 }
 

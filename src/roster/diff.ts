@@ -4,7 +4,15 @@
  */
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText, membershipKey, normaliseRoster } from './normalise.js';
-import { type Membership, type Roster, type Team, USER_FIELDS, type User, type UserField, usernameKey } from './types.js';
+import {
+  type Membership,
+  type Roster,
+  type Team,
+  USER_FIELDS,
+  type User,
+  type UserField,
+  usernameKey,
+} from './types.js';
 
 export interface UserChange {
   before: User;
@@ -75,7 +83,8 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
     if (!old) diff.usersAdded.push(user);
     else {
       const changes = userChanges(old, user);
-      if (changes.length > 0 || old.username !== user.username) diff.usersChanged.push({ before: old, after: user, changes });
+      if (changes.length > 0 || old.username !== user.username)
+        diff.usersChanged.push({ before: old, after: user, changes });
     }
   }
   for (const [key, user] of beforeUsers) if (!afterUsers.has(key)) diff.usersRemoved.push(user);
@@ -86,7 +95,11 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
     const old = beforeTeams.get(slug);
     if (!old) diff.teamsAdded.push(team);
     else if (old.name !== team.name) {
-      diff.teamsChanged.push({ before: old, after: team, changes: [{ field: 'name', before: old.name, after: team.name }] });
+      diff.teamsChanged.push({
+        before: old,
+        after: team,
+        changes: [{ field: 'name', before: old.name, after: team.name }],
+      });
     }
   }
   for (const [slug, team] of beforeTeams) if (!afterTeams.has(slug)) diff.teamsRemoved.push(team);
@@ -123,7 +136,11 @@ export function applyDiff(roster: Roster, diff: RosterDiff): Roster {
   const memberships = new Map(roster.memberships.map((m) => [membershipKey(m), m]));
   for (const m of diff.membershipsRemoved) memberships.delete(membershipKey(m));
   for (const m of diff.membershipsAdded) memberships.set(membershipKey(m), m);
-  return normaliseRoster({ users: [...users.values()], teams: [...teams.values()], memberships: [...memberships.values()] });
+  return normaliseRoster({
+    users: [...users.values()],
+    teams: [...teams.values()],
+    memberships: [...memberships.values()],
+  });
 }
 
 /**
@@ -138,8 +155,10 @@ export function diffToEvents(diff: RosterDiff, before: Roster, after: Roster): E
   const teamFor = (slug: string, primary: Map<string, Team>, fallback: Map<string, Team>): Team =>
     primary.get(slug) ?? fallback.get(slug) ?? { slug, name: slug };
   const events: EventDraft[] = [];
-  for (const team of diff.teamsAdded) events.push({ type: 'victorops.team.added', subject: team.slug, data: { team } });
-  for (const user of diff.usersAdded) events.push({ type: 'victorops.user.added', subject: user.username, data: { user } });
+  for (const team of diff.teamsAdded)
+    events.push({ type: 'victorops.team.added', subject: team.slug, data: { team } });
+  for (const user of diff.usersAdded)
+    events.push({ type: 'victorops.user.added', subject: user.username, data: { user } });
   for (const m of diff.membershipsAdded) {
     events.push({
       type: 'victorops.membership.added',
@@ -169,7 +188,9 @@ export function diffToEvents(diff: RosterDiff, before: Roster, after: Roster): E
       data: { username: m.username, team: teamFor(m.teamSlug, teamBefore, teamAfter) },
     });
   }
-  for (const user of diff.usersRemoved) events.push({ type: 'victorops.user.removed', subject: user.username, data: { user } });
-  for (const team of diff.teamsRemoved) events.push({ type: 'victorops.team.removed', subject: team.slug, data: { team } });
+  for (const user of diff.usersRemoved)
+    events.push({ type: 'victorops.user.removed', subject: user.username, data: { user } });
+  for (const team of diff.teamsRemoved)
+    events.push({ type: 'victorops.team.removed', subject: team.slug, data: { team } });
   return events;
 }

@@ -31,7 +31,12 @@ export interface FieldChange<F extends string = string> {
 export interface EventDataByType {
   'victorops.user.added': { user: User };
   'victorops.user.removed': { user: User };
-  'victorops.user.changed': { username: string; before: User; after: User; changes: FieldChange<UserField>[] };
+  'victorops.user.changed': {
+    username: string;
+    before: User;
+    after: User;
+    changes: FieldChange<UserField>[];
+  };
   'victorops.membership.added': { username: string; team: Team };
   'victorops.membership.removed': { username: string; team: Team };
   'victorops.team.added': { team: Team };
@@ -47,7 +52,11 @@ export interface EventDataByType {
     confirmationsRequired: number;
     sampleUsernames: string[];
   };
-  'rosterwatch.guard.released': { how: 'confirmed' | 'accepted'; removedUsers: number; heldSinceRunId: number };
+  'rosterwatch.guard.released': {
+    how: 'confirmed' | 'accepted';
+    removedUsers: number;
+    heldSinceRunId: number;
+  };
   'rosterwatch.poll.failing': { consecutiveFailures: number; lastError: string; since: string };
   'rosterwatch.poll.recovered': { failedRuns: number; since: string };
   'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };

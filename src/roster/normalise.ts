@@ -47,7 +47,11 @@ export function membershipKey(m: Membership): string {
  * unknown user or team are dropped (they appear when the org changes between two API calls) and
  * membership usernames take the user list's spelling.
  */
-export function normaliseRoster(input: { users: RawUser[]; teams: Team[]; memberships: Membership[] }): Roster {
+export function normaliseRoster(input: {
+  users: RawUser[];
+  teams: Team[];
+  memberships: Membership[];
+}): Roster {
   const usersByKey = new Map<string, User>();
   for (const raw of input.users) {
     const user = normaliseUser(raw);

@@ -119,12 +119,22 @@ export function decidePoll(input: DecidePollInput): PollDecision {
     if (hold && hold.removalHash === hash) {
       const confirmations = hold.confirmations + 1;
       if (confirmations < input.guard.confirmations) {
-        return { status: 'held', apply: null, events: recovered, hold: { kind: 'confirm', holdId: hold.id, confirmations }, error: null };
+        return {
+          status: 'held',
+          apply: null,
+          events: recovered,
+          hold: { kind: 'confirm', holdId: hold.id, confirmations },
+          error: null,
+        };
       }
-      return applied(partial, effective, diff, previous, [
-        ...recovered,
-        released('confirmed', diff, hold.firstRunId),
-      ], { kind: 'release', holdId: hold.id, how: 'confirmed' });
+      return applied(
+        partial,
+        effective,
+        diff,
+        previous,
+        [...recovered, released('confirmed', diff, hold.firstRunId)],
+        { kind: 'release', holdId: hold.id, how: 'confirmed' },
+      );
     }
     const sample = diff.usersRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
     return {

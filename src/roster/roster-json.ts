@@ -18,7 +18,10 @@ export function rosterToJson(roster: Roster, at?: string): RosterJson {
   }
   return {
     ...(at === undefined ? {} : { at }),
-    users: roster.users.map((u) => ({ ...u, teams: (teamsByUser.get(usernameKey(u.username)) ?? []).sort() })),
+    users: roster.users.map((u) => ({
+      ...u,
+      teams: (teamsByUser.get(usernameKey(u.username)) ?? []).sort(),
+    })),
     teams: roster.teams,
   };
 }

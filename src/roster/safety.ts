@@ -20,12 +20,17 @@ export function mergeFailedScopes(previous: Roster, fetched: Roster, failed: rea
     if (scope.kind === 'user-teams') failedUsers.add(usernameKey(scope.username));
     else failedTeams.add(scope.teamSlug);
   }
-  const inFailedScope = (m: Membership) => failedUsers.has(usernameKey(m.username)) || failedTeams.has(m.teamSlug);
+  const inFailedScope = (m: Membership) =>
+    failedUsers.has(usernameKey(m.username)) || failedTeams.has(m.teamSlug);
   const kept = fetched.memberships.filter((m) => !inFailedScope(m));
   const carried = previous.memberships.filter(inFailedScope);
   const memberships = new Map<string, Membership>();
   for (const m of [...kept, ...carried]) memberships.set(membershipKey(m), m);
-  return normaliseRoster({ users: fetched.users, teams: fetched.teams, memberships: [...memberships.values()] });
+  return normaliseRoster({
+    users: fetched.users,
+    teams: fetched.teams,
+    memberships: [...memberships.values()],
+  });
 }
 
 export interface GuardSettings {
@@ -42,7 +47,11 @@ export interface GuardVerdict {
 }
 
 /** The mass-removal guard trips when more than maxFraction of known users AND at least min would go. */
-export function evaluateRemovalGuard(knownUsers: number, removedUsers: number, settings: GuardSettings): GuardVerdict {
+export function evaluateRemovalGuard(
+  knownUsers: number,
+  removedUsers: number,
+  settings: GuardSettings,
+): GuardVerdict {
   const fraction = knownUsers === 0 ? 0 : removedUsers / knownUsers;
   return {
     trips: removedUsers >= settings.min && removedUsers > 0 && fraction > settings.maxFraction,

@@ -127,7 +127,11 @@ function commitPoll(
     startedAt: input.startedAt,
     finishedAt,
     stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-    rosterHash: decision.apply ? hashRoster(decision.apply.roster) : fetched ? hashRoster(fetched.roster) : null,
+    rosterHash: decision.apply
+      ? hashRoster(decision.apply.roster)
+      : fetched
+        ? hashRoster(fetched.roster)
+        : null,
     source: deps.source,
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
   });

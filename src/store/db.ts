@@ -46,7 +46,9 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   try {
     sqlite = new Database(path, { readonly: options.readonly ?? false });
   } catch (error) {
-    throw new StoreError(`cannot open the database at ${path}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError(`cannot open the database at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     if (!isMemory && !options.readonly) {
@@ -71,7 +73,9 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   } catch (error) {
     sqlite.close();
     if (error instanceof StoreError) throw error;
-    throw new StoreError(`cannot prepare the database at ${path}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError(`cannot prepare the database at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -20,12 +20,18 @@ export interface EventEnvelopeInput {
 }
 
 /** Appends events with consecutive sequences. Synchronous: call it inside a transaction. */
-export function appendEvents(store: Store, drafts: readonly EventDraft[], input: EventEnvelopeInput): StoredEvent[] {
+export function appendEvents(
+  store: Store,
+  drafts: readonly EventDraft[],
+  input: EventEnvelopeInput,
+): StoredEvent[] {
   if (drafts.length === 0) return [];
   const db = store.sqlite;
   const newId = input.newId ?? randomUUID;
   // Inside the IMMEDIATE transaction nobody else can append, so max + 1 is race-free.
-  const { last } = db.prepare('SELECT COALESCE(MAX(sequence), 0) AS last FROM events').get() as { last: number };
+  const { last } = db.prepare('SELECT COALESCE(MAX(sequence), 0) AS last FROM events').get() as {
+    last: number;
+  };
   const insert = db.prepare(
     'INSERT INTO events (sequence, id, run_id, type, subject, time, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -65,7 +71,9 @@ export function queryEvents(store: Store, query: EventQuery): CloudEvent[] {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (query.user !== undefined) {
-    where.push("(subject = ? COLLATE NOCASE OR json_extract(envelope, '$.data.username') = ? COLLATE NOCASE)");
+    where.push(
+      "(subject = ? COLLATE NOCASE OR json_extract(envelope, '$.data.username') = ? COLLATE NOCASE)",
+    );
     params.push(query.user, query.user);
   }
   if (query.team !== undefined) {

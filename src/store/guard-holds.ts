@@ -10,7 +10,12 @@ export function loadOpenHold(store: Store): OpenHold | null {
     )
     .get() as { id: number; first_run_id: number; roster_hash: string; confirmations: number } | undefined;
   return row
-    ? { id: row.id, firstRunId: row.first_run_id, removalHash: row.roster_hash, confirmations: row.confirmations }
+    ? {
+        id: row.id,
+        firstRunId: row.first_run_id,
+        removalHash: row.roster_hash,
+        confirmations: row.confirmations,
+      }
     : null;
 }
 
@@ -35,11 +40,21 @@ export function applyHoldAction(
     case 'none':
       return;
     case 'open':
-      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE status = 'open'").run(atIso);
+      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE status = 'open'").run(
+        atIso,
+      );
       db.prepare(
         `INSERT INTO guard_holds (first_run_id, last_run_id, roster_hash, confirmations, removed_users, known_users, fetched, status, created_at)
          VALUES (?, ?, ?, 1, ?, ?, ?, 'open', ?)`,
-      ).run(runId, runId, action.removalHash, action.removedUsers, action.knownUsers, JSON.stringify(fetched), atIso);
+      ).run(
+        runId,
+        runId,
+        action.removalHash,
+        action.removedUsers,
+        action.knownUsers,
+        JSON.stringify(fetched),
+        atIso,
+      );
       return;
     case 'confirm':
       db.prepare('UPDATE guard_holds SET confirmations = ?, last_run_id = ?, fetched = ? WHERE id = ?').run(
@@ -58,7 +73,10 @@ export function applyHoldAction(
       );
       return;
     case 'drop':
-      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE id = ?").run(atIso, action.holdId);
+      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE id = ?").run(
+        atIso,
+        action.holdId,
+      );
       return;
   }
 }

@@ -48,9 +48,9 @@ export function loadRosterAt(store: Store, atIso: string): Roster {
 }
 
 function readRoster(store: Store, where: string, params: string[]): Roster {
-  const users = (store.sqlite.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE ${where}`).all(...params) as UserRow[]).map(
-    userFromRow,
-  );
+  const users = (
+    store.sqlite.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE ${where}`).all(...params) as UserRow[]
+  ).map(userFromRow);
   const teams = store.sqlite.prepare(`SELECT slug, name FROM teams WHERE ${where}`).all(...params) as {
     slug: string;
     name: string;
@@ -73,8 +73,12 @@ export function applyHistory(store: Store, runId: number, atIso: string, diff: R
   const insertUser = db.prepare(
     `INSERT INTO users (username_key, ${USER_COLUMNS}, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const closeTeam = db.prepare('UPDATE teams SET valid_to = ?, to_run_id = ? WHERE slug = ? AND valid_to IS NULL');
-  const insertTeam = db.prepare('INSERT INTO teams (slug, name, valid_from, from_run_id) VALUES (?, ?, ?, ?)');
+  const closeTeam = db.prepare(
+    'UPDATE teams SET valid_to = ?, to_run_id = ? WHERE slug = ? AND valid_to IS NULL',
+  );
+  const insertTeam = db.prepare(
+    'INSERT INTO teams (slug, name, valid_from, from_run_id) VALUES (?, ?, ?, ?)',
+  );
   const closeMembership = db.prepare(
     'UPDATE memberships SET valid_to = ?, to_run_id = ? WHERE username_key = ? AND team_slug = ? AND valid_to IS NULL',
   );
@@ -96,7 +100,8 @@ export function applyHistory(store: Store, runId: number, atIso: string, diff: R
       runId,
     );
 
-  for (const m of diff.membershipsRemoved) closeMembership.run(atIso, runId, usernameKey(m.username), m.teamSlug);
+  for (const m of diff.membershipsRemoved)
+    closeMembership.run(atIso, runId, usernameKey(m.username), m.teamSlug);
   for (const u of diff.usersRemoved) closeUser.run(atIso, runId, usernameKey(u.username));
   for (const t of diff.teamsRemoved) closeTeam.run(atIso, runId, t.slug);
   for (const c of diff.usersChanged) {
@@ -109,5 +114,6 @@ export function applyHistory(store: Store, runId: number, atIso: string, diff: R
   }
   for (const u of diff.usersAdded) addUser(u);
   for (const t of diff.teamsAdded) insertTeam.run(t.slug, t.name, atIso, runId);
-  for (const m of diff.membershipsAdded) insertMembership.run(usernameKey(m.username), m.username, m.teamSlug, atIso, runId);
+  for (const m of diff.membershipsAdded)
+    insertMembership.run(usernameKey(m.username), m.username, m.teamSlug, atIso, runId);
 }

@@ -56,6 +56,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     bodyTimeout: options.timeoutMs,
   });
   const limiter = createRateLimiter({ maxRps: options.maxRps, clock: options.clock });
+  const slots = createSemaphore(options.concurrency);
   const random = options.random ?? Math.random;
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
   const counters: FetchStats = { requests: 0, retries: 0, rateLimited: 0 };
@@ -69,7 +70,18 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   };
 
   async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-    await limiter.acquire(signal);
+    // A connection slot first, then the rate token: a token taken while the request would still
+    // queue for a connection would let it leave late and crowd the next window at the server.
+    const release = await slots.acquire(signal);
+    try {
+      await limiter.acquire(signal);
+      return await send(path, schema, signal);
+    } finally {
+      release();
+    }
+  }
+
+  async function send<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
     counters.requests++;
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Awaited<ReturnType<Pool['request']>>;
@@ -187,10 +199,14 @@ async function readBody(body: AsyncIterable<Buffer>, maxBytes: number, path: str
 
 function parseBody<T>(path: string, body: string, type: string, schema: z.ZodType<T>): T {
   if (type.includes('text/html') || /^\s*</.test(body)) {
-    throw new VictorOpsError('malformed', `GET ${path}: expected JSON, got an HTML page: "${excerpt(body)}"`, {
-      retryable: true,
-      path,
-    });
+    throw new VictorOpsError(
+      'malformed',
+      `GET ${path}: expected JSON, got an HTML page: "${excerpt(body)}"`,
+      {
+        retryable: true,
+        path,
+      },
+    );
   }
   let json: unknown;
   try {
@@ -213,7 +229,12 @@ function parseBody<T>(path: string, body: string, type: string, schema: z.ZodTyp
   return parsed.data;
 }
 
-function statusError(path: string, status: number, body: string, retryAfterMs: number | undefined): VictorOpsError {
+function statusError(
+  path: string,
+  status: number,
+  body: string,
+  retryAfterMs: number | undefined,
+): VictorOpsError {
   const html = /^\s*</.test(body);
   // Proxies and load balancers answer with HTML pages; show their words, not their markup.
   const shown = html ? `an HTML page: "${excerpt(body.replace(/<[^>]*>/g, ' '))}"` : `"${excerpt(body)}"`;
@@ -227,12 +248,16 @@ function statusError(path: string, status: number, body: string, retryAfterMs: n
     });
   }
   if (status === 403) {
-    return new VictorOpsError('rate_limited', `GET ${path}: 403 (VictorOps uses it for rate limiting too)${detail}`, {
-      retryable: true,
-      path,
-      status,
-      ...extra,
-    });
+    return new VictorOpsError(
+      'rate_limited',
+      `GET ${path}: 403 (VictorOps uses it for rate limiting too)${detail}`,
+      {
+        retryable: true,
+        path,
+        status,
+        ...extra,
+      },
+    );
   }
   if (status === 429) {
     return new VictorOpsError('rate_limited', `GET ${path}: 429 rate limited${detail}`, {
@@ -243,10 +268,19 @@ function statusError(path: string, status: number, body: string, retryAfterMs: n
     });
   }
   if (status === 404) {
-    return new VictorOpsError('not_found', `GET ${path}: 404 not found${detail}`, { retryable: false, path, status });
+    return new VictorOpsError('not_found', `GET ${path}: 404 not found${detail}`, {
+      retryable: false,
+      path,
+      status,
+    });
   }
   const retryable = status >= 500 || status === 408;
-  return new VictorOpsError('http', `GET ${path}: HTTP ${status}${detail}`, { retryable, path, status, ...extra });
+  return new VictorOpsError('http', `GET ${path}: HTTP ${status}${detail}`, {
+    retryable,
+    path,
+    status,
+    ...extra,
+  });
 }
 
 /** After retries run out, a 403 is reported as the authentication problem it most likely is. */
@@ -258,4 +292,37 @@ function finalError(error: VictorOpsError): VictorOpsError {
     path,
     status: 403,
   });
+}
+
+/** At most `size` holders at once; waiters are served in arrival order. */
+function createSemaphore(size: number): { acquire(signal: AbortSignal): Promise<() => void> } {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    acquire(signal) {
+      if (free > 0) {
+        free--;
+        return Promise.resolve(release);
+      }
+      return new Promise((resolve, reject) => {
+        const onAbort = () => {
+          const index = waiting.indexOf(grant);
+          if (index >= 0) waiting.splice(index, 1);
+          reject(signal.reason);
+        };
+        const grant = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(release);
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiting.push(grant);
+      });
+    },
+  };
 }

@@ -34,7 +34,11 @@ export interface FetchRosterOptions {
 }
 
 /** Requests each strategy costs for the membership phase, after the two list calls. */
-export function chooseStrategy(setting: MembershipSourceSetting, users: number, teams: number): MembershipSource {
+export function chooseStrategy(
+  setting: MembershipSourceSetting,
+  users: number,
+  teams: number,
+): MembershipSource {
   if (setting !== 'auto') return setting;
   return teams <= users ? 'team' : 'user';
 }
@@ -46,9 +50,13 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
   const deadline = new AbortController();
   const timer = setTimeout(() => {
     deadline.abort(
-      new VictorOpsError('deadline', `the roster fetch did not finish within ${options.deadlineMs} ms (VO_FETCH_DEADLINE_MS)`, {
-        retryable: false,
-      }),
+      new VictorOpsError(
+        'deadline',
+        `the roster fetch did not finish within ${options.deadlineMs} ms (VO_FETCH_DEADLINE_MS)`,
+        {
+          retryable: false,
+        },
+      ),
     );
   }, options.deadlineMs);
   timer.unref();
@@ -81,10 +89,18 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
     await runPool(scopes, options.concurrency, async (scope) => {
       try {
         if (chosen === 'user') {
-          const userTeams = await client.get(`/v1/user/${encodePathSegment(scope)}/teams`, userTeamsSchema, signal);
+          const userTeams = await client.get(
+            `/v1/user/${encodePathSegment(scope)}/teams`,
+            userTeamsSchema,
+            signal,
+          );
           for (const team of userTeams) memberships.push({ username: scope, teamSlug: team.slug });
         } else {
-          const members = await client.get(`/v1/team/${encodePathSegment(scope)}/members`, teamMembersSchema, signal);
+          const members = await client.get(
+            `/v1/team/${encodePathSegment(scope)}/members`,
+            teamMembersSchema,
+            signal,
+          );
           for (const username of members) memberships.push({ username, teamSlug: scope });
         }
       } catch (error) {
@@ -117,7 +133,8 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
       finishedAt: new Date(clock.now()).toISOString(),
     };
   } catch (error) {
-    if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError) throw deadline.signal.reason;
+    if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError)
+      throw deadline.signal.reason;
     throw error;
   } finally {
     clearTimeout(timer);
@@ -129,7 +146,11 @@ function scopeName(scope: FailedScope): string {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; the first thrown error stops it. */
-async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function runPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

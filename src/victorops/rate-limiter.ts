@@ -1,8 +1,12 @@
 /**
- * Paces every request to VictorOps. Starts are spaced at least 1/rate apart, measured from the
- * previous actual start (not a theoretical slot), so no window of one second ever holds more than
- * the configured rate even when timers fire late. After rate-limited answers the effective rate
- * halves; each success wins back a little of it.
+ * Paces every request to VictorOps with a sliding window: at most `capacity` starts in any
+ * window of `capacity / rate` seconds. For 2 requests/second that is "never more than 2 in any
+ * second", the exact promise, while still letting a slow timer catch up (a fixed spacing loses
+ * a millisecond or two on every request to timer rounding, ~20% at 100 req/s).
+ *
+ * The window is stretched by a small margin so that network jitter between us and the server
+ * cannot squeeze one window's requests into the server's view of a shorter one. After
+ * rate-limited answers the effective rate halves; each success wins back a little of it.
  */
 import type { Clock } from '../clock.js';
 
@@ -23,30 +27,49 @@ export interface RateLimiter {
   effectiveRps(): number;
 }
 
-/** A small margin so network jitter between us and the server cannot squeeze two starts together. */
-const SPACING_MARGIN = 1.02;
+const WINDOW_MARGIN = 1.02;
+const WINDOW_SLACK_MS = 5;
+
+export interface WindowShape {
+  capacity: number;
+  windowMs: number;
+}
+
+/** The window for a rate: whole requests per window, and the window's length. */
+export function windowFor(rps: number): WindowShape {
+  const capacity = Math.max(1, Math.floor(rps));
+  return { capacity, windowMs: (capacity / rps) * 1000 * WINDOW_MARGIN + WINDOW_SLACK_MS };
+}
+
+/** How long to wait before one more start is allowed, given recent starts (oldest first). */
+export function waitBeforeStart(recentStarts: readonly number[], nowMs: number, shape: WindowShape): number {
+  if (recentStarts.length < shape.capacity) return 0;
+  const oldestInWindow = recentStarts[recentStarts.length - shape.capacity]!;
+  return Math.max(0, oldestInWindow + shape.windowMs - nowMs);
+}
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { maxRps, clock } = options;
   const floor = maxRps * (options.floorFraction ?? 0.1);
   const recovery = maxRps * (options.recoveryFraction ?? 0.02);
   let rate = maxRps;
-  let lastStart = Number.NEGATIVE_INFINITY;
+  const starts: number[] = [];
   // A promise chain serialises waiters so they leave in arrival order.
   let queue: Promise<void> = Promise.resolve();
-
-  const intervalMs = () => (1000 / rate) * SPACING_MARGIN;
 
   return {
     acquire(signal) {
       const turn = queue.then(async () => {
         signal?.throwIfAborted();
         for (;;) {
-          const wait = lastStart + intervalMs() - clock.now();
+          const wait = waitBeforeStart(starts, clock.now(), windowFor(rate));
           if (wait <= 0) break;
           await clock.sleep(Math.ceil(wait), signal);
         }
-        lastStart = clock.now();
+        starts.push(clock.now());
+        // Only the newest `capacity` starts matter; keep the log bounded.
+        const keep = windowFor(maxRps).capacity;
+        if (starts.length > keep) starts.splice(0, starts.length - keep);
       });
       // Keep the chain alive even when one waiter aborts.
       queue = turn.catch(() => undefined);

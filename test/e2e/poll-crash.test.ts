@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudEvent, EventDataByType } from '../../src/roster/events.js';
 import { membershipKey, normaliseRoster } from '../../src/roster/normalise.js';
 import { type Roster, type Team, type User, usernameKey } from '../../src/roster/types.js';
-import { createRandom, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createRandom, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { openStore } from '../../src/store/db.js';
 import { queryEvents } from '../../src/store/events.js';
 import { loadRosterAt } from '../../src/store/history.js';
@@ -72,7 +72,10 @@ function replay(start: Roster, events: CloudEvent[]): Roster {
       }
       case 'victorops.user.changed': {
         const { before, after } = d as { before: User; after: User };
-        must(JSON.stringify(users.get(usernameKey(before.username))) === JSON.stringify(before), `user ${before.username} changed from a state it was not in`);
+        must(
+          JSON.stringify(users.get(usernameKey(before.username))) === JSON.stringify(before),
+          `user ${before.username} changed from a state it was not in`,
+        );
         users.set(usernameKey(after.username), after);
         break;
       }
@@ -97,14 +100,22 @@ function replay(start: Roster, events: CloudEvent[]): Roster {
         if (e.type.endsWith('added')) {
           must(!memberships.has(membershipKey(m)), `membership ${username}/${team.slug} added twice`);
           memberships.set(membershipKey(m), m);
-        } else must(memberships.delete(membershipKey(m)), `membership ${username}/${team.slug} removed but absent`);
+        } else
+          must(
+            memberships.delete(membershipKey(m)),
+            `membership ${username}/${team.slug} removed but absent`,
+          );
         break;
       }
       default:
         break;
     }
   }
-  return normaliseRoster({ users: [...users.values()], teams: [...teams.values()], memberships: [...memberships.values()] });
+  return normaliseRoster({
+    users: [...users.values()],
+    teams: [...teams.values()],
+    memberships: [...memberships.values()],
+  });
 }
 
 function liveRoster(): Roster {
@@ -143,7 +154,11 @@ describe('poll crash safety', () => {
     expect(done.code, done.stderr).toBe(0);
     const store = openStore(db, { readonly: true });
     try {
-      const baselineTime = (store.sqlite.prepare("SELECT finished_at FROM runs WHERE status = 'baseline'").get() as { finished_at: string }).finished_at;
+      const baselineTime = (
+        store.sqlite.prepare("SELECT finished_at FROM runs WHERE status = 'baseline'").get() as {
+          finished_at: string;
+        }
+      ).finished_at;
       const baseline = loadRosterAt(store, baselineTime);
       const events = queryEvents(store, { type: 'victorops.*' });
       const current = loadRosterAt(store, new Date(Date.now() + 1000).toISOString());

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 
@@ -50,7 +50,10 @@ async function rosterJson(args: string[] = []) {
 function runRows(): { status: string; error: string | null }[] {
   const conn = new Database(db, { readonly: true });
   try {
-    return conn.prepare('SELECT status, error FROM runs ORDER BY id').all() as { status: string; error: string | null }[];
+    return conn.prepare('SELECT status, error FROM runs ORDER BY id').all() as {
+      status: string;
+      error: string | null;
+    }[];
   } finally {
     conn.close();
   }
@@ -67,15 +70,26 @@ describe('roster-watch poll', () => {
     const org = sim.org;
     const [teamA, teamB] = org.listTeams();
     const someone = org.listUsers().find((u) => org.teamsOfUser(u.username).length > 0)!;
-    const leaver = org.listUsers().find((u) => u.username !== someone.username && org.teamsOfUser(u.username).length > 0)!;
+    const leaver = org
+      .listUsers()
+      .find((u) => u.username !== someone.username && org.teamsOfUser(u.username).length > 0)!;
     org.addUser({ username: 'new.hire+1', firstName: 'Zoë', lastName: 'Ølsen', email: 'zoe@example.com' });
     org.addMember(teamA!.slug, 'new.hire+1');
-    org.updateUser(someone.username, { firstName: someone.firstName, lastName: someone.lastName, email: 'changed@example.com' });
+    org.updateUser(someone.username, {
+      firstName: someone.firstName,
+      lastName: someone.lastName,
+      email: 'changed@example.com',
+    });
     org.removeUser(leaver.username);
     org.renameTeam(teamB!.slug, 'Renamed Team');
     const created = org.addTeam({ name: 'Brand New' });
-    org.removeTeam(org.listTeams().find((t) => t.slug !== teamA!.slug && t.slug !== teamB!.slug && t.slug !== created.slug)!.slug);
-    if (org.teamsOfUser(someone.username).every((t) => t.slug !== created.slug)) org.addMember(created.slug, someone.username);
+    org.removeTeam(
+      org
+        .listTeams()
+        .find((t) => t.slug !== teamA!.slug && t.slug !== teamB!.slug && t.slug !== created.slug)!.slug,
+    );
+    if (org.teamsOfUser(someone.username).every((t) => t.slug !== created.slug))
+      org.addMember(created.slug, someone.username);
 
     const second = await poll();
     expect(second.code, second.stderr).toBe(0);
@@ -100,7 +114,9 @@ describe('roster-watch poll', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     const changed = events.find((e) => e.type === 'victorops.user.changed')!;
     expect(changed.data).toMatchObject({ changes: [{ field: 'email', after: 'changed@example.com' }] });
-    expect((await history(['--user', leaver.username])).map((e) => e.type)).toContain('victorops.user.removed');
+    expect((await history(['--user', leaver.username])).map((e) => e.type)).toContain(
+      'victorops.user.removed',
+    );
 
     // an unchanged poll adds a run and nothing else
     const third = await poll();
@@ -151,7 +167,10 @@ describe('roster-watch poll', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
     expect(runRows().map((r) => r.status)).toEqual(['baseline', 'failed', 'failed', 'failed']);
-    expect((await history()).map((e) => e.type)).toEqual(['rosterwatch.baseline', 'rosterwatch.poll.failing']);
+    expect((await history()).map((e) => e.type)).toEqual([
+      'rosterwatch.baseline',
+      'rosterwatch.poll.failing',
+    ]);
     sim.faults.clear();
     const ok = await poll();
     expect(ok.code).toBe(0);
@@ -160,7 +179,10 @@ describe('roster-watch poll', () => {
 
   it('holds a mass removal, applies it after the confirmations, or at once on accept', async () => {
     await poll();
-    const doomed = sim.org.listUsers().slice(0, 15).map((u) => u.username);
+    const doomed = sim.org
+      .listUsers()
+      .slice(0, 15)
+      .map((u) => u.username);
     for (const u of doomed) sim.org.removeUser(u);
     const guardEnv = { REMOVAL_GUARD_CONFIRMATIONS: '3' };
     const held = await poll(guardEnv);
@@ -177,15 +199,18 @@ describe('roster-watch poll', () => {
     expect(runRows().map((r) => r.status)).toEqual(['baseline', 'held', 'held', 'ok']);
 
     // a second mass removal, accepted by hand
-    for (const u of sim.org.listUsers().slice(0, 10).map((x) => x.username)) sim.org.removeUser(u);
+    for (const u of sim.org
+      .listUsers()
+      .slice(0, 10)
+      .map((x) => x.username))
+      sim.org.removeUser(u);
     await poll(guardEnv);
     const accepted = await runCli(['accept'], env);
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(await history(['--type', 'victorops.user.removed'])).toHaveLength(25);
-    expect((await history(['--type', 'rosterwatch.guard.released'])).map((e) => (e.data as { how: string }).how)).toEqual([
-      'confirmed',
-      'accepted',
-    ]);
+    expect(
+      (await history(['--type', 'rosterwatch.guard.released'])).map((e) => (e.data as { how: string }).how),
+    ).toEqual(['confirmed', 'accepted']);
     const nothing = await runCli(['accept'], env);
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/nothing is held/);
@@ -211,7 +236,9 @@ describe('roster-watch poll', () => {
     }
     const conn = new Database(db, { readonly: true });
     const dump = JSON.stringify(
-      ['runs', 'users', 'events', 'memberships', 'teams'].map((t) => conn.prepare(`SELECT * FROM ${t}`).all()),
+      ['runs', 'users', 'events', 'memberships', 'teams'].map((t) =>
+        conn.prepare(`SELECT * FROM ${t}`).all(),
+      ),
     );
     conn.close();
     expect(dump).not.toContain('sim-api-key');
@@ -219,7 +246,10 @@ describe('roster-watch poll', () => {
   });
 
   it('explains configuration problems in one line each with exit code 2', async () => {
-    const r = await runCli(['poll'], cliEnv({ VO_MAX_RPS: 'lots', MEMBERSHIP_SOURCE: 'x', DATABASE_PATH: db }));
+    const r = await runCli(
+      ['poll'],
+      cliEnv({ VO_MAX_RPS: 'lots', MEMBERSHIP_SOURCE: 'x', DATABASE_PATH: db }),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/VO_API_ID is required/);
     expect(r.stderr).toMatch(/VO_API_KEY is required/);

@@ -20,8 +20,13 @@ export function aTeam(slug: string, name = `Team ${slug}`): Team {
   return { slug, name };
 }
 
-export function aRoster(spec: { users?: User[]; teams?: Team[]; memberships?: [string, string][] } = {}): Roster {
-  const memberships: Membership[] = (spec.memberships ?? []).map(([username, teamSlug]) => ({ username, teamSlug }));
+export function aRoster(
+  spec: { users?: User[]; teams?: Team[]; memberships?: [string, string][] } = {},
+): Roster {
+  const memberships: Membership[] = (spec.memberships ?? []).map(([username, teamSlug]) => ({
+    username,
+    teamSlug,
+  }));
   return normaliseRoster({ users: spec.users ?? [], teams: spec.teams ?? [], memberships });
 }
 
@@ -50,7 +55,10 @@ export const arbitraryRoster: fc.Arbitrary<Roster> = fc
       { selector: (u) => u.username.toLowerCase(), maxLength: 8 },
     ),
     teams: fc.uniqueArray(
-      fc.record({ slug: fc.constantFrom('team-a', 'team-b', 'team-c', 'team-d'), name: fc.constantFrom('Ops', 'SRE', 'DB') }),
+      fc.record({
+        slug: fc.constantFrom('team-a', 'team-b', 'team-c', 'team-d'),
+        name: fc.constantFrom('Ops', 'SRE', 'DB'),
+      }),
       { selector: (t) => t.slug, maxLength: 4 },
     ),
     pairs: fc.array(fc.tuple(fc.nat(7), fc.nat(3)), { maxLength: 20 }),

@@ -17,7 +17,11 @@ export function cliEnv(extra: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...extra };
 }
 
-export function runCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

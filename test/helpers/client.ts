@@ -1,7 +1,11 @@
 import { systemClock } from '../../src/clock.js';
 import type { FetchedRoster } from '../../src/roster/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { createVictorOpsClient, type VictorOpsClient, type VictorOpsClientOptions } from '../../src/victorops/client.js';
+import {
+  createVictorOpsClient,
+  type VictorOpsClient,
+  type VictorOpsClientOptions,
+} from '../../src/victorops/client.js';
 import { fetchRoster, type MembershipSourceSetting } from '../../src/victorops/fetch-roster.js';
 
 export const SIM_KEY = 'sim-api-key';

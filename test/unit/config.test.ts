@@ -19,7 +19,11 @@ function problems(env: Record<string, string>, requireVictorOps = true): string[
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const c = loadConfig(base, { requireVictorOps: true });
-    expect(c.victorOps).toMatchObject({ baseUrl: 'https://api.victorops.com/api-public', maxRps: 2, membershipSource: 'auto' });
+    expect(c.victorOps).toMatchObject({
+      baseUrl: 'https://api.victorops.com/api-public',
+      maxRps: 2,
+      membershipSource: 'auto',
+    });
     expect(c.databasePath).toBe('./data/roster-watch.db');
     expect(c.guard).toEqual({ maxFraction: 0.2, min: 5, confirmations: 3 });
     expect(c.delivery.retryScheduleMs.slice(0, 3)).toEqual([0, 5_000, 300_000]);
@@ -39,13 +43,29 @@ describe('loadConfig', () => {
     });
     expect(found.some((p) => p.startsWith('VO_API_ID'))).toBe(true);
     expect(found.some((p) => p.startsWith('VO_API_KEY'))).toBe(true);
-    for (const name of ['VO_MAX_RPS', 'VO_TIMEOUT_MS', 'MEMBERSHIP_SOURCE', 'POLL_SCHEDULE', 'DELIVERY_RETRY_SCHEDULE', 'WEBHOOK_URLS', 'WEBHOOK_SECRET']) {
-      expect(found.some((p) => p.includes(name)), `${name} in ${found.join('\n')}`).toBe(true);
+    for (const name of [
+      'VO_MAX_RPS',
+      'VO_TIMEOUT_MS',
+      'MEMBERSHIP_SOURCE',
+      'POLL_SCHEDULE',
+      'DELIVERY_RETRY_SCHEDULE',
+      'WEBHOOK_URLS',
+      'WEBHOOK_SECRET',
+    ]) {
+      expect(
+        found.some((p) => p.includes(name)),
+        `${name} in ${found.join('\n')}`,
+      ).toBe(true);
     }
   });
 
   it('never echoes a secret', () => {
-    const found = problems({ ...base, WEBHOOK_URLS: 'http://127.0.0.1:1/', WEBHOOK_SECRET: 'not-a-whsec-value', SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/tok3n' });
+    const found = problems({
+      ...base,
+      WEBHOOK_URLS: 'http://127.0.0.1:1/',
+      WEBHOOK_SECRET: 'not-a-whsec-value',
+      SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/tok3n',
+    });
     expect(found.length).toBe(2);
     expect(found.join('\n')).not.toContain('not-a-whsec-value');
     expect(found.join('\n')).not.toContain('tok3n');
@@ -55,11 +75,15 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-config-'));
     const file = join(dir, 'key');
     writeFileSync(file, 'file-secret\n');
-    expect(loadConfig({ VO_API_ID: 'x', VO_API_KEY_FILE: file }, { requireVictorOps: true }).victorOps.apiKey).toBe('file-secret');
+    expect(
+      loadConfig({ VO_API_ID: 'x', VO_API_KEY_FILE: file }, { requireVictorOps: true }).victorOps.apiKey,
+    ).toBe('file-secret');
     expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: file, VO_API_KEY: 'y' })).toEqual([
       'VO_API_KEY and VO_API_KEY_FILE are both set: set only one',
     ]);
-    expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: join(dir, 'missing') })[0]).toMatch(/VO_API_KEY_FILE: cannot read .* \(ENOENT\)/);
+    expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: join(dir, 'missing') })[0]).toMatch(
+      /VO_API_KEY_FILE: cannot read .* \(ENOENT\)/,
+    );
   });
 
   it('does not need credentials for audit commands', () => {
@@ -67,7 +91,10 @@ describe('loadConfig', () => {
   });
 
   it('accepts six-field cron expressions and rejects nonsense', () => {
-    expect(loadConfig({ ...base, POLL_SCHEDULE: '*/10 * * * * *' }, { requireVictorOps: true }).service.schedule.intervalMs).toBe(10_000);
+    expect(
+      loadConfig({ ...base, POLL_SCHEDULE: '*/10 * * * * *' }, { requireVictorOps: true }).service.schedule
+        .intervalMs,
+    ).toBe(10_000);
     expect(problems({ ...base, POLL_SCHEDULE: '99 * * * *' })[0]).toMatch(/^POLL_SCHEDULE/);
   });
 

@@ -77,7 +77,10 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     runs() {
       const conn = new Database(databasePath, { readonly: true });
       try {
-        return conn.prepare('SELECT id, status FROM runs ORDER BY id').all() as { id: number; status: string }[];
+        return conn.prepare('SELECT id, status FROM runs ORDER BY id').all() as {
+          id: number;
+          status: string;
+        }[];
       } finally {
         conn.close();
       }

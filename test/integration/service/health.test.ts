@@ -12,19 +12,29 @@ const HOUR_MS = 3_600_000;
 describe('/healthz and /readyz', () => {
   it('goes starting → ready after a poll → not ready when the last success is too old → ready again', async () => {
     // Every 5 s: a 10 s readiness window; the slow first poll keeps the daemon "starting" for a while.
-    fx = await startDaemonFixture({ latencyMs: 300, env: { POLL_SCHEDULE: '*/5 * * * * *', VO_MAX_RETRIES: '0' } });
+    fx = await startDaemonFixture({
+      latencyMs: 300,
+      env: { POLL_SCHEDULE: '*/5 * * * * *', VO_MAX_RETRIES: '0' },
+    });
     const f = fx;
     expect(await f.getJson('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
     const starting = await f.getJson('/readyz');
     expect(starting).toMatchObject({ status: 200, body: { status: 'starting', lastSuccessAt: null } });
 
-    await f.waitFor('the first poll to make it ready', async () => (await f.getJson('/readyz')).body.status === 'ready');
+    await f.waitFor(
+      'the first poll to make it ready',
+      async () => (await f.getJson('/readyz')).body.status === 'ready',
+    );
     expect(f.runs().map((r) => r.status)).toContain('baseline');
     f.sim.setLatency(0);
 
     // From now on every poll fails, so only time can make the last success stale.
     f.sim.faults.inject({ match: '/v1/user', kind: 'http500', times: 1_000_000 });
-    await f.waitFor('a failed poll', async () => (sampleValue((await f.get('/metrics')).text, 'roster_poll_runs_total{status="failed"}') ?? 0) >= 1);
+    await f.waitFor(
+      'a failed poll',
+      async () =>
+        (sampleValue((await f.get('/metrics')).text, 'roster_poll_runs_total{status="failed"}') ?? 0) >= 1,
+    );
     expect((await f.getJson('/readyz')).status).toBe(200);
     f.advance(HOUR_MS);
     const stale = await f.getJson('/readyz');
@@ -35,7 +45,10 @@ describe('/healthz and /readyz', () => {
     expect((await f.getJson('/healthz')).status).toBe(200);
 
     f.sim.faults.clear();
-    await f.waitFor('a successful poll to make it ready again', async () => (await f.getJson('/readyz')).status === 200);
+    await f.waitFor(
+      'a successful poll to make it ready again',
+      async () => (await f.getJson('/readyz')).status === 200,
+    );
     expect((await f.getJson('/readyz')).body.status).toBe('ready');
   });
 
@@ -61,7 +74,10 @@ describe('/healthz and /readyz', () => {
   });
 
   it('reports the liveness failure of a poll stuck past its fetch deadline', async () => {
-    fx = await startDaemonFixture({ latencyMs: 60_000, env: { POLL_SCHEDULE: '0 0 1 1 *', VO_FETCH_DEADLINE_MS: '5000' } });
+    fx = await startDaemonFixture({
+      latencyMs: 60_000,
+      env: { POLL_SCHEDULE: '0 0 1 1 *', VO_FETCH_DEADLINE_MS: '5000' },
+    });
     const f = fx;
     await f.waitFor('the start-up poll to reach the API', () => f.sim.stats.count() > 0);
     expect((await f.getJson('/healthz')).status).toBe(200);

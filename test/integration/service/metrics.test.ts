@@ -27,7 +27,10 @@ async function startReceiver(): Promise<{ url: string; received: () => number }>
     });
   });
   await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, received: () => received };
+  return {
+    url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    received: () => received,
+  };
 }
 
 describe('/metrics', () => {
@@ -50,7 +53,13 @@ describe('/metrics', () => {
         (sum, type) => sum + (sampleValue(text, `roster_changes_total{type="${type}"}`) ?? 0),
         0,
       );
-      return changes > 0 && (sampleValue(text, 'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="delivered"}') ?? 0) > 0;
+      return (
+        changes > 0 &&
+        (sampleValue(
+          text,
+          'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="delivered"}',
+        ) ?? 0) > 0
+      );
     });
 
     const res = await f.get('/metrics');
@@ -82,8 +91,12 @@ describe('/metrics', () => {
     }
     expect(text).not.toMatch(/roster_changes_total\{type="rosterwatch\./);
     expect(sampleValue(text, 'roster_poll_skipped_ticks_total')).toBeGreaterThanOrEqual(0);
-    expect(sampleValue(text, 'roster_outbox_pending{destination="webhook-1-127.0.0.1"}')).toBeGreaterThanOrEqual(0);
-    expect(sampleValue(text, 'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="dead"}')).toBe(0);
+    expect(
+      sampleValue(text, 'roster_outbox_pending{destination="webhook-1-127.0.0.1"}'),
+    ).toBeGreaterThanOrEqual(0);
+    expect(
+      sampleValue(text, 'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="dead"}'),
+    ).toBe(0);
     expect(hook.received()).toBeGreaterThan(0);
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
@@ -99,14 +112,25 @@ describe('/metrics', () => {
   it('counts the outbox backlog of a destination that is down', async () => {
     // Port 9 on loopback: connections are refused, so nothing is ever delivered.
     fx = await startDaemonFixture({
-      env: { WEBHOOK_URLS: 'http://127.0.0.1:9/down', WEBHOOK_SECRET: aWebhookSecret(), POLL_SCHEDULE: '0 0 1 1 *' },
+      env: {
+        WEBHOOK_URLS: 'http://127.0.0.1:9/down',
+        WEBHOOK_SECRET: aWebhookSecret(),
+        POLL_SCHEDULE: '0 0 1 1 *',
+      },
     });
     const f = fx;
     await f.waitFor('the baseline', () => f.runs().some((r) => r.status === 'baseline'));
-    await f.waitFor('a failed delivery', async () =>
-      (sampleValue((await f.get('/metrics')).text, 'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="failed"}') ?? 0) >= 1,
+    await f.waitFor(
+      'a failed delivery',
+      async () =>
+        (sampleValue(
+          (await f.get('/metrics')).text,
+          'roster_deliveries_total{destination="webhook-1-127.0.0.1",outcome="failed"}',
+        ) ?? 0) >= 1,
     );
     const text = (await f.get('/metrics')).text;
-    expect(sampleValue(text, 'roster_outbox_pending{destination="webhook-1-127.0.0.1"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(text, 'roster_outbox_pending{destination="webhook-1-127.0.0.1"}'),
+    ).toBeGreaterThanOrEqual(1);
   });
 });

@@ -73,25 +73,42 @@ describe('diffRosters examples', () => {
     });
     const diff = diffRosters(before, after);
     expect(diff.usersChanged).toHaveLength(1);
-    expect(diff.usersChanged[0]?.changes).toEqual([{ field: 'email', before: 'jdoe@example.com', after: 'new@example.com' }]);
+    expect(diff.usersChanged[0]?.changes).toEqual([
+      { field: 'email', before: 'jdoe@example.com', after: 'new@example.com' },
+    ]);
   });
 
   it('gives a removed user and each of their memberships its own event', () => {
-    const after = aRoster({ users: [aUser('asmith')], teams: before.teams, memberships: [['asmith', 'team-db']] });
+    const after = aRoster({
+      users: [aUser('asmith')],
+      teams: before.teams,
+      memberships: [['asmith', 'team-db']],
+    });
     const events = diffToEvents(diffRosters(before, after), before, after);
     expect(events.map((e) => e.type)).toEqual(['victorops.membership.removed', 'victorops.user.removed']);
     expect(events[0]?.data).toEqual({ username: 'jdoe', team: { slug: 'team-pay', name: 'Payments' } });
   });
 
   it('names a removed team in the membership events with its last known name', () => {
-    const after = aRoster({ users: before.users, teams: [aTeam('team-db', 'Database')], memberships: [['asmith', 'team-db']] });
+    const after = aRoster({
+      users: before.users,
+      teams: [aTeam('team-db', 'Database')],
+      memberships: [['asmith', 'team-db']],
+    });
     const events = diffToEvents(diffRosters(before, after), before, after);
     expect(events.map((e) => e.type)).toEqual(['victorops.membership.removed', 'victorops.team.removed']);
     expect(events[0]?.data).toMatchObject({ team: { name: 'Payments' } });
   });
 
   it('reports a team rename as team.changed', () => {
-    const after = aRoster({ users: before.users, teams: [aTeam('team-pay', 'Payments On-Call'), aTeam('team-db', 'Database')], memberships: [['jdoe', 'team-pay'], ['asmith', 'team-db']] });
+    const after = aRoster({
+      users: before.users,
+      teams: [aTeam('team-pay', 'Payments On-Call'), aTeam('team-db', 'Database')],
+      memberships: [
+        ['jdoe', 'team-pay'],
+        ['asmith', 'team-db'],
+      ],
+    });
     const events = diffToEvents(diffRosters(before, after), before, after);
     expect(events).toEqual([
       {

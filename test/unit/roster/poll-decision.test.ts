@@ -63,7 +63,9 @@ describe('decidePoll', () => {
   });
 
   it('refuses a partial baseline', () => {
-    const fetched = aFetch(previous, { failedScopes: [{ kind: 'team-members', teamSlug: 't1', reason: 'HTTP 500' }] });
+    const fetched = aFetch(previous, {
+      failedScopes: [{ kind: 'team-members', teamSlug: 't1', reason: 'HTTP 500' }],
+    });
     const d = decidePoll(input({ previous: null, outcome: { ok: true, fetched } }));
     expect(d.status).toBe('failed');
     expect(d.apply).toBeNull();
@@ -80,12 +82,22 @@ describe('decidePoll', () => {
   });
 
   it('announces failing on the Nth consecutive failure only, and recovery after', () => {
-    expect(decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 1 })).events).toEqual([]);
-    const third = decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 2, failingSince: 'T0' }));
+    expect(decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 1 })).events).toEqual(
+      [],
+    );
+    const third = decidePoll(
+      input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 2, failingSince: 'T0' }),
+    );
     expect(third.events).toEqual([
-      { type: 'rosterwatch.poll.failing', subject: 'poll', data: { consecutiveFailures: 3, lastError: 'x', since: 'T0' } },
+      {
+        type: 'rosterwatch.poll.failing',
+        subject: 'poll',
+        data: { consecutiveFailures: 3, lastError: 'x', since: 'T0' },
+      },
     ]);
-    expect(decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 3 })).events).toEqual([]);
+    expect(decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 3 })).events).toEqual(
+      [],
+    );
     const back = decidePoll(input({ consecutiveFailures: 4, failingSince: 'T0' }));
     expect(back.events.map((e) => e.type)).toEqual(['rosterwatch.poll.recovered']);
   });
@@ -99,11 +111,17 @@ describe('decidePoll', () => {
         .filter((m) => m.teamSlug === 't2' && m.username !== 'u1')
         .map((m) => [m.username, m.teamSlug] as [string, string]),
     });
-    const fetched = aFetch(fetchedRoster, { failedScopes: [{ kind: 'team-members', teamSlug: 't1', reason: 'HTTP 502' }] });
+    const fetched = aFetch(fetchedRoster, {
+      failedScopes: [{ kind: 'team-members', teamSlug: 't1', reason: 'HTTP 502' }],
+    });
     const d = decidePoll(input({ outcome: { ok: true, fetched } }));
     expect(d.status).toBe('partial');
     expect(d.events).toEqual([
-      { type: 'victorops.membership.removed', subject: 'u1', data: { username: 'u1', team: { slug: 't2', name: 'Team t2' } } },
+      {
+        type: 'victorops.membership.removed',
+        subject: 'u1',
+        data: { username: 'u1', team: { slug: 't2', name: 'Team t2' } },
+      },
     ]);
   });
 
@@ -123,23 +141,33 @@ describe('decidePoll', () => {
     expect(first.status).toBe('held');
     expect(first.apply).toBeNull();
     expect(first.events).toHaveLength(1);
-    expect(first.events[0]).toMatchObject({ type: 'rosterwatch.guard.held', data: { removedUsers: 6, knownUsers: 10, confirmations: 1 } });
+    expect(first.events[0]).toMatchObject({
+      type: 'rosterwatch.guard.held',
+      data: { removedUsers: 6, knownUsers: 10, confirmations: 1 },
+    });
     if (first.hold.kind !== 'open') throw new Error('expected a hold');
     const hold = { id: 1, firstRunId: 7, removalHash: first.hold.removalHash, confirmations: 1 };
     const second = decidePoll(input({ outcome: { ok: true, fetched }, openHold: hold }));
     expect(second).toMatchObject({ status: 'held', events: [], hold: { kind: 'confirm', confirmations: 2 } });
-    const third = decidePoll(input({ outcome: { ok: true, fetched }, openHold: { ...hold, confirmations: 2 } }));
+    const third = decidePoll(
+      input({ outcome: { ok: true, fetched }, openHold: { ...hold, confirmations: 2 } }),
+    );
     expect(third.status).toBe('ok');
     expect(third.hold).toEqual({ kind: 'release', holdId: 1, how: 'confirmed' });
     expect(third.events.filter((e) => e.type === 'victorops.user.removed')).toHaveLength(6);
-    expect(third.events[0]).toMatchObject({ type: 'rosterwatch.guard.released', data: { how: 'confirmed', heldSinceRunId: 7 } });
+    expect(third.events[0]).toMatchObject({
+      type: 'rosterwatch.guard.released',
+      data: { how: 'confirmed', heldSinceRunId: 7 },
+    });
   });
 
   it('a different removal set opens a new hold instead of confirming', () => {
     const first = decidePoll(input({ outcome: { ok: true, fetched: aFetch(withoutUsers(6)) } }));
     if (first.hold.kind !== 'open') throw new Error('expected a hold');
     const hold = { id: 1, firstRunId: 7, removalHash: first.hold.removalHash, confirmations: 2 };
-    const other = decidePoll(input({ outcome: { ok: true, fetched: aFetch(withoutUsers(7)) }, openHold: hold }));
+    const other = decidePoll(
+      input({ outcome: { ok: true, fetched: aFetch(withoutUsers(7)) }, openHold: hold }),
+    );
     expect(other.status).toBe('held');
     expect(other.hold.kind).toBe('open');
   });

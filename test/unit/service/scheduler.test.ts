@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../../../src/clock.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { PollAbortedError } from '../../../src/service/poll-cycle.js';
-import { createPollScheduler, type CreateTicker } from '../../../src/service/scheduler.js';
+import { type CreateTicker, createPollScheduler } from '../../../src/service/scheduler.js';
 
 /** A poll that stays running until the test releases it, counting how many run at once. */
 function aGatedPoll() {
@@ -52,7 +52,8 @@ function aManualTicker() {
 /** A clock whose sleeps never end on their own, only by abort: proves jitter waits are cancellable. */
 const neverWakingClock: Clock = {
   now: () => Date.now(),
-  sleep: (_ms, signal) => new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+  sleep: (_ms, signal) =>
+    new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
 };
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

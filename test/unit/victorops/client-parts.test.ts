@@ -69,13 +69,18 @@ describe('encodePathSegment', () => {
 
 describe('response schemas', () => {
   it('flattens nested users arrays (the real v1 shape) and accepts flat ones', () => {
-    const nested = userListSchema.parse({ _selfUrl: '/x', users: [[{ username: 'a' }], [{ username: 'b', email: 'b@x' }]] });
+    const nested = userListSchema.parse({
+      _selfUrl: '/x',
+      users: [[{ username: 'a' }], [{ username: 'b', email: 'b@x' }]],
+    });
     expect(nested.map((u) => u.username)).toEqual(['a', 'b']);
     expect(userListSchema.parse({ users: [{ username: 'a' }] }).map((u) => u.username)).toEqual(['a']);
   });
 
   it('tolerates missing optional fields, nulls and unknown fields', () => {
-    const [user] = userListSchema.parse({ users: [[{ username: 'a', email: null, admin: true, extra: { x: 1 } }]] });
+    const [user] = userListSchema.parse({
+      users: [[{ username: 'a', email: null, admin: true, extra: { x: 1 } }]],
+    });
     expect(user).toEqual({ username: 'a', email: null });
   });
 
@@ -87,8 +92,12 @@ describe('response schemas', () => {
   });
 
   it('reads team lists as bare arrays and members without email', () => {
-    expect(teamListSchema.parse([{ slug: 'team-1', name: 'One', memberCount: 3 }])).toEqual([{ slug: 'team-1', name: 'One' }]);
-    expect(teamMembersSchema.parse({ members: [{ username: 'a', firstName: 'A', version: 2 }] })).toEqual(['a']);
+    expect(teamListSchema.parse([{ slug: 'team-1', name: 'One', memberCount: 3 }])).toEqual([
+      { slug: 'team-1', name: 'One' },
+    ]);
+    expect(teamMembersSchema.parse({ members: [{ username: 'a', firstName: 'A', version: 2 }] })).toEqual([
+      'a',
+    ]);
   });
 });
 

@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import { createRateLimiter, waitBeforeStart, windowFor } from '../../../src/victorops/rate-limiter.js';
+
+/** A clock that only moves when someone sleeps on it. */
+function fakeClock(): Clock {
+  let now = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+}
+
+describe('windowFor', () => {
+  it.each([
+    [2, 2, 1025],
+    [100, 100, 1025],
+    [0.5, 1, 2045],
+    [2.5, 2, 821],
+  ])('%f req/s → %i per %i ms', (rps, capacity, windowMs) => {
+    const shape = windowFor(rps);
+    expect(shape.capacity).toBe(capacity);
+    expect(Math.round(shape.windowMs)).toBe(windowMs);
+  });
+});
+
+describe('waitBeforeStart', () => {
+  const shape = { capacity: 2, windowMs: 1000 };
+  it.each([
+    [[], 0, 0],
+    [[0], 10, 0],
+    [[0, 10], 20, 980],
+    [[0, 10], 1000, 0],
+    [[0, 500, 600], 700, 800],
+  ])('starts %j at %i → wait %i', (starts, now, wait) => {
+    expect(waitBeforeStart(starts, now, shape)).toBe(wait);
+  });
+});
+
+describe('createRateLimiter', () => {
+  it('never lets more than the rate start in any one-second window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 300 }),
+        async (rps, requests) => {
+          const clock = fakeClock();
+          const limiter = createRateLimiter({ maxRps: rps, clock });
+          const times: number[] = [];
+          for (let i = 0; i < requests; i++) {
+            await limiter.acquire();
+            times.push(clock.now());
+          }
+          for (let i = 0; i < times.length; i++) {
+            const inWindow = times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length;
+            expect(inWindow).toBeLessThanOrEqual(rps);
+          }
+          // and it is not needlessly slow: within 3% (+ one window) of the ideal
+          const ideal = ((requests - 1) / rps) * 1000;
+          expect(times.at(-1)!).toBeLessThanOrEqual(ideal * 1.03 + 1030);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('halves its rate when limited and recovers slowly', () => {
+    const limiter = createRateLimiter({ maxRps: 10, clock: fakeClock() });
+    limiter.onRateLimited();
+    expect(limiter.effectiveRps()).toBe(5);
+    limiter.onRateLimited();
+    limiter.onRateLimited();
+    limiter.onRateLimited();
+    expect(limiter.effectiveRps()).toBe(1); // floor: 10% of the configured rate
+    for (let i = 0; i < 10; i++) limiter.onSuccess();
+    expect(limiter.effectiveRps()).toBeCloseTo(3);
+    for (let i = 0; i < 100; i++) limiter.onSuccess();
+    expect(limiter.effectiveRps()).toBe(10);
+  });
+});
