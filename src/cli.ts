@@ -9,6 +9,7 @@ import { registerAuditCommands } from './cli/audit.js';
 import { type CliContext, CliExit } from './cli/context.js';
 import { registerDeliverCommand } from './cli/deliver.js';
 import { registerDeliveriesCommand } from './cli/deliveries.js';
+import { registerDemoCommand } from './cli/demo.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerPollCommands } from './cli/poll.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerReceiveCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerSimulateCommand(program);
+  registerDemoCommand(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+
+describe('roster-watch demo', () => {
+  it('shows the baseline and live drift through signed webhooks and Slack, then stops cleanly', async () => {
+    const database = tempDatabase();
+    const r = await runCli(
+      [
+        'demo',
+        '--duration-seconds',
+        '14',
+        '--interval-seconds',
+        '2',
+        '--users',
+        '25',
+        '--teams',
+        '4',
+        '--database',
+        database,
+      ],
+      cliEnv({}),
+      { timeoutMs: 60_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[webhook] rosterwatch.baseline');
+    expect(r.stdout).toContain('Roster baseline recorded');
+    expect(r.stdout).toMatch(/\[org {4}\] /);
+    expect(r.stdout).toMatch(/\[webhook\] victorops\.\S+ .*\(signature ok\)/);
+    expect(r.stdout).toMatch(/demo stopped \(duration reached\); \d+ webhook events/);
+    const history = await runCli(['history', '--json'], cliEnv({ DATABASE_PATH: database }));
+    const events = JSON.parse(history.stdout) as { type: string }[];
+    expect(events[0]?.type).toBe('rosterwatch.baseline');
+    expect(events.some((e) => e.type.startsWith('victorops.'))).toBe(true);
+  });
+});
