@@ -127,7 +127,9 @@ describe('roster-watch container image', () => {
   let simulator: StartedTestContainer | undefined;
   let receiver: StartedTestContainer | undefined;
   let watcher: StartedTestContainer | undefined;
-  const started: StartedTestContainer[] = [];
+  // Every container of this run carries the label, so afterAll finds them even when a start failed half-way.
+  const runId = randomUUID();
+  const runLabel = { 'org.roster-watch.test-run': runId };
   const volume = `roster-watch-test-${randomUUID().slice(0, 8)}`;
   const username = `ct-${randomUUID().slice(0, 8)}`;
   let addedEvent: CloudEventLike | undefined;
@@ -192,6 +194,7 @@ describe('roster-watch container image', () => {
     network = await new Network().start();
 
     simulator = await new GenericContainer(image)
+      .withLabels(runLabel)
       .withNetwork(network)
       .withNetworkAliases('simulator')
       // No --drift here (compose has it): random removals could race the change the test makes.
@@ -206,9 +209,9 @@ describe('roster-watch container image', () => {
       .withWaitStrategy(Wait.forHttp('/_sim/health', 8080).forStatusCode(200))
       .withStartupTimeout(60_000)
       .start();
-    started.push(simulator);
 
     receiver = await new GenericContainer(image)
+      .withLabels(runLabel)
       .withNetwork(network)
       .withNetworkAliases('receiver')
       .withCommand(['receive', '--host', '0.0.0.0', '--port', '8090'])
@@ -223,9 +226,9 @@ describe('roster-watch container image', () => {
       .withWaitStrategy(Wait.forHttp('/_received', 8090).forStatusCode(200))
       .withStartupTimeout(60_000)
       .start();
-    started.push(receiver);
 
     watcher = await new GenericContainer(image)
+      .withLabels(runLabel)
       .withNetwork(network)
       .withNetworkAliases('watcher')
       .withCommand(['run'])
@@ -245,16 +248,18 @@ describe('roster-watch container image', () => {
       .withWaitStrategy(Wait.forHttp('/healthz', 8080).forStatusCode(200))
       .withStartupTimeout(120_000)
       .start();
-    started.push(watcher);
   });
 
   afterAll(async () => {
     if (!client) return;
     // Without Ryuk nothing else cleans up: remove every container (with its anonymous volumes), the network
     // and the named volume, whatever state the tests left them in.
-    for (const container of started.reverse()) {
+    const containers = await client.container.dockerode
+      .listContainers({ all: true, filters: { label: [`org.roster-watch.test-run=${runId}`] } })
+      .catch(() => []);
+    for (const info of containers) {
       await client.container.dockerode
-        .getContainer(container.getId())
+        .getContainer(info.Id)
         .remove({ force: true, v: true })
         .catch(() => undefined);
     }
@@ -372,7 +377,7 @@ describe('roster-watch container image', () => {
     const oneOff = await client.container.dockerode.createContainer({
       Image: image,
       Cmd: ['history', '--json'],
-      Labels: { 'org.roster-watch.test': 'containers' },
+      Labels: runLabel,
       HostConfig: { Binds: [`${volume}:/data:rw`], NetworkMode: 'none' },
     });
     let output: { stdout: string; stderr: string };
