@@ -12,7 +12,7 @@ import { normaliseRoster } from '../roster/normalise.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
 import { runPollCycle } from '../service/poll-cycle.js';
 import { generateOrg } from '../simulator/index.js';
-import { openStore } from '../store/db.js';
+import { openStore, type Store } from '../store/db.js';
 
 export interface PersistBenchResult {
   users: number;
@@ -22,7 +22,10 @@ export interface PersistBenchResult {
   unchangedCpuSeconds: number;
   changedCpuSeconds: number;
   changedEvents: number;
+  /** Growth of the database file (whole pages) per unchanged poll, mean over many polls. */
   unchangedBytesAdded: number;
+  /** Bytes of pages actually used (SQLite's dbstat), per unchanged poll. */
+  unchangedUsedBytesAdded: number;
   peakRssMb: number;
 }
 
@@ -36,6 +39,14 @@ function fileBytes(path: string): number {
     }
   }
   return total;
+}
+
+/** Bytes in use across all pages (page size minus unused space), from SQLite's dbstat table. */
+function usedBytes(store: Store): number {
+  const row = store.sqlite.prepare('SELECT SUM(pgsize - unused) AS used FROM dbstat').get() as {
+    used: number;
+  };
+  return row.used;
 }
 
 function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
@@ -104,11 +115,13 @@ export async function benchPersist(options: { users: number; teams: number }): P
     const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const bytesBefore = fileBytes(path);
+    const usedBefore = usedBytes(store);
     const unchangedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
     for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     // Averaged over many polls: one run row rarely needs a page of its own.
     const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
+    const unchangedUsedBytesAdded = (usedBytes(store) - usedBefore) / UNCHANGED_POLLS;
     next = changeTenPercent(base);
     let changedEvents = 0;
     const changedCpuSeconds = await cpuSeconds(async () => {
@@ -123,6 +136,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
       changedCpuSeconds,
       changedEvents,
       unchangedBytesAdded,
+      unchangedUsedBytesAdded,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
   } finally {

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       );
       lines.push('|---|---|---|---|---|---|---|');
       lines.push(
-        `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} | ${fmt(r.peakRssMb, 0)} |`,
+        `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} / ${fmt(r.unchangedUsedBytesAdded, 0)} | ${fmt(r.peakRssMb, 0)} |`,
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

@@ -28,7 +28,7 @@ export interface RateLimiter {
 }
 
 const WINDOW_MARGIN = 1.02;
-const WINDOW_SLACK_MS = 5;
+const WINDOW_SLACK_MS = 15;
 
 export interface WindowShape {
   capacity: number;

@@ -26,13 +26,14 @@ const CLI = process.env.ROSTER_WATCH_CLI ?? resolve('dist/cli.js');
 const EVENTS = 400;
 const KILLS = 5;
 
-describe.skipIf(!existsSync(CLI))('delivery survives SIGKILL (built CLI)', () => {
+describe('delivery survives SIGKILL (built CLI)', () => {
   let receiver: WebhookReceiver;
   let t: TempStore;
   let stored: StoredEvent[];
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
     const secret = aWebhookSecret();
     // A little latency per request so kills land in the middle of the drain.
     receiver = await startWebhookReceiver({
