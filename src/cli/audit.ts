@@ -21,7 +21,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action((opts: { at?: string; json?: boolean }) => {
       const config = loadCliConfig(ctx, false);
       const at = opts.at === undefined ? new Date().toISOString() : parseInstant(opts.at, '--at');
-      const store = openStore(config.databasePath, { readonly: true });
+      const store = openStore(config.databasePath, { mustExist: true });
       try {
         const json = rosterToJson(loadRosterAt(store, at), at);
         if (opts.json) return ctx.out(JSON.stringify(json, null, 2));
@@ -66,7 +66,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
           limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
         };
-        const store = openStore(config.databasePath, { readonly: true });
+        const store = openStore(config.databasePath, { mustExist: true });
         try {
           const events = queryEvents(store, query);
           if (opts.json) return ctx.out(JSON.stringify(events, null, 2));
@@ -86,7 +86,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action((opts: { limit: string; json?: boolean }) => {
       const config = loadCliConfig(ctx, false);
       const limit = parsePositiveInt(opts.limit, '--limit');
-      const store = openStore(config.databasePath, { readonly: true });
+      const store = openStore(config.databasePath, { mustExist: true });
       try {
         const runs = listRuns(store, limit);
         if (opts.json) return ctx.out(JSON.stringify(runs, null, 2));

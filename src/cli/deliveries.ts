@@ -30,7 +30,7 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
         throw new CliExit(2, `--limit must be a whole number from 1 to 100000, got "${options.limit}"`);
       }
       const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath, { readonly: true });
+      const store = openStore(config.databasePath, { mustExist: true });
       try {
         const rows = listDeliveries(store, {
           limit,

@@ -34,12 +34,17 @@ export interface OpenStoreOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
   readonly?: boolean;
+  /**
+   * Refuse to create a new database: audit commands read an existing history. They still
+   * migrate it, so a newer roster-watch can read a database an older one wrote.
+   */
+  mustExist?: boolean;
 }
 
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const isMemory = path === ':memory:';
   if (!isMemory && !options.readonly) mkdirSync(dirname(resolve(path)), { recursive: true });
-  if (options.readonly && !isMemory && !existsSync(path)) {
+  if ((options.readonly || options.mustExist) && !isMemory && !existsSync(path)) {
     throw new StoreError(`no database at ${path}: run \`roster-watch poll\` first, or set DATABASE_PATH`);
   }
   let sqlite: Database.Database;
