@@ -7,11 +7,13 @@ import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/
 import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import type { Logger } from './logger.js';
 import type { FetchedRoster } from './roster/types.js';
+import type { PolicyCycleDeps } from './service/policy-cycle.js';
 import type { PollCycleDeps } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
 import type { StoredEvent } from './store/events.js';
 import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
 export interface AppDeps {
@@ -32,7 +34,35 @@ export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): 
     maxRetries: vo.maxRetries,
     clock: deps.clock ?? systemClock,
     onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
+    endpointMinIntervalMs: { [POLICY_LIST_PATH]: config.coverage.policyListMinIntervalMs },
   });
+}
+
+export function createPolicyPollDeps(
+  config: Config,
+  store: Store,
+  client: VictorOpsClient,
+  deps: AppDeps & { enqueue?: PolicyCycleDeps['enqueue']; whenListTooSoon: 'wait' | 'refuse' },
+): PolicyCycleDeps {
+  const clock = deps.clock ?? systemClock;
+  return {
+    store,
+    clock,
+    logger: deps.logger,
+    source: config.eventSource,
+    policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
+    whenListTooSoon: deps.whenListTooSoon,
+    fetchPolicies: (teams, signal) =>
+      fetchPolicies({
+        client,
+        clock,
+        teams,
+        daysForward: config.coverage.daysForward,
+        concurrency: config.victorOps.concurrency,
+        signal,
+      }),
+    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  };
 }
 
 /** Fetches the live roster with the configured strategy, pacing and deadline. */

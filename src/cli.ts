@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
 import { type CliContext, CliExit } from './cli/context.js';
+import { registerCoverageCommands } from './cli/coverage.js';
 import { registerDeliverCommand } from './cli/deliver.js';
 import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
@@ -19,6 +20,7 @@ import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { ConfigError } from './config.js';
+import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
 import { VictorOpsError } from './victorops/errors.js';
 
@@ -32,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
+  registerCoverageCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerDeliverCommand(program, ctx);
   registerDeliveriesCommand(program, ctx);
@@ -61,6 +64,7 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
       error.code === 'commander.help';
     return { lines: [], exitCode: ok ? 0 : 2 };
   }
+  if (error instanceof PolicyListTooSoonError) return { lines: [`error: ${error.message}`], exitCode: 1 };
   if (error instanceof VictorOpsError) {
     return { lines: [`error: could not fetch the roster from VictorOps: ${error.message}`], exitCode: 1 };
   }
@@ -88,6 +92,11 @@ async function main(): Promise<void> {
     stderrIsTTY: process.stderr.isTTY === true,
     signal: controller.signal,
   };
+  // `roster-watch history | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const program = buildProgram(ctx);
   // Long-running commands (run, simulate, receive, demo) install their own handlers.
   const command = process.argv[2];

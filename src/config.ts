@@ -55,6 +55,13 @@ export interface Config {
     httpPort: number;
     shutdownTimeoutMs: number;
   };
+  coverage: {
+    /** null when POLICY_SCHEDULE=off: no scheduled policy polls (the CLI still has `policy-poll`). */
+    schedule: CronSchedule | null;
+    daysForward: number;
+    /** VictorOps allows about one `GET /v1/policies` a minute; never call it more often than this. */
+    policyListMinIntervalMs: number;
+  };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -284,6 +291,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
   const schedule = parseCronSchedule(scheduleText);
   if (typeof schedule === 'string') r.problems.push(`POLL_SCHEDULE ${schedule}`);
 
+  const policyScheduleText = r.string('POLICY_SCHEDULE', '0 * * * *');
+  const policySchedule = policyScheduleText === 'off' ? null : parseCronSchedule(policyScheduleText);
+  if (typeof policySchedule === 'string') r.problems.push(`POLICY_SCHEDULE ${policySchedule} (or "off")`);
+
   const retryText = r.string('DELIVERY_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
   const retryScheduleMs = parseDurationList(retryText);
   if (typeof retryScheduleMs === 'string') r.problems.push(`DELIVERY_RETRY_SCHEDULE ${retryScheduleMs}`);
@@ -339,6 +350,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
       httpHost: r.string('HTTP_HOST', '127.0.0.1'),
       httpPort: r.number('HTTP_PORT', 8080, { min: 0, max: 65_535, integer: true }),
       shutdownTimeoutMs: r.number('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000, integer: true }),
+    },
+    coverage: {
+      schedule: typeof policySchedule === 'string' ? null : policySchedule,
+      daysForward: r.number('ONCALL_DAYS_FORWARD', 14, { min: 1, max: 30, integer: true }),
+      policyListMinIntervalMs: r.number('POLICY_LIST_MIN_INTERVAL_MS', 60_000, {
+        min: 0,
+        max: 86_400_000,
+        integer: true,
+      }),
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -80,7 +80,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('runs')
-    .description('print recent poll runs, newest first')
+    .description('print recent poll runs (roster and policy), newest first')
     .option('--limit <n>', 'how many runs', '20')
     .option('--json', 'print JSON')
     .action((opts: { limit: string; json?: boolean }) => {
@@ -92,19 +92,20 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         if (opts.json) return ctx.out(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
         ctx.out(
-          'run  started                   status    strategy  requests  retries  limited  users  changes  error',
+          'run  kind    started                   status    strategy  requests  retries  limited  users  changes  error',
         );
         for (const r of runs) {
           ctx.out(
             [
               String(r.id).padEnd(4),
+              r.kind.padEnd(7),
               r.startedAt.padEnd(25),
               r.status.padEnd(9),
               (r.strategy ?? '-').padEnd(9),
               String(r.requests).padEnd(9),
               String(r.retries).padEnd(8),
               String(r.rateLimited).padEnd(8),
-              String(r.userCount ?? '-').padEnd(6),
+              String((r.kind === 'policy' ? r.policyCount : r.userCount) ?? '-').padEnd(6),
               String(r.changeCount).padEnd(8),
               r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
             ].join(' '),
@@ -143,8 +144,22 @@ export function describeEvent(event: CloudEvent): string {
       detail = `${describeUser(user)} ${user.email ?? ''}`.trim();
       break;
     }
+    case 'victorops.policy.added':
+    case 'victorops.policy.removed': {
+      const policy = d.policy as { name: string; teamSlug: string };
+      detail = `'${policy.name}' (team ${policy.teamSlug})`;
+      break;
+    }
+    case 'victorops.policy.changed':
+      detail = (d.changes as { field: string; before: unknown; after: unknown }[])
+        .map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
+        .join('; ');
+      break;
     default:
-      detail = JSON.stringify(event.data);
+      // Coverage findings carry their own sentence; other notices print their data.
+      detail = event.type.startsWith('rosterwatch.coverage.')
+        ? `${String(d.state)}: ${String(d.message)}`
+        : JSON.stringify(event.data);
   }
   return `${event.time}  #${Number(event.sequence)}  ${event.type.padEnd(28)}  ${event.subject}  ${detail}`;
 }

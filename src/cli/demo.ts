@@ -73,6 +73,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const database = resolve(opts.database);
       const say = (tag: string, color: number, text: string) =>
         ctx.out(`${paint(color, `[${tag}]`, tty)} ${text}`);
+      // The simulated org starts afresh every time, so an old demo history would only show its
+      // difference from the new org (and trip the mass-removal guard): start the history afresh too.
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
 
       const sim = await startSimulator({
         users,

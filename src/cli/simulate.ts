@@ -17,6 +17,7 @@ interface SimulateFlags {
   rateLimitStatus: string;
   retryAfter?: boolean;
   latencyMs: string;
+  policyListPerMinute: string;
   drift?: string | true;
 }
 
@@ -53,6 +54,7 @@ function toSimulatorOptions(flags: SimulateFlags): SimulatorOptions {
             retryAfter: flags.retryAfter === true,
           },
     latencyMs: integerOption('--latency-ms', flags.latencyMs, 0, 600_000),
+    policyListPerMinute: integerOption('--policy-list-per-minute', flags.policyListPerMinute, 0, 100_000),
     drift:
       flags.drift === undefined
         ? null
@@ -63,7 +65,9 @@ function toSimulatorOptions(flags: SimulateFlags): SimulatorOptions {
 export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
-    .description('Run a simulated VictorOps org (users, teams, memberships) on a local HTTP port')
+    .description(
+      'Run a simulated VictorOps org (users, teams, memberships, policies, on-call) on a local HTTP port',
+    )
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--users <count>', 'number of generated users', '20')
@@ -75,6 +79,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--rate-limit-status <status>', 'status for rate-limited requests: 429 or 403', '429')
     .option('--retry-after', 'send Retry-After: 1 with rate-limited responses')
     .option('--latency-ms <ms>', 'latency added to every API response', '0')
+    .option(
+      '--policy-list-per-minute <n>',
+      'GET /v1/policies calls allowed per key per minute (0 = unlimited)',
+      '1',
+    )
     .option('--drift [intervalMs]', 'apply 1-3 random roster changes every interval (default 5000 ms)')
     .action(async (flags: SimulateFlags, command: Command) => {
       let options: SimulatorOptions;
@@ -90,7 +99,7 @@ export function registerSimulateCommand(program: Command): void {
       });
       const counts = simulator.org.counts();
       console.log(
-        `simulator listening on ${simulator.url} (users=${counts.users} teams=${counts.teams} memberships=${counts.memberships})`,
+        `simulator listening on ${simulator.url} (users=${counts.users} teams=${counts.teams} memberships=${counts.memberships} policies=${simulator.org.listPolicies().length})`,
       );
       const stop = (): void => {
         process.off('SIGINT', stop);

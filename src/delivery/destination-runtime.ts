@@ -11,10 +11,12 @@ import type { Store } from '../store/db.js';
 import {
   type ClaimedDelivery,
   loadRunChangeEvents,
+  loadRunCoverageEvents,
   loadRunStartedAt,
   lookupPeopleNames,
 } from '../store/outbox.js';
 import { type DestinationSpec, destinationSpecsFromConfig, SLACK_DESTINATION } from './routing.js';
+import { formatCoverageSummary } from './slack-coverage.js';
 import { formatNotice, formatRunDigest, type SlackMessage } from './slack-digest.js';
 import { createSlackSender, type SlackSendResult } from './slack-sender.js';
 import { createWebhookSender, type WebhookSendResult } from './webhook-sender.js';
@@ -49,6 +51,9 @@ export function buildSlackMessage(store: Store, row: ClaimedDelivery): SlackMess
       historyHint: `roster-watch history --since ${since}`,
       people: lookupPeopleNames(store, usernames),
     });
+  }
+  if (row.kind === 'coverage' && row.runId !== null) {
+    return formatCoverageSummary(loadRunCoverageEvents(store, row.runId));
   }
   return formatNotice(JSON.parse(row.envelope) as CloudEvent);
 }

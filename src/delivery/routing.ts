@@ -22,8 +22,11 @@ export interface RoutableEvent {
 export interface PlannedDelivery {
   destination: string;
   destinationKind: DestinationKind;
-  /** `event`: one event to one destination. `digest`: one Slack message for a whole run. */
-  kind: 'event' | 'digest';
+  /**
+   * `event`: one event to one destination. `digest`: one Slack message for a whole run's roster
+   * changes. `coverage`: one Slack message summarising a run's many coverage findings.
+   */
+  kind: 'event' | 'digest' | 'coverage';
   /**
    * The event to deliver; for a digest, the run's first change event, so digests and notices
    * for the same destination are sent in the order they happened.
@@ -37,6 +40,12 @@ export const SLACK_DESTINATION = 'slack';
 
 const CHANGE_PREFIX = 'victorops.';
 const NOTICE_PREFIX = 'rosterwatch.';
+const COVERAGE_PREFIX = 'rosterwatch.coverage.';
+/**
+ * Up to this many coverage events from one run reach Slack as one notice each; more become one
+ * summary message, so a first audit of a neglected org does not flood the channel.
+ */
+export const COVERAGE_NOTICE_MAX = 3;
 
 /** `*` matches any run of characters (including dots), everything else is literal. */
 export function matchesEventFilter(type: string, patterns: readonly string[]): boolean {
@@ -74,7 +83,30 @@ export function planDeliveries(
     // Slack gets one digest per run rather than one message per change: a busy run would
     // otherwise flood the channel and trip Slack's one-message-per-second limit.
     const digestRuns = new Set<number>();
+    const coverageByRun = new Map<number | null, RoutableEvent[]>();
     for (const event of ordered) {
+      if (!event.type.startsWith(COVERAGE_PREFIX)) continue;
+      const list = coverageByRun.get(event.runId) ?? [];
+      list.push(event);
+      coverageByRun.set(event.runId, list);
+    }
+    for (const [runId, list] of coverageByRun) {
+      const first = list[0];
+      if (runId === null || first === undefined || list.length <= COVERAGE_NOTICE_MAX) continue;
+      planned.push({
+        destination: destination.name,
+        destinationKind: 'slack',
+        kind: 'coverage',
+        eventSequence: first.sequence,
+        runId,
+      });
+    }
+    for (const event of ordered) {
+      if (event.type.startsWith(COVERAGE_PREFIX)) {
+        const summarised =
+          event.runId !== null && (coverageByRun.get(event.runId)?.length ?? 0) > COVERAGE_NOTICE_MAX;
+        if (summarised) continue;
+      }
       if (event.type.startsWith(CHANGE_PREFIX)) {
         if (event.runId === null || digestRuns.has(event.runId)) continue;
         digestRuns.add(event.runId);

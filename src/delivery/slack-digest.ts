@@ -168,7 +168,14 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
     'victorops.team.added',
     'victorops.team.removed',
     'victorops.team.changed',
+    'victorops.policy.added',
+    'victorops.policy.removed',
+    'victorops.policy.changed',
   ]);
+  const policyLine = (sign: string, p: { name: string; slug: string }, detail = ''): Line => ({
+    text: `• ${sign} ${teamLabel(p.name)} ${codeSpan(p.slug, NAME_MAX)}${detail}`,
+    count: 1,
+  });
   return [
     { title: 'Users added', lines: of('victorops.user.added').map((e) => userLine(e.data.user)) },
     { title: 'Users removed', lines: of('victorops.user.removed').map((e) => userLine(e.data.user)) },
@@ -182,6 +189,20 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
         text: `• ${codeSpan(e.data.slug, NAME_MAX)}: ${teamLabel(e.data.before.name)} → ${teamLabel(e.data.after.name)}`,
         count: 1,
       })),
+    },
+    {
+      title: 'Escalation policies',
+      lines: [
+        ...of('victorops.policy.added').map((e) => policyLine('added', e.data.policy)),
+        ...of('victorops.policy.changed').map((e) =>
+          policyLine(
+            'changed',
+            e.data.after,
+            `: ${e.data.changes.map((c) => `${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}`).join('; ')}`,
+          ),
+        ),
+        ...of('victorops.policy.removed').map((e) => policyLine('removed', e.data.policy)),
+      ],
     },
     {
       title: 'Other changes',
@@ -203,6 +224,7 @@ function countsSummary(events: readonly CloudEvent[]): string {
     [n((t) => t === 'victorops.user.changed'), 'user changed', 'users changed'],
     [n((t) => t.startsWith('victorops.membership.')), 'membership change', 'membership changes'],
     [n((t) => t.startsWith('victorops.team.')), 'team change', 'team changes'],
+    [n((t) => t.startsWith('victorops.policy.')), 'policy change', 'policy changes'],
   ];
   const text = parts
     .filter(([count]) => count > 0)

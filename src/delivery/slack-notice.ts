@@ -2,6 +2,7 @@
  * Slack messages for roster-watch's own notices (baseline, guard, polling health, a disabled
  * endpoint): one short message each, saying what happened and what to do about it.
  */
+import { isCoverageEvent } from '../roster/coverage-events.js';
 import type { CloudEvent, EventDataByType } from '../roster/events.js';
 import {
   codeSpan,
@@ -13,6 +14,7 @@ import {
   sectionBlock,
   truncate,
 } from './slack-blocks.js';
+import { formatCoverageNotice } from './slack-coverage.js';
 
 interface NoticeParts {
   title: string;
@@ -27,6 +29,7 @@ function percent(fraction: number): string {
 }
 
 function describe(event: CloudEvent): NoticeParts {
+  if (isCoverageEvent(event.type)) return formatCoverageNotice(event);
   const esc = (s: string, max = 200) => escapeMrkdwn(truncate(s, max));
   switch (event.type) {
     case 'rosterwatch.baseline': {

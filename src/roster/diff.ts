@@ -4,6 +4,7 @@
  */
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText, membershipKey, normaliseRoster } from './normalise.js';
+import { type Policy, policiesReferencing } from './policies.js';
 import {
   type Membership,
   type Roster,
@@ -147,9 +148,15 @@ export function applyDiff(roster: Roster, diff: RosterDiff): Roster {
  * One event per change. Every membership pair is its own event, also when its user or team was
  * added or removed in the same run. Order: additions first (teams, users, memberships), then
  * changes, then removals (memberships, users, teams), so a consumer replaying in sequence order
- * never sees a membership of a team it has not heard of.
+ * never sees a membership of a team it has not heard of. A removed user's event lists the
+ * `policies` that still page it, so the alert says what to fix.
  */
-export function diffToEvents(diff: RosterDiff, before: Roster, after: Roster): EventDraft[] {
+export function diffToEvents(
+  diff: RosterDiff,
+  before: Roster,
+  after: Roster,
+  policies: readonly Policy[] = [],
+): EventDraft[] {
   const teamBefore = new Map(before.teams.map((t) => [t.slug, t]));
   const teamAfter = new Map(after.teams.map((t) => [t.slug, t]));
   const teamFor = (slug: string, primary: Map<string, Team>, fallback: Map<string, Team>): Team =>
@@ -189,7 +196,11 @@ export function diffToEvents(diff: RosterDiff, before: Roster, after: Roster): E
     });
   }
   for (const user of diff.usersRemoved)
-    events.push({ type: 'victorops.user.removed', subject: user.username, data: { user } });
+    events.push({
+      type: 'victorops.user.removed',
+      subject: user.username,
+      data: { user, policies: policiesReferencing(policies, user.username) },
+    });
   for (const team of diff.teamsRemoved)
     events.push({ type: 'victorops.team.removed', subject: team.slug, data: { team } });
   return events;

@@ -2,6 +2,8 @@
  * The event contract that Slack, webhooks and outside consumers rely on: CloudEvents 1.0 in
  * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
  */
+import type { Finding, FindingKind } from './coverage.js';
+import type { Policy, PolicyField, PolicyReference } from './policies.js';
 import type { FailedScope, Team, User, UserField } from './types.js';
 
 export const EVENT_TYPES = [
@@ -13,12 +15,20 @@ export const EVENT_TYPES = [
   'victorops.team.added',
   'victorops.team.removed',
   'victorops.team.changed',
+  'victorops.policy.added',
+  'victorops.policy.removed',
+  'victorops.policy.changed',
   'rosterwatch.baseline',
   'rosterwatch.guard.held',
   'rosterwatch.guard.released',
   'rosterwatch.poll.failing',
   'rosterwatch.poll.recovered',
   'rosterwatch.endpoint.disabled',
+  'rosterwatch.coverage.dangling_reference',
+  'rosterwatch.coverage.removed_user_on_call',
+  'rosterwatch.coverage.team_without_members',
+  'rosterwatch.coverage.team_without_policy',
+  'rosterwatch.coverage.empty_step',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -30,7 +40,8 @@ export interface FieldChange<F extends string = string> {
 
 export interface EventDataByType {
   'victorops.user.added': { user: User };
-  'victorops.user.removed': { user: User };
+  /** `policies`: the recorded policies that still paged the user directly when it was removed. */
+  'victorops.user.removed': { user: User; policies: PolicyReference[] };
   'victorops.user.changed': {
     username: string;
     before: User;
@@ -42,6 +53,19 @@ export interface EventDataByType {
   'victorops.team.added': { team: Team };
   'victorops.team.removed': { team: Team };
   'victorops.team.changed': { slug: string; before: Team; after: Team; changes: FieldChange<'name'>[] };
+  'victorops.policy.added': { policy: Policy };
+  'victorops.policy.removed': { policy: Policy };
+  'victorops.policy.changed': {
+    slug: string;
+    before: Policy;
+    after: Policy;
+    changes: FieldChange<PolicyField>[];
+  };
+  'rosterwatch.coverage.dangling_reference': CoverageEventData<'dangling_reference'>;
+  'rosterwatch.coverage.removed_user_on_call': CoverageEventData<'removed_user_on_call'>;
+  'rosterwatch.coverage.team_without_members': CoverageEventData<'team_without_members'>;
+  'rosterwatch.coverage.team_without_policy': CoverageEventData<'team_without_policy'>;
+  'rosterwatch.coverage.empty_step': CoverageEventData<'empty_step'>;
   'rosterwatch.baseline': { users: number; teams: number; memberships: number; strategy: string };
   'rosterwatch.guard.held': {
     removedUsers: number;
@@ -61,6 +85,19 @@ export interface EventDataByType {
   'rosterwatch.poll.recovered': { failedRuns: number; since: string };
   'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };
 }
+
+/**
+ * A coverage finding appearing (`state: "open"`) or resolving (`state: "resolved"`): both use the
+ * finding's own type, so a consumer subscribed to one kind sees its whole life cycle.
+ */
+export type CoverageEventData<K extends FindingKind = FindingKind> = Extract<Finding, { kind: K }> & {
+  state: 'open' | 'resolved';
+  /** The actionable sentence shown in Slack and `roster-watch coverage`. */
+  message: string;
+  firstSeen: string;
+  /** null while open. */
+  resolvedAt: string | null;
+};
 
 /** A change or notice before it is stored: the store assigns id, sequence and runid. */
 export type EventDraft = {

@@ -5,6 +5,7 @@
  */
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
+import type { Policy } from './policies.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
 import type { FetchedRoster, Roster } from './types.js';
 import { usernameKey } from './types.js';
@@ -52,6 +53,8 @@ export interface DecidePollInput {
   hashText: (text: string) => string;
   /** `roster-watch accept`: apply even though the guard would trip. */
   accept?: boolean;
+  /** The recorded escalation policies, so `victorops.user.removed` can say which still page the user. */
+  policies?: readonly Policy[];
 }
 
 const SAMPLE_SIZE = 10;
@@ -134,6 +137,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
         previous,
         [...recovered, released('confirmed', diff, hold.firstRunId)],
         { kind: 'release', holdId: hold.id, how: 'confirmed' },
+        input.policies ?? [],
       );
     }
     const sample = diff.usersRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
@@ -169,7 +173,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   } else if (hold) {
     holdAction = { kind: 'drop', holdId: hold.id };
   }
-  return applied(partial, effective, diff, previous, events, holdAction);
+  return applied(partial, effective, diff, previous, events, holdAction, input.policies ?? []);
 }
 
 function released(how: 'confirmed' | 'accepted', diff: RosterDiff, heldSinceRunId: number): EventDraft {
@@ -187,11 +191,12 @@ function applied(
   previous: Roster,
   notices: EventDraft[],
   hold: HoldAction,
+  policies: readonly Policy[],
 ): PollDecision {
   return {
     status: partial ? 'partial' : 'ok',
     apply: isEmptyDiff(diff) ? null : { roster: effective, diff },
-    events: [...notices, ...diffToEvents(diff, previous, effective)],
+    events: [...notices, ...diffToEvents(diff, previous, effective, policies)],
     hold,
     error: null,
   };

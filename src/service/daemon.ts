@@ -6,6 +6,7 @@
 import {
   createConfiguredDispatcher,
   createOutboxEnqueuer,
+  createPolicyPollDeps,
   createPollDeps,
   createRosterFetcher,
   createVictorOpsClientFromConfig,
@@ -17,13 +18,15 @@ import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
+import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import { runPolicyPollCycle } from './policy-cycle.js';
 import { PollAbortedError, runPollCycle } from './poll-cycle.js';
-import { type CreateTicker, createPollScheduler } from './scheduler.js';
+import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
 const STUCK_POLL_MARGIN_MS = 60_000;
@@ -97,6 +100,29 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
   };
 }
 
+/** One scheduled policy poll; it shares the VictorOps client (and so its pacing) with roster polls. */
+function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
+  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
+  const enqueue = createOutboxEnqueuer(config, store, clock);
+  const deps = createPolicyPollDeps(config, store, client, {
+    logger,
+    clock,
+    enqueue,
+    whenListTooSoon: 'wait',
+  });
+  return async (signal) => {
+    try {
+      const result = await runPolicyPollCycle(deps, signal);
+      metrics.recordPolicyPoll(result.status);
+      if (result.events.length > 0) dispatcher.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      metrics.recordPolicyPoll('failed');
+      logger.error({ err: error }, 'policy poll failed and could not be recorded');
+    }
+  };
+}
+
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -117,6 +143,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
+    openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
 
@@ -135,6 +162,20 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
   });
+  // Policies have a schedule (and a no-overlap flag) of their own: an hourly policy poll must
+  // neither wait for nor delay the roster polls.
+  const policySchedule = config.coverage.schedule;
+  const policyScheduler: PollScheduler | null =
+    policySchedule === null
+      ? null
+      : createPollScheduler({
+          expression: policySchedule.expression,
+          jitterMs: 0,
+          clock,
+          logger: logger.child({ poll: 'policy' }),
+          poll: createPolicyPoll(parts),
+          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+        });
 
   const liveness = (): ProbeResult => {
     const since = scheduler.pollStartedAtMs();
@@ -180,18 +221,21 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   dispatcher.start();
   scheduler.start();
+  policyScheduler?.start();
   logger.info(
     {
       schedule: config.service.schedule.expression,
       intervalMs: config.service.schedule.intervalMs,
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
+      policySchedule: policySchedule?.expression ?? 'off',
       http: `${config.service.httpHost}:${http.port}`,
       database: store.path,
     },
     'roster-watch is running',
   );
-  if (config.service.pollOnStart) void scheduler.runNow();
+  // The start-up policy poll follows the first roster poll, so its findings see a current roster.
+  if (config.service.pollOnStart) void scheduler.runNow().then(() => policyScheduler?.runNow());
 
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
@@ -208,7 +252,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     );
     // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
     const graceful = (async () => {
-      await scheduler.stop({ abort: true });
+      await Promise.all([scheduler.stop({ abort: true }), policyScheduler?.stop({ abort: true })]);
       await dispatcher.stop();
       await http.close();
       await client.close();

@@ -6,11 +6,14 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryOutcome } from '../delivery/dispatcher.js';
+import { FINDING_KINDS } from '../roster/coverage.js';
 import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
+import type { PolicyRunStatus } from '../roster/policy-decision.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FetchStats } from '../roster/types.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['ok', 'partial', 'failed', 'held', 'baseline'];
+const POLICY_RUN_STATUSES: readonly PolicyRunStatus[] = ['ok', 'partial', 'failed', 'baseline'];
 const CHANGE_TYPES: readonly string[] = EVENT_TYPES.filter(isChangeEvent);
 const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'failed', 'dead', 'disabled'];
 /** A poll is ~1 s for a small org and up to tens of minutes for a large one at the API's 2 req/s. */
@@ -27,6 +30,8 @@ export interface ServiceMetricsDeps {
   lastSuccessAtMs: number | null;
   /** Default process metrics (CPU, memory, event loop lag); on unless a test turns them off. */
   processMetrics?: boolean;
+  /** Open coverage findings by kind, read at each scrape. */
+  openFindings?: () => readonly { kind: string; open: number }[];
 }
 
 export interface PollObservation {
@@ -41,6 +46,8 @@ export interface ServiceMetrics {
   /** A poll that was recorded; `finishedAtMs` feeds the last-success timestamp. */
   recordPoll(poll: PollObservation, finishedAtMs: number): void;
   recordSkippedTick(): void;
+  /** A policy poll that was recorded (or failed to be). */
+  recordPolicyPoll(status: PolicyRunStatus): void;
   recordDelivery(destination: string, outcome: DeliveryOutcome): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
@@ -135,9 +142,30 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ destination, outcome }, 0);
   }
 
+  const policyRuns = new Counter({
+    name: 'roster_policy_poll_runs_total',
+    help: 'Policy poll runs (escalation policies and on-call schedules), by status (ok, partial, failed, baseline).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of POLICY_RUN_STATUSES) policyRuns.inc({ status }, 0);
+
+  new Gauge({
+    name: 'roster_coverage_findings_open',
+    help: 'Open coverage findings, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of FINDING_KINDS) this.set({ kind }, 0);
+      for (const f of deps.openFindings?.() ?? []) this.set({ kind: f.kind }, f.open);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
+    recordPolicyPoll: (status) => policyRuns.inc({ status }),
     recordPoll(poll, finishedAtMs) {
       runs.inc({ status: poll.status });
       duration.observe(poll.durationMs / 1000);

@@ -13,9 +13,11 @@ import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
+import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { recordPoll } from '../store/poll-store.js';
-import { failureStreak } from '../store/runs.js';
+import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
 import { VictorOpsError } from '../victorops/errors.js';
+import { planCoverage } from './coverage-plan.js';
 
 export interface PollCycleDeps {
   store: Store;
@@ -109,8 +111,10 @@ function commitPoll(
   const finishedMs = deps.clock.now();
   const finishedAt = new Date(finishedMs).toISOString();
   const streak = failureStreak(store);
+  const previous = loadCurrentRoster(store);
+  const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
   const decision: PollDecision = decidePoll({
-    previous: loadCurrentRoster(store),
+    previous,
     outcome: input.outcome,
     openHold: loadOpenHold(store),
     guard: deps.guard,
@@ -120,7 +124,19 @@ function commitPoll(
     now: input.startedAt,
     hashText: sha256,
     accept: input.accept,
+    policies: policies ?? [],
   });
+  // Findings follow the roster this run records, in the same transaction as the change causing them.
+  const coverage =
+    decision.status === 'failed'
+      ? null
+      : planCoverage(store, {
+          roster: decision.apply?.roster ?? previous,
+          policies,
+          schedules: loadTeamSchedules(store),
+          removedNow: decision.apply?.diff.usersRemoved ?? [],
+          now: finishedAt,
+        });
   const recorded = recordPoll(store, {
     decision,
     fetched,
@@ -133,6 +149,7 @@ function commitPoll(
         ? hashRoster(fetched.roster)
         : null,
     source: deps.source,
+    coverage,
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
   });
   const changes = recorded.events.filter((e) => e.type.startsWith('victorops.')).length;

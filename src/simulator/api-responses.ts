@@ -3,6 +3,7 @@
  * once per org revision: a 20,000-user list is megabytes of JSON and clients poll it often.
  */
 import type { SimOrg, SimTeam, SimUser } from './org.js';
+import { policyListJson } from './policy-responses.js';
 
 const PREFIX = '/api-public';
 
@@ -81,6 +82,7 @@ export interface ListBodies {
   usersV1(): string;
   usersV2(): string;
   teams(): string;
+  policies(): string;
 }
 
 export function createListBodies(org: SimOrg): ListBodies {
@@ -106,5 +108,6 @@ export function createListBodies(org: SimOrg): ListBodies {
     }),
     usersV2: memo(() => JSON.stringify({ users: org.listUsers().map(userV2Json) })),
     teams: memo(() => JSON.stringify(org.listTeams().map((team) => teamJson(org, team)))),
+    policies: memo(() => JSON.stringify(policyListJson(org))),
   };
 }

@@ -13,11 +13,14 @@ import {
 } from './api-responses.js';
 import { parseBody, type Reply, type Route, replyError, replyJson, replyRawJson } from './http-io.js';
 import { type SimOrg, SimOrgError } from './org.js';
+import { createPolicyRoutes } from './policy-routes.js';
 
 const ERROR_STATUS: Record<SimOrgError['code'], number> = {
   'user-not-found': 404,
   'team-not-found': 404,
+  'policy-not-found': 404,
   'not-a-member': 404,
+  'invalid-shift': 400,
   'username-taken': 422,
   'slug-taken': 422,
   'replacement-not-found': 422,
@@ -26,7 +29,8 @@ const ERROR_STATUS: Record<SimOrgError['code'], number> = {
 /** Domain errors become the API's error replies; anything else is a simulator bug and propagates. */
 export function replyForOrgError(error: unknown): Reply {
   if (!(error instanceof SimOrgError)) throw error;
-  const isLookup = error.code === 'user-not-found' || error.code === 'team-not-found';
+  const isLookup =
+    error.code === 'user-not-found' || error.code === 'team-not-found' || error.code === 'policy-not-found';
   return replyError(ERROR_STATUS[error.code], isLookup ? error.code : error.message);
 }
 
@@ -56,9 +60,15 @@ const replaceUserBody = z.object({
 const deleteUserBody = z.object({ replacement: requiredText.optional() });
 const addMemberBody = z.object({ username: requiredText });
 
-export function createApiRoutes(org: SimOrg): Route[] {
+export interface ApiRoutesDeps {
+  /** Where on-call schedule windows start. */
+  now: () => Date;
+}
+
+export function createApiRoutes(org: SimOrg, deps: ApiRoutesDeps): Route[] {
   const lists = createListBodies(org);
   return [
+    ...createPolicyRoutes({ org, lists, now: deps.now }),
     {
       pattern: ['v1', 'user'],
       methods: {

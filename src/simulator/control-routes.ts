@@ -7,6 +7,7 @@ import { orgCall } from './api-routes.js';
 import { FAULT_KINDS, type FaultInjector } from './faults.js';
 import { parseBody, type Route, replyJson } from './http-io.js';
 import type { SimOrg } from './org.js';
+import { createPolicyControlRoutes } from './policy-control-routes.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
 
@@ -16,6 +17,7 @@ export interface ControlContext {
   stats: RequestLog;
   setLatency(ms: number): void;
   setRateLimit(config: RateLimitConfig | null): void;
+  setPolicyListLimit(perMinute: number): void;
   applyDrift(count: number): string[];
 }
 
@@ -46,6 +48,7 @@ const driftBody = z.object({ count: z.number().int().min(1).max(10_000).default(
 export function createControlRoutes(context: ControlContext): Route[] {
   const { org, faults, stats } = context;
   return [
+    ...createPolicyControlRoutes(context),
     { pattern: ['health'], methods: { GET: () => replyJson(200, { ok: true, ...org.counts() }) } },
     { pattern: ['org'], methods: { GET: () => replyJson(200, org.snapshot()) } },
     {

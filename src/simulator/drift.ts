@@ -1,6 +1,6 @@
 /**
- * Realistic roster churn (hires, departures, team moves, email changes, renames) so the
- * demo and soak tests have drift to detect. Which changes happen is decided by the seed
+ * Realistic roster churn (hires, departures, team moves, email changes, renames, the odd
+ * escalation policy edit) so the demo and soak tests have drift to detect. Which changes happen is decided by the seed
  * alone; only timestamps come from the clock.
  */
 import { generateTeamName, generateUser } from './generate.js';
@@ -92,11 +92,54 @@ export function createDriftEngine(deps: DriftDeps): DriftEngine {
     return `renamed team ${team.slug} from "${team.name}" to "${name}"`;
   };
 
+  const editPolicy: Change = () => {
+    const candidates = org
+      .listPolicies()
+      .filter((policy) =>
+        policy.steps.some((step) => step.entries.some((e) => e.executionType === 'user_page')),
+      );
+    if (candidates.length === 0) return null;
+    const policy = random.pick(candidates);
+    const stepIndex = random.pick(
+      policy.steps.flatMap((step, index) =>
+        step.entries.some((e) => e.executionType === 'user_page') ? [index] : [],
+      ),
+    );
+    const step = policy.steps[stepIndex];
+    if (!step) return null;
+    const entryIndex = random.pick(
+      step.entries.flatMap((e, index) => (e.executionType === 'user_page' ? [index] : [])),
+    );
+    const paged = new Set(
+      step.entries.flatMap((e) => (e.executionType === 'user_page' ? [e.username.toLowerCase()] : [])),
+    );
+    const others = org
+      .membersOfTeam(policy.teamSlug)
+      .filter((user) => !paged.has(user.username.toLowerCase()));
+    const before = step.entries[entryIndex];
+    if (others.length === 0 || before?.executionType !== 'user_page') return null;
+    const replacement = random.pick(others).username;
+    const steps = policy.steps.map((candidate, index) =>
+      index !== stepIndex
+        ? candidate
+        : {
+            ...candidate,
+            entries: candidate.entries.map((e, i) =>
+              i === entryIndex ? { executionType: 'user_page' as const, username: replacement } : e,
+            ),
+          },
+    );
+    org.updatePolicy(policy.slug, { steps });
+    return `policy "${policy.name}" step ${stepIndex + 1} now pages ${replacement} instead of ${before.username}`;
+  };
+
+  // editPolicy took the tail of changeEmail's range, so the other changes kept their draws.
   const weighted: [number, Change][] = [
     [0.25, hire],
     [0.2, depart],
     [0.3, moveTeam],
-    [0.2, changeEmail],
+    [0.17, changeEmail],
+    [0.03, editPolicy],
     [0.05, renameTeam],
   ];
   const applyOne = (): string | null => {

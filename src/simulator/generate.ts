@@ -2,6 +2,7 @@
  * A deterministic, realistic org: the same options always give the same snapshot, so a
  * benchmark or a failing test can be replayed exactly.
  */
+import { generatePolicies } from './generate-policies.js';
 import { FIRST_NAMES, LAST_NAMES, type PersonName, TEAM_AREAS, TEAM_KINDS } from './names.js';
 import {
   formatTimestamp,
@@ -16,6 +17,8 @@ export interface GenerateOrgOptions {
   users: number;
   teams: number;
   seed: number;
+  /** Where the generated on-call schedule starts (default: the current time). */
+  now?: () => Date;
 }
 
 const EPOCH_2015 = Date.UTC(2015, 0, 1);
@@ -132,5 +135,13 @@ export function generateOrg(options: GenerateOrgOptions): SimOrgSnapshot {
       if (team) memberships.push({ username: user.username, teamSlug: team.slug });
     }
   });
-  return { users, teams, memberships };
+  // A separate stream, so adding policies left the users, teams and memberships of every seed as they were.
+  const policyRandom = createRandom(options.seed ^ 0x5c4ed);
+  const { policies, shifts } = generatePolicies(
+    policyRandom,
+    teams,
+    memberships,
+    (options.now ?? (() => new Date()))(),
+  );
+  return { users, teams, memberships, policies, shifts };
 }

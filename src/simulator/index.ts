@@ -9,11 +9,20 @@ export {
   type SimOrgCounts,
   SimOrgError,
   type SimOrgErrorCode,
+  type SimOrgInput,
   type SimOrgSnapshot,
   type SimTeam,
   type SimUser,
   type SimUserUpdate,
 } from './org.js';
+export type {
+  NewSimPolicy,
+  SimPolicy,
+  SimPolicyEntry,
+  SimPolicyStep,
+  SimPolicyUpdate,
+  SimShift,
+} from './policies.js';
 export { createRandom, type Random } from './random.js';
 export type { RateLimitConfig } from './rate-limit.js';
 export {

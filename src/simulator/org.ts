@@ -1,9 +1,20 @@
 /**
- * The simulated org: users, teams and memberships held in memory, with the mutations an
- * admin can make. Records are replaced, never edited in place, so a reader holding an old
+ * The simulated org: users, teams, memberships, escalation policies and on-call shifts held
+ * in memory, with the mutations an admin can make. Records are replaced, never edited in place, so a reader holding an old
  * record (e.g. a cached response) never sees it change underneath it.
  */
+import { SimOrgError } from './org-error.js';
+import {
+  copyPolicy,
+  createPolicyBook,
+  type NewSimPolicy,
+  type SimPolicy,
+  type SimPolicyUpdate,
+  type SimShift,
+} from './policies.js';
 import { createRandom } from './random.js';
+
+export { SimOrgError, type SimOrgErrorCode } from './org-error.js';
 
 export interface SimUser {
   /** Original spelling; lookups are case-insensitive, as in VictorOps. */
@@ -33,7 +44,13 @@ export interface SimOrgSnapshot {
   users: SimUser[];
   teams: SimTeam[];
   memberships: SimMembership[];
+  policies: SimPolicy[];
+  shifts: SimShift[];
 }
+
+/** What an org starts from: a snapshot, where an org without policies may leave them out. */
+export type SimOrgInput = Omit<SimOrgSnapshot, 'policies' | 'shifts'> &
+  Partial<Pick<SimOrgSnapshot, 'policies' | 'shifts'>>;
 
 export interface NewSimUser {
   username: string;
@@ -50,23 +67,6 @@ export interface SimUserUpdate {
   firstName: string;
   lastName: string;
   email?: string | null;
-}
-
-export type SimOrgErrorCode =
-  | 'user-not-found'
-  | 'team-not-found'
-  | 'username-taken'
-  | 'slug-taken'
-  | 'replacement-not-found'
-  | 'not-a-member';
-
-export class SimOrgError extends Error {
-  readonly code: SimOrgErrorCode;
-  constructor(code: SimOrgErrorCode, message: string) {
-    super(message);
-    this.name = 'SimOrgError';
-    this.code = code;
-  }
 }
 
 export interface SimOrgCounts {
@@ -97,13 +97,24 @@ export interface SimOrg {
   /** Returns false when the user already was a member (VictorOps treats that as a no-op). */
   addMember(slug: string, username: string): boolean;
   removeMember(slug: string, username: string): void;
+  listPolicies(): readonly SimPolicy[];
+  getPolicy(slug: string): SimPolicy | undefined;
+  /** The slug defaults to 'pol-' + 16 alphanumerics; the team must exist. */
+  addPolicy(input: NewSimPolicy): SimPolicy;
+  updatePolicy(slug: string, input: SimPolicyUpdate): SimPolicy;
+  /** Also removes the policy's shifts. */
+  removePolicy(slug: string): void;
+  /** All shifts, or one team's. */
+  listShifts(teamSlug?: string): readonly SimShift[];
+  /** Replaces the team's shifts; each must belong to one of the team's policies. */
+  setShifts(teamSlug: string, shifts: readonly Omit<SimShift, 'teamSlug'>[]): void;
   snapshot(): SimOrgSnapshot;
 }
 
 export interface SimOrgDeps {
   /** Timestamps for users created without one. */
   now?: () => Date;
-  /** Seeds the slugs of teams created without one. */
+  /** Seeds the slugs of teams and policies created without one. */
   seed?: number;
 }
 
@@ -114,7 +125,7 @@ export function formatTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): SimOrg {
+export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOrg {
   const now = deps.now ?? (() => new Date());
   const slugRandom = createRandom((deps.seed ?? 1) ^ 0x51a6);
   const users = new Map<string, SimUser>();
@@ -176,6 +187,16 @@ export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): Si
     requireTeam(teamSlug);
     link(teamSlug, keyOf(username));
   }
+  // A separate stream, so creating policies never changes the slugs later teams get.
+  const policies = createPolicyBook({ requireTeam, random: createRandom((deps.seed ?? 1) ^ 0x9011c7) });
+  for (const policy of initial.policies ?? []) policies.add(policy);
+  const initialShifts = new Map<string, SimShift[]>();
+  for (const shift of initial.shifts ?? []) {
+    const teamShifts = initialShifts.get(shift.teamSlug) ?? [];
+    teamShifts.push(shift);
+    initialShifts.set(shift.teamSlug, teamShifts);
+  }
+  for (const [teamSlug, shifts] of initialShifts) policies.setShifts(teamSlug, shifts);
 
   const newSlug = (): string => {
     for (;;) {
@@ -247,6 +268,8 @@ export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): Si
           );
         }
       }
+      // Policies and shifts keep the username on purpose: VictorOps leaves a deleted user in
+      // escalation policies and schedules without a word, and roster-watch must notice.
       for (const slug of [...(teamsByUser.get(key) ?? [])]) {
         unlink(slug, key);
         bumpTeam(requireTeam(slug));
@@ -277,6 +300,7 @@ export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): Si
       for (const key of [...(membersByTeam.get(slug) ?? [])]) unlink(slug, key);
       teams.delete(slug);
       membersByTeam.delete(slug);
+      policies.removeTeam(slug);
       revision += 1;
     },
     addMember(slug, username) {
@@ -296,6 +320,27 @@ export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): Si
       bumpTeam(team);
       revision += 1;
     },
+    listPolicies: () => policies.list(),
+    getPolicy: (slug) => policies.get(slug),
+    addPolicy(input) {
+      const policy = policies.add(input);
+      revision += 1;
+      return policy;
+    },
+    updatePolicy(slug, input) {
+      const policy = policies.update(slug, input);
+      revision += 1;
+      return policy;
+    },
+    removePolicy(slug) {
+      policies.remove(slug);
+      revision += 1;
+    },
+    listShifts: (teamSlug) => policies.listShifts(teamSlug),
+    setShifts(teamSlug, shifts) {
+      policies.setShifts(teamSlug, shifts);
+      revision += 1;
+    },
     snapshot() {
       const memberships: SimMembership[] = [];
       for (const [slug, keys] of membersByTeam) {
@@ -305,6 +350,8 @@ export function createSimOrg(initial: SimOrgSnapshot, deps: SimOrgDeps = {}): Si
         users: [...users.values()].map((user) => ({ ...user })),
         teams: [...teams.values()].map((team) => ({ ...team })),
         memberships,
+        policies: policies.list().map(copyPolicy),
+        shifts: policies.listShifts().map((shift) => ({ ...shift })),
       };
     },
   };

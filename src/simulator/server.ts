@@ -1,6 +1,6 @@
 /**
  * The request pipeline, in the order the brief fixes: log → injected fault → auth →
- * rate limit → route, then the configured latency before answering.
+ * rate limit → the policy list's own limit → route, then the configured latency before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiRoutes } from './api-routes.js';
@@ -16,7 +16,7 @@ import {
   sendReply,
   splitPath,
 } from './http-io.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { PerMinuteLimiter, RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
 
 export interface RequestHandlerDeps {
@@ -24,11 +24,15 @@ export interface RequestHandlerDeps {
   faults: FaultInjector;
   stats: RequestLog;
   rateLimiter: RateLimiter;
+  /** GET /v1/policies has a far lower limit of its own than every other call. */
+  policyListLimiter: PerMinuteLimiter;
   credentials: { apiId: string; apiKey: string };
   latencyMs: () => number;
   /** Monotonic milliseconds, for the request log and the rate-limit window. */
   nowMs: () => number;
   delay: (ms: number) => Promise<void>;
+  /** Wall-clock time, where on-call schedule windows start. */
+  now: () => Date;
 }
 
 const API_PREFIX = '/api-public';
@@ -43,6 +47,10 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 const underPrefix = (path: string, prefix: string): boolean =>
   path === prefix || path.startsWith(`${prefix}/`);
 
+/** Path and query are already split off; an empty segment (`/v1/policies/`) still means the list. */
+const isPolicyList = (method: string | undefined, path: string): boolean =>
+  method === 'GET' && path.slice(API_PREFIX.length).split('/').filter(Boolean).join('/') === 'v1/policies';
+
 const decodeOrRaw = (path: string): string => {
   try {
     return decodeURIComponent(path);
@@ -55,7 +63,7 @@ export function createRequestHandler(
   deps: RequestHandlerDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { faults, stats, rateLimiter, credentials } = deps;
-  const apiRoutes = createApiRoutes(deps.control.org);
+  const apiRoutes = createApiRoutes(deps.control.org, { now: deps.now });
   const controlRoutes = createControlRoutes(deps.control);
 
   const route = async (req: IncomingMessage, prefix: string, routes: typeof apiRoutes): Promise<Reply> => {
@@ -87,6 +95,10 @@ export function createRequestHandler(
       return limit?.status === 403
         ? replyJson(403, AUTH_FAILED, headers)
         : replyJson(429, { error: 'Too Many Requests' }, headers);
+    }
+    if (isPolicyList(req.method, path) && !deps.policyListLimiter.admit(apiKey, deps.nowMs())) {
+      // The documented limit is about one call a minute; no Retry-After says when to come back.
+      return replyJson(429, { error: 'rate limit exceeded' });
     }
     return route(req, API_PREFIX, apiRoutes);
   };

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createDriftEngine } from './drift.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
 import { generateOrg } from './generate.js';
-import { createSimOrg, type SimOrg, type SimOrgSnapshot } from './org.js';
-import { createRateLimiter, type RateLimitConfig } from './rate-limit.js';
+import { createSimOrg, type SimOrg, type SimOrgInput } from './org.js';
+import { createPerMinuteLimiter, createRateLimiter, type RateLimitConfig } from './rate-limit.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { createRequestHandler } from './server.js';
 
@@ -19,9 +19,13 @@ export interface SimulatorOptions {
   teams?: number;
   seed?: number;
   /** An explicit org instead of a generated one. */
-  org?: SimOrgSnapshot;
+  org?: SimOrgInput;
   /** Per-key limit over a sliding 1 s window; null (the default) is unlimited. */
   rateLimit?: RateLimitConfig | null;
+  /** GET /v1/policies calls per key in any sliding 60 s window (default 1); 0 or Infinity is unlimited. */
+  policyListPerMinute?: number;
+  /** Wall clock for the generated schedule, schedule windows and new users' timestamps. */
+  now?: () => Date;
   /** Added to every API response. */
   latencyMs?: number;
   /** Random realistic changes every intervalMs; seed defaults to the org seed. */
@@ -38,6 +42,8 @@ export interface Simulator {
   stats: RequestLog;
   setLatency(ms: number): void;
   setRateLimit(rateLimit: RateLimitConfig | null): void;
+  /** 0 or Infinity removes the limit; any change starts a fresh window. */
+  setPolicyListLimit(perMinute: number): void;
   /** Applies `count` drift changes now and returns their descriptions. */
   applyDrift(count: number): string[];
   /** Also destroys open (including hanging) connections, so it never blocks. */
@@ -46,13 +52,17 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const seed = options.seed ?? 1;
-  const initial = options.org ?? generateOrg({ users: options.users ?? 20, teams: options.teams ?? 5, seed });
-  const org = createSimOrg(initial, { seed });
+  const now = options.now ?? (() => new Date());
+  const initial =
+    options.org ?? generateOrg({ users: options.users ?? 20, teams: options.teams ?? 5, seed, now });
+  const org = createSimOrg(initial, { seed, now });
   const faults = createFaultInjector();
   const stats = createRequestLog();
   const rateLimiter = createRateLimiter(options.rateLimit ?? null);
+  const policyListLimiter = createPerMinuteLimiter(options.policyListPerMinute ?? 1);
   const drift = createDriftEngine({
     org,
+    now,
     seed: options.drift?.seed ?? seed,
     ...(options.onDriftChange ? { onChange: options.onDriftChange } : {}),
   });
@@ -63,14 +73,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     latencyMs = ms;
   };
   const setRateLimit = (config: RateLimitConfig | null): void => rateLimiter.configure(config);
+  const setPolicyListLimit = (perMinute: number): void => policyListLimiter.configure(perMinute);
   const applyDrift = (count: number): string[] => drift.apply(count);
 
   const server = createServer(
     createRequestHandler({
-      control: { org, faults, stats, setLatency, setRateLimit, applyDrift },
+      control: { org, faults, stats, setLatency, setRateLimit, setPolicyListLimit, applyDrift },
       faults,
       stats,
       rateLimiter,
+      policyListLimiter,
+      now,
       credentials: { apiId: options.apiId ?? 'sim-api-id', apiKey: options.apiKey ?? 'sim-api-key' },
       latencyMs: () => latencyMs,
       nowMs: () => performance.now(),
@@ -104,6 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     setLatency,
     setRateLimit,
+    setPolicyListLimit,
     applyDrift,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

@@ -37,9 +37,22 @@ const USER_COLUMNS =
 
 /** The roster as currently recorded, or null before the baseline. */
 export function loadCurrentRoster(store: Store): Roster | null {
-  const baseline = store.sqlite.prepare("SELECT 1 FROM runs WHERE status = 'baseline' LIMIT 1").get();
+  const baseline = store.sqlite
+    .prepare("SELECT 1 FROM runs WHERE status = 'baseline' AND kind = 'roster' LIMIT 1")
+    .get();
   if (!baseline) return null;
   return readRoster(store, 'valid_to IS NULL', []);
+}
+
+/** Users that were recorded and are gone now: lower-cased username → when they were removed. */
+export function loadRemovedUsers(store: Store): Map<string, string> {
+  const rows = store.sqlite
+    .prepare(
+      `SELECT username_key AS key, MAX(valid_to) AS removedAt FROM users GROUP BY username_key
+       HAVING SUM(valid_to IS NULL) = 0`,
+    )
+    .all() as { key: string; removedAt: string }[];
+  return new Map(rows.map((r) => [r.key, r.removedAt]));
 }
 
 /** The roster as it was recorded at `atIso` (an ISO-8601 UTC instant). */

@@ -21,6 +21,9 @@ function prepareStatements(sqlite: Database.Database) {
     runChangeEvents: sqlite.prepare(
       `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
     ),
+    runCoverageEvents: sqlite.prepare(
+      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'rosterwatch.coverage.%' ORDER BY sequence`,
+    ),
     runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
     personName: sqlite.prepare(
       `SELECT first_name AS firstName, last_name AS lastName FROM users WHERE username_key = ? ORDER BY valid_from DESC LIMIT 1`,
@@ -101,6 +104,11 @@ export function pendingCountsByDestination(
 /** A run's change events in order, parsed from their stored envelopes, for the Slack digest. */
 export function loadRunChangeEvents(store: Store, runId: number): CloudEvent[] {
   const rows = statements(store).runChangeEvents.all(runId) as { envelope: string }[];
+  return rows.map((row) => JSON.parse(row.envelope) as CloudEvent);
+}
+
+export function loadRunCoverageEvents(store: Store, runId: number): CloudEvent[] {
+  const rows = statements(store).runCoverageEvents.all(runId) as { envelope: string }[];
   return rows.map((row) => JSON.parse(row.envelope) as CloudEvent);
 }
 

@@ -25,10 +25,13 @@ export class OutboxError extends Error {
   }
 }
 
+/** `event`: one event; `digest`: a run's roster changes for Slack; `coverage`: a run's coverage findings for Slack. */
+export type DeliveryKind = 'event' | 'digest' | 'coverage';
+
 export interface ClaimedDelivery {
   id: number;
   destination: string;
-  kind: 'event' | 'digest';
+  kind: DeliveryKind;
   eventSequence: number;
   runId: number | null;
   /** Attempts made before this one. */
@@ -54,7 +57,7 @@ export interface AttemptRecord {
 export interface DeliveryRow {
   id: number;
   destination: string;
-  kind: 'event' | 'digest';
+  kind: DeliveryKind;
   eventId: string;
   eventType: string;
   runId: number | null;
@@ -89,6 +92,7 @@ export {
   listDeliveries,
   listDestinationStates,
   loadRunChangeEvents,
+  loadRunCoverageEvents,
   loadRunStartedAt,
   lookupPeopleNames,
   pendingCountsByDestination,
@@ -254,8 +258,15 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
       | undefined;
     if (event === undefined) throw new OutboxError('unknown-event', `no event with id ${selector.eventId}`);
     // A change event also reached Slack inside its run's digest.
-    where.push(`(event_sequence = ? OR (kind = 'digest' AND run_id = ?))`);
-    params.push(event.sequence, event.type.startsWith('victorops.') ? event.runId : null);
+    where.push(
+      `(event_sequence = ? OR (kind = 'digest' AND run_id = ?) OR (kind = 'coverage' AND run_id = ?))`,
+    );
+    params.push(
+      event.sequence,
+      event.type.startsWith('victorops.') ? event.runId : null,
+      // A coverage event may have reached Slack inside its run's coverage summary.
+      event.type.startsWith('rosterwatch.coverage.') ? event.runId : null,
+    );
   } else if ('dead' in selector) {
     where.push(`status = 'dead'`);
   } else {

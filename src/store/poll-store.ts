@@ -3,11 +3,14 @@
  * the guard state and (through `enqueue`) the outbox rows. A crash before COMMIT leaves nothing;
  * after it, everything. This is what makes "nothing lost, nothing invented" hold.
  */
+import type { FindingsDiff } from '../roster/coverage.js';
 import { countChanges } from '../roster/diff.js';
+import type { EventDraft } from '../roster/events.js';
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster, FetchStats } from '../roster/types.js';
 import { inTransaction, type Store } from './db.js';
 import { appendEvents, type StoredEvent } from './events.js';
+import { applyFindingsDiff } from './findings.js';
 import { applyHoldAction } from './guard-holds.js';
 import { applyHistory } from './history.js';
 import { insertRun } from './runs.js';
@@ -23,6 +26,13 @@ export interface RecordPollInput {
   /** Runs inside the transaction with the stored events, to enqueue their deliveries. */
   enqueue?: (events: StoredEvent[], runId: number) => void;
   newId?: () => string;
+  /** Coverage findings recomputed against this run's roster: committed with the change that caused them. */
+  coverage?: CoverageUpdate | null;
+}
+
+export interface CoverageUpdate {
+  diff: FindingsDiff;
+  events: EventDraft[];
 }
 
 export interface RecordedPoll {
@@ -50,7 +60,8 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
     });
     if (decision.apply) applyHistory(store, runId, input.finishedAt, decision.apply.diff);
     applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
-    const events = appendEvents(store, decision.events, {
+    if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
+    const events = appendEvents(store, [...decision.events, ...(input.coverage?.events ?? [])], {
       source: input.source,
       runId,
       time: input.finishedAt,

@@ -1,25 +1,32 @@
 /** The runs table: one row per poll, whatever its outcome. */
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { PolicyFailedScope } from '../roster/policies.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
 import type { Store } from './db.js';
 import { runs } from './schema.js';
 
+export type RunKind = 'roster' | 'policy';
+
 export interface NewRun {
+  /** Defaults to roster. */
+  kind?: RunKind;
   startedAt: string;
   finishedAt: string;
   status: RunStatus;
   strategy: MembershipSource | null;
   stats: FetchStats;
-  counts: { users: number; teams: number; memberships: number } | null;
-  failedScopes: FailedScope[];
+  counts: { users: number | null; teams: number; memberships: number | null } | null;
+  failedScopes: FailedScope[] | PolicyFailedScope[];
   changeCount: number;
   error: string | null;
   rosterHash: string | null;
+  policyCount?: number | null;
 }
 
 export interface RunRecord {
   id: number;
+  kind: RunKind;
   startedAt: string;
   finishedAt: string;
   status: RunStatus;
@@ -30,16 +37,19 @@ export interface RunRecord {
   userCount: number | null;
   teamCount: number | null;
   membershipCount: number | null;
-  failedScopes: FailedScope[];
+  /** Roster runs: membership scopes; policy runs: PolicyFailedScope (policy or team-schedule). */
+  failedScopes: FailedScope[] | PolicyFailedScope[];
   changeCount: number;
   error: string | null;
   rosterHash: string | null;
+  policyCount: number | null;
 }
 
 export function insertRun(store: Store, run: NewRun): number {
   const row = store.db
     .insert(runs)
     .values({
+      kind: run.kind ?? 'roster',
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       status: run.status,
@@ -54,6 +64,7 @@ export function insertRun(store: Store, run: NewRun): number {
       changeCount: run.changeCount,
       error: run.error,
       rosterHash: run.rosterHash,
+      policyCount: run.policyCount ?? null,
     })
     .returning({ id: runs.id })
     .get();
@@ -63,8 +74,11 @@ export function insertRun(store: Store, run: NewRun): number {
 function toRecord(row: typeof runs.$inferSelect): RunRecord {
   return {
     ...row,
+    kind: row.kind as RunKind,
     status: row.status as RunStatus,
-    failedScopes: row.failedScopes ? (JSON.parse(row.failedScopes) as FailedScope[]) : [],
+    failedScopes: row.failedScopes
+      ? (JSON.parse(row.failedScopes) as FailedScope[] | PolicyFailedScope[])
+      : [],
   };
 }
 
@@ -77,15 +91,27 @@ export function getRun(store: Store, id: number): RunRecord | undefined {
   return row ? toRecord(row) : undefined;
 }
 
-/** Failed runs since the last run that was not failed, and when that streak began. */
-export function failureStreak(store: Store): { count: number; since: string | null } {
+/** Failed runs of a kind since its last run that was not failed, and when that streak began. */
+export function failureStreak(
+  store: Store,
+  kind: RunKind = 'roster',
+): { count: number; since: string | null } {
   const row = store.sqlite
     .prepare(
       `SELECT COUNT(*) AS count, MIN(started_at) AS since FROM runs
-       WHERE status = 'failed' AND id > COALESCE((SELECT MAX(id) FROM runs WHERE status <> 'failed'), 0)`,
+       WHERE kind = ? AND status = 'failed'
+         AND id > COALESCE((SELECT MAX(id) FROM runs WHERE kind = ? AND status <> 'failed'), 0)`,
     )
-    .get() as { count: number; since: string | null };
+    .get(kind, kind) as { count: number; since: string | null };
   return row;
+}
+
+/** Whether a policy poll has ever recorded policies: coverage findings need them. */
+export function hasPolicyBaseline(store: Store): boolean {
+  return (
+    store.sqlite.prepare("SELECT 1 FROM runs WHERE kind = 'policy' AND status <> 'failed' LIMIT 1").get() !==
+    undefined
+  );
 }
 
 /** The last run whose fetch succeeded (ok, partial, baseline or held), for readiness and metrics. */
@@ -93,7 +119,7 @@ export function lastSuccessfulRun(store: Store): RunRecord | undefined {
   const row = store.db
     .select()
     .from(runs)
-    .where(inArray(runs.status, ['ok', 'partial', 'baseline', 'held']))
+    .where(and(eq(runs.kind, 'roster'), inArray(runs.status, ['ok', 'partial', 'baseline', 'held'])))
     .orderBy(desc(runs.id))
     .limit(1)
     .get();

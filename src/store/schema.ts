@@ -13,9 +13,11 @@ export const runs = sqliteTable(
   'runs',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** roster (users, teams, memberships) | policy (escalation policies and on-call schedules) */
+    kind: text('kind').notNull().default('roster'),
     startedAt: text('started_at').notNull(),
     finishedAt: text('finished_at').notNull(),
-    /** ok | partial | failed | held | baseline */
+    /** ok | partial | failed | held | baseline (policy runs: ok | partial | failed | baseline) */
     status: text('status').notNull(),
     /** user | team, or null when the fetch failed before a strategy was chosen */
     strategy: text('strategy'),
@@ -30,8 +32,10 @@ export const runs = sqliteTable(
     changeCount: integer('change_count').notNull().default(0),
     error: text('error'),
     rosterHash: text('roster_hash'),
+    /** Policy runs: how many policies were recorded. */
+    policyCount: integer('policy_count'),
   },
-  (t) => [index('runs_status_idx').on(t.status, t.id)],
+  (t) => [index('runs_status_idx').on(t.status, t.id), index('runs_kind_idx').on(t.kind, t.id)],
 );
 
 export const users = sqliteTable(
@@ -207,3 +211,65 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Escalation policies (SCD type 2, like users). `steps` is the normalised PolicyStep[] as JSON. */
+export const policies = sqliteTable(
+  'policies',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    teamSlug: text('team_slug').notNull(),
+    steps: text('steps').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('policies_current_uq').on(t.slug).where(sql`valid_to IS NULL`),
+    index('policies_slug_from_idx').on(t.slug, t.validFrom),
+  ],
+);
+
+/**
+ * Each team's on-call schedule as last read: a snapshot, not a history (shifts are forecasts that
+ * roll forward every day; their history would be noise). A team whose read failed keeps its row.
+ */
+export const teamSchedules = sqliteTable('team_schedules', {
+  teamSlug: text('team_slug').primaryKey(),
+  teamName: text('team_name').notNull(),
+  /** Shift[] as JSON. */
+  shifts: text('shifts').notNull(),
+  fetchedAt: text('fetched_at').notNull(),
+  runId: integer('run_id')
+    .notNull()
+    .references(() => runs.id),
+});
+
+/** Coverage findings: open while resolved_at IS NULL; a finding that comes back is a new row. */
+export const findings = sqliteTable(
+  'findings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    /** The Finding as JSON, refreshed by every run that still sees it. */
+    data: text('data').notNull(),
+    firstSeen: text('first_seen').notNull(),
+    resolvedAt: text('resolved_at'),
+    firstRunId: integer('first_run_id')
+      .notNull()
+      .references(() => runs.id),
+    /** The last run that saw it open, or the run that resolved it. */
+    lastRunId: integer('last_run_id')
+      .notNull()
+      .references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('findings_open_uq').on(t.key).where(sql`resolved_at IS NULL`),
+    index('findings_kind_idx').on(t.kind, t.resolvedAt),
+  ],
+);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { FetchStats } from '../roster/types.js';
+import { createEndpointGates } from './endpoint-gates.js';
 import { excerpt, sanitizeCause, VictorOpsError } from './errors.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
@@ -28,6 +29,11 @@ export interface VictorOpsClientOptions {
   /** Bodies above this are refused: a roster is large, but not this large. */
   maxBodyBytes?: number;
   onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
+  /**
+   * Endpoints (paths without a query, e.g. `/v1/policies`) with a limit of their own: never two
+   * requests to one of them, retries included, closer together than its interval in this process.
+   */
+  endpointMinIntervalMs?: Readonly<Record<string, number>>;
 }
 
 export interface VictorOpsClient {
@@ -69,15 +75,29 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     'user-agent': 'roster-watch',
   };
 
+  const gates = createEndpointGates(options.clock);
+
   async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-    // A connection slot first, then the rate token: a token taken while the request would still
-    // queue for a connection would let it leave late and crowd the next window at the server.
-    const release = await slots.acquire(signal);
+    const endpoint = path.split('?')[0] ?? path;
+    const intervalMs = options.endpointMinIntervalMs?.[endpoint] ?? 0;
+    // The endpoint's own interval is waited for before a connection slot is taken, so a minute's
+    // wait for the policy list never holds a connection other requests need.
+    const markSent = intervalMs > 0 ? await gates.pass(endpoint, intervalMs, signal) : null;
+    let sent = false;
     try {
-      await limiter.acquire(signal);
-      return await send(path, schema, signal);
+      // A connection slot first, then the rate token: a token taken while the request would still
+      // queue for a connection would let it leave late and crowd the next window at the server.
+      const release = await slots.acquire(signal);
+      try {
+        await limiter.acquire(signal);
+        markSent?.(true);
+        sent = true;
+        return await send(path, schema, signal);
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      if (!sent) markSent?.(false);
     }
   }
 

@@ -58,6 +58,8 @@ function startRun(extraEnv: Record<string, string> = {}): Running {
       DATABASE_PATH: databasePath,
       // Only the start-up poll runs during a test.
       POLL_SCHEDULE: '0 0 1 1 *',
+      // These tests are about the roster poll's shutdown; a start-up policy poll would add a run.
+      POLICY_SCHEDULE: 'off',
       HTTP_PORT: '0',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',

@@ -71,7 +71,7 @@ export const drafts = {
   userRemoved: (user: User): EventDraft => ({
     type: 'victorops.user.removed',
     subject: `users/${user.username}`,
-    data: { user },
+    data: { user, policies: [] },
   }),
   userChanged: (before: User, after: User): EventDraft => ({
     type: 'victorops.user.changed',

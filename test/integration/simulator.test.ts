@@ -34,6 +34,8 @@ function anOrg(): SimOrgSnapshot {
       { username: 'm@rk', teamSlug: 'team-AAAAAAAAAAAAAAAA' },
       { username: 'm@rk', teamSlug: 'team-BBBBBBBBBBBBBBBB' },
     ],
+    policies: [],
+    shifts: [],
   };
 }
 

@@ -46,7 +46,13 @@ describe('daemon shutdown', () => {
     await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     fx = await startDaemonFixture({
-      env: { WEBHOOK_URLS: url, WEBHOOK_SECRET: aWebhookSecret(), POLL_SCHEDULE: '0 0 1 1 *' },
+      // POLICY_SCHEDULE=off: only the roster poll's events should be in the outbox here.
+      env: {
+        WEBHOOK_URLS: url,
+        WEBHOOK_SECRET: aWebhookSecret(),
+        POLL_SCHEDULE: '0 0 1 1 *',
+        POLICY_SCHEDULE: 'off',
+      },
     });
     const f = fx;
     await f.waitFor('the baseline delivery to reach the receiver', () => arrived >= 1);

@@ -1,0 +1,103 @@
+/**
+ * The coverage audit commands: `policy-poll` (one policy poll), `coverage` (the open findings)
+ * and `offboard-check <username>` (a read-only offboarding preflight, GET requests only).
+ */
+import type { Command } from 'commander';
+import {
+  createOutboxEnqueuer,
+  createPolicyPollDeps,
+  createVictorOpsClientFromConfig,
+  deliverPendingOnce,
+  openConfiguredStore,
+} from '../app.js';
+import { describeFinding } from '../roster/coverage-events.js';
+import { type PolicyPollResult, runPolicyPollCycle } from '../service/policy-cycle.js';
+import { openStore } from '../store/db.js';
+import { loadOpenFindings } from '../store/findings.js';
+import { type CliContext, CliExit } from './context.js';
+import { runOffboardCheck } from './offboard-check.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
+
+function describePolicyResult(result: PolicyPollResult): string {
+  const base = `run ${result.runId} (policy): ${result.status}`;
+  const findings = result.events.filter((e) => e.type.startsWith('rosterwatch.coverage.')).length;
+  const counts = `${result.fetched?.policies.length ?? 0} policies, ${result.changes} policy changes, ${findings} coverage events`;
+  switch (result.status) {
+    case 'failed':
+      return `${base}: ${result.error ?? 'unknown error'}`;
+    case 'partial':
+      return `${base}: ${counts}; ${result.fetched?.failedScopes.length ?? 0} policies or schedules could not be read and kept their previous state`;
+    default:
+      return `${base}: ${counts}`;
+  }
+}
+
+export function registerCoverageCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('policy-poll')
+    .description(
+      'poll escalation policies and on-call schedules once, update coverage findings, then deliver (exit 0 ok/partial/baseline, 1 failed or the policy list was read too recently)',
+    )
+    .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
+    .option(
+      '--wait',
+      'when the policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago, wait instead of refusing',
+    )
+    .action(async (opts: { deliver: boolean; wait?: boolean }) => {
+      const config = loadCliConfig(ctx, true);
+      const logger = createCliLogger(config);
+      const store = openConfiguredStore(config);
+      const client = createVictorOpsClientFromConfig(config, { logger });
+      try {
+        const enqueue = createOutboxEnqueuer(config, store);
+        const deps = createPolicyPollDeps(config, store, client, {
+          logger,
+          enqueue,
+          whenListTooSoon: opts.wait ? 'wait' : 'refuse',
+        });
+        const result = await runPolicyPollCycle(deps, ctx.signal);
+        ctx.out(describePolicyResult(result));
+        if (opts.deliver) await deliverPendingOnce(config, store, logger);
+        if (result.status === 'failed')
+          throw new CliExit(1, 'the policy poll failed: nothing was changed in the history');
+      } finally {
+        await client.close();
+        store.close();
+      }
+    });
+
+  program
+    .command('coverage')
+    .description('print the open coverage findings (from the database; run `policy-poll` to refresh them)')
+    .option('--json', 'print a JSON array: [{"kind", "key", "firstSeen", "message", "finding"}]')
+    .action((opts: { json?: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const store = openStore(config.databasePath, { readonly: true });
+      try {
+        const open = loadOpenFindings(store).map((o) => ({
+          kind: o.finding.kind,
+          key: o.finding.key,
+          firstSeen: o.firstSeen,
+          message: describeFinding(o.finding),
+          finding: o.finding,
+        }));
+        if (opts.json) return ctx.out(JSON.stringify(open, null, 2));
+        if (open.length === 0) return ctx.out('no open coverage findings');
+        ctx.out(`${open.length} open coverage finding${open.length === 1 ? '' : 's'}:`);
+        ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);
+        for (const f of open) ctx.out(`${f.kind.padEnd(22)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('offboard-check <username>')
+    .description(
+      "read-only offboarding preflight: the user's teams, policy steps and upcoming shifts, and what to do before deleting them (exit 0 safe to delete, 3 references remain, 1 error)",
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (username: string, opts: { json?: boolean }) => {
+      await runOffboardCheck(ctx, username, opts.json === true);
+    });
+}

@@ -1,0 +1,68 @@
+/**
+ * Coverage findings as people and consumers read them: one actionable sentence per finding, and
+ * the `rosterwatch.coverage.<kind>` events for findings that appeared or resolved. Pure.
+ */
+import type { Finding, FindingsDiff, OpenFinding } from './coverage.js';
+import type { CoverageEventData, EventDraft } from './events.js';
+
+/** "2026-03-03T14:05:00.000Z" → "2026-03-03 14:05 UTC". */
+export function formatUtcMinute(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms).toISOString();
+  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
+}
+
+function removal(at: string | null): string {
+  return at === null ? 'not a user roster-watch has recorded' : `removed at ${formatUtcMinute(at)}`;
+}
+
+/** What is wrong and what to do, in one sentence. Steps are counted from 1, as in the VictorOps UI. */
+export function describeFinding(f: Finding): string {
+  switch (f.kind) {
+    case 'dangling_reference':
+      return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, still pages ${f.username}, ${removal(f.removedAt)}: replace ${f.username} in that step.`;
+    case 'removed_user_on_call': {
+      const more = f.shifts > 1 ? ` (and ${f.shifts - 1} later shift${f.shifts > 2 ? 's' : ''})` : '';
+      return `${f.username} (${removal(f.removedAt)}) is on call for team ${f.team.name}, rotation '${f.rotation}', shift '${f.shift}', from ${formatUtcMinute(f.start)} to ${formatUtcMinute(f.end)}${more}: reassign the shift.`;
+    }
+    case 'team_without_members':
+      return `Team ${f.team.name} has no members: add people or delete the team.`;
+    case 'team_without_policy':
+      return `Team ${f.team.name} has members but no escalation policy: nobody on it can be paged.`;
+    case 'empty_step':
+      return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, pages nobody: add a user or rotation, or remove the step.`;
+  }
+}
+
+function subjectOf(f: Finding): string {
+  switch (f.kind) {
+    case 'dangling_reference':
+    case 'removed_user_on_call':
+      return f.username;
+    case 'empty_step':
+      return f.policy.slug;
+    default:
+      return f.team.slug;
+  }
+}
+
+function draft(f: Finding, extra: Omit<CoverageEventData, keyof Finding | 'message'>): EventDraft {
+  const data = { ...f, message: describeFinding(f), ...extra };
+  // The type follows the kind, so the union is rebuilt here rather than cast per kind.
+  return { type: `rosterwatch.coverage.${f.kind}`, subject: subjectOf(f), data } as EventDraft;
+}
+
+/** Resolutions first (a fix reads before the next problem), then new findings; each sorted by key. */
+export function findingEvents(diff: FindingsDiff, now: string): EventDraft[] {
+  return [
+    ...diff.resolved.map((o: OpenFinding) =>
+      draft(o.finding, { state: 'resolved', firstSeen: o.firstSeen, resolvedAt: now }),
+    ),
+    ...diff.appeared.map((f) => draft(f, { state: 'open', firstSeen: now, resolvedAt: null })),
+  ];
+}
+
+export function isCoverageEvent(type: string): boolean {
+  return type.startsWith('rosterwatch.coverage.');
+}

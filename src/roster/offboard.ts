@@ -1,0 +1,96 @@
+/**
+ * The offboarding preflight for one user: everything that still involves them and the ordered
+ * steps an admin should take before deleting them. Pure: the CLI gathers the inputs.
+ */
+import type { PolicyRef } from './coverage.js';
+import { formatUtcMinute } from './coverage-events.js';
+import type { Policy, Shift, TeamSchedule } from './policies.js';
+import type { Team } from './types.js';
+import { usernameKey } from './types.js';
+
+export type ReadSource = 'live' | 'stored';
+
+export interface OffboardInput {
+  username: string;
+  teams: readonly Team[];
+  policies: readonly Policy[];
+  schedules: readonly TeamSchedule[];
+  /** Team names for policies' team slugs. */
+  teamNames: ReadonlyMap<string, string>;
+  now: string;
+}
+
+export interface OffboardReport {
+  username: string;
+  teams: Team[];
+  policySteps: { policy: PolicyRef; team: Team; step: number; alsoPages: number }[];
+  shifts: (Shift & { team: Team })[];
+  /** What to do, in order; the last step is always the deletion. */
+  actions: string[];
+  safeToDelete: boolean;
+}
+
+export function buildOffboardReport(input: OffboardInput): OffboardReport {
+  const key = usernameKey(input.username);
+  const teamOf = (slug: string): Team => ({ slug, name: input.teamNames.get(slug) ?? slug });
+  const policySteps: OffboardReport['policySteps'] = [];
+  for (const p of input.policies) {
+    for (const s of p.steps) {
+      if (!s.entries.some((e) => e.kind === 'user' && usernameKey(e.username) === key)) continue;
+      policySteps.push({
+        policy: { slug: p.slug, name: p.name },
+        team: teamOf(p.teamSlug),
+        step: s.index,
+        alsoPages: s.entries.length - 1,
+      });
+    }
+  }
+  const shifts = input.schedules.flatMap((schedule) =>
+    schedule.shifts
+      .filter((s) => usernameKey(s.username) === key && s.end > input.now)
+      .map((s) => ({ ...s, team: schedule.team })),
+  );
+  shifts.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+
+  const actions: string[] = [];
+  const u = input.username;
+  if (input.teams.length > 0) {
+    actions.push(
+      `Remove ${u} from ${input.teams.length === 1 ? 'team' : 'teams'} ${input.teams.map((t) => t.name).join(', ')} (VictorOps asks for a replacement for their rotations).`,
+    );
+  }
+  for (const ps of policySteps) {
+    const alone = ps.alsoPages === 0 ? ' (the only entry: the step would page nobody)' : '';
+    actions.push(
+      `Replace ${u} in escalation policy '${ps.policy.name}' (team ${ps.team.name}), step ${ps.step}${alone}.`,
+    );
+  }
+  const rotations = new Map<
+    string,
+    { team: Team; rotation: string; shift: string; count: number; first: string }
+  >();
+  for (const s of shifts) {
+    const k = `${s.team.slug}\u0000${s.rotationName}\u0000${s.shiftName}`;
+    const entry = rotations.get(k) ?? {
+      team: s.team,
+      rotation: s.rotationName,
+      shift: s.shiftName,
+      count: 0,
+      first: s.start,
+    };
+    entry.count += 1;
+    rotations.set(k, entry);
+  }
+  for (const r of rotations.values()) {
+    actions.push(
+      `Reassign ${r.count} upcoming shift${r.count === 1 ? '' : 's'} of ${u} in team ${r.team.name}, rotation '${r.rotation}', shift '${r.shift}' (first ${formatUtcMinute(r.first)}).`,
+    );
+  }
+  const safeToDelete = actions.length === 0;
+  actions.push(
+    safeToDelete
+      ? `Nothing references ${u}: it is safe to delete the user.`
+      : `Only then delete ${u}, and run \`roster-watch offboard-check ${u}\` again first to confirm nothing references them.`,
+  );
+  return { username: u, teams: [...input.teams], policySteps, shifts, actions, safeToDelete };
+}

@@ -1,0 +1,250 @@
+/**
+ * Escalation policies and on-call schedules as roster-watch keeps them, their normalisation and
+ * their diff. Pure: the VictorOps adapter parses the API's variants into the raw shapes here.
+ */
+import type { EventDraft, FieldChange } from './events.js';
+import { compareText } from './normalise.js';
+import type { FetchStats, Team } from './types.js';
+import { usernameKey } from './types.js';
+
+/**
+ * Who a step pages: a user directly, whoever is on call in a rotation group, or something else
+ * VictorOps can page (another policy, a webhook, an email): kept so such a step is not "empty".
+ */
+export type PolicyEntry =
+  | { kind: 'user'; username: string }
+  | { kind: 'rotation'; rotationSlug: string; rotationLabel: string }
+  | { kind: 'other'; executionType: string };
+
+export interface PolicyStep {
+  /** 1-based, as people and the VictorOps UI count steps ("step 2"). */
+  index: number;
+  /** Minutes before the next step is paged, as VictorOps returns it. */
+  timeout: number;
+  entries: PolicyEntry[];
+}
+
+export interface Policy {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  steps: PolicyStep[];
+}
+
+/** One upcoming (or current) on-call shift from a team's schedule. */
+export interface Shift {
+  policySlug: string;
+  policyName: string;
+  rotationName: string;
+  shiftName: string;
+  username: string;
+  /** ISO-8601 instants. */
+  start: string;
+  end: string;
+}
+
+export interface TeamSchedule {
+  team: Team;
+  shifts: Shift[];
+}
+
+/** A part of the policy fetch that could not be read: its previous state is kept, never dropped. */
+export type PolicyFailedScope =
+  | { kind: 'policy'; slug: string; reason: string }
+  | { kind: 'team-schedule'; teamSlug: string; reason: string };
+
+export interface FetchedPolicies {
+  policies: Policy[];
+  schedules: TeamSchedule[];
+  failedScopes: PolicyFailedScope[];
+  stats: FetchStats;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** A policy that still pages someone, and at which steps: part of `victorops.user.removed`. */
+export interface PolicyReference {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  /** 1-based step indexes. */
+  steps: number[];
+}
+
+function entryKey(entry: PolicyEntry): string {
+  if (entry.kind === 'user') return `u\u0000${usernameKey(entry.username)}`;
+  return entry.kind === 'rotation' ? `r\u0000${entry.rotationSlug}` : `x\u0000${entry.executionType}`;
+}
+
+function normaliseEntry(e: PolicyEntry): PolicyEntry {
+  if (e.kind === 'user') return { kind: 'user', username: e.username.trim() };
+  if (e.kind === 'other') return { kind: 'other', executionType: e.executionType.trim() };
+  return { kind: 'rotation', rotationSlug: e.rotationSlug.trim(), rotationLabel: e.rotationLabel.trim() };
+}
+
+/**
+ * Trims names, renumbers steps 1..n in API order (the order is the escalation order) and sorts
+ * entries within a step (they are paged together, so their order carries no meaning) without
+ * duplicates. Policies are sorted by slug, duplicates keep the first occurrence.
+ */
+export function normalisePolicies(raw: readonly Policy[]): Policy[] {
+  const bySlug = new Map<string, Policy>();
+  for (const p of raw) {
+    const slug = p.slug.trim();
+    if (slug === '' || bySlug.has(slug)) continue;
+    bySlug.set(slug, {
+      slug,
+      name: p.name.trim(),
+      teamSlug: p.teamSlug.trim(),
+      steps: p.steps.map((step, i) => {
+        const entries = new Map<string, PolicyEntry>();
+        for (const e of step.entries) {
+          const entry = normaliseEntry(e);
+          if (!entries.has(entryKey(entry))) entries.set(entryKey(entry), entry);
+        }
+        return {
+          index: i + 1,
+          timeout: step.timeout,
+          entries: [...entries.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, e]) => e),
+        };
+      }),
+    });
+  }
+  return [...bySlug.values()].sort((a, b) => compareText(a.slug, b.slug));
+}
+
+/** Shifts sorted by start, then rotation, shift and user; schedules by team slug. */
+export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[] {
+  const key = (s: Shift) =>
+    [s.start, s.end, s.policySlug, s.rotationName, s.shiftName, usernameKey(s.username)].join('\u0000');
+  return [...raw]
+    .map((schedule) => {
+      const unique = new Map<string, Shift>();
+      for (const s of schedule.shifts) if (!unique.has(key(s))) unique.set(key(s), s);
+      return {
+        team: schedule.team,
+        shifts: [...unique.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, s]) => s),
+      };
+    })
+    .sort((a, b) => compareText(a.team.slug, b.team.slug));
+}
+
+export type PolicyField = 'name' | 'teamSlug' | 'steps';
+
+export interface PolicyChange {
+  before: Policy;
+  after: Policy;
+  changes: FieldChange<PolicyField>[];
+}
+
+export interface PolicyDiff {
+  added: Policy[];
+  removed: Policy[];
+  changed: PolicyChange[];
+}
+
+/** Steps are compared as a whole and reported as compact text ("1: jdoe, @ops-rota (5m) | 2: …"). */
+export function describeSteps(steps: readonly PolicyStep[]): string {
+  if (steps.length === 0) return '(no steps)';
+  return steps
+    .map((s) => {
+      const who = s.entries.map((e) =>
+        e.kind === 'user'
+          ? e.username
+          : e.kind === 'rotation'
+            ? `@${e.rotationSlug}`
+            : `(${e.executionType})`,
+      );
+      return `${s.index}: ${who.length > 0 ? who.join(', ') : '(nobody)'} (${s.timeout}m)`;
+    })
+    .join(' | ');
+}
+
+/** Both lists must be normalised. */
+export function diffPolicies(before: readonly Policy[], after: readonly Policy[]): PolicyDiff {
+  const old = new Map(before.map((p) => [p.slug, p]));
+  const now = new Map(after.map((p) => [p.slug, p]));
+  const diff: PolicyDiff = { added: [], removed: [], changed: [] };
+  for (const [slug, policy] of now) {
+    const previous = old.get(slug);
+    if (!previous) {
+      diff.added.push(policy);
+      continue;
+    }
+    const changes: FieldChange<PolicyField>[] = [];
+    if (previous.name !== policy.name)
+      changes.push({ field: 'name', before: previous.name, after: policy.name });
+    if (previous.teamSlug !== policy.teamSlug)
+      changes.push({ field: 'teamSlug', before: previous.teamSlug, after: policy.teamSlug });
+    const stepsBefore = describeSteps(previous.steps);
+    const stepsAfter = describeSteps(policy.steps);
+    if (JSON.stringify(previous.steps) !== JSON.stringify(policy.steps))
+      changes.push({ field: 'steps', before: stepsBefore, after: stepsAfter });
+    if (changes.length > 0) diff.changed.push({ before: previous, after: policy, changes });
+  }
+  for (const [slug, policy] of old) if (!now.has(slug)) diff.removed.push(policy);
+  return diff;
+}
+
+export function countPolicyChanges(diff: PolicyDiff): number {
+  return diff.added.length + diff.removed.length + diff.changed.length;
+}
+
+/** Additions, then changes, then removals, like roster events. */
+export function policyDiffToEvents(diff: PolicyDiff): EventDraft[] {
+  return [
+    ...diff.added.map(
+      (policy): EventDraft => ({ type: 'victorops.policy.added', subject: policy.slug, data: { policy } }),
+    ),
+    ...diff.changed.map(
+      (c): EventDraft => ({
+        type: 'victorops.policy.changed',
+        subject: c.after.slug,
+        data: { slug: c.after.slug, before: c.before, after: c.after, changes: c.changes },
+      }),
+    ),
+    ...diff.removed.map(
+      (policy): EventDraft => ({ type: 'victorops.policy.removed', subject: policy.slug, data: { policy } }),
+    ),
+  ];
+}
+
+/**
+ * The policies to record when some detail fetches failed: a failed policy keeps its previous
+ * version (unknown is not "gone"); one never seen before cannot be recorded yet.
+ */
+export function mergeFailedPolicies(
+  previous: readonly Policy[],
+  fetched: readonly Policy[],
+  failed: readonly PolicyFailedScope[],
+): Policy[] {
+  const failedSlugs = new Set(failed.flatMap((f) => (f.kind === 'policy' ? [f.slug] : [])));
+  if (failedSlugs.size === 0) return [...fetched];
+  const carried = previous.filter((p) => failedSlugs.has(p.slug));
+  return normalisePolicies([...fetched.filter((p) => !failedSlugs.has(p.slug)), ...carried]);
+}
+
+/** Schedules to use: a team whose schedule could not be read keeps its previous one. */
+export function mergeFailedSchedules(
+  previous: readonly TeamSchedule[],
+  fetched: readonly TeamSchedule[],
+  failed: readonly PolicyFailedScope[],
+): TeamSchedule[] {
+  const failedTeams = new Set(failed.flatMap((f) => (f.kind === 'team-schedule' ? [f.teamSlug] : [])));
+  const kept = fetched.filter((s) => !failedTeams.has(s.team.slug));
+  const carried = previous.filter((s) => failedTeams.has(s.team.slug));
+  return normaliseSchedules([...kept, ...carried]);
+}
+
+/** The policies (and their steps) that page `username` directly. */
+export function policiesReferencing(policies: readonly Policy[], username: string): PolicyReference[] {
+  const key = usernameKey(username);
+  const refs: PolicyReference[] = [];
+  for (const p of policies) {
+    const steps = p.steps
+      .filter((s) => s.entries.some((e) => e.kind === 'user' && usernameKey(e.username) === key))
+      .map((s) => s.index);
+    if (steps.length > 0) refs.push({ slug: p.slug, name: p.name, teamSlug: p.teamSlug, steps });
+  }
+  return refs;
+}

@@ -1,0 +1,72 @@
+/**
+ * What one policy poll means, decided purely from the recorded policies and schedules and the
+ * fetch outcome: the run's status, the policies and schedules to record, and the policy events.
+ */
+import type { EventDraft } from './events.js';
+import {
+  countPolicyChanges,
+  diffPolicies,
+  type FetchedPolicies,
+  mergeFailedPolicies,
+  mergeFailedSchedules,
+  type Policy,
+  type PolicyDiff,
+  policyDiffToEvents,
+  type TeamSchedule,
+} from './policies.js';
+
+export type PolicyRunStatus = 'ok' | 'partial' | 'failed' | 'baseline';
+
+export interface PolicyDecision {
+  status: PolicyRunStatus;
+  /** What to record; null when the fetch failed (everything recorded stays as it is). */
+  apply: {
+    policies: Policy[];
+    diff: PolicyDiff;
+    /** Only the schedules that were read; the others keep their stored snapshot. */
+    schedules: TeamSchedule[];
+    /** Every team's schedule as it stands after this run, for the coverage findings. */
+    effectiveSchedules: TeamSchedule[];
+  } | null;
+  events: EventDraft[];
+  changes: number;
+  error: string | null;
+}
+
+export interface DecidePolicyPollInput {
+  /** null before the first successful policy poll. */
+  previous: Policy[] | null;
+  previousSchedules: TeamSchedule[];
+  outcome: { ok: true; fetched: FetchedPolicies } | { ok: false; error: string };
+}
+
+export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
+  const { outcome } = input;
+  if (!outcome.ok) return { status: 'failed', apply: null, events: [], changes: 0, error: outcome.error };
+  const { fetched } = outcome;
+  const effectiveSchedules = mergeFailedSchedules(
+    input.previousSchedules,
+    fetched.schedules,
+    fetched.failedScopes,
+  );
+  if (input.previous === null) {
+    // The first poll records what exists without announcing every policy as "added".
+    const policies = fetched.policies;
+    return {
+      status: fetched.failedScopes.length > 0 ? 'partial' : 'baseline',
+      apply: { policies, diff: diffPolicies([], policies), schedules: fetched.schedules, effectiveSchedules },
+      events: [],
+      changes: 0,
+      error: null,
+    };
+  }
+  const policies = mergeFailedPolicies(input.previous, fetched.policies, fetched.failedScopes);
+  const diff = diffPolicies(input.previous, policies);
+  return {
+    status: fetched.failedScopes.length > 0 ? 'partial' : 'ok',
+    apply: { policies, diff, schedules: fetched.schedules, effectiveSchedules },
+    events: policyDiffToEvents(diff),
+    changes: countPolicyChanges(diff),
+    error: null,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Recomputes coverage findings for a run about to be committed. Called synchronously right before
+ * the run's transaction (no await in between), so what it reads is what the transaction sees.
+ */
+import { computeFindings, diffFindings } from '../roster/coverage.js';
+import { findingEvents } from '../roster/coverage-events.js';
+import type { Policy, TeamSchedule } from '../roster/policies.js';
+import type { Roster } from '../roster/types.js';
+import { usernameKey } from '../roster/types.js';
+import type { Store } from '../store/db.js';
+import { loadOpenFindings } from '../store/findings.js';
+import { loadRemovedUsers } from '../store/history.js';
+import type { CoverageUpdate } from '../store/poll-store.js';
+
+export interface PlanCoverageInput {
+  /** The roster as it stands after this run; null before the roster baseline (no findings yet). */
+  roster: Roster | null;
+  /** Policies and schedules after this run; null before the first policy poll (no findings yet). */
+  policies: readonly Policy[] | null;
+  schedules: readonly TeamSchedule[];
+  /** Users this run removes, not yet in the history. */
+  removedNow: readonly { username: string }[];
+  now: string;
+}
+
+/**
+ * Findings need both halves: without policies every team would look policy-less, and without a
+ * roster every paged user would look removed. Until both exist nothing is reported.
+ */
+export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUpdate | null {
+  if (input.roster === null || input.policies === null) return null;
+  const removedUsers = loadRemovedUsers(store);
+  for (const u of input.removedNow) removedUsers.set(usernameKey(u.username), input.now);
+  const computed = computeFindings({
+    roster: input.roster,
+    policies: input.policies,
+    schedules: input.schedules,
+    removedUsers,
+    now: input.now,
+  });
+  const diff = diffFindings(loadOpenFindings(store), computed);
+  return { diff, events: findingEvents(diff, input.now) };
+}

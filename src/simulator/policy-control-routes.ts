@@ -1,0 +1,92 @@
+/** /_sim routes that reshape escalation policies and on-call shifts, and set the policy list limit. */
+import { z } from 'zod';
+import { orgCall } from './api-routes.js';
+import type { ControlContext } from './control-routes.js';
+import { parseBody, type Route, replyJson } from './http-io.js';
+
+const text = z.string().trim().min(1);
+const entry = z.discriminatedUnion('executionType', [
+  z.object({ executionType: z.literal('user_page'), username: text }),
+  z.object({ executionType: z.literal('rotation_group'), rotationSlug: text, rotationLabel: text }),
+]);
+// An empty step is allowed: it is one of the mistakes roster-watch reports.
+const steps = z.array(z.object({ timeout: z.number().int().min(0), entries: z.array(entry) }));
+const newPolicyBody = z.object({
+  name: text,
+  teamSlug: text,
+  steps,
+  slug: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+});
+const updatePolicyBody = z.object({ name: text.optional(), steps: steps.optional() });
+const shiftsBody = z.array(
+  z.object({
+    policySlug: text,
+    rotationName: text,
+    shiftName: text,
+    username: text,
+    start: z.iso.datetime(),
+    end: z.iso.datetime(),
+  }),
+);
+const policyListLimitBody = z.object({ perMinute: z.number().int().min(0) });
+
+export function createPolicyControlRoutes(context: ControlContext): Route[] {
+  const { org } = context;
+  return [
+    {
+      pattern: ['policies'],
+      methods: {
+        POST: (request) => {
+          const body = parseBody(request.rawBody, newPolicyBody);
+          if (!body.ok) return body.reply;
+          const { slug, ...input } = body.value;
+          return orgCall(() =>
+            replyJson(201, org.addPolicy(slug === undefined ? input : { ...input, slug })),
+          );
+        },
+      },
+    },
+    {
+      pattern: ['policies', ':slug'],
+      methods: {
+        PUT: (request, { slug = '' }) => {
+          const body = parseBody(request.rawBody, updatePolicyBody);
+          if (!body.ok) return body.reply;
+          return orgCall(() => replyJson(200, org.updatePolicy(slug, body.value)));
+        },
+        DELETE: (_request, { slug = '' }) =>
+          orgCall(() => {
+            org.removePolicy(slug);
+            return replyJson(200, {});
+          }),
+      },
+    },
+    {
+      pattern: ['teams', ':slug', 'shifts'],
+      methods: {
+        PUT: (request, { slug = '' }) => {
+          const body = parseBody(request.rawBody, shiftsBody);
+          if (!body.ok) return body.reply;
+          return orgCall(() => {
+            org.setShifts(slug, body.value);
+            return replyJson(200, { shifts: org.listShifts(slug) });
+          });
+        },
+      },
+    },
+    {
+      pattern: ['policy-list-limit'],
+      methods: {
+        PUT: (request) => {
+          const body = parseBody(request.rawBody, policyListLimitBody);
+          if (!body.ok) return body.reply;
+          context.setPolicyListLimit(body.value.perMinute);
+          return replyJson(200, body.value);
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,53 @@
+/**
+ * Minimum intervals for endpoints with a limit of their own (VictorOps' `GET /v1/policies`: about
+ * one a minute), on top of the client's overall pacing. Lives as long as the client, so the
+ * interval holds across polls within a process.
+ */
+import type { Clock } from '../clock.js';
+
+export interface EndpointGates {
+  /**
+   * Waits for the endpoint's turn. The returned callback must be called once: with `true` when
+   * the request is being sent (that instant starts the next interval), `false` when it never was.
+   */
+  pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<(sent: boolean) => void>;
+}
+
+/**
+ * Per-endpoint minimum intervals. Callers queue per endpoint; each waits until the previous
+ * request to it was actually sent (not merely let through) plus the interval.
+ */
+export function createEndpointGates(clock: Clock): EndpointGates {
+  const gates = new Map<string, { lastSentMs: number | null; tail: Promise<void> }>();
+  return {
+    async pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<(sent: boolean) => void> {
+      let gate = gates.get(endpoint);
+      if (gate === undefined) {
+        gate = { lastSentMs: null, tail: Promise.resolve() };
+        gates.set(endpoint, gate);
+      }
+      const state = gate;
+      let finish: () => void = () => undefined;
+      const mine = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const previous = state.tail;
+      state.tail = previous.then(() => mine);
+      await previous;
+      try {
+        for (;;) {
+          const waitMs = state.lastSentMs === null ? 0 : state.lastSentMs + intervalMs - clock.now();
+          if (waitMs <= 0) break;
+          await clock.sleep(waitMs, signal);
+        }
+      } catch (error) {
+        finish();
+        throw error;
+      }
+      return (sent) => {
+        if (sent) state.lastSentMs = clock.now();
+        finish();
+      };
+    },
+  };
+}

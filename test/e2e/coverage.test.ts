@@ -1,0 +1,278 @@
+/**
+ * The coverage audit through the built CLI against the simulator: policy events, every finding
+ * kind appearing and resolving, the offboarding preflight and the policy list's pacing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CloudEvent, CoverageEventData } from '../../src/roster/events.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
+
+let sim: Simulator;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  sim = await startSimulator({ users: 30, teams: 6, seed: 21, policyListPerMinute: 0 });
+  env = cliEnv({
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '500',
+    VO_MAX_RETRIES: '2',
+    DATABASE_PATH: tempDatabase(),
+    POLICY_LIST_MIN_INTERVAL_MS: '50',
+    LOG_LEVEL: 'warn',
+  });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+async function cli(args: string[], extra: Record<string, string> = {}) {
+  const r = await runCli(args, { ...env, ...extra });
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r;
+}
+
+async function history(args: string[] = []): Promise<CloudEvent[]> {
+  const events = JSON.parse((await cli(['history', '--json', ...args])).stdout) as CloudEvent[];
+  for (const e of events) assertValidEvent(e);
+  return events;
+}
+
+async function openFindings(): Promise<{ kind: string; key: string; message: string }[]> {
+  return JSON.parse((await cli(['coverage', '--json'])).stdout);
+}
+
+const coverage = (e: CloudEvent) => e.data as CoverageEventData & { username?: string };
+const lastRunEvents = async (type: string) => {
+  const events = await history(['--type', type]);
+  const last = events.at(-1)?.runid;
+  return events.filter((e) => e.runid === last);
+};
+
+/** A user in the roster paged directly by a policy step, with the step (1-based). */
+function pagedUser() {
+  for (const policy of sim.org.listPolicies()) {
+    for (const [i, step] of policy.steps.entries()) {
+      for (const entry of step.entries) {
+        if (entry.executionType === 'user_page' && sim.org.getUser(entry.username)) {
+          return { policy, step: i + 1, username: entry.username };
+        }
+      }
+    }
+  }
+  throw new Error('the generated org has no user_page entry');
+}
+
+describe('coverage audit', () => {
+  it('baseline findings, then a removed user still paged: dangling reference in the same run, resolved by fixing the policy', async () => {
+    await cli(['poll']);
+    const baseline = await cli(['policy-poll']);
+    expect(baseline.stdout).toMatch(/run 2 \(policy\): baseline/);
+    expect(await history(['--type', 'victorops.policy.*'])).toEqual([]);
+
+    const { policy, step, username } = pagedUser();
+    sim.org.removeUser(username);
+    await cli(['poll']);
+    const removed = (await history(['--type', 'victorops.user.removed'])).at(-1)!;
+    expect(removed.data).toMatchObject({
+      user: { username },
+      policies: [
+        expect.objectContaining({
+          slug: policy.slug,
+          name: policy.name,
+          steps: expect.arrayContaining([step]),
+        }),
+      ],
+    });
+    const dangling = (await history(['--type', 'rosterwatch.coverage.dangling_reference'])).filter(
+      (e) => coverage(e).key === `dangling_reference:${policy.slug}:${step}:${username.toLowerCase()}`,
+    );
+    expect(dangling).toHaveLength(1);
+    expect(dangling[0]!.runid).toBe(removed.runid);
+    expect(coverage(dangling[0]!)).toMatchObject({ state: 'open', step, username, resolvedAt: null });
+    expect(coverage(dangling[0]!).message).toMatch(
+      new RegExp(
+        `^Escalation policy '${policy.name}' .*step ${step}, still pages ${username}, removed at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`,
+      ),
+    );
+    const table = await cli(['coverage']);
+    expect(table.stdout).toContain(`still pages ${username}`);
+
+    // fix the policy: replace the user with someone who exists
+    const replacement = sim.org.listUsers()[0]!.username;
+    const steps = sim.org.getPolicy(policy.slug)!.steps.map((s) => ({
+      ...s,
+      entries: s.entries.map((e) =>
+        e.executionType === 'user_page' && e.username === username ? { ...e, username: replacement } : e,
+      ),
+    }));
+    sim.org.updatePolicy(policy.slug, { steps });
+    await cli(['policy-poll']);
+    const changed = await lastRunEvents('victorops.policy.changed');
+    expect(changed.map((e) => e.subject)).toContain(policy.slug);
+    const resolved = (await history(['--type', 'rosterwatch.coverage.dangling_reference'])).filter(
+      (e) => coverage(e).state === 'resolved' && coverage(e).username === username,
+    );
+    expect(resolved.length).toBeGreaterThan(0);
+    expect(coverage(resolved[0]!)).toMatchObject({ firstSeen: coverage(dangling[0]!).firstSeen });
+    expect(typeof coverage(resolved[0]!).resolvedAt).toBe('string');
+    expect(
+      (await openFindings()).filter(
+        (f) => f.kind === 'dangling_reference' && f.key.includes(`:${policy.slug}:`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('a removed user holding upcoming shifts, resolved when the shifts are reassigned', async () => {
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    const shift = sim.org.listShifts().find((s) => sim.org.getUser(s.username))!;
+    const holder = shift.username;
+    const team = shift.teamSlug;
+    sim.org.removeUser(holder);
+    await cli(['poll']);
+    const appeared = (await history(['--type', 'rosterwatch.coverage.removed_user_on_call'])).filter(
+      (e) => coverage(e).username === holder,
+    );
+    expect(appeared.length).toBeGreaterThan(0);
+    expect(coverage(appeared[0]!)).toMatchObject({ state: 'open', team: { slug: team } });
+
+    const someone = sim.org.listUsers()[0]!.username;
+    for (const slug of new Set(
+      sim.org
+        .listShifts()
+        .filter((s) => s.username === holder)
+        .map((s) => s.teamSlug),
+    )) {
+      sim.org.setShifts(
+        slug,
+        sim.org
+          .listShifts(slug)
+          .map(({ teamSlug: _t, ...s }) => (s.username === holder ? { ...s, username: someone } : s)),
+      );
+    }
+    await cli(['policy-poll']);
+    const all = (await history(['--type', 'rosterwatch.coverage.removed_user_on_call'])).filter(
+      (e) => coverage(e).username === holder,
+    );
+    expect(all.filter((e) => coverage(e).state === 'resolved')).toHaveLength(appeared.length);
+    expect((await openFindings()).filter((f) => f.kind === 'removed_user_on_call')).toEqual([]);
+  });
+
+  it('team without members, then without a policy, then covered; an empty step; policy added and removed', async () => {
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    const team = sim.org.addTeam({ name: 'Brand New Team' });
+    await cli(['poll']);
+    expect((await openFindings()).map((f) => f.key)).toContain(`team_without_members:${team.slug}`);
+
+    sim.org.addMember(team.slug, sim.org.listUsers()[1]!.username);
+    await cli(['poll']);
+    const keys = (await openFindings()).map((f) => f.key);
+    expect(keys).not.toContain(`team_without_members:${team.slug}`);
+    expect(keys).toContain(`team_without_policy:${team.slug}`);
+    const membersResolved = (await history(['--type', 'rosterwatch.coverage.team_without_members'])).filter(
+      (e) => coverage(e).state === 'resolved' && coverage(e).key.endsWith(team.slug),
+    );
+    expect(membersResolved).toHaveLength(1);
+
+    const added = sim.org.addPolicy({
+      name: 'Brand New Primary',
+      teamSlug: team.slug,
+      steps: [
+        { timeout: 5, entries: [{ executionType: 'user_page', username: sim.org.listUsers()[1]!.username }] },
+        { timeout: 10, entries: [] },
+      ],
+    });
+    await cli(['policy-poll']);
+    expect((await lastRunEvents('victorops.policy.added')).map((e) => e.subject)).toEqual([added.slug]);
+    const after = (await openFindings()).map((f) => f.key);
+    expect(after).not.toContain(`team_without_policy:${team.slug}`);
+    expect(after).toContain(`empty_step:${added.slug}:2`);
+
+    sim.org.updatePolicy(added.slug, { steps: sim.org.getPolicy(added.slug)!.steps.slice(0, 1) });
+    await cli(['policy-poll']);
+    const emptyStep = await history(['--type', 'rosterwatch.coverage.empty_step']);
+    expect(emptyStep.map((e) => coverage(e).state)).toEqual(['open', 'resolved']);
+
+    sim.org.removePolicy(added.slug);
+    await cli(['policy-poll']);
+    expect((await lastRunEvents('victorops.policy.removed')).map((e) => e.subject)).toEqual([added.slug]);
+    expect((await openFindings()).map((f) => f.key)).toContain(`team_without_policy:${team.slug}`);
+    const runs = JSON.parse((await cli(['runs', '--json'])).stdout) as { kind: string }[];
+    expect(new Set(runs.map((r) => r.kind))).toEqual(new Set(['roster', 'policy']));
+    await history();
+  });
+
+  it('offboard-check lists teams, policy steps and shifts with ordered steps; only GETs', async () => {
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    const { policy, step, username } = pagedUser();
+    const team = sim.org.listTeams().find((t) => t.slug === policy.teamSlug)!;
+    if (!sim.org.teamsOfUser(username).some((t) => t.slug === team.slug))
+      sim.org.addMember(team.slug, username);
+    const start = new Date(Date.now() + 86_400_000).toISOString();
+    const end = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    sim.org.setShifts(team.slug, [
+      ...sim.org.listShifts(team.slug).map(({ teamSlug: _t, ...s }) => s),
+      { policySlug: policy.slug, rotationName: 'Primary', shiftName: 'Night', username, start, end },
+    ]);
+    sim.stats.reset();
+    const r = await runCli(['offboard-check', username, '--json'], env);
+    expect(r.code, r.stderr).toBe(3);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      username,
+      existsInVictorOps: true,
+      safeToDelete: false,
+      sources: { teams: 'live', policies: 'live', schedules: 'live' },
+    });
+    expect(report.teams.map((t: { slug: string }) => t.slug)).toContain(team.slug);
+    expect(report.policySteps).toContainEqual(
+      expect.objectContaining({ policy: { slug: policy.slug, name: policy.name }, step }),
+    );
+    expect(report.shifts).toContainEqual(expect.objectContaining({ shiftName: 'Night', start, end }));
+    expect(report.actions.at(-1)).toMatch(/^Only then delete/);
+    expect(report.actions[0]).toMatch(/^Remove .* from team/);
+    expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
+
+    const text = await runCli(['offboard-check', username], env);
+    expect(text.code).toBe(3);
+    expect(text.stdout).toContain(`step ${step}`);
+    expect(text.stdout).toMatch(/what to do, in order:\n {2}1\. Remove/);
+
+    const unknown = await runCli(['offboard-check', 'nobody.at.all', '--json'], env);
+    expect(unknown.code, unknown.stderr).toBe(0);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({
+      existsInVictorOps: false,
+      safeToDelete: true,
+      teams: [],
+    });
+
+    // VictorOps unreachable: the stored history answers, and says so
+    await sim.close();
+    const offline = await runCli(['offboard-check', username, '--json'], {
+      ...env,
+      VO_MAX_RETRIES: '0',
+      VO_TIMEOUT_MS: '500',
+    });
+    expect(offline.code, offline.stderr).toBe(3);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ sources: { teams: 'stored', policies: 'stored' } });
+  });
+
+  it('never calls the policy list twice within POLICY_LIST_MIN_INTERVAL_MS across processes', async () => {
+    await cli(['poll']);
+    await cli(['policy-poll'], { POLICY_LIST_MIN_INTERVAL_MS: '60000' });
+    const second = await runCli(['policy-poll'], { ...env, POLICY_LIST_MIN_INTERVAL_MS: '60000' });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      /policy list was read less than 60000 ms ago .*try again in \d+ s, or pass --wait/,
+    );
+    expect(
+      sim.stats.count({ path: '/v1/policies', method: 'GET' }) - sim.stats.count({ path: '/v1/policies/' }),
+    ).toBe(1);
+    expect(sim.stats.count({ status: 429 })).toBe(0);
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { fetchPolicies, POLICY_LIST_PATH } from '../../../src/victorops/fetch-policies.js';
+import { clientFor } from '../../helpers/client.js';
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ users: 30, teams: 5, seed: 5 });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+const listCalls = () => sim.stats.entries().filter((e) => e.path.split('?')[0]?.endsWith('/v1/policies'));
+
+function fetchAll(client: ReturnType<typeof clientFor>, signal?: AbortSignal) {
+  return fetchPolicies({
+    client,
+    clock: systemClock,
+    teams: sim.org.listTeams().map((t) => ({ slug: t.slug, name: t.name })),
+    daysForward: 14,
+    concurrency: 4,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+describe('fetchPolicies against the simulator', () => {
+  it('reads every policy with its steps and every team schedule', async () => {
+    const client = clientFor(sim);
+    try {
+      const fetched = await fetchAll(client);
+      expect(fetched.failedScopes).toEqual([]);
+      expect(fetched.policies.map((p) => p.slug)).toEqual(
+        sim.org
+          .listPolicies()
+          .map((p) => p.slug)
+          .sort(),
+      );
+      const sample = sim.org.listPolicies()[0]!;
+      const mine = fetched.policies.find((p) => p.slug === sample.slug)!;
+      expect(mine.teamSlug).toBe(sample.teamSlug);
+      expect(mine.steps.map((s) => s.entries.length)).toEqual(sample.steps.map((s) => s.entries.length));
+      expect(fetched.schedules).toHaveLength(sim.org.listTeams().length);
+      const shifts = fetched.schedules.flatMap((s) => s.shifts);
+      expect(shifts.length).toBe(sim.org.listShifts().length);
+      expect(listCalls()).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a policy whose detail cannot be read is a failed scope, not a missing policy', async () => {
+    const victim = sim.org.listPolicies()[0]!;
+    sim.faults.inject({ match: `/v1/policies/${victim.slug}`, kind: 'http500', times: 100 });
+    const client = clientFor(sim, { maxRetries: 1 });
+    try {
+      const fetched = await fetchAll(client);
+      expect(fetched.failedScopes).toEqual([expect.objectContaining({ kind: 'policy', slug: victim.slug })]);
+      expect(fetched.policies.some((p) => p.slug === victim.slug)).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('two polls in one process never call the policy list twice within its interval', async () => {
+    sim.setPolicyListLimit(0);
+    const client = clientFor(sim, { endpointMinIntervalMs: { [POLICY_LIST_PATH]: 800 } });
+    try {
+      await Promise.all([fetchAll(client), fetchAll(client)]);
+      const calls = listCalls();
+      expect(calls).toHaveLength(2);
+      expect(calls[1]!.atMs - calls[0]!.atMs).toBeGreaterThanOrEqual(790);
+      expect(sim.stats.count({ path: '/v1/policies', status: 429 })).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('with the default one-minute interval the second poll waits instead of calling', async () => {
+    const client = clientFor(sim, { endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
+    try {
+      await fetchAll(client);
+      const controller = new AbortController();
+      const second = fetchAll(client, controller.signal);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(listCalls()).toHaveLength(1);
+      controller.abort();
+      await expect(second).rejects.toThrow();
+      expect(listCalls()).toHaveLength(1);
+      expect(sim.stats.count({ status: 429 })).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});

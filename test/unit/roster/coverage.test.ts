@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeFindings, diffFindings, type Finding } from '../../../src/roster/coverage.js';
+import { describeFinding, findingEvents } from '../../../src/roster/coverage-events.js';
+import type { Policy, TeamSchedule } from '../../../src/roster/policies.js';
+import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { assertValidEvent } from '../../helpers/event-schema.js';
+
+const NOW = '2026-03-03T12:00:00.000Z';
+const db = aTeam('team-db', 'DB');
+const web = aTeam('team-web', 'Web');
+
+function aPolicy(slug: string, teamSlug: string, steps: string[][], name = `${slug} name`): Policy {
+  return {
+    slug,
+    name,
+    teamSlug,
+    steps: steps.map((users, i) => ({
+      index: i + 1,
+      timeout: 5,
+      entries: users.map((u) =>
+        u.startsWith('@')
+          ? { kind: 'rotation' as const, rotationSlug: u.slice(1), rotationLabel: u.slice(1) }
+          : { kind: 'user' as const, username: u },
+      ),
+    })),
+  };
+}
+
+const roster = aRoster({
+  users: [aUser('alice'), aUser('bob')],
+  teams: [db, web],
+  memberships: [
+    ['alice', 'team-db'],
+    ['bob', 'team-web'],
+  ],
+});
+
+function kinds(findings: Finding[]): string[] {
+  return findings.map((f) => f.key);
+}
+
+describe('computeFindings', () => {
+  const base = { roster, schedules: [] as TeamSchedule[], removedUsers: new Map<string, string>(), now: NOW };
+
+  it.each([
+    {
+      name: 'a healthy org has no findings',
+      policies: [
+        aPolicy('pol-db', 'team-db', [['alice'], ['@db-rota']]),
+        aPolicy('pol-web', 'team-web', [['Bob']]),
+      ],
+      expected: [],
+    },
+    {
+      name: 'a step paging a user not in the roster is a dangling reference (steps count from 1)',
+      policies: [
+        aPolicy('pol-db', 'team-db', [['alice'], ['jdoe', 'alice']]),
+        aPolicy('pol-web', 'team-web', [['bob']]),
+      ],
+      expected: ['dangling_reference:pol-db:2:jdoe'],
+    },
+    {
+      name: 'a step with no entries is an empty step',
+      policies: [aPolicy('pol-db', 'team-db', [['alice'], []]), aPolicy('pol-web', 'team-web', [['bob']])],
+      expected: ['empty_step:pol-db:2'],
+    },
+    {
+      name: 'a team with members but no policy',
+      policies: [aPolicy('pol-db', 'team-db', [['alice']])],
+      expected: ['team_without_policy:team-web'],
+    },
+  ])('$name', ({ policies, expected }) => {
+    expect(kinds(computeFindings({ ...base, policies }))).toEqual(expected);
+  });
+
+  it('a team without members is reported as that (not also as without a policy)', () => {
+    const empty = aRoster({ users: [aUser('alice')], teams: [db, web], memberships: [['alice', 'team-db']] });
+    const findings = computeFindings({
+      ...base,
+      roster: empty,
+      policies: [aPolicy('pol-db', 'team-db', [['alice']])],
+    });
+    expect(kinds(findings)).toEqual(['team_without_members:team-web']);
+  });
+
+  it('upcoming shifts of a removed user are one finding per rotation, past shifts none', () => {
+    const shift = (start: string, end: string, username = 'jdoe') => ({
+      policySlug: 'pol-db',
+      policyName: 'DB Primary',
+      rotationName: 'Primary',
+      shiftName: 'Day',
+      username,
+      start,
+      end,
+    });
+    const schedules: TeamSchedule[] = [
+      {
+        team: db,
+        shifts: [
+          shift('2026-03-01T00:00:00.000Z', '2026-03-02T00:00:00.000Z'),
+          shift('2026-03-05T00:00:00.000Z', '2026-03-06T00:00:00.000Z'),
+          shift('2026-03-04T00:00:00.000Z', '2026-03-05T00:00:00.000Z'),
+          shift('2026-03-04T00:00:00.000Z', '2026-03-05T00:00:00.000Z', 'alice'),
+        ],
+      },
+    ];
+    const findings = computeFindings({
+      ...base,
+      policies: [aPolicy('pol-db', 'team-db', [['alice']]), aPolicy('pol-web', 'team-web', [['bob']])],
+      schedules,
+      removedUsers: new Map([['jdoe', '2026-03-02T14:05:00.000Z']]),
+    });
+    expect(findings).toEqual([
+      {
+        kind: 'removed_user_on_call',
+        key: 'removed_user_on_call:team-db:pol-db:Primary:Day:jdoe',
+        team: db,
+        policy: { slug: 'pol-db', name: 'DB Primary' },
+        rotation: 'Primary',
+        shift: 'Day',
+        username: 'jdoe',
+        start: '2026-03-04T00:00:00.000Z',
+        end: '2026-03-05T00:00:00.000Z',
+        shifts: 2,
+        removedAt: '2026-03-02T14:05:00.000Z',
+      },
+    ]);
+  });
+
+  it('input order changes nothing (property)', () => {
+    const names = fc.constantFrom('alice', 'bob', 'jdoe', 'x');
+    const arbPolicy = fc.record({
+      slug: fc.constantFrom('p1', 'p2', 'p3'),
+      team: fc.constantFrom('team-db', 'team-web'),
+      steps: fc.array(fc.array(names, { maxLength: 3 }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(arbPolicy, { selector: (p) => p.slug }), (specs) => {
+        const policies = specs.map((p) => aPolicy(p.slug, p.team, p.steps));
+        const a = computeFindings({ ...base, policies });
+        const b = computeFindings({ ...base, policies: [...policies].reverse() });
+        expect(b).toEqual(a);
+        expect(new Set(a.map((f) => f.key)).size).toBe(a.length);
+      }),
+    );
+  });
+});
+
+describe('diffFindings and events', () => {
+  const dangling = computeFindings({
+    roster,
+    policies: [
+      aPolicy('pol-db', 'team-db', [['alice'], ['jdoe']], 'DB Primary'),
+      aPolicy('pol-web', 'team-web', [['bob']]),
+    ],
+    schedules: [],
+    removedUsers: new Map([['jdoe', '2026-03-03T14:05:00.000Z']]),
+    now: NOW,
+  });
+
+  it('a new finding appears once, stays open without an event, and resolves when gone', () => {
+    const first = diffFindings([], dangling);
+    expect(first.appeared).toHaveLength(1);
+    const open = first.appeared.map((finding) => ({ finding, firstSeen: NOW }));
+    expect(diffFindings(open, dangling)).toEqual({ appeared: [], resolved: [], still: dangling });
+    const fixed = diffFindings(open, []);
+    expect(fixed.resolved.map((o) => o.finding.key)).toEqual(['dangling_reference:pol-db:2:jdoe']);
+
+    const events = [...findingEvents(first, NOW), ...findingEvents(fixed, '2026-03-04T00:00:00.000Z')];
+    expect(events.map((e) => [e.type, (e.data as { state: string }).state])).toEqual([
+      ['rosterwatch.coverage.dangling_reference', 'open'],
+      ['rosterwatch.coverage.dangling_reference', 'resolved'],
+    ]);
+    for (const [i, e] of events.entries()) {
+      assertValidEvent({
+        specversion: '1.0',
+        id: `e${i}`,
+        source: 'urn:test',
+        type: e.type,
+        subject: e.subject,
+        time: NOW,
+        datacontenttype: 'application/json',
+        sequence: String(i + 1).padStart(16, '0'),
+        data: e.data,
+      });
+    }
+  });
+
+  it('says what to do in one sentence', () => {
+    expect(describeFinding(dangling[0]!)).toBe(
+      "Escalation policy 'DB Primary' (team DB), step 2, still pages jdoe, removed at 2026-03-03 14:05 UTC: replace jdoe in that step.",
+    );
+  });
+});

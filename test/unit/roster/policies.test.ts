@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  diffPolicies,
+  mergeFailedPolicies,
+  normalisePolicies,
+  type Policy,
+  policiesReferencing,
+  policyDiffToEvents,
+} from '../../../src/roster/policies.js';
+import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
+
+const policy = (slug: string, users: string[][], name = slug, teamSlug = 'team-a'): Policy => ({
+  slug,
+  name,
+  teamSlug,
+  steps: users.map((u, i) => ({
+    index: i + 1,
+    timeout: 5,
+    entries: u.map((username) => ({ kind: 'user' as const, username })),
+  })),
+});
+
+const arbitraryPolicies = fc
+  .uniqueArray(
+    fc.record({
+      slug: fc.constantFrom('p1', 'p2', 'p3', 'p4'),
+      name: fc.constantFrom('A', 'B'),
+      steps: fc.array(fc.array(fc.constantFrom('u1', 'u2', 'U1', 'u3'), { maxLength: 3 }), { maxLength: 3 }),
+    }),
+    { selector: (p) => p.slug },
+  )
+  .map((specs) => normalisePolicies(specs.map((s) => policy(s.slug, s.steps, s.name))));
+
+describe('policies', () => {
+  it('normalises: trims, renumbers steps from 1, sorts entries, drops duplicate entries and policies', () => {
+    const raw: Policy = {
+      slug: ' pol-b ',
+      name: ' DB Primary ',
+      teamSlug: 'team-a',
+      steps: [
+        {
+          index: 7,
+          timeout: 5,
+          entries: [
+            { kind: 'user', username: 'zed' },
+            { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+            { kind: 'user', username: 'Zed' },
+          ],
+        },
+      ],
+    };
+    expect(normalisePolicies([raw, { ...raw, name: 'dup' }, policy('pol-a', [])])).toEqual([
+      policy('pol-a', []),
+      {
+        slug: 'pol-b',
+        name: 'DB Primary',
+        teamSlug: 'team-a',
+        steps: [
+          {
+            index: 1,
+            timeout: 5,
+            entries: [
+              { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+              { kind: 'user', username: 'zed' },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('diff(a, a) is empty and diff is order-independent (property)', () => {
+    fc.assert(
+      fc.property(arbitraryPolicies, arbitraryPolicies, (a, b) => {
+        expect(diffPolicies(a, a)).toEqual({ added: [], removed: [], changed: [] });
+        expect(diffPolicies(a, normalisePolicies([...b].reverse()))).toEqual(diffPolicies(a, b));
+      }),
+    );
+  });
+
+  it('reports added, changed (with before, after and field changes) and removed policies', () => {
+    const before = [policy('p1', [['u1']]), policy('p2', [['u1']])];
+    const after = [policy('p1', [['u2']], 'Renamed'), policy('p3', [])];
+    const events = policyDiffToEvents(diffPolicies(before, after));
+    expect(events.map((e) => e.type)).toEqual([
+      'victorops.policy.added',
+      'victorops.policy.changed',
+      'victorops.policy.removed',
+    ]);
+    expect(events[1]?.data).toMatchObject({
+      slug: 'p1',
+      changes: [
+        { field: 'name', before: 'p1', after: 'Renamed' },
+        { field: 'steps', before: '1: u1 (5m)', after: '1: u2 (5m)' },
+      ],
+    });
+  });
+
+  it('a policy whose detail could not be read keeps its previous version: no false removal', () => {
+    const previous = [policy('p1', [['u1']]), policy('p2', [['u2']])];
+    const merged = mergeFailedPolicies(
+      previous,
+      [policy('p1', [['u1']])],
+      [{ kind: 'policy', slug: 'p2', reason: '500' }],
+    );
+    expect(merged).toEqual(previous);
+    const decision = decidePolicyPoll({
+      previous,
+      previousSchedules: [],
+      outcome: {
+        ok: true,
+        fetched: {
+          policies: [policy('p1', [['u1']])],
+          schedules: [],
+          failedScopes: [{ kind: 'policy', slug: 'p2', reason: '500' }],
+          stats: { requests: 3, retries: 0, rateLimited: 0 },
+          startedAt: '2026-01-01T00:00:00.000Z',
+          finishedAt: '2026-01-01T00:00:01.000Z',
+        },
+      },
+    });
+    expect(decision.status).toBe('partial');
+    expect(decision.events).toEqual([]);
+  });
+
+  it('lists the policies and steps that page a user, case-insensitively', () => {
+    const refs = policiesReferencing([policy('p1', [['JDoe'], ['x'], ['jdoe', 'y']], 'DB')], 'jdoe');
+    expect(refs).toEqual([{ slug: 'p1', name: 'DB', teamSlug: 'team-a', steps: [1, 3] }]);
+  });
+});
