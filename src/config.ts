@@ -264,6 +264,11 @@ function readDestinations(r: Reader): { webhooks: WebhookDestinationConfig[]; sl
       r.problems.push(`${label}.name "${name}" is used twice: names must be unique`);
       return;
     }
+    // The Slack destination is called "slack" in the outbox; a webhook of that name would share its rows.
+    if (name === 'slack') {
+      r.problems.push(`${label}.name "slack" is reserved for SLACK_WEBHOOK_URL: choose another name`);
+      return;
+    }
     webhooks.push({ name, url, secret, events: w.events ?? [] });
   });
   const slack = parsed.slack;

@@ -104,6 +104,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           VO_MAX_RPS: '50',
           DATABASE_PATH: database,
           POLL_SCHEDULE: `*/${Math.min(interval, 59)} * * * * *`,
+          // Escalation policies once a minute: the simulator, like VictorOps, allows one list call a minute.
+          POLICY_SCHEDULE: '0 * * * * *',
           WEBHOOK_URLS: webhook.url,
           WEBHOOK_SECRET: secret,
           SLACK_WEBHOOK_URL: slack.url,
@@ -149,6 +151,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           'What it recorded stays in the database. Try:',
           `  DATABASE_PATH=${opts.database} npx roster-watch runs`,
           `  DATABASE_PATH=${opts.database} npx roster-watch history --since 1h`,
+          `  DATABASE_PATH=${opts.database} npx roster-watch coverage`,
           `  DATABASE_PATH=${opts.database} npx roster-watch roster --at ${new Date(Date.now() - interval * 2000).toISOString()}`,
           `  sqlite3 ${opts.database} "SELECT time, type, subject, detail FROM change_log ORDER BY sequence DESC LIMIT 20"`,
         ].join('\n'),

@@ -117,6 +117,13 @@ describe('loadConfig', () => {
       ['siem', ['victorops.user.*']],
       ['webhook-2-127.0.0.1', []],
     ]);
+    writeFileSync(
+      file,
+      JSON.stringify({ webhooks: [{ name: 'slack', url: 'https://x.example/', secretFile }] }),
+    );
+    expect(problems({ ...base, ROSTER_WATCH_CONFIG: file })).toEqual([
+      'ROSTER_WATCH_CONFIG webhooks[0].name "slack" is reserved for SLACK_WEBHOOK_URL: choose another name',
+    ]);
     writeFileSync(file, '{"webhooks": [{"url": 5}]');
     expect(problems({ ...base, ROSTER_WATCH_CONFIG: file })[0]).toMatch(/not valid JSON/);
   });
