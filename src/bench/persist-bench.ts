@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import { createSilentLogger } from '../logger.js';
 import { normaliseRoster } from '../roster/normalise.js';
+import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policies.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
+import { runPolicyPollCycle } from '../service/policy-cycle.js';
 import { runPollCycle } from '../service/poll-cycle.js';
 import { generateOrg } from '../simulator/index.js';
 import { openStore, type Store } from '../store/db.js';
@@ -18,6 +20,8 @@ export interface PersistBenchResult {
   users: number;
   teams: number;
   memberships: number;
+  policies: number;
+  shifts: number;
   baselineCpuSeconds: number;
   unchangedCpuSeconds: number;
   changedCpuSeconds: number;
@@ -57,38 +61,96 @@ function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
   });
 }
 
-function buildRosters(options: { users: number; teams: number }): Roster {
+interface BenchOrg {
+  roster: Roster;
+  policies: FetchedPolicies;
+}
+
+/** The generated org as roster-watch would read it: roster, escalation policies and schedules. */
+function buildOrg(options: { users: number; teams: number }): BenchOrg {
   const org = generateOrg({ users: options.users, teams: options.teams, seed: 7 });
-  return normaliseRoster({
+  const roster = normaliseRoster({
     users: org.users.map((u) => ({ ...u, displayName: null })),
     teams: org.teams.map((t) => ({ slug: t.slug, name: t.name })),
     memberships: org.memberships,
   });
+  const policies: Policy[] = org.policies.map((p) => ({
+    slug: p.slug,
+    name: p.name,
+    teamSlug: p.teamSlug,
+    steps: p.steps.map((step, i) => ({
+      index: i + 1,
+      timeout: step.timeout,
+      entries: step.entries.map((e) =>
+        e.executionType === 'user_page'
+          ? { kind: 'user' as const, username: e.username }
+          : { kind: 'rotation' as const, rotationSlug: e.rotationSlug, rotationLabel: e.rotationLabel },
+      ),
+    })),
+  }));
+  const policyName = new Map(policies.map((p) => [p.slug, p.name]));
+  const schedules: TeamSchedule[] = roster.teams.map((team) => ({
+    team,
+    shifts: org.shifts
+      .filter((shift) => shift.teamSlug === team.slug)
+      .map((shift) => ({
+        policySlug: shift.policySlug,
+        policyName: policyName.get(shift.policySlug) ?? shift.policySlug,
+        rotationName: shift.rotationName,
+        shiftName: shift.shiftName,
+        username: shift.username,
+        start: shift.start,
+        end: shift.end,
+      })),
+  }));
+  const now = new Date().toISOString();
+  return {
+    roster,
+    policies: {
+      policies,
+      schedules,
+      failedScopes: [],
+      stats: { requests: 0, retries: 0, rateLimited: 0 },
+      startedAt: now,
+      finishedAt: now,
+    },
+  };
 }
 
-/** 10% of users change: half change their email, half leave every team they were on. */
+/**
+ * 10% of users change: 1,000 change their email, 800 leave every team they were on, and 200 are
+ * deleted outright (which leaves dangling policy references and orphaned shifts to find).
+ */
 function changeTenPercent(base: Roster): Roster {
-  const tenth = Math.floor(base.users.length / 10);
-  const users = base.users.map((u, i) =>
-    i % 10 === 0 && i / 10 < tenth / 2 ? { ...u, email: `changed.${i}@example.com` } : u,
-  );
+  const count = base.users.length;
+  const emailChanges = Math.floor(count * 0.05);
   const leavers = new Set(
     base.users
       .filter((_, i) => i % 10 === 5)
-      .slice(0, Math.floor(tenth / 2))
+      .slice(0, Math.floor(count * 0.04))
       .map((u) => u.username),
   );
+  const deleted = new Set(
+    base.users
+      .filter((_, i) => i % 10 === 7)
+      .slice(0, Math.floor(count * 0.01))
+      .map((u) => u.username),
+  );
+  const users = base.users
+    .filter((u) => !deleted.has(u.username))
+    .map((u, i) => (i % 10 === 0 && i / 10 < emailChanges ? { ...u, email: `changed.${i}@example.com` } : u));
   return normaliseRoster({
     users,
     teams: base.teams,
-    memberships: base.memberships.filter((m) => !leavers.has(m.username)),
+    memberships: base.memberships.filter((m) => !leavers.has(m.username) && !deleted.has(m.username)),
   });
 }
 
 const UNCHANGED_POLLS = 20;
 
 export async function benchPersist(options: { users: number; teams: number }): Promise<PersistBenchResult> {
-  const base = buildRosters(options);
+  const org = buildOrg(options);
+  const base = org.roster;
   const dir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
   const path = join(dir, 'bench.db');
   const store = openStore(path);
@@ -113,6 +175,19 @@ export async function benchPersist(options: { users: number; teams: number }): P
   const signal = new AbortController().signal;
   try {
     const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    // Policies and schedules recorded once, so every roster poll below also recomputes coverage.
+    await runPolicyPollCycle(
+      {
+        store,
+        clock: systemClock,
+        logger: deps.logger,
+        source: deps.source,
+        policyListMinIntervalMs: 0,
+        whenListTooSoon: 'wait',
+        fetchPolicies: async () => org.policies,
+      },
+      signal,
+    );
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const bytesBefore = fileBytes(path);
     const usedBefore = usedBytes(store);
@@ -131,6 +206,8 @@ export async function benchPersist(options: { users: number; teams: number }): P
       users: base.users.length,
       teams: base.teams.length,
       memberships: base.memberships.length,
+      policies: org.policies.policies.length,
+      shifts: org.policies.schedules.reduce((n, s) => n + s.shifts.length, 0),
       baselineCpuSeconds,
       unchangedCpuSeconds,
       changedCpuSeconds,
