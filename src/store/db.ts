@@ -88,3 +88,19 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 export function inTransaction<T>(store: Store, fn: () => T): T {
   return store.sqlite.transaction(fn).immediate();
 }
+
+/**
+ * Prepares a module's statements once per connection: preparing is the costly part of a query,
+ * and the outbox runs the same few statements thousands of times per drain.
+ */
+export function statementsPerConnection<T>(prepare: (sqlite: Database.Database) => T): (store: Store) => T {
+  const cache = new WeakMap<Database.Database, T>();
+  return (store) => {
+    let prepared = cache.get(store.sqlite);
+    if (prepared === undefined) {
+      prepared = prepare(store.sqlite);
+      cache.set(store.sqlite, prepared);
+    }
+    return prepared;
+  };
+}

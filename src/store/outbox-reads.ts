@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { CloudEvent } from '../roster/events.js';
-import type { Store } from './db.js';
+import { type Store, statementsPerConnection } from './db.js';
 import type { DeliveryRow, DeliveryStatus, DestinationState } from './outbox.js';
 
 function prepareStatements(sqlite: Database.Database) {
@@ -31,17 +31,7 @@ function prepareStatements(sqlite: Database.Database) {
   };
 }
 
-type Statements = ReturnType<typeof prepareStatements>;
-const statementCache = new WeakMap<Database.Database, Statements>();
-
-function statements(store: Store): Statements {
-  let cached = statementCache.get(store.sqlite);
-  if (cached === undefined) {
-    cached = prepareStatements(store.sqlite);
-    statementCache.set(store.sqlite, cached);
-  }
-  return cached;
-}
+const statements = statementsPerConnection(prepareStatements);
 
 export function listDeliveries(
   store: Store,

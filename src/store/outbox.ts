@@ -8,8 +8,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
-import { type CloudEvent, type EventDraft, formatSequence } from '../roster/events.js';
-import { inTransaction, type Store } from './db.js';
+import type { EventDraft } from '../roster/events.js';
+import { inTransaction, type Store, statementsPerConnection } from './db.js';
+import { appendEvents } from './events.js';
 
 export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
 export type AttemptOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';
@@ -137,25 +138,11 @@ function prepareStatements(sqlite: Database.Database) {
     enable: sqlite.prepare(
       `UPDATE destinations SET disabled_at = NULL, disabled_reason = NULL WHERE name = ?`,
     ),
-    insertEvent: sqlite.prepare(
-      `INSERT INTO events (id, run_id, type, subject, time, envelope) VALUES (?, NULL, ?, ?, ?, '{}')`,
-    ),
-    setEnvelope: sqlite.prepare(`UPDATE events SET envelope = ? WHERE sequence = ?`),
     eventById: sqlite.prepare(`SELECT sequence, run_id AS runId, type FROM events WHERE id = ?`),
   };
 }
 
-type Statements = ReturnType<typeof prepareStatements>;
-const statementCache = new WeakMap<Database.Database, Statements>();
-
-function statements(store: Store): Statements {
-  let cached = statementCache.get(store.sqlite);
-  if (cached === undefined) {
-    cached = prepareStatements(store.sqlite);
-    statementCache.set(store.sqlite, cached);
-  }
-  return cached;
-}
+const statements = statementsPerConnection(prepareStatements);
 
 /** Records the configured destinations by name and kind only: URLs and secrets stay in config. */
 export function syncDestinations(store: Store, specs: readonly DestinationSpec[]): void {
@@ -321,26 +308,18 @@ export function appendNoticeEvent(
     plan: (event: { sequence: number; type: string; runId: null }) => PlannedDelivery[];
   },
 ): { sequence: number; id: string } {
-  const s = statements(store);
-  const id = crypto.randomUUID();
-  const time = new Date(input.nowMs).toISOString();
   return inTransaction(store, () => {
-    const sequence = Number(
-      s.insertEvent.run(id, input.draft.type, input.draft.subject, time).lastInsertRowid,
-    );
-    const envelope: Omit<CloudEvent, 'runid'> = {
-      specversion: '1.0',
-      id,
+    const [stored] = appendEvents(store, [input.draft], {
       source: input.source,
-      type: input.draft.type,
-      subject: input.draft.subject,
-      time,
-      datacontenttype: 'application/json',
-      sequence: formatSequence(sequence),
-      data: input.draft.data,
-    };
-    s.setEnvelope.run(JSON.stringify(envelope), sequence);
-    enqueueDeliveries(store, input.plan({ sequence, type: input.draft.type, runId: null }), input.nowMs);
-    return { sequence, id };
+      runId: null,
+      time: new Date(input.nowMs).toISOString(),
+    });
+    if (!stored) throw new Error('appendEvents stored no event');
+    enqueueDeliveries(
+      store,
+      input.plan({ sequence: stored.sequence, type: stored.type, runId: null }),
+      input.nowMs,
+    );
+    return { sequence: stored.sequence, id: stored.id };
   });
 }

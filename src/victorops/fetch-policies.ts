@@ -19,6 +19,7 @@ import {
 } from '../roster/policies.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
+import { runPool } from './run-pool.js';
 import {
   type ApiPolicyDetail,
   type ApiPolicySummary,
@@ -141,20 +142,4 @@ export async function fetchPolicies(options: FetchPoliciesOptions): Promise<Fetc
     startedAt: new Date(startedMs).toISOString(),
     finishedAt: new Date(clock.now()).toISOString(),
   };
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function runPool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
 }

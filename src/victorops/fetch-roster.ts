@@ -12,6 +12,7 @@ import { normaliseRoster } from '../roster/normalise.js';
 import type { FailedScope, FetchedRoster, Membership, MembershipSource, Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { VictorOpsError } from './errors.js';
+import { runPool } from './run-pool.js';
 import { teamListSchema, teamMembersSchema, userListSchema, userTeamsSchema } from './schemas.js';
 
 export type MembershipSourceSetting = MembershipSource | 'auto';
@@ -143,20 +144,4 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
 
 function scopeName(scope: FailedScope): string {
   return scope.kind === 'user-teams' ? scope.username : scope.teamSlug;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; the first thrown error stops it. */
-async function runPool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
 }
