@@ -51,6 +51,7 @@ export function createPolicyPollDeps(
     logger: deps.logger,
     source: config.eventSource,
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
+    pollFailingAfter: config.pollFailingAfter,
     whenListTooSoon: deps.whenListTooSoon,
     fetchPolicies: (teams, signal) =>
       fetchPolicies({

@@ -183,6 +183,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
         logger: deps.logger,
         source: deps.source,
         policyListMinIntervalMs: 0,
+        pollFailingAfter: 3,
         whenListTooSoon: 'wait',
         fetchPolicies: async () => org.policies,
       },

@@ -60,15 +60,21 @@ function describe(event: CloudEvent): NoticeParts {
     }
     case 'rosterwatch.poll.failing': {
       const d = event.data as EventDataByType['rosterwatch.poll.failing'];
+      // Events stored before policy polls existed carry no `poll`: they were roster polls.
+      const policy = d.poll === 'policy';
       return {
-        title: '🔴 Roster polling is failing',
-        body: `${d.consecutiveFailures} polls in a row have failed since ${esc(d.since)}. Roster changes are not being detected until polling recovers.\nLast error: ${codeSpan(d.lastError, ERROR_MAX)}`,
+        title: policy ? '🔴 Escalation-policy polling is failing' : '🔴 Roster polling is failing',
+        body: `${d.consecutiveFailures} ${policy ? 'policy polls' : 'polls'} in a row have failed since ${esc(d.since)}. ${
+          policy
+            ? 'Policy changes and coverage findings are not being detected'
+            : 'Roster changes are not being detected'
+        } until polling recovers.\nLast error: ${codeSpan(d.lastError, ERROR_MAX)}`,
       };
     }
     case 'rosterwatch.poll.recovered': {
       const d = event.data as EventDataByType['rosterwatch.poll.recovered'];
       return {
-        title: '✅ Roster polling recovered',
+        title: d.poll === 'policy' ? '✅ Escalation-policy polling recovered' : '✅ Roster polling recovered',
         body: `Polling works again after ${d.failedRuns} failed run${d.failedRuns === 1 ? '' : 's'} (failing since ${esc(d.since)}).`,
       };
     }

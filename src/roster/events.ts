@@ -81,8 +81,13 @@ export interface EventDataByType {
     removedUsers: number;
     heldSinceRunId: number;
   };
-  'rosterwatch.poll.failing': { consecutiveFailures: number; lastError: string; since: string };
-  'rosterwatch.poll.recovered': { failedRuns: number; since: string };
+  'rosterwatch.poll.failing': {
+    poll: 'roster' | 'policy';
+    consecutiveFailures: number;
+    lastError: string;
+    since: string;
+  };
+  'rosterwatch.poll.recovered': { poll: 'roster' | 'policy'; failedRuns: number; since: string };
   'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };
 }
 

@@ -14,6 +14,7 @@ import {
   policyDiffToEvents,
   type TeamSchedule,
 } from './policies.js';
+import { type PollHealthInput, pollHealthEvents } from './poll-health.js';
 
 export type PolicyRunStatus = 'ok' | 'partial' | 'failed' | 'baseline';
 
@@ -38,11 +39,19 @@ export interface DecidePolicyPollInput {
   previous: Policy[] | null;
   previousSchedules: TeamSchedule[];
   outcome: { ok: true; fetched: FetchedPolicies } | { ok: false; error: string };
+  /** The policy-poll failure streak before this poll, for failing/recovered notices. */
+  health: Omit<PollHealthInput, 'kind' | 'ok' | 'error'>;
 }
 
 export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
   const { outcome } = input;
-  if (!outcome.ok) return { status: 'failed', apply: null, events: [], changes: 0, error: outcome.error };
+  const health = pollHealthEvents({
+    ...input.health,
+    kind: 'policy',
+    ok: outcome.ok,
+    error: outcome.ok ? null : outcome.error,
+  });
+  if (!outcome.ok) return { status: 'failed', apply: null, events: health, changes: 0, error: outcome.error };
   const { fetched } = outcome;
   const effectiveSchedules = mergeFailedSchedules(
     input.previousSchedules,
@@ -55,7 +64,7 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
     return {
       status: fetched.failedScopes.length > 0 ? 'partial' : 'baseline',
       apply: { policies, diff: diffPolicies([], policies), schedules: fetched.schedules, effectiveSchedules },
-      events: [],
+      events: health,
       changes: 0,
       error: null,
     };
@@ -65,7 +74,7 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
   return {
     status: fetched.failedScopes.length > 0 ? 'partial' : 'ok',
     apply: { policies, diff, schedules: fetched.schedules, effectiveSchedules },
-    events: policyDiffToEvents(diff),
+    events: [...health, ...policyDiffToEvents(diff)],
     changes: countPolicyChanges(diff),
     error: null,
   };

@@ -6,6 +6,7 @@
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
 import type { Policy } from './policies.js';
+import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
 import type { FetchedRoster, Roster } from './types.js';
 import { usernameKey } from './types.js';
@@ -69,16 +70,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   const { outcome } = input;
   if (!outcome.ok) return failed(input, outcome.error);
   const { fetched } = outcome;
-  const recovered: EventDraft[] =
-    input.consecutiveFailures >= input.pollFailingAfter
-      ? [
-          {
-            type: 'rosterwatch.poll.recovered',
-            subject: 'poll',
-            data: { failedRuns: input.consecutiveFailures, since: input.failingSince ?? fetched.startedAt },
-          },
-        ]
-      : [];
+  const recovered = pollHealthEvents({ ...health(input), ok: true, error: null });
 
   if (input.previous === null) {
     // A baseline must be complete: a scope missing from it would later surface as false "added".
@@ -203,16 +195,16 @@ function applied(
 }
 
 function failed(input: DecidePollInput, error: string): PollDecision {
-  const failures = input.consecutiveFailures + 1;
-  const events: EventDraft[] =
-    failures === input.pollFailingAfter
-      ? [
-          {
-            type: 'rosterwatch.poll.failing',
-            subject: 'poll',
-            data: { consecutiveFailures: failures, lastError: error, since: input.failingSince ?? input.now },
-          },
-        ]
-      : [];
+  const events = pollHealthEvents({ ...health(input), ok: false, error });
   return { status: 'failed', apply: null, events, hold: { kind: 'none' }, error };
+}
+
+function health(input: DecidePollInput) {
+  return {
+    kind: 'roster' as const,
+    consecutiveFailures: input.consecutiveFailures,
+    failingSince: input.failingSince,
+    pollFailingAfter: input.pollFailingAfter,
+    now: input.now,
+  };
 }

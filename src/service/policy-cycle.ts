@@ -13,7 +13,7 @@ import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { recordPolicyPoll } from '../store/policy-store.js';
-import { hasPolicyBaseline } from '../store/runs.js';
+import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
 import { VictorOpsError } from '../victorops/errors.js';
 import { planCoverage } from './coverage-plan.js';
 import { PollAbortedError } from './poll-cycle.js';
@@ -24,6 +24,8 @@ export interface PolicyCycleDeps {
   logger: Logger;
   source: string;
   policyListMinIntervalMs: number;
+  /** Announce `rosterwatch.poll.failing` after this many consecutive failed policy polls. */
+  pollFailingAfter: number;
   /**
    * What to do when another process read the policy list too recently: `wait` (the daemon) or
    * `refuse` (a one-off CLI run, which says when to try again).
@@ -95,7 +97,18 @@ export async function runPolicyPollCycle(
   const finishedAt = new Date(finishedMs).toISOString();
   const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
   const previousSchedules = loadTeamSchedules(store);
-  const decision = decidePolicyPoll({ previous, previousSchedules, outcome });
+  const streak = failureStreak(store, 'policy');
+  const decision = decidePolicyPoll({
+    previous,
+    previousSchedules,
+    outcome,
+    health: {
+      consecutiveFailures: streak.count,
+      failingSince: streak.since,
+      pollFailingAfter: deps.pollFailingAfter,
+      now: startedAt,
+    },
+  });
   const coverage = decision.apply
     ? planCoverage(store, {
         roster: loadCurrentRoster(store),

@@ -275,4 +275,24 @@ describe('coverage audit', () => {
     ).toBe(1);
     expect(sim.stats.count({ status: 429 })).toBe(0);
   });
+
+  it('announces failing policy polls after POLL_FAILING_AFTER, and their recovery', async () => {
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    sim.faults.inject({ match: '/v1/policies', kind: 'http503', times: 1000 });
+    for (let i = 0; i < 3; i++) {
+      const r = await runCli(['policy-poll'], { ...env, VO_MAX_RETRIES: '0', POLL_FAILING_AFTER: '3' });
+      expect(r.code).toBe(1);
+    }
+    const failing = await history(['--type', 'rosterwatch.poll.failing']);
+    expect(failing.map((e) => [e.subject, (e.data as { poll: string }).poll])).toEqual([
+      ['policy-poll', 'policy'],
+    ]);
+    sim.faults.clear();
+    await cli(['policy-poll'], { POLL_FAILING_AFTER: '3' });
+    const recovered = await history(['--type', 'rosterwatch.poll.recovered']);
+    expect(recovered.map((e) => e.data)).toEqual([
+      expect.objectContaining({ poll: 'policy', failedRuns: 3 }),
+    ]);
+  });
 });

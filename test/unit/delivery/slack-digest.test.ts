@@ -162,12 +162,17 @@ describe('formatNotice', () => {
     {
       type: 'rosterwatch.poll.failing',
       subject: 'poll',
-      data: { consecutiveFailures: 3, lastError: 'x'.repeat(5_000), since: '2025-01-01T00:00:00.000Z' },
+      data: {
+        poll: 'roster',
+        consecutiveFailures: 3,
+        lastError: 'x'.repeat(5_000),
+        since: '2025-01-01T00:00:00.000Z',
+      },
     },
     {
       type: 'rosterwatch.poll.recovered',
       subject: 'poll',
-      data: { failedRuns: 3, since: '2025-01-01T00:00:00.000Z' },
+      data: { poll: 'policy', failedRuns: 3, since: '2025-01-01T00:00:00.000Z' },
     },
     {
       type: 'rosterwatch.endpoint.disabled',

@@ -108,6 +108,12 @@ describe('policies', () => {
     const decision = decidePolicyPoll({
       previous,
       previousSchedules: [],
+      health: {
+        consecutiveFailures: 0,
+        failingSince: null,
+        pollFailingAfter: 3,
+        now: '2026-01-01T00:00:00.000Z',
+      },
       outcome: {
         ok: true,
         fetched: {

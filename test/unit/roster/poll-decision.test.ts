@@ -92,7 +92,7 @@ describe('decidePoll', () => {
       {
         type: 'rosterwatch.poll.failing',
         subject: 'poll',
-        data: { consecutiveFailures: 3, lastError: 'x', since: 'T0' },
+        data: { poll: 'roster', consecutiveFailures: 3, lastError: 'x', since: 'T0' },
       },
     ]);
     expect(decidePoll(input({ outcome: { ok: false, error: 'x' }, consecutiveFailures: 3 })).events).toEqual(
