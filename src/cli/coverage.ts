@@ -94,7 +94,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
   program
     .command('offboard-check <username>')
     .description(
-      "read-only offboarding preflight: the user's teams, policy steps and upcoming shifts, and what to do before deleting them (exit 0 safe to delete, 3 references remain, 1 error)",
+      "read-only offboarding preflight: the user's teams, policy steps and upcoming shifts, and what to do before deleting them (exit 0 safe to delete, 3 references remain, 4 cannot tell: no policies could be read or are recorded, 1 error)",
     )
     .option('--json', 'print the report as JSON')
     .action(async (username: string, opts: { json?: boolean }) => {

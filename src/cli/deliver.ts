@@ -1,12 +1,12 @@
 /** `roster-watch deliver`: one pass over the outbox, for cron jobs and after a manual poll. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
 import { createDispatcher, type PassSummary } from '../delivery/dispatcher.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/db.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { type CliContext, CliExit } from './context.js';
+import { loadEventWritingConfig } from './setup.js';
 
 export function formatPassSummary(summary: PassSummary): string {
   const parts = [
@@ -38,7 +38,7 @@ Exit status:
   2  configuration or usage error`,
     )
     .action(async () => {
-      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const config = loadEventWritingConfig(ctx);
       const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const store = openStore(config.databasePath);
       const dispatcher = createDispatcher({

@@ -17,6 +17,7 @@ import type { Team } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import { hasPolicyBaseline } from '../store/runs.js';
 import { VictorOpsError } from '../victorops/errors.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
 import { fetchUserTeams } from '../victorops/fetch-user-teams.js';
@@ -25,6 +26,8 @@ import { createCliLogger, loadCliConfig } from './setup.js';
 
 /** Exit code when something still references the user: distinct from 1 (error) and 2 (usage). */
 export const OFFBOARD_REFERENCES_REMAIN = 3;
+/** Exit code when no escalation policies could be read live or from the history: cannot tell. */
+export const OFFBOARD_UNKNOWN = 4;
 
 export async function runOffboardCheck(ctx: CliContext, username: string, json: boolean): Promise<void> {
   const config = loadCliConfig(ctx, true);
@@ -108,8 +111,38 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
       now: new Date(systemClock.now()).toISOString(),
     });
     const sources = { teams: teamsSource, policies: policySource, schedules: policySource };
+    // No live read and nothing recorded: "nothing references them" would be a guess, and a wrong
+    // "safe to delete" is exactly the gap this command exists to close.
+    const policiesUnknown = policySource === 'stored' && !hasPolicyBaseline(store);
+    if (policiesUnknown && report.safeToDelete) {
+      const unknown = { ...report, safeToDelete: false };
+      notes.push(
+        'cannot tell whether escalation policies or shifts still reference them: none could be read live and none are recorded',
+      );
+      if (json)
+        ctx.out(
+          JSON.stringify({ ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes }, null, 2),
+        );
+      else {
+        ctx.out(`offboard-check ${report.username}: cannot tell yet, do not delete`);
+        for (const note of notes) ctx.out(`note: ${note}`);
+      }
+      throw new CliExit(OFFBOARD_UNKNOWN, '');
+    }
     if (json) {
-      ctx.out(JSON.stringify({ ...report, existsInVictorOps, sources, notes }, null, 2));
+      ctx.out(
+        JSON.stringify(
+          {
+            ...report,
+            verdict: report.safeToDelete ? 'safe' : 'references-remain',
+            existsInVictorOps,
+            sources,
+            notes,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       printReport(ctx, report, sources, existsInVictorOps, notes);
     }

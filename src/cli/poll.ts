@@ -15,7 +15,7 @@ import { openStore } from '../store/db.js';
 import { loadOpenHold } from '../store/guard-holds.js';
 import { type CliContext, CliExit } from './context.js';
 import { createProgressReporter } from './progress.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
+import { createCliLogger, loadCliConfig, loadEventWritingConfig } from './setup.js';
 
 function describeResult(result: PollResult): string {
   const base = `run ${result.runId}: ${result.status}`;
@@ -67,7 +67,7 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     .command('accept')
     .description('apply a mass removal that the guard is holding back, now')
     .action(async () => {
-      const config = loadCliConfig(ctx, false);
+      const config = loadEventWritingConfig(ctx);
       const logger = createCliLogger(config);
       const store = openConfiguredStore(config);
       try {

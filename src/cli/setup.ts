@@ -1,10 +1,24 @@
 /** What most commands do first: read the configuration and make a logger from it. */
-import { type Config, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { CliContext } from './context.js';
 
 export function loadCliConfig(ctx: CliContext, requireVictorOps: boolean): Config {
   return loadConfig(ctx.env, { requireVictorOps });
+}
+
+/**
+ * For commands that write events without talking to VictorOps (`accept`, `deliver`): their events
+ * must carry the same CloudEvents `source` as the poll's, which comes from VO_API_ID.
+ */
+export function loadEventWritingConfig(ctx: CliContext): Config {
+  const config = loadConfig(ctx.env, { requireVictorOps: false });
+  if (ctx.env.EVENT_SOURCE === undefined && (ctx.env.VO_API_ID ?? '').trim() === '') {
+    throw new ConfigError([
+      'VO_API_ID is required (or EVENT_SOURCE): this command writes events, which must carry the same source as the poll’s',
+    ]);
+  }
+  return config;
 }
 
 export function createCliLogger(config: Config): Logger {
@@ -21,14 +35,40 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): stri
   return parseInstant(value, flag);
 }
 
-/** Parses an ISO-8601 date or instant; a bare date means midnight UTC. */
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Parses an ISO-8601 date or instant. A bare date means midnight UTC, and so does a time without
+ * a zone: the history is kept in UTC, and an audit answer must not depend on the shell's TZ.
+ * Impossible dates (2026-02-30) are refused rather than rolled over.
+ */
 export function parseInstant(value: string, flag: string): string {
-  const ms = Date.parse(value.trim());
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim()) || Number.isNaN(ms)) {
-    throw new InvalidOptionError(
+  const text = value.trim();
+  const match = ISO_INSTANT.exec(text);
+  const problem = () =>
+    new InvalidOptionError(
       `${flag} must be an ISO-8601 date or time such as 2026-03-03 or 2026-03-03T14:00:00Z, got "${value}"`,
     );
+  if (!match) throw problem();
+  const [, y, mo, d, h, mi, sec, zone] = match;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    day.getUTCFullYear() !== Number(y) ||
+    day.getUTCMonth() !== Number(mo) - 1 ||
+    day.getUTCDate() !== Number(d)
+  ) {
+    throw problem();
   }
+  if (Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(sec ?? 0) > 59) throw problem();
+  const withZone =
+    h === undefined
+      ? `${y}-${mo}-${d}T00:00:00Z`
+      : zone === undefined
+        ? `${text.replace(' ', 'T')}Z`
+        : text.replace(' ', 'T');
+  const ms = Date.parse(withZone);
+  if (Number.isNaN(ms)) throw problem();
   return new Date(ms).toISOString();
 }
 

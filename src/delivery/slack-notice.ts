@@ -44,7 +44,10 @@ function describe(event: CloudEvent): NoticeParts {
       const sample = d.sampleUsernames.slice(0, 10).map((u) => codeSpan(u, 60));
       return {
         title: '⚠️ Mass removal held back',
-        body: `This poll would remove *${d.removedUsers} of ${d.knownUsers} users* (${percent(d.fraction)}), above the guard (${percent(d.threshold.maxFraction)} and at least ${d.threshold.min}). Nothing is recorded as removed until ${d.confirmationsRequired} polls in a row agree or an operator accepts it.`,
+        // Events stored before the team guard existed carry no team counts.
+        body: `This poll would remove *${d.removedUsers} of ${d.knownUsers} users* (${percent(d.fraction)})${
+          d.removedTeams ? ` and *${d.removedTeams} of ${d.knownTeams} teams*` : ''
+        }, above the guard (${percent(d.threshold.maxFraction)} and at least ${d.threshold.min}). Nothing is recorded as removed until ${d.confirmationsRequired} polls in a row agree or an operator accepts it (\`roster-watch accept\`).`,
         fields: [
           `*Confirmations*\n${d.confirmations} of ${d.confirmationsRequired}`,
           `*Sample*\n${sample.length > 0 ? sample.join(', ') : '_none_'}`,

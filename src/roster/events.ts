@@ -71,6 +71,8 @@ export interface EventDataByType {
     removedUsers: number;
     knownUsers: number;
     fraction: number;
+    removedTeams: number;
+    knownTeams: number;
     threshold: { maxFraction: number; min: number };
     confirmations: number;
     confirmationsRequired: number;

@@ -33,6 +33,8 @@ export interface PollDecision {
   status: RunStatus;
   /** The roster to record as current, with its diff against the previous one; null: unchanged. */
   apply: { roster: Roster; diff: RosterDiff } | null;
+  /** The roster recorded once this run is written (null for a failed run): the runs row's counts and hash. */
+  recorded: Roster | null;
   events: EventDraft[];
   hold: HoldAction;
   error: string | null;
@@ -60,10 +62,11 @@ export interface DecidePollInput {
 
 const SAMPLE_SIZE = 10;
 
-/** Identifies the set of users a held change would remove; confirmations must agree on it. */
+/** Identifies the users and teams a held change would remove; confirmations must agree on it. */
 export function removalHash(diff: RosterDiff, hashText: (text: string) => string): string {
-  const keys = diff.usersRemoved.map((u) => usernameKey(u.username)).sort();
-  return hashText(keys.join('\n'));
+  const users = diff.usersRemoved.map((u) => `u:${usernameKey(u.username)}`).sort();
+  const teams = diff.teamsRemoved.map((t) => `t:${t.slug}`).sort();
+  return hashText([...users, ...teams].join('\n'));
 }
 
 export function decidePoll(input: DecidePollInput): PollDecision {
@@ -84,6 +87,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
     return {
       status: 'baseline',
       apply: { roster, diff: diffRosters({ users: [], teams: [], memberships: [] }, roster) },
+      recorded: roster,
       events: [
         ...recovered,
         {
@@ -107,9 +111,13 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   const diff = diffRosters(previous, effective);
   const partial = fetched.failedScopes.length > 0;
   const verdict = evaluateRemovalGuard(previous.users.length, diff.usersRemoved.length, input.guard);
+  // Teams too: an empty team list (a proxy or API glitch) would otherwise remove every team and
+  // every membership at once.
+  const teamVerdict = evaluateRemovalGuard(previous.teams.length, diff.teamsRemoved.length, input.guard);
+  const trips = verdict.trips || teamVerdict.trips;
   const hold = input.openHold;
 
-  if (verdict.trips && !input.accept) {
+  if (trips && !input.accept) {
     const hash = removalHash(diff, input.hashText);
     if (hold && hold.removalHash === hash) {
       const confirmations = hold.confirmations + 1;
@@ -117,6 +125,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
         return {
           status: 'held',
           apply: null,
+          recorded: previous,
           events: recovered,
           hold: { kind: 'confirm', holdId: hold.id, confirmations },
           error: null,
@@ -136,6 +145,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
     return {
       status: 'held',
       apply: null,
+      recorded: previous,
       events: [
         ...recovered,
         {
@@ -145,6 +155,8 @@ export function decidePoll(input: DecidePollInput): PollDecision {
             removedUsers: verdict.removed,
             knownUsers: verdict.known,
             fraction: Math.round(verdict.fraction * 10_000) / 10_000,
+            removedTeams: teamVerdict.removed,
+            knownTeams: teamVerdict.known,
             threshold: { maxFraction: input.guard.maxFraction, min: input.guard.min },
             confirmations: 1,
             confirmationsRequired: input.guard.confirmations,
@@ -159,7 +171,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
 
   const events = [...recovered];
   let holdAction: HoldAction = { kind: 'none' };
-  if (hold && verdict.trips && input.accept) {
+  if (hold && trips && input.accept) {
     events.push(released('accepted', diff, hold.firstRunId));
     holdAction = { kind: 'release', holdId: hold.id, how: 'accepted' };
   } else if (hold) {
@@ -188,6 +200,7 @@ function applied(
   return {
     status: partial ? 'partial' : 'ok',
     apply: isEmptyDiff(diff) ? null : { roster: effective, diff },
+    recorded: effective,
     events: [...notices, ...diffToEvents(diff, previous, effective, policies)],
     hold,
     error: null,
@@ -196,7 +209,7 @@ function applied(
 
 function failed(input: DecidePollInput, error: string): PollDecision {
   const events = pollHealthEvents({ ...health(input), ok: false, error });
-  return { status: 'failed', apply: null, events, hold: { kind: 'none' }, error };
+  return { status: 'failed', apply: null, recorded: null, events, hold: { kind: 'none' }, error };
 }
 
 function health(input: DecidePollInput) {

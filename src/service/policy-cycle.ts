@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { FetchedPolicies } from '../roster/policies.js';
 import { decidePolicyPoll, type PolicyRunStatus } from '../roster/policy-decision.js';
 import type { Team } from '../roster/types.js';
-import type { Store } from '../store/db.js';
+import { inTransaction, type Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
@@ -95,39 +95,44 @@ export async function runPolicyPollCycle(
 
   const finishedMs = clock.now();
   const finishedAt = new Date(finishedMs).toISOString();
-  const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
-  const previousSchedules = loadTeamSchedules(store);
-  const streak = failureStreak(store, 'policy');
-  const decision = decidePolicyPoll({
-    previous,
-    previousSchedules,
-    outcome,
-    health: {
-      consecutiveFailures: streak.count,
-      failingSince: streak.since,
-      pollFailingAfter: deps.pollFailingAfter,
-      now: startedAt,
-    },
-  });
-  const coverage = decision.apply
-    ? planCoverage(store, {
-        roster: loadCurrentRoster(store),
-        policies: decision.apply.policies,
-        schedules: decision.apply.effectiveSchedules,
-        removedNow: [],
-        now: finishedAt,
-      })
-    : null;
   const fetched = outcome.ok ? outcome.fetched : null;
-  const recorded = recordPolicyPoll(store, {
-    decision,
-    failedScopes: fetched?.failedScopes ?? [],
-    startedAt,
-    finishedAt,
-    stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-    source: deps.source,
-    coverage,
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  // Read, decide and write in one immediate transaction, so two processes never decide on the
+  // same recorded state and record the same change twice.
+  const { decision, coverage, recorded } = inTransaction(store, () => {
+    const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
+    const previousSchedules = loadTeamSchedules(store);
+    const streak = failureStreak(store, 'policy');
+    const decision = decidePolicyPoll({
+      previous,
+      previousSchedules,
+      outcome,
+      health: {
+        consecutiveFailures: streak.count,
+        failingSince: streak.since,
+        pollFailingAfter: deps.pollFailingAfter,
+        now: startedAt,
+      },
+    });
+    const coverage = decision.apply
+      ? planCoverage(store, {
+          roster: loadCurrentRoster(store),
+          policies: decision.apply.policies,
+          schedules: decision.apply.effectiveSchedules,
+          removedNow: [],
+          now: finishedAt,
+        })
+      : null;
+    const recorded = recordPolicyPoll(store, {
+      decision,
+      failedScopes: fetched?.failedScopes ?? [],
+      startedAt,
+      finishedAt,
+      stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+      source: deps.source,
+      coverage,
+      ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    });
+    return { decision, coverage, recorded };
   });
   const result: PolicyPollResult = {
     runId: recorded.runId,

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
-import type { Store } from '../store/db.js';
+import { inTransaction, type Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
@@ -110,47 +110,49 @@ function commitPoll(
   const fetched = input.outcome.ok ? input.outcome.fetched : null;
   const finishedMs = deps.clock.now();
   const finishedAt = new Date(finishedMs).toISOString();
-  const streak = failureStreak(store);
-  const previous = loadCurrentRoster(store);
-  const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
-  const decision: PollDecision = decidePoll({
-    previous,
-    outcome: input.outcome,
-    openHold: loadOpenHold(store),
-    guard: deps.guard,
-    consecutiveFailures: streak.count,
-    failingSince: streak.since,
-    pollFailingAfter: deps.pollFailingAfter,
-    now: input.startedAt,
-    hashText: sha256,
-    accept: input.accept,
-    policies: policies ?? [],
-  });
-  // Findings follow the roster this run records, in the same transaction as the change causing them.
-  const coverage =
-    decision.status === 'failed'
-      ? null
-      : planCoverage(store, {
-          roster: decision.apply?.roster ?? previous,
-          policies,
-          schedules: loadTeamSchedules(store),
-          removedNow: decision.apply?.diff.usersRemoved ?? [],
-          now: finishedAt,
-        });
-  const recorded = recordPoll(store, {
-    decision,
-    fetched,
-    startedAt: input.startedAt,
-    finishedAt,
-    stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-    rosterHash: decision.apply
-      ? hashRoster(decision.apply.roster)
-      : fetched
-        ? hashRoster(fetched.roster)
-        : null,
-    source: deps.source,
-    coverage,
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  // Read, decide and write in ONE immediate transaction: a second process polling the same
+  // database (the daemon and a cron `poll`) waits here instead of deciding on the same state
+  // and recording the same change twice.
+  const { decision, recorded } = inTransaction(store, () => {
+    const streak = failureStreak(store);
+    const previous = loadCurrentRoster(store);
+    const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
+    const decision: PollDecision = decidePoll({
+      previous,
+      outcome: input.outcome,
+      openHold: loadOpenHold(store),
+      guard: deps.guard,
+      consecutiveFailures: streak.count,
+      failingSince: streak.since,
+      pollFailingAfter: deps.pollFailingAfter,
+      now: input.startedAt,
+      hashText: sha256,
+      accept: input.accept,
+      policies: policies ?? [],
+    });
+    // Findings follow the roster this run records, in the same transaction as the change causing them.
+    const coverage =
+      decision.status === 'failed'
+        ? null
+        : planCoverage(store, {
+            roster: decision.apply?.roster ?? previous,
+            policies,
+            schedules: loadTeamSchedules(store),
+            removedNow: decision.apply?.diff.usersRemoved ?? [],
+            now: finishedAt,
+          });
+    const recorded = recordPoll(store, {
+      decision,
+      fetched,
+      startedAt: input.startedAt,
+      finishedAt,
+      stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+      rosterHash: decision.recorded ? hashRoster(decision.recorded) : null,
+      source: deps.source,
+      coverage,
+      ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    });
+    return { decision, recorded };
   });
   const changes = recorded.events.filter((e) => e.type.startsWith('victorops.')).length;
   const result: PollResult = {

@@ -43,7 +43,7 @@ export interface RecordedPoll {
 export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
   const { decision, fetched } = input;
   return inTransaction(store, () => {
-    const roster = decision.apply?.roster ?? fetched?.roster ?? null;
+    const roster = decision.recorded;
     const runId = insertRun(store, {
       startedAt: input.startedAt,
       finishedAt: input.finishedAt,

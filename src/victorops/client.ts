@@ -47,9 +47,13 @@ export interface VictorOpsClient {
 
 const AUTH_HINT = 'check VO_API_ID and VO_API_KEY';
 
-/** Encodes one path segment; usernames may hold `.`, `+`, `@`, `-`, `_` and non-ASCII letters. */
+/**
+ * Encodes one path segment; usernames may hold `.`, `+`, `@`, `-`, `_` and non-ASCII letters.
+ * `@` is left as it is: it is legal in a path (RFC 3986) and VictorOps' own docs warn against
+ * percent-encoding it.
+ */
 export function encodePathSegment(segment: string): string {
-  return encodeURIComponent(segment);
+  return encodeURIComponent(segment).replace(/%40/g, '@');
 }
 
 export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOpsClient {
@@ -76,6 +80,11 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   };
 
   const gates = createEndpointGates(options.clock);
+
+  // A misbehaving proxy or server may echo request headers into its body; excerpts of bodies end
+  // up in errors, runs and Slack, so the key is cut out of them first.
+  const redactKey = (text: string): string =>
+    options.apiKey.length >= 4 ? text.split(options.apiKey).join('[redacted]') : text;
 
   async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
     const endpoint = path.split('?')[0] ?? path;
@@ -131,9 +140,11 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
       });
     }
     const status = response.statusCode;
-    if (status >= 200 && status < 300) return parseBody(path, body, contentType(response.headers), schema);
+    if (status >= 200 && status < 300) {
+      return parseBody(path, body, contentType(response.headers), schema, redactKey);
+    }
     const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']), options.clock.now());
-    throw statusError(path, status, body, retryAfterMs);
+    throw statusError(path, status, redactKey(body), retryAfterMs);
   }
 
   async function get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
@@ -217,11 +228,17 @@ async function readBody(body: AsyncIterable<Buffer>, maxBytes: number, path: str
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function parseBody<T>(path: string, body: string, type: string, schema: z.ZodType<T>): T {
+function parseBody<T>(
+  path: string,
+  body: string,
+  type: string,
+  schema: z.ZodType<T>,
+  redact: (text: string) => string,
+): T {
   if (type.includes('text/html') || /^\s*</.test(body)) {
     throw new VictorOpsError(
       'malformed',
-      `GET ${path}: expected JSON, got an HTML page: "${excerpt(body)}"`,
+      `GET ${path}: expected JSON, got an HTML page: "${excerpt(redact(body))}"`,
       {
         retryable: true,
         path,
@@ -232,7 +249,7 @@ function parseBody<T>(path: string, body: string, type: string, schema: z.ZodTyp
   try {
     json = JSON.parse(body);
   } catch {
-    const shown = body.trim() === '' ? 'an empty body' : `"${excerpt(body)}"`;
+    const shown = body.trim() === '' ? 'an empty body' : `"${excerpt(redact(body))}"`;
     throw new VictorOpsError('malformed', `GET ${path}: response is not valid JSON: ${shown}`, {
       retryable: true,
       path,
@@ -242,7 +259,7 @@ function parseBody<T>(path: string, body: string, type: string, schema: z.ZodTyp
   if (!parsed.success) {
     throw new VictorOpsError(
       'malformed',
-      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${excerpt(body)}"`,
+      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${excerpt(redact(body))}"`,
       { retryable: true, path },
     );
   }

@@ -61,7 +61,14 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
     );
   }, options.deadlineMs);
   timer.unref();
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  // Ends the requests still in flight when the fetch fails: a failed user list must not leave the
+  // team list retrying in the background, holding rate tokens and connections.
+  const abandon = new AbortController();
+  const signal = AbortSignal.any([
+    ...(options.signal ? [options.signal] : []),
+    deadline.signal,
+    abandon.signal,
+  ]);
   let done = 0;
   let planned = 2;
   let strategy: MembershipSource | null = null;
@@ -134,6 +141,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
       finishedAt: new Date(clock.now()).toISOString(),
     };
   } catch (error) {
+    abandon.abort(error);
     if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError)
       throw deadline.signal.reason;
     throw error;

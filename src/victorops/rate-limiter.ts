@@ -38,7 +38,9 @@ export interface WindowShape {
 /** The window for a rate: whole requests per window, and the window's length. */
 export function windowFor(rps: number): WindowShape {
   const capacity = Math.max(1, Math.floor(rps));
-  return { capacity, windowMs: (capacity / rps) * 1000 * WINDOW_MARGIN + WINDOW_SLACK_MS };
+  // Never a window shorter than a second: two of them would fit in one second and, at 2.5 req/s,
+  // let 4 requests through. Rounding down to whole requests per second is the safe side.
+  return { capacity, windowMs: Math.max(1, capacity / rps) * 1000 * WINDOW_MARGIN + WINDOW_SLACK_MS };
 }
 
 /** How long to wait before one more start is allowed, given recent starts (oldest first). */

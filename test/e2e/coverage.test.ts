@@ -295,4 +295,24 @@ describe('coverage audit', () => {
       expect.objectContaining({ poll: 'policy', failedRuns: 3 }),
     ]);
   });
+
+  it('offboard-check cannot tell (exit 4) when no policy could be read live and none are recorded', async () => {
+    await cli(['poll']);
+    // A user on no team, paged directly by a policy: only the policies can tell about them.
+    const loner = sim.org.listUsers().find((u) => sim.org.teamsOfUser(u.username).length === 0)!;
+    const { policy } = pagedUser();
+    sim.org.updatePolicy(policy.slug, {
+      steps: [
+        ...policy.steps,
+        { timeout: 5, entries: [{ executionType: 'user_page', username: loner.username }] },
+      ],
+    });
+    const username = loner.username;
+    const slow = { POLICY_LIST_MIN_INTERVAL_MS: '600000' };
+    const live = await runCli(['offboard-check', username], { ...env, ...slow });
+    expect(live.code, live.stdout).toBe(3); // read live: the policy still pages them
+    const again = await runCli(['offboard-check', username, '--json'], { ...env, ...slow });
+    expect(again.code, again.stdout).toBe(4); // the list was read seconds ago and nothing is recorded
+    expect(JSON.parse(again.stdout)).toMatchObject({ verdict: 'unknown', safeToDelete: false });
+  });
 });

@@ -45,6 +45,7 @@ describe('delivery survives SIGKILL (built CLI)', () => {
     t = createTempStore();
     env = {
       PATH: process.env.PATH,
+      VO_API_ID: 'crash-test-org',
       DATABASE_PATH: t.path,
       WEBHOOK_URLS: `${receiver.url}/hook`,
       WEBHOOK_SECRET: secret,

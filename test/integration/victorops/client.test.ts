@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { createVictorOpsClient } from '../../../src/victorops/client.js';
 import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
@@ -147,5 +149,30 @@ describe('fetchRoster against the simulator', () => {
     const error = await caught(clientFor(sim, { apiId: '' }).get('/v1/user', userListSchema));
     expect(error.code).toBe('auth');
     expect(sim.stats.count()).toBe(1);
+  });
+
+  it('cuts the key out of response excerpts, even when a server echoes it back', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`Bad request; key=${String(req.headers['x-vo-api-key'])}`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const client = createVictorOpsClient({
+      baseUrl: `http://127.0.0.1:${port}/api-public`,
+      apiId: 'id',
+      apiKey: 'echoed-secret-42',
+      maxRps: 100,
+      concurrency: 1,
+      timeoutMs: 1_000,
+      maxRetries: 0,
+      clock: systemClock,
+    });
+    const error = await caught(client.get('/v1/user', userListSchema));
+    await client.close();
+    server.close();
+    expect(error.message).toContain('key=[redacted]');
+    expect(error.message).not.toContain('echoed-secret-42');
   });
 });

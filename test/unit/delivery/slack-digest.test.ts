@@ -148,6 +148,8 @@ describe('formatNotice', () => {
         removedUsers: 40,
         knownUsers: 100,
         fraction: 0.4,
+        removedTeams: 0,
+        knownTeams: 9,
         threshold: { maxFraction: 0.2, min: 5 },
         confirmations: 1,
         confirmationsRequired: 3,

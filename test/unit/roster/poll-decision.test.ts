@@ -187,3 +187,23 @@ describe('decidePoll', () => {
     expect(d).toMatchObject({ status: 'ok', hold: { kind: 'drop', holdId: 4 }, events: [] });
   });
 });
+
+describe('decidePoll: the team guard', () => {
+  it('holds a poll whose team list came back empty instead of removing every team', () => {
+    const teams = Array.from({ length: 8 }, (_, i) => aTeam(`t${i}`));
+    const withTeams = aRoster({
+      users: tenUsers,
+      teams,
+      memberships: tenUsers.map((u, i) => [u.username, `t${i % 8}`] as [string, string]),
+    });
+    const emptyTeams = aRoster({ users: tenUsers, teams: [], memberships: [] });
+    const d = decidePoll(input({ previous: withTeams, outcome: { ok: true, fetched: aFetch(emptyTeams) } }));
+    expect(d.status).toBe('held');
+    expect(d.apply).toBeNull();
+    expect(d.recorded).toBe(withTeams);
+    expect(d.events[0]).toMatchObject({
+      type: 'rosterwatch.guard.held',
+      data: { removedUsers: 0, removedTeams: 8, knownTeams: 8 },
+    });
+  });
+});

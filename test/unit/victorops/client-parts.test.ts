@@ -58,7 +58,7 @@ describe('encodePathSegment', () => {
   it.each([
     ['jane.doe', 'jane.doe'],
     ['ops+oncall', 'ops%2Boncall'],
-    ['m@rk', 'm%40rk'],
+    ['m@rk', 'm@rk'],
     ['li-wei_2', 'li-wei_2'],
     ['a/b', 'a%2Fb'],
     ['Søren', 'S%C3%B8ren'],

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError, parseInstant, parseSince } from '../../src/cli/setup.js';
+
+describe('parseInstant', () => {
+  it.each([
+    ['2026-03-03', '2026-03-03T00:00:00.000Z'],
+    ['2026-03-03T14:00:00Z', '2026-03-03T14:00:00.000Z'],
+    ['2026-03-03T14:00', '2026-03-03T14:00:00.000Z'], // no zone: UTC, whatever TZ says
+    ['2026-03-03T14:00:00.250+02:00', '2026-03-03T12:00:00.250Z'],
+    ['2026-03-03 14:00:00Z', '2026-03-03T14:00:00.000Z'],
+  ])('%s → %s', (input, expected) => {
+    expect(parseInstant(input, '--at')).toBe(expected);
+  });
+
+  it.each(['2026-02-30', '2026-13-01', 'yesterday', '2026-03-03T25:00Z', '03/03/2026', ''])(
+    'refuses %j',
+    (input) => {
+      expect(() => parseInstant(input, '--at')).toThrow(InvalidOptionError);
+    },
+  );
+});
+
+describe('parseSince', () => {
+  it('takes durations back from now', () => {
+    const now = Date.parse('2026-03-10T00:00:00Z');
+    expect(parseSince('7d', now)).toBe('2026-03-03T00:00:00.000Z');
+    expect(parseSince('12h', now)).toBe('2026-03-09T12:00:00.000Z');
+    expect(parseSince('2026-03-01', now)).toBe('2026-03-01T00:00:00.000Z');
+  });
+});
