@@ -8,7 +8,8 @@
 #
 # The runtime stage uses no RUN instruction, so it also works on a base without a shell
 # (roster-watch/node-runtime:local has only node and its libraries).
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Default: Node 24, the newest LTS line that better-sqlite3 12 supports (its engines stop at 24).
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG BUILD_IMAGE=${NODE_IMAGE}
 
 # ---------------------------------------------------------------------------------------------- build

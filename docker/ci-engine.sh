@@ -153,10 +153,15 @@ start_dockerd() {
 
 stop_dockerd() {
   local pid=""
+  # Only a dockerd this script started: an engine that was already there (a developer's, a host's)
+  # is left alone, containers and all.
   [ -f "$STATE_DIR/dockerd.pid" ] && pid=$(cat "$STATE_DIR/dockerd.pid")
-  [ -z "$pid" ] && [ -f "$PIDFILE" ] && pid=$(cat "$PIDFILE")
-  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
-    say "dockerd is not running"
+  if [ -z "$pid" ]; then
+    say "no dockerd started by this script; leaving any other engine alone"
+    return
+  fi
+  if ! kill -0 "$pid" 2>/dev/null || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "dockerd" ]; then
+    say "dockerd (pid $pid) is not running"
     rm -f "$STATE_DIR/dockerd.pid"
     return
   fi

@@ -72,7 +72,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print a JSON array: [{"kind", "key", "firstSeen", "message", "finding"}]')
     .action((opts: { json?: boolean }) => {
       const config = loadCliConfig(ctx, false);
-      const store = openStore(config.databasePath, { readonly: true });
+      const store = openStore(config.databasePath, { mustExist: true });
       try {
         const open = loadOpenFindings(store).map((o) => ({
           kind: o.finding.kind,

@@ -96,29 +96,39 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         port: 0,
         onMessage: (message) => say('slack  ', 33, `\n${renderSlackMessage(message).replace(/^/gm, '    ')}`),
       });
-      const config = loadConfig(
-        {
-          VO_API_ID: 'sim-api-id',
-          VO_API_KEY: 'sim-api-key',
-          VO_BASE_URL: sim.url,
-          VO_MAX_RPS: '50',
-          DATABASE_PATH: database,
-          POLL_SCHEDULE: `*/${Math.min(interval, 59)} * * * * *`,
-          // Escalation policies once a minute: the simulator, like VictorOps, allows one list call a minute.
-          POLICY_SCHEDULE: '0 * * * * *',
-          WEBHOOK_URLS: webhook.url,
-          WEBHOOK_SECRET: secret,
-          SLACK_WEBHOOK_URL: slack.url,
-          DELIVERY_RETRY_SCHEDULE: '0s,1s,5s,30s',
-          HTTP_PORT: '0',
-          EVENT_SOURCE: 'urn:roster-watch:victorops:demo',
-          LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'warn',
-          LOG_FORMAT: ctx.env.LOG_FORMAT ?? 'auto',
-        },
-        { requireVictorOps: true },
-      );
-      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-      const daemon = await startDaemon({ config, logger });
+      const startWatcher = async () => {
+        const config = loadConfig(
+          {
+            VO_API_ID: 'sim-api-id',
+            VO_API_KEY: 'sim-api-key',
+            VO_BASE_URL: sim.url,
+            VO_MAX_RPS: '50',
+            DATABASE_PATH: database,
+            POLL_SCHEDULE: `*/${Math.min(interval, 59)} * * * * *`,
+            // Escalation policies once a minute: the simulator, like VictorOps, allows one list call a minute.
+            POLICY_SCHEDULE: '0 * * * * *',
+            WEBHOOK_URLS: webhook.url,
+            WEBHOOK_SECRET: secret,
+            SLACK_WEBHOOK_URL: slack.url,
+            DELIVERY_RETRY_SCHEDULE: '0s,1s,5s,30s',
+            HTTP_PORT: '0',
+            EVENT_SOURCE: 'urn:roster-watch:victorops:demo',
+            LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'warn',
+            LOG_FORMAT: ctx.env.LOG_FORMAT ?? 'auto',
+          },
+          { requireVictorOps: true },
+        );
+        const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+        return await startDaemon({ config, logger });
+      };
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      try {
+        daemon = await startWatcher();
+      } catch (error) {
+        // A bad LOG_LEVEL or a busy database must end the demo, not leave the simulator drifting.
+        await Promise.all([sim.close(), webhook.close(), slack.close()]);
+        throw error;
+      }
       ctx.out(
         [
           `roster-watch demo: a simulated org of ${users} users and ${teams} teams at ${sim.url}`,

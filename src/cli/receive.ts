@@ -17,7 +17,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
     )
     .addHelpText(
       'after',
-      '\nValid requests get 204, invalid signatures 401. GET /_received returns the accepted events as\na JSON array; GET /healthz returns 200. Runs until interrupted.',
+      '\nValid requests get 204, invalid signatures 401. GET /_received returns the newest 1,000\naccepted events as a JSON array; GET /healthz returns 200. Runs until interrupted.',
     )
     .action(async (options: { host: string; port: string; secret?: string }) => {
       const port = Number(options.port);
@@ -34,6 +34,8 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
           host: options.host,
           port,
           secret,
+          // A long-running receiver (docker-compose) must not grow without bound.
+          keep: 1_000,
           onEvent: (e) => ctx.out(`${e.event.time} ${e.event.type} ${e.event.subject}`),
         });
       } catch (error) {

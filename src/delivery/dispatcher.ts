@@ -24,7 +24,7 @@ import {
   type DestinationRuntime,
   type SendResult,
 } from './destination-runtime.js';
-import { decideRetry } from './retry-policy.js';
+import { decideRetry, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import { planDeliveries } from './routing.js';
 import { createWebhookAgent } from './webhook-sender.js';
 
@@ -164,7 +164,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       logger.error({ destination: name, eventId: row.eventId, statusCode: result.statusCode }, result.error);
       outcome = 'dead';
     } else {
-      if (result.statusCode === 429) runtime.pausedUntilMs = nowMs + (result.retryAfterMs ?? 0);
+      // Capped like the row's own retry: a ten-year Retry-After must not silence a destination
+      // until the process restarts.
+      if (result.statusCode === 429) {
+        runtime.pausedUntilMs = nowMs + Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+      }
       const decision = decideRetry({
         attempts: row.attempts + 1,
         scheduleMs: config.delivery.retryScheduleMs,

@@ -28,6 +28,8 @@ export interface WebhookReceiverOptions {
   secret: string;
   /** Called for each verified request that was answered 2xx. */
   onEvent?: (event: ReceivedWebhook) => void;
+  /** Keep only the newest this many events in memory (a long-running receiver); default: all. */
+  keep?: number;
   /** Decides the answer to a verified request (default 204); may wait, to simulate a hanging endpoint. */
   respond?: (event: ReceivedWebhook) => ReceiverReply | Promise<ReceiverReply>;
 }
@@ -82,9 +84,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
         return reply(res, { status: 401, body: 'invalid signature\n' });
       }
       attempts.push(event);
+      if (options.keep !== undefined && attempts.length > options.keep) attempts.shift();
       const answer = options.respond ? await options.respond(event) : { status: 204 };
       if (answer.status >= 200 && answer.status < 300) {
         received.push(event);
+        if (options.keep !== undefined && received.length > options.keep) received.shift();
         options.onEvent?.(event);
       }
       reply(res, answer);

@@ -3,6 +3,9 @@
  * schedule, the receiver's Retry-After and a random source, so it is table-tested without clocks.
  */
 
+/** The longest a receiver's Retry-After may park a delivery or pause a destination. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses "0s,5s,5m,30m,2h" into milliseconds; returns a problem text when malformed. */
@@ -47,7 +50,7 @@ export function decideRetry(input: RetryInput): RetryDecision {
   const next = input.scheduleMs[input.attempts];
   if (next === undefined) return { retry: false, delayMs: 0 };
   const jittered = Math.round(next * (0.8 + 0.4 * input.random));
-  const retryAfter = Math.min(input.retryAfterMs ?? 0, input.maxRetryAfterMs ?? 3_600_000);
+  const retryAfter = Math.min(input.retryAfterMs ?? 0, input.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS);
   return { retry: true, delayMs: Math.max(jittered, retryAfter) };
 }
 

@@ -59,10 +59,17 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
     fetched.failedScopes,
   );
   if (input.previous === null) {
+    // A first poll must be complete, as for the roster: a policy missing from it would surface
+    // later as a false "added", and its team meanwhile as a false `team_without_policy`.
+    if (fetched.failedScopes.length > 0) {
+      const error = `the first policy poll needs every policy and schedule, but ${fetched.failedScopes.length} could not be read (first: ${fetched.failedScopes[0]?.reason ?? ''})`;
+      const failedHealth = pollHealthEvents({ ...input.health, kind: 'policy', ok: false, error });
+      return { status: 'failed', apply: null, events: failedHealth, changes: 0, error };
+    }
     // The first poll records what exists without announcing every policy as "added".
     const policies = fetched.policies;
     return {
-      status: fetched.failedScopes.length > 0 ? 'partial' : 'baseline',
+      status: 'baseline',
       apply: { policies, diff: diffPolicies([], policies), schedules: fetched.schedules, effectiveSchedules },
       events: health,
       changes: 0,
