@@ -199,14 +199,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     emit(name, outcome, { statusCode: result.statusCode, latencyMs: result.latencyMs });
   }
 
+  /** Returns true when the destination hung: it did not answer within the timeout. */
   async function attempt(
     runtime: DestinationRuntime,
     row: ClaimedDelivery,
     counters: Counters,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       const result = await runtime.send(row);
       settle(runtime, row, result, counters);
+      return result.kind === 'failed' && 'timedOut' in result && result.timedOut === true;
     } catch (error) {
       // The row keeps its lease and becomes due again when it expires: nothing is lost.
       counters.errors += 1;
@@ -214,6 +216,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         { err: error, destination: runtime.spec.name, eventId: row.eventId },
         'could not record a delivery',
       );
+      return false;
     }
   }
 
@@ -224,8 +227,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     counters: Counters,
   ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    // A destination that hangs is not tried again in this drain: each of its rows would otherwise
+    // wait out the full timeout, stretching a one-shot `poll` or `deliver` to rows ÷ concurrency
+    // × timeout. The rows keep their retry slots. (A refused connection fails fast: no need.)
+    let unreachable = false;
     while (
       !stopping &&
+      !unreachable &&
       clock.now() >= runtime.pausedUntilMs &&
       !isDestinationDisabled(store, runtime.spec.name)
     ) {
@@ -251,7 +259,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const wait = runtime.lastSendStartedMs + runtime.minIntervalMs - clock.now();
         if (wait > 0) await clock.sleep(wait);
         runtime.lastSendStartedMs = clock.now();
-        const p: Promise<void> = attempt(runtime, row, counters).finally(() => inFlight.delete(p));
+        const p: Promise<void> = attempt(runtime, row, counters)
+          .then((noAnswer) => {
+            if (noAnswer) unreachable = true;
+          })
+          .finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
     }

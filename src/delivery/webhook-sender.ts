@@ -11,7 +11,15 @@ import { parseRetryAfter } from './retry-policy.js';
 export type WebhookSendResult =
   | { kind: 'delivered'; statusCode: number; latencyMs: number }
   /** Any other status, a timeout or a network error: the retry policy decides what next. */
-  | { kind: 'failed'; statusCode: number | null; retryAfterMs?: number; error: string; latencyMs: number }
+  | {
+      kind: 'failed';
+      statusCode: number | null;
+      retryAfterMs?: number;
+      error: string;
+      latencyMs: number;
+      /** The receiver did not answer within the timeout (it hangs, rather than refuses). */
+      timedOut?: boolean;
+    }
   /** 410 Gone: the receiver asks never to be called again, so the destination is disabled. */
   | { kind: 'gone'; statusCode: 410; error: string; latencyMs: number };
 
@@ -49,10 +57,13 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<strin
     .trim();
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError')
-      return `no response within ${timeoutMs} ms`;
+    if (isTimeout(error)) return `no response within ${timeoutMs} ms`;
     const code = (error as NodeJS.ErrnoException).code;
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return `${code ? `${code} ` : ''}${error.message}${cause}`;
@@ -117,6 +128,7 @@ export function createWebhookSender(options: {
           statusCode: null,
           error: describeError(error, options.timeoutMs),
           latencyMs: latency(),
+          timedOut: isTimeout(error),
         };
       }
     },

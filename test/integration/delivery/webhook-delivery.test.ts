@@ -208,6 +208,24 @@ describe('webhook delivery', () => {
     await hanging.close();
   });
 
+  it('stops trying a hanging endpoint for the rest of a one-shot pass; its rows wait for their retry', async () => {
+    const secret = aWebhookSecret();
+    const hanging = await receiver(secret, () => new Promise(() => {}));
+    const { t, config, dispatcher } = setup(() => ({
+      webhooks: [{ name: 'hanging', url: hanging.url, secret }],
+      env: { WEBHOOK_TIMEOUT_MS: '300', DELIVERY_CONCURRENCY: '2' },
+    }));
+    commitRun(t.store, config, someChanges(12));
+    const pass = await dispatcher.runOnce();
+    // Only the first batch waited out the timeout; the other 10 rows were not sent into the hang.
+    expect(pass).toMatchObject({ attempted: 2, failed: 2, delivered: 0 });
+    expect(hanging.attempts.length).toBeLessThanOrEqual(2);
+    const rows = listDeliveries(t.store, { limit: 20 });
+    expect(rows.filter((d) => d.status === 'failed')).toHaveLength(2);
+    expect(rows.filter((d) => d.status === 'pending')).toHaveLength(10);
+    await hanging.close();
+  });
+
   it('routes events to each endpoint by its event-type filter', async () => {
     const secret = aWebhookSecret();
     const users = await receiver(secret);
