@@ -354,7 +354,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
       pollOnStart: r.boolean('POLL_ON_START', true),
       httpHost: r.string('HTTP_HOST', '127.0.0.1'),
       httpPort: r.number('HTTP_PORT', 8080, { min: 0, max: 65_535, integer: true }),
-      shutdownTimeoutMs: r.number('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000, integer: true }),
+      // 8 s: inside `docker stop`'s and Kubernetes' default grace periods (10 s and 30 s), so a
+      // hanging webhook cannot turn a graceful stop into a SIGKILL.
+      shutdownTimeoutMs: r.number('SHUTDOWN_TIMEOUT_MS', 8_000, { min: 100, max: 600_000, integer: true }),
     },
     coverage: {
       schedule: typeof policySchedule === 'string' ? null : policySchedule,
