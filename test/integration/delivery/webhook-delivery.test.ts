@@ -104,6 +104,11 @@ describe('webhook delivery', () => {
     expect(r.received.map((e) => e.webhookId)).toEqual(stored.slice(1).map((s) => s.id));
     dispatcher.start();
     await waitFor(() => r.received.length === 4, 'the failed event to be retried');
+    // The receiver answers before the dispatcher records the attempt: wait for the record too.
+    await waitFor(
+      () => listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'delivered'),
+      'the retried delivery to be recorded',
+    );
     const tries = r.attempts.filter((a) => a.webhookId === stored[0]!.id);
     expect(tries).toHaveLength(3);
     const row = listDeliveries(t.store, { limit: 10 }).find((d) => d.eventId === stored[0]!.id)!;
