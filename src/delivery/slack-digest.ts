@@ -3,7 +3,7 @@
  * order until a block or character budget runs out, after which the rest is summarised as
  * "…and N more" with the command that shows everything. Pure: events in, message out.
  */
-import type { CloudEvent, EventDataByType } from '../roster/events.js';
+import { type CloudEvent, EVENT_TYPES, type EventDataByType, isChangeEvent } from '../roster/events.js';
 import type { User } from '../roster/types.js';
 import {
   blockTextLength,
@@ -159,19 +159,8 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
     text: `• ${teamLabel(t.name)} ${codeSpan(t.slug, NAME_MAX)}`,
     count: 1,
   });
-  const known = new Set<string>([
-    'victorops.user.added',
-    'victorops.user.removed',
-    'victorops.user.changed',
-    'victorops.membership.added',
-    'victorops.membership.removed',
-    'victorops.team.added',
-    'victorops.team.removed',
-    'victorops.team.changed',
-    'victorops.policy.added',
-    'victorops.policy.removed',
-    'victorops.policy.changed',
-  ]);
+  // Every change type the digest has a section for; anything newer is counted, not dropped.
+  const known = new Set<string>(EVENT_TYPES.filter(isChangeEvent));
   const policyLine = (sign: string, p: { name: string; slug: string }, detail = ''): Line => ({
     text: `• ${sign} ${teamLabel(p.name)} ${codeSpan(p.slug, NAME_MAX)}${detail}`,
     count: 1,
