@@ -53,7 +53,11 @@ const AUTH_HINT = 'check VO_API_ID and VO_API_KEY';
  * percent-encoding it.
  */
 export function encodePathSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/%40/g, '@');
+  const encoded = encodeURIComponent(segment).replace(/%40/g, '@');
+  // `.` and `..` are dot segments: a normalising proxy would turn `/v1/user/../teams` into
+  // `/v1/teams`, another endpoint. Percent-encoded they stay a name (RFC 3986 §6.2.2.3 only
+  // removes literal dot segments).
+  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
 }
 
 export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOpsClient {
