@@ -38,7 +38,7 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
           ...(options.destination ? { destination: options.destination } : {}),
         });
         if (options.json) {
-          ctx.out(JSON.stringify(rows, null, 2));
+          ctx.exact(JSON.stringify(rows, null, 2));
           return;
         }
         if (rows.length === 0) {

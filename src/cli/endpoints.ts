@@ -29,7 +29,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
           return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
         });
         if (options.json) {
-          ctx.out(JSON.stringify(rows, null, 2));
+          ctx.exact(JSON.stringify(rows, null, 2));
           return;
         }
         if (rows.length === 0)
