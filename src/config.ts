@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parseDurationList } from './delivery/retry-policy.js';
 import { redactUrl } from './redact.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './victorops/limits.js';
 
 export type MembershipSourceSetting = 'auto' | 'user' | 'team';
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -35,6 +36,8 @@ export interface Config {
     timeoutMs: number;
     fetchDeadlineMs: number;
     maxRetries: number;
+    /** Larger VictorOps bodies are refused (a failed poll), never read into memory. */
+    maxResponseBytes: number;
     membershipSource: MembershipSourceSetting;
   };
   logLevel: string;
@@ -347,6 +350,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
         integer: true,
       }),
       maxRetries: r.number('VO_MAX_RETRIES', 5, { min: 0, max: 20, integer: true }),
+      // 32 MiB: five times the 20,000-user org's largest answer; the sizing is in the client.
+      maxResponseBytes: r.number('VO_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, {
+        min: 64 * 1024,
+        max: 1024 * 1024 * 1024,
+        integer: true,
+      }),
       membershipSource: r.oneOf('MEMBERSHIP_SOURCE', ['auto', 'user', 'team'] as const, 'auto'),
     },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

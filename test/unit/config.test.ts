@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       baseUrl: 'https://api.victorops.com/api-public',
       maxRps: 2,
       membershipSource: 'auto',
+      maxResponseBytes: 32 * 1024 * 1024,
     });
     expect(c.databasePath).toBe('./data/roster-watch.db');
     expect(c.guard).toEqual({ maxFraction: 0.2, min: 5, confirmations: 3 });
