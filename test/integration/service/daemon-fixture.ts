@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config.js';
-import { createSilentLogger } from '../../../src/logger.js';
+import { createSilentLogger, type Logger } from '../../../src/logger.js';
 import { type Daemon, startDaemon } from '../../../src/service/daemon.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 
@@ -32,6 +32,8 @@ export interface FixtureOptions {
   latencyMs?: number;
   /** Runs before the daemon starts (e.g. to set up a webhook receiver the config points at). */
   sim?: Simulator;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 export async function startDaemonFixture(options: FixtureOptions = {}): Promise<DaemonFixture> {
@@ -54,7 +56,7 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
   );
   let offsetMs = 0;
   const clock: Clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
-  const daemon = await startDaemon({ config, logger: createSilentLogger(), clock });
+  const daemon = await startDaemon({ config, logger: options.logger ?? createSilentLogger(), clock });
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const get: DaemonFixture['get'] = async (path) => {
