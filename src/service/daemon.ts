@@ -12,7 +12,7 @@ import {
   createVictorOpsClientFromConfig,
   openConfiguredStore,
 } from '../app.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
@@ -91,7 +91,7 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
   const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
-    const startedMs = clock.now();
+    const startedMs = monotonicNow(clock);
     try {
       const result = await runPollCycle(pollDeps, signal);
       metrics.recordPoll(result, clock.now());
@@ -100,7 +100,10 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
       if (error instanceof PollAbortedError) throw error;
       // VictorOps failures are recorded as failed runs by the cycle; this is anything else
       // (such as the database refusing the commit), so nothing was recorded.
-      metrics.recordPoll({ status: 'failed', durationMs: clock.now() - startedMs, events: [] }, clock.now());
+      metrics.recordPoll(
+        { status: 'failed', durationMs: monotonicNow(clock) - startedMs, events: [] },
+        clock.now(),
+      );
       logger.error({ err: error }, 'poll failed and could not be recorded');
     }
     onFinished();
@@ -200,10 +203,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         });
 
   const liveness = (): ProbeResult => {
+    // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
     const since = scheduler.pollStartedAtMs();
     const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
-    if (since !== null && clock.now() - since > limitMs) {
-      const seconds = Math.round((clock.now() - since) / 1000);
+    const runningMs = since === null ? 0 : monotonicNow(clock) - since;
+    if (since !== null && runningMs > limitMs) {
+      const seconds = Math.round(runningMs / 1000);
       return {
         ok: false,
         reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,

@@ -17,8 +17,10 @@ export interface DaemonFixture {
   daemon: Daemon;
   config: Config;
   databasePath: string;
-  /** Moves the daemon's clock forward. */
+  /** Moves the daemon's clock forward: wall and monotonic time alike (time passing). */
   advance(ms: number): void;
+  /** Steps only the wall clock (an NTP correction or a bad RTC), by `ms` (negative: back). */
+  stepWallClock(ms: number): void;
   get(path: string): Promise<{ status: number; contentType: string | null; text: string }>;
   getJson(path: string): Promise<{ status: number; body: Record<string, unknown> }>;
   runs(): { id: number; status: string }[];
@@ -55,7 +57,12 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     { requireVictorOps: true },
   );
   let offsetMs = 0;
-  const clock: Clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
+  let wallOnlyMs = 0;
+  const clock: Clock = {
+    now: () => Date.now() + offsetMs + wallOnlyMs,
+    monotonicMs: () => performance.now() + offsetMs,
+    sleep: systemClock.sleep,
+  };
   const daemon = await startDaemon({ config, logger: options.logger ?? createSilentLogger(), clock });
   const base = `http://127.0.0.1:${daemon.port}`;
 
@@ -70,6 +77,9 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     databasePath,
     advance: (ms) => {
       offsetMs += ms;
+    },
+    stepWallClock: (ms) => {
+      wallOnlyMs += ms;
     },
     get,
     async getJson(path) {
