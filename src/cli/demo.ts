@@ -92,6 +92,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         host: '127.0.0.1',
         port: 0,
         secret,
+        replays: 'reject',
         onEvent: (received) => say('webhook', 36, `${summariseEvent(received.event)}  (signature ok)`),
       });
       const slack = await startSlackReceiver({
