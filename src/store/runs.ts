@@ -150,7 +150,9 @@ export function keepRunTimesMonotonic(
   }
   // One millisecond past the last run, so this run's rows begin strictly after that run's.
   const startedAt = times.startedAt > last ? times.startedAt : new Date(Date.parse(last) + 1).toISOString();
-  const finishedAt = times.finishedAt >= startedAt ? times.finishedAt : startedAt;
+  // ISO strings of one format order like the instants they name.
+  let finishedAt = times.finishedAt;
+  if (finishedAt < startedAt) finishedAt = startedAt;
   // The same millisecond as the last run is no clock step, only a fast machine: no warning.
   return { startedAt, finishedAt, clockWasBehind: times.startedAt < last ? last : null };
 }

@@ -9,6 +9,7 @@ import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 // ESC [31m (colour), a C1 CSI (U+009B), a carriage return and a newline that would forge a line.
 const HOSTILE_FIRST = 'Eve\u001b[31m\u009b2J';
 const HOSTILE_LAST = 'Mallory\rroot\nforged-line';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the test
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 
 let sim: Simulator;
