@@ -280,7 +280,8 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
 
 /** Returns true when this call disabled it (false when already disabled or unknown). */
 export function disableDestination(store: Store, name: string, reason: string, nowMs: number): boolean {
-  return statements(store).disable.run(new Date(nowMs).toISOString(), reason, name).changes > 0;
+  const stored = scrubForLog(reason, ERROR_EXCERPT_MAX);
+  return statements(store).disable.run(new Date(nowMs).toISOString(), stored, name).changes > 0;
 }
 
 export function enableDestination(store: Store, name: string): 'enabled' | 'not-disabled' | 'unknown' {

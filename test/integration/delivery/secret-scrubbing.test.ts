@@ -97,4 +97,15 @@ describe('tokens echoed back by endpoints', () => {
     const [first] = t.store.sqlite.prepare('SELECT error FROM delivery_attempts ORDER BY id').pluck().all();
     expect(first).toBe(`HTTP 500: error handling POST ${origin}/… (path /…)`);
   });
+
+  it('webhooks: a 410 that echoes the URL leaves no path or query in the attempt, the endpoint state, events or logs', async () => {
+    const origin = await startEchoingEndpoint([410]);
+    const { t, logs } = await deliverTo({ webhookUrl: `${origin}/ingest/path-tok3n?sig=query-tok3n` });
+    const reason = t.store.sqlite.prepare('SELECT disabled_reason FROM destinations').pluck().get();
+    expect(reason).toBe('the endpoint answered 410 Gone');
+    const attempt = t.store.sqlite.prepare('SELECT error FROM delivery_attempts').pluck().get();
+    expect(attempt).toBe(`HTTP 410: error handling POST ${origin}/… (path /…)`);
+    expect(JSON.stringify(t.store.sqlite.prepare('SELECT * FROM events').all())).not.toMatch(/tok3n/);
+    expect(logs).not.toMatch(/tok3n/);
+  });
 });
