@@ -18,7 +18,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A fixture-shaped user (test/fixtures/victorops/ v1-user.json), about 330 bytes. */
+/** A user in the shape of the reference fixture v1-user.json (every field it has), about 330 bytes. */
 function userJson(i: number): string {
   return JSON.stringify({
     firstName: `First${i}`,
