@@ -12,10 +12,16 @@ import { usernameKey } from './types.js';
  * still disappear when the user or team itself is gone, because the user and team lists were
  * read completely.
  */
-export function mergeFailedScopes(previous: Roster, fetched: Roster, failed: readonly FailedScope[]): Roster {
-  if (failed.length === 0) return fetched;
+export function mergeFailedScopes(
+  previous: Roster,
+  fetched: Roster,
+  failed: readonly FailedScope[],
+  /** Teams not read because their hints did not move: kept exactly like a failed team. */
+  carriedTeams: readonly string[] = [],
+): Roster {
+  if (failed.length === 0 && carriedTeams.length === 0) return fetched;
   const failedUsers = new Set<string>();
-  const failedTeams = new Set<string>();
+  const failedTeams = new Set<string>(carriedTeams);
   for (const scope of failed) {
     if (scope.kind === 'user-teams') failedUsers.add(usernameKey(scope.username));
     else failedTeams.add(scope.teamSlug);

@@ -8,8 +8,23 @@
  * the poll cycle keeps its previous memberships instead of announcing false removals.
  */
 import type { Clock } from '../clock.js';
+import {
+  describeRequestPlan,
+  type FullReadReason,
+  fullReadReason,
+  type HintState,
+  planTeamReads,
+  type TeamReadPlan,
+} from '../roster/membership-hints.js';
 import { normaliseRoster } from '../roster/normalise.js';
-import type { FailedScope, FetchedRoster, Membership, MembershipSource, Team } from '../roster/types.js';
+import type {
+  FailedScope,
+  FetchedHints,
+  FetchedRoster,
+  Membership,
+  MembershipSource,
+  Team,
+} from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
@@ -32,7 +47,17 @@ export interface FetchRosterOptions {
   deadlineMs: number;
   signal?: AbortSignal;
   onProgress?: (progress: FetchProgress) => void;
+  /** The recorded hints; without them every team (or user) is read. */
+  hints?: HintState;
+  /** The request plan, computed once the two lists are in, before any membership read. */
+  onPlan?: (plan: RequestPlan) => void;
 }
+
+export type RequestPlan =
+  | TeamReadPlan
+  | { mode: 'full'; scopes: number; strategy: MembershipSource; reason: FullReadReason };
+
+export { describeRequestPlan };
 
 /** Requests each strategy costs for the membership phase, after the two list calls. */
 export function chooseStrategy(
@@ -86,9 +111,28 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         progress();
       }),
     ]);
-    strategy = chooseStrategy(options.source, users.length, teams.length);
-    const scopes = strategy === 'user' ? users.map((u) => u.username) : teams.map((t) => t.slug);
+    const listed = teams.map((t) => ({
+      slug: t.slug,
+      version: t.version ?? null,
+      memberCount: t.memberCount ?? null,
+    }));
+    const reason: FullReadReason | null =
+      options.source === 'user'
+        ? 'membership source user'
+        : options.hints
+          ? fullReadReason(options.hints)
+          : 'hints off';
+    const hinted = reason === null && options.hints ? planTeamReads(listed, options.hints) : null;
+    strategy = hinted ? 'team' : chooseStrategy(options.source, users.length, teams.length);
+    const scopes = hinted
+      ? [...hinted.changed, ...hinted.verify]
+      : strategy === 'user'
+        ? users.map((u) => u.username)
+        : teams.map((t) => t.slug);
     planned = 2 + scopes.length;
+    options.onPlan?.(
+      hinted ?? { mode: 'full', scopes: scopes.length, strategy, reason: reason ?? 'hints off' },
+    );
     progress();
 
     const memberships: Membership[] = [];
@@ -128,6 +172,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
 
     const after = client.stats();
     const teamList: Team[] = teams.map((t) => ({ slug: t.slug, name: t.name }));
+    const hints = describeFetchedHints(listed, scopes, strategy, failedScopes, hinted);
     return {
       roster: normaliseRoster({ users, teams: teamList, memberships }),
       strategy,
@@ -139,6 +184,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
       },
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(clock.now()).toISOString(),
+      hints,
     };
   } catch (error) {
     abandon.abort(error);
@@ -148,6 +194,32 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Which teams were read completely. With the user strategy every team's members come together,
+ * so they count as read only when no user's teams failed.
+ */
+function describeFetchedHints(
+  listed: FetchedHints['listed'],
+  scopes: readonly string[],
+  strategy: MembershipSource,
+  failedScopes: readonly FailedScope[],
+  hinted: TeamReadPlan | null,
+): FetchedHints {
+  const failedTeams = new Set(failedScopes.map(scopeName));
+  const read =
+    strategy === 'team'
+      ? scopes.filter((slug) => !failedTeams.has(slug))
+      : failedScopes.length === 0
+        ? listed.map((t) => t.slug)
+        : [];
+  return {
+    listed,
+    read,
+    carried: hinted?.carried ?? [],
+    verified: hinted ? hinted.verify.filter((slug) => !failedTeams.has(slug)) : [],
+  };
 }
 
 function scopeName(scope: FailedScope): string {
