@@ -35,6 +35,12 @@ export interface HintState {
   lastPollAtMs: number | null;
   verifyIntervalMs: number;
   nowMs: number;
+  /**
+   * For users recorded but missing from this poll's user list (keys of the present users given):
+   * how many of each team's recorded members they are. VictorOps removes a deleted user from all
+   * its teams, so those removals are known without reading the teams.
+   */
+  countLeavers?: (presentUserKeys: ReadonlySet<string>) => ReadonlyMap<string, number>;
 }
 
 /** Which teams' members one poll reads. `carried` keep their recorded members (not read). */
@@ -62,10 +68,16 @@ export function verificationSliceSize(
   return Math.min(teams, Math.max(1, share));
 }
 
-function sameHint(listed: TeamHint, stored: StoredTeamHint | undefined): boolean {
+/**
+ * Whether the listed hints say nothing happened to the team beyond `leavers` deleted users leaving
+ * it: the count fell by exactly that many and the version stayed or moved once per removal.
+ */
+function explainedHint(listed: TeamHint, stored: StoredTeamHint | undefined, leavers: number): boolean {
   // A missing field proves nothing, so such a team is always read.
   if (!stored || listed.version === null || listed.memberCount === null) return false;
-  return listed.version === stored.version && listed.memberCount === stored.memberCount;
+  if (stored.version === null || stored.memberCount === null) return false;
+  const moved = listed.version - stored.version;
+  return listed.memberCount === stored.memberCount - leavers && (moved === 0 || moved === leavers);
 }
 
 /** Why the hints cannot be followed this poll, or null when they can. */
@@ -82,12 +94,17 @@ export function fullReadReason(state: HintState): FullReadReason | null {
  * verify interval before the next poll, so an irregular schedule (a daemon that was down, a cron
  * job that skipped) still re-reads every team in time.
  */
-export function planTeamReads(listed: readonly TeamHint[], state: HintState): TeamReadPlan {
+export function planTeamReads(
+  listed: readonly TeamHint[],
+  state: HintState,
+  presentUserKeys: ReadonlySet<string> = new Set(),
+): TeamReadPlan {
+  const leavers = state.countLeavers?.(presentUserKeys) ?? new Map<string, number>();
   const changed: string[] = [];
   const unchanged: StoredTeamHint[] = [];
   for (const team of listed) {
     const stored = state.stored.get(team.slug);
-    if (stored && sameHint(team, stored)) unchanged.push(stored);
+    if (stored && explainedHint(team, stored, leavers.get(team.slug) ?? 0)) unchanged.push(stored);
     else changed.push(team.slug);
   }
   const intervalMs = state.lastPollAtMs === null ? state.verifyIntervalMs : state.nowMs - state.lastPollAtMs;

@@ -60,6 +60,23 @@ function lastRosterPollStartMs(store: Store): number | null {
   return row ? Date.parse(row.started_at) : null;
 }
 
+/** Recorded memberships of the recorded users missing from `present`, counted per team. */
+function countLeaversByTeam(store: Store, present: ReadonlySet<string>): Map<string, number> {
+  const keys = store.sqlite
+    .prepare('SELECT username_key FROM users WHERE valid_to IS NULL')
+    .pluck()
+    .all() as string[];
+  const teamsOf = store.sqlite.prepare(
+    'SELECT team_slug FROM memberships WHERE username_key = ? AND valid_to IS NULL',
+  );
+  const counts = new Map<string, number>();
+  for (const key of keys) {
+    if (present.has(key)) continue;
+    for (const slug of teamsOf.pluck().all(key) as string[]) counts.set(slug, (counts.get(slug) ?? 0) + 1);
+  }
+  return counts;
+}
+
 export function loadHintState(
   store: Store,
   settings: { setting: HintsSetting; verifyIntervalMs: number; nowMs: number },
@@ -69,6 +86,7 @@ export function loadHintState(
     unreliable: loadHintsUnreliable(store) !== null,
     stored: loadStoredHints(store),
     lastPollAtMs: lastRosterPollStartMs(store),
+    countLeavers: (present) => countLeaversByTeam(store, present),
   };
 }
 

@@ -25,6 +25,7 @@ import type {
   MembershipSource,
   Team,
 } from '../roster/types.js';
+import { usernameKey } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
@@ -122,7 +123,10 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         : options.hints
           ? fullReadReason(options.hints)
           : 'hints off';
-    const hinted = reason === null && options.hints ? planTeamReads(listed, options.hints) : null;
+    const hinted =
+      reason === null && options.hints
+        ? planTeamReads(listed, options.hints, new Set(users.map((u) => usernameKey(u.username))))
+        : null;
     strategy = hinted ? 'team' : chooseStrategy(options.source, users.length, teams.length);
     const scopes = hinted
       ? [...hinted.changed, ...hinted.verify]
