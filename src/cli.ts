@@ -20,6 +20,7 @@ import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { ConfigError } from './config.js';
+import { preferSmallHeap } from './runtime-memory.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
 import { VictorOpsError } from './victorops/errors.js';
@@ -77,6 +78,7 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
 }
 
 async function main(): Promise<void> {
+  preferSmallHeap();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

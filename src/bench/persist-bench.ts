@@ -31,6 +31,12 @@ export interface PersistBenchResult {
   /** Bytes of pages actually used (SQLite's dbstat), per unchanged poll. */
   unchangedUsedBytesAdded: number;
   peakRssMb: number;
+  /** Peak RSS (MB) reached by the end of each stage, to see which stage sets the peak. */
+  peakRssByStageMb: Record<string, number>;
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 function fileBytes(path: string): number {
@@ -149,8 +155,10 @@ function changeTenPercent(base: Roster): Roster {
 const UNCHANGED_POLLS = 20;
 
 export async function benchPersist(options: { users: number; teams: number }): Promise<PersistBenchResult> {
+  const stages: Record<string, number> = {};
   const org = buildOrg(options);
   const base = org.roster;
+  stages.org = peakRssMb();
   const dir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
   const path = join(dir, 'bench.db');
   const store = openStore(path);
@@ -175,6 +183,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
   const signal = new AbortController().signal;
   try {
     const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    stages.baseline = peakRssMb();
     // Policies and schedules recorded once, so every roster poll below also recomputes coverage.
     await runPolicyPollCycle(
       {
@@ -189,6 +198,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
       },
       signal,
     );
+    stages.policies = peakRssMb();
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const bytesBefore = fileBytes(path);
     const usedBefore = usedBytes(store);
@@ -198,11 +208,13 @@ export async function benchPersist(options: { users: number; teams: number }): P
     // Averaged over many polls: one run row rarely needs a page of its own.
     const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
     const unchangedUsedBytesAdded = (usedBytes(store) - usedBefore) / UNCHANGED_POLLS;
+    stages.unchanged = peakRssMb();
     next = changeTenPercent(base);
     let changedEvents = 0;
     const changedCpuSeconds = await cpuSeconds(async () => {
       changedEvents = (await runPollCycle(deps, signal)).events.length;
     });
+    stages.changed = peakRssMb();
     return {
       users: base.users.length,
       teams: base.teams.length,
@@ -216,6 +228,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
       unchangedBytesAdded,
       unchangedUsedBytesAdded,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      peakRssByStageMb: stages,
     };
   } finally {
     store.close();
