@@ -13,6 +13,7 @@ import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
+import { registerHintsCommand } from './cli/hints.js';
 import { registerPollCommands } from './cli/poll.js';
 import { registerReceiveCommand } from './cli/receive.js';
 import { registerRedeliverCommand } from './cli/redeliver.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeliveriesCommand(program, ctx);
   registerRedeliverCommand(program, ctx);
   registerEndpointsCommand(program, ctx);
+  registerHintsCommand(program, ctx);
   registerReceiveCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerSimulateCommand(program);

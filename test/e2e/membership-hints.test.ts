@@ -111,5 +111,11 @@ describe('roster-watch poll with membership hints', () => {
       plan: `requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`,
       requests: 2 + TEAMS,
     });
+    const status = await runCli(['hints'], env);
+    expect(status.stdout).toMatch(/membership hints unreliable since .* every poll reads every team/);
+
+    const reset = await runCli(['hints', '--reset'], env);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect((await poll()).plan).toMatch(/^requests planned: 2 lists \+ 0 changed teams \+ \d+ verification$/);
   });
 });
