@@ -26,6 +26,8 @@ export interface PersistBenchResult {
   unchangedCpuSeconds: number;
   changedCpuSeconds: number;
   changedEvents: number;
+  /** An unchanged poll that followed the hints: 5 teams read, the rest carried from the history. */
+  hintedCpuSeconds: number;
   /** Growth of the database file (whole pages) per unchanged poll, mean over many polls. */
   unchangedBytesAdded: number;
   /** Bytes of pages actually used (SQLite's dbstat), per unchanged poll. */
@@ -163,6 +165,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
   const path = join(dir, 'bench.db');
   const store = openStore(path);
   let next: Roster = base;
+  let hints: FetchedRoster['hints'];
   const fetched = (): FetchedRoster => ({
     roster: next,
     strategy: 'team',
@@ -170,6 +173,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
     stats: { requests: 0, retries: 0, rateLimited: 0 },
     startedAt: new Date().toISOString(),
     finishedAt: new Date().toISOString(),
+    ...(hints ? { hints } : {}),
   });
   const deps = {
     store,
@@ -209,6 +213,19 @@ export async function benchPersist(options: { users: number; teams: number }): P
     const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
     const unchangedUsedBytesAdded = (usedBytes(store) - usedBefore) / UNCHANGED_POLLS;
     stages.unchanged = peakRssMb();
+    // As a hinted fetch returns it: only the read teams' members; the others are carried.
+    const read = new Set(base.teams.slice(0, 5).map((t) => t.slug));
+    next = { ...base, memberships: base.memberships.filter((m) => read.has(m.teamSlug)) };
+    hints = {
+      listed: base.teams.map((t) => ({ slug: t.slug, version: 1, memberCount: null })),
+      read: [...read],
+      carried: base.teams.map((t) => t.slug).filter((slug) => !read.has(slug)),
+      verified: [],
+    };
+    const hintedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
+    stages.hinted = peakRssMb();
+    hints = undefined;
     next = changeTenPercent(base);
     let changedEvents = 0;
     const changedCpuSeconds = await cpuSeconds(async () => {
@@ -225,6 +242,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
       unchangedCpuSeconds,
       changedCpuSeconds,
       changedEvents,
+      hintedCpuSeconds,
       unchangedBytesAdded,
       unchangedUsedBytesAdded,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
