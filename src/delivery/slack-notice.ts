@@ -92,7 +92,7 @@ function describe(event: CloudEvent): NoticeParts {
       const d = event.data as EventDataByType['rosterwatch.hints.unreliable'];
       return {
         title: 'Membership hints proved unreliable',
-        body: `A verification read of team ${codeSpan(d.team.name, 100)} found a membership change that VictorOps' team list did not announce (its \`version\` and \`memberCount\` stayed the same). The change is recorded as usual; from now on every poll reads every team, which costs more API requests but misses nothing.`,
+        body: `A verification read of team ${codeSpan(d.team.name, 100)} found a membership change that VictorOps' team list did not announce (its \`version\` and \`memberCount\` stayed the same). The change is recorded as usual; from now on every poll reads every team, which costs more API requests but misses nothing. To trust the hints again (they stay verified): ${codeSpan('roster-watch hints --reset', 60)}.`,
       };
     }
     default:
