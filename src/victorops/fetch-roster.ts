@@ -2,7 +2,9 @@
  * Fetches a whole roster. The user list and the team list come first; memberships then come from
  * one call per user (`/v1/user/{u}/teams`) or one per team (`/v1/team/{t}/members`), whichever
  * is fewer calls. The team list is always read, so teams with no members exist under both
- * strategies and they give identical rosters.
+ * strategies and they give identical rosters. With the recorded membership hints, only the teams
+ * that are new, whose `version`/`memberCount` moved, or whose turn it is to be verified are read;
+ * the others are returned as `carried` (see roster/membership-hints.ts).
  *
  * A membership scope that cannot be read after retries is reported as failed, never as empty:
  * the poll cycle keeps its previous memberships instead of announcing false removals.
