@@ -41,6 +41,8 @@ export interface HintState {
    * its teams, so those removals are known without reading the teams.
    */
   countLeavers?: (presentUserKeys: ReadonlySet<string>) => ReadonlyMap<string, number>;
+  /** A team's recorded members (lower-cased usernames), to tell a verification read that differs. */
+  recordedMembers?: (slug: string) => ReadonlySet<string>;
 }
 
 /** Which teams' members one poll reads. `carried` keep their recorded members (not read). */
@@ -120,6 +122,25 @@ export function planTeamReads(
     verify: unchanged.slice(0, size).map((t) => t.slug),
     carried: unchanged.slice(size).map((t) => t.slug),
   };
+}
+
+/**
+ * The verified teams whose members as read differ from the recorded ones (users gone from the user
+ * list left out). Such a difference is either a change the hints hid, or one made during this poll,
+ * after the team list was read; reading the team list again tells the two apart.
+ */
+export function findDifferingReads(
+  verified: readonly string[],
+  read: ReadonlyMap<string, ReadonlySet<string>>,
+  recorded: (slug: string) => ReadonlySet<string>,
+  present: ReadonlySet<string>,
+): string[] {
+  return verified.filter((slug) => {
+    const now = [...(read.get(slug) ?? [])].filter((key) => present.has(key));
+    const before = [...recorded(slug)].filter((key) => present.has(key));
+    const nowSet = new Set(now);
+    return now.length !== before.length || before.some((key) => !nowSet.has(key));
+  });
 }
 
 /** The request plan as the log line shows it. */

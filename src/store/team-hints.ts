@@ -87,6 +87,13 @@ export function loadHintState(
     stored: loadStoredHints(store),
     lastPollAtMs: lastRosterPollStartMs(store),
     countLeavers: (present) => countLeaversByTeam(store, present),
+    recordedMembers: (slug) =>
+      new Set(
+        store.sqlite
+          .prepare('SELECT username_key FROM memberships WHERE team_slug = ? AND valid_to IS NULL')
+          .pluck()
+          .all(slug) as string[],
+      ),
   };
 }
 

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.js';
 import {
   describeRequestPlan,
   type FullReadReason,
+  findDifferingReads,
   fullReadReason,
   type HintState,
   planTeamReads,
@@ -31,7 +32,13 @@ import { usernameKey } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
-import { teamListSchema, teamMembersSchema, userListSchema, userTeamsSchema } from './schemas.js';
+import {
+  type ApiListedTeam,
+  teamListSchema,
+  teamMembersSchema,
+  userListSchema,
+  userTeamsSchema,
+} from './schemas.js';
 
 export type MembershipSourceSetting = MembershipSource | 'auto';
 
@@ -125,10 +132,8 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         : options.hints
           ? fullReadReason(options.hints)
           : 'hints off';
-    const hinted =
-      reason === null && options.hints
-        ? planTeamReads(listed, options.hints, new Set(users.map((u) => usernameKey(u.username))))
-        : null;
+    const present = new Set(users.map((u) => usernameKey(u.username)));
+    const hinted = reason === null && options.hints ? planTeamReads(listed, options.hints, present) : null;
     strategy = hinted ? 'team' : chooseStrategy(options.source, users.length, teams.length);
     const scopes = hinted
       ? [...hinted.changed, ...hinted.verify]
@@ -176,9 +181,19 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
       }
     });
 
+    const movedDuringPoll =
+      hinted && options.hints?.recordedMembers
+        ? await findChangesDuringPoll(client, signal, {
+            listed,
+            verified: hinted.verify,
+            memberships,
+            recorded: options.hints.recordedMembers,
+            present,
+          })
+        : new Set<string>();
     const after = client.stats();
     const teamList: Team[] = teams.map((t) => ({ slug: t.slug, name: t.name }));
-    const hints = describeFetchedHints(listed, scopes, strategy, failedScopes, hinted);
+    const hints = describeFetchedHints(listed, scopes, strategy, failedScopes, hinted, movedDuringPoll);
     return {
       roster: normaliseRoster({ users, teams: teamList, memberships }),
       strategy,
@@ -212,6 +227,7 @@ function describeFetchedHints(
   strategy: MembershipSource,
   failedScopes: readonly FailedScope[],
   hinted: TeamReadPlan | null,
+  movedDuringPoll: ReadonlySet<string>,
 ): FetchedHints {
   const failedTeams = new Set(failedScopes.map(scopeName));
   const read =
@@ -224,8 +240,55 @@ function describeFetchedHints(
     listed,
     read,
     carried: hinted?.carried ?? [],
-    verified: hinted ? hinted.verify.filter((slug) => !failedTeams.has(slug)) : [],
+    verified: hinted
+      ? hinted.verify.filter((slug) => !failedTeams.has(slug) && !movedDuringPoll.has(slug))
+      : [],
   };
+}
+
+/**
+ * Verified teams whose members differ from the recorded ones and whose hints moved since this
+ * poll's team list was read: their change was announced, just after that read, so it does not prove
+ * the hints unreliable. Costs one more `GET /v1/team`, only when a verification read differs. If
+ * that read fails, nothing is excused (the safe side: the hints are then taken as unreliable).
+ */
+async function findChangesDuringPoll(
+  client: VictorOpsClient,
+  signal: AbortSignal,
+  input: {
+    listed: FetchedHints['listed'];
+    verified: readonly string[];
+    memberships: readonly Membership[];
+    recorded: (slug: string) => ReadonlySet<string>;
+    present: ReadonlySet<string>;
+  },
+): Promise<Set<string>> {
+  const wanted = new Set(input.verified);
+  const read = new Map<string, Set<string>>();
+  for (const m of input.memberships) {
+    if (!wanted.has(m.teamSlug)) continue;
+    const members = read.get(m.teamSlug) ?? new Set<string>();
+    members.add(usernameKey(m.username));
+    read.set(m.teamSlug, members);
+  }
+  const differing = findDifferingReads(input.verified, read, input.recorded, input.present);
+  if (differing.length === 0) return new Set();
+  let relisted: ApiListedTeam[];
+  try {
+    relisted = await client.get('/v1/team', teamListSchema, signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
+    return new Set();
+  }
+  const first = new Map(input.listed.map((t) => [t.slug, t]));
+  const moved = new Set<string>();
+  for (const team of relisted) {
+    const before = first.get(team.slug);
+    if (!before || !differing.includes(team.slug)) continue;
+    if ((team.version ?? null) !== before.version || (team.memberCount ?? null) !== before.memberCount)
+      moved.add(team.slug);
+  }
+  return moved;
 }
 
 function scopeName(scope: FailedScope): string {
