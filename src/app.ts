@@ -12,9 +12,10 @@ import type { PollCycleDeps } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
 import type { StoredEvent } from './store/events.js';
 import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
+import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
-import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
+import { describeRequestPlan, type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -67,20 +68,39 @@ export function createPolicyPollDeps(
   };
 }
 
-/** Fetches the live roster with the configured strategy, pacing and deadline. */
+/**
+ * Fetches the live roster with the configured strategy, pacing and deadline. With a store, the
+ * recorded membership hints decide which teams are read (`fetch`, which records nothing, reads all).
+ */
 export function createRosterFetcher(
   config: Config,
   client: VictorOpsClient,
-  deps: AppDeps,
+  deps: AppDeps & { store?: Store },
 ): (signal: AbortSignal) => Promise<FetchedRoster> {
+  const clock = deps.clock ?? systemClock;
+  const vo = config.victorOps;
   return (signal) =>
     fetchRoster({
       client,
-      clock: deps.clock ?? systemClock,
-      source: config.victorOps.membershipSource,
-      concurrency: config.victorOps.concurrency,
-      deadlineMs: config.victorOps.fetchDeadlineMs,
+      clock,
+      source: vo.membershipSource,
+      concurrency: vo.concurrency,
+      deadlineMs: vo.fetchDeadlineMs,
       signal,
+      ...(deps.store
+        ? {
+            hints: loadHintState(deps.store, {
+              setting: vo.membershipHints,
+              verifyIntervalMs: vo.membershipVerifyIntervalMs,
+              nowMs: clock.now(),
+            }),
+          }
+        : {}),
+      onPlan: (plan) => {
+        const requests =
+          2 + (plan.mode === 'hinted' ? plan.changed.length + plan.verify.length : plan.scopes);
+        deps.logger.info({ requestsPlanned: requests, plan: plan.mode }, describeRequestPlan(plan));
+      },
       ...(deps.onFetchProgress ? { onProgress: deps.onFetchProgress } : {}),
     });
 }

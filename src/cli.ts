@@ -13,6 +13,7 @@ import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
+import { registerHintsCommand } from './cli/hints.js';
 import { registerPollCommands } from './cli/poll.js';
 import { toPrintable } from './cli/printable.js';
 import { registerReceiveCommand } from './cli/receive.js';
@@ -21,6 +22,7 @@ import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { ConfigError } from './config.js';
+import { preferSmallHeap } from './runtime-memory.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
 import { VictorOpsError } from './victorops/errors.js';
@@ -41,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeliveriesCommand(program, ctx);
   registerRedeliverCommand(program, ctx);
   registerEndpointsCommand(program, ctx);
+  registerHintsCommand(program, ctx);
   registerReceiveCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerSimulateCommand(program);
@@ -78,6 +81,7 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
 }
 
 async function main(): Promise<void> {
+  preferSmallHeap();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

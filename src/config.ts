@@ -39,6 +39,10 @@ export interface Config {
     /** Larger VictorOps bodies are refused (a failed poll), never read into memory. */
     maxResponseBytes: number;
     membershipSource: MembershipSourceSetting;
+    /** auto: skip teams whose `version`/`memberCount` did not move, until proven unreliable. */
+    membershipHints: 'auto' | 'off';
+    /** Every team's members are re-read at least this often even when its hints did not move. */
+    membershipVerifyIntervalMs: number;
   };
   logLevel: string;
   logFormat: LogFormat;
@@ -332,6 +336,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
   const policySchedule = policyScheduleText === 'off' ? null : parseCronSchedule(policyScheduleText);
   if (typeof policySchedule === 'string') r.problems.push(`POLICY_SCHEDULE ${policySchedule} (or "off")`);
 
+  const verifyIntervalMs = readVerifyInterval(r);
+
   const retryText = r.string('DELIVERY_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
   const retryScheduleMs = parseDurationList(retryText);
   if (typeof retryScheduleMs === 'string') r.problems.push(`DELIVERY_RETRY_SCHEDULE ${retryScheduleMs}`);
@@ -357,6 +363,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
         integer: true,
       }),
       membershipSource: r.oneOf('MEMBERSHIP_SOURCE', ['auto', 'user', 'team'] as const, 'auto'),
+      membershipHints: r.oneOf('MEMBERSHIP_HINTS', ['auto', 'off'] as const, 'auto'),
+      membershipVerifyIntervalMs: verifyIntervalMs,
     },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty', 'auto'] as const, 'auto'),
@@ -408,6 +416,24 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+const VERIFY_INTERVAL_DEFAULT_MS = 3_600_000;
+const VERIFY_INTERVAL_RANGE_MS = { min: 60_000, max: 7 * 86_400_000 };
+
+/** One duration such as `1h` or `15m`, from 1 minute to 7 days. */
+function readVerifyInterval(r: Reader): number {
+  const text = r.raw('MEMBERSHIP_VERIFY_INTERVAL');
+  if (text === undefined) return VERIFY_INTERVAL_DEFAULT_MS;
+  const parsed = text.includes(',') ? 'list' : parseDurationList(text);
+  const ms = typeof parsed === 'string' ? undefined : parsed[0];
+  if (ms === undefined || ms < VERIFY_INTERVAL_RANGE_MS.min || ms > VERIFY_INTERVAL_RANGE_MS.max) {
+    r.problems.push(
+      `MEMBERSHIP_VERIFY_INTERVAL must be one duration from 1m to 7d such as "1h" or "15m" (units ms, s, m, h, d), got "${text}"`,
+    );
+    return VERIFY_INTERVAL_DEFAULT_MS;
+  }
+  return ms;
 }
 
 function deepFreeze<T>(value: T): T {

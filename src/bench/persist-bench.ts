@@ -26,11 +26,19 @@ export interface PersistBenchResult {
   unchangedCpuSeconds: number;
   changedCpuSeconds: number;
   changedEvents: number;
+  /** An unchanged poll that followed the hints: 5 teams read, the rest carried from the history. */
+  hintedCpuSeconds: number;
   /** Growth of the database file (whole pages) per unchanged poll, mean over many polls. */
   unchangedBytesAdded: number;
   /** Bytes of pages actually used (SQLite's dbstat), per unchanged poll. */
   unchangedUsedBytesAdded: number;
   peakRssMb: number;
+  /** Peak RSS (MB) reached by the end of each stage, to see which stage sets the peak. */
+  peakRssByStageMb: Record<string, number>;
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 function fileBytes(path: string): number {
@@ -149,12 +157,15 @@ function changeTenPercent(base: Roster): Roster {
 const UNCHANGED_POLLS = 20;
 
 export async function benchPersist(options: { users: number; teams: number }): Promise<PersistBenchResult> {
+  const stages: Record<string, number> = {};
   const org = buildOrg(options);
   const base = org.roster;
+  stages.org = peakRssMb();
   const dir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
   const path = join(dir, 'bench.db');
   const store = openStore(path);
   let next: Roster = base;
+  let hints: FetchedRoster['hints'];
   const fetched = (): FetchedRoster => ({
     roster: next,
     strategy: 'team',
@@ -162,6 +173,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
     stats: { requests: 0, retries: 0, rateLimited: 0 },
     startedAt: new Date().toISOString(),
     finishedAt: new Date().toISOString(),
+    ...(hints ? { hints } : {}),
   });
   const deps = {
     store,
@@ -175,6 +187,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
   const signal = new AbortController().signal;
   try {
     const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    stages.baseline = peakRssMb();
     // Policies and schedules recorded once, so every roster poll below also recomputes coverage.
     await runPolicyPollCycle(
       {
@@ -189,6 +202,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
       },
       signal,
     );
+    stages.policies = peakRssMb();
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const bytesBefore = fileBytes(path);
     const usedBefore = usedBytes(store);
@@ -198,11 +212,26 @@ export async function benchPersist(options: { users: number; teams: number }): P
     // Averaged over many polls: one run row rarely needs a page of its own.
     const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
     const unchangedUsedBytesAdded = (usedBytes(store) - usedBefore) / UNCHANGED_POLLS;
+    stages.unchanged = peakRssMb();
+    // As a hinted fetch returns it: only the read teams' members; the others are carried.
+    const read = new Set(base.teams.slice(0, 5).map((t) => t.slug));
+    next = { ...base, memberships: base.memberships.filter((m) => read.has(m.teamSlug)) };
+    hints = {
+      listed: base.teams.map((t) => ({ slug: t.slug, version: 1, memberCount: null })),
+      read: [...read],
+      carried: base.teams.map((t) => t.slug).filter((slug) => !read.has(slug)),
+      verified: [],
+    };
+    const hintedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
+    for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
+    stages.hinted = peakRssMb();
+    hints = undefined;
     next = changeTenPercent(base);
     let changedEvents = 0;
     const changedCpuSeconds = await cpuSeconds(async () => {
       changedEvents = (await runPollCycle(deps, signal)).events.length;
     });
+    stages.changed = peakRssMb();
     return {
       users: base.users.length,
       teams: base.teams.length,
@@ -213,9 +242,11 @@ export async function benchPersist(options: { users: number; teams: number }): P
       unchangedCpuSeconds,
       changedCpuSeconds,
       changedEvents,
+      hintedCpuSeconds,
       unchangedBytesAdded,
       unchangedUsedBytesAdded,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      peakRssByStageMb: stages,
     };
   } finally {
     store.close();

@@ -47,7 +47,11 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
       const store = openConfiguredStore(config);
       const client = createVictorOpsClientFromConfig(config, { logger });
       try {
-        const fetch = createRosterFetcher(config, client, { logger, onFetchProgress: progress.onProgress });
+        const fetch = createRosterFetcher(config, client, {
+          logger,
+          store,
+          onFetchProgress: progress.onProgress,
+        });
         const enqueue = createOutboxEnqueuer(config, store);
         const result = await runPollCycle(
           createPollDeps(config, store, fetch, { logger, enqueue }),

@@ -88,6 +88,13 @@ function describe(event: CloudEvent): NoticeParts {
         body: `${codeSpan(d.destination, 64)} answered ${d.statusCode} (${esc(d.reason)}), so roster-watch stopped sending to it. Its undelivered events are kept. Re-enable it with ${codeSpan(`roster-watch endpoints enable ${d.destination}`, 120)}; to replay what it already received, use ${codeSpan(`roster-watch redeliver --since ${event.time} --destination ${d.destination}`, 200)}.`,
       };
     }
+    case 'rosterwatch.hints.unreliable': {
+      const d = event.data as EventDataByType['rosterwatch.hints.unreliable'];
+      return {
+        title: 'Membership hints proved unreliable',
+        body: `A verification read of team ${codeSpan(d.team.name, 100)} found a membership change that VictorOps' team list did not announce (its \`version\` and \`memberCount\` stayed the same). The change is recorded as usual; from now on every poll reads every team, which costs more API requests but misses nothing. To trust the hints again (they stay verified): ${codeSpan('roster-watch hints --reset', 60)}.`,
+      };
+    }
     default:
       return { title: `roster-watch: ${truncate(event.type, 100)}`, body: esc(event.subject) };
   }

@@ -105,10 +105,13 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   }
   for (const [slug, team] of beforeTeams) if (!afterTeams.has(slug)) diff.teamsRemoved.push(team);
 
-  const beforeMemberships = new Map(before.memberships.map((m) => [membershipKey(m), m]));
-  const afterMemberships = new Map(after.memberships.map((m) => [membershipKey(m), m]));
-  for (const [key, m] of afterMemberships) if (!beforeMemberships.has(key)) diff.membershipsAdded.push(m);
-  for (const [key, m] of beforeMemberships) if (!afterMemberships.has(key)) diff.membershipsRemoved.push(m);
+  // One map, emptied as the new memberships are matched (normalised rosters hold no duplicates):
+  // memberships are the bulk of a large roster, and a second map of them was a large part of a
+  // poll's peak memory.
+  const unmatched = new Map<string, Membership>();
+  for (const m of before.memberships) unmatched.set(membershipKey(m), m);
+  for (const m of after.memberships) if (!unmatched.delete(membershipKey(m))) diff.membershipsAdded.push(m);
+  for (const m of unmatched.values()) diff.membershipsRemoved.push(m);
 
   const byUser = (a: User, b: User) => compareText(usernameKey(a.username), usernameKey(b.username));
   const byTeam = (a: Team, b: Team) => compareText(a.slug, b.slug);

@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'rosterwatch.poll.failing',
   'rosterwatch.poll.recovered',
   'rosterwatch.endpoint.disabled',
+  'rosterwatch.hints.unreliable',
   'rosterwatch.coverage.dangling_reference',
   'rosterwatch.coverage.removed_user_on_call',
   'rosterwatch.coverage.team_without_members',
@@ -91,6 +92,13 @@ export interface EventDataByType {
   };
   'rosterwatch.poll.recovered': { poll: 'roster' | 'policy'; failedRuns: number; since: string };
   'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };
+  /** A verification read found a membership change that `GET /v1/team`'s version/memberCount did not show. */
+  'rosterwatch.hints.unreliable': {
+    team: Team;
+    teamsWithUnannouncedChanges: number;
+    detectedAt: string;
+    message: string;
+  };
 }
 
 /**

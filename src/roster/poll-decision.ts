@@ -5,6 +5,7 @@
  */
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
+import { findUnannouncedChanges } from './membership-hints.js';
 import type { Policy } from './policies.js';
 import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
@@ -38,6 +39,8 @@ export interface PollDecision {
   events: EventDraft[];
   hold: HoldAction;
   error: string | null;
+  /** Teams where a verification read found a change the hints did not announce: hints are unreliable. */
+  unannouncedTeams?: string[];
 }
 
 export interface DecidePollInput {
@@ -77,6 +80,9 @@ export function decidePoll(input: DecidePollInput): PollDecision {
 
   if (input.previous === null) {
     // A baseline must be complete: a scope missing from it would later surface as false "added".
+    if ((fetched.hints?.carried.length ?? 0) > 0) {
+      return failed(input, 'the first poll must read every team, but the fetch followed membership hints');
+    }
     if (fetched.failedScopes.length > 0) {
       return failed(
         input,
@@ -107,8 +113,14 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   }
 
   const previous = input.previous;
-  const effective = mergeFailedScopes(previous, fetched.roster, fetched.failedScopes);
+  const effective = mergeFailedScopes(
+    previous,
+    fetched.roster,
+    fetched.failedScopes,
+    fetched.hints?.carried ?? [],
+  );
   const diff = diffRosters(previous, effective);
+  const unannounced = findUnannouncedChanges(previous, effective, fetched.hints?.verified ?? []);
   const partial = fetched.failedScopes.length > 0;
   const verdict = evaluateRemovalGuard(previous.users.length, diff.usersRemoved.length, input.guard);
   // Teams too: an empty team list (a proxy or API glitch) would otherwise remove every team and
@@ -131,14 +143,19 @@ export function decidePoll(input: DecidePollInput): PollDecision {
           error: null,
         };
       }
-      return applied(
-        partial,
+      return withUnannounced(
+        applied(
+          partial,
+          effective,
+          diff,
+          previous,
+          [...recovered, released('confirmed', diff, hold.firstRunId)],
+          { kind: 'release', holdId: hold.id, how: 'confirmed' },
+          input.policies ?? [],
+        ),
+        unannounced,
         effective,
-        diff,
-        previous,
-        [...recovered, released('confirmed', diff, hold.firstRunId)],
-        { kind: 'release', holdId: hold.id, how: 'confirmed' },
-        input.policies ?? [],
+        input,
       );
     }
     const sample = diff.usersRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
@@ -177,7 +194,39 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   } else if (hold) {
     holdAction = { kind: 'drop', holdId: hold.id };
   }
-  return applied(partial, effective, diff, previous, events, holdAction, input.policies ?? []);
+  return withUnannounced(
+    applied(partial, effective, diff, previous, events, holdAction, input.policies ?? []),
+    unannounced,
+    effective,
+    input,
+  );
+}
+
+/**
+ * Adds the `rosterwatch.hints.unreliable` notice when verification caught the hints lying. The change
+ * itself is already in the decision's events, recorded as usual; the notice comes first so a reader
+ * of the stream learns why later polls cost more.
+ */
+function withUnannounced(
+  decision: PollDecision,
+  unannounced: readonly string[],
+  roster: Roster,
+  input: DecidePollInput,
+): PollDecision {
+  const first = unannounced[0];
+  if (first === undefined) return decision;
+  const team = roster.teams.find((t) => t.slug === first) ?? { slug: first, name: first };
+  const notice: EventDraft = {
+    type: 'rosterwatch.hints.unreliable',
+    subject: 'hints',
+    data: {
+      team,
+      teamsWithUnannouncedChanges: unannounced.length,
+      detectedAt: input.now,
+      message: `team "${team.name}" changed members without a new version in GET /v1/team; every poll now reads every team`,
+    },
+  };
+  return { ...decision, events: [notice, ...decision.events], unannouncedTeams: [...unannounced] };
 }
 
 function released(how: 'confirmed' | 'accepted', diff: RosterDiff, heldSinceRunId: number): EventDraft {

@@ -2,7 +2,7 @@
  * The rules that keep roster-watch from reporting what did not happen: partial fetches keep the
  * memberships they could not read, and a mass removal is held until it is confirmed.
  */
-import { membershipKey, normaliseRoster } from './normalise.js';
+import { compareText, membershipKey } from './normalise.js';
 import type { FailedScope, Membership, Roster } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -12,25 +12,57 @@ import { usernameKey } from './types.js';
  * still disappear when the user or team itself is gone, because the user and team lists were
  * read completely.
  */
-export function mergeFailedScopes(previous: Roster, fetched: Roster, failed: readonly FailedScope[]): Roster {
-  if (failed.length === 0) return fetched;
+export function mergeFailedScopes(
+  previous: Roster,
+  fetched: Roster,
+  failed: readonly FailedScope[],
+  /** Teams not read because their hints did not move: kept exactly like a failed team. */
+  carriedTeams: readonly string[] = [],
+): Roster {
+  if (failed.length === 0 && carriedTeams.length === 0) return fetched;
   const failedUsers = new Set<string>();
-  const failedTeams = new Set<string>();
+  const failedTeams = new Set<string>(carriedTeams);
   for (const scope of failed) {
     if (scope.kind === 'user-teams') failedUsers.add(usernameKey(scope.username));
     else failedTeams.add(scope.teamSlug);
   }
   const inFailedScope = (m: Membership) =>
     failedUsers.has(usernameKey(m.username)) || failedTeams.has(m.teamSlug);
+  // Kept and carried are disjoint (a membership is in a failed or carried scope or not), and each
+  // is a sorted subsequence of a normalised roster, so one merge gives the normalised result. With
+  // hints, most teams are carried on every poll: this avoids a map and a re-sort of the whole org.
   const kept = fetched.memberships.filter((m) => !inFailedScope(m));
-  const carried = previous.memberships.filter(inFailedScope);
-  const memberships = new Map<string, Membership>();
-  for (const m of [...kept, ...carried]) memberships.set(membershipKey(m), m);
-  return normaliseRoster({
-    users: fetched.users,
-    teams: fetched.teams,
-    memberships: [...memberships.values()],
-  });
+  const spelling = new Map(fetched.users.map((u) => [usernameKey(u.username), u.username]));
+  const teams = new Set(fetched.teams.map((t) => t.slug));
+  const carried: Membership[] = [];
+  for (const m of previous.memberships) {
+    if (!inFailedScope(m)) continue;
+    const username = spelling.get(usernameKey(m.username));
+    // Gone from the user or team list: gone from every membership, whether its scope was read or not.
+    if (username === undefined || !teams.has(m.teamSlug)) continue;
+    carried.push(username === m.username ? m : { username, teamSlug: m.teamSlug });
+  }
+  return { users: fetched.users, teams: fetched.teams, memberships: mergeSorted(kept, carried) };
+}
+
+function mergeSorted(a: readonly Membership[], b: readonly Membership[]): Membership[] {
+  const merged: Membership[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (compareText(membershipKey(x), membershipKey(y)) <= 0) {
+      merged.push(x);
+      i++;
+    } else {
+      merged.push(y);
+      j++;
+    }
+  }
+  while (i < a.length) merged.push(a[i++]!);
+  while (j < b.length) merged.push(b[j++]!);
+  return merged;
 }
 
 export interface GuardSettings {

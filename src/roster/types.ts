@@ -76,4 +76,18 @@ export interface FetchedRoster {
   stats: FetchStats;
   startedAt: string;
   finishedAt: string;
+  /** Membership hints seen and followed by this fetch; absent in fetches recorded before hints existed. */
+  hints?: FetchedHints;
+}
+
+/** What the hints did in one fetch (see roster/membership-hints.ts). */
+export interface FetchedHints {
+  /** Every listed team's hints, as `GET /v1/team` gave them. */
+  listed: { slug: string; version: number | null; memberCount: number | null }[];
+  /** Teams whose members were read completely in this fetch: their hints are recorded with them. */
+  read: string[];
+  /** Teams not read because their hints did not move: their recorded members stand. */
+  carried: string[];
+  /** Unchanged teams read anyway to check the hints. */
+  verified: string[];
 }

@@ -21,6 +21,7 @@ import { checkDatabaseFile, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
+import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
@@ -86,7 +87,7 @@ function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok
 /** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
 function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
   const { config, logger, clock, store, client, dispatcher, metrics } = parts;
-  const fetch = createRosterFetcher(config, client, { logger, clock });
+  const fetch = createRosterFetcher(config, client, { logger, clock, store });
   const enqueue = createOutboxEnqueuer(config, store, clock);
   const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
   return async (signal) => {
@@ -155,6 +156,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     victorOpsStats: () => client.stats(),
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
     openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
+    hintsUnreliable: () => store.sqlite.open && loadHintsUnreliable(store) !== null,
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
 

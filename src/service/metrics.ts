@@ -16,6 +16,8 @@ const RUN_STATUSES: readonly RunStatus[] = ['ok', 'partial', 'failed', 'held', '
 const POLICY_RUN_STATUSES: readonly PolicyRunStatus[] = ['ok', 'partial', 'failed', 'baseline'];
 const CHANGE_TYPES: readonly string[] = EVENT_TYPES.filter(isChangeEvent);
 const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'failed', 'dead', 'disabled'];
+/** 2 is an unchanged poll with hints; a 10,000-user org without them is 2 + teams. */
+const POLL_REQUEST_BUCKETS = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 /** A poll is ~1 s for a small org and up to tens of minutes for a large one at the API's 2 req/s. */
 const POLL_DURATION_BUCKETS_SECONDS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
@@ -32,12 +34,16 @@ export interface ServiceMetricsDeps {
   processMetrics?: boolean;
   /** Open coverage findings by kind, read at each scrape. */
   openFindings?: () => readonly { kind: string; open: number }[];
+  /** Whether the stored mark says the membership hints proved unreliable, read at each scrape. */
+  hintsUnreliable?: () => boolean;
 }
 
 export interface PollObservation {
   status: RunStatus;
   durationMs: number;
   events: readonly { type: string }[];
+  /** The fetch, when the user list was read: its request count feeds roster_poll_requests. */
+  fetched?: { stats: FetchStats } | null;
 }
 
 export interface ServiceMetrics {
@@ -162,6 +168,22 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     },
   });
 
+  const pollRequests = new Histogram({
+    name: 'roster_poll_requests',
+    help: 'VictorOps requests one roster poll made (2 lists + the membership reads), retries included.',
+    buckets: POLL_REQUEST_BUCKETS,
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'roster_membership_hints_unreliable',
+    help: '1 once a verification read caught a membership change the team list did not announce (every poll then reads every team).',
+    registers: [registry],
+    collect() {
+      this.set(deps.hintsUnreliable?.() ? 1 : 0);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
@@ -169,6 +191,7 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     recordPoll(poll, finishedAtMs) {
       runs.inc({ status: poll.status });
       duration.observe(poll.durationMs / 1000);
+      if (poll.fetched) pollRequests.observe(poll.fetched.stats.requests);
       if (isSuccess(poll.status)) lastSuccess.set(finishedAtMs / 1000);
       for (const event of poll.events) {
         // Only the bounded set of change types becomes a label value.

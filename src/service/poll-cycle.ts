@@ -151,6 +151,7 @@ function commitPoll(
       rosterHash: decision.recorded ? hashRoster(decision.recorded) : null,
       source: deps.source,
       coverage,
+      recordHints: !input.accept,
       ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
     });
     return { decision, recorded };
@@ -177,6 +178,8 @@ function commitPoll(
     rateLimited: fetched?.stats.rateLimited,
     users: fetched?.roster.users.length,
     failedScopes: fetched?.failedScopes.length,
+    teamsRead: fetched?.hints ? fetched.hints.read.length : undefined,
+    teamsCarried: fetched?.hints ? fetched.hints.carried.length : undefined,
   };
   if (decision.status === 'failed') deps.logger.error({ ...summary, error: decision.error }, 'poll failed');
   else if (decision.status === 'held') deps.logger.warn(summary, 'poll held by the mass-removal guard');

@@ -43,6 +43,7 @@ const rateLimitBody = z
     retryAfter: z.boolean().default(false),
   })
   .nullable();
+const teamVersionsBody = z.object({ bump: z.boolean() });
 const driftBody = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
 
 export function createControlRoutes(context: ControlContext): Route[] {
@@ -135,6 +136,19 @@ export function createControlRoutes(context: ControlContext): Route[] {
           if (!body.ok) return body.reply;
           context.setRateLimit(body.value);
           return replyJson(200, { rateLimit: body.value });
+        },
+      },
+    },
+    {
+      // Fault switch: `{"bump": false}` makes membership changes leave team versions alone.
+      pattern: ['team-versions'],
+      methods: {
+        GET: () => replyJson(200, { bump: org.teamVersionBumps }),
+        PUT: (request) => {
+          const body = parseBody(request.rawBody, teamVersionsBody);
+          if (!body.ok) return body.reply;
+          org.setTeamVersionBumps(body.value.bump);
+          return replyJson(200, body.value);
         },
       },
     },

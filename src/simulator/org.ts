@@ -109,6 +109,12 @@ export interface SimOrg {
   /** Replaces the team's shifts; each must belong to one of the team's policies. */
   setShifts(teamSlug: string, shifts: readonly Omit<SimShift, 'teamSlug'>[]): void;
   snapshot(): SimOrgSnapshot;
+  /**
+   * Fault switch: with false, membership changes stop bumping the team's `version` (the real API
+   * does not document that it bumps it), so a client trusting the hints blindly misses changes.
+   */
+  setTeamVersionBumps(enabled: boolean): void;
+  readonly teamVersionBumps: boolean;
 }
 
 export interface SimOrgDeps {
@@ -135,6 +141,7 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
   const teamsByUser = new Map<string, Set<string>>();
   let membershipCount = 0;
   let revision = 0;
+  let versionBumps = true;
 
   const requireUser = (username: string): SimUser => {
     const user = users.get(keyOf(username));
@@ -147,7 +154,7 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     return team;
   };
   const bumpTeam = (team: SimTeam, changes: Partial<SimTeam> = {}): SimTeam => {
-    const next = { ...team, ...changes, version: team.version + 1 };
+    const next = { ...team, ...changes, version: versionBumps ? team.version + 1 : team.version };
     teams.set(team.slug, next);
     return next;
   };
@@ -208,6 +215,13 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
   return {
     get revision() {
       return revision;
+    },
+    get teamVersionBumps() {
+      return versionBumps;
+    },
+    setTeamVersionBumps(enabled) {
+      versionBumps = enabled;
+      revision += 1;
     },
     counts: () => ({ users: users.size, teams: teams.size, memberships: membershipCount }),
     listUsers: () => [...users.values()],

@@ -4,8 +4,8 @@
  * roster is `valid_from <= t AND (valid_to IS NULL OR valid_to > t)`.
  */
 import type { RosterDiff } from '../roster/diff.js';
-import { normaliseRoster } from '../roster/normalise.js';
-import { type Roster, type User, usernameKey } from '../roster/types.js';
+import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';
+import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
 
 interface UserRow {
@@ -41,7 +41,53 @@ export function loadCurrentRoster(store: Store): Roster | null {
     .prepare("SELECT 1 FROM runs WHERE status = 'baseline' AND kind = 'roster' LIMIT 1")
     .get();
   if (!baseline) return null;
-  return readRoster(store, 'valid_to IS NULL', []);
+  return readCurrentRoster(store);
+}
+
+/**
+ * The current rows are normalised already (they were written from normalised rosters), so they are
+ * read straight into their final objects in SQL order instead of through normaliseRoster: every
+ * poll reads the whole roster, and the extra copies were what drove a 20,000-user daemon's peak
+ * memory. The order is checked, and anything unexpected falls back to the normalising read.
+ */
+function readCurrentRoster(store: Store): Roster {
+  const users = (
+    store.sqlite
+      .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE valid_to IS NULL ORDER BY username_key`)
+      .all() as UserRow[]
+  ).map(userFromRow);
+  const teams = store.sqlite
+    .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL ORDER BY slug')
+    .all() as Team[];
+  // Joined to the current users so a membership always carries the user list's spelling.
+  const rows = store.sqlite
+    .prepare(
+      `SELECT u.username AS username, m.team_slug AS teamSlug FROM memberships m
+       JOIN users u ON u.username_key = m.username_key AND u.valid_to IS NULL
+       JOIN teams t ON t.slug = m.team_slug AND t.valid_to IS NULL
+       WHERE m.valid_to IS NULL ORDER BY m.username_key, m.team_slug`,
+    )
+    .all() as Membership[];
+  const roster = { users, teams, memberships: rows };
+  return isNormalised(roster) ? roster : normaliseRoster(roster);
+}
+
+/** Sorted strictly by the keys normaliseRoster sorts by (so also free of duplicates). */
+function isNormalised(roster: Roster): boolean {
+  const ascending = <T>(items: readonly T[], key: (item: T) => string): boolean => {
+    let previous: string | null = null;
+    for (const item of items) {
+      const current = key(item);
+      if (previous !== null && compareText(previous, current) >= 0) return false;
+      previous = current;
+    }
+    return true;
+  };
+  return (
+    ascending(roster.users, (u) => usernameKey(u.username)) &&
+    ascending(roster.teams, (t) => t.slug) &&
+    ascending(roster.memberships, membershipKey)
+  );
 }
 
 /** Users that were recorded and are gone now: lower-cased username → when they were removed. */

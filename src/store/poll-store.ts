@@ -14,6 +14,7 @@ import { applyFindingsDiff } from './findings.js';
 import { applyHoldAction } from './guard-holds.js';
 import { applyHistory } from './history.js';
 import { insertRun } from './runs.js';
+import { markHintsUnreliable, saveFetchedHints } from './team-hints.js';
 
 export interface RecordPollInput {
   decision: PollDecision;
@@ -28,6 +29,8 @@ export interface RecordPollInput {
   newId?: () => string;
   /** Coverage findings recomputed against this run's roster: committed with the change that caused them. */
   coverage?: CoverageUpdate | null;
+  /** false for `accept`: a held fetch's reads are old, so its hints must not vouch for today. */
+  recordHints?: boolean;
 }
 
 export interface CoverageUpdate {
@@ -59,6 +62,16 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
       rosterHash: input.rosterHash,
     });
     if (decision.apply) applyHistory(store, runId, input.finishedAt, decision.apply.diff);
+    // A held run records nothing it read, hints included: the held change must be read again.
+    const recorded =
+      decision.status === 'ok' || decision.status === 'partial' || decision.status === 'baseline';
+    if (recorded && fetched?.hints && (input.recordHints ?? true)) {
+      saveFetchedHints(store, fetched.hints, runId, Date.parse(fetched.startedAt));
+    }
+    const unannounced = decision.unannouncedTeams?.[0];
+    if (unannounced !== undefined) {
+      markHintsUnreliable(store, { teamSlug: unannounced, runId, since: input.finishedAt });
+    }
     applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
     if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
     const events = appendEvents(store, [...decision.events, ...(input.coverage?.events ?? [])], {

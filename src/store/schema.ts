@@ -273,3 +273,23 @@ export const findings = sqliteTable(
     index('findings_kind_idx').on(t.kind, t.resolvedAt),
   ],
 );
+
+/**
+ * Each team's membership hints (`version`, `memberCount` from `GET /v1/team`) as they were when its
+ * members were last read completely, and when that was: polls skip teams whose hints did not move
+ * and verify the ones read longest ago. A cache of the API's state, not history.
+ */
+export const teamHints = sqliteTable(
+  'team_hints',
+  {
+    teamSlug: text('team_slug').primaryKey(),
+    version: integer('version'),
+    memberCount: integer('member_count'),
+    /** Epoch ms of the read; compared by code only. */
+    readAtMs: integer('read_at_ms').notNull(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id),
+  },
+  (t) => [index('team_hints_read_idx').on(t.readAtMs)],
+);

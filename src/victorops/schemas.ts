@@ -29,8 +29,15 @@ export const apiTeamSchema = z.object({
 });
 export type ApiTeam = z.infer<typeof apiTeamSchema>;
 
-/** `GET /v1/team` answers a bare array. */
-export const teamListSchema = z.array(apiTeamSchema);
+/**
+ * `GET /v1/team` answers a bare array. `version` and `memberCount` are the membership hints: a
+ * team whose pair is unchanged is not re-read every poll (see roster/membership-hints.ts). Either
+ * may be missing; such a team is simply always read.
+ */
+export const teamListSchema = z.array(
+  apiTeamSchema.extend({ version: z.number().int().nullish(), memberCount: z.number().int().nullish() }),
+);
+export type ApiListedTeam = z.infer<typeof teamListSchema>[number];
 
 export const userTeamsSchema = z.object({ teams: z.array(apiTeamSchema) }).transform((body) => body.teams);
 

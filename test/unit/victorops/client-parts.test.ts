@@ -98,7 +98,7 @@ describe('response schemas', () => {
 
   it('reads team lists as bare arrays and members without email', () => {
     expect(teamListSchema.parse([{ slug: 'team-1', name: 'One', memberCount: 3 }])).toEqual([
-      { slug: 'team-1', name: 'One' },
+      { slug: 'team-1', name: 'One', memberCount: 3 },
     ]);
     expect(teamMembersSchema.parse({ members: [{ username: 'a', firstName: 'A', version: 2 }] })).toEqual([
       'a',

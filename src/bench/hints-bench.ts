@@ -1,0 +1,170 @@
+/**
+ * What membership hints save: requests and wall time per poll for a 10,000-user / 300-team org
+ * polled every 60 s with a 1 h verify interval, against the same poll with hints off; a poll with
+ * 5 changed teams; and hints that lie (the simulator's fault switch). The real fetcher, decision
+ * and SQLite store run against the simulator; a clock moved 60 s per poll stands in for the
+ * schedule, so a verify interval takes seconds, not an hour.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
+import { type Clock, systemClock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { createSilentLogger } from '../logger.js';
+import { type PollResult, runPollCycle } from '../service/poll-cycle.js';
+import { startSimulator } from '../simulator/index.js';
+import { openStore } from '../store/db.js';
+
+export interface HintsBenchRow {
+  scenario: string;
+  requests: number;
+  seconds: number | null;
+  membershipEvents: number;
+  note: string;
+}
+
+const MINUTE = 60_000;
+
+export async function benchHints(options: {
+  users: number;
+  teams: number;
+  rps: number;
+}): Promise<HintsBenchRow[]> {
+  const sim = await startSimulator({ users: options.users, teams: options.teams, seed: 7 });
+  const dir = mkdtempSync(join(tmpdir(), 'rw-hints-bench-'));
+  const databasePath = join(dir, 'bench.db');
+  const store = openStore(databasePath);
+  let nowMs = Date.parse('2026-06-01T00:00:00Z');
+  const clock: Clock = { now: () => nowMs, sleep: systemClock.sleep };
+  const logger = createSilentLogger();
+  const configFor = (rps: number, hints: 'auto' | 'off') =>
+    loadConfig(
+      {
+        VO_API_ID: 'sim-api-id',
+        VO_API_KEY: 'sim-api-key',
+        VO_BASE_URL: sim.url,
+        VO_MAX_RPS: String(rps),
+        DATABASE_PATH: databasePath,
+        MEMBERSHIP_HINTS: hints,
+        MEMBERSHIP_VERIFY_INTERVAL: '1h',
+      },
+      { requireVictorOps: true },
+    );
+  const poll = async (rps: number, hints: 'auto' | 'off' = 'auto') => {
+    nowMs += MINUTE;
+    const config = configFor(rps, hints);
+    // The client paces on the real clock: wall time at `rps` is what an operator would wait.
+    const client = createVictorOpsClientFromConfig(config, { logger });
+    try {
+      const fetch = createRosterFetcher(config, client, { logger, clock, store });
+      const started = performance.now();
+      const result = await runPollCycle(
+        createPollDeps(config, store, fetch, { logger, clock }),
+        new AbortController().signal,
+      );
+      return { result, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await client.close();
+    }
+  };
+  const membershipEvents = (r: PollResult) =>
+    r.events.filter((e) => e.type.startsWith('victorops.membership')).length;
+  const requests = (r: PollResult) => r.fetched?.stats.requests ?? 0;
+  const rows: HintsBenchRow[] = [];
+  const fast = 1_000;
+  try {
+    await poll(fast);
+    await poll(fast);
+    const quiet = await poll(options.rps);
+    rows.push({
+      scenario: 'nothing changed, hints on',
+      requests: requests(quiet.result),
+      seconds: quiet.seconds,
+      membershipEvents: membershipEvents(quiet.result),
+      note: `${options.rps} req/s`,
+    });
+    const off = await poll(options.rps, 'off');
+    rows.push({
+      scenario: 'nothing changed, hints off',
+      requests: requests(off.result),
+      seconds: off.seconds,
+      membershipEvents: membershipEvents(off.result),
+      note: `${options.rps} req/s`,
+    });
+
+    const teams = sim.org.listTeams().slice(0, 5);
+    for (const team of teams) {
+      const members = new Set(sim.org.membersOfTeam(team.slug).map((u) => u.username));
+      const outsider = sim.org.listUsers().find((u) => !members.has(u.username));
+      if (outsider) sim.org.addMember(team.slug, outsider.username);
+    }
+    const changed = await poll(options.rps);
+    rows.push({
+      scenario: '5 teams changed, hints on',
+      requests: requests(changed.result),
+      seconds: changed.seconds,
+      membershipEvents: membershipEvents(changed.result),
+      note: `expected 2 + 5 + slice; 5 membership events in this poll`,
+    });
+
+    rows.push(await benchLyingHints(sim, poll, () => nowMs));
+    const after = await poll(fast);
+    rows.push({
+      scenario: 'the poll after the lie was caught',
+      requests: requests(after.result),
+      seconds: null,
+      membershipEvents: membershipEvents(after.result),
+      note: 'hints off from now on: 2 + every team',
+    });
+  } finally {
+    store.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/**
+ * The fault switch on, then 5 teams each swap one member (memberCount unchanged, version frozen):
+ * polls a minute apart until every swap is reported; reports how long the last one took.
+ */
+async function benchLyingHints(
+  sim: Awaited<ReturnType<typeof startSimulator>>,
+  poll: (rps: number) => Promise<{ result: PollResult }>,
+  now: () => number,
+): Promise<HintsBenchRow> {
+  sim.org.setTeamVersionBumps(false);
+  const swapped = sim.org
+    .listTeams()
+    .filter((team) => sim.org.memberCount(team.slug) > 0)
+    .slice(-5);
+  for (const team of swapped) {
+    const members = sim.org.membersOfTeam(team.slug);
+    const names = new Set(members.map((u) => u.username));
+    const outsider = sim.org.listUsers().find((u) => !names.has(u.username));
+    if (!outsider || !members[0]) continue;
+    sim.org.removeMember(team.slug, members[0].username);
+    sim.org.addMember(team.slug, outsider.username);
+  }
+  const startMs = now();
+  let reported = 0;
+  let polls = 0;
+  let caughtAfter: number | null = null;
+  let requests = 0;
+  while (reported < swapped.length * 2 && polls < 120) {
+    const { result } = await poll(1_000);
+    polls++;
+    requests += result.fetched?.stats.requests ?? 0;
+    reported += result.events.filter((e) => e.type.startsWith('victorops.membership')).length;
+    if (caughtAfter === null && result.events.some((e) => e.type === 'rosterwatch.hints.unreliable'))
+      caughtAfter = (now() - startMs) / MINUTE;
+  }
+  return {
+    scenario: 'hints lying (fault switch), 5 teams swap a member',
+    requests,
+    seconds: null,
+    membershipEvents: reported,
+    note: `all ${reported} membership changes reported ${Math.round((now() - startMs) / MINUTE)} min after they happened (verify interval 60 min), over ${polls} polls; lie caught after ${caughtAfter ?? '—'} min`,
+  };
+}

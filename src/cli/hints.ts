@@ -1,0 +1,44 @@
+/** `roster-watch hints`: whether membership hints are followed, and trying them again after a lie. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openStore } from '../store/db.js';
+import { clearHintsUnreliable, loadHintsUnreliable, loadStoredHints } from '../store/team-hints.js';
+import type { CliContext } from './context.js';
+
+export function registerHintsCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('hints')
+    .description('show whether polls follow the membership hints; --reset trusts them again after a lie')
+    .option(
+      '--reset',
+      'clear the "hints unreliable" mark: the next polls follow the hints (and verify them) again',
+    )
+    .action((options: { reset?: boolean }) => {
+      const config = loadConfig(ctx.env, { requireVictorOps: false });
+      const store = openStore(config.databasePath);
+      try {
+        const mark = loadHintsUnreliable(store);
+        if (options.reset) {
+          ctx.out(
+            clearHintsUnreliable(store)
+              ? 'the hints are trusted again: the next poll follows them and keeps verifying them'
+              : 'nothing to reset: the hints were not marked unreliable',
+          );
+          return;
+        }
+        const setting = config.victorOps.membershipHints;
+        const state =
+          setting === 'off'
+            ? 'off (MEMBERSHIP_HINTS=off): every poll reads every team'
+            : mark
+              ? `unreliable since ${mark.since} (team ${mark.teamSlug}, run ${mark.runId}): every poll reads every team; \`roster-watch hints --reset\` tries them again`
+              : 'on: polls read changed teams plus a verification slice';
+        ctx.out(`membership hints ${state}`);
+        ctx.out(
+          `teams with recorded hints: ${loadStoredHints(store).size}; verify interval ${config.victorOps.membershipVerifyIntervalMs / 60_000} min`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,187 @@
+/**
+ * Membership hints: `GET /v1/team` lists each team's `version` and `memberCount`. A team whose pair
+ * is the same as when its members were last read is assumed unchanged and its members are not
+ * read again, which takes an unchanged poll from 2 + teams requests down to about 2.
+ *
+ * Whether `version` moves on every membership change is not documented, so the hints are never
+ * trusted blindly: every poll also re-reads a rolling slice of the teams read longest ago, sized
+ * so that each team is re-read at least once per verify interval. A verification read that finds a
+ * change the hints did not announce proves them unreliable, and polls then read every team again.
+ */
+
+import type { Roster } from './types.js';
+import { usernameKey } from './types.js';
+
+/** A team's hints as `GET /v1/team` lists them; null when the API left a field out. */
+export interface TeamHint {
+  slug: string;
+  version: number | null;
+  memberCount: number | null;
+}
+
+/** Hints recorded with the last complete read of a team's members. */
+export interface StoredTeamHint extends TeamHint {
+  readAtMs: number;
+}
+
+export type HintsSetting = 'auto' | 'off';
+
+export interface HintState {
+  setting: HintsSetting;
+  /** Set once a verification read caught an unannounced change; survives restarts. */
+  unreliable: boolean;
+  stored: ReadonlyMap<string, StoredTeamHint>;
+  /** When the previous roster poll started: the cadence a one-shot `poll` from cron infers. */
+  lastPollAtMs: number | null;
+  verifyIntervalMs: number;
+  nowMs: number;
+  /**
+   * For users recorded but missing from this poll's user list (keys of the present users given):
+   * how many of each team's recorded members they are. VictorOps removes a deleted user from all
+   * its teams, so those removals are known without reading the teams.
+   */
+  countLeavers?: (presentUserKeys: ReadonlySet<string>) => ReadonlyMap<string, number>;
+  /** A team's recorded members (lower-cased usernames), to tell a verification read that differs. */
+  recordedMembers?: (slug: string) => ReadonlySet<string>;
+}
+
+/** Which teams' members one poll reads. `carried` keep their recorded members (not read). */
+export interface TeamReadPlan {
+  mode: 'hinted';
+  changed: string[];
+  verify: string[];
+  carried: string[];
+}
+
+/** Why a poll reads every team instead of following the hints. */
+export type FullReadReason = 'hints off' | 'hints unreliable' | 'no previous poll' | 'membership source user';
+
+/**
+ * Teams to re-read for verification each poll: enough that the whole org is covered once per verify
+ * interval at the observed cadence, and at least one so verification never stops.
+ */
+export function verificationSliceSize(
+  teams: number,
+  pollIntervalMs: number,
+  verifyIntervalMs: number,
+): number {
+  if (teams === 0) return 0;
+  const share = Math.ceil((teams * Math.max(0, pollIntervalMs)) / verifyIntervalMs);
+  return Math.min(teams, Math.max(1, share));
+}
+
+/**
+ * Whether the listed hints say nothing happened to the team beyond `leavers` deleted users leaving
+ * it: the count fell by exactly that many and the version stayed or moved once per removal.
+ */
+function explainedHint(listed: TeamHint, stored: StoredTeamHint | undefined, leavers: number): boolean {
+  // A missing field proves nothing, so such a team is always read.
+  if (!stored || listed.version === null || listed.memberCount === null) return false;
+  if (stored.version === null || stored.memberCount === null) return false;
+  const moved = listed.version - stored.version;
+  return listed.memberCount === stored.memberCount - leavers && (moved === 0 || moved === leavers);
+}
+
+/** Why the hints cannot be followed this poll, or null when they can. */
+export function fullReadReason(state: HintState): FullReadReason | null {
+  if (state.setting === 'off') return 'hints off';
+  if (state.unreliable) return 'hints unreliable';
+  if (state.lastPollAtMs === null || state.stored.size === 0) return 'no previous poll';
+  return null;
+}
+
+/**
+ * Splits the listed teams into changed (new, or hints moved), verification (unchanged, read longest
+ * ago) and carried. The slice is the larger of the cadence share and the teams that would pass the
+ * verify interval before the next poll, so an irregular schedule (a daemon that was down, a cron
+ * job that skipped) still re-reads every team in time.
+ */
+export function planTeamReads(
+  listed: readonly TeamHint[],
+  state: HintState,
+  presentUserKeys: ReadonlySet<string> = new Set(),
+): TeamReadPlan {
+  const leavers = state.countLeavers?.(presentUserKeys) ?? new Map<string, number>();
+  const changed: string[] = [];
+  const unchanged: StoredTeamHint[] = [];
+  for (const team of listed) {
+    const stored = state.stored.get(team.slug);
+    if (stored && explainedHint(team, stored, leavers.get(team.slug) ?? 0)) unchanged.push(stored);
+    else changed.push(team.slug);
+  }
+  const intervalMs = state.lastPollAtMs === null ? state.verifyIntervalMs : state.nowMs - state.lastPollAtMs;
+  unchanged.sort((a, b) => a.readAtMs - b.readAtMs || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  const overdue = unchanged.filter((t) => t.readAtMs + state.verifyIntervalMs <= state.nowMs + intervalMs);
+  const size = Math.min(
+    unchanged.length,
+    Math.max(verificationSliceSize(listed.length, intervalMs, state.verifyIntervalMs), overdue.length),
+  );
+  return {
+    mode: 'hinted',
+    changed,
+    verify: unchanged.slice(0, size).map((t) => t.slug),
+    carried: unchanged.slice(size).map((t) => t.slug),
+  };
+}
+
+/**
+ * The verified teams whose members as read differ from the recorded ones (users gone from the user
+ * list left out). Such a difference is either a change the hints hid, or one made during this poll,
+ * after the team list was read; reading the team list again tells the two apart.
+ */
+export function findDifferingReads(
+  verified: readonly string[],
+  read: ReadonlyMap<string, ReadonlySet<string>>,
+  recorded: (slug: string) => ReadonlySet<string>,
+  present: ReadonlySet<string>,
+): string[] {
+  return verified.filter((slug) => {
+    const now = [...(read.get(slug) ?? [])].filter((key) => present.has(key));
+    const before = [...recorded(slug)].filter((key) => present.has(key));
+    const nowSet = new Set(now);
+    return now.length !== before.length || before.some((key) => !nowSet.has(key));
+  });
+}
+
+/** The request plan as the log line shows it. */
+export function describeRequestPlan(
+  plan: TeamReadPlan | { mode: 'full'; scopes: number; strategy: 'user' | 'team'; reason: FullReadReason },
+): string {
+  if (plan.mode === 'hinted') {
+    return `requests planned: 2 lists + ${plan.changed.length} changed teams + ${plan.verify.length} verification`;
+  }
+  const unit = plan.strategy === 'user' ? 'users' : 'teams';
+  return `requests planned: 2 lists + ${plan.scopes} ${unit} (${plan.reason})`;
+}
+
+/**
+ * The verified teams whose members differ from the recorded ones although their hints did not
+ * move. Users gone from the user list are left out: their removal was announced by that list.
+ */
+export function findUnannouncedChanges(
+  previous: Roster,
+  current: Roster,
+  verified: readonly string[],
+): string[] {
+  if (verified.length === 0) return [];
+  const wanted = new Set(verified);
+  const present = new Set(current.users.map((u) => usernameKey(u.username)));
+  const membersOf = (roster: Roster) => {
+    const byTeam = new Map<string, Set<string>>();
+    for (const m of roster.memberships) {
+      const key = usernameKey(m.username);
+      if (!wanted.has(m.teamSlug) || !present.has(key)) continue;
+      const members = byTeam.get(m.teamSlug) ?? new Set<string>();
+      members.add(key);
+      byTeam.set(m.teamSlug, members);
+    }
+    return byTeam;
+  };
+  const before = membersOf(previous);
+  const after = membersOf(current);
+  return verified.filter((slug) => {
+    const a = before.get(slug) ?? new Set<string>();
+    const b = after.get(slug) ?? new Set<string>();
+    return a.size !== b.size || [...a].some((key) => !b.has(key));
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * Hint-gated polls against the simulator, through the real fetcher, decision and SQLite store, with
+ * a clock the test moves a minute per poll (a poll every 60 s, verify interval 1 h).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
+import { type Clock, systemClock } from '../../../src/clock.js';
+import { type Config, loadConfig } from '../../../src/config.js';
+import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { openStore, type Store } from '../../../src/store/db.js';
+import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
+import type { VictorOpsClient } from '../../../src/victorops/client.js';
+import { createCapturingLogger } from '../../helpers/capture-logger.js';
+
+const MINUTE = 60_000;
+const TEAMS = 12;
+
+let sim: Simulator;
+let store: Store;
+let databasePath: string;
+let client: VictorOpsClient;
+let config: Config;
+let nowMs: number;
+let capture: ReturnType<typeof createCapturingLogger>;
+const clock: Clock = { now: () => nowMs, sleep: systemClock.sleep };
+
+beforeEach(async () => {
+  sim = await startSimulator({ users: 60, teams: TEAMS, seed: 12 });
+  databasePath = join(mkdtempSync(join(tmpdir(), 'rw-hints-')), 'roster-watch.db');
+  config = loadConfig(
+    {
+      VO_API_ID: 'sim-api-id',
+      VO_API_KEY: 'sim-api-key',
+      VO_BASE_URL: sim.url,
+      VO_MAX_RPS: '500',
+      VO_MAX_RETRIES: '1',
+      DATABASE_PATH: databasePath,
+      MEMBERSHIP_VERIFY_INTERVAL: '1h',
+    },
+    { requireVictorOps: true },
+  );
+  store = openStore(databasePath);
+  client = createVictorOpsClientFromConfig(config, { logger: createCapturingLogger().logger });
+  nowMs = Date.parse('2026-06-01T12:00:00Z');
+  capture = createCapturingLogger();
+});
+afterEach(async () => {
+  await client.close();
+  store.close();
+  await sim.close();
+});
+
+/** One poll, a minute after the previous one. */
+async function poll(): Promise<PollResult> {
+  nowMs += MINUTE;
+  const logger = capture.logger;
+  const fetch = createRosterFetcher(config, client, { logger, clock, store });
+  return runPollCycle(createPollDeps(config, store, fetch, { logger, clock }), new AbortController().signal);
+}
+
+function lastPlan(): string {
+  const plans = capture
+    .lines()
+    .map((l) => JSON.parse(l) as { msg: string })
+    .filter((l) => l.msg.startsWith('requests planned'));
+  return plans.at(-1)?.msg ?? '';
+}
+
+function types(result: PollResult): string[] {
+  return result.events.map((e) => e.type).sort();
+}
+
+/** Two members of a team trade places with two outsiders, so memberCount stays the same. */
+function swapMembers(slug: string): string[] {
+  const members = sim.org.membersOfTeam(slug).map((u) => u.username);
+  const outsider = sim.org
+    .listUsers()
+    .map((u) => u.username)
+    .find((u) => !members.includes(u));
+  const leaver = members[0];
+  if (!outsider || !leaver) throw new Error('the generated team cannot swap a member');
+  sim.org.removeMember(slug, leaver);
+  sim.org.addMember(slug, outsider);
+  return [leaver, outsider];
+}
+
+describe('membership hints', () => {
+  it('reads only the lists and the verification slice when nothing changed', async () => {
+    expect((await poll()).status).toBe('baseline');
+    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (no previous poll)`);
+    const quiet = await poll();
+    expect(quiet.status).toBe('ok');
+    expect(quiet.changes).toBe(0);
+    // 12 teams, a poll a minute, verify hourly: one verification read a poll.
+    expect(lastPlan()).toBe('requests planned: 2 lists + 0 changed teams + 1 verification');
+    expect(quiet.fetched?.stats.requests).toBe(3);
+  });
+
+  it('re-reads the teams whose version moved and reports every change in that poll', async () => {
+    await poll();
+    await poll();
+    const [a, b] = sim.org.listTeams().map((t) => t.slug);
+    const [leaver, joiner] = swapMembers(a!);
+    const newcomer = sim.org
+      .listUsers()
+      .find((u) => !sim.org.teamsOfUser(u.username).some((t) => t.slug === b));
+    sim.org.addMember(b!, newcomer!.username);
+    const result = await poll();
+    expect(lastPlan()).toBe('requests planned: 2 lists + 2 changed teams + 1 verification');
+    expect(result.fetched?.stats.requests).toBe(5);
+    const memberships = result.events
+      .filter((e) => e.type.startsWith('victorops.membership'))
+      .map((e) => e.envelope);
+    expect(memberships).toHaveLength(3);
+    expect(memberships.join('\n')).toContain(leaver!);
+    expect(memberships.join('\n')).toContain(joiner!);
+    expect(memberships.join('\n')).toContain(newcomer!.username);
+    expect(types(result)).not.toContain('rosterwatch.hints.unreliable');
+  });
+
+  it.each([
+    ['bumps each team once', true],
+    ['leaves the versions alone', false],
+  ])('records a deleted user leaving every team without reading them (VictorOps %s)', async (_how, bumps) => {
+    await poll();
+    sim.org.setTeamVersionBumps(bumps);
+    const leaver = sim.org.listUsers().find((u) => sim.org.teamsOfUser(u.username).length >= 2)!;
+    const teamCount = sim.org.teamsOfUser(leaver.username).length;
+    sim.org.removeUser(leaver.username);
+    const result = await poll();
+    expect(lastPlan()).toBe('requests planned: 2 lists + 0 changed teams + 1 verification');
+    expect(types(result).filter((t) => t === 'victorops.membership.removed')).toHaveLength(teamCount);
+    expect(types(result)).toContain('victorops.user.removed');
+    expect(types(result)).not.toContain('rosterwatch.hints.unreliable');
+    expect(loadHintsUnreliable(store)).toBeNull();
+  });
+
+  it('catches hints that lie within one verify interval, reports the change, then reads every team', async () => {
+    await poll();
+    sim.org.setTeamVersionBumps(false);
+    const lied = sim.org.listTeams().findLast((t) => sim.org.memberCount(t.slug) > 0)!;
+    const [leaver, joiner] = swapMembers(lied.slug);
+    const startMs = nowMs;
+    let caught: PollResult | undefined;
+    for (let i = 0; i < 60 && !caught; i++) {
+      const result = await poll();
+      if (types(result).includes('rosterwatch.hints.unreliable')) caught = result;
+      else expect(result.changes).toBe(0);
+    }
+    expect(caught, 'the lie was never caught').toBeDefined();
+    expect(nowMs - startMs).toBeLessThanOrEqual(60 * MINUTE);
+    const notice = caught!.events.find((e) => e.type === 'rosterwatch.hints.unreliable')!;
+    expect(notice.envelope).toContain(lied.slug);
+    const subjects = caught!.events
+      .filter((e) => e.type.startsWith('victorops.membership'))
+      .map((e) => e.envelope);
+    expect(subjects.join('\n')).toContain(leaver!);
+    expect(subjects.join('\n')).toContain(joiner!);
+
+    const after = await poll();
+    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
+    expect(after.fetched?.stats.requests).toBe(2 + TEAMS);
+    // The mark is in the database, so a restarted process keeps reading every team.
+    store.close();
+    store = openStore(databasePath);
+    expect(loadHintsUnreliable(store)).toMatchObject({ teamSlug: lied.slug });
+    await poll();
+    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
+  });
+
+  it('never reports removals for a changed team whose read failed, and reads it again next poll', async () => {
+    await poll();
+    const team = sim.org.listTeams()[0]!;
+    const leaver = sim.org.membersOfTeam(team.slug)[0]!;
+    sim.org.removeMember(team.slug, leaver.username);
+    sim.faults.inject({ match: `/v1/team/${team.slug}/members`, kind: 'http500', times: 2 });
+    const failed = await poll();
+    expect(failed.status).toBe('partial');
+    expect(types(failed)).not.toContain('victorops.membership.removed');
+    const retried = await poll();
+    expect(lastPlan()).toBe('requests planned: 2 lists + 1 changed teams + 1 verification');
+    expect(types(retried)).toContain('victorops.membership.removed');
+  });
+
+  it('reads every team with MEMBERSHIP_HINTS=off', async () => {
+    config = loadConfig({ ...configEnv(), MEMBERSHIP_HINTS: 'off' }, { requireVictorOps: true });
+    await poll();
+    const result = await poll();
+    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints off)`);
+    expect(result.fetched?.stats.requests).toBe(2 + TEAMS);
+  });
+});
+
+function configEnv(): Record<string, string> {
+  return {
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '500',
+    VO_MAX_RETRIES: '1',
+    DATABASE_PATH: databasePath,
+  };
+}

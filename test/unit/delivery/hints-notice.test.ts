@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
+import { formatNotice } from '../../../src/delivery/slack-digest.js';
+import type { EventDraft } from '../../../src/roster/events.js';
+import { aCloudEvent } from '../../helpers/delivery-fixtures.js';
+import { assertValidEvent } from '../../helpers/event-schema.js';
+
+const draft: EventDraft = {
+  type: 'rosterwatch.hints.unreliable',
+  subject: 'hints',
+  data: {
+    team: { slug: 'team-00VkR4NvJvM5h9Ae', name: 'Infra <b>' },
+    teamsWithUnannouncedChanges: 1,
+    detectedAt: '2026-06-01T12:00:00.000Z',
+    message:
+      'team "Infra" changed members without a new version in GET /v1/team; every poll now reads every team',
+  },
+};
+
+describe('rosterwatch.hints.unreliable', () => {
+  it('matches the event schema', () => {
+    assertValidEvent(aCloudEvent(draft, 1));
+  });
+
+  it('tells Slack which team, what it costs and how to trust the hints again', () => {
+    const message = formatNotice(aCloudEvent(draft, 1));
+    expect(findLimitViolations(message)).toEqual([]);
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('Membership hints proved unreliable');
+    expect(text).toContain('Infra');
+    expect(text).not.toContain('<b>');
+    expect(text).toContain('roster-watch hints --reset');
+  });
+});
