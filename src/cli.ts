@@ -19,6 +19,7 @@ import { registerRedeliverCommand } from './cli/redeliver.js';
 import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
+import { registerUiCommand } from './cli/ui.js';
 import { ConfigError } from './config.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerSimulateCommand(program);
   registerDemoCommand(program, ctx);
+  registerUiCommand(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -17,11 +17,12 @@ import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/db.js';
+import { openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
+import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
@@ -203,7 +204,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   };
 
   let http: HttpServer;
+  // The web view reads through a read-only connection of its own: it cannot write by mistake.
+  let uiStore: Store | null = null;
   try {
+    uiStore = config.ui.enabled ? openStore(config.databasePath, { readonly: true }) : null;
     http = await startHttpServer({
       host: config.service.httpHost,
       port: config.service.httpPort,
@@ -211,8 +215,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       liveness,
       readiness,
       metrics,
+      ui: uiStore === null ? undefined : createUiHandler({ store: uiStore, auth: config.ui.auth }),
     });
   } catch (error) {
+    uiStore?.close();
     await dispatcher.stop();
     await client.close();
     store.close();
@@ -230,6 +236,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
       http: `${config.service.httpHost}:${http.port}`,
+      ui: config.ui.enabled
+        ? `http://${config.service.httpHost}:${http.port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
+        : 'off',
       database: store.path,
     },
     'roster-watch is running',
@@ -256,6 +265,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       await dispatcher.stop();
       await http.close();
       await client.close();
+      uiStore?.close();
       store.close();
     })().then(
       () => 'graceful' as const,
@@ -281,6 +291,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       logger.warn({ timeoutMs }, 'shutdown timed out: closing connections and the database now');
     http.destroy();
     void client.close().catch(() => undefined);
+    uiStore?.close();
     store.close();
     return { reason, forced: true };
   }

@@ -123,6 +123,8 @@ export const events = sqliteTable(
     index('events_subject_idx').on(t.subject, t.sequence),
     index('events_time_idx').on(t.time),
     index('events_run_idx').on(t.runId),
+    // The web view's team filter: membership events name their team only inside the envelope.
+    index('events_team_slug_idx').on(sql`json_extract(envelope, '$.data.team.slug')`, t.sequence),
   ],
 );
 
