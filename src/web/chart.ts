@@ -26,7 +26,8 @@ export function renderLineChart(title: string, labels: readonly string[], series
   if (labels.length === 0) {
     return `${head}<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" class="muted">no counted roster runs yet</text></svg>`;
   }
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  // Even, so the middle grid line falls on a whole number.
+  const max = Math.ceil(Math.max(1, ...series.flatMap((s) => s.values)) / 2) * 2;
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const x = (i: number) =>
     PAD.left + (labels.length === 1 ? plotWidth / 2 : (i / (labels.length - 1)) * plotWidth);

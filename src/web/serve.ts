@@ -21,8 +21,14 @@ export async function startUiServer(deps: {
   host: string;
   port: number;
   logger: Logger;
+  /** The view's clock (tests pin it so pages and screenshots are reproducible). */
+  now?: () => Date;
 }): Promise<UiServer> {
-  const handle = createUiHandler({ store: deps.store, auth: deps.auth });
+  const handle = createUiHandler({
+    store: deps.store,
+    auth: deps.auth,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {

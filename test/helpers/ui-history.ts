@@ -35,11 +35,15 @@ export function rosterOne(): Roster {
         email: `${HOSTILE.terminal}@example.com`,
       }),
     ],
-    teams: [aTeam('ops', 'Operations'), aTeam('payments', `Payments ${HOSTILE.rtl}`)],
+    teams: [
+      aTeam('ops', 'Operations'),
+      aTeam('payments', 'Payments'),
+      aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
+    ],
     memberships: [
       ['alice', 'ops'],
       ['bob', 'payments'],
-      [HOSTILE_USERNAME, 'payments'],
+      [HOSTILE_USERNAME, 'evil'],
     ],
   });
 }
@@ -57,13 +61,17 @@ export function rosterTwo(): Roster {
         email: `${HOSTILE.terminal}@example.com`,
       }),
     ],
-    teams: [aTeam('ops', 'Operations'), aTeam('payments', `Payments ${HOSTILE.rtl}`)],
+    teams: [
+      aTeam('ops', 'Operations'),
+      aTeam('payments', 'Payments'),
+      aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
+    ],
     memberships: [
       ['alice', 'ops'],
       ['alice', 'payments'],
       ['bob', 'payments'],
       ['carol', 'ops'],
-      [HOSTILE_USERNAME, 'payments'],
+      [HOSTILE_USERNAME, 'evil'],
     ],
   });
 }
@@ -85,6 +93,10 @@ export const TIMES = {
 };
 
 const SOURCE = 'urn:roster-watch:victorops:test';
+
+let idCounter = 0;
+/** Fixed event ids, so pages (and the README's screenshots) are the same from run to run. */
+const nextId = () => `00000000-0000-4000-8000-${String(++idCounter).padStart(12, '0')}`;
 
 function recordRosterRun(
   store: Store,
@@ -109,7 +121,7 @@ function recordRosterRun(
       rosterHash: null,
     });
     applyHistory(store, runId, at, diff);
-    appendEvents(store, drafts, { source: SOURCE, runId, time: at });
+    appendEvents(store, drafts, { source: SOURCE, runId, time: at, newId: nextId });
     return runId;
   });
 }
@@ -132,6 +144,7 @@ const POLICY: Policy = {
 
 /** Three roster runs (baseline, changes, bob removed) and a policy run with a finding. */
 export function recordUiHistory(path: string): Store {
+  idCounter = 0;
   const store = openStore(path);
   const empty = aRoster();
   recordRosterRun(store, empty, rosterOne(), TIMES.one, 'baseline');
@@ -155,7 +168,7 @@ export function recordUiHistory(path: string): Store {
     applyPolicyHistory(store, runId, TIMES.policy, { added: [POLICY], removed: [], changed: [] });
     saveTeamSchedules(store, runId, TIMES.policy, [
       {
-        team: aTeam('payments', `Payments ${HOSTILE.rtl}`),
+        team: aTeam('payments', 'Payments'),
         shifts: [
           {
             policySlug: 'pol-payments',
@@ -173,7 +186,7 @@ export function recordUiHistory(path: string): Store {
       kind: 'dangling_reference' as const,
       key: 'dangling_reference:pol-payments:1:bob',
       policy: { slug: POLICY.slug, name: POLICY.name },
-      team: aTeam('payments', `Payments ${HOSTILE.rtl}`),
+      team: aTeam('payments', 'Payments'),
       step: 1,
       username: 'bob',
       removedAt: TIMES.three,
@@ -200,7 +213,7 @@ export function recordUiHistory(path: string): Store {
     appendEvents(
       store,
       [{ type: 'victorops.policy.added', subject: POLICY.slug, data: { policy: POLICY } }],
-      { source: SOURCE, runId, time: TIMES.policy },
+      { source: SOURCE, runId, time: TIMES.policy, newId: nextId },
     );
     store.sqlite
       .prepare("INSERT INTO destinations (name, kind) VALUES ('hooks', 'webhook'), ('slack', 'slack')")

@@ -62,6 +62,7 @@ const PAGES = [
   `/ui/users/${encodeURIComponent(HOSTILE_USERNAME)}`,
   '/ui/users/bob',
   '/ui/teams/payments',
+  '/ui/teams/evil',
   `/ui/roster?at=${TIMES.two}`,
   '/ui/findings',
   '/ui/runs',
@@ -90,6 +91,8 @@ describe('web view pages', () => {
     expect(page.body).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
     expect(page.body).toContain('gnp[U+202E]exe.doc');
     expect(page.body).toContain('[U+001B][31mred[U+001B][0m[U+0007]');
+    const team = await get('/ui/teams/evil');
+    expect(team.body).toContain('Evil gnp[U+202E]exe.doc &lt;script&gt;');
     void HOSTILE;
   });
 
