@@ -2,14 +2,16 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|persist|delivery ...]
+ *   node dist/bench/run.js [fetch|persist|delivery|ui ...]
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300)
+ *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchPersist } from './persist-bench.js';
+import { benchUi } from './ui-bench.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -32,8 +34,14 @@ async function runOne(name: string): Promise<unknown> {
       return benchPersist({ users: 20_000, teams: 500 });
     case 'delivery':
       return benchDelivery();
+    case 'ui':
+      return benchUi({
+        users: intFromEnv('BENCH_UI_USERS', 20_000),
+        events: intFromEnv('BENCH_UI_EVENTS', 1_000_000),
+        samples: intFromEnv('BENCH_UI_SAMPLES', 20),
+      });
     default:
-      throw new Error(`unknown benchmark "${name}" (fetch, persist, persist-capped, delivery)`);
+      throw new Error(`unknown benchmark "${name}" (fetch, persist, persist-capped, delivery, ui)`);
   }
 }
 
@@ -50,7 +58,7 @@ async function main(): Promise<void> {
   const names =
     process.argv.slice(2).length > 0
       ? process.argv.slice(2)
-      : ['persist', 'persist-capped', 'delivery', 'fetch'];
+      : ['persist', 'persist-capped', 'delivery', 'ui', 'fetch'];
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',
@@ -87,6 +95,18 @@ async function main(): Promise<void> {
       lines.push('|---|---|---|---|---|---|---|');
       lines.push(
         `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships / ${r.policies} policies / ${r.shifts} shifts | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} / ${fmt(r.unchangedUsedBytesAdded, 0)} | ${fmt(r.peakRssMb, 0)} |`,
+      );
+    } else if (bench === 'ui') {
+      const r = result as Awaited<ReturnType<typeof benchUi>>;
+      lines.push(
+        `${r.users} users, ${r.events} events (history written in ${fmt(r.generateSeconds, 1)} s, ${fmt(r.databaseMb, 0)} MB); ${r.samples} requests per page after 2 warm-ups:`,
+        '',
+        '| page | KiB | p50 ms | p95 ms (≤ 200) | max ms |',
+        '|---|---|---|---|---|',
+        ...r.pages.map(
+          (p) =>
+            `| \`${p.path}\` | ${fmt(p.bytes / 1024, 0)} | ${fmt(p.p50Ms, 1)} | ${fmt(p.p95Ms, 1)} | ${fmt(p.maxMs, 1)} |`,
+        ),
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

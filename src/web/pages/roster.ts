@@ -1,10 +1,22 @@
-/** `/ui/roster?at=ISO`: the whole roster at an instant, and what changed between then and now. */
-import { diffRosters } from '../../roster/diff.js';
-import { rosterToJson } from '../../roster/roster-json.js';
-import { loadCurrentRoster, loadRosterAt } from '../../store/history.js';
+/**
+ * `/ui/roster?at=ISO`: the whole roster at an instant (paged by username) and what changed
+ * between then and now. Computed in SQL (store/ui-roster.ts): a page reads the rows it shows and
+ * the rows that changed since, never two whole rosters.
+ */
+
+import type { Membership, Team, User } from '../../roster/types.js';
 import { loadHistoryBounds } from '../../store/ui-reads.js';
+import {
+  countRosterAt,
+  countRosterNow,
+  loadRosterChangesSince,
+  loadRosterUsersAt,
+  loadTeamsAt,
+  type RosterChangesSince,
+} from '../../store/ui-roster.js';
 import { type Cell, type Page, text } from '../model.js';
 import {
+  CSV_ROWS,
   hrefWith,
   instantParam,
   type PageContext,
@@ -14,44 +26,97 @@ import {
   userCell,
 } from './context.js';
 
-/** Rows per HTML page of the roster; the CSV has them all. */
+/** Rows per HTML page of the roster and of the diff; a CSV download has up to CSV_ROWS. */
 const ROSTER_ROWS = 500;
 const DIFF_ROWS = 500;
+
+/** The diff as table rows (the first `limit` of them) and how many changes there are in all. */
+function changeRows(ctx: PageContext, at: string, limit: number): { rows: Cell[][]; total: number } {
+  const diff = loadRosterChangesSince(ctx.store, at, limit);
+  const change = (kind: string, subject: Cell, detail: string): Cell[] => [text(kind), subject, text(detail)];
+  // Each group renders lazily, so a diff of tens of thousands of rows builds only the rows shown.
+  const c = diff.counts;
+  const total = Object.values(c).reduce((sum, n) => sum + n, 0);
+  const groups: [number, (i: number) => Cell[]][] = [
+    [
+      diff.usersAdded.length,
+      (i) => {
+        const u = diff.usersAdded[i] as User;
+        return change('user added', userCell(ctx, u.username), u.email ?? '');
+      },
+    ],
+    [
+      diff.usersRemoved.length,
+      (i) => {
+        const u = diff.usersRemoved[i] as User;
+        return change('user removed', userCell(ctx, u.username), u.email ?? '');
+      },
+    ],
+    [
+      diff.usersChanged.length,
+      (i) => {
+        const c = diff.usersChanged[i] as RosterChangesSince['usersChanged'][number];
+        const detail = c.changes
+          .map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`)
+          .join('; ');
+        return change('user changed', userCell(ctx, c.after.username), detail);
+      },
+    ],
+    [
+      diff.teamsAdded.length,
+      (i) => {
+        const t = diff.teamsAdded[i] as Team;
+        return change('team added', teamCell(ctx, t.slug, t.name), '');
+      },
+    ],
+    [
+      diff.teamsRemoved.length,
+      (i) => {
+        const t = diff.teamsRemoved[i] as Team;
+        return change('team removed', teamCell(ctx, t.slug, t.name), '');
+      },
+    ],
+    [
+      diff.teamsRenamed.length,
+      (i) => {
+        const t = diff.teamsRenamed[i] as RosterChangesSince['teamsRenamed'][number];
+        return change('team renamed', teamCell(ctx, t.slug, t.after), `was ${t.before}`);
+      },
+    ],
+    [
+      diff.membershipsAdded.length,
+      (i) => {
+        const m = diff.membershipsAdded[i] as Membership;
+        return change('joined team', userCell(ctx, m.username), m.teamSlug);
+      },
+    ],
+    [
+      diff.membershipsRemoved.length,
+      (i) => {
+        const m = diff.membershipsRemoved[i] as Membership;
+        return change('left team', userCell(ctx, m.username), m.teamSlug);
+      },
+    ],
+  ];
+  const rows: Cell[][] = [];
+  for (const [count, render] of groups) {
+    for (let i = 0; i < count && rows.length < limit; i++) rows.push(render(i));
+  }
+  return { rows, total };
+}
 
 export function buildRosterPage(ctx: PageContext): Page {
   const at = instantParam(ctx, 'at') ?? ctx.now.toISOString();
   const after = param(ctx, 'after');
-  const then = loadRosterAt(ctx.store, at);
-  const now = loadCurrentRoster(ctx.store) ?? { users: [], teams: [], memberships: [] };
-  const json = rosterToJson(then, at);
-  const teamNames = new Map(then.teams.map((t) => [t.slug, t.name]));
-  const afterKey = after?.toLowerCase();
-  const listed = json.users.filter((u) => afterKey === undefined || u.username.toLowerCase() > afterKey);
-  const shown = ctx.csv ? listed : listed.slice(0, ROSTER_ROWS);
+  const limit = ctx.csv ? CSV_ROWS : ROSTER_ROWS;
+  const users = loadRosterUsersAt(ctx.store, at, { afterKey: after?.toLowerCase(), limit: limit + 1 });
+  const shown = users.slice(0, limit);
   const last = shown[shown.length - 1];
-  const diff = diffRosters(then, now);
-  const cap = <T>(rows: T[]): T[] => (ctx.csv ? rows : rows.slice(0, DIFF_ROWS));
-  const change = (kind: string, subject: Cell, detail: string): Cell[] => [text(kind), subject, text(detail)];
-  const changes: Cell[][] = [
-    ...diff.usersAdded.map((u) => change('user added', userCell(ctx, u.username), u.email ?? '')),
-    ...diff.usersRemoved.map((u) => change('user removed', userCell(ctx, u.username), u.email ?? '')),
-    ...diff.usersChanged.map((c) =>
-      change(
-        'user changed',
-        userCell(ctx, c.after.username),
-        c.changes
-          .map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`)
-          .join('; '),
-      ),
-    ),
-    ...diff.teamsAdded.map((t) => change('team added', teamCell(ctx, t.slug, t.name), '')),
-    ...diff.teamsRemoved.map((t) => change('team removed', teamCell(ctx, t.slug, t.name), '')),
-    ...diff.teamsChanged.map((c) =>
-      change('team renamed', teamCell(ctx, c.after.slug, c.after.name), `was ${c.before.name}`),
-    ),
-    ...diff.membershipsAdded.map((m) => change('joined team', userCell(ctx, m.username), m.teamSlug)),
-    ...diff.membershipsRemoved.map((m) => change('left team', userCell(ctx, m.username), m.teamSlug)),
-  ];
+  const teams = loadTeamsAt(ctx.store, at);
+  const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
+  const then = countRosterAt(ctx.store, at);
+  const now = countRosterNow(ctx.store);
+  const changes = changeRows(ctx, at, ctx.csv ? CSV_ROWS : DIFF_ROWS);
   const bounds = loadHistoryBounds(ctx.store);
   return {
     title: `Roster at ${at}`,
@@ -75,15 +140,12 @@ export function buildRosterPage(ctx: PageContext): Page {
         kind: 'facts',
         caption: 'Then and now',
         items: [
-          { label: 'Users', value: text(`${then.users.length} then, ${now.users.length} now`) },
-          { label: 'Teams', value: text(`${then.teams.length} then, ${now.teams.length} now`) },
-          {
-            label: 'Memberships',
-            value: text(`${then.memberships.length} then, ${now.memberships.length} now`),
-          },
+          { label: 'Users', value: text(`${then.users} then, ${now.users} now`) },
+          { label: 'Teams', value: text(`${then.teams} then, ${now.teams} now`) },
+          { label: 'Memberships', value: text(`${then.memberships} then, ${now.memberships} now`) },
           {
             label: 'Changes since',
-            value: text(changes.length, hrefWith(`${ctx.base}/timeline`, { since: at })),
+            value: text(changes.total, hrefWith(`${ctx.base}/timeline`, { since: at })),
           },
         ],
       },
@@ -92,7 +154,7 @@ export function buildRosterPage(ctx: PageContext): Page {
         id: 'diff',
         caption: `What changed between ${at} and now`,
         columns: ['Change', 'Who', 'Detail'],
-        rows: cap(changes),
+        rows: changes.rows,
         empty: 'Nothing changed since.',
       },
       {
@@ -108,7 +170,7 @@ export function buildRosterPage(ctx: PageContext): Page {
         ]),
         empty: 'No user was recorded at that moment.',
         nextHref:
-          !ctx.csv && listed.length > shown.length && last !== undefined
+          users.length > limit && last !== undefined
             ? hrefWith(`${ctx.base}/roster`, { at, after: last.username })
             : undefined,
       },
@@ -116,11 +178,8 @@ export function buildRosterPage(ctx: PageContext): Page {
         kind: 'table',
         id: 'teams',
         caption: `Teams at ${at}`,
-        columns: ['Team', 'Members'],
-        rows: then.teams.map((t) => [
-          teamCell(ctx, t.slug, t.name),
-          text(then.memberships.filter((m) => m.teamSlug === t.slug).length),
-        ]),
+        columns: ['Team', 'Members then'],
+        rows: teams.map((t) => [teamCell(ctx, t.slug, t.name), text(t.members)]),
         empty: 'No team was recorded at that moment.',
       },
     ],
