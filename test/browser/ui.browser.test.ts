@@ -171,6 +171,24 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     }
   });
 
+  it('is usable from the keyboard and by screen readers: skip link first, labelled fields, headed tables', async () => {
+    for (const path of ['/ui', '/ui/timeline', '/ui/roster', '/ui/users/alice']) {
+      const page = await open(path);
+      await page.keyboard.press('Tab');
+      await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
+      const unlabelled = await page
+        .locator('input, select')
+        .evaluateAll((els) => els.filter((e) => e.closest('label') === null).length);
+      expect(unlabelled, path).toBe(0);
+      const headless = await page
+        .locator('table')
+        .evaluateAll((ts) => ts.filter((t) => t.querySelector('thead th[scope="col"]') === null).length);
+      expect(headless, path).toBe(0);
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.close();
+    }
+  });
+
   it('no console error, failed request or CSP violation happened on any page', () => {
     expect(problems).toEqual([]);
   });
