@@ -19,14 +19,13 @@ export interface RosterCounts {
   memberships: number;
 }
 
-export function countRosterAt(store: Store, atIso: string): RosterCounts {
-  const count = (table: string) =>
-    (
-      store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${VALID_AT}`).get({ at: atIso }) as {
-        n: number;
-      }
-    ).n;
-  return { users: count('users'), teams: count('teams'), memberships: count('memberships') };
+/** The counts at the instant, from the current ones and what changed since (no scan of the history). */
+export function countsThen(now: RosterCounts, c: ChangeCounts): RosterCounts {
+  return {
+    users: now.users - c.usersAdded + c.usersRemoved,
+    teams: now.teams - c.teamsAdded + c.teamsRemoved,
+    memberships: now.memberships - c.membershipsAdded + c.membershipsRemoved,
+  };
 }
 
 export function countRosterNow(store: Store): RosterCounts {
@@ -96,16 +95,28 @@ export function loadRosterUsersAt(
   return rows.map((r) => ({ ...toUser(r), teams: teams.get(r.username_key) ?? [] }));
 }
 
-/** Teams valid at the instant with their member counts then. */
-export function loadTeamsAt(store: Store, atIso: string): { slug: string; name: string; members: number }[] {
-  return store.sqlite
-    .prepare(
-      `SELECT t.slug, t.name, COALESCE(c.n, 0) AS members FROM teams t
-       LEFT JOIN (SELECT team_slug, COUNT(*) AS n FROM memberships WHERE ${VALID_AT} GROUP BY team_slug) c
-         ON c.team_slug = t.slug
-       WHERE t.valid_from <= @at AND COALESCE(t.valid_to, '~') > @at ORDER BY t.slug`,
-    )
-    .all({ at: atIso }) as { slug: string; name: string; members: number }[];
+/**
+ * Teams valid at the instant with their member counts then: the current counts (through the
+ * index of current memberships) corrected by the membership changes since.
+ */
+export function loadTeamsAt(
+  store: Store,
+  atIso: string,
+  memberDelta: ReadonlyMap<string, number>,
+): { slug: string; name: string; members: number }[] {
+  const nowCounts = new Map(
+    (
+      store.sqlite
+        .prepare(
+          'SELECT team_slug AS slug, COUNT(*) AS n FROM memberships WHERE valid_to IS NULL GROUP BY team_slug',
+        )
+        .all() as { slug: string; n: number }[]
+    ).map((r) => [r.slug, r.n]),
+  );
+  const teams = store.sqlite
+    .prepare(`SELECT slug, name FROM teams WHERE ${VALID_AT} ORDER BY slug`)
+    .all({ at: atIso }) as { slug: string; name: string }[];
+  return teams.map((t) => ({ ...t, members: (nowCounts.get(t.slug) ?? 0) + (memberDelta.get(t.slug) ?? 0) }));
 }
 
 export interface FieldDifference {
@@ -130,12 +141,17 @@ const isValidAt = (r: { valid_from: string; valid_to: string | null }, at: strin
 
 /**
  * Per key among the rows opened or closed after @at: the id of its version valid at @at and of
- * its current version. Keys with neither (added and removed again since) drop out later.
+ * its current version. Keys with neither (added and removed again since) drop out later. The
+ * rows are found through the valid_from and valid_to indexes (a plain OR would make SQLite scan
+ * the whole table in key order for the GROUP BY), so the cost follows the changes since @at.
  */
 const VERSIONS = (table: string, key: string) => `SELECT ${key},
     MAX(CASE WHEN valid_from <= @at AND COALESCE(valid_to, '~') > @at THEN row_id END) AS then_id,
     MAX(CASE WHEN valid_to IS NULL THEN row_id END) AS now_id
-  FROM ${table} WHERE valid_from > @at OR valid_to > @at GROUP BY ${key}`;
+  FROM ${table}
+  WHERE row_id IN (SELECT row_id FROM ${table} WHERE valid_from > @at
+                   UNION ALL SELECT row_id FROM ${table} WHERE valid_to > @at)
+  GROUP BY ${key}`;
 
 const USER_DIFFERS = [
   'first_name',
@@ -180,7 +196,7 @@ export function loadRosterChangesSince(
   store: Store,
   atIso: string,
   limit: number,
-): RosterChangesSince & { counts: ChangeCounts } {
+): RosterChangesSince & { counts: ChangeCounts; memberDelta: Map<string, number> } {
   const db = store.sqlite;
   // One pass per table returns only small tuples (raw arrays, no objects); the full rows are
   // then read by id for the entries shown.
@@ -189,9 +205,14 @@ export function loadRosterChangesSince(
     .raw(true)
     .all({ at: atIso }) as [string, number | null, number | null][];
   const membershipChanges = db
-    .prepare(`SELECT change, id FROM (${MEMBERSHIP_CHANGES}) ORDER BY username_key, team_slug`)
+    .prepare(`SELECT change, id, team_slug FROM (${MEMBERSHIP_CHANGES}) ORDER BY username_key, team_slug`)
     .raw(true)
-    .all({ at: atIso }) as [string, number][];
+    .all({ at: atIso }) as [string, number, string][];
+  // Members then minus members now, per team: a removal since means one more member then.
+  const memberDelta = new Map<string, number>();
+  for (const [change, , slug] of membershipChanges) {
+    memberDelta.set(slug, (memberDelta.get(slug) ?? 0) + (change === 'removed' ? 1 : -1));
+  }
   const countOf = (rows: unknown[][], change: string) =>
     rows.reduce((n, r) => (r[0] === change ? n + 1 : n), 0);
   const userCounts = new Map(['added', 'removed', 'changed'].map((c) => [c, countOf(userChanges, c)]));
@@ -237,6 +258,7 @@ export function loadRosterChangesSince(
   const bySlugOrder = (a: { slug: string }, b: { slug: string }) =>
     a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0;
   return {
+    memberDelta,
     counts: {
       usersAdded: userCounts.get('added') ?? 0,
       usersRemoved: userCounts.get('removed') ?? 0,

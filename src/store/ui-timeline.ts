@@ -1,10 +1,10 @@
 /**
- * The web view's event timeline: newest first with keyset pagination on `sequence`.
+ * The web view's event timeline: newest first by (time, sequence), keyset-paginated.
  *
- * A filter is turned into one or more "branches", each an index range (one event type, one
- * subject, one team slug) walked backwards from the cursor, and the branches are merged here.
- * That keeps every page proportional to its size, whatever the filter: a rare event type does
- * not make SQLite walk a million rows of the primary key looking for it.
+ * A filter is turned into one or more "branches", each an index range on (type | subject | team
+ * slug, time) walked backwards from the cursor and bounded by the date range, and the branches are
+ * merged here. That keeps every page proportional to its size, whatever the filter: a rare type
+ * or a date range a year back does not make SQLite walk a million rows looking for it.
  */
 import type { Store } from './db.js';
 
@@ -15,7 +15,7 @@ export interface TimelineQuery {
   team?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
-  /** Only events with a smaller sequence (the keyset cursor). */
+  /** The keyset cursor: only events older than this one (by time, then sequence). */
   before?: number | undefined;
   limit: number;
 }
@@ -30,7 +30,7 @@ export interface TimelineEvent {
   envelope: string;
 }
 
-/** The SQL expression indexed by `events_team_slug_idx`; queries must spell it exactly so. */
+/** The SQL expression indexed by `events_team_slug_time_idx`; queries must spell it exactly so. */
 export const TEAM_SLUG_EXPRESSION = "json_extract(envelope, '$.data.team.slug')";
 
 /**
@@ -72,7 +72,7 @@ interface Branch {
   params: (string | number)[];
 }
 
-/** Events newest first; the result has at most `limit` rows. */
+/** Events newest first (by time, then sequence); the result has at most `limit` rows. */
 export function loadTimeline(store: Store, query: TimelineQuery): TimelineEvent[] {
   const residual: string[] = [];
   const residualParams: (string | number)[] = [];
@@ -90,8 +90,13 @@ export function loadTimeline(store: Store, query: TimelineQuery): TimelineEvent[
     residualParams.push(query.until);
   }
   if (query.before !== undefined) {
-    residual.push('sequence < ?');
-    residualParams.push(query.before);
+    const cursor = store.sqlite.prepare('SELECT time FROM events WHERE sequence = ?').get(query.before) as
+      | { time: string }
+      | undefined;
+    if (cursor === undefined) return [];
+    // `time <= ?` is the index range; the second term only drops the cursor's own instant's newer rows.
+    residual.push('time <= ? AND (time < ? OR sequence < ?)');
+    residualParams.push(cursor.time, cursor.time, query.before);
   }
 
   let branches: Branch[];
@@ -123,12 +128,14 @@ export function loadTimeline(store: Store, query: TimelineQuery): TimelineEvent[
     const rows = store.sqlite
       .prepare(
         `SELECT sequence, id, type, subject, time, run_id AS runId, envelope FROM events
-         WHERE ${where} ORDER BY sequence DESC LIMIT ?`,
+         WHERE ${where} ORDER BY time DESC, sequence DESC LIMIT ?`,
       )
       .all(...branch.params, ...residualParams, query.limit) as TimelineEvent[];
     for (const row of rows) seen.set(row.sequence, row);
   }
-  return [...seen.values()].sort((a, b) => b.sequence - a.sequence).slice(0, query.limit);
+  return [...seen.values()]
+    .sort((a, b) => (a.time === b.time ? b.sequence - a.sequence : a.time < b.time ? 1 : -1))
+    .slice(0, query.limit);
 }
 
 /** One event by sequence, for its permalink. */

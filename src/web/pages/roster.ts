@@ -7,8 +7,8 @@
 import type { Membership, Team, User } from '../../roster/types.js';
 import { loadHistoryBounds } from '../../store/ui-reads.js';
 import {
-  countRosterAt,
   countRosterNow,
+  countsThen,
   loadRosterChangesSince,
   loadRosterUsersAt,
   loadTeamsAt,
@@ -31,8 +31,11 @@ const ROSTER_ROWS = 500;
 const DIFF_ROWS = 500;
 
 /** The diff as table rows (the first `limit` of them) and how many changes there are in all. */
-function changeRows(ctx: PageContext, at: string, limit: number): { rows: Cell[][]; total: number } {
-  const diff = loadRosterChangesSince(ctx.store, at, limit);
+function changeRows(
+  diff: ReturnType<typeof loadRosterChangesSince>,
+  ctx: PageContext,
+  limit: number,
+): { rows: Cell[][]; total: number } {
   const change = (kind: string, subject: Cell, detail: string): Cell[] => [text(kind), subject, text(detail)];
   // Each group renders lazily, so a diff of tens of thousands of rows builds only the rows shown.
   const c = diff.counts;
@@ -112,11 +115,13 @@ export function buildRosterPage(ctx: PageContext): Page {
   const users = loadRosterUsersAt(ctx.store, at, { afterKey: after?.toLowerCase(), limit: limit + 1 });
   const shown = users.slice(0, limit);
   const last = shown[shown.length - 1];
-  const teams = loadTeamsAt(ctx.store, at);
+  const diffLimit = ctx.csv ? CSV_ROWS : DIFF_ROWS;
+  const diff = loadRosterChangesSince(ctx.store, at, diffLimit);
+  const teams = loadTeamsAt(ctx.store, at, diff.memberDelta);
   const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
-  const then = countRosterAt(ctx.store, at);
   const now = countRosterNow(ctx.store);
-  const changes = changeRows(ctx, at, ctx.csv ? CSV_ROWS : DIFF_ROWS);
+  const then = countsThen(now, diff.counts);
+  const changes = changeRows(diff, ctx, diffLimit);
   const bounds = loadHistoryBounds(ctx.store);
   return {
     title: `Roster at ${at}`,

@@ -44,6 +44,6 @@ export function describeAsSql(f: TimelineFilters): string {
   return [
     'SELECT sequence, time, type, subject, envelope FROM events',
     ...(where.length > 0 ? [`WHERE ${where.join('\n  AND ')}`] : []),
-    'ORDER BY sequence DESC;',
+    'ORDER BY time DESC, sequence DESC;',
   ].join('\n');
 }

@@ -6,7 +6,13 @@ import { diffRosters } from '../../../src/roster/diff.js';
 import { rosterToJson } from '../../../src/roster/roster-json.js';
 import type { Store } from '../../../src/store/db.js';
 import { loadCurrentRoster, loadRosterAt } from '../../../src/store/history.js';
-import { countRosterAt, loadRosterChangesSince, loadRosterUsersAt } from '../../../src/store/ui-roster.js';
+import {
+  countRosterNow,
+  countsThen,
+  loadRosterChangesSince,
+  loadRosterUsersAt,
+  loadTeamsAt,
+} from '../../../src/store/ui-roster.js';
 import { recordUiHistory, TIMES } from '../../helpers/ui-history.js';
 
 let dir: string;
@@ -38,7 +44,14 @@ describe('the roster page queries agree with the full reconstruction', () => {
       [...full.users].sort((a, b) => a.username.toLowerCase().localeCompare(b.username.toLowerCase())),
     );
     const roster = loadRosterAt(store, at);
-    expect(countRosterAt(store, at)).toEqual({
+    const diff = loadRosterChangesSince(store, at, 1);
+    expect(loadTeamsAt(store, at, diff.memberDelta)).toEqual(
+      roster.teams.map((t) => ({
+        ...t,
+        members: roster.memberships.filter((m) => m.teamSlug === t.slug).length,
+      })),
+    );
+    expect(countsThen(countRosterNow(store), diff.counts)).toEqual({
       users: roster.users.length,
       teams: roster.teams.length,
       memberships: roster.memberships.length,
