@@ -98,7 +98,7 @@ let idCounter = 0;
 /** Fixed event ids, so pages (and the README's screenshots) are the same from run to run. */
 const nextId = () => `00000000-0000-4000-8000-${String(++idCounter).padStart(12, '0')}`;
 
-function recordRosterRun(
+export function recordRosterRun(
   store: Store,
   before: Roster,
   after: Roster,

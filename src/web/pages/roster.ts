@@ -5,7 +5,8 @@
  */
 
 import type { Membership, Team, User } from '../../roster/types.js';
-import { loadHistoryBounds } from '../../store/ui-reads.js';
+import type { Store } from '../../store/db.js';
+import { loadHistoryBounds, loadHistoryVersion } from '../../store/ui-reads.js';
 import {
   countRosterNow,
   countsThen,
@@ -27,8 +28,38 @@ import {
 } from './context.js';
 
 /** Rows per HTML page of the roster and of the diff; a CSV download has up to CSV_ROWS. */
-const ROSTER_ROWS = 500;
-const DIFF_ROWS = 500;
+const ROSTER_ROWS = 200;
+const DIFF_ROWS = 200;
+
+type RosterDiffResult = ReturnType<typeof loadRosterChangesSince>;
+
+const DIFF_CACHE_ENTRIES = 16;
+const diffCaches = new WeakMap<Store, Map<string, RosterDiffResult>>();
+
+/**
+ * The diff to now, remembered per (instant, rows, history version): paging through the roster at
+ * one instant, or reopening a permalink, must not classify tens of thousands of changed rows again
+ * each time. A new run or event changes the version, so a stale diff is never shown.
+ */
+function loadDiffRemembered(store: Store, at: string, limit: number): RosterDiffResult {
+  let cache = diffCaches.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    diffCaches.set(store, cache);
+  }
+  const key = `${at}|${limit}|${loadHistoryVersion(store)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Most recently used last, so the oldest entry is the first one dropped.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const diff = loadRosterChangesSince(store, at, limit);
+  cache.set(key, diff);
+  if (cache.size > DIFF_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  return diff;
+}
 
 /** The diff as table rows (the first `limit` of them) and how many changes there are in all. */
 function changeRows(
@@ -116,7 +147,7 @@ export function buildRosterPage(ctx: PageContext): Page {
   const shown = users.slice(0, limit);
   const last = shown[shown.length - 1];
   const diffLimit = ctx.csv ? CSV_ROWS : DIFF_ROWS;
-  const diff = loadRosterChangesSince(ctx.store, at, diffLimit);
+  const diff = loadDiffRemembered(ctx.store, at, diffLimit);
   const teams = loadTeamsAt(ctx.store, at, diff.memberDelta);
   const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
   const now = countRosterNow(ctx.store);
@@ -157,7 +188,10 @@ export function buildRosterPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'diff',
-        caption: `What changed between ${at} and now`,
+        caption:
+          changes.total > changes.rows.length
+            ? `What changed between ${at} and now (the first ${changes.rows.length} of ${changes.total}; the CSV has up to ${CSV_ROWS})`
+            : `What changed between ${at} and now`,
         columns: ['Change', 'Who', 'Detail'],
         rows: changes.rows,
         empty: 'Nothing changed since.',

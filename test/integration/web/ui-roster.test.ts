@@ -13,7 +13,9 @@ import {
   loadRosterUsersAt,
   loadTeamsAt,
 } from '../../../src/store/ui-roster.js';
-import { recordUiHistory, TIMES } from '../../helpers/ui-history.js';
+import { buildRosterPage } from '../../../src/web/pages/roster.js';
+import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { recordRosterRun, recordUiHistory, rosterThree, TIMES } from '../../helpers/ui-history.js';
 
 let dir: string;
 let store: Store;
@@ -92,5 +94,31 @@ describe('the roster page queries agree with the full reconstruction', () => {
       loadRosterUsersAt(store, TIMES.two, { limit: 10 }).map((u) => u.username),
     );
     expect(rest.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the roster page remembers a diff only while the history is unchanged', () => {
+  it('shows a change recorded after the page was first built', () => {
+    const page = (at: string) =>
+      JSON.stringify(
+        buildRosterPage({
+          store,
+          base: '/ui',
+          url: new URL(`http://localhost/ui/roster?at=${at}`),
+          now: new Date('2026-04-01T00:00:00.000Z'),
+          csv: false,
+        }),
+      );
+    const before = page(TIMES.two);
+    expect(page(TIMES.two)).toBe(before);
+    expect(before).not.toContain('dave');
+    const three = rosterThree();
+    const four = aRoster({
+      users: [...three.users, aUser('dave')],
+      teams: three.teams.map((t) => aTeam(t.slug, t.name)),
+      memberships: three.memberships.map((m) => [m.username, m.teamSlug]),
+    });
+    recordRosterRun(store, three, four, '2026-03-05T09:00:00.000Z', 'ok');
+    expect(page(TIMES.two)).toContain('dave');
   });
 });
