@@ -223,8 +223,8 @@ export function loadRosterChangesSince(
       .filter((r) => r[0] === change)
       .slice(0, limit)
       .map(([, thenId, nowId]) => ({
-        then: thenId === null ? undefined : toUser(userById.get(thenId) as UserRow),
-        now: nowId === null ? undefined : toUser(userById.get(nowId) as UserRow),
+        before: thenId === null ? undefined : toUser(userById.get(thenId) as UserRow),
+        after: nowId === null ? undefined : toUser(userById.get(nowId) as UserRow),
       }));
   const membershipById = db.prepare(
     'SELECT username, team_slug AS teamSlug FROM memberships WHERE row_id = ?',
@@ -241,14 +241,14 @@ export function loadRosterChangesSince(
   const teamsAdded: { slug: string; name: string }[] = [];
   const teamsRemoved: { slug: string; name: string }[] = [];
   const teamsRenamed: { slug: string; before: string; after: string }[] = [];
-  const bySlug = new Map<string, { then?: (typeof teamRows)[number]; now?: (typeof teamRows)[number] }>();
+  const bySlug = new Map<string, { atThen?: (typeof teamRows)[number]; atNow?: (typeof teamRows)[number] }>();
   for (const r of teamRows) {
     const entry = bySlug.get(r.slug) ?? {};
-    if (isValidAt(r, atIso)) entry.then = r;
-    if (r.valid_to === null) entry.now = r;
+    if (isValidAt(r, atIso)) entry.atThen = r;
+    if (r.valid_to === null) entry.atNow = r;
     bySlug.set(r.slug, entry);
   }
-  for (const { then, now } of bySlug.values()) {
+  for (const { atThen: then, atNow: now } of bySlug.values()) {
     if (then === undefined && now !== undefined) teamsAdded.push({ slug: now.slug, name: now.name });
     else if (then !== undefined && now === undefined) teamsRemoved.push({ slug: then.slug, name: then.name });
     else if (then !== undefined && now !== undefined && then.name !== now.name) {
@@ -269,11 +269,11 @@ export function loadRosterChangesSince(
       membershipsAdded: membershipCounts.get('added') ?? 0,
       membershipsRemoved: membershipCounts.get('removed') ?? 0,
     },
-    usersAdded: usersOf('added').map((u) => u.now as User),
-    usersRemoved: usersOf('removed').map((u) => u.then as User),
-    usersChanged: usersOf('changed').map(({ then, now }) => {
-      const before = then as User;
-      const after = now as User;
+    usersAdded: usersOf('added').map((u) => u.after as User),
+    usersRemoved: usersOf('removed').map((u) => u.before as User),
+    usersChanged: usersOf('changed').map((pair) => {
+      const before = pair.before as User;
+      const after = pair.after as User;
       const changes = USER_FIELDS.filter((f) => before[f] !== after[f]).map((f) => ({
         field: f,
         before: before[f],
