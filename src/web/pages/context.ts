@@ -18,10 +18,15 @@ export const CSV_ROWS = 10_000;
 
 export const rowsFor = (ctx: PageContext): number => (ctx.csv ? CSV_ROWS : PAGE_ROWS);
 
+/**
+ * A name as one path segment. Dots are encoded too, so a user called `jdoe.csv` links to their
+ * page and not to the CSV of a user called `jdoe`.
+ */
+const segment = (name: string): string => encodeURIComponent(name).replace(/\./g, '%2E');
+
 export const userHref = (ctx: PageContext, username: string): string =>
-  `${ctx.base}/users/${encodeURIComponent(username)}`;
-export const teamHref = (ctx: PageContext, slug: string): string =>
-  `${ctx.base}/teams/${encodeURIComponent(slug)}`;
+  `${ctx.base}/users/${segment(username)}`;
+export const teamHref = (ctx: PageContext, slug: string): string => `${ctx.base}/teams/${segment(slug)}`;
 export const runHref = (ctx: PageContext, id: number): string => `${ctx.base}/runs/${id}`;
 export const eventHref = (ctx: PageContext, sequence: number): string => `${ctx.base}/events/${sequence}`;
 

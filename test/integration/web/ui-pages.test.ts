@@ -166,3 +166,48 @@ describe('web view pages', () => {
     expect(res.status).toBe(405);
   });
 });
+
+describe('names that look like paths', () => {
+  it('a username ending in .csv links to its page, and that page has its own CSV', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'rw-ui-dots-'));
+    try {
+      const writer = recordUiHistory(join(dir2, 'h.db'));
+      const { recordRosterRun, rosterThree } = await import('../../helpers/ui-history.js');
+      const { aRoster, aTeam, aUser } = await import('../../helpers/builders.js');
+      const three = rosterThree();
+      const four = aRoster({
+        users: [...three.users, aUser('jane.csv')],
+        teams: three.teams.map((t) => aTeam(t.slug, t.name)),
+        memberships: [
+          ...three.memberships.map((m) => [m.username, m.teamSlug] as [string, string]),
+          ['jane.csv', 'ops'],
+        ],
+      });
+      recordRosterRun(writer, three, four, '2026-03-05T09:00:00.000Z', 'ok');
+      writer.close();
+      const ro = openStore(join(dir2, 'h.db'), { readonly: true });
+      const srv = await startUiServer({
+        store: ro,
+        auth: { kind: 'none' },
+        host: '127.0.0.1',
+        port: 0,
+        logger: createLogger({ level: 'silent', format: 'json' }),
+      });
+      try {
+        const team = await (await fetch(`${srv.url}/teams/ops`)).text();
+        expect(team).toContain('href="/ui/users/jane%2Ecsv"');
+        const page = await fetch(`${srv.url}/users/jane%2Ecsv`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        const csv = await fetch(`${srv.url}/users/jane%2Ecsv.csv?table=versions`);
+        expect(csv.headers.get('content-type')).toContain('text/csv');
+        expect(await csv.text()).toContain('jane.csv@example.com');
+      } finally {
+        await srv.close();
+        ro.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});
