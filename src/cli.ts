@@ -21,6 +21,7 @@ import { registerRedeliverCommand } from './cli/redeliver.js';
 import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
+import { registerUiCommand } from './cli/ui.js';
 import { ConfigError } from './config.js';
 import { preferSmallHeap } from './runtime-memory.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerSimulateCommand(program);
   registerDemoCommand(program, ctx);
+  registerUiCommand(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -12,6 +12,7 @@ import { parseDurationList } from './delivery/retry-policy.js';
 import { redactUrl } from './redact.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './victorops/limits.js';
+import { parseBasicAuthFile, refuseExposure, type UiAuth } from './web/auth.js';
 
 export type MembershipSourceSetting = 'auto' | 'user' | 'team';
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -72,6 +73,8 @@ export interface Config {
     /** VictorOps allows about one `GET /v1/policies` a minute; never call it more often than this. */
     policyListMinIntervalMs: number;
   };
+  /** The read-only web view under /ui on the HTTP server. */
+  ui: { enabled: boolean; auth: UiAuth };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -413,7 +416,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
         integer: true,
       }),
     },
+    ui: { enabled: r.boolean('UI_ENABLED', false), auth: readUiAuth(r) },
   };
+  if (config.ui.enabled) {
+    const refusal = refuseExposure(config.service.httpHost, config.ui.auth);
+    if (refusal !== null)
+      r.problems.push(`UI_ENABLED=true with HTTP_HOST=${config.service.httpHost}: ${refusal}`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
 }
@@ -434,6 +443,38 @@ function readVerifyInterval(r: Reader): number {
     return VERIFY_INTERVAL_DEFAULT_MS;
   }
   return ms;
+}
+
+/** UI_BASIC_AUTH_FILE (htpasswd-style bcrypt lines) or UI_TRUST_HEADER; both at once is ambiguous. */
+function readUiAuth(r: Pick<Reader, 'raw' | 'problems'>): UiAuth {
+  const file = r.raw('UI_BASIC_AUTH_FILE');
+  const header = r.raw('UI_TRUST_HEADER');
+  if (file !== undefined && header !== undefined) {
+    r.problems.push('UI_BASIC_AUTH_FILE and UI_TRUST_HEADER are both set: set only one');
+    return { kind: 'none' };
+  }
+  if (header !== undefined) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
+      r.problems.push(
+        `UI_TRUST_HEADER must be an HTTP header name such as X-Forwarded-User, got "${header}"`,
+      );
+      return { kind: 'none' };
+    }
+    return { kind: 'header', header };
+  }
+  if (file === undefined) return { kind: 'none' };
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    r.problems.push(
+      `UI_BASIC_AUTH_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
+    return { kind: 'none' };
+  }
+  const parsed = parseBasicAuthFile(content);
+  for (const problem of parsed.problems) r.problems.push(`UI_BASIC_AUTH_FILE (${file}): ${problem}`);
+  return parsed.problems.length > 0 ? { kind: 'none' } : { kind: 'basic', entries: parsed.entries };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,8 +2,9 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery ...]
+ *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery|ui ...]
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
+ *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
 import { benchPersist } from './persist-bench.js';
+import { benchUi } from './ui-bench.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -41,9 +43,15 @@ async function runOne(name: string): Promise<unknown> {
       return benchPersist({ users: 20_000, teams: 500 });
     case 'delivery':
       return benchDelivery();
+    case 'ui':
+      return benchUi({
+        users: intFromEnv('BENCH_UI_USERS', 20_000),
+        events: intFromEnv('BENCH_UI_EVENTS', 1_000_000),
+        samples: intFromEnv('BENCH_UI_SAMPLES', 20),
+      });
     default:
       throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery)`,
+        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui)`,
       );
   }
 }
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
   const names =
     process.argv.slice(2).length > 0
       ? process.argv.slice(2)
-      : ['persist', 'persist-raw', 'persist-capped', 'delivery', 'fetch', 'hints'];
+      : ['persist', 'persist-raw', 'persist-capped', 'delivery', 'ui', 'fetch', 'hints'];
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',
@@ -119,6 +127,18 @@ async function main(): Promise<void> {
         )
           .map(([stage, mb]) => `${stage} ${mb}`)
           .join(', ')} |`,
+      );
+    } else if (bench === 'ui') {
+      const r = result as Awaited<ReturnType<typeof benchUi>>;
+      lines.push(
+        `${r.users} users, ${r.events} events (history written in ${fmt(r.generateSeconds, 1)} s, ${fmt(r.databaseMb, 0)} MB); ${r.samples} requests per page after 2 warm-ups:`,
+        '',
+        '| page | KiB | first ms | p50 ms | p95 ms (≤ 200) | max ms |',
+        '|---|---|---|---|---|---|',
+        ...r.pages.map(
+          (p) =>
+            `| \`${p.path}\` | ${fmt(p.bytes / 1024, 0)} | ${fmt(p.firstMs, 1)} | ${fmt(p.p50Ms, 1)} | ${fmt(p.p95Ms, 1)} | ${fmt(p.maxMs, 1)} |`,
+        ),
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

@@ -116,6 +116,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             SLACK_WEBHOOK_URL: slack.url,
             DELIVERY_RETRY_SCHEDULE: '0s,1s,5s,30s',
             HTTP_PORT: '0',
+            // The web view on loopback: the demo's drift shows up in the pages as it happens.
+            UI_ENABLED: 'true',
             EVENT_SOURCE: 'urn:roster-watch:victorops:demo',
             LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'warn',
             LOG_FORMAT: ctx.env.LOG_FORMAT ?? 'auto',
@@ -137,6 +139,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         `roster-watch demo: a simulated org of ${users} users and ${teams} teams at ${sim.url}`,
         `  polling every ${interval}s into ${database}`,
         `  webhooks → ${webhook.url} (Standard Webhooks signatures verified), Slack → ${slack.url}`,
+        `  web view: http://127.0.0.1:${daemon.port}/ui`,
         `  metrics: http://127.0.0.1:${daemon.port}/metrics   health: http://127.0.0.1:${daemon.port}/readyz`,
         duration === null ? '  press Ctrl-C to stop' : `  stopping by itself after ${duration}s`,
         '',

@@ -17,12 +17,13 @@ import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
-import { checkDatabaseFile, type Store } from '../store/db.js';
+import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';
+import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
@@ -239,7 +240,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   };
 
   let http: HttpServer;
+  // The web view reads through a read-only connection of its own: it cannot write by mistake.
+  let uiStore: Store | null = null;
   try {
+    uiStore = config.ui.enabled ? openStore(config.databasePath, { readonly: true }) : null;
     http = await startHttpServer({
       host: config.service.httpHost,
       port: config.service.httpPort,
@@ -247,8 +251,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       liveness,
       readiness,
       metrics,
+      ui: uiStore === null ? undefined : createUiHandler({ store: uiStore, auth: config.ui.auth }),
     });
   } catch (error) {
+    uiStore?.close();
     await dispatcher.stop();
     await client.close();
     store.close();
@@ -266,6 +272,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
       http: `${config.service.httpHost}:${http.port}`,
+      ui: config.ui.enabled
+        ? `http://${config.service.httpHost}:${http.port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
+        : 'off',
       database: store.path,
     },
     'roster-watch is running',
@@ -292,6 +301,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       await dispatcher.stop();
       await http.close();
       await client.close();
+      uiStore?.close();
       store.close();
     })().then(
       () => 'graceful' as const,
@@ -317,6 +327,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       logger.warn({ timeoutMs }, 'shutdown timed out: closing connections and the database now');
     http.destroy();
     void client.close().catch(() => undefined);
+    uiStore?.close();
     store.close();
     return { reason, forced: true, fatal };
   }

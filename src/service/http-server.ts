@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
+import type { UiHandler } from '../web/router.js';
 
 export type ProbeResult = { ok: true; body: Record<string, unknown> } | { ok: false; reason: string };
 
@@ -64,6 +65,8 @@ export interface HttpServerDeps {
   liveness: () => ProbeResult;
   readiness: () => ProbeResult;
   metrics: { contentType: string; render(): Promise<string> };
+  /** The read-only web view under /ui, when UI_ENABLED=true. */
+  ui?: UiHandler | undefined;
 }
 
 export interface HttpServer {
@@ -101,6 +104,7 @@ function sendProbe(res: ServerResponse, result: ProbeResult): void {
 
 async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (deps.ui !== undefined && (await deps.ui(req, res))) return;
   const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
   if (!known) return sendJson(res, 404, { status: 'not found', routes: ['/healthz', '/readyz', '/metrics'] });
   if (req.method !== 'GET' && req.method !== 'HEAD') {

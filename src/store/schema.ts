@@ -62,6 +62,8 @@ export const users = sqliteTable(
     uniqueIndex('users_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
     index('users_key_from_idx').on(t.usernameKey, t.validFrom),
     index('users_valid_to_idx').on(t.validTo),
+    // The web view's roster diff reads the rows opened or closed after an instant.
+    index('users_valid_from_idx').on(t.validFrom),
   ],
 );
 
@@ -102,6 +104,8 @@ export const memberships = sqliteTable(
     uniqueIndex('memberships_current_uq').on(t.usernameKey, t.teamSlug).where(sql`valid_to IS NULL`),
     index('memberships_user_from_idx').on(t.usernameKey, t.validFrom),
     index('memberships_team_from_idx').on(t.teamSlug, t.validFrom),
+    index('memberships_valid_from_idx').on(t.validFrom),
+    index('memberships_valid_to_idx').on(t.validTo),
   ],
 );
 
@@ -123,6 +127,11 @@ export const events = sqliteTable(
     index('events_subject_idx').on(t.subject, t.sequence),
     index('events_time_idx').on(t.time),
     index('events_run_idx').on(t.runId),
+    // The web view's timeline, newest first by (time, sequence) under each filter: every filter
+    // is an index range. Membership events name their team only inside the envelope.
+    index('events_type_time_idx').on(t.type, t.time),
+    index('events_subject_time_idx').on(t.subject, t.time),
+    index('events_team_slug_time_idx').on(sql`json_extract(envelope, '$.data.team.slug')`, t.time),
   ],
 );
 

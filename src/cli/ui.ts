@@ -1,0 +1,53 @@
+/**
+ * `roster-watch ui --db PATH`: serves the read-only web view of a recorded history, without
+ * polling or delivering. The database is opened read-only; a non-loopback --host needs
+ * UI_BASIC_AUTH_FILE or UI_TRUST_HEADER.
+ */
+import type { Command } from 'commander';
+import { openStore } from '../store/db.js';
+import { refuseExposure } from '../web/auth.js';
+import { startUiServer } from '../web/serve.js';
+import type { CliContext } from './context.js';
+import { createCliLogger, InvalidOptionError, loadCliConfig } from './setup.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65_535) {
+    throw new InvalidOptionError(`--port must be a port number from 0 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+export function registerUiCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('ui')
+    .description('serve the read-only web view of a recorded history under /ui (no polling)')
+    .option('--db <path>', 'the database file (default: DATABASE_PATH)')
+    .option('--host <host>', 'the address to listen on', '127.0.0.1')
+    .option('--port <n>', 'the port to listen on (default: HTTP_PORT)')
+    .action(async (opts: { db?: string; host: string; port?: string }) => {
+      const config = loadCliConfig(ctx, false);
+      const refusal = refuseExposure(opts.host, config.ui.auth);
+      if (refusal !== null) throw new InvalidOptionError(`--host ${opts.host}: ${refusal}`);
+      const port = opts.port === undefined ? config.service.httpPort : parsePort(opts.port);
+      const logger = createCliLogger(config);
+      const store = openStore(opts.db ?? config.databasePath, { readonly: true });
+      let server: Awaited<ReturnType<typeof startUiServer>>;
+      try {
+        server = await startUiServer({ store, auth: config.ui.auth, host: opts.host, port, logger });
+      } catch (error) {
+        store.close();
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new InvalidOptionError(
+          `cannot listen on ${opts.host}:${port} (${code ?? (error as Error).message})${code === 'EADDRINUSE' ? ': choose another --port' : ''}`,
+        );
+      }
+      ctx.out(`roster-watch web view of ${store.path} (read-only): ${server.url}`);
+      const stop = new Promise<void>((resolveStop) => {
+        ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
+      });
+      await stop;
+      await server.close();
+      store.close();
+    });
+}

@@ -1,0 +1,87 @@
+/**
+ * One user's or one team's recorded history for the web view: every version and every
+ * membership interval, read through the (key, valid_from) indexes.
+ */
+import type { Store } from './db.js';
+
+export interface UserVersion {
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  email: string | null;
+  createdAt: string | null;
+  passwordLastUpdated: string | null;
+  verified: number | null;
+  validFrom: string;
+  validTo: string | null;
+  fromRunId: number;
+}
+
+export interface MembershipInterval {
+  username: string;
+  teamSlug: string;
+  validFrom: string;
+  validTo: string | null;
+}
+
+export interface TeamVersion {
+  slug: string;
+  name: string;
+  validFrom: string;
+  validTo: string | null;
+  fromRunId: number;
+}
+
+/** A user's versions, oldest first (empty when the username was never recorded). */
+export function loadUserVersions(store: Store, username: string): UserVersion[] {
+  return store.sqlite
+    .prepare(
+      `SELECT username, first_name AS firstName, last_name AS lastName, display_name AS displayName, email,
+              created_at AS createdAt, password_last_updated AS passwordLastUpdated, verified,
+              valid_from AS validFrom, valid_to AS validTo, from_run_id AS fromRunId
+       FROM users WHERE username_key = ? ORDER BY valid_from, row_id`,
+    )
+    .all(username.toLowerCase()) as UserVersion[];
+}
+
+export function loadUserMemberships(store: Store, username: string): MembershipInterval[] {
+  return store.sqlite
+    .prepare(
+      `SELECT username, team_slug AS teamSlug, valid_from AS validFrom, valid_to AS validTo
+       FROM memberships WHERE username_key = ? ORDER BY valid_from, row_id`,
+    )
+    .all(username.toLowerCase()) as MembershipInterval[];
+}
+
+export function loadTeamVersions(store: Store, slug: string): TeamVersion[] {
+  return store.sqlite
+    .prepare(
+      `SELECT slug, name, valid_from AS validFrom, valid_to AS validTo, from_run_id AS fromRunId
+       FROM teams WHERE slug = ? ORDER BY valid_from, row_id`,
+    )
+    .all(slug) as TeamVersion[];
+}
+
+/** A team's membership intervals, newest first, at most `limit`. */
+export function loadTeamMemberships(store: Store, slug: string, limit: number): MembershipInterval[] {
+  return store.sqlite
+    .prepare(
+      `SELECT username, team_slug AS teamSlug, valid_from AS validFrom, valid_to AS validTo
+       FROM memberships WHERE team_slug = ? ORDER BY valid_from DESC, row_id DESC LIMIT ?`,
+    )
+    .all(slug, limit) as MembershipInterval[];
+}
+
+/** The latest recorded name of each team slug (current or not), for labelling memberships. */
+export function loadTeamNames(store: Store, slugs: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>();
+  const latest = store.sqlite.prepare(
+    'SELECT name FROM teams WHERE slug = ? ORDER BY valid_from DESC LIMIT 1',
+  );
+  for (const slug of new Set(slugs)) {
+    const row = latest.get(slug) as { name: string } | undefined;
+    if (row !== undefined) names.set(slug, row.name);
+  }
+  return names;
+}

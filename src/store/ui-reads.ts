@@ -1,0 +1,271 @@
+/**
+ * Read-only queries behind the web view's overview, runs, findings and deliveries pages. Every
+ * query is bounded (LIMIT, an index range or a small grouped table) so a page stays fast on a
+ * history of millions of events; none of them writes.
+ */
+import type { Store } from './db.js';
+
+export interface OrgSizePoint {
+  day: string;
+  users: number;
+  teams: number;
+  memberships: number;
+}
+
+/**
+ * Org size per day from the roster runs' recorded counts: the last counted run of each day.
+ * Runs count what they fetched, so this needs no walk through the history tables.
+ */
+export function loadOrgSizeByDay(store: Store, sinceIso: string): OrgSizePoint[] {
+  return store.sqlite
+    .prepare(
+      `SELECT substr(r.started_at, 1, 10) AS day, r.user_count AS users, r.team_count AS teams,
+              r.membership_count AS memberships
+       FROM runs r JOIN (
+         SELECT MAX(id) AS id FROM runs
+         WHERE kind = 'roster' AND started_at >= ? AND user_count IS NOT NULL AND membership_count IS NOT NULL
+         GROUP BY substr(started_at, 1, 10)
+       ) last ON last.id = r.id
+       ORDER BY day`,
+    )
+    .all(sinceIso) as OrgSizePoint[];
+}
+
+/** Changes recorded per day (the runs' change counts), newest day first. */
+export function loadChangesByDay(store: Store, sinceIso: string): { day: string; changes: number }[] {
+  return store.sqlite
+    .prepare(
+      `SELECT substr(started_at, 1, 10) AS day, SUM(change_count) AS changes FROM runs
+       WHERE started_at >= ? GROUP BY day ORDER BY day DESC`,
+    )
+    .all(sinceIso) as { day: string; changes: number }[];
+}
+
+export interface RunRow {
+  id: number;
+  kind: string;
+  startedAt: string;
+  finishedAt: string;
+  status: string;
+  strategy: string | null;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  userCount: number | null;
+  teamCount: number | null;
+  membershipCount: number | null;
+  policyCount: number | null;
+  changeCount: number;
+  error: string | null;
+}
+
+const RUN_COLUMNS = `id, kind, started_at AS startedAt, finished_at AS finishedAt, status, strategy, requests,
+  retries, rate_limited AS rateLimited, user_count AS userCount, team_count AS teamCount,
+  membership_count AS membershipCount, policy_count AS policyCount, change_count AS changeCount, error`;
+
+/** The latest run of every kind that was ever recorded (roster, policy, and any later kind). */
+export function loadLastRunPerKind(store: Store): RunRow[] {
+  return store.sqlite
+    .prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY kind) ORDER BY kind`,
+    )
+    .all() as RunRow[];
+}
+
+/** Runs newest first, before the `beforeId` cursor when given. */
+export function loadRunsPage(
+  store: Store,
+  options: { beforeId?: number; kind?: string; limit: number },
+): RunRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (options.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(options.beforeId);
+  }
+  if (options.kind !== undefined) {
+    where.push('kind = ?');
+    params.push(options.kind);
+  }
+  params.push(options.limit);
+  return store.sqlite
+    .prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+    )
+    .all(...params) as RunRow[];
+}
+
+export interface FindingRow {
+  id: number;
+  kind: string;
+  key: string;
+  data: string;
+  firstSeen: string;
+  resolvedAt: string | null;
+  firstRunId: number;
+  lastRunId: number;
+}
+
+export function loadOpenFindingCounts(store: Store): { kind: string; open: number }[] {
+  return store.sqlite
+    .prepare(
+      'SELECT kind, COUNT(*) AS open FROM findings WHERE resolved_at IS NULL GROUP BY kind ORDER BY kind',
+    )
+    .all() as { kind: string; open: number }[];
+}
+
+/** Findings newest first; `state` open or resolved; `subject` matches a username or team slug in the data. */
+export function loadFindingsPage(
+  store: Store,
+  options: { state: 'open' | 'resolved' | 'all'; kind?: string; beforeId?: number; limit: number },
+): FindingRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (options.state === 'open') where.push('resolved_at IS NULL');
+  if (options.state === 'resolved') where.push('resolved_at IS NOT NULL');
+  if (options.kind !== undefined) {
+    where.push('kind = ?');
+    params.push(options.kind);
+  }
+  if (options.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(options.beforeId);
+  }
+  params.push(options.limit);
+  return store.sqlite
+    .prepare(
+      `SELECT id, kind, key, data, first_seen AS firstSeen, resolved_at AS resolvedAt, first_run_id AS firstRunId,
+              last_run_id AS lastRunId
+       FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+    )
+    .all(...params) as FindingRow[];
+}
+
+/** Open findings that name this user or team in their data (findings are few; open ones fewer). */
+export function loadOpenFindingsAbout(
+  store: Store,
+  about: { username?: string; teamSlug?: string },
+): FindingRow[] {
+  const rows = store.sqlite
+    .prepare(
+      `SELECT id, kind, key, data, first_seen AS firstSeen, resolved_at AS resolvedAt, first_run_id AS firstRunId,
+              last_run_id AS lastRunId
+       FROM findings WHERE resolved_at IS NULL AND (
+         lower(json_extract(data, '$.username')) = lower(?) OR json_extract(data, '$.team.slug') = ?)
+       ORDER BY id DESC LIMIT 200`,
+    )
+    .all(about.username ?? null, about.teamSlug ?? null) as FindingRow[];
+  return rows;
+}
+
+export interface DestinationHealth {
+  name: string;
+  kind: string;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  pending: number;
+  failed: number;
+  dead: number;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+}
+
+/**
+ * Per destination: open rows by status (through the status index) and the most recently
+ * delivered row. Delivered rows are not counted: on a long history that would read them all.
+ */
+export function loadDeliveryHealth(store: Store): DestinationHealth[] {
+  const db = store.sqlite;
+  const destinations = db
+    .prepare(
+      'SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name',
+    )
+    .all() as Pick<DestinationHealth, 'name' | 'kind' | 'disabledAt' | 'disabledReason'>[];
+  const count = db.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE status = ? AND destination = ?');
+  const lastDelivered = db.prepare(
+    `SELECT delivered_at AS at FROM deliveries WHERE status = 'delivered' AND destination = ?
+     ORDER BY next_attempt_at_ms DESC LIMIT 1`,
+  );
+  const lastError = db.prepare(
+    `SELECT last_error AS error FROM deliveries WHERE status IN ('failed', 'dead') AND destination = ?
+     AND last_error IS NOT NULL ORDER BY next_attempt_at_ms DESC LIMIT 1`,
+  );
+  return destinations.map((d) => {
+    const n = (status: string) => (count.get(status, d.name) as { n: number }).n;
+    return {
+      ...d,
+      pending: n('pending'),
+      failed: n('failed'),
+      dead: n('dead'),
+      lastDeliveredAt: (lastDelivered.get(d.name) as { at: string | null } | undefined)?.at ?? null,
+      lastError: (lastError.get(d.name) as { error: string } | undefined)?.error ?? null,
+    };
+  });
+}
+
+export interface DeliveryListRow {
+  id: number;
+  destination: string;
+  kind: string;
+  eventSequence: number | null;
+  eventType: string | null;
+  runId: number | null;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+/** Deliveries (event rows and digests) newest first, optionally one status or destination. */
+export function loadDeliveriesPage(
+  store: Store,
+  options: { status?: string; destination?: string; beforeId?: number; limit: number },
+): DeliveryListRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (options.status !== undefined) {
+    where.push('d.status = ?');
+    params.push(options.status);
+  }
+  if (options.destination !== undefined) {
+    where.push('d.destination = ?');
+    params.push(options.destination);
+  }
+  if (options.beforeId !== undefined) {
+    where.push('d.id < ?');
+    params.push(options.beforeId);
+  }
+  params.push(options.limit);
+  return store.sqlite
+    .prepare(
+      `SELECT d.id, d.destination, d.kind, d.event_sequence AS eventSequence, e.type AS eventType, d.run_id AS runId,
+              d.status, d.attempts, d.created_at AS createdAt, d.delivered_at AS deliveredAt,
+              d.last_status_code AS lastStatusCode, d.last_error AS lastError
+       FROM deliveries d LEFT JOIN events e ON e.sequence = d.event_sequence
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT ?`,
+    )
+    .all(...params) as DeliveryListRow[];
+}
+
+/** The first and last recorded instants, for the roster picker's bounds; null on an empty history. */
+export function loadHistoryBounds(store: Store): { first: string | null; last: string | null } {
+  return store.sqlite
+    .prepare(
+      `SELECT (SELECT started_at FROM runs WHERE kind = 'roster' ORDER BY id LIMIT 1) AS first,
+              (SELECT finished_at FROM runs WHERE kind = 'roster' ORDER BY id DESC LIMIT 1) AS last`,
+    )
+    .get() as { first: string | null; last: string | null };
+}
+
+/**
+ * A token that changes whenever the recorded history may have: every write to it records a run
+ * or an event. Both are the tables' largest rowids, so this is two index-free O(1) reads.
+ */
+export function loadHistoryVersion(store: Store): string {
+  const row = store.sqlite
+    .prepare('SELECT (SELECT MAX(id) FROM runs) AS run, (SELECT MAX(sequence) FROM events) AS event')
+    .get() as { run: number | null; event: number | null };
+  return `${row.run ?? 0}/${row.event ?? 0}`;
+}

@@ -1,0 +1,290 @@
+/**
+ * The roster at an instant and its difference to now, for the web view, computed in SQL so a
+ * page costs the rows it shows plus the rows that changed since, not two whole rosters.
+ *
+ * Why the changed rows suffice for the diff: in SCD2 a key's version valid at T is either still
+ * current (unchanged, so not in the diff) or was closed after T; and a current version is either
+ * the one valid at T or was opened after T. So every key whose state differs between T and now
+ * has all its relevant versions among the rows opened or closed after T.
+ */
+import { USER_FIELDS, type User } from '../roster/types.js';
+import type { Store } from './db.js';
+
+/** Valid at @at (an ISO instant; ISO strings compare as text, and '~' sorts after any of them). */
+const VALID_AT = "valid_from <= @at AND COALESCE(valid_to, '~') > @at";
+
+export interface RosterCounts {
+  users: number;
+  teams: number;
+  memberships: number;
+}
+
+/** The counts at the instant, from the current ones and what changed since (no scan of the history). */
+export function countsThen(now: RosterCounts, c: ChangeCounts): RosterCounts {
+  return {
+    users: now.users - c.usersAdded + c.usersRemoved,
+    teams: now.teams - c.teamsAdded + c.teamsRemoved,
+    memberships: now.memberships - c.membershipsAdded + c.membershipsRemoved,
+  };
+}
+
+export function countRosterNow(store: Store): RosterCounts {
+  const count = (table: string) =>
+    (store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE valid_to IS NULL`).get() as { n: number })
+      .n;
+  return { users: count('users'), teams: count('teams'), memberships: count('memberships') };
+}
+
+interface UserRow {
+  username_key: string;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  email: string | null;
+  created_at: string | null;
+  password_last_updated: string | null;
+  verified: number | null;
+  valid_from: string;
+  valid_to: string | null;
+}
+
+const USER_SELECT = `username_key, username, first_name, last_name, display_name, email, created_at,
+  password_last_updated, verified, valid_from, valid_to`;
+
+const toUser = (r: UserRow): User => ({
+  username: r.username,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  displayName: r.display_name,
+  email: r.email,
+  createdAt: r.created_at,
+  passwordLastUpdated: r.password_last_updated,
+  verified: r.verified === null ? null : r.verified === 1,
+});
+
+export interface RosterUserAt extends User {
+  teams: string[];
+}
+
+/** Users valid at the instant, by lower-cased username after `afterKey`, with their teams then. */
+export function loadRosterUsersAt(
+  store: Store,
+  atIso: string,
+  options: { afterKey?: string | undefined; limit: number },
+): RosterUserAt[] {
+  const rows = store.sqlite
+    .prepare(
+      `SELECT ${USER_SELECT} FROM users WHERE ${VALID_AT} AND username_key > @extra ORDER BY username_key LIMIT @limit`,
+    )
+    .all({ at: atIso, extra: options.afterKey ?? '', limit: options.limit }) as UserRow[];
+  if (rows.length === 0) return [];
+  const keys = rows.map((r) => r.username_key);
+  const teams = new Map<string, string[]>();
+  const memberships = store.sqlite
+    .prepare(
+      `SELECT username_key AS key, team_slug AS team FROM memberships
+       WHERE ${VALID_AT} AND username_key IN (SELECT value FROM json_each(@extra)) ORDER BY team_slug`,
+    )
+    .all({ at: atIso, extra: JSON.stringify(keys) }) as { key: string; team: string }[];
+  for (const m of memberships) {
+    const list = teams.get(m.key);
+    if (list) list.push(m.team);
+    else teams.set(m.key, [m.team]);
+  }
+  return rows.map((r) => ({ ...toUser(r), teams: teams.get(r.username_key) ?? [] }));
+}
+
+/**
+ * Teams valid at the instant with their member counts then: the current counts (through the
+ * index of current memberships) corrected by the membership changes since.
+ */
+export function loadTeamsAt(
+  store: Store,
+  atIso: string,
+  memberDelta: ReadonlyMap<string, number>,
+): { slug: string; name: string; members: number }[] {
+  const nowCounts = new Map(
+    (
+      store.sqlite
+        .prepare(
+          'SELECT team_slug AS slug, COUNT(*) AS n FROM memberships WHERE valid_to IS NULL GROUP BY team_slug',
+        )
+        .all() as { slug: string; n: number }[]
+    ).map((r) => [r.slug, r.n]),
+  );
+  const teams = store.sqlite
+    .prepare(`SELECT slug, name FROM teams WHERE ${VALID_AT} ORDER BY slug`)
+    .all({ at: atIso }) as { slug: string; name: string }[];
+  return teams.map((t) => ({ ...t, members: (nowCounts.get(t.slug) ?? 0) + (memberDelta.get(t.slug) ?? 0) }));
+}
+
+export interface FieldDifference {
+  field: string;
+  before: string | boolean | null;
+  after: string | boolean | null;
+}
+
+export interface RosterChangesSince {
+  usersAdded: User[];
+  usersRemoved: User[];
+  usersChanged: { before: User; after: User; changes: FieldDifference[] }[];
+  teamsAdded: { slug: string; name: string }[];
+  teamsRemoved: { slug: string; name: string }[];
+  teamsRenamed: { slug: string; before: string; after: string }[];
+  membershipsAdded: { username: string; teamSlug: string }[];
+  membershipsRemoved: { username: string; teamSlug: string }[];
+}
+
+const isValidAt = (r: { valid_from: string; valid_to: string | null }, at: string) =>
+  r.valid_from <= at && (r.valid_to === null || r.valid_to > at);
+
+/**
+ * Per key among the rows opened or closed after @at: the id of its version valid at @at and of
+ * its current version. Keys with neither (added and removed again since) drop out later. The
+ * rows are found through the valid_from and valid_to indexes (a plain OR would make SQLite scan
+ * the whole table in key order for the GROUP BY), so the cost follows the changes since @at.
+ */
+const VERSIONS = (table: string, key: string) => `SELECT ${key},
+    MAX(CASE WHEN valid_from <= @at AND COALESCE(valid_to, '~') > @at THEN row_id END) AS then_id,
+    MAX(CASE WHEN valid_to IS NULL THEN row_id END) AS now_id
+  FROM ${table}
+  WHERE row_id IN (SELECT row_id FROM ${table} WHERE valid_from > @at
+                   UNION ALL SELECT row_id FROM ${table} WHERE valid_to > @at)
+  GROUP BY ${key}`;
+
+const USER_DIFFERS = [
+  'first_name',
+  'last_name',
+  'display_name',
+  'email',
+  'created_at',
+  'password_last_updated',
+  'verified',
+]
+  .map((c) => `t.${c} IS NOT n.${c}`)
+  .join(' OR ');
+
+/** Users that differ between @at and now, classified in SQL so only the rows shown are read. */
+const USER_CHANGES = `SELECT CASE WHEN c.then_id IS NULL THEN 'added' WHEN c.now_id IS NULL THEN 'removed' ELSE 'changed' END AS change,
+    c.then_id, c.now_id, c.username_key
+  FROM (${VERSIONS('users', 'username_key')}) c
+  LEFT JOIN users t ON t.row_id = c.then_id LEFT JOIN users n ON n.row_id = c.now_id
+  WHERE (c.then_id IS NULL) <> (c.now_id IS NULL) OR (c.then_id IS NOT NULL AND (${USER_DIFFERS}))`;
+
+const MEMBERSHIP_CHANGES = `SELECT CASE WHEN c.then_id IS NULL THEN 'added' ELSE 'removed' END AS change,
+    COALESCE(c.then_id, c.now_id) AS id, c.username_key, c.team_slug
+  FROM (${VERSIONS('memberships', 'username_key, team_slug')}) c
+  WHERE (c.then_id IS NULL) <> (c.now_id IS NULL)`;
+
+export interface ChangeCounts {
+  usersAdded: number;
+  usersRemoved: number;
+  usersChanged: number;
+  teamsAdded: number;
+  teamsRemoved: number;
+  teamsRenamed: number;
+  membershipsAdded: number;
+  membershipsRemoved: number;
+}
+
+/**
+ * What differs between the roster at the instant and the current one: every count, and up to
+ * `limit` entries of each kind (by username, or slug).
+ */
+export function loadRosterChangesSince(
+  store: Store,
+  atIso: string,
+  limit: number,
+): RosterChangesSince & { counts: ChangeCounts; memberDelta: Map<string, number> } {
+  const db = store.sqlite;
+  // One pass per table returns only small tuples (raw arrays, no objects); the full rows are
+  // then read by id for the entries shown.
+  const userChanges = db
+    .prepare(`SELECT change, then_id, now_id FROM (${USER_CHANGES}) ORDER BY username_key`)
+    .raw(true)
+    .all({ at: atIso }) as [string, number | null, number | null][];
+  const membershipChanges = db
+    .prepare(`SELECT change, id, team_slug FROM (${MEMBERSHIP_CHANGES}) ORDER BY username_key, team_slug`)
+    .raw(true)
+    .all({ at: atIso }) as [string, number, string][];
+  // Members then minus members now, per team: a removal since means one more member then.
+  const memberDelta = new Map<string, number>();
+  for (const [change, , slug] of membershipChanges) {
+    memberDelta.set(slug, (memberDelta.get(slug) ?? 0) + (change === 'removed' ? 1 : -1));
+  }
+  const countOf = (rows: unknown[][], change: string) =>
+    rows.reduce((n, r) => (r[0] === change ? n + 1 : n), 0);
+  const userCounts = new Map(['added', 'removed', 'changed'].map((c) => [c, countOf(userChanges, c)]));
+  const membershipCounts = new Map(['added', 'removed'].map((c) => [c, countOf(membershipChanges, c)]));
+  const userById = db.prepare(`SELECT ${USER_SELECT} FROM users WHERE row_id = ?`);
+  const usersOf = (change: string) =>
+    userChanges
+      .filter((r) => r[0] === change)
+      .slice(0, limit)
+      .map(([, thenId, nowId]) => ({
+        before: thenId === null ? undefined : toUser(userById.get(thenId) as UserRow),
+        after: nowId === null ? undefined : toUser(userById.get(nowId) as UserRow),
+      }));
+  const membershipById = db.prepare(
+    'SELECT username, team_slug AS teamSlug FROM memberships WHERE row_id = ?',
+  );
+  const membershipsOf = (change: string) =>
+    membershipChanges
+      .filter((r) => r[0] === change)
+      .slice(0, limit)
+      .map(([, id]) => membershipById.get(id) as { username: string; teamSlug: string });
+
+  const teamRows = db
+    .prepare('SELECT slug, name, valid_from, valid_to FROM teams WHERE valid_from > @at OR valid_to > @at')
+    .all({ at: atIso }) as { slug: string; name: string; valid_from: string; valid_to: string | null }[];
+  const teamsAdded: { slug: string; name: string }[] = [];
+  const teamsRemoved: { slug: string; name: string }[] = [];
+  const teamsRenamed: { slug: string; before: string; after: string }[] = [];
+  const bySlug = new Map<string, { atThen?: (typeof teamRows)[number]; atNow?: (typeof teamRows)[number] }>();
+  for (const r of teamRows) {
+    const entry = bySlug.get(r.slug) ?? {};
+    if (isValidAt(r, atIso)) entry.atThen = r;
+    if (r.valid_to === null) entry.atNow = r;
+    bySlug.set(r.slug, entry);
+  }
+  for (const { atThen: then, atNow: now } of bySlug.values()) {
+    if (then === undefined && now !== undefined) teamsAdded.push({ slug: now.slug, name: now.name });
+    else if (then !== undefined && now === undefined) teamsRemoved.push({ slug: then.slug, name: then.name });
+    else if (then !== undefined && now !== undefined && then.name !== now.name) {
+      teamsRenamed.push({ slug: now.slug, before: then.name, after: now.name });
+    }
+  }
+  const bySlugOrder = (a: { slug: string }, b: { slug: string }) =>
+    a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0;
+  return {
+    memberDelta,
+    counts: {
+      usersAdded: userCounts.get('added') ?? 0,
+      usersRemoved: userCounts.get('removed') ?? 0,
+      usersChanged: userCounts.get('changed') ?? 0,
+      teamsAdded: teamsAdded.length,
+      teamsRemoved: teamsRemoved.length,
+      teamsRenamed: teamsRenamed.length,
+      membershipsAdded: membershipCounts.get('added') ?? 0,
+      membershipsRemoved: membershipCounts.get('removed') ?? 0,
+    },
+    usersAdded: usersOf('added').map((u) => u.after as User),
+    usersRemoved: usersOf('removed').map((u) => u.before as User),
+    usersChanged: usersOf('changed').map((pair) => {
+      const before = pair.before as User;
+      const after = pair.after as User;
+      const changes = USER_FIELDS.filter((f) => before[f] !== after[f]).map((f) => ({
+        field: f,
+        before: before[f],
+        after: after[f],
+      }));
+      return { before, after, changes };
+    }),
+    teamsAdded: teamsAdded.sort(bySlugOrder).slice(0, limit),
+    teamsRemoved: teamsRemoved.sort(bySlugOrder).slice(0, limit),
+    teamsRenamed: teamsRenamed.sort(bySlugOrder).slice(0, limit),
+    membershipsAdded: membershipsOf('added'),
+    membershipsRemoved: membershipsOf('removed'),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * What a page is made of. Page builders turn store rows into these plain values; the templates
+ * only lay them out (and escape every string), and the CSV writer reads the same tables, so every
+ * table on screen can be downloaded as it is shown.
+ */
+
+export interface Cell {
+  text: string;
+  href?: string | undefined;
+  /** Monospace: identifiers, instants, JSON. */
+  mono?: boolean | undefined;
+  /** Shown in a <details> under the text (an event's CloudEvent JSON). */
+  details?: string | undefined;
+}
+
+export interface TableBlock {
+  kind: 'table';
+  /** Stable within a page: `?table=<id>` on the .csv variant picks it. */
+  id: string;
+  caption: string;
+  columns: string[];
+  rows: Cell[][];
+  empty: string;
+  /** The next page of a keyset-paginated table. */
+  nextHref?: string | undefined;
+  /** Set by the router: where this table downloads as CSV. */
+  csvHref?: string | undefined;
+}
+
+export interface ChartBlock {
+  kind: 'chart';
+  caption: string;
+  /** Built by chart.ts, which escapes every label it writes. */
+  svg: string;
+}
+
+export interface FactsBlock {
+  kind: 'facts';
+  caption: string;
+  items: { label: string; value: Cell }[];
+}
+
+export type Field =
+  | {
+      kind: 'select';
+      name: string;
+      label: string;
+      value: string;
+      options: { value: string; label: string }[];
+    }
+  | {
+      kind: 'input';
+      type: 'text' | 'datetime-local';
+      name: string;
+      label: string;
+      value: string;
+      hint?: string;
+    };
+
+export interface FormBlock {
+  kind: 'form';
+  caption: string;
+  action: string;
+  fields: Field[];
+  submit: string;
+}
+
+export interface TextBlock {
+  kind: 'text';
+  caption?: string | undefined;
+  lines: Cell[];
+  /** Render as a preformatted block (commands, SQL). */
+  pre?: boolean | undefined;
+}
+
+export type Block = TableBlock | ChartBlock | FactsBlock | FormBlock | TextBlock;
+
+export interface Page {
+  title: string;
+  /** Which navigation entry is current. */
+  nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'runs' | 'deliveries' | 'none';
+  heading: string;
+  subtitle?: string | undefined;
+  blocks: Block[];
+}
+
+/** Thrown by a page builder for a bad parameter or an unknown entity: shown as its status. */
+export class PageError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PageError';
+  }
+}
+
+export const text = (value: string | number | null | undefined, href?: string): Cell =>
+  href === undefined
+    ? { text: value === null || value === undefined ? '' : String(value) }
+    : { text: String(value ?? ''), href };
+
+export const mono = (value: string | number | null | undefined, href?: string): Cell => ({
+  ...text(value, href),
+  mono: true,
+});

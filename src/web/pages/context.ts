@@ -1,0 +1,90 @@
+/** What every page builder receives, and the small helpers they share. */
+import type { Store } from '../../store/db.js';
+import { type Cell, PageError, text } from '../model.js';
+
+export interface PageContext {
+  store: Store;
+  /** Where the view is mounted, such as `/ui`. */
+  base: string;
+  url: URL;
+  now: Date;
+  /** Building for a CSV download: paginated tables return more rows. */
+  csv: boolean;
+}
+
+/** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */
+export const PAGE_ROWS = 50;
+export const CSV_ROWS = 10_000;
+
+export const rowsFor = (ctx: PageContext): number => (ctx.csv ? CSV_ROWS : PAGE_ROWS);
+
+/**
+ * A name as one path segment. Dots are encoded too, so a user called `jdoe.csv` links to their
+ * page and not to the CSV of a user called `jdoe`.
+ */
+const segment = (name: string): string => encodeURIComponent(name).replace(/\./g, '%2E');
+
+export const userHref = (ctx: PageContext, username: string): string =>
+  `${ctx.base}/users/${segment(username)}`;
+export const teamHref = (ctx: PageContext, slug: string): string => `${ctx.base}/teams/${segment(slug)}`;
+export const runHref = (ctx: PageContext, id: number): string => `${ctx.base}/runs/${id}`;
+export const eventHref = (ctx: PageContext, sequence: number): string => `${ctx.base}/events/${sequence}`;
+
+export const userCell = (ctx: PageContext, username: string): Cell => text(username, userHref(ctx, username));
+export const teamCell = (ctx: PageContext, slug: string, name?: string): Cell =>
+  text(name === undefined || name === slug ? slug : `${name} (${slug})`, teamHref(ctx, slug));
+
+/** A link to `path` with these query parameters (empty ones dropped). */
+export function hrefWith(path: string, params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const query = search.toString();
+  return query === '' ? path : `${path}?${query}`;
+}
+
+export function param(ctx: PageContext, name: string): string | undefined {
+  const value = ctx.url.searchParams.get(name)?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A positive integer parameter (a keyset cursor), or a 400 naming it. */
+export function intParam(ctx: PageContext, name: string): number | undefined {
+  const value = param(ctx, name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value))
+    throw new PageError(400, `${name} must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * An instant parameter: full ISO-8601, or what a date-time picker sends (no zone: read as UTC),
+ * or a date. Returned as an ISO string in UTC; a 400 naming the parameter otherwise.
+ */
+export function instantParam(ctx: PageContext, name: string): string | undefined {
+  const value = param(ctx, name);
+  if (value === undefined) return undefined;
+  let candidate = value;
+  if (/^\d{4}-\d\d-\d\d$/.test(value)) candidate = `${value}T00:00:00Z`;
+  else if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value)) candidate = `${value}Z`;
+  const ms = /^\d{4}-\d\d-\d\dT/.test(candidate) ? Date.parse(candidate) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new PageError(
+      400,
+      `${name} must be an ISO-8601 date-time such as 2026-03-03T12:00:00Z, got "${value}"`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/** The value a datetime-local picker shows for an ISO instant (UTC, to the second). */
+export const pickerValue = (iso: string | undefined): string => (iso === undefined ? '' : iso.slice(0, 19));
+
+/** A one-line summary of any stored JSON value, for table cells. */
+export function summariseJson(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'object') return String(value);
+  const text = JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}

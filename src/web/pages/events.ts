@@ -1,0 +1,79 @@
+/** Shared by every page that lists events: one row per event, expanding to its CloudEvent JSON. */
+import type { TimelineEvent } from '../../store/ui-timeline.js';
+import { type Cell, mono, text } from '../model.js';
+import { eventHref, type PageContext, runHref, summariseJson, teamHref, userHref } from './context.js';
+
+export const EVENT_COLUMNS = [
+  'Sequence',
+  'Time',
+  'Type',
+  'Subject',
+  'What (expand for the CloudEvent)',
+  'Run',
+];
+
+interface EventData {
+  username?: unknown;
+  user?: { username?: unknown };
+  team?: { slug?: unknown; name?: unknown };
+  policy?: { name?: unknown };
+  changes?: { field?: unknown; before?: unknown; after?: unknown }[];
+  message?: unknown;
+}
+
+/**
+ * A readable line for any event type, from the fields events commonly carry, so types added
+ * later (new findings, new notices) are shown without a change here.
+ */
+export function summariseEvent(data: EventData | undefined): string {
+  if (data === undefined || data === null || typeof data !== 'object') return '';
+  if (typeof data.message === 'string') return data.message;
+  if (Array.isArray(data.changes)) {
+    return data.changes
+      .map((c) => `${String(c.field)}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
+      .join('; ');
+  }
+  const parts: string[] = [];
+  if (typeof data.team?.name === 'string') parts.push(`team ${data.team.name} (${String(data.team.slug)})`);
+  if (typeof data.policy?.name === 'string') parts.push(`policy '${data.policy.name}'`);
+  if (parts.length === 0) {
+    const user = data.user as Record<string, unknown> | undefined;
+    if (user !== undefined && typeof user.username === 'string') {
+      const name = [user.firstName, user.lastName].filter((p) => typeof p === 'string' && p !== '').join(' ');
+      parts.push(name === '' ? user.username : `${name} (${user.username})`);
+      if (typeof user.email === 'string') parts.push(user.email);
+    }
+  }
+  return parts.length > 0 ? parts.join(', ') : summariseJson(data);
+}
+
+/** Where an event's subject lives in the view, judged from the event's own shape. */
+function subjectHref(
+  ctx: PageContext,
+  type: string,
+  subject: string,
+  data: EventData | undefined,
+): string | undefined {
+  if (/\.(user|membership)\./.test(type) || typeof data?.username === 'string') return userHref(ctx, subject);
+  if (/\.team\./.test(type) || (data?.team !== undefined && subject === data.team.slug))
+    return teamHref(ctx, subject);
+  return undefined;
+}
+
+export function eventRow(ctx: PageContext, e: TimelineEvent): Cell[] {
+  let parsed: { data?: EventData } = {};
+  try {
+    parsed = JSON.parse(e.envelope) as { data?: EventData };
+  } catch {
+    // A damaged envelope is still shown, raw, rather than breaking the page.
+  }
+  const pretty = parsed.data === undefined ? e.envelope : JSON.stringify(parsed, null, 2);
+  return [
+    mono(`#${e.sequence}`, eventHref(ctx, e.sequence)),
+    mono(e.time),
+    mono(e.type),
+    text(e.subject, subjectHref(ctx, e.type, e.subject, parsed.data)),
+    { text: summariseEvent(parsed.data) || e.type, details: pretty },
+    e.runId === null ? text('') : mono(`#${e.runId}`, runHref(ctx, e.runId)),
+  ];
+}

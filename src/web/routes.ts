@@ -1,0 +1,45 @@
+/** Which page builder answers which path (below the base path); null is a 404. */
+import type { Page } from './model.js';
+import type { PageContext } from './pages/context.js';
+import { buildDeliveriesPage } from './pages/deliveries.js';
+import { buildFindingsPage } from './pages/findings.js';
+import { buildOverviewPage } from './pages/overview.js';
+import { buildTeamPage, buildUserPage } from './pages/people.js';
+import { buildEventPage, buildRunPage, buildRunsPage } from './pages/records.js';
+import { buildRosterPage } from './pages/roster.js';
+import { buildTimelinePage, buildTimelineQueryPage } from './pages/timeline.js';
+
+const FIXED: Record<string, (ctx: PageContext) => Page> = {
+  '/': buildOverviewPage,
+  '/overview': buildOverviewPage,
+  '/timeline': buildTimelinePage,
+  '/timeline/query': buildTimelineQueryPage,
+  '/roster': buildRosterPage,
+  '/findings': buildFindingsPage,
+  '/runs': buildRunsPage,
+  '/deliveries': buildDeliveriesPage,
+};
+
+const BY_NAME: [RegExp, (ctx: PageContext, name: string) => Page][] = [
+  [/^\/users\/([^/]+)$/, buildUserPage],
+  [/^\/teams\/([^/]+)$/, buildTeamPage],
+  [/^\/runs\/([^/]+)$/, buildRunPage],
+  [/^\/events\/([^/]+)$/, buildEventPage],
+];
+
+export function routePage(path: string, ctx: PageContext): Page | null {
+  const fixed = FIXED[path === '' ? '/' : path];
+  if (fixed !== undefined) return fixed(ctx);
+  for (const [pattern, build] of BY_NAME) {
+    const match = pattern.exec(path);
+    if (match === null) continue;
+    let name: string;
+    try {
+      name = decodeURIComponent(match[1] as string);
+    } catch {
+      return null;
+    }
+    return build(ctx, name);
+  }
+  return null;
+}

@@ -1,0 +1,212 @@
+/**
+ * The web view in a real browser: every page on a generated history, the links between them,
+ * the filters and the as-of picker, with no console error and no CSP violation anywhere. It also
+ * writes the README's screenshots into docs/images (`npm run screenshots` runs only this suite).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderSlackMessage } from '../../src/delivery/receiver.js';
+import { formatRunDigest } from '../../src/delivery/slack-digest.js';
+import { createSilentLogger } from '../../src/logger.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { loadRunChangeEvents } from '../../src/store/outbox-reads.js';
+import { startUiServer, type UiServer } from '../../src/web/serve.js';
+import { HOSTILE_USERNAME, recordUiHistory, TIMES } from '../helpers/ui-history.js';
+import { type Browser, chromiumAvailable, launchChromium } from './chromium.js';
+
+const IMAGES = resolve(import.meta.dirname, '..', '..', 'docs', 'images');
+const available = chromiumAvailable();
+
+let dir: string;
+let store: Store;
+let server: UiServer;
+let browser: Browser;
+/** Everything the browser complained about, by page URL. */
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  dir = mkdtempSync(join(tmpdir(), 'rw-browser-'));
+  recordUiHistory(join(dir, 'h.db')).close();
+  store = openStore(join(dir, 'h.db'), { readonly: true });
+  server = await startUiServer({
+    store,
+    auth: { kind: 'none' },
+    host: '127.0.0.1',
+    port: 0,
+    logger: createSilentLogger(),
+    // A pinned clock keeps the pages (and so the screenshots) the same from run to run.
+    now: () => new Date('2026-03-04T12:00:00.000Z'),
+  });
+  browser = await launchChromium();
+  mkdirSync(IMAGES, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  store?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  // Init scripts come from the driver, not the page, so the page's CSP does not block this one.
+  await page.addInitScript({
+    content:
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI));",
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning')
+      problems.push(`${page.url()}: console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`${r.url()}: request failed: ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.url()}: HTTP ${r.status()}`);
+  });
+  const response = await page.goto(`${server.url.replace(/\/ui$/, '')}${path}`);
+  expect(response?.status(), path).toBe(200);
+  return page;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: false });
+}
+
+describe.skipIf(!available)('the web view in headless Chromium', () => {
+  it('overview: chart, last runs, findings and delivery health; every link on it opens cleanly', async () => {
+    const page = await open('/ui');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Overview');
+    expect(await page.locator('svg.chart polyline').count()).toBe(3);
+    expect(await page.locator('#t-last-runs').isVisible()).toBe(true);
+    await screenshot(page, 'overview');
+    const links = await page
+      .locator('main a[href^="/ui"]:not([download])')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') as string));
+    expect(links.length).toBeGreaterThan(5);
+    for (const href of new Set(links)) {
+      const linked = await open(href);
+      expect(await linked.locator('h1').count(), href).toBe(1);
+      await linked.close();
+    }
+    await page.close();
+  });
+
+  it('timeline: the type filter, an event expanding to its CloudEvent, paging and the query link', async () => {
+    const page = await open('/ui/timeline');
+    await page.selectOption('select[name="type"]', 'victorops.membership.*');
+    await page.fill('input[name="team"]', 'payments');
+    await Promise.all([page.waitForURL(/type=victorops\.membership/), page.click('form.filters button')]);
+    const types = await page.locator('#t-events ~ .scroll tbody td:nth-child(3)').allTextContents();
+    expect(types.length).toBeGreaterThan(0);
+    for (const type of types) expect(type).toMatch(/^victorops\.membership\./);
+    const first = page.locator('tbody details').first();
+    await first.locator('summary').click();
+    await expect(first.locator('pre').textContent()).resolves.toContain('"specversion": "1.0"');
+    await screenshot(page, 'timeline');
+    await Promise.all([
+      page.waitForURL(/timeline\/query/),
+      page.getByText('The same query with the history command').click(),
+    ]);
+    await expect(page.locator('pre.code').first().textContent()).resolves.toContain(
+      "roster-watch history --type 'victorops.membership.*' --team payments --json",
+    );
+    await page.close();
+  });
+
+  it('user page: from a timeline row to the user, their history, policies and shifts', async () => {
+    const page = await open('/ui/timeline?user=alice');
+    await Promise.all([
+      page.waitForURL(/\/ui\/users\/alice$/),
+      page.locator('tbody a[href="/ui/users/alice"]').first().click(),
+    ]);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Alice Liddell (alice)');
+    await expect(page.locator('#t-memberships ~ .scroll').textContent()).resolves.toContain('payments');
+    await expect(page.locator('#t-shifts ~ .scroll').textContent()).resolves.toContain('2099-01-01');
+    await screenshot(page, 'user');
+    await page.close();
+  });
+
+  it('roster as of T: the picker shows who was there then and the diff to now', async () => {
+    const page = await open('/ui/roster');
+    await page.fill('input[name="at"]', '2026-03-02T12:00:00');
+    await Promise.all([page.waitForURL(/at=2026-03-02T12/), page.click('form.filters button')]);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Roster as of 2026-03-02T12:00:00.000Z');
+    await expect(page.locator('#t-users ~ .scroll').textContent()).resolves.toContain('bob');
+    await expect(page.locator('#t-diff ~ .scroll').textContent()).resolves.toContain('user removed');
+    await screenshot(page, 'roster');
+    await page.close();
+  });
+
+  it('hostile names render as text: no element, no script, control characters shown as markers', async () => {
+    const page = await open(`/ui/users/${encodeURIComponent(HOSTILE_USERNAME)}`);
+    expect(await page.locator('main img').count()).toBe(0);
+    const heading = (await page.locator('h1').textContent()) as string;
+    expect(heading).toContain('<script>alert("owned")</script>');
+    expect(heading).toContain('"><img src=x onerror=alert(1)>');
+    await expect(page.locator('dl.facts').textContent()).resolves.toContain('gnp[U+202E]exe.doc');
+    await expect(page.locator('dl.facts').textContent()).resolves.toContain('[U+001B][31mred');
+    await page.close();
+  });
+
+  it('team, findings, runs, deliveries, an event permalink: each opens with its content', async () => {
+    const expectations: [string, string][] = [
+      ['/ui/teams/payments', 'Current members'],
+      ['/ui/findings', 'nobody_on_call'],
+      ['/ui/findings?state=all&kind=dangling_reference', 'still pages bob'],
+      ['/ui/runs', 'baseline'],
+      ['/ui/runs?kind=policy', 'policy'],
+      ['/ui/deliveries', 'receiver said'],
+      ['/ui/events/1', 'CloudEvent as delivered'],
+      [`/ui/roster?at=${TIMES.one}`, 'Users at'],
+    ];
+    for (const [path, text] of expectations) {
+      const page = await open(path);
+      await expect(page.locator('main').textContent(), path).resolves.toContain(text);
+      await page.close();
+    }
+  });
+
+  it('is usable from the keyboard and by screen readers: skip link first, labelled fields, headed tables', async () => {
+    for (const path of ['/ui', '/ui/timeline', '/ui/roster', '/ui/users/alice']) {
+      const page = await open(path);
+      await page.keyboard.press('Tab');
+      await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
+      const unlabelled = await page
+        .locator('input, select')
+        .evaluateAll((els) => els.filter((e) => e.closest('label') === null).length);
+      expect(unlabelled, path).toBe(0);
+      const headless = await page
+        .locator('table')
+        .evaluateAll((ts) => ts.filter((t) => t.querySelector('thead th[scope="col"]') === null).length);
+      expect(headless, path).toBe(0);
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.close();
+    }
+  });
+
+  it('no console error, failed request or CSP violation happened on any page', () => {
+    expect(problems).toEqual([]);
+  });
+
+  it('writes a rendered sample of the Slack digest beside the screenshots', async () => {
+    const message = formatRunDigest(loadRunChangeEvents(store, 2), {
+      historyHint: `roster-watch history --since ${TIMES.two}`,
+    });
+    const text = renderSlackMessage(message);
+    writeFileSync(join(IMAGES, 'slack-digest.txt'), `${text}\n`);
+    const page = await browser.context.newPage();
+    const escaped = text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
+    await page.setContent(
+      `<body style="margin:0;background:#fff;font:14px/1.5 system-ui,sans-serif"><div style="margin:16px;padding:12px 16px;border-left:4px solid #4a154b;background:#f8f8f8;max-width:640px"><b>roster-watch</b> <span style="color:#777">APP</span><pre style="white-space:pre-wrap;font:inherit;margin:8px 0 0">${escaped}</pre></div></body>`,
+    );
+    await page.setViewportSize({ width: 700, height: 420 });
+    await page.screenshot({ path: join(IMAGES, 'slack-digest.png') });
+    await page.close();
+    expect(text).toContain('alice');
+  });
+});

@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { recordUiHistory } from '../helpers/ui-history.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** Starts the built CLI and resolves with the first stdout match of `pattern`. */
+function startCli(args: string[], env: Record<string, string>, pattern: RegExp) {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const matched = new Promise<RegExpExecArray>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = pattern.exec(stdout);
+      if (m !== null) resolve(m);
+    });
+    child.on('close', (code) =>
+      reject(new Error(`exited ${code} before printing ${pattern}: ${stdout}${stderr}`)),
+    );
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, matched, exited };
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('roster-watch ui', () => {
+  it('serves a recorded history read-only and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-ui-e2e-'));
+    try {
+      const db = join(dir, 'history.db');
+      recordUiHistory(db).close();
+      const ui = startCli(['ui', '--db', db, '--port', '0'], cliEnv({}), /(http:\/\/127\.0\.0\.1:\d+\/ui)\n/);
+      const url = (await ui.matched)[1] as string;
+      const overview = await fetch(url);
+      expect(overview.status).toBe(200);
+      expect(await overview.text()).toContain('Open findings by kind');
+      expect((await fetch(`${url}/users/carol`)).status).toBe(200);
+      const root = await fetch(url.replace(/\/ui$/, '/'), { redirect: 'manual' });
+      expect(root.headers.get('location')).toBe('/ui');
+      ui.child.kill('SIGTERM');
+      expect(await ui.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a non-loopback --host without authentication (exit 2), and a missing database (exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-ui-e2e-'));
+    try {
+      const db = join(dir, 'history.db');
+      recordUiHistory(db).close();
+      const exposed = await runCli(['ui', '--db', db, '--host', '0.0.0.0', '--port', '0'], cliEnv({}));
+      expect(exposed.code).toBe(2);
+      expect(exposed.stderr).toMatch(/^error: --host 0\.0\.0\.0: .*without authentication/m);
+      const missing = await runCli(['ui', '--db', join(dir, 'nope.db'), '--port', '0'], cliEnv({}));
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^error: no database at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('roster-watch demo and the web view', () => {
+  it('prints the web view URL, and the timeline shows the drift while the demo runs', async () => {
+    const database = tempDatabase();
+    const demo = startCli(
+      [
+        'demo',
+        '--duration-seconds',
+        '40',
+        '--interval-seconds',
+        '2',
+        '--users',
+        '25',
+        '--teams',
+        '4',
+        '--database',
+        database,
+      ],
+      cliEnv({}),
+      /web view: (http:\/\/127\.0\.0\.1:\d+\/ui)\n/,
+    );
+    const url = (await demo.matched)[1] as string;
+    await waitFor('a drift event in the timeline', async () => {
+      const page = await fetch(`${url}/timeline?type=victorops.*`);
+      return (
+        page.status === 200 &&
+        /<span class="mono"><bdi>victorops\.[a-z]+\.[a-z]+<\/bdi><\/span>/.test(await page.text())
+      );
+    });
+    expect((await fetch(`${url}/runs`)).status).toBe(200);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+  });
+});

@@ -1,0 +1,213 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger.js';
+import { openStore, type Store } from '../../../src/store/db.js';
+import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import { HOSTILE, HOSTILE_USERNAME, recordUiHistory, TIMES } from '../../helpers/ui-history.js';
+
+let dir: string;
+let store: Store;
+let server: UiServer;
+let base: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rw-ui-'));
+  const path = join(dir, 'history.db');
+  recordUiHistory(path).close();
+  store = openStore(path, { readonly: true });
+  server = await startUiServer({
+    store,
+    auth: { kind: 'none' },
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+  });
+  base = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function get(path: string): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(`${base}${path}`);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** Bidi controls and control characters other than tab, CR and LF, as code points. */
+function misleadingCharacters(body: string): number[] {
+  return [...body]
+    .map((c) => c.codePointAt(0) as number)
+    .filter(
+      (c) =>
+        (c < 0x20 && c !== 9 && c !== 10 && c !== 13) ||
+        (c >= 0x202a && c <= 0x202e) ||
+        (c >= 0x2066 && c <= 0x2069),
+    );
+}
+
+/** An event row's type cell (the filter's options name every type too). */
+const typeCell = (type: string) => `<span class="mono"><bdi>${type}</bdi></span>`;
+
+const PAGES = [
+  '/ui',
+  '/ui/timeline',
+  '/ui/timeline?type=victorops.membership.*',
+  '/ui/timeline/query?type=victorops.user.*&user=bob',
+  `/ui/users/${encodeURIComponent('alice')}`,
+  `/ui/users/${encodeURIComponent(HOSTILE_USERNAME)}`,
+  '/ui/users/bob',
+  '/ui/teams/payments',
+  '/ui/teams/evil',
+  `/ui/roster?at=${TIMES.two}`,
+  '/ui/findings',
+  '/ui/runs',
+  '/ui/runs/2',
+  '/ui/events/1',
+  '/ui/deliveries',
+];
+
+describe('web view pages', () => {
+  it.each(PAGES)('%s answers 200 with a strict CSP, nosniff and no script', async (path) => {
+    const page = await get(path);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.body).not.toMatch(/<script/i);
+    expect(page.body).not.toMatch(/<img/i);
+    expect(page.body).not.toMatch(/<[a-z][^>]*\son\w+=/i);
+    // Bidi overrides and terminal escapes are shown as markers, never passed through.
+    expect(misleadingCharacters(page.body)).toEqual([]);
+  });
+
+  it('shows hostile names escaped and their control characters as visible markers', async () => {
+    const page = await get(`/ui/users/${encodeURIComponent(HOSTILE_USERNAME)}`);
+    expect(page.body).toContain('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;');
+    expect(page.body).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).toContain('gnp[U+202E]exe.doc');
+    expect(page.body).toContain('[U+001B][31mred[U+001B][0m[U+0007]');
+    const team = await get('/ui/teams/evil');
+    expect(team.body).toContain('Evil gnp[U+202E]exe.doc &lt;script&gt;');
+    void HOSTILE;
+  });
+
+  it('the roster as of a past moment lists who was there and the diff to now', async () => {
+    const page = await get(`/ui/roster?at=${encodeURIComponent('2026-03-02T12:00')}`);
+    expect(page.body).toContain('Roster as of 2026-03-02T12:00:00.000Z');
+    expect(page.body).toContain('/ui/users/bob');
+    expect(page.body).toContain('user removed');
+    const before = await get(`/ui/roster?at=${TIMES.one}`);
+    expect(before.body).toContain('3 then, 3 now');
+    expect(before.body).toContain('user added');
+  });
+
+  it('the timeline filters by user and by team, and pages with a keyset cursor', async () => {
+    const bob = await get('/ui/timeline?user=BOB');
+    expect(bob.body).toContain(typeCell('victorops.user.removed'));
+    expect(bob.body).not.toContain(typeCell('victorops.user.added'));
+    const team = await get('/ui/timeline?team=payments&type=victorops.membership.*');
+    expect(team.body).toContain(typeCell('victorops.membership.added'));
+    expect(team.body).not.toContain(typeCell('victorops.user.changed'));
+    const all = await get('/ui/timeline');
+    const sequences = [...all.body.matchAll(/href="\/ui\/events\/(\d+)"/g)].map((m) => Number(m[1]));
+    const max = Math.max(...sequences);
+    const older = await get(`/ui/timeline?before=${max}`);
+    expect(older.body).not.toContain(`href="/ui/events/${max}"`);
+    expect(older.body).toContain(`href="/ui/events/${max - 1}"`);
+  });
+
+  it('the timeline query page quotes values for the shell and for SQL', async () => {
+    const page = await get(
+      `/ui/timeline/query?user=${encodeURIComponent("o'hara; rm -rf /")}&type=victorops.user.*`,
+    );
+    expect(page.body).toContain(
+      'roster-watch history --type &#39;victorops.user.*&#39; --user &#39;o&#39;\\&#39;&#39;hara; rm -rf /&#39; --json',
+    );
+    expect(page.body).toContain('subject = &#39;o&#39;&#39;hara; rm -rf /&#39; COLLATE NOCASE');
+  });
+
+  it('findings of a kind this build does not know are shown from the stored row', async () => {
+    const page = await get('/ui/findings');
+    expect(page.body).toContain('nobody_on_call');
+    expect(page.body).toContain('Nobody is on call for Operations');
+    expect(page.body).toContain('dangling_reference');
+  });
+
+  it('every table downloads as CSV, with formulas defused', async () => {
+    const runs = await get('/ui/runs.csv?table=runs');
+    expect(runs.status).toBe(200);
+    expect(runs.headers.get('content-type')).toContain('text/csv');
+    expect(runs.body.split('\r\n')[0]).toContain('Run,Kind,Started');
+    const overview = await get('/ui/overview.csv?table=last-runs');
+    expect(overview.body).toContain('roster');
+    const user = await get(`/ui/users/${encodeURIComponent(HOSTILE_USERNAME)}.csv?table=versions`);
+    expect(user.status).toBe(200);
+    expect(user.body).toContain('<script>');
+    expect(misleadingCharacters(user.body)).toEqual([]);
+    const html = await get('/ui/runs');
+    expect(html.body).toContain('href="/ui/runs.csv?table=runs"');
+  });
+
+  it('answers 404 for unknown pages and entities and 400 for a bad instant, as pages', async () => {
+    expect((await get('/ui/nope')).status).toBe(404);
+    expect((await get('/ui/users/nobody-at-all')).status).toBe(404);
+    const bad = await get('/ui/roster?at=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('at must be an ISO-8601 date-time');
+  });
+
+  it('is read-only: anything but GET and HEAD is refused', async () => {
+    const res = await fetch(`${base}/ui/runs`, { method: 'POST' });
+    expect(res.status).toBe(405);
+  });
+});
+
+describe('names that look like paths', () => {
+  it('a username ending in .csv links to its page, and that page has its own CSV', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'rw-ui-dots-'));
+    try {
+      const writer = recordUiHistory(join(dir2, 'h.db'));
+      const { recordRosterRun, rosterThree } = await import('../../helpers/ui-history.js');
+      const { aRoster, aTeam, aUser } = await import('../../helpers/builders.js');
+      const three = rosterThree();
+      const four = aRoster({
+        users: [...three.users, aUser('jane.csv')],
+        teams: three.teams.map((t) => aTeam(t.slug, t.name)),
+        memberships: [
+          ...three.memberships.map((m) => [m.username, m.teamSlug] as [string, string]),
+          ['jane.csv', 'ops'],
+        ],
+      });
+      recordRosterRun(writer, three, four, '2026-03-05T09:00:00.000Z', 'ok');
+      writer.close();
+      const ro = openStore(join(dir2, 'h.db'), { readonly: true });
+      const srv = await startUiServer({
+        store: ro,
+        auth: { kind: 'none' },
+        host: '127.0.0.1',
+        port: 0,
+        logger: createLogger({ level: 'silent', format: 'json' }),
+      });
+      try {
+        const team = await (await fetch(`${srv.url}/teams/ops`)).text();
+        expect(team).toContain('href="/ui/users/jane%2Ecsv"');
+        const page = await fetch(`${srv.url}/users/jane%2Ecsv`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        const csv = await fetch(`${srv.url}/users/jane%2Ecsv.csv?table=versions`);
+        expect(csv.headers.get('content-type')).toContain('text/csv');
+        expect(await csv.text()).toContain('jane.csv@example.com');
+      } finally {
+        await srv.close();
+        ro.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../src/logger.js';
+import { openStore } from '../../../src/store/db.js';
+import { startUiServer } from '../../../src/web/serve.js';
+import { recordUiHistory } from '../../helpers/ui-history.js';
+import { type DaemonFixture, startDaemonFixture } from '../service/daemon-fixture.js';
+
+let fx: DaemonFixture | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+  for (const c of cleanups.splice(0)) await c();
+});
+
+describe('serving the web view', () => {
+  it('`run` with UI_ENABLED=true serves /ui beside the probes, from a read-only connection', async () => {
+    fx = await startDaemonFixture({ env: { UI_ENABLED: 'true' } });
+    const f = fx;
+    await f.waitFor('a baseline', () => f.runs().some((r) => r.status === 'baseline'));
+    const overview = await f.get('/ui');
+    expect(overview.status).toBe(200);
+    expect(overview.contentType).toContain('text/html');
+    expect(overview.text).toContain('Last run of each kind');
+    expect((await f.get('/ui/runs')).text).toContain('baseline');
+    expect((await f.get('/healthz')).status).toBe(200);
+    const res = await fetch(`http://127.0.0.1:${f.daemon.port}/ui/runs`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+  });
+
+  it('`run` without UI_ENABLED serves no /ui', async () => {
+    fx = await startDaemonFixture();
+    expect((await fx.get('/ui')).status).toBe(404);
+  });
+
+  it('the view cannot write: its connection is read-only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-ro-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    recordUiHistory(join(dir, 'h.db')).close();
+    const store = openStore(join(dir, 'h.db'), { readonly: true });
+    cleanups.push(() => store.close());
+    expect(() => store.sqlite.prepare('DELETE FROM events').run()).toThrow(/readonly/);
+  });
+
+  it('with basic auth: 401 and a challenge without credentials, the page with them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-auth-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    recordUiHistory(join(dir, 'h.db')).close();
+    const store = openStore(join(dir, 'h.db'), { readonly: true });
+    const server = await startUiServer({
+      store,
+      auth: { kind: 'basic', entries: [{ user: 'audit', hash: bcrypt.hashSync('s3cret', 4) }] },
+      host: '127.0.0.1',
+      port: 0,
+      logger: createSilentLogger(),
+    });
+    cleanups.push(async () => {
+      await server.close();
+      store.close();
+    });
+    const anonymous = await fetch(server.url);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="roster-watch"/);
+    expect(anonymous.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const authorization = `Basic ${Buffer.from('audit:s3cret').toString('base64')}`;
+    const page = await fetch(`${server.url}/runs`, { headers: { authorization } });
+    expect(page.status).toBe(200);
+    const csv = await fetch(`${server.url}/runs.csv`, { headers: { authorization } });
+    expect(csv.status).toBe(200);
+  });
+});
