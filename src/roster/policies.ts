@@ -7,14 +7,24 @@ import { compareText } from './normalise.js';
 import type { FetchStats, Team } from './types.js';
 import { usernameKey } from './types.js';
 
+export const ROTATION_TYPES = ['rotation_group', 'rotation_group_next', 'rotation_group_previous'] as const;
+/** Who in a rotation group a step pages: whoever is on call now, next, or previously. */
+export type RotationType = (typeof ROTATION_TYPES)[number];
+
 /**
- * Who a step pages: a user directly, whoever is on call in a rotation group, or something else
- * VictorOps can page (another policy, a webhook, an email): kept so such a step is not "empty".
+ * Who a step pages, keyed by its target so two users (or two webhooks) in one step stay two
+ * entries and swapping one for another is a change: a user directly, a rotation group, an email
+ * address, a webhook, another policy (`policy_routing`), a team (no documented target), or a type
+ * roster-watch does not know, kept with its raw target.
  */
 export type PolicyEntry =
   | { kind: 'user'; username: string }
-  | { kind: 'rotation'; rotationSlug: string; rotationLabel: string }
-  | { kind: 'other'; executionType: string };
+  | { kind: 'rotation'; executionType: RotationType; rotationSlug: string; rotationLabel: string }
+  | { kind: 'email'; address: string }
+  | { kind: 'webhook'; webhookSlug: string }
+  | { kind: 'policy'; policySlug: string }
+  | { kind: 'team'; executionType: 'team' | 'team_routing'; target: string }
+  | { kind: 'other'; executionType: string; target: string };
 
 export interface PolicyStep {
   /** 1-based, as people and the VictorOps UI count steps ("step 2"). */
@@ -41,11 +51,25 @@ export interface Shift {
   /** ISO-8601 instants. */
   start: string;
   end: string;
+  /** Set when an override hands this part of someone's shift to `username`: whose shift it was. */
+  overrideFor?: string;
+}
+
+/** A rotation a team's policy uses, whether or not anyone is on call in it. */
+export interface Rotation {
+  policySlug: string;
+  policyName: string;
+  rotationName: string;
+  shiftName: string;
 }
 
 export interface TeamSchedule {
   team: Team;
   shifts: Shift[];
+  /** Every rotation in the schedule, also those without a single roll (nobody on call). */
+  rotations?: Rotation[];
+  /** When it was read: its rolls reach ONCALL_DAYS_FORWARD days from then, not from any later moment. */
+  fetchedAt?: string;
 }
 
 /** A part of the policy fetch that could not be read: its previous state is kept, never dropped. */
@@ -71,15 +95,50 @@ export interface PolicyReference {
   steps: number[];
 }
 
-function entryKey(entry: PolicyEntry): string {
-  if (entry.kind === 'user') return `u\u0000${usernameKey(entry.username)}`;
-  return entry.kind === 'rotation' ? `r\u0000${entry.rotationSlug}` : `x\u0000${entry.executionType}`;
+/** The identity of an entry within a step: its type and its target. */
+export function entryKey(entry: PolicyEntry): string {
+  switch (entry.kind) {
+    case 'user':
+      return `u\u0000${usernameKey(entry.username)}`;
+    case 'rotation':
+      return `r\u0000${entry.executionType}\u0000${entry.rotationSlug}`;
+    case 'email':
+      return `e\u0000${entry.address.toLowerCase()}`;
+    case 'webhook':
+      return `w\u0000${entry.webhookSlug}`;
+    case 'policy':
+      return `p\u0000${entry.policySlug}`;
+    default:
+      return `x\u0000${entry.executionType}\u0000${entry.target}`;
+  }
 }
 
-function normaliseEntry(e: PolicyEntry): PolicyEntry {
-  if (e.kind === 'user') return { kind: 'user', username: e.username.trim() };
-  if (e.kind === 'other') return { kind: 'other', executionType: e.executionType.trim() };
-  return { kind: 'rotation', rotationSlug: e.rotationSlug.trim(), rotationLabel: e.rotationLabel.trim() };
+/**
+ * Trims, and upgrades entries recorded by older versions (rotations without `executionType`,
+ * `other` without a target) so a stored policy compares equal to the same policy read now.
+ */
+export function normaliseEntry(e: PolicyEntry): PolicyEntry {
+  switch (e.kind) {
+    case 'user':
+      return { kind: 'user', username: e.username.trim() };
+    case 'rotation':
+      return {
+        kind: 'rotation',
+        executionType: e.executionType ?? 'rotation_group',
+        rotationSlug: e.rotationSlug.trim(),
+        rotationLabel: e.rotationLabel.trim(),
+      };
+    case 'email':
+      return { kind: 'email', address: e.address.trim() };
+    case 'webhook':
+      return { kind: 'webhook', webhookSlug: e.webhookSlug.trim() };
+    case 'policy':
+      return { kind: 'policy', policySlug: e.policySlug.trim() };
+    case 'team':
+      return { kind: 'team', executionType: e.executionType, target: e.target ?? '' };
+    default:
+      return { kind: 'other', executionType: e.executionType.trim(), target: e.target ?? '' };
+  }
 }
 
 /**
@@ -121,9 +180,13 @@ export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[]
     .map((schedule) => {
       const unique = new Map<string, Shift>();
       for (const s of schedule.shifts) if (!unique.has(key(s))) unique.set(key(s), s);
+      const rotations = new Map<string, Rotation>();
+      for (const r of schedule.rotations ?? [])
+        rotations.set([r.policySlug, r.rotationName, r.shiftName].join('\u0000'), r);
       return {
-        team: schedule.team,
+        ...schedule,
         shifts: [...unique.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, s]) => s),
+        rotations: [...rotations.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, r]) => r),
       };
     })
     .sort((a, b) => compareText(a.team.slug, b.team.slug));
@@ -148,16 +211,30 @@ export function describeSteps(steps: readonly PolicyStep[]): string {
   if (steps.length === 0) return '(no steps)';
   return steps
     .map((s) => {
-      const who = s.entries.map((e) =>
-        e.kind === 'user'
-          ? e.username
-          : e.kind === 'rotation'
-            ? `@${e.rotationSlug}`
-            : `(${e.executionType})`,
-      );
+      const who = s.entries.map(describeEntry);
       return `${s.index}: ${who.length > 0 ? who.join(', ') : '(nobody)'} (${s.timeout}m)`;
     })
     .join(' | ');
+}
+
+/** One entry as compact text: `jdoe`, `@rtg-1 (next)`, `email:a@b`, `webhook:wh-1`, `policy:pol-2`. */
+export function describeEntry(e: PolicyEntry): string {
+  switch (e.kind) {
+    case 'user':
+      return e.username;
+    case 'rotation': {
+      const which = e.executionType === 'rotation_group' ? '' : ` (${e.executionType.slice(15)})`;
+      return `@${e.rotationSlug}${which}`;
+    }
+    case 'email':
+      return `email:${e.address}`;
+    case 'webhook':
+      return `webhook:${e.webhookSlug}`;
+    case 'policy':
+      return `policy:${e.policySlug}`;
+    default:
+      return `(${e.executionType}${e.target === '' || e.target === '{}' ? '' : ` ${e.target}`})`;
+  }
 }
 
 /** Both lists must be normalised. */

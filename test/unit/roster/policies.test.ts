@@ -44,7 +44,7 @@ describe('policies', () => {
           timeout: 5,
           entries: [
             { kind: 'user', username: 'zed' },
-            { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+            { kind: 'rotation', executionType: 'rotation_group', rotationSlug: 'rot', rotationLabel: 'Rota' },
             { kind: 'user', username: 'Zed' },
           ],
         },
@@ -61,7 +61,12 @@ describe('policies', () => {
             index: 1,
             timeout: 5,
             entries: [
-              { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+              {
+                kind: 'rotation',
+                executionType: 'rotation_group',
+                rotationSlug: 'rot',
+                rotationLabel: 'Rota',
+              },
               { kind: 'user', username: 'zed' },
             ],
           },
