@@ -52,6 +52,7 @@ export function createPolicyPollDeps(
     source: config.eventSource,
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
     pollFailingAfter: config.pollFailingAfter,
+    oncallDaysForward: config.coverage.daysForward,
     whenListTooSoon: deps.whenListTooSoon,
     fetchPolicies: (teams, signal) =>
       fetchPolicies({
@@ -60,6 +61,7 @@ export function createPolicyPollDeps(
         teams,
         daysForward: config.coverage.daysForward,
         concurrency: config.victorOps.concurrency,
+        deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
@@ -101,6 +103,7 @@ export function createPollDeps(
     source: config.eventSource,
     guard: config.guard,
     pollFailingAfter: config.pollFailingAfter,
+    oncallDaysForward: config.coverage.daysForward,
     fetchRoster: fetch,
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
   };

@@ -142,6 +142,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     destinations: destinationSpecsFromConfig(config.delivery).map((s) => s.name),
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
+    victorOpsShapeErrors: () => client.shapeErrors(),
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
     openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
   });
@@ -178,13 +179,26 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         });
 
   const liveness = (): ProbeResult => {
+    const stuck = (startedMs: number | null, limitMs: number) =>
+      startedMs !== null && clock.now() - startedMs > limitMs;
     const since = scheduler.pollStartedAtMs();
     const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
-    if (since !== null && clock.now() - since > limitMs) {
+    if (since !== null && stuck(since, limitMs)) {
       const seconds = Math.round((clock.now() - since) / 1000);
       return {
         ok: false,
         reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
+      };
+    }
+    // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
+    const policySince = policyScheduler?.pollStartedAtMs() ?? null;
+    const policyLimitMs =
+      config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS;
+    if (policySince !== null && stuck(policySince, policyLimitMs)) {
+      const seconds = Math.round((clock.now() - policySince) / 1000);
+      return {
+        ok: false,
+        reason: `a policy poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
       };
     }
     return { ok: true, body: { status: 'ok' } };

@@ -20,6 +20,7 @@ import {
 } from '../roster/policies.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
+import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
 import {
   type ApiPolicyDetail,
@@ -39,6 +40,8 @@ export interface FetchPoliciesOptions {
   teams: readonly Team[];
   daysForward: number;
   concurrency: number;
+  /** The whole fetch ends with a `deadline` error after this long (VO_FETCH_DEADLINE_MS). */
+  deadlineMs?: number;
   signal?: AbortSignal;
 }
 
@@ -101,8 +104,42 @@ export function scheduleFromApi(body: ApiTeamSchedule, team: Team): TeamSchedule
   return { team: { slug: team.slug, name }, shifts, rotations };
 }
 
+/**
+ * Like the roster fetch, a policy fetch has a deadline: a server that answers too slowly to ever
+ * finish must end as a failed run that the next poll retries, not a poll that never returns.
+ */
 export async function fetchPolicies(options: FetchPoliciesOptions): Promise<FetchedPolicies> {
-  const { client, clock, signal } = options;
+  if (options.deadlineMs === undefined) return fetchPoliciesNow(options, options.signal);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort(
+      new VictorOpsError(
+        'deadline',
+        `the policy fetch did not finish within ${options.deadlineMs} ms (VO_FETCH_DEADLINE_MS)`,
+        { retryable: false },
+      ),
+    );
+  }, options.deadlineMs);
+  timer.unref();
+  try {
+    return await fetchPoliciesNow(
+      options,
+      AbortSignal.any([...(options.signal ? [options.signal] : []), deadline.signal]),
+    );
+  } catch (error) {
+    if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError)
+      throw deadline.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fetchPoliciesNow(
+  options: FetchPoliciesOptions,
+  signal: AbortSignal | undefined,
+): Promise<FetchedPolicies> {
+  const { client, clock } = options;
   const startedMs = clock.now();
   const before = client.stats();
   const summaries = await client.get(POLICY_LIST_PATH, policyListSchema, signal);
