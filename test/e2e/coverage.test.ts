@@ -213,8 +213,10 @@ describe('coverage audit', () => {
     const team = sim.org.listTeams().find((t) => t.slug === policy.teamSlug)!;
     if (!sim.org.teamsOfUser(username).some((t) => t.slug === team.slug))
       sim.org.addMember(team.slug, username);
-    const start = new Date(Date.now() + 86_400_000).toISOString();
-    const end = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    // Whole seconds: VictorOps (and so the simulator) writes schedule times without milliseconds.
+    const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    const start = wholeSecond(Date.now() + 86_400_000);
+    const end = wholeSecond(Date.now() + 2 * 86_400_000);
     sim.org.setShifts(team.slug, [
       ...sim.org.listShifts(team.slug).map(({ teamSlug: _t, ...s }) => s),
       { policySlug: policy.slug, rotationName: 'Primary', shiftName: 'Night', username, start, end },
