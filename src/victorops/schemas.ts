@@ -149,7 +149,8 @@ const instantSchema = z
   .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected an RFC 3339 time' });
 
 /**
- * The deprecated v1 schedule's `change`/`until` (epoch milliseconds) are read only when `start`/`end`
+ * The deprecated v1 schedule's `change`/`until` (numbers; taken as epoch milliseconds, which no
+ * source confirms) are read only when `start`/`end`
  * are absent, so a real v2 body is never reinterpreted and a missing `start` is still reported.
  */
 function readLegacyRollTimes(value: unknown): unknown {
