@@ -4,7 +4,7 @@
  * it changes (a time without its offset form, a number for a string), fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { generateOrg, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { compareShapes, describeShape } from '../helpers/json-shape.js';
 import { simRequest } from '../helpers/sim-http.js';
 import { readFixture } from '../helpers/victorops-fixtures.js';
@@ -150,5 +150,20 @@ describe('the simulator answers in the real shapes', () => {
       '$.members[].email: invented',
       '$.members[].verified: dropped',
     ]);
+  });
+});
+
+describe('generated pending invitations', () => {
+  it('adds invited_ users (unverified, with an email) without changing the rest of the seed', () => {
+    const now = () => new Date('2026-11-30T06:00:00Z');
+    const plain = generateOrg({ users: 30, teams: 4, seed: 8, now });
+    const invited = generateOrg({ users: 30, teams: 4, seed: 8, now, invitees: 3 });
+    const pending = invited.users.filter((u) => u.username.startsWith('invited_'));
+    expect(pending).toHaveLength(3);
+    for (const u of pending)
+      expect(u).toMatchObject({ verified: false, email: expect.stringContaining('@') });
+    expect(invited.users.filter((u) => !u.username.startsWith('invited_'))).toEqual(plain.users);
+    expect(invited.memberships).toEqual(plain.memberships);
+    expect(invited.policies).toEqual(plain.policies);
   });
 });

@@ -63,7 +63,9 @@ describe('listUncoveredWindows', () => {
       { rotation: other, start: t(1, 12), end: t(5), windows: 1 },
     ]);
     // ann covers the whole of a shorter range; the rotation without rolls never does.
-    expect(listUncoveredWindows(schedule, t(1, 12), t(2)).map((w) => w.rotation.rotationName)).toEqual(['Empty']);
+    expect(listUncoveredWindows(schedule, t(1, 12), t(2)).map((w) => w.rotation.rotationName)).toEqual([
+      'Empty',
+    ]);
   });
 });
 
