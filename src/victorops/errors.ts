@@ -9,6 +9,7 @@ export type VictorOpsErrorCode =
   | 'not_found'
   | 'malformed'
   | 'shape'
+  | 'too_large'
   | 'timeout'
   | 'network'
   | 'deadline'
