@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { createVictorOpsClientFromConfig, openConfiguredStore } from '../app.js';
 import { systemClock } from '../clock.js';
+import { redactUrl } from '../redact.js';
 import { claimPolicyListCall, loadCurrentPolicies } from '../store/policies.js';
 import { runDoctorChecks } from '../victorops/doctor.js';
 import { type CliContext, CliExit } from './context.js';
@@ -20,8 +21,9 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
     .action(async () => {
       // A configuration problem ends here with exit 2, before any request.
       const config = loadCliConfig(ctx, true);
+      // Scheme and host only, as everywhere a URL is printed: a URL can carry credentials.
       ctx.out(
-        `${MARK.ok} configuration: VO_BASE_URL ${config.victorOps.baseUrl}, VO_MAX_RPS ${config.victorOps.maxRps}`,
+        `${MARK.ok} configuration: VO_BASE_URL ${redactUrl(config.victorOps.baseUrl)}, VO_MAX_RPS ${config.victorOps.maxRps}`,
       );
       const logger = createCliLogger(config);
       let store: ReturnType<typeof openConfiguredStore> | null = null;
