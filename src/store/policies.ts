@@ -2,15 +2,8 @@
  * Escalation policies (versioned, SCD type 2), the latest on-call schedule per team, and the
  * record of the last `GET /v1/policies` call that keeps separate processes under its limit.
  */
-import {
-  normaliseEntry,
-  type Policy,
-  type PolicyDiff,
-  type PolicyStep,
-  type Rotation,
-  type Shift,
-  type TeamSchedule,
-} from '../roster/policies.js';
+import type { Policy, PolicyDiff, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policies.js';
+import { normaliseEntry } from '../roster/policy-entries.js';
 import { inTransaction, type Store } from './db.js';
 
 interface PolicyRow {

@@ -4,7 +4,7 @@
  * of arrays (the docs say flat; both are accepted and flattened).
  */
 import { z } from 'zod';
-import { type PolicyEntry, ROTATION_TYPES, type RotationType } from '../roster/policies.js';
+import { type PolicyEntry, ROTATION_TYPES, type RotationType } from '../roster/policy-entries.js';
 
 const optionalText = z.string().nullish();
 
