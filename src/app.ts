@@ -54,6 +54,7 @@ export function createPolicyPollDeps(
     source: config.eventSource,
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
     pollFailingAfter: config.pollFailingAfter,
+    oncallDaysForward: config.coverage.daysForward,
     whenListTooSoon: deps.whenListTooSoon,
     fetchPolicies: (teams, signal) =>
       fetchPolicies({
@@ -62,6 +63,7 @@ export function createPolicyPollDeps(
         teams,
         daysForward: config.coverage.daysForward,
         concurrency: config.victorOps.concurrency,
+        deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
@@ -122,6 +124,7 @@ export function createPollDeps(
     source: config.eventSource,
     guard: config.guard,
     pollFailingAfter: config.pollFailingAfter,
+    oncallDaysForward: config.coverage.daysForward,
     fetchRoster: fetch,
     ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
   };

@@ -11,6 +11,7 @@ import { registerCoverageCommands } from './cli/coverage.js';
 import { registerDeliverCommand } from './cli/deliver.js';
 import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
+import { registerDoctorCommand } from './cli/doctor.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerHintsCommand } from './cli/hints.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerDoctorCommand(program, ctx);
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
   registerCoverageCommands(program, ctx);

@@ -10,6 +10,7 @@ import { systemClock } from '../clock.js';
 import { createSilentLogger } from '../logger.js';
 import { normaliseRoster } from '../roster/normalise.js';
 import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policies.js';
+import type { PolicyEntry } from '../roster/policy-entries.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
 import { runPolicyPollCycle } from '../service/policy-cycle.js';
 import { runPollCycle } from '../service/poll-cycle.js';
@@ -89,10 +90,18 @@ function buildOrg(options: { users: number; teams: number }): BenchOrg {
     steps: p.steps.map((step, i) => ({
       index: i + 1,
       timeout: step.timeout,
-      entries: step.entries.map((e) =>
-        e.executionType === 'user_page'
-          ? { kind: 'user' as const, username: e.username }
-          : { kind: 'rotation' as const, rotationSlug: e.rotationSlug, rotationLabel: e.rotationLabel },
+      entries: step.entries.map(
+        (e): PolicyEntry =>
+          e.executionType === 'user'
+            ? { kind: 'user', username: e.username }
+            : e.executionType === 'rotation_group'
+              ? {
+                  kind: 'rotation',
+                  executionType: e.executionType,
+                  rotationSlug: e.rotationSlug,
+                  rotationLabel: e.rotationLabel ?? e.rotationSlug,
+                }
+              : { kind: 'other', executionType: e.executionType, target: '' },
       ),
     })),
   }));

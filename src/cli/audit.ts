@@ -134,7 +134,10 @@ export function describeEvent(event: CloudEvent): string {
       detail = team ? `${team.name} (${team.slug})` : '';
       break;
     case 'victorops.user.added':
-    case 'victorops.user.removed': {
+    case 'victorops.user.removed':
+    case 'victorops.user.invited':
+    case 'victorops.user.registered':
+    case 'victorops.user.invite_withdrawn': {
       const user = d.user as {
         username: string;
         firstName: string | null;

@@ -34,6 +34,9 @@ export function summariseEvent(event: CloudEvent): string {
   switch (event.type) {
     case 'victorops.user.added':
     case 'victorops.user.removed':
+    case 'victorops.user.invited':
+    case 'victorops.user.registered':
+    case 'victorops.user.invite_withdrawn':
       return `${event.type}  ${describeUser(d.user as Parameters<typeof describeUser>[0])}`;
     case 'victorops.membership.added':
     case 'victorops.membership.removed':

@@ -9,6 +9,7 @@ interface SimulateFlags {
   host: string;
   port: string;
   users: string;
+  invitees: string;
   teams: string;
   seed: string;
   apiId: string;
@@ -41,6 +42,7 @@ function toSimulatorOptions(flags: SimulateFlags): SimulatorOptions {
     host: flags.host,
     port: integerOption('--port', flags.port, 0, 65_535),
     users: integerOption('--users', flags.users, 0, 1_000_000),
+    invitees: integerOption('--invitees', flags.invitees, 0, 100_000),
     teams: integerOption('--teams', flags.teams, 0, 100_000),
     seed: integerOption('--seed', flags.seed, 0, 0xffff_ffff),
     apiId: flags.apiId,
@@ -71,6 +73,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--users <count>', 'number of generated users', '20')
+    .option('--invitees <count>', 'number of pending invitations (invited_… users) in the org', '2')
     .option('--teams <count>', 'number of generated teams', '5')
     .option('--seed <n>', 'seed for the generated org and its drift', '1')
     .option('--api-id <id>', 'accepted X-VO-Api-Id', 'sim-api-id')

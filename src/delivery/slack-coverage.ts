@@ -2,6 +2,8 @@
  * Slack messages for coverage findings: one notice per finding that appeared or resolved, and
  * one summary when a run produced many (see COVERAGE_NOTICE_MAX in routing.ts). Pure.
  */
+
+import type { FindingKind } from '../roster/coverage.js';
 import type { CloudEvent, CoverageEventData } from '../roster/events.js';
 import {
   contextBlock,
@@ -15,12 +17,15 @@ import {
   truncate,
 } from './slack-blocks.js';
 
-const TITLES: Record<string, string> = {
+/** Every kind has a title: a Record over FindingKind makes a new kind without one a type error. */
+const TITLES: Record<FindingKind, string> = {
   dangling_reference: 'Escalation policy pages a removed user',
   removed_user_on_call: 'Removed user still on call',
   team_without_members: 'Team without members',
   team_without_policy: 'Team without an escalation policy',
   empty_step: 'Escalation step pages nobody',
+  unverified_on_call: 'On call but cannot be paged',
+  nobody_on_call: 'Nobody on call',
 };
 
 const LINE_MAX = 500;
@@ -32,7 +37,7 @@ function dataOf(event: CloudEvent): CoverageEventData {
 }
 
 export function coverageTitle(data: CoverageEventData): string {
-  const title = TITLES[data.kind] ?? data.kind;
+  const title = TITLES[data.kind as FindingKind] ?? data.kind;
   return data.state === 'resolved' ? `✅ Resolved: ${title}` : `⚠️ ${title}`;
 }
 

@@ -66,7 +66,11 @@ function createPersonLabeller(
   const known = new Map<string, PersonName>(people ?? []);
   const remember = (u: User) => known.set(u.username.toLowerCase(), u);
   for (const e of events) {
-    if (e.type === 'victorops.user.added' || e.type === 'victorops.user.removed') {
+    if (
+      e.type === 'victorops.user.added' ||
+      e.type === 'victorops.user.removed' ||
+      e.type === 'victorops.user.registered'
+    ) {
       remember((e as Change<'victorops.user.added'>).data.user);
     } else if (e.type === 'victorops.user.changed') {
       remember((e as Change<'victorops.user.changed'>).data.after);
@@ -169,6 +173,23 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
     { title: 'Users added', lines: of('victorops.user.added').map((e) => userLine(e.data.user)) },
     { title: 'Users removed', lines: of('victorops.user.removed').map((e) => userLine(e.data.user)) },
     { title: 'Users changed', lines: of('victorops.user.changed').map((e) => userChangedLine(e, label)) },
+    {
+      title: 'Invitations',
+      lines: [
+        ...of('victorops.user.invited').map((e) => ({
+          ...userLine(e.data.user),
+          text: `${userLine(e.data.user).text} · invited`,
+        })),
+        ...of('victorops.user.registered').map((e) => ({
+          text: `• ${label(e.data.username)} registered (was ${escapeMrkdwn(truncate(e.data.invitedAs, NAME_MAX))})`,
+          count: 1,
+        })),
+        ...of('victorops.user.invite_withdrawn').map((e) => ({
+          ...userLine(e.data.user),
+          text: `${userLine(e.data.user).text} · invitation withdrawn or expired`,
+        })),
+      ],
+    },
     membershipGroup(events, label),
     { title: 'Teams added', lines: of('victorops.team.added').map((e) => teamLine(e.data.team)) },
     { title: 'Teams removed', lines: of('victorops.team.removed').map((e) => teamLine(e.data.team)) },
@@ -211,6 +232,12 @@ function countsSummary(events: readonly CloudEvent[]): string {
     [n((t) => t === 'victorops.user.added'), 'user added', 'users added'],
     [n((t) => t === 'victorops.user.removed'), 'user removed', 'users removed'],
     [n((t) => t === 'victorops.user.changed'), 'user changed', 'users changed'],
+    [n((t) => t === 'victorops.user.registered'), 'user registered', 'users registered'],
+    [
+      n((t) => t === 'victorops.user.invited' || t === 'victorops.user.invite_withdrawn'),
+      'invitation change',
+      'invitation changes',
+    ],
     [n((t) => t.startsWith('victorops.membership.')), 'membership change', 'membership changes'],
     [n((t) => t.startsWith('victorops.team.')), 'team change', 'team changes'],
     [n((t) => t.startsWith('victorops.policy.')), 'policy change', 'policy changes'],

@@ -21,6 +21,8 @@ function removal(at: string | null): string {
 export function describeFinding(f: Finding): string {
   switch (f.kind) {
     case 'dangling_reference':
+      if (f.username === null)
+        return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, routes to policy ${f.targetPolicy ?? '(unknown)'}, which no longer exists: point that step at an existing policy.`;
       return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, still pages ${f.username}, ${removal(f.removedAt)}: replace ${f.username} in that step.`;
     case 'removed_user_on_call': {
       const more = f.shifts > 1 ? ` (and ${f.shifts - 1} later shift${f.shifts > 2 ? 's' : ''})` : '';
@@ -32,16 +34,45 @@ export function describeFinding(f: Finding): string {
       return `Team ${f.team.name} has members but no escalation policy: nobody on it can be paged.`;
     case 'empty_step':
       return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, pages nobody: add a user or rotation, or remove the step.`;
+    case 'unverified_on_call':
+      return describeUnverified(f);
+    case 'nobody_on_call': {
+      const more = f.windows > 1 ? ` (and ${f.windows - 1} later gap${f.windows > 2 ? 's' : ''})` : '';
+      return `Nobody is on call for team ${f.team.name}, policy '${f.policy.name}', rotation '${f.rotation}', shift '${f.shift}', from ${formatUtcMinute(f.start)} to ${formatUtcMinute(f.end)}${more}: add someone to the rotation or an override for that time.`;
+    }
   }
+}
+
+function describeUnverified(f: Extract<Finding, { kind: 'unverified_on_call' }>): string {
+  const who = f.pending
+    ? `${f.username} is a pending invitation, not an account yet,`
+    : `${f.username} has not verified their email,`;
+  const where: string[] = [];
+  if (f.shift) {
+    const more = f.shifts > 1 ? ` (and ${f.shifts - 1} later shift${f.shifts > 2 ? 's' : ''})` : '';
+    where.push(
+      `is on call for team ${f.shift.team.name}, rotation '${f.shift.rotation}', from ${formatUtcMinute(f.shift.start)} to ${formatUtcMinute(f.shift.end)}${more}`,
+    );
+  }
+  for (const p of f.pagedBy)
+    where.push(`is paged directly by '${p.name}' step${p.steps.length > 1 ? 's' : ''} ${p.steps.join(', ')}`);
+  const fix = f.pending
+    ? 'have them accept the invitation or reassign'
+    : 'have them verify their email in VictorOps or reassign';
+  return `${who} so VictorOps will not page them, yet ${f.username} ${where.join(' and ')}: ${fix}.`;
 }
 
 function subjectOf(f: Finding): string {
   switch (f.kind) {
     case 'dangling_reference':
+      return f.username ?? f.policy.slug;
     case 'removed_user_on_call':
+    case 'unverified_on_call':
       return f.username;
     case 'empty_step':
       return f.policy.slug;
+    case 'nobody_on_call':
+      return f.team.slug;
     default:
       return f.team.slug;
   }

@@ -3,6 +3,7 @@
  * recorded roster, policies and schedules. Each finding has a stable key, so the same problem
  * seen by the next poll is the same finding (not a new one), and it resolves when it is gone.
  */
+import { findUncoveredRotations, findUnpageablePeople } from './coverage-people.js';
 import { compareText } from './normalise.js';
 import type { Policy, TeamSchedule } from './policies.js';
 import type { Roster, Team } from './types.js';
@@ -14,6 +15,8 @@ export const FINDING_KINDS = [
   'team_without_members',
   'team_without_policy',
   'empty_step',
+  'unverified_on_call',
+  'nobody_on_call',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -30,7 +33,10 @@ export type Finding =
       team: Team;
       /** 1-based step index. */
       step: number;
-      username: string;
+      /** The user paged directly; null when the step routes to another policy instead. */
+      username: string | null;
+      /** Set when the step routes (`policy_routing`) to a policy that does not exist. */
+      targetPolicy?: string;
       /** When roster-watch recorded the user's removal; null when it never knew the user. */
       removedAt: string | null;
     }
@@ -51,7 +57,33 @@ export type Finding =
     }
   | { kind: 'team_without_members'; key: string; team: Team }
   | { kind: 'team_without_policy'; key: string; team: Team }
-  | { kind: 'empty_step'; key: string; policy: PolicyRef; team: Team; step: number };
+  | { kind: 'empty_step'; key: string; policy: PolicyRef; team: Team; step: number }
+  | {
+      kind: 'unverified_on_call';
+      key: string;
+      username: string;
+      /** A pending invitation (`invited_…`), not an account yet. */
+      pending: boolean;
+      /** The first upcoming (or current) shift the user holds, overrides applied; null when none. */
+      shift: { team: Team; policy: PolicyRef; rotation: string; start: string; end: string } | null;
+      /** How many upcoming shifts in the window the user holds. */
+      shifts: number;
+      /** The policies (and steps) that page the user directly. */
+      pagedBy: { slug: string; name: string; steps: number[] }[];
+    }
+  | {
+      kind: 'nobody_on_call';
+      key: string;
+      team: Team;
+      policy: PolicyRef;
+      rotation: string;
+      shift: string;
+      /** The first window with nobody on call. */
+      start: string;
+      end: string;
+      /** How many separate windows without anyone there are in the next ONCALL_DAYS_FORWARD days. */
+      windows: number;
+    };
 
 export interface ComputeFindingsInput {
   roster: Roster;
@@ -61,6 +93,8 @@ export interface ComputeFindingsInput {
   removedUsers: ReadonlyMap<string, string>;
   /** ISO instant: shifts that ended before it are past. */
   now: string;
+  /** How far ahead (days) a rotation must have someone on call: ONCALL_DAYS_FORWARD. */
+  daysForward?: number;
 }
 
 /** Sorted by key; at most one finding per key. */
@@ -75,6 +109,7 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
     if (!findings.has(f.key)) findings.set(f.key, f);
   };
 
+  const policySlugs = new Set(policies.map((p) => p.slug));
   for (const p of policies) {
     const policy = { slug: p.slug, name: p.name };
     for (const step of p.steps) {
@@ -88,6 +123,18 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
         });
       }
       for (const entry of step.entries) {
+        if (entry.kind === 'policy' && !policySlugs.has(entry.policySlug)) {
+          add({
+            kind: 'dangling_reference',
+            key: `dangling_reference:${p.slug}:${step.index}:policy:${entry.policySlug}`,
+            policy,
+            team: teamOf(p.teamSlug),
+            step: step.index,
+            username: null,
+            targetPolicy: entry.policySlug,
+            removedAt: null,
+          });
+        }
         if (entry.kind !== 'user' || users.has(usernameKey(entry.username))) continue;
         add({
           kind: 'dangling_reference',
@@ -143,6 +190,8 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
       add({ kind: 'team_without_policy', key: `team_without_policy:${team.slug}`, team });
     }
   }
+  for (const f of findUnpageablePeople(input, teamOf)) add(f);
+  for (const f of findUncoveredRotations(input, teamOf)) add(f);
   return [...findings.values()].sort((a, b) => compareText(a.key, b.key));
 }
 

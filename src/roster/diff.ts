@@ -6,6 +6,7 @@ import type { EventDraft, FieldChange } from './events.js';
 import { compareText, membershipKey, normaliseRoster } from './normalise.js';
 import { type Policy, policiesReferencing } from './policies.js';
 import {
+  isPendingInvitee,
   type Membership,
   type Roster,
   type Team,
@@ -147,6 +148,38 @@ export function applyDiff(roster: Roster, diff: RosterDiff): Roster {
   });
 }
 
+interface InvitationPairs {
+  registered: { invitation: User; user: User }[];
+  /** Keys of the users who registered, and of the invitations they came from. */
+  registeredAs: Set<string>;
+  registeredFrom: Set<string>;
+}
+
+/**
+ * An invitee that disappears in the same poll as a real user with its email appears registered:
+ * one event, not a removal and an addition. Emails are compared case-insensitively; each new
+ * user takes at most one invitation.
+ */
+export function pairInvitations(diff: RosterDiff): InvitationPairs {
+  const pairs: InvitationPairs = { registered: [], registeredAs: new Set(), registeredFrom: new Set() };
+  const newUsers = new Map<string, User>();
+  for (const user of diff.usersAdded) {
+    const email = user.email?.trim().toLowerCase();
+    if (email && !isPendingInvitee(user.username) && !newUsers.has(email)) newUsers.set(email, user);
+  }
+  for (const invitation of diff.usersRemoved) {
+    const email = invitation.email?.trim().toLowerCase();
+    if (!email || !isPendingInvitee(invitation.username)) continue;
+    const user = newUsers.get(email);
+    if (!user) continue;
+    newUsers.delete(email);
+    pairs.registered.push({ invitation, user });
+    pairs.registeredAs.add(usernameKey(user.username));
+    pairs.registeredFrom.add(usernameKey(invitation.username));
+  }
+  return pairs;
+}
+
 /**
  * One event per change. Every membership pair is its own event, also when its user or team was
  * added or removed in the same run. Order: additions first (teams, users, memberships), then
@@ -165,10 +198,21 @@ export function diffToEvents(
   const teamFor = (slug: string, primary: Map<string, Team>, fallback: Map<string, Team>): Team =>
     primary.get(slug) ?? fallback.get(slug) ?? { slug, name: slug };
   const events: EventDraft[] = [];
+  const invitations = pairInvitations(diff);
   for (const team of diff.teamsAdded)
     events.push({ type: 'victorops.team.added', subject: team.slug, data: { team } });
-  for (const user of diff.usersAdded)
-    events.push({ type: 'victorops.user.added', subject: user.username, data: { user } });
+  for (const user of diff.usersAdded) {
+    if (invitations.registeredAs.has(usernameKey(user.username))) continue;
+    if (isPendingInvitee(user.username))
+      events.push({ type: 'victorops.user.invited', subject: user.username, data: { user } });
+    else events.push({ type: 'victorops.user.added', subject: user.username, data: { user } });
+  }
+  for (const { invitation, user } of invitations.registered)
+    events.push({
+      type: 'victorops.user.registered',
+      subject: user.username,
+      data: { invitedAs: invitation.username, username: user.username, user, invitation },
+    });
   for (const m of diff.membershipsAdded) {
     events.push({
       type: 'victorops.membership.added',
@@ -198,12 +242,17 @@ export function diffToEvents(
       data: { username: m.username, team: teamFor(m.teamSlug, teamBefore, teamAfter) },
     });
   }
-  for (const user of diff.usersRemoved)
-    events.push({
-      type: 'victorops.user.removed',
-      subject: user.username,
-      data: { user, policies: policiesReferencing(policies, user.username) },
-    });
+  for (const user of diff.usersRemoved) {
+    if (!isPendingInvitee(user.username)) {
+      events.push({
+        type: 'victorops.user.removed',
+        subject: user.username,
+        data: { user, policies: policiesReferencing(policies, user.username) },
+      });
+    } else if (!invitations.registeredFrom.has(usernameKey(user.username))) {
+      events.push({ type: 'victorops.user.invite_withdrawn', subject: user.username, data: { user } });
+    }
+  }
   for (const team of diff.teamsRemoved)
     events.push({ type: 'victorops.team.removed', subject: team.slug, data: { team } });
   return events;

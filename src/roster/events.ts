@@ -10,6 +10,9 @@ export const EVENT_TYPES = [
   'victorops.user.added',
   'victorops.user.removed',
   'victorops.user.changed',
+  'victorops.user.invited',
+  'victorops.user.registered',
+  'victorops.user.invite_withdrawn',
   'victorops.membership.added',
   'victorops.membership.removed',
   'victorops.team.added',
@@ -30,6 +33,8 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.team_without_members',
   'rosterwatch.coverage.team_without_policy',
   'rosterwatch.coverage.empty_step',
+  'rosterwatch.coverage.unverified_on_call',
+  'rosterwatch.coverage.nobody_on_call',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -49,6 +54,12 @@ export interface EventDataByType {
     after: User;
     changes: FieldChange<UserField>[];
   };
+  /** A pending invitation (`invited_…` username) appeared: not a person yet. */
+  'victorops.user.invited': { user: User };
+  /** An invitation was accepted: the invitee disappeared and a user with its email appeared. */
+  'victorops.user.registered': { invitedAs: string; username: string; user: User; invitation: User };
+  /** An invitation disappeared without anyone registering with its email (expired or revoked). */
+  'victorops.user.invite_withdrawn': { user: User };
   'victorops.membership.added': { username: string; team: Team };
   'victorops.membership.removed': { username: string; team: Team };
   'victorops.team.added': { team: Team };
@@ -67,6 +78,8 @@ export interface EventDataByType {
   'rosterwatch.coverage.team_without_members': CoverageEventData<'team_without_members'>;
   'rosterwatch.coverage.team_without_policy': CoverageEventData<'team_without_policy'>;
   'rosterwatch.coverage.empty_step': CoverageEventData<'empty_step'>;
+  'rosterwatch.coverage.unverified_on_call': CoverageEventData<'unverified_on_call'>;
+  'rosterwatch.coverage.nobody_on_call': CoverageEventData<'nobody_on_call'>;
   'rosterwatch.baseline': { users: number; teams: number; memberships: number; strategy: string };
   'rosterwatch.guard.held': {
     removedUsers: number;

@@ -4,17 +4,9 @@
  */
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText } from './normalise.js';
+import { describeEntry, entryKey, normaliseEntry, type PolicyEntry } from './policy-entries.js';
 import type { FetchStats, Team } from './types.js';
 import { usernameKey } from './types.js';
-
-/**
- * Who a step pages: a user directly, whoever is on call in a rotation group, or something else
- * VictorOps can page (another policy, a webhook, an email): kept so such a step is not "empty".
- */
-export type PolicyEntry =
-  | { kind: 'user'; username: string }
-  | { kind: 'rotation'; rotationSlug: string; rotationLabel: string }
-  | { kind: 'other'; executionType: string };
 
 export interface PolicyStep {
   /** 1-based, as people and the VictorOps UI count steps ("step 2"). */
@@ -41,11 +33,25 @@ export interface Shift {
   /** ISO-8601 instants. */
   start: string;
   end: string;
+  /** Set when an override hands this part of someone's shift to `username`: whose shift it was. */
+  overrideFor?: string;
+}
+
+/** A rotation a team's policy uses, whether or not anyone is on call in it. */
+export interface Rotation {
+  policySlug: string;
+  policyName: string;
+  rotationName: string;
+  shiftName: string;
 }
 
 export interface TeamSchedule {
   team: Team;
   shifts: Shift[];
+  /** Every rotation in the schedule, also those without a single roll (nobody on call). */
+  rotations?: Rotation[];
+  /** When it was read: its rolls reach ONCALL_DAYS_FORWARD days from then, not from any later moment. */
+  fetchedAt?: string;
 }
 
 /** A part of the policy fetch that could not be read: its previous state is kept, never dropped. */
@@ -69,17 +75,6 @@ export interface PolicyReference {
   teamSlug: string;
   /** 1-based step indexes. */
   steps: number[];
-}
-
-function entryKey(entry: PolicyEntry): string {
-  if (entry.kind === 'user') return `u\u0000${usernameKey(entry.username)}`;
-  return entry.kind === 'rotation' ? `r\u0000${entry.rotationSlug}` : `x\u0000${entry.executionType}`;
-}
-
-function normaliseEntry(e: PolicyEntry): PolicyEntry {
-  if (e.kind === 'user') return { kind: 'user', username: e.username.trim() };
-  if (e.kind === 'other') return { kind: 'other', executionType: e.executionType.trim() };
-  return { kind: 'rotation', rotationSlug: e.rotationSlug.trim(), rotationLabel: e.rotationLabel.trim() };
 }
 
 /**
@@ -121,9 +116,13 @@ export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[]
     .map((schedule) => {
       const unique = new Map<string, Shift>();
       for (const s of schedule.shifts) if (!unique.has(key(s))) unique.set(key(s), s);
+      const rotations = new Map<string, Rotation>();
+      for (const r of schedule.rotations ?? [])
+        rotations.set([r.policySlug, r.rotationName, r.shiftName].join('\u0000'), r);
       return {
-        team: schedule.team,
+        ...schedule,
         shifts: [...unique.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, s]) => s),
+        rotations: [...rotations.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, r]) => r),
       };
     })
     .sort((a, b) => compareText(a.team.slug, b.team.slug));
@@ -148,13 +147,7 @@ export function describeSteps(steps: readonly PolicyStep[]): string {
   if (steps.length === 0) return '(no steps)';
   return steps
     .map((s) => {
-      const who = s.entries.map((e) =>
-        e.kind === 'user'
-          ? e.username
-          : e.kind === 'rotation'
-            ? `@${e.rotationSlug}`
-            : `(${e.executionType})`,
-      );
+      const who = s.entries.map(describeEntry);
       return `${s.index}: ${who.length > 0 ? who.join(', ') : '(nobody)'} (${s.timeout}m)`;
     })
     .join(' | ');

@@ -10,7 +10,7 @@ import type { Policy } from './policies.js';
 import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
 import type { FetchedRoster, Roster } from './types.js';
-import { usernameKey } from './types.js';
+import { isPendingInvitee, usernameKey } from './types.js';
 
 export type RunStatus = 'ok' | 'partial' | 'failed' | 'held' | 'baseline';
 
@@ -122,7 +122,11 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   const diff = diffRosters(previous, effective);
   const unannounced = findUnannouncedChanges(previous, effective, fetched.hints?.verified ?? []);
   const partial = fetched.failedScopes.length > 0;
-  const verdict = evaluateRemovalGuard(previous.users.length, diff.usersRemoved.length, input.guard);
+  // Invitations are not people: one that expires, is revoked or turns into a registered user is
+  // not a removal, so neither side of the guard's fraction counts them.
+  const peopleRemoved = diff.usersRemoved.filter((u) => !isPendingInvitee(u.username));
+  const peopleKnown = previous.users.filter((u) => !isPendingInvitee(u.username)).length;
+  const verdict = evaluateRemovalGuard(peopleKnown, peopleRemoved.length, input.guard);
   // Teams too: an empty team list (a proxy or API glitch) would otherwise remove every team and
   // every membership at once.
   const teamVerdict = evaluateRemovalGuard(previous.teams.length, diff.teamsRemoved.length, input.guard);
@@ -158,7 +162,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
         input,
       );
     }
-    const sample = diff.usersRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
+    const sample = peopleRemoved.slice(0, SAMPLE_SIZE).map((u) => u.username);
     return {
       status: 'held',
       apply: null,

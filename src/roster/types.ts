@@ -54,6 +54,14 @@ export function usernameKey(username: string): string {
   return username.toLowerCase();
 }
 
+/**
+ * Pending invitations appear as users whose username begins `invited_`; what follows is not
+ * documented, so only the prefix is matched, in any case.
+ */
+export function isPendingInvitee(username: string): boolean {
+  return username.toLowerCase().startsWith('invited_');
+}
+
 export type MembershipSource = 'user' | 'team';
 
 /** A part of the membership fetch that could not be read; its memberships are unknown, not empty. */

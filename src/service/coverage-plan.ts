@@ -21,6 +21,8 @@ export interface PlanCoverageInput {
   /** Users this run removes, not yet in the history. */
   removedNow: readonly { username: string }[];
   now: string;
+  /** ONCALL_DAYS_FORWARD. */
+  daysForward?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
     schedules: input.schedules,
     removedUsers,
     now: input.now,
+    ...(input.daysForward === undefined ? {} : { daysForward: input.daysForward }),
   });
   const diff = diffFindings(loadOpenFindings(store), computed);
   return { diff, events: findingEvents(diff, input.now) };

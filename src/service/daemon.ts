@@ -155,6 +155,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     destinations: destinationSpecsFromConfig(config.delivery).map((s) => s.name),
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
+    victorOpsShapeErrors: () => client.shapeErrors(),
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
     openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
     hintsUnreliable: () => store.sqlite.open && loadHintsUnreliable(store) !== null,
@@ -207,14 +208,26 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const liveness = (): ProbeResult => {
     // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
+    const runningMs = (startedMs: number | null) =>
+      startedMs === null ? 0 : monotonicNow(clock) - startedMs;
     const since = scheduler.pollStartedAtMs();
     const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
-    const runningMs = since === null ? 0 : monotonicNow(clock) - since;
-    if (since !== null && runningMs > limitMs) {
-      const seconds = Math.round(runningMs / 1000);
+    if (since !== null && runningMs(since) > limitMs) {
+      const seconds = Math.round(runningMs(since) / 1000);
       return {
         ok: false,
         reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
+      };
+    }
+    // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
+    const policySince = policyScheduler?.pollStartedAtMs() ?? null;
+    const policyLimitMs =
+      config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS;
+    if (policySince !== null && runningMs(policySince) > policyLimitMs) {
+      const seconds = Math.round(runningMs(policySince) / 1000);
+      return {
+        ok: false,
+        reason: `a policy poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
       };
     }
     return { ok: true, body: { status: 'ok' } };

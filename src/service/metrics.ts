@@ -11,6 +11,7 @@ import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
 import type { PolicyRunStatus } from '../roster/policy-decision.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FetchStats } from '../roster/types.js';
+import { ENDPOINT_CLASSES } from '../victorops/endpoint-class.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['ok', 'partial', 'failed', 'held', 'baseline'];
 const POLICY_RUN_STATUSES: readonly PolicyRunStatus[] = ['ok', 'partial', 'failed', 'baseline'];
@@ -36,6 +37,8 @@ export interface ServiceMetricsDeps {
   openFindings?: () => readonly { kind: string; open: number }[];
   /** Whether the stored mark says the membership hints proved unreliable, read at each scrape. */
   hintsUnreliable?: () => boolean;
+  /** The VictorOps client's 200 answers that did not match their schema, by endpoint class. */
+  victorOpsShapeErrors?: () => Record<string, number>;
 }
 
 export interface PollObservation {
@@ -105,6 +108,18 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     'HTTP requests sent to the VictorOps API.',
     (s) => s.requests,
   );
+  new Counter({
+    name: 'roster_victorops_shape_errors_total',
+    help: 'VictorOps 200 answers whose body did not match the expected shape, by endpoint class.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const endpoint of ENDPOINT_CLASSES) this.inc({ endpoint }, 0);
+      for (const [endpoint, count] of Object.entries(deps.victorOpsShapeErrors?.() ?? {}))
+        this.inc({ endpoint }, count);
+    },
+  });
   statCounter('roster_victorops_retries_total', 'VictorOps requests that were retried.', (s) => s.retries);
   statCounter(
     'roster_victorops_rate_limited_total',

@@ -26,6 +26,8 @@ export interface PolicyCycleDeps {
   policyListMinIntervalMs: number;
   /** Announce `rosterwatch.poll.failing` after this many consecutive failed policy polls. */
   pollFailingAfter: number;
+  /** ONCALL_DAYS_FORWARD: how far ahead a rotation must have someone on call (default 14). */
+  oncallDaysForward?: number;
   /**
    * What to do when another process read the policy list too recently: `wait` (the daemon) or
    * `refuse` (a one-off CLI run, which says when to try again).
@@ -121,6 +123,7 @@ export async function runPolicyPollCycle(
           schedules: decision.apply.effectiveSchedules,
           removedNow: [],
           now: finishedAt,
+          ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
         })
       : null;
     const recorded = recordPolicyPoll(store, {

@@ -26,6 +26,8 @@ export interface PollCycleDeps {
   source: string;
   guard: GuardSettings;
   pollFailingAfter: number;
+  /** ONCALL_DAYS_FORWARD: how far ahead a rotation must have someone on call (default 14). */
+  oncallDaysForward?: number;
   /** Fetches the live roster; rejects when the user list cannot be read. */
   fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
   /** Inside the transaction: enqueue outbox rows for the new events. */
@@ -141,6 +143,7 @@ function commitPoll(
             schedules: loadTeamSchedules(store),
             removedNow: decision.apply?.diff.usersRemoved ?? [],
             now: finishedAt,
+            ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
           });
     const recorded = recordPoll(store, {
       decision,

@@ -15,6 +15,7 @@ export function userV1Json(user: SimUser): Record<string, unknown> {
     username: user.username,
     firstName: user.firstName,
     lastName: user.lastName,
+    displayName: `${user.firstName} ${user.lastName}`,
     // Some real users have no email at all: the key is missing, not null.
     ...(user.email === null ? {} : { email: user.email }),
     createdAt: user.createdAt,
@@ -59,8 +60,17 @@ export function teamJson(org: SimOrg, team: SimTeam): Record<string, unknown> {
   };
 }
 
-export function userTeamsJson(teams: readonly SimTeam[]): Record<string, unknown> {
-  return { teams: teams.map((team) => ({ name: team.name, slug: team.slug, ...teamLinks(team.slug) })) };
+export function userTeamsJson(org: SimOrg, teams: readonly SimTeam[]): Record<string, unknown> {
+  return {
+    teams: teams.map((team) => ({
+      name: team.name,
+      slug: team.slug,
+      memberCount: org.memberCount(team.slug),
+      version: team.version,
+      isDefaultTeam: team.isDefaultTeam,
+      _selfUrl: `${PREFIX}/v1/team/${team.slug}`,
+    })),
+  };
 }
 
 export function membersJson(org: SimOrg, slug: string, members: readonly SimUser[]): Record<string, unknown> {

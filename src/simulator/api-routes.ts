@@ -125,7 +125,7 @@ export function createApiRoutes(org: SimOrg, deps: ApiRoutesDeps): Route[] {
       pattern: ['v1', 'user', ':username', 'teams'],
       methods: {
         GET: (_request, { username = '' }) =>
-          orgCall(() => replyJson(200, userTeamsJson(org.teamsOfUser(username)))),
+          orgCall(() => replyJson(200, userTeamsJson(org, org.teamsOfUser(username)))),
       },
     },
     {

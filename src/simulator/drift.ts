@@ -95,29 +95,27 @@ export function createDriftEngine(deps: DriftDeps): DriftEngine {
   const editPolicy: Change = () => {
     const candidates = org
       .listPolicies()
-      .filter((policy) =>
-        policy.steps.some((step) => step.entries.some((e) => e.executionType === 'user_page')),
-      );
+      .filter((policy) => policy.steps.some((step) => step.entries.some((e) => e.executionType === 'user')));
     if (candidates.length === 0) return null;
     const policy = random.pick(candidates);
     const stepIndex = random.pick(
       policy.steps.flatMap((step, index) =>
-        step.entries.some((e) => e.executionType === 'user_page') ? [index] : [],
+        step.entries.some((e) => e.executionType === 'user') ? [index] : [],
       ),
     );
     const step = policy.steps[stepIndex];
     if (!step) return null;
     const entryIndex = random.pick(
-      step.entries.flatMap((e, index) => (e.executionType === 'user_page' ? [index] : [])),
+      step.entries.flatMap((e, index) => (e.executionType === 'user' ? [index] : [])),
     );
     const paged = new Set(
-      step.entries.flatMap((e) => (e.executionType === 'user_page' ? [e.username.toLowerCase()] : [])),
+      step.entries.flatMap((e) => (e.executionType === 'user' ? [e.username.toLowerCase()] : [])),
     );
     const others = org
       .membersOfTeam(policy.teamSlug)
       .filter((user) => !paged.has(user.username.toLowerCase()));
     const before = step.entries[entryIndex];
-    if (others.length === 0 || before?.executionType !== 'user_page') return null;
+    if (others.length === 0 || before?.executionType !== 'user') return null;
     const replacement = random.pick(others).username;
     const steps = policy.steps.map((candidate, index) =>
       index !== stepIndex
@@ -125,7 +123,7 @@ export function createDriftEngine(deps: DriftDeps): DriftEngine {
         : {
             ...candidate,
             entries: candidate.entries.map((e, i) =>
-              i === entryIndex ? { executionType: 'user_page' as const, username: replacement } : e,
+              i === entryIndex ? { executionType: 'user' as const, username: replacement } : e,
             ),
           },
     );

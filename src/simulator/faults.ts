@@ -13,6 +13,7 @@ export const FAULT_KINDS = [
   'http403',
   'http429',
   'empty200',
+  'wrongShape200',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -94,6 +95,9 @@ export function replyForFault(fault: FaultSpec): Reply | 'hang' {
       return replyRawJson(200, '{"users":[[{"user');
     case 'empty200':
       return replyRawJson(200, '');
+    case 'wrongShape200':
+      // Valid JSON in the wrong shape: a schedule roll in the deprecated v1 form without its times.
+      return replyJson(200, { schedules: [{ schedule: [{ rolls: [{ onCallUser: { username: 'x' } }] }] }] });
     case 'html502':
       return { status: 502, body: CLOUDFLARE_502, headers: { 'content-type': 'text/html', ...retryAfter } };
   }

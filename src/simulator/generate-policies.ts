@@ -39,11 +39,42 @@ function generateSteps(
     const entries: SimPolicyEntry[] = random.chance(index === 0 ? 0.7 : 0.2) ? [rotation] : [];
     const people = entries.length === 0 ? random.int(1, 2) : random.int(0, 1);
     for (const username of pickDistinct(random, members, people)) {
-      entries.push({ executionType: 'user_page', username });
+      entries.push({ executionType: 'user', username });
     }
     steps.push({ timeout: random.pick(STEP_TIMEOUTS), entries });
   }
   return steps;
+}
+
+/**
+ * Real policies also page the rotation's next or previous person, email addresses, webhooks and
+ * other policies. Chosen by the policy's position, not drawn, so every seed's users, teams and
+ * people in steps stay what they were before these types were added.
+ */
+function addOtherEntryTypes(
+  steps: SimPolicyStep[],
+  position: number,
+  team: SimTeam,
+  rotation: SimPolicyEntry,
+  previous: SimPolicy | undefined,
+): void {
+  const last = steps.at(-1);
+  if (!last) return;
+  const local = team.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  switch (position % 4) {
+    case 0:
+      if (rotation.executionType === 'rotation_group' && steps.length > 1)
+        last.entries.push({ executionType: 'rotation_group_next', rotationSlug: rotation.rotationSlug });
+      break;
+    case 1:
+      last.entries.push({ executionType: 'email', address: `${local}-escalations@example.com` });
+      break;
+    case 2:
+      last.entries.push({ executionType: 'webhook', webhookSlug: `wh-${team.slug.slice(5, 21)}` });
+      break;
+    default:
+      if (previous) last.entries.push({ executionType: 'policy_routing', policySlug: previous.slug });
+  }
 }
 
 /**
@@ -113,11 +144,13 @@ export function generatePolicies(
       rotationSlug: uniqueSlug('rtg-', 12),
       rotationLabel: `${team.name} rotation`,
     };
+    const steps = generateSteps(random, members, rotation);
+    addOtherEntryTypes(steps, policies.length, team, rotation, policies.at(-1));
     const policy: SimPolicy = {
       slug: uniqueSlug('pol-', 16),
       name: `${team.name} Primary`,
       teamSlug: team.slug,
-      steps: generateSteps(random, members, rotation),
+      steps,
     };
     policies.push(policy);
     shifts.push(...generateShifts(random, policy, team, members, now.getTime()));

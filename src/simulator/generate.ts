@@ -19,6 +19,8 @@ export interface GenerateOrgOptions {
   seed: number;
   /** Where the generated on-call schedule starts (default: the current time). */
   now?: () => Date;
+  /** Pending invitations (`invited_…` users, unverified, in no team) added after the users (default 0). */
+  invitees?: number;
 }
 
 const EPOCH_2015 = Date.UTC(2015, 0, 1);
@@ -96,7 +98,8 @@ export function generateUser(random: Random, takenUsernames: NameRegistry, creat
     email: random.chance(0.03) ? null : `${emailLocal}@example.com`,
     createdAt: formatTimestamp(new Date(created)),
     passwordLastUpdated: formatTimestamp(new Date(passwordUpdated)),
-    verified: random.chance(0.9),
+    // Drawn for every user so each seed's stream stays as it was; an invitee has not verified yet.
+    verified: random.chance(0.9) && !username.toLowerCase().startsWith('invited_'),
   };
 }
 
@@ -143,5 +146,31 @@ export function generateOrg(options: GenerateOrgOptions): SimOrgSnapshot {
     memberships,
     (options.now ?? (() => new Date()))(),
   );
+  // A stream of their own, so asking for invitees leaves everything else of a seed as it was.
+  const inviteRandom = createRandom(options.seed ^ 0x1a71e);
+  for (let i = 0; i < (options.invitees ?? 0); i += 1)
+    users.push(generateInvitee(inviteRandom, takenUsernames));
   return { users, teams, memberships, policies, shifts };
+}
+
+/**
+ * A pending invitation as VictorOps lists it: `invited_` then something undocumented (here the
+ * person's name and a short random tag), with the email they were invited at, not yet verified.
+ */
+function generateInvitee(random: Random, takenUsernames: NameRegistry): SimUser {
+  const person = generateUser(random, takenUsernames);
+  const tag = random.alphanumeric(4).toLowerCase();
+  const username = uniqueName(
+    takenUsernames,
+    `invited_${person.username.toLowerCase().replace(/[^a-z0-9.]/g, '')}_${tag}`,
+  );
+  const invitedAt = formatTimestamp(new Date(EPOCH_2025 - random.int(1, 47) * 3_600_000));
+  return {
+    ...person,
+    username,
+    email: person.email ?? `${person.username.toLowerCase().replace(/@/g, 'a')}@example.com`,
+    createdAt: invitedAt,
+    passwordLastUpdated: invitedAt,
+    verified: false,
+  };
 }

@@ -8,6 +8,7 @@ import {
   copyPolicy,
   createPolicyBook,
   type NewSimPolicy,
+  type SimOverride,
   type SimPolicy,
   type SimPolicyUpdate,
   type SimShift,
@@ -108,6 +109,9 @@ export interface SimOrg {
   listShifts(teamSlug?: string): readonly SimShift[];
   /** Replaces the team's shifts; each must belong to one of the team's policies. */
   setShifts(teamSlug: string, shifts: readonly Omit<SimShift, 'teamSlug'>[]): void;
+  listOverrides(teamSlug: string): readonly SimOverride[];
+  /** Replaces the team's overrides; each must belong to one of the team's policies. */
+  setOverrides(teamSlug: string, overrides: readonly SimOverride[]): void;
   snapshot(): SimOrgSnapshot;
   /**
    * Fault switch: with false, membership changes stop bumping the team's `version` (the real API
@@ -353,6 +357,11 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     listShifts: (teamSlug) => policies.listShifts(teamSlug),
     setShifts(teamSlug, shifts) {
       policies.setShifts(teamSlug, shifts);
+      revision += 1;
+    },
+    listOverrides: (teamSlug) => policies.listOverrides(teamSlug),
+    setOverrides(teamSlug, overrides) {
+      policies.setOverrides(teamSlug, overrides);
       revision += 1;
     },
     snapshot() {

@@ -6,9 +6,17 @@
 import { SimOrgError } from './org-error.js';
 import type { Random } from './random.js';
 
+/** The entry types of the real API (reference §1); `rotationLabel` is sent only when set. */
 export type SimPolicyEntry =
-  | { executionType: 'user_page'; username: string }
-  | { executionType: 'rotation_group'; rotationSlug: string; rotationLabel: string };
+  | { executionType: 'user'; username: string }
+  | {
+      executionType: 'rotation_group' | 'rotation_group_next' | 'rotation_group_previous';
+      rotationSlug: string;
+      rotationLabel?: string;
+    }
+  | { executionType: 'email'; address: string }
+  | { executionType: 'webhook'; webhookSlug: string }
+  | { executionType: 'policy_routing'; policySlug: string };
 
 export interface SimPolicyStep {
   /** Minutes before the next step is paged. */
@@ -35,6 +43,15 @@ export interface SimShift {
   end: string;
 }
 
+/** Someone covering part of another person's shift under one policy (`overrides[]`). */
+export interface SimOverride {
+  policySlug: string;
+  originalUsername: string;
+  overrideUsername: string;
+  start: string;
+  end: string;
+}
+
 export interface NewSimPolicy {
   name: string;
   teamSlug: string;
@@ -57,6 +74,8 @@ export interface PolicyBook {
   removeTeam(teamSlug: string): void;
   listShifts(teamSlug?: string): readonly SimShift[];
   setShifts(teamSlug: string, shifts: readonly Omit<SimShift, 'teamSlug'>[]): void;
+  listOverrides(teamSlug: string): readonly SimOverride[];
+  setOverrides(teamSlug: string, overrides: readonly SimOverride[]): void;
 }
 
 export interface PolicyBookDeps {
@@ -66,14 +85,7 @@ export interface PolicyBookDeps {
   random: Random;
 }
 
-const copyEntry = (entry: SimPolicyEntry): SimPolicyEntry =>
-  entry.executionType === 'user_page'
-    ? { executionType: 'user_page', username: entry.username }
-    : {
-        executionType: 'rotation_group',
-        rotationSlug: entry.rotationSlug,
-        rotationLabel: entry.rotationLabel,
-      };
+const copyEntry = (entry: SimPolicyEntry): SimPolicyEntry => ({ ...entry });
 
 /** Deep copies, so no caller can edit a stored policy through an array it still holds. */
 export const copySteps = (steps: readonly SimPolicyStep[]): SimPolicyStep[] =>
@@ -84,6 +96,7 @@ export const copyPolicy = (policy: SimPolicy): SimPolicy => ({ ...policy, steps:
 export function createPolicyBook(deps: PolicyBookDeps): PolicyBook {
   const policies = new Map<string, SimPolicy>();
   const shiftsByTeam = new Map<string, SimShift[]>();
+  const overridesByTeam = new Map<string, SimOverride[]>();
 
   const requirePolicy = (slug: string): SimPolicy => {
     const policy = policies.get(slug);
@@ -148,6 +161,12 @@ export function createPolicyBook(deps: PolicyBookDeps): PolicyBook {
     remove(slug) {
       const policy = requirePolicy(slug);
       policies.delete(slug);
+      const overrides = overridesByTeam.get(policy.teamSlug);
+      if (overrides)
+        overridesByTeam.set(
+          policy.teamSlug,
+          overrides.filter((o) => o.policySlug !== slug),
+        );
       const shifts = shiftsByTeam.get(policy.teamSlug);
       if (shifts) {
         shiftsByTeam.set(
@@ -161,6 +180,7 @@ export function createPolicyBook(deps: PolicyBookDeps): PolicyBook {
         if (policy.teamSlug === teamSlug) policies.delete(policy.slug);
       }
       shiftsByTeam.delete(teamSlug);
+      overridesByTeam.delete(teamSlug);
     },
     listShifts(teamSlug) {
       if (teamSlug !== undefined) return [...(shiftsByTeam.get(teamSlug) ?? [])];
@@ -172,6 +192,15 @@ export function createPolicyBook(deps: PolicyBookDeps): PolicyBook {
       const checked = shifts.map((shift) => checkShift(teamSlug, shift));
       if (checked.length === 0) shiftsByTeam.delete(teamSlug);
       else shiftsByTeam.set(teamSlug, checked);
+    },
+    listOverrides: (teamSlug) => [...(overridesByTeam.get(teamSlug) ?? [])],
+    setOverrides(teamSlug, overrides) {
+      deps.requireTeam(teamSlug);
+      const checked = overrides.map((o) => {
+        checkShift(teamSlug, { ...o, rotationName: '', shiftName: '', username: o.overrideUsername });
+        return { ...o };
+      });
+      overridesByTeam.set(teamSlug, checked);
     },
   };
 }

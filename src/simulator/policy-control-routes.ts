@@ -6,8 +6,15 @@ import { parseBody, type Route, replyJson } from './http-io.js';
 
 const text = z.string().trim().min(1);
 const entry = z.discriminatedUnion('executionType', [
-  z.object({ executionType: z.literal('user_page'), username: text }),
-  z.object({ executionType: z.literal('rotation_group'), rotationSlug: text, rotationLabel: text }),
+  z.object({ executionType: z.literal('user'), username: text }),
+  z.object({
+    executionType: z.enum(['rotation_group', 'rotation_group_next', 'rotation_group_previous']),
+    rotationSlug: text,
+    rotationLabel: text.optional(),
+  }),
+  z.object({ executionType: z.literal('email'), address: text }),
+  z.object({ executionType: z.literal('webhook'), webhookSlug: text }),
+  z.object({ executionType: z.literal('policy_routing'), policySlug: text }),
 ]);
 // An empty step is allowed: it is one of the mistakes roster-watch reports.
 const steps = z.array(z.object({ timeout: z.number().int().min(0), entries: z.array(entry) }));
@@ -27,6 +34,15 @@ const shiftsBody = z.array(
     rotationName: text,
     shiftName: text,
     username: text,
+    start: z.iso.datetime(),
+    end: z.iso.datetime(),
+  }),
+);
+const overridesBody = z.array(
+  z.object({
+    policySlug: text,
+    originalUsername: text,
+    overrideUsername: text,
     start: z.iso.datetime(),
     end: z.iso.datetime(),
   }),
@@ -73,6 +89,19 @@ export function createPolicyControlRoutes(context: ControlContext): Route[] {
           return orgCall(() => {
             org.setShifts(slug, body.value);
             return replyJson(200, { shifts: org.listShifts(slug) });
+          });
+        },
+      },
+    },
+    {
+      pattern: ['teams', ':slug', 'overrides'],
+      methods: {
+        PUT: (request, { slug = '' }) => {
+          const body = parseBody(request.rawBody, overridesBody);
+          if (!body.ok) return body.reply;
+          return orgCall(() => {
+            org.setOverrides(slug, body.value);
+            return replyJson(200, { overrides: org.listOverrides(slug) });
           });
         },
       },

@@ -1,6 +1,6 @@
 /** Policy and on-call schedule bodies in the shapes the real API returns (reference §1). */
 import type { SimOrg, SimTeam } from './org.js';
-import type { SimPolicy, SimPolicyEntry, SimShift } from './policies.js';
+import type { SimOverride, SimPolicy, SimPolicyEntry, SimShift } from './policies.js';
 
 const PREFIX = '/api-public';
 
@@ -13,21 +13,30 @@ export function policyListJson(org: SimOrg): Record<string, unknown> {
   };
 }
 
+/** Each entry type with its own target object, as in the real API (reference §1). */
 function entryJson(org: SimOrg, entry: SimPolicyEntry): Record<string, unknown> {
-  if (entry.executionType === 'rotation_group') {
-    return {
-      executionType: 'rotation_group',
-      rotationGroup: { slug: entry.rotationSlug, label: entry.rotationLabel },
-    };
+  switch (entry.executionType) {
+    case 'user':
+      // Answered in the user's own spelling; a deleted user stays in the policy as it was written.
+      return {
+        executionType: 'user',
+        user: { username: org.getUser(entry.username)?.username ?? entry.username },
+      };
+    case 'email':
+      return { executionType: 'email', email: { address: entry.address } };
+    case 'webhook':
+      return { executionType: 'webhook', webhook: { slug: entry.webhookSlug } };
+    case 'policy_routing':
+      return { executionType: 'policy_routing', targetPolicy: { policySlug: entry.policySlug } };
+    default:
+      return {
+        executionType: entry.executionType,
+        rotationGroup: {
+          slug: entry.rotationSlug,
+          ...(entry.rotationLabel === undefined ? {} : { label: entry.rotationLabel }),
+        },
+      };
   }
-  const user = org.getUser(entry.username);
-  // A deleted user stays in the policy; VictorOps then knows only the username.
-  return {
-    executionType: 'user_page',
-    user: user
-      ? { username: user.username, firstName: user.firstName, lastName: user.lastName }
-      : { username: entry.username },
-  };
 }
 
 export function policyJson(org: SimOrg, policy: SimPolicy): Record<string, unknown> {
@@ -52,33 +61,71 @@ export interface ScheduleWindow {
 const overlaps = (shift: SimShift, window: ScheduleWindow): boolean =>
   Date.parse(shift.start) < window.endMs && Date.parse(shift.end) > window.startMs;
 
-/** One entry per (rotation, shift name), rolls in time order; rotations with no shift in the window are left out. */
-function rotationSchedules(shifts: readonly SimShift[], window: ScheduleWindow): Record<string, unknown>[] {
-  const rotations = new Map<string, SimShift[]>();
-  for (const shift of shifts) {
-    if (!overlaps(shift, window)) continue;
-    const key = `${shift.rotationName}\u0000${shift.shiftName}`;
-    const rolls = rotations.get(key) ?? [];
-    rolls.push(shift);
-    rotations.set(key, rolls);
-  }
-  return [...rotations.values()].map((rolls) => {
-    rolls.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    const holding =
-      rolls.find(
-        (roll) => Date.parse(roll.start) <= window.startMs && window.startMs < Date.parse(roll.end),
-      ) ?? rolls[0];
+/**
+ * Times carry a UTC offset, as the real API writes them (`2026-12-01T09:00:00-06:00`); each team
+ * gets its own offset so clients that read them as local times or as `Z` are caught.
+ */
+const TEAM_OFFSETS_MINUTES = [-360, 0, 330, 60, -300] as const;
+
+export function teamOffsetMinutes(teamSlug: string): number {
+  let sum = 0;
+  for (const char of teamSlug) sum += char.charCodeAt(0);
+  return TEAM_OFFSETS_MINUTES[sum % TEAM_OFFSETS_MINUTES.length] ?? 0;
+}
+
+export function formatWithOffset(iso: string, offsetMinutes: number): string {
+  const local = new Date(Date.parse(iso) + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  if (offsetMinutes === 0) return `${local}Z`;
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}
+
+const userRef = (username: string) => ({ username });
+
+/** The override covering `at` for `username`'s shift, if any. */
+function overrideAt(overrides: readonly SimOverride[], username: string, atMs: number) {
+  return overrides.find(
+    (o) =>
+      o.originalUsername.toLowerCase() === username.toLowerCase() &&
+      Date.parse(o.start) <= atMs &&
+      atMs < Date.parse(o.end),
+  );
+}
+
+/**
+ * One entry per (rotation, shift name), rolls in time order. A rotation whose people are all gone
+ * from the window is still listed, with no on-call user and no rolls, as VictorOps lists it.
+ */
+function rotationSchedules(
+  rotations: readonly { rotationName: string; shiftName: string }[],
+  shifts: readonly SimShift[],
+  overrides: readonly SimOverride[],
+  window: ScheduleWindow,
+  time: (iso: string) => string,
+): Record<string, unknown>[] {
+  return rotations.map(({ rotationName, shiftName }) => {
+    const rolls = shifts
+      .filter((s) => s.rotationName === rotationName && s.shiftName === shiftName && overlaps(s, window))
+      .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const holding = rolls.find(
+      (roll) => Date.parse(roll.start) <= window.startMs && window.startMs < Date.parse(roll.end),
+    );
+    const covering = holding ? overrideAt(overrides, holding.username, window.startMs) : undefined;
     return {
-      onCallUser: { username: holding?.username ?? '' },
+      ...(holding ? { onCallUser: userRef(holding.username) } : {}),
+      ...(covering ? { overrideOnCallUser: userRef(covering.overrideUsername) } : {}),
       onCallType: 'rotation_group',
-      rotationName: holding?.rotationName ?? '',
-      shiftName: holding?.shiftName ?? '',
-      shiftRoll: holding?.end ?? '',
+      rotationName,
+      shiftName,
+      ...(holding ? { shiftRoll: time(holding.end) } : {}),
       rolls: rolls.map((roll) => ({
-        change: roll.start,
-        until: roll.end,
-        onCallUser: { username: roll.username },
-        isRoll: true,
+        start: time(roll.start),
+        end: time(roll.end),
+        onCallUser: userRef(roll.username),
+        isRoll: roll !== holding,
       })),
     };
   });
@@ -90,18 +137,33 @@ export function teamScheduleJson(
   window: ScheduleWindow,
 ): Record<string, unknown> {
   const shifts = org.listShifts(team.slug);
+  const overrides = org.listOverrides(team.slug);
+  const offset = teamOffsetMinutes(team.slug);
+  const time = (iso: string) => formatWithOffset(iso, offset);
   return {
     team: { name: team.name, slug: team.slug },
     schedules: org
       .listPolicies()
       .filter((policy) => policy.teamSlug === team.slug)
-      .map((policy) => ({
-        policy: { name: policy.name, slug: policy.slug },
-        schedule: rotationSchedules(
-          shifts.filter((shift) => shift.policySlug === policy.slug),
-          window,
-        ),
-        overrides: [],
-      })),
+      .map((policy) => {
+        const own = shifts.filter((shift) => shift.policySlug === policy.slug);
+        const rotations = new Map<string, { rotationName: string; shiftName: string }>();
+        for (const s of own) rotations.set(`${s.rotationName}\u0000${s.shiftName}`, s);
+        const policyRef = { name: policy.name, slug: policy.slug };
+        return {
+          policy: policyRef,
+          schedule: rotationSchedules([...rotations.values()], own, overrides, window, time),
+          overrides: overrides
+            .filter((o) => o.policySlug === policy.slug)
+            .filter((o) => Date.parse(o.start) < window.endMs && Date.parse(o.end) > window.startMs)
+            .map((o) => ({
+              origOnCallUser: userRef(o.originalUsername),
+              overrideOnCallUser: userRef(o.overrideUsername),
+              start: time(o.start),
+              end: time(o.end),
+              policy: policyRef,
+            })),
+        };
+      }),
   };
 }

@@ -18,6 +18,8 @@ export interface SimulatorOptions {
   users?: number;
   teams?: number;
   seed?: number;
+  /** Pending invitations in the generated org (default 0). */
+  invitees?: number;
   /** An explicit org instead of a generated one. */
   org?: SimOrgInput;
   /** Per-key limit over a sliding 1 s window; null (the default) is unlimited. */
@@ -54,7 +56,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const seed = options.seed ?? 1;
   const now = options.now ?? (() => new Date());
   const initial =
-    options.org ?? generateOrg({ users: options.users ?? 20, teams: options.teams ?? 5, seed, now });
+    options.org ??
+    generateOrg({
+      users: options.users ?? 20,
+      teams: options.teams ?? 5,
+      seed,
+      now,
+      ...(options.invitees === undefined ? {} : { invitees: options.invitees }),
+    });
   const org = createSimOrg(initial, { seed, now });
   const faults = createFaultInjector();
   const stats = createRequestLog();

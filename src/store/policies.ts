@@ -2,7 +2,8 @@
  * Escalation policies (versioned, SCD type 2), the latest on-call schedule per team, and the
  * record of the last `GET /v1/policies` call that keeps separate processes under its limit.
  */
-import type { Policy, PolicyDiff, PolicyStep, Shift, TeamSchedule } from '../roster/policies.js';
+import type { Policy, PolicyDiff, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policies.js';
+import { normaliseEntry } from '../roster/policy-entries.js';
 import { inTransaction, type Store } from './db.js';
 
 interface PolicyRow {
@@ -12,11 +13,15 @@ interface PolicyRow {
   steps: string;
 }
 
+/** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
 const fromRow = (row: PolicyRow): Policy => ({
   slug: row.slug,
   name: row.name,
   teamSlug: row.team_slug,
-  steps: JSON.parse(row.steps) as PolicyStep[],
+  steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
+    ...step,
+    entries: step.entries.map(normaliseEntry),
+  })),
 });
 
 /** The policies as currently recorded, sorted by slug. */
@@ -48,11 +53,22 @@ export function applyPolicyHistory(store: Store, runId: number, atIso: string, d
 
 export function loadTeamSchedules(store: Store): TeamSchedule[] {
   const rows = store.sqlite
-    .prepare('SELECT team_slug, team_name, shifts FROM team_schedules ORDER BY team_slug')
-    .all() as { team_slug: string; team_name: string; shifts: string }[];
+    .prepare(
+      'SELECT team_slug, team_name, shifts, rotations, fetched_at FROM team_schedules ORDER BY team_slug',
+    )
+    .all() as {
+    team_slug: string;
+    team_name: string;
+    shifts: string;
+    rotations: string | null;
+    fetched_at: string;
+  }[];
   return rows.map((r) => ({
     team: { slug: r.team_slug, name: r.team_name },
+    fetchedAt: r.fetched_at,
     shifts: JSON.parse(r.shifts) as Shift[],
+    // A snapshot from before rotations were kept knows only rotations with shifts.
+    ...(r.rotations === null ? {} : { rotations: JSON.parse(r.rotations) as Rotation[] }),
   }));
 }
 
@@ -64,11 +80,15 @@ export function saveTeamSchedules(
   schedules: readonly TeamSchedule[],
 ): void {
   const upsert = store.sqlite.prepare(
-    `INSERT INTO team_schedules (team_slug, team_name, shifts, fetched_at, run_id) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO team_schedules (team_slug, team_name, shifts, rotations, fetched_at, run_id)
+     VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(team_slug) DO UPDATE SET team_name = excluded.team_name, shifts = excluded.shifts,
-       fetched_at = excluded.fetched_at, run_id = excluded.run_id`,
+       rotations = excluded.rotations, fetched_at = excluded.fetched_at, run_id = excluded.run_id`,
   );
-  for (const s of schedules) upsert.run(s.team.slug, s.team.name, JSON.stringify(s.shifts), atIso, runId);
+  for (const s of schedules) {
+    const rotations = s.rotations === undefined ? null : JSON.stringify(s.rotations);
+    upsert.run(s.team.slug, s.team.name, JSON.stringify(s.shifts), rotations, atIso, runId);
+  }
 }
 
 const POLICY_LIST_CALL_KEY = 'victorops.policy_list.last_call_ms';

@@ -252,6 +252,8 @@ export const teamSchedules = sqliteTable('team_schedules', {
   teamName: text('team_name').notNull(),
   /** Shift[] as JSON. */
   shifts: text('shifts').notNull(),
+  /** Rotation[] as JSON: every rotation, also one with nobody on call (no shift). null before 0004. */
+  rotations: text('rotations'),
   fetchedAt: text('fetched_at').notNull(),
   runId: integer('run_id')
     .notNull()

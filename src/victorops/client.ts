@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { FetchStats } from '../roster/types.js';
+import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
 import { excerpt, sanitizeCause, VictorOpsError } from './errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './limits.js';
@@ -30,6 +31,8 @@ export interface VictorOpsClientOptions {
   /** Bodies above this are refused (default DEFAULT_MAX_RESPONSE_BYTES); see VO_MAX_RESPONSE_BYTES. */
   maxBodyBytes?: number;
   onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
+  /** A 200 whose body did not match its schema, by endpoint class (for the shape-error metric). */
+  onShapeError?: (endpointClass: string) => void;
   /**
    * Endpoints (paths without a query, e.g. `/v1/policies`) with a limit of their own: never two
    * requests to one of them, retries included, closer together than its interval in this process.
@@ -42,6 +45,8 @@ export interface VictorOpsClient {
   get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T>;
   /** Counters since creation; callers diff two snapshots to count one fetch. */
   stats(): FetchStats;
+  /** 200 answers whose body did not match, by endpoint class, since creation. */
+  shapeErrors(): Record<string, number>;
   rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
@@ -78,6 +83,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   const random = options.random ?? Math.random;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const counters: FetchStats = { requests: 0, retries: 0, rateLimited: 0 };
+  const shapeErrors: Record<string, number> = {};
   const limits = { maxRetries: options.maxRetries, max403Retries: 3 };
   // Built once; never logged, never attached to errors.
   const headers = {
@@ -175,6 +181,11 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
         return result;
       } catch (error) {
         if (!(error instanceof VictorOpsError)) throw error;
+        if (error.code === 'shape') {
+          const endpoint = endpointClassOf(path);
+          shapeErrors[endpoint] = (shapeErrors[endpoint] ?? 0) + 1;
+          options.onShapeError?.(endpoint);
+        }
         if (error.status !== undefined && isRateLimitAnswer(error.status)) {
           counters.rateLimited++;
           limiter.onRateLimited();
@@ -201,6 +212,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   return {
     get,
     stats: () => ({ ...counters }),
+    shapeErrors: () => ({ ...shapeErrors }),
     rateLimiter: limiter,
     close: () => pool.close(),
   };
@@ -312,11 +324,12 @@ function parseBody<T>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new VictorOpsError(
-      'malformed',
-      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${quotedExcerpt(body, redact)}"`,
-      { retryable: true, path },
-    );
+    // The endpoint class and the first failing field say what to report; the body may hold
+    // people's names and emails, so none of it is quoted.
+    throw new VictorOpsError('shape', `${endpointClassOf(path)}: ${describeSchemaIssue(parsed.error)}`, {
+      retryable: true,
+      path,
+    });
   }
   return parsed.data;
 }

@@ -7,18 +7,20 @@
  * never an empty one: the caller keeps that policy's or team's previous state.
  */
 import type { Clock } from '../clock.js';
+import { applyOverrides, type ShiftOverride } from '../roster/on-call.js';
 import {
   type FetchedPolicies,
   normalisePolicies,
   normaliseSchedules,
   type Policy,
-  type PolicyEntry,
   type PolicyFailedScope,
+  type Rotation,
   type Shift,
   type TeamSchedule,
 } from '../roster/policies.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
+import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
 import {
   type ApiPolicyDetail,
@@ -38,6 +40,8 @@ export interface FetchPoliciesOptions {
   teams: readonly Team[];
   daysForward: number;
   concurrency: number;
+  /** The whole fetch ends with a `deadline` error after this long (VO_FETCH_DEADLINE_MS). */
+  deadlineMs?: number;
   signal?: AbortSignal;
 }
 
@@ -49,46 +53,93 @@ export function policyFromApi(detail: ApiPolicyDetail, summary: ApiPolicySummary
     steps: (detail.steps ?? []).map((step, i) => ({
       index: i + 1,
       timeout: step.timeout ?? 0,
-      entries: (step.entries ?? []).map(
-        (e): PolicyEntry =>
-          e.kind === 'user'
-            ? { kind: 'user', username: e.username }
-            : e.kind === 'rotation'
-              ? { kind: 'rotation', rotationSlug: e.rotationSlug, rotationLabel: e.rotationLabel }
-              : { kind: 'other', executionType: e.executionType },
-      ),
+      entries: [...(step.entries ?? [])],
     })),
   };
 }
 
+const toInstant = (text: string) => new Date(Date.parse(text)).toISOString();
+
+/**
+ * One team's schedule as shifts per rotation, with the policy's `overrides[]` applied so the
+ * shifts say who is really on call; every rotation is kept, also one without a roll.
+ */
 export function scheduleFromApi(body: ApiTeamSchedule, team: Team): TeamSchedule {
   const shifts: Shift[] = [];
+  const rotations: Rotation[] = [];
   for (const s of body.schedules ?? []) {
     const policySlug = s.policy?.slug ?? '';
     const policyName = s.policy?.name ?? policySlug;
+    const policyShifts: Shift[] = [];
     for (const rotation of s.schedule ?? []) {
+      const names = { rotationName: rotation.rotationName ?? '', shiftName: rotation.shiftName ?? '' };
+      rotations.push({ policySlug, policyName, ...names });
       for (const roll of rotation.rolls ?? []) {
-        const startMs = Date.parse(roll.start);
-        const endMs = Date.parse(roll.end);
-        if (roll.username === null || Number.isNaN(startMs) || Number.isNaN(endMs)) continue;
-        shifts.push({
+        if (roll.username === null) continue;
+        policyShifts.push({
           policySlug,
           policyName,
-          rotationName: rotation.rotationName ?? '',
-          shiftName: rotation.shiftName ?? '',
+          ...names,
           username: roll.username,
-          start: new Date(startMs).toISOString(),
-          end: new Date(endMs).toISOString(),
+          start: toInstant(roll.start),
+          end: toInstant(roll.end),
         });
       }
     }
+    const overrides: ShiftOverride[] = (s.overrides ?? []).flatMap((o) =>
+      o.overrideUsername === null || (o.policySlug !== null && o.policySlug !== policySlug)
+        ? []
+        : [
+            {
+              originalUsername: o.originalUsername,
+              overrideUsername: o.overrideUsername,
+              start: toInstant(o.start),
+              end: toInstant(o.end),
+            },
+          ],
+    );
+    shifts.push(...applyOverrides(policyShifts, overrides));
   }
   const name = body.team?.name ?? team.name;
-  return { team: { slug: team.slug, name }, shifts };
+  return { team: { slug: team.slug, name }, shifts, rotations };
 }
 
+/**
+ * Like the roster fetch, a policy fetch has a deadline: a server that answers too slowly to ever
+ * finish must end as a failed run that the next poll retries, not a poll that never returns.
+ */
 export async function fetchPolicies(options: FetchPoliciesOptions): Promise<FetchedPolicies> {
-  const { client, clock, signal } = options;
+  if (options.deadlineMs === undefined) return fetchPoliciesNow(options, options.signal);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort(
+      new VictorOpsError(
+        'deadline',
+        `the policy fetch did not finish within ${options.deadlineMs} ms (VO_FETCH_DEADLINE_MS)`,
+        { retryable: false },
+      ),
+    );
+  }, options.deadlineMs);
+  timer.unref();
+  try {
+    return await fetchPoliciesNow(
+      options,
+      AbortSignal.any([...(options.signal ? [options.signal] : []), deadline.signal]),
+    );
+  } catch (error) {
+    if (deadline.signal.aborted && deadline.signal.reason instanceof VictorOpsError)
+      throw deadline.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fetchPoliciesNow(
+  options: FetchPoliciesOptions,
+  signal: AbortSignal | undefined,
+): Promise<FetchedPolicies> {
+  const { client, clock } = options;
   const startedMs = clock.now();
   const before = client.stats();
   const summaries = await client.get(POLICY_LIST_PATH, policyListSchema, signal);
@@ -121,7 +172,7 @@ export async function fetchPolicies(options: FetchPoliciesOptions): Promise<Fetc
         teamScheduleSchema,
         signal,
       );
-      schedules.push(scheduleFromApi(body, team));
+      schedules.push({ ...scheduleFromApi(body, team), fetchedAt: new Date(clock.now()).toISOString() });
     } catch (error) {
       if (signal?.aborted) throw error;
       failedScopes.push({ kind: 'team-schedule', teamSlug: team.slug, reason: reasonOf(error) });

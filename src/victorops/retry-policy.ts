@@ -20,7 +20,18 @@ export interface BackoffInput {
 export function backoffDelayMs(input: BackoffInput): number {
   const ceiling = Math.min(input.capMs, input.baseMs * 2 ** input.retry);
   const jittered = Math.floor(input.random * ceiling);
-  return Math.max(jittered, input.retryAfterMs ?? 0);
+  return Math.max(jittered, capRetryAfterMs(input.retryAfterMs ?? 0));
+}
+
+/**
+ * The longest VictorOps `Retry-After` honoured. No source documents the header for VictorOps; a
+ * proxy's or a broken server's "wait a day" must not stall a poll past its deadline, so a few
+ * minutes is the most one answer can make a request wait.
+ */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
+export function capRetryAfterMs(ms: number): number {
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
 }
 
 export interface RetryLimits {
@@ -35,6 +46,9 @@ export interface RetryLimits {
 /** Whether a failed attempt should be tried again, given how many retries were made already. */
 export function shouldRetry(error: VictorOpsError, retriesSoFar: number, limits: RetryLimits): boolean {
   if (!error.retryable) return false;
+  // A 200 whose body does not match is most likely the API's real shape, not a glitch: one more
+  // look rules out a truncated answer, more would only spend rate budget on the same answer.
+  if (error.code === 'shape') return retriesSoFar < Math.min(1, limits.maxRetries);
   if (error.status === 403) return retriesSoFar < Math.min(limits.max403Retries, limits.maxRetries);
   return retriesSoFar < limits.maxRetries;
 }

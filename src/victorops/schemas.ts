@@ -4,6 +4,7 @@
  * of arrays (the docs say flat; both are accepted and flattened).
  */
 import { z } from 'zod';
+import { type PolicyEntry, ROTATION_TYPES, type RotationType } from '../roster/policy-entries.js';
 
 const optionalText = z.string().nullish();
 
@@ -46,12 +47,20 @@ export const teamMembersSchema = z
   .object({ members: z.array(z.object({ username: z.string().min(1) })) })
   .transform((body) => body.members.map((m) => m.username));
 
-/** Describes the first schema problem in a few words, for error messages. */
+/**
+ * The first schema problem as `path: what was expected`, with array indexes in brackets
+ * (`schedules[0].schedule[0].rolls[0].start: expected string`), so an operator can find the field.
+ */
 export function describeSchemaIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'unexpected shape';
-  const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
-  return `${where}: ${issue.message}`;
+  let where = '';
+  for (const part of issue.path) {
+    if (typeof part === 'number') where += `[${part}]`;
+    else where += where === '' ? String(part) : `.${String(part)}`;
+  }
+  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+  return `${where === '' ? 'body' : where}: ${expected}`;
 }
 
 const slugRef = z.object({ slug: z.string().min(1), name: z.string().nullish() });
@@ -71,26 +80,61 @@ export const policyListSchema = z
 export type ApiPolicySummary = z.infer<typeof policyListSchema>[number];
 
 /**
- * One entry of a policy step. Entry types other than users and rotation groups (webhooks,
- * other policies, email) are kept as `other`: they page someone, so the step is not empty.
+ * One entry of a policy step, by its `executionType` (reference §1): `user` (`user.username`),
+ * `rotation_group`, `rotation_group_next`, `rotation_group_previous` (`rotationGroup.slug`),
+ * `email` (`email.address`), `webhook` (`webhook.slug`), `policy_routing`
+ * (`targetPolicy.policySlug`). `team` and `team_routing` are in the spec's enum without a
+ * documented target, so they, like any unknown type, keep their raw target. `user_page` is an
+ * old spelling that is still read as a user.
  */
 const policyEntrySchema = z
   .object({
-    executionType: z.string(),
+    executionType: z.string().min(1),
     user: z.object({ username: z.string().min(1) }).nullish(),
     rotationGroup: z.object({ slug: z.string().min(1), label: z.string().nullish() }).nullish(),
+    email: z.object({ address: z.string().min(1) }).nullish(),
+    webhook: z.object({ slug: z.string().min(1) }).nullish(),
+    targetPolicy: z.object({ policySlug: z.string().min(1) }).nullish(),
   })
-  .transform((e) => {
-    if (e.executionType === 'user_page' && e.user)
-      return { kind: 'user' as const, username: e.user.username };
-    if (e.executionType === 'rotation_group' && e.rotationGroup)
+  .loose()
+  .transform((e): PolicyEntry => {
+    const type = e.executionType;
+    if ((type === 'user' || type === 'user_page') && e.user)
+      return { kind: 'user', username: e.user.username };
+    if (isRotationType(type) && e.rotationGroup)
       return {
-        kind: 'rotation' as const,
+        kind: 'rotation',
+        executionType: type,
         rotationSlug: e.rotationGroup.slug,
         rotationLabel: e.rotationGroup.label ?? e.rotationGroup.slug,
       };
-    return { kind: 'other' as const, executionType: e.executionType };
+    if (type === 'email' && e.email) return { kind: 'email', address: e.email.address };
+    if (type === 'webhook' && e.webhook) return { kind: 'webhook', webhookSlug: e.webhook.slug };
+    if (type === 'policy_routing' && e.targetPolicy)
+      return { kind: 'policy', policySlug: e.targetPolicy.policySlug };
+    const { executionType: _type, ...rest } = e;
+    const target = rawTarget(rest);
+    if (type === 'team' || type === 'team_routing') return { kind: 'team', executionType: type, target };
+    return { kind: 'other', executionType: type, target };
   });
+
+const isRotationType = (type: string): type is RotationType =>
+  (ROTATION_TYPES as readonly string[]).includes(type);
+
+/** An undocumented target as stable text: keys sorted, nulls dropped, so it keys the entry. */
+function rawTarget(value: Record<string, unknown>): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) {
+      const inner = (v as Record<string, unknown>)[key];
+      if (inner !== null && inner !== undefined) out[key] = sortKeys(inner);
+    }
+    return out;
+  };
+  return JSON.stringify(sortKeys(value));
+}
 
 /** `GET /v1/policies/{slug}`. */
 export const policyDetailSchema = z.object({
@@ -103,43 +147,84 @@ export const policyDetailSchema = z.object({
 });
 export type ApiPolicyDetail = z.infer<typeof policyDetailSchema>;
 
-/** The on-call user appears as `onCallUser` or `onCalluser`, and in rolls also as a bare `onCall` string. */
+/** The on-call user appears as `onCallUser` or `onCalluser` (reference §6.8). */
 const onCallUserSchema = z.object({ username: z.string().min(1) });
-const rollSchema = z
+
+/** RFC 3339 with any offset (`2026-12-01T09:00:00-06:00`): parsed as an instant, not a local time. */
+const instantSchema = z
+  .string()
+  .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected an RFC 3339 time' });
+
+/**
+ * The deprecated v1 schedule's `change`/`until` (numbers; taken as epoch milliseconds, which no
+ * source confirms) are read only when `start`/`end`
+ * are absent, so a real v2 body is never reinterpreted and a missing `start` is still reported.
+ */
+function readLegacyRollTimes(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const roll = value as Record<string, unknown>;
+  const asText = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : v);
+  return {
+    ...roll,
+    start: roll.start === undefined && roll.change !== undefined ? asText(roll.change) : roll.start,
+    end: roll.end === undefined && roll.until !== undefined ? asText(roll.until) : roll.end,
+  };
+}
+
+const rollSchema = z.preprocess(
+  readLegacyRollTimes,
+  z
+    .object({
+      start: instantSchema,
+      end: instantSchema,
+      onCallUser: onCallUserSchema.nullish(),
+      onCalluser: onCallUserSchema.nullish(),
+      isRoll: z.boolean().nullish(),
+    })
+    .transform((r) => ({
+      start: r.start,
+      end: r.end,
+      username: r.onCallUser?.username ?? r.onCalluser?.username ?? null,
+    })),
+);
+
+const overrideSchema = z
   .object({
-    change: z.string(),
-    until: z.string(),
-    onCallUser: onCallUserSchema.nullish(),
-    onCalluser: onCallUserSchema.nullish(),
-    onCall: z.union([z.string(), onCallUserSchema]).nullish(),
+    origOnCallUser: onCallUserSchema.nullish(),
+    overrideOnCallUser: onCallUserSchema.nullish(),
+    start: instantSchema,
+    end: instantSchema,
+    policy: slugRef.nullish(),
   })
-  .transform((r) => {
-    const onCall = typeof r.onCall === 'string' ? r.onCall : r.onCall?.username;
-    return {
-      start: r.change,
-      end: r.until,
-      username: r.onCallUser?.username ?? r.onCalluser?.username ?? onCall ?? null,
-    };
-  });
+  .transform((o) => ({
+    originalUsername: o.origOnCallUser?.username ?? null,
+    overrideUsername: o.overrideOnCallUser?.username ?? null,
+    start: o.start,
+    end: o.end,
+    policySlug: o.policy?.slug ?? null,
+  }));
+
+const policyScheduleSchema = z.object({
+  policy: slugRef.nullish(),
+  schedule: z
+    .array(
+      z.object({
+        onCallUser: onCallUserSchema.nullish(),
+        overrideOnCallUser: onCallUserSchema.nullish(),
+        onCallType: z.string().nullish(),
+        rotationName: z.string().nullish(),
+        shiftName: z.string().nullish(),
+        shiftRoll: z.string().nullish(),
+        rolls: z.array(rollSchema).nullish(),
+      }),
+    )
+    .nullish(),
+  overrides: z.array(overrideSchema).nullish(),
+});
 
 /** `GET /v2/team/{team}/oncall/schedule`. */
 export const teamScheduleSchema = z.object({
   team: slugRef.nullish(),
-  schedules: z
-    .array(
-      z.object({
-        policy: slugRef.nullish(),
-        schedule: z
-          .array(
-            z.object({
-              rotationName: z.string().nullish(),
-              shiftName: z.string().nullish(),
-              rolls: z.array(rollSchema).nullish(),
-            }),
-          )
-          .nullish(),
-      }),
-    )
-    .nullish(),
+  schedules: z.array(policyScheduleSchema).nullish(),
 });
 export type ApiTeamSchedule = z.infer<typeof teamScheduleSchema>;

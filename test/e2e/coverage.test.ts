@@ -56,7 +56,7 @@ function pagedUser() {
   for (const policy of sim.org.listPolicies()) {
     for (const [i, step] of policy.steps.entries()) {
       for (const entry of step.entries) {
-        if (entry.executionType === 'user_page' && sim.org.getUser(entry.username)) {
+        if (entry.executionType === 'user' && sim.org.getUser(entry.username)) {
           return { policy, step: i + 1, username: entry.username };
         }
       }
@@ -105,7 +105,7 @@ describe('coverage audit', () => {
     const steps = sim.org.getPolicy(policy.slug)!.steps.map((s) => ({
       ...s,
       entries: s.entries.map((e) =>
-        e.executionType === 'user_page' && e.username === username ? { ...e, username: replacement } : e,
+        e.executionType === 'user' && e.username === username ? { ...e, username: replacement } : e,
       ),
     }));
     sim.org.updatePolicy(policy.slug, { steps });
@@ -182,7 +182,7 @@ describe('coverage audit', () => {
       name: 'Brand New Primary',
       teamSlug: team.slug,
       steps: [
-        { timeout: 5, entries: [{ executionType: 'user_page', username: sim.org.listUsers()[1]!.username }] },
+        { timeout: 5, entries: [{ executionType: 'user', username: sim.org.listUsers()[1]!.username }] },
         { timeout: 10, entries: [] },
       ],
     });
@@ -213,8 +213,10 @@ describe('coverage audit', () => {
     const team = sim.org.listTeams().find((t) => t.slug === policy.teamSlug)!;
     if (!sim.org.teamsOfUser(username).some((t) => t.slug === team.slug))
       sim.org.addMember(team.slug, username);
-    const start = new Date(Date.now() + 86_400_000).toISOString();
-    const end = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    // Whole seconds: VictorOps (and so the simulator) writes schedule times without milliseconds.
+    const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    const start = wholeSecond(Date.now() + 86_400_000);
+    const end = wholeSecond(Date.now() + 2 * 86_400_000);
     sim.org.setShifts(team.slug, [
       ...sim.org.listShifts(team.slug).map(({ teamSlug: _t, ...s }) => s),
       { policySlug: policy.slug, rotationName: 'Primary', shiftName: 'Night', username, start, end },
@@ -304,7 +306,7 @@ describe('coverage audit', () => {
     sim.org.updatePolicy(policy.slug, {
       steps: [
         ...policy.steps,
-        { timeout: 5, entries: [{ executionType: 'user_page', username: loner.username }] },
+        { timeout: 5, entries: [{ executionType: 'user', username: loner.username }] },
       ],
     });
     const username = loner.username;

@@ -121,7 +121,8 @@ function replay(start: Roster, events: CloudEvent[]): Roster {
 function liveRoster(): Roster {
   const snap = sim.org.snapshot();
   return normaliseRoster({
-    users: snap.users.map((u) => ({ ...u, displayName: null })),
+    // v1 users carry a displayName (the real shape): first and last name.
+    users: snap.users.map((u) => ({ ...u, displayName: `${u.firstName} ${u.lastName}` })),
     teams: snap.teams.map((t) => ({ slug: t.slug, name: t.name })),
     memberships: snap.memberships,
   });

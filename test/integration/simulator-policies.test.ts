@@ -6,6 +6,7 @@ import {
   type Simulator,
   startSimulator,
 } from '../../src/simulator/index.js';
+import { formatWithOffset, teamOffsetMinutes } from '../../src/simulator/policy-responses.js';
 import { createPerMinuteLimiter } from '../../src/simulator/rate-limit.js';
 import { simControlUrl, simRequest } from '../helpers/sim-http.js';
 
@@ -77,14 +78,14 @@ function anOrg(): SimOrgSnapshot {
               },
             ],
           },
-          { timeout: 15, entries: [{ executionType: 'user_page', username: 'M@RK' }] },
+          { timeout: 15, entries: [{ executionType: 'user', username: 'M@RK' }] },
         ],
       },
       {
         slug: SRE_POLICY,
         name: 'SRE Primary',
         teamSlug: SRE,
-        steps: [{ timeout: 10, entries: [{ executionType: 'user_page', username: 'm@rk' }] }],
+        steps: [{ timeout: 10, entries: [{ executionType: 'user', username: 'm@rk' }] }],
       },
     ],
     shifts: payShifts(),
@@ -144,12 +145,7 @@ describe('simulator policy and schedule endpoints', () => {
         {
           timeout: 15,
           // Looked up case-insensitively, answered in the user's own spelling.
-          entries: [
-            {
-              executionType: 'user_page',
-              user: { username: 'm@rk', firstName: 'Mark', lastName: 'Łukaszewicz' },
-            },
-          ],
+          entries: [{ executionType: 'user', user: { username: 'm@rk' } }],
         },
       ],
     });
@@ -160,11 +156,13 @@ describe('simulator policy and schedule endpoints', () => {
   it('serves the team schedule for the default 14 days, with who holds the shift now', async () => {
     const res = await simRequest(`${sim.url}/v2/team/${PAY}/oncall/schedule`);
     expect(res.status).toBe(200);
-    const rolls = payShifts().map((shift) => ({
-      change: shift.start,
-      until: shift.end,
+    // Times carry the team's UTC offset, as the real API writes them.
+    const local = (iso: string) => formatWithOffset(iso, teamOffsetMinutes(PAY));
+    const rolls = payShifts().map((shift, i) => ({
+      start: local(shift.start),
+      end: local(shift.end),
       onCallUser: { username: shift.username },
-      isRoll: true,
+      isRoll: i !== 0,
     }));
     expect(res.json).toEqual({
       team: { name: 'Payments On-Call', slug: PAY },
@@ -177,7 +175,7 @@ describe('simulator policy and schedule endpoints', () => {
               onCallType: 'rotation_group',
               rotationName: 'Payments rotation',
               shiftName: 'Primary',
-              shiftRoll: day(1),
+              shiftRoll: local(day(1)),
               rolls,
             },
           ],
@@ -195,13 +193,20 @@ describe('simulator policy and schedule endpoints', () => {
     };
     // Noon on day 0 to noon on day 1: the shifts of day 0 and day 1.
     const [first] = await window('daysForward=1');
-    expect((first!.rolls as Json[]).map((roll) => roll.change)).toEqual([day(0), day(1)]);
+    const starts = (rolls: unknown) =>
+      (rolls as Json[]).map((roll) =>
+        new Date(Date.parse(String(roll.start))).toISOString().replace('.000Z', 'Z'),
+      );
+    expect(starts(first!.rolls)).toEqual([day(0), day(1)]);
     // Noon on day 2 to noon on day 3; jane.doe holds day 2.
     const [skipped] = await window('daysForward=1&daysSkip=2');
-    expect(skipped).toMatchObject({ onCallUser: { username: 'jane.doe' }, shiftRoll: day(3) });
-    expect((skipped!.rolls as Json[]).map((roll) => roll.change)).toEqual([day(2), day(3)]);
-    // Past the last shift, the rotation has nothing to show.
-    expect(await window('daysSkip=10')).toEqual([]);
+    expect(skipped).toMatchObject({ onCallUser: { username: 'jane.doe' } });
+    expect(Date.parse(String(skipped!.shiftRoll))).toBe(Date.parse(day(3)));
+    expect(starts(skipped!.rolls)).toEqual([day(2), day(3)]);
+    // Past the last shift the rotation is still listed, with nobody on call and no rolls.
+    expect(await window('daysSkip=10')).toEqual([
+      { onCallType: 'rotation_group', rotationName: 'Payments rotation', shiftName: 'Primary', rolls: [] },
+    ]);
     expect((await window('daysForward=30')).length).toBe(1);
 
     for (const query of [
@@ -245,7 +250,7 @@ describe('a deleted user stays in policies and schedules', () => {
       const policy = (await simRequest(`${sim.url}/v1/policies/${PAY_POLICY}`)).json as {
         steps: { entries: Json[] }[];
       };
-      expect(policy.steps[1]!.entries).toEqual([{ executionType: 'user_page', user: { username: 'M@RK' } }]);
+      expect(policy.steps[1]!.entries).toEqual([{ executionType: 'user', user: { username: 'M@RK' } }]);
       expect(sim.org.listShifts(PAY).filter((shift) => shift.username === 'm@rk')).toHaveLength(2);
       const schedule = (await simRequest(`${sim.url}/v2/team/${PAY}/oncall/schedule`)).json as {
         schedules: { schedule: { rolls: { onCallUser: Json }[] }[] }[];
@@ -330,7 +335,7 @@ describe('policy and shift control routes', () => {
 
   it('creates, edits and removes policies without auth or stats', async () => {
     sim.stats.reset();
-    const steps = [{ timeout: 5, entries: [{ executionType: 'user_page', username: 'jane.doe' }] }];
+    const steps = [{ timeout: 5, entries: [{ executionType: 'user', username: 'jane.doe' }] }];
     const created = await simRequest(`${control}/policies`, {
       method: 'POST',
       body: { name: 'SRE Secondary', teamSlug: SRE, steps },
@@ -405,12 +410,13 @@ describe('policy and shift control routes', () => {
     const schedule = (await simRequest(`${sim.url}/v2/team/${SRE}/oncall/schedule?daysForward=1`)).json as {
       schedules: { schedule: Json[] }[];
     };
-    // Nobody holds the shift at noon, so the first roll's user is named.
-    expect(schedule.schedules[0]!.schedule[0]).toMatchObject({
-      onCallUser: { username: 'm@rk' },
+    // Nobody holds the shift at noon: no on-call user, the coming roll is listed.
+    const rotation = schedule.schedules[0]!.schedule[0]!;
+    expect(rotation).toMatchObject({
       shiftName: 'Nights',
-      shiftRoll: shift.end,
+      rolls: [{ onCallUser: { username: 'm@rk' }, isRoll: true }],
     });
+    expect(rotation.onCallUser).toBeUndefined();
 
     const otherTeams = await simRequest(`${control}/teams/${SRE}/shifts`, {
       method: 'PUT',
@@ -467,8 +473,8 @@ describe('generated policies and schedules', () => {
       for (const step of policy.steps) {
         expect(step.entries.length).toBeGreaterThan(0);
         for (const entry of step.entries) {
-          if (entry.executionType === 'user_page') expect(teamMembers.has(entry.username)).toBe(true);
-          else {
+          if (entry.executionType === 'user') expect(teamMembers.has(entry.username)).toBe(true);
+          else if (entry.executionType === 'rotation_group') {
             expect(entry.rotationSlug).toMatch(/^rtg-[A-Za-z0-9]{12}$/);
             expect(entry.rotationLabel).toBe(`${team.name} rotation`);
           }

@@ -167,10 +167,10 @@ describe('simulator user-teams lookups and writes', () => {
     expect(teams[0]).toEqual({
       name: 'Payments On-Call',
       slug: 'team-AAAAAAAAAAAAAAAA',
+      memberCount: 2,
+      version: 1,
+      isDefaultTeam: false,
       _selfUrl: '/api-public/v1/team/team-AAAAAAAAAAAAAAAA',
-      _membersUrl: '/api-public/v1/team/team-AAAAAAAAAAAAAAAA/members',
-      _policiesUrl: '/api-public/v1/team/team-AAAAAAAAAAAAAAAA/policies',
-      _adminsUrl: '/api-public/v1/team/team-AAAAAAAAAAAAAAAA/admins',
     });
     expect(
       ((await simRequest(`${sim.url}/v1/user/ops+oncall/teams`)).json as { teams: Json[] }).teams,

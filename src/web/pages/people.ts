@@ -1,5 +1,6 @@
 /** `/ui/users/{username}` and `/ui/teams/{slug}`: current state, full history, policies, shifts, findings. */
 import { policiesReferencing } from '../../roster/policies.js';
+import { describeEntry } from '../../roster/policy-entries.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../../store/policies.js';
 import {
   loadTeamMemberships,
@@ -228,7 +229,7 @@ export function buildTeamPage(ctx: PageContext, slug: string): Page {
             p.steps
               .map(
                 (s) =>
-                  `${s.index}: ${s.entries.map((e) => (e.kind === 'user' ? e.username : e.kind === 'rotation' ? e.rotationLabel : e.executionType)).join(', ') || 'nobody'}`,
+                  `${s.index}: ${s.entries.map((e) => (e.kind === 'user' ? e.username : e.kind === 'rotation' ? e.rotationLabel : describeEntry(e))).join(', ') || 'nobody'}`,
               )
               .join(' · '),
           ),

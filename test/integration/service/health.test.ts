@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../../src/simulator/index.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;
@@ -86,5 +87,26 @@ describe('/healthz and /readyz', () => {
     const stuck = await f.getJson('/healthz');
     expect(stuck.status).toBe(503);
     expect(String(stuck.body.reason)).toMatch(/past its fetch deadline/);
+  });
+
+  it('reports the liveness failure of a policy poll stuck past its deadline', async () => {
+    const sim = await startSimulator({ users: 20, teams: 4 });
+    // Every schedule read hangs; the roster poll itself finishes.
+    sim.faults.inject({ match: '/oncall/schedule', kind: 'hang', times: 1_000_000 });
+    fx = await startDaemonFixture({
+      sim,
+      env: { POLL_SCHEDULE: '0 0 1 1 *', VO_TIMEOUT_MS: '600000', VO_FETCH_DEADLINE_MS: '600000' },
+    });
+    const f = fx;
+    await f.waitFor('the start-up policy poll to reach a schedule', () =>
+      f.sim.stats.entries().some((e) => e.path.includes('/oncall/schedule')),
+    );
+    expect((await f.getJson('/healthz')).status).toBe(200);
+    f.advance(HOUR_MS);
+    const stuck = await f.getJson('/healthz');
+    expect(stuck.status).toBe(503);
+    expect(String(stuck.body.reason)).toMatch(
+      /a policy poll has been running for \d+ s, past its fetch deadline/,
+    );
   });
 });

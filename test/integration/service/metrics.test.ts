@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, isChangeEvent } from '../../../src/roster/events.js';
 import { startSimulator } from '../../../src/simulator/index.js';
+import { ENDPOINT_CLASSES } from '../../../src/victorops/endpoint-class.js';
 import { aWebhookSecret } from '../../helpers/delivery-fixtures.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
@@ -86,6 +87,11 @@ describe('/metrics', () => {
     expect(requests).toBeLessThanOrEqual(sim.stats.count());
     expect(sampleValue(text, 'roster_victorops_retries_total')).toBe(0);
     expect(sampleValue(text, 'roster_victorops_rate_limited_total')).toBe(0);
+    // Every endpoint class has its shape-error series from the first scrape.
+    for (const endpoint of ENDPOINT_CLASSES)
+      expect(sampleValue(text, `roster_victorops_shape_errors_total{endpoint="${endpoint}"}`), endpoint).toBe(
+        0,
+      );
     for (const type of EVENT_TYPES.filter(isChangeEvent)) {
       expect(sampleValue(text, `roster_changes_total{type="${type}"}`), type).toBeGreaterThanOrEqual(0);
     }

@@ -63,6 +63,38 @@ describe('fetchPolicies against the simulator', () => {
     }
   });
 
+  it('a schedule in the wrong shape is retried once, then fails its scope naming the endpoint class and field', async () => {
+    const team = sim.org.listTeams()[0]!;
+    const path = `/v2/team/${team.slug}/oncall/schedule`;
+    sim.faults.inject({ match: path, kind: 'wrongShape200', times: 100 });
+    const client = clientFor(sim, { maxRetries: 5 });
+    try {
+      const fetched = await fetchAll(client);
+      expect(fetched.failedScopes).toEqual([
+        {
+          kind: 'team-schedule',
+          teamSlug: team.slug,
+          reason: 'v2/team/{team}/oncall/schedule: schedules[0].schedule[0].rolls[0].start: expected string',
+        },
+      ]);
+      expect(sim.stats.entries().filter((e) => e.path.split('?')[0]?.endsWith(path))).toHaveLength(2);
+      expect(client.shapeErrors()).toEqual({ 'v2/team/{team}/oncall/schedule': 2 });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a schedule in the wrong shape once is read on the retry', async () => {
+    const team = sim.org.listTeams()[0]!;
+    sim.faults.inject({ match: `/v2/team/${team.slug}/oncall/schedule`, kind: 'wrongShape200', times: 1 });
+    const client = clientFor(sim);
+    try {
+      expect((await fetchAll(client)).failedScopes).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('two polls in one process never call the policy list twice within its interval', async () => {
     sim.setPolicyListLimit(0);
     const client = clientFor(sim, { endpointMinIntervalMs: { [POLICY_LIST_PATH]: 800 } });

@@ -20,7 +20,12 @@ function aPolicy(slug: string, teamSlug: string, steps: string[][], name = `${sl
       timeout: 5,
       entries: users.map((u) =>
         u.startsWith('@')
-          ? { kind: 'rotation' as const, rotationSlug: u.slice(1), rotationLabel: u.slice(1) }
+          ? {
+              kind: 'rotation' as const,
+              executionType: 'rotation_group' as const,
+              rotationSlug: u.slice(1),
+              rotationLabel: u.slice(1),
+            }
           : { kind: 'user' as const, username: u },
       ),
     })),

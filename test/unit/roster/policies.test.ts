@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  describeSteps,
   diffPolicies,
   mergeFailedPolicies,
   normalisePolicies,
@@ -9,6 +10,7 @@ import {
   policyDiffToEvents,
 } from '../../../src/roster/policies.js';
 import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
+import { normaliseEntry, type PolicyEntry } from '../../../src/roster/policy-entries.js';
 
 const policy = (slug: string, users: string[][], name = slug, teamSlug = 'team-a'): Policy => ({
   slug,
@@ -44,7 +46,7 @@ describe('policies', () => {
           timeout: 5,
           entries: [
             { kind: 'user', username: 'zed' },
-            { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+            { kind: 'rotation', executionType: 'rotation_group', rotationSlug: 'rot', rotationLabel: 'Rota' },
             { kind: 'user', username: 'Zed' },
           ],
         },
@@ -61,7 +63,12 @@ describe('policies', () => {
             index: 1,
             timeout: 5,
             entries: [
-              { kind: 'rotation', rotationSlug: 'rot', rotationLabel: 'Rota' },
+              {
+                kind: 'rotation',
+                executionType: 'rotation_group',
+                rotationSlug: 'rot',
+                rotationLabel: 'Rota',
+              },
               { kind: 'user', username: 'zed' },
             ],
           },
@@ -133,5 +140,50 @@ describe('policies', () => {
   it('lists the policies and steps that page a user, case-insensitively', () => {
     const refs = policiesReferencing([policy('p1', [['JDoe'], ['x'], ['jdoe', 'y']], 'DB')], 'jdoe');
     expect(refs).toEqual([{ slug: 'p1', name: 'DB', teamSlug: 'team-a', steps: [1, 3] }]);
+  });
+});
+
+describe('policy entries of every type', () => {
+  it('upgrades entries recorded by older versions, so a stored policy equals the same one read now', () => {
+    const stored = [
+      { kind: 'rotation', rotationSlug: 'rtg-1', rotationLabel: 'Primary' },
+      { kind: 'other', executionType: 'webhook' },
+    ] as unknown as PolicyEntry[];
+    expect(stored.map(normaliseEntry)).toEqual([
+      { kind: 'rotation', executionType: 'rotation_group', rotationSlug: 'rtg-1', rotationLabel: 'Primary' },
+      { kind: 'other', executionType: 'webhook', target: '' },
+    ]);
+  });
+
+  it('describes each entry by its type and target in policy.changed text', () => {
+    const [policy] = normalisePolicies([
+      {
+        slug: 'pol-1',
+        name: 'P',
+        teamSlug: 't',
+        steps: [
+          {
+            index: 1,
+            timeout: 5,
+            entries: [
+              { kind: 'user', username: 'ann' },
+              { kind: 'user', username: 'bob' },
+              {
+                kind: 'rotation',
+                executionType: 'rotation_group_next',
+                rotationSlug: 'rtg-1',
+                rotationLabel: 'R',
+              },
+              { kind: 'email', address: 'ops@example.com' },
+              { kind: 'webhook', webhookSlug: 'wh-1' },
+              { kind: 'policy', policySlug: 'pol-2' },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(describeSteps(policy!.steps)).toBe(
+      '1: email:ops@example.com, policy:pol-2, @rtg-1 (next), ann, bob, webhook:wh-1 (5m)',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../../src/delivery/retry-policy.js';
 import { encodePathSegment } from '../../../src/victorops/client.js';
+import { ENDPOINT_CLASSES, endpointClassOf } from '../../../src/victorops/endpoint-class.js';
 import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { chooseStrategy } from '../../../src/victorops/fetch-roster.js';
 import { backoffDelayMs, shouldRetry } from '../../../src/victorops/retry-policy.js';
@@ -27,6 +28,30 @@ describe('shouldRetry', () => {
   });
 });
 
+describe('shape errors', () => {
+  const shape = new VictorOpsError('shape', 'v1/team: body: expected array', { retryable: true });
+  it('are retried once, however many retries other failures get', () => {
+    expect(shouldRetry(shape, 0, limits)).toBe(true);
+    expect(shouldRetry(shape, 1, limits)).toBe(false);
+    expect(shouldRetry(shape, 0, { maxRetries: 0, max403Retries: 3 })).toBe(false);
+  });
+
+  it.each([
+    ['/v1/user', 'v1/user'],
+    ['/v2/user?email=a@b', 'v2/user'],
+    ['/v1/team', 'v1/team'],
+    ['/v1/team/team-abc/members', 'v1/team/{team}/members'],
+    ['/v1/user/jane.doe/teams', 'v1/user/{user}/teams'],
+    ['/v1/policies', 'v1/policies'],
+    ['/v1/policies/pol-1', 'v1/policies/{policy}'],
+    ['/v2/team/team-abc/oncall/schedule?daysForward=14', 'v2/team/{team}/oncall/schedule'],
+    ['/v9/unknown/thing', 'other'],
+  ])('%s is endpoint class %s', (path, expected) => {
+    expect(endpointClassOf(path)).toBe(expected);
+    expect(ENDPOINT_CLASSES).toContain(expected);
+  });
+});
+
 describe('backoffDelayMs', () => {
   it.each([
     [{ retry: 0, baseMs: 500, capMs: 30_000, random: 0.999 }, 499],
@@ -34,6 +59,7 @@ describe('backoffDelayMs', () => {
     [{ retry: 10, baseMs: 500, capMs: 30_000, random: 0.5 }, 15_000], // capped
     [{ retry: 0, baseMs: 500, capMs: 30_000, random: 0, retryAfterMs: 7_000 }, 7_000], // Retry-After is a floor
     [{ retry: 0, baseMs: 500, capMs: 30_000, random: 0 }, 0], // full jitter reaches zero
+    [{ retry: 0, baseMs: 500, capMs: 30_000, random: 0, retryAfterMs: 86_400_000 }, 300_000], // a day: capped at 5 min
   ])('%o → %i', (input, expected) => {
     expect(backoffDelayMs(input)).toBe(expected);
   });

@@ -1,0 +1,1 @@
+ALTER TABLE `team_schedules` ADD `rotations` text;

@@ -1,0 +1,90 @@
+/**
+ * The entries of an escalation policy step: who or what a step pages, each keyed by its target,
+ * as compact text, and upgraded from the forms older versions recorded. Pure.
+ */
+import { usernameKey } from './types.js';
+
+export const ROTATION_TYPES = ['rotation_group', 'rotation_group_next', 'rotation_group_previous'] as const;
+/** Who in a rotation group a step pages: whoever is on call now, next, or previously. */
+export type RotationType = (typeof ROTATION_TYPES)[number];
+
+/**
+ * Who a step pages, keyed by its target so two users (or two webhooks) in one step stay two
+ * entries and swapping one for another is a change: a user directly, a rotation group, an email
+ * address, a webhook, another policy (`policy_routing`), a team (no documented target), or a type
+ * roster-watch does not know, kept with its raw target.
+ */
+export type PolicyEntry =
+  | { kind: 'user'; username: string }
+  | { kind: 'rotation'; executionType: RotationType; rotationSlug: string; rotationLabel: string }
+  | { kind: 'email'; address: string }
+  | { kind: 'webhook'; webhookSlug: string }
+  | { kind: 'policy'; policySlug: string }
+  | { kind: 'team'; executionType: 'team' | 'team_routing'; target: string }
+  | { kind: 'other'; executionType: string; target: string };
+
+/** The identity of an entry within a step: its type and its target. */
+export function entryKey(entry: PolicyEntry): string {
+  switch (entry.kind) {
+    case 'user':
+      return `u\u0000${usernameKey(entry.username)}`;
+    case 'rotation':
+      return `r\u0000${entry.executionType}\u0000${entry.rotationSlug}`;
+    case 'email':
+      return `e\u0000${entry.address.toLowerCase()}`;
+    case 'webhook':
+      return `w\u0000${entry.webhookSlug}`;
+    case 'policy':
+      return `p\u0000${entry.policySlug}`;
+    default:
+      return `x\u0000${entry.executionType}\u0000${entry.target}`;
+  }
+}
+
+/**
+ * Trims, and upgrades entries recorded by older versions (rotations without `executionType`,
+ * `other` without a target) so a stored policy compares equal to the same policy read now.
+ */
+export function normaliseEntry(e: PolicyEntry): PolicyEntry {
+  switch (e.kind) {
+    case 'user':
+      return { kind: 'user', username: e.username.trim() };
+    case 'rotation':
+      return {
+        kind: 'rotation',
+        executionType: e.executionType ?? 'rotation_group',
+        rotationSlug: e.rotationSlug.trim(),
+        rotationLabel: e.rotationLabel.trim(),
+      };
+    case 'email':
+      return { kind: 'email', address: e.address.trim() };
+    case 'webhook':
+      return { kind: 'webhook', webhookSlug: e.webhookSlug.trim() };
+    case 'policy':
+      return { kind: 'policy', policySlug: e.policySlug.trim() };
+    case 'team':
+      return { kind: 'team', executionType: e.executionType, target: e.target ?? '' };
+    default:
+      return { kind: 'other', executionType: e.executionType.trim(), target: e.target ?? '' };
+  }
+}
+
+/** One entry as compact text: `jdoe`, `@rtg-1 (next)`, `email:a@b`, `webhook:wh-1`, `policy:pol-2`. */
+export function describeEntry(e: PolicyEntry): string {
+  switch (e.kind) {
+    case 'user':
+      return e.username;
+    case 'rotation': {
+      const which = e.executionType === 'rotation_group' ? '' : ` (${e.executionType.slice(15)})`;
+      return `@${e.rotationSlug}${which}`;
+    }
+    case 'email':
+      return `email:${e.address}`;
+    case 'webhook':
+      return `webhook:${e.webhookSlug}`;
+    case 'policy':
+      return `policy:${e.policySlug}`;
+    default:
+      return `(${e.executionType}${e.target === '' || e.target === '{}' ? '' : ` ${e.target}`})`;
+  }
+}

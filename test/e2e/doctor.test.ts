@@ -1,0 +1,100 @@
+/** `roster-watch doctor` through the built CLI against the simulator: GET only, one line per check, exit 0/1/2. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+
+let sim: Simulator;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  sim = await startSimulator({ users: 40, teams: 6, seed: 12, policyListPerMinute: 0 });
+  sim.org.addUser({
+    username: 'invited_new.hire_3f9a',
+    firstName: 'New',
+    lastName: 'Hire',
+    email: 'new.hire@example.com',
+  });
+  env = cliEnv({
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '4',
+    VO_MAX_RETRIES: '1',
+    DATABASE_PATH: tempDatabase(),
+    POLICY_LIST_MIN_INTERVAL_MS: '50',
+    LOG_LEVEL: 'warn',
+  });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+describe('roster-watch doctor', () => {
+  it('checks every endpoint class once with GETs and says what a poll will cost', async () => {
+    const r = await runCli(['doctor'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const users = sim.org.listUsers().length;
+    const teams = sim.org.listTeams().length;
+    const policies = sim.org.listPolicies().length;
+    expect(lines.filter((l) => l.startsWith('ok '))).toEqual([
+      expect.stringMatching(/^ok {3}configuration: VO_BASE_URL http/),
+      expect.stringMatching(/^ok {3}database: /),
+      `ok   credentials and user list (GET /v1/user): ${users} users`,
+      `ok   team list (GET /v1/team): ${teams} teams`,
+      expect.stringMatching(
+        /^ok {3}one membership read \(GET \/v1\/team\/\{team\}\/members\): team .*: \d+ members$/,
+      ),
+      `ok   policy list (GET /v1/policies): ${policies} escalation policies`,
+      expect.stringMatching(/^ok {3}one policy detail \(GET \/v1\/policies\/\{policy\}\): \d steps$/),
+      expect.stringMatching(
+        /^ok {3}one on-call schedule \(GET \/v2\/team\/\{team\}\/oncall\/schedule\): team /,
+      ),
+    ]);
+    expect(lines).toContain(
+      `strategy: auto picks per-team membership reads (${teams} per team vs ${users} per user)`,
+    );
+    expect(lines.find((l) => l.startsWith('org: '))).toMatch(
+      new RegExp(
+        `^org: ${users - 1} users \\(\\d+ unverified\\), 1 pending invitations, ${teams} teams, ${policies} escalation policies$`,
+      ),
+    );
+    const roster = 2 + teams;
+    expect(lines).toContain(
+      `roster poll: ${roster} requests, about ${Math.ceil(roster / 4)} s at VO_MAX_RPS=4`,
+    );
+    const policy = 1 + policies + teams;
+    expect(lines).toContain(
+      `policy poll: ${policy} requests, about ${Math.ceil(policy / 4)} s at VO_MAX_RPS=4`,
+    );
+    expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
+    expect(sim.stats.count()).toBe(6);
+  });
+
+  it('exits 1 with a FAIL line naming the problem and what to do for a wrong key', async () => {
+    const r = await runCli(['doctor'], { ...env, VO_API_KEY: 'wrong-key', VO_MAX_RETRIES: '0' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^FAIL credentials and user list \(GET \/v1\/user\): .*check VO_API_ID and VO_API_KEY/m,
+    );
+    expect(r.stdout).not.toContain('wrong-key');
+    expect(r.stderr).toContain('a check failed');
+  });
+
+  it('exits 1 naming the endpoint class and field when a body does not match', async () => {
+    sim.faults.inject({ match: '/oncall/schedule', kind: 'wrongShape200', times: 10 });
+    const r = await runCli(['doctor'], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'FAIL one on-call schedule (GET /v2/team/{team}/oncall/schedule): v2/team/{team}/oncall/schedule: schedules[0].schedule[0].rolls[0].start: expected string',
+    );
+  });
+
+  it('exits 2 on a configuration problem, before any request', async () => {
+    const { VO_API_KEY: _key, ...withoutKey } = env;
+    const r = await runCli(['doctor'], withoutKey);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('VO_API_KEY');
+    expect(sim.stats.count()).toBe(0);
+  });
+});
