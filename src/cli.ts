@@ -13,6 +13,7 @@ import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
+import { registerIdentityCommands } from './cli/identity.js';
 import { registerPollCommands } from './cli/poll.js';
 import { registerReceiveCommand } from './cli/receive.js';
 import { registerRedeliverCommand } from './cli/redeliver.js';
@@ -20,6 +21,7 @@ import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { ConfigError } from './config.js';
+import { NoRosterError } from './service/identity-cycle.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
 import { VictorOpsError } from './victorops/errors.js';
@@ -35,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
   registerCoverageCommands(program, ctx);
+  registerIdentityCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerDeliverCommand(program, ctx);
   registerDeliveriesCommand(program, ctx);
@@ -68,6 +71,7 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
   if (error instanceof VictorOpsError) {
     return { lines: [`error: could not fetch the roster from VictorOps: ${error.message}`], exitCode: 1 };
   }
+  if (error instanceof NoRosterError) return { lines: [`error: ${error.message}`], exitCode: 1 };
   if (error instanceof StoreError) return { lines: [`error: ${error.message}`], exitCode: 1 };
   const message = error instanceof Error ? error.message : String(error);
   const lines = [`error: ${message}`];

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type IdentityConfig, readIdentityConfig } from './config-identity.js';
 import { parseDurationList } from './delivery/retry-policy.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
 
@@ -62,6 +63,7 @@ export interface Config {
     /** VictorOps allows about one `GET /v1/policies` a minute; never call it more often than this. */
     policyListMinIntervalMs: number;
   };
+  identity: IdentityConfig;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -367,6 +369,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
         integer: true,
       }),
     },
+    identity: readIdentityConfig(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
