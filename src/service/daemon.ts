@@ -5,6 +5,7 @@
  */
 import {
   createConfiguredDispatcher,
+  createIdentitySyncDeps,
   createOutboxEnqueuer,
   createPolicyPollDeps,
   createPollDeps,
@@ -19,10 +20,13 @@ import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
+import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './identity-cycle.js';
+import { registerIdentityMetrics } from './identity-metrics.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
 import { PollAbortedError, runPollCycle } from './poll-cycle.js';
@@ -123,6 +127,26 @@ function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> 
   };
 }
 
+/** One scheduled identity sync; a failure to record it is logged, a source failure is a finding. */
+function createIdentitySync(
+  parts: Parts,
+  deps: IdentityCycleDeps,
+  onResult: (status: IdentitySyncResult['status']) => void,
+): (signal: AbortSignal) => Promise<void> {
+  const { logger, dispatcher } = parts;
+  return async (signal) => {
+    try {
+      const result = await runIdentitySync(deps, signal);
+      onResult(result.status);
+      if (result.events.length > 0) dispatcher.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      onResult('failed');
+      logger.error({ err: error }, 'identity sync failed and could not be recorded');
+    }
+  };
+}
+
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -146,6 +170,17 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
+  const identityDeps = createIdentitySyncDeps(config, store, {
+    logger,
+    clock,
+    enqueue: createOutboxEnqueuer(config, store, clock),
+  });
+  const identityMetrics = registerIdentityMetrics({
+    registry: metrics.registry,
+    sources: identityDeps.sources.map((s) => s.name),
+    sourceStates: () => (store.sqlite.open ? loadIdentitySourceStates(store) : []),
+    openFindings: () => (store.sqlite.open ? countOpenIdentityFindingsByKind(store) : []),
+  });
 
   let pollsFinished = 0;
   let stopping = false;
@@ -174,6 +209,20 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
           clock,
           logger: logger.child({ poll: 'policy' }),
           poll: createPolicyPoll(parts),
+          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+        });
+
+  // Identity sources are read on a schedule of their own (IDENTITY_SCHEDULE), never overlapping.
+  const identitySchedule = config.identity.schedule;
+  const identityScheduler: PollScheduler | null =
+    identitySchedule === null
+      ? null
+      : createPollScheduler({
+          expression: identitySchedule.expression,
+          jitterMs: 0,
+          clock,
+          logger: logger.child({ poll: 'identity' }),
+          poll: createIdentitySync(parts, identityDeps, (status) => identityMetrics.recordSync(status)),
           ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
         });
 
@@ -222,6 +271,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.start();
   scheduler.start();
   policyScheduler?.start();
+  identityScheduler?.start();
   logger.info(
     {
       schedule: config.service.schedule.expression,
@@ -229,13 +279,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
+      identitySchedule: identitySchedule?.expression ?? 'off',
       http: `${config.service.httpHost}:${http.port}`,
       database: store.path,
     },
     'roster-watch is running',
   );
   // The start-up policy poll follows the first roster poll, so its findings see a current roster.
-  if (config.service.pollOnStart) void scheduler.runNow().then(() => policyScheduler?.runNow());
+  // The identity sync follows both, so exposure reflects the current policies and schedules.
+  if (config.service.pollOnStart)
+    void scheduler
+      .runNow()
+      .then(() => policyScheduler?.runNow())
+      .then(() => identityScheduler?.runNow());
 
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
@@ -252,10 +308,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     );
     // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
     const graceful = (async () => {
-      await Promise.all([scheduler.stop({ abort: true }), policyScheduler?.stop({ abort: true })]);
+      await Promise.all([
+        scheduler.stop({ abort: true }),
+        policyScheduler?.stop({ abort: true }),
+        identityScheduler?.stop({ abort: true }),
+      ]);
       await dispatcher.stop();
       await http.close();
       await client.close();
+      await Promise.all(identityDeps.sources.map((s) => s.close()));
       store.close();
     })().then(
       () => 'graceful' as const,

@@ -134,6 +134,16 @@ describe('identity reconciliation from a file', () => {
       ].sort(),
     );
 
+    // offboard-check shows what the identity source said next to the VictorOps references.
+    const check = await runCli(['offboard-check', leaver.username, '--json'], { ...env, ...extra });
+    expect(check.code, check.stderr).toBe(3);
+    expect(JSON.parse(check.stdout).identity).toMatchObject({
+      status: 'findings',
+      findings: [{ kind: 'identity.inactive' }],
+    });
+    const text = await runCli(['offboard-check', unmatched.username], { ...env, ...extra });
+    expect(text.stdout).toMatch(/identity \(1 open finding\):\n {2}- identity\.unmatched: /);
+
     // Reported once: the next sync sees the same findings and says nothing new.
     await cli(['identity-sync'], extra);
     expect(await identityEvents()).toHaveLength(2);
