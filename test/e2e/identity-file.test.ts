@@ -6,10 +6,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CloudEvent } from '../../src/roster/events.js';
 import { type SimUser, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
-import { assertValidEvent } from '../helpers/event-schema.js';
+import { giveEveryoneAnEmail, identityCli, pagedUser } from '../helpers/identity-e2e.js';
 
 let sim: Simulator;
 let env: Record<string, string>;
@@ -17,15 +16,7 @@ let file: string;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 30, teams: 6, seed: 21, policyListPerMinute: 0 });
-  // Every user gets an address, so the only unmatched account is the one the test leaves out.
-  for (const u of sim.org.listUsers()) {
-    if (u.email === null)
-      sim.org.updateUser(u.username, {
-        firstName: u.firstName,
-        lastName: u.lastName,
-        email: `${u.username.toLowerCase()}@example.com`,
-      });
-  }
+  giveEveryoneAnEmail(sim);
   const db = tempDatabase();
   file = join(dirname(db), 'people.csv');
   env = cliEnv({
@@ -43,42 +34,7 @@ afterEach(async () => {
   await sim.close();
 });
 
-async function cli(args: string[], extra: Record<string, string> = {}, code = 0) {
-  const r = await runCli(args, { ...env, ...extra });
-  expect(r.code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(code);
-  return r;
-}
-
-async function identityEvents(): Promise<CloudEvent[]> {
-  const events = JSON.parse(
-    (await cli(['history', '--json', '--type', 'rosterwatch.identity.*'])).stdout,
-  ) as CloudEvent[];
-  for (const e of events) assertValidEvent(e);
-  return events;
-}
-
-interface OpenFinding {
-  kind: string;
-  username: string | null;
-  message: string;
-  finding: { exposure?: { policies: { slug: string }[] } };
-}
-async function openFindings(extra: Record<string, string> = {}): Promise<OpenFinding[]> {
-  return JSON.parse((await cli(['identity', '--json'], extra)).stdout) as OpenFinding[];
-}
-
-/** A user paged directly by a policy step: the leaver whose exposure the sentence must name. */
-function pagedUser(): { username: string; policyName: string; policySlug: string } {
-  for (const policy of sim.org.listPolicies()) {
-    for (const step of policy.steps) {
-      for (const entry of step.entries) {
-        if (entry.executionType === 'user_page' && sim.org.getUser(entry.username))
-          return { username: entry.username, policyName: policy.name, policySlug: policy.slug };
-      }
-    }
-  }
-  throw new Error('the generated org has no user_page entry');
-}
+const { cli, events: identityEvents, open: openFindings } = identityCli(() => env);
 
 const csvLine = (u: SimUser, status: string, changed = '') =>
   [u.email, `"${u.firstName} ${u.lastName}"`, status, changed].join(',');
@@ -95,7 +51,7 @@ describe('identity reconciliation from a file', () => {
   it('reports a leaver once with exposure, an unmatched account, not an exempted one; resolves the leaver when deleted', async () => {
     await cli(['poll']);
     await cli(['policy-poll']);
-    const leaver = pagedUser();
+    const leaver = pagedUser(sim);
     const others = sim.org.listUsers().filter((u) => u.username !== leaver.username);
     const unmatched = others[0]!;
     const exempt = others[1]!;
