@@ -2,13 +2,17 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|persist|delivery ...]
+ *   node dist/bench/run.js [fetch|persist|delivery|identity ...]
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300)
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
+import { benchIdentity, prepareIdentityBench } from './identity-bench.js';
 import { benchPersist } from './persist-bench.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -32,8 +36,20 @@ async function runOne(name: string): Promise<unknown> {
       return benchPersist({ users: 20_000, teams: 500 });
     case 'delivery':
       return benchDelivery();
+    case 'identity-setup':
+      return prepareIdentityBench({
+        dir: process.env.BENCH_IDENTITY_DIR ?? '',
+        identities: 100_000,
+        users: 20_000,
+        teams: 500,
+      });
+    case 'identity':
+    case 'identity-capped':
+      return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
-      throw new Error(`unknown benchmark "${name}" (fetch, persist, persist-capped, delivery)`);
+      throw new Error(
+        `unknown benchmark "${name}" (fetch, persist, persist-capped, delivery, identity, identity-capped)`,
+      );
   }
 }
 
@@ -44,13 +60,13 @@ function fmt(n: number, digits = 2): string {
 async function main(): Promise<void> {
   const [mode, name] = process.argv.slice(2);
   if (mode === '--child' && name) {
-    process.stdout.write(JSON.stringify(await runOne(name)));
+    process.stdout.write(JSON.stringify((await runOne(name)) ?? null));
     return;
   }
   const names =
     process.argv.slice(2).length > 0
       ? process.argv.slice(2)
-      : ['persist', 'persist-capped', 'delivery', 'fetch'];
+      : ['persist', 'persist-capped', 'delivery', 'identity', 'identity-capped', 'fetch'];
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',
@@ -58,12 +74,25 @@ async function main(): Promise<void> {
   for (const bench of names) {
     process.stderr.write(`running ${bench} benchmark…\n`);
     // The capped variant runs with the heap limit the Dockerfile sets, to show what the live set needs.
-    const flags = bench === 'persist-capped' ? ['--max-old-space-size=256'] : [];
+    const flags = bench.endsWith('-capped') ? ['--max-old-space-size=256'] : [];
+    // The identity sync is measured from an existing database, as `identity-sync` runs: the org
+    // is recorded by a process of its own first, so its memory is not counted.
+    const identityDir = bench.startsWith('identity')
+      ? mkdtempSync(join(tmpdir(), 'rw-bench-identity-'))
+      : null;
+    if (identityDir !== null) {
+      execFileSync(process.execPath, [SELF, '--child', 'identity-setup'], {
+        env: { ...process.env, BENCH_IDENTITY_DIR: identityDir },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    }
     const output = execFileSync(process.execPath, [...flags, SELF, '--child', bench], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'inherit'],
+      ...(identityDir === null ? {} : { env: { ...process.env, BENCH_IDENTITY_DIR: identityDir } }),
     });
+    if (identityDir !== null) rmSync(identityDir, { recursive: true, force: true });
     const result = JSON.parse(output);
     if (bench === 'fetch') {
       lines.push(
@@ -87,6 +116,19 @@ async function main(): Promise<void> {
       lines.push('|---|---|---|---|---|---|---|');
       lines.push(
         `| ${r.users} users / ${r.teams} teams / ${r.memberships} memberships / ${r.policies} policies / ${r.shifts} shifts | ${fmt(r.baselineCpuSeconds)} | ${fmt(r.unchangedCpuSeconds)} | ${fmt(r.changedCpuSeconds)} | ${r.changedEvents} | ${r.unchangedBytesAdded} / ${fmt(r.unchangedUsedBytesAdded, 0)} | ${fmt(r.peakRssMb, 0)} |`,
+      );
+    } else if (bench.startsWith('identity')) {
+      const r = result as Awaited<ReturnType<typeof benchIdentity>>;
+      lines.push(
+        `${bench === 'identity' ? 'Node defaults' : 'with --max-old-space-size=256 (as in the Dockerfile)'}:`,
+        '',
+      );
+      lines.push(
+        '| identities / VictorOps users | file MB | first sync CPU s (≤ 2) | findings | unchanged file CPU s | re-parsed file CPU s | matching only CPU s | peak RSS MB (≤ 300) |',
+      );
+      lines.push('|---|---|---|---|---|---|---|---|');
+      lines.push(
+        `| ${r.identities} / ${r.victorOpsUsers} | ${fmt(r.fileMb, 1)} | ${fmt(r.firstSyncCpuSeconds)} | ${r.firstSyncFindings} | ${fmt(r.unchangedSyncCpuSeconds)} | ${fmt(r.reparsedSyncCpuSeconds)} | ${fmt(r.matchOnlyCpuSeconds)} | ${fmt(r.peakRssMb, 0)} |`,
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { FileSourceConfig } from '../config-identity.js';
 import type { Identity } from '../roster/identity-types.js';
-import { parseCsv } from './csv.js';
+import { readCsvRows } from './csv.js';
 import { emptyStats, type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
 
 type Row = (column: string) => unknown;
@@ -41,23 +41,25 @@ function toIdentity(row: Row, config: FileSourceConfig, hasStatus: boolean, line
 }
 
 function parseCsvIdentities(content: string, config: FileSourceConfig): Identity[] {
-  const rows = parseCsv(content);
-  const header = rows[0]?.map((h) => h.trim());
-  if (header === undefined) throw new Error('the file is empty (a header row is required)');
-  const index = new Map(header.map((h, i) => [h.toLowerCase(), i]));
+  const rows = readCsvRows(content);
+  const first = rows.next();
+  if (first.done) throw new Error('the file is empty (a header row is required)');
+  const index = new Map(first.value.map((h, i) => [h.trim().toLowerCase(), i]));
   if (!index.has(config.columns.email.toLowerCase()))
     throw new Error(
       `the header has no "${config.columns.email}" column (set IDENTITY_FILE_COLUMNS, e.g. email=Mail)`,
     );
   const hasStatus = index.has(config.columns.status.toLowerCase());
   const out: Identity[] = [];
-  for (let r = 1; r < rows.length; r++) {
-    const cells = rows[r] ?? [];
-    const row: Row = (column) => {
-      const i = index.get(column.toLowerCase());
-      return i === undefined ? undefined : cells[i];
-    };
-    const identity = toIdentity(row, config, hasStatus, r + 1);
+  let cells: string[] = [];
+  const row: Row = (column) => {
+    const i = index.get(column.toLowerCase());
+    return i === undefined ? undefined : cells[i];
+  };
+  let line = 1;
+  for (cells of rows) {
+    line += 1;
+    const identity = toIdentity(row, config, hasStatus, line);
     if (identity) out.push(identity);
   }
   return out;
@@ -97,6 +99,8 @@ export function createFileSource(config: FileSourceConfig): IdentitySource {
         const s = await stat(config.path);
         const stamp = `${s.size}:${s.mtimeMs}`;
         if (cache?.stamp !== stamp) {
+          // Dropped first, so a re-read never holds the old and the new copy at once.
+          cache = null;
           cache = { stamp, identities: parseIdentityFile(await readFile(config.path, 'utf8'), config) };
         }
         return cache.identities;

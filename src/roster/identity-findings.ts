@@ -159,7 +159,10 @@ function differencesOf(user: User, identity: Identity, checkEmail: boolean): Fie
 /** The per-user findings, sorted by key. Call only when every source's read was trusted. */
 export function computeIdentityFindings(input: ComputeIdentityFindingsInput): IdentityFinding[] {
   const exposure = indexExposure(input);
-  const match = createMatcher(indexIdentities(input.identities), input.settings);
+  const match = createMatcher(
+    indexIdentities(input.identities, { localParts: input.settings.rule === 'local-part' }),
+    input.settings,
+  );
   const sources = [...input.sources];
   const findings: IdentityFinding[] = [];
   for (const user of input.roster.users) {

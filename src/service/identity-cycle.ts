@@ -19,7 +19,12 @@ import type { Identity, IdentityFindingsDiff, MatchSettings } from '../roster/id
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
-import { loadIdentitySourceStates, loadOpenIdentityFindings, recordIdentitySync } from '../store/identity.js';
+import {
+  hasRosterBaseline,
+  loadIdentitySourceStates,
+  loadOpenIdentityFindings,
+  recordIdentitySync,
+} from '../store/identity.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { PollAbortedError } from './poll-cycle.js';
 
@@ -74,7 +79,7 @@ export async function runIdentitySync(
 ): Promise<IdentitySyncResult> {
   const { store, clock } = deps;
   const startedAt = new Date(clock.now()).toISOString();
-  if (loadCurrentRoster(store) === null) throw new NoRosterError();
+  if (!hasRosterBaseline(store)) throw new NoRosterError();
   const reads = await Promise.all(
     deps.sources.map(async (s): Promise<SourceReadResult> => {
       try {

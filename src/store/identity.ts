@@ -36,6 +36,14 @@ const fromRow = (row: FindingRow): StoredIdentityFinding => ({
   resolvedAt: row.resolved_at,
 });
 
+/** Whether a roster baseline is recorded (cheap: the sync checks it before reading any source). */
+export function hasRosterBaseline(store: Store): boolean {
+  return (
+    store.sqlite.prepare("SELECT 1 FROM runs WHERE kind = 'roster' AND status = 'baseline' LIMIT 1").get() !==
+    undefined
+  );
+}
+
 /** Open identity findings, oldest first. */
 export function loadOpenIdentityFindings(store: Store): StoredIdentityFinding[] {
   return (
