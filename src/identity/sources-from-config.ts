@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { IdentityConfig } from '../config-identity.js';
 import { createFileSource } from './file-source.js';
 import { createGraphSource } from './graph-source.js';
+import { createLdapSource } from './ldap-source.js';
 import { createOktaSource } from './okta-source.js';
 import type { IdentitySource } from './source.js';
 
@@ -14,6 +15,7 @@ export function createIdentitySources(config: IdentityConfig, deps: IdentitySour
   const http = { clock: deps.clock, timeoutMs: config.timeoutMs };
   const sources: IdentitySource[] = [];
   if (config.file) sources.push(createFileSource(config.file));
+  if (config.ldap) sources.push(createLdapSource(config.ldap, { timeoutMs: config.timeoutMs }));
   if (config.okta) sources.push(createOktaSource(config.okta, http));
   if (config.entra) sources.push(createGraphSource(config.entra, http));
   return sources;

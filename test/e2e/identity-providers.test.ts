@@ -1,6 +1,7 @@
 /**
- * Identity reconciliation through the built CLI against each identity provider's fake (Okta, and
- * Entra ID through Microsoft Graph), exactly as a user configures them: a leaver is reported once
+ * Identity reconciliation through the built CLI against each identity provider: the Okta and Entra
+ * ID (Microsoft Graph) fakes, and a real throwaway slapd for LDAP, configured exactly as a user
+ * configures them: a leaver is reported once
  * with exposure and resolved when deleted, an unmatched account is reported, an exempted one is
  * not, and an outage produces source_failing and no other finding.
  */
@@ -10,6 +11,15 @@ import { startOktaFake } from '../../src/simulator/identity/okta-fake.js';
 import { type SimUser, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { cliEnv, tempDatabase } from '../helpers/cli.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser, stateOf, usernameOf } from '../helpers/identity-e2e.js';
+import {
+  LDAP_BASE_DN,
+  LDAP_READER_DN,
+  LDAP_READER_PASSWORD,
+  personDn,
+  seedLdif,
+  skipLdapSuites,
+  startSlapd,
+} from '../helpers/slapd.js';
 
 interface Provider {
   env: Record<string, string>;
@@ -92,9 +102,45 @@ const providers: Record<string, (people: SimUser[]) => Promise<Provider>> = {
       },
     };
   },
+  ldap: async (people) => {
+    const uid = (user: SimUser) => `u${people.indexOf(user)}`;
+    const slapd = await startSlapd(
+      seedLdif(
+        people.map((u) => ({
+          uid: uid(u),
+          cn: `${u.firstName} ${u.lastName}`,
+          mail: u.email ?? '',
+          proxyAddresses: [`SMTP:${u.email}`],
+          userAccountControl: 512,
+        })),
+      ),
+    );
+    return {
+      env: {
+        LDAP_URL: slapd.url,
+        LDAP_STARTTLS: 'true',
+        LDAP_CA_FILE: slapd.caFile,
+        LDAP_BIND_DN: LDAP_READER_DN,
+        LDAP_BIND_PASSWORD: LDAP_READER_PASSWORD,
+        LDAP_BASE_DN: `ou=people,${LDAP_BASE_DN}`,
+        LDAP_PAGE_SIZE: '5',
+        LDAP_DISABLED_BY: 'userAccountControl',
+      },
+      deactivate: (user) =>
+        slapd.modify(
+          `dn: ${personDn(uid(user))}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`,
+        ),
+      leaverStatus: 'LDAP: disabled (userAccountControl)',
+      outage: () => slapd.halt(),
+      close: () => slapd.stop(),
+    };
+  },
 };
 
-describe.each(Object.keys(providers))('identity reconciliation with %s', (name) => {
+// LDAP needs slapd: without it (and without REQUIRE_LDAP_TESTS) its cases are skipped loudly.
+const available = Object.keys(providers).filter((p) => p !== 'ldap' || !skipLdapSuites('LDAP e2e suite'));
+
+describe.each(available)('identity reconciliation with %s', (name) => {
   let sim: Simulator;
   let provider: Provider | undefined;
   let env: Record<string, string>;
