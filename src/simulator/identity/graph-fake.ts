@@ -58,7 +58,7 @@ function tokenError(status: number, error: string, description: string): Reply {
     error,
     error_description: `${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString().slice(0, 19).replace('T', ' ')}Z`,
     error_codes: [status === 401 ? 7000215 : 70011],
-    timestamp: new Date().toISOString().slice(0, 19).replace('T', ' ') + 'Z',
+    timestamp: `${new Date().toISOString().slice(0, 19).replace('T', ' ')}Z`,
     trace_id: traceId,
     correlation_id: randomUUID(),
   });
