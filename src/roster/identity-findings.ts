@@ -72,6 +72,21 @@ export function decideSource(
     };
   }
   const count = result.identities.length;
+  // No company has zero people: an empty read is a wrong filter, an empty export or a token that
+  // sees nothing, and reconciling against it would call every VictorOps user unmatched.
+  if (count === 0) {
+    return {
+      name,
+      verdict: 'failed',
+      read: 0,
+      next: {
+        ...prev,
+        failingSince: prev.failingSince ?? now,
+        lastError:
+          'read 0 identities: an empty source is treated as an outage (check the filter, the export or the permissions)',
+      },
+    };
+  }
   const lost = prev.lastCount === null ? 0 : prev.lastCount - count;
   const shrank =
     prev.lastCount !== null && lost >= Math.max(guard.min, 1) && lost > guard.maxFraction * prev.lastCount;

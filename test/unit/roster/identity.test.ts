@@ -208,6 +208,12 @@ describe('trusting a source read', () => {
     });
   });
 
+  it('an empty read is an outage, even the first one', () => {
+    const empty = decideSource('ldap', undefined, { ok: true, identities: [] }, guard, NOW);
+    expect(empty).toMatchObject({ verdict: 'failed', next: { lastCount: null, failingSince: NOW } });
+    expect(empty.next.lastError).toMatch(/^read 0 identities: an empty source is treated as an outage/);
+  });
+
   it('holds a read that shrank past the guard until the confirmations agree', () => {
     const prev = {
       name: 'f',
