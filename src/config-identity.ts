@@ -22,6 +22,8 @@ export interface FileSourceConfig {
   };
   /** Lower-cased status value → what it means; values not listed are reported as unknown. */
   statusMap: Record<string, IdentityStatusMeaning>;
+  /** How often the daemon checks the file for a change that triggers a sync; 0 = only on schedule. */
+  watchMs: number;
 }
 
 export interface LdapSourceConfig {
@@ -158,7 +160,8 @@ function readFileSource(r: IdentityConfigReader): FileSourceConfig | null {
       );
     else statusMap[value.toLowerCase()] = m;
   }
-  return { path, format, columns, statusMap };
+  const watchMs = r.number('IDENTITY_FILE_WATCH_MS', 5_000, { min: 0, max: 3_600_000, integer: true });
+  return { path, format, columns, statusMap, watchMs };
 }
 
 function list(text: string): string[] {

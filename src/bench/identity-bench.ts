@@ -139,6 +139,7 @@ export async function benchIdentity(options: { dir: string }): Promise<IdentityB
         statusChangedAt: 'status_changed_at',
       },
       statusMap: DEFAULT_STATUS_MAP,
+      watchMs: 0,
     };
     const settings = { rule: 'none' as const, explicit: new Map<string, string>(), exemptions: [] };
     const deps = {

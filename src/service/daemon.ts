@@ -26,6 +26,7 @@ import { lastSuccessfulRun } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './identity-cycle.js';
+import { watchIdentityFile } from './identity-file-watch.js';
 import { registerIdentityMetrics } from './identity-metrics.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
@@ -272,6 +273,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   scheduler.start();
   policyScheduler?.start();
   identityScheduler?.start();
+  const identityFile = config.identity.file;
+  const stopWatchingFile =
+    identityScheduler !== null && identityFile !== null && identityFile.watchMs > 0
+      ? watchIdentityFile(identityFile.path, identityFile.watchMs, () => void identityScheduler.runNow())
+      : () => undefined;
   logger.info(
     {
       schedule: config.service.schedule.expression,
@@ -307,6 +313,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       'stopping: no new polls; cancelling the running poll and finishing deliveries',
     );
     // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
+    stopWatchingFile();
     const graceful = (async () => {
       await Promise.all([
         scheduler.stop({ abort: true }),

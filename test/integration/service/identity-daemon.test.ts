@@ -33,7 +33,12 @@ describe('the daemon and identity syncs', () => {
     writeFileSync(file, `email,status\n${people.join('\n')}\n`);
     fx = await startDaemonFixture({
       sim,
-      env: { POLL_SCHEDULE: '0 0 1 1 *', IDENTITY_FILE: file, IDENTITY_SCHEDULE: '0 0 1 1 *' },
+      env: {
+        POLL_SCHEDULE: '0 0 1 1 *',
+        IDENTITY_FILE: file,
+        IDENTITY_SCHEDULE: '0 0 1 1 *',
+        IDENTITY_FILE_WATCH_MS: '50',
+      },
     });
     const path = fx.databasePath;
     await fx.waitFor('an identity run', () => runKinds(path).includes('identity'));
@@ -49,5 +54,12 @@ describe('the daemon and identity syncs', () => {
       sampleValue(metrics, 'roster_identity_findings_open{kind="identity.unmatched"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(sampleValue(metrics, 'roster_identity_findings_open{kind="identity.inactive"}')).toBe(0);
+
+    // A new export is read when it lands, not at the next (yearly, here) schedule tick.
+    writeFileSync(file, `email,status\n${people.join('\n')}\n${sim.org.listUsers()[0]?.email},terminated\n`);
+    await fx.waitFor(
+      'a second identity run',
+      () => runKinds(path).filter((k) => k === 'identity').length === 2,
+    );
   });
 });

@@ -15,6 +15,7 @@ const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => 
     statusChangedAt: 'status_changed_at',
   },
   statusMap: DEFAULT_STATUS_MAP,
+  watchMs: 0,
   ...overrides,
 });
 
