@@ -82,6 +82,10 @@ COPY --from=build --chown=1000:1000 /out/data /data
 USER 1000:1000
 VOLUME /data
 EXPOSE 8080
+# The probe runs inside the container with the container's environment (these ENV defaults, or
+# what `docker run -e` / compose / Kubernetes set), and reads the same HTTP_HOST and HTTP_PORT as
+# the service: a service bound to one address is probed there, a wildcard bind (0.0.0.0, ::) on
+# loopback. So changing HTTP_HOST or HTTP_PORT needs no change here.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "/app/dist/service/healthcheck.js"]
 STOPSIGNAL SIGTERM

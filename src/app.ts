@@ -34,6 +34,7 @@ export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): 
     concurrency: vo.concurrency,
     timeoutMs: vo.timeoutMs,
     maxRetries: vo.maxRetries,
+    maxBodyBytes: vo.maxResponseBytes,
     clock: deps.clock ?? systemClock,
     onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
     endpointMinIntervalMs: { [POLICY_LIST_PATH]: config.coverage.policyListMinIntervalMs },

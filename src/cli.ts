@@ -15,6 +15,7 @@ import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerIdentityCommands } from './cli/identity.js';
 import { registerPollCommands } from './cli/poll.js';
+import { toPrintable } from './cli/printable.js';
 import { registerReceiveCommand } from './cli/receive.js';
 import { registerRedeliverCommand } from './cli/redeliver.js';
 import { registerRunCommand } from './cli/run.js';
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
   };
   const ctx: CliContext = {
     env: process.env,
-    out: (text) => process.stdout.write(`${text}\n`),
+    out: (text) => process.stdout.write(`${toPrintable(text)}\n`),
+    exact: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     stderrIsTTY: process.stderr.isTTY === true,
     signal: controller.signal,

@@ -1,13 +1,19 @@
 /** Time as a dependency, so tests move a clock instead of sleeping. */
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds: wall time, for what is recorded. It may step back or jump ahead. */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary origin that never steps back, for durations and liveness.
+   * Optional so simple fakes need only `now`; monotonicNow falls back to it.
+   */
+  monotonicMs?(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicMs: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
@@ -28,4 +34,9 @@ export const systemClock: Clock = {
 
 export function isoAt(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The clock's monotonic time, or its wall time when it has none (test fakes). */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonicMs ? clock.monotonicMs() : clock.now();
 }

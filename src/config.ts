@@ -4,11 +4,15 @@
  * Every problem is collected and reported at once, one line each, naming the variable and the
  * expected form, and never echoing a secret's value.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { type IdentityConfig, readIdentityConfig } from './config-identity.js';
 import { parseDurationList } from './delivery/retry-policy.js';
+import { redactUrl } from './redact.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './victorops/limits.js';
 
 export type MembershipSourceSetting = 'auto' | 'user' | 'team';
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -33,6 +37,8 @@ export interface Config {
     timeoutMs: number;
     fetchDeadlineMs: number;
     maxRetries: number;
+    /** Larger VictorOps bodies are refused (a failed poll), never read into memory. */
+    maxResponseBytes: number;
     membershipSource: MembershipSourceSetting;
   };
   logLevel: string;
@@ -180,14 +186,19 @@ class Reader {
     return fallback;
   }
 
-  /** Validates an http(s) URL; `secretish` URLs (Slack's carry a token) are never echoed. */
+  /**
+   * Validates an http(s) URL. Paths and queries may carry tokens (Slack's always do), so a problem
+   * shows at most the scheme and host of what was given, and a `secretish` URL nothing at all.
+   */
   url(label: string, value: string, secretish: boolean): string | undefined {
     try {
       const url = new URL(value);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
       return value;
     } catch {
-      this.problems.push(`${label} must be an http:// or https:// URL${secretish ? '' : `, got "${value}"`}`);
+      this.problems.push(
+        `${label} must be an http:// or https:// URL${secretish ? '' : `, got "${redactUrl(value)}"`}`,
+      );
       return undefined;
     }
   }
@@ -195,10 +206,29 @@ class Reader {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * A secret is valid when the signer that will use it accepts it: Node's base64 decoder forgives
+ * stray characters and missing padding that standardwebhooks' decoder refuses, so checking with
+ * Buffer alone let secrets through that failed only at the first delivery.
+ */
 function isWebhookSecret(secret: string): boolean {
   if (!secret.startsWith('whsec_')) return false;
+  try {
+    new Webhook(secret);
+  } catch {
+    return false;
+  }
   const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64');
   return bytes.length >= 16 && bytes.length <= 128;
+}
+
+/**
+ * The default CloudEvents source names the org without publishing its API id (events leave for
+ * Slack and third-party receivers): a short SHA-256 of the id, stable across restarts.
+ */
+export function defaultEventSource(apiId: string): string {
+  if (apiId === '') return 'urn:roster-watch:victorops:unknown';
+  return `urn:roster-watch:victorops:${createHash('sha256').update(apiId).digest('hex').slice(0, 16)}`;
 }
 
 /** Names a webhook destination after its URL without revealing path tokens. */
@@ -215,7 +245,9 @@ function readDestinations(r: Reader): { webhooks: WebhookDestinationConfig[]; sl
   const urls = r.raw('WEBHOOK_URLS');
   const sharedSecret = r.secret('WEBHOOK_SECRET', urls !== undefined);
   if (sharedSecret !== undefined && !isWebhookSecret(sharedSecret)) {
-    r.problems.push('WEBHOOK_SECRET must be "whsec_" followed by base64 of 16 to 128 bytes');
+    r.problems.push(
+      'WEBHOOK_SECRET must be "whsec_" followed by standard base64 (with padding) of 16 to 128 bytes',
+    );
   }
   if (urls !== undefined) {
     urls
@@ -256,7 +288,7 @@ function readDestinations(r: Reader): { webhooks: WebhookDestinationConfig[]; sl
     if (w.secretFile !== undefined) secret = r.readSecretFile(`${label}.secretFile`, w.secretFile);
     if (secret === undefined || !isWebhookSecret(secret)) {
       r.problems.push(
-        `${label}: secret (or secretFile) must hold "whsec_" followed by base64 of 16 to 128 bytes`,
+        `${label}: secret (or secretFile) must hold "whsec_" followed by standard base64 (with padding) of 16 to 128 bytes`,
       );
       return;
     }
@@ -320,12 +352,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
         integer: true,
       }),
       maxRetries: r.number('VO_MAX_RETRIES', 5, { min: 0, max: 20, integer: true }),
+      // 32 MiB: five times the 20,000-user org's largest answer; the sizing is in the client.
+      maxResponseBytes: r.number('VO_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, {
+        min: 64 * 1024,
+        max: 1024 * 1024 * 1024,
+        integer: true,
+      }),
       membershipSource: r.oneOf('MEMBERSHIP_SOURCE', ['auto', 'user', 'team'] as const, 'auto'),
     },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty', 'auto'] as const, 'auto'),
     databasePath: r.string('DATABASE_PATH', './data/roster-watch.db'),
-    eventSource: r.string('EVENT_SOURCE', `urn:roster-watch:victorops:${apiId || 'unknown'}`),
+    eventSource: r.string('EVENT_SOURCE', defaultEventSource(apiId ?? '')),
     guard: {
       maxFraction: r.number('REMOVAL_GUARD_MAX_FRACTION', 0.2, { min: 0, max: 1, integer: false }),
       min: r.number('REMOVAL_GUARD_MIN', 5, { min: 0, max: 1_000_000, integer: true }),

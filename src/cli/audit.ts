@@ -24,7 +24,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       const store = openStore(config.databasePath, { mustExist: true });
       try {
         const json = rosterToJson(loadRosterAt(store, at), at);
-        if (opts.json) return ctx.out(JSON.stringify(json, null, 2));
+        if (opts.json) return ctx.exact(JSON.stringify(json, null, 2));
         ctx.out(`roster at ${at}: ${json.users.length} users, ${json.teams.length} teams`);
         const teamNames = new Map(json.teams.map((t) => [t.slug, t.name]));
         for (const u of json.users) {
@@ -69,7 +69,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const store = openStore(config.databasePath, { mustExist: true });
         try {
           const events = queryEvents(store, query);
-          if (opts.json) return ctx.out(JSON.stringify(events, null, 2));
+          if (opts.json) return ctx.exact(JSON.stringify(events, null, 2));
           if (events.length === 0) return ctx.out('no events match');
           for (const e of events) ctx.out(describeEvent(e));
         } finally {
@@ -89,7 +89,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       const store = openStore(config.databasePath, { mustExist: true });
       try {
         const runs = listRuns(store, limit);
-        if (opts.json) return ctx.out(JSON.stringify(runs, null, 2));
+        if (opts.json) return ctx.exact(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
         ctx.out(
           'run  kind    started                   status    strategy  requests  retries  limited  users  changes  error',

@@ -6,8 +6,10 @@ import type { Env } from '../config.js';
 
 export interface CliContext {
   env: Env;
-  /** One line to stdout (results, --json). */
+  /** One human-readable line to stdout; control characters are shown, not sent to the terminal. */
   out(text: string): void;
+  /** Output printed exactly as given: `--json` documents, or text the caller made printable itself. */
+  exact(text: string): void;
   /** One line to stderr (progress, human notices). */
   err(text: string): void;
   /** True when stderr is a terminal (live progress instead of log lines). */

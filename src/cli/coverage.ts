@@ -81,7 +81,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
           message: describeFinding(o.finding),
           finding: o.finding,
         }));
-        if (opts.json) return ctx.out(JSON.stringify(open, null, 2));
+        if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
         if (open.length === 0) return ctx.out('no open coverage findings');
         ctx.out(`${open.length} open coverage finding${open.length === 1 ? '' : 's'}:`);
         ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);

@@ -1,6 +1,7 @@
 /** `roster-watch deliveries`: what the outbox holds, newest first. */
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
+import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';
 import { type DeliveryRow, type DeliveryStatus, listDeliveries } from '../store/outbox.js';
 import { type CliContext, CliExit } from './context.js';
@@ -11,7 +12,7 @@ function formatRow(row: DeliveryRow): string {
   const when = row.status === 'delivered' ? `delivered ${row.deliveredAt}` : `next ${row.nextAttemptAt}`;
   const last =
     row.lastStatusCode !== null || row.lastError !== null
-      ? ` last ${row.lastStatusCode ?? '-'} ${row.lastError ?? ''}`
+      ? ` last ${row.lastStatusCode ?? '-'} ${row.lastError === null ? '' : scrubText(row.lastError)}`
       : '';
   return `${row.id}\t${row.status}\t${row.destination}\t${row.kind === 'digest' ? `digest of run ${row.runId}` : row.eventType}\t${row.eventId}\tattempts ${row.attempts}\t${when}${last}`.trimEnd();
 }
@@ -38,7 +39,12 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
           ...(options.destination ? { destination: options.destination } : {}),
         });
         if (options.json) {
-          ctx.out(JSON.stringify(rows, null, 2));
+          // Rows an older version stored may still hold an echoed URL: scrubbed on the way out too.
+          const scrubbed = rows.map((r) => ({
+            ...r,
+            lastError: r.lastError === null ? null : scrubText(r.lastError),
+          }));
+          ctx.exact(JSON.stringify(scrubbed, null, 2));
           return;
         }
         if (rows.length === 0) {

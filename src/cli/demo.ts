@@ -15,6 +15,7 @@ import { describeUser } from '../roster/roster-json.js';
 import { startDaemon } from '../service/daemon.js';
 import { startSimulator } from '../simulator/index.js';
 import type { CliContext } from './context.js';
+import { toPrintable } from './printable.js';
 import { parsePositiveInt } from './setup.js';
 
 interface DemoOptions {
@@ -71,8 +72,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           ? null
           : parsePositiveInt(opts.durationSeconds, '--duration-seconds');
       const database = resolve(opts.database);
+      // The tag's colour is ours; the text (rendered Slack messages, event subjects) is made
+      // printable line by line, so its own control characters never reach the terminal.
       const say = (tag: string, color: number, text: string) =>
-        ctx.out(`${paint(color, `[${tag}]`, tty)} ${text}`);
+        ctx.exact(`${paint(color, `[${tag}]`, tty)} ${text.split('\n').map(toPrintable).join('\n')}`);
       // The simulated org starts afresh every time, so an old demo history would only show its
       // difference from the new org (and trip the mass-removal guard): start the history afresh too.
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
@@ -89,6 +92,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         host: '127.0.0.1',
         port: 0,
         secret,
+        replays: 'reject',
         onEvent: (received) => say('webhook', 36, `${summariseEvent(received.event)}  (signature ok)`),
       });
       const slack = await startSlackReceiver({
@@ -129,16 +133,14 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         await Promise.all([sim.close(), webhook.close(), slack.close()]);
         throw error;
       }
-      ctx.out(
-        [
-          `roster-watch demo: a simulated org of ${users} users and ${teams} teams at ${sim.url}`,
-          `  polling every ${interval}s into ${database}`,
-          `  webhooks → ${webhook.url} (Standard Webhooks signatures verified), Slack → ${slack.url}`,
-          `  metrics: http://127.0.0.1:${daemon.port}/metrics   health: http://127.0.0.1:${daemon.port}/readyz`,
-          duration === null ? '  press Ctrl-C to stop' : `  stopping by itself after ${duration}s`,
-          '',
-        ].join('\n'),
-      );
+      printLines(ctx, [
+        `roster-watch demo: a simulated org of ${users} users and ${teams} teams at ${sim.url}`,
+        `  polling every ${interval}s into ${database}`,
+        `  webhooks → ${webhook.url} (Standard Webhooks signatures verified), Slack → ${slack.url}`,
+        `  metrics: http://127.0.0.1:${daemon.port}/metrics   health: http://127.0.0.1:${daemon.port}/readyz`,
+        duration === null ? '  press Ctrl-C to stop' : `  stopping by itself after ${duration}s`,
+        '',
+      ]);
 
       let signals = 0;
       const stopped = new Promise<string>((resolveStop) => {
@@ -154,17 +156,19 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const reason = await stopped;
       await daemon.stop(reason);
       await Promise.all([sim.close(), webhook.close(), slack.close()]);
-      ctx.out(
-        [
-          '',
-          `demo stopped (${reason}); ${webhook.received.length} webhook events and ${slack.messages.length} Slack messages were delivered.`,
-          'What it recorded stays in the database. Try:',
-          `  DATABASE_PATH=${opts.database} npx roster-watch runs`,
-          `  DATABASE_PATH=${opts.database} npx roster-watch history --since 1h`,
-          `  DATABASE_PATH=${opts.database} npx roster-watch coverage`,
-          `  DATABASE_PATH=${opts.database} npx roster-watch roster --at ${new Date(Date.now() - interval * 2000).toISOString()}`,
-          `  sqlite3 ${opts.database} "SELECT time, type, subject, detail FROM change_log ORDER BY sequence DESC LIMIT 20"`,
-        ].join('\n'),
-      );
+      printLines(ctx, [
+        '',
+        `demo stopped (${reason}); ${webhook.received.length} webhook events and ${slack.messages.length} Slack messages were delivered.`,
+        'What it recorded stays in the database. Try:',
+        `  DATABASE_PATH=${opts.database} npx roster-watch runs`,
+        `  DATABASE_PATH=${opts.database} npx roster-watch history --since 1h`,
+        `  DATABASE_PATH=${opts.database} npx roster-watch coverage`,
+        `  DATABASE_PATH=${opts.database} npx roster-watch roster --at ${new Date(Date.now() - interval * 2000).toISOString()}`,
+        `  sqlite3 ${opts.database} "SELECT time, type, subject, detail FROM change_log ORDER BY sequence DESC LIMIT 20"`,
+      ]);
     });
+}
+
+function printLines(ctx: CliContext, lines: string[]): void {
+  for (const line of lines) ctx.out(line);
 }

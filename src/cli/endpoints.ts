@@ -1,7 +1,9 @@
 /** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
+
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';
 import {
   disableDestination,
@@ -29,7 +31,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
           return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
         });
         if (options.json) {
-          ctx.out(JSON.stringify(rows, null, 2));
+          ctx.exact(JSON.stringify(rows, null, 2));
           return;
         }
         if (rows.length === 0)
@@ -38,7 +40,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
           const state =
             r.disabledAt === null
               ? 'enabled'
-              : `DISABLED since ${r.disabledAt} (${r.disabledReason ?? 'no reason'})`;
+              : `DISABLED since ${r.disabledAt} (${r.disabledReason === null ? 'no reason' : scrubText(r.disabledReason)})`;
           const filter = r.events.length > 0 ? ` events ${r.events.join(',')}` : '';
           ctx.out(
             `${r.name}\t${r.kind}\t${state}${r.configured ? '' : '\tnot configured any more'}\tpending ${r.pending} failed ${r.failed} dead ${r.dead} delivered ${r.delivered}${filter}`,

@@ -24,7 +24,7 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
         progress.finish();
         const json = rosterToJson(fetched.roster);
         if (opts.json) {
-          ctx.out(JSON.stringify(json, null, 2));
+          ctx.exact(JSON.stringify(json, null, 2));
         } else {
           for (const user of json.users)
             ctx.out(`${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.join(', ')}]`);

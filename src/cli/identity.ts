@@ -82,7 +82,7 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
           message: describeIdentityFinding(o.finding, now),
           finding: o.finding,
         }));
-        if (opts.json) return ctx.out(JSON.stringify(open, null, 2));
+        if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
         if (open.length === 0) return ctx.out('no open identity findings');
         ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
         ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);

@@ -127,7 +127,7 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
         'cannot tell whether escalation policies or shifts still reference them: none could be read live and none are recorded',
       );
       if (json)
-        ctx.out(
+        ctx.exact(
           JSON.stringify(
             { ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes, identity },
             null,
@@ -142,7 +142,7 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
       throw new CliExit(OFFBOARD_UNKNOWN, '');
     }
     if (json) {
-      ctx.out(
+      ctx.exact(
         JSON.stringify(
           {
             ...report,

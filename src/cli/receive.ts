@@ -1,4 +1,7 @@
-/** `roster-watch receive`: a local webhook receiver that verifies signatures, for demos and compose. */
+/**
+ * `roster-watch receive`: a local webhook receiver that verifies signatures, for demos and
+ * compose only. It rejects replayed webhook-ids, and says at start that it is no production endpoint.
+ */
 import type { Command } from 'commander';
 import { startWebhookReceiver } from '../delivery/receiver.js';
 import { type CliContext, CliExit } from './context.js';
@@ -7,7 +10,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
   program
     .command('receive')
     .description(
-      'run a local Standard Webhooks receiver: verify, print one line per event, serve GET /_received',
+      'for demos only: run a local Standard Webhooks receiver that verifies, prints one line per event and serves GET /_received',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '9000')
@@ -17,7 +20,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
     )
     .addHelpText(
       'after',
-      '\nValid requests get 204, invalid signatures 401. GET /_received returns the newest 1,000\naccepted events as a JSON array; GET /healthz returns 200. Runs until interrupted.',
+      '\nValid requests get 204, invalid signatures 401, a replayed request (a webhook-id already\naccepted, same signature) 409, and the same id freshly signed 200 as a duplicate. GET /_received\nreturns the newest 1,000 accepted events as a JSON array; GET /healthz returns 200. Runs until\ninterrupted. For demos only: plain HTTP, memory only; production receivers belong in your own stack.',
     )
     .action(async (options: { host: string; port: string; secret?: string }) => {
       const port = Number(options.port);
@@ -36,6 +39,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
           secret,
           // A long-running receiver (docker-compose) must not grow without bound.
           keep: 1_000,
+          replays: 'reject',
           onEvent: (e) => ctx.out(`${e.event.time} ${e.event.type} ${e.event.subject}`),
         });
       } catch (error) {
@@ -45,6 +49,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
         throw new CliExit(2, `cannot listen on ${options.host}:${port}: ${message}`);
       }
       ctx.err(`receiving webhooks on ${receiver.url} (GET ${receiver.url}/_received lists them)`);
+      ctx.err('this receiver is for demos only: plain HTTP, memory only, not a production endpoint');
       // src/cli.ts leaves SIGINT/SIGTERM to long-running commands like this one.
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -58,6 +63,8 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
         process.once('SIGTERM', done);
       });
       await receiver.close();
-      ctx.err(`stopped after ${receiver.received.length} events (${receiver.rejected} rejected)`);
+      ctx.err(
+        `stopped after ${receiver.received.length} events (${receiver.rejected} rejected, ${receiver.replayed} replays refused)`,
+      );
     });
 }

@@ -1,6 +1,8 @@
 /**
  * `roster-watch run`: the daemon in the foreground. The first SIGTERM or SIGINT stops it
- * gracefully (exit 0); a second one means "now" and exits 130 without waiting.
+ * gracefully (exit 0); a second one means "now" and exits 130 without waiting. A stop that had
+ * to be forced (SHUTDOWN_TIMEOUT_MS ran out) or that the daemon started itself because it cannot
+ * go on (its database file was replaced) exits 1, so an orchestrator sees it was not clean.
  */
 import type { Command } from 'commander';
 import { type Daemon, startDaemon } from '../service/daemon.js';
@@ -37,6 +39,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       daemon = await startDaemon({ config, logger });
       if (stopReason !== null) void daemon.stop(stopReason);
       const result = await daemon.done;
+      if (result.forced || result.fatal) process.exitCode = 1;
       // Everything is closed, so the process should end by itself; this unref'd timer only fires
       // if a stray handle (a library's socket or timer) would otherwise keep it running.
       setTimeout(() => process.exit(process.exitCode ?? 0), result.forced ? 0 : EXIT_GRACE_MS).unref();

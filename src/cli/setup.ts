@@ -1,6 +1,8 @@
 /** What most commands do first: read the configuration and make a logger from it. */
+
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { findPlainHttpWarnings } from '../service/transport-warnings.js';
 import type { CliContext } from './context.js';
 
 export function loadCliConfig(ctx: CliContext, requireVictorOps: boolean): Config {
@@ -21,8 +23,11 @@ export function loadEventWritingConfig(ctx: CliContext): Config {
   return config;
 }
 
+/** The logger of commands that talk to VictorOps or deliver; it warns about plain-http URLs first. */
 export function createCliLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  for (const warning of findPlainHttpWarnings(config)) logger.warn(warning);
+  return logger;
 }
 
 /** Parses `--since 7d` / `--since 12h` / an ISO instant into an ISO instant. */

@@ -30,6 +30,7 @@ export interface DestinationRuntime {
   leaseMs: number;
   /** Smallest gap between two sends to this destination. */
   minIntervalMs: number;
+  /** Monotonic ms (monotonicNow) of the last send; -Infinity before the first. */
   lastSendStartedMs: number;
   /** Set after a 429: nothing is sent to the destination before this time. */
   pausedUntilMs: number;
@@ -82,7 +83,7 @@ export function createDestinationRuntimes(deps: {
       concurrency: delivery.concurrencyPerDestination,
       leaseMs: delivery.webhookTimeoutMs + LEASE_MARGIN_MS,
       minIntervalMs: 0,
-      lastSendStartedMs: 0,
+      lastSendStartedMs: Number.NEGATIVE_INFINITY,
       pausedUntilMs: 0,
       send: (row) => sender.send({ id: row.eventId, body: row.envelope }),
     });
@@ -97,7 +98,7 @@ export function createDestinationRuntimes(deps: {
       concurrency: 1,
       leaseMs: slack.timeoutMs + slack.minIntervalMs + LEASE_MARGIN_MS,
       minIntervalMs: slack.minIntervalMs,
-      lastSendStartedMs: 0,
+      lastSendStartedMs: Number.NEGATIVE_INFINITY,
       pausedUntilMs: 0,
       send: async (row) => {
         let message: SlackMessage;

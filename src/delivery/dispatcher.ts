@@ -6,7 +6,7 @@
  * crash at any point leaves every row delivered or due again (at least once).
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
 import {
@@ -256,9 +256,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         continue;
       }
       for (const row of rows) {
-        const wait = runtime.lastSendStartedMs + runtime.minIntervalMs - clock.now();
+        // Monotonic: the pacing gap is a duration, which a wall-clock step must not stretch.
+        const wait = runtime.lastSendStartedMs + runtime.minIntervalMs - monotonicNow(clock);
         if (wait > 0) await clock.sleep(wait);
-        runtime.lastSendStartedMs = clock.now();
+        runtime.lastSendStartedMs = monotonicNow(clock);
         const p: Promise<void> = attempt(runtime, row, counters)
           .then((noAnswer) => {
             if (noAnswer) unreachable = true;

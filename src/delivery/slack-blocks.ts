@@ -4,10 +4,14 @@
  * are undocumented), so formatting stays a safe margin below each.
  */
 
-export interface SlackText {
-  type: 'mrkdwn' | 'plain_text';
-  text: string;
-}
+/**
+ * Every mrkdwn object roster-watch sends is `verbatim`: its text carries VictorOps names, and
+ * without it Slack auto-links URLs, channel names and some mentions in plain text (Block Kit
+ * text object reference, `verbatim`). Our own formatting (*bold*, `code`) still renders.
+ */
+export type SlackText =
+  | { type: 'mrkdwn'; text: string; verbatim: true }
+  | { type: 'plain_text'; text: string };
 
 export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
@@ -99,22 +103,25 @@ export function headerBlock(text: string): SlackBlock {
   };
 }
 
+/** A mrkdwn text object that Slack renders literally (no auto-linking of names). */
+export function mrkdwnText(text: string, max: number): SlackText {
+  return { type: 'mrkdwn', text: truncate(text, max), verbatim: true };
+}
+
 export function sectionBlock(mrkdwn: string, fields?: string[]): SlackBlock {
-  const text: SlackText = { type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) };
+  const text = mrkdwnText(mrkdwn, SLACK_LIMITS.sectionText);
   if (fields === undefined || fields.length === 0) return { type: 'section', text };
   return {
     type: 'section',
     text,
-    fields: fields
-      .slice(0, SLACK_LIMITS.fields)
-      .map((f) => ({ type: 'mrkdwn', text: truncate(f, SLACK_LIMITS.fieldText) })),
+    fields: fields.slice(0, SLACK_LIMITS.fields).map((f) => mrkdwnText(f, SLACK_LIMITS.fieldText)),
   };
 }
 
 export function contextBlock(mrkdwn: string): SlackBlock {
   return {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) }],
+    elements: [mrkdwnText(mrkdwn, SLACK_LIMITS.sectionText)],
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type IncomingWebhookSendArguments,
 } from '@slack/webhook';
 import type { Clock } from '../clock.js';
+import { createUrlScrubber } from '../redact.js';
 import { parseRetryAfter } from './retry-policy.js';
 import type { SlackMessage } from './slack-blocks.js';
 
@@ -45,15 +46,24 @@ const KNOWN_SLACK_ERRORS: Record<string, string> = {
   too_many_attachments: 'the message had too many attachments',
 };
 
+/**
+ * The short error code of a Slack answer (`invalid_token`, `no_service`…), or '' when the body
+ * is anything else. Only this is kept: a body may echo the request path, and with it the token.
+ */
+export function slackErrorCode(body: string): string {
+  const code = body.trim();
+  return /^[a-z0-9_]{1,64}$/.test(code) ? code : '';
+}
+
 /** A person-readable reason for a Slack 4xx, naming the problem and what to do. */
 export function explainSlackRejection(statusCode: number, body: string): string {
-  const code = body.trim().slice(0, 100);
+  const code = slackErrorCode(body);
   const known = KNOWN_SLACK_ERRORS[code];
   return `Slack answered ${statusCode}${code === '' ? '' : ` ${code}`}: ${known ?? 'the message will not be retried'}`;
 }
 
 export function createSlackSender(options: { url: string; timeoutMs: number; clock: Clock }): SlackSender {
-  const scrub = (text: string) => text.split(options.url).join('[slack webhook url]');
+  const scrub = createUrlScrubber(options.url);
   return {
     async send(message) {
       const t0 = performance.now();
@@ -90,7 +100,7 @@ export function createSlackSender(options: { url: string; timeoutMs: number; clo
             return {
               kind: 'failed',
               statusCode: status,
-              error: scrub(`Slack answered ${status} ${body}`.trim()),
+              error: `Slack answered ${status} ${slackErrorCode(body)}`.trim(),
               latencyMs: latency(),
             };
           }

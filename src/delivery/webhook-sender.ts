@@ -6,6 +6,7 @@
 import { Webhook } from 'standardwebhooks';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
+import { createUrlScrubber } from '../redact.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 export type WebhookSendResult =
@@ -37,7 +38,10 @@ export function createWebhookAgent(options: { connectionsPerOrigin: number }): A
   return new Agent({ connections: options.connectionsPerOrigin, keepAliveTimeout: 30_000, pipelining: 1 });
 }
 
-async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readExcerpt(
+  body: Dispatcher.ResponseData['body'],
+  scrub: (text: string) => string,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -50,11 +54,8 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<strin
   } catch {
     // The status already tells us what happened; a broken body only loses the excerpt.
   }
-  return Buffer.concat(chunks)
-    .subarray(0, RESPONSE_EXCERPT_BYTES)
-    .toString('utf8')
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Receivers echo request URLs (and their tokens) in error pages.
+  return scrub(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'));
 }
 
 function isTimeout(error: unknown): boolean {
@@ -80,6 +81,7 @@ export function createWebhookSender(options: {
   clock: Clock;
 }): WebhookSender {
   const signer = new Webhook(options.secret);
+  const scrub = createUrlScrubber(options.url);
   return {
     async send(message) {
       const started = options.clock.now();
@@ -110,7 +112,7 @@ export function createWebhookSender(options: {
           await response.body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
           return { kind: 'delivered', statusCode: status, latencyMs: latency() };
         }
-        const excerpt = await readExcerpt(response.body);
+        const excerpt = await readExcerpt(response.body, scrub);
         const error = `HTTP ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
         if (status === 410) return { kind: 'gone', statusCode: 410, error, latencyMs: latency() };
         const header = response.headers['retry-after'];
@@ -126,7 +128,7 @@ export function createWebhookSender(options: {
         return {
           kind: 'failed',
           statusCode: null,
-          error: describeError(error, options.timeoutMs),
+          error: scrub(describeError(error, options.timeoutMs)),
           latencyMs: latency(),
           timedOut: isTimeout(error),
         };

@@ -13,12 +13,12 @@ import {
   createVictorOpsClientFromConfig,
   openConfiguredStore,
 } from '../app.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/db.js';
+import { checkDatabaseFile, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
@@ -50,6 +50,8 @@ export interface DaemonStopResult {
   reason: string;
   /** True when the shutdown timeout ran out and connections and the database were closed anyway. */
   forced: boolean;
+  /** True when the daemon stopped itself because it cannot go on (its database file was replaced). */
+  fatal: boolean;
 }
 
 export interface Daemon {
@@ -69,10 +71,14 @@ interface Parts {
   client: VictorOpsClient;
   dispatcher: Dispatcher;
   metrics: ServiceMetrics;
+  /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
+  databaseFileIsOurs(): boolean;
 }
 
 function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok: false; reason: string } {
   if (!store.sqlite.open) return { ok: false, reason: 'the database is closed' };
+  const file = checkDatabaseFile(store);
+  if (!file.ok) return file;
   try {
     // A query against the migrated schema: proves the file is open, readable and migrated.
     const run = lastSuccessfulRun(store);
@@ -89,7 +95,8 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
   const enqueue = createOutboxEnqueuer(config, store, clock);
   const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
   return async (signal) => {
-    const startedMs = clock.now();
+    if (!parts.databaseFileIsOurs()) return;
+    const startedMs = monotonicNow(clock);
     try {
       const result = await runPollCycle(pollDeps, signal);
       metrics.recordPoll(result, clock.now());
@@ -98,7 +105,10 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
       if (error instanceof PollAbortedError) throw error;
       // VictorOps failures are recorded as failed runs by the cycle; this is anything else
       // (such as the database refusing the commit), so nothing was recorded.
-      metrics.recordPoll({ status: 'failed', durationMs: clock.now() - startedMs, events: [] }, clock.now());
+      metrics.recordPoll(
+        { status: 'failed', durationMs: monotonicNow(clock) - startedMs, events: [] },
+        clock.now(),
+      );
       logger.error({ err: error }, 'poll failed and could not be recorded');
     }
     onFinished();
@@ -116,6 +126,7 @@ function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> 
     whenListTooSoon: 'wait',
   });
   return async (signal) => {
+    if (!parts.databaseFileIsOurs()) return;
     try {
       const result = await runPolicyPollCycle(deps, signal);
       metrics.recordPolicyPoll(result.status);
@@ -185,7 +196,21 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   let pollsFinished = 0;
   let stopping = false;
-  const parts: Parts = { config, logger, clock, store, client, dispatcher, metrics };
+  // Set once the stop function exists; a replaced database file is found before that only by a poll.
+  let stopFatally: (reason: string) => void = () => undefined;
+  const databaseFileIsOurs = (): boolean => {
+    const file = checkDatabaseFile(store);
+    if (file.ok) return true;
+    if (!stopping) {
+      logger.fatal(
+        { database: store.path },
+        `${file.reason}; stopping with exit code 1 so the orchestrator restarts roster-watch on the real file`,
+      );
+      stopFatally(file.reason);
+    }
+    return false;
+  };
+  const parts: Parts = { config, logger, clock, store, client, dispatcher, metrics, databaseFileIsOurs };
   const scheduler = createPollScheduler({
     expression: config.service.schedule.expression,
     jitterMs: config.service.jitterMs,
@@ -228,10 +253,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         });
 
   const liveness = (): ProbeResult => {
+    // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
     const since = scheduler.pollStartedAtMs();
     const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
-    if (since !== null && clock.now() - since > limitMs) {
-      const seconds = Math.round((clock.now() - since) / 1000);
+    const runningMs = since === null ? 0 : monotonicNow(clock) - since;
+    if (since !== null && runningMs > limitMs) {
+      const seconds = Math.round(runningMs / 1000);
       return {
         ok: false,
         reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
@@ -240,6 +267,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     return { ok: true, body: { status: 'ok' } };
   };
   const readiness = (): ProbeResult => {
+    // Checked here too, so a replaced file ends the process even between two polls; the probe
+    // names the file problem rather than the shutdown it starts.
+    const file = store.sqlite.open ? checkDatabaseFile(store) : null;
+    if (file !== null && !file.ok) {
+      databaseFileIsOurs();
+      return file;
+    }
     const last = readLastSuccess(store);
     return assessReadiness({
       nowMs: clock.now(),
@@ -305,7 +339,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   });
   let stopPromise: Promise<DaemonStopResult> | null = null;
 
-  async function shutdown(reason: string): Promise<DaemonStopResult> {
+  async function shutdown(reason: string, fatal: boolean): Promise<DaemonStopResult> {
     stopping = true;
     const timeoutMs = config.service.shutdownTimeoutMs;
     logger.info(
@@ -341,7 +375,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     timer.abort();
     if (outcome === 'graceful') {
       logger.info({ reason }, 'stopped cleanly');
-      return { reason, forced: false };
+      return { reason, forced: false, fatal };
     }
     // Every commit is one synchronous transaction, so closing now cannot leave a partial run;
     // deliveries still in flight keep their lease and are sent again after the restart.
@@ -350,18 +384,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     http.destroy();
     void client.close().catch(() => undefined);
     store.close();
-    return { reason, forced: true };
+    return { reason, forced: true, fatal };
   }
 
-  return {
-    port: http.port,
-    done,
-    stop(reason) {
-      stopPromise ??= shutdown(reason).then((result) => {
-        resolveDone(result);
-        return result;
-      });
-      return stopPromise;
-    },
+  const stop = (reason: string, fatal: boolean): Promise<DaemonStopResult> => {
+    stopPromise ??= shutdown(reason, fatal).then((result) => {
+      resolveDone(result);
+      return result;
+    });
+    return stopPromise;
   };
+  stopFatally = (reason) => void stop(reason, true);
+  return { port: http.port, done, stop: (reason) => stop(reason, false) };
 }

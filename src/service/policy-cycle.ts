@@ -3,7 +3,7 @@
  * recompute coverage → record everything in one transaction. Like the roster poll, an aborted
  * poll commits nothing.
  */
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { FetchedPolicies } from '../roster/policies.js';
 import { decidePolicyPoll, type PolicyRunStatus } from '../roster/policy-decision.js';
@@ -16,7 +16,7 @@ import { recordPolicyPoll } from '../store/policy-store.js';
 import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
 import { VictorOpsError } from '../victorops/errors.js';
 import { planCoverage } from './coverage-plan.js';
-import { PollAbortedError } from './poll-cycle.js';
+import { laterThanLastRun, PollAbortedError } from './poll-cycle.js';
 
 export interface PolicyCycleDeps {
   store: Store;
@@ -80,8 +80,8 @@ export async function runPolicyPollCycle(
 ): Promise<PolicyPollResult> {
   const { store, clock } = deps;
   await claimListCall(deps, signal);
-  const startedMs = clock.now();
-  const startedAt = new Date(startedMs).toISOString();
+  const startedMs = monotonicNow(clock);
+  const wallStartedAt = new Date(clock.now()).toISOString();
   const teams = loadCurrentRoster(store)?.teams ?? [];
   let outcome: { ok: true; fetched: FetchedPolicies } | { ok: false; error: string };
   try {
@@ -93,12 +93,13 @@ export async function runPolicyPollCycle(
   }
   if (signal.aborted) throw new PollAbortedError();
 
-  const finishedMs = clock.now();
-  const finishedAt = new Date(finishedMs).toISOString();
+  const finishedMs = monotonicNow(clock);
+  const wallFinishedAt = new Date(clock.now()).toISOString();
   const fetched = outcome.ok ? outcome.fetched : null;
   // Read, decide and write in one immediate transaction, so two processes never decide on the
   // same recorded state and record the same change twice.
   const { decision, coverage, recorded } = inTransaction(store, () => {
+    const { startedAt, finishedAt } = laterThanLastRun(deps, wallStartedAt, wallFinishedAt);
     const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
     const previousSchedules = loadTeamSchedules(store);
     const streak = failureStreak(store, 'policy');

@@ -4,7 +4,7 @@
  * nothing at all.
  */
 import { createHash } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
@@ -15,7 +15,7 @@ import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { recordPoll } from '../store/poll-store.js';
-import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
+import { failureStreak, hasPolicyBaseline, keepRunTimesMonotonic } from '../store/runs.js';
 import { VictorOpsError } from '../victorops/errors.js';
 import { planCoverage } from './coverage-plan.js';
 
@@ -68,8 +68,8 @@ export class PollAbortedError extends Error {
 }
 
 export async function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
-  const startedMs = deps.clock.now();
-  const startedAt = new Date(startedMs).toISOString();
+  const startedMs = monotonicNow(deps.clock);
+  const startedAt = new Date(deps.clock.now()).toISOString();
   let outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
   try {
     outcome = { ok: true, fetched: await deps.fetchRoster(signal) };
@@ -88,11 +88,10 @@ export function acceptHeldChange(deps: PollCycleDeps): PollResult | null {
   if (!hold) return null;
   const fetched = loadHeldFetch(deps.store, hold.id);
   if (!fetched) return null;
-  const startedMs = deps.clock.now();
   return commitPoll(deps, {
     outcome: { ok: true, fetched },
-    startedAt: new Date(startedMs).toISOString(),
-    startedMs,
+    startedAt: new Date(deps.clock.now()).toISOString(),
+    startedMs: monotonicNow(deps.clock),
     accept: true,
   });
 }
@@ -102,18 +101,20 @@ function commitPoll(
   input: {
     outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
     startedAt: string;
+    /** Monotonic (monotonicNow), for the duration only. */
     startedMs: number;
     accept: boolean;
   },
 ): PollResult {
   const { store } = deps;
   const fetched = input.outcome.ok ? input.outcome.fetched : null;
-  const finishedMs = deps.clock.now();
-  const finishedAt = new Date(finishedMs).toISOString();
+  const finishedMs = monotonicNow(deps.clock);
+  const wallFinishedAt = new Date(deps.clock.now()).toISOString();
   // Read, decide and write in ONE immediate transaction: a second process polling the same
   // database (the daemon and a cron `poll`) waits here instead of deciding on the same state
   // and recording the same change twice.
   const { decision, recorded } = inTransaction(store, () => {
+    const { startedAt, finishedAt } = laterThanLastRun(deps, input.startedAt, wallFinishedAt);
     const streak = failureStreak(store);
     const previous = loadCurrentRoster(store);
     const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
@@ -125,7 +126,7 @@ function commitPoll(
       consecutiveFailures: streak.count,
       failingSince: streak.since,
       pollFailingAfter: deps.pollFailingAfter,
-      now: input.startedAt,
+      now: startedAt,
       hashText: sha256,
       accept: input.accept,
       policies: policies ?? [],
@@ -144,7 +145,7 @@ function commitPoll(
     const recorded = recordPoll(store, {
       decision,
       fetched,
-      startedAt: input.startedAt,
+      startedAt,
       finishedAt,
       stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
       rosterHash: decision.recorded ? hashRoster(decision.recorded) : null,
@@ -181,4 +182,23 @@ function commitPoll(
   else if (decision.status === 'held') deps.logger.warn(summary, 'poll held by the mass-removal guard');
   else deps.logger.info(summary, 'poll finished');
   return result;
+}
+
+/**
+ * Run times from the wall clock, moved up to the last run's time (with a warning) when the clock
+ * stepped back. Call inside the run's transaction, so no other run slips in between.
+ */
+export function laterThanLastRun(
+  deps: { store: Store; logger: Logger },
+  startedAt: string,
+  finishedAt: string,
+): { startedAt: string; finishedAt: string } {
+  const times = keepRunTimesMonotonic(deps.store, { startedAt, finishedAt });
+  if (times.clockWasBehind !== null) {
+    deps.logger.warn(
+      { wallClock: startedAt, lastRunAt: times.clockWasBehind, recordedAt: times.startedAt },
+      'the wall clock is behind the last recorded run (it stepped back): this run is recorded at the last run time so history never goes backwards; check NTP',
+    );
+  }
+  return times;
 }

@@ -4,7 +4,7 @@
  * wait) is running is skipped and counted rather than queued, and tests can drive ticks directly.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { PollAbortedError } from './poll-cycle.js';
 
@@ -41,7 +41,7 @@ export interface PollScheduler {
   /** What a cron tick does: jitter, then poll, unless a poll is running. Exposed for tests. */
   tick(): Promise<TriggerOutcome>;
   isPolling(): boolean;
-  /** Epoch ms at which the running poll (including its jitter wait) began, or null. */
+  /** Monotonic ms (monotonicNow) at which the running poll (including its jitter wait) began, or null. */
   pollStartedAtMs(): number | null;
   skippedTicks(): number;
   /**
@@ -123,14 +123,14 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       if (kind === 'now') return Promise.resolve('skipped');
       skipped += 1;
       logger.warn(
-        { skippedTicks: skipped, runningForMs: clock.now() - inFlight.startedAtMs },
+        { skippedTicks: skipped, runningForMs: monotonicNow(clock) - inFlight.startedAtMs },
         'a poll is still running: skipped this tick',
       );
       deps.onTickSkipped?.();
       return Promise.resolve('skipped');
     }
     const controller = new AbortController();
-    const current = { controller, startedAtMs: clock.now(), promise: Promise.resolve() };
+    const current = { controller, startedAtMs: monotonicNow(clock), promise: Promise.resolve() };
     current.promise = execute(kind === 'tick', controller).finally(() => {
       if (inFlight === current) inFlight = null;
     });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { checkFileIdentity, type FileCheck, type FileIdentity, readFileIdentity } from './file-identity.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -16,7 +17,14 @@ export interface Store {
   db: Db;
   sqlite: Database.Database;
   path: string;
+  /** Device and inode of the file when it was opened (null for `:memory:`); see checkDatabaseFile. */
+  identity?: FileIdentity | null;
   close(): void;
+}
+
+/** Whether `store.path` is still the file this connection has open. */
+export function checkDatabaseFile(store: Store): FileCheck {
+  return checkFileIdentity(store.path, store.identity ?? null);
 }
 
 /** Works from src/store (tests) and dist/store (built CLI): both sit two levels below the root. */
@@ -71,6 +79,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       db,
       sqlite,
       path,
+      // Read after SQLite opened (and maybe created) the file, so it is the file it has open.
+      identity: isMemory ? null : readFileIdentity(path),
       close: () => {
         if (sqlite.open) sqlite.close();
       },

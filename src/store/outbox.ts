@@ -6,8 +6,10 @@
  * Statements are prepared once per connection: the dispatcher drains thousands of rows a second
  * and re-preparing them would dominate that cost.
  */
+
 import type Database from 'better-sqlite3';
 import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
+import { scrubForLog } from '../redact.js';
 import type { EventDraft } from '../roster/events.js';
 import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { appendEvents } from './events.js';
@@ -203,7 +205,8 @@ export function claimDueDeliveries(
 export function recordAttempt(store: Store, attempt: AttemptRecord): void {
   const s = statements(store);
   const at = new Date(attempt.attemptedAtMs).toISOString();
-  const error = attempt.error === null ? null : attempt.error.slice(0, ERROR_EXCERPT_MAX);
+  // Scrubbed here as well as by the senders: nothing that names a URL's path or query is stored.
+  const error = attempt.error === null ? null : scrubForLog(attempt.error, ERROR_EXCERPT_MAX);
   const status: DeliveryStatus =
     attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'dead' ? 'dead' : 'failed';
   inTransaction(store, () => {
@@ -279,7 +282,8 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
 
 /** Returns true when this call disabled it (false when already disabled or unknown). */
 export function disableDestination(store: Store, name: string, reason: string, nowMs: number): boolean {
-  return statements(store).disable.run(new Date(nowMs).toISOString(), reason, name).changes > 0;
+  const stored = scrubForLog(reason, ERROR_EXCERPT_MAX);
+  return statements(store).disable.run(new Date(nowMs).toISOString(), stored, name).changes > 0;
 }
 
 export function enableDestination(store: Store, name: string): 'enabled' | 'not-disabled' | 'unknown' {

@@ -125,3 +125,34 @@ export function lastSuccessfulRun(store: Store): RunRecord | undefined {
     .get();
   return row ? toRecord(row) : undefined;
 }
+
+/** The latest time any run (of any kind) was recorded at: its finish, or its start if later. */
+export function latestRunTime(store: Store): string | null {
+  const row = store.sqlite
+    .prepare('SELECT MAX((SELECT MAX(finished_at) FROM runs), (SELECT MAX(started_at) FROM runs)) AS at')
+    .get() as { at: string | null };
+  return row.at;
+}
+
+/**
+ * Times for a run about to be recorded, always later than the last run: history rows start at a
+ * run's time, so a wall clock that stepped back would otherwise make a row begin before the one it
+ * follows and `roster --at` would reconstruct the wrong roster. Returns the times and whether the
+ * clock was behind.
+ */
+export function keepRunTimesMonotonic(
+  store: Store,
+  times: { startedAt: string; finishedAt: string },
+): { startedAt: string; finishedAt: string; clockWasBehind: string | null } {
+  const last = latestRunTime(store);
+  if (last === null || (times.startedAt > last && times.finishedAt >= times.startedAt)) {
+    return { ...times, clockWasBehind: null };
+  }
+  // One millisecond past the last run, so this run's rows begin strictly after that run's.
+  const startedAt = times.startedAt > last ? times.startedAt : new Date(Date.parse(last) + 1).toISOString();
+  // ISO strings of one format order like the instants they name.
+  let finishedAt = times.finishedAt;
+  if (finishedAt < startedAt) finishedAt = startedAt;
+  // The same millisecond as the last run is no clock step, only a fast machine: no warning.
+  return { startedAt, finishedAt, clockWasBehind: times.startedAt < last ? last : null };
+}

@@ -10,6 +10,7 @@ import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { FetchStats } from '../roster/types.js';
 import { createEndpointGates } from './endpoint-gates.js';
 import { excerpt, sanitizeCause, VictorOpsError } from './errors.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './limits.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
@@ -26,7 +27,7 @@ export interface VictorOpsClientOptions {
   random?: () => number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** Bodies above this are refused: a roster is large, but not this large. */
+  /** Bodies above this are refused (default DEFAULT_MAX_RESPONSE_BYTES); see VO_MAX_RESPONSE_BYTES. */
   maxBodyBytes?: number;
   onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
   /**
@@ -47,13 +48,20 @@ export interface VictorOpsClient {
 
 const AUTH_HINT = 'check VO_API_ID and VO_API_KEY';
 
+/** Error excerpts are built from the first few KiB of a body only, however large it is. */
+const EXCERPT_SOURCE_BYTES = 4 * 1024;
+
 /**
  * Encodes one path segment; usernames may hold `.`, `+`, `@`, `-`, `_` and non-ASCII letters.
  * `@` is left as it is: it is legal in a path (RFC 3986) and VictorOps' own docs warn against
  * percent-encoding it.
  */
 export function encodePathSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/%40/g, '@');
+  const encoded = encodeURIComponent(segment).replace(/%40/g, '@');
+  // `.` and `..` are dot segments: a normalising proxy would turn `/v1/user/../teams` into
+  // `/v1/teams`, another endpoint. Percent-encoded they stay a name (RFC 3986 §6.2.2.3 only
+  // removes literal dot segments).
+  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
 }
 
 export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOpsClient {
@@ -68,7 +76,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   const limiter = createRateLimiter({ maxRps: options.maxRps, clock: options.clock });
   const slots = createSemaphore(options.concurrency);
   const random = options.random ?? Math.random;
-  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const counters: FetchStats = { requests: 0, retries: 0, rateLimited: 0 };
   const limits = { maxRetries: options.maxRetries, max403Retries: 3 };
   // Built once; never logged, never attached to errors.
@@ -122,7 +130,18 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
         headers,
         signal: AbortSignal.any([signal, timeout]),
       });
-      body = await readBody(response.body, maxBodyBytes, path);
+      const status = response.statusCode;
+      const declared = Number(headerValue(response.headers['content-length']));
+      if (status >= 200 && status < 300 && Number.isFinite(declared) && declared > maxBodyBytes) {
+        // Refused on its word, before a byte of it is read: the connection is dropped, not drained.
+        response.body.destroy();
+        throw tooLargeError(path, maxBodyBytes, declared);
+      }
+      // An error answer is only ever shown as an excerpt, so only its first few KiB are read.
+      body =
+        status >= 200 && status < 300
+          ? await readBody(response.body, maxBodyBytes, path)
+          : await readHead(response.body, EXCERPT_SOURCE_BYTES);
     } catch (error) {
       if (error instanceof VictorOpsError) throw error;
       if (signal.aborted) throw abortedError(signal, path);
@@ -212,20 +231,56 @@ function contentType(headers: Record<string, string | string[] | undefined>): st
   return (headerValue(headers['content-type']) ?? '').toLowerCase();
 }
 
-async function readBody(body: AsyncIterable<Buffer>, maxBytes: number, path: string): Promise<string> {
+type ResponseBody = AsyncIterable<Buffer> & { destroy(): unknown };
+
+/**
+ * Not retried at once (the same answer would only be read again), and not the end of the watch:
+ * the poll fails, is recorded as failed, and the next scheduled poll asks again.
+ */
+function tooLargeError(path: string, maxBytes: number, declaredBytes?: number): VictorOpsError {
+  const size =
+    declaredBytes === undefined ? `more than ${maxBytes} bytes` : `${declaredBytes} bytes (declared)`;
+  return new VictorOpsError(
+    'too_large',
+    `GET ${path}: response refused, ${size} is over VO_MAX_RESPONSE_BYTES (${maxBytes}); the next poll asks again. Raise VO_MAX_RESPONSE_BYTES (and the heap) only if the org really is this large`,
+    { retryable: false, path },
+  );
+}
+
+/** Reads a body while counting it, and drops the connection as soon as it passes `maxBytes`. */
+async function readBody(body: ResponseBody, maxBytes: number, path: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
-      throw new VictorOpsError('malformed', `GET ${path}: response larger than ${maxBytes} bytes`, {
-        retryable: false,
-        path,
-      });
+      chunks.length = 0;
+      body.destroy();
+      throw tooLargeError(path, maxBytes);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The first `maxBytes` of a body (for error excerpts); the rest is never read. */
+async function readHead(body: ResponseBody, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= maxBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/** What an error message may quote of a body: its first few KiB, with the key cut out. */
+function quotedExcerpt(body: string, redact: (text: string) => string): string {
+  return excerpt(redact(body.slice(0, EXCERPT_SOURCE_BYTES)));
 }
 
 function parseBody<T>(
@@ -238,7 +293,7 @@ function parseBody<T>(
   if (type.includes('text/html') || /^\s*</.test(body)) {
     throw new VictorOpsError(
       'malformed',
-      `GET ${path}: expected JSON, got an HTML page: "${excerpt(redact(body))}"`,
+      `GET ${path}: expected JSON, got an HTML page: "${quotedExcerpt(body, redact)}"`,
       {
         retryable: true,
         path,
@@ -249,7 +304,7 @@ function parseBody<T>(
   try {
     json = JSON.parse(body);
   } catch {
-    const shown = body.trim() === '' ? 'an empty body' : `"${excerpt(redact(body))}"`;
+    const shown = body.trim() === '' ? 'an empty body' : `"${quotedExcerpt(body, redact)}"`;
     throw new VictorOpsError('malformed', `GET ${path}: response is not valid JSON: ${shown}`, {
       retryable: true,
       path,
@@ -259,7 +314,7 @@ function parseBody<T>(
   if (!parsed.success) {
     throw new VictorOpsError(
       'malformed',
-      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${excerpt(redact(body))}"`,
+      `GET ${path}: unexpected response shape (${describeSchemaIssue(parsed.error)}): "${quotedExcerpt(body, redact)}"`,
       { retryable: true, path },
     );
   }

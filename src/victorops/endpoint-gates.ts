@@ -3,7 +3,7 @@
  * one a minute), on top of the client's overall pacing. Lives as long as the client, so the
  * interval holds across polls within a process.
  */
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 
 export interface EndpointGates {
   /**
@@ -36,7 +36,8 @@ export function createEndpointGates(clock: Clock): EndpointGates {
       await previous;
       try {
         for (;;) {
-          const waitMs = state.lastSentMs === null ? 0 : state.lastSentMs + intervalMs - clock.now();
+          // Monotonic, like the rate limiter: intervals are durations, not dates.
+          const waitMs = state.lastSentMs === null ? 0 : state.lastSentMs + intervalMs - monotonicNow(clock);
           if (waitMs <= 0) break;
           await clock.sleep(waitMs, signal);
         }
@@ -45,7 +46,7 @@ export function createEndpointGates(clock: Clock): EndpointGates {
         throw error;
       }
       return (sent) => {
-        if (sent) state.lastSentMs = clock.now();
+        if (sent) state.lastSentMs = monotonicNow(clock);
         finish();
       };
     },

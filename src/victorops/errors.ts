@@ -8,6 +8,7 @@ export type VictorOpsErrorCode =
   | 'http'
   | 'not_found'
   | 'malformed'
+  | 'too_large'
   | 'timeout'
   | 'network'
   | 'deadline'

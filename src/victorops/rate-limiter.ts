@@ -8,7 +8,7 @@
  * cannot squeeze one window's requests into the server's view of a shorter one. After
  * rate-limited answers the effective rate halves; each success wins back a little of it.
  */
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 
 export interface RateLimiterOptions {
   maxRps: number;
@@ -64,11 +64,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const turn = queue.then(async () => {
         signal?.throwIfAborted();
         for (;;) {
-          const wait = waitBeforeStart(starts, clock.now(), windowFor(rate));
+          // Monotonic: a wall clock stepped back an hour must not hold every request for an hour.
+          const wait = waitBeforeStart(starts, monotonicNow(clock), windowFor(rate));
           if (wait <= 0) break;
           await clock.sleep(Math.ceil(wait), signal);
         }
-        starts.push(clock.now());
+        starts.push(monotonicNow(clock));
         // Only the newest `capacity` starts matter; keep the log bounded.
         const keep = windowFor(maxRps).capacity;
         if (starts.length > keep) starts.splice(0, starts.length - keep);

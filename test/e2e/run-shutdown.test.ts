@@ -162,7 +162,7 @@ describe('roster-watch run', () => {
     });
   });
 
-  it('forces the stop after SHUTDOWN_TIMEOUT_MS and still exits 0 with the run committed', async () => {
+  it('forces the stop after SHUTDOWN_TIMEOUT_MS and exits 1 (not a clean stop) with the run committed', async () => {
     receiver = createServer((req) => req.resume());
     await new Promise<void>((done) => receiver!.listen(0, '127.0.0.1', done));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
@@ -179,7 +179,7 @@ describe('roster-watch run', () => {
     await waitFor('the baseline delivery to hang', () => arrived > 0);
     run.child.kill('SIGTERM');
     const exit = await run.exited;
-    expect(exit, run.stderr()).toMatchObject({ code: 0, signal: null });
+    expect(exit, run.stderr()).toMatchObject({ code: 1, signal: null });
     expect(run.stderr()).toMatch(/shutdown timed out/);
     readDatabase((db) => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -187,5 +187,14 @@ describe('roster-watch run', () => {
       // Never answered, so never marked delivered: it is sent again after a restart.
       expect(db.prepare('SELECT status FROM deliveries').all()).toEqual([{ status: 'pending' }]);
     });
+  });
+
+  it('exits 1 with a fatal log line when its database file is deleted under it', async () => {
+    const run = startRun({ POLL_SCHEDULE: '*/1 * * * * *' });
+    await waitFor('the baseline poll', () => run.stderr().includes('"msg":"poll finished"'));
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${databasePath}${suffix}`, { force: true });
+    const exit = await run.exited;
+    expect(exit, run.stderr()).toMatchObject({ code: 1, signal: null });
+    expect(run.stderr()).toMatch(/"level":60.*is gone \(ENOENT\)/);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, defaultEventSource, loadConfig } from '../../src/config.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 
@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       baseUrl: 'https://api.victorops.com/api-public',
       maxRps: 2,
       membershipSource: 'auto',
+      maxResponseBytes: 32 * 1024 * 1024,
     });
     expect(c.databasePath).toBe('./data/roster-watch.db');
     expect(c.guard).toEqual({ maxFraction: 0.2, min: 5, confirmations: 3 });
@@ -126,5 +127,40 @@ describe('loadConfig', () => {
     ]);
     writeFileSync(file, '{"webhooks": [{"url": 5}]');
     expect(problems({ ...base, ROSTER_WATCH_CONFIG: file })[0]).toMatch(/not valid JSON/);
+  });
+
+  it('validates whsec_ secrets with the signer itself: base64url or stray characters are a config error', () => {
+    // Node's Buffer decodes both of these to 24 and 22 bytes; standardwebhooks' decoder refuses them.
+    const base64url = `whsec_${Buffer.alloc(24, 0xfb).toString('base64url')}`;
+    const stray = `whsec_${Buffer.alloc(24, 7).toString('base64').slice(0, 30)}!!`;
+    for (const secret of [base64url, stray]) {
+      const found = problems({ ...base, WEBHOOK_URLS: 'https://hooks.example/x', WEBHOOK_SECRET: secret });
+      expect(found).toEqual([
+        'WEBHOOK_SECRET must be "whsec_" followed by standard base64 (with padding) of 16 to 128 bytes',
+      ]);
+      expect(found.join('\n')).not.toContain(secret.slice(6));
+    }
+  });
+
+  it('never echoes a webhook URL path or query in a config error', () => {
+    const found = problems({
+      ...base,
+      WEBHOOK_URLS: 'ftp://hooks.example/T0/B0/path-tok3n?sig=query-tok3n',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
+    });
+    expect(found).toEqual([
+      'WEBHOOK_URLS (entry 1) must be an http:// or https:// URL, got "ftp://hooks.example/…"',
+    ]);
+    expect(found.join('\n')).not.toMatch(/tok3n/);
+  });
+
+  it('derives the default event source from a hash of the API id, never the id itself', () => {
+    const c = loadConfig({ ...base, VO_API_ID: 'acme-api-id-123' }, { requireVictorOps: true });
+    expect(c.eventSource).toBe(defaultEventSource('acme-api-id-123'));
+    expect(c.eventSource).toMatch(/^urn:roster-watch:victorops:[0-9a-f]{16}$/);
+    expect(c.eventSource).not.toContain('acme-api-id-123');
+    expect(loadConfig({ ...base, EVENT_SOURCE: 'urn:x' }, { requireVictorOps: true }).eventSource).toBe(
+      'urn:x',
+    );
   });
 });

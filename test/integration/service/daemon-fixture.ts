@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config.js';
-import { createSilentLogger } from '../../../src/logger.js';
+import { createSilentLogger, type Logger } from '../../../src/logger.js';
 import { type Daemon, startDaemon } from '../../../src/service/daemon.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 
@@ -17,8 +17,10 @@ export interface DaemonFixture {
   daemon: Daemon;
   config: Config;
   databasePath: string;
-  /** Moves the daemon's clock forward. */
+  /** Moves the daemon's clock forward: wall and monotonic time alike (time passing). */
   advance(ms: number): void;
+  /** Steps only the wall clock (an NTP correction or a bad RTC), by `ms` (negative: back). */
+  stepWallClock(ms: number): void;
   get(path: string): Promise<{ status: number; contentType: string | null; text: string }>;
   getJson(path: string): Promise<{ status: number; body: Record<string, unknown> }>;
   runs(): { id: number; status: string }[];
@@ -32,6 +34,8 @@ export interface FixtureOptions {
   latencyMs?: number;
   /** Runs before the daemon starts (e.g. to set up a webhook receiver the config points at). */
   sim?: Simulator;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 export async function startDaemonFixture(options: FixtureOptions = {}): Promise<DaemonFixture> {
@@ -53,8 +57,13 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     { requireVictorOps: true },
   );
   let offsetMs = 0;
-  const clock: Clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
-  const daemon = await startDaemon({ config, logger: createSilentLogger(), clock });
+  let wallOnlyMs = 0;
+  const clock: Clock = {
+    now: () => Date.now() + offsetMs + wallOnlyMs,
+    monotonicMs: () => performance.now() + offsetMs,
+    sleep: systemClock.sleep,
+  };
+  const daemon = await startDaemon({ config, logger: options.logger ?? createSilentLogger(), clock });
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const get: DaemonFixture['get'] = async (path) => {
@@ -68,6 +77,9 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     databasePath,
     advance: (ms) => {
       offsetMs += ms;
+    },
+    stepWallClock: (ms) => {
+      wallOnlyMs += ms;
     },
     get,
     async getJson(path) {

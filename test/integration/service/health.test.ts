@@ -69,7 +69,7 @@ describe('/healthz and /readyz', () => {
     expect(post.status).toBe(405);
 
     const stopped = await f.daemon.stop('test');
-    expect(stopped).toEqual({ reason: 'test', forced: false });
+    expect(stopped).toEqual({ reason: 'test', forced: false, fatal: false });
     expect(f.runs()).toEqual([]);
   });
 

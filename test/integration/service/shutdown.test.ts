@@ -24,7 +24,7 @@ describe('daemon shutdown', () => {
     const result = await f.daemon.stop('test');
     // Generous: only "well inside the 10 s budget", not a latency measurement.
     expect(Date.now() - startedMs).toBeLessThan(8_000);
-    expect(result).toEqual({ reason: 'test', forced: false });
+    expect(result).toEqual({ reason: 'test', forced: false, fatal: false });
     expect(await f.daemon.done).toEqual(result);
     expect(f.runs()).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${f.daemon.port}/healthz`)).rejects.toThrow();
@@ -58,7 +58,7 @@ describe('daemon shutdown', () => {
     await f.waitFor('the baseline delivery to reach the receiver', () => arrived >= 1);
     const stopping = f.daemon.stop('test');
     setTimeout(() => release(), 300);
-    expect(await stopping).toEqual({ reason: 'test', forced: false });
+    expect(await stopping).toEqual({ reason: 'test', forced: false, fatal: false });
 
     const conn = new Database(f.databasePath, { readonly: true });
     try {

@@ -62,6 +62,11 @@ describe('encodePathSegment', () => {
     ['li-wei_2', 'li-wei_2'],
     ['a/b', 'a%2Fb'],
     ['Søren', 'S%C3%B8ren'],
+    // dot segments: a normalising proxy would otherwise resolve them to another endpoint
+    ['.', '%2E'],
+    ['..', '%2E%2E'],
+    ['...', '...'],
+    ['.hidden', '.hidden'],
   ])('%s → %s', (input, expected) => {
     expect(encodePathSegment(input)).toBe(expected);
   });

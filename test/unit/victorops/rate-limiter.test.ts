@@ -82,3 +82,28 @@ describe('createRateLimiter', () => {
     expect(limiter.effectiveRps()).toBe(10);
   });
 });
+
+describe('a wall clock stepped back', () => {
+  it('does not hold requests back: the window is measured on the monotonic clock', async () => {
+    let wall = 10_000_000;
+    let mono = 0;
+    const slept: number[] = [];
+    const clock: Clock = {
+      now: () => wall,
+      monotonicMs: () => mono,
+      sleep: async (ms) => {
+        slept.push(ms);
+        wall += ms;
+        mono += ms;
+      },
+    };
+    const limiter = createRateLimiter({ maxRps: 2, clock });
+    await limiter.acquire();
+    await limiter.acquire();
+    wall -= 3_600_000; // NTP steps the wall clock back an hour; a second really passes
+    wall += 1_100;
+    mono += 1_100;
+    await limiter.acquire();
+    expect(slept).toEqual([]);
+  });
+});

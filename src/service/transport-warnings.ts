@@ -1,0 +1,42 @@
+/**
+ * Plain http:// to anything but this machine sends the VictorOps key, signed events or a Slack
+ * token readable to every hop in between. Allowed (a TLS-terminating sidecar, a lab), but said
+ * loudly at start-up, naming the variable and the host only (never a path: it may hold a token).
+ */
+import type { Config } from '../config.js';
+import { redactUrl } from '../redact.js';
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+}
+
+function isPlainRemote(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' && !isLoopback(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** One warning per configured URL that uses http:// to a host other than this machine. */
+export function findPlainHttpWarnings(config: Config): string[] {
+  const found: { label: string; url: string; carries: string }[] = [];
+  if (config.victorOps.apiId !== '' && isPlainRemote(config.victorOps.baseUrl)) {
+    found.push({ label: 'VO_BASE_URL', url: config.victorOps.baseUrl, carries: 'the VictorOps API key' });
+  }
+  for (const hook of config.delivery.webhooks) {
+    if (isPlainRemote(hook.url)) {
+      found.push({ label: `webhook "${hook.name}"`, url: hook.url, carries: 'signed events' });
+    }
+  }
+  const slack = config.delivery.slack;
+  if (slack !== null && isPlainRemote(slack.url)) {
+    found.push({ label: 'SLACK_WEBHOOK_URL', url: slack.url, carries: "the Slack webhook's token" });
+  }
+  return found.map(
+    (f) =>
+      `${f.label} uses plain http:// to ${redactUrl(f.url)}, not this machine: ${f.carries} and every event travel unencrypted; use https://`,
+  );
+}

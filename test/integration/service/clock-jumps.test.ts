@@ -1,0 +1,91 @@
+/**
+ * Wall-clock steps (an NTP correction, a VM restored from a snapshot, a bad RTC): recorded time
+ * never goes backwards, and durations and liveness use the monotonic clock.
+ */
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Clock, systemClock } from '../../../src/clock.js';
+import { runPollCycle } from '../../../src/service/poll-cycle.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { openStore, type Store } from '../../../src/store/db.js';
+import { loadRosterAt } from '../../../src/store/history.js';
+import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
+import { createCapturingLogger } from '../../helpers/capture-logger.js';
+import { tempDatabase } from '../../helpers/cli.js';
+import { clientFor } from '../../helpers/client.js';
+import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
+
+const HOUR_MS = 3_600_000;
+let sim: Simulator | undefined;
+let store: Store | undefined;
+let fx: DaemonFixture | undefined;
+afterEach(async () => {
+  store?.close();
+  await sim?.close();
+  await fx?.cleanup();
+  sim = undefined;
+  store = undefined;
+  fx = undefined;
+});
+
+describe('a wall clock that steps back', () => {
+  it('never records history before the last run: the run takes the last run time, with a warning', async () => {
+    sim = await startSimulator({ users: 10, teams: 3, seed: 4 });
+    const path = tempDatabase();
+    store = openStore(path);
+    let stepMs = 0;
+    const clock: Clock = { now: () => Date.now() + stepMs, sleep: systemClock.sleep };
+    const client = clientFor(sim);
+    const capture = createCapturingLogger();
+    const deps = {
+      store,
+      clock,
+      logger: capture.logger,
+      source: 'urn:test',
+      guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
+      pollFailingAfter: 3,
+      fetchRoster: (signal: AbortSignal) =>
+        fetchRoster({ client, clock, source: 'team', concurrency: 2, deadlineMs: 10_000, signal }),
+    };
+    const signal = new AbortController().signal;
+    await runPollCycle(deps, signal);
+    sim.org.addUser({ username: 'late.joiner', firstName: 'Late', lastName: 'Joiner' });
+    stepMs = -HOUR_MS;
+    await runPollCycle(deps, signal);
+    await client.close();
+
+    const conn = new Database(path, { readonly: true });
+    const runs = conn.prepare('SELECT started_at AS s, finished_at AS f FROM runs ORDER BY id').all() as {
+      s: string;
+      f: string;
+    }[];
+    conn.close();
+    expect(runs).toHaveLength(2);
+    expect(runs[1]!.s > runs[0]!.f).toBe(true);
+    expect(runs[1]!.f >= runs[1]!.s).toBe(true);
+    // The roster as it was at the first run does not contain the user who joined later.
+    const atFirst = loadRosterAt(store, runs[0]!.f);
+    expect(atFirst.users.some((u) => u.username === 'late.joiner')).toBe(false);
+    expect(loadRosterAt(store, runs[1]!.f).users.some((u) => u.username === 'late.joiner')).toBe(true);
+    const warning = capture.lines().find((l) => l.includes('wall clock is behind'));
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning!).level).toBe(40);
+  });
+});
+
+describe('a wall clock that jumps ahead during a poll', () => {
+  it('does not make /healthz report a stuck poll: liveness measures with the monotonic clock', async () => {
+    fx = await startDaemonFixture({
+      latencyMs: 400,
+      env: { POLL_SCHEDULE: '0 0 1 1 *', POLICY_SCHEDULE: 'off', VO_CONCURRENCY: '1' },
+    });
+    const f = fx;
+    // The start-up poll is in flight (each request takes 400 ms); the wall clock jumps a day.
+    f.stepWallClock(24 * HOUR_MS);
+    const probe = await f.getJson('/healthz');
+    expect(probe, JSON.stringify(probe.body)).toEqual({ status: 200, body: { status: 'ok' } });
+    // Time that really passes still counts: the same poll an hour later (monotonic) is stuck.
+    f.advance(HOUR_MS);
+    expect((await f.getJson('/healthz')).status).toBe(503);
+  });
+});
