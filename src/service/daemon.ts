@@ -5,7 +5,6 @@
  */
 import {
   createConfiguredDispatcher,
-  createIdentitySyncDeps,
   createOutboxEnqueuer,
   createPolicyPollDeps,
   createPollDeps,
@@ -20,14 +19,11 @@ import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
 import { checkDatabaseFile, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
-import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
-import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './identity-cycle.js';
-import { watchIdentityFile } from './identity-file-watch.js';
-import { registerIdentityMetrics } from './identity-metrics.js';
+import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
 import { PollAbortedError, runPollCycle } from './poll-cycle.js';
@@ -139,26 +135,6 @@ function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> 
   };
 }
 
-/** One scheduled identity sync; a failure to record it is logged, a source failure is a finding. */
-function createIdentitySync(
-  parts: Parts,
-  deps: IdentityCycleDeps,
-  onResult: (status: IdentitySyncResult['status']) => void,
-): (signal: AbortSignal) => Promise<void> {
-  const { logger, dispatcher } = parts;
-  return async (signal) => {
-    try {
-      const result = await runIdentitySync(deps, signal);
-      onResult(result.status);
-      if (result.events.length > 0) dispatcher.notify();
-    } catch (error) {
-      if (error instanceof PollAbortedError) throw error;
-      onResult('failed');
-      logger.error({ err: error }, 'identity sync failed and could not be recorded');
-    }
-  };
-}
-
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -182,16 +158,14 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
-  const identityDeps = createIdentitySyncDeps(config, store, {
+  const identity = createIdentityRunner({
+    config,
+    store,
     logger,
     clock,
-    enqueue: createOutboxEnqueuer(config, store, clock),
-  });
-  const identityMetrics = registerIdentityMetrics({
     registry: metrics.registry,
-    sources: identityDeps.sources.map((s) => s.name),
-    sourceStates: () => (store.sqlite.open ? loadIdentitySourceStates(store) : []),
-    openFindings: () => (store.sqlite.open ? countOpenIdentityFindingsByKind(store) : []),
+    notify: () => dispatcher.notify(),
+    ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
   });
 
   let pollsFinished = 0;
@@ -235,20 +209,6 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
           clock,
           logger: logger.child({ poll: 'policy' }),
           poll: createPolicyPoll(parts),
-          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
-        });
-
-  // Identity sources are read on a schedule of their own (IDENTITY_SCHEDULE), never overlapping.
-  const identitySchedule = config.identity.schedule;
-  const identityScheduler: PollScheduler | null =
-    identitySchedule === null
-      ? null
-      : createPollScheduler({
-          expression: identitySchedule.expression,
-          jitterMs: 0,
-          clock,
-          logger: logger.child({ poll: 'identity' }),
-          poll: createIdentitySync(parts, identityDeps, (status) => identityMetrics.recordSync(status)),
           ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
         });
 
@@ -306,12 +266,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.start();
   scheduler.start();
   policyScheduler?.start();
-  identityScheduler?.start();
-  const identityFile = config.identity.file;
-  const stopWatchingFile =
-    identityScheduler !== null && identityFile !== null && identityFile.watchMs > 0
-      ? watchIdentityFile(identityFile.path, identityFile.watchMs, () => void identityScheduler.runNow())
-      : () => undefined;
+  identity.start();
   logger.info(
     {
       schedule: config.service.schedule.expression,
@@ -319,7 +274,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
-      identitySchedule: identitySchedule?.expression ?? 'off',
+      identitySchedule: identity.schedule,
       http: `${config.service.httpHost}:${http.port}`,
       database: store.path,
     },
@@ -331,7 +286,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     void scheduler
       .runNow()
       .then(() => policyScheduler?.runNow())
-      .then(() => identityScheduler?.runNow());
+      .then(() => identity.runNow());
 
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
@@ -347,17 +302,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       'stopping: no new polls; cancelling the running poll and finishing deliveries',
     );
     // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
-    stopWatchingFile();
     const graceful = (async () => {
       await Promise.all([
         scheduler.stop({ abort: true }),
         policyScheduler?.stop({ abort: true }),
-        identityScheduler?.stop({ abort: true }),
+        identity.stop(),
       ]);
       await dispatcher.stop();
       await http.close();
       await client.close();
-      await Promise.all(identityDeps.sources.map((s) => s.close()));
       store.close();
     })().then(
       () => 'graceful' as const,
