@@ -5,8 +5,10 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/dispatcher.js';
 import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
+import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import type { FetchedRoster } from './roster/types.js';
+import type { IdentityCycleDeps } from './service/identity-cycle.js';
 import type { PolicyCycleDeps } from './service/policy-cycle.js';
 import type { PollCycleDeps } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
@@ -169,4 +171,28 @@ export async function deliverPendingOnce(
   } finally {
     await dispatcher.stop();
   }
+}
+
+/** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
+export function createIdentitySyncDeps(
+  config: Config,
+  store: Store,
+  deps: AppDeps & { enqueue?: IdentityCycleDeps['enqueue'] },
+): IdentityCycleDeps {
+  const clock = deps.clock ?? systemClock;
+  const id = config.identity;
+  return {
+    store,
+    clock,
+    logger: deps.logger,
+    source: config.eventSource,
+    guard: config.guard,
+    settings: {
+      rule: id.matchRule,
+      explicit: new Map(Object.entries(id.explicit)),
+      exemptions: id.exemptions,
+    },
+    sources: createIdentitySources(id, { clock }),
+    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+  };
 }

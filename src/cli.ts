@@ -15,6 +15,7 @@ import { registerDoctorCommand } from './cli/doctor.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerHintsCommand } from './cli/hints.js';
+import { registerIdentityCommands } from './cli/identity.js';
 import { registerPollCommands } from './cli/poll.js';
 import { toPrintable } from './cli/printable.js';
 import { registerReceiveCommand } from './cli/receive.js';
@@ -25,6 +26,7 @@ import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUiCommand } from './cli/ui.js';
 import { ConfigError } from './config.js';
 import { preferSmallHeap } from './runtime-memory.js';
+import { NoRosterError } from './service/identity-cycle.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';
 import { StoreError } from './store/db.js';
 import { VictorOpsError } from './victorops/errors.js';
@@ -41,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
   registerCoverageCommands(program, ctx);
+  registerIdentityCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerDeliverCommand(program, ctx);
   registerDeliveriesCommand(program, ctx);
@@ -76,6 +79,7 @@ export function explainError(error: unknown, debug: boolean): { lines: string[];
   if (error instanceof VictorOpsError) {
     return { lines: [`error: could not fetch the roster from VictorOps: ${error.message}`], exitCode: 1 };
   }
+  if (error instanceof NoRosterError) return { lines: [`error: ${error.message}`], exitCode: 1 };
   if (error instanceof StoreError) return { lines: [`error: ${error.message}`], exitCode: 1 };
   const message = error instanceof Error ? error.message : String(error);
   const lines = [`error: ${message}`];

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { type IdentityConfig, readIdentityConfig } from './config-identity.js';
 import { parseDurationList } from './delivery/retry-policy.js';
 import { redactUrl } from './redact.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
@@ -75,6 +76,7 @@ export interface Config {
   };
   /** The read-only web view under /ui on the HTTP server. */
   ui: { enabled: boolean; auth: UiAuth };
+  identity: IdentityConfig;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -417,6 +419,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
       }),
     },
     ui: { enabled: r.boolean('UI_ENABLED', false), auth: readUiAuth(r) },
+    identity: readIdentityConfig(r),
   };
   if (config.ui.enabled) {
     const refusal = refuseExposure(config.service.httpHost, config.ui.auth);

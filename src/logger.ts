@@ -24,6 +24,16 @@ export const REDACT_PATHS = [
   '*.slackUrl',
   'authorization',
   '*.authorization',
+  // Identity sources (issue 13): Okta's SSWS token, Entra's client secret, the LDAP bind password.
+  'apiToken',
+  '*.apiToken',
+  'clientSecret',
+  '*.clientSecret',
+  'bindPassword',
+  '*.bindPassword',
+  'config.identity.okta.apiToken',
+  'config.identity.entra.clientSecret',
+  'config.identity.ldap.bindPassword',
 ];
 
 export interface LoggerOptions {

@@ -76,7 +76,7 @@ interface BenchOrg {
 }
 
 /** The generated org as roster-watch would read it: roster, escalation policies and schedules. */
-function buildOrg(options: { users: number; teams: number }): BenchOrg {
+export function buildOrg(options: { users: number; teams: number }): BenchOrg {
   const org = generateOrg({ users: options.users, teams: options.teams, seed: 7 });
   const roster = normaliseRoster({
     users: org.users.map((u) => ({ ...u, displayName: null })),

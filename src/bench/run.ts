@@ -2,16 +2,20 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery|ui ...]
+ *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery|ui|identity ...]
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
+import { benchIdentity, prepareIdentityBench } from './identity-bench.js';
 import { benchPersist } from './persist-bench.js';
 import { benchUi } from './ui-bench.js';
 
@@ -49,9 +53,19 @@ async function runOne(name: string): Promise<unknown> {
         events: intFromEnv('BENCH_UI_EVENTS', 1_000_000),
         samples: intFromEnv('BENCH_UI_SAMPLES', 20),
       });
+    case 'identity-setup':
+      return prepareIdentityBench({
+        dir: process.env.BENCH_IDENTITY_DIR ?? '',
+        identities: 100_000,
+        users: 20_000,
+        teams: 500,
+      });
+    case 'identity':
+    case 'identity-capped':
+      return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
       throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui)`,
+        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui, identity, identity-capped)`,
       );
   }
 }
@@ -66,13 +80,23 @@ async function main(): Promise<void> {
     // As the CLI does at start-up, so the figures are what `roster-watch run` gets. `persist-raw`
     // leaves V8's default heap growth alone, to show what the setting is worth.
     if (name !== 'persist-raw') preferSmallHeap();
-    process.stdout.write(JSON.stringify(await runOne(name)));
+    process.stdout.write(JSON.stringify((await runOne(name)) ?? null));
     return;
   }
   const names =
     process.argv.slice(2).length > 0
       ? process.argv.slice(2)
-      : ['persist', 'persist-raw', 'persist-capped', 'delivery', 'ui', 'fetch', 'hints'];
+      : [
+          'persist',
+          'persist-raw',
+          'persist-capped',
+          'delivery',
+          'ui',
+          'identity',
+          'identity-capped',
+          'fetch',
+          'hints',
+        ];
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',
@@ -80,12 +104,25 @@ async function main(): Promise<void> {
   for (const bench of names) {
     process.stderr.write(`running ${bench} benchmark…\n`);
     // The capped variant runs with the heap limit the Dockerfile sets, to show what the live set needs.
-    const flags = bench === 'persist-capped' ? ['--max-old-space-size=256'] : [];
+    const flags = bench.endsWith('-capped') ? ['--max-old-space-size=256'] : [];
+    // The identity sync is measured from an existing database, as `identity-sync` runs: the org
+    // is recorded by a process of its own first, so its memory is not counted.
+    const identityDir = bench.startsWith('identity')
+      ? mkdtempSync(join(tmpdir(), 'rw-bench-identity-'))
+      : null;
+    if (identityDir !== null) {
+      execFileSync(process.execPath, [SELF, '--child', 'identity-setup'], {
+        env: { ...process.env, BENCH_IDENTITY_DIR: identityDir },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    }
     const output = execFileSync(process.execPath, [...flags, SELF, '--child', bench], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'inherit'],
+      ...(identityDir === null ? {} : { env: { ...process.env, BENCH_IDENTITY_DIR: identityDir } }),
     });
+    if (identityDir !== null) rmSync(identityDir, { recursive: true, force: true });
     const result = JSON.parse(output);
     if (bench === 'hints') {
       lines.push('| scenario | requests | wall s | membership events | note |');
@@ -139,6 +176,19 @@ async function main(): Promise<void> {
           (p) =>
             `| \`${p.path}\` | ${fmt(p.bytes / 1024, 0)} | ${fmt(p.firstMs, 1)} | ${fmt(p.p50Ms, 1)} | ${fmt(p.p95Ms, 1)} | ${fmt(p.maxMs, 1)} |`,
         ),
+      );
+    } else if (bench.startsWith('identity')) {
+      const r = result as Awaited<ReturnType<typeof benchIdentity>>;
+      lines.push(
+        `${bench === 'identity' ? 'Node defaults' : 'with --max-old-space-size=256 (as in the Dockerfile)'}:`,
+        '',
+      );
+      lines.push(
+        '| identities / VictorOps users | file MB | first sync CPU s (≤ 2) | findings | unchanged file CPU s | re-parsed file CPU s | matching only CPU s | peak RSS MB (≤ 300) |',
+      );
+      lines.push('|---|---|---|---|---|---|---|---|');
+      lines.push(
+        `| ${r.identities} / ${r.victorOpsUsers} | ${fmt(r.fileMb, 1)} | ${fmt(r.firstSyncCpuSeconds)} | ${r.firstSyncFindings} | ${fmt(r.unchangedSyncCpuSeconds)} | ${fmt(r.reparsedSyncCpuSeconds)} | ${fmt(r.matchOnlyCpuSeconds)} | ${fmt(r.peakRssMb, 0)} |`,
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

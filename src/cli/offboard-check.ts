@@ -22,6 +22,7 @@ import { VictorOpsError } from '../victorops/errors.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
 import { fetchUserTeams } from '../victorops/fetch-user-teams.js';
 import { type CliContext, CliExit } from './context.js';
+import { describeOffboardIdentity, loadOffboardIdentityStatus } from './offboard-identity.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 /** Exit code when something still references the user: distinct from 1 (error) and 2 (usage). */
@@ -111,6 +112,12 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
       now: new Date(systemClock.now()).toISOString(),
     });
     const sources = { teams: teamsSource, policies: policySource, schedules: policySource };
+    const identity = loadOffboardIdentityStatus(
+      config,
+      store,
+      username,
+      new Date(systemClock.now()).toISOString(),
+    );
     // No live read and nothing recorded: "nothing references them" would be a guess, and a wrong
     // "safe to delete" is exactly the gap this command exists to close.
     const policiesUnknown = policySource === 'stored' && !hasPolicyBaseline(store);
@@ -121,11 +128,16 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
       );
       if (json)
         ctx.exact(
-          JSON.stringify({ ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes }, null, 2),
+          JSON.stringify(
+            { ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes, identity },
+            null,
+            2,
+          ),
         );
       else {
         ctx.out(`offboard-check ${report.username}: cannot tell yet, do not delete`);
         for (const note of notes) ctx.out(`note: ${note}`);
+        for (const line of describeOffboardIdentity(identity)) ctx.out(line);
       }
       throw new CliExit(OFFBOARD_UNKNOWN, '');
     }
@@ -138,6 +150,7 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
             existsInVictorOps,
             sources,
             notes,
+            identity,
           },
           null,
           2,
@@ -145,6 +158,7 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
       );
     } else {
       printReport(ctx, report, sources, existsInVictorOps, notes);
+      for (const line of describeOffboardIdentity(identity)) ctx.out(line);
     }
     if (!report.safeToDelete) throw new CliExit(OFFBOARD_REFERENCES_REMAIN, '');
   } finally {

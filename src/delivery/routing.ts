@@ -41,6 +41,9 @@ export const SLACK_DESTINATION = 'slack';
 const CHANGE_PREFIX = 'victorops.';
 const NOTICE_PREFIX = 'rosterwatch.';
 const COVERAGE_PREFIX = 'rosterwatch.coverage.';
+const IDENTITY_PREFIX = 'rosterwatch.identity.';
+/** Finding events (coverage or identity) reach Slack one by one, or as one summary per run. */
+const isFindingEvent = (type: string) => type.startsWith(COVERAGE_PREFIX) || type.startsWith(IDENTITY_PREFIX);
 /**
  * Up to this many coverage events from one run reach Slack as one notice each; more become one
  * summary message, so a first audit of a neglected org does not flood the channel.
@@ -85,7 +88,7 @@ export function planDeliveries(
     const digestRuns = new Set<number>();
     const coverageByRun = new Map<number | null, RoutableEvent[]>();
     for (const event of ordered) {
-      if (!event.type.startsWith(COVERAGE_PREFIX)) continue;
+      if (!isFindingEvent(event.type)) continue;
       const list = coverageByRun.get(event.runId) ?? [];
       list.push(event);
       coverageByRun.set(event.runId, list);
@@ -102,7 +105,7 @@ export function planDeliveries(
       });
     }
     for (const event of ordered) {
-      if (event.type.startsWith(COVERAGE_PREFIX)) {
+      if (isFindingEvent(event.type)) {
         const summarised =
           event.runId !== null && (coverageByRun.get(event.runId)?.length ?? 0) > COVERAGE_NOTICE_MAX;
         if (summarised) continue;

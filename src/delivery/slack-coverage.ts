@@ -59,8 +59,11 @@ export function formatCoverageSummary(events: readonly CloudEvent[]): SlackMessa
     opened.length > 0 ? `${opened.length} new` : '',
     resolved.length > 0 ? `${resolved.length} resolved` : '',
   ].filter((p) => p !== '');
-  const title = `Coverage audit: ${parts.join(', ')} finding${events.length === 1 ? '' : 's'}`;
   const first = events[0];
+  // An identity sync's findings are summarised the same way, under their own name and command.
+  const identity = first?.type.startsWith('rosterwatch.identity.') === true;
+  const command = identity ? 'roster-watch identity' : 'roster-watch coverage';
+  const title = `${identity ? 'Identity reconciliation' : 'Coverage audit'}: ${parts.join(', ')} finding${events.length === 1 ? '' : 's'}`;
   const blocks: SlackBlock[] = [headerBlock(title)];
   let used = title.length;
   let shown = 0;
@@ -92,11 +95,11 @@ export function formatCoverageSummary(events: readonly CloudEvent[]): SlackMessa
     flush();
   }
   const omitted = events.length - shown;
-  if (omitted > 0) blocks.push(sectionBlock(`…and ${omitted} more: \`roster-watch coverage\``));
+  if (omitted > 0) blocks.push(sectionBlock(`…and ${omitted} more: \`${command}\``));
   blocks.push(
     contextBlock(
       `roster-watch${first?.runid ? ` · run ${first.runid}` : ''}${first ? ` · ${escapeMrkdwn(first.time)}` : ''}`,
     ),
   );
-  return { text: fallbackText(`${title}: run roster-watch coverage for the list`), blocks };
+  return { text: fallbackText(`${title}: run ${command} for the list`), blocks };
 }

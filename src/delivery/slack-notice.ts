@@ -4,6 +4,7 @@
  */
 import { isCoverageEvent } from '../roster/coverage-events.js';
 import type { CloudEvent, EventDataByType } from '../roster/events.js';
+import { isIdentityEvent } from '../roster/identity-events.js';
 import {
   codeSpan,
   contextBlock,
@@ -15,6 +16,7 @@ import {
   truncate,
 } from './slack-blocks.js';
 import { formatCoverageNotice } from './slack-coverage.js';
+import { formatIdentityNotice } from './slack-identity.js';
 
 interface NoticeParts {
   title: string;
@@ -30,6 +32,7 @@ function percent(fraction: number): string {
 
 function describe(event: CloudEvent): NoticeParts {
   if (isCoverageEvent(event.type)) return formatCoverageNotice(event);
+  if (isIdentityEvent(event.type)) return formatIdentityNotice(event);
   const esc = (s: string, max = 200) => escapeMrkdwn(truncate(s, max));
   switch (event.type) {
     case 'rosterwatch.baseline': {

@@ -3,6 +3,7 @@
  * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
  */
 import type { Finding, FindingKind } from './coverage.js';
+import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
 import type { Policy, PolicyField, PolicyReference } from './policies.js';
 import type { FailedScope, Team, User, UserField } from './types.js';
 
@@ -35,6 +36,10 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.empty_step',
   'rosterwatch.coverage.unverified_on_call',
   'rosterwatch.coverage.nobody_on_call',
+  'rosterwatch.identity.unmatched',
+  'rosterwatch.identity.inactive',
+  'rosterwatch.identity.mismatch',
+  'rosterwatch.identity.source_failing',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -80,6 +85,10 @@ export interface EventDataByType {
   'rosterwatch.coverage.empty_step': CoverageEventData<'empty_step'>;
   'rosterwatch.coverage.unverified_on_call': CoverageEventData<'unverified_on_call'>;
   'rosterwatch.coverage.nobody_on_call': CoverageEventData<'nobody_on_call'>;
+  'rosterwatch.identity.unmatched': IdentityEventData<'identity.unmatched'>;
+  'rosterwatch.identity.inactive': IdentityEventData<'identity.inactive'>;
+  'rosterwatch.identity.mismatch': IdentityEventData<'identity.mismatch'>;
+  'rosterwatch.identity.source_failing': IdentityEventData<'identity.source_failing'>;
   'rosterwatch.baseline': { users: number; teams: number; memberships: number; strategy: string };
   'rosterwatch.guard.held': {
     removedUsers: number;
@@ -124,6 +133,20 @@ export type CoverageEventData<K extends FindingKind = FindingKind> = Extract<Fin
   message: string;
   firstSeen: string;
   /** null while open. */
+  resolvedAt: string | null;
+};
+
+/**
+ * An identity finding appearing or resolving (`rosterwatch.identity.<kind>`); `username` is null
+ * only for `source_failing`.
+ */
+export type IdentityEventData<K extends IdentityFindingKind = IdentityFindingKind> = Extract<
+  IdentityFinding,
+  { kind: K }
+> & {
+  state: 'open' | 'resolved';
+  message: string;
+  firstSeen: string;
   resolvedAt: string | null;
 };
 

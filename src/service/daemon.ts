@@ -25,6 +25,7 @@ import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
 import { PollAbortedError, runPollCycle } from './poll-cycle.js';
@@ -161,6 +162,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     hintsUnreliable: () => store.sqlite.open && loadHintsUnreliable(store) !== null,
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
+  const identity = createIdentityRunner({
+    config,
+    store,
+    logger,
+    clock,
+    registry: metrics.registry,
+    notify: () => dispatcher.notify(),
+    ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+  });
 
   let pollsFinished = 0;
   let stopping = false;
@@ -277,6 +287,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.start();
   scheduler.start();
   policyScheduler?.start();
+  identity.start();
   logger.info(
     {
       schedule: config.service.schedule.expression,
@@ -284,6 +295,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
+      identitySchedule: identity.schedule,
       http: `${config.service.httpHost}:${http.port}`,
       ui: config.ui.enabled
         ? `http://${config.service.httpHost}:${http.port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
@@ -293,7 +305,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     'roster-watch is running',
   );
   // The start-up policy poll follows the first roster poll, so its findings see a current roster.
-  if (config.service.pollOnStart) void scheduler.runNow().then(() => policyScheduler?.runNow());
+  // The identity sync follows both, so exposure reflects the current policies and schedules.
+  if (config.service.pollOnStart)
+    void scheduler
+      .runNow()
+      .then(() => policyScheduler?.runNow())
+      .then(() => identity.runNow());
 
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
@@ -310,7 +327,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     );
     // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
     const graceful = (async () => {
-      await Promise.all([scheduler.stop({ abort: true }), policyScheduler?.stop({ abort: true })]);
+      await Promise.all([
+        scheduler.stop({ abort: true }),
+        policyScheduler?.stop({ abort: true }),
+        identity.stop(),
+      ]);
       await dispatcher.stop();
       await http.close();
       await client.close();

@@ -2,6 +2,18 @@ export { createDriftEngine, type DriftDeps, type DriftEngine } from './drift.js'
 export { FAULT_KINDS, type FaultInjector, type FaultKind, type FaultSpec } from './faults.js';
 export { type GenerateOrgOptions, generateOrg } from './generate.js';
 export {
+  type GraphFake,
+  type GraphFakeOptions,
+  type GraphFakeUser,
+  startGraphFake,
+} from './identity/graph-fake.js';
+export {
+  type OktaFake,
+  type OktaFakeOptions,
+  type OktaFakePerson,
+  startOktaFake,
+} from './identity/okta-fake.js';
+export {
   createSimOrg,
   type NewSimUser,
   type SimMembership,

@@ -22,7 +22,7 @@ function prepareStatements(sqlite: Database.Database) {
       `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
     ),
     runCoverageEvents: sqlite.prepare(
-      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'rosterwatch.coverage.%' ORDER BY sequence`,
+      `SELECT envelope FROM events WHERE run_id = ? AND (type LIKE 'rosterwatch.coverage.%' OR type LIKE 'rosterwatch.identity.%') ORDER BY sequence`,
     ),
     runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
     personName: sqlite.prepare(

@@ -255,7 +255,9 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
       event.sequence,
       event.type.startsWith('victorops.') ? event.runId : null,
       // A coverage event may have reached Slack inside its run's coverage summary.
-      event.type.startsWith('rosterwatch.coverage.') ? event.runId : null,
+      event.type.startsWith('rosterwatch.coverage.') || event.type.startsWith('rosterwatch.identity.')
+        ? event.runId
+        : null,
     );
   } else if ('dead' in selector) {
     where.push(`status = 'dead'`);

@@ -6,7 +6,7 @@ import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.
 import type { Store } from './db.js';
 import { runs } from './schema.js';
 
-export type RunKind = 'roster' | 'policy';
+export type RunKind = 'roster' | 'policy' | 'identity';
 
 export interface NewRun {
   /** Defaults to roster. */

@@ -304,3 +304,49 @@ export const teamHints = sqliteTable(
   },
   (t) => [index('team_hints_read_idx').on(t.readAtMs)],
 );
+
+/**
+ * Identity findings, apart from coverage findings: a policy poll resolves every open coverage
+ * finding it no longer computes, so identity findings in that table would be resolved by it.
+ */
+export const identityFindings = sqliteTable(
+  'identity_findings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    /** Lower-cased VictorOps username; null for source_failing. */
+    usernameKey: text('username_key'),
+    /** The IdentityFinding as JSON, refreshed by every sync that still sees it. */
+    data: text('data').notNull(),
+    firstSeen: text('first_seen').notNull(),
+    resolvedAt: text('resolved_at'),
+    firstRunId: integer('first_run_id')
+      .notNull()
+      .references(() => runs.id),
+    lastRunId: integer('last_run_id')
+      .notNull()
+      .references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('identity_findings_open_uq').on(t.key).where(sql`resolved_at IS NULL`),
+    index('identity_findings_user_idx').on(t.usernameKey, t.resolvedAt),
+    index('identity_findings_kind_idx').on(t.kind, t.resolvedAt),
+  ],
+);
+
+/** Each identity source's health: the shrink guard's baseline and the failing streak. */
+export const identitySources = sqliteTable('identity_sources', {
+  name: text('name').primaryKey(),
+  kind: text('kind').notNull(),
+  /** Identities in the last accepted read; null before the first. */
+  lastCount: integer('last_count'),
+  lastSuccessAt: text('last_success_at'),
+  lastAttemptAt: text('last_attempt_at').notNull(),
+  /** Identities in the last read, accepted or not. */
+  lastRead: integer('last_read').notNull().default(0),
+  failingSince: text('failing_since'),
+  /** Secret-free, one line. */
+  lastError: text('last_error'),
+  heldReads: integer('held_reads').notNull().default(0),
+});

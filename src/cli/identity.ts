@@ -1,0 +1,94 @@
+/**
+ * The identity commands: `identity-sync` (read every configured source once, record findings,
+ * deliver) and `identity` (the open findings, from the database).
+ */
+import type { Command } from 'commander';
+import {
+  createIdentitySyncDeps,
+  createOutboxEnqueuer,
+  deliverPendingOnce,
+  openConfiguredStore,
+} from '../app.js';
+import { systemClock } from '../clock.js';
+import { describeIdentityFinding } from '../roster/identity-events.js';
+import { type IdentitySyncResult, runIdentitySync } from '../service/identity-cycle.js';
+import { openStore } from '../store/db.js';
+import { loadOpenIdentityFindings } from '../store/identity.js';
+import { type CliContext, CliExit } from './context.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
+
+const NO_SOURCE =
+  'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see README, "Identity")';
+
+function describeSync(result: IdentitySyncResult): string[] {
+  const opened = result.diff.appeared.length;
+  const resolved = result.diff.resolved.length;
+  const lines = [
+    `run ${result.runId} (identity): ${result.status}: ${opened} findings opened, ${resolved} resolved, ${result.diff.appeared.length + result.diff.still.length} open`,
+  ];
+  for (const s of result.sources) {
+    lines.push(`  ${s.name}: ${s.verdict}, ${s.read} identities${s.error ? ` (${s.error})` : ''}`);
+  }
+  if (result.usersFrozen)
+    lines.push(
+      '  a source could not be trusted: per-user findings kept their last state (nothing opened or resolved)',
+    );
+  return lines;
+}
+
+export function registerIdentityCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('identity-sync')
+    .description(
+      'read every configured identity source once, reconcile it with the recorded VictorOps users, record findings, then deliver (exit 0 ok or held, 1 a source failed, 2 configuration)',
+    )
+    .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
+    .action(async (opts: { deliver: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const logger = createCliLogger(config);
+      const store = openConfiguredStore(config);
+      try {
+        const enqueue = createOutboxEnqueuer(config, store);
+        const deps = createIdentitySyncDeps(config, store, { logger, enqueue });
+        if (deps.sources.length === 0) throw new CliExit(2, NO_SOURCE);
+        try {
+          const result = await runIdentitySync(deps, ctx.signal);
+          for (const line of describeSync(result)) ctx.out(line);
+          if (opts.deliver) await deliverPendingOnce(config, store, logger);
+          if (result.status === 'failed')
+            throw new CliExit(1, 'an identity source could not be read: see identity.source_failing');
+        } finally {
+          await Promise.all(deps.sources.map((s) => s.close()));
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('identity')
+    .description('print the open identity findings (from the database; run `identity-sync` to refresh them)')
+    .option('--json', 'print a JSON array: [{"kind", "username", "key", "firstSeen", "message", "finding"}]')
+    .action((opts: { json?: boolean }) => {
+      const config = loadCliConfig(ctx, false);
+      const store = openStore(config.databasePath, { mustExist: true });
+      const now = new Date(systemClock.now()).toISOString();
+      try {
+        const open = loadOpenIdentityFindings(store).map((o) => ({
+          kind: o.finding.kind,
+          username: o.finding.username,
+          key: o.finding.key,
+          firstSeen: o.firstSeen,
+          message: describeIdentityFinding(o.finding, now),
+          finding: o.finding,
+        }));
+        if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
+        if (open.length === 0) return ctx.out('no open identity findings');
+        ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
+        ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
+        for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+      } finally {
+        store.close();
+      }
+    });
+}

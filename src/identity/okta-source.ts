@@ -1,0 +1,142 @@
+/**
+ * The Okta adapter: `GET /api/v1/users` with an SSWS token, every page (`Link: <…>; rel="next"`),
+ * read twice because the plain list omits DEPROVISIONED users, which are exactly the leavers.
+ * Okta's X-Rate-Limit-* headers pace it: a 429 (or an exhausted window) waits for the reset.
+ */
+
+import type { Clock } from '../clock.js';
+import type { OktaSourceConfig } from '../config-identity.js';
+import type { Identity } from '../roster/identity-types.js';
+import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
+import {
+  OKTA_STATUS_ACTIVE,
+  type OktaUser,
+  oktaErrorSchema,
+  oktaUserListSchema,
+  parseNextLink,
+} from './okta-schemas.js';
+import { type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
+
+const LABEL = 'Okta';
+/** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
+const MAX_RATE_LIMIT_WAIT_MS = 90_000;
+const MAX_RETRIES = 5;
+
+export function oktaUserToIdentity(user: OktaUser): Identity {
+  const p = user.profile;
+  const name = p.displayName ?? ([p.firstName, p.lastName].filter(Boolean).join(' ') || null);
+  return {
+    source: 'okta',
+    id: user.id,
+    emails: uniqueEmails([p.email, p.secondEmail, p.login]),
+    displayName: name,
+    active: OKTA_STATUS_ACTIVE[user.status] ?? null,
+    status: user.status,
+    statusChangedAt: user.statusChanged ?? null,
+  };
+}
+
+function describeFailure(res: HttpResponse): string {
+  const parsed = oktaErrorSchema.safeParse(res.body);
+  return parsed.success
+    ? `${res.status} ${parsed.data.errorCode}: ${parsed.data.errorSummary}`
+    : `HTTP ${res.status}`;
+}
+
+/** Milliseconds until X-Rate-Limit-Reset (epoch seconds), at least one second. */
+function untilReset(res: HttpResponse, nowMs: number): number {
+  const reset = Number(header(res, 'x-rate-limit-reset'));
+  return Number.isFinite(reset) && reset > 0 ? Math.max(1_000, reset * 1000 - nowMs + 500) : 1_000;
+}
+
+export function createOktaSource(
+  config: OktaSourceConfig,
+  deps: { clock: Clock; timeoutMs: number },
+): IdentitySource {
+  const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
+  const headers = { Authorization: `SSWS ${config.apiToken}`, Accept: 'application/json' };
+  const base = `${config.orgUrl}/api/v1/users`;
+
+  async function getPage(
+    url: string,
+    signal: AbortSignal,
+  ): Promise<{ users: OktaUser[]; next: string | null; waitMs: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await http.send(url, { headers }, signal);
+      if (res.status === 429 || res.status >= 500) {
+        if (attempt >= MAX_RETRIES)
+          throw new IdentitySourceError(
+            res.status === 429 ? 'rate-limited' : 'unreachable',
+            `${LABEL}: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
+            true,
+          );
+        http.noteRetry(res.status === 429);
+        await waitOrFail(
+          deps.clock,
+          LABEL,
+          res.status === 429 ? untilReset(res, deps.clock.now()) : 1_000 * 2 ** attempt,
+          MAX_RATE_LIMIT_WAIT_MS,
+          signal,
+        );
+        continue;
+      }
+      if (res.status === 401 || res.status === 403)
+        throw new IdentitySourceError(
+          'auth',
+          `${LABEL}: ${describeFailure(res)}: check OKTA_API_TOKEN and that its admin may read users`,
+          false,
+        );
+      if (res.status !== 200)
+        throw new IdentitySourceError(
+          'bad-response',
+          `${LABEL}: ${describeFailure(res)} for GET /api/v1/users`,
+          false,
+        );
+      const parsed = oktaUserListSchema.safeParse(res.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new IdentitySourceError(
+          'bad-response',
+          `${LABEL}: unexpected user list (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
+          false,
+        );
+      }
+      const next = parseNextLink(res.headers.link);
+      // An exhausted window is waited out before the next call rather than spent on a 429.
+      const remaining = Number(header(res, 'x-rate-limit-remaining'));
+      const waitMs = next !== null && remaining === 0 ? untilReset(res, deps.clock.now()) : 0;
+      return { users: parsed.data, next: next === null ? null : sameOriginOrFail(LABEL, next, base), waitMs };
+    }
+  }
+
+  async function listAll(first: string, signal: AbortSignal): Promise<OktaUser[]> {
+    const users: OktaUser[] = [];
+    let url: string | null = first;
+    while (url !== null) {
+      const page = await getPage(url, signal);
+      users.push(...page.users);
+      if (page.waitMs > 0 && page.next !== null)
+        await waitOrFail(deps.clock, LABEL, page.waitMs, MAX_RATE_LIMIT_WAIT_MS, signal);
+      url = page.next;
+    }
+    return users;
+  }
+
+  return {
+    name: 'okta',
+    kind: 'okta',
+    async read(signal) {
+      const limit = `limit=${config.pageLimit}`;
+      const listed = await listAll(`${base}?${limit}`, signal);
+      const gone = await listAll(
+        `${base}?${limit}&filter=${encodeURIComponent('status eq "DEPROVISIONED"')}`,
+        signal,
+      );
+      const byId = new Map<string, OktaUser>();
+      for (const u of [...listed, ...gone]) byId.set(u.id, u);
+      return [...byId.values()].map(oktaUserToIdentity);
+    },
+    stats: () => http.stats(),
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What every identity adapter is: something that reads all of a source's people and returns them
+ * as Identity records, or fails with a typed error (never a partial list passed off as whole).
+ */
+import type { Identity, IdentitySourceKind } from '../roster/identity-types.js';
+import type { FetchStats } from '../roster/types.js';
+
+export type IdentitySourceErrorCode =
+  | 'unreadable'
+  | 'auth'
+  | 'unreachable'
+  | 'bad-response'
+  | 'rate-limited'
+  | 'timeout';
+
+export class IdentitySourceError extends Error {
+  constructor(
+    readonly code: IdentitySourceErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'IdentitySourceError';
+  }
+}
+
+export interface IdentitySource {
+  name: string;
+  kind: IdentitySourceKind;
+  /** Every identity the source holds, or a rejection: a read is whole or it fails. */
+  read(signal: AbortSignal): Promise<Identity[]>;
+  /** Requests made so far (HTTP sources), for the run row and metrics. */
+  stats(): FetchStats;
+  close(): Promise<void>;
+}
+
+export function emptyStats(): FetchStats {
+  return { requests: 0, retries: 0, rateLimited: 0 };
+}
+
+/** Drops duplicates (case-insensitive) and blanks, keeping the first spelling and the order. */
+export function uniqueEmails(emails: readonly (string | null | undefined)[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const e of emails) {
+    const t = e?.trim();
+    if (t === undefined || !t.includes('@')) continue;
+    const k = t.toLowerCase();
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * The daemon's identity part, in one place: the sources, the scheduled sync (IDENTITY_SCHEDULE, no
+ * overlap), a sync as soon as the export file changes, and the per-source metrics. The daemon only
+ * starts it, runs it once after the start-up polls, and stops it.
+ */
+import type { Registry } from 'prom-client';
+import { createIdentitySyncDeps, createOutboxEnqueuer } from '../app.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/db.js';
+import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
+import { runIdentitySync } from './identity-cycle.js';
+import { watchIdentityFile } from './identity-file-watch.js';
+import { registerIdentityMetrics } from './identity-metrics.js';
+import { PollAbortedError } from './poll-cycle.js';
+import { type CreateTicker, createPollScheduler } from './scheduler.js';
+
+export interface IdentityRunnerDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  clock: Clock;
+  registry: Registry;
+  /** Wakes the outbox dispatcher when a sync recorded events. */
+  notify: () => void;
+  createTicker?: CreateTicker;
+}
+
+export interface IdentityRunner {
+  /** The cron expression, or "off". */
+  schedule: string;
+  start(): void;
+  /** One sync now (skipped if one is running); a no-op when identity syncs are off. */
+  runNow(): Promise<void>;
+  /** Stops watching and scheduling, cancels a running sync, closes the sources' connections. */
+  stop(): Promise<void>;
+}
+
+export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
+  const { config, store, logger, clock } = deps;
+  const syncDeps = createIdentitySyncDeps(config, store, {
+    logger,
+    clock,
+    enqueue: createOutboxEnqueuer(config, store, clock),
+  });
+  const metrics = registerIdentityMetrics({
+    registry: deps.registry,
+    sources: syncDeps.sources.map((s) => s.name),
+    sourceStates: () => (store.sqlite.open ? loadIdentitySourceStates(store) : []),
+    openFindings: () => (store.sqlite.open ? countOpenIdentityFindingsByKind(store) : []),
+  });
+  const sync = async (signal: AbortSignal): Promise<void> => {
+    try {
+      const result = await runIdentitySync(syncDeps, signal);
+      metrics.recordSync(result.status);
+      if (result.events.length > 0) deps.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      // Source failures are recorded as findings by the sync; this is anything else (no roster
+      // yet, the database refusing the commit), so nothing was recorded.
+      metrics.recordSync('failed');
+      logger.error({ err: error }, 'identity sync failed and could not be recorded');
+    }
+  };
+  const schedule = config.identity.schedule;
+  const scheduler =
+    schedule === null
+      ? null
+      : createPollScheduler({
+          expression: schedule.expression,
+          jitterMs: 0,
+          clock,
+          logger: logger.child({ poll: 'identity' }),
+          poll: sync,
+          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+        });
+  let stopWatching: () => void = () => undefined;
+  return {
+    schedule: schedule?.expression ?? 'off',
+    start() {
+      if (scheduler === null) return;
+      scheduler.start();
+      const file = config.identity.file;
+      if (file !== null && file.watchMs > 0)
+        stopWatching = watchIdentityFile(file.path, file.watchMs, () => void scheduler.runNow());
+    },
+    async runNow() {
+      await scheduler?.runNow();
+    },
+    async stop() {
+      stopWatching();
+      await scheduler?.stop({ abort: true });
+      await Promise.all(syncDeps.sources.map((s) => s.close()));
+    },
+  };
+}

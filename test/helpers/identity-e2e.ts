@@ -1,0 +1,61 @@
+/** Shared steps of the identity e2e suites: the CLI, the open findings and identity events. */
+import { expect } from 'vitest';
+import type { CloudEvent } from '../../src/roster/events.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { runCli } from './cli.js';
+import { assertValidEvent } from './event-schema.js';
+
+export interface OpenIdentityFinding {
+  kind: string;
+  username: string | null;
+  message: string;
+  finding: { exposure?: { policies: { slug: string }[]; teams: unknown[] } };
+}
+
+export function identityCli(env: () => Record<string, string>) {
+  const cli = async (args: string[], extra: Record<string, string> = {}, code = 0) => {
+    const r = await runCli(args, { ...env(), ...extra });
+    expect(r.code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(code);
+    return r;
+  };
+  return {
+    cli,
+    async events(): Promise<CloudEvent[]> {
+      const out = await cli(['history', '--json', '--type', 'rosterwatch.identity.*']);
+      const events = JSON.parse(out.stdout) as CloudEvent[];
+      for (const e of events) assertValidEvent(e);
+      return events;
+    },
+    async open(extra: Record<string, string> = {}): Promise<OpenIdentityFinding[]> {
+      return JSON.parse((await cli(['identity', '--json'], extra)).stdout) as OpenIdentityFinding[];
+    },
+  };
+}
+
+export const stateOf = (e: CloudEvent) => (e.data as { state: string }).state;
+export const usernameOf = (e: CloudEvent) => (e.data as { username: string | null }).username;
+
+/** A user paged directly by a policy step: the leaver whose exposure the sentence must name. */
+export function pagedUser(sim: Simulator): { username: string; policyName: string; policySlug: string } {
+  for (const policy of sim.org.listPolicies()) {
+    for (const step of policy.steps) {
+      for (const entry of step.entries) {
+        if (entry.executionType === 'user' && sim.org.getUser(entry.username))
+          return { username: entry.username, policyName: policy.name, policySlug: policy.slug };
+      }
+    }
+  }
+  throw new Error('the generated org has no entry paging a user directly');
+}
+
+/** Gives every simulated user an address, so only the accounts a test leaves out are unmatched. */
+export function giveEveryoneAnEmail(sim: Simulator): void {
+  for (const u of sim.org.listUsers()) {
+    if (u.email === null)
+      sim.org.updateUser(u.username, {
+        firstName: u.firstName,
+        lastName: u.lastName,
+        email: `${u.username.toLowerCase()}@example.com`,
+      });
+  }
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../../src/simulator/index.js';
+import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
+
+let fx: DaemonFixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+function runKinds(path: string): string[] {
+  const conn = new Database(path, { readonly: true });
+  try {
+    return (conn.prepare('SELECT kind FROM runs ORDER BY id').all() as { kind: string }[]).map((r) => r.kind);
+  } finally {
+    conn.close();
+  }
+}
+
+describe('the daemon and identity syncs', () => {
+  it('syncs identities at start-up after the roster and policy polls, and exposes per-source metrics', async () => {
+    const sim = await startSimulator({ users: 12, teams: 3, seed: 5 });
+    const people = sim.org
+      .listUsers()
+      .filter((u) => u.email !== null)
+      .slice(1)
+      .map((u) => `${u.email},active`);
+    const file = join(mkdtempSync(join(tmpdir(), 'rw-identity-')), 'people.csv');
+    writeFileSync(file, `email,status\n${people.join('\n')}\n`);
+    fx = await startDaemonFixture({
+      sim,
+      env: {
+        POLL_SCHEDULE: '0 0 1 1 *',
+        IDENTITY_FILE: file,
+        IDENTITY_SCHEDULE: '0 0 1 1 *',
+        IDENTITY_FILE_WATCH_MS: '50',
+      },
+    });
+    const path = fx.databasePath;
+    await fx.waitFor('an identity run', () => runKinds(path).includes('identity'));
+    expect(runKinds(path)).toEqual(['roster', 'policy', 'identity']);
+    const metrics = (await fx.get('/metrics')).text;
+    expect(sampleValue(metrics, 'roster_identity_source_identities{source="file"}')).toBe(people.length);
+    expect(sampleValue(metrics, 'roster_identity_source_failing{source="file"}')).toBe(0);
+    expect(
+      sampleValue(metrics, 'roster_identity_source_last_success_timestamp_seconds{source="file"}'),
+    ).toBeGreaterThan(0);
+    expect(sampleValue(metrics, 'roster_identity_sync_runs_total{status="ok"}')).toBe(1);
+    expect(
+      sampleValue(metrics, 'roster_identity_findings_open{kind="identity.unmatched"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'roster_identity_findings_open{kind="identity.inactive"}')).toBe(0);
+
+    // A new export is read when it lands, not at the next (yearly, here) schedule tick.
+    writeFileSync(file, `email,status\n${people.join('\n')}\n${sim.org.listUsers()[0]?.email},terminated\n`);
+    await fx.waitFor(
+      'a second identity run',
+      () => runKinds(path).filter((k) => k === 'identity').length === 2,
+    );
+  });
+});

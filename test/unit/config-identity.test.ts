@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig({ ...base, ...env }, { requireVictorOps: true });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+const dir = mkdtempSync(join(tmpdir(), 'rw-config-identity-'));
+
+describe('identity configuration', () => {
+  it('is off without a source: no schedule, no sources', () => {
+    const c = loadConfig(base, { requireVictorOps: true }).identity;
+    expect(c).toMatchObject({
+      schedule: null,
+      file: null,
+      ldap: null,
+      okta: null,
+      entra: null,
+      matchRule: 'none',
+    });
+  });
+
+  it('switches each source on with its variable; secrets come from *_FILE too', () => {
+    const secret = join(dir, 'okta-token');
+    writeFileSync(secret, 'okta-secret-value\n');
+    const c = loadConfig(
+      {
+        ...base,
+        IDENTITY_FILE: '/srv/people.jsonl',
+        OKTA_ORG_URL: 'https://acme.okta.com/',
+        OKTA_API_TOKEN_FILE: secret,
+        ENTRA_TENANT_ID: 'tenant',
+        ENTRA_CLIENT_ID: 'app',
+        ENTRA_CLIENT_SECRET: 's',
+        LDAP_URL: 'ldaps://dc1.corp.example:636',
+        LDAP_BASE_DN: 'dc=corp,dc=example',
+        LDAP_DISABLED_BY: 'userAccountControl',
+        IDENTITY_EXEMPT: 'svc-*=service accounts;breakglass=break-glass admin',
+      },
+      { requireVictorOps: true },
+    ).identity;
+    expect(c.schedule?.expression).toBe('*/30 * * * *');
+    expect(c.file).toMatchObject({ path: '/srv/people.jsonl', format: 'jsonl' });
+    expect(c.okta).toEqual({
+      orgUrl: 'https://acme.okta.com',
+      apiToken: 'okta-secret-value',
+      pageLimit: 200,
+    });
+    expect(c.entra).toMatchObject({
+      authorityUrl: 'https://login.microsoftonline.com',
+      graphUrl: 'https://graph.microsoft.com',
+    });
+    expect(c.ldap).toMatchObject({
+      url: 'ldaps://dc1.corp.example:636',
+      disabledBy: 'userAccountControl',
+      pageSize: 500,
+    });
+    expect(c.exemptions).toEqual([
+      { pattern: 'svc-*', reason: 'service accounts' },
+      { pattern: 'breakglass', reason: 'break-glass admin' },
+    ]);
+  });
+
+  it('reads the mapping file: explicit mappings and exemptions with reasons', () => {
+    const path = join(dir, 'mapping.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        map: { JDoe: 'john.doe@corp.example' },
+        exempt: [{ pattern: 'ops-*', reason: 'shared on-call account' }],
+      }),
+    );
+    const c = loadConfig({ ...base, IDENTITY_MAPPING_FILE: path }, { requireVictorOps: true }).identity;
+    expect(c.explicit).toEqual({ jdoe: 'john.doe@corp.example' });
+    expect(c.exemptions).toEqual([{ pattern: 'ops-*', reason: 'shared on-call account' }]);
+  });
+
+  it('reports every problem at once, naming the variable, never a secret', () => {
+    const mapping = join(dir, 'bad-mapping.json');
+    writeFileSync(mapping, JSON.stringify({ exempt: [{ pattern: 'x' }] }));
+    const problems = problemsOf({
+      IDENTITY_SCHEDULE: 'sometimes',
+      IDENTITY_MAPPING_FILE: mapping,
+      IDENTITY_FILE: 'people.csv',
+      IDENTITY_FILE_COLUMNS: 'mail=Mail',
+      LDAP_URL: 'http://dc1',
+      OKTA_ORG_URL: 'https://acme.okta.com',
+      ENTRA_TENANT_ID: 't',
+      ENTRA_CLIENT_SECRET: 'super-secret-entra',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^IDENTITY_SCHEDULE /),
+        expect.stringMatching(
+          /^IDENTITY_MAPPING_FILE .*exempt\[0\] needs a non-empty "pattern" and "reason"/,
+        ),
+        expect.stringMatching(/^IDENTITY_FILE_COLUMNS: unknown field "mail"/),
+        'LDAP_URL must be an ldap:// or ldaps:// URL, got "http://dc1"',
+        'LDAP_BASE_DN is required when LDAP_URL is set (e.g. dc=example,dc=com)',
+        'OKTA_API_TOKEN is required (or OKTA_API_TOKEN_FILE, a file holding it)',
+        'ENTRA_CLIENT_ID is required when ENTRA_TENANT_ID is set (the app registration id)',
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('super-secret-entra');
+  });
+});
