@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import { renderSlackMessage, startSlackReceiver } from '../../../src/delivery/slack-receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { findingEvents } from '../../../src/roster/coverage-events.js';
 import type { Policy } from '../../../src/roster/policies.js';
+import { renderSlackMessage, startSlackReceiver } from '../../../src/simulator/receivers/slack-receiver.js';
 import { aRoster } from '../../helpers/builders.js';
 import {
   aDeliveryConfig,

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
-import type { ReceiverReply } from '../../../src/delivery/receiver.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
 import type { SlackMessage } from '../../../src/delivery/slack-digest.js';
+import type { Logger } from '../../../src/logger.js';
+import { createSilentLogger } from '../../../src/logger.js';
+import type { ReceiverReply } from '../../../src/simulator/receivers/local-http.js';
 import {
   renderSlackMessage,
   type SlackReceiver,
   startSlackReceiver,
-} from '../../../src/delivery/slack-receiver.js';
-import type { Logger } from '../../../src/logger.js';
-import { createSilentLogger } from '../../../src/logger.js';
+} from '../../../src/simulator/receivers/slack-receiver.js';
 import { listDeliveries } from '../../../src/store/outbox.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {

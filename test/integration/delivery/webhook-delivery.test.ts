@@ -2,8 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import type { Config } from '../../../src/config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../../src/simulator/receivers/webhook-receiver.js';
 import { enableDestination, listDeliveries, listDestinationStates } from '../../../src/store/outbox.js';
 import {
   aDeliveryConfig,

@@ -3,8 +3,8 @@
  * as terminal text for the demo, and can be told to answer 429, 404 or 500 for tests.
  */
 import { createServer } from 'node:http';
+import type { SlackBlock, SlackMessage } from '../../delivery/slack-blocks.js';
 import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
-import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
 export interface SlackReceiverOptions {
   host: string;
