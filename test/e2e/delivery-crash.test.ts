@@ -13,6 +13,7 @@ import {
   type WebhookReceiver,
 } from '../../src/simulator/receivers/webhook-receiver.js';
 import { openStore } from '../../src/store/db.js';
+import type { StoredEvent } from '../../src/store/events.js';
 import { listDeliveries } from '../../src/store/outbox.js';
 import {
   aUser,
@@ -20,7 +21,6 @@ import {
   commitRun,
   createTempStore,
   drafts,
-  type StoredEvent,
   type TempStore,
 } from '../helpers/delivery-fixtures.js';
 

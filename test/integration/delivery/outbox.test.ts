@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
+import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import { planDeliveries } from '../../../src/delivery/routing.js';
+import { createSilentLogger } from '../../../src/logger.js';
 import {
   appendNoticeEvent,
   claimDueDeliveries,
@@ -12,7 +15,9 @@ import {
   syncDestinations,
 } from '../../../src/store/outbox.js';
 import {
+  aDeliveryConfig,
   aUser,
+  aWebhookSecret,
   createTempStore,
   drafts,
   insertEvents,
@@ -56,10 +61,38 @@ describe('outbox', () => {
     ]);
   });
 
-  it('stores no URL or secret for destinations', () => {
-    const { t } = filled(1);
-    const columns = t.store.sqlite.prepare('SELECT * FROM destinations').all();
-    expect(JSON.stringify(columns)).not.toMatch(/http|whsec/);
+  it('stores no URL or secret for destinations', async () => {
+    const t = createTempStore();
+    stores.push(t);
+    const secret = aWebhookSecret();
+    const config = aDeliveryConfig(t.dir, t.path, {
+      webhooks: [{ name: 'siem', url: 'https://siem.example.com/ingest/path-tok3n?sig=query-tok3n', secret }],
+      slackUrl: 'https://hooks.slack.com/services/T000/B000/slack-tok3n',
+    });
+    // The dispatcher records its destinations from the loaded config, as in production.
+    const dispatcher = createDispatcher({
+      store: t.store,
+      config,
+      logger: createSilentLogger(),
+      clock: systemClock,
+      source: TEST_SOURCE,
+    });
+    await dispatcher.stop();
+    const names = t.store.sqlite.prepare('SELECT name, kind FROM destinations ORDER BY name').all();
+    expect(names).toEqual([
+      { name: 'siem', kind: 'webhook' },
+      { name: 'slack', kind: 'slack' },
+    ]);
+    const tables = t.store.sqlite
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .pluck()
+      .all() as string[];
+    const everything = JSON.stringify(
+      tables.map((table) => t.store.sqlite.prepare(`SELECT * FROM "${table}"`).all()),
+    );
+    expect(everything).not.toMatch(/tok3n|siem\.example|hooks\.slack/);
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(secret.slice('whsec_'.length));
   });
 
   it('claims oldest first and leases rows so they are not claimed twice until the lease ends', () => {
