@@ -64,7 +64,7 @@ async function slackSetup(options: {
 
 describe('Slack delivery', () => {
   it('sends one digest per run and one message per notice, in order', async () => {
-    const { slack, t, dispatcher, clock, commit } = await slackSetup({});
+    const { slack, dispatcher, commit } = await slackSetup({});
     const team = aTeam('team-p', 'Platform');
     commit([
       drafts.userAdded(aUser('jdoe', { firstName: 'Jane', lastName: 'Doe' })),
@@ -115,7 +115,7 @@ describe('Slack delivery', () => {
 
   it('marks a delivery dead on 404 and logs the problem without the URL', async () => {
     const { logger, lines } = createCapturingLogger();
-    const { slack, t, dispatcher, clock, commit } = await slackSetup({
+    const { slack, t, dispatcher, commit } = await slackSetup({
       respond: () => ({ status: 404, body: 'no_service' }),
       logger,
     });
@@ -133,7 +133,7 @@ describe('Slack delivery', () => {
   });
 
   it('retries 5xx', async () => {
-    const { slack, t, dispatcher, clock, commit } = await slackSetup({
+    const { slack, dispatcher, clock, commit } = await slackSetup({
       respond: (_m, index) => (index === 0 ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }),
     });
     commit([drafts.userAdded(aUser('a'))]);
@@ -147,7 +147,7 @@ describe('Slack delivery', () => {
   });
 
   it('never sends more than one message per minimum interval', async () => {
-    const { slack, t, dispatcher, clock, commit } = await slackSetup({
+    const { slack, dispatcher, clock, commit } = await slackSetup({
       env: { SLACK_MIN_INTERVAL_MS: '200' },
     });
     for (let i = 0; i < 4; i++) commit([drafts.userAdded(aUser(`u${i}`))]);
