@@ -183,12 +183,3 @@ export function aDeliveryConfig(dir: string, databasePath: string, destinations:
   if (destinations.slackUrl !== undefined) env.SLACK_WEBHOOK_URL = destinations.slackUrl;
   return loadConfig(env, { requireVictorOps: false });
 }
-
-/** Polls `condition` every 10 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
