@@ -107,14 +107,26 @@ describe('outbox', () => {
   });
 
   it('uses the partial index to claim (no full sort of open rows)', () => {
-    const { t } = filled(1);
-    const plan = t.store.sqlite
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT d.id FROM deliveries d JOIN events e ON e.sequence = d.event_sequence
-         WHERE d.destination = ? AND d.status IN ('pending', 'failed') AND d.next_attempt_at_ms <= ?
-         ORDER BY d.event_sequence, d.id LIMIT ?`,
-      )
-      .all('a', 1, 1) as { detail: string }[];
+    const t = createTempStore();
+    stores.push(t);
+    // The plan of the statement the store really runs: record the SQL it prepares on first use.
+    const prepared: string[] = [];
+    const prepare = t.store.sqlite.prepare.bind(t.store.sqlite);
+    t.store.sqlite.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof t.store.sqlite.prepare;
+    syncDestinations(t.store, specs);
+    expect(claimDueDeliveries(t.store, { destination: 'a', nowMs: 1_000, limit: 1, leaseMs: 500 })).toEqual(
+      [],
+    );
+    const claim = prepared.filter((sql) =>
+      /^\s*SELECT[\s\S]*FROM deliveries[\s\S]*ORDER BY[\s\S]*LIMIT \?/.test(sql),
+    );
+    expect(claim).toHaveLength(1);
+    const plan = t.store.sqlite.prepare(`EXPLAIN QUERY PLAN ${claim[0]}`).all('a', 1, 1) as {
+      detail: string;
+    }[];
     const details = plan.map((p) => p.detail).join('\n');
     expect(details).toContain('deliveries_open_dest_seq_idx');
     expect(details).not.toContain('TEMP B-TREE');
