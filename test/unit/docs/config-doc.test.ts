@@ -14,7 +14,8 @@ const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 function listSourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(join(root, path)).isDirectory()) return path === join('src', 'bench') ? [] : listSourceFiles(path);
+    if (statSync(join(root, path)).isDirectory())
+      return path === join('src', 'bench') ? [] : listSourceFiles(path);
     return path.endsWith('.ts') ? [path] : [];
   });
 }

@@ -42,12 +42,20 @@ describe('docs/events.md', () => {
     assertValidEvent(event);
   });
 
+  it("the README's example event matches the schema", () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const block = /```json\n([\s\S]*?)```/.exec(readme);
+    assertValidEvent(JSON.parse(block![1]!));
+  });
+
   it.each(EVENT_TYPES.map((type) => [type]))('has a schema-valid data example for %s', (type) => {
     assertValidEvent(envelopeAround(type, exampleFor(type)));
   });
 
   it('documents no event type the code does not emit', () => {
-    const documented = [...page.matchAll(/\n### `((?:victorops|rosterwatch)\.[a-z_.]+)`\n/g)].map((m) => m[1]);
+    const documented = [...page.matchAll(/\n### `((?:victorops|rosterwatch)\.[a-z_.]+)`\n/g)].map(
+      (m) => m[1],
+    );
     expect(documented.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t!))).toEqual([]);
   });
 });
