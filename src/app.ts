@@ -3,7 +3,8 @@
  */
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/dispatcher.js';
+import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
+import type { PassSummary } from './delivery/pass-totals.js';
 import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';

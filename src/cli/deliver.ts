@@ -1,7 +1,8 @@
 /** `roster-watch deliver`: one pass over the outbox, for cron jobs and after a manual poll. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
-import { createDispatcher, type PassSummary } from '../delivery/dispatcher.js';
+import { createDispatcher } from '../delivery/dispatcher.js';
+import type { PassSummary } from '../delivery/pass-totals.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/db.js';
 import { pendingCountsByDestination } from '../store/outbox.js';

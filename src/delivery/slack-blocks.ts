@@ -4,20 +4,31 @@
  * are undocumented), so formatting stays a safe margin below each.
  */
 
+import type {
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
+
 /**
  * Every mrkdwn object roster-watch sends is `verbatim`: its text carries VictorOps names, and
  * without it Slack auto-links URLs, channel names and some mentions in plain text (Block Kit
  * text object reference, `verbatim`). Our own formatting (*bold*, `code`) still renders.
  */
-export type SlackText =
-  | { type: 'mrkdwn'; text: string; verbatim: true }
-  | { type: 'plain_text'; text: string };
+export type SlackText = (MrkdwnElement & { verbatim: true }) | PlainTextElement;
 
+/**
+ * The Block Kit blocks roster-watch sends, as Slack's own types narrowed to what we use: a
+ * section always has text, and text objects are never images, so length checks can read them.
+ */
 export type SlackBlock =
-  | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
-  | { type: 'section'; text: SlackText; fields?: SlackText[] }
-  | { type: 'context'; elements: SlackText[] }
-  | { type: 'divider' };
+  | (Omit<HeaderBlock, 'text'> & { text: PlainTextElement & { emoji: boolean } })
+  | (Omit<SectionBlock, 'text' | 'fields'> & { text: SlackText; fields?: SlackText[] })
+  | (Omit<ContextBlock, 'elements'> & { elements: SlackText[] })
+  | DividerBlock;
 
 export interface SlackMessage {
   /** Plain fallback shown in notifications and by clients that cannot render blocks. */

@@ -3,12 +3,7 @@
  * into what the dispatcher needs: retry (429, 5xx, network), or give up (other 4xx). The URL
  * carries the webhook's token, so it never appears in a result, an error or a log line.
  */
-import {
-  IncomingWebhook,
-  IncomingWebhookHTTPError,
-  IncomingWebhookRequestError,
-  type IncomingWebhookSendArguments,
-} from '@slack/webhook';
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { Clock } from '../clock.js';
 import { createUrlScrubber } from '../redact.js';
 import { parseRetryAfter } from './retry-policy.js';
@@ -80,7 +75,7 @@ export function createSlackSender(options: { url: string; timeoutMs: number; clo
         },
       });
       try {
-        await webhook.send(message as IncomingWebhookSendArguments);
+        await webhook.send(message);
         return { kind: 'delivered', statusCode: 200, latencyMs: latency() };
       } catch (error) {
         if (error instanceof IncomingWebhookHTTPError) {

@@ -5,7 +5,7 @@
  * Series are pre-initialised to 0 so that rate() and absent() alerts work from the first scrape.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeliveryOutcome } from '../delivery/dispatcher.js';
+import type { DeliveryOutcome } from '../delivery/settle-attempt.js';
 import { FINDING_KINDS } from '../roster/coverage.js';
 import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
 import type { PolicyRunStatus } from '../roster/policy-decision.js';

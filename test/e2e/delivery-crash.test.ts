@@ -8,8 +8,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/delivery/receiver.js';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../src/simulator/receivers/webhook-receiver.js';
 import { openStore } from '../../src/store/db.js';
+import type { StoredEvent } from '../../src/store/events.js';
 import { listDeliveries } from '../../src/store/outbox.js';
 import {
   aUser,
@@ -17,7 +21,6 @@ import {
   commitRun,
   createTempStore,
   drafts,
-  type StoredEvent,
   type TempStore,
 } from '../helpers/delivery-fixtures.js';
 

@@ -1,7 +1,7 @@
 /**
- * Builders for delivery tests: a store in a temp dir, runs and events inserted directly with
- * the schema (envelopes built like the real ones), outbox rows planned by the real router, and
- * a Config loaded through the real loader.
+ * Builders for delivery tests: a store in a temp dir, runs and events written through the
+ * store's own functions, outbox rows planned by the real router, and a Config loaded through
+ * the real loader.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,9 +12,10 @@ import { destinationSpecsFromConfig, planDeliveries } from '../../src/delivery/r
 import type { CloudEvent, EventDraft } from '../../src/roster/events.js';
 import { formatSequence } from '../../src/roster/events.js';
 import type { Team, User } from '../../src/roster/types.js';
-import { openStore, type Store } from '../../src/store/db.js';
+import { inTransaction, openStore, type Store } from '../../src/store/db.js';
+import { appendEvents, type StoredEvent } from '../../src/store/events.js';
 import { enqueueDeliveries } from '../../src/store/outbox.js';
-import { events, runs } from '../../src/store/schema.js';
+import { insertRun as insertStoredRun } from '../../src/store/runs.js';
 
 export const TEST_SOURCE = 'urn:roster-watch:test';
 
@@ -123,52 +124,26 @@ export function aCloudEvent(draft: EventDraft, sequence: number, runId = 1): Clo
   } as CloudEvent;
 }
 
+/** A finished roster run, stored by the store's own insertRun. */
 export function insertRun(store: Store, startedAt = new Date().toISOString()): number {
-  const [row] = store.db
-    .insert(runs)
-    .values({ startedAt, finishedAt: startedAt, status: 'ok', strategy: 'user' })
-    .returning({ id: runs.id })
-    .all();
-  return row!.id;
+  return insertStoredRun(store, {
+    startedAt,
+    finishedAt: startedAt,
+    status: 'ok',
+    strategy: 'user',
+    stats: { requests: 0, retries: 0, rateLimited: 0 },
+    counts: null,
+    failedScopes: [],
+    changeCount: 0,
+    error: null,
+    rosterHash: null,
+  });
 }
 
-export interface StoredEvent {
-  sequence: number;
-  id: string;
-  type: string;
-  runId: number | null;
-}
-
-/** Inserts events for a run with envelopes completed after the insert, like the real store. */
+/** Appends a run's events through the store's own appendEvents, in one transaction like a poll. */
 export function insertEvents(store: Store, runId: number, list: readonly EventDraft[]): StoredEvent[] {
-  return store.sqlite.transaction(() =>
-    list.map((draft) => {
-      const id = crypto.randomUUID();
-      const time = new Date().toISOString();
-      const [row] = store.db
-        .insert(events)
-        .values({ id, runId, type: draft.type, subject: draft.subject, time, envelope: '{}' })
-        .returning({ sequence: events.sequence })
-        .all();
-      const sequence = row!.sequence;
-      const envelope = {
-        specversion: '1.0',
-        id,
-        source: TEST_SOURCE,
-        type: draft.type,
-        subject: draft.subject,
-        time,
-        datacontenttype: 'application/json',
-        runid: runId,
-        sequence: formatSequence(sequence),
-        data: draft.data,
-      };
-      store.sqlite
-        .prepare('UPDATE events SET envelope = ? WHERE sequence = ?')
-        .run(JSON.stringify(envelope), sequence);
-      return { sequence, id, type: draft.type, runId };
-    }),
-  )();
+  const time = new Date().toISOString();
+  return inTransaction(store, () => appendEvents(store, list, { source: TEST_SOURCE, runId, time }));
 }
 
 /** One run with its events and outbox rows, as a poll would commit them. */
@@ -207,13 +182,4 @@ export function aDeliveryConfig(dir: string, databasePath: string, destinations:
   }
   if (destinations.slackUrl !== undefined) env.SLACK_WEBHOOK_URL = destinations.slackUrl;
   return loadConfig(env, { requireVictorOps: false });
-}
-
-/** Polls `condition` every 10 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

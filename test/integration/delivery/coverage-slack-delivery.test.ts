@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import { renderSlackMessage, startSlackReceiver } from '../../../src/delivery/slack-receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { findingEvents } from '../../../src/roster/coverage-events.js';
 import type { Policy } from '../../../src/roster/policies.js';
+import { renderSlackMessage, startSlackReceiver } from '../../../src/simulator/receivers/slack-receiver.js';
 import { aRoster } from '../../helpers/builders.js';
 import {
   aDeliveryConfig,
@@ -16,6 +15,7 @@ import {
   createTempStore,
   TEST_SOURCE,
 } from '../../helpers/delivery-fixtures.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -49,12 +49,13 @@ function danglingDrafts(count: number) {
 async function setup() {
   const slack = await startSlackReceiver({ host: '127.0.0.1', port: 0 });
   const t = createTempStore();
+  const clock = createFakeClock();
   const config = aDeliveryConfig(t.dir, t.path, { slackUrl: `${slack.url}/services/T/B/x` });
   const dispatcher = createDispatcher({
     store: t.store,
     config,
     logger: createSilentLogger(),
-    clock: systemClock,
+    clock,
     source: TEST_SOURCE,
   });
   cleanups.push(
@@ -62,13 +63,13 @@ async function setup() {
     t.cleanup,
     () => dispatcher.stop(),
   );
-  return { slack, t, config, dispatcher };
+  return { slack, t, config, dispatcher, clock };
 }
 
 describe('coverage findings in Slack', () => {
   it('one actionable message per new finding', async () => {
-    const { slack, t, config, dispatcher } = await setup();
-    commitRun(t.store, config, danglingDrafts(1));
+    const { slack, t, config, dispatcher, clock } = await setup();
+    commitRun(t.store, config, danglingDrafts(1), clock.now());
     expect(await dispatcher.runOnce()).toMatchObject({ delivered: 1 });
     const text = renderSlackMessage(slack.messages[0]!);
     expect(text).toContain(
@@ -77,8 +78,8 @@ describe('coverage findings in Slack', () => {
   });
 
   it('a burst of findings from one run is one summary message within Slack limits', async () => {
-    const { slack, t, config, dispatcher } = await setup();
-    commitRun(t.store, config, danglingDrafts(300));
+    const { slack, t, config, dispatcher, clock } = await setup();
+    commitRun(t.store, config, danglingDrafts(300), clock.now());
     expect(await dispatcher.runOnce()).toMatchObject({ delivered: 1 });
     expect(slack.messages).toHaveLength(1);
     expect(findLimitViolations(slack.messages[0]!)).toEqual([]);

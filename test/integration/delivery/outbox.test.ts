@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/clock.js';
+import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import { planDeliveries } from '../../../src/delivery/routing.js';
+import { createSilentLogger } from '../../../src/logger.js';
 import {
   appendNoticeEvent,
   claimDueDeliveries,
@@ -12,7 +15,9 @@ import {
   syncDestinations,
 } from '../../../src/store/outbox.js';
 import {
+  aDeliveryConfig,
   aUser,
+  aWebhookSecret,
   createTempStore,
   drafts,
   insertEvents,
@@ -56,10 +61,38 @@ describe('outbox', () => {
     ]);
   });
 
-  it('stores no URL or secret for destinations', () => {
-    const { t } = filled(1);
-    const columns = t.store.sqlite.prepare('SELECT * FROM destinations').all();
-    expect(JSON.stringify(columns)).not.toMatch(/http|whsec/);
+  it('stores no URL or secret for destinations', async () => {
+    const t = createTempStore();
+    stores.push(t);
+    const secret = aWebhookSecret();
+    const config = aDeliveryConfig(t.dir, t.path, {
+      webhooks: [{ name: 'siem', url: 'https://siem.example.com/ingest/path-tok3n?sig=query-tok3n', secret }],
+      slackUrl: 'https://hooks.slack.com/services/T000/B000/slack-tok3n',
+    });
+    // The dispatcher records its destinations from the loaded config, as in production.
+    const dispatcher = createDispatcher({
+      store: t.store,
+      config,
+      logger: createSilentLogger(),
+      clock: systemClock,
+      source: TEST_SOURCE,
+    });
+    await dispatcher.stop();
+    const names = t.store.sqlite.prepare('SELECT name, kind FROM destinations ORDER BY name').all();
+    expect(names).toEqual([
+      { name: 'siem', kind: 'webhook' },
+      { name: 'slack', kind: 'slack' },
+    ]);
+    const tables = t.store.sqlite
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .pluck()
+      .all() as string[];
+    const everything = JSON.stringify(
+      tables.map((table) => t.store.sqlite.prepare(`SELECT * FROM "${table}"`).all()),
+    );
+    expect(everything).not.toMatch(/tok3n|siem\.example|hooks\.slack/);
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(secret.slice('whsec_'.length));
   });
 
   it('claims oldest first and leases rows so they are not claimed twice until the lease ends', () => {
@@ -74,14 +107,26 @@ describe('outbox', () => {
   });
 
   it('uses the partial index to claim (no full sort of open rows)', () => {
-    const { t } = filled(1);
-    const plan = t.store.sqlite
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT d.id FROM deliveries d JOIN events e ON e.sequence = d.event_sequence
-         WHERE d.destination = ? AND d.status IN ('pending', 'failed') AND d.next_attempt_at_ms <= ?
-         ORDER BY d.event_sequence, d.id LIMIT ?`,
-      )
-      .all('a', 1, 1) as { detail: string }[];
+    const t = createTempStore();
+    stores.push(t);
+    // The plan of the statement the store really runs: record the SQL it prepares on first use.
+    const prepared: string[] = [];
+    const prepare = t.store.sqlite.prepare.bind(t.store.sqlite);
+    t.store.sqlite.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof t.store.sqlite.prepare;
+    syncDestinations(t.store, specs);
+    expect(claimDueDeliveries(t.store, { destination: 'a', nowMs: 1_000, limit: 1, leaseMs: 500 })).toEqual(
+      [],
+    );
+    const claim = prepared.filter((sql) =>
+      /^\s*SELECT[\s\S]*FROM deliveries[\s\S]*ORDER BY[\s\S]*LIMIT \?/.test(sql),
+    );
+    expect(claim).toHaveLength(1);
+    const plan = t.store.sqlite.prepare(`EXPLAIN QUERY PLAN ${claim[0]}`).all('a', 1, 1) as {
+      detail: string;
+    }[];
     const details = plan.map((p) => p.detail).join('\n');
     expect(details).toContain('deliveries_open_dest_seq_idx');
     expect(details).not.toContain('TEMP B-TREE');

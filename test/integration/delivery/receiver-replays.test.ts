@@ -5,7 +5,10 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../../src/simulator/receivers/webhook-receiver.js';
 import { aWebhookSecret } from '../../helpers/delivery-fixtures.js';
 
 let receiver: WebhookReceiver | undefined;

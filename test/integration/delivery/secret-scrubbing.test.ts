@@ -7,7 +7,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import { listDeliveries } from '../../../src/store/outbox.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
@@ -20,6 +19,7 @@ import {
   drafts,
   TEST_SOURCE,
 } from '../../helpers/delivery-fixtures.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 
 let server: Server | undefined;
 const cleanups: (() => void)[] = [];
@@ -59,16 +59,18 @@ async function deliverTo(options: { slackUrl?: string; webhookUrl?: string }) {
       : {}),
   });
   const capture = createCapturingLogger();
+  const clock = createFakeClock();
   const dispatcher = createDispatcher({
     store: t.store,
     config,
     logger: capture.logger,
-    clock: systemClock,
+    clock,
     source: TEST_SOURCE,
   });
-  commitRun(t.store, config, [drafts.userAdded(aUser('a'))]);
+  commitRun(t.store, config, [drafts.userAdded(aUser('a'))], clock.now());
   await dispatcher.runOnce();
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  // Past the second attempt's 50 ms ± 20% jitter, so the endpoint's second answer is seen too.
+  await clock.advance(100);
   await dispatcher.runOnce();
   await dispatcher.stop();
   return { t, logs: capture.lines().join('\n') };

@@ -1,16 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
-import type { ReceiverReply } from '../../../src/delivery/receiver.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
 import type { SlackMessage } from '../../../src/delivery/slack-digest.js';
+import type { Logger } from '../../../src/logger.js';
+import { createSilentLogger } from '../../../src/logger.js';
+import type { ReceiverReply } from '../../../src/simulator/receivers/local-http.js';
 import {
   renderSlackMessage,
   type SlackReceiver,
   startSlackReceiver,
-} from '../../../src/delivery/slack-receiver.js';
-import type { Logger } from '../../../src/logger.js';
-import { createSilentLogger } from '../../../src/logger.js';
+} from '../../../src/simulator/receivers/slack-receiver.js';
 import { listDeliveries } from '../../../src/store/outbox.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {
@@ -21,8 +20,8 @@ import {
   createTempStore,
   drafts,
   TEST_SOURCE,
-  waitFor,
 } from '../../helpers/delivery-fixtures.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,9 +33,11 @@ async function slackSetup(options: {
   env?: Record<string, string>;
   logger?: Logger;
 }) {
+  const clock = createFakeClock();
   const slack: SlackReceiver = await startSlackReceiver({
     host: '127.0.0.1',
     port: 0,
+    clock,
     ...(options.respond ? { respond: options.respond } : {}),
   });
   cleanups.push(() => slack.close());
@@ -51,23 +52,26 @@ async function slackSetup(options: {
     store: t.store,
     config,
     logger: options.logger ?? createSilentLogger(),
-    clock: systemClock,
+    clock,
     source: TEST_SOURCE,
+    // Jitter in the middle, so a retry is due exactly at its schedule's entry.
+    random: () => 0.5,
   });
   cleanups.push(t.cleanup, () => dispatcher.stop());
-  return { slack, t, config, dispatcher };
+  const commit = (list: Parameters<typeof commitRun>[2]) => commitRun(t.store, config, list, clock.now());
+  return { slack, t, dispatcher, clock, commit };
 }
 
 describe('Slack delivery', () => {
   it('sends one digest per run and one message per notice, in order', async () => {
-    const { slack, t, config, dispatcher } = await slackSetup({});
+    const { slack, dispatcher, commit } = await slackSetup({});
     const team = aTeam('team-p', 'Platform');
-    commitRun(t.store, config, [
+    commit([
       drafts.userAdded(aUser('jdoe', { firstName: 'Jane', lastName: 'Doe' })),
       drafts.membershipAdded('jdoe', team),
     ]);
-    commitRun(t.store, config, [drafts.baseline()]);
-    commitRun(t.store, config, [drafts.teamAdded(aTeam('team-q', 'Q'))]);
+    commit([drafts.baseline()]);
+    commit([drafts.teamAdded(aTeam('team-q', 'Q'))]);
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 3, delivered: 3 });
     expect(slack.messages).toHaveLength(3);
@@ -80,21 +84,26 @@ describe('Slack delivery', () => {
   });
 
   it('waits for Retry-After after a 429, then delivers', async () => {
-    const { slack, t, config, dispatcher } = await slackSetup({
+    const { slack, t, dispatcher, clock, commit } = await slackSetup({
       respond: (_m, index) =>
         index === 0
           ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }
           : { status: 200, body: 'ok' },
     });
-    commitRun(t.store, config, [drafts.userAdded(aUser('a'))]);
-    commitRun(t.store, config, [drafts.userAdded(aUser('b'))]);
+    commit([drafts.userAdded(aUser('a'))]);
+    commit([drafts.userAdded(aUser('b'))]);
     const pass = await dispatcher.runOnce();
     // The 429 pauses the whole Slack destination: the second digest is not even tried.
     expect(pass).toMatchObject({ attempted: 1, failed: 1 });
     expect((await dispatcher.runOnce()).attempted).toBe(0);
-    dispatcher.start();
-    await waitFor(() => slack.messages.length === 2, 'the delivery after Retry-After');
-    expect(slack.requestTimes[1]! - slack.requestTimes[0]!).toBeGreaterThanOrEqual(950);
+    // One millisecond short of the Retry-After, Slack is still paused and nothing is sent.
+    await clock.advance(999);
+    expect((await dispatcher.runOnce()).attempted).toBe(0);
+    expect(slack.requestTimes).toHaveLength(1);
+    await clock.advance(1);
+    expect(await dispatcher.runOnce()).toMatchObject({ attempted: 2, delivered: 2 });
+    expect(slack.messages).toHaveLength(2);
+    expect(slack.requestTimes[1]! - slack.requestTimes[0]!).toBe(1_000);
     const rows = listDeliveries(t.store, { limit: 10 });
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
     const codes = t.store.sqlite
@@ -106,11 +115,11 @@ describe('Slack delivery', () => {
 
   it('marks a delivery dead on 404 and logs the problem without the URL', async () => {
     const { logger, lines } = createCapturingLogger();
-    const { slack, t, config, dispatcher } = await slackSetup({
+    const { slack, t, dispatcher, commit } = await slackSetup({
       respond: () => ({ status: 404, body: 'no_service' }),
       logger,
     });
-    commitRun(t.store, config, [drafts.userAdded(aUser('a'))]);
+    commit([drafts.userAdded(aUser('a'))]);
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 1, dead: 1 });
     expect(slack.messages).toHaveLength(0);
@@ -124,22 +133,28 @@ describe('Slack delivery', () => {
   });
 
   it('retries 5xx', async () => {
-    const { slack, t, config, dispatcher } = await slackSetup({
+    const { slack, dispatcher, clock, commit } = await slackSetup({
       respond: (_m, index) => (index === 0 ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }),
     });
-    commitRun(t.store, config, [drafts.userAdded(aUser('a'))]);
+    commit([drafts.userAdded(aUser('a'))]);
     expect(await dispatcher.runOnce()).toMatchObject({ failed: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // The second attempt is due after the schedule's 50 ms (jitter pinned to the middle), not before.
+    await clock.advance(49);
+    expect((await dispatcher.runOnce()).attempted).toBe(0);
+    await clock.advance(1);
     expect(await dispatcher.runOnce()).toMatchObject({ delivered: 1 });
     expect(slack.messages).toHaveLength(1);
   });
 
   it('never sends more than one message per minimum interval', async () => {
-    const { slack, t, config, dispatcher } = await slackSetup({ env: { SLACK_MIN_INTERVAL_MS: '200' } });
-    for (let i = 0; i < 4; i++) commitRun(t.store, config, [drafts.userAdded(aUser(`u${i}`))]);
-    await dispatcher.runOnce();
+    const { slack, dispatcher, clock, commit } = await slackSetup({
+      env: { SLACK_MIN_INTERVAL_MS: '200' },
+    });
+    for (let i = 0; i < 4; i++) commit([drafts.userAdded(aUser(`u${i}`))]);
+    // The pass waits on the clock between sends; the fake clock moves to each wait's end.
+    expect(await clock.runUntilSettled(dispatcher.runOnce())).toMatchObject({ delivered: 4 });
     expect(slack.messages).toHaveLength(4);
     const gaps = slack.requestTimes.slice(1).map((time, i) => time - slack.requestTimes[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(190);
+    expect(gaps).toEqual([200, 200, 200]);
   });
 });

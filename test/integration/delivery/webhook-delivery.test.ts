@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
 import type { Config } from '../../../src/config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';
+import type { EventDraft } from '../../../src/roster/events.js';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../../src/simulator/receivers/webhook-receiver.js';
 import { enableDestination, listDeliveries, listDestinationStates } from '../../../src/store/outbox.js';
 import {
   aDeliveryConfig,
@@ -16,8 +19,8 @@ import {
   TEST_SOURCE,
   type TempStore,
   type TestDestinations,
-  waitFor,
 } from '../../helpers/delivery-fixtures.js';
+import { awaitOutcomes, createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,18 +31,23 @@ function setup(destinations: (t: TempStore) => TestDestinations): {
   t: TempStore;
   config: Config;
   dispatcher: Dispatcher;
+  clock: FakeClock;
+  commit: (list: readonly EventDraft[]) => ReturnType<typeof commitRun>;
 } {
   const t = createTempStore();
+  // Starts at the real time: receivers check `webhook-timestamp` against their own clock.
+  const clock = createFakeClock(Date.now());
   const config = aDeliveryConfig(t.dir, t.path, destinations(t));
   const dispatcher = createDispatcher({
     store: t.store,
     config,
     logger: createSilentLogger(),
-    clock: systemClock,
+    clock,
     source: TEST_SOURCE,
   });
   cleanups.push(t.cleanup, () => dispatcher.stop());
-  return { t, config, dispatcher };
+  const commit = (list: readonly EventDraft[]) => commitRun(t.store, config, list, clock.now());
+  return { t, config, dispatcher, clock, commit };
 }
 
 async function receiver(
@@ -62,11 +70,11 @@ describe('webhook delivery', () => {
   it('delivers each event once, signed (verified by standardwebhooks), body byte for byte, oldest first', async () => {
     const secret = aWebhookSecret();
     const r = await receiver(secret);
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, dispatcher, commit } = setup(() => ({
       webhooks: [{ name: 'hooks', url: `${r.url}/hook`, secret }],
       env: { DELIVERY_CONCURRENCY: '1' },
     }));
-    const stored = commitRun(t.store, config, someChanges(5));
+    const stored = commit(someChanges(5));
     const summary = await dispatcher.runOnce();
     expect(summary).toMatchObject({ attempted: 5, delivered: 5, failed: 0, dead: 0 });
     expect(r.rejected).toBe(0);
@@ -94,21 +102,20 @@ describe('webhook delivery', () => {
       failuresLeft.set(e.webhookId, left - 1);
       return left > 0 ? { status: 500, body: 'boom' } : { status: 200 };
     });
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, dispatcher, clock, commit } = setup(() => ({
       webhooks: [{ name: 'hooks', url: r.url, secret }],
       env: { DELIVERY_CONCURRENCY: '1', DELIVERY_RETRY_SCHEDULE: '0ms,100ms,100ms,100ms' },
     }));
-    const stored = commitRun(t.store, config, someChanges(4));
+    const stored = commit(someChanges(4));
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 4, delivered: 3, failed: 1 });
     expect(r.received.map((e) => e.webhookId)).toEqual(stored.slice(1).map((s) => s.id));
+    // The continuous loop sleeps until the retry is due; the fake clock moves to each wake-up.
+    const retried = awaitOutcomes(dispatcher, 1, (_d, outcome) => outcome === 'delivered');
     dispatcher.start();
-    await waitFor(() => r.received.length === 4, 'the failed event to be retried');
-    // The receiver answers before the dispatcher records the attempt: wait for the record too.
-    await waitFor(
-      () => listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'delivered'),
-      'the retried delivery to be recorded',
-    );
+    await clock.runUntilSettled(retried);
+    expect(r.received).toHaveLength(4);
+    expect(listDeliveries(t.store, { limit: 10 }).every((d) => d.status === 'delivered')).toBe(true);
     const tries = r.attempts.filter((a) => a.webhookId === stored[0]!.id);
     expect(tries).toHaveLength(3);
     const row = listDeliveries(t.store, { limit: 10 }).find((d) => d.eventId === stored[0]!.id)!;
@@ -130,11 +137,11 @@ describe('webhook delivery', () => {
     const down = await startWebhookReceiver({ host: '127.0.0.1', port: 0, secret });
     const port = down.port;
     await down.close();
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, dispatcher, clock, commit } = setup(() => ({
       webhooks: [{ name: 'hooks', url: `http://127.0.0.1:${port}/`, secret }],
       env: { DELIVERY_RETRY_SCHEDULE: '0ms,50ms,50ms,50ms,50ms,50ms' },
     }));
-    const stored = commitRun(t.store, config, someChanges(6));
+    const stored = commit(someChanges(6));
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 6, failed: 6, delivered: 0 });
     expect(
@@ -142,11 +149,9 @@ describe('webhook delivery', () => {
     ).toBe(true);
     const up = await startWebhookReceiver({ host: '127.0.0.1', port, secret });
     cleanups.push(() => up.close());
+    const allDelivered = awaitOutcomes(dispatcher, 6, (_d, outcome) => outcome === 'delivered');
     dispatcher.start();
-    await waitFor(
-      () => new Set(up.received.map((e) => e.webhookId)).size === 6,
-      'every event after the endpoint came back',
-    );
+    await clock.runUntilSettled(allDelivered);
     expect(new Set(up.received.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
   });
 
@@ -155,13 +160,13 @@ describe('webhook delivery', () => {
     let gone = true;
     const a = await receiver(secret, () => (gone ? { status: 410 } : { status: 204 }));
     const b = await receiver(secret);
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, config, dispatcher, commit } = setup(() => ({
       webhooks: [
         { name: 'gone', url: a.url, secret },
         { name: 'other', url: b.url, secret },
       ],
     }));
-    const stored = commitRun(t.store, config, someChanges(5));
+    const stored = commit(someChanges(5));
     const pass = await dispatcher.runOnce();
     expect(pass.disabledDuringPass).toEqual(['gone']);
     const state = listDestinationStates(t.store).find((d) => d.name === 'gone')!;
@@ -169,7 +174,7 @@ describe('webhook delivery', () => {
     expect(a.attempts.length).toBeGreaterThanOrEqual(1);
     expect(a.attempts.length).toBeLessThanOrEqual(config.delivery.concurrencyPerDestination);
     // The other endpoint got every change and the notice about the disabled one.
-    await waitFor(() => b.received.length === 6, 'the other endpoint to get changes and the notice');
+    expect(b.received).toHaveLength(6);
     const notice = b.received.find((e) => e.event.type === 'rosterwatch.endpoint.disabled')!;
     expect(notice.event.data).toEqual({
       destination: 'gone',
@@ -195,19 +200,26 @@ describe('webhook delivery', () => {
     const secret = aWebhookSecret();
     const hanging = await receiver(secret, () => new Promise(() => {}));
     const healthy = await receiver(secret);
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, dispatcher, commit } = setup(() => ({
       webhooks: [
         { name: 'hanging', url: hanging.url, secret },
         { name: 'healthy', url: healthy.url, secret },
       ],
       env: { WEBHOOK_TIMEOUT_MS: '20000', DELIVERY_CONCURRENCY: '2' },
     }));
-    commitRun(t.store, config, someChanges(20));
-    const started = Date.now();
+    commit(someChanges(20));
+    const healthyDone = awaitOutcomes(dispatcher, 20, (destination) => destination === 'healthy');
     dispatcher.start();
-    await waitFor(() => healthy.received.length === 20, 'the healthy endpoint', 15_000);
-    // The hanging endpoint holds its requests for up to 20 s; the healthy one must not wait for them.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The hanging endpoint holds its requests for up to 20 s; the healthy one gets everything while
+    // those requests are still open, so it cannot have waited for them.
+    await healthyDone;
+    expect(healthy.received).toHaveLength(20);
+    expect(
+      listDeliveries(t.store, { destination: 'healthy', limit: 30 }).every((d) => d.status === 'delivered'),
+    ).toBe(true);
+    expect(
+      listDeliveries(t.store, { destination: 'hanging', limit: 30 }).every((d) => d.attempts === 0),
+    ).toBe(true);
     expect(hanging.received).toHaveLength(0);
     expect(hanging.attempts.length).toBeLessThanOrEqual(2);
     await hanging.close();
@@ -216,11 +228,11 @@ describe('webhook delivery', () => {
   it('stops trying a hanging endpoint for the rest of a one-shot pass; its rows wait for their retry', async () => {
     const secret = aWebhookSecret();
     const hanging = await receiver(secret, () => new Promise(() => {}));
-    const { t, config, dispatcher } = setup(() => ({
+    const { t, dispatcher, commit } = setup(() => ({
       webhooks: [{ name: 'hanging', url: hanging.url, secret }],
       env: { WEBHOOK_TIMEOUT_MS: '300', DELIVERY_CONCURRENCY: '2' },
     }));
-    commitRun(t.store, config, someChanges(12));
+    commit(someChanges(12));
     const pass = await dispatcher.runOnce();
     // Only the first batch waited out the timeout; the other 10 rows were not sent into the hang.
     expect(pass).toMatchObject({ attempted: 2, failed: 2, delivered: 0 });
@@ -236,7 +248,7 @@ describe('webhook delivery', () => {
     const users = await receiver(secret);
     const teams = await receiver(secret);
     const everything = await receiver(secret);
-    const { t, config, dispatcher } = setup(() => ({
+    const { dispatcher, commit } = setup(() => ({
       webhooks: [
         { name: 'users', url: users.url, secret, events: ['victorops.user.*'] },
         { name: 'teams', url: teams.url, secret, events: ['victorops.team.*', 'victorops.membership.added'] },
@@ -244,7 +256,7 @@ describe('webhook delivery', () => {
       ],
     }));
     const team = aTeam('team-a', 'A');
-    commitRun(t.store, config, [
+    commit([
       drafts.userAdded(aUser('a')),
       drafts.teamAdded(team),
       drafts.membershipAdded('a', team),

@@ -3,8 +3,9 @@
  * as terminal text for the demo, and can be told to answer 429, 404 or 500 for tests.
  */
 import { createServer } from 'node:http';
+import { type Clock, systemClock } from '../../clock.js';
+import type { SlackBlock, SlackMessage } from '../../delivery/slack-blocks.js';
 import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
-import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
 export interface SlackReceiverOptions {
   host: string;
@@ -13,6 +14,8 @@ export interface SlackReceiverOptions {
   onMessage?: (message: SlackMessage) => void;
   /** Decides the answer (default 200 "ok"); `index` counts every request from 0. */
   respond?: (message: SlackMessage, index: number) => ReceiverReply | Promise<ReceiverReply>;
+  /** Stamps `requestTimes`; tests pass their fake clock. Defaults to the system clock. */
+  clock?: Clock;
 }
 
 export interface SlackReceiver {
@@ -20,7 +23,7 @@ export interface SlackReceiver {
   port: number;
   /** Messages answered 2xx. */
   messages: SlackMessage[];
-  /** Arrival times (epoch ms) of every request, for pacing checks. */
+  /** Arrival times (epoch ms, by `clock`) of every request, for pacing checks. */
   requestTimes: number[];
   close(): Promise<void>;
 }
@@ -54,6 +57,7 @@ export async function startSlackReceiver(options: SlackReceiverOptions): Promise
   const messages: SlackMessage[] = [];
   const requestTimes: number[] = [];
   let index = 0;
+  const clock = options.clock ?? systemClock;
   const server = createServer((req, res) => {
     void (async () => {
       if (req.method === 'GET' && req.url === '/healthz') return reply(res, { status: 200, body: 'ok\n' });
@@ -65,7 +69,7 @@ export async function startSlackReceiver(options: SlackReceiverOptions): Promise
         });
       }
       if (req.method !== 'POST') return reply(res, { status: 405 });
-      requestTimes.push(Date.now());
+      requestTimes.push(clock.now());
       const body = await readBody(req, MAX_BODY_BYTES);
       let message: SlackMessage;
       try {

@@ -6,11 +6,8 @@
  */
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import type { CloudEvent } from '../roster/events.js';
+import type { CloudEvent } from '../../roster/events.js';
 import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
-
-export type { ReceiverReply } from './local-http.js';
-export { renderSlackMessage, type SlackReceiver, startSlackReceiver } from './slack-receiver.js';
 
 export interface ReceivedWebhook {
   webhookId: string;
