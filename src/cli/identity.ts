@@ -18,7 +18,7 @@ import { type CliContext, CliExit } from './context.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 const NO_SOURCE =
-  'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see README, "Identity")';
+  'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
 
 function describeSync(result: IdentitySyncResult): string[] {
   const opened = result.diff.appeared.length;

@@ -1,5 +1,5 @@
 /**
- * The README's SQL recipes run against a real history: each one must execute, and the ones
+ * The SQL recipes in docs/sql-recipes.md run against a real history: each one must execute, and the ones
  * with a checkable answer must give it. Keeps the documentation honest when the schema moves.
  */
 import { readFileSync } from 'node:fs';
@@ -14,8 +14,11 @@ import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { clientFor } from '../../helpers/client.js';
 
-const readme = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
-const recipes = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const recipesPage = readFileSync(
+  resolve(import.meta.dirname, '..', '..', '..', 'docs', 'sql-recipes.md'),
+  'utf8',
+);
+const recipes = [...recipesPage.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const today = new Date().toISOString().slice(0, 10);
 const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
@@ -36,7 +39,7 @@ function run(sql: string): Record<string, unknown>[] {
 
 function recipe(containing: string): string {
   const found = recipes.find((r) => r.includes(containing));
-  if (!found) throw new Error(`no README recipe contains ${containing}`);
+  if (!found) throw new Error(`no recipe in docs/sql-recipes.md contains ${containing}`);
   return forToday(found);
 }
 
@@ -73,7 +76,7 @@ afterAll(async () => {
   await sim.close();
 });
 
-describe('README SQL recipes', () => {
+describe('SQL recipes in docs/sql-recipes.md', () => {
   it('there are recipes to check', () => {
     expect(recipes.length).toBeGreaterThanOrEqual(6);
   });
