@@ -11,6 +11,7 @@ interface Sleeper {
 }
 
 export interface ManualClock extends Clock {
+  monotonicMs(): number;
   /** Moves time forward and wakes every sleeper that is due, then lets their continuations run. */
   advance(ms: number): Promise<void>;
   /** Remaining milliseconds of every pending sleep, shortest first. */
@@ -54,4 +55,31 @@ export function createManualClock(startMs = Date.UTC(2026, 2, 2, 9, 0, 0)): Manu
     },
     sleeping,
   };
+}
+
+/**
+ * Settles `work`, moving the clock to the next sleeper's wake-up whenever something sleeps on it
+ * and `settled()` says nothing is still on its way through real I/O (so an instant on the clock
+ * means the same for the sender and the receiver). Between checks it yields to real I/O.
+ */
+export async function runOnClock<T>(
+  clock: ManualClock,
+  work: Promise<T>,
+  settled: () => boolean,
+): Promise<T> {
+  let done = false;
+  work.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  while (!done) {
+    const next = clock.sleeping()[0];
+    if (next !== undefined && settled()) await clock.advance(next);
+    else await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return work;
 }

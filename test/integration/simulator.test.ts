@@ -337,11 +337,22 @@ describe('simulator faults, rate limits and latency', () => {
   });
 
   it('adds the configured latency to API responses', async () => {
-    sim.setLatency(150);
-    const started = performance.now();
-    await simRequest(`${sim.url}/v1/team`);
-    sim.setLatency(0);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    // The wait the simulator asks for is recorded rather than timed.
+    const waits: number[] = [];
+    const slow = await startSimulator({
+      delay: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      slow.setLatency(150);
+      expect((await simRequest(`${slow.url}/v1/team`)).status).toBe(200);
+      slow.setLatency(0);
+      expect((await simRequest(`${slow.url}/v1/team`)).status).toBe(200);
+      expect(waits).toEqual([150]);
+    } finally {
+      await slow.close();
+    }
   });
 });
 
