@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
 import {
   createRequestLog,
@@ -304,7 +304,8 @@ describe('simulator faults, rate limits and latency', () => {
     const other = await startSimulator();
     other.faults.inject({ match: 'user', kind: 'hang', times: 1 });
     const pending = fetch(`${other.url}/v1/user`, { headers: SIM_AUTH }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Closed only once the request is really hanging there, not after a guessed pause.
+    await vi.waitFor(() => expect(other.stats.entries()).toHaveLength(1), { timeout: 10_000 });
     await other.close();
     expect(await pending).toBeInstanceOf(Error);
     expect(other.stats.entries()[0]).toMatchObject({ path: '/api-public/v1/user', status: 0 });
