@@ -32,10 +32,6 @@ export const systemClock: Clock = {
     }),
 };
 
-export function isoAt(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 /** The clock's monotonic time, or its wall time when it has none (test fakes). */
 export function monotonicNow(clock: Clock): number {
   return clock.monotonicMs ? clock.monotonicMs() : clock.now();

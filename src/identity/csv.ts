@@ -46,7 +46,3 @@ export function* readCsvRows(text: string): Generator<string[]> {
     if (!(row.length === 1 && row[0] === '')) yield row;
   }
 }
-
-export function parseCsv(text: string): string[][] {
-  return [...readCsvRows(text)];
-}

@@ -52,12 +52,6 @@ export function applyOverrides(shifts: readonly Shift[], overrides: readonly Shi
   return result;
 }
 
-/** The users on call in `team`'s rotations at an instant, overrides applied. */
-export function onCallAt(schedule: TeamSchedule, atIso: string): Shift[] {
-  const at = Date.parse(atIso);
-  return schedule.shifts.filter((s) => Date.parse(s.start) <= at && at < Date.parse(s.end));
-}
-
 export interface UncoveredWindow {
   rotation: Rotation;
   /** The first window with nobody on call. */

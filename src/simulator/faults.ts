@@ -35,10 +35,6 @@ export interface FaultInjector {
   clear(): void;
 }
 
-export function isFaultKind(value: unknown): value is FaultKind {
-  return typeof value === 'string' && (FAULT_KINDS as readonly string[]).includes(value);
-}
-
 export function createFaultInjector(): FaultInjector {
   let faults: FaultSpec[] = [];
   const matches = (spec: FaultSpec, path: string): boolean =>

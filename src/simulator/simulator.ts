@@ -30,6 +30,13 @@ export interface SimulatorOptions {
   now?: () => Date;
   /** Added to every API response. */
   latencyMs?: number;
+  /** Waits out that latency (default: a timer close() cancels); tests pass one that records it. */
+  delay?: (ms: number) => Promise<void>;
+  /**
+   * Monotonic time for request arrival and the rate limits (default: performance.now()); a test
+   * passes its client's fake clock so that what it counts per window is what the client decided.
+   */
+  monotonicMs?: () => number;
   /** Random realistic changes every intervalMs; seed defaults to the org seed. */
   drift?: { intervalMs: number; seed?: number } | null;
   /** Called with a description of every drift change (timer or POST /_sim/drift). */
@@ -95,15 +102,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       now,
       credentials: { apiId: options.apiId ?? 'sim-api-id', apiKey: options.apiKey ?? 'sim-api-key' },
       latencyMs: () => latencyMs,
-      nowMs: () => performance.now(),
-      delay: (ms) =>
-        new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            resolve();
-          }, ms);
-          timers.add(timer);
-        }),
+      nowMs: options.monotonicMs ?? (() => performance.now()),
+      delay:
+        options.delay ??
+        ((ms) =>
+          new Promise((resolve) => {
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              resolve();
+            }, ms);
+            timers.add(timer);
+          })),
     }),
   );
 

@@ -18,7 +18,6 @@ export const apiUserSchema = z.object({
   passwordLastUpdated: optionalText,
   verified: z.boolean().nullish(),
 });
-export type ApiUser = z.infer<typeof apiUserSchema>;
 
 export const userListSchema = z
   .object({ users: z.array(z.union([apiUserSchema, z.array(apiUserSchema)])) })
@@ -28,7 +27,6 @@ export const apiTeamSchema = z.object({
   slug: z.string().min(1),
   name: z.string(),
 });
-export type ApiTeam = z.infer<typeof apiTeamSchema>;
 
 /**
  * `GET /v1/team` answers a bare array. `version` and `memberCount` are the membership hints: a

@@ -2,6 +2,7 @@
  * A small recorded history for the web view's tests, written through the real write paths
  * (runs, SCD2 history, events, findings), with names that are hostile on purpose.
  */
+import type { Finding } from '../../src/roster/coverage.js';
 import { diffRosters, diffToEvents } from '../../src/roster/diff.js';
 import type { Policy } from '../../src/roster/policies.js';
 import type { Roster } from '../../src/roster/types.js';
@@ -9,6 +10,12 @@ import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';
 import { applyFindingsDiff } from '../../src/store/findings.js';
 import { applyHistory } from '../../src/store/history.js';
+import {
+  claimDueDeliveries,
+  enqueueDeliveries,
+  recordAttempt,
+  syncDestinations,
+} from '../../src/store/outbox.js';
 import { applyPolicyHistory, saveTeamSchedules } from '../../src/store/policies.js';
 import { insertRun } from '../../src/store/runs.js';
 import { aRoster, aTeam, aUser } from './builders.js';
@@ -192,38 +199,67 @@ export function recordUiHistory(path: string): Store {
       removedAt: TIMES.three,
     };
     applyFindingsDiff(store, { appeared: [finding], resolved: [], still: [] }, runId, TIMES.policy);
-    // A kind this build does not know: the view must show it from the stored row.
-    store.sqlite
-      .prepare(
-        `INSERT INTO findings (key, kind, data, first_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        'nobody_on_call:ops',
-        'nobody_on_call',
-        JSON.stringify({
-          kind: 'nobody_on_call',
-          key: 'nobody_on_call:ops',
-          team: { slug: 'ops', name: 'Operations' },
-          message: 'Nobody is on call for Operations',
-        }),
-        TIMES.policy,
-        runId,
-        runId,
-      );
+    // A kind this build does not know (a newer build wrote it): stored the way every finding is,
+    // and the view must show it from the stored row.
+    const unknownKind = {
+      kind: 'nobody_on_call',
+      key: 'nobody_on_call:ops',
+      team: { slug: 'ops', name: 'Operations' },
+      message: 'Nobody is on call for Operations',
+    } as unknown as Finding;
+    applyFindingsDiff(store, { appeared: [unknownKind], resolved: [], still: [] }, runId, TIMES.policy);
     appendEvents(
       store,
       [{ type: 'victorops.policy.added', subject: POLICY.slug, data: { policy: POLICY } }],
       { source: SOURCE, runId, time: TIMES.policy, newId: nextId },
     );
-    store.sqlite
-      .prepare("INSERT INTO destinations (name, kind) VALUES ('hooks', 'webhook'), ('slack', 'slack')")
-      .run();
-    const insertDelivery = store.sqlite.prepare(
-      `INSERT INTO deliveries (destination, kind, event_sequence, run_id, status, attempts, next_attempt_at_ms, created_at, delivered_at, last_status_code, last_error)
-       VALUES (?, 'event', ?, NULL, ?, ?, 0, ?, ?, ?, ?)`,
-    );
-    insertDelivery.run('hooks', 1, 'delivered', 1, TIMES.two, TIMES.two, 200, null);
-    insertDelivery.run('hooks', 2, 'dead', 10, TIMES.two, null, 500, `receiver said ${HOSTILE.script}`);
   });
+  recordDeliveries(store);
   return store;
+}
+
+/** One delivered and one dead webhook delivery, written by the outbox's own functions. */
+function recordDeliveries(store: Store): void {
+  syncDestinations(store, [
+    { name: 'hooks', kind: 'webhook', events: [] },
+    { name: 'slack', kind: 'slack', events: [] },
+  ]);
+  const atMs = Date.parse(TIMES.two);
+  const planned = [1, 2].map((eventSequence) => ({
+    destination: 'hooks',
+    destinationKind: 'webhook' as const,
+    kind: 'event' as const,
+    eventSequence,
+    runId: null,
+  }));
+  inTransaction(store, () => enqueueDeliveries(store, planned, atMs));
+  const [delivered, doomed] = claimDueDeliveries(store, {
+    destination: 'hooks',
+    nowMs: atMs,
+    limit: 2,
+    leaseMs: 1,
+  });
+  const attempt = { attemptedAtMs: atMs, latencyMs: 5, nextAttemptAtMs: atMs };
+  recordAttempt(store, {
+    ...attempt,
+    deliveryId: delivered!.id,
+    statusCode: 200,
+    outcome: 'delivered',
+    error: null,
+  });
+  const refusal = `receiver said ${HOSTILE.script}`;
+  recordAttempt(store, {
+    ...attempt,
+    deliveryId: doomed!.id,
+    statusCode: 500,
+    outcome: 'failed',
+    error: refusal,
+  });
+  recordAttempt(store, {
+    ...attempt,
+    deliveryId: doomed!.id,
+    statusCode: 500,
+    outcome: 'dead',
+    error: refusal,
+  });
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
 import {
   createRequestLog,
@@ -304,7 +304,8 @@ describe('simulator faults, rate limits and latency', () => {
     const other = await startSimulator();
     other.faults.inject({ match: 'user', kind: 'hang', times: 1 });
     const pending = fetch(`${other.url}/v1/user`, { headers: SIM_AUTH }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Closed only once the request is really hanging there, not after a guessed pause.
+    await vi.waitFor(() => expect(other.stats.entries()).toHaveLength(1), { timeout: 10_000 });
     await other.close();
     expect(await pending).toBeInstanceOf(Error);
     expect(other.stats.entries()[0]).toMatchObject({ path: '/api-public/v1/user', status: 0 });
@@ -337,11 +338,22 @@ describe('simulator faults, rate limits and latency', () => {
   });
 
   it('adds the configured latency to API responses', async () => {
-    sim.setLatency(150);
-    const started = performance.now();
-    await simRequest(`${sim.url}/v1/team`);
-    sim.setLatency(0);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    // The wait the simulator asks for is recorded rather than timed.
+    const waits: number[] = [];
+    const slow = await startSimulator({
+      delay: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      slow.setLatency(150);
+      expect((await simRequest(`${slow.url}/v1/team`)).status).toBe(200);
+      slow.setLatency(0);
+      expect((await simRequest(`${slow.url}/v1/team`)).status).toBe(200);
+      expect(waits).toEqual([150]);
+    } finally {
+      await slow.close();
+    }
   });
 });
 

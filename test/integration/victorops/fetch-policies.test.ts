@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 import { fetchPolicies, POLICY_LIST_PATH } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
+import { createManualClock } from '../../helpers/manual-clock.js';
 
 let sim: Simulator;
 beforeEach(async () => {
@@ -14,10 +15,10 @@ afterEach(async () => {
 
 const listCalls = () => sim.stats.entries().filter((e) => e.path.split('?')[0]?.endsWith('/v1/policies'));
 
-function fetchAll(client: ReturnType<typeof clientFor>, signal?: AbortSignal) {
+function fetchAll(client: ReturnType<typeof clientFor>, signal?: AbortSignal, clock: Clock = systemClock) {
   return fetchPolicies({
     client,
-    clock: systemClock,
+    clock,
     teams: sim.org.listTeams().map((t) => ({ slug: t.slug, name: t.name })),
     daysForward: 14,
     concurrency: 4,
@@ -95,14 +96,24 @@ describe('fetchPolicies against the simulator', () => {
     }
   });
 
+  // The interval is held on the client's clock: a manual one shows what the gate decided to wait
+  // for, where a server-side gap measured in real time flaked on a loaded machine.
   it('two polls in one process never call the policy list twice within its interval', async () => {
     sim.setPolicyListLimit(0);
-    const client = clientFor(sim, { endpointMinIntervalMs: { [POLICY_LIST_PATH]: 800 } });
+    const clock = createManualClock();
+    const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
     try {
-      await Promise.all([fetchAll(client), fetchAll(client)]);
-      const calls = listCalls();
-      expect(calls).toHaveLength(2);
-      expect(calls[1]!.atMs - calls[0]!.atMs).toBeGreaterThanOrEqual(790);
+      const both = Promise.all([fetchAll(client, undefined, clock), fetchAll(client, undefined, clock)]);
+      // The first list request is let through before the gate decides; wait until it lands.
+      await vi.waitFor(() => expect(listCalls()).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(clock.sleeping()).toEqual([60_000]), { timeout: 10_000 });
+      await clock.advance(59_999);
+      expect(clock.sleeping()).toEqual([1]);
+      expect(listCalls()).toHaveLength(1);
+      await clock.advance(1);
+      const [first, second] = await both;
+      expect([first.failedScopes, second.failedScopes]).toEqual([[], []]);
+      expect(listCalls()).toHaveLength(2);
       expect(sim.stats.count({ path: '/v1/policies', status: 429 })).toBe(0);
     } finally {
       await client.close();
@@ -110,12 +121,13 @@ describe('fetchPolicies against the simulator', () => {
   });
 
   it('with the default one-minute interval the second poll waits instead of calling', async () => {
-    const client = clientFor(sim, { endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
+    const clock = createManualClock();
+    const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
     try {
-      await fetchAll(client);
+      await fetchAll(client, undefined, clock);
       const controller = new AbortController();
-      const second = fetchAll(client, controller.signal);
-      await new Promise((r) => setTimeout(r, 1_000));
+      const second = fetchAll(client, controller.signal, clock);
+      await vi.waitFor(() => expect(clock.sleeping()).toEqual([60_000]), { timeout: 10_000 });
       expect(listCalls()).toHaveLength(1);
       controller.abort();
       await expect(second).rejects.toThrow();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STATUS_MAP, type FileSourceConfig } from '../../../src/config-identity.js';
-import { parseCsv } from '../../../src/identity/csv.js';
+import { readCsvRows } from '../../../src/identity/csv.js';
 import { parseIdentityFile } from '../../../src/identity/file-source.js';
 
 const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => ({
@@ -22,7 +22,7 @@ const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => 
 describe('the CSV reader', () => {
   it('reads quotes, doubled quotes, separators and line breaks inside quotes, CRLF and a BOM', () => {
     const text = '\ufeffa,b,c\r\n"x, y","say ""hi""","two\nlines"\r\nplain,,last\n\n';
-    expect(parseCsv(text)).toEqual([
+    expect([...readCsvRows(text)]).toEqual([
       ['a', 'b', 'c'],
       ['x, y', 'say "hi"', 'two\nlines'],
       ['plain', '', 'last'],
@@ -30,7 +30,7 @@ describe('the CSV reader', () => {
   });
 
   it('rejects an unclosed quote instead of guessing', () => {
-    expect(() => parseCsv('a\n"open')).toThrow(/not closed/);
+    expect(() => [...readCsvRows('a\n"open')]).toThrow(/not closed/);
   });
 });
 
