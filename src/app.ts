@@ -2,7 +2,7 @@
  * The composition root: builds every part from a Config. No other module reads process.env.
  */
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import type { Config } from './config/load-config.js';
 import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/dispatcher.js';
 import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import { createIdentitySources } from './identity/sources-from-config.js';

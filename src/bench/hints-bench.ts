@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { createSilentLogger } from '../logger.js';
 import { type PollResult, runPollCycle } from '../service/poll-cycle.js';
 import { startSimulator } from '../simulator/index.js';

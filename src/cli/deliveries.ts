@@ -1,6 +1,6 @@
 /** `roster-watch deliveries`: what the outbox holds, newest first. */
 import { type Command, Option } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';
 import { type DeliveryRow, type DeliveryStatus, listDeliveries } from '../store/outbox.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { renderSlackMessage, startSlackReceiver, startWebhookReceiver } from '../delivery/receiver.js';
 import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';

@@ -1,7 +1,7 @@
 /** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
 
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';

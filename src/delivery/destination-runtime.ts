@@ -5,7 +5,7 @@
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import type { CloudEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
 import {

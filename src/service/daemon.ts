@@ -13,7 +13,7 @@ import {
   openConfiguredStore,
 } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
-import type { Config } from '../../../src/config.js';
+import type { Config } from '../../../src/config/load-config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';

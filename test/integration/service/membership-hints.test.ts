@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { type Config, loadConfig } from '../../../src/config.js';
+import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 import { openStore, type Store } from '../../../src/store/db.js';
