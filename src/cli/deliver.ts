@@ -4,7 +4,7 @@ import { systemClock } from '../clock.js';
 import { createDispatcher, type PassSummary } from '../delivery/dispatcher.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/db.js';
-import { pendingCountsByDestination } from '../store/outbox.js';
+import { pendingCountsByDestination } from '../store/outbox-reads.js';
 import { type CliContext, CliExit } from './context.js';
 import { loadEventWritingConfig } from './setup.js';
 

@@ -8,13 +8,13 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import type { CloudEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
+import type { ClaimedDelivery } from '../store/outbox.js';
 import {
-  type ClaimedDelivery,
   loadRunChangeEvents,
   loadRunCoverageEvents,
   loadRunStartedAt,
   lookupPeopleNames,
-} from '../store/outbox.js';
+} from '../store/outbox-reads.js';
 import { type DestinationSpec, destinationSpecsFromConfig, SLACK_DESTINATION } from './routing.js';
 import { formatCoverageSummary } from './slack-coverage.js';
 import { formatNotice, formatRunDigest, type SlackMessage } from './slack-digest.js';

@@ -3,7 +3,7 @@
  * one summary when a run produced many (see COVERAGE_NOTICE_MAX in routing.ts). Pure.
  */
 
-import type { FindingKind } from '../roster/coverage.js';
+import type { FindingKind } from '../roster/coverage-types.js';
 import type { CloudEvent, CoverageEventData } from '../roster/events.js';
 import {
   contextBlock,

@@ -2,9 +2,9 @@
  * The event contract that Slack, webhooks and outside consumers rely on: CloudEvents 1.0 in
  * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
  */
-import type { Finding, FindingKind } from './coverage.js';
+import type { Finding, FindingKind } from './coverage-types.js';
 import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
-import type { Policy, PolicyField, PolicyReference } from './policies.js';
+import type { Policy, PolicyField, PolicyReference } from './policy-types.js';
 import type { FailedScope, Team, User, UserField } from './types.js';
 
 export const EVENT_TYPES = [

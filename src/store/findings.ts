@@ -1,5 +1,5 @@
 /** Coverage findings: open ones have resolved_at IS NULL; nothing is deleted. */
-import type { Finding, FindingKind, FindingsDiff, OpenFinding } from '../roster/coverage.js';
+import type { Finding, FindingKind, FindingsDiff, OpenFinding } from '../roster/coverage-types.js';
 import type { Store } from './db.js';
 
 export interface StoredFinding extends OpenFinding {

@@ -5,7 +5,37 @@
 import type Database from 'better-sqlite3';
 import type { CloudEvent } from '../roster/events.js';
 import { type Store, statementsPerConnection } from './db.js';
-import type { DeliveryRow, DeliveryStatus, DestinationState } from './outbox.js';
+
+export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
+/** `event`: one event; `digest`: a run's roster changes for Slack; `coverage`: a run's coverage findings for Slack. */
+export type DeliveryKind = 'event' | 'digest' | 'coverage';
+
+export interface DeliveryRow {
+  id: number;
+  destination: string;
+  kind: DeliveryKind;
+  eventId: string;
+  eventType: string;
+  runId: number | null;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export interface DestinationState {
+  name: string;
+  kind: string;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  pending: number;
+  failed: number;
+  dead: number;
+  delivered: number;
+}
 
 function prepareStatements(sqlite: Database.Database) {
   return {

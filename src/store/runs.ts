@@ -1,6 +1,6 @@
 /** The runs table: one row per poll, whatever its outcome. */
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { PolicyFailedScope } from '../roster/policies.js';
+import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
 import type { Store } from './db.js';

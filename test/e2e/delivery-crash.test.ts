@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/delivery/receiver.js';
 import { openStore } from '../../src/store/db.js';
-import { listDeliveries } from '../../src/store/outbox.js';
+import { listDeliveries } from '../../src/store/outbox-reads.js';
 import {
   aUser,
   aWebhookSecret,

@@ -3,7 +3,7 @@
  * (runs, SCD2 history, events, findings), with names that are hostile on purpose.
  */
 import { diffRosters, diffToEvents } from '../../src/roster/diff.js';
-import type { Policy } from '../../src/roster/policies.js';
+import type { Policy } from '../../src/roster/policy-types.js';
 import type { Roster } from '../../src/roster/types.js';
 import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';

@@ -6,7 +6,7 @@ import { renderSlackMessage, startSlackReceiver } from '../../../src/delivery/sl
 import { createSilentLogger } from '../../../src/logger.js';
 import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { findingEvents } from '../../../src/roster/coverage-events.js';
-import type { Policy } from '../../../src/roster/policies.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 import { aRoster } from '../../helpers/builders.js';
 import {
   aDeliveryConfig,

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
-import { listDeliveries } from '../../../src/store/outbox.js';
+import { listDeliveries } from '../../../src/store/outbox-reads.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {
   aDeliveryConfig,

@@ -11,7 +11,7 @@ import {
 } from '../../../src/delivery/slack-receiver.js';
 import type { Logger } from '../../../src/logger.js';
 import { createSilentLogger } from '../../../src/logger.js';
-import { listDeliveries } from '../../../src/store/outbox.js';
+import { listDeliveries } from '../../../src/store/outbox-reads.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {
   aDeliveryConfig,

@@ -4,7 +4,8 @@ import type { Config } from '../../../src/config/load-config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../src/delivery/receiver.js';
 import { createSilentLogger } from '../../../src/logger.js';
-import { enableDestination, listDeliveries, listDestinationStates } from '../../../src/store/outbox.js';
+import { enableDestination } from '../../../src/store/outbox.js';
+import { listDeliveries, listDestinationStates } from '../../../src/store/outbox-reads.js';
 import {
   aDeliveryConfig,
   aTeam,
