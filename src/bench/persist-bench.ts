@@ -14,7 +14,7 @@ import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policy-typ
 import type { FetchedRoster, Roster } from '../roster/types.js';
 import { runPolicyPollCycle } from '../service/policy-cycle.js';
 import { runPollCycle } from '../service/poll-cycle.js';
-import { generateOrg } from '../simulator/index.js';
+import { generateOrg } from '../simulator/generate.js';
 import { openStore, type Store } from '../store/db.js';
 
 export interface PersistBenchResult {

@@ -13,7 +13,7 @@ import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
 import { startDaemon } from '../service/daemon.js';
-import { startSimulator } from '../simulator/index.js';
+import { startSimulator } from '../simulator/simulator.js';
 import type { CliContext } from './context.js';
 import { toPrintable } from './printable.js';
 import { parsePositiveInt } from './setup.js';

@@ -93,7 +93,3 @@ export function findingEvents(diff: FindingsDiff, now: string): EventDraft[] {
     ...diff.appeared.map((f) => draft(f, { state: 'open', firstSeen: now, resolvedAt: null })),
   ];
 }
-
-export function isCoverageEvent(type: string): boolean {
-  return type.startsWith('rosterwatch.coverage.');
-}

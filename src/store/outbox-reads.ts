@@ -3,7 +3,7 @@
  * is built from. Writes live in outbox.ts.
  */
 import type Database from 'better-sqlite3';
-import type { CloudEvent } from '../roster/events.js';
+import { type CloudEvent, EVENT_FAMILY_PREFIX } from '../roster/events.js';
 import { type Store, statementsPerConnection } from './db.js';
 
 export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
@@ -49,10 +49,11 @@ function prepareStatements(sqlite: Database.Database) {
       `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name`,
     ),
     runChangeEvents: sqlite.prepare(
-      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
+      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE '${EVENT_FAMILY_PREFIX.change}%' ORDER BY sequence`,
     ),
     runCoverageEvents: sqlite.prepare(
-      `SELECT envelope FROM events WHERE run_id = ? AND (type LIKE 'rosterwatch.coverage.%' OR type LIKE 'rosterwatch.identity.%') ORDER BY sequence`,
+      // The same families as isFindingEvent (roster/events.ts), by the same prefixes.
+      `SELECT envelope FROM events WHERE run_id = ? AND (type LIKE '${EVENT_FAMILY_PREFIX.coverage}%' OR type LIKE '${EVENT_FAMILY_PREFIX.identity}%') ORDER BY sequence`,
     ),
     runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
     personName: sqlite.prepare(

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
 import { scrubForLog } from '../redact.js';
-import type { EventDraft } from '../roster/events.js';
+import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
 import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { appendEvents } from './events.js';
 import type { DeliveryKind, DeliveryStatus } from './outbox-reads.js';
@@ -213,11 +213,9 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
     );
     params.push(
       event.sequence,
-      event.type.startsWith('victorops.') ? event.runId : null,
+      isChangeEvent(event.type) ? event.runId : null,
       // A coverage event may have reached Slack inside its run's coverage summary.
-      event.type.startsWith('rosterwatch.coverage.') || event.type.startsWith('rosterwatch.identity.')
-        ? event.runId
-        : null,
+      isFindingEvent(event.type) ? event.runId : null,
     );
   } else if ('dead' in selector) {
     where.push(`status = 'dead'`);

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
 import type { ReceiverReply } from '../../../src/delivery/receiver.js';
+import type { SlackMessage } from '../../../src/delivery/slack-blocks.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import type { SlackMessage } from '../../../src/delivery/slack-digest.js';
 import {
   renderSlackMessage,
   type SlackReceiver,

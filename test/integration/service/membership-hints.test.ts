@@ -10,7 +10,7 @@ import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } 
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
 import type { VictorOpsClient } from '../../../src/victorops/client.js';
