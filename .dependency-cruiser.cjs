@@ -22,6 +22,11 @@
  * nothing of ours but redact-free constants. roster/ stays pure: it may import the ground floor's
  * plain modules but no pino, drizzle, undici or node:* (the roster-is-pure rule below).
  *
+ * process.env is read in one place, src/config/process-env.ts (biome's style/noProcessEnv, set in
+ * biome.json, whose overrides exempt that file, the benchmark harness, scripts and tests). src/cli.ts
+ * is exempt there too until issue 11 item 1 hands readProcessEnv() to the CLI; the integrator
+ * removes it from the override after merging item 1.
+ *
  * Type-only imports count (tsPreCompilationDeps): a type that climbs a floor is still a climb.
  */
 
