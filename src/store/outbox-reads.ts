@@ -1,6 +1,10 @@
 /**
  * Read-only outbox queries: listings for the CLI, counts for metrics, and what a Slack digest
  * is built from. Writes live in outbox.ts.
+ *
+ * Raw SQL on purpose: the dispatcher runs these few statements thousands of times per drain, so
+ * they are prepared once per connection (statementsPerConnection); `node dist/bench/run.js delivery`
+ * measures the drain.
  */
 import type Database from 'better-sqlite3';
 import { type CloudEvent, EVENT_FAMILY_PREFIX } from '../roster/events.js';

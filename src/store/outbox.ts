@@ -5,6 +5,9 @@
  *
  * Statements are prepared once per connection: the dispatcher drains thousands of rows a second
  * and re-preparing them would dominate that cost.
+ *
+ * That is why this module is raw SQL rather than drizzle's query builder; `node dist/bench/run.js
+ * delivery` measures the drain.
  */
 
 import type Database from 'better-sqlite3';
