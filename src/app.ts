@@ -2,12 +2,13 @@
  * The composition root: builds every part from a Config. No other module reads process.env.
  */
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import type { Config } from './config/load-config.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import type { PassSummary } from './delivery/pass-totals.js';
 import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
+import { describeRequestPlan } from './roster/membership-hints.js';
 import type { FetchedRoster } from './roster/types.js';
 import type { IdentityCycleDeps } from './service/identity-cycle.js';
 import type { PolicyCycleDeps } from './service/policy-cycle.js';
@@ -18,7 +19,7 @@ import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
-import { describeRequestPlan, type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
+import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
 export interface AppDeps {
   logger: Logger;

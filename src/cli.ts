@@ -24,7 +24,7 @@ import { registerRunCommand } from './cli/run.js';
 import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUiCommand } from './cli/ui.js';
-import { ConfigError } from './config.js';
+import { ConfigError } from './config/reader.js';
 import { preferSmallHeap } from './runtime-memory.js';
 import { NoRosterError } from './service/identity-cycle.js';
 import { PolicyListTooSoonError } from './service/policy-cycle.js';

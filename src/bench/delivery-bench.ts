@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { createDispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig, planDeliveries } from '../delivery/routing.js';
 import { createSilentLogger } from '../logger.js';

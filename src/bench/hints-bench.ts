@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { createSilentLogger } from '../logger.js';
+import { isMembershipEvent } from '../roster/events.js';
 import { type PollResult, runPollCycle } from '../service/poll-cycle.js';
-import { startSimulator } from '../simulator/index.js';
+import { startSimulator } from '../simulator/simulator.js';
 import { openStore } from '../store/db.js';
 
 export interface HintsBenchRow {
@@ -68,8 +69,7 @@ export async function benchHints(options: {
       await client.close();
     }
   };
-  const membershipEvents = (r: PollResult) =>
-    r.events.filter((e) => e.type.startsWith('victorops.membership')).length;
+  const membershipEvents = (r: PollResult) => r.events.filter((e) => isMembershipEvent(e.type)).length;
   const requests = (r: PollResult) => r.fetched?.stats.requests ?? 0;
   const rows: HintsBenchRow[] = [];
   const fast = 1_000;
@@ -156,7 +156,7 @@ async function benchLyingHints(
     const { result } = await poll(1_000);
     polls++;
     requests += result.fetched?.stats.requests ?? 0;
-    reported += result.events.filter((e) => e.type.startsWith('victorops.membership')).length;
+    reported += result.events.filter((e) => isMembershipEvent(e.type)).length;
     if (caughtAfter === null && result.events.some((e) => e.type === 'rosterwatch.hints.unreliable'))
       caughtAfter = (now() - startMs) / MINUTE;
   }

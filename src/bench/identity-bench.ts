@@ -8,7 +8,7 @@
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
-import { DEFAULT_STATUS_MAP } from '../config-identity.js';
+import { DEFAULT_STATUS_MAP } from '../config/identity.js';
 import { createFileSource, parseIdentityFile } from '../identity/file-source.js';
 import { createSilentLogger } from '../logger.js';
 import { computeIdentityFindings } from '../roster/identity-findings.js';

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import { createSilentLogger } from '../logger.js';
 import { normaliseRoster } from '../roster/normalise.js';
-import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policies.js';
 import type { PolicyEntry } from '../roster/policy-entries.js';
+import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policy-types.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
 import { runPolicyPollCycle } from '../service/policy-cycle.js';
 import { runPollCycle } from '../service/poll-cycle.js';
-import { generateOrg } from '../simulator/index.js';
+import { generateOrg } from '../simulator/generate.js';
 import { openStore, type Store } from '../store/db.js';
 
 export interface PersistBenchResult {

@@ -2,7 +2,7 @@
  * What every CLI command receives. Commands are thin: they load config, build what they need
  * through `app.ts`, call into the domain and print. Only `src/cli.ts` decides exit codes.
  */
-import type { Env } from '../config.js';
+import type { Env } from '../config/reader.js';
 
 export interface CliContext {
   env: Env;

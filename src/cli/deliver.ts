@@ -5,7 +5,7 @@ import { createDispatcher } from '../delivery/dispatcher.js';
 import type { PassSummary } from '../delivery/pass-totals.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/db.js';
-import { pendingCountsByDestination } from '../store/outbox.js';
+import { pendingCountsByDestination } from '../store/outbox-reads.js';
 import { type CliContext, CliExit } from './context.js';
 import { loadEventWritingConfig } from './setup.js';
 

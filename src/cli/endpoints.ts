@@ -1,16 +1,12 @@
 /** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
 
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';
-import {
-  disableDestination,
-  enableDestination,
-  listDestinationStates,
-  syncDestinations,
-} from '../store/outbox.js';
+import { disableDestination, enableDestination, syncDestinations } from '../store/outbox.js';
+import { listDestinationStates } from '../store/outbox-reads.js';
 import { type CliContext, CliExit } from './context.js';
 
 export function registerEndpointsCommand(program: Command, ctx: CliContext): void {

@@ -1,6 +1,6 @@
 /** `roster-watch hints`: whether membership hints are followed, and trying them again after a lie. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { openStore } from '../store/db.js';
 import { clearHintsUnreliable, loadHintsUnreliable, loadStoredHints } from '../store/team-hints.js';
 import type { CliContext } from './context.js';

@@ -7,12 +7,8 @@ import { createVictorOpsClientFromConfig, openConfiguredStore } from '../app.js'
 import { systemClock } from '../clock.js';
 import { formatUtcMinute } from '../roster/coverage-events.js';
 import { buildOffboardReport, type ReadSource } from '../roster/offboard.js';
-import {
-  mergeFailedPolicies,
-  mergeFailedSchedules,
-  type Policy,
-  type TeamSchedule,
-} from '../roster/policies.js';
+import { mergeFailedPolicies, mergeFailedSchedules } from '../roster/policies.js';
+import type { Policy, TeamSchedule } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import { loadCurrentRoster } from '../store/history.js';

@@ -1,5 +1,5 @@
 /** The identity part of `offboard-check`: what the identity sources last said about the user. */
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import { describeIdentityFinding } from '../roster/identity-events.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';

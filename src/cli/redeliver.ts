@@ -1,6 +1,6 @@
 /** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/load-config.js';
 import { openStore } from '../store/db.js';
 import { OutboxError, type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import { type CliContext, CliExit } from './context.js';

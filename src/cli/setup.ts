@@ -1,6 +1,7 @@
 /** What most commands do first: read the configuration and make a logger from it. */
 
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/reader.js';
 import { createLogger, type Logger } from '../logger.js';
 import { findPlainHttpWarnings } from '../service/transport-warnings.js';
 import type { CliContext } from './context.js';

@@ -3,7 +3,7 @@
  * demo, docker-compose and manual testing against a realistic API.
  */
 import type { Command } from 'commander';
-import { type SimulatorOptions, startSimulator } from '../simulator/index.js';
+import { type SimulatorOptions, startSimulator } from '../simulator/simulator.js';
 
 interface SimulateFlags {
   host: string;

@@ -4,8 +4,8 @@
  * UI_BASIC_AUTH_FILE or UI_TRUST_HEADER.
  */
 import type { Command } from 'commander';
+import { refuseExposure } from '../config/ui.js';
 import { openStore } from '../store/db.js';
-import { refuseExposure } from '../web/auth.js';
 import { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, InvalidOptionError, loadCliConfig } from './setup.js';

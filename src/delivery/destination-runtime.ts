@@ -5,19 +5,21 @@
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { CloudEvent } from '../roster/events.js';
+import type { Config } from '../config/load-config.js';
+import { type CloudEvent, isMembershipEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
+import type { ClaimedDelivery } from '../store/outbox.js';
 import {
-  type ClaimedDelivery,
   loadRunChangeEvents,
   loadRunCoverageEvents,
   loadRunStartedAt,
   lookupPeopleNames,
-} from '../store/outbox.js';
-import { type DestinationSpec, destinationSpecsFromConfig, SLACK_DESTINATION } from './routing.js';
+} from '../store/outbox-reads.js';
+import { type DestinationSpec, destinationSpecsFromConfig } from './routing.js';
+import type { SlackMessage } from './slack-blocks.js';
 import { formatCoverageSummary } from './slack-coverage.js';
-import { formatNotice, formatRunDigest, type SlackMessage } from './slack-digest.js';
+import { formatRunDigest } from './slack-digest.js';
+import { formatNotice } from './slack-notice.js';
 import { createSlackSender, type SlackSendResult } from './slack-sender.js';
 import { createWebhookSender, type WebhookSendResult } from './webhook-sender.js';
 
@@ -46,7 +48,7 @@ export function buildSlackMessage(store: Store, row: ClaimedDelivery): SlackMess
     const events = loadRunChangeEvents(store, row.runId);
     const since = loadRunStartedAt(store, row.runId) ?? events[0]?.time ?? new Date(0).toISOString();
     const usernames = events
-      .filter((e) => e.type.startsWith('victorops.membership.'))
+      .filter((e) => isMembershipEvent(e.type))
       .map((e) => (e.data as { username: string }).username);
     return formatRunDigest(events, {
       historyHint: `roster-watch history --since ${since}`,
@@ -119,5 +121,3 @@ export function createDestinationRuntimes(deps: {
   }
   return runtimes;
 }
-
-export { SLACK_DESTINATION };

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import type { Store } from '../store/db.js';
 import { isDestinationDisabled, syncDestinations } from '../store/outbox.js';
 import {

@@ -6,23 +6,6 @@
 /** The longest a receiver's Retry-After may park a delivery or pause a destination. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses "0s,5s,5m,30m,2h" into milliseconds; returns a problem text when malformed. */
-export function parseDurationList(text: string): number[] | string {
-  const parts = text.split(',').map((p) => p.trim());
-  const result: number[] = [];
-  for (const part of parts) {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part);
-    if (!match) {
-      return `must be comma-separated durations such as "0s,5s,5m,30m,2h" (units ms, s, m, h, d), got "${part}" in "${text}"`;
-    }
-    result.push(Math.round(Number(match[1]) * UNIT_MS[match[2]!]!));
-  }
-  if (result.length === 0) return 'must list at least one delay';
-  return result;
-}
-
 export interface RetryDecision {
   /** false: the schedule is used up and the delivery is dead. */
   retry: boolean;
@@ -52,14 +35,4 @@ export function decideRetry(input: RetryInput): RetryDecision {
   const jittered = Math.round(next * (0.8 + 0.4 * input.random));
   const retryAfter = Math.min(input.retryAfterMs ?? 0, input.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS);
   return { retry: true, delayMs: Math.max(jittered, retryAfter) };
-}
-
-/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds from `nowMs`. */
-export function parseRetryAfter(value: string | undefined | null, nowMs: number): number | undefined {
-  if (value === undefined || value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
 }

@@ -3,8 +3,8 @@
  * one summary when a run produced many (see COVERAGE_NOTICE_MAX in routing.ts). Pure.
  */
 
-import type { FindingKind } from '../roster/coverage.js';
-import type { CloudEvent, CoverageEventData } from '../roster/events.js';
+import type { FindingKind } from '../roster/coverage-types.js';
+import { type CloudEvent, type CoverageEventData, isIdentityEvent } from '../roster/events.js';
 import {
   contextBlock,
   escapeMrkdwn,
@@ -61,7 +61,7 @@ export function formatCoverageSummary(events: readonly CloudEvent[]): SlackMessa
   ].filter((p) => p !== '');
   const first = events[0];
   // An identity sync's findings are summarised the same way, under their own name and command.
-  const identity = first?.type.startsWith('rosterwatch.identity.') === true;
+  const identity = first !== undefined && isIdentityEvent(first.type);
   const command = identity ? 'roster-watch identity' : 'roster-watch coverage';
   const title = `${identity ? 'Identity reconciliation' : 'Coverage audit'}: ${parts.join(', ')} finding${events.length === 1 ? '' : 's'}`;
   const blocks: SlackBlock[] = [headerBlock(title)];

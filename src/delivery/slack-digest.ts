@@ -3,7 +3,15 @@
  * order until a block or character budget runs out, after which the rest is summarised as
  * "…and N more" with the command that shows everything. Pure: events in, message out.
  */
-import { type CloudEvent, EVENT_TYPES, type EventDataByType, isChangeEvent } from '../roster/events.js';
+import {
+  type CloudEvent,
+  EVENT_TYPES,
+  type EventDataByType,
+  isChangeEvent,
+  isMembershipEvent,
+  isPolicyEvent,
+  isTeamEvent,
+} from '../roster/events.js';
 import type { User } from '../roster/types.js';
 import {
   blockTextLength,
@@ -18,9 +26,6 @@ import {
   sectionBlock,
   truncate,
 } from './slack-blocks.js';
-
-export type { SlackBlock, SlackMessage } from './slack-blocks.js';
-export { formatNotice } from './slack-notice.js';
 
 export interface PersonName {
   firstName: string | null;
@@ -238,9 +243,9 @@ function countsSummary(events: readonly CloudEvent[]): string {
       'invitation change',
       'invitation changes',
     ],
-    [n((t) => t.startsWith('victorops.membership.')), 'membership change', 'membership changes'],
-    [n((t) => t.startsWith('victorops.team.')), 'team change', 'team changes'],
-    [n((t) => t.startsWith('victorops.policy.')), 'policy change', 'policy changes'],
+    [n(isMembershipEvent), 'membership change', 'membership changes'],
+    [n(isTeamEvent), 'team change', 'team changes'],
+    [n(isPolicyEvent), 'policy change', 'policy changes'],
   ];
   const text = parts
     .filter(([count]) => count > 0)

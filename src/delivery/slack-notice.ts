@@ -2,9 +2,7 @@
  * Slack messages for roster-watch's own notices (baseline, guard, polling health, a disabled
  * endpoint): one short message each, saying what happened and what to do about it.
  */
-import { isCoverageEvent } from '../roster/coverage-events.js';
-import type { CloudEvent, EventDataByType } from '../roster/events.js';
-import { isIdentityEvent } from '../roster/identity-events.js';
+import { type CloudEvent, type EventDataByType, isCoverageEvent, isIdentityEvent } from '../roster/events.js';
 import {
   codeSpan,
   contextBlock,

@@ -5,8 +5,8 @@
  */
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { Clock } from '../clock.js';
+import { parseRetryAfter } from '../parse/retry-after.js';
 import { createUrlScrubber } from '../redact.js';
-import { parseRetryAfter } from './retry-policy.js';
 import type { SlackMessage } from './slack-blocks.js';
 
 export type SlackSendResult =

@@ -6,8 +6,8 @@
 import { Webhook } from 'standardwebhooks';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
+import { parseRetryAfter } from '../parse/retry-after.js';
 import { createUrlScrubber } from '../redact.js';
-import { parseRetryAfter } from './retry-policy.js';
 
 export type WebhookSendResult =
   | { kind: 'delivered'; statusCode: number; latencyMs: number }

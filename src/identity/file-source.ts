@@ -4,7 +4,7 @@
  * few minutes against a 100,000-line export does not re-parse an unchanged file.
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { FileSourceConfig } from '../config-identity.js';
+import type { FileSourceConfig } from '../config/identity.js';
 import type { Identity } from '../roster/identity-types.js';
 import { readCsvRows } from './csv.js';
 import { emptyStats, type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';

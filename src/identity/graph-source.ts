@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from '../clock.js';
-import type { EntraSourceConfig } from '../config-identity.js';
+import type { EntraSourceConfig } from '../config/identity.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
   GRAPH_USER_SELECT,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
-import type { LdapSourceConfig } from '../config-identity.js';
+import type { LdapSourceConfig } from '../config/identity.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
 import { type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';

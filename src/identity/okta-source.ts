@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from '../clock.js';
-import type { OktaSourceConfig } from '../config-identity.js';
+import type { OktaSourceConfig } from '../config/identity.js';
 import type { Identity } from '../roster/identity-types.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
 import {

@@ -1,6 +1,6 @@
 /** Builds the configured identity sources, in a fixed order (file, LDAP, Okta, Entra ID). */
 import type { Clock } from '../clock.js';
-import type { IdentityConfig } from '../config-identity.js';
+import type { IdentityConfig } from '../config/identity.js';
 import { createFileSource } from './file-source.js';
 import { createGraphSource } from './graph-source.js';
 import { createLdapSource } from './ldap-source.js';

@@ -2,7 +2,7 @@
  * Coverage findings as people and consumers read them: one actionable sentence per finding, and
  * the `rosterwatch.coverage.<kind>` events for findings that appeared or resolved. Pure.
  */
-import type { Finding, FindingsDiff, OpenFinding } from './coverage.js';
+import type { Finding, FindingsDiff, OpenFinding } from './coverage-types.js';
 import type { CoverageEventData, EventDraft } from './events.js';
 
 /** "2026-03-03T14:05:00.000Z" → "2026-03-03 14:05 UTC". */
@@ -92,8 +92,4 @@ export function findingEvents(diff: FindingsDiff, now: string): EventDraft[] {
     ),
     ...diff.appeared.map((f) => draft(f, { state: 'open', firstSeen: now, resolvedAt: null })),
   ];
-}
-
-export function isCoverageEvent(type: string): boolean {
-  return type.startsWith('rosterwatch.coverage.');
 }

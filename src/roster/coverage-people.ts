@@ -3,9 +3,10 @@
  * they have not verified their email (or are still invitations), and rotations with nobody on
  * call at all. Pure.
  */
-import type { Finding } from './coverage.js';
+import type { Finding } from './coverage-types.js';
 import { listUncoveredWindows } from './on-call.js';
-import { type Policy, policiesReferencing, type TeamSchedule } from './policies.js';
+import { policiesReferencing } from './policies.js';
+import type { Policy, TeamSchedule } from './policy-types.js';
 import type { Roster, Team } from './types.js';
 import { isPendingInvitee, usernameKey } from './types.js';
 

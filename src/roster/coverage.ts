@@ -4,86 +4,11 @@
  * seen by the next poll is the same finding (not a new one), and it resolves when it is gone.
  */
 import { findUncoveredRotations, findUnpageablePeople } from './coverage-people.js';
+import type { Finding, FindingsDiff, OpenFinding } from './coverage-types.js';
 import { compareText } from './normalise.js';
-import type { Policy, TeamSchedule } from './policies.js';
+import type { Policy, TeamSchedule } from './policy-types.js';
 import type { Roster, Team } from './types.js';
 import { usernameKey } from './types.js';
-
-export const FINDING_KINDS = [
-  'dangling_reference',
-  'removed_user_on_call',
-  'team_without_members',
-  'team_without_policy',
-  'empty_step',
-  'unverified_on_call',
-  'nobody_on_call',
-] as const;
-export type FindingKind = (typeof FINDING_KINDS)[number];
-
-export interface PolicyRef {
-  slug: string;
-  name: string;
-}
-
-export type Finding =
-  | {
-      kind: 'dangling_reference';
-      key: string;
-      policy: PolicyRef;
-      team: Team;
-      /** 1-based step index. */
-      step: number;
-      /** The user paged directly; null when the step routes to another policy instead. */
-      username: string | null;
-      /** Set when the step routes (`policy_routing`) to a policy that does not exist. */
-      targetPolicy?: string;
-      /** When roster-watch recorded the user's removal; null when it never knew the user. */
-      removedAt: string | null;
-    }
-  | {
-      kind: 'removed_user_on_call';
-      key: string;
-      team: Team;
-      policy: PolicyRef;
-      rotation: string;
-      shift: string;
-      username: string;
-      /** The earliest upcoming (or current) shift of this user in this rotation. */
-      start: string;
-      end: string;
-      /** How many upcoming shifts in the schedule window the user holds in this rotation. */
-      shifts: number;
-      removedAt: string | null;
-    }
-  | { kind: 'team_without_members'; key: string; team: Team }
-  | { kind: 'team_without_policy'; key: string; team: Team }
-  | { kind: 'empty_step'; key: string; policy: PolicyRef; team: Team; step: number }
-  | {
-      kind: 'unverified_on_call';
-      key: string;
-      username: string;
-      /** A pending invitation (`invited_…`), not an account yet. */
-      pending: boolean;
-      /** The first upcoming (or current) shift the user holds, overrides applied; null when none. */
-      shift: { team: Team; policy: PolicyRef; rotation: string; start: string; end: string } | null;
-      /** How many upcoming shifts in the window the user holds. */
-      shifts: number;
-      /** The policies (and steps) that page the user directly. */
-      pagedBy: { slug: string; name: string; steps: number[] }[];
-    }
-  | {
-      kind: 'nobody_on_call';
-      key: string;
-      team: Team;
-      policy: PolicyRef;
-      rotation: string;
-      shift: string;
-      /** The first window with nobody on call. */
-      start: string;
-      end: string;
-      /** How many separate windows without anyone there are in the next ONCALL_DAYS_FORWARD days. */
-      windows: number;
-    };
 
 export interface ComputeFindingsInput {
   roster: Roster;
@@ -193,18 +118,6 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
   for (const f of findUnpageablePeople(input, teamOf)) add(f);
   for (const f of findUncoveredRotations(input, teamOf)) add(f);
   return [...findings.values()].sort((a, b) => compareText(a.key, b.key));
-}
-
-export interface OpenFinding {
-  finding: Finding;
-  firstSeen: string;
-}
-
-export interface FindingsDiff {
-  appeared: Finding[];
-  resolved: OpenFinding[];
-  /** Still open: their data is refreshed (e.g. the next shift) without an event. */
-  still: Finding[];
 }
 
 export function diffFindings(open: readonly OpenFinding[], computed: readonly Finding[]): FindingsDiff {

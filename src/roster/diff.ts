@@ -4,7 +4,8 @@
  */
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText, membershipKey, normaliseRoster } from './normalise.js';
-import { type Policy, policiesReferencing } from './policies.js';
+import { policiesReferencing } from './policies.js';
+import type { Policy } from './policy-types.js';
 import {
   isPendingInvitee,
   type Membership,

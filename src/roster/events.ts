@@ -2,10 +2,10 @@
  * The event contract that Slack, webhooks and outside consumers rely on: CloudEvents 1.0 in
  * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
  */
-import type { Finding, FindingKind } from './coverage.js';
+import type { Finding, FindingKind } from './coverage-types.js';
 import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
-import type { Policy, PolicyField, PolicyReference } from './policies.js';
-import type { FailedScope, Team, User, UserField } from './types.js';
+import type { Policy, PolicyField, PolicyReference } from './policy-types.js';
+import type { Team, User, UserField } from './types.js';
 
 export const EVENT_TYPES = [
   'victorops.user.added',
@@ -179,9 +179,45 @@ export function formatSequence(sequence: number): string {
   return String(sequence).padStart(SEQUENCE_WIDTH, '0');
 }
 
+/**
+ * The event families by type prefix. Each family has one predicate below; SQL that selects a family
+ * (store/outbox-reads.ts) builds its LIKE pattern from the same prefix, so a family is defined once.
+ */
+export const EVENT_FAMILY_PREFIX = {
+  change: 'victorops.',
+  membership: 'victorops.membership.',
+  team: 'victorops.team.',
+  policy: 'victorops.policy.',
+  coverage: 'rosterwatch.coverage.',
+  identity: 'rosterwatch.identity.',
+} as const;
+
 /** Change events about the org itself, as opposed to roster-watch's own notices. */
 export function isChangeEvent(type: string): boolean {
-  return type.startsWith('victorops.');
+  return type.startsWith(EVENT_FAMILY_PREFIX.change);
 }
 
-export type { FailedScope };
+export function isMembershipEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.membership);
+}
+
+export function isTeamEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.team);
+}
+
+export function isPolicyEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.policy);
+}
+
+export function isCoverageEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.coverage);
+}
+
+export function isIdentityEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.identity);
+}
+
+/** Coverage and identity findings: Slack announces them as one summary per run. */
+export function isFindingEvent(type: string): boolean {
+  return isCoverageEvent(type) || isIdentityEvent(type);
+}

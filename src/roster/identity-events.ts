@@ -112,7 +112,3 @@ export function identityFindingEvents(diff: IdentityFindingsDiff, now: string): 
     ),
   ];
 }
-
-export function isIdentityEvent(type: string): boolean {
-  return type.startsWith('rosterwatch.identity.');
-}

@@ -5,7 +5,7 @@
 
 import { EXPOSURE_SHIFTS_MAX, type Exposure } from './identity-types.js';
 import { compareText } from './normalise.js';
-import type { Policy, TeamSchedule } from './policies.js';
+import type { Policy, TeamSchedule } from './policy-types.js';
 import { type Roster, type Team, usernameKey } from './types.js';
 
 export interface ExposureInput {

@@ -2,7 +2,7 @@
  * Identity reconciliation's domain: people as the company's sources of truth describe them, and
  * the findings that join them to VictorOps users. Pure types only.
  */
-import type { PolicyRef } from './coverage.js';
+import type { PolicyRef } from './coverage-types.js';
 import type { Team } from './types.js';
 
 export type IdentitySourceKind = 'file' | 'ldap' | 'okta' | 'entra';

@@ -2,9 +2,10 @@
  * The offboarding preflight for one user: everything that still involves them and the ordered
  * steps an admin should take before deleting them. Pure: the CLI gathers the inputs.
  */
-import type { PolicyRef } from './coverage.js';
+
 import { formatUtcMinute } from './coverage-events.js';
-import type { Policy, Shift, TeamSchedule } from './policies.js';
+import type { PolicyRef } from './coverage-types.js';
+import type { Policy, Shift, TeamSchedule } from './policy-types.js';
 import type { Team } from './types.js';
 import { usernameKey } from './types.js';
 

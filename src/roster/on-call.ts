@@ -2,7 +2,7 @@
  * Who is on call when: a rotation's rolls with its overrides applied, and the windows in which a
  * rotation has nobody at all. Pure; times are ISO instants (offsets already resolved).
  */
-import type { Rotation, Shift, TeamSchedule } from './policies.js';
+import type { Rotation, Shift, TeamSchedule } from './policy-types.js';
 import { usernameKey } from './types.js';
 
 /** Someone covering (part of) another person's shift, as VictorOps lists it under `overrides[]`. */

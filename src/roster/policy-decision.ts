@@ -6,14 +6,12 @@ import type { EventDraft } from './events.js';
 import {
   countPolicyChanges,
   diffPolicies,
-  type FetchedPolicies,
   mergeFailedPolicies,
   mergeFailedSchedules,
-  type Policy,
   type PolicyDiff,
   policyDiffToEvents,
-  type TeamSchedule,
 } from './policies.js';
+import type { FetchedPolicies, Policy, TeamSchedule } from './policy-types.js';
 import { type PollHealthInput, pollHealthEvents } from './poll-health.js';
 
 export type PolicyRunStatus = 'ok' | 'partial' | 'failed' | 'baseline';

@@ -6,7 +6,7 @@
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
 import { findUnannouncedChanges } from './membership-hints.js';
-import type { Policy } from './policies.js';
+import type { Policy } from './policy-types.js';
 import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
 import type { FetchedRoster, Roster } from './types.js';

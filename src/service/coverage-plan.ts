@@ -4,7 +4,7 @@
  */
 import { computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
-import type { Policy, TeamSchedule } from '../roster/policies.js';
+import type { Policy, TeamSchedule } from '../roster/policy-types.js';
 import type { Roster } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';

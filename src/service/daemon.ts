@@ -13,13 +13,13 @@ import {
   openConfiguredStore,
 } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { destinationSpecsFromConfig } from '../delivery/routing.js';
 import type { Logger } from '../logger.js';
 import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
-import { pendingCountsByDestination } from '../store/outbox.js';
+import { pendingCountsByDestination } from '../store/outbox-reads.js';
 import { lastSuccessfulRun } from '../store/runs.js';
 import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';

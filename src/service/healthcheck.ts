@@ -2,12 +2,13 @@
  * Container health probe: `node dist/service/healthcheck.js [url]`.
  * GETs http://${HTTP_HOST}:${HTTP_PORT}/healthz (or the URL given as the first argument) with a 3 s
  * timeout and exits 0 on HTTP 200, 1 otherwise. It reads the same HTTP_HOST and HTTP_PORT as the
- * service (defaults 127.0.0.1 and 8080, as in config.ts), so a service bound to one address is
+ * service (defaults 127.0.0.1 and 8080, as in config/service.ts), so a service bound to one address is
  * probed there; a wildcard bind (0.0.0.0, ::) is probed on loopback, where it also listens.
- * Uses node:http only, so the image needs no curl or shell, and imports nothing else from the app,
- * so it starts fast and cannot fail on configuration.
+ * Uses node:http only, so the image needs no curl or shell, and imports nothing else from the app
+ * but the process-env reader (no runtime imports), so it starts fast and cannot fail on configuration.
  */
 import { request } from 'node:http';
+import { readProcessEnv } from '../config/process-env.js';
 
 const TIMEOUT_MS = 3_000;
 
@@ -23,8 +24,9 @@ function probeHost(bindHost: string | undefined): string {
 function targetUrl(): URL {
   const arg = process.argv[2];
   if (arg !== undefined && arg !== '') return new URL(arg);
-  const port = process.env.HTTP_PORT?.trim() || '8080';
-  return new URL(`http://${probeHost(process.env.HTTP_HOST)}:${port}/healthz`);
+  const env = readProcessEnv();
+  const port = env.HTTP_PORT?.trim() || '8080';
+  return new URL(`http://${probeHost(env.HTTP_HOST)}:${port}/healthz`);
 }
 
 function done(code: 0 | 1, reason?: string): never {

@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import { createIdentitySyncDeps, createOutboxEnqueuer } from '../app.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
 import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';

@@ -6,7 +6,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryOutcome } from '../delivery/settle-attempt.js';
-import { FINDING_KINDS } from '../roster/coverage.js';
+import { FINDING_KINDS } from '../roster/coverage-types.js';
 import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
 import type { PolicyRunStatus } from '../roster/policy-decision.js';
 import type { RunStatus } from '../roster/poll-decision.js';

@@ -5,8 +5,8 @@
  */
 import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { FetchedPolicies } from '../roster/policies.js';
 import { decidePolicyPoll, type PolicyRunStatus } from '../roster/policy-decision.js';
+import type { FetchedPolicies } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import { inTransaction, type Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';

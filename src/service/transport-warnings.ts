@@ -3,7 +3,7 @@
  * token readable to every hop in between. Allowed (a TLS-terminating sidecar, a lab), but said
  * loudly at start-up, naming the variable and the host only (never a path: it may hold a token).
  */
-import type { Config } from '../config.js';
+import type { Config } from '../config/load-config.js';
 import { redactUrl } from '../redact.js';
 
 function isLoopback(hostname: string): boolean {

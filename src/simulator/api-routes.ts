@@ -12,7 +12,8 @@ import {
   userV2Json,
 } from './api-responses.js';
 import { parseBody, type Reply, type Route, replyError, replyJson, replyRawJson } from './http-io.js';
-import { type SimOrg, SimOrgError } from './org.js';
+import type { SimOrg } from './org.js';
+import { SimOrgError } from './org-error.js';
 import { createPolicyRoutes } from './policy-routes.js';
 
 const ERROR_STATUS: Record<SimOrgError['code'], number> = {

@@ -4,22 +4,10 @@
  */
 import { z } from 'zod';
 import { orgCall } from './api-routes.js';
-import { FAULT_KINDS, type FaultInjector } from './faults.js';
+import type { ControlContext } from './control-context.js';
+import { FAULT_KINDS } from './faults.js';
 import { parseBody, type Route, replyJson } from './http-io.js';
-import type { SimOrg } from './org.js';
 import { createPolicyControlRoutes } from './policy-control-routes.js';
-import type { RateLimitConfig } from './rate-limit.js';
-import type { RequestLog } from './request-log.js';
-
-export interface ControlContext {
-  org: SimOrg;
-  faults: FaultInjector;
-  stats: RequestLog;
-  setLatency(ms: number): void;
-  setRateLimit(config: RateLimitConfig | null): void;
-  setPolicyListLimit(perMinute: number): void;
-  applyDrift(count: number): string[];
-}
 
 const newTeamBody = z.object({
   name: z.string().trim().min(1),

@@ -15,8 +15,6 @@ import {
 } from './policies.js';
 import { createRandom } from './random.js';
 
-export { SimOrgError, type SimOrgErrorCode } from './org-error.js';
-
 export interface SimUser {
   /** Original spelling; lookups are case-insensitive, as in VictorOps. */
   username: string;

@@ -1,7 +1,7 @@
 /** /_sim routes that reshape escalation policies and on-call shifts, and set the policy list limit. */
 import { z } from 'zod';
 import { orgCall } from './api-routes.js';
-import type { ControlContext } from './control-routes.js';
+import type { ControlContext } from './control-context.js';
 import { parseBody, type Route, replyJson } from './http-io.js';
 
 const text = z.string().trim().min(1);

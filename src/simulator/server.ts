@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiRoutes } from './api-routes.js';
-import { type ControlContext, createControlRoutes } from './control-routes.js';
+import type { ControlContext } from './control-context.js';
+import { createControlRoutes } from './control-routes.js';
 import { type FaultInjector, replyForFault } from './faults.js';
 import {
   BodyTooLargeError,

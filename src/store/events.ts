@@ -1,4 +1,11 @@
-/** The append-only event log: CloudEvents exactly as delivered, in sequence order. */
+/**
+ * The append-only event log: CloudEvents exactly as delivered, in sequence order.
+ *
+ * Raw SQL on purpose: this is the poll's write path, prepared statements run once per row. It is
+ * measured by `npm run build && node dist/bench/run.js persist` (20,000 users / 500 teams / 60,525
+ * memberships: an unchanged poll 2.07 CPU s, a 10% change 2.46 CPU s on the shared 2-core machine,
+ * 2026-11-30). Simple reads and writes elsewhere in store/ use drizzle's query builder.
+ */
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, type EventDraft, formatSequence } from '../roster/events.js';
 import type { Store } from './db.js';

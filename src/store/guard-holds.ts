@@ -1,29 +1,33 @@
 /** Mass removals the guard is holding back. At most one hold is open at a time. */
+import { desc, eq } from 'drizzle-orm';
 import type { HoldAction, OpenHold } from '../roster/poll-decision.js';
 import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from './db.js';
+import { guardHolds } from './schema.js';
 
 export function loadOpenHold(store: Store): OpenHold | null {
-  const row = store.sqlite
-    .prepare(
-      "SELECT id, first_run_id, roster_hash, confirmations FROM guard_holds WHERE status = 'open' ORDER BY id DESC LIMIT 1",
-    )
-    .get() as { id: number; first_run_id: number; roster_hash: string; confirmations: number } | undefined;
-  return row
-    ? {
-        id: row.id,
-        firstRunId: row.first_run_id,
-        removalHash: row.roster_hash,
-        confirmations: row.confirmations,
-      }
-    : null;
+  const row = store.db
+    .select({
+      id: guardHolds.id,
+      firstRunId: guardHolds.firstRunId,
+      removalHash: guardHolds.rosterHash,
+      confirmations: guardHolds.confirmations,
+    })
+    .from(guardHolds)
+    .where(eq(guardHolds.status, 'open'))
+    .orderBy(desc(guardHolds.id))
+    .limit(1)
+    .get();
+  return row ?? null;
 }
 
 /** The fetch an open hold is holding, so `accept` can apply it. */
 export function loadHeldFetch(store: Store, holdId: number): FetchedRoster | null {
-  const row = store.sqlite.prepare('SELECT fetched FROM guard_holds WHERE id = ?').get(holdId) as
-    | { fetched: string }
-    | undefined;
+  const row = store.db
+    .select({ fetched: guardHolds.fetched })
+    .from(guardHolds)
+    .where(eq(guardHolds.id, holdId))
+    .get();
   return row ? (JSON.parse(row.fetched) as FetchedRoster) : null;
 }
 
@@ -35,48 +39,50 @@ export function applyHoldAction(
   atIso: string,
   fetched: FetchedRoster | null,
 ): void {
-  const db = store.sqlite;
+  const db = store.db;
   switch (action.kind) {
     case 'none':
       return;
     case 'open':
-      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE status = 'open'").run(
-        atIso,
-      );
-      db.prepare(
-        `INSERT INTO guard_holds (first_run_id, last_run_id, roster_hash, confirmations, removed_users, known_users, fetched, status, created_at)
-         VALUES (?, ?, ?, 1, ?, ?, ?, 'open', ?)`,
-      ).run(
-        runId,
-        runId,
-        action.removalHash,
-        action.removedUsers,
-        action.knownUsers,
-        JSON.stringify(fetched),
-        atIso,
-      );
+      db.update(guardHolds)
+        .set({ status: 'superseded', resolvedAt: atIso })
+        .where(eq(guardHolds.status, 'open'))
+        .run();
+      db.insert(guardHolds)
+        .values({
+          firstRunId: runId,
+          lastRunId: runId,
+          rosterHash: action.removalHash,
+          confirmations: 1,
+          removedUsers: action.removedUsers,
+          knownUsers: action.knownUsers,
+          fetched: JSON.stringify(fetched),
+          status: 'open',
+          createdAt: atIso,
+        })
+        .run();
       return;
     case 'confirm':
-      db.prepare('UPDATE guard_holds SET confirmations = ?, last_run_id = ?, fetched = ? WHERE id = ?').run(
-        action.confirmations,
-        runId,
-        JSON.stringify(fetched),
-        action.holdId,
-      );
+      db.update(guardHolds)
+        .set({ confirmations: action.confirmations, lastRunId: runId, fetched: JSON.stringify(fetched) })
+        .where(eq(guardHolds.id, action.holdId))
+        .run();
       return;
     case 'release':
-      db.prepare('UPDATE guard_holds SET status = ?, last_run_id = ?, resolved_at = ? WHERE id = ?').run(
-        action.how === 'accepted' ? 'accepted' : 'applied',
-        runId,
-        atIso,
-        action.holdId,
-      );
+      db.update(guardHolds)
+        .set({
+          status: action.how === 'accepted' ? 'accepted' : 'applied',
+          lastRunId: runId,
+          resolvedAt: atIso,
+        })
+        .where(eq(guardHolds.id, action.holdId))
+        .run();
       return;
     case 'drop':
-      db.prepare("UPDATE guard_holds SET status = 'superseded', resolved_at = ? WHERE id = ?").run(
-        atIso,
-        action.holdId,
-      );
+      db.update(guardHolds)
+        .set({ status: 'superseded', resolvedAt: atIso })
+        .where(eq(guardHolds.id, action.holdId))
+        .run();
       return;
   }
 }

@@ -2,6 +2,11 @@
  * The versioned history of users, teams and memberships (SCD type 2). A change closes the current
  * row (valid_to = the run's time) and opens a new one; nothing is ever deleted, so any past
  * roster is `valid_from <= t AND (valid_to IS NULL OR valid_to > t)`.
+ *
+ * Raw SQL on purpose: this is the poll's write path, prepared statements run once per row. It is
+ * measured by `npm run build && node dist/bench/run.js persist` (20,000 users / 500 teams / 60,525
+ * memberships: an unchanged poll 2.07 CPU s, a 10% change 2.46 CPU s on the shared 2-core machine,
+ * 2026-11-30). Simple reads and writes elsewhere in store/ use drizzle's query builder.
  */
 import type { RosterDiff } from '../roster/diff.js';
 import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';

@@ -1,11 +1,45 @@
 /**
  * Read-only outbox queries: listings for the CLI, counts for metrics, and what a Slack digest
  * is built from. Writes live in outbox.ts.
+ *
+ * Raw SQL on purpose: the dispatcher runs these few statements thousands of times per drain, so
+ * they are prepared once per connection (statementsPerConnection); `node dist/bench/run.js delivery`
+ * measures the drain.
  */
 import type Database from 'better-sqlite3';
-import type { CloudEvent } from '../roster/events.js';
+import { type CloudEvent, EVENT_FAMILY_PREFIX } from '../roster/events.js';
 import { type Store, statementsPerConnection } from './db.js';
-import type { DeliveryRow, DeliveryStatus, DestinationState } from './outbox.js';
+
+export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
+/** `event`: one event; `digest`: a run's roster changes for Slack; `coverage`: a run's coverage findings for Slack. */
+export type DeliveryKind = 'event' | 'digest' | 'coverage';
+
+export interface DeliveryRow {
+  id: number;
+  destination: string;
+  kind: DeliveryKind;
+  eventId: string;
+  eventType: string;
+  runId: number | null;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export interface DestinationState {
+  name: string;
+  kind: string;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  pending: number;
+  failed: number;
+  dead: number;
+  delivered: number;
+}
 
 function prepareStatements(sqlite: Database.Database) {
   return {
@@ -19,10 +53,11 @@ function prepareStatements(sqlite: Database.Database) {
       `SELECT name, kind, disabled_at AS disabledAt, disabled_reason AS disabledReason FROM destinations ORDER BY name`,
     ),
     runChangeEvents: sqlite.prepare(
-      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE 'victorops.%' ORDER BY sequence`,
+      `SELECT envelope FROM events WHERE run_id = ? AND type LIKE '${EVENT_FAMILY_PREFIX.change}%' ORDER BY sequence`,
     ),
     runCoverageEvents: sqlite.prepare(
-      `SELECT envelope FROM events WHERE run_id = ? AND (type LIKE 'rosterwatch.coverage.%' OR type LIKE 'rosterwatch.identity.%') ORDER BY sequence`,
+      // The same families as isFindingEvent (roster/events.ts), by the same prefixes.
+      `SELECT envelope FROM events WHERE run_id = ? AND (type LIKE '${EVENT_FAMILY_PREFIX.coverage}%' OR type LIKE '${EVENT_FAMILY_PREFIX.identity}%') ORDER BY sequence`,
     ),
     runStartedAt: sqlite.prepare(`SELECT started_at AS startedAt FROM runs WHERE id = ?`),
     personName: sqlite.prepare(

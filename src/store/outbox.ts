@@ -5,16 +5,19 @@
  *
  * Statements are prepared once per connection: the dispatcher drains thousands of rows a second
  * and re-preparing them would dominate that cost.
+ *
+ * That is why this module is raw SQL rather than drizzle's query builder; `node dist/bench/run.js
+ * delivery` measures the drain.
  */
 
 import type Database from 'better-sqlite3';
 import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
 import { scrubForLog } from '../redact.js';
-import type { EventDraft } from '../roster/events.js';
+import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
 import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { appendEvents } from './events.js';
+import type { DeliveryKind, DeliveryStatus } from './outbox-reads.js';
 
-export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
 export type AttemptOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';
 
 export class OutboxError extends Error {
@@ -27,9 +30,6 @@ export class OutboxError extends Error {
     this.name = 'OutboxError';
   }
 }
-
-/** `event`: one event; `digest`: a run's roster changes for Slack; `coverage`: a run's coverage findings for Slack. */
-export type DeliveryKind = 'event' | 'digest' | 'coverage';
 
 export interface ClaimedDelivery {
   id: number;
@@ -57,49 +57,12 @@ export interface AttemptRecord {
   nextAttemptAtMs: number;
 }
 
-export interface DeliveryRow {
-  id: number;
-  destination: string;
-  kind: DeliveryKind;
-  eventId: string;
-  eventType: string;
-  runId: number | null;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  createdAt: string;
-  deliveredAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-}
-
-export interface DestinationState {
-  name: string;
-  kind: string;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  pending: number;
-  failed: number;
-  dead: number;
-  delivered: number;
-}
-
 export type RequeueSelector =
   | { eventId: string; destination?: string }
   | { dead: true; destination?: string }
   | { sinceIso: string; destination?: string };
 
 const ERROR_EXCERPT_MAX = 300;
-
-export {
-  listDeliveries,
-  listDestinationStates,
-  loadRunChangeEvents,
-  loadRunCoverageEvents,
-  loadRunStartedAt,
-  lookupPeopleNames,
-  pendingCountsByDestination,
-} from './outbox-reads.js';
 
 const OPEN_ROWS_DUE = `d.destination = ? AND d.status IN ('pending', 'failed') AND d.next_attempt_at_ms <= ?`;
 
@@ -253,11 +216,9 @@ export function requeueDeliveries(store: Store, selector: RequeueSelector, nowMs
     );
     params.push(
       event.sequence,
-      event.type.startsWith('victorops.') ? event.runId : null,
+      isChangeEvent(event.type) ? event.runId : null,
       // A coverage event may have reached Slack inside its run's coverage summary.
-      event.type.startsWith('rosterwatch.coverage.') || event.type.startsWith('rosterwatch.identity.')
-        ? event.runId
-        : null,
+      isFindingEvent(event.type) ? event.runId : null,
     );
   } else if ('dead' in selector) {
     where.push(`status = 'dead'`);

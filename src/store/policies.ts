@@ -2,8 +2,9 @@
  * Escalation policies (versioned, SCD type 2), the latest on-call schedule per team, and the
  * record of the last `GET /v1/policies` call that keeps separate processes under its limit.
  */
-import type { Policy, PolicyDiff, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policies.js';
+import type { PolicyDiff } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
+import type { Policy, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policy-types.js';
 import { inTransaction, type Store } from './db.js';
 
 interface PolicyRow {

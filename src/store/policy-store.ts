@@ -3,8 +3,8 @@
  * schedule snapshots, the findings, the events and (through `enqueue`) the outbox rows.
  */
 
-import type { PolicyFailedScope } from '../roster/policies.js';
 import type { PolicyDecision } from '../roster/policy-decision.js';
+import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { FetchStats } from '../roster/types.js';
 import { inTransaction, type Store } from './db.js';
 import { appendEvents, type StoredEvent } from './events.js';

@@ -3,7 +3,7 @@
  * the guard state and (through `enqueue`) the outbox rows. A crash before COMMIT leaves nothing;
  * after it, everything. This is what makes "nothing lost, nothing invented" hold.
  */
-import type { FindingsDiff } from '../roster/coverage.js';
+import type { FindingsDiff } from '../roster/coverage-types.js';
 import { countChanges } from '../roster/diff.js';
 import type { EventDraft } from '../roster/events.js';
 import type { PollDecision } from '../roster/poll-decision.js';

@@ -1,6 +1,6 @@
 /** The runs table: one row per poll, whatever its outcome. */
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { PolicyFailedScope } from '../roster/policies.js';
+import { and, count, desc, eq, gt, inArray, max, min, ne, sql } from 'drizzle-orm';
+import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
 import type { Store } from './db.js';
@@ -96,22 +96,30 @@ export function failureStreak(
   store: Store,
   kind: RunKind = 'roster',
 ): { count: number; since: string | null } {
-  const row = store.sqlite
-    .prepare(
-      `SELECT COUNT(*) AS count, MIN(started_at) AS since FROM runs
-       WHERE kind = ? AND status = 'failed'
-         AND id > COALESCE((SELECT MAX(id) FROM runs WHERE kind = ? AND status <> 'failed'), 0)`,
+  // One statement, so a run recorded by another process cannot fall between the two reads.
+  const lastNotFailed = store.db
+    .select({ id: max(runs.id) })
+    .from(runs)
+    .where(and(eq(runs.kind, kind), ne(runs.status, 'failed')));
+  const row = store.db
+    .select({ count: count(), since: min(runs.startedAt) })
+    .from(runs)
+    .where(
+      and(eq(runs.kind, kind), eq(runs.status, 'failed'), gt(runs.id, sql`COALESCE((${lastNotFailed}), 0)`)),
     )
-    .get(kind, kind) as { count: number; since: string | null };
-  return row;
+    .get();
+  return { count: row?.count ?? 0, since: row?.since ?? null };
 }
 
 /** Whether a policy poll has ever recorded policies: coverage findings need them. */
 export function hasPolicyBaseline(store: Store): boolean {
-  return (
-    store.sqlite.prepare("SELECT 1 FROM runs WHERE kind = 'policy' AND status <> 'failed' LIMIT 1").get() !==
-    undefined
-  );
+  const row = store.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.kind, 'policy'), ne(runs.status, 'failed')))
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 /** The last run whose fetch succeeded (ok, partial, baseline or held), for readiness and metrics. */
@@ -128,10 +136,13 @@ export function lastSuccessfulRun(store: Store): RunRecord | undefined {
 
 /** The latest time any run (of any kind) was recorded at: its finish, or its start if later. */
 export function latestRunTime(store: Store): string | null {
-  const row = store.sqlite
-    .prepare('SELECT MAX((SELECT MAX(finished_at) FROM runs), (SELECT MAX(started_at) FROM runs)) AS at')
-    .get() as { at: string | null };
-  return row.at;
+  const row = store.db
+    .select({ finished: max(runs.finishedAt), started: max(runs.startedAt) })
+    .from(runs)
+    .get();
+  if (row?.finished == null || row.started == null) return null;
+  // ISO strings of one format order like the instants they name, so the later sorts last.
+  return [row.finished, row.started].sort()[1] ?? null;
 }
 
 /**

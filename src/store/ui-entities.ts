@@ -1,6 +1,9 @@
 /**
  * One user's or one team's recorded history for the web view: every version and every
  * membership interval, read through the (key, valid_from) indexes.
+ *
+ * Raw SQL on purpose: the page benchmark (`node dist/bench/run.js ui`) depends on each query using
+ * exactly the index it was written for, which hand-written SQL keeps visible and stable.
  */
 import type { Store } from './db.js';
 

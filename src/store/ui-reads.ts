@@ -2,6 +2,9 @@
  * Read-only queries behind the web view's overview, runs, findings and deliveries pages. Every
  * query is bounded (LIMIT, an index range or a small grouped table) so a page stays fast on a
  * history of millions of events; none of them writes.
+ *
+ * Raw SQL on purpose: the page benchmark (`node dist/bench/run.js ui`) depends on each query using
+ * exactly the index it was written for, which hand-written SQL keeps visible and stable.
  */
 import type { Store } from './db.js';
 

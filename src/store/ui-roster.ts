@@ -6,6 +6,9 @@
  * current (unchanged, so not in the diff) or was closed after T; and a current version is either
  * the one valid at T or was opened after T. So every key whose state differs between T and now
  * has all its relevant versions among the rows opened or closed after T.
+ *
+ * Raw SQL on purpose: the page benchmark (`node dist/bench/run.js ui`) depends on each query using
+ * exactly the index it was written for, which hand-written SQL keeps visible and stable.
  */
 import { USER_FIELDS, type User } from '../roster/types.js';
 import type { Store } from './db.js';

@@ -5,6 +5,9 @@
  * slug, time) walked backwards from the cursor and bounded by the date range, and the branches are
  * merged here. That keeps every page proportional to its size, whatever the filter: a rare type
  * or a date range a year back does not make SQLite walk a million rows looking for it.
+ *
+ * Raw SQL on purpose: the page benchmark (`node dist/bench/run.js ui`) depends on each query using
+ * exactly the index it was written for, which hand-written SQL keeps visible and stable.
  */
 import type { Store } from './db.js';
 

@@ -6,12 +6,12 @@
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { parseRetryAfter } from '../delivery/retry-policy.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../config/victorops.js';
+import { parseRetryAfter } from '../parse/retry-after.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
 import { excerpt, sanitizeCause, VictorOpsError } from './errors.js';
-import { DEFAULT_MAX_RESPONSE_BYTES } from './limits.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';

@@ -8,16 +8,15 @@
  */
 import type { Clock } from '../clock.js';
 import { applyOverrides, type ShiftOverride } from '../roster/on-call.js';
-import {
-  type FetchedPolicies,
-  normalisePolicies,
-  normaliseSchedules,
-  type Policy,
-  type PolicyFailedScope,
-  type Rotation,
-  type Shift,
-  type TeamSchedule,
-} from '../roster/policies.js';
+import { normalisePolicies, normaliseSchedules } from '../roster/policies.js';
+import type {
+  FetchedPolicies,
+  Policy,
+  PolicyFailedScope,
+  Rotation,
+  Shift,
+  TeamSchedule,
+} from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { VictorOpsError } from './errors.js';

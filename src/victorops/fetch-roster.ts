@@ -11,7 +11,6 @@
  */
 import type { Clock } from '../clock.js';
 import {
-  describeRequestPlan,
   type FullReadReason,
   findDifferingReads,
   fullReadReason,
@@ -66,8 +65,6 @@ export interface FetchRosterOptions {
 export type RequestPlan =
   | TeamReadPlan
   | { mode: 'full'; scopes: number; strategy: MembershipSource; reason: FullReadReason };
-
-export { describeRequestPlan };
 
 /** Requests each strategy costs for the membership phase, after the two list calls. */
 export function chooseStrategy(

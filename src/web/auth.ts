@@ -4,60 +4,8 @@
  * trusted reverse proxy sets after its own login (UI_TRUST_HEADER).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import bcrypt from 'bcryptjs';
-
-export interface BasicAuthEntry {
-  user: string;
-  hash: string;
-}
-
-export type UiAuth =
-  | { kind: 'none' }
-  | { kind: 'basic'; entries: readonly BasicAuthEntry[] }
-  | { kind: 'header'; header: string };
-
-const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
-
-/**
- * Parses an htpasswd-style file: `user:hash` per line, `#` comments. Problems name the line,
- * never the hash.
- */
-export function parseBasicAuthFile(content: string): { entries: BasicAuthEntry[]; problems: string[] } {
-  const entries: BasicAuthEntry[] = [];
-  const problems: string[] = [];
-  content.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const colon = line.indexOf(':');
-    const user = colon > 0 ? line.slice(0, colon) : '';
-    const hash = colon > 0 ? line.slice(colon + 1) : '';
-    if (user === '' || !BCRYPT.test(hash)) {
-      problems.push(
-        `line ${index + 1} must be "user:<bcrypt hash>" (such as the output of \`htpasswd -nbB user password\`)`,
-      );
-      return;
-    }
-    if (entries.some((e) => e.user === user))
-      problems.push(`line ${index + 1}: user "${user}" appears twice`);
-    else entries.push({ user, hash });
-  });
-  if (entries.length === 0 && problems.length === 0) problems.push('the file names no user');
-  return { entries, problems };
-}
-
-/** Whether only this machine can reach a server bound to `host`. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
-
-/** Why serving the view on `host` with `auth` is refused, or null when it is allowed. */
-export function refuseExposure(host: string, auth: UiAuth): string | null {
-  if (auth.kind !== 'none' || isLoopbackHost(host)) return null;
-  return `the web view would serve personal data on ${host}, which is not a loopback address, without authentication: set UI_BASIC_AUTH_FILE (bcrypt hashes) or UI_TRUST_HEADER (behind a trusted reverse proxy), or bind to 127.0.0.1`;
-}
+import type { UiAuth } from '../config/ui.js';
 
 export type AuthResult = { ok: true; user: string | null } | { ok: false; challenge: boolean };
 

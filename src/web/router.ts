@@ -4,8 +4,9 @@
  * sniffing, no framing and no caching. It reads through store queries and never writes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UiAuth } from '../config/ui.js';
 import type { Store } from '../store/db.js';
-import { createAuthorizer, type UiAuth } from './auth.js';
+import { createAuthorizer } from './auth.js';
 import { renderCsv } from './csv.js';
 import { type Page, PageError, type TableBlock } from './model.js';
 import { hrefWith, type PageContext } from './pages/context.js';

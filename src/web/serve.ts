@@ -4,9 +4,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { UiAuth } from '../config/ui.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
-import type { UiAuth } from './auth.js';
 import { createUiHandler } from './router.js';
 
 export interface UiServer {

@@ -7,14 +7,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../src/simulator/receivers/webhook-receiver.js';
 import { openStore } from '../../src/store/db.js';
 import type { StoredEvent } from '../../src/store/events.js';
-import { listDeliveries } from '../../src/store/outbox.js';
+import { listDeliveries } from '../../src/store/outbox-reads.js';
 import {
   aUser,
   aWebhookSecret,

@@ -1,6 +1,6 @@
 /** `roster-watch doctor` through the built CLI against the simulator: GET only, one line per check, exit 0/1/2. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 
 let sim: Simulator;

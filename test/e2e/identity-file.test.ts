@@ -6,7 +6,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type SimUser, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import type { SimUser } from '../../src/simulator/org.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser } from '../helpers/identity-e2e.js';
 

@@ -8,7 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphFake } from '../../src/simulator/identity/graph-fake.js';
 import { startOktaFake } from '../../src/simulator/identity/okta-fake.js';
-import { type SimUser, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import type { SimUser } from '../../src/simulator/org.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, tempDatabase } from '../helpers/cli.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser, stateOf, usernameOf } from '../helpers/identity-e2e.js';
 import {

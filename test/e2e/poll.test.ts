@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 

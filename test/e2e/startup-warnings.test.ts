@@ -3,7 +3,7 @@
  * Needs `npm run build`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { aWebhookSecret } from '../helpers/delivery-fixtures.js';
 

@@ -3,7 +3,7 @@
  * through `roster` or `history`, while `--json` keeps it exactly. Needs `npm run build`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 
 // ESC [31m (colour), a C1 CSI (U+009B), a carriage return and a newline that would forge a line.

@@ -1,6 +1,6 @@
 import { systemClock } from '../../src/clock.js';
 import type { FetchedRoster } from '../../src/roster/types.js';
-import type { Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
 import {
   createVictorOpsClient,
   type VictorOpsClient,

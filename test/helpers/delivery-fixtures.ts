@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config/load-config.js';
 import { destinationSpecsFromConfig, planDeliveries } from '../../src/delivery/routing.js';
 import type { CloudEvent, EventDraft } from '../../src/roster/events.js';
 import { formatSequence } from '../../src/roster/events.js';

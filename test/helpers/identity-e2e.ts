@@ -1,7 +1,7 @@
 /** Shared steps of the identity e2e suites: the CLI, the open findings and identity events. */
 import { expect } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
-import type { Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
 import { runCli } from './cli.js';
 import { assertValidEvent } from './event-schema.js';
 

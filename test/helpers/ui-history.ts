@@ -2,9 +2,9 @@
  * A small recorded history for the web view's tests, written through the real write paths
  * (runs, SCD2 history, events, findings), with names that are hostile on purpose.
  */
-import type { Finding } from '../../src/roster/coverage.js';
+import type { Finding } from '../../src/roster/coverage-types.js';
 import { diffRosters, diffToEvents } from '../../src/roster/diff.js';
-import type { Policy } from '../../src/roster/policies.js';
+import type { Policy } from '../../src/roster/policy-types.js';
 import type { Roster } from '../../src/roster/types.js';
 import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';

@@ -4,7 +4,8 @@
  * it changes (a time without its offset form, a number for a string), fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateOrg, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { generateOrg } from '../../src/simulator/generate.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { compareShapes, describeShape } from '../helpers/json-shape.js';
 import { simRequest } from '../helpers/sim-http.js';
 import { readFixture } from '../helpers/victorops-fixtures.js';

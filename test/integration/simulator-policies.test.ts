@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateOrg,
-  type SimOrgSnapshot,
-  type SimShift,
-  type Simulator,
-  startSimulator,
-} from '../../src/simulator/index.js';
+import { generateOrg } from '../../src/simulator/generate.js';
+import type { SimOrgSnapshot } from '../../src/simulator/org.js';
+import type { SimShift } from '../../src/simulator/policies.js';
 import { formatWithOffset, teamOffsetMinutes } from '../../src/simulator/policy-responses.js';
 import { createPerMinuteLimiter } from '../../src/simulator/rate-limit.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { simControlUrl, simRequest } from '../helpers/sim-http.js';
 
 type Json = Record<string, unknown>;

@@ -1,14 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
-import {
-  createRequestLog,
-  type FaultKind,
-  generateOrg,
-  type SimOrgSnapshot,
-  type Simulator,
-  startSimulator,
-} from '../../src/simulator/index.js';
+import type { FaultKind } from '../../src/simulator/faults.js';
+import { generateOrg } from '../../src/simulator/generate.js';
+import type { SimOrgSnapshot } from '../../src/simulator/org.js';
+import { createRequestLog } from '../../src/simulator/request-log.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { SIM_AUTH, simControlUrl, simRequest } from '../helpers/sim-http.js';
 
 type Json = Record<string, unknown>;

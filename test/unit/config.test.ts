@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultEventSource, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/config/reader.js';
+import { defaultEventSource } from '../../src/config/victorops.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 

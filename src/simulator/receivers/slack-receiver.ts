@@ -3,8 +3,8 @@
  * as terminal text for the demo, and can be told to answer 429, 404 or 500 for tests.
  */
 import { createServer } from 'node:http';
+import type { KnownBlock } from '@slack/types';
 import { type Clock, systemClock } from '../../clock.js';
-import type { SlackBlock, SlackMessage } from '../../delivery/slack-blocks.js';
 import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
 
 export interface SlackReceiverOptions {
@@ -32,24 +32,38 @@ function unescapeMrkdwn(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-function renderBlock(block: SlackBlock): string {
+/**
+ * What an incoming webhook receives, typed by Slack's own Block Kit types rather than by our
+ * sender's: a stand-in that shared the sender's types would agree with it whatever it sent.
+ */
+export interface SlackMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+const textOf = (element: object): string =>
+  'text' in element && typeof element.text === 'string' ? element.text : '';
+
+function renderBlock(block: KnownBlock): string {
   switch (block.type) {
     case 'header':
       return `== ${block.text.text} ==`;
     case 'section':
-      return [block.text.text, ...(block.fields ?? []).map((f) => `  ${f.text.replace(/\n/g, ': ')}`)]
+      return [block.text?.text ?? '', ...(block.fields ?? []).map((f) => `  ${f.text.replace(/\n/g, ': ')}`)]
         .map(unescapeMrkdwn)
         .join('\n');
     case 'context':
-      return block.elements.map((e) => `  (${unescapeMrkdwn(e.text)})`).join('\n');
+      return block.elements.map((e) => `  (${unescapeMrkdwn(textOf(e))})`).join('\n');
     case 'divider':
       return '----';
+    default:
+      return `[${block.type} block]`;
   }
 }
 
 /** A message as a person would read it in a terminal. */
 export function renderSlackMessage(message: SlackMessage): string {
-  if (message.blocks.length === 0) return unescapeMrkdwn(message.text);
+  if (message.blocks === undefined || message.blocks.length === 0) return unescapeMrkdwn(message.text);
   return message.blocks.map(renderBlock).join('\n');
 }
 

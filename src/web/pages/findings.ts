@@ -1,6 +1,7 @@
 /** `/ui/findings`: coverage (and any later) findings, rendered from the stored rows, whatever their kind. */
-import type { Finding } from '../../roster/coverage.js';
+
 import { describeFinding } from '../../roster/coverage-events.js';
+import type { Finding } from '../../roster/coverage-types.js';
 import type { Store } from '../../store/db.js';
 import { type FindingRow, loadFindingsPage, loadOpenFindingCounts } from '../../store/ui-reads.js';
 import { type Cell, mono, type Page, text } from '../model.js';

@@ -3,12 +3,19 @@
  * who wants to re-run the query or attach it to a ticket. Values are quoted for the shell and for
  * SQL, so a hostile username cannot turn the pasted text into another command.
  */
-import type { TimelineFilters } from './timeline.js';
 
 const shellQuote = (value: string): string =>
   /^[A-Za-z0-9@%+=:,./_-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 
 const sqlQuote = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+export interface TimelineFilters {
+  type?: string | undefined;
+  user?: string | undefined;
+  team?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
 
 export function describeAsCli(f: TimelineFilters): string {
   const flags = ['roster-watch history'];

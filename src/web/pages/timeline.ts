@@ -11,15 +11,7 @@ import {
   rowsFor,
 } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
-import { describeAsCli, describeAsSql } from './timeline-query.js';
-
-export interface TimelineFilters {
-  type?: string | undefined;
-  user?: string | undefined;
-  team?: string | undefined;
-  since?: string | undefined;
-  until?: string | undefined;
-}
+import { describeAsCli, describeAsSql, type TimelineFilters } from './timeline-query.js';
 
 export function readTimelineFilters(ctx: PageContext): TimelineFilters {
   return {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
+import type { SlackMessage } from '../../../src/delivery/slack-blocks.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { findingEvents } from '../../../src/roster/coverage-events.js';
-import type { Policy } from '../../../src/roster/policies.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 import { renderSlackMessage, startSlackReceiver } from '../../../src/simulator/receivers/slack-receiver.js';
 import { aRoster } from '../../helpers/builders.js';
 import {
@@ -82,7 +83,7 @@ describe('coverage findings in Slack', () => {
     commitRun(t.store, config, danglingDrafts(300), clock.now());
     expect(await dispatcher.runOnce()).toMatchObject({ delivered: 1 });
     expect(slack.messages).toHaveLength(1);
-    expect(findLimitViolations(slack.messages[0]!)).toEqual([]);
+    expect(findLimitViolations(slack.messages[0] as SlackMessage)).toEqual([]);
     const text = renderSlackMessage(slack.messages[0]!);
     expect(text).toContain('Coverage audit: 300 new findings');
     expect(text).toMatch(/…and \d+ more: `roster-watch coverage`/);

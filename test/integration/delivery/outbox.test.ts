@@ -7,13 +7,12 @@ import {
   appendNoticeEvent,
   claimDueDeliveries,
   enqueueDeliveries,
-  listDeliveries,
   OutboxError,
-  pendingCountsByDestination,
   recordAttempt,
   requeueDeliveries,
   syncDestinations,
 } from '../../../src/store/outbox.js';
+import { listDeliveries, pendingCountsByDestination } from '../../../src/store/outbox-reads.js';
 import {
   aDeliveryConfig,
   aUser,

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
-import { listDeliveries } from '../../../src/store/outbox.js';
+import { listDeliveries } from '../../../src/store/outbox-reads.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {
   aDeliveryConfig,

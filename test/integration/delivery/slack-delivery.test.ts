@@ -1,16 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
+import type { SlackMessage as SentSlackMessage } from '../../../src/delivery/slack-blocks.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import type { SlackMessage } from '../../../src/delivery/slack-digest.js';
 import type { Logger } from '../../../src/logger.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import type { ReceiverReply } from '../../../src/simulator/receivers/local-http.js';
 import {
+  type SlackMessage as ReceivedSlackMessage,
   renderSlackMessage,
   type SlackReceiver,
   startSlackReceiver,
 } from '../../../src/simulator/receivers/slack-receiver.js';
-import { listDeliveries } from '../../../src/store/outbox.js';
+import { listDeliveries } from '../../../src/store/outbox-reads.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import {
   aDeliveryConfig,
@@ -29,7 +30,7 @@ afterEach(async () => {
 });
 
 async function slackSetup(options: {
-  respond?: (message: SlackMessage, index: number) => ReceiverReply | Promise<ReceiverReply>;
+  respond?: (message: ReceivedSlackMessage, index: number) => ReceiverReply | Promise<ReceiverReply>;
   env?: Record<string, string>;
   logger?: Logger;
 }) {
@@ -75,7 +76,7 @@ describe('Slack delivery', () => {
     const pass = await dispatcher.runOnce();
     expect(pass).toMatchObject({ attempted: 3, delivered: 3 });
     expect(slack.messages).toHaveLength(3);
-    expect(slack.messages.every((m) => findLimitViolations(m).length === 0)).toBe(true);
+    expect(slack.messages.every((m) => findLimitViolations(m as SentSlackMessage).length === 0)).toBe(true);
     const [digest, notice, second] = slack.messages.map(renderSlackMessage);
     expect(digest).toContain('1 user added, 1 membership change');
     expect(digest).toContain('Jane Doe (jdoe)');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../../src/config.js';
+import type { Config } from '../../../src/config/load-config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import type { EventDraft } from '../../../src/roster/events.js';
@@ -7,7 +7,8 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../../src/simulator/receivers/webhook-receiver.js';
-import { enableDestination, listDeliveries, listDestinationStates } from '../../../src/store/outbox.js';
+import { enableDestination } from '../../../src/store/outbox.js';
+import { listDeliveries, listDestinationStates } from '../../../src/store/outbox-reads.js';
 import {
   aDeliveryConfig,
   aTeam,

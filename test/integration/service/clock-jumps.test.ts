@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { runPollCycle } from '../../../src/service/poll-cycle.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadRosterAt } from '../../../src/store/history.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';

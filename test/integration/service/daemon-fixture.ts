@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { type Config, loadConfig } from '../../../src/config.js';
+import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import { createSilentLogger, type Logger } from '../../../src/logger.js';
 import { type Daemon, startDaemon } from '../../../src/service/daemon.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 
 export interface DaemonFixture {
   sim: Simulator;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../../src/simulator/index.js';
+import { startSimulator } from '../../../src/simulator/simulator.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;

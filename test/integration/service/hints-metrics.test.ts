@@ -1,6 +1,6 @@
 /** The daemon's hint metrics: requests per poll, and the unreliable mark once a lie is caught. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../../src/simulator/index.js';
+import { startSimulator } from '../../../src/simulator/simulator.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../../src/simulator/index.js';
+import { startSimulator } from '../../../src/simulator/simulator.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, isChangeEvent } from '../../../src/roster/events.js';
-import { startSimulator } from '../../../src/simulator/index.js';
+import { startSimulator } from '../../../src/simulator/simulator.js';
 import { ENDPOINT_CLASSES } from '../../../src/victorops/endpoint-class.js';
 import { aWebhookSecret } from '../../helpers/delivery-fixtures.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { runPollCycle } from '../../../src/service/poll-cycle.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { tempDatabase } from '../../helpers/cli.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victorops/client.js';
 import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { fetchPolicies, POLICY_LIST_PATH } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
 import { createManualClock } from '../../helpers/manual-clock.js';

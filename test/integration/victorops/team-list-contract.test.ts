@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { teamListSchema } from '../../../src/victorops/schemas.js';
 import { simControlUrl, simRequest } from '../../helpers/sim-http.js';
 

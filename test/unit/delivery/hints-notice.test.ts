@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
-import { formatNotice } from '../../../src/delivery/slack-digest.js';
+import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import type { EventDraft } from '../../../src/roster/events.js';
 import { aCloudEvent } from '../../helpers/delivery-fixtures.js';
 import { assertValidEvent } from '../../helpers/event-schema.js';

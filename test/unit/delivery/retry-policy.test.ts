@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE } from '../../../src/config.js';
-import { decideRetry, parseDurationList, parseRetryAfter } from '../../../src/delivery/retry-policy.js';
+import { DEFAULT_RETRY_SCHEDULE } from '../../../src/config/delivery.js';
+import { decideRetry } from '../../../src/delivery/retry-policy.js';
+import { parseDurationList } from '../../../src/parse/duration.js';
+import { parseRetryAfter } from '../../../src/parse/retry-after.js';
 
 const schedule = parseDurationList(DEFAULT_RETRY_SCHEDULE) as number[];
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findLimitViolations, SLACK_LIMITS } from '../../../src/delivery/slack-blocks.js';
-import { formatNotice, formatRunDigest } from '../../../src/delivery/slack-digest.js';
+import { formatRunDigest } from '../../../src/delivery/slack-digest.js';
+import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import type { CloudEvent, EventDraft } from '../../../src/roster/events.js';
 import { aCloudEvent, aTeam, aUser, drafts } from '../../helpers/delivery-fixtures.js';
 

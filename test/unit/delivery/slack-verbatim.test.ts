@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SlackBlock, SlackMessage } from '../../../src/delivery/slack-blocks.js';
-import { formatNotice, formatRunDigest } from '../../../src/delivery/slack-digest.js';
+import { formatRunDigest } from '../../../src/delivery/slack-digest.js';
+import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import type { EventDraft } from '../../../src/roster/events.js';
 import { aCloudEvent, aTeam, aUser, drafts } from '../../helpers/delivery-fixtures.js';
 

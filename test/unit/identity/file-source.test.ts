@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATUS_MAP, type FileSourceConfig } from '../../../src/config-identity.js';
+import { DEFAULT_STATUS_MAP, type FileSourceConfig } from '../../../src/config/identity.js';
 import { readCsvRows } from '../../../src/identity/csv.js';
 import { parseIdentityFile } from '../../../src/identity/file-source.js';
 

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeFindings, diffFindings, type Finding } from '../../../src/roster/coverage.js';
+import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { describeFinding, findingEvents } from '../../../src/roster/coverage-events.js';
-import type { Policy, TeamSchedule } from '../../../src/roster/policies.js';
+import type { Finding } from '../../../src/roster/coverage-types.js';
+import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { assertValidEvent } from '../../helpers/event-schema.js';
 

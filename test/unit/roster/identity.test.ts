@@ -8,7 +8,7 @@ import {
   planIdentityFindings,
 } from '../../../src/roster/identity-findings.js';
 import type { Identity, IdentityFinding, MatchSettings } from '../../../src/roster/identity-types.js';
-import type { Policy, TeamSchedule } from '../../../src/roster/policies.js';
+import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 
 const NOW = '2026-03-04T10:00:00.000Z'; // a Wednesday

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeFindings } from '../../../src/roster/coverage.js';
 import { describeFinding } from '../../../src/roster/coverage-events.js';
 import { applyOverrides, listUncoveredWindows } from '../../../src/roster/on-call.js';
-import type { Policy, Shift, TeamSchedule } from '../../../src/roster/policies.js';
+import type { Policy, Shift, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 
 const team = aTeam('team-a', 'Alpha');

@@ -5,12 +5,12 @@ import {
   diffPolicies,
   mergeFailedPolicies,
   normalisePolicies,
-  type Policy,
   policiesReferencing,
   policyDiffToEvents,
 } from '../../../src/roster/policies.js';
 import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
 import { normaliseEntry, type PolicyEntry } from '../../../src/roster/policy-entries.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 
 const policy = (slug: string, users: string[][], name = slug, teamSlug = 'team-a'): Policy => ({
   slug,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/config/reader.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { PollAbortedError } from '../../../src/service/poll-cycle.js';
 import { type CreateTicker, createPollScheduler } from '../../../src/service/scheduler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { findPlainHttpWarnings } from '../../../src/service/transport-warnings.js';
 
 const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;

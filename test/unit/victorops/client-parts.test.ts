@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../../src/delivery/retry-policy.js';
+import { parseRetryAfter } from '../../../src/parse/retry-after.js';
 import { encodePathSegment } from '../../../src/victorops/client.js';
 import { ENDPOINT_CLASSES, endpointClassOf } from '../../../src/victorops/endpoint-class.js';
 import { VictorOpsError } from '../../../src/victorops/errors.js';

@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.js';
-import {
-  createAuthorizer,
-  isLoopbackHost,
-  parseBasicAuthFile,
-  refuseExposure,
-} from '../../../src/web/auth.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/config/reader.js';
+import { isLoopbackHost, parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
+import { createAuthorizer } from '../../../src/web/auth.js';
 
 const HASH = bcrypt.hashSync('correct horse', 4);
 

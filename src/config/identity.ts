@@ -1,10 +1,11 @@
 /**
- * The identity sources' part of the configuration (see config.ts for the rules: every problem
+ * The identity sources' part of the configuration (see config/reader.ts for the rules: every problem
  * collected, one line each, secrets never echoed). Each source is on when its switch is set:
  * IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL, ENTRA_TENANT_ID.
  */
 import { readFileSync } from 'node:fs';
-import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
+import { type CronSchedule, parseCronSchedule } from '../parse/cron-schedule.js';
+import type { ConfigReader } from './reader.js';
 
 export type IdentityStatusMeaning = 'active' | 'inactive';
 
@@ -71,18 +72,6 @@ export interface IdentityConfig {
   entra: EntraSourceConfig | null;
 }
 
-/** The subset of config.ts's reader this module needs (structural, so there is no import cycle). */
-export interface IdentityConfigReader {
-  readonly problems: string[];
-  raw(name: string): string | undefined;
-  string(name: string, fallback: string): string;
-  secret(name: string, required: boolean): string | undefined;
-  number(name: string, fallback: number, opts: { min: number; max: number; integer: boolean }): number;
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
-  boolean(name: string, fallback: boolean): boolean;
-  url(label: string, value: string, secretish: boolean): string | undefined;
-}
-
 export const DEFAULT_STATUS_MAP: Record<string, IdentityStatusMeaning> = {
   active: 'active',
   suspended: 'inactive',
@@ -93,12 +82,7 @@ export const DEFAULT_STATUS_MAP: Record<string, IdentityStatusMeaning> = {
 };
 
 /** "a=b,c=d" → [["a","b"],["c","d"]], or a problem. */
-function pairs(
-  r: IdentityConfigReader,
-  name: string,
-  text: string,
-  separator = ',',
-): [string, string][] | null {
+function pairs(r: ConfigReader, name: string, text: string, separator = ','): [string, string][] | null {
   const out: [string, string][] = [];
   for (const part of text.split(separator)) {
     if (part.trim() === '') continue;
@@ -114,7 +98,7 @@ function pairs(
   return out;
 }
 
-function readFileSource(r: IdentityConfigReader): FileSourceConfig | null {
+function readFileSource(r: ConfigReader): FileSourceConfig | null {
   const path = r.raw('IDENTITY_FILE');
   if (path === undefined) return null;
   const format = r.oneOf(
@@ -171,7 +155,7 @@ function list(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-function readLdapSource(r: IdentityConfigReader): LdapSourceConfig | null {
+function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
   const url = r.raw('LDAP_URL');
   if (url === undefined) return null;
   if (!/^ldaps?:\/\/[^/]+/.test(url))
@@ -207,7 +191,7 @@ function readLdapSource(r: IdentityConfigReader): LdapSourceConfig | null {
   };
 }
 
-function readOktaSource(r: IdentityConfigReader): OktaSourceConfig | null {
+function readOktaSource(r: ConfigReader): OktaSourceConfig | null {
   const raw = r.raw('OKTA_ORG_URL');
   if (raw === undefined) return null;
   const orgUrl = r.url('OKTA_ORG_URL', raw.replace(/\/+$/, ''), false) ?? raw;
@@ -219,7 +203,7 @@ function readOktaSource(r: IdentityConfigReader): OktaSourceConfig | null {
   };
 }
 
-function readEntraSource(r: IdentityConfigReader): EntraSourceConfig | null {
+function readEntraSource(r: ConfigReader): EntraSourceConfig | null {
   const tenantId = r.raw('ENTRA_TENANT_ID');
   if (tenantId === undefined) return null;
   const clientId = r.raw('ENTRA_CLIENT_ID');
@@ -242,7 +226,7 @@ interface MappingFile {
   exempt: { pattern: string; reason: string }[];
 }
 
-function readMappingFile(r: IdentityConfigReader): MappingFile {
+function readMappingFile(r: ConfigReader): MappingFile {
   const path = r.raw('IDENTITY_MAPPING_FILE');
   const empty: MappingFile = { map: {}, exempt: [] };
   if (path === undefined) return empty;
@@ -282,7 +266,7 @@ function readMappingFile(r: IdentityConfigReader): MappingFile {
   return out;
 }
 
-export function readIdentityConfig(r: IdentityConfigReader): IdentityConfig {
+export function readIdentityConfig(r: ConfigReader): IdentityConfig {
   const mapping = readMappingFile(r);
   const exemptions = [...mapping.exempt];
   for (const [pattern, reason] of pairs(r, 'IDENTITY_EXEMPT', r.string('IDENTITY_EXEMPT', ''), ';') ?? []) {

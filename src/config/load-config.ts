@@ -1,0 +1,89 @@
+/**
+ * The one place that reads configuration. Everything is parsed from an env-like record (plus the
+ * optional JSON file named by ROSTER_WATCH_CONFIG and *_FILE secrets) into a frozen Config.
+ * Every problem is collected and reported at once (config/reader.ts), one line each, naming the
+ * variable and the expected form, and never echoing a secret's value. Each concern has its own
+ * file in config/; the readers run in a fixed order so the problems read top to bottom as before.
+ */
+import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './coverage.js';
+import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
+import { type IdentityConfig, readIdentityConfig } from './identity.js';
+import { ConfigError, ConfigReader, type Env } from './reader.js';
+import { readPollSchedule, readServiceConfig, type ServiceConfig } from './service.js';
+import { readUiConfig, refuseExposure, type UiConfig } from './ui.js';
+import {
+  defaultEventSource,
+  readVerifyInterval,
+  readVictorOpsConfig,
+  readVictorOpsCredentials,
+  type VictorOpsConfig,
+} from './victorops.js';
+
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+export interface Config {
+  victorOps: VictorOpsConfig;
+  logLevel: string;
+  logFormat: LogFormat;
+  databasePath: string;
+  eventSource: string;
+  guard: { maxFraction: number; min: number; confirmations: number };
+  pollFailingAfter: number;
+  delivery: DeliveryConfig;
+  service: ServiceConfig;
+  coverage: CoverageConfig;
+  /** The read-only web view under /ui on the HTTP server. */
+  ui: UiConfig;
+  identity: IdentityConfig;
+}
+
+export interface LoadConfigOptions {
+  /** Commands that talk to VictorOps need credentials; audit commands over the database do not. */
+  requireVictorOps: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env, options: LoadConfigOptions): Config {
+  const r = new ConfigReader(env);
+  const credentials = readVictorOpsCredentials(r, options.requireVictorOps);
+  const destinations = readDestinations(r);
+  const pollSchedule = readPollSchedule(r);
+  const policySchedule = readPolicySchedule(r);
+  const verifyIntervalMs = readVerifyInterval(r);
+  const retryScheduleMs = readRetrySchedule(r);
+
+  const config: Config = {
+    victorOps: readVictorOpsConfig(r, credentials, verifyIntervalMs),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty', 'auto'] as const, 'auto'),
+    databasePath: r.string('DATABASE_PATH', './data/roster-watch.db'),
+    eventSource: r.string('EVENT_SOURCE', defaultEventSource(credentials.apiId ?? '')),
+    guard: {
+      maxFraction: r.number('REMOVAL_GUARD_MAX_FRACTION', 0.2, { min: 0, max: 1, integer: false }),
+      min: r.number('REMOVAL_GUARD_MIN', 5, { min: 0, max: 1_000_000, integer: true }),
+      confirmations: r.number('REMOVAL_GUARD_CONFIRMATIONS', 3, { min: 1, max: 100, integer: true }),
+    },
+    pollFailingAfter: r.number('POLL_FAILING_AFTER', 3, { min: 1, max: 1000, integer: true }),
+    delivery: readDeliveryConfig(r, destinations, retryScheduleMs),
+    service: readServiceConfig(r, pollSchedule),
+    coverage: readCoverageConfig(r, policySchedule),
+    ui: readUiConfig(r),
+    identity: readIdentityConfig(r),
+  };
+  if (config.ui.enabled) {
+    const refusal = refuseExposure(config.service.httpHost, config.ui.auth);
+    if (refusal !== null)
+      r.problems.push(`UI_ENABLED=true with HTTP_HOST=${config.service.httpHost}: ${refusal}`);
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,112 @@
+/**
+ * The collector every config reader writes into: values come from an env-like record (plus
+ * *_FILE secrets), and every problem is collected so loadConfig reports them all at once, one line
+ * each, naming the variable and the expected form, and never echoing a secret's value.
+ */
+import { readFileSync } from 'node:fs';
+import { redactUrl } from '../redact.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown with every problem found; the CLI prints `problems` one per line and exits 2. */
+export class ConfigError extends Error {
+  readonly code = 'config';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export class ConfigReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  /** A secret from NAME or from the file named by NAME_FILE; never echoed back. */
+  secret(name: string, required: boolean): string | undefined {
+    const direct = this.raw(name);
+    const file = this.raw(`${name}_FILE`);
+    if (direct !== undefined && file !== undefined) {
+      this.problems.push(`${name} and ${name}_FILE are both set: set only one`);
+      return undefined;
+    }
+    if (file !== undefined) return this.readSecretFile(`${name}_FILE`, file);
+    if (direct === undefined && required) {
+      this.problems.push(`${name} is required (or ${name}_FILE, a file holding it)`);
+    }
+    return direct;
+  }
+
+  readSecretFile(label: string, path: string): string | undefined {
+    try {
+      const value = readFileSync(path, 'utf8').trim();
+      if (value === '') this.problems.push(`${label}: the file ${path} is empty`);
+      return value === '' ? undefined : value;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      this.problems.push(`${label}: cannot read ${path} (${code})`);
+      return undefined;
+    }
+  }
+
+  number(name: string, fallback: number, opts: { min: number; max: number; integer: boolean }): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    if (
+      !Number.isFinite(parsed) ||
+      (opts.integer && !Number.isInteger(parsed)) ||
+      parsed < opts.min ||
+      parsed > opts.max
+    ) {
+      this.problems.push(`${name} must be ${kind} from ${opts.min} to ${opts.max}, got "${value}"`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false, got "${value}"`);
+    return fallback;
+  }
+
+  /**
+   * Validates an http(s) URL. Paths and queries may carry tokens (Slack's always do), so a problem
+   * shows at most the scheme and host of what was given, and a `secretish` URL nothing at all.
+   */
+  url(label: string, value: string, secretish: boolean): string | undefined {
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+      return value;
+    } catch {
+      this.problems.push(
+        `${label} must be an http:// or https:// URL${secretish ? '' : `, got "${redactUrl(value)}"`}`,
+      );
+      return undefined;
+    }
+  }
+}

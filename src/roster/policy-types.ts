@@ -1,0 +1,78 @@
+/**
+ * Escalation policies and on-call schedules as roster-watch keeps them: the shapes shared by the
+ * VictorOps adapter, the store, coverage and the event contract. Their normalisation and diff are
+ * in policies.ts, which builds events; these shapes import nothing that does.
+ */
+import type { PolicyEntry } from './policy-entries.js';
+import type { FetchStats, Team } from './types.js';
+
+export interface PolicyStep {
+  /** 1-based, as people and the VictorOps UI count steps ("step 2"). */
+  index: number;
+  /** Minutes before the next step is paged, as VictorOps returns it. */
+  timeout: number;
+  entries: PolicyEntry[];
+}
+
+export interface Policy {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  steps: PolicyStep[];
+}
+
+/** One upcoming (or current) on-call shift from a team's schedule. */
+export interface Shift {
+  policySlug: string;
+  policyName: string;
+  rotationName: string;
+  shiftName: string;
+  username: string;
+  /** ISO-8601 instants. */
+  start: string;
+  end: string;
+  /** Set when an override hands this part of someone's shift to `username`: whose shift it was. */
+  overrideFor?: string;
+}
+
+/** A rotation a team's policy uses, whether or not anyone is on call in it. */
+export interface Rotation {
+  policySlug: string;
+  policyName: string;
+  rotationName: string;
+  shiftName: string;
+}
+
+export interface TeamSchedule {
+  team: Team;
+  shifts: Shift[];
+  /** Every rotation in the schedule, also those without a single roll (nobody on call). */
+  rotations?: Rotation[];
+  /** When it was read: its rolls reach ONCALL_DAYS_FORWARD days from then, not from any later moment. */
+  fetchedAt?: string;
+}
+
+/** A part of the policy fetch that could not be read: its previous state is kept, never dropped. */
+export type PolicyFailedScope =
+  | { kind: 'policy'; slug: string; reason: string }
+  | { kind: 'team-schedule'; teamSlug: string; reason: string };
+
+export interface FetchedPolicies {
+  policies: Policy[];
+  schedules: TeamSchedule[];
+  failedScopes: PolicyFailedScope[];
+  stats: FetchStats;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** A policy that still pages someone, and at which steps: part of `victorops.user.removed`. */
+export interface PolicyReference {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  /** 1-based step indexes. */
+  steps: number[];
+}
+
+export type PolicyField = 'name' | 'teamSlug' | 'steps';
