@@ -1,19 +1,24 @@
 /**
- * The composition root: builds every part from a Config. No other module reads process.env.
+ * The composition root: builds every part from a Config. `createApp` is what commands and the
+ * daemon call; the builders above it are its parts. No other module reads process.env.
  */
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createDispatcher, type Dispatcher, type PassSummary } from './delivery/dispatcher.js';
-import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
+import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import type { FetchedRoster } from './roster/types.js';
-import type { IdentityCycleDeps } from './service/identity-cycle.js';
-import type { PolicyCycleDeps } from './service/policy-cycle.js';
-import type { PollCycleDeps } from './service/poll-cycle.js';
+import {
+  type IdentityCycleDeps,
+  type IdentitySyncResult,
+  runIdentitySync,
+} from './service/identity-cycle.js';
+import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './service/policy-cycle.js';
+import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
-import type { StoredEvent } from './store/events.js';
-import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
+import { loadOpenHold } from './store/guard-holds.js';
+import { syncDestinations } from './store/outbox.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
@@ -46,7 +51,7 @@ export function createPolicyPollDeps(
   config: Config,
   store: Store,
   client: VictorOpsClient,
-  deps: AppDeps & { enqueue?: PolicyCycleDeps['enqueue']; whenListTooSoon: 'wait' | 'refuse' },
+  deps: AppDeps & { destinations: readonly DestinationSpec[]; whenListTooSoon: 'wait' | 'refuse' },
 ): PolicyCycleDeps {
   const clock = deps.clock ?? systemClock;
   return {
@@ -68,7 +73,7 @@ export function createPolicyPollDeps(
         deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
   };
 }
 
@@ -117,7 +122,7 @@ export function createPollDeps(
   config: Config,
   store: Store,
   fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
-  deps: AppDeps & { enqueue?: PollCycleDeps['enqueue'] },
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): PollCycleDeps {
   return {
     store,
@@ -128,25 +133,18 @@ export function createPollDeps(
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
     fetchRoster: fetch,
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
   };
 }
 
 /**
- * Records the configured destinations and returns the in-transaction hook that adds one outbox
- * row per event and matching destination (plus Slack digests) next to the events themselves.
+ * The configured destinations, recorded by name and kind (URLs and secrets stay in config). Every
+ * recorded run plans its outbox rows for these in its own transaction.
  */
-export function createOutboxEnqueuer(
-  config: Config,
-  store: Store,
-  clock: Clock = systemClock,
-): (events: StoredEvent[], runId: number) => void {
+export function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
   const specs = destinationSpecsFromConfig(config.delivery);
   syncDestinations(store, specs);
-  return (events) => {
-    if (specs.length === 0) return;
-    enqueueDeliveries(store, planDeliveries(events, specs), clock.now());
-  };
+  return specs;
 }
 
 export function createConfiguredDispatcher(
@@ -177,7 +175,7 @@ export async function deliverPendingOnce(
 export function createIdentitySyncDeps(
   config: Config,
   store: Store,
-  deps: AppDeps & { enqueue?: IdentityCycleDeps['enqueue'] },
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): IdentityCycleDeps {
   const clock = deps.clock ?? systemClock;
   const id = config.identity;
@@ -193,6 +191,108 @@ export function createIdentitySyncDeps(
       exemptions: id.exemptions,
     },
     sources: createIdentitySources(id, { clock }),
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
+  };
+}
+
+export interface CreateAppOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  onFetchProgress?: (progress: FetchProgress) => void;
+  /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
+  whenListTooSoon?: 'wait' | 'refuse';
+}
+
+/** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */
+export type AcceptOutcome =
+  | { kind: 'nothing-held' }
+  | { kind: 'unloadable' }
+  | { kind: 'accepted'; result: PollResult };
+
+export interface App {
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  /** Null when no identity source is configured. */
+  syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
+  acceptHeld(): AcceptOutcome;
+  /** One delivery pass over everything due now; null when no destination is configured. */
+  deliverDue(signal: AbortSignal): Promise<PassSummary | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * The application: opens the store, records the configured destinations once, and builds the
+ * VictorOps client, identity sources and dispatcher on first use (so `accept` or `identity-sync`
+ * never needs VictorOps credentials). Every command that records or delivers calls only these.
+ */
+export function createApp(options: CreateAppOptions): App {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const deps: AppDeps = {
+    logger,
+    clock,
+    ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
+  };
+  const store = openConfiguredStore(config);
+  let destinations: DestinationSpec[];
+  try {
+    destinations = syncConfiguredDestinations(config, store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  let client: VictorOpsClient | null = null;
+  const victorOps = () => {
+    client ??= createVictorOpsClientFromConfig(config, deps);
+    return client;
+  };
+  let identity: IdentityCycleDeps | null = null;
+  const identityDeps = () => {
+    identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+    return identity;
+  };
+  let dispatcher: Dispatcher | null = null;
+  const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) =>
+    createPollDeps(config, store, fetch, { ...deps, destinations });
+  return {
+    pollRoster: (signal) =>
+      runPollCycle(pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store })), signal),
+    pollPolicies: (signal) =>
+      runPolicyPollCycle(
+        createPolicyPollDeps(config, store, victorOps(), {
+          ...deps,
+          destinations,
+          whenListTooSoon: options.whenListTooSoon ?? 'refuse',
+        }),
+        signal,
+      ),
+    async syncIdentity(signal) {
+      const d = identityDeps();
+      if (d.sources.length === 0) return null;
+      return runIdentitySync(d, signal);
+    },
+    acceptHeld() {
+      if (!loadOpenHold(store)) return { kind: 'nothing-held' };
+      const noFetch = () => Promise.reject(new Error('accept applies the held roster and fetches nothing'));
+      const result = acceptHeldChange(pollDeps(noFetch));
+      return result ? { kind: 'accepted', result } : { kind: 'unloadable' };
+    },
+    // The signal is taken so a pass can be cut short once the dispatcher's pass accepts one; today a
+    // pass runs to its end, as `poll` always did.
+    async deliverDue(_signal) {
+      if (destinations.length === 0) return null;
+      dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
+      return dispatcher.runOnce();
+    },
+    async close() {
+      try {
+        await dispatcher?.stop();
+        await client?.close();
+        if (identity) await Promise.all(identity.sources.map((s) => s.close()));
+      } finally {
+        store.close();
+      }
+    },
   };
 }

@@ -10,6 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { type IdentityConfig, readIdentityConfig } from './config-identity.js';
 import { parseDurationList } from './delivery/retry-policy.js';
+import { ConfigError } from './errors.js';
 import { redactUrl } from './redact.js';
 import { type CronSchedule, parseCronSchedule } from './service/cron-schedule.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './victorops/limits.js';
@@ -80,15 +81,6 @@ export interface Config {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Thrown with every problem found; the CLI prints `problems` one per line and exits 2. */
-export class ConfigError extends Error {
-  readonly code = 'config';
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 export interface LoadConfigOptions {
   /** Commands that talk to VictorOps need credentials; audit commands over the database do not. */

@@ -60,7 +60,7 @@ export async function benchHints(options: {
       const fetch = createRosterFetcher(config, client, { logger, clock, store });
       const started = performance.now();
       const result = await runPollCycle(
-        createPollDeps(config, store, fetch, { logger, clock }),
+        createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
         new AbortController().signal,
       );
       return { result, seconds: (performance.now() - started) / 1000 };

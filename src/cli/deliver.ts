@@ -2,10 +2,11 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { createDispatcher, type PassSummary } from '../delivery/dispatcher.js';
+import { CliExit } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/db.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { loadEventWritingConfig } from './setup.js';
 
 export function formatPassSummary(summary: PassSummary): string {

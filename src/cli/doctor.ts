@@ -6,10 +6,11 @@
 import type { Command } from 'commander';
 import { createVictorOpsClientFromConfig, openConfiguredStore } from '../app.js';
 import { systemClock } from '../clock.js';
+import { CliExit } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { claimPolicyListCall, loadCurrentPolicies } from '../store/policies.js';
 import { runDoctorChecks } from '../victorops/doctor.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 const MARK = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' } as const;

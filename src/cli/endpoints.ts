@@ -2,8 +2,9 @@
 
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { CliExit } from '../errors.js';
 import { scrubText } from '../redact.js';
+import { destinationSpecsFromConfig } from '../roster/delivery-plan.js';
 import { openStore } from '../store/db.js';
 import {
   disableDestination,
@@ -11,7 +12,7 @@ import {
   listDestinationStates,
   syncDestinations,
 } from '../store/outbox.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 
 export function registerEndpointsCommand(program: Command, ctx: CliContext): void {
   const endpoints = program.command('endpoints').description('list, enable or disable delivery destinations');

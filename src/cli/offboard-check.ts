@@ -5,6 +5,7 @@
  */
 import { createVictorOpsClientFromConfig, openConfiguredStore } from '../app.js';
 import { systemClock } from '../clock.js';
+import { CliExit, VictorOpsError } from '../errors.js';
 import { formatUtcMinute } from '../roster/coverage-events.js';
 import { buildOffboardReport, type ReadSource } from '../roster/offboard.js';
 import {
@@ -18,10 +19,9 @@ import { usernameKey } from '../roster/types.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { hasPolicyBaseline } from '../store/runs.js';
-import { VictorOpsError } from '../victorops/errors.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
 import { fetchUserTeams } from '../victorops/fetch-user-teams.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { describeOffboardIdentity, loadOffboardIdentityStatus } from './offboard-identity.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 

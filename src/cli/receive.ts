@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { startWebhookReceiver } from '../delivery/receiver.js';
-import { type CliContext, CliExit } from './context.js';
+import { CliExit } from '../errors.js';
+import type { CliContext } from './context.js';
 
 export function registerReceiveCommand(program: Command, ctx: CliContext): void {
   program

@@ -4,11 +4,12 @@
  * UI_BASIC_AUTH_FILE or UI_TRUST_HEADER.
  */
 import type { Command } from 'commander';
+import { InvalidOptionError } from '../errors.js';
 import { openStore } from '../store/db.js';
 import { refuseExposure } from '../web/auth.js';
 import { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, InvalidOptionError, loadCliConfig } from './setup.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -6,6 +6,11 @@
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import {
+  type DestinationSpec,
+  destinationSpecsFromConfig,
+  SLACK_DESTINATION,
+} from '../roster/delivery-plan.js';
 import type { CloudEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
 import {
@@ -15,7 +20,6 @@ import {
   loadRunStartedAt,
   lookupPeopleNames,
 } from '../store/outbox.js';
-import { type DestinationSpec, destinationSpecsFromConfig, SLACK_DESTINATION } from './routing.js';
 import { formatCoverageSummary } from './slack-coverage.js';
 import { formatNotice, formatRunDigest, type SlackMessage } from './slack-digest.js';
 import { createSlackSender, type SlackSendResult } from './slack-sender.js';

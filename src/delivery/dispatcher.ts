@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { type Clock, monotonicNow } from '../clock.js';
 import type { Config } from '../config.js';
+import { planDeliveries } from '../roster/delivery-plan.js';
 import type { Store } from '../store/db.js';
 import {
   appendNoticeEvent,
@@ -25,7 +26,6 @@ import {
   type SendResult,
 } from './destination-runtime.js';
 import { decideRetry, MAX_RETRY_AFTER_MS } from './retry-policy.js';
-import { planDeliveries } from './routing.js';
 import { createWebhookAgent } from './webhook-sender.js';
 
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';

@@ -5,18 +5,19 @@
  */
 import {
   createConfiguredDispatcher,
-  createOutboxEnqueuer,
   createPolicyPollDeps,
   createPollDeps,
   createRosterFetcher,
   createVictorOpsClientFromConfig,
   openConfiguredStore,
+  syncConfiguredDestinations,
 } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
-import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
@@ -28,7 +29,7 @@ import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } f
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { runPolicyPollCycle } from './policy-cycle.js';
-import { PollAbortedError, runPollCycle } from './poll-cycle.js';
+import { runPollCycle } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
@@ -67,6 +68,8 @@ interface Parts {
   clock: Clock;
   store: Store;
   client: VictorOpsClient;
+  /** Recorded once at start; every run plans its outbox rows for these. */
+  destinations: readonly DestinationSpec[];
   dispatcher: Dispatcher;
   metrics: ServiceMetrics;
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
@@ -88,10 +91,9 @@ function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok
 
 /** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
 function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
+  const { config, logger, clock, store, client, destinations, dispatcher, metrics } = parts;
   const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  const enqueue = createOutboxEnqueuer(config, store, clock);
-  const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
+  const pollDeps = createPollDeps(config, store, fetch, { logger, clock, destinations });
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     const startedMs = monotonicNow(clock);
@@ -115,12 +117,11 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
 
 /** One scheduled policy poll; it shares the VictorOps client (and so its pacing) with roster polls. */
 function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
-  const enqueue = createOutboxEnqueuer(config, store, clock);
+  const { config, logger, clock, store, client, destinations, dispatcher, metrics } = parts;
   const deps = createPolicyPollDeps(config, store, client, {
     logger,
     clock,
-    enqueue,
+    destinations,
     whenListTooSoon: 'wait',
   });
   return async (signal) => {
@@ -144,7 +145,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const store = openConfiguredStore(config);
   const client = createVictorOpsClientFromConfig(config, { logger, clock });
   let dispatcher: Dispatcher;
+  let destinations: DestinationSpec[];
   try {
+    destinations = syncConfiguredDestinations(config, store);
     dispatcher = createConfiguredDispatcher(config, store, logger, clock);
   } catch (error) {
     await client.close();
@@ -153,7 +156,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   }
   const initial = readLastSuccess(store);
   const metrics = createServiceMetrics({
-    destinations: destinationSpecsFromConfig(config.delivery).map((s) => s.name),
+    destinations: destinations.map((s) => s.name),
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
     victorOpsShapeErrors: () => client.shapeErrors(),
@@ -168,6 +171,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     logger,
     clock,
     registry: metrics.registry,
+    destinations,
     notify: () => dispatcher.notify(),
     ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
   });
@@ -188,7 +192,17 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     }
     return false;
   };
-  const parts: Parts = { config, logger, clock, store, client, dispatcher, metrics, databaseFileIsOurs };
+  const parts: Parts = {
+    config,
+    logger,
+    clock,
+    store,
+    client,
+    destinations,
+    dispatcher,
+    metrics,
+    databaseFileIsOurs,
+  };
   const scheduler = createPollScheduler({
     expression: config.service.schedule.expression,
     jitterMs: config.service.jitterMs,

@@ -4,16 +4,17 @@
  * starts it, runs it once after the start-up polls, and stops it.
  */
 import type { Registry } from 'prom-client';
-import { createIdentitySyncDeps, createOutboxEnqueuer } from '../app.js';
+import { createIdentitySyncDeps } from '../app.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
 import type { Store } from '../store/db.js';
 import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
 import { runIdentitySync } from './identity-cycle.js';
 import { watchIdentityFile } from './identity-file-watch.js';
 import { registerIdentityMetrics } from './identity-metrics.js';
-import { PollAbortedError } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler } from './scheduler.js';
 
 export interface IdentityRunnerDeps {
@@ -22,6 +23,8 @@ export interface IdentityRunnerDeps {
   logger: Logger;
   clock: Clock;
   registry: Registry;
+  /** The destinations the daemon recorded at start: every sync plans its outbox rows for these. */
+  destinations: readonly DestinationSpec[];
   /** Wakes the outbox dispatcher when a sync recorded events. */
   notify: () => void;
   createTicker?: CreateTicker;
@@ -42,7 +45,7 @@ export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
   const syncDeps = createIdentitySyncDeps(config, store, {
     logger,
     clock,
-    enqueue: createOutboxEnqueuer(config, store, clock),
+    destinations: deps.destinations,
   });
   const metrics = registerIdentityMetrics({
     registry: deps.registry,

@@ -1,22 +1,25 @@
 /**
- * One policy poll: claim the policy list call → fetch policies and schedules → decide (pure) →
- * recompute coverage → record everything in one transaction. Like the roster poll, an aborted
+ * One policy poll, as a spec for the cycle skeleton (cycle.ts): claim the policy list call → fetch
+ * policies and schedules → in one transaction read, decide (pure), recompute coverage and record
+ * everything with its outbox rows. Like the roster poll, an aborted
  * poll commits nothing.
  */
 import { type Clock, monotonicNow } from '../clock.js';
+import { PolicyListTooSoonError, PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
 import type { FetchedPolicies } from '../roster/policies.js';
-import { decidePolicyPoll, type PolicyRunStatus } from '../roster/policy-decision.js';
+import { decidePolicyPoll, type PolicyDecision, type PolicyRunStatus } from '../roster/policy-decision.js';
 import type { Team } from '../roster/types.js';
-import { inTransaction, type Store } from '../store/db.js';
+import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { recordPolicyPoll } from '../store/policy-store.js';
+import type { CoverageUpdate } from '../store/poll-store.js';
 import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
-import { VictorOpsError } from '../victorops/errors.js';
 import { planCoverage } from './coverage-plan.js';
-import { laterThanLastRun, PollAbortedError } from './poll-cycle.js';
+import { type CycleSpec, type FetchOutcome, fetchOutcome, laterThanLastRun, runCycle } from './cycle.js';
 
 export interface PolicyCycleDeps {
   store: Store;
@@ -34,7 +37,8 @@ export interface PolicyCycleDeps {
    */
   whenListTooSoon: 'wait' | 'refuse';
   fetchPolicies: (teams: readonly Team[], signal: AbortSignal) => Promise<FetchedPolicies>;
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
+  destinations: readonly DestinationSpec[];
 }
 
 export interface PolicyPollResult {
@@ -45,20 +49,6 @@ export interface PolicyPollResult {
   error: string | null;
   durationMs: number;
   fetched: FetchedPolicies | null;
-}
-
-/** The policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago (by any process). */
-export class PolicyListTooSoonError extends Error {
-  readonly code = 'too_soon';
-  constructor(
-    readonly retryInMs: number,
-    intervalMs: number,
-  ) {
-    super(
-      `the VictorOps policy list was read less than ${intervalMs} ms ago (POLICY_LIST_MIN_INTERVAL_MS; VictorOps allows about one call a minute): try again in ${Math.ceil(retryInMs / 1000)} s, or pass --wait`,
-    );
-    this.name = 'PolicyListTooSoonError';
-  }
 }
 
 async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promise<void> {
@@ -76,75 +66,100 @@ async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promis
   }
 }
 
-export async function runPolicyPollCycle(
-  deps: PolicyCycleDeps,
-  signal: AbortSignal,
-): Promise<PolicyPollResult> {
-  const { store, clock } = deps;
-  await claimListCall(deps, signal);
-  const startedMs = monotonicNow(clock);
-  const wallStartedAt = new Date(clock.now()).toISOString();
-  const teams = loadCurrentRoster(store)?.teams ?? [];
-  let outcome: { ok: true; fetched: FetchedPolicies } | { ok: false; error: string };
-  try {
-    outcome = { ok: true, fetched: await deps.fetchPolicies(teams, signal) };
-  } catch (error) {
-    if (signal.aborted) throw new PollAbortedError();
-    if (!(error instanceof VictorOpsError)) throw error;
-    outcome = { ok: false, error: error.message };
-  }
-  if (signal.aborted) throw new PollAbortedError();
+export function runPolicyPollCycle(deps: PolicyCycleDeps, signal: AbortSignal): Promise<PolicyPollResult> {
+  return runCycle(deps.store, policyCycle(deps), signal);
+}
 
-  const finishedMs = monotonicNow(clock);
-  const wallFinishedAt = new Date(clock.now()).toISOString();
-  const fetched = outcome.ok ? outcome.fetched : null;
-  // Read, decide and write in one immediate transaction, so two processes never decide on the
-  // same recorded state and record the same change twice.
-  const { decision, coverage, recorded } = inTransaction(store, () => {
-    const { startedAt, finishedAt } = laterThanLastRun(deps, wallStartedAt, wallFinishedAt);
-    const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
-    const previousSchedules = loadTeamSchedules(store);
-    const streak = failureStreak(store, 'policy');
-    const decision = decidePolicyPoll({
-      previous,
-      previousSchedules,
-      outcome,
-      health: {
-        consecutiveFailures: streak.count,
-        failingSince: streak.since,
-        pollFailingAfter: deps.pollFailingAfter,
-        now: startedAt,
-      },
-    });
-    const coverage = decision.apply
-      ? planCoverage(store, {
-          roster: loadCurrentRoster(store),
-          policies: decision.apply.policies,
-          schedules: decision.apply.effectiveSchedules,
-          removedNow: [],
-          now: finishedAt,
-          ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
-        })
-      : null;
-    const recorded = recordPolicyPoll(store, {
-      decision,
-      failedScopes: fetched?.failedScopes ?? [],
-      startedAt,
-      finishedAt,
-      stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-      source: deps.source,
-      coverage,
-      ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
-    });
-    return { decision, coverage, recorded };
-  });
+interface PolicyFetch {
+  outcome: FetchOutcome<FetchedPolicies>;
+  startedMs: number;
+  wallStartedAt: string;
+  finishedMs: number;
+  wallFinishedAt: string;
+}
+
+interface PolicyRecorded {
+  input: PolicyFetch;
+  decision: PolicyDecision;
+  coverage: CoverageUpdate | null;
+  recorded: { runId: number; events: StoredEvent[] };
+}
+
+function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecorded, PolicyPollResult> {
+  const { store, clock } = deps;
+  return {
+    async fetch(signal) {
+      await claimListCall(deps, signal);
+      const startedMs = monotonicNow(clock);
+      const wallStartedAt = new Date(clock.now()).toISOString();
+      // The teams whose schedules to read: what the last roster poll recorded.
+      const teams = loadCurrentRoster(store)?.teams ?? [];
+      const outcome = await fetchOutcome(() => deps.fetchPolicies(teams, signal));
+      return {
+        outcome,
+        startedMs,
+        wallStartedAt,
+        finishedMs: monotonicNow(clock),
+        wallFinishedAt: new Date(clock.now()).toISOString(),
+      };
+    },
+    record(input) {
+      const { outcome } = input;
+      const fetched = outcome.ok ? outcome.fetched : null;
+      const { startedAt, finishedAt } = laterThanLastRun(deps, input.wallStartedAt, input.wallFinishedAt);
+      const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
+      const previousSchedules = loadTeamSchedules(store);
+      const streak = failureStreak(store, 'policy');
+      const roster = loadCurrentRoster(store);
+      const decision = decidePolicyPoll({
+        previous,
+        previousSchedules,
+        outcome,
+        health: {
+          consecutiveFailures: streak.count,
+          failingSince: streak.since,
+          pollFailingAfter: deps.pollFailingAfter,
+          now: startedAt,
+        },
+      });
+      const coverage = decision.apply
+        ? planCoverage(store, {
+            roster,
+            policies: decision.apply.policies,
+            schedules: decision.apply.effectiveSchedules,
+            removedNow: [],
+            now: finishedAt,
+            ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
+          })
+        : null;
+      const recorded = recordPolicyPoll(store, {
+        decision,
+        failedScopes: fetched?.failedScopes ?? [],
+        startedAt,
+        finishedAt,
+        stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+        source: deps.source,
+        coverage,
+        deliveries: { destinations: deps.destinations, nowMs: clock.now() },
+      });
+      return { input, decision, coverage, recorded };
+    },
+    finish: (done) => reportPolicyPoll(deps.logger, done),
+  };
+}
+
+function reportPolicyPoll(
+  logger: Logger,
+  { input, decision, coverage, recorded }: PolicyRecorded,
+): PolicyPollResult {
+  const fetched = input.outcome.ok ? input.outcome.fetched : null;
   const result: PolicyPollResult = {
     runId: recorded.runId,
     status: decision.status,
     events: recorded.events,
     changes: decision.changes,
     error: decision.error,
-    durationMs: finishedMs - startedMs,
+    durationMs: input.finishedMs - input.startedMs,
     fetched,
   };
   const summary = {
@@ -160,8 +175,7 @@ export async function runPolicyPollCycle(
     failedScopes: fetched?.failedScopes.length,
     durationMs: result.durationMs,
   };
-  if (decision.status === 'failed')
-    deps.logger.error({ ...summary, error: decision.error }, 'policy poll failed');
-  else deps.logger.info(summary, 'policy poll finished');
+  if (decision.status === 'failed') logger.error({ ...summary, error: decision.error }, 'policy poll failed');
+  else logger.info(summary, 'policy poll finished');
   return result;
 }

@@ -1,23 +1,31 @@
 /**
- * One poll: fetch → decide (pure) → record in one transaction. Network I/O happens before the
- * transaction; delivery happens after it, from the outbox. An aborted poll (shutdown) commits
- * nothing at all.
+ * One roster poll, as a spec for the cycle skeleton (cycle.ts): fetch → in one transaction read,
+ * decide (pure) and record with the outbox rows → result → log. Delivery happens afterwards, from
+ * the outbox. An aborted poll (shutdown) commits nothing at all.
  */
 import { createHash } from 'node:crypto';
 import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
-import { inTransaction, type Store } from '../store/db.js';
+import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
-import { recordPoll } from '../store/poll-store.js';
-import { failureStreak, hasPolicyBaseline, keepRunTimesMonotonic } from '../store/runs.js';
-import { VictorOpsError } from '../victorops/errors.js';
+import { type RecordedPoll, recordPoll } from '../store/poll-store.js';
+import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
 import { planCoverage } from './coverage-plan.js';
+import {
+  type CycleSpec,
+  type FetchOutcome,
+  fetchOutcome,
+  laterThanLastRun,
+  recordCycle,
+  runCycle,
+} from './cycle.js';
 
 export interface PollCycleDeps {
   store: Store;
@@ -30,8 +38,8 @@ export interface PollCycleDeps {
   oncallDaysForward?: number;
   /** Fetches the live roster; rejects when the user list cannot be read. */
   fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
-  /** Inside the transaction: enqueue outbox rows for the new events. */
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
+  destinations: readonly DestinationSpec[];
 }
 
 export interface PollResult {
@@ -60,28 +68,18 @@ export function hashRoster(roster: Roster): string {
   return hash.digest('hex');
 }
 
-/** Thrown when a poll is cancelled; nothing was written. */
-export class PollAbortedError extends Error {
-  readonly code = 'aborted';
-  constructor() {
-    super('the poll was cancelled before it was recorded; nothing was written');
-    this.name = 'PollAbortedError';
-  }
+/** What the fetch half hands the transaction: the outcome and when it was read. */
+interface RosterFetch {
+  outcome: FetchOutcome<FetchedRoster>;
+  startedAt: string;
+  /** Monotonic (monotonicNow), for the duration only. */
+  startedMs: number;
+  finishedMs: number;
+  wallFinishedAt: string;
 }
 
-export async function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
-  const startedMs = monotonicNow(deps.clock);
-  const startedAt = new Date(deps.clock.now()).toISOString();
-  let outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
-  try {
-    outcome = { ok: true, fetched: await deps.fetchRoster(signal) };
-  } catch (error) {
-    if (signal.aborted) throw new PollAbortedError();
-    if (!(error instanceof VictorOpsError)) throw error;
-    outcome = { ok: false, error: error.message };
-  }
-  if (signal.aborted) throw new PollAbortedError();
-  return commitPoll(deps, { outcome, startedAt, startedMs, accept: false });
+export function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
+  return runCycle(deps.store, rosterCycle(deps, false), signal);
 }
 
 /** `roster-watch accept`: applies the held fetch at once, as a run of its own. */
@@ -90,75 +88,97 @@ export function acceptHeldChange(deps: PollCycleDeps): PollResult | null {
   if (!hold) return null;
   const fetched = loadHeldFetch(deps.store, hold.id);
   if (!fetched) return null;
-  return commitPoll(deps, {
+  const startedAt = new Date(deps.clock.now()).toISOString();
+  const startedMs = monotonicNow(deps.clock);
+  return recordCycle(deps.store, rosterCycle(deps, true), {
     outcome: { ok: true, fetched },
-    startedAt: new Date(deps.clock.now()).toISOString(),
-    startedMs: monotonicNow(deps.clock),
-    accept: true,
+    startedAt,
+    startedMs,
+    finishedMs: monotonicNow(deps.clock),
+    wallFinishedAt: new Date(deps.clock.now()).toISOString(),
   });
 }
 
-function commitPoll(
+function rosterCycle(
   deps: PollCycleDeps,
-  input: {
-    outcome: { ok: true; fetched: FetchedRoster } | { ok: false; error: string };
-    startedAt: string;
-    /** Monotonic (monotonicNow), for the duration only. */
-    startedMs: number;
-    accept: boolean;
-  },
+  accept: boolean,
+): CycleSpec<
+  RosterFetch,
+  { input: RosterFetch; decision: PollDecision; recorded: RecordedPoll },
+  PollResult
+> {
+  const { store, clock } = deps;
+  return {
+    async fetch(signal) {
+      const startedMs = monotonicNow(clock);
+      const startedAt = new Date(clock.now()).toISOString();
+      const outcome = await fetchOutcome(() => deps.fetchRoster(signal));
+      return {
+        outcome,
+        startedAt,
+        startedMs,
+        finishedMs: monotonicNow(clock),
+        wallFinishedAt: new Date(clock.now()).toISOString(),
+      };
+    },
+    record(input) {
+      const fetched = input.outcome.ok ? input.outcome.fetched : null;
+      const { startedAt, finishedAt } = laterThanLastRun(deps, input.startedAt, input.wallFinishedAt);
+      const streak = failureStreak(store);
+      const previous = loadCurrentRoster(store);
+      const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
+      const openHold = loadOpenHold(store);
+      const schedules = loadTeamSchedules(store);
+      const decision: PollDecision = decidePoll({
+        previous,
+        outcome: input.outcome,
+        openHold,
+        guard: deps.guard,
+        consecutiveFailures: streak.count,
+        failingSince: streak.since,
+        pollFailingAfter: deps.pollFailingAfter,
+        now: startedAt,
+        hashText: sha256,
+        accept,
+        policies: policies ?? [],
+      });
+      // Findings follow the roster this run records, in the same transaction as the change causing them.
+      const coverage =
+        decision.status === 'failed'
+          ? null
+          : planCoverage(store, {
+              roster: decision.apply?.roster ?? previous,
+              policies,
+              schedules,
+              removedNow: decision.apply?.diff.usersRemoved ?? [],
+              now: finishedAt,
+              ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
+            });
+      const recorded = recordPoll(store, {
+        decision,
+        fetched,
+        startedAt,
+        finishedAt,
+        stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+        rosterHash: decision.recorded ? hashRoster(decision.recorded) : null,
+        source: deps.source,
+        coverage,
+        recordHints: !accept,
+        deliveries: { destinations: deps.destinations, nowMs: clock.now() },
+      });
+      return { input, decision, recorded };
+    },
+    finish: ({ input, decision, recorded }) => reportPoll(deps.logger, input, decision, recorded),
+  };
+}
+
+function reportPoll(
+  logger: Logger,
+  input: RosterFetch,
+  decision: PollDecision,
+  recorded: RecordedPoll,
 ): PollResult {
-  const { store } = deps;
   const fetched = input.outcome.ok ? input.outcome.fetched : null;
-  const finishedMs = monotonicNow(deps.clock);
-  const wallFinishedAt = new Date(deps.clock.now()).toISOString();
-  // Read, decide and write in ONE immediate transaction: a second process polling the same
-  // database (the daemon and a cron `poll`) waits here instead of deciding on the same state
-  // and recording the same change twice.
-  const { decision, recorded } = inTransaction(store, () => {
-    const { startedAt, finishedAt } = laterThanLastRun(deps, input.startedAt, wallFinishedAt);
-    const streak = failureStreak(store);
-    const previous = loadCurrentRoster(store);
-    const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
-    const decision: PollDecision = decidePoll({
-      previous,
-      outcome: input.outcome,
-      openHold: loadOpenHold(store),
-      guard: deps.guard,
-      consecutiveFailures: streak.count,
-      failingSince: streak.since,
-      pollFailingAfter: deps.pollFailingAfter,
-      now: startedAt,
-      hashText: sha256,
-      accept: input.accept,
-      policies: policies ?? [],
-    });
-    // Findings follow the roster this run records, in the same transaction as the change causing them.
-    const coverage =
-      decision.status === 'failed'
-        ? null
-        : planCoverage(store, {
-            roster: decision.apply?.roster ?? previous,
-            policies,
-            schedules: loadTeamSchedules(store),
-            removedNow: decision.apply?.diff.usersRemoved ?? [],
-            now: finishedAt,
-            ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
-          });
-    const recorded = recordPoll(store, {
-      decision,
-      fetched,
-      startedAt,
-      finishedAt,
-      stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-      rosterHash: decision.recorded ? hashRoster(decision.recorded) : null,
-      source: deps.source,
-      coverage,
-      recordHints: !input.accept,
-      ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
-    });
-    return { decision, recorded };
-  });
   const changes = recorded.events.filter((e) => e.type.startsWith('victorops.')).length;
   const result: PollResult = {
     runId: recorded.runId,
@@ -166,7 +186,7 @@ function commitPoll(
     events: recorded.events,
     changes,
     error: decision.error,
-    durationMs: finishedMs - input.startedMs,
+    durationMs: input.finishedMs - input.startedMs,
     fetched,
   };
   const summary = {
@@ -184,27 +204,8 @@ function commitPoll(
     teamsRead: fetched?.hints ? fetched.hints.read.length : undefined,
     teamsCarried: fetched?.hints ? fetched.hints.carried.length : undefined,
   };
-  if (decision.status === 'failed') deps.logger.error({ ...summary, error: decision.error }, 'poll failed');
-  else if (decision.status === 'held') deps.logger.warn(summary, 'poll held by the mass-removal guard');
-  else deps.logger.info(summary, 'poll finished');
+  if (decision.status === 'failed') logger.error({ ...summary, error: decision.error }, 'poll failed');
+  else if (decision.status === 'held') logger.warn(summary, 'poll held by the mass-removal guard');
+  else logger.info(summary, 'poll finished');
   return result;
-}
-
-/**
- * Run times from the wall clock, moved up to the last run's time (with a warning) when the clock
- * stepped back. Call inside the run's transaction, so no other run slips in between.
- */
-export function laterThanLastRun(
-  deps: { store: Store; logger: Logger },
-  startedAt: string,
-  finishedAt: string,
-): { startedAt: string; finishedAt: string } {
-  const times = keepRunTimesMonotonic(deps.store, { startedAt, finishedAt });
-  if (times.clockWasBehind !== null) {
-    deps.logger.warn(
-      { wallClock: startedAt, lastRunAt: times.clockWasBehind, recordedAt: times.startedAt },
-      'the wall clock is behind the last recorded run (it stepped back): this run is recorded at the last run time so history never goes backwards; check NTP',
-    );
-  }
-  return times;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { planDeliveries } from '../../../src/delivery/routing.js';
+import { planDeliveries } from '../../../src/roster/delivery-plan.js';
 import {
   appendNoticeEvent,
   claimDueDeliveries,

@@ -42,6 +42,7 @@ describe('a wall clock that steps back', () => {
       clock,
       logger: capture.logger,
       source: 'urn:test',
+      destinations: [],
       guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
       pollFailingAfter: 3,
       fetchRoster: (signal: AbortSignal) =>

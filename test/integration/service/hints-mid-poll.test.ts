@@ -76,7 +76,7 @@ async function poll(): Promise<PollResult> {
   try {
     const fetch = createRosterFetcher(config, client, { logger, clock, store });
     return await runPollCycle(
-      createPollDeps(config, store, fetch, { logger, clock }),
+      createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
       new AbortController().signal,
     );
   } finally {

@@ -59,7 +59,10 @@ async function poll(): Promise<PollResult> {
   nowMs += MINUTE;
   const logger = capture.logger;
   const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  return runPollCycle(createPollDeps(config, store, fetch, { logger, clock }), new AbortController().signal);
+  return runPollCycle(
+    createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
+    new AbortController().signal,
+  );
 }
 
 function lastPlan(): string {

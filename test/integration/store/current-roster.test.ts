@@ -20,6 +20,7 @@ async function recordAll(rosters: Roster[]) {
     clock: systemClock,
     logger: createSilentLogger(),
     source: 'urn:test',
+    destinations: [],
     guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
     pollFailingAfter: 3,
     fetchRoster: async () => aFetch(next),

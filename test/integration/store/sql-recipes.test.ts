@@ -53,6 +53,7 @@ beforeAll(async () => {
     clock: systemClock,
     logger: createSilentLogger(),
     source: 'urn:test',
+    destinations: [],
     guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
     pollFailingAfter: 3,
     fetchRoster: (signal: AbortSignal) =>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
+import { VictorOpsError } from '../../../src/errors.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 import { createVictorOpsClient } from '../../../src/victorops/client.js';
-import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
 
