@@ -18,9 +18,11 @@ import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from 
 import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
-import { syncDestinations } from './store/outbox.js';
+import { pendingCountsByDestination, syncDestinations } from './store/outbox.js';
+import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { type DoctorReport, runDoctorChecks } from './victorops/doctor.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { describeRequestPlan, type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
@@ -156,21 +158,6 @@ export function createConfiguredDispatcher(
   return createDispatcher({ store, config, logger, clock, source: config.eventSource });
 }
 
-/** One delivery pass over everything due now (the end of `poll`, and `accept`). */
-export async function deliverPendingOnce(
-  config: Config,
-  store: Store,
-  logger: Logger,
-): Promise<PassSummary | null> {
-  if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) return null;
-  const dispatcher = createConfiguredDispatcher(config, store, logger);
-  try {
-    return await dispatcher.runOnce();
-  } finally {
-    await dispatcher.stop();
-  }
-}
-
 /** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
 export function createIdentitySyncDeps(
   config: Config,
@@ -210,21 +197,37 @@ export type AcceptOutcome =
   | { kind: 'unloadable' }
   | { kind: 'accepted'; result: PollResult };
 
+/** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
+export interface DoctorOutcome {
+  databaseError: string | null;
+  report: DoctorReport;
+}
+
 export interface App {
+  /** Reads the live roster of every team and records nothing (`fetch`). */
+  fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
   /** Null when no identity source is configured. */
   syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
   acceptHeld(): AcceptOutcome;
-  /** One delivery pass over everything due now; null when no destination is configured. */
-  deliverDue(signal: AbortSignal): Promise<PassSummary | null>;
+  /**
+   * One delivery pass over everything due now. An abort claims nothing new; sends in flight finish
+   * and are recorded.
+   */
+  deliverDue(signal: AbortSignal): Promise<PassSummary>;
+  /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
+  outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /** Checks the database, the credentials and every endpoint class once (GET only). */
+  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
   close(): Promise<void>;
 }
 
 /**
- * The application: opens the store, records the configured destinations once, and builds the
- * VictorOps client, identity sources and dispatcher on first use (so `accept` or `identity-sync`
- * never needs VictorOps credentials). Every command that records or delivers calls only these.
+ * The application. Nothing is opened until an operation needs it: `fetch` and `doctor` work
+ * without a writable database, `accept` and `identity-sync` without VictorOps credentials. The
+ * first operation that opens the store records the configured destinations, once; every run
+ * plans its outbox rows for them in its own transaction.
  */
 export function createApp(options: CreateAppOptions): App {
   const { config, logger } = options;
@@ -234,56 +237,91 @@ export function createApp(options: CreateAppOptions): App {
     clock,
     ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
   };
-  const store = openConfiguredStore(config);
-  let destinations: DestinationSpec[];
-  try {
-    destinations = syncConfiguredDestinations(config, store);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+  let opened: { store: Store; destinations: DestinationSpec[] } | null = null;
+  const storeParts = () => {
+    if (opened) return opened;
+    const store = openConfiguredStore(config);
+    try {
+      opened = { store, destinations: syncConfiguredDestinations(config, store) };
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return opened;
+  };
   let client: VictorOpsClient | null = null;
   const victorOps = () => {
     client ??= createVictorOpsClientFromConfig(config, deps);
     return client;
   };
   let identity: IdentityCycleDeps | null = null;
-  const identityDeps = () => {
-    identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
-    return identity;
-  };
   let dispatcher: Dispatcher | null = null;
-  const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) =>
-    createPollDeps(config, store, fetch, { ...deps, destinations });
+  const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) => {
+    const { store, destinations } = storeParts();
+    return createPollDeps(config, store, fetch, { ...deps, destinations });
+  };
   return {
-    pollRoster: (signal) =>
-      runPollCycle(pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store })), signal),
-    pollPolicies: (signal) =>
-      runPolicyPollCycle(
-        createPolicyPollDeps(config, store, victorOps(), {
-          ...deps,
-          destinations,
-          whenListTooSoon: options.whenListTooSoon ?? 'refuse',
-        }),
-        signal,
-      ),
+    fetchRoster: (signal) => createRosterFetcher(config, victorOps(), deps)(signal),
+    pollRoster(signal) {
+      const { store } = storeParts();
+      return runPollCycle(pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store })), signal);
+    },
+    pollPolicies(signal) {
+      const { store, destinations } = storeParts();
+      const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
+        ...deps,
+        destinations,
+        whenListTooSoon: options.whenListTooSoon ?? 'refuse',
+      });
+      return runPolicyPollCycle(policyDeps, signal);
+    },
     async syncIdentity(signal) {
-      const d = identityDeps();
-      if (d.sources.length === 0) return null;
-      return runIdentitySync(d, signal);
+      const { store, destinations } = storeParts();
+      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      if (identity.sources.length === 0) return null;
+      return runIdentitySync(identity, signal);
     },
     acceptHeld() {
-      if (!loadOpenHold(store)) return { kind: 'nothing-held' };
+      if (!loadOpenHold(storeParts().store)) return { kind: 'nothing-held' };
       const noFetch = () => Promise.reject(new Error('accept applies the held roster and fetches nothing'));
       const result = acceptHeldChange(pollDeps(noFetch));
       return result ? { kind: 'accepted', result } : { kind: 'unloadable' };
     },
-    // The signal is taken so a pass can be cut short once the dispatcher's pass accepts one; today a
-    // pass runs to its end, as `poll` always did.
-    async deliverDue(_signal) {
-      if (destinations.length === 0) return null;
-      dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
-      return dispatcher.runOnce();
+    async deliverDue(signal) {
+      dispatcher ??= createConfiguredDispatcher(config, storeParts().store, logger, clock);
+      const active = dispatcher;
+      const onAbort = () => void active.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await active.runOnce();
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+    outboxCounts: () => pendingCountsByDestination(storeParts().store),
+    async doctor(signal) {
+      let store: Store | null = null;
+      let databaseError: string | null = null;
+      try {
+        store = storeParts().store;
+      } catch (error) {
+        databaseError = error instanceof Error ? error.message : String(error);
+      }
+      const report = await runDoctorChecks({
+        client: victorOps(),
+        membershipSource: config.victorOps.membershipSource,
+        maxRps: config.victorOps.maxRps,
+        daysForward: config.coverage.daysForward,
+        // Claimed in the database like a poll's, so doctor never makes a running daemon's next
+        // policy list call exceed VictorOps' once-a-minute limit.
+        claimPolicyList: () =>
+          store === null
+            ? { ok: true }
+            : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
+        recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
+        signal,
+      });
+      return { databaseError, report };
     },
     async close() {
       try {
@@ -291,7 +329,7 @@ export function createApp(options: CreateAppOptions): App {
         await client?.close();
         if (identity) await Promise.all(identity.sources.map((s) => s.close()));
       } finally {
-        store.close();
+        opened?.store.close();
       }
     },
   };
