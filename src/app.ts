@@ -9,6 +9,7 @@ import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import type { FetchedRoster } from './roster/types.js';
+import { type Daemon, startDaemon } from './service/daemon.js';
 import {
   type IdentityCycleDeps,
   type IdentitySyncResult,
@@ -16,6 +17,7 @@ import {
 } from './service/identity-cycle.js';
 import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './service/policy-cycle.js';
 import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './service/poll-cycle.js';
+import type { CreateTicker } from './service/scheduler.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { pendingCountsByDestination, syncDestinations } from './store/outbox.js';
@@ -218,6 +220,11 @@ export interface App {
   deliverDue(signal: AbortSignal): Promise<PassSummary>;
   /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
   outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /**
+   * Starts the daemon (scheduler, HTTP server, dispatcher loop) on this app's parts; the daemon
+   * owns and closes them when it stops, so call this instead of the other operations, not with them.
+   */
+  startDaemon(options?: { createTicker?: CreateTicker; random?: () => number }): Promise<Daemon>;
   /** Checks the database, the credentials and every endpoint class once (GET only). */
   doctor(signal: AbortSignal): Promise<DoctorOutcome>;
   close(): Promise<void>;
@@ -322,6 +329,40 @@ export function createApp(options: CreateAppOptions): App {
         signal,
       });
       return { databaseError, report };
+    },
+    async startDaemon(daemonOptions = {}) {
+      const { store, destinations } = storeParts();
+      const vo = victorOps();
+      try {
+        dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
+      } catch (error) {
+        await vo.close();
+        store.close();
+        throw error;
+      }
+      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      const policyDeps = createPolicyPollDeps(config, store, vo, {
+        ...deps,
+        destinations,
+        whenListTooSoon: 'wait',
+      });
+      const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
+      return startDaemon({
+        config,
+        logger,
+        clock,
+        ...(daemonOptions.createTicker ? { createTicker: daemonOptions.createTicker } : {}),
+        ...(daemonOptions.random ? { random: daemonOptions.random } : {}),
+        parts: {
+          store,
+          client: vo,
+          destinationNames: destinations.map((d) => d.name),
+          dispatcher,
+          pollRoster: (signal) => runPollCycle(rosterDeps, signal),
+          pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
+          identity,
+        },
+      });
     },
     async close() {
       try {

@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { renderSlackMessage, startSlackReceiver, startWebhookReceiver } from '../delivery/receiver.js';
 import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
-import { startDaemon } from '../service/daemon.js';
+import type { Daemon } from '../service/daemon.js';
 import { startSimulator } from '../simulator/index.js';
 import type { CliContext } from './context.js';
 import { toPrintable } from './printable.js';
@@ -128,9 +129,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           { requireVictorOps: true },
         );
         const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-        return await startDaemon({ config, logger });
+        return await createApp({ config, logger }).startDaemon();
       };
-      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      let daemon: Daemon;
       try {
         daemon = await startWatcher();
       } catch (error) {

@@ -3,21 +3,11 @@
  * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
  * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
  */
-import {
-  createConfiguredDispatcher,
-  createPolicyPollDeps,
-  createPollDeps,
-  createRosterFetcher,
-  createVictorOpsClientFromConfig,
-  openConfiguredStore,
-  syncConfiguredDestinations,
-} from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
 import { pendingCountsByDestination } from '../store/outbox.js';
@@ -26,19 +16,37 @@ import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import type { IdentityCycleDeps } from './identity-cycle.js';
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { runPolicyPollCycle } from './policy-cycle.js';
-import { runPollCycle } from './poll-cycle.js';
+import type { PolicyPollResult } from './policy-cycle.js';
+import type { PollResult } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
 const STUCK_POLL_MARGIN_MS = 60_000;
 
+/**
+ * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
+ * it closes the store, the client and the dispatcher when it stops.
+ */
+export interface DaemonParts {
+  store: Store;
+  client: VictorOpsClient;
+  /** The configured destinations' names, for the outbox metrics. */
+  destinationNames: readonly string[];
+  dispatcher: Dispatcher;
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  /** A policy poll that waits out the policy list interval instead of refusing. */
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  identity: IdentityCycleDeps;
+}
+
 export interface DaemonDeps {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  parts: DaemonParts;
   /** Replaces node-cron's ticks (tests). */
   createTicker?: CreateTicker;
   /** In [0, 1), for the poll jitter. */
@@ -68,10 +76,10 @@ interface Parts {
   clock: Clock;
   store: Store;
   client: VictorOpsClient;
-  /** Recorded once at start; every run plans its outbox rows for these. */
-  destinations: readonly DestinationSpec[];
   dispatcher: Dispatcher;
   metrics: ServiceMetrics;
+  pollRoster: DaemonParts['pollRoster'];
+  pollPolicies: DaemonParts['pollPolicies'];
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
   databaseFileIsOurs(): boolean;
 }
@@ -91,14 +99,12 @@ function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok
 
 /** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
 function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, destinations, dispatcher, metrics } = parts;
-  const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  const pollDeps = createPollDeps(config, store, fetch, { logger, clock, destinations });
+  const { logger, clock, dispatcher, metrics } = parts;
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     const startedMs = monotonicNow(clock);
     try {
-      const result = await runPollCycle(pollDeps, signal);
+      const result = await parts.pollRoster(signal);
       metrics.recordPoll(result, clock.now());
       if (result.events.length > 0) dispatcher.notify();
     } catch (error) {
@@ -117,17 +123,11 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
 
 /** One scheduled policy poll; it shares the VictorOps client (and so its pacing) with roster polls. */
 function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, destinations, dispatcher, metrics } = parts;
-  const deps = createPolicyPollDeps(config, store, client, {
-    logger,
-    clock,
-    destinations,
-    whenListTooSoon: 'wait',
-  });
+  const { logger, dispatcher, metrics } = parts;
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     try {
-      const result = await runPolicyPollCycle(deps, signal);
+      const result = await parts.pollPolicies(signal);
       metrics.recordPolicyPoll(result.status);
       if (result.events.length > 0) dispatcher.notify();
     } catch (error) {
@@ -142,21 +142,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const startedAtMs = clock.now();
-  const store = openConfiguredStore(config);
-  const client = createVictorOpsClientFromConfig(config, { logger, clock });
-  let dispatcher: Dispatcher;
-  let destinations: DestinationSpec[];
-  try {
-    destinations = syncConfiguredDestinations(config, store);
-    dispatcher = createConfiguredDispatcher(config, store, logger, clock);
-  } catch (error) {
-    await client.close();
-    store.close();
-    throw error;
-  }
+  const { store, client, dispatcher } = deps.parts;
   const initial = readLastSuccess(store);
   const metrics = createServiceMetrics({
-    destinations: destinations.map((s) => s.name),
+    destinations: deps.parts.destinationNames,
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
     victorOpsShapeErrors: () => client.shapeErrors(),
@@ -167,11 +156,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
   const identity = createIdentityRunner({
     config,
+    syncDeps: deps.parts.identity,
     store,
     logger,
     clock,
     registry: metrics.registry,
-    destinations,
     notify: () => dispatcher.notify(),
     ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
   });
@@ -198,9 +187,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     clock,
     store,
     client,
-    destinations,
     dispatcher,
     metrics,
+    pollRoster: deps.parts.pollRoster,
+    pollPolicies: deps.parts.pollPolicies,
     databaseFileIsOurs,
   };
   const scheduler = createPollScheduler({

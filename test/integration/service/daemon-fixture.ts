@@ -6,10 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createApp } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config.js';
 import { createSilentLogger, type Logger } from '../../../src/logger.js';
-import { type Daemon, startDaemon } from '../../../src/service/daemon.js';
+import type { Daemon } from '../../../src/service/daemon.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 
 export interface DaemonFixture {
@@ -63,7 +64,11 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     monotonicMs: () => performance.now() + offsetMs,
     sleep: systemClock.sleep,
   };
-  const daemon = await startDaemon({ config, logger: options.logger ?? createSilentLogger(), clock });
+  const daemon = await createApp({
+    config,
+    logger: options.logger ?? createSilentLogger(),
+    clock,
+  }).startDaemon();
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const get: DaemonFixture['get'] = async (path) => {
