@@ -15,6 +15,7 @@ import {
   type IdentitySyncResult,
   runIdentitySync,
 } from './service/identity-cycle.js';
+import { gatherOffboardFacts, type OffboardFacts } from './service/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './service/policy-cycle.js';
 import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './service/poll-cycle.js';
 import type { CreateTicker } from './service/scheduler.js';
@@ -220,6 +221,8 @@ export interface App {
   deliverDue(signal: AbortSignal): Promise<PassSummary>;
   /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
   outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
+  offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
   /**
    * Starts the daemon (scheduler, HTTP server, dispatcher loop) on this app's parts; the daemon
    * owns and closes them when it stops, so call this instead of the other operations, not with them.
@@ -330,6 +333,12 @@ export function createApp(options: CreateAppOptions): App {
       });
       return { databaseError, report };
     },
+    offboardCheck: (username, signal) =>
+      gatherOffboardFacts(
+        { config, store: storeParts().store, client: victorOps(), clock },
+        username,
+        signal,
+      ),
     async startDaemon(daemonOptions = {}) {
       const { store, destinations } = storeParts();
       const vo = victorOps();
