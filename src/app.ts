@@ -21,7 +21,13 @@ import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } f
 import type { CreateTicker } from './service/scheduler.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
-import { pendingCountsByDestination, syncDestinations } from './store/outbox.js';
+import {
+  disableDestination,
+  enableDestination,
+  listDestinationStates,
+  pendingCountsByDestination,
+  syncDestinations,
+} from './store/outbox.js';
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
@@ -200,6 +206,11 @@ export type AcceptOutcome =
   | { kind: 'unloadable' }
   | { kind: 'accepted'; result: PollResult };
 
+export type DestinationListing = ReturnType<typeof listDestinationStates>[number] & {
+  configured: boolean;
+  events: readonly string[];
+};
+
 /** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
 export interface DoctorOutcome {
   databaseError: string | null;
@@ -221,6 +232,12 @@ export interface App {
   deliverDue(signal: AbortSignal): Promise<PassSummary>;
   /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
   outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /** `endpoints list`: every destination the database knows, with whether it is still configured. */
+  listDestinations(): DestinationListing[];
+  /** `endpoints disable`: false when the name is unknown or already disabled. */
+  disableDestination(name: string, reason: string): boolean;
+  /** `endpoints enable`. */
+  enableDestination(name: string): ReturnType<typeof enableDestination>;
   /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
   offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
   /**
@@ -333,6 +350,15 @@ export function createApp(options: CreateAppOptions): App {
       });
       return { databaseError, report };
     },
+    listDestinations() {
+      const { store, destinations } = storeParts();
+      return listDestinationStates(store).map((state) => {
+        const spec = destinations.find((d) => d.name === state.name);
+        return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
+      });
+    },
+    disableDestination: (name, reason) => disableDestination(storeParts().store, name, reason, clock.now()),
+    enableDestination: (name) => enableDestination(storeParts().store, name),
     offboardCheck: (username, signal) =>
       gatherOffboardFacts(
         { config, store: storeParts().store, client: victorOps(), clock },
