@@ -9,7 +9,6 @@ import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import type { FetchedRoster } from './roster/types.js';
-import { type Daemon, startDaemon } from './service/daemon.js';
 import {
   type IdentityCycleDeps,
   type IdentitySyncResult,
@@ -18,7 +17,6 @@ import {
 import { gatherOffboardFacts, type OffboardFacts } from './service/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './service/policy-cycle.js';
 import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './service/poll-cycle.js';
-import type { CreateTicker } from './service/scheduler.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import {
@@ -191,6 +189,22 @@ export function createIdentitySyncDeps(
   };
 }
 
+/**
+ * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
+ * it closes the store, the client and the dispatcher when it stops.
+ */
+export interface DaemonParts {
+  store: Store;
+  client: VictorOpsClient;
+  /** The configured destinations' names, for the outbox metrics. */
+  destinationNames: readonly string[];
+  dispatcher: Dispatcher;
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  /** A policy poll that waits out the policy list interval instead of refusing. */
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  identity: IdentityCycleDeps;
+}
+
 export interface CreateAppOptions {
   config: Config;
   logger: Logger;
@@ -241,10 +255,10 @@ export interface App {
   /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
   offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
   /**
-   * Starts the daemon (scheduler, HTTP server, dispatcher loop) on this app's parts; the daemon
-   * owns and closes them when it stops, so call this instead of the other operations, not with them.
+   * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
+   * daemon owns and closes them when it stops, so use this instead of the other operations.
    */
-  startDaemon(options?: { createTicker?: CreateTicker; random?: () => number }): Promise<Daemon>;
+  daemonParts(): DaemonParts;
   /** Checks the database, the credentials and every endpoint class once (GET only). */
   doctor(signal: AbortSignal): Promise<DoctorOutcome>;
   close(): Promise<void>;
@@ -365,13 +379,13 @@ export function createApp(options: CreateAppOptions): App {
         username,
         signal,
       ),
-    async startDaemon(daemonOptions = {}) {
+    daemonParts() {
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {
         dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
       } catch (error) {
-        await vo.close();
+        void vo.close();
         store.close();
         throw error;
       }
@@ -382,22 +396,15 @@ export function createApp(options: CreateAppOptions): App {
         whenListTooSoon: 'wait',
       });
       const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
-      return startDaemon({
-        config,
-        logger,
-        clock,
-        ...(daemonOptions.createTicker ? { createTicker: daemonOptions.createTicker } : {}),
-        ...(daemonOptions.random ? { random: daemonOptions.random } : {}),
-        parts: {
-          store,
-          client: vo,
-          destinationNames: destinations.map((d) => d.name),
-          dispatcher,
-          pollRoster: (signal) => runPollCycle(rosterDeps, signal),
-          pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
-          identity,
-        },
-      });
+      return {
+        store,
+        client: vo,
+        destinationNames: destinations.map((d) => d.name),
+        dispatcher,
+        pollRoster: (signal) => runPollCycle(rosterDeps, signal),
+        pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
+        identity,
+      };
     },
     async close() {
       try {

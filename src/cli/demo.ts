@@ -13,7 +13,7 @@ import { renderSlackMessage, startSlackReceiver, startWebhookReceiver } from '..
 import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
-import type { Daemon } from '../service/daemon.js';
+import { type Daemon, startDaemon } from '../service/daemon.js';
 import { startSimulator } from '../simulator/index.js';
 import type { CliContext } from './context.js';
 import { toPrintable } from './printable.js';
@@ -129,7 +129,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           { requireVictorOps: true },
         );
         const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-        return await createApp({ config, logger }).startDaemon();
+        return await startDaemon({ config, logger, parts: createApp({ config, logger }).daemonParts() });
       };
       let daemon: Daemon;
       try {

@@ -3,6 +3,7 @@
  * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
  * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
  */
+import type { DaemonParts } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
@@ -16,31 +17,12 @@ import { loadHintsUnreliable } from '../store/team-hints.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
-import type { IdentityCycleDeps } from './identity-cycle.js';
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import type { PolicyPollResult } from './policy-cycle.js';
-import type { PollResult } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
 const STUCK_POLL_MARGIN_MS = 60_000;
-
-/**
- * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
- * it closes the store, the client and the dispatcher when it stops.
- */
-export interface DaemonParts {
-  store: Store;
-  client: VictorOpsClient;
-  /** The configured destinations' names, for the outbox metrics. */
-  destinationNames: readonly string[];
-  dispatcher: Dispatcher;
-  pollRoster(signal: AbortSignal): Promise<PollResult>;
-  /** A policy poll that waits out the policy list interval instead of refusing. */
-  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  identity: IdentityCycleDeps;
-}
 
 export interface DaemonDeps {
   config: Config;

@@ -10,7 +10,7 @@ import { createApp } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config.js';
 import { createSilentLogger, type Logger } from '../../../src/logger.js';
-import type { Daemon } from '../../../src/service/daemon.js';
+import { type Daemon, startDaemon } from '../../../src/service/daemon.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 
 export interface DaemonFixture {
@@ -64,11 +64,13 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     monotonicMs: () => performance.now() + offsetMs,
     sleep: systemClock.sleep,
   };
-  const daemon = await createApp({
+  const logger = options.logger ?? createSilentLogger();
+  const daemon = await startDaemon({
     config,
-    logger: options.logger ?? createSilentLogger(),
+    logger,
     clock,
-  }).startDaemon();
+    parts: createApp({ config, logger, clock }).daemonParts(),
+  });
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const get: DaemonFixture['get'] = async (path) => {
