@@ -4,6 +4,7 @@
  *   cli      src/cli.ts, src/cli/                      one file per command
  *   service  src/service/, src/web/, src/bench/        the daemon, its HTTP/web view, the benchmarks
  *   app      src/app.ts                                the composition root
+ *   cycles   src/cycles/                               fetch → read, decide, record in one transaction
  *   adapters src/victorops/, src/identity/, src/delivery/
  *   store    src/store/
  *   roster   src/roster/                               the pure domain
@@ -23,9 +24,8 @@
  * plain modules but no pino, drizzle, undici or node:* (the roster-is-pure rule below).
  *
  * process.env is read in one place, src/config/process-env.ts (biome's style/noProcessEnv, set in
- * biome.json, whose overrides exempt that file, the benchmark harness, scripts and tests). src/cli.ts
- * is exempt there too until issue 11 item 1 hands readProcessEnv() to the CLI; the integrator
- * removes it from the override after merging item 1.
+ * biome.json, whose overrides exempt that file, the benchmark harness, scripts and tests); the CLI's
+ * entry point gets the environment from readProcessEnv() like every other reader.
  *
  * Type-only imports count (tsPreCompilationDeps): a type that climbs a floor is still a climb.
  */
@@ -34,28 +34,17 @@ const GROUND = '^src/(clock|errors|logger|redact|runtime-memory)\\.ts$|^src/(par
 const ROSTER = '^src/roster/';
 const STORE = '^src/store/';
 const ADAPTERS = '^src/(victorops|identity|delivery)/';
+const CYCLES = '^src/cycles/';
 const APP = '^src/app\\.ts$';
 const SERVICE = '^src/(service|web|bench)/';
 const SIMULATOR = '^src/simulator/';
 
-/**
- * Upward imports that issue 11 item 1 (the composition root, being rebuilt in parallel) removes.
- * Each is one file → one target; the integrator deletes these entries after merging item 1.
- */
-const KNOWN_ITEM_1 = [
-  // The poll, policy and identity cycles live in service/ today and app.ts wires them; item 1's
-  // cycle skeleton moves them to their floor.
-  {
-    from: 'src/app.ts',
-    to: ['src/service/poll-cycle.ts', 'src/service/policy-cycle.ts', 'src/service/identity-cycle.ts'],
-  },
-  // Item 2 (the outbox is not optional) moves the pure routing plan below the store.
-  { from: 'src/store/outbox.ts', to: ['src/delivery/routing.ts'] },
-];
+/** Known upward imports, each one file → its targets, with the reason beside it. None today. */
+const KNOWN_UPWARD = [];
 
 /** Forbids `from` importing anything in src/ outside `allowed`, except the listed known violations. */
 function floorRule(name, from, allowed) {
-  const known = KNOWN_ITEM_1.filter((k) => new RegExp(from).test(k.from));
+  const known = KNOWN_UPWARD.filter((k) => new RegExp(from).test(k.from));
   const rules = [
     {
       name,
@@ -67,7 +56,7 @@ function floorRule(name, from, allowed) {
   ];
   for (const k of known) {
     rules.push({
-      name: `${name} (known: issue 11 item 1)`,
+      name: `${name} (known upward import)`,
       severity: 'error',
       comment: `known upward import of ${k.from}, removed by issue 11 item 1`,
       from: { path: `^${k.from.replace(/\./g, '\\.')}$` },
@@ -90,10 +79,28 @@ module.exports = {
     ...floorRule('roster-floor', ROSTER, [GROUND, ROSTER]),
     ...floorRule('store-floor', STORE, [GROUND, ROSTER, STORE]),
     ...floorRule('adapters-floor', ADAPTERS, [GROUND, ROSTER, STORE, ADAPTERS]),
-    ...floorRule('app-floor', APP, [GROUND, ROSTER, STORE, ADAPTERS, APP]),
-    ...floorRule('service-floor', '^src/(service|web)/', [GROUND, ROSTER, STORE, ADAPTERS, APP, SERVICE]),
+    ...floorRule('cycles-floor', CYCLES, [GROUND, ROSTER, STORE, ADAPTERS, CYCLES]),
+    ...floorRule('app-floor', APP, [GROUND, ROSTER, STORE, ADAPTERS, CYCLES, APP]),
+    ...floorRule('service-floor', '^src/(service|web)/', [
+      GROUND,
+      ROSTER,
+      STORE,
+      ADAPTERS,
+      CYCLES,
+      APP,
+      SERVICE,
+    ]),
     // The benchmarks sit with the service but drive the simulated org, like the CLI's demo.
-    ...floorRule('bench-floor', '^src/bench/', [GROUND, ROSTER, STORE, ADAPTERS, APP, SERVICE, SIMULATOR]),
+    ...floorRule('bench-floor', '^src/bench/', [
+      GROUND,
+      ROSTER,
+      STORE,
+      ADAPTERS,
+      CYCLES,
+      APP,
+      SERVICE,
+      SIMULATOR,
+    ]),
     ...floorRule('simulator-side', SIMULATOR, [GROUND, ROSTER, SIMULATOR]),
     {
       name: 'roster-is-pure',

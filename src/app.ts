@@ -1,23 +1,28 @@
 /**
- * The composition root: builds every part from a Config. No other module reads process.env.
+ * The composition root: builds every part from a Config. `createApp` is what commands and the
+ * daemon call; the builders above it are its parts. No other module reads process.env.
  */
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
+import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './cycles/identity-cycle.js';
+import { gatherOffboardFacts, type OffboardFacts } from './cycles/offboard-facts.js';
+import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './cycles/policy-cycle.js';
+import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './cycles/poll-cycle.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import type { PassSummary } from './delivery/pass-totals.js';
-import { destinationSpecsFromConfig, planDeliveries } from './delivery/routing.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
+import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import { describeRequestPlan } from './roster/membership-hints.js';
 import type { FetchedRoster } from './roster/types.js';
-import type { IdentityCycleDeps } from './service/identity-cycle.js';
-import type { PolicyCycleDeps } from './service/policy-cycle.js';
-import type { PollCycleDeps } from './service/poll-cycle.js';
 import { openStore, type Store } from './store/db.js';
-import type { StoredEvent } from './store/events.js';
-import { enqueueDeliveries, syncDestinations } from './store/outbox.js';
+import { loadOpenHold } from './store/guard-holds.js';
+import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
+import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
+import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { type DoctorReport, runDoctorChecks } from './victorops/doctor.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
@@ -48,7 +53,7 @@ export function createPolicyPollDeps(
   config: Config,
   store: Store,
   client: VictorOpsClient,
-  deps: AppDeps & { enqueue?: PolicyCycleDeps['enqueue']; whenListTooSoon: 'wait' | 'refuse' },
+  deps: AppDeps & { destinations: readonly DestinationSpec[]; whenListTooSoon: 'wait' | 'refuse' },
 ): PolicyCycleDeps {
   const clock = deps.clock ?? systemClock;
   return {
@@ -70,7 +75,7 @@ export function createPolicyPollDeps(
         deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
   };
 }
 
@@ -119,7 +124,7 @@ export function createPollDeps(
   config: Config,
   store: Store,
   fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
-  deps: AppDeps & { enqueue?: PollCycleDeps['enqueue'] },
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): PollCycleDeps {
   return {
     store,
@@ -130,25 +135,18 @@ export function createPollDeps(
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
     fetchRoster: fetch,
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
   };
 }
 
 /**
- * Records the configured destinations and returns the in-transaction hook that adds one outbox
- * row per event and matching destination (plus Slack digests) next to the events themselves.
+ * The configured destinations, recorded by name and kind (URLs and secrets stay in config). Every
+ * recorded run plans its outbox rows for these in its own transaction.
  */
-export function createOutboxEnqueuer(
-  config: Config,
-  store: Store,
-  clock: Clock = systemClock,
-): (events: StoredEvent[], runId: number) => void {
+export function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
   const specs = destinationSpecsFromConfig(config.delivery);
   syncDestinations(store, specs);
-  return (events) => {
-    if (specs.length === 0) return;
-    enqueueDeliveries(store, planDeliveries(events, specs), clock.now());
-  };
+  return specs;
 }
 
 export function createConfiguredDispatcher(
@@ -160,26 +158,11 @@ export function createConfiguredDispatcher(
   return createDispatcher({ store, config, logger, clock, source: config.eventSource });
 }
 
-/** One delivery pass over everything due now (the end of `poll`, and `accept`). */
-export async function deliverPendingOnce(
-  config: Config,
-  store: Store,
-  logger: Logger,
-): Promise<PassSummary | null> {
-  if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) return null;
-  const dispatcher = createConfiguredDispatcher(config, store, logger);
-  try {
-    return await dispatcher.runOnce();
-  } finally {
-    await dispatcher.stop();
-  }
-}
-
 /** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
 export function createIdentitySyncDeps(
   config: Config,
   store: Store,
-  deps: AppDeps & { enqueue?: IdentityCycleDeps['enqueue'] },
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): IdentityCycleDeps {
   const clock = deps.clock ?? systemClock;
   const id = config.identity;
@@ -195,6 +178,235 @@ export function createIdentitySyncDeps(
       exemptions: id.exemptions,
     },
     sources: createIdentitySources(id, { clock }),
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    destinations: deps.destinations,
+  };
+}
+
+/**
+ * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
+ * it closes the store, the client and the dispatcher when it stops.
+ */
+export interface DaemonParts {
+  store: Store;
+  client: VictorOpsClient;
+  /** The configured destinations' names, for the outbox metrics. */
+  destinationNames: readonly string[];
+  dispatcher: Dispatcher;
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  /** A policy poll that waits out the policy list interval instead of refusing. */
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  identity: IdentityCycleDeps;
+}
+
+export interface CreateAppOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  onFetchProgress?: (progress: FetchProgress) => void;
+  /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
+  whenListTooSoon?: 'wait' | 'refuse';
+}
+
+/** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */
+export type AcceptOutcome =
+  | { kind: 'nothing-held' }
+  | { kind: 'unloadable' }
+  | { kind: 'accepted'; result: PollResult };
+
+export type DestinationListing = ReturnType<typeof listDestinationStates>[number] & {
+  configured: boolean;
+  events: readonly string[];
+};
+
+/** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
+export interface DoctorOutcome {
+  databaseError: string | null;
+  report: DoctorReport;
+}
+
+export interface App {
+  /** Reads the live roster of every team and records nothing (`fetch`). */
+  fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  /** Null when no identity source is configured. */
+  syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
+  acceptHeld(): AcceptOutcome;
+  /**
+   * One delivery pass over everything due now. An abort claims nothing new; sends in flight finish
+   * and are recorded.
+   */
+  deliverDue(signal: AbortSignal): Promise<PassSummary>;
+  /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
+  outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /** `endpoints list`: every destination the database knows, with whether it is still configured. */
+  listDestinations(): DestinationListing[];
+  /** `endpoints disable`: false when the name is unknown or already disabled. */
+  disableDestination(name: string, reason: string): boolean;
+  /** `endpoints enable`. */
+  enableDestination(name: string): ReturnType<typeof enableDestination>;
+  /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
+  offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
+  /**
+   * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
+   * daemon owns and closes them when it stops, so use this instead of the other operations.
+   */
+  daemonParts(): DaemonParts;
+  /** Checks the database, the credentials and every endpoint class once (GET only). */
+  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * The application. Nothing is opened until an operation needs it: `fetch` and `doctor` work
+ * without a writable database, `accept` and `identity-sync` without VictorOps credentials. The
+ * first operation that opens the store records the configured destinations, once; every run
+ * plans its outbox rows for them in its own transaction.
+ */
+export function createApp(options: CreateAppOptions): App {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const deps: AppDeps = {
+    logger,
+    clock,
+    ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
+  };
+  let opened: { store: Store; destinations: DestinationSpec[] } | null = null;
+  const storeParts = () => {
+    if (opened) return opened;
+    const store = openConfiguredStore(config);
+    try {
+      opened = { store, destinations: syncConfiguredDestinations(config, store) };
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return opened;
+  };
+  let client: VictorOpsClient | null = null;
+  const victorOps = () => {
+    client ??= createVictorOpsClientFromConfig(config, deps);
+    return client;
+  };
+  let identity: IdentityCycleDeps | null = null;
+  let dispatcher: Dispatcher | null = null;
+  const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) => {
+    const { store, destinations } = storeParts();
+    return createPollDeps(config, store, fetch, { ...deps, destinations });
+  };
+  return {
+    fetchRoster: (signal) => createRosterFetcher(config, victorOps(), deps)(signal),
+    pollRoster(signal) {
+      const { store } = storeParts();
+      return runPollCycle(pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store })), signal);
+    },
+    pollPolicies(signal) {
+      const { store, destinations } = storeParts();
+      const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
+        ...deps,
+        destinations,
+        whenListTooSoon: options.whenListTooSoon ?? 'refuse',
+      });
+      return runPolicyPollCycle(policyDeps, signal);
+    },
+    async syncIdentity(signal) {
+      const { store, destinations } = storeParts();
+      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      if (identity.sources.length === 0) return null;
+      return runIdentitySync(identity, signal);
+    },
+    acceptHeld() {
+      if (!loadOpenHold(storeParts().store)) return { kind: 'nothing-held' };
+      const noFetch = () => Promise.reject(new Error('accept applies the held roster and fetches nothing'));
+      const result = acceptHeldChange(pollDeps(noFetch));
+      return result ? { kind: 'accepted', result } : { kind: 'unloadable' };
+    },
+    async deliverDue(signal) {
+      dispatcher ??= createConfiguredDispatcher(config, storeParts().store, logger, clock);
+      const active = dispatcher;
+      const onAbort = () => void active.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await active.runOnce();
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+    outboxCounts: () => pendingCountsByDestination(storeParts().store),
+    async doctor(signal) {
+      let store: Store | null = null;
+      let databaseError: string | null = null;
+      try {
+        store = storeParts().store;
+      } catch (error) {
+        databaseError = error instanceof Error ? error.message : String(error);
+      }
+      const report = await runDoctorChecks({
+        client: victorOps(),
+        membershipSource: config.victorOps.membershipSource,
+        maxRps: config.victorOps.maxRps,
+        daysForward: config.coverage.daysForward,
+        // Claimed in the database like a poll's, so doctor never makes a running daemon's next
+        // policy list call exceed VictorOps' once-a-minute limit.
+        claimPolicyList: () =>
+          store === null
+            ? { ok: true }
+            : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
+        recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
+        signal,
+      });
+      return { databaseError, report };
+    },
+    listDestinations() {
+      const { store, destinations } = storeParts();
+      return listDestinationStates(store).map((state) => {
+        const spec = destinations.find((d) => d.name === state.name);
+        return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
+      });
+    },
+    disableDestination: (name, reason) => disableDestination(storeParts().store, name, reason, clock.now()),
+    enableDestination: (name) => enableDestination(storeParts().store, name),
+    offboardCheck: (username, signal) =>
+      gatherOffboardFacts(
+        { config, store: storeParts().store, client: victorOps(), clock },
+        username,
+        signal,
+      ),
+    daemonParts() {
+      const { store, destinations } = storeParts();
+      const vo = victorOps();
+      try {
+        dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
+      } catch (error) {
+        void vo.close();
+        store.close();
+        throw error;
+      }
+      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      const policyDeps = createPolicyPollDeps(config, store, vo, {
+        ...deps,
+        destinations,
+        whenListTooSoon: 'wait',
+      });
+      const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
+      return {
+        store,
+        client: vo,
+        destinationNames: destinations.map((d) => d.name),
+        dispatcher,
+        pollRoster: (signal) => runPollCycle(rosterDeps, signal),
+        pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
+        identity,
+      };
+    },
+    async close() {
+      try {
+        await dispatcher?.stop();
+        await client?.close();
+        if (identity) await Promise.all(identity.sources.map((s) => s.close()));
+      } finally {
+        opened?.store.close();
+      }
+    },
   };
 }

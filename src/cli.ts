@@ -4,15 +4,16 @@
  * an exit code (0 ok, 1 the work failed, 2 configuration or usage). No stack trace unless
  * LOG_LEVEL=debug.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
-import { type CliContext, CliExit } from './cli/context.js';
+import type { CliContext } from './cli/context.js';
 import { registerCoverageCommands } from './cli/coverage.js';
 import { registerDeliverCommand } from './cli/deliver.js';
 import { registerDeliveriesCommand } from './cli/deliveries.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { registerDoctorCommand } from './cli/doctor.js';
 import { registerEndpointsCommand } from './cli/endpoints.js';
+import { explainError } from './cli/explain-error.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerHintsCommand } from './cli/hints.js';
 import { registerIdentityCommands } from './cli/identity.js';
@@ -21,22 +22,17 @@ import { toPrintable } from './cli/printable.js';
 import { registerReceiveCommand } from './cli/receive.js';
 import { registerRedeliverCommand } from './cli/redeliver.js';
 import { registerRunCommand } from './cli/run.js';
-import { InvalidOptionError } from './cli/setup.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUiCommand } from './cli/ui.js';
-import { ConfigError } from './config/reader.js';
+import { readProcessEnv } from './config/process-env.js';
 import { preferSmallHeap } from './runtime-memory.js';
-import { NoRosterError } from './service/identity-cycle.js';
-import { PolicyListTooSoonError } from './service/policy-cycle.js';
-import { StoreError } from './store/db.js';
-import { VictorOpsError } from './victorops/errors.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('roster-watch')
     .description(
       'Watches a VictorOps (Splunk On-Call) roster and reports drift in users, teams and memberships.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(readProcessEnv().npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDoctorCommand(program, ctx);
@@ -59,35 +55,6 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Maps an error to what the person reads and the exit code. */
-export function explainError(error: unknown, debug: boolean): { lines: string[]; exitCode: number } {
-  if (error instanceof ConfigError) {
-    return { lines: ['configuration error:', ...error.problems.map((p) => `  - ${p}`)], exitCode: 2 };
-  }
-  if (error instanceof InvalidOptionError) return { lines: [`error: ${error.message}`], exitCode: 2 };
-  if (error instanceof CliExit)
-    return { lines: error.message ? [`error: ${error.message}`] : [], exitCode: error.exitCode };
-  if (error instanceof CommanderError) {
-    // Commander has already printed its own message (usage errors, --help, --version).
-    const ok =
-      error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help';
-    return { lines: [], exitCode: ok ? 0 : 2 };
-  }
-  if (error instanceof PolicyListTooSoonError) return { lines: [`error: ${error.message}`], exitCode: 1 };
-  if (error instanceof VictorOpsError) {
-    return { lines: [`error: could not fetch the roster from VictorOps: ${error.message}`], exitCode: 1 };
-  }
-  if (error instanceof NoRosterError) return { lines: [`error: ${error.message}`], exitCode: 1 };
-  if (error instanceof StoreError) return { lines: [`error: ${error.message}`], exitCode: 1 };
-  const message = error instanceof Error ? error.message : String(error);
-  const lines = [`error: ${message}`];
-  if (debug && error instanceof Error && error.stack) lines.push(error.stack);
-  else lines.push('(set LOG_LEVEL=debug for details)');
-  return { lines, exitCode: 1 };
-}
-
 async function main(): Promise<void> {
   preferSmallHeap();
   const controller = new AbortController();
@@ -99,7 +66,7 @@ async function main(): Promise<void> {
     controller.abort(new Error(`received ${signal}`));
   };
   const ctx: CliContext = {
-    env: process.env,
+    env: readProcessEnv(),
     out: (text) => process.stdout.write(`${toPrintable(text)}\n`),
     exact: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
@@ -121,7 +88,7 @@ async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
-    const { lines, exitCode } = explainError(error, process.env.LOG_LEVEL === 'debug');
+    const { lines, exitCode } = explainError(error, readProcessEnv().LOG_LEVEL === 'debug');
     for (const line of lines) process.stderr.write(`${line}\n`);
     process.exitCode = exitCode;
   }

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
+import { type PollResult, runPollCycle } from '../cycles/poll-cycle.js';
 import { createSilentLogger } from '../logger.js';
 import { isMembershipEvent } from '../roster/events.js';
-import { type PollResult, runPollCycle } from '../service/poll-cycle.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { openStore } from '../store/db.js';
 
@@ -61,7 +61,7 @@ export async function benchHints(options: {
       const fetch = createRosterFetcher(config, client, { logger, clock, store });
       const started = performance.now();
       const result = await runPollCycle(
-        createPollDeps(config, store, fetch, { logger, clock }),
+        createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
         new AbortController().signal,
       );
       return { result, seconds: (performance.now() - started) / 1000 };

@@ -9,12 +9,12 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import { DEFAULT_STATUS_MAP } from '../config/identity.js';
+import { runIdentitySync } from '../cycles/identity-cycle.js';
+import { runPolicyPollCycle } from '../cycles/policy-cycle.js';
+import { runPollCycle } from '../cycles/poll-cycle.js';
 import { createFileSource, parseIdentityFile } from '../identity/file-source.js';
 import { createSilentLogger } from '../logger.js';
 import { computeIdentityFindings } from '../roster/identity-findings.js';
-import { runIdentitySync } from '../service/identity-cycle.js';
-import { runPolicyPollCycle } from '../service/policy-cycle.js';
-import { runPollCycle } from '../service/poll-cycle.js';
 import { openStore } from '../store/db.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
@@ -91,6 +91,7 @@ export async function prepareIdentityBench(options: {
         clock: systemClock,
         logger,
         source: SOURCE,
+        destinations: [],
         guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
         pollFailingAfter: 3,
         fetchRoster: async () => roster,
@@ -103,6 +104,7 @@ export async function prepareIdentityBench(options: {
         clock: systemClock,
         logger,
         source: SOURCE,
+        destinations: [],
         policyListMinIntervalMs: 0,
         pollFailingAfter: 3,
         whenListTooSoon: 'wait',
@@ -147,6 +149,7 @@ export async function benchIdentity(options: { dir: string }): Promise<IdentityB
       clock: systemClock,
       logger,
       source: SOURCE,
+      destinations: [],
       guard: { maxFraction: 0.2, min: 5, confirmations: 3 },
       settings,
       sources: [createFileSource(fileConfig)],

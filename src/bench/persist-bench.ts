@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
+import { runPolicyPollCycle } from '../cycles/policy-cycle.js';
+import { runPollCycle } from '../cycles/poll-cycle.js';
 import { createSilentLogger } from '../logger.js';
 import { normaliseRoster } from '../roster/normalise.js';
 import type { PolicyEntry } from '../roster/policy-entries.js';
 import type { FetchedPolicies, Policy, TeamSchedule } from '../roster/policy-types.js';
 import type { FetchedRoster, Roster } from '../roster/types.js';
-import { runPolicyPollCycle } from '../service/policy-cycle.js';
-import { runPollCycle } from '../service/poll-cycle.js';
 import { generateOrg } from '../simulator/generate.js';
 import { openStore, type Store } from '../store/db.js';
 
@@ -189,6 +189,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
     clock: systemClock,
     logger: createSilentLogger(),
     source: 'urn:roster-watch:bench',
+    destinations: [],
     guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
     pollFailingAfter: 3,
     fetchRoster: async () => fetched(),
@@ -204,6 +205,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
         clock: systemClock,
         logger: deps.logger,
         source: deps.source,
+        destinations: [],
         policyListMinIntervalMs: 0,
         pollFailingAfter: 3,
         whenListTooSoon: 'wait',

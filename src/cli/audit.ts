@@ -3,7 +3,7 @@
  * database, so they need no VictorOps credentials.
  */
 import type { Command } from 'commander';
-import type { CloudEvent } from '../roster/events.js';
+import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import { openStore } from '../store/db.js';
 import { queryEvents } from '../store/events.js';
@@ -160,7 +160,7 @@ export function describeEvent(event: CloudEvent): string {
       break;
     default:
       // Coverage findings carry their own sentence; other notices print their data.
-      detail = event.type.startsWith('rosterwatch.coverage.')
+      detail = isCoverageEvent(event.type)
         ? `${String(d.state)}: ${String(d.message)}`
         : JSON.stringify(event.data);
   }

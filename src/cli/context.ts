@@ -17,14 +17,3 @@ export interface CliContext {
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
 }
-
-/** Thrown by a command to end with a specific exit code and a one-line message. */
-export class CliExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CliExit';
-  }
-}

@@ -2,25 +2,22 @@
  * The coverage audit commands: `policy-poll` (one policy poll), `coverage` (the open findings)
  * and `offboard-check <username>` (a read-only offboarding preflight, GET requests only).
  */
+
 import type { Command } from 'commander';
-import {
-  createOutboxEnqueuer,
-  createPolicyPollDeps,
-  createVictorOpsClientFromConfig,
-  deliverPendingOnce,
-  openConfiguredStore,
-} from '../app.js';
+import { createApp } from '../app.js';
+import type { PolicyPollResult } from '../cycles/policy-cycle.js';
+import { CliExit } from '../errors.js';
 import { describeFinding } from '../roster/coverage-events.js';
-import { type PolicyPollResult, runPolicyPollCycle } from '../service/policy-cycle.js';
+import { isCoverageEvent } from '../roster/events.js';
 import { openStore } from '../store/db.js';
 import { loadOpenFindings } from '../store/findings.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { runOffboardCheck } from './offboard-check.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 function describePolicyResult(result: PolicyPollResult): string {
   const base = `run ${result.runId} (policy): ${result.status}`;
-  const findings = result.events.filter((e) => e.type.startsWith('rosterwatch.coverage.')).length;
+  const findings = result.events.filter((e) => isCoverageEvent(e.type)).length;
   const counts = `${result.fetched?.policies.length ?? 0} policies, ${result.changes} policy changes, ${findings} coverage events`;
   switch (result.status) {
     case 'failed':
@@ -46,23 +43,15 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     .action(async (opts: { deliver: boolean; wait?: boolean }) => {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
-      const store = openConfiguredStore(config);
-      const client = createVictorOpsClientFromConfig(config, { logger });
+      const app = createApp({ config, logger, whenListTooSoon: opts.wait ? 'wait' : 'refuse' });
       try {
-        const enqueue = createOutboxEnqueuer(config, store);
-        const deps = createPolicyPollDeps(config, store, client, {
-          logger,
-          enqueue,
-          whenListTooSoon: opts.wait ? 'wait' : 'refuse',
-        });
-        const result = await runPolicyPollCycle(deps, ctx.signal);
+        const result = await app.pollPolicies(ctx.signal);
         ctx.out(describePolicyResult(result));
-        if (opts.deliver) await deliverPendingOnce(config, store, logger);
+        if (opts.deliver) await app.deliverDue(ctx.signal);
         if (result.status === 'failed')
           throw new CliExit(1, 'the policy poll failed: nothing was changed in the history');
       } finally {
-        await client.close();
-        store.close();
+        await app.close();
       }
     });
 

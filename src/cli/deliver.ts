@@ -1,12 +1,10 @@
 /** `roster-watch deliver`: one pass over the outbox, for cron jobs and after a manual poll. */
 import type { Command } from 'commander';
-import { systemClock } from '../clock.js';
-import { createDispatcher } from '../delivery/dispatcher.js';
+import { createApp } from '../app.js';
 import type { PassSummary } from '../delivery/pass-totals.js';
+import { CliExit } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { openStore } from '../store/db.js';
-import { pendingCountsByDestination } from '../store/outbox-reads.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { loadEventWritingConfig } from './setup.js';
 
 export function formatPassSummary(summary: PassSummary): string {
@@ -41,26 +39,17 @@ Exit status:
     .action(async () => {
       const config = loadEventWritingConfig(ctx);
       const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-      const store = openStore(config.databasePath);
-      const dispatcher = createDispatcher({
-        store,
-        config,
-        logger,
-        clock: systemClock,
-        source: config.eventSource,
-      });
-      // On SIGINT/SIGTERM: claim nothing new, let in-flight sends finish and be recorded.
-      const onAbort = () => void dispatcher.stop();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const app = createApp({ config, logger });
       try {
         if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) {
           ctx.err(
             'no destinations configured: set WEBHOOK_URLS (+ WEBHOOK_SECRET), ROSTER_WATCH_CONFIG or SLACK_WEBHOOK_URL',
           );
         }
-        const summary = await dispatcher.runOnce();
+        // On SIGINT/SIGTERM the pass claims nothing new; sends in flight finish and are recorded.
+        const summary = await app.deliverDue(ctx.signal);
         ctx.out(formatPassSummary(summary));
-        const open = pendingCountsByDestination(store);
+        const open = app.outboxCounts();
         const waiting = open.reduce((sum, d) => sum + d.pending + d.failed, 0);
         const dead = open.reduce((sum, d) => sum + d.dead, 0);
         if (waiting > 0 || dead > 0) {
@@ -81,9 +70,7 @@ Exit status:
           throw new CliExit(1, reasons.join('; '));
         }
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-        await dispatcher.stop();
-        store.close();
+        await app.close();
       }
     });
 }

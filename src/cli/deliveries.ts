@@ -1,10 +1,11 @@
 /** `roster-watch deliveries`: what the outbox holds, newest first. */
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../config/load-config.js';
+import { CliExit } from '../errors.js';
 import { scrubText } from '../redact.js';
 import { openStore } from '../store/db.js';
 import { type DeliveryRow, type DeliveryStatus, listDeliveries } from '../store/outbox-reads.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead'];
 

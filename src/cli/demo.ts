@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
-import { startDaemon } from '../service/daemon.js';
+import { type Daemon, startDaemon } from '../service/daemon.js';
 import { renderSlackMessage, startSlackReceiver } from '../simulator/receivers/slack-receiver.js';
 import { startWebhookReceiver } from '../simulator/receivers/webhook-receiver.js';
 import { startSimulator } from '../simulator/simulator.js';
@@ -129,9 +130,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           { requireVictorOps: true },
         );
         const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-        return await startDaemon({ config, logger });
+        return await startDaemon({ config, logger, parts: createApp({ config, logger }).daemonParts() });
       };
-      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      let daemon: Daemon;
       try {
         daemon = await startWatcher();
       } catch (error) {

@@ -1,13 +1,18 @@
 /** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
 
 import type { Command } from 'commander';
+import { type App, createApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
-import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { CliExit } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { scrubText } from '../redact.js';
-import { openStore } from '../store/db.js';
-import { disableDestination, enableDestination, syncDestinations } from '../store/outbox.js';
-import { listDestinationStates } from '../store/outbox-reads.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
+
+/** Endpoints are managed without VictorOps credentials; nothing but the store is opened. */
+function openEndpointsApp(ctx: CliContext): App {
+  const config = loadConfig(ctx.env, { requireVictorOps: false });
+  return createApp({ config, logger: createLogger({ level: config.logLevel, format: config.logFormat }) });
+}
 
 export function registerEndpointsCommand(program: Command, ctx: CliContext): void {
   const endpoints = program.command('endpoints').description('list, enable or disable delivery destinations');
@@ -16,16 +21,10 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
     .command('list')
     .description('configured and known destinations with their state and outbox counts (never URLs)')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
-      const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const specs = destinationSpecsFromConfig(config.delivery);
-      const store = openStore(config.databasePath);
+    .action(async (options: { json?: boolean }) => {
+      const app = openEndpointsApp(ctx);
       try {
-        syncDestinations(store, specs);
-        const rows = listDestinationStates(store).map((state) => {
-          const spec = specs.find((s) => s.name === state.name);
-          return { ...state, configured: spec !== undefined, events: spec?.events ?? [] };
-        });
+        const rows = app.listDestinations();
         if (options.json) {
           ctx.exact(JSON.stringify(rows, null, 2));
           return;
@@ -43,7 +42,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
           );
         }
       } finally {
-        store.close();
+        await app.close();
       }
     });
 
@@ -52,11 +51,10 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
     .description(
       're-enable a destination disabled after 410 Gone; its waiting deliveries go out on the next pass',
     )
-    .action((name: string) => {
-      const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath);
+    .action(async (name: string) => {
+      const app = openEndpointsApp(ctx);
       try {
-        const result = enableDestination(store, name);
+        const result = app.enableDestination(name);
         if (result === 'unknown')
           throw new CliExit(2, `no destination named "${name}": see \`roster-watch endpoints list\``);
         if (result === 'not-disabled') {
@@ -70,7 +68,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
           `to replay events it missed or that went dead meanwhile: roster-watch redeliver --since <ISO time it was disabled> --destination ${name}`,
         );
       } finally {
-        store.close();
+        await app.close();
       }
     });
 
@@ -78,12 +76,10 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
     .command('disable <name>')
     .description('stop delivering to a destination; its deliveries wait until it is enabled again')
     .option('--reason <text>', 'why, shown by `endpoints list`', 'disabled by an operator')
-    .action((name: string, options: { reason: string }) => {
-      const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath);
+    .action(async (name: string, options: { reason: string }) => {
+      const app = openEndpointsApp(ctx);
       try {
-        syncDestinations(store, destinationSpecsFromConfig(config.delivery));
-        if (!disableDestination(store, name, options.reason, Date.now())) {
+        if (!app.disableDestination(name, options.reason)) {
           throw new CliExit(
             2,
             `"${name}" is unknown or already disabled: see \`roster-watch endpoints list\``,
@@ -91,7 +87,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
         }
         ctx.out(`${name} disabled`);
       } finally {
-        store.close();
+        await app.close();
       }
     });
 }

@@ -1,6 +1,6 @@
 /** `roster-watch fetch`: reads the live roster and prints it, storing nothing. */
 import type { Command } from 'commander';
-import { createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
+import { createApp } from '../app.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
@@ -17,10 +17,9 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);
-      const client = createVictorOpsClientFromConfig(config, { logger });
+      const app = createApp({ config, logger, onFetchProgress: progress.onProgress });
       try {
-        const fetch = createRosterFetcher(config, client, { logger, onFetchProgress: progress.onProgress });
-        const fetched = await fetch(ctx.signal);
+        const fetched = await app.fetchRoster(ctx.signal);
         progress.finish();
         const json = rosterToJson(fetched.roster);
         if (opts.json) {
@@ -44,7 +43,7 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
         }
       } finally {
         progress.finish();
-        await client.close();
+        await app.close();
       }
     });
 }

@@ -3,18 +3,14 @@
  * deliver) and `identity` (the open findings, from the database).
  */
 import type { Command } from 'commander';
-import {
-  createIdentitySyncDeps,
-  createOutboxEnqueuer,
-  deliverPendingOnce,
-  openConfiguredStore,
-} from '../app.js';
+import { createApp } from '../app.js';
 import { systemClock } from '../clock.js';
+import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
+import { CliExit } from '../errors.js';
 import { describeIdentityFinding } from '../roster/identity-events.js';
-import { type IdentitySyncResult, runIdentitySync } from '../service/identity-cycle.js';
 import { openStore } from '../store/db.js';
 import { loadOpenIdentityFindings } from '../store/identity.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 const NO_SOURCE =
@@ -46,22 +42,16 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
     .action(async (opts: { deliver: boolean }) => {
       const config = loadCliConfig(ctx, false);
       const logger = createCliLogger(config);
-      const store = openConfiguredStore(config);
+      const app = createApp({ config, logger });
       try {
-        const enqueue = createOutboxEnqueuer(config, store);
-        const deps = createIdentitySyncDeps(config, store, { logger, enqueue });
-        if (deps.sources.length === 0) throw new CliExit(2, NO_SOURCE);
-        try {
-          const result = await runIdentitySync(deps, ctx.signal);
-          for (const line of describeSync(result)) ctx.out(line);
-          if (opts.deliver) await deliverPendingOnce(config, store, logger);
-          if (result.status === 'failed')
-            throw new CliExit(1, 'an identity source could not be read: see identity.source_failing');
-        } finally {
-          await Promise.all(deps.sources.map((s) => s.close()));
-        }
+        const result = await app.syncIdentity(ctx.signal);
+        if (result === null) throw new CliExit(2, NO_SOURCE);
+        for (const line of describeSync(result)) ctx.out(line);
+        if (opts.deliver) await app.deliverDue(ctx.signal);
+        if (result.status === 'failed')
+          throw new CliExit(1, 'an identity source could not be read: see identity.source_failing');
       } finally {
-        store.close();
+        await app.close();
       }
     });
 

@@ -2,18 +2,11 @@
  * `roster-watch poll`, `accept` and `migrate`: the commands that write the audit history.
  */
 import type { Command } from 'commander';
-import {
-  createOutboxEnqueuer,
-  createPollDeps,
-  createRosterFetcher,
-  createVictorOpsClientFromConfig,
-  deliverPendingOnce,
-  openConfiguredStore,
-} from '../app.js';
-import { acceptHeldChange, type PollResult, runPollCycle } from '../service/poll-cycle.js';
+import { createApp } from '../app.js';
+import type { PollResult } from '../cycles/poll-cycle.js';
+import { CliExit } from '../errors.js';
 import { openStore } from '../store/db.js';
-import { loadOpenHold } from '../store/guard-holds.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
 import { createCliLogger, loadCliConfig, loadEventWritingConfig } from './setup.js';
 
@@ -44,26 +37,15 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);
-      const store = openConfiguredStore(config);
-      const client = createVictorOpsClientFromConfig(config, { logger });
+      const app = createApp({ config, logger, onFetchProgress: progress.onProgress });
       try {
-        const fetch = createRosterFetcher(config, client, {
-          logger,
-          store,
-          onFetchProgress: progress.onProgress,
-        });
-        const enqueue = createOutboxEnqueuer(config, store);
-        const result = await runPollCycle(
-          createPollDeps(config, store, fetch, { logger, enqueue }),
-          ctx.signal,
-        ).finally(() => progress.finish());
+        const result = await app.pollRoster(ctx.signal).finally(() => progress.finish());
         ctx.out(describeResult(result));
-        if (opts.deliver) await deliverPendingOnce(config, store, logger);
+        if (opts.deliver) await app.deliverDue(ctx.signal);
         if (result.status === 'failed')
           throw new CliExit(1, 'the poll failed: nothing was changed in the history');
       } finally {
-        await client.close();
-        store.close();
+        await app.close();
       }
     });
 
@@ -73,19 +55,16 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = loadEventWritingConfig(ctx);
       const logger = createCliLogger(config);
-      const store = openConfiguredStore(config);
+      const app = createApp({ config, logger });
       try {
-        if (!loadOpenHold(store))
+        const accepted = app.acceptHeld();
+        if (accepted.kind === 'nothing-held')
           throw new CliExit(1, 'nothing is held: there is no mass removal waiting for acceptance');
-        const enqueue = createOutboxEnqueuer(config, store);
-        const unusedFetch = () =>
-          Promise.reject(new Error('accept applies the held roster and fetches nothing'));
-        const result = acceptHeldChange(createPollDeps(config, store, unusedFetch, { logger, enqueue }));
-        if (!result) throw new CliExit(1, 'the held change could not be loaded');
-        ctx.out(describeResult(result));
-        await deliverPendingOnce(config, store, logger);
+        if (accepted.kind === 'unloadable') throw new CliExit(1, 'the held change could not be loaded');
+        ctx.out(describeResult(accepted.result));
+        await app.deliverDue(ctx.signal);
       } finally {
-        store.close();
+        await app.close();
       }
     });
 

@@ -3,8 +3,9 @@
  * compose only. It rejects replayed webhook-ids, and says at start that it is no production endpoint.
  */
 import type { Command } from 'commander';
+import { CliExit } from '../errors.js';
 import { startWebhookReceiver } from '../simulator/receivers/webhook-receiver.js';
-import { type CliContext, CliExit } from './context.js';
+import type { CliContext } from './context.js';
 
 export function registerReceiveCommand(program: Command, ctx: CliContext): void {
   program

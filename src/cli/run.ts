@@ -5,6 +5,7 @@
  * go on (its database file was replaced) exits 1, so an orchestrator sees it was not clean.
  */
 import type { Command } from 'commander';
+import { createApp } from '../app.js';
 import { type Daemon, startDaemon } from '../service/daemon.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
@@ -36,7 +37,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      daemon = await startDaemon({ config, logger });
+      daemon = await startDaemon({ config, logger, parts: createApp({ config, logger }).daemonParts() });
       if (stopReason !== null) void daemon.stop(stopReason);
       const result = await daemon.done;
       if (result.forced || result.fatal) process.exitCode = 1;

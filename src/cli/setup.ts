@@ -1,7 +1,7 @@
 /** What most commands do first: read the configuration and make a logger from it. */
 
 import { type Config, loadConfig } from '../config/load-config.js';
-import { ConfigError } from '../config/reader.js';
+import { ConfigError, InvalidOptionError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { findPlainHttpWarnings } from '../service/transport-warnings.js';
 import type { CliContext } from './context.js';
@@ -83,13 +83,4 @@ export function parsePositiveInt(value: string, flag: string): number {
   if (!/^\d+$/.test(value.trim()) || n < 1)
     throw new InvalidOptionError(`${flag} must be a whole number of 1 or more, got "${value}"`);
   return n;
-}
-
-/** A bad option value: exit code 2 with this one line. */
-export class InvalidOptionError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidOptionError';
-  }
 }

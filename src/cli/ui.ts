@@ -5,10 +5,11 @@
  */
 import type { Command } from 'commander';
 import { refuseExposure } from '../config/ui.js';
+import { InvalidOptionError } from '../errors.js';
 import { openStore } from '../store/db.js';
 import { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, InvalidOptionError, loadCliConfig } from './setup.js';
+import { createCliLogger, loadCliConfig } from './setup.js';
 
 function parsePort(value: string): number {
   const port = Number(value);

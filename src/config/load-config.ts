@@ -5,10 +5,12 @@
  * variable and the expected form, and never echoing a secret's value. Each concern has its own
  * file in config/; the readers run in a fixed order so the problems read top to bottom as before.
  */
+
+import { ConfigError } from '../errors.js';
 import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './coverage.js';
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
-import { ConfigError, ConfigReader, type Env } from './reader.js';
+import { ConfigReader, type Env } from './reader.js';
 import { readPollSchedule, readServiceConfig, type ServiceConfig } from './service.js';
 import { readUiConfig, refuseExposure, type UiConfig } from './ui.js';
 import {

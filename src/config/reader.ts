@@ -8,15 +8,7 @@ import { redactUrl } from '../redact.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Thrown with every problem found; the CLI prints `problems` one per line and exits 2. */
-export class ConfigError extends Error {
-  readonly code = 'config';
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
+/** Collects every problem; loadConfig throws them together as a ConfigError (src/errors.ts). */
 export class ConfigReader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}

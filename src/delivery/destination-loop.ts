@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { type Clock, monotonicNow } from '../clock.js';
+import { planDeliveries } from '../roster/delivery-plan.js';
 import type { Store } from '../store/db.js';
 import {
   appendNoticeEvent,
@@ -17,7 +18,6 @@ import {
 } from '../store/outbox.js';
 import type { DestinationRuntime, SendResult } from './destination-runtime.js';
 import { countOutcome, createPassCounters, type PassCounters } from './pass-totals.js';
-import { planDeliveries } from './routing.js';
 import { type DeliveryOutcome, type Settlement, settleAttempt } from './settle-attempt.js';
 
 export interface OutcomeInfo {

@@ -6,6 +6,7 @@
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
+import { type DestinationSpec, destinationSpecsFromConfig } from '../roster/delivery-plan.js';
 import { type CloudEvent, isMembershipEvent } from '../roster/events.js';
 import type { Store } from '../store/db.js';
 import type { ClaimedDelivery } from '../store/outbox.js';
@@ -15,7 +16,6 @@ import {
   loadRunStartedAt,
   lookupPeopleNames,
 } from '../store/outbox-reads.js';
-import { type DestinationSpec, destinationSpecsFromConfig } from './routing.js';
 import type { SlackMessage } from './slack-blocks.js';
 import { formatCoverageSummary } from './slack-coverage.js';
 import { formatRunDigest } from './slack-digest.js';

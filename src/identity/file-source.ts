@@ -5,9 +5,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { FileSourceConfig } from '../config/identity.js';
+import { IdentitySourceError } from '../errors.js';
 import type { Identity } from '../roster/identity-types.js';
 import { readCsvRows } from './csv.js';
-import { emptyStats, type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
+import { emptyStats, type IdentitySource, uniqueEmails } from './source.js';
 
 type Row = (column: string) => unknown;
 

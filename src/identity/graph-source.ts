@@ -6,6 +6,7 @@
 
 import type { Clock } from '../clock.js';
 import type { EntraSourceConfig } from '../config/identity.js';
+import { IdentitySourceError } from '../errors.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
   GRAPH_USER_SELECT,
@@ -17,7 +18,7 @@ import {
   tokenResponseSchema,
 } from './graph-schemas.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
-import { type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
+import { type IdentitySource, uniqueEmails } from './source.js';
 
 const LABEL = 'Microsoft Graph';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';

@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'undici';
 import type { Clock } from '../clock.js';
-import { IdentitySourceError } from './source.js';
+import { IdentitySourceError } from '../errors.js';
 
 export interface HttpResponse {
   status: number;

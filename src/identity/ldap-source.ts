@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
 import type { LdapSourceConfig } from '../config/identity.js';
+import { IdentitySourceError } from '../errors.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
-import { type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
+import { type IdentitySource, uniqueEmails } from './source.js';
 
 /** ACCOUNTDISABLE in userAccountControl (Microsoft's documented flag values). */
 const UAC_ACCOUNTDISABLE = 0x2;

@@ -6,6 +6,7 @@
 
 import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity.js';
+import { IdentitySourceError } from '../errors.js';
 import type { Identity } from '../roster/identity-types.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
 import {
@@ -15,7 +16,7 @@ import {
   oktaUserListSchema,
   parseNextLink,
 } from './okta-schemas.js';
-import { type IdentitySource, IdentitySourceError, uniqueEmails } from './source.js';
+import { type IdentitySource, uniqueEmails } from './source.js';
 
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */

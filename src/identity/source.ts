@@ -5,26 +5,6 @@
 import type { Identity, IdentitySourceKind } from '../roster/identity-types.js';
 import type { FetchStats } from '../roster/types.js';
 
-export type IdentitySourceErrorCode =
-  | 'unreadable'
-  | 'auth'
-  | 'unreachable'
-  | 'bad-response'
-  | 'rate-limited'
-  | 'timeout';
-
-export class IdentitySourceError extends Error {
-  constructor(
-    readonly code: IdentitySourceErrorCode,
-    message: string,
-    readonly retryable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'IdentitySourceError';
-  }
-}
-
 export interface IdentitySource {
   name: string;
   kind: IdentitySourceKind;

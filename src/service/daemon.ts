@@ -3,19 +3,11 @@
  * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
  * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
  */
-import {
-  createConfiguredDispatcher,
-  createOutboxEnqueuer,
-  createPolicyPollDeps,
-  createPollDeps,
-  createRosterFetcher,
-  createVictorOpsClientFromConfig,
-  openConfiguredStore,
-} from '../app.js';
+import type { DaemonParts } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
-import { destinationSpecsFromConfig } from '../delivery/routing.js';
+import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
 import { countOpenFindingsByKind } from '../store/findings.js';
@@ -27,8 +19,6 @@ import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { runPolicyPollCycle } from './policy-cycle.js';
-import { PollAbortedError, runPollCycle } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
@@ -38,6 +28,7 @@ export interface DaemonDeps {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  parts: DaemonParts;
   /** Replaces node-cron's ticks (tests). */
   createTicker?: CreateTicker;
   /** In [0, 1), for the poll jitter. */
@@ -69,6 +60,8 @@ interface Parts {
   client: VictorOpsClient;
   dispatcher: Dispatcher;
   metrics: ServiceMetrics;
+  pollRoster: DaemonParts['pollRoster'];
+  pollPolicies: DaemonParts['pollPolicies'];
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
   databaseFileIsOurs(): boolean;
 }
@@ -88,15 +81,12 @@ function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok
 
 /** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
 function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
-  const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  const enqueue = createOutboxEnqueuer(config, store, clock);
-  const pollDeps = createPollDeps(config, store, fetch, { logger, clock, enqueue });
+  const { logger, clock, dispatcher, metrics } = parts;
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     const startedMs = monotonicNow(clock);
     try {
-      const result = await runPollCycle(pollDeps, signal);
+      const result = await parts.pollRoster(signal);
       metrics.recordPoll(result, clock.now());
       if (result.events.length > 0) dispatcher.notify();
     } catch (error) {
@@ -115,18 +105,11 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
 
 /** One scheduled policy poll; it shares the VictorOps client (and so its pacing) with roster polls. */
 function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
-  const { config, logger, clock, store, client, dispatcher, metrics } = parts;
-  const enqueue = createOutboxEnqueuer(config, store, clock);
-  const deps = createPolicyPollDeps(config, store, client, {
-    logger,
-    clock,
-    enqueue,
-    whenListTooSoon: 'wait',
-  });
+  const { logger, dispatcher, metrics } = parts;
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     try {
-      const result = await runPolicyPollCycle(deps, signal);
+      const result = await parts.pollPolicies(signal);
       metrics.recordPolicyPoll(result.status);
       if (result.events.length > 0) dispatcher.notify();
     } catch (error) {
@@ -141,19 +124,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const startedAtMs = clock.now();
-  const store = openConfiguredStore(config);
-  const client = createVictorOpsClientFromConfig(config, { logger, clock });
-  let dispatcher: Dispatcher;
-  try {
-    dispatcher = createConfiguredDispatcher(config, store, logger, clock);
-  } catch (error) {
-    await client.close();
-    store.close();
-    throw error;
-  }
+  const { store, client, dispatcher } = deps.parts;
   const initial = readLastSuccess(store);
   const metrics = createServiceMetrics({
-    destinations: destinationSpecsFromConfig(config.delivery).map((s) => s.name),
+    destinations: deps.parts.destinationNames,
     outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
     victorOpsStats: () => client.stats(),
     victorOpsShapeErrors: () => client.shapeErrors(),
@@ -164,6 +138,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
   const identity = createIdentityRunner({
     config,
+    syncDeps: deps.parts.identity,
     store,
     logger,
     clock,
@@ -188,7 +163,18 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     }
     return false;
   };
-  const parts: Parts = { config, logger, clock, store, client, dispatcher, metrics, databaseFileIsOurs };
+  const parts: Parts = {
+    config,
+    logger,
+    clock,
+    store,
+    client,
+    dispatcher,
+    metrics,
+    pollRoster: deps.parts.pollRoster,
+    pollPolicies: deps.parts.pollPolicies,
+    databaseFileIsOurs,
+  };
   const scheduler = createPollScheduler({
     expression: config.service.schedule.expression,
     jitterMs: config.service.jitterMs,

@@ -4,20 +4,21 @@
  * starts it, runs it once after the start-up polls, and stops it.
  */
 import type { Registry } from 'prom-client';
-import { createIdentitySyncDeps, createOutboxEnqueuer } from '../app.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
+import { type IdentityCycleDeps, runIdentitySync } from '../cycles/identity-cycle.js';
+import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
 import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
-import { runIdentitySync } from './identity-cycle.js';
 import { watchIdentityFile } from './identity-file-watch.js';
 import { registerIdentityMetrics } from './identity-metrics.js';
-import { PollAbortedError } from './poll-cycle.js';
 import { type CreateTicker, createPollScheduler } from './scheduler.js';
 
 export interface IdentityRunnerDeps {
   config: Config;
+  /** The sync's dependencies and sources, built by the composition root. */
+  syncDeps: IdentityCycleDeps;
   store: Store;
   logger: Logger;
   clock: Clock;
@@ -39,11 +40,7 @@ export interface IdentityRunner {
 
 export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
   const { config, store, logger, clock } = deps;
-  const syncDeps = createIdentitySyncDeps(config, store, {
-    logger,
-    clock,
-    enqueue: createOutboxEnqueuer(config, store, clock),
-  });
+  const { syncDeps } = deps;
   const metrics = registerIdentityMetrics({
     registry: deps.registry,
     sources: syncDeps.sources.map((s) => s.name),

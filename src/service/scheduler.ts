@@ -5,8 +5,8 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { type Clock, monotonicNow } from '../clock.js';
+import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { PollAbortedError } from './poll-cycle.js';
 
 /** The source of ticks; node-cron in production, a hand-driven fake in tests. */
 export interface Ticker {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { StoreError } from '../errors.js';
 import { checkFileIdentity, type FileCheck, type FileIdentity, readFileIdentity } from './file-identity.js';
 import * as schema from './schema.js';
 
@@ -29,14 +30,6 @@ export function checkDatabaseFile(store: Store): FileCheck {
 
 /** Works from src/store (tests) and dist/store (built CLI): both sit two levels below the root. */
 export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
-
-export class StoreError extends Error {
-  readonly code = 'store';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
 
 export interface OpenStoreOptions {
   /** Apply pending migrations (default true). */
@@ -97,6 +90,14 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 /** Runs `fn` in one synchronous IMMEDIATE transaction: everything commits or nothing does. */
 export function inTransaction<T>(store: Store, fn: () => T): T {
   return store.sqlite.transaction(fn).immediate();
+}
+
+/**
+ * Guards a write that must be part of its caller's transaction (a run's record): outside one, its
+ * rows could commit without the rest of the run, which is exactly what a record must never do.
+ */
+export function requireTransaction(store: Store, what: string): void {
+  if (!store.sqlite.inTransaction) throw new Error(`${what} must run inside the run's transaction`);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Identity reconciliation's SQLite reads and writes: the findings (open while resolved_at IS
- * NULL, never deleted), each source's health, and one sync recorded in ONE synchronous
- * transaction with its run row, events and outbox rows.
+ * NULL, never deleted), each source's health, and one sync recorded inside the caller's ONE
+ * synchronous transaction with its run row, events and outbox rows.
  */
 
 import type { EventDraft } from '../roster/events.js';
@@ -14,8 +14,9 @@ import type {
 } from '../roster/identity-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FetchStats } from '../roster/types.js';
-import { inTransaction, type Store } from './db.js';
-import { appendEvents, type StoredEvent } from './events.js';
+import { requireTransaction, type Store } from './db.js';
+import type { StoredEvent } from './events.js';
+import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
 
 export interface StoredIdentityFinding {
@@ -98,7 +99,7 @@ export interface RecordIdentitySyncInput {
   events: readonly EventDraft[];
   stats: FetchStats;
   source: string;
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  deliveries: DeliveryTargets;
 }
 
 function userKeyOf(f: IdentityFinding): string | null {
@@ -109,47 +110,50 @@ export function recordIdentitySync(
   store: Store,
   input: RecordIdentitySyncInput,
 ): { runId: number; events: StoredEvent[] } {
-  return inTransaction(store, () => {
-    const runId = insertRun(store, {
-      kind: 'identity',
-      startedAt: input.startedAt,
-      finishedAt: input.finishedAt,
-      status: input.status,
-      strategy: null,
-      stats: input.stats,
-      counts: null,
-      failedScopes: [],
-      changeCount: input.events.length,
-      error: input.error,
-      rosterHash: null,
-    });
-    const db = store.sqlite;
-    const upsertSource = db.prepare(
-      `INSERT INTO identity_sources (name, kind, last_count, last_success_at, last_attempt_at, last_read, failing_since, last_error, held_reads)
-       VALUES (@name, @kind, @lastCount, @lastSuccessAt, @at, @read, @failingSince, @lastError, @heldReads)
-       ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, last_count = excluded.last_count,
-         last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
-         last_read = excluded.last_read, failing_since = excluded.failing_since,
-         last_error = excluded.last_error, held_reads = excluded.held_reads`,
-    );
-    for (const d of input.decisions) {
-      upsertSource.run({ ...d.next, kind: d.kind, at: input.finishedAt, read: d.read });
-    }
-    const insert = db.prepare(
-      `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const resolve = db.prepare(
-      'UPDATE identity_findings SET resolved_at = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
-    );
-    const refresh = db.prepare(
-      'UPDATE identity_findings SET data = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
-    );
-    for (const o of input.diff.resolved) resolve.run(input.finishedAt, runId, o.finding.key);
-    for (const f of input.diff.appeared)
-      insert.run(f.key, f.kind, userKeyOf(f), JSON.stringify(f), input.finishedAt, runId, runId);
-    for (const f of input.diff.still) refresh.run(JSON.stringify(f), runId, f.key);
-    const events = appendEvents(store, input.events, { source: input.source, runId, time: input.finishedAt });
-    if (events.length > 0) input.enqueue?.(events, runId);
-    return { runId, events };
+  requireTransaction(store, 'recordIdentitySync');
+  const runId = insertRun(store, {
+    kind: 'identity',
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    status: input.status,
+    strategy: null,
+    stats: input.stats,
+    counts: null,
+    failedScopes: [],
+    changeCount: input.events.length,
+    error: input.error,
+    rosterHash: null,
   });
+  const db = store.sqlite;
+  const upsertSource = db.prepare(
+    `INSERT INTO identity_sources (name, kind, last_count, last_success_at, last_attempt_at, last_read, failing_since, last_error, held_reads)
+     VALUES (@name, @kind, @lastCount, @lastSuccessAt, @at, @read, @failingSince, @lastError, @heldReads)
+     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, last_count = excluded.last_count,
+       last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
+       last_read = excluded.last_read, failing_since = excluded.failing_since,
+       last_error = excluded.last_error, held_reads = excluded.held_reads`,
+  );
+  for (const d of input.decisions) {
+    upsertSource.run({ ...d.next, kind: d.kind, at: input.finishedAt, read: d.read });
+  }
+  const insert = db.prepare(
+    `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const resolve = db.prepare(
+    'UPDATE identity_findings SET resolved_at = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
+  );
+  const refresh = db.prepare(
+    'UPDATE identity_findings SET data = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
+  );
+  for (const o of input.diff.resolved) resolve.run(input.finishedAt, runId, o.finding.key);
+  for (const f of input.diff.appeared)
+    insert.run(f.key, f.kind, userKeyOf(f), JSON.stringify(f), input.finishedAt, runId, runId);
+  for (const f of input.diff.still) refresh.run(JSON.stringify(f), runId, f.key);
+  const events = appendRunEvents(
+    store,
+    input.events,
+    { source: input.source, runId, time: input.finishedAt },
+    input.deliveries,
+  );
+  return { runId, events };
 }

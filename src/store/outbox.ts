@@ -11,8 +11,8 @@
  */
 
 import type Database from 'better-sqlite3';
-import type { DestinationSpec, PlannedDelivery } from '../delivery/routing.js';
 import { scrubForLog } from '../redact.js';
+import type { DestinationSpec, PlannedDelivery } from '../roster/delivery-plan.js';
 import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
 import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { appendEvents } from './events.js';

@@ -1,16 +1,17 @@
 /**
- * Writes one policy poll in ONE synchronous transaction: the run row, the policy history, the
- * schedule snapshots, the findings, the events and (through `enqueue`) the outbox rows.
+ * Writes one policy poll inside the caller's ONE synchronous transaction: the run row, the policy
+ * history, the schedule snapshots, the findings, the events and their outbox rows.
  */
 
 import type { PolicyDecision } from '../roster/policy-decision.js';
 import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { FetchStats } from '../roster/types.js';
-import { inTransaction, type Store } from './db.js';
-import { appendEvents, type StoredEvent } from './events.js';
+import { requireTransaction, type Store } from './db.js';
+import type { StoredEvent } from './events.js';
 import { applyFindingsDiff } from './findings.js';
 import { applyPolicyHistory, saveTeamSchedules } from './policies.js';
 import type { CoverageUpdate } from './poll-store.js';
+import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
 
 export interface RecordPolicyPollInput {
@@ -21,7 +22,7 @@ export interface RecordPolicyPollInput {
   stats: FetchStats;
   source: string;
   coverage: CoverageUpdate | null;
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  deliveries: DeliveryTargets;
 }
 
 export function recordPolicyPoll(
@@ -29,35 +30,34 @@ export function recordPolicyPoll(
   input: RecordPolicyPollInput,
 ): { runId: number; events: StoredEvent[] } {
   const { decision } = input;
-  return inTransaction(store, () => {
-    const runId = insertRun(store, {
-      kind: 'policy',
-      startedAt: input.startedAt,
-      finishedAt: input.finishedAt,
-      // A policy run's status is one of the roster statuses; the kind column tells them apart.
-      status: decision.status,
-      strategy: null,
-      stats: input.stats,
-      counts: decision.apply
-        ? { users: null, teams: decision.apply.effectiveSchedules.length, memberships: null }
-        : null,
-      failedScopes: input.failedScopes,
-      changeCount: decision.changes,
-      error: decision.error,
-      rosterHash: null,
-      policyCount: decision.apply?.policies.length ?? null,
-    });
-    if (decision.apply) {
-      applyPolicyHistory(store, runId, input.finishedAt, decision.apply.diff);
-      saveTeamSchedules(store, runId, input.finishedAt, decision.apply.schedules);
-    }
-    if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
-    const events = appendEvents(store, [...decision.events, ...(input.coverage?.events ?? [])], {
-      source: input.source,
-      runId,
-      time: input.finishedAt,
-    });
-    if (events.length > 0) input.enqueue?.(events, runId);
-    return { runId, events };
+  requireTransaction(store, 'recordPolicyPoll');
+  const runId = insertRun(store, {
+    kind: 'policy',
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    // A policy run's status is one of the roster statuses; the kind column tells them apart.
+    status: decision.status,
+    strategy: null,
+    stats: input.stats,
+    counts: decision.apply
+      ? { users: null, teams: decision.apply.effectiveSchedules.length, memberships: null }
+      : null,
+    failedScopes: input.failedScopes,
+    changeCount: decision.changes,
+    error: decision.error,
+    rosterHash: null,
+    policyCount: decision.apply?.policies.length ?? null,
   });
+  if (decision.apply) {
+    applyPolicyHistory(store, runId, input.finishedAt, decision.apply.diff);
+    saveTeamSchedules(store, runId, input.finishedAt, decision.apply.schedules);
+  }
+  if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
+  const events = appendRunEvents(
+    store,
+    [...decision.events, ...(input.coverage?.events ?? [])],
+    { source: input.source, runId, time: input.finishedAt },
+    input.deliveries,
+  );
+  return { runId, events };
 }

@@ -1,6 +1,7 @@
 /**
- * Writes one poll's outcome in ONE synchronous transaction: the run row, the history, the events,
- * the guard state and (through `enqueue`) the outbox rows. A crash before COMMIT leaves nothing;
+ * Writes one poll's outcome inside the caller's ONE synchronous transaction (the cycle's, which
+ * also holds the reads the decision was made on): the run row, the history, the events, the guard
+ * state and the events' outbox rows. A crash before COMMIT leaves nothing;
  * after it, everything. This is what makes "nothing lost, nothing invented" hold.
  */
 import type { FindingsDiff } from '../roster/coverage-types.js';
@@ -8,11 +9,12 @@ import { countChanges } from '../roster/diff.js';
 import type { EventDraft } from '../roster/events.js';
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster, FetchStats } from '../roster/types.js';
-import { inTransaction, type Store } from './db.js';
-import { appendEvents, type StoredEvent } from './events.js';
+import { requireTransaction, type Store } from './db.js';
+import type { StoredEvent } from './events.js';
 import { applyFindingsDiff } from './findings.js';
 import { applyHoldAction } from './guard-holds.js';
 import { applyHistory } from './history.js';
+import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
 import { markHintsUnreliable, saveFetchedHints } from './team-hints.js';
 
@@ -24,8 +26,8 @@ export interface RecordPollInput {
   stats: FetchStats;
   rosterHash: string | null;
   source: string;
-  /** Runs inside the transaction with the stored events, to enqueue their deliveries. */
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  /** The destinations owed this run's events: their outbox rows are written with them. */
+  deliveries: DeliveryTargets;
   newId?: () => string;
   /** Coverage findings recomputed against this run's roster: committed with the change that caused them. */
   coverage?: CoverageUpdate | null;
@@ -45,42 +47,40 @@ export interface RecordedPoll {
 
 export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
   const { decision, fetched } = input;
-  return inTransaction(store, () => {
-    const roster = decision.recorded;
-    const runId = insertRun(store, {
-      startedAt: input.startedAt,
-      finishedAt: input.finishedAt,
-      status: decision.status,
-      strategy: fetched?.strategy ?? null,
-      stats: input.stats,
-      counts: roster
-        ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
-        : null,
-      failedScopes: fetched?.failedScopes ?? [],
-      changeCount: decision.apply && decision.status !== 'baseline' ? countChanges(decision.apply.diff) : 0,
-      error: decision.error,
-      rosterHash: input.rosterHash,
-    });
-    if (decision.apply) applyHistory(store, runId, input.finishedAt, decision.apply.diff);
-    // A held run records nothing it read, hints included: the held change must be read again.
-    const recorded =
-      decision.status === 'ok' || decision.status === 'partial' || decision.status === 'baseline';
-    if (recorded && fetched?.hints && (input.recordHints ?? true)) {
-      saveFetchedHints(store, fetched.hints, runId, Date.parse(fetched.startedAt));
-    }
-    const unannounced = decision.unannouncedTeams?.[0];
-    if (unannounced !== undefined) {
-      markHintsUnreliable(store, { teamSlug: unannounced, runId, since: input.finishedAt });
-    }
-    applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
-    if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
-    const events = appendEvents(store, [...decision.events, ...(input.coverage?.events ?? [])], {
-      source: input.source,
-      runId,
-      time: input.finishedAt,
-      ...(input.newId ? { newId: input.newId } : {}),
-    });
-    if (events.length > 0) input.enqueue?.(events, runId);
-    return { runId, events };
+  requireTransaction(store, 'recordPoll');
+  const roster = decision.recorded;
+  const runId = insertRun(store, {
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    status: decision.status,
+    strategy: fetched?.strategy ?? null,
+    stats: input.stats,
+    counts: roster
+      ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
+      : null,
+    failedScopes: fetched?.failedScopes ?? [],
+    changeCount: decision.apply && decision.status !== 'baseline' ? countChanges(decision.apply.diff) : 0,
+    error: decision.error,
+    rosterHash: input.rosterHash,
   });
+  if (decision.apply) applyHistory(store, runId, input.finishedAt, decision.apply.diff);
+  // A held run records nothing it read, hints included: the held change must be read again.
+  const recorded =
+    decision.status === 'ok' || decision.status === 'partial' || decision.status === 'baseline';
+  if (recorded && fetched?.hints && (input.recordHints ?? true)) {
+    saveFetchedHints(store, fetched.hints, runId, Date.parse(fetched.startedAt));
+  }
+  const unannounced = decision.unannouncedTeams?.[0];
+  if (unannounced !== undefined) {
+    markHintsUnreliable(store, { teamSlug: unannounced, runId, since: input.finishedAt });
+  }
+  applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
+  if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
+  const events = appendRunEvents(
+    store,
+    [...decision.events, ...(input.coverage?.events ?? [])],
+    { source: input.source, runId, time: input.finishedAt, ...(input.newId ? { newId: input.newId } : {}) },
+    input.deliveries,
+  );
+  return { runId, events };
 }

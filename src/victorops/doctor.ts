@@ -3,9 +3,10 @@
  * validates every body against the client's schemas, and works out the org's size, the membership
  * strategy `auto` would pick and what a poll will cost at the configured rate.
  */
+
+import { VictorOpsError } from '../errors.js';
 import { isPendingInvitee } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
-import { VictorOpsError } from './errors.js';
 import { POLICY_LIST_PATH } from './fetch-policies.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
 import {

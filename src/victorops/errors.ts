@@ -1,42 +1,4 @@
-/**
- * Typed failures of the VictorOps adapter. Each carries a code, the request path (never headers)
- * and whether retrying can help. Messages are safe to show a person: they never contain the key.
- */
-export type VictorOpsErrorCode =
-  | 'auth'
-  | 'rate_limited'
-  | 'http'
-  | 'not_found'
-  | 'malformed'
-  | 'shape'
-  | 'too_large'
-  | 'timeout'
-  | 'network'
-  | 'deadline'
-  | 'aborted';
-
-export class VictorOpsError extends Error {
-  readonly code: VictorOpsErrorCode;
-  readonly retryable: boolean;
-  readonly path: string | undefined;
-  readonly status: number | undefined;
-  /** Milliseconds the server asked us to wait (Retry-After), when it said. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    code: VictorOpsErrorCode,
-    message: string,
-    options: { retryable: boolean; path?: string; status?: number; retryAfterMs?: number; cause?: unknown },
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'VictorOpsError';
-    this.code = code;
-    this.retryable = options.retryable;
-    this.path = options.path;
-    this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
+/** Helpers for the VictorOps adapter's error messages (the error class itself lives in src/errors.ts). */
 
 /** A short, single-line excerpt of a response body for error messages. */
 export function excerpt(body: string, max = 120): string {

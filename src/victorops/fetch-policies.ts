@@ -7,6 +7,7 @@
  * never an empty one: the caller keeps that policy's or team's previous state.
  */
 import type { Clock } from '../clock.js';
+import { VictorOpsError } from '../errors.js';
 import { applyOverrides, type ShiftOverride } from '../roster/on-call.js';
 import { normalisePolicies, normaliseSchedules } from '../roster/policies.js';
 import type {
@@ -19,7 +20,6 @@ import type {
 } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
-import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
 import {
   type ApiPolicyDetail,

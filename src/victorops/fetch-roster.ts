@@ -10,6 +10,7 @@
  * the poll cycle keeps its previous memberships instead of announcing false removals.
  */
 import type { Clock } from '../clock.js';
+import { VictorOpsError } from '../errors.js';
 import {
   type FullReadReason,
   findDifferingReads,
@@ -29,7 +30,6 @@ import type {
 } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
-import { VictorOpsError } from './errors.js';
 import { runPool } from './run-pool.js';
 import {
   type ApiListedTeam,

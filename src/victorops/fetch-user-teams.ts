@@ -1,7 +1,8 @@
 /** One user's teams, read live (`GET /v1/user/{user}/teams`) for the offboarding preflight. */
+
+import { VictorOpsError } from '../errors.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
-import { VictorOpsError } from './errors.js';
 import { userTeamsSchema } from './schemas.js';
 
 /** The user's teams, or null when VictorOps does not know the user (404). */

@@ -1,7 +1,7 @@
+import type { VictorOpsError } from '../errors.js';
 /**
  * Which VictorOps failures are retried and how long to wait: pure functions, table-tested.
  */
-import type { VictorOpsError } from './errors.js';
 
 export interface BackoffInput {
   /** Retries already made for this request (0 before the first retry). */

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/load-config.js';
-import { destinationSpecsFromConfig, planDeliveries } from '../../src/delivery/routing.js';
+import { destinationSpecsFromConfig, planDeliveries } from '../../src/roster/delivery-plan.js';
 import type { CloudEvent, EventDraft } from '../../src/roster/events.js';
 import { formatSequence } from '../../src/roster/events.js';
 import type { Team, User } from '../../src/roster/types.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, parseInstant, parseSince } from '../../src/cli/setup.js';
+import { parseInstant, parseSince } from '../../src/cli/setup.js';
+import { InvalidOptionError } from '../../src/errors.js';
 
 describe('parseInstant', () => {
   it.each([

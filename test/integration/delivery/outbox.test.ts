@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
-import { planDeliveries } from '../../../src/delivery/routing.js';
 import { createSilentLogger } from '../../../src/logger.js';
+import { planDeliveries } from '../../../src/roster/delivery-plan.js';
 import {
   appendNoticeEvent,
   claimDueDeliveries,

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LdapSourceConfig } from '../../../src/config/identity.js';
+import { IdentitySourceError } from '../../../src/errors.js';
 import { createLdapSource } from '../../../src/identity/ldap-source.js';
-import { IdentitySourceError } from '../../../src/identity/source.js';
 import {
   LDAP_BASE_DN,
   LDAP_READER_DN,

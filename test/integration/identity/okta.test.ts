@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
+import { IdentitySourceError } from '../../../src/errors.js';
 import { createOktaSource } from '../../../src/identity/okta-source.js';
-import { IdentitySourceError } from '../../../src/identity/source.js';
 import {
   type OktaFake,
   type OktaFakePerson,

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { runPollCycle } from '../../../src/service/poll-cycle.js';
+import { runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadRosterAt } from '../../../src/store/history.js';
@@ -42,6 +42,7 @@ describe('a wall clock that steps back', () => {
       clock,
       logger: capture.logger,
       source: 'urn:test',
+      destinations: [],
       guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
       pollFailingAfter: 3,
       fetchRoster: (signal: AbortSignal) =>

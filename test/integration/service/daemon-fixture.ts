@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createApp } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import { createSilentLogger, type Logger } from '../../../src/logger.js';
@@ -63,7 +64,13 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
     monotonicMs: () => performance.now() + offsetMs,
     sleep: systemClock.sleep,
   };
-  const daemon = await startDaemon({ config, logger: options.logger ?? createSilentLogger(), clock });
+  const logger = options.logger ?? createSilentLogger();
+  const daemon = await startDaemon({
+    config,
+    logger,
+    clock,
+    parts: createApp({ config, logger, clock }).daemonParts(),
+  });
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const get: DaemonFixture['get'] = async (path) => {

@@ -12,8 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { createSilentLogger } from '../../../src/logger.js';
-import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
@@ -76,7 +76,7 @@ async function poll(): Promise<PollResult> {
   try {
     const fetch = createRosterFetcher(config, client, { logger, clock, store });
     return await runPollCycle(
-      createPollDeps(config, store, fetch, { logger, clock }),
+      createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
       new AbortController().signal,
     );
   } finally {

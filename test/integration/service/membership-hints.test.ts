@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
-import { type PollResult, runPollCycle } from '../../../src/service/poll-cycle.js';
+import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
@@ -59,7 +59,10 @@ async function poll(): Promise<PollResult> {
   nowMs += MINUTE;
   const logger = capture.logger;
   const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  return runPollCycle(createPollDeps(config, store, fetch, { logger, clock }), new AbortController().signal);
+  return runPollCycle(
+    createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
+    new AbortController().signal,
+  );
 }
 
 function lastPlan(): string {

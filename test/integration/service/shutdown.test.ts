@@ -20,10 +20,9 @@ describe('daemon shutdown', () => {
     fx = await startDaemonFixture({ latencyMs: 2_000, env: { POLL_SCHEDULE: '*/5 * * * * *' } });
     const f = fx;
     await f.waitFor('the start-up poll to reach the API', () => f.sim.stats.count() > 0);
-    const startedMs = Date.now();
     const result = await f.daemon.stop('test');
-    // Generous: only "well inside the 10 s budget", not a latency measurement.
-    expect(Date.now() - startedMs).toBeLessThan(8_000);
+    // `forced: false` is the outcome that says the stop finished inside the shutdown budget (the
+    // daemon reports forced: true when the budget runs out), so no wall-clock bound is needed.
     expect(result).toEqual({ reason: 'test', forced: false, fatal: false });
     expect(await f.daemon.done).toEqual(result);
     expect(f.runs()).toEqual([]);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
+import { runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import type { Roster } from '../../../src/roster/types.js';
-import { runPollCycle } from '../../../src/service/poll-cycle.js';
 import { openStore } from '../../../src/store/db.js';
 import { loadCurrentRoster } from '../../../src/store/history.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
@@ -20,6 +20,7 @@ async function recordAll(rosters: Roster[]) {
     clock: systemClock,
     logger: createSilentLogger(),
     source: 'urn:test',
+    destinations: [],
     guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
     pollFailingAfter: 3,
     fetchRoster: async () => aFetch(next),

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
+import { runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { createSilentLogger } from '../../../src/logger.js';
-import { runPollCycle } from '../../../src/service/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
@@ -56,6 +56,7 @@ beforeAll(async () => {
     clock: systemClock,
     logger: createSilentLogger(),
     source: 'urn:test',
+    destinations: [],
     guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
     pollFailingAfter: 3,
     fetchRoster: (signal: AbortSignal) =>

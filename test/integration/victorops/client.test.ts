@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
+import { VictorOpsError } from '../../../src/errors.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victorops/client.js';
-import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COVERAGE_NOTICE_MAX, planDeliveries } from '../../../src/delivery/routing.js';
 import { findLimitViolations } from '../../../src/delivery/slack-blocks.js';
 import { formatCoverageSummary } from '../../../src/delivery/slack-coverage.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
+import { COVERAGE_NOTICE_MAX, planDeliveries } from '../../../src/roster/delivery-plan.js';
 import type { CloudEvent, CoverageEventData } from '../../../src/roster/events.js';
 
 const slack = [{ name: 'slack', kind: 'slack' as const, events: [] }];

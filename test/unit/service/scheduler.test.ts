@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { ConfigError } from '../../../src/config/reader.js';
+import { ConfigError, PollAbortedError } from '../../../src/errors.js';
 import { createSilentLogger } from '../../../src/logger.js';
-import { PollAbortedError } from '../../../src/service/poll-cycle.js';
 import { type CreateTicker, createPollScheduler } from '../../../src/service/scheduler.js';
 
 /** A poll that stays running until the test releases it, counting how many run at once. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { VictorOpsError } from '../../../src/errors.js';
 import { parseRetryAfter } from '../../../src/parse/retry-after.js';
 import { encodePathSegment } from '../../../src/victorops/client.js';
 import { ENDPOINT_CLASSES, endpointClassOf } from '../../../src/victorops/endpoint-class.js';
-import { VictorOpsError } from '../../../src/victorops/errors.js';
 import { chooseStrategy } from '../../../src/victorops/fetch-roster.js';
 import { backoffDelayMs, shouldRetry } from '../../../src/victorops/retry-policy.js';
 import { teamListSchema, teamMembersSchema, userListSchema } from '../../../src/victorops/schemas.js';

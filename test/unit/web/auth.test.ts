@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { ConfigError } from '../../../src/config/reader.js';
 import { isLoopbackHost, parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
+import { ConfigError } from '../../../src/errors.js';
 import { createAuthorizer } from '../../../src/web/auth.js';
 
 const HASH = bcrypt.hashSync('correct horse', 4);

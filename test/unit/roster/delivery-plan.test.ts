@@ -5,7 +5,7 @@ import {
   matchesEventFilter,
   planDeliveries,
   SLACK_DESTINATION,
-} from '../../../src/delivery/routing.js';
+} from '../../../src/roster/delivery-plan.js';
 
 describe('matchesEventFilter', () => {
   it.each([

@@ -1,11 +1,14 @@
 /**
- * One identity sync: read every configured source (concurrently) → decide which reads are trusted
- * (pure) → recompute the per-user findings only when all are → record run, source health,
- * findings, events and outbox rows in one transaction. An aborted sync commits nothing.
+ * One identity sync, as a spec for the cycle skeleton (cycle.ts): read every configured source
+ * (concurrently) → in one transaction read the recorded state, decide which reads are trusted
+ * (pure), recompute the per-user findings only when all are, and record run, source health,
+ * findings, events and outbox rows. An aborted sync commits nothing.
  */
 import type { Clock } from '../clock.js';
-import { type IdentitySource, IdentitySourceError } from '../identity/source.js';
+import { IdentitySourceError, NoRosterError, PollAbortedError } from '../errors.js';
+import type { IdentitySource } from '../identity/source.js';
 import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { identityFindingEvents } from '../roster/identity-events.js';
 import {
   computeIdentityFindings,
@@ -26,7 +29,7 @@ import {
   recordIdentitySync,
 } from '../store/identity.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
-import { PollAbortedError } from './poll-cycle.js';
+import { type CycleSpec, runCycle } from './cycle.js';
 
 export interface IdentityCycleDeps {
   store: Store;
@@ -37,7 +40,8 @@ export interface IdentityCycleDeps {
   guard: ShrinkGuard;
   settings: MatchSettings;
   sources: readonly IdentitySource[];
-  enqueue?: (events: StoredEvent[], runId: number) => void;
+  /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
+  destinations: readonly DestinationSpec[];
 }
 
 export interface IdentitySourceOutcome {
@@ -57,46 +61,61 @@ export interface IdentitySyncResult {
   usersFrozen: boolean;
 }
 
-/** Identity reconciliation needs the VictorOps roster it reconciles. */
-export class NoRosterError extends Error {
-  readonly code = 'no_roster';
-  constructor() {
-    super(
-      'no VictorOps roster is recorded yet: run `roster-watch poll` first, then `roster-watch identity-sync`',
-    );
-    this.name = 'NoRosterError';
-  }
-}
-
 function reasonOf(error: unknown): string {
   if (error instanceof IdentitySourceError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runIdentitySync(
+export function runIdentitySync(deps: IdentityCycleDeps, signal: AbortSignal): Promise<IdentitySyncResult> {
+  return runCycle(deps.store, identityCycle(deps), signal);
+}
+
+interface IdentityFetch {
+  startedAt: string;
+  reads: SourceReadResult[];
+}
+
+function identityCycle(
   deps: IdentityCycleDeps,
-  signal: AbortSignal,
-): Promise<IdentitySyncResult> {
+): CycleSpec<IdentityFetch, IdentitySyncResult, IdentitySyncResult> {
   const { store, clock } = deps;
-  const startedAt = new Date(clock.now()).toISOString();
-  if (!hasRosterBaseline(store)) throw new NoRosterError();
-  const reads = await Promise.all(
-    deps.sources.map(async (s): Promise<SourceReadResult> => {
-      try {
-        return { ok: true, identities: await s.read(signal) };
-      } catch (error) {
-        if (signal.aborted) throw new PollAbortedError();
-        deps.logger.warn({ source: s.name, error: reasonOf(error) }, 'identity source could not be read');
-        return { ok: false, error: reasonOf(error) };
-      }
-    }),
-  );
-  if (signal.aborted) throw new PollAbortedError();
+  return {
+    async fetch(signal) {
+      const startedAt = new Date(clock.now()).toISOString();
+      // Cheap, and saves reading every source only to refuse afterwards.
+      if (!hasRosterBaseline(store)) throw new NoRosterError();
+      const reads = await Promise.all(
+        deps.sources.map(async (s): Promise<SourceReadResult> => {
+          try {
+            return { ok: true, identities: await s.read(signal) };
+          } catch (error) {
+            if (signal.aborted) throw new PollAbortedError();
+            deps.logger.warn({ source: s.name, error: reasonOf(error) }, 'identity source could not be read');
+            return { ok: false, error: reasonOf(error) };
+          }
+        }),
+      );
+      return { startedAt, reads };
+    },
+    record: ({ startedAt, reads }) => recordIdentityCycle(deps, startedAt, reads),
+    finish: (result) => result,
+  };
+}
+
+function recordIdentityCycle(
+  deps: IdentityCycleDeps,
+  startedAt: string,
+  reads: SourceReadResult[],
+): IdentitySyncResult {
+  const { store, clock } = deps;
   const now = new Date(clock.now()).toISOString();
-  // The roster is read after the sources so a poll that finished meanwhile is taken into account.
+  // Read after the sources, inside the transaction, so a poll that finished meanwhile is taken into account.
   const roster = loadCurrentRoster(store);
   if (roster === null) throw new NoRosterError();
   const previous = new Map(loadIdentitySourceStates(store).map((s) => [s.name, s]));
+  const open = loadOpenIdentityFindings(store);
+  const policies = loadCurrentPolicies(store);
+  const schedules = loadTeamSchedules(store);
   const decisions = deps.sources.map((s, i) => ({
     ...decideSource(
       s.name,
@@ -107,7 +126,6 @@ export async function runIdentitySync(
     ),
     kind: s.kind,
   }));
-  const open = loadOpenIdentityFindings(store);
   const identities: Identity[] = [];
   for (const r of reads) if (r.ok) for (const i of r.identities) identities.push(i);
   const plan = planIdentityFindings({
@@ -116,8 +134,8 @@ export async function runIdentitySync(
     computeUsers: () =>
       computeIdentityFindings({
         roster,
-        policies: loadCurrentPolicies(store),
-        schedules: loadTeamSchedules(store),
+        policies,
+        schedules,
         now,
         identities,
         settings: deps.settings,
@@ -152,7 +170,7 @@ export async function runIdentitySync(
     events,
     stats,
     source: deps.source,
-    ...(deps.enqueue ? { enqueue: deps.enqueue } : {}),
+    deliveries: { destinations: deps.destinations, nowMs: clock.now() },
   });
   return {
     runId: recorded.runId,

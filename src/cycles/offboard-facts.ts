@@ -1,0 +1,150 @@
+/**
+ * What `offboard-check` needs to know about one user: live reads (the user's teams, the policies,
+ * the teams' schedules; GET only) with the recorded history as the fallback for whatever cannot
+ * be read, and what the identity sources last said. The CLI only prints it.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load-config.js';
+import { VictorOpsError } from '../errors.js';
+import { describeIdentityFinding } from '../roster/identity-events.js';
+import { buildOffboardReport, type OffboardReport, type ReadSource } from '../roster/offboard.js';
+import { mergeFailedPolicies, mergeFailedSchedules } from '../roster/policies.js';
+import type { Policy, TeamSchedule } from '../roster/policy-types.js';
+import { type Team, usernameKey } from '../roster/types.js';
+import type { Store } from '../store/db.js';
+import { loadCurrentRoster } from '../store/history.js';
+import { loadIdentitySourceStates, loadOpenIdentityFindingsFor } from '../store/identity.js';
+import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import { hasPolicyBaseline } from '../store/runs.js';
+import type { VictorOpsClient } from '../victorops/client.js';
+import { fetchPolicies } from '../victorops/fetch-policies.js';
+import { fetchUserTeams } from '../victorops/fetch-user-teams.js';
+
+export interface OffboardFacts {
+  report: OffboardReport;
+  sources: { teams: ReadSource; policies: ReadSource; schedules: ReadSource };
+  /** null when the user's teams could not be read live. */
+  existsInVictorOps: boolean | null;
+  notes: string[];
+  identity: OffboardIdentityStatus;
+  /** No policy could be read live and none are recorded: "nothing references them" would be a guess. */
+  policiesUnknown: boolean;
+}
+
+export async function gatherOffboardFacts(
+  deps: { config: Config; store: Store; client: VictorOpsClient; clock: Clock },
+  username: string,
+  signal: AbortSignal,
+): Promise<OffboardFacts> {
+  const { config, store, client, clock } = deps;
+  const notes: string[] = [];
+  const roster = loadCurrentRoster(store);
+  const key = usernameKey(username);
+  const rosterTeams = new Map((roster?.teams ?? []).map((t) => [t.slug, t]));
+
+  let teams: Team[];
+  let teamsSource: ReadSource = 'live';
+  let existsInVictorOps: boolean | null = null;
+  try {
+    const live = await fetchUserTeams(client, username, signal);
+    existsInVictorOps = live !== null;
+    teams = live ?? [];
+    if (live === null) notes.push(`VictorOps does not know a user ${username} (404)`);
+  } catch (error) {
+    if (!(error instanceof VictorOpsError) || signal.aborted) throw error;
+    teamsSource = 'stored';
+    teams = (roster?.memberships ?? [])
+      .filter((m) => usernameKey(m.username) === key)
+      .map((m) => rosterTeams.get(m.teamSlug) ?? { slug: m.teamSlug, name: m.teamSlug });
+    notes.push(`could not read the user's teams live (${error.message}): used the recorded memberships`);
+  }
+
+  const storedPolicies = loadCurrentPolicies(store);
+  const storedSchedules = loadTeamSchedules(store);
+  let policies: Policy[] = storedPolicies;
+  let schedules: TeamSchedule[] = storedSchedules;
+  let policySource: ReadSource = 'stored';
+  const permit = claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs);
+  if (!permit.ok) {
+    notes.push(
+      `the policy list was read ${Math.round((clock.now() - permit.lastCallMs) / 1000)} s ago and VictorOps allows about one call a minute: used the recorded policies and schedules (try again in ${Math.ceil(permit.retryInMs / 1000)} s for live data)`,
+    );
+  } else {
+    try {
+      const allTeams = new Map(rosterTeams);
+      for (const t of teams) allTeams.set(t.slug, t);
+      const fetched = await fetchPolicies({
+        client,
+        clock: clock,
+        teams: [...allTeams.values()],
+        daysForward: config.coverage.daysForward,
+        concurrency: config.victorOps.concurrency,
+        signal: signal,
+      });
+      policies = mergeFailedPolicies(storedPolicies, fetched.policies, fetched.failedScopes);
+      schedules = mergeFailedSchedules(storedSchedules, fetched.schedules, fetched.failedScopes);
+      policySource = 'live';
+      if (fetched.failedScopes.length > 0) {
+        notes.push(
+          `${fetched.failedScopes.length} policies or schedules could not be read live: used their recorded versions`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof VictorOpsError) || signal.aborted) throw error;
+      notes.push(
+        `could not read the policies live (${error.message}): used the recorded policies and schedules`,
+      );
+    }
+  }
+  if (policySource === 'stored' && storedPolicies.length === 0) {
+    notes.push('no policies are recorded yet: run `roster-watch policy-poll`');
+  }
+
+  const teamNames = new Map<string, string>();
+  for (const t of rosterTeams.values()) teamNames.set(t.slug, t.name);
+  for (const s of schedules) teamNames.set(s.team.slug, s.team.name);
+  for (const t of teams) teamNames.set(t.slug, t.name);
+  const report = buildOffboardReport({
+    username,
+    teams,
+    policies,
+    schedules,
+    teamNames,
+    now: new Date(clock.now()).toISOString(),
+  });
+  const sources = { teams: teamsSource, policies: policySource, schedules: policySource };
+  const identity = loadOffboardIdentityStatus(config, store, username, new Date(clock.now()).toISOString());
+  // No live read and nothing recorded: "nothing references them" would be a guess, and a wrong
+  // "safe to delete" is exactly the gap this command exists to close.
+  const policiesUnknown = policySource === 'stored' && !hasPolicyBaseline(store);
+  return { report, sources, existsInVictorOps, notes, identity, policiesUnknown };
+}
+
+export interface OffboardIdentityStatus {
+  /** `not-configured`: no identity source; `unknown`: configured but never synced. */
+  status: 'not-configured' | 'unknown' | 'ok' | 'findings';
+  findings: { kind: string; firstSeen: string; message: string }[];
+  /** When the identity sources were last read successfully (the oldest of them), or null. */
+  syncedAt: string | null;
+}
+
+export function loadOffboardIdentityStatus(
+  config: Config,
+  store: Store,
+  username: string,
+  now: string,
+): OffboardIdentityStatus {
+  const id = config.identity;
+  const configured = id.file !== null || id.ldap !== null || id.okta !== null || id.entra !== null;
+  const states = loadIdentitySourceStates(store);
+  const findings = loadOpenIdentityFindingsFor(store, usernameKey(username)).map((o) => ({
+    kind: o.finding.kind,
+    firstSeen: o.firstSeen,
+    message: describeIdentityFinding(o.finding, now),
+  }));
+  const successes = states.map((s) => s.lastSuccessAt).filter((s): s is string => s !== null);
+  const syncedAt = successes.length === 0 ? null : (successes.sort()[0] ?? null);
+  if (findings.length > 0) return { status: 'findings', findings, syncedAt };
+  if (!configured) return { status: 'not-configured', findings, syncedAt };
+  return { status: syncedAt === null ? 'unknown' : 'ok', findings, syncedAt };
+}

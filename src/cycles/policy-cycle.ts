@@ -1,0 +1,181 @@
+/**
+ * One policy poll, as a spec for the cycle skeleton (cycle.ts): claim the policy list call → fetch
+ * policies and schedules → in one transaction read, decide (pure), recompute coverage and record
+ * everything with its outbox rows. Like the roster poll, an aborted
+ * poll commits nothing.
+ */
+import { type Clock, monotonicNow } from '../clock.js';
+import { PolicyListTooSoonError, PollAbortedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { DestinationSpec } from '../roster/delivery-plan.js';
+import { decidePolicyPoll, type PolicyDecision, type PolicyRunStatus } from '../roster/policy-decision.js';
+import type { FetchedPolicies } from '../roster/policy-types.js';
+import type { Team } from '../roster/types.js';
+import type { Store } from '../store/db.js';
+import type { StoredEvent } from '../store/events.js';
+import { loadCurrentRoster } from '../store/history.js';
+import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import { recordPolicyPoll } from '../store/policy-store.js';
+import type { CoverageUpdate } from '../store/poll-store.js';
+import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
+import { planCoverage } from './coverage-plan.js';
+import { type CycleSpec, type FetchOutcome, fetchOutcome, laterThanLastRun, runCycle } from './cycle.js';
+
+export interface PolicyCycleDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  source: string;
+  policyListMinIntervalMs: number;
+  /** Announce `rosterwatch.poll.failing` after this many consecutive failed policy polls. */
+  pollFailingAfter: number;
+  /** ONCALL_DAYS_FORWARD: how far ahead a rotation must have someone on call (default 14). */
+  oncallDaysForward?: number;
+  /**
+   * What to do when another process read the policy list too recently: `wait` (the daemon) or
+   * `refuse` (a one-off CLI run, which says when to try again).
+   */
+  whenListTooSoon: 'wait' | 'refuse';
+  fetchPolicies: (teams: readonly Team[], signal: AbortSignal) => Promise<FetchedPolicies>;
+  /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
+  destinations: readonly DestinationSpec[];
+}
+
+export interface PolicyPollResult {
+  runId: number;
+  status: PolicyRunStatus;
+  events: StoredEvent[];
+  changes: number;
+  error: string | null;
+  durationMs: number;
+  fetched: FetchedPolicies | null;
+}
+
+async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const permit = claimPolicyListCall(deps.store, deps.clock.now(), deps.policyListMinIntervalMs);
+    if (permit.ok) return;
+    if (deps.whenListTooSoon === 'refuse')
+      throw new PolicyListTooSoonError(permit.retryInMs, deps.policyListMinIntervalMs);
+    deps.logger.info({ waitMs: permit.retryInMs }, 'waiting for the policy list interval');
+    try {
+      await deps.clock.sleep(permit.retryInMs, signal);
+    } catch {
+      throw new PollAbortedError();
+    }
+  }
+}
+
+export function runPolicyPollCycle(deps: PolicyCycleDeps, signal: AbortSignal): Promise<PolicyPollResult> {
+  return runCycle(deps.store, policyCycle(deps), signal);
+}
+
+interface PolicyFetch {
+  outcome: FetchOutcome<FetchedPolicies>;
+  startedMs: number;
+  wallStartedAt: string;
+  finishedMs: number;
+  wallFinishedAt: string;
+}
+
+interface PolicyRecorded {
+  input: PolicyFetch;
+  decision: PolicyDecision;
+  coverage: CoverageUpdate | null;
+  recorded: { runId: number; events: StoredEvent[] };
+}
+
+function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecorded, PolicyPollResult> {
+  const { store, clock } = deps;
+  return {
+    async fetch(signal) {
+      await claimListCall(deps, signal);
+      const startedMs = monotonicNow(clock);
+      const wallStartedAt = new Date(clock.now()).toISOString();
+      // The teams whose schedules to read: what the last roster poll recorded.
+      const teams = loadCurrentRoster(store)?.teams ?? [];
+      const outcome = await fetchOutcome(() => deps.fetchPolicies(teams, signal));
+      return {
+        outcome,
+        startedMs,
+        wallStartedAt,
+        finishedMs: monotonicNow(clock),
+        wallFinishedAt: new Date(clock.now()).toISOString(),
+      };
+    },
+    record(input) {
+      const { outcome } = input;
+      const fetched = outcome.ok ? outcome.fetched : null;
+      const { startedAt, finishedAt } = laterThanLastRun(deps, input.wallStartedAt, input.wallFinishedAt);
+      const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
+      const previousSchedules = loadTeamSchedules(store);
+      const streak = failureStreak(store, 'policy');
+      const roster = loadCurrentRoster(store);
+      const decision = decidePolicyPoll({
+        previous,
+        previousSchedules,
+        outcome,
+        health: {
+          consecutiveFailures: streak.count,
+          failingSince: streak.since,
+          pollFailingAfter: deps.pollFailingAfter,
+          now: startedAt,
+        },
+      });
+      const coverage = decision.apply
+        ? planCoverage(store, {
+            roster,
+            policies: decision.apply.policies,
+            schedules: decision.apply.effectiveSchedules,
+            removedNow: [],
+            now: finishedAt,
+            ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
+          })
+        : null;
+      const recorded = recordPolicyPoll(store, {
+        decision,
+        failedScopes: fetched?.failedScopes ?? [],
+        startedAt,
+        finishedAt,
+        stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+        source: deps.source,
+        coverage,
+        deliveries: { destinations: deps.destinations, nowMs: clock.now() },
+      });
+      return { input, decision, coverage, recorded };
+    },
+    finish: (done) => reportPolicyPoll(deps.logger, done),
+  };
+}
+
+function reportPolicyPoll(
+  logger: Logger,
+  { input, decision, coverage, recorded }: PolicyRecorded,
+): PolicyPollResult {
+  const fetched = input.outcome.ok ? input.outcome.fetched : null;
+  const result: PolicyPollResult = {
+    runId: recorded.runId,
+    status: decision.status,
+    events: recorded.events,
+    changes: decision.changes,
+    error: decision.error,
+    durationMs: input.finishedMs - input.startedMs,
+    fetched,
+  };
+  const summary = {
+    runId: result.runId,
+    kind: 'policy',
+    status: result.status,
+    changes: result.changes,
+    events: recorded.events.length,
+    findingsAppeared: coverage?.diff.appeared.length ?? 0,
+    findingsResolved: coverage?.diff.resolved.length ?? 0,
+    policies: fetched?.policies.length,
+    requests: fetched?.stats.requests,
+    failedScopes: fetched?.failedScopes.length,
+    durationMs: result.durationMs,
+  };
+  if (decision.status === 'failed') logger.error({ ...summary, error: decision.error }, 'policy poll failed');
+  else logger.info(summary, 'policy poll finished');
+  return result;
+}
