@@ -37,7 +37,9 @@ describe('/healthz and /readyz', () => {
         (sampleValue((await f.get('/metrics')).text, 'roster_poll_runs_total{status="failed"}') ?? 0) >= 1,
     );
     expect((await f.getJson('/readyz')).status).toBe(200);
-    f.advance(HOUR_MS);
+    // Only the wall clock moves: moving the monotonic clock an hour while a poll is in flight would
+    // (rightly) make that poll look stuck to /healthz, which is not what this step is about.
+    f.stepWallClock(HOUR_MS);
     const stale = await f.getJson('/readyz');
     expect(stale.status).toBe(503);
     expect(stale.body.status).toBe('unavailable');
