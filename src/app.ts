@@ -2,6 +2,8 @@
  * The composition root: builds every part from a Config. `createApp` is what commands and the
  * daemon call; the builders above it are its parts. No other module reads process.env.
  */
+
+import { createDaemonReads, createHistoryReads, type DaemonReads, type HistoryReads } from './app/reads.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
 import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './cycles/identity-cycle.js';
@@ -23,16 +25,17 @@ import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
 import { type DoctorReport, runDoctorChecks } from './victorops/doctor.js';
+import { ENDPOINT_CLASSES } from './victorops/endpoint-class.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
-export interface AppDeps {
+interface AppDeps {
   logger: Logger;
   clock?: Clock;
   onFetchProgress?: (progress: FetchProgress) => void;
 }
 
-export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
+function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
   const vo = config.victorOps;
   return createVictorOpsClient({
     baseUrl: vo.baseUrl,
@@ -49,7 +52,7 @@ export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): 
   });
 }
 
-export function createPolicyPollDeps(
+function createPolicyPollDeps(
   config: Config,
   store: Store,
   client: VictorOpsClient,
@@ -83,7 +86,7 @@ export function createPolicyPollDeps(
  * Fetches the live roster with the configured strategy, pacing and deadline. With a store, the
  * recorded membership hints decide which teams are read (`fetch`, which records nothing, reads all).
  */
-export function createRosterFetcher(
+function createRosterFetcher(
   config: Config,
   client: VictorOpsClient,
   deps: AppDeps & { store?: Store },
@@ -116,11 +119,11 @@ export function createRosterFetcher(
     });
 }
 
-export function openConfiguredStore(config: Config): Store {
+function openConfiguredStore(config: Config): Store {
   return openStore(config.databasePath);
 }
 
-export function createPollDeps(
+function createPollDeps(
   config: Config,
   store: Store,
   fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
@@ -143,13 +146,13 @@ export function createPollDeps(
  * The configured destinations, recorded by name and kind (URLs and secrets stay in config). Every
  * recorded run plans its outbox rows for these in its own transaction.
  */
-export function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
+function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
   const specs = destinationSpecsFromConfig(config.delivery);
   syncDestinations(store, specs);
   return specs;
 }
 
-export function createConfiguredDispatcher(
+function createConfiguredDispatcher(
   config: Config,
   store: Store,
   logger: Logger,
@@ -159,7 +162,7 @@ export function createConfiguredDispatcher(
 }
 
 /** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
-export function createIdentitySyncDeps(
+function createIdentitySyncDeps(
   config: Config,
   store: Store,
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
@@ -183,19 +186,33 @@ export function createIdentitySyncDeps(
 }
 
 /**
- * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
- * it closes the store, the client and the dispatcher when it stops.
+ * What the composition root (app.ts) built for the daemon: the operations it schedules and the
+ * reads its probes and metrics need, so the service floor never touches the store itself. The
+ * daemon owns them from here on: `close` ends the client, the identity sources and the database.
  */
 export interface DaemonParts {
-  store: Store;
-  client: VictorOpsClient;
   /** The configured destinations' names, for the outbox metrics. */
   destinationNames: readonly string[];
   dispatcher: Dispatcher;
+  /** The VictorOps client's counters for the metrics (the daemon closes it through `closeClient`). */
+  victorOps: Pick<VictorOpsClient, 'stats' | 'shapeErrors'> & { endpointClasses: readonly string[] };
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   /** A policy poll that waits out the policy list interval instead of refusing. */
   pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  identity: IdentityCycleDeps;
+  identity: {
+    /** The configured identity sources' names (empty when none is configured). */
+    sourceNames: readonly string[];
+    sync(signal: AbortSignal): Promise<IdentitySyncResult>;
+    /** Closes the sources' connections (LDAP binds, HTTP pools). */
+    closeSources(): Promise<void>;
+  };
+  reads: DaemonReads;
+  /** A read-only connection of its own for the web view, so the view cannot write by mistake. */
+  openUiStore(): Store;
+  /** Closes the VictorOps client's connections. */
+  closeClient(): Promise<void>;
+  /** Closes the database connection (idempotent). */
+  closeStore(): void;
 }
 
 export interface CreateAppOptions {
@@ -224,7 +241,7 @@ export interface DoctorOutcome {
   report: DoctorReport;
 }
 
-export interface App {
+export interface App extends HistoryReads {
   /** Reads the live roster of every team and records nothing (`fetch`). */
   fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
   pollRoster(signal: AbortSignal): Promise<PollResult>;
@@ -254,6 +271,13 @@ export interface App {
   daemonParts(): DaemonParts;
   /** Checks the database, the credentials and every endpoint class once (GET only). */
   doctor(signal: AbortSignal): Promise<DoctorOutcome>;
+  /** `migrate`: creates the database or brings its schema up to date; returns its path. */
+  migrate(): string;
+  /**
+   * `ui`: a read-only connection to the recorded history at `path` (default DATABASE_PATH) for the
+   * web view; the caller closes it.
+   */
+  openReadOnlyHistory(path?: string): Store;
   close(): Promise<void>;
 }
 
@@ -282,6 +306,14 @@ export function createApp(options: CreateAppOptions): App {
       throw error;
     }
     return opened;
+  };
+  // The audit commands read through a connection that records no destinations (and so needs no
+  // delivery configuration); an App that already opened the store reads through that one.
+  let reader: Store | null = null;
+  const readConnection = (mustExist: boolean): Store => {
+    if (opened) return opened.store;
+    reader ??= openStore(config.databasePath, mustExist ? { mustExist: true } : {});
+    return reader;
   };
   let client: VictorOpsClient | null = null;
   const victorOps = () => {
@@ -383,6 +415,7 @@ export function createApp(options: CreateAppOptions): App {
         throw error;
       }
       identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      const syncDeps = identity;
       const policyDeps = createPolicyPollDeps(config, store, vo, {
         ...deps,
         destinations,
@@ -390,15 +423,34 @@ export function createApp(options: CreateAppOptions): App {
       });
       const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
       return {
-        store,
-        client: vo,
         destinationNames: destinations.map((d) => d.name),
         dispatcher,
+        victorOps: {
+          stats: () => vo.stats(),
+          shapeErrors: () => vo.shapeErrors(),
+          endpointClasses: ENDPOINT_CLASSES,
+        },
         pollRoster: (signal) => runPollCycle(rosterDeps, signal),
         pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
-        identity,
+        identity: {
+          sourceNames: syncDeps.sources.map((s) => s.name),
+          sync: (signal) => runIdentitySync(syncDeps, signal),
+          closeSources: async () => {
+            await Promise.all(syncDeps.sources.map((s) => s.close()));
+          },
+        },
+        reads: createDaemonReads(store),
+        openUiStore: () => openStore(config.databasePath, { readonly: true }),
+        closeClient: () => vo.close(),
+        closeStore: () => store.close(),
       };
     },
+    migrate() {
+      openStore(config.databasePath).close();
+      return config.databasePath;
+    },
+    openReadOnlyHistory: (path) => openStore(path ?? config.databasePath, { readonly: true }),
+    ...createHistoryReads({ existing: () => readConnection(true), anyway: () => readConnection(false) }),
     async close() {
       try {
         await dispatcher?.stop();
@@ -406,6 +458,7 @@ export function createApp(options: CreateAppOptions): App {
         if (identity) await Promise.all(identity.sources.map((s) => s.close()));
       } finally {
         opened?.store.close();
+        reader?.close();
       }
     },
   };
