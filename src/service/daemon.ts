@@ -1,7 +1,9 @@
 /**
- * `roster-watch run`: the long-running service. It composes the store, the VictorOps client, the
- * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
- * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
+ * `roster-watch run`: the long-running service. It runs the parts the App built (DaemonParts: the
+ * polls, the identity sync, the outbox dispatcher and the database reads its probes and metrics
+ * need) on the cron schedulers, serves the health, metrics and web view, and owns the orderly
+ * shutdown. It reads no environment and touches no store module: everything comes from Config and
+ * the App.
  */
 import type { DaemonParts } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
