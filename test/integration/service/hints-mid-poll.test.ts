@@ -9,12 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import type { PollResult } from '../../../src/cycles/poll-cycle.js';
-import { createSilentLogger } from '../../../src/logger.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
+import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 let sim: Simulator;
 let proxy: Server;
@@ -69,24 +68,14 @@ function configFor(): Config {
 }
 
 /** One poll through the proxy, a minute after the previous one, by an App of its own. */
-async function poll(): Promise<PollResult> {
+function poll(): Promise<PollResult> {
   nowMs += 60_000;
-  const app = createApp({ config: configFor(), logger: createSilentLogger(), clock });
-  try {
-    return await app.pollRoster(new AbortController().signal);
-  } finally {
-    await app.close();
-  }
+  return pollOnce(configFor(), { clock });
 }
 
 /** The stored "hints unreliable" mark, read by an App of its own (as `roster-watch hints` does). */
-async function hintsMark() {
-  const app = createApp({ config: configFor(), logger: createSilentLogger() });
-  try {
-    return app.hintsState().unreliable;
-  } finally {
-    await app.close();
-  }
+function hintsMark() {
+  return withApp(configFor(), (app) => app.hintsState().unreliable);
 }
 
 /** Swaps one member of the team about to be verified, mid-poll. */

@@ -7,13 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import type { PollResult } from '../../../src/cycles/poll-cycle.js';
-import { createSilentLogger } from '../../../src/logger.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
+import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 const MINUTE = 60_000;
 const TEAMS = 12;
@@ -49,24 +48,14 @@ afterEach(async () => {
 });
 
 /** One poll, a minute after the previous one: one App per poll, like one `roster-watch poll`. */
-async function poll(): Promise<PollResult> {
+function poll(): Promise<PollResult> {
   nowMs += MINUTE;
-  const app = createApp({ config, logger: capture.logger, clock });
-  try {
-    return await app.pollRoster(new AbortController().signal);
-  } finally {
-    await app.close();
-  }
+  return pollOnce(config, { clock, logger: capture.logger });
 }
 
 /** The stored "hints unreliable" mark, read by an App of its own (as `roster-watch hints` does). */
-async function hintsMark() {
-  const app = createApp({ config, logger: createSilentLogger() });
-  try {
-    return app.hintsState().unreliable;
-  } finally {
-    await app.close();
-  }
+function hintsMark() {
+  return withApp(config, (app) => app.hintsState().unreliable);
 }
 
 function lastPlan(): string {
