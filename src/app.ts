@@ -1,17 +1,18 @@
 /**
- * The composition root: builds every part from a Config. `createApp` is what commands and the
- * daemon call; the builders above it are its parts. No other module reads process.env.
+ * The composition root: builds every part from a Config. `createApp` is what commands, the daemon,
+ * the benchmarks and the tests call; the builders below are private to it, so nothing else can
+ * assemble a poll, a dispatcher or a client of its own. Its shape is in src/app/types.ts, the
+ * reads it hands out in src/app/reads.ts.
  */
-
-import { createDaemonReads, createHistoryReads, type DaemonReads, type HistoryReads } from './app/reads.js';
+import { createDaemonReads, createHistoryReads } from './app/reads.js';
+import type { App, CreateAppOptions } from './app/types.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
-import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './cycles/identity-cycle.js';
-import { gatherOffboardFacts, type OffboardFacts } from './cycles/offboard-facts.js';
-import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './cycles/policy-cycle.js';
-import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './cycles/poll-cycle.js';
+import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle.js';
+import { gatherOffboardFacts } from './cycles/offboard-facts.js';
+import { type PolicyCycleDeps, runPolicyPollCycle } from './cycles/policy-cycle.js';
+import { acceptHeldChange, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
-import type { PassSummary } from './delivery/pass-totals.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
@@ -24,7 +25,7 @@ import { listDestinationStates, pendingCountsByDestination } from './store/outbo
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
-import { type DoctorReport, runDoctorChecks } from './victorops/doctor.js';
+import { runDoctorChecks } from './victorops/doctor.js';
 import { ENDPOINT_CLASSES } from './victorops/endpoint-class.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
@@ -185,101 +186,14 @@ function createIdentitySyncDeps(
   };
 }
 
-/**
- * What the composition root (app.ts) built for the daemon: the operations it schedules and the
- * reads its probes and metrics need, so the service floor never touches the store itself. The
- * daemon owns them from here on: `close` ends the client, the identity sources and the database.
- */
-export interface DaemonParts {
-  /** The configured destinations' names, for the outbox metrics. */
-  destinationNames: readonly string[];
-  dispatcher: Dispatcher;
-  /** The VictorOps client's counters for the metrics (the daemon closes it through `closeClient`). */
-  victorOps: Pick<VictorOpsClient, 'stats' | 'shapeErrors'> & { endpointClasses: readonly string[] };
-  pollRoster(signal: AbortSignal): Promise<PollResult>;
-  /** A policy poll that waits out the policy list interval instead of refusing. */
-  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  identity: {
-    /** The configured identity sources' names (empty when none is configured). */
-    sourceNames: readonly string[];
-    sync(signal: AbortSignal): Promise<IdentitySyncResult>;
-    /** Closes the sources' connections (LDAP binds, HTTP pools). */
-    closeSources(): Promise<void>;
-  };
-  reads: DaemonReads;
-  /** A read-only connection of its own for the web view, so the view cannot write by mistake. */
-  openUiStore(): Store;
-  /** Closes the VictorOps client's connections. */
-  closeClient(): Promise<void>;
-  /** Closes the database connection (idempotent). */
-  closeStore(): void;
-}
-
-export interface CreateAppOptions {
-  config: Config;
-  logger: Logger;
-  clock?: Clock;
-  onFetchProgress?: (progress: FetchProgress) => void;
-  /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
-  whenListTooSoon?: 'wait' | 'refuse';
-}
-
-/** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */
-export type AcceptOutcome =
-  | { kind: 'nothing-held' }
-  | { kind: 'unloadable' }
-  | { kind: 'accepted'; result: PollResult };
-
-export type DestinationListing = ReturnType<typeof listDestinationStates>[number] & {
-  configured: boolean;
-  events: readonly string[];
-};
-
-/** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
-export interface DoctorOutcome {
-  databaseError: string | null;
-  report: DoctorReport;
-}
-
-export interface App extends HistoryReads {
-  /** Reads the live roster of every team and records nothing (`fetch`). */
-  fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
-  pollRoster(signal: AbortSignal): Promise<PollResult>;
-  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  /** Null when no identity source is configured. */
-  syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
-  acceptHeld(): AcceptOutcome;
-  /**
-   * One delivery pass over everything due now. An abort claims nothing new; sends in flight finish
-   * and are recorded.
-   */
-  deliverDue(signal: AbortSignal): Promise<PassSummary>;
-  /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
-  outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
-  /** `endpoints list`: every destination the database knows, with whether it is still configured. */
-  listDestinations(): DestinationListing[];
-  /** `endpoints disable`: false when the name is unknown or already disabled. */
-  disableDestination(name: string, reason: string): boolean;
-  /** `endpoints enable`. */
-  enableDestination(name: string): ReturnType<typeof enableDestination>;
-  /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
-  offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
-  /**
-   * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
-   * daemon owns and closes them when it stops, so use this instead of the other operations.
-   */
-  daemonParts(): DaemonParts;
-  /** Checks the database, the credentials and every endpoint class once (GET only). */
-  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
-  /** `migrate`: creates the database or brings its schema up to date; returns its path. */
-  migrate(): string;
-  /**
-   * `ui`: a read-only connection to the recorded history at `path` (default DATABASE_PATH) for the
-   * web view; the caller closes it.
-   */
-  openReadOnlyHistory(path?: string): Store;
-  close(): Promise<void>;
-}
+export type {
+  AcceptOutcome,
+  App,
+  CreateAppOptions,
+  DaemonParts,
+  DestinationListing,
+  DoctorOutcome,
+} from './app/types.js';
 
 /**
  * The application. Nothing is opened until an operation needs it: `fetch` and `doctor` work
