@@ -50,5 +50,6 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       await stop;
       await server.close();
       store.close();
+      await app.close();
     });
 }
