@@ -34,7 +34,11 @@ function aGatedPoll() {
 
 /** A ticker the test drives by hand, so nothing depends on node-cron's timing. */
 function aManualTicker() {
-  const ticker = { onTick: (): void => undefined, started: false, stopped: false };
+  const ticker = {
+    onTick: (): Promise<unknown> => Promise.resolve(undefined),
+    started: false,
+    stopped: false,
+  };
   const create: CreateTicker = (_expression, onTick) => {
     ticker.onTick = onTick;
     return {
@@ -79,8 +83,9 @@ describe('createPollScheduler', () => {
 
     const first = scheduler.tick();
     await flush();
-    ticker.onTick();
-    ticker.onTick();
+    // What a ticker gets back says what its tick did, as soon as it is decided.
+    expect(await ticker.onTick()).toBe('skipped');
+    void ticker.onTick();
     expect(await scheduler.tick()).toBe('skipped');
     expect(fake.started()).toBe(1);
     expect(scheduler.isPolling()).toBe(true);
@@ -91,12 +96,24 @@ describe('createPollScheduler', () => {
     expect(await first).toBe('ran');
     expect(scheduler.isPolling()).toBe(false);
 
-    // Once the slow poll is done, the next tick polls again.
-    const second = scheduler.tick();
+    // A ticker's tick settles when the poll it started has: a test awaits it instead of sleeping.
+    let settled = false;
+    const byTicker = ticker.onTick().then((outcome) => {
+      settled = true;
+      return outcome;
+    });
     await flush();
     expect(fake.started()).toBe(2);
+    expect(settled).toBe(false);
     fake.gates[1]!.release();
-    expect(await second).toBe('ran');
+    expect(await byTicker).toBe('ran');
+
+    // Once the slow poll is done, the next tick polls again.
+    const third = scheduler.tick();
+    await flush();
+    expect(fake.started()).toBe(3);
+    fake.gates[2]!.release();
+    expect(await third).toBe('ran');
     expect(fake.maxRunning()).toBe(1);
     expect(scheduler.skippedTicks()).toBe(3);
     await scheduler.stop();
