@@ -12,6 +12,7 @@ import type { RosterDiff } from '../roster/diff.js';
 import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';
 import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
+import { hasRosterBaseline } from './runs.js';
 
 interface UserRow {
   username: string;
@@ -42,10 +43,7 @@ const USER_COLUMNS =
 
 /** The roster as currently recorded, or null before the baseline. */
 export function loadCurrentRoster(store: Store): Roster | null {
-  const baseline = store.sqlite
-    .prepare("SELECT 1 FROM runs WHERE status = 'baseline' AND kind = 'roster' LIMIT 1")
-    .get();
-  if (!baseline) return null;
+  if (!hasRosterBaseline(store)) return null;
   return readCurrentRoster(store);
 }
 

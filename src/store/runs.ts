@@ -111,6 +111,17 @@ export function failureStreak(
   return { count: row?.count ?? 0, since: row?.since ?? null };
 }
 
+/** Whether a roster baseline is recorded (cheap: the identity sync checks it before reading any source). */
+export function hasRosterBaseline(store: Store): boolean {
+  const row = store.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.kind, 'roster'), eq(runs.status, 'baseline')))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
 /** Whether a policy poll has ever recorded policies: coverage findings need them. */
 export function hasPolicyBaseline(store: Store): boolean {
   const row = store.db
