@@ -11,6 +11,7 @@
  */
 
 import type Database from 'better-sqlite3';
+import { OutboxError } from '../errors.js';
 import { scrubForLog } from '../redact.js';
 import type { DestinationSpec, PlannedDelivery } from '../roster/delivery-plan.js';
 import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
@@ -19,17 +20,6 @@ import { appendEvents } from './events.js';
 import type { DeliveryKind, DeliveryStatus } from './outbox-reads.js';
 
 export type AttemptOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';
-
-export class OutboxError extends Error {
-  readonly retryable = false;
-  constructor(
-    readonly code: 'unknown-event' | 'bad-selector',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OutboxError';
-  }
-}
 
 export interface ClaimedDelivery {
   id: number;
