@@ -14,7 +14,8 @@ import { type Membership, type Roster, type Team, type User, usernameKey } from 
 import type { Store } from './db.js';
 import { hasRosterBaseline } from './runs.js';
 
-interface UserRow {
+/** A users row as raw SQL reads it (snake_case columns). */
+export interface UserRow {
   username: string;
   first_name: string | null;
   last_name: string | null;
@@ -25,7 +26,7 @@ interface UserRow {
   verified: number | null;
 }
 
-function userFromRow(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return {
     username: row.username,
     firstName: row.first_name,
