@@ -6,7 +6,9 @@
  * Raw SQL on purpose: this is the poll's write path, prepared statements run once per row. It is
  * measured by `npm run build && node dist/bench/run.js persist` (20,000 users / 500 teams / 60,525
  * memberships: an unchanged poll 2.07 CPU s, a 10% change 2.46 CPU s on the shared 2-core machine,
- * 2026-11-30). Simple reads and writes elsewhere in store/ use drizzle's query builder.
+ * 2026-11-30). The whole-roster reads share its column list and row mapping: every poll reads the
+ * current roster (the same bench), `history --at` a past one. Simple reads and writes elsewhere in
+ * store/ use drizzle's query builder.
  */
 import type { RosterDiff } from '../roster/diff.js';
 import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';

@@ -44,7 +44,7 @@ const teams = () => [
   aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
 ];
 
-export function rosterOne(): Roster {
+function rosterOne(): Roster {
   return aRoster({
     users: [alice(), aUser('bob', { firstName: 'Bob', lastName: 'Builder' }), mallory()],
     teams: teams(),
@@ -57,7 +57,7 @@ export function rosterOne(): Roster {
 }
 
 /** Bob's email changes, Carol joins, Alice joins payments. */
-export function rosterTwo(): Roster {
+function rosterTwo(): Roster {
   return aRoster({
     users: [
       alice(),
