@@ -1,9 +1,9 @@
 /** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { CliExit } from '../errors.js';
+import { CliExit, OutboxError } from '../errors.js';
 import { openStore } from '../store/db.js';
-import { OutboxError, type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
+import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import type { CliContext } from './context.js';
 
 export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
