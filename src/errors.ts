@@ -21,7 +21,11 @@ export type AppError =
   | IdentitySourceError
   | PolicyListTooSoonError
   | NoRosterError
-  | PollAbortedError;
+  | PollAbortedError
+  | OutboxError
+  | HttpServerError
+  | PageError
+  | SimOrgError;
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof RosterWatchError;
@@ -157,5 +161,60 @@ export class PollAbortedError extends RosterWatchError {
   readonly retryable = true;
   constructor() {
     super('the poll was cancelled before it was recorded; nothing was written');
+  }
+}
+
+/** A redelivery that names no event or an unreadable time: a usage problem, exit 2. */
+export class OutboxError extends RosterWatchError {
+  override readonly name = 'OutboxError';
+  readonly retryable = false;
+  constructor(
+    readonly code: 'unknown-event' | 'bad-selector',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The health/metrics/web server could not listen (the port is taken, the host is not ours). */
+export class HttpServerError extends RosterWatchError {
+  override readonly name = 'HttpServerError';
+  readonly code = 'http';
+  readonly retryable = false;
+}
+
+/** A web page's bad parameter (400) or unknown entity (404): the web view shows it as that status. */
+export class PageError extends RosterWatchError {
+  override readonly name = 'PageError';
+  readonly code: 'bad_request' | 'not_found';
+  readonly retryable = false;
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+    this.code = status === 400 ? 'bad_request' : 'not_found';
+  }
+}
+
+/** The simulated org's domain errors; its API routes turn each code into the status the real API uses. */
+export type SimOrgErrorCode =
+  | 'user-not-found'
+  | 'team-not-found'
+  | 'policy-not-found'
+  | 'username-taken'
+  | 'slug-taken'
+  | 'replacement-not-found'
+  | 'not-a-member'
+  | 'invalid-shift';
+
+export class SimOrgError extends RosterWatchError {
+  override readonly name = 'SimOrgError';
+  readonly retryable = false;
+  constructor(
+    readonly code: SimOrgErrorCode,
+    message: string,
+  ) {
+    super(message);
   }
 }

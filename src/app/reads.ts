@@ -3,7 +3,6 @@
  * metrics read. Part of the composition root (only src/app.ts imports it): commands and the
  * daemon reach these through the App and DaemonParts, never through the store modules.
  */
-import { InvalidOptionError } from '../errors.js';
 import type { CloudEvent } from '../roster/events.js';
 import type { Roster } from '../roster/types.js';
 import { checkDatabaseFile, type Store } from '../store/db.js';
@@ -18,7 +17,7 @@ import {
   type StoredIdentityFinding,
   type StoredSourceState,
 } from '../store/identity.js';
-import { OutboxError, type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
+import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import {
   type DeliveryRow,
   type DeliveryStatus,
@@ -52,7 +51,7 @@ export interface HistoryReads {
   hintsState(): HintsState;
   /** Clears the "hints unreliable" mark; false when there was none. */
   resetHints(): boolean;
-  /** `redeliver`: makes the selected deliveries due now; a bad selector is a usage error. */
+  /** `redeliver`: makes the selected deliveries due now; an unknown event or bad selector throws OutboxError. */
   redeliver(selector: RequeueSelector, nowMs: number): number;
 }
 
@@ -79,14 +78,7 @@ export function createHistoryReads(open: ReadConnections): HistoryReads {
       return { unreliable: loadHintsUnreliable(store), teamsWithHints: loadStoredHints(store).size };
     },
     resetHints: () => clearHintsUnreliable(open.anyway()),
-    redeliver(selector, nowMs) {
-      try {
-        return requeueDeliveries(open.anyway(), selector, nowMs);
-      } catch (error) {
-        if (error instanceof OutboxError) throw new InvalidOptionError(error.message);
-        throw error;
-      }
-    },
+    redeliver: (selector, nowMs) => requeueDeliveries(open.anyway(), selector, nowMs),
   };
 }
 

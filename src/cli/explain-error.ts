@@ -34,6 +34,11 @@ const EXPLAIN: ExplainByName = {
   StoreError: (e) => oneLine(e, 1),
   IdentitySourceError: (e) => oneLine(e, 1),
   PollAbortedError: (e) => oneLine(e, 1),
+  OutboxError: (e) => oneLine(e, 2),
+  HttpServerError: (e) => oneLine(e, 1),
+  // Shown by the web view as its status; one that escapes to a command is still one line.
+  PageError: (e) => oneLine(e, 1),
+  SimOrgError: (e) => oneLine(e, 1),
 };
 
 export function explainError(error: unknown, debug: boolean): Explained {

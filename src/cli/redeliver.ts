@@ -40,7 +40,7 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
       const config = loadConfig(ctx.env, { requireVictorOps: false });
       const app = createReadApp(config);
       try {
-        // An unknown event or a bad selector comes back as a usage error (exit 2, one line).
+        // An unknown event or a bad selector is an OutboxError: exit 2 with one line (explain-error.ts).
         const count = app.redeliver(selector, Date.now());
         ctx.out(`re-queued ${count} deliveries`);
         if (count > 0)

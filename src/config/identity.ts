@@ -72,6 +72,16 @@ export interface IdentityConfig {
   entra: EntraSourceConfig | null;
 }
 
+/** The columns an export is read by unless IDENTITY_FILE_COLUMNS renames them. */
+export const DEFAULT_FILE_COLUMNS: Readonly<FileSourceConfig['columns']> = {
+  email: 'email',
+  name: 'name',
+  status: 'status',
+  emails: 'emails',
+  id: 'id',
+  statusChangedAt: 'status_changed_at',
+};
+
 export const DEFAULT_STATUS_MAP: Record<string, IdentityStatusMeaning> = {
   active: 'active',
   suspended: 'inactive',
@@ -106,14 +116,7 @@ function readFileSource(r: ConfigReader): FileSourceConfig | null {
     ['csv', 'jsonl'] as const,
     path.endsWith('.jsonl') ? 'jsonl' : 'csv',
   );
-  const columns = {
-    email: 'email',
-    name: 'name',
-    status: 'status',
-    emails: 'emails',
-    id: 'id',
-    statusChangedAt: 'status_changed_at',
-  };
+  const columns = { ...DEFAULT_FILE_COLUMNS };
   const known: Record<string, keyof typeof columns> = {
     email: 'email',
     name: 'name',

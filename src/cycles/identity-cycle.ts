@@ -22,13 +22,9 @@ import type { Identity, IdentityFindingsDiff, MatchSettings } from '../roster/id
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
-import {
-  hasRosterBaseline,
-  loadIdentitySourceStates,
-  loadOpenIdentityFindings,
-  recordIdentitySync,
-} from '../store/identity.js';
+import { loadIdentitySourceStates, loadOpenIdentityFindings, recordIdentitySync } from '../store/identity.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import { hasRosterBaseline } from '../store/runs.js';
 import { type CycleSpec, runCycle } from './cycle.js';
 
 export interface IdentityCycleDeps {

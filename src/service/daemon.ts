@@ -46,6 +46,11 @@ export interface Daemon {
   stop(reason: string): Promise<DaemonStopResult>;
   /** Settles when the daemon has stopped, whoever asked. */
   done: Promise<DaemonStopResult>;
+  /**
+   * Settles when the start-up polls (roster, then policies, then identities) have, or at once with
+   * POLL_ON_START off: what a test awaits instead of watching the database until they show up.
+   */
+  startupPolls: Promise<void>;
 }
 
 interface Parts {
@@ -272,11 +277,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   );
   // The start-up policy poll follows the first roster poll, so its findings see a current roster.
   // The identity sync follows both, so exposure reflects the current policies and schedules.
-  if (config.service.pollOnStart)
-    void scheduler
-      .runNow()
-      .then(() => policyScheduler?.runNow())
-      .then(() => identity.runNow());
+  const startupPolls = config.service.pollOnStart
+    ? scheduler
+        .runNow()
+        .then(() => policyScheduler?.runNow())
+        .then(() => identity.runNow())
+    : Promise.resolve();
 
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
@@ -340,5 +346,5 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     return stopPromise;
   };
   stopFatally = (reason) => void stop(reason, true);
-  return { port: http.port, done, stop: (reason) => stop(reason, false) };
+  return { port: http.port, done, startupPolls, stop: (reason) => stop(reason, false) };
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { UiHandler } from '../web/router.js';
 
@@ -76,15 +77,6 @@ export interface HttpServer {
   close(): Promise<void>;
   /** Drops every connection at once (the forced end of a shutdown). */
   destroy(): void;
-}
-
-export class HttpServerError extends Error {
-  readonly code = 'http';
-  readonly retryable = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'HttpServerError';
-  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {

@@ -50,6 +50,8 @@ export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
       const result = await identity.sync(signal);
       metrics.recordSync(result.status);
       if (result.events.length > 0) deps.notify();
+      // Like "poll finished": an operator sees each sync (also one the export file's change started).
+      logger.info({ status: result.status, events: result.events.length }, 'identity sync finished');
     } catch (error) {
       if (error instanceof PollAbortedError) throw error;
       // Source failures are recorded as findings by the sync; this is anything else (no roster

@@ -14,7 +14,15 @@ export interface Ticker {
   stop(): void;
 }
 
-export type CreateTicker = (expression: string, onTick: () => void, logger: Logger) => Ticker;
+/**
+ * `onTick` resolves once the poll that tick started (or skipped) has settled: node-cron ignores it,
+ * a test's hand-driven ticker awaits it instead of sleeping until the outcome shows.
+ */
+export type CreateTicker = (
+  expression: string,
+  onTick: () => Promise<TriggerOutcome>,
+  logger: Logger,
+) => Ticker;
 
 export interface PollSchedulerDeps {
   expression: string;
@@ -52,7 +60,11 @@ export interface PollScheduler {
   stop(options?: { abort?: boolean }): Promise<void>;
 }
 
-export function createNodeCronTicker(expression: string, onTick: () => void, logger: Logger): Ticker {
+export function createNodeCronTicker(
+  expression: string,
+  onTick: () => Promise<TriggerOutcome>,
+  logger: Logger,
+): Ticker {
   let task: ScheduledTask | null = null;
   return {
     start() {
@@ -62,7 +74,7 @@ export function createNodeCronTicker(expression: string, onTick: () => void, log
       task = cron.createTask(
         expression,
         () => {
-          onTick();
+          void onTick();
         },
         {
           noOverlap: false,
@@ -92,7 +104,7 @@ export function createNodeCronTicker(expression: string, onTick: () => void, log
 export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
   const { clock, logger } = deps;
   const random = deps.random ?? Math.random;
-  const ticker = (deps.createTicker ?? createNodeCronTicker)(deps.expression, () => void tick(), logger);
+  const ticker = (deps.createTicker ?? createNodeCronTicker)(deps.expression, () => tick(), logger);
   let inFlight: { promise: Promise<void>; controller: AbortController; startedAtMs: number } | null = null;
   let skipped = 0;
   let stopped = false;

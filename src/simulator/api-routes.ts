@@ -3,6 +3,7 @@
  * to change the org, with the status codes and error bodies the real API documents.
  */
 import { z } from 'zod';
+import { SimOrgError } from '../errors.js';
 import {
   createListBodies,
   membersJson,
@@ -13,7 +14,6 @@ import {
 } from './api-responses.js';
 import { parseBody, type Reply, type Route, replyError, replyJson, replyRawJson } from './http-io.js';
 import type { SimOrg } from './org.js';
-import { SimOrgError } from './org-error.js';
 import { createPolicyRoutes } from './policy-routes.js';
 
 const ERROR_STATUS: Record<SimOrgError['code'], number> = {

@@ -3,7 +3,7 @@
  * in memory, with the mutations an admin can make. Records are replaced, never edited in place, so a reader holding an old
  * record (e.g. a cached response) never sees it change underneath it.
  */
-import { SimOrgError } from './org-error.js';
+import { SimOrgError } from '../errors.js';
 import {
   copyPolicy,
   createPolicyBook,

@@ -3,7 +3,7 @@
  * strings, not links to users: VictorOps leaves a deleted user in policies and schedules,
  * and that silent gap is exactly what roster-watch has to find.
  */
-import { SimOrgError } from './org-error.js';
+import { SimOrgError } from '../errors.js';
 import type { Random } from './random.js';
 
 /** The entry types of the real API (reference §1); `rotationLabel` is sent only when set. */

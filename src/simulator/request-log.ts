@@ -23,6 +23,11 @@ export interface RequestLog {
   byStatus(): Record<string, number>;
   /** The largest number of requests whose arrival falls within any window of `windowMs`. */
   maxInAnyWindow(windowMs: number): number;
+  /**
+   * Resolves once `count` requests matching `filter` (method, path substring) have arrived, counting
+   * those already logged: tests await a request reaching the server instead of polling for it.
+   */
+  arrived(filter?: Omit<RequestCountFilter, 'status'>, count?: number): Promise<void>;
   reset(): void;
 }
 
@@ -32,22 +37,29 @@ const tally = (values: Iterable<string>): Record<string, number> => {
   return counts;
 };
 
+const matches = (entry: RequestLogEntry, filter: RequestCountFilter): boolean =>
+  (filter.method === undefined || entry.method === filter.method) &&
+  (filter.path === undefined || entry.path.includes(filter.path)) &&
+  (filter.status === undefined || entry.status === filter.status);
+
 export function createRequestLog(): RequestLog {
   let log: RequestLogEntry[] = [];
+  let waiters: { filter: RequestCountFilter; count: number; resolve: () => void }[] = [];
+  const count = (filter: RequestCountFilter = {}) => log.filter((entry) => matches(entry, filter)).length;
   return {
     record(method, path, atMs) {
       const entry = { method, path, status: 0, atMs };
       log.push(entry);
+      const due = waiters.filter((w) => count(w.filter) >= w.count);
+      waiters = waiters.filter((w) => !due.includes(w));
+      for (const waiter of due) waiter.resolve();
       return entry;
     },
     entries: () => log,
-    count(filter = {}) {
-      return log.filter(
-        (entry) =>
-          (filter.method === undefined || entry.method === filter.method) &&
-          (filter.path === undefined || entry.path.includes(filter.path)) &&
-          (filter.status === undefined || entry.status === filter.status),
-      ).length;
+    count,
+    arrived(filter = {}, wanted = 1) {
+      if (count(filter) >= wanted) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ filter, count: wanted, resolve }));
     },
     byMethod: () => tally(log.map((entry) => entry.method)),
     byStatus: () => tally(log.map((entry) => String(entry.status))),

@@ -75,6 +75,7 @@ export interface EventQuery {
 
 /** Events oldest first. */
 export function queryEvents(store: Store, query: EventQuery): CloudEvent[] {
+  // Raw SQL: every filter but two is COLLATE NOCASE, json_extract or LIKE … ESCAPE, which the builder carries only as sql`` pieces.
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (query.user !== undefined) {

@@ -6,14 +6,18 @@
  * Raw SQL on purpose: this is the poll's write path, prepared statements run once per row. It is
  * measured by `npm run build && node dist/bench/run.js persist` (20,000 users / 500 teams / 60,525
  * memberships: an unchanged poll 2.07 CPU s, a 10% change 2.46 CPU s on the shared 2-core machine,
- * 2026-11-30). Simple reads and writes elsewhere in store/ use drizzle's query builder.
+ * 2026-11-30). The whole-roster reads share its column list and row mapping: every poll reads the
+ * current roster (the same bench), `history --at` a past one. Simple reads and writes elsewhere in
+ * store/ use drizzle's query builder.
  */
 import type { RosterDiff } from '../roster/diff.js';
 import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';
 import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
+import { hasRosterBaseline } from './runs.js';
 
-interface UserRow {
+/** A users row as raw SQL reads it (snake_case columns). */
+export interface UserRow {
   username: string;
   first_name: string | null;
   last_name: string | null;
@@ -24,7 +28,7 @@ interface UserRow {
   verified: number | null;
 }
 
-function userFromRow(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return {
     username: row.username,
     firstName: row.first_name,
@@ -42,10 +46,7 @@ const USER_COLUMNS =
 
 /** The roster as currently recorded, or null before the baseline. */
 export function loadCurrentRoster(store: Store): Roster | null {
-  const baseline = store.sqlite
-    .prepare("SELECT 1 FROM runs WHERE status = 'baseline' AND kind = 'roster' LIMIT 1")
-    .get();
-  if (!baseline) return null;
+  if (!hasRosterBaseline(store)) return null;
   return readCurrentRoster(store);
 }
 

@@ -4,6 +4,7 @@
  * synchronous transaction with its run row, events and outbox rows.
  */
 
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { EventDraft } from '../roster/events.js';
 import type { SourceDecision, SourceState } from '../roster/identity-findings.js';
 import type {
@@ -18,6 +19,7 @@ import { requireTransaction, type Store } from './db.js';
 import type { StoredEvent } from './events.js';
 import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
+import { identityFindings, identitySources } from './schema.js';
 
 export interface StoredIdentityFinding {
   finding: IdentityFinding;
@@ -25,51 +27,50 @@ export interface StoredIdentityFinding {
   resolvedAt: string | null;
 }
 
-interface FindingRow {
+const findingColumns = {
+  data: identityFindings.data,
+  firstSeen: identityFindings.firstSeen,
+  resolvedAt: identityFindings.resolvedAt,
+};
+
+const fromRow = (row: {
   data: string;
-  first_seen: string;
-  resolved_at: string | null;
-}
-
-const fromRow = (row: FindingRow): StoredIdentityFinding => ({
+  firstSeen: string;
+  resolvedAt: string | null;
+}): StoredIdentityFinding => ({
   finding: JSON.parse(row.data) as IdentityFinding,
-  firstSeen: row.first_seen,
-  resolvedAt: row.resolved_at,
+  firstSeen: row.firstSeen,
+  resolvedAt: row.resolvedAt,
 });
-
-/** Whether a roster baseline is recorded (cheap: the sync checks it before reading any source). */
-export function hasRosterBaseline(store: Store): boolean {
-  return (
-    store.sqlite.prepare("SELECT 1 FROM runs WHERE kind = 'roster' AND status = 'baseline' LIMIT 1").get() !==
-    undefined
-  );
-}
 
 /** Open identity findings, oldest first. */
 export function loadOpenIdentityFindings(store: Store): StoredIdentityFinding[] {
-  return (
-    store.sqlite
-      .prepare(
-        'SELECT data, first_seen, resolved_at FROM identity_findings WHERE resolved_at IS NULL ORDER BY first_seen, key',
-      )
-      .all() as FindingRow[]
-  ).map(fromRow);
+  return store.db
+    .select(findingColumns)
+    .from(identityFindings)
+    .where(isNull(identityFindings.resolvedAt))
+    .orderBy(asc(identityFindings.firstSeen), asc(identityFindings.key))
+    .all()
+    .map(fromRow);
 }
 
 /** One user's open identity findings (for `offboard-check`). */
 export function loadOpenIdentityFindingsFor(store: Store, usernameKey: string): StoredIdentityFinding[] {
-  return (
-    store.sqlite
-      .prepare(
-        'SELECT data, first_seen, resolved_at FROM identity_findings WHERE username_key = ? AND resolved_at IS NULL ORDER BY key',
-      )
-      .all(usernameKey) as FindingRow[]
-  ).map(fromRow);
+  return store.db
+    .select(findingColumns)
+    .from(identityFindings)
+    .where(and(eq(identityFindings.usernameKey, usernameKey), isNull(identityFindings.resolvedAt)))
+    .orderBy(asc(identityFindings.key))
+    .all()
+    .map(fromRow);
 }
 
 export function countOpenIdentityFindingsByKind(store: Store): { kind: IdentityFindingKind; open: number }[] {
-  return store.sqlite
-    .prepare('SELECT kind, COUNT(*) AS open FROM identity_findings WHERE resolved_at IS NULL GROUP BY kind')
+  return store.db
+    .select({ kind: identityFindings.kind, open: count() })
+    .from(identityFindings)
+    .where(isNull(identityFindings.resolvedAt))
+    .groupBy(identityFindings.kind)
     .all() as { kind: IdentityFindingKind; open: number }[];
 }
 
@@ -80,13 +81,7 @@ export interface StoredSourceState extends SourceState {
 }
 
 export function loadIdentitySourceStates(store: Store): StoredSourceState[] {
-  return store.sqlite
-    .prepare(
-      `SELECT name, kind, last_count AS lastCount, last_success_at AS lastSuccessAt, last_attempt_at AS lastAttemptAt,
-              last_read AS lastRead, failing_since AS failingSince, last_error AS lastError, held_reads AS heldReads
-       FROM identity_sources ORDER BY name`,
-    )
-    .all() as StoredSourceState[];
+  return store.db.select().from(identitySources).orderBy(asc(identitySources.name)).all();
 }
 
 export interface RecordIdentitySyncInput {
@@ -124,31 +119,49 @@ export function recordIdentitySync(
     error: input.error,
     rosterHash: null,
   });
-  const db = store.sqlite;
-  const upsertSource = db.prepare(
-    `INSERT INTO identity_sources (name, kind, last_count, last_success_at, last_attempt_at, last_read, failing_since, last_error, held_reads)
-     VALUES (@name, @kind, @lastCount, @lastSuccessAt, @at, @read, @failingSince, @lastError, @heldReads)
-     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, last_count = excluded.last_count,
-       last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
-       last_read = excluded.last_read, failing_since = excluded.failing_since,
-       last_error = excluded.last_error, held_reads = excluded.held_reads`,
-  );
+  const db = store.db;
   for (const d of input.decisions) {
-    upsertSource.run({ ...d.next, kind: d.kind, at: input.finishedAt, read: d.read });
+    const state = {
+      kind: d.kind,
+      lastCount: d.next.lastCount,
+      lastSuccessAt: d.next.lastSuccessAt,
+      lastAttemptAt: input.finishedAt,
+      lastRead: d.read,
+      failingSince: d.next.failingSince,
+      lastError: d.next.lastError,
+      heldReads: d.next.heldReads,
+    };
+    db.insert(identitySources)
+      .values({ name: d.next.name, ...state })
+      .onConflictDoUpdate({ target: identitySources.name, set: state })
+      .run();
   }
-  const insert = db.prepare(
-    `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const resolve = db.prepare(
-    'UPDATE identity_findings SET resolved_at = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
-  );
-  const refresh = db.prepare(
-    'UPDATE identity_findings SET data = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
-  );
-  for (const o of input.diff.resolved) resolve.run(input.finishedAt, runId, o.finding.key);
-  for (const f of input.diff.appeared)
-    insert.run(f.key, f.kind, userKeyOf(f), JSON.stringify(f), input.finishedAt, runId, runId);
-  for (const f of input.diff.still) refresh.run(JSON.stringify(f), runId, f.key);
+  const open = (key: string) => and(eq(identityFindings.key, key), isNull(identityFindings.resolvedAt));
+  for (const o of input.diff.resolved) {
+    db.update(identityFindings)
+      .set({ resolvedAt: input.finishedAt, lastRunId: runId })
+      .where(open(o.finding.key))
+      .run();
+  }
+  for (const f of input.diff.appeared) {
+    db.insert(identityFindings)
+      .values({
+        key: f.key,
+        kind: f.kind,
+        usernameKey: userKeyOf(f),
+        data: JSON.stringify(f),
+        firstSeen: input.finishedAt,
+        firstRunId: runId,
+        lastRunId: runId,
+      })
+      .run();
+  }
+  for (const f of input.diff.still) {
+    db.update(identityFindings)
+      .set({ data: JSON.stringify(f), lastRunId: runId })
+      .where(open(f.key))
+      .run();
+  }
   const events = appendRunEvents(
     store,
     input.events,

@@ -7,10 +7,11 @@
  * and re-preparing them would dominate that cost.
  *
  * That is why this module is raw SQL rather than drizzle's query builder; `node dist/bench/run.js
- * delivery` measures the drain.
+ * delivery` measures the drain (1,892 deliveries a second, docs/benchmarks.md, issue 4).
  */
 
 import type Database from 'better-sqlite3';
+import { OutboxError } from '../errors.js';
 import { scrubForLog } from '../redact.js';
 import type { DestinationSpec, PlannedDelivery } from '../roster/delivery-plan.js';
 import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
@@ -19,17 +20,6 @@ import { appendEvents } from './events.js';
 import type { DeliveryKind, DeliveryStatus } from './outbox-reads.js';
 
 export type AttemptOutcome = 'delivered' | 'failed' | 'dead' | 'disabled';
-
-export class OutboxError extends Error {
-  readonly retryable = false;
-  constructor(
-    readonly code: 'unknown-event' | 'bad-selector',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OutboxError';
-  }
-}
 
 export interface ClaimedDelivery {
   id: number;

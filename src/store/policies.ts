@@ -2,23 +2,19 @@
  * Escalation policies (versioned, SCD type 2), the latest on-call schedule per team, and the
  * record of the last `GET /v1/policies` call that keeps separate processes under its limit.
  */
+
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { PolicyDiff } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
 import type { Policy, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policy-types.js';
 import { inTransaction, type Store } from './db.js';
-
-interface PolicyRow {
-  slug: string;
-  name: string;
-  team_slug: string;
-  steps: string;
-}
+import { meta, policies, teamSchedules } from './schema.js';
 
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
-const fromRow = (row: PolicyRow): Policy => ({
+const fromRow = (row: { slug: string; name: string; teamSlug: string; steps: string }): Policy => ({
   slug: row.slug,
   name: row.name,
-  teamSlug: row.team_slug,
+  teamSlug: row.teamSlug,
   steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
     ...step,
     entries: step.entries.map(normaliseEntry),
@@ -27,46 +23,48 @@ const fromRow = (row: PolicyRow): Policy => ({
 
 /** The policies as currently recorded, sorted by slug. */
 export function loadCurrentPolicies(store: Store): Policy[] {
-  return (
-    store.sqlite
-      .prepare('SELECT slug, name, team_slug, steps FROM policies WHERE valid_to IS NULL ORDER BY slug')
-      .all() as PolicyRow[]
-  ).map(fromRow);
+  return store.db
+    .select({ slug: policies.slug, name: policies.name, teamSlug: policies.teamSlug, steps: policies.steps })
+    .from(policies)
+    .where(isNull(policies.validTo))
+    .orderBy(asc(policies.slug))
+    .all()
+    .map(fromRow);
 }
 
 /** Writes a policy diff as new versions. Synchronous: call it inside the run's transaction. */
 export function applyPolicyHistory(store: Store, runId: number, atIso: string, diff: PolicyDiff): void {
-  const db = store.sqlite;
-  const close = db.prepare(
-    'UPDATE policies SET valid_to = ?, to_run_id = ? WHERE slug = ? AND valid_to IS NULL',
-  );
-  const insert = db.prepare(
-    'INSERT INTO policies (slug, name, team_slug, steps, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const add = (p: Policy) => insert.run(p.slug, p.name, p.teamSlug, JSON.stringify(p.steps), atIso, runId);
-  for (const p of diff.removed) close.run(atIso, runId, p.slug);
+  const close = (slug: string) =>
+    store.db
+      .update(policies)
+      .set({ validTo: atIso, toRunId: runId })
+      .where(and(eq(policies.slug, slug), isNull(policies.validTo)))
+      .run();
+  const add = (p: Policy) =>
+    store.db
+      .insert(policies)
+      .values({
+        slug: p.slug,
+        name: p.name,
+        teamSlug: p.teamSlug,
+        steps: JSON.stringify(p.steps),
+        validFrom: atIso,
+        fromRunId: runId,
+      })
+      .run();
+  for (const p of diff.removed) close(p.slug);
   for (const c of diff.changed) {
-    close.run(atIso, runId, c.before.slug);
+    close(c.before.slug);
     add(c.after);
   }
   for (const p of diff.added) add(p);
 }
 
 export function loadTeamSchedules(store: Store): TeamSchedule[] {
-  const rows = store.sqlite
-    .prepare(
-      'SELECT team_slug, team_name, shifts, rotations, fetched_at FROM team_schedules ORDER BY team_slug',
-    )
-    .all() as {
-    team_slug: string;
-    team_name: string;
-    shifts: string;
-    rotations: string | null;
-    fetched_at: string;
-  }[];
+  const rows = store.db.select().from(teamSchedules).orderBy(asc(teamSchedules.teamSlug)).all();
   return rows.map((r) => ({
-    team: { slug: r.team_slug, name: r.team_name },
-    fetchedAt: r.fetched_at,
+    team: { slug: r.teamSlug, name: r.teamName },
+    fetchedAt: r.fetchedAt,
     shifts: JSON.parse(r.shifts) as Shift[],
     // A snapshot from before rotations were kept knows only rotations with shifts.
     ...(r.rotations === null ? {} : { rotations: JSON.parse(r.rotations) as Rotation[] }),
@@ -80,15 +78,19 @@ export function saveTeamSchedules(
   atIso: string,
   schedules: readonly TeamSchedule[],
 ): void {
-  const upsert = store.sqlite.prepare(
-    `INSERT INTO team_schedules (team_slug, team_name, shifts, rotations, fetched_at, run_id)
-     VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(team_slug) DO UPDATE SET team_name = excluded.team_name, shifts = excluded.shifts,
-       rotations = excluded.rotations, fetched_at = excluded.fetched_at, run_id = excluded.run_id`,
-  );
   for (const s of schedules) {
-    const rotations = s.rotations === undefined ? null : JSON.stringify(s.rotations);
-    upsert.run(s.team.slug, s.team.name, JSON.stringify(s.shifts), rotations, atIso, runId);
+    const row = {
+      teamName: s.team.name,
+      shifts: JSON.stringify(s.shifts),
+      rotations: s.rotations === undefined ? null : JSON.stringify(s.rotations),
+      fetchedAt: atIso,
+      runId,
+    };
+    store.db
+      .insert(teamSchedules)
+      .values({ teamSlug: s.team.slug, ...row })
+      .onConflictDoUpdate({ target: teamSchedules.teamSlug, set: row })
+      .run();
   }
 }
 
@@ -103,18 +105,21 @@ export type PolicyListPermit = { ok: true } | { ok: false; lastCallMs: number; r
  */
 export function claimPolicyListCall(store: Store, nowMs: number, minIntervalMs: number): PolicyListPermit {
   return inTransaction(store, () => {
-    const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(POLICY_LIST_CALL_KEY) as
-      | { value: string }
-      | undefined;
+    const row = store.db
+      .select({ value: meta.value })
+      .from(meta)
+      .where(eq(meta.key, POLICY_LIST_CALL_KEY))
+      .get();
     const lastCallMs = row === undefined ? null : Number(row.value);
     if (lastCallMs !== null && Number.isFinite(lastCallMs) && nowMs - lastCallMs < minIntervalMs) {
       return { ok: false, lastCallMs, retryInMs: lastCallMs + minIntervalMs - nowMs };
     }
-    store.sqlite
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(POLICY_LIST_CALL_KEY, String(nowMs));
+    const value = String(nowMs);
+    store.db
+      .insert(meta)
+      .values({ key: POLICY_LIST_CALL_KEY, value })
+      .onConflictDoUpdate({ target: meta.key, set: { value } })
+      .run();
     return { ok: true };
   });
 }

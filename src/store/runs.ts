@@ -1,5 +1,5 @@
 /** The runs table: one row per poll, whatever its outcome. */
-import { and, count, desc, eq, gt, inArray, max, min, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, max, min, ne, type SQL, sql } from 'drizzle-orm';
 import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
@@ -111,15 +111,18 @@ export function failureStreak(
   return { count: row?.count ?? 0, since: row?.since ?? null };
 }
 
+/** Whether a roster baseline is recorded (cheap: the identity sync checks it before reading any source). */
+export function hasRosterBaseline(store: Store): boolean {
+  return anyRun(store, and(eq(runs.kind, 'roster'), eq(runs.status, 'baseline')));
+}
+
 /** Whether a policy poll has ever recorded policies: coverage findings need them. */
 export function hasPolicyBaseline(store: Store): boolean {
-  const row = store.db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(and(eq(runs.kind, 'policy'), ne(runs.status, 'failed')))
-    .limit(1)
-    .get();
-  return row !== undefined;
+  return anyRun(store, and(eq(runs.kind, 'policy'), ne(runs.status, 'failed')));
+}
+
+function anyRun(store: Store, where: SQL | undefined): boolean {
+  return store.db.select({ id: runs.id }).from(runs).where(where).limit(1).get() !== undefined;
 }
 
 /** The last run whose fetch succeeded (ok, partial, baseline or held), for readiness and metrics. */

@@ -84,17 +84,6 @@ export interface Page {
   blocks: Block[];
 }
 
-/** Thrown by a page builder for a bad parameter or an unknown entity: shown as its status. */
-export class PageError extends Error {
-  constructor(
-    readonly status: 400 | 404,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PageError';
-  }
-}
-
 export const text = (value: string | number | null | undefined, href?: string): Cell =>
   href === undefined
     ? { text: value === null || value === undefined ? '' : String(value) }

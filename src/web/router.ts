@@ -5,10 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UiAuth } from '../config/ui.js';
+import { PageError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { createAuthorizer } from './auth.js';
 import { renderCsv } from './csv.js';
-import { type Page, PageError, type TableBlock } from './model.js';
+import type { Page, TableBlock } from './model.js';
 import { hrefWith, type PageContext } from './pages/context.js';
 import { routePage } from './routes.js';
 import { FAVICON, STYLESHEET } from './style.js';

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent, CoverageEventData } from '../../src/roster/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 
 const HOUR = 3_600_000;
@@ -15,13 +15,8 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 12, teams: 3, seed: 9, policyListPerMinute: 0 });
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
+  env = simulatorCliEnv(sim, {
     VO_MAX_RETRIES: '2',
-    DATABASE_PATH: tempDatabase(),
     POLICY_LIST_MIN_INTERVAL_MS: '50',
     LOG_LEVEL: 'warn',
   });

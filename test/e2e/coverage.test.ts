@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent, CoverageEventData } from '../../src/roster/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 
 let sim: Simulator;
@@ -13,13 +13,8 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 30, teams: 6, seed: 21, policyListPerMinute: 0 });
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
+  env = simulatorCliEnv(sim, {
     VO_MAX_RETRIES: '2',
-    DATABASE_PATH: tempDatabase(),
     POLICY_LIST_MIN_INTERVAL_MS: '50',
     LOG_LEVEL: 'warn',
   });

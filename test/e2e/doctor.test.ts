@@ -1,7 +1,7 @@
 /** `roster-watch doctor` through the built CLI against the simulator: GET only, one line per check, exit 0/1/2. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 
 let sim: Simulator;
 let env: Record<string, string>;
@@ -14,13 +14,9 @@ beforeEach(async () => {
     lastName: 'Hire',
     email: 'new.hire@example.com',
   });
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
+  env = simulatorCliEnv(sim, {
     VO_MAX_RPS: '4',
     VO_MAX_RETRIES: '1',
-    DATABASE_PATH: tempDatabase(),
     POLICY_LIST_MIN_INTERVAL_MS: '50',
     LOG_LEVEL: 'warn',
   });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimUser } from '../../src/simulator/org.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser } from '../helpers/identity-e2e.js';
 
 let sim: Simulator;
@@ -20,11 +20,7 @@ beforeEach(async () => {
   giveEveryoneAnEmail(sim);
   const db = tempDatabase();
   file = join(dirname(db), 'people.csv');
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
+  env = simulatorCliEnv(sim, {
     DATABASE_PATH: db,
     POLICY_LIST_MIN_INTERVAL_MS: '50',
     LOG_LEVEL: 'warn',

@@ -10,7 +10,7 @@ import { startGraphFake } from '../../src/simulator/identity/graph-fake.js';
 import { startOktaFake } from '../../src/simulator/identity/okta-fake.js';
 import type { SimUser } from '../../src/simulator/org.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, tempDatabase } from '../helpers/cli.js';
+import { simulatorCliEnv } from '../helpers/cli.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser, stateOf, usernameOf } from '../helpers/identity-e2e.js';
 import {
   LDAP_BASE_DN,
@@ -150,12 +150,7 @@ describe.each(available)('identity reconciliation with %s', (name) => {
   beforeEach(async () => {
     sim = await startSimulator({ users: 30, teams: 6, seed: 21, policyListPerMinute: 0 });
     giveEveryoneAnEmail(sim);
-    env = cliEnv({
-      VO_API_ID: 'sim-api-id',
-      VO_API_KEY: 'sim-api-key',
-      VO_BASE_URL: sim.url,
-      VO_MAX_RPS: '500',
-      DATABASE_PATH: tempDatabase(),
+    env = simulatorCliEnv(sim, {
       POLICY_LIST_MIN_INTERVAL_MS: '50',
       LOG_LEVEL: 'warn',
     });

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 import { simControlUrl, simRequest } from '../helpers/sim-http.js';
 
@@ -15,12 +15,7 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 30, teams: TEAMS, seed: 21 });
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
-    DATABASE_PATH: tempDatabase(),
+  env = simulatorCliEnv(sim, {
     LOG_LEVEL: 'info',
   });
 });

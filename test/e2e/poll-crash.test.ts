@@ -14,7 +14,7 @@ import { type Simulator, startSimulator } from '../../src/simulator/simulator.js
 import { openStore } from '../../src/store/db.js';
 import { queryEvents } from '../../src/store/events.js';
 import { loadRosterAt } from '../../src/store/history.js';
-import { CLI, cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { CLI, runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
 
 let sim: Simulator;
 let db: string;
@@ -23,10 +23,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   sim = await startSimulator({ users: 120, teams: 10, seed: 5, latencyMs: 8 });
   db = tempDatabase();
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
+  env = simulatorCliEnv(sim, {
     VO_MAX_RPS: '400',
     DATABASE_PATH: db,
     MEMBERSHIP_SOURCE: 'user',

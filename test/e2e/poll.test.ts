@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { cliEnv, runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 
 let sim: Simulator;
@@ -16,11 +16,7 @@ let env: Record<string, string>;
 beforeEach(async () => {
   sim = await startSimulator({ users: 40, teams: 6, seed: 11 });
   db = tempDatabase();
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
+  env = simulatorCliEnv(sim, {
     VO_MAX_RETRIES: '3',
     DATABASE_PATH: db,
     LOG_LEVEL: 'debug',

@@ -79,6 +79,9 @@ function startRun(extraEnv: Record<string, string> = {}): Running {
   return running;
 }
 
+// e2e only: the built CLI runs as a separate process on real time, whose progress this test can
+// only watch (its output, its database), so this is a bounded wait for that process. Unit and
+// integration tests await outcomes on a fake clock instead (docs/development.md).
 async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {

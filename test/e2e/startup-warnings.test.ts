@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { aWebhookSecret } from '../helpers/delivery-fixtures.js';
 
 let sim: Simulator;
@@ -19,12 +19,7 @@ describe('start-up warnings', () => {
   it('poll warns once per non-loopback http:// destination, without its path', async () => {
     const r = await runCli(
       ['poll', '--no-deliver'],
-      cliEnv({
-        VO_API_ID: 'sim-api-id',
-        VO_API_KEY: 'sim-api-key',
-        VO_BASE_URL: sim.url,
-        VO_MAX_RPS: '500',
-        DATABASE_PATH: tempDatabase(),
+      simulatorCliEnv(sim, {
         WEBHOOK_URLS: 'http://192.0.2.10/hook/p4th-tok3n',
         WEBHOOK_SECRET: aWebhookSecret(),
         SLACK_WEBHOOK_URL: 'http://slack-relay.invalid/services/T1/B1/tok3n',

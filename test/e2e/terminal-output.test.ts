@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 
 // ESC [31m (colour), a C1 CSI (U+009B), a carriage return and a newline that would forge a line.
 const HOSTILE_FIRST = 'Eve\u001b[31m\u009b2J';
@@ -17,13 +17,7 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 5, teams: 2, seed: 5 });
-  env = cliEnv({
-    VO_API_ID: 'sim-api-id',
-    VO_API_KEY: 'sim-api-key',
-    VO_BASE_URL: sim.url,
-    VO_MAX_RPS: '500',
-    DATABASE_PATH: tempDatabase(),
-  });
+  env = simulatorCliEnv(sim);
   const baseline = await runCli(['poll'], env);
   expect(baseline.code, baseline.stderr).toBe(0);
   // Added after the baseline, so `history` has a user.added event naming her.

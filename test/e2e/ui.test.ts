@@ -34,6 +34,9 @@ function startCli(args: string[], env: Record<string, string>, pattern: RegExp) 
   return { child, matched, exited };
 }
 
+// e2e only: the built CLI runs as a separate process on real time, whose progress this test can
+// only watch (its output, its database), so this is a bounded wait for that process. Unit and
+// integration tests await outcomes on a fake clock instead (docs/development.md).
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {

@@ -44,3 +44,21 @@ export function runCli(
 export function tempDatabase(): string {
   return join(mkdtempSync(join(tmpdir(), 'rw-e2e-')), 'roster-watch.db');
 }
+
+/**
+ * The CLI's environment against a simulator: its credentials and URL, a pace the simulator keeps
+ * up with, a fresh database; `extra` adds to or overrides any of them.
+ */
+export function simulatorCliEnv(
+  sim: { url: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return cliEnv({
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '500',
+    DATABASE_PATH: tempDatabase(),
+    ...extra,
+  });
+}

@@ -4,7 +4,7 @@
  * runs exactly as it would in real time without the test waiting for it. Real I/O still runs
  * for real; only time is faked.
  */
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { setImmediate as nextMacrotask, setTimeout as yieldToIo } from 'node:timers/promises';
 import type { Clock } from '../../src/clock.js';
 
 export interface FakeClock extends Clock {
@@ -13,13 +13,22 @@ export interface FakeClock extends Clock {
   advance(ms: number): Promise<void>;
   /** How many sleeps are waiting. */
   pendingSleeps(): number;
+  /**
+   * How long each waiting sleep has left, shortest first: what the code under test decided to wait
+   * for, which a test asserts instead of measuring how long real time took.
+   */
+  sleeping(): number[];
   /** Resolves with the due time of the earliest sleep as soon as one is waiting. */
   nextSleepDue(): Promise<number>;
   /**
    * Advances to each next sleep, as the code under test begins them, until `work` settles: for
    * work that paces or waits on the clock. Returns what `work` resolves to.
+   *
+   * With `quiet`, time moves only while `quiet()` says nothing is on its way through real I/O (e.g.
+   * every request the client sent has reached the server), so an instant on the clock means the
+   * same for a sender and a receiver that share it.
    */
-  runUntilSettled<T>(work: Promise<T>): Promise<T>;
+  runUntilSettled<T>(work: Promise<T>, quiet?: () => boolean): Promise<T>;
 }
 
 interface Sleeper {
@@ -89,6 +98,7 @@ export function createFakeClock(startMs = FAKE_CLOCK_START_MS): FakeClock {
       nowMs = targetMs;
     },
     pendingSleeps: () => sleepers.length,
+    sleeping: () => sleepers.map((s) => s.dueMs - nowMs).sort((a, b) => a - b),
     nextSleepDue() {
       const first = earliest();
       if (first !== undefined) return Promise.resolve(first.dueMs);
@@ -96,7 +106,7 @@ export function createFakeClock(startMs = FAKE_CLOCK_START_MS): FakeClock {
         sleepListeners.push(() => resolve(earliest()!.dueMs));
       });
     },
-    async runUntilSettled(work) {
+    async runUntilSettled(work, quiet) {
       let settled = false;
       const finished = work.then(
         () => {
@@ -109,6 +119,12 @@ export function createFakeClock(startMs = FAKE_CLOCK_START_MS): FakeClock {
       while (!settled) {
         const dueMs = await Promise.race([finished.then(() => null), clock.nextSleepDue()]);
         if (settled || dueMs === null) break;
+        if (quiet !== undefined && !quiet()) {
+          // Something is still in flight on real sockets: give it a turn of the event loop (no
+          // deadline; the test's own timeout bounds a hang) before deciding to move time.
+          await yieldToIo(1);
+          continue;
+        }
         await clock.advance(Math.max(0, dueMs - nowMs));
       }
       return work;

@@ -30,23 +30,24 @@ export const HOSTILE = {
 /** A username that is hostile itself (it must survive URLs, attributes and text). */
 export const HOSTILE_USERNAME = `mallory"><img src=x onerror=alert(2)>`;
 
-export function rosterOne(): Roster {
+const alice = () => aUser('alice', { firstName: 'Alice', lastName: 'Liddell' });
+const mallory = () =>
+  aUser(HOSTILE_USERNAME, {
+    firstName: HOSTILE.script,
+    lastName: HOSTILE.img,
+    displayName: HOSTILE.rtl,
+    email: `${HOSTILE.terminal}@example.com`,
+  });
+const teams = () => [
+  aTeam('ops', 'Operations'),
+  aTeam('payments', 'Payments'),
+  aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
+];
+
+function rosterOne(): Roster {
   return aRoster({
-    users: [
-      aUser('alice', { firstName: 'Alice', lastName: 'Liddell' }),
-      aUser('bob', { firstName: 'Bob', lastName: 'Builder' }),
-      aUser(HOSTILE_USERNAME, {
-        firstName: HOSTILE.script,
-        lastName: HOSTILE.img,
-        displayName: HOSTILE.rtl,
-        email: `${HOSTILE.terminal}@example.com`,
-      }),
-    ],
-    teams: [
-      aTeam('ops', 'Operations'),
-      aTeam('payments', 'Payments'),
-      aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
-    ],
+    users: [alice(), aUser('bob', { firstName: 'Bob', lastName: 'Builder' }), mallory()],
+    teams: teams(),
     memberships: [
       ['alice', 'ops'],
       ['bob', 'payments'],
@@ -55,24 +56,16 @@ export function rosterOne(): Roster {
   });
 }
 
-export function rosterTwo(): Roster {
+/** Bob's email changes, Carol joins, Alice joins payments. */
+function rosterTwo(): Roster {
   return aRoster({
     users: [
-      aUser('alice', { firstName: 'Alice', lastName: 'Liddell' }),
+      alice(),
       aUser('bob', { firstName: 'Bob', lastName: 'Builder', email: 'bob@new.example.com' }),
       aUser('carol', { firstName: 'Carol', lastName: 'Danvers' }),
-      aUser(HOSTILE_USERNAME, {
-        firstName: HOSTILE.script,
-        lastName: HOSTILE.img,
-        displayName: HOSTILE.rtl,
-        email: `${HOSTILE.terminal}@example.com`,
-      }),
+      mallory(),
     ],
-    teams: [
-      aTeam('ops', 'Operations'),
-      aTeam('payments', 'Payments'),
-      aTeam('evil', `Evil ${HOSTILE.rtl} ${HOSTILE.script}`),
-    ],
+    teams: teams(),
     memberships: [
       ['alice', 'ops'],
       ['alice', 'payments'],

@@ -48,4 +48,25 @@ describe('fake clock', () => {
     })();
     expect(await clock.runUntilSettled(work)).toBe(600);
   });
+
+  it('sleeping() lists what each waiting sleep has left, shortest first', async () => {
+    const clock = createFakeClock(0);
+    void clock.sleep(500);
+    void clock.sleep(60_000);
+    expect(clock.sleeping()).toEqual([500, 60_000]);
+    await clock.advance(499);
+    expect(clock.sleeping()).toEqual([1, 59_501]);
+  });
+
+  it('runUntilSettled with `quiet` moves time only once quiet() says nothing is in flight', async () => {
+    const clock = createFakeClock(0);
+    let inFlight = true;
+    const work = clock.sleep(1_000).then(() => clock.now());
+    const running = clock.runUntilSettled(work, () => !inFlight);
+    // While "a request is on its way" the sleep stays asleep, however many loop turns pass.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.now()).toBe(0);
+    inFlight = false;
+    expect(await running).toBe(1_000);
+  });
 });

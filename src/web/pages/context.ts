@@ -1,6 +1,7 @@
 /** What every page builder receives, and the small helpers they share. */
+import { PageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { type Cell, PageError, text } from '../model.js';
+import { type Cell, text } from '../model.js';
 
 export interface PageContext {
   store: Store;

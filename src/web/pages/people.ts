@@ -1,4 +1,5 @@
 /** `/ui/users/{username}` and `/ui/teams/{slug}`: current state, full history, policies, shifts, findings. */
+import { PageError } from '../../errors.js';
 import { policiesReferencing } from '../../roster/policies.js';
 import { describeEntry } from '../../roster/policy-entries.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../../store/policies.js';
@@ -12,7 +13,7 @@ import {
 } from '../../store/ui-entities.js';
 import { loadOpenFindingsAbout } from '../../store/ui-reads.js';
 import { loadTimeline } from '../../store/ui-timeline.js';
-import { type Block, mono, type Page, PageError, type TableBlock, text } from '../model.js';
+import { type Block, mono, type Page, type TableBlock, text } from '../model.js';
 import { hrefWith, type PageContext, runHref, teamCell, userCell } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
 import { FINDING_COLUMNS, findingRow } from './findings.js';

@@ -1,9 +1,10 @@
 /** `/ui/runs`, `/ui/runs/{id}`, `/ui/events/{sequence}`: the poll runs and single events. */
 
+import { PageError } from '../../errors.js';
 import { getRun } from '../../store/runs.js';
 import { loadRunsPage } from '../../store/ui-reads.js';
 import { loadEvent, loadRunEvents } from '../../store/ui-timeline.js';
-import { mono, type Page, PageError, text } from '../model.js';
+import { mono, type Page, text } from '../model.js';
 import { hrefWith, intParam, type PageContext, param, rowsFor, runHref } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { InvalidOptionError, StoreError } from '../../../src/errors.js';
+import { OutboxError, StoreError } from '../../../src/errors.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
@@ -68,12 +68,12 @@ describe('the App read side', () => {
     expect(destinationNames(path)).toHaveLength(1);
   });
 
-  it('turns a redeliver of an unknown event into a usage error (exit 2, one line)', async () => {
+  it('refuses a redeliver of an unknown event with an OutboxError (exit 2, one line)', async () => {
     sim = await startSimulator({ users: 4, teams: 1, seed: 5 });
     const path = tempDatabase();
     await pollOnce(simConfig(sim, path));
     await expect(
       withApp(readerConfig(path), (app) => app.redeliver({ eventId: 'no-such-event' }, Date.now())),
-    ).rejects.toBeInstanceOf(InvalidOptionError);
+    ).rejects.toBeInstanceOf(OutboxError);
   });
 });

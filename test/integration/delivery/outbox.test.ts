@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { createDispatcher } from '../../../src/delivery/dispatcher.js';
+import { OutboxError } from '../../../src/errors.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { planDeliveries } from '../../../src/roster/delivery-plan.js';
 import {
   appendNoticeEvent,
   claimDueDeliveries,
   enqueueDeliveries,
-  OutboxError,
   recordAttempt,
   requeueDeliveries,
   syncDestinations,

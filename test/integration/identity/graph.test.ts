@@ -14,6 +14,7 @@ import {
   type GraphFakeUser,
   startGraphFake,
 } from '../../../src/simulator/identity/graph-fake.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 import { shapeDifferences } from '../../helpers/shape.js';
 
 const fixture = (name: string) =>
@@ -122,11 +123,15 @@ describe('the Entra ID adapter', () => {
   it('waits for Retry-After when throttled, and renews a revoked token once', async () => {
     fake = await startGraphFake({ ...creds, users });
     fake.throttle(2, 1);
-    const s = source();
-    expect(await s.read(new AbortController().signal)).toHaveLength(5);
+    // The waits are on a fake clock: the test checks what the adapter waited, without waiting it.
+    const clock = createFakeClock();
+    const startMs = clock.now();
+    const s = source(clock);
+    expect(await clock.runUntilSettled(s.read(new AbortController().signal))).toHaveLength(5);
     expect(s.stats().rateLimited).toBe(2);
+    expect(clock.now() - startMs).toBe(2 * 1_000);
     fake.revokeTokens();
-    expect(await s.read(new AbortController().signal)).toHaveLength(5);
+    expect(await clock.runUntilSettled(s.read(new AbortController().signal))).toHaveLength(5);
   });
 
   it('a wrong secret is an auth error naming the variables, never the secret', async () => {

@@ -14,6 +14,7 @@ import {
   type OktaFakePerson,
   startOktaFake,
 } from '../../../src/simulator/identity/okta-fake.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 import { shapeDifferences } from '../../helpers/shape.js';
 
 const fixture = (name: string) =>
@@ -96,22 +97,32 @@ describe('the Okta adapter', () => {
     expect(fake.server.requests.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
+  // The fake's rate window and the adapter's waits share one fake clock: the adapter's wait is
+  // what it decided from the headers, and no test waits out a real window.
   it('waits for the rate-limit window to reset instead of failing', async () => {
-    fake = await startOktaFake({ token: TOKEN, people, rateLimit: 2, rateWindowMs: 1_000 });
-    const s = source();
-    const identities = await s.read(new AbortController().signal);
+    const clock = createFakeClock();
+    const startMs = clock.now();
+    fake = await startOktaFake({ token: TOKEN, people, rateLimit: 2, rateWindowMs: 1_000, now: clock.now });
+    const s = source(2, clock);
+    const identities = await clock.runUntilSettled(s.read(new AbortController().signal));
     expect(identities).toHaveLength(7);
-    expect(s.stats().requests).toBeGreaterThanOrEqual(4);
-    expect(fake.server.requests.some((r) => r.status === 429)).toBe(false);
+    // 3 pages of the plain list and 1 of the DEPROVISIONED list, 2 requests a window: one wait, to
+    // the window's reset (1 s) plus the adapter's half-second margin, and no request spent on a 429.
+    expect(s.stats().requests).toBe(4);
+    expect(fake.server.requests.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(clock.now() - startMs).toBe(1_500);
   });
 
   it('retries a 429 after X-Rate-Limit-Reset', async () => {
-    fake = await startOktaFake({ token: TOKEN, people, rateLimit: 1, rateWindowMs: 1_000 });
+    const clock = createFakeClock();
+    fake = await startOktaFake({ token: TOKEN, people, rateLimit: 1, rateWindowMs: 1_000, now: clock.now });
     // Spend the window so the adapter's first call is answered 429.
     await get('/api/v1/users');
-    const s = source(200);
-    expect(await s.read(new AbortController().signal)).toHaveLength(7);
-    expect(s.stats().rateLimited).toBeGreaterThanOrEqual(1);
+    const s = source(200, clock);
+    expect(await clock.runUntilSettled(s.read(new AbortController().signal))).toHaveLength(7);
+    // One request a window: each of the two lists (plain, DEPROVISIONED) meets a spent window once.
+    expect(s.stats().rateLimited).toBe(2);
+    expect(fake.server.requests.map((r) => r.status)).toEqual([200, 429, 200, 429, 200]);
   });
 
   it('a wrong token is an auth error that names the variable and not the token', async () => {

@@ -72,16 +72,18 @@ describe('a wall clock that steps back', () => {
 describe('a wall clock that jumps ahead during a poll', () => {
   it('does not make /healthz report a stuck poll: liveness measures with the monotonic clock', async () => {
     fx = await startDaemonFixture({
-      latencyMs: 400,
-      env: { POLL_SCHEDULE: '0 0 1 1 *', POLICY_SCHEDULE: 'off', VO_CONCURRENCY: '1' },
+      env: { POLL_SCHEDULE: '0 0 1 1 *', POLICY_SCHEDULE: 'off', POLL_ON_START: 'false' },
     });
     const f = fx;
-    // The start-up poll is in flight (each request takes 400 ms); the wall clock jumps a day.
+    // A poll is in flight (the user list never answers); the wall clock jumps a day.
+    f.sim.faults.inject({ match: '/v1/user', kind: 'hang', times: 1_000_000 });
+    void f.tick();
+    await f.sim.stats.arrived({ path: '/v1/user' });
     f.stepWallClock(24 * HOUR_MS);
     const probe = await f.getJson('/healthz');
     expect(probe, JSON.stringify(probe.body)).toEqual({ status: 200, body: { status: 'ok' } });
     // Time that really passes still counts: the same poll an hour later (monotonic) is stuck.
-    f.advance(HOUR_MS);
+    await f.advance(HOUR_MS);
     expect((await f.getJson('/healthz')).status).toBe(503);
   });
 });

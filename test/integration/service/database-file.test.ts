@@ -5,7 +5,6 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;
@@ -14,17 +13,17 @@ afterEach(async () => {
   fx = undefined;
 });
 
-async function readyDaemon(logger: ReturnType<typeof createCapturingLogger>['logger'], schedule: string) {
-  const f = await startDaemonFixture({ env: { POLL_SCHEDULE: schedule, POLICY_SCHEDULE: 'off' }, logger });
-  await f.waitFor('the start-up poll', async () => (await f.getJson('/readyz')).body.status === 'ready');
+async function readyDaemon() {
+  const f = await startDaemonFixture({ env: { POLICY_SCHEDULE: 'off' } });
+  await f.daemon.startupPolls;
+  expect((await f.getJson('/readyz')).body.status).toBe('ready');
   return f;
 }
 
 describe('the database file under a running daemon', () => {
   it('replaced by another file: /readyz 503 naming it, a fatal log line, and a fatal stop', async () => {
-    const capture = createCapturingLogger();
-    // A poll a year away: the start-up poll makes it ready; only the probe can notice.
-    fx = await readyDaemon(capture.logger, '0 0 1 1 *');
+    // No tick follows the start-up poll: only the probe can notice.
+    fx = await readyDaemon();
     // What a restore does: a new file renamed over the path.
     writeFileSync(`${fx.databasePath}.restored`, '');
     renameSync(`${fx.databasePath}.restored`, fx.databasePath);
@@ -33,20 +32,20 @@ describe('the database file under a running daemon', () => {
     expect(String(probe.body.reason)).toMatch(/was replaced by another file/);
     const result = await fx.daemon.done;
     expect(result).toMatchObject({ fatal: true, forced: false });
-    const fatal = capture
-      .lines()
+    const fatal = fx
+      .logLines()
       .map((l) => JSON.parse(l) as { level: number; msg: string })
       .find((l) => l.level === 60);
     expect(fatal?.msg).toMatch(/was replaced .* stopping with exit code 1/);
   });
 
   it('deleted: found by the next scheduled poll, which records nothing, and the daemon stops fatally', async () => {
-    const capture = createCapturingLogger();
-    fx = await readyDaemon(capture.logger, '*/1 * * * * *');
+    fx = await readyDaemon();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${fx.databasePath}${suffix}`, { force: true });
+    expect(await fx.tick()).toBe('ran');
     const result = await fx.daemon.done;
     expect(result).toMatchObject({ fatal: true, forced: false });
-    const lines = capture.lines().map((l) => JSON.parse(l) as { level: number; msg: string });
+    const lines = fx.logLines().map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(lines.find((l) => l.level === 60)?.msg).toMatch(/is gone \(ENOENT\)/);
     // No poll "succeeded" into the unlinked file after the check.
     const last = lines.findLastIndex((l) => l.msg === 'poll finished');

@@ -17,14 +17,18 @@ afterEach(async () => {
 
 describe('daemon shutdown', () => {
   it('aborts a poll in flight without recording anything, and closes the server and the database', async () => {
-    fx = await startDaemonFixture({ latencyMs: 2_000, env: { POLL_SCHEDULE: '*/5 * * * * *' } });
+    fx = await startDaemonFixture({ env: { POLL_ON_START: 'false' } });
     const f = fx;
-    await f.waitFor('the start-up poll to reach the API', () => f.sim.stats.count() > 0);
+    // The user list never answers: the poll is in flight until the stop aborts it.
+    f.sim.faults.inject({ match: '/v1/user', kind: 'hang', times: 1_000_000 });
+    const poll = f.tick();
+    await f.sim.stats.arrived({ path: '/v1/user' });
     const result = await f.daemon.stop('test');
     // `forced: false` is the outcome that says the stop finished inside the shutdown budget (the
     // daemon reports forced: true when the budget runs out), so no wall-clock bound is needed.
     expect(result).toEqual({ reason: 'test', forced: false, fatal: false });
     expect(await f.daemon.done).toEqual(result);
+    expect(await poll).toBe('ran');
     expect(f.runs()).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${f.daemon.port}/healthz`)).rejects.toThrow();
     // A second stop is the same stop.
@@ -33,14 +37,20 @@ describe('daemon shutdown', () => {
 
   it('lets a delivery in flight finish and records it before closing the database', async () => {
     let release: () => void = () => undefined;
-    let arrived = 0;
+    let arrived: () => void = () => undefined;
+    const firstArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let count = 0;
     receiver = createServer((req, res) => {
       req.resume();
-      arrived += 1;
+      count += 1;
       // Hold the first answer until the test has asked the daemon to stop.
       const answer = () => res.writeHead(204).end();
-      if (arrived === 1) release = answer;
-      else answer();
+      if (count === 1) {
+        release = answer;
+        arrived();
+      } else answer();
     });
     await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
@@ -49,14 +59,18 @@ describe('daemon shutdown', () => {
       env: {
         WEBHOOK_URLS: url,
         WEBHOOK_SECRET: aWebhookSecret(),
-        POLL_SCHEDULE: '0 0 1 1 *',
+        POLL_ON_START: 'false',
         POLICY_SCHEDULE: 'off',
       },
     });
     const f = fx;
-    await f.waitFor('the baseline delivery to reach the receiver', () => arrived >= 1);
+    expect(await f.tick()).toBe('ran');
+    await firstArrived;
     const stopping = f.daemon.stop('test');
-    setTimeout(() => release(), 300);
+    // One turn of the event loop: the shutdown has reached the dispatcher's stop (everything
+    // before it settles in microtasks) when the held answer goes out.
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
     expect(await stopping).toEqual({ reason: 'test', forced: false, fatal: false });
 
     const conn = new Database(f.databasePath, { readonly: true });

@@ -6,7 +6,7 @@ import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victor
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
-import { createManualClock, type ManualClock, runOnClock } from '../../helpers/manual-clock.js';
+import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -24,10 +24,10 @@ async function caught(promise: Promise<unknown>): Promise<VictorOpsError> {
   throw new Error('expected a VictorOpsError');
 }
 
-/** A by-team fetch on a manual clock the simulator shares, moved on only while no request is on its way. */
-function fetchOnClock(server: Simulator, client: VictorOpsClient, clock: ManualClock) {
+/** A by-team fetch on a fake clock the simulator shares, moved on only while no request is on its way. */
+function fetchOnClock(server: Simulator, client: VictorOpsClient, clock: FakeClock) {
   const fetch = fetchRoster({ client, clock, source: 'team', concurrency: 4, deadlineMs: 30_000 });
-  return runOnClock(clock, fetch, () => server.stats.entries().length === client.stats().requests);
+  return clock.runUntilSettled(fetch, () => server.stats.entries().length === client.stats().requests);
 }
 
 describe('fetchRoster against the simulator', () => {
@@ -63,10 +63,10 @@ describe('fetchRoster against the simulator', () => {
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
   });
 
-  // Counted on one manual clock shared by client and server: in real time, a loaded machine
+  // Counted on one fake clock shared by client and server: in real time, a loaded machine
   // bunches requests on their way to the server and the count measured the machine, not the client.
   it('never exceeds VO_MAX_RPS in any one-second window, counted at the server', async () => {
-    const clock = createManualClock();
+    const clock = createFakeClock();
     sim = await startSimulator({ users: 40, teams: 12, monotonicMs: () => clock.monotonicMs() });
     const client = clientFor(sim, { maxRps: 10, concurrency: 4, clock });
     const fetched = await fetchOnClock(sim, client, clock);
@@ -92,10 +92,10 @@ describe('fetchRoster against the simulator', () => {
     expect(fetched.stats.retries).toBe(2);
   });
 
-  // On the shared manual clock the server's five-a-second limit is certain to bite, however slow
+  // On the shared fake clock the server's five-a-second limit is certain to bite, however slow
   // the machine; in real time a loaded one could pace the client below it.
   it('survives a 429/403 storm with Retry-After and counts the rate-limited answers', async () => {
-    const clock = createManualClock();
+    const clock = createFakeClock();
     sim = await startSimulator({
       users: 30,
       teams: 8,

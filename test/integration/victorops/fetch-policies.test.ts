@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { fetchPolicies, POLICY_LIST_PATH } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
-import { createManualClock } from '../../helpers/manual-clock.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 
 let sim: Simulator;
 beforeEach(async () => {
@@ -96,17 +96,19 @@ describe('fetchPolicies against the simulator', () => {
     }
   });
 
-  // The interval is held on the client's clock: a manual one shows what the gate decided to wait
+  // The interval is held on the client's clock: a fake one shows what the gate decided to wait
   // for, where a server-side gap measured in real time flaked on a loaded machine.
   it('two polls in one process never call the policy list twice within its interval', async () => {
     sim.setPolicyListLimit(0);
-    const clock = createManualClock();
+    const clock = createFakeClock();
     const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
     try {
       const both = Promise.all([fetchAll(client, undefined, clock), fetchAll(client, undefined, clock)]);
-      // The first list request is let through before the gate decides; wait until it lands.
-      await vi.waitFor(() => expect(listCalls()).toHaveLength(1), { timeout: 10_000 });
-      await vi.waitFor(() => expect(clock.sleeping()).toEqual([60_000]), { timeout: 10_000 });
+      // The first list request is let through before the gate decides; wait until it lands and
+      // the second one sleeps at the gate.
+      await sim.stats.arrived({ path: '/v1/policies' });
+      await clock.nextSleepDue();
+      expect(clock.sleeping()).toEqual([60_000]);
       await clock.advance(59_999);
       expect(clock.sleeping()).toEqual([1]);
       expect(listCalls()).toHaveLength(1);
@@ -121,13 +123,14 @@ describe('fetchPolicies against the simulator', () => {
   });
 
   it('with the default one-minute interval the second poll waits instead of calling', async () => {
-    const clock = createManualClock();
+    const clock = createFakeClock();
     const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
     try {
       await fetchAll(client, undefined, clock);
       const controller = new AbortController();
       const second = fetchAll(client, controller.signal, clock);
-      await vi.waitFor(() => expect(clock.sleeping()).toEqual([60_000]), { timeout: 10_000 });
+      await clock.nextSleepDue();
+      expect(clock.sleeping()).toEqual([60_000]);
       expect(listCalls()).toHaveLength(1);
       controller.abort();
       await expect(second).rejects.toThrow();

@@ -21,7 +21,8 @@ describe('serving the web view', () => {
   it('`run` with UI_ENABLED=true serves /ui beside the probes, from a read-only connection', async () => {
     fx = await startDaemonFixture({ env: { UI_ENABLED: 'true' } });
     const f = fx;
-    await f.waitFor('a baseline', () => f.runs().some((r) => r.status === 'baseline'));
+    await f.daemon.startupPolls;
+    expect(f.runs().map((r) => r.status)).toContain('baseline');
     const overview = await f.get('/ui');
     expect(overview.status).toBe(200);
     expect(overview.contentType).toContain('text/html');

@@ -4,11 +4,15 @@ import { explainError } from '../../../src/cli/explain-error.js';
 import {
   CliExit,
   ConfigError,
+  HttpServerError,
   IdentitySourceError,
   InvalidOptionError,
   NoRosterError,
+  OutboxError,
+  PageError,
   PolicyListTooSoonError,
   PollAbortedError,
+  SimOrgError,
   StoreError,
   VictorOpsError,
 } from '../../../src/errors.js';
@@ -37,6 +41,15 @@ describe('explainError: the one mapping from an error to what a person reads and
     ],
     [new IdentitySourceError('auth', 'LDAP bind refused', false), ['error: LDAP bind refused'], 1],
     [new PollAbortedError(), [`error: ${new PollAbortedError().message}`], 1],
+    // `redeliver` with an unknown event id or an unreadable --since: a usage problem.
+    [new OutboxError('unknown-event', 'no event with id e-1'), ['error: no event with id e-1'], 2],
+    [
+      new HttpServerError('cannot listen on 127.0.0.1:9464 (EADDRINUSE)'),
+      ['error: cannot listen on 127.0.0.1:9464 (EADDRINUSE)'],
+      1,
+    ],
+    [new PageError(404, 'No run #7 is recorded.'), ['error: No run #7 is recorded.'], 1],
+    [new SimOrgError('user-not-found', 'User ann was not found'), ['error: User ann was not found'], 1],
   ])('%s', (error, lines, exitCode) => {
     expect(explainError(error, false)).toEqual({ lines, exitCode });
   });
@@ -73,6 +86,11 @@ describe('every typed error says what went wrong and whether a retry can help', 
     [new PolicyListTooSoonError(1, 2), 'too_soon', true],
     [new NoRosterError(), 'no_roster', false],
     [new PollAbortedError(), 'aborted', true],
+    [new OutboxError('bad-selector', 'x'), 'bad-selector', false],
+    [new HttpServerError('x'), 'http', false],
+    [new PageError(400, 'x'), 'bad_request', false],
+    [new PageError(404, 'x'), 'not_found', false],
+    [new SimOrgError('slug-taken', 'x'), 'slug-taken', false],
   ])('%s', (error, code, retryable) => {
     expect({ name: error.name, code: error.code, retryable: error.retryable }).toEqual({
       name: error.constructor.name,

@@ -4,6 +4,7 @@ import { formatCoverageSummary } from '../../../src/delivery/slack-coverage.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import { COVERAGE_NOTICE_MAX, planDeliveries } from '../../../src/roster/delivery-plan.js';
 import type { CloudEvent, CoverageEventData } from '../../../src/roster/events.js';
+import { aCloudEvent } from '../../helpers/delivery-fixtures.js';
 
 const slack = [{ name: 'slack', kind: 'slack' as const, events: [] }];
 const hook = [{ name: 'hook', kind: 'webhook' as const, events: [] }];
@@ -22,18 +23,7 @@ function danglingEvent(i: number, state: 'open' | 'resolved' = 'open'): CloudEve
     firstSeen: '2026-03-03T14:05:00.000Z',
     resolvedAt: state === 'resolved' ? '2026-03-04T00:00:00.000Z' : null,
   };
-  return {
-    specversion: '1.0',
-    id: `id-${i}`,
-    source: 'urn:test',
-    type: 'rosterwatch.coverage.dangling_reference',
-    subject: `user${i}`,
-    time: '2026-03-03T14:05:00.000Z',
-    datacontenttype: 'application/json',
-    runid: 7,
-    sequence: String(i).padStart(16, '0'),
-    data,
-  };
+  return aCloudEvent({ type: 'rosterwatch.coverage.dangling_reference', subject: `user${i}`, data }, i, 7);
 }
 
 const routable = (n: number, runId = 7) =>

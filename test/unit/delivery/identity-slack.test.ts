@@ -4,6 +4,7 @@ import { formatCoverageSummary } from '../../../src/delivery/slack-coverage.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import { COVERAGE_NOTICE_MAX, planDeliveries } from '../../../src/roster/delivery-plan.js';
 import type { CloudEvent, IdentityEventData } from '../../../src/roster/events.js';
+import { aCloudEvent } from '../../helpers/delivery-fixtures.js';
 
 const slack = [{ name: 'slack', kind: 'slack' as const, events: [] }];
 
@@ -30,18 +31,7 @@ function leaverEvent(i: number, state: 'open' | 'resolved' = 'open'): CloudEvent
     firstSeen: '2026-03-03T14:05:00.000Z',
     resolvedAt: state === 'resolved' ? '2026-03-04T00:00:00.000Z' : null,
   };
-  return {
-    specversion: '1.0',
-    id: `id-${i}`,
-    source: 'urn:test',
-    type: 'rosterwatch.identity.inactive',
-    subject: `user${i}`,
-    time: '2026-03-03T14:05:00.000Z',
-    datacontenttype: 'application/json',
-    runid: 9,
-    sequence: String(i).padStart(16, '0'),
-    data,
-  };
+  return aCloudEvent({ type: 'rosterwatch.identity.inactive', subject: `user${i}`, data }, i, 9);
 }
 
 describe('identity findings in Slack', () => {

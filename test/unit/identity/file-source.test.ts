@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATUS_MAP, type FileSourceConfig } from '../../../src/config/identity.js';
+import {
+  DEFAULT_FILE_COLUMNS,
+  DEFAULT_STATUS_MAP,
+  type FileSourceConfig,
+} from '../../../src/config/identity.js';
 import { readCsvRows } from '../../../src/identity/csv.js';
 import { parseIdentityFile } from '../../../src/identity/file-source.js';
 
 const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => ({
   path: 'people.csv',
   format: 'csv',
-  columns: {
-    email: 'email',
-    name: 'name',
-    status: 'status',
-    emails: 'emails',
-    id: 'id',
-    statusChangedAt: 'status_changed_at',
-  },
+  columns: { ...DEFAULT_FILE_COLUMNS },
   statusMap: DEFAULT_STATUS_MAP,
   watchMs: 0,
   ...overrides,
