@@ -3,7 +3,7 @@
  *
  *   cli      src/cli.ts, src/cli/                      one file per command
  *   service  src/service/, src/web/, src/bench/        the daemon, its HTTP/web view, the benchmarks
- *   app      src/app.ts                                the composition root
+ *   app      src/app.ts, src/app/                      the composition root (src/app/ holds its parts)
  *   cycles   src/cycles/                               fetch → read, decide, record in one transaction
  *   adapters src/victorops/, src/identity/, src/delivery/
  *   store    src/store/
@@ -11,7 +11,10 @@
  *   ground   src/clock.ts, src/errors.ts, src/parse/, src/logger.ts, src/redact.ts,
  *            src/runtime-memory.ts, src/config/
  *
- * A file imports only from its own floor or below. The simulator is a side of its own: only the
+ * A file imports only from its own floor or below. Above the app floor, the commands and the service
+ * go through the App (src/app.ts): they may name the lower floors' types but import no value from
+ * the store, the adapters or the cycles (the through-the-app rule), and src/app/ is the composition
+ * root's inside, imported for its values by src/app.ts alone. The simulator is a side of its own: only the
  * CLI, the benchmarks and the tests may use it, and it may use only the roster and the ground.
  *
  * Why config and logger are on the ground floor: the Config *types* describe what every adapter is
@@ -35,7 +38,7 @@ const ROSTER = '^src/roster/';
 const STORE = '^src/store/';
 const ADAPTERS = '^src/(victorops|identity|delivery)/';
 const CYCLES = '^src/cycles/';
-const APP = '^src/app\\.ts$';
+const APP = '^src/app(\\.ts$|/)';
 const SERVICE = '^src/(service|web|bench)/';
 const SIMULATOR = '^src/simulator/';
 
@@ -102,6 +105,22 @@ module.exports = {
       SIMULATOR,
     ]),
     ...floorRule('simulator-side', SIMULATOR, [GROUND, ROSTER, SIMULATOR]),
+    {
+      name: 'through-the-app',
+      severity: 'error',
+      comment:
+        'The CLI and the service call the App (src/app.ts) for every read and write: only createApp wires the store, the adapters and the cycles. Their types may be named.',
+      from: { path: '^src/(cli|service)/|^src/cli\\.ts$' },
+      to: { path: `${STORE}|${ADAPTERS}|${CYCLES}`, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'app-inside',
+      severity: 'error',
+      comment:
+        "src/app/ holds the composition root's parts: the rest of src/ reaches them through src/app.ts.",
+      from: { path: '^src/', pathNot: APP },
+      to: { path: '^src/app/', dependencyTypesNot: ['type-only'] },
+    },
     {
       name: 'roster-is-pure',
       severity: 'error',

@@ -1,15 +1,18 @@
 /**
- * The composition root: builds every part from a Config. `createApp` is what commands and the
- * daemon call; the builders above it are its parts. No other module reads process.env.
+ * The composition root: builds every part from a Config. `createApp` is what commands, the daemon,
+ * the benchmarks and the tests call; the builders below are private to it, so nothing else can
+ * assemble a poll, a dispatcher or a client of its own. Its shape is in src/app/types.ts, the
+ * reads it hands out in src/app/reads.ts.
  */
+import { createDaemonReads, createHistoryReads } from './app/reads.js';
+import type { App, CreateAppOptions } from './app/types.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
-import { type IdentityCycleDeps, type IdentitySyncResult, runIdentitySync } from './cycles/identity-cycle.js';
-import { gatherOffboardFacts, type OffboardFacts } from './cycles/offboard-facts.js';
-import { type PolicyCycleDeps, type PolicyPollResult, runPolicyPollCycle } from './cycles/policy-cycle.js';
-import { acceptHeldChange, type PollCycleDeps, type PollResult, runPollCycle } from './cycles/poll-cycle.js';
+import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle.js';
+import { gatherOffboardFacts } from './cycles/offboard-facts.js';
+import { type PolicyCycleDeps, runPolicyPollCycle } from './cycles/policy-cycle.js';
+import { acceptHeldChange, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
-import type { PassSummary } from './delivery/pass-totals.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
@@ -22,17 +25,18 @@ import { listDestinationStates, pendingCountsByDestination } from './store/outbo
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
-import { type DoctorReport, runDoctorChecks } from './victorops/doctor.js';
+import { runDoctorChecks } from './victorops/doctor.js';
+import { ENDPOINT_CLASSES } from './victorops/endpoint-class.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 
-export interface AppDeps {
+interface AppDeps {
   logger: Logger;
   clock?: Clock;
   onFetchProgress?: (progress: FetchProgress) => void;
 }
 
-export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
+function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
   const vo = config.victorOps;
   return createVictorOpsClient({
     baseUrl: vo.baseUrl,
@@ -49,7 +53,7 @@ export function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): 
   });
 }
 
-export function createPolicyPollDeps(
+function createPolicyPollDeps(
   config: Config,
   store: Store,
   client: VictorOpsClient,
@@ -83,7 +87,7 @@ export function createPolicyPollDeps(
  * Fetches the live roster with the configured strategy, pacing and deadline. With a store, the
  * recorded membership hints decide which teams are read (`fetch`, which records nothing, reads all).
  */
-export function createRosterFetcher(
+function createRosterFetcher(
   config: Config,
   client: VictorOpsClient,
   deps: AppDeps & { store?: Store },
@@ -116,11 +120,11 @@ export function createRosterFetcher(
     });
 }
 
-export function openConfiguredStore(config: Config): Store {
+function openConfiguredStore(config: Config): Store {
   return openStore(config.databasePath);
 }
 
-export function createPollDeps(
+function createPollDeps(
   config: Config,
   store: Store,
   fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
@@ -143,13 +147,13 @@ export function createPollDeps(
  * The configured destinations, recorded by name and kind (URLs and secrets stay in config). Every
  * recorded run plans its outbox rows for these in its own transaction.
  */
-export function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
+function syncConfiguredDestinations(config: Config, store: Store): DestinationSpec[] {
   const specs = destinationSpecsFromConfig(config.delivery);
   syncDestinations(store, specs);
   return specs;
 }
 
-export function createConfiguredDispatcher(
+function createConfiguredDispatcher(
   config: Config,
   store: Store,
   logger: Logger,
@@ -159,7 +163,7 @@ export function createConfiguredDispatcher(
 }
 
 /** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
-export function createIdentitySyncDeps(
+function createIdentitySyncDeps(
   config: Config,
   store: Store,
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
@@ -182,80 +186,14 @@ export function createIdentitySyncDeps(
   };
 }
 
-/**
- * What the composition root (app.ts) built for the daemon. The daemon owns them from here on:
- * it closes the store, the client and the dispatcher when it stops.
- */
-export interface DaemonParts {
-  store: Store;
-  client: VictorOpsClient;
-  /** The configured destinations' names, for the outbox metrics. */
-  destinationNames: readonly string[];
-  dispatcher: Dispatcher;
-  pollRoster(signal: AbortSignal): Promise<PollResult>;
-  /** A policy poll that waits out the policy list interval instead of refusing. */
-  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  identity: IdentityCycleDeps;
-}
-
-export interface CreateAppOptions {
-  config: Config;
-  logger: Logger;
-  clock?: Clock;
-  onFetchProgress?: (progress: FetchProgress) => void;
-  /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
-  whenListTooSoon?: 'wait' | 'refuse';
-}
-
-/** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */
-export type AcceptOutcome =
-  | { kind: 'nothing-held' }
-  | { kind: 'unloadable' }
-  | { kind: 'accepted'; result: PollResult };
-
-export type DestinationListing = ReturnType<typeof listDestinationStates>[number] & {
-  configured: boolean;
-  events: readonly string[];
-};
-
-/** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
-export interface DoctorOutcome {
-  databaseError: string | null;
-  report: DoctorReport;
-}
-
-export interface App {
-  /** Reads the live roster of every team and records nothing (`fetch`). */
-  fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
-  pollRoster(signal: AbortSignal): Promise<PollResult>;
-  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
-  /** Null when no identity source is configured. */
-  syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
-  acceptHeld(): AcceptOutcome;
-  /**
-   * One delivery pass over everything due now. An abort claims nothing new; sends in flight finish
-   * and are recorded.
-   */
-  deliverDue(signal: AbortSignal): Promise<PassSummary>;
-  /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
-  outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
-  /** `endpoints list`: every destination the database knows, with whether it is still configured. */
-  listDestinations(): DestinationListing[];
-  /** `endpoints disable`: false when the name is unknown or already disabled. */
-  disableDestination(name: string, reason: string): boolean;
-  /** `endpoints enable`. */
-  enableDestination(name: string): ReturnType<typeof enableDestination>;
-  /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
-  offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
-  /**
-   * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
-   * daemon owns and closes them when it stops, so use this instead of the other operations.
-   */
-  daemonParts(): DaemonParts;
-  /** Checks the database, the credentials and every endpoint class once (GET only). */
-  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
-  close(): Promise<void>;
-}
+export type {
+  AcceptOutcome,
+  App,
+  CreateAppOptions,
+  DaemonParts,
+  DestinationListing,
+  DoctorOutcome,
+} from './app/types.js';
 
 /**
  * The application. Nothing is opened until an operation needs it: `fetch` and `doctor` work
@@ -282,6 +220,14 @@ export function createApp(options: CreateAppOptions): App {
       throw error;
     }
     return opened;
+  };
+  // The audit commands read through a connection that records no destinations (and so needs no
+  // delivery configuration); an App that already opened the store reads through that one.
+  let reader: Store | null = null;
+  const readConnection = (mustExist: boolean): Store => {
+    if (opened) return opened.store;
+    reader ??= openStore(config.databasePath, mustExist ? { mustExist: true } : {});
+    return reader;
   };
   let client: VictorOpsClient | null = null;
   const victorOps = () => {
@@ -383,6 +329,7 @@ export function createApp(options: CreateAppOptions): App {
         throw error;
       }
       identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      const syncDeps = identity;
       const policyDeps = createPolicyPollDeps(config, store, vo, {
         ...deps,
         destinations,
@@ -390,15 +337,34 @@ export function createApp(options: CreateAppOptions): App {
       });
       const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
       return {
-        store,
-        client: vo,
         destinationNames: destinations.map((d) => d.name),
         dispatcher,
+        victorOps: {
+          stats: () => vo.stats(),
+          shapeErrors: () => vo.shapeErrors(),
+          endpointClasses: ENDPOINT_CLASSES,
+        },
         pollRoster: (signal) => runPollCycle(rosterDeps, signal),
         pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
-        identity,
+        identity: {
+          sourceNames: syncDeps.sources.map((s) => s.name),
+          sync: (signal) => runIdentitySync(syncDeps, signal),
+          closeSources: async () => {
+            await Promise.all(syncDeps.sources.map((s) => s.close()));
+          },
+        },
+        reads: createDaemonReads(store),
+        openUiStore: () => openStore(config.databasePath, { readonly: true }),
+        closeClient: () => vo.close(),
+        closeStore: () => store.close(),
       };
     },
+    migrate() {
+      openStore(config.databasePath).close();
+      return config.databasePath;
+    },
+    openReadOnlyHistory: (path) => openStore(path ?? config.databasePath, { readonly: true }),
+    ...createHistoryReads({ existing: () => readConnection(true), anyway: () => readConnection(false) }),
     async close() {
       try {
         await dispatcher?.stop();
@@ -406,6 +372,7 @@ export function createApp(options: CreateAppOptions): App {
         if (identity) await Promise.all(identity.sources.map((s) => s.close()));
       } finally {
         opened?.store.close();
+        reader?.close();
       }
     },
   };

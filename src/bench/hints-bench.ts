@@ -1,21 +1,21 @@
 /**
  * What membership hints save: requests and wall time per poll for a 10,000-user / 300-team org
  * polled every 60 s with a 1 h verify interval, against the same poll with hints off; a poll with
- * 5 changed teams; and hints that lie (the simulator's fault switch). The real fetcher, decision
- * and SQLite store run against the simulator; a clock moved 60 s per poll stands in for the
+ * 5 changed teams; and hints that lie (the simulator's fault switch). Each poll is the App's own
+ * (`createApp` from a config pointing at the simulator), so the real fetcher, decision and SQLite
+ * store run as `roster-watch poll` runs them; a clock moved 60 s per poll stands in for the
  * schedule, so a verify interval takes seconds, not an hour.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../app.js';
+import { createApp } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
-import { type PollResult, runPollCycle } from '../cycles/poll-cycle.js';
+import type { PollResult } from '../cycles/poll-cycle.js';
 import { createSilentLogger } from '../logger.js';
 import { isMembershipEvent } from '../roster/events.js';
 import { startSimulator } from '../simulator/simulator.js';
-import { openStore } from '../store/db.js';
 
 export interface HintsBenchRow {
   scenario: string;
@@ -35,9 +35,10 @@ export async function benchHints(options: {
   const sim = await startSimulator({ users: options.users, teams: options.teams, seed: 7 });
   const dir = mkdtempSync(join(tmpdir(), 'rw-hints-bench-'));
   const databasePath = join(dir, 'bench.db');
-  const store = openStore(databasePath);
   let nowMs = Date.parse('2026-06-01T00:00:00Z');
-  const clock: Clock = { now: () => nowMs, sleep: systemClock.sleep };
+  // Wall time (what is recorded) steps a minute per poll; the request pacing runs on the real
+  // monotonic clock and sleeps for real.
+  const clock: Clock = { now: () => nowMs, monotonicMs: () => performance.now(), sleep: systemClock.sleep };
   const logger = createSilentLogger();
   const configFor = (rps: number, hints: 'auto' | 'off') =>
     loadConfig(
@@ -55,18 +56,16 @@ export async function benchHints(options: {
   const poll = async (rps: number, hints: 'auto' | 'off' = 'auto') => {
     nowMs += MINUTE;
     const config = configFor(rps, hints);
-    // The client paces on the real clock: wall time at `rps` is what an operator would wait.
-    const client = createVictorOpsClientFromConfig(config, { logger });
+    // One App per poll, as each `roster-watch poll` is one process; its timing includes opening
+    // the (already migrated) database, a few milliseconds beside the requests. The fetch itself
+    // paces on `clock.sleep`, the real one: wall time at `rps` is what an operator would wait.
+    const app = createApp({ config, logger, clock });
     try {
-      const fetch = createRosterFetcher(config, client, { logger, clock, store });
       const started = performance.now();
-      const result = await runPollCycle(
-        createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
-        new AbortController().signal,
-      );
+      const result = await app.pollRoster(new AbortController().signal);
       return { result, seconds: (performance.now() - started) / 1000 };
     } finally {
-      await client.close();
+      await app.close();
     }
   };
   const membershipEvents = (r: PollResult) => r.events.filter((e) => isMembershipEvent(e.type)).length;
@@ -118,7 +117,6 @@ export async function benchHints(options: {
       note: 'hints off from now on: 2 + every team',
     });
   } finally {
-    store.close();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }

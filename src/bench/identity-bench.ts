@@ -3,22 +3,20 @@
  * identities (a CSV export, three addresses for some) against a recorded org of 20,000 VictorOps
  * users with policies and schedules. CPU time of a sync that parses the file, reconciles and
  * commits the findings; of one whose file is unchanged (parsed copy reused); and of the pure
- * matching alone.
+ * matching alone. The org is recorded by the App's polls against the simulator, and every sync
+ * measured is the App's, so the bench runs what `roster-watch identity-sync` runs.
  */
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../clock.js';
-import { DEFAULT_STATUS_MAP } from '../config/identity.js';
-import { runIdentitySync } from '../cycles/identity-cycle.js';
-import { runPolicyPollCycle } from '../cycles/policy-cycle.js';
-import { runPollCycle } from '../cycles/poll-cycle.js';
-import { createFileSource, parseIdentityFile } from '../identity/file-source.js';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
+import { parseIdentityFile } from '../identity/file-source.js';
 import { createSilentLogger } from '../logger.js';
 import { computeIdentityFindings } from '../roster/identity-findings.js';
-import { openStore } from '../store/db.js';
+import { startSimulator } from '../simulator/simulator.js';
+import { openStore, type Store } from '../store/db.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
-import { buildOrg } from './persist-bench.js';
 
 export interface IdentityBenchResult {
   identities: number;
@@ -61,8 +59,9 @@ function writeExport(path: string, emails: readonly (string | null)[], total: nu
 }
 
 /**
- * Records the org's baseline roster, policies and schedules into `dir/bench.db` and writes the
- * export. Run in a process of its own, so the sync measured afterwards starts, like
+ * Records the org's baseline roster, policies and schedules into `dir/bench.db` with the App's own
+ * polls against a simulator of that org (as `roster-watch poll` and `policy-poll` record them), and
+ * writes the export. Run in a process of its own, so the sync measured afterwards starts, like
  * `roster-watch identity-sync`, from an existing database.
  */
 export async function prepareIdentityBench(options: {
@@ -71,104 +70,81 @@ export async function prepareIdentityBench(options: {
   users: number;
   teams: number;
 }): Promise<void> {
-  const org = buildOrg({ users: options.users, teams: options.teams });
-  const store = openStore(join(options.dir, 'bench.db'));
-  const logger = createSilentLogger();
+  const sim = await startSimulator({ users: options.users, teams: options.teams, seed: 7 });
+  const config = loadConfig(
+    {
+      VO_API_ID: 'sim-api-id',
+      VO_API_KEY: 'sim-api-key',
+      VO_BASE_URL: sim.url,
+      VO_MAX_RPS: '1000',
+      VO_CONCURRENCY: '16',
+      EVENT_SOURCE: SOURCE,
+      DATABASE_PATH: join(options.dir, 'bench.db'),
+    },
+    { requireVictorOps: true },
+  );
+  const app = createApp({ config, logger: createSilentLogger() });
   const signal = new AbortController().signal;
   try {
-    const now = new Date().toISOString();
-    const roster = {
-      roster: org.roster,
-      strategy: 'team' as const,
-      failedScopes: [],
-      stats: { requests: 0, retries: 0, rateLimited: 0 },
-      startedAt: now,
-      finishedAt: now,
-    };
-    await runPollCycle(
-      {
-        store,
-        clock: systemClock,
-        logger,
-        source: SOURCE,
-        destinations: [],
-        guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
-        pollFailingAfter: 3,
-        fetchRoster: async () => roster,
-      },
-      signal,
-    );
-    await runPolicyPollCycle(
-      {
-        store,
-        clock: systemClock,
-        logger,
-        source: SOURCE,
-        destinations: [],
-        policyListMinIntervalMs: 0,
-        pollFailingAfter: 3,
-        whenListTooSoon: 'wait',
-        fetchPolicies: async () => org.policies,
-      },
-      signal,
-    );
+    const poll = await app.pollRoster(signal);
+    const policies = await app.pollPolicies(signal);
+    if (poll.status !== 'baseline' || policies.status !== 'baseline')
+      throw new Error(`the bench org was not recorded: roster ${poll.status}, policies ${policies.status}`);
     writeExport(
       join(options.dir, 'people.csv'),
-      org.roster.users.map((u) => u.email),
+      (poll.fetched?.roster.users ?? []).map((u) => u.email),
       options.identities,
     );
   } finally {
-    store.close();
+    await app.close();
+    await sim.close();
   }
 }
 
-/** Measures syncs against the database and export that prepareIdentityBench left in `dir`. */
+/**
+ * Measures syncs against the database and export that prepareIdentityBench left in `dir`, each one
+ * the App's `syncIdentity` (what `roster-watch identity-sync` calls); one App throughout, so the
+ * unchanged file's parsed copy is reused as in the daemon.
+ */
 export async function benchIdentity(options: { dir: string }): Promise<IdentityBenchResult> {
-  const store = openStore(join(options.dir, 'bench.db'));
-  const logger = createSilentLogger();
-  const signal = new AbortController().signal;
+  const databasePath = join(options.dir, 'bench.db');
   const csv = join(options.dir, 'people.csv');
+  const config = loadConfig(
+    { DATABASE_PATH: databasePath, EVENT_SOURCE: SOURCE, IDENTITY_FILE: csv, IDENTITY_FILE_WATCH_MS: '0' },
+    { requireVictorOps: false },
+  );
+  const app = createApp({ config, logger: createSilentLogger() });
+  const signal = new AbortController().signal;
+  const sync = async () => {
+    const result = await app.syncIdentity(signal);
+    if (result === null) throw new Error('no identity source configured');
+    return result;
+  };
+  let reads: Store | null = null;
   try {
-    const fileConfig = {
-      path: csv,
-      format: 'csv' as const,
-      columns: {
-        email: 'email',
-        name: 'name',
-        status: 'status',
-        emails: 'emails',
-        id: 'id',
-        statusChangedAt: 'status_changed_at',
-      },
-      statusMap: DEFAULT_STATUS_MAP,
-      watchMs: 0,
-    };
-    const settings = { rule: 'none' as const, explicit: new Map<string, string>(), exemptions: [] };
-    const deps = {
-      store,
-      clock: systemClock,
-      logger,
-      source: SOURCE,
-      destinations: [],
-      guard: { maxFraction: 0.2, min: 5, confirmations: 3 },
-      settings,
-      sources: [createFileSource(fileConfig)],
-    };
+    // Opened before the clock starts, as the figures were before the App: a sync's cost, not the
+    // database's opening.
+    app.outboxCounts();
     let firstSyncFindings = 0;
     const firstSyncCpuSeconds = await cpuSeconds(async () => {
-      firstSyncFindings = (await runIdentitySync(deps, signal)).diff.appeared.length;
+      firstSyncFindings = (await sync()).diff.appeared.length;
     });
-    const unchangedSyncCpuSeconds = await cpuSeconds(() => runIdentitySync(deps, signal));
+    const unchangedSyncCpuSeconds = await cpuSeconds(sync);
     const later = new Date(Date.now() + 60_000);
     utimesSync(csv, later, later);
-    const reparsedSyncCpuSeconds = await cpuSeconds(() => runIdentitySync(deps, signal));
+    const reparsedSyncCpuSeconds = await cpuSeconds(sync);
     // What `identity-sync` itself needs; the matching-only figure below parses a second copy.
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const fileConfig = config.identity.file;
+    if (fileConfig === null) throw new Error('no identity file configured');
     const identities = parseIdentityFile(readFileSync(csv, 'utf8'), fileConfig);
-    const roster = loadCurrentRoster(store);
+    // The pure matching's inputs, read through a read-only connection of the bench's own.
+    reads = openStore(databasePath, { readonly: true });
+    const roster = loadCurrentRoster(reads);
     if (roster === null) throw new Error('no roster recorded');
-    const policies = loadCurrentPolicies(store);
-    const schedules = loadTeamSchedules(store);
+    const policies = loadCurrentPolicies(reads);
+    const schedules = loadTeamSchedules(reads);
+    const settings = { rule: 'none' as const, explicit: new Map<string, string>(), exemptions: [] };
     const matchOnlyCpuSeconds = await cpuSeconds(() =>
       computeIdentityFindings({
         roster,
@@ -192,6 +168,7 @@ export async function benchIdentity(options: { dir: string }): Promise<IdentityB
       peakRssMb,
     };
   } finally {
-    store.close();
+    reads?.close();
+    await app.close();
   }
 }

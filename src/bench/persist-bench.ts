@@ -2,6 +2,11 @@
  * Diff + persist cost of a poll on a large org, measured in a process of its own so that peak RSS
  * is this work's: CPU time for an unchanged poll and for one where 10% of users changed, and the
  * database bytes an unchanged poll adds.
+ *
+ * A benchmark of the poll cycle's own stage, decide + record, so it drives runPollCycle with the
+ * roster handed in rather than through createApp: the App's poll would add 502 HTTP requests and
+ * their JSON parsing (the fetch, measured on its own by `fetch` and `hints`) to every figure here,
+ * and the figures would no longer say what recording a poll costs.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,12 +5,8 @@
 import type { Command } from 'commander';
 import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
-import { openStore } from '../store/db.js';
-import { queryEvents } from '../store/events.js';
-import { loadRosterAt } from '../store/history.js';
-import { listRuns } from '../store/runs.js';
 import type { CliContext } from './context.js';
-import { loadCliConfig, parseInstant, parsePositiveInt, parseSince } from './setup.js';
+import { createReadApp, loadCliConfig, parseInstant, parsePositiveInt, parseSince } from './setup.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   program
@@ -18,12 +14,12 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('print the recorded roster now, or as it was at any past moment')
     .option('--at <iso>', 'the moment to reconstruct, such as 2026-03-03T12:00:00Z (default: now)')
     .option('--json', 'print JSON: {"at", "users": [...], "teams": [...]}')
-    .action((opts: { at?: string; json?: boolean }) => {
+    .action(async (opts: { at?: string; json?: boolean }) => {
       const config = loadCliConfig(ctx, false);
       const at = opts.at === undefined ? new Date().toISOString() : parseInstant(opts.at, '--at');
-      const store = openStore(config.databasePath, { mustExist: true });
+      const app = createReadApp(config);
       try {
-        const json = rosterToJson(loadRosterAt(store, at), at);
+        const json = rosterToJson(app.rosterAt(at), at);
         if (opts.json) return ctx.exact(JSON.stringify(json, null, 2));
         ctx.out(`roster at ${at}: ${json.users.length} users, ${json.teams.length} teams`);
         const teamNames = new Map(json.teams.map((t) => [t.slug, t.name]));
@@ -32,7 +28,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           ctx.out(`  ${describeUser(u)}  ${u.email ?? '-'}  [${teams}]`);
         }
       } finally {
-        store.close();
+        await app.close();
       }
     });
 
@@ -47,7 +43,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many events')
     .option('--json', 'print a JSON array of the CloudEvents')
     .action(
-      (opts: {
+      async (opts: {
         user?: string;
         team?: string;
         type?: string;
@@ -66,14 +62,14 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
           limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
         };
-        const store = openStore(config.databasePath, { mustExist: true });
+        const app = createReadApp(config);
         try {
-          const events = queryEvents(store, query);
+          const events = app.queryEvents(query);
           if (opts.json) return ctx.exact(JSON.stringify(events, null, 2));
           if (events.length === 0) return ctx.out('no events match');
           for (const e of events) ctx.out(describeEvent(e));
         } finally {
-          store.close();
+          await app.close();
         }
       },
     );
@@ -83,12 +79,12 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('print recent poll runs (roster and policy), newest first')
     .option('--limit <n>', 'how many runs', '20')
     .option('--json', 'print JSON')
-    .action((opts: { limit: string; json?: boolean }) => {
+    .action(async (opts: { limit: string; json?: boolean }) => {
       const config = loadCliConfig(ctx, false);
       const limit = parsePositiveInt(opts.limit, '--limit');
-      const store = openStore(config.databasePath, { mustExist: true });
+      const app = createReadApp(config);
       try {
-        const runs = listRuns(store, limit);
+        const runs = app.listRuns(limit);
         if (opts.json) return ctx.exact(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
         ctx.out(
@@ -112,7 +108,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           );
         }
       } finally {
-        store.close();
+        await app.close();
       }
     });
 }

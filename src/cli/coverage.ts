@@ -9,11 +9,9 @@ import type { PolicyPollResult } from '../cycles/policy-cycle.js';
 import { CliExit } from '../errors.js';
 import { describeFinding } from '../roster/coverage-events.js';
 import { isCoverageEvent } from '../roster/events.js';
-import { openStore } from '../store/db.js';
-import { loadOpenFindings } from '../store/findings.js';
 import type { CliContext } from './context.js';
 import { runOffboardCheck } from './offboard-check.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
+import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
 function describePolicyResult(result: PolicyPollResult): string {
   const base = `run ${result.runId} (policy): ${result.status}`;
@@ -59,11 +57,10 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     .command('coverage')
     .description('print the open coverage findings (from the database; run `policy-poll` to refresh them)')
     .option('--json', 'print a JSON array: [{"kind", "key", "firstSeen", "message", "finding"}]')
-    .action((opts: { json?: boolean }) => {
-      const config = loadCliConfig(ctx, false);
-      const store = openStore(config.databasePath, { mustExist: true });
+    .action(async (opts: { json?: boolean }) => {
+      const app = createReadApp(loadCliConfig(ctx, false));
       try {
-        const open = loadOpenFindings(store).map((o) => ({
+        const open = app.openFindings().map((o) => ({
           kind: o.finding.kind,
           key: o.finding.key,
           firstSeen: o.firstSeen,
@@ -76,7 +73,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
         ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);
         for (const f of open) ctx.out(`${f.kind.padEnd(22)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
       } finally {
-        store.close();
+        await app.close();
       }
     });
 

@@ -3,9 +3,9 @@ import { type Command, Option } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
 import { scrubText } from '../redact.js';
-import { openStore } from '../store/db.js';
-import { type DeliveryRow, type DeliveryStatus, listDeliveries } from '../store/outbox-reads.js';
+import type { DeliveryRow, DeliveryStatus } from '../store/outbox-reads.js';
 import type { CliContext } from './context.js';
+import { createReadApp } from './setup.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead'];
 
@@ -26,35 +26,37 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
     .option('--destination <name>', 'only deliveries to this destination')
     .option('--limit <n>', 'at most this many rows', '50')
     .option('--json', 'print JSON (one array) instead of text')
-    .action((options: { status?: DeliveryStatus; destination?: string; limit: string; json?: boolean }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-        throw new CliExit(2, `--limit must be a whole number from 1 to 100000, got "${options.limit}"`);
-      }
-      const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath, { mustExist: true });
-      try {
-        const rows = listDeliveries(store, {
-          limit,
-          ...(options.status ? { status: options.status } : {}),
-          ...(options.destination ? { destination: options.destination } : {}),
-        });
-        if (options.json) {
-          // Rows an older version stored may still hold an echoed URL: scrubbed on the way out too.
-          const scrubbed = rows.map((r) => ({
-            ...r,
-            lastError: r.lastError === null ? null : scrubText(r.lastError),
-          }));
-          ctx.exact(JSON.stringify(scrubbed, null, 2));
-          return;
+    .action(
+      async (options: { status?: DeliveryStatus; destination?: string; limit: string; json?: boolean }) => {
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+          throw new CliExit(2, `--limit must be a whole number from 1 to 100000, got "${options.limit}"`);
         }
-        if (rows.length === 0) {
-          ctx.err('no deliveries match');
-          return;
+        const config = loadConfig(ctx.env, { requireVictorOps: false });
+        const app = createReadApp(config);
+        try {
+          const rows = app.listDeliveries({
+            limit,
+            ...(options.status ? { status: options.status } : {}),
+            ...(options.destination ? { destination: options.destination } : {}),
+          });
+          if (options.json) {
+            // Rows an older version stored may still hold an echoed URL: scrubbed on the way out too.
+            const scrubbed = rows.map((r) => ({
+              ...r,
+              lastError: r.lastError === null ? null : scrubText(r.lastError),
+            }));
+            ctx.exact(JSON.stringify(scrubbed, null, 2));
+            return;
+          }
+          if (rows.length === 0) {
+            ctx.err('no deliveries match');
+            return;
+          }
+          for (const row of rows) ctx.out(formatRow(row));
+        } finally {
+          await app.close();
         }
-        for (const row of rows) ctx.out(formatRow(row));
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 }

@@ -1,9 +1,8 @@
 /** `roster-watch hints`: whether membership hints are followed, and trying them again after a lie. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { openStore } from '../store/db.js';
-import { clearHintsUnreliable, loadHintsUnreliable, loadStoredHints } from '../store/team-hints.js';
 import type { CliContext } from './context.js';
+import { createReadApp } from './setup.js';
 
 export function registerHintsCommand(program: Command, ctx: CliContext): void {
   program
@@ -13,14 +12,14 @@ export function registerHintsCommand(program: Command, ctx: CliContext): void {
       '--reset',
       'clear the "hints unreliable" mark: the next polls follow the hints (and verify them) again',
     )
-    .action((options: { reset?: boolean }) => {
+    .action(async (options: { reset?: boolean }) => {
       const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath);
+      const app = createReadApp(config);
       try {
-        const mark = loadHintsUnreliable(store);
+        const { unreliable: mark, teamsWithHints } = app.hintsState();
         if (options.reset) {
           ctx.out(
-            clearHintsUnreliable(store)
+            app.resetHints()
               ? 'the hints are trusted again: the next poll follows them and keeps verifying them'
               : 'nothing to reset: the hints were not marked unreliable',
           );
@@ -35,10 +34,10 @@ export function registerHintsCommand(program: Command, ctx: CliContext): void {
               : 'on: polls read changed teams plus a verification slice';
         ctx.out(`membership hints ${state}`);
         ctx.out(
-          `teams with recorded hints: ${loadStoredHints(store).size}; verify interval ${config.victorOps.membershipVerifyIntervalMs / 60_000} min`,
+          `teams with recorded hints: ${teamsWithHints}; verify interval ${config.victorOps.membershipVerifyIntervalMs / 60_000} min`,
         );
       } finally {
-        store.close();
+        await app.close();
       }
     });
 }

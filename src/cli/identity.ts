@@ -8,10 +8,8 @@ import { systemClock } from '../clock.js';
 import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
 import { CliExit } from '../errors.js';
 import { describeIdentityFinding } from '../roster/identity-events.js';
-import { openStore } from '../store/db.js';
-import { loadOpenIdentityFindings } from '../store/identity.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
+import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
 const NO_SOURCE =
   'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
@@ -59,12 +57,11 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
     .command('identity')
     .description('print the open identity findings (from the database; run `identity-sync` to refresh them)')
     .option('--json', 'print a JSON array: [{"kind", "username", "key", "firstSeen", "message", "finding"}]')
-    .action((opts: { json?: boolean }) => {
-      const config = loadCliConfig(ctx, false);
-      const store = openStore(config.databasePath, { mustExist: true });
+    .action(async (opts: { json?: boolean }) => {
+      const app = createReadApp(loadCliConfig(ctx, false));
       const now = new Date(systemClock.now()).toISOString();
       try {
-        const open = loadOpenIdentityFindings(store).map((o) => ({
+        const open = app.openIdentityFindings().map((o) => ({
           kind: o.finding.kind,
           username: o.finding.username,
           key: o.finding.key,
@@ -78,7 +75,7 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
         ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
         for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
       } finally {
-        store.close();
+        await app.close();
       }
     });
 }

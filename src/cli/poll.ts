@@ -5,10 +5,9 @@ import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import type { PollResult } from '../cycles/poll-cycle.js';
 import { CliExit } from '../errors.js';
-import { openStore } from '../store/db.js';
 import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
-import { createCliLogger, loadCliConfig, loadEventWritingConfig } from './setup.js';
+import { createCliLogger, createReadApp, loadCliConfig, loadEventWritingConfig } from './setup.js';
 
 function describeResult(result: PollResult): string {
   const base = `run ${result.runId}: ${result.status}`;
@@ -71,10 +70,12 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
   program
     .command('migrate')
     .description('create the database or bring its schema up to date (also done at every start)')
-    .action(() => {
-      const config = loadCliConfig(ctx, false);
-      const store = openStore(config.databasePath);
-      store.close();
-      ctx.out(`database ready at ${config.databasePath}`);
+    .action(async () => {
+      const app = createReadApp(loadCliConfig(ctx, false));
+      try {
+        ctx.out(`database ready at ${app.migrate()}`);
+      } finally {
+        await app.close();
+      }
     });
 }

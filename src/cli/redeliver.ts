@@ -1,10 +1,10 @@
 /** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { CliExit, OutboxError } from '../errors.js';
-import { openStore } from '../store/db.js';
-import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
+import { CliExit } from '../errors.js';
+import type { RequeueSelector } from '../store/outbox.js';
 import type { CliContext } from './context.js';
+import { createReadApp } from './setup.js';
 
 export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
   program
@@ -18,7 +18,7 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
       'after',
       '\nGive exactly one of --event, --dead or --since. Re-queued deliveries keep their event id, so\nwebhook receivers see the same webhook-id and can deduplicate; the retry schedule starts again.',
     )
-    .action((options: { event?: string; dead?: boolean; since?: string; destination?: string }) => {
+    .action(async (options: { event?: string; dead?: boolean; since?: string; destination?: string }) => {
       const chosen = [options.event !== undefined, options.dead === true, options.since !== undefined].filter(
         Boolean,
       );
@@ -38,17 +38,15 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
         selector = { sinceIso: since, ...extra };
       }
       const config = loadConfig(ctx.env, { requireVictorOps: false });
-      const store = openStore(config.databasePath);
+      const app = createReadApp(config);
       try {
-        const count = requeueDeliveries(store, selector, Date.now());
+        // An unknown event or a bad selector is an OutboxError: exit 2 with one line (explain-error.ts).
+        const count = app.redeliver(selector, Date.now());
         ctx.out(`re-queued ${count} deliveries`);
         if (count > 0)
           ctx.err('they are sent by the next `roster-watch deliver` (or by the running service)');
-      } catch (error) {
-        if (error instanceof OutboxError) throw new CliExit(2, error.message);
-        throw error;
       } finally {
-        store.close();
+        await app.close();
       }
     });
 }

@@ -1,5 +1,6 @@
 /** What most commands do first: read the configuration and make a logger from it. */
 
+import { type App, createApp } from '../app.js';
 import { type Config, loadConfig } from '../config/load-config.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -29,6 +30,14 @@ export function createCliLogger(config: Config): Logger {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   for (const warning of findPlainHttpWarnings(config)) logger.warn(warning);
   return logger;
+}
+
+/**
+ * The App of a command that only reads the recorded history: its logger prints no transport
+ * warnings (nothing is sent), and nothing but the database is opened, lazily.
+ */
+export function createReadApp(config: Config): App {
+  return createApp({ config, logger: createLogger({ level: config.logLevel, format: config.logFormat }) });
 }
 
 /** Parses `--since 7d` / `--since 12h` / an ISO instant into an ISO instant. */

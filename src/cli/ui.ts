@@ -6,10 +6,9 @@
 import type { Command } from 'commander';
 import { refuseExposure } from '../config/ui.js';
 import { InvalidOptionError } from '../errors.js';
-import { openStore } from '../store/db.js';
 import { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
+import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -32,7 +31,8 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       if (refusal !== null) throw new InvalidOptionError(`--host ${opts.host}: ${refusal}`);
       const port = opts.port === undefined ? config.service.httpPort : parsePort(opts.port);
       const logger = createCliLogger(config);
-      const store = openStore(opts.db ?? config.databasePath, { readonly: true });
+      const app = createReadApp(config);
+      const store = app.openReadOnlyHistory(opts.db);
       let server: Awaited<ReturnType<typeof startUiServer>>;
       try {
         server = await startUiServer({ store, auth: config.ui.auth, host: opts.host, port, logger });
@@ -50,5 +50,6 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       await stop;
       await server.close();
       store.close();
+      await app.close();
     });
 }

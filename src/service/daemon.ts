@@ -1,20 +1,16 @@
 /**
- * `roster-watch run`: the long-running service. It composes the store, the VictorOps client, the
- * poll cycle, the continuous outbox dispatcher, the cron scheduler, the metrics and the health
- * server, and owns their orderly shutdown. It reads no environment: everything comes from Config.
+ * `roster-watch run`: the long-running service. It runs the parts the App built (DaemonParts: the
+ * polls, the identity sync, the outbox dispatcher and the database reads its probes and metrics
+ * need) on the cron schedulers, serves the health, metrics and web view, and owns the orderly
+ * shutdown. It reads no environment and touches no store module: everything comes from Config and
+ * the App.
  */
 import type { DaemonParts } from '../app.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
-import type { Dispatcher } from '../delivery/dispatcher.js';
 import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { checkDatabaseFile, openStore, type Store } from '../store/db.js';
-import { countOpenFindingsByKind } from '../store/findings.js';
-import { pendingCountsByDestination } from '../store/outbox-reads.js';
-import { lastSuccessfulRun } from '../store/runs.js';
-import { loadHintsUnreliable } from '../store/team-hints.js';
-import type { VictorOpsClient } from '../victorops/client.js';
+import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
 import { createIdentityRunner } from './identity-runner.js';
@@ -61,27 +57,12 @@ interface Parts {
   config: Config;
   logger: Logger;
   clock: Clock;
-  store: Store;
-  client: VictorOpsClient;
-  dispatcher: Dispatcher;
+  dispatcher: DaemonParts['dispatcher'];
   metrics: ServiceMetrics;
   pollRoster: DaemonParts['pollRoster'];
   pollPolicies: DaemonParts['pollPolicies'];
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
   databaseFileIsOurs(): boolean;
-}
-
-function readLastSuccess(store: Store): { ok: true; atMs: number | null } | { ok: false; reason: string } {
-  if (!store.sqlite.open) return { ok: false, reason: 'the database is closed' };
-  const file = checkDatabaseFile(store);
-  if (!file.ok) return file;
-  try {
-    // A query against the migrated schema: proves the file is open, readable and migrated.
-    const run = lastSuccessfulRun(store);
-    return { ok: true, atMs: run ? Date.parse(run.finishedAt) : null };
-  } catch (error) {
-    return { ok: false, reason: `the database cannot be read: ${(error as Error).message}` };
-  }
 }
 
 /** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
@@ -129,22 +110,23 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const startedAtMs = clock.now();
-  const { store, client, dispatcher } = deps.parts;
-  const initial = readLastSuccess(store);
+  const { dispatcher, reads, victorOps } = deps.parts;
+  const initial = reads.lastSuccess();
   const metrics = createServiceMetrics({
     destinations: deps.parts.destinationNames,
-    outboxCounts: () => (store.sqlite.open ? pendingCountsByDestination(store) : []),
-    victorOpsStats: () => client.stats(),
-    victorOpsShapeErrors: () => client.shapeErrors(),
+    outboxCounts: reads.outboxCounts,
+    victorOpsStats: () => victorOps.stats(),
+    victorOpsShapeErrors: () => victorOps.shapeErrors(),
+    endpointClasses: victorOps.endpointClasses,
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
-    openFindings: () => (store.sqlite.open ? countOpenFindingsByKind(store) : []),
-    hintsUnreliable: () => store.sqlite.open && loadHintsUnreliable(store) !== null,
+    openFindings: reads.openFindingsByKind,
+    hintsUnreliable: reads.hintsUnreliable,
   });
   dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
   const identity = createIdentityRunner({
     config,
-    syncDeps: deps.parts.identity,
-    store,
+    identity: deps.parts.identity,
+    reads,
     logger,
     clock,
     registry: metrics.registry,
@@ -157,11 +139,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   // Set once the stop function exists; a replaced database file is found before that only by a poll.
   let stopFatally: (reason: string) => void = () => undefined;
   const databaseFileIsOurs = (): boolean => {
-    const file = checkDatabaseFile(store);
+    const file = reads.checkFile();
     if (file.ok) return true;
     if (!stopping) {
       logger.fatal(
-        { database: store.path },
+        { database: reads.databasePath },
         `${file.reason}; stopping with exit code 1 so the orchestrator restarts roster-watch on the real file`,
       );
       stopFatally(file.reason);
@@ -172,8 +154,6 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     config,
     logger,
     clock,
-    store,
-    client,
     dispatcher,
     metrics,
     pollRoster: deps.parts.pollRoster,
@@ -236,12 +216,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const readiness = (): ProbeResult => {
     // Checked here too, so a replaced file ends the process even between two polls; the probe
     // names the file problem rather than the shutdown it starts.
-    const file = store.sqlite.open ? checkDatabaseFile(store) : null;
+    const file = reads.isOpen() ? reads.checkFile() : null;
     if (file !== null && !file.ok) {
       databaseFileIsOurs();
       return file;
     }
-    const last = readLastSuccess(store);
+    const last = reads.lastSuccess();
     return assessReadiness({
       nowMs: clock.now(),
       startedAtMs,
@@ -257,7 +237,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   // The web view reads through a read-only connection of its own: it cannot write by mistake.
   let uiStore: Store | null = null;
   try {
-    uiStore = config.ui.enabled ? openStore(config.databasePath, { readonly: true }) : null;
+    uiStore = config.ui.enabled ? deps.parts.openUiStore() : null;
     http = await startHttpServer({
       host: config.service.httpHost,
       port: config.service.httpPort,
@@ -270,8 +250,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   } catch (error) {
     uiStore?.close();
     await dispatcher.stop();
-    await client.close();
-    store.close();
+    await deps.parts.closeClient();
+    deps.parts.closeStore();
     throw error;
   }
 
@@ -291,7 +271,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       ui: config.ui.enabled
         ? `http://${config.service.httpHost}:${http.port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
         : 'off',
-      database: store.path,
+      database: reads.databasePath,
     },
     'roster-watch is running',
   );
@@ -326,9 +306,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       ]);
       await dispatcher.stop();
       await http.close();
-      await client.close();
+      await deps.parts.closeClient();
       uiStore?.close();
-      store.close();
+      deps.parts.closeStore();
     })().then(
       () => 'graceful' as const,
       (error: unknown) => {
@@ -352,9 +332,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     if (outcome === 'timeout')
       logger.warn({ timeoutMs }, 'shutdown timed out: closing connections and the database now');
     http.destroy();
-    void client.close().catch(() => undefined);
+    void deps.parts.closeClient().catch(() => undefined);
     uiStore?.close();
-    store.close();
+    deps.parts.closeStore();
     return { reason, forced: true, fatal };
   }
 

@@ -4,22 +4,21 @@
  * starts it, runs it once after the start-up polls, and stops it.
  */
 import type { Registry } from 'prom-client';
+import type { DaemonParts } from '../app.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
-import { type IdentityCycleDeps, runIdentitySync } from '../cycles/identity-cycle.js';
 import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/db.js';
-import { countOpenIdentityFindingsByKind, loadIdentitySourceStates } from '../store/identity.js';
 import { watchIdentityFile } from './identity-file-watch.js';
 import { registerIdentityMetrics } from './identity-metrics.js';
 import { type CreateTicker, createPollScheduler } from './scheduler.js';
 
 export interface IdentityRunnerDeps {
   config: Config;
-  /** The sync's dependencies and sources, built by the composition root. */
-  syncDeps: IdentityCycleDeps;
-  store: Store;
+  /** The sync and its sources, built by the composition root. */
+  identity: DaemonParts['identity'];
+  /** The per-source states and open findings, for the metrics. */
+  reads: Pick<DaemonParts['reads'], 'identitySourceStates' | 'openIdentityFindingsByKind'>;
   logger: Logger;
   clock: Clock;
   registry: Registry;
@@ -39,17 +38,16 @@ export interface IdentityRunner {
 }
 
 export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
-  const { config, store, logger, clock } = deps;
-  const { syncDeps } = deps;
+  const { config, logger, clock, identity, reads } = deps;
   const metrics = registerIdentityMetrics({
     registry: deps.registry,
-    sources: syncDeps.sources.map((s) => s.name),
-    sourceStates: () => (store.sqlite.open ? loadIdentitySourceStates(store) : []),
-    openFindings: () => (store.sqlite.open ? countOpenIdentityFindingsByKind(store) : []),
+    sources: identity.sourceNames,
+    sourceStates: reads.identitySourceStates,
+    openFindings: reads.openIdentityFindingsByKind,
   });
   const sync = async (signal: AbortSignal): Promise<void> => {
     try {
-      const result = await runIdentitySync(syncDeps, signal);
+      const result = await identity.sync(signal);
       metrics.recordSync(result.status);
       if (result.events.length > 0) deps.notify();
       // Like "poll finished": an operator sees each sync (also one the export file's change started).
@@ -90,7 +88,7 @@ export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
     async stop() {
       stopWatching();
       await scheduler?.stop({ abort: true });
-      await Promise.all(syncDeps.sources.map((s) => s.close()));
+      await identity.closeSources();
     },
   };
 }

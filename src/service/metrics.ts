@@ -11,7 +11,6 @@ import { EVENT_TYPES, isChangeEvent } from '../roster/events.js';
 import type { PolicyRunStatus } from '../roster/policy-decision.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FetchStats } from '../roster/types.js';
-import { ENDPOINT_CLASSES } from '../victorops/endpoint-class.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['ok', 'partial', 'failed', 'held', 'baseline'];
 const POLICY_RUN_STATUSES: readonly PolicyRunStatus[] = ['ok', 'partial', 'failed', 'baseline'];
@@ -39,6 +38,8 @@ export interface ServiceMetricsDeps {
   hintsUnreliable?: () => boolean;
   /** The VictorOps client's 200 answers that did not match their schema, by endpoint class. */
   victorOpsShapeErrors?: () => Record<string, number>;
+  /** Every endpoint class a shape error can name, so each series exists (at 0) before the first error. */
+  endpointClasses?: readonly string[];
 }
 
 export interface PollObservation {
@@ -115,7 +116,7 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const endpoint of ENDPOINT_CLASSES) this.inc({ endpoint }, 0);
+      for (const endpoint of deps.endpointClasses ?? []) this.inc({ endpoint }, 0);
       for (const [endpoint, count] of Object.entries(deps.victorOpsShapeErrors?.() ?? {}))
         this.inc({ endpoint }, count);
     },

@@ -5,26 +5,19 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
-import { openStore, type Store } from '../../../src/store/db.js';
-import { loadRosterAt } from '../../../src/store/history.js';
-import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { tempDatabase } from '../../helpers/cli.js';
-import { clientFor } from '../../helpers/client.js';
+import { simConfig, withApp } from '../../helpers/sim-app.js';
 import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
 
 const HOUR_MS = 3_600_000;
 let sim: Simulator | undefined;
-let store: Store | undefined;
 let fx: DaemonFixture | undefined;
 afterEach(async () => {
-  store?.close();
   await sim?.close();
   await fx?.cleanup();
   sim = undefined;
-  store = undefined;
   fx = undefined;
 });
 
@@ -32,28 +25,27 @@ describe('a wall clock that steps back', () => {
   it('never records history before the last run: the run takes the last run time, with a warning', async () => {
     sim = await startSimulator({ users: 10, teams: 3, seed: 4 });
     const path = tempDatabase();
-    store = openStore(path);
     let stepMs = 0;
-    const clock: Clock = { now: () => Date.now() + stepMs, sleep: systemClock.sleep };
-    const client = clientFor(sim);
-    const capture = createCapturingLogger();
-    const deps = {
-      store,
-      clock,
-      logger: capture.logger,
-      source: 'urn:test',
-      destinations: [],
-      guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
-      pollFailingAfter: 3,
-      fetchRoster: (signal: AbortSignal) =>
-        fetchRoster({ client, clock, source: 'team', concurrency: 2, deadlineMs: 10_000, signal }),
+    // The wall clock steps; the monotonic one (pacing, durations) does not.
+    const clock: Clock = {
+      now: () => Date.now() + stepMs,
+      monotonicMs: () => performance.now(),
+      sleep: systemClock.sleep,
     };
-    const signal = new AbortController().signal;
-    await runPollCycle(deps, signal);
-    sim.org.addUser({ username: 'late.joiner', firstName: 'Late', lastName: 'Joiner' });
-    stepMs = -HOUR_MS;
-    await runPollCycle(deps, signal);
-    await client.close();
+    const capture = createCapturingLogger();
+    const config = simConfig(sim, path, { MEMBERSHIP_SOURCE: 'team', REMOVAL_GUARD_MIN: '100' });
+    // One App for both polls, as the daemon polls: the step happens between two of its polls.
+    await withApp(
+      config,
+      async (app) => {
+        const signal = new AbortController().signal;
+        await app.pollRoster(signal);
+        sim!.org.addUser({ username: 'late.joiner', firstName: 'Late', lastName: 'Joiner' });
+        stepMs = -HOUR_MS;
+        await app.pollRoster(signal);
+      },
+      { clock, logger: capture.logger },
+    );
 
     const conn = new Database(path, { readonly: true });
     const runs = conn.prepare('SELECT started_at AS s, finished_at AS f FROM runs ORDER BY id').all() as {
@@ -65,9 +57,12 @@ describe('a wall clock that steps back', () => {
     expect(runs[1]!.s > runs[0]!.f).toBe(true);
     expect(runs[1]!.f >= runs[1]!.s).toBe(true);
     // The roster as it was at the first run does not contain the user who joined later.
-    const atFirst = loadRosterAt(store, runs[0]!.f);
-    expect(atFirst.users.some((u) => u.username === 'late.joiner')).toBe(false);
-    expect(loadRosterAt(store, runs[1]!.f).users.some((u) => u.username === 'late.joiner')).toBe(true);
+    const [atFirst, atSecond] = await withApp(config, (app) => [
+      app.rosterAt(runs[0]!.f),
+      app.rosterAt(runs[1]!.f),
+    ]);
+    expect(atFirst!.users.some((u) => u.username === 'late.joiner')).toBe(false);
+    expect(atSecond!.users.some((u) => u.username === 'late.joiner')).toBe(true);
     const warning = capture.lines().find((l) => l.includes('wall clock is behind'));
     expect(warning).toBeDefined();
     expect(JSON.parse(warning!).level).toBe(40);

@@ -9,24 +9,21 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
-import { createSilentLogger } from '../../../src/logger.js';
+import { type Config, loadConfig } from '../../../src/config/load-config.js';
+import type { PollResult } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
-import { openStore, type Store } from '../../../src/store/db.js';
-import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
+import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 let sim: Simulator;
 let proxy: Server;
-let store: Store;
 let proxyUrl: string;
 let databasePath: string;
 /** Runs once, just before the next `/members` request is passed on. */
 let beforeNextMembersRead: ((slug: string) => void) | null = null;
 let nowMs = Date.parse('2026-06-01T12:00:00Z');
-const clock: Clock = { now: () => nowMs, sleep: systemClock.sleep };
+// Wall time (what is recorded) moves when the test says; request pacing runs on real time.
+const clock: Clock = { now: () => nowMs, monotonicMs: () => performance.now(), sleep: systemClock.sleep };
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 40, teams: 6, seed: 31 });
@@ -50,18 +47,15 @@ beforeEach(async () => {
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api-public`;
   databasePath = join(mkdtempSync(join(tmpdir(), 'rw-midpoll-')), 'roster-watch.db');
-  store = openStore(databasePath);
 });
 afterEach(async () => {
-  store.close();
   proxy.closeAllConnections();
   await new Promise((resolve) => proxy.close(resolve));
   await sim.close();
 });
 
-async function poll(): Promise<PollResult> {
-  nowMs += 60_000;
-  const config = loadConfig(
+function configFor(): Config {
+  return loadConfig(
     {
       VO_API_ID: 'sim-api-id',
       VO_API_KEY: 'sim-api-key',
@@ -71,17 +65,17 @@ async function poll(): Promise<PollResult> {
     },
     { requireVictorOps: true },
   );
-  const logger = createSilentLogger();
-  const client = createVictorOpsClientFromConfig(config, { logger });
-  try {
-    const fetch = createRosterFetcher(config, client, { logger, clock, store });
-    return await runPollCycle(
-      createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
-      new AbortController().signal,
-    );
-  } finally {
-    await client.close();
-  }
+}
+
+/** One poll through the proxy, a minute after the previous one, by an App of its own. */
+function poll(): Promise<PollResult> {
+  nowMs += 60_000;
+  return pollOnce(configFor(), { clock });
+}
+
+/** The stored "hints unreliable" mark, read by an App of its own (as `roster-watch hints` does). */
+function hintsMark() {
+  return withApp(configFor(), (app) => app.hintsState().unreliable);
 }
 
 /** Swaps one member of the team about to be verified, mid-poll. */
@@ -110,7 +104,7 @@ describe('a change made during a poll', () => {
     expect(notices(result)).toEqual([]);
     // 2 lists + 1 verification + the second team-list read.
     expect(result.fetched?.stats.requests).toBe(4);
-    expect(loadHintsUnreliable(store)).toBeNull();
+    expect(await hintsMark()).toBeNull();
     // The team's hints moved since they were recorded: the next poll reads it, and finds nothing new.
     const next = await poll();
     expect(membershipEvents(next)).toEqual([]);
@@ -124,6 +118,6 @@ describe('a change made during a poll', () => {
     const result = await poll();
     expect(membershipEvents(result).length).toBeGreaterThanOrEqual(1);
     expect(notices(result)).toHaveLength(1);
-    expect(loadHintsUnreliable(store)).not.toBeNull();
+    expect(await hintsMark()).not.toBeNull();
   });
 });

@@ -1,32 +1,29 @@
 /**
- * Hint-gated polls against the simulator, through the real fetcher, decision and SQLite store, with
- * a clock the test moves a minute per poll (a poll every 60 s, verify interval 1 h).
+ * Hint-gated polls against the simulator, each one the App's (`createApp` from a config pointing at
+ * the simulator, as `roster-watch poll` runs it), with a wall clock the test moves a minute per poll
+ * (a poll every 60 s, verify interval 1 h). The stored hints mark is read back through the App.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPollDeps, createRosterFetcher, createVictorOpsClientFromConfig } from '../../../src/app.js';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
-import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
+import type { PollResult } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
-import { openStore, type Store } from '../../../src/store/db.js';
-import { loadHintsUnreliable } from '../../../src/store/team-hints.js';
-import type { VictorOpsClient } from '../../../src/victorops/client.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
+import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 const MINUTE = 60_000;
 const TEAMS = 12;
 
 let sim: Simulator;
-let store: Store;
 let databasePath: string;
-let client: VictorOpsClient;
 let config: Config;
 let nowMs: number;
 let capture: ReturnType<typeof createCapturingLogger>;
-const clock: Clock = { now: () => nowMs, sleep: systemClock.sleep };
+// Wall time (what is recorded) moves when the test says; request pacing runs on real time.
+const clock: Clock = { now: () => nowMs, monotonicMs: () => performance.now(), sleep: systemClock.sleep };
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 60, teams: TEAMS, seed: 12 });
@@ -43,26 +40,22 @@ beforeEach(async () => {
     },
     { requireVictorOps: true },
   );
-  store = openStore(databasePath);
-  client = createVictorOpsClientFromConfig(config, { logger: createCapturingLogger().logger });
   nowMs = Date.parse('2026-06-01T12:00:00Z');
   capture = createCapturingLogger();
 });
 afterEach(async () => {
-  await client.close();
-  store.close();
   await sim.close();
 });
 
-/** One poll, a minute after the previous one. */
-async function poll(): Promise<PollResult> {
+/** One poll, a minute after the previous one: one App per poll, like one `roster-watch poll`. */
+function poll(): Promise<PollResult> {
   nowMs += MINUTE;
-  const logger = capture.logger;
-  const fetch = createRosterFetcher(config, client, { logger, clock, store });
-  return runPollCycle(
-    createPollDeps(config, store, fetch, { logger, clock, destinations: [] }),
-    new AbortController().signal,
-  );
+  return pollOnce(config, { clock, logger: capture.logger });
+}
+
+/** The stored "hints unreliable" mark, read by an App of its own (as `roster-watch hints` does). */
+function hintsMark() {
+  return withApp(config, (app) => app.hintsState().unreliable);
 }
 
 function lastPlan(): string {
@@ -139,7 +132,7 @@ describe('membership hints', () => {
     expect(types(result).filter((t) => t === 'victorops.membership.removed')).toHaveLength(teamCount);
     expect(types(result)).toContain('victorops.user.removed');
     expect(types(result)).not.toContain('rosterwatch.hints.unreliable');
-    expect(loadHintsUnreliable(store)).toBeNull();
+    expect(await hintsMark()).toBeNull();
   });
 
   it('catches hints that lie within one verify interval, reports the change, then reads every team', async () => {
@@ -168,9 +161,7 @@ describe('membership hints', () => {
     expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
     expect(after.fetched?.stats.requests).toBe(2 + TEAMS);
     // The mark is in the database, so a restarted process keeps reading every team.
-    store.close();
-    store = openStore(databasePath);
-    expect(loadHintsUnreliable(store)).toMatchObject({ teamSlug: lied.slug });
+    expect(await hintsMark()).toMatchObject({ teamSlug: lied.slug });
     await poll();
     expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
   });

@@ -1,4 +1,11 @@
-/** The recorded roster read back is exactly the roster that was recorded, in normalised order. */
+/**
+ * The recorded roster read back is exactly the roster that was recorded, in normalised order.
+ *
+ * A unit test of the poll cycle's recording and the store's read, not of the App: arbitrary rosters
+ * (nulls VictorOps omits, a username's case changing) go straight into runPollCycle as its fetched
+ * input, which no org served over HTTP could produce in this variety. The App's own polls against
+ * the simulator are covered by test/integration/service/membership-hints.test.ts and sql-recipes.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

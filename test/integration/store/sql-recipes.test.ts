@@ -5,14 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
-import { runPollCycle } from '../../../src/cycles/poll-cycle.js';
-import { createSilentLogger } from '../../../src/logger.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { tempDatabase } from '../../helpers/cli.js';
-import { clientFor } from '../../helpers/client.js';
+import { pollOnce, simConfig } from '../../helpers/sim-app.js';
 
 const recipesPage = readFileSync(
   resolve(import.meta.dirname, '..', '..', '..', 'docs', 'sql-recipes.md'),
@@ -49,27 +45,17 @@ beforeAll(async () => {
   sim.org.renameTeam(payments!.slug, 'Payments On-Call');
   sim.org.addUser({ username: 'jdoe', firstName: 'Jane', lastName: 'Doe', email: 'jane@old.example' });
   sim.org.addMember(other!.slug, 'jdoe');
-  store = openStore(tempDatabase());
-  const client = clientFor(sim);
-  const deps = {
-    store,
-    clock: systemClock,
-    logger: createSilentLogger(),
-    source: 'urn:test',
-    destinations: [],
-    guard: { maxFraction: 0.5, min: 100, confirmations: 1 },
-    pollFailingAfter: 3,
-    fetchRoster: (signal: AbortSignal) =>
-      fetchRoster({ client, clock: systemClock, source: 'team', concurrency: 2, deadlineMs: 10_000, signal }),
-  };
-  const signal = new AbortController().signal;
-  await runPollCycle(deps, signal);
+  // The history is made by the App's own polls, as `roster-watch poll` makes it.
+  const path = tempDatabase();
+  const config = simConfig(sim, path, { MEMBERSHIP_SOURCE: 'team', REMOVAL_GUARD_MIN: '100' });
+  await pollOnce(config);
   sim.org.updateUser('jdoe', { firstName: 'Jane', lastName: 'Doe', email: 'jane@new.example' });
   sim.org.addMember(payments!.slug, 'jdoe');
   const leaver = sim.org.listUsers().find((u) => u.username !== 'jdoe')!;
   sim.org.removeUser(leaver.username);
-  await runPollCycle(deps, signal);
-  await client.close();
+  await pollOnce(config);
+  // The recipes are read-only, as a person runs them: a read-only connection of the test's own.
+  store = openStore(path, { readonly: true });
 });
 
 afterAll(async () => {

@@ -1,0 +1,117 @@
+/**
+ * The App's shape: the operations createApp (src/app.ts) hands back, and the parts it builds for
+ * the daemon. Types only; src/app.ts re-exports them for its callers.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load-config.js';
+import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
+import type { OffboardFacts } from '../cycles/offboard-facts.js';
+import type { PolicyPollResult } from '../cycles/policy-cycle.js';
+import type { PollResult } from '../cycles/poll-cycle.js';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import type { PassSummary } from '../delivery/pass-totals.js';
+import type { Logger } from '../logger.js';
+import type { FetchedRoster } from '../roster/types.js';
+import type { Store } from '../store/db.js';
+import type { enableDestination } from '../store/outbox.js';
+import type { listDestinationStates, pendingCountsByDestination } from '../store/outbox-reads.js';
+import type { VictorOpsClient } from '../victorops/client.js';
+import type { DoctorReport } from '../victorops/doctor.js';
+import type { FetchProgress } from '../victorops/fetch-roster.js';
+import type { DaemonReads, HistoryReads } from './reads.js';
+
+/**
+ * What the composition root (app.ts) built for the daemon: the operations it schedules and the
+ * reads its probes and metrics need, so the service floor never touches the store itself. The
+ * daemon owns them from here on: `close` ends the client, the identity sources and the database.
+ */
+export interface DaemonParts {
+  /** The configured destinations' names, for the outbox metrics. */
+  destinationNames: readonly string[];
+  dispatcher: Dispatcher;
+  /** The VictorOps client's counters for the metrics (the daemon closes it through `closeClient`). */
+  victorOps: Pick<VictorOpsClient, 'stats' | 'shapeErrors'> & { endpointClasses: readonly string[] };
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  /** A policy poll that waits out the policy list interval instead of refusing. */
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  identity: {
+    /** The configured identity sources' names (empty when none is configured). */
+    sourceNames: readonly string[];
+    sync(signal: AbortSignal): Promise<IdentitySyncResult>;
+    /** Closes the sources' connections (LDAP binds, HTTP pools). */
+    closeSources(): Promise<void>;
+  };
+  reads: DaemonReads;
+  /** A read-only connection of its own for the web view, so the view cannot write by mistake. */
+  openUiStore(): Store;
+  /** Closes the VictorOps client's connections. */
+  closeClient(): Promise<void>;
+  /** Closes the database connection (idempotent). */
+  closeStore(): void;
+}
+
+export interface CreateAppOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  onFetchProgress?: (progress: FetchProgress) => void;
+  /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
+  whenListTooSoon?: 'wait' | 'refuse';
+}
+
+/** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */
+export type AcceptOutcome =
+  | { kind: 'nothing-held' }
+  | { kind: 'unloadable' }
+  | { kind: 'accepted'; result: PollResult };
+
+export type DestinationListing = ReturnType<typeof listDestinationStates>[number] & {
+  configured: boolean;
+  events: readonly string[];
+};
+
+/** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
+export interface DoctorOutcome {
+  databaseError: string | null;
+  report: DoctorReport;
+}
+
+export interface App extends HistoryReads {
+  /** Reads the live roster of every team and records nothing (`fetch`). */
+  fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
+  pollRoster(signal: AbortSignal): Promise<PollResult>;
+  pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  /** Null when no identity source is configured. */
+  syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
+  acceptHeld(): AcceptOutcome;
+  /**
+   * One delivery pass over everything due now. An abort claims nothing new; sends in flight finish
+   * and are recorded.
+   */
+  deliverDue(signal: AbortSignal): Promise<PassSummary>;
+  /** Rows waiting, failed and dead per destination (after a `deliver` pass). */
+  outboxCounts(): ReturnType<typeof pendingCountsByDestination>;
+  /** `endpoints list`: every destination the database knows, with whether it is still configured. */
+  listDestinations(): DestinationListing[];
+  /** `endpoints disable`: false when the name is unknown or already disabled. */
+  disableDestination(name: string, reason: string): boolean;
+  /** `endpoints enable`. */
+  enableDestination(name: string): ReturnType<typeof enableDestination>;
+  /** `offboard-check`: live reads (GET only) with the recorded history as the fallback. */
+  offboardCheck(username: string, signal: AbortSignal): Promise<OffboardFacts>;
+  /**
+   * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
+   * daemon owns and closes them when it stops, so use this instead of the other operations.
+   */
+  daemonParts(): DaemonParts;
+  /** Checks the database, the credentials and every endpoint class once (GET only). */
+  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
+  /** `migrate`: creates the database or brings its schema up to date; returns its path. */
+  migrate(): string;
+  /**
+   * `ui`: a read-only connection to the recorded history at `path` (default DATABASE_PATH) for the
+   * web view; the caller closes it.
+   */
+  openReadOnlyHistory(path?: string): Store;
+  close(): Promise<void>;
+}
