@@ -42,31 +42,17 @@ const APP = '^src/app(\\.ts$|/)';
 const SERVICE = '^src/(service|web|bench)/';
 const SIMULATOR = '^src/simulator/';
 
-/** Known upward imports, each one file → its targets, with the reason beside it. None today. */
-const KNOWN_UPWARD = [];
-
-/** Forbids `from` importing anything in src/ outside `allowed`, except the listed known violations. */
+/** Forbids `from` importing anything in src/ outside `allowed`. There is no exception list. */
 function floorRule(name, from, allowed) {
-  const known = KNOWN_UPWARD.filter((k) => new RegExp(from).test(k.from));
-  const rules = [
+  return [
     {
       name,
       severity: 'error',
       comment: `${name}: a file imports only from its own floor or below`,
-      from: { path: from, pathNot: known.map((k) => `^${k.from.replace(/\./g, '\\.')}$`) },
+      from: { path: from },
       to: { path: '^src/', pathNot: allowed },
     },
   ];
-  for (const k of known) {
-    rules.push({
-      name: `${name} (known upward import)`,
-      severity: 'error',
-      comment: `known upward import of ${k.from}, removed by issue 11 item 1`,
-      from: { path: `^${k.from.replace(/\./g, '\\.')}$` },
-      to: { path: '^src/', pathNot: [...allowed, ...k.to.map((t) => `^${t.replace(/\./g, '\\.')}$`)] },
-    });
-  }
-  return rules;
 }
 
 module.exports = {

@@ -186,15 +186,6 @@ function createIdentitySyncDeps(
   };
 }
 
-export type {
-  AcceptOutcome,
-  App,
-  CreateAppOptions,
-  DaemonParts,
-  DestinationListing,
-  DoctorOutcome,
-} from './app/types.js';
-
 /**
  * The application. Nothing is opened until an operation needs it: `fetch` and `doctor` work
  * without a writable database, `accept` and `identity-sync` without VictorOps credentials. The

@@ -1,7 +1,8 @@
 /** `roster-watch endpoints`: delivery destinations, their state, and re-enabling after a 410. */
 
 import type { Command } from 'commander';
-import { type App, createApp } from '../app.js';
+import type { App } from '../app/types.js';
+import { createApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
 import { createLogger } from '../logger.js';

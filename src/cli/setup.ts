@@ -1,6 +1,7 @@
 /** What most commands do first: read the configuration and make a logger from it. */
 
-import { type App, createApp } from '../app.js';
+import type { App } from '../app/types.js';
+import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config/load-config.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';

@@ -3,6 +3,7 @@
  * demo, docker-compose and manual testing against a realistic API.
  */
 import type { Command } from 'commander';
+import { InvalidOptionError } from '../errors.js';
 import { type SimulatorOptions, startSimulator } from '../simulator/simulator.js';
 
 interface SimulateFlags {
@@ -22,13 +23,10 @@ interface SimulateFlags {
   drift?: string | true;
 }
 
-/** Thrown for a bad option value; the action turns it into one line and exit code 2. */
-class OptionValueError extends Error {}
-
 function integerOption(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new OptionValueError(`${flag} must be an integer from ${min} to ${max}, got "${raw}"`);
+    throw new InvalidOptionError(`${flag} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
 }
@@ -36,7 +34,7 @@ function integerOption(flag: string, raw: string, min: number, max = Number.MAX_
 function toSimulatorOptions(flags: SimulateFlags): SimulatorOptions {
   const rateLimitStatus = flags.rateLimitStatus.trim() === '403' ? 403 : 429;
   if (!['403', '429'].includes(flags.rateLimitStatus.trim())) {
-    throw new OptionValueError(`--rate-limit-status must be 429 or 403, got "${flags.rateLimitStatus}"`);
+    throw new InvalidOptionError(`--rate-limit-status must be 429 or 403, got "${flags.rateLimitStatus}"`);
   }
   return {
     host: flags.host,
@@ -93,7 +91,7 @@ export function registerSimulateCommand(program: Command): void {
       try {
         options = toSimulatorOptions(flags);
       } catch (error) {
-        if (error instanceof OptionValueError) command.error(error.message, { exitCode: 2 });
+        if (error instanceof InvalidOptionError) command.error(error.message, { exitCode: 2 });
         throw error;
       }
       const simulator = await startSimulator({

@@ -5,7 +5,7 @@
  * shutdown. It reads no environment and touches no store module: everything comes from Config and
  * the App.
  */
-import type { DaemonParts } from '../app.js';
+import type { DaemonParts } from '../app/types.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import { PollAbortedError } from '../errors.js';

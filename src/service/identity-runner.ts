@@ -4,7 +4,7 @@
  * starts it, runs it once after the start-up polls, and stops it.
  */
 import type { Registry } from 'prom-client';
-import type { DaemonParts } from '../app.js';
+import type { DaemonParts } from '../app/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import { PollAbortedError } from '../errors.js';

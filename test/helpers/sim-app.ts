@@ -2,7 +2,9 @@
  * The App wired as `roster-watch poll` wires it, against a simulator: for tests whose subject is
  * what the application records, so nothing hands the poll a fetcher of its own.
  */
-import { type App, createApp } from '../../src/app.js';
+
+import type { App } from '../../src/app/types.js';
+import { createApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config/load-config.js';
 import type { PollResult } from '../../src/cycles/poll-cycle.js';
