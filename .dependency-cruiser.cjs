@@ -41,6 +41,8 @@ const CYCLES = '^src/cycles/';
 const APP = '^src/app(\\.ts$|/)';
 const SERVICE = '^src/(service|web|bench)/';
 const SIMULATOR = '^src/simulator/';
+/** Every floor from the ground up to the service's own. */
+const UP_TO_SERVICE = [GROUND, ROSTER, STORE, ADAPTERS, CYCLES, APP, SERVICE];
 
 /** Forbids `from` importing anything in src/ outside `allowed`. There is no exception list. */
 function floorRule(name, from, allowed) {
@@ -70,26 +72,9 @@ module.exports = {
     ...floorRule('adapters-floor', ADAPTERS, [GROUND, ROSTER, STORE, ADAPTERS]),
     ...floorRule('cycles-floor', CYCLES, [GROUND, ROSTER, STORE, ADAPTERS, CYCLES]),
     ...floorRule('app-floor', APP, [GROUND, ROSTER, STORE, ADAPTERS, CYCLES, APP]),
-    ...floorRule('service-floor', '^src/(service|web)/', [
-      GROUND,
-      ROSTER,
-      STORE,
-      ADAPTERS,
-      CYCLES,
-      APP,
-      SERVICE,
-    ]),
+    ...floorRule('service-floor', '^src/(service|web)/', UP_TO_SERVICE),
     // The benchmarks sit with the service but drive the simulated org, like the CLI's demo.
-    ...floorRule('bench-floor', '^src/bench/', [
-      GROUND,
-      ROSTER,
-      STORE,
-      ADAPTERS,
-      CYCLES,
-      APP,
-      SERVICE,
-      SIMULATOR,
-    ]),
+    ...floorRule('bench-floor', '^src/bench/', [...UP_TO_SERVICE, SIMULATOR]),
     ...floorRule('simulator-side', SIMULATOR, [GROUND, ROSTER, SIMULATOR]),
     {
       name: 'through-the-app',

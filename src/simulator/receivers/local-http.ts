@@ -27,6 +27,34 @@ export function reply(res: ServerResponse, answer: ReceiverReply): void {
   res.end(answer.body);
 }
 
+/**
+ * Answers what every local receiver answers alike: `GET /healthz`, `GET /_received` (what it has
+ * accepted so far, as JSON) and 405 for anything but a POST. True when the request was answered.
+ */
+export function answerCommonRequests(
+  req: IncomingMessage,
+  res: ServerResponse,
+  received: () => unknown,
+): boolean {
+  if (req.method === 'GET' && req.url === '/healthz') {
+    reply(res, { status: 200, body: 'ok\n' });
+    return true;
+  }
+  if (req.method === 'GET' && req.url === '/_received') {
+    reply(res, {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(received()),
+    });
+    return true;
+  }
+  if (req.method !== 'POST') {
+    reply(res, { status: 405 });
+    return true;
+  }
+  return false;
+}
+
 export async function listen(
   server: ReturnType<typeof createServer>,
   host: string,

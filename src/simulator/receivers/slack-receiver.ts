@@ -5,7 +5,15 @@
 import { createServer } from 'node:http';
 import type { KnownBlock } from '@slack/types';
 import { type Clock, systemClock } from '../../clock.js';
-import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
+import {
+  answerCommonRequests,
+  closeServer,
+  listen,
+  MAX_BODY_BYTES,
+  type ReceiverReply,
+  readBody,
+  reply,
+} from './local-http.js';
 
 export interface SlackReceiverOptions {
   host: string;
@@ -74,15 +82,7 @@ export async function startSlackReceiver(options: SlackReceiverOptions): Promise
   const clock = options.clock ?? systemClock;
   const server = createServer((req, res) => {
     void (async () => {
-      if (req.method === 'GET' && req.url === '/healthz') return reply(res, { status: 200, body: 'ok\n' });
-      if (req.method === 'GET' && req.url === '/_received') {
-        return reply(res, {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(messages),
-        });
-      }
-      if (req.method !== 'POST') return reply(res, { status: 405 });
+      if (answerCommonRequests(req, res, () => messages)) return;
       requestTimes.push(clock.now());
       const body = await readBody(req, MAX_BODY_BYTES);
       let message: SlackMessage;

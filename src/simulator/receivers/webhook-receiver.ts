@@ -7,7 +7,15 @@
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { CloudEvent } from '../../roster/events.js';
-import { closeServer, listen, MAX_BODY_BYTES, type ReceiverReply, readBody, reply } from './local-http.js';
+import {
+  answerCommonRequests,
+  closeServer,
+  listen,
+  MAX_BODY_BYTES,
+  type ReceiverReply,
+  readBody,
+  reply,
+} from './local-http.js';
 
 export interface ReceivedWebhook {
   webhookId: string;
@@ -68,15 +76,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 
   const server = createServer((req, res) => {
     void (async () => {
-      if (req.method === 'GET' && req.url === '/healthz') return reply(res, { status: 200, body: 'ok\n' });
-      if (req.method === 'GET' && req.url === '/_received') {
-        return reply(res, {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(received.map((r) => r.event)),
-        });
-      }
-      if (req.method !== 'POST') return reply(res, { status: 405 });
+      if (answerCommonRequests(req, res, () => received.map((r) => r.event))) return;
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body === null) return reply(res, { status: 413 });
       const headers: Record<string, string> = {};
