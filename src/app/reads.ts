@@ -48,6 +48,7 @@ export interface HistoryReads {
   listDeliveries(filter: { status?: DeliveryStatus; destination?: string; limit: number }): DeliveryRow[];
   openFindings(): StoredFinding[];
   openIdentityFindings(): StoredIdentityFinding[];
+  identitySourceStates(): StoredSourceState[];
   hintsState(): HintsState;
   /** Clears the "hints unreliable" mark; false when there was none. */
   resetHints(): boolean;
@@ -73,6 +74,7 @@ export function createHistoryReads(open: ReadConnections): HistoryReads {
     listDeliveries: (filter) => listDeliveries(open.existing(), filter),
     openFindings: () => loadOpenFindings(open.existing()),
     openIdentityFindings: () => loadOpenIdentityFindings(open.existing()),
+    identitySourceStates: () => loadIdentitySourceStates(open.existing()),
     hintsState() {
       const store = open.anyway();
       return { unreliable: loadHintsUnreliable(store), teamsWithHints: loadStoredHints(store).size };

@@ -7,12 +7,18 @@ import { createApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
 import { CliExit } from '../errors.js';
-import { describeIdentityFinding } from '../roster/identity-events.js';
+import { describeExemption, describeIdentityFinding, sourceLabel } from '../roster/identity-events.js';
+import { describeUnknownStatuses, type UnknownStatus } from '../roster/identity-findings.js';
+import { findExemption } from '../roster/identity-match.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
 const NO_SOURCE =
   'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
+
+function unknownLine(count: number, values: readonly UnknownStatus[]): string {
+  return `${count} identit${count === 1 ? 'y has a status' : 'ies have statuses'} not recognised (${describeUnknownStatuses(values, count)}): unknown is not active; map them with IDENTITY_FILE_STATUS_MAP`;
+}
 
 function describeSync(result: IdentitySyncResult): string[] {
   const opened = result.diff.appeared.length;
@@ -22,7 +28,12 @@ function describeSync(result: IdentitySyncResult): string[] {
   ];
   for (const s of result.sources) {
     lines.push(`  ${s.name}: ${s.verdict}, ${s.read} identities${s.error ? ` (${s.error})` : ''}`);
+    if (s.unknownCount > 0) lines.push(`    ${unknownLine(s.unknownCount, s.unknownStatuses)}`);
   }
+  for (const c of result.conflicts)
+    lines.push(
+      `  ${c.username}: ${sourceLabel(c.source)} has records that disagree (${c.statuses.join(', ')}); took ${c.taken.status} (${c.rule === 'newest' ? 'the newest by status date' : 'no dates: active wins'})`,
+    );
   if (result.usersFrozen)
     lines.push(
       '  a source could not be trusted: per-user findings kept their last state (nothing opened or resolved)',
@@ -58,7 +69,8 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
     .description('print the open identity findings (from the database; run `identity-sync` to refresh them)')
     .option('--json', 'print a JSON array: [{"kind", "username", "key", "firstSeen", "message", "finding"}]')
     .action(async (opts: { json?: boolean }) => {
-      const app = createReadApp(loadCliConfig(ctx, false));
+      const config = loadCliConfig(ctx, false);
+      const app = createReadApp(config);
       const now = new Date(systemClock.now()).toISOString();
       try {
         const open = app.openIdentityFindings().map((o) => ({
@@ -70,10 +82,21 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
           finding: o.finding,
         }));
         if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
-        if (open.length === 0) return ctx.out('no open identity findings');
-        ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
-        ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
-        for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+        if (open.length === 0) ctx.out('no open identity findings');
+        else {
+          ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
+          ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
+          for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+        }
+        for (const s of app.identitySourceStates())
+          if (s.unknownCount > 0)
+            ctx.out(`${sourceLabel(s.name)}: ${unknownLine(s.unknownCount, s.unknownStatuses)}`);
+        const exemptions = config.identity.exemptions;
+        if (exemptions.length > 0)
+          for (const user of app.rosterAt(now).users) {
+            const e = findExemption(exemptions, user.username);
+            if (e) ctx.out(`${user.username}: ${describeExemption(e)}`);
+          }
       } finally {
         await app.close();
       }

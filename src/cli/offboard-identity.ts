@@ -1,5 +1,6 @@
 /** How `offboard-check` prints what the identity sources last said about the user. */
 import type { OffboardIdentityStatus } from '../cycles/offboard-facts.js';
+import { describeExemption } from '../roster/identity-events.js';
 
 export function describeOffboardIdentity(s: OffboardIdentityStatus): string[] {
   switch (s.status) {
@@ -7,6 +8,8 @@ export function describeOffboardIdentity(s: OffboardIdentityStatus): string[] {
       return ['identity: no identity source is configured'];
     case 'unknown':
       return ['identity: not synced yet (run `roster-watch identity-sync`)'];
+    case 'exempt':
+      return s.exemption === null ? [] : [`identity: ${describeExemption(s.exemption)}`];
     case 'ok':
       return [`identity: no open identity findings (sources last read ${s.syncedAt})`];
     case 'findings':

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type CronSchedule, parseCronSchedule } from '../parse/cron-schedule.js';
+import type { DateOrder } from '../parse/status-date.js';
 import type { ConfigReader } from './reader.js';
 
 export type IdentityStatusMeaning = 'active' | 'inactive';
@@ -25,6 +26,12 @@ export interface FileSourceConfig {
   statusMap: Record<string, IdentityStatusMeaning>;
   /** How often the daemon checks the file for a change that triggers a sync; 0 = only on schedule. */
   watchMs: number;
+  /** A larger file fails the source instead of being read (IDENTITY_FILE_MAX_BYTES). */
+  maxBytes: number;
+  /** IDENTITY_FILE_COLUMNS names the status column, so a file without it fails the source. */
+  statusColumnConfigured: boolean;
+  /** How `01.12.2026` and `12/01/2026` are read (IDENTITY_DATE_ORDER). */
+  dateOrder: DateOrder;
 }
 
 export interface LdapSourceConfig {
@@ -82,6 +89,12 @@ export const DEFAULT_FILE_COLUMNS: Readonly<FileSourceConfig['columns']> = {
   statusChangedAt: 'status_changed_at',
 };
 
+/**
+ * 32 MiB: about 300,000 people in a typical export, and well inside the image's 256 MB heap
+ * (docs/benchmarks.md has the measurement).
+ */
+export const DEFAULT_IDENTITY_FILE_MAX_BYTES = 32 * 1024 * 1024;
+
 export const DEFAULT_STATUS_MAP: Record<string, IdentityStatusMeaning> = {
   active: 'active',
   suspended: 'inactive',
@@ -117,6 +130,7 @@ function readFileSource(r: ConfigReader): FileSourceConfig | null {
     path.endsWith('.jsonl') ? 'jsonl' : 'csv',
   );
   const columns = { ...DEFAULT_FILE_COLUMNS };
+  let statusColumnConfigured = false;
   const known: Record<string, keyof typeof columns> = {
     email: 'email',
     name: 'name',
@@ -132,7 +146,10 @@ function readFileSource(r: ConfigReader): FileSourceConfig | null {
       r.problems.push(
         `IDENTITY_FILE_COLUMNS: unknown field "${field}" (use ${Object.keys(known).join(', ')})`,
       );
-    else columns[key] = column;
+    else {
+      columns[key] = column;
+      if (key === 'status') statusColumnConfigured = true;
+    }
   }
   const statusMap = { ...DEFAULT_STATUS_MAP };
   for (const [value, meaning] of pairs(
@@ -148,7 +165,13 @@ function readFileSource(r: ConfigReader): FileSourceConfig | null {
     else statusMap[value.toLowerCase()] = m;
   }
   const watchMs = r.number('IDENTITY_FILE_WATCH_MS', 5_000, { min: 0, max: 3_600_000, integer: true });
-  return { path, format, columns, statusMap, watchMs };
+  const maxBytes = r.number('IDENTITY_FILE_MAX_BYTES', DEFAULT_IDENTITY_FILE_MAX_BYTES, {
+    min: 1,
+    max: 2 ** 31,
+    integer: true,
+  });
+  const dateOrder = r.oneOf('IDENTITY_DATE_ORDER', ['day-first', 'month-first'] as const, 'day-first');
+  return { path, format, columns, statusMap, watchMs, maxBytes, statusColumnConfigured, dateOrder };
 }
 
 function list(text: string): string[] {

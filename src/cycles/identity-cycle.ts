@@ -13,12 +13,19 @@ import { identityFindingEvents } from '../roster/identity-events.js';
 import {
   computeIdentityFindings,
   decideSource,
+  describeUnknownStatuses,
   diffIdentityFindings,
   planIdentityFindings,
   type ShrinkGuard,
   type SourceReadResult,
+  type UnknownStatus,
 } from '../roster/identity-findings.js';
-import type { Identity, IdentityFindingsDiff, MatchSettings } from '../roster/identity-types.js';
+import type {
+  Identity,
+  IdentityFindingsDiff,
+  MatchSettings,
+  RecordConflict,
+} from '../roster/identity-types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
@@ -45,6 +52,9 @@ export interface IdentitySourceOutcome {
   verdict: 'ok' | 'failed' | 'held';
   read: number;
   error: string | null;
+  /** Identities whose status the source's mapping does not recognise, and the most common values. */
+  unknownCount: number;
+  unknownStatuses: UnknownStatus[];
 }
 
 export interface IdentitySyncResult {
@@ -55,6 +65,8 @@ export interface IdentitySyncResult {
   diff: IdentityFindingsDiff;
   /** True when a source could not be trusted, so per-user findings kept their last state. */
   usersFrozen: boolean;
+  /** Records of one source for one user that disagreed, and which one was taken. */
+  conflicts: RecordConflict[];
 }
 
 function reasonOf(error: unknown): string {
@@ -83,7 +95,8 @@ function identityCycle(
       const reads = await Promise.all(
         deps.sources.map(async (s): Promise<SourceReadResult> => {
           try {
-            return { ok: true, identities: await s.read(signal) };
+            const identities = await s.read(signal);
+            return { ok: true, identities, statusColumn: s.statusColumn?.() ?? true };
           } catch (error) {
             if (signal.aborted) throw new PollAbortedError();
             deps.logger.warn({ source: s.name, error: reasonOf(error) }, 'identity source could not be read');
@@ -123,6 +136,7 @@ function recordIdentityCycle(
     kind: s.kind,
   }));
   const identities: Identity[] = [];
+  const conflicts: RecordConflict[] = [];
   for (const r of reads) if (r.ok) for (const i of r.identities) identities.push(i);
   const plan = planIdentityFindings({
     decisions,
@@ -136,6 +150,8 @@ function recordIdentityCycle(
         identities,
         settings: deps.settings,
         sources: deps.sources.map((s) => s.name),
+        open,
+        conflicts,
       }),
   });
   const diff = diffIdentityFindings(open, plan.computed);
@@ -168,17 +184,43 @@ function recordIdentityCycle(
     source: deps.source,
     deliveries: { destinations: deps.destinations, nowMs: clock.now() },
   });
+  const sources = decisions.map((d) => ({
+    name: d.name,
+    verdict: d.verdict,
+    read: d.read,
+    error: d.verdict === 'ok' ? null : d.next.lastError,
+    unknownCount: d.next.unknownCount,
+    unknownStatuses: d.next.unknownStatuses,
+  }));
+  logSyncNotes(deps.logger, sources, conflicts);
   return {
     runId: recorded.runId,
     status,
     events: recorded.events,
     diff,
     usersFrozen: plan.usersFrozen,
-    sources: decisions.map((d) => ({
-      name: d.name,
-      verdict: d.verdict,
-      read: d.read,
-      error: d.verdict === 'ok' ? null : d.next.lastError,
-    })),
+    sources,
+    conflicts,
   };
+}
+
+/** The sync's log lines for what a person should look at: statuses nobody maps, and conflicting records. */
+function logSyncNotes(logger: Logger, sources: IdentitySourceOutcome[], conflicts: RecordConflict[]): void {
+  for (const s of sources) {
+    if (s.unknownCount === 0) continue;
+    logger.warn(
+      {
+        source: s.name,
+        unknownStatuses: s.unknownCount,
+        values: describeUnknownStatuses(s.unknownStatuses, s.unknownCount),
+      },
+      'identities with a status the source mapping does not recognise (unknown is not active: their leaver findings stay open)',
+    );
+  }
+  for (const c of conflicts) {
+    logger.warn(
+      { source: c.source, username: c.username, statuses: c.statuses, taken: c.taken.status, rule: c.rule },
+      'one source holds records for one person that disagree',
+    );
+  }
 }

@@ -7,6 +7,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import { VictorOpsError } from '../errors.js';
 import { describeIdentityFinding } from '../roster/identity-events.js';
+import { findExemption } from '../roster/identity-match.js';
+import type { Exemption } from '../roster/identity-types.js';
 import { buildOffboardReport, type OffboardReport, type ReadSource } from '../roster/offboard.js';
 import { mergeFailedPolicies, mergeFailedSchedules } from '../roster/policies.js';
 import type { Policy, TeamSchedule } from '../roster/policy-types.js';
@@ -121,8 +123,10 @@ export async function gatherOffboardFacts(
 }
 
 export interface OffboardIdentityStatus {
-  /** `not-configured`: no identity source; `unknown`: configured but never synced. */
-  status: 'not-configured' | 'unknown' | 'ok' | 'findings';
+  /** `not-configured`: no identity source; `unknown`: configured but never synced; `exempt`: not checked. */
+  status: 'not-configured' | 'unknown' | 'ok' | 'findings' | 'exempt';
+  /** The exemption that covers the user, whatever the status. */
+  exemption: Exemption | null;
   findings: { kind: string; firstSeen: string; message: string }[];
   /** When the identity sources were last read successfully (the oldest of them), or null. */
   syncedAt: string | null;
@@ -144,7 +148,9 @@ export function loadOffboardIdentityStatus(
   }));
   const successes = states.map((s) => s.lastSuccessAt).filter((s): s is string => s !== null);
   const syncedAt = successes.length === 0 ? null : (successes.sort()[0] ?? null);
-  if (findings.length > 0) return { status: 'findings', findings, syncedAt };
-  if (!configured) return { status: 'not-configured', findings, syncedAt };
-  return { status: syncedAt === null ? 'unknown' : 'ok', findings, syncedAt };
+  const exemption = findExemption(id.exemptions, username) ?? null;
+  if (findings.length > 0) return { status: 'findings', findings, syncedAt, exemption };
+  if (!configured) return { status: 'not-configured', findings, syncedAt, exemption };
+  if (exemption !== null) return { status: 'exempt', findings, syncedAt, exemption };
+  return { status: syncedAt === null ? 'unknown' : 'ok', findings, syncedAt, exemption };
 }

@@ -1,16 +1,26 @@
 /**
  * The file source: a CSV (header row) or JSON Lines export from an HR system or IdP report. The
- * file is parsed again only when its size or modification time changed, so a daemon syncing every
- * few minutes against a 100,000-line export does not re-parse an unchanged file.
+ * file is streamed (never held whole, capped by IDENTITY_FILE_MAX_BYTES) and parsed again only when
+ * its size or modification time changed, so a daemon syncing every few minutes against a
+ * 100,000-line export does not re-parse an unchanged file.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { FileSourceConfig } from '../config/identity.js';
 import { IdentitySourceError } from '../errors.js';
+import { parseStatusDate } from '../parse/status-date.js';
 import type { Identity } from '../roster/identity-types.js';
-import { readCsvRows } from './csv.js';
+import { CsvRowReader } from './csv.js';
+import { FileTextError, streamFileText } from './file-text.js';
 import { emptyStats, type IdentitySource, uniqueEmails } from './source.js';
 
 type Row = (column: string) => unknown;
+
+/** What one parse of the file found besides the identities. */
+export interface FileRead {
+  identities: Identity[];
+  /** Whether the status column (CSV header, or a key of any JSON Lines record) is there. */
+  statusColumn: boolean;
+}
 
 function text(value: unknown): string | null {
   if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
@@ -24,12 +34,16 @@ function extraEmails(value: unknown): string[] {
   return t === null ? [] : t.split(/[;,\s]+/);
 }
 
+/** An emptied status cell is shown as this: it is a status nobody recognises. */
+export const EMPTY_STATUS = '(empty)';
+
 function toIdentity(row: Row, config: FileSourceConfig, hasStatus: boolean, line: number): Identity | null {
   const c = config.columns;
   const emails = uniqueEmails([text(row(c.email)), ...extraEmails(row(c.emails))]);
   if (emails.length === 0) return null;
-  const status = hasStatus ? (text(row(c.status)) ?? 'unknown') : 'active';
+  const status = hasStatus ? (text(row(c.status)) ?? EMPTY_STATUS) : 'active';
   const meaning = config.statusMap[status.toLowerCase()];
+  const changed = text(row(c.statusChangedAt));
   return {
     source: 'file',
     id: text(row(c.id)) ?? `line ${line}`,
@@ -37,61 +51,160 @@ function toIdentity(row: Row, config: FileSourceConfig, hasStatus: boolean, line
     displayName: text(row(c.name)),
     active: meaning === undefined ? null : meaning === 'active',
     status,
-    statusChangedAt: text(row(c.statusChangedAt)),
+    statusChangedAt: changed === null ? null : (parseStatusDate(changed, config.dateOrder) ?? changed),
   };
 }
 
-function parseCsvIdentities(content: string, config: FileSourceConfig): Identity[] {
-  const rows = readCsvRows(content);
-  const first = rows.next();
-  if (first.done) throw new Error('the file is empty (a header row is required)');
-  const index = new Map(first.value.map((h, i) => [h.trim().toLowerCase(), i]));
-  if (!index.has(config.columns.email.toLowerCase()))
-    throw new Error(
-      `the header has no "${config.columns.email}" column (set IDENTITY_FILE_COLUMNS, e.g. email=Mail)`,
-    );
-  const hasStatus = index.has(config.columns.status.toLowerCase());
+function missingStatus(config: FileSourceConfig): Error {
+  return new Error(
+    `there is no "${config.columns.status}" status column, which IDENTITY_FILE_COLUMNS names: without it nobody's status can be read`,
+  );
+}
+
+/** A parser fed text chunks; `end` returns what it read. */
+interface FileParser {
+  push(text: string): void;
+  end(): FileRead;
+}
+
+function csvParser(config: FileSourceConfig): FileParser {
+  const reader = new CsvRowReader();
   const out: Identity[] = [];
-  let cells: string[] = [];
-  const row: Row = (column) => {
-    const i = index.get(column.toLowerCase());
-    return i === undefined ? undefined : cells[i];
+  let index: Map<string, number> | null = null;
+  let hasStatus = false;
+  const take = (rows: { cells: string[]; line: number }[]) => {
+    for (const { cells, line } of rows) {
+      if (index === null) {
+        index = header(cells, config);
+        hasStatus = index.has(config.columns.status.toLowerCase());
+        if (!hasStatus && config.statusColumnConfigured) throw missingStatus(config);
+        continue;
+      }
+      const columns = index;
+      const identity = toIdentity(
+        (column) => {
+          const i = columns.get(column.toLowerCase());
+          return i === undefined ? undefined : cells[i];
+        },
+        config,
+        hasStatus,
+        line,
+      );
+      if (identity) out.push(identity);
+    }
   };
-  let line = 1;
-  for (cells of rows) {
-    line += 1;
-    const identity = toIdentity(row, config, hasStatus, line);
-    if (identity) out.push(identity);
+  return {
+    push: (t) => take(reader.push(t)),
+    end() {
+      take(reader.end());
+      if (index === null) throw new Error('the file is empty (a header row is required)');
+      return { identities: out, statusColumn: hasStatus };
+    },
+  };
+}
+
+function header(cells: string[], config: FileSourceConfig): Map<string, number> {
+  const index = new Map(cells.map((h, i) => [h.trim().toLowerCase(), i]));
+  if (index.has(config.columns.email.toLowerCase())) return index;
+  const only = cells.length === 1 ? (cells[0] ?? '') : '';
+  for (const [separator, name] of [
+    [';', 'semicolons'],
+    ['\t', 'tabs'],
+  ] as const) {
+    if (only.split(separator).some((h) => h.trim().toLowerCase() === config.columns.email.toLowerCase()))
+      throw new Error(
+        `the columns are separated by ${name}, not commas (a spreadsheet's regional setting): export with commas, e.g. Excel's "CSV UTF-8 (Comma delimited)"`,
+      );
   }
-  return out;
+  throw new Error(
+    `the header has no "${config.columns.email}" column (set IDENTITY_FILE_COLUMNS, e.g. email=Mail)`,
+  );
 }
 
-function parseJsonLines(content: string, config: FileSourceConfig): Identity[] {
+/** A JSON Lines record's field: the key as configured, else the same key in another case (as CSV headers). */
+function field(record: Record<string, unknown>, column: string): unknown {
+  if (Object.hasOwn(record, column)) return record[column];
+  const wanted = column.toLowerCase();
+  for (const key of Object.keys(record)) if (key.toLowerCase() === wanted) return record[key];
+  return undefined;
+}
+
+function jsonLinesParser(config: FileSourceConfig): FileParser {
   const out: Identity[] = [];
-  const lines = content.split(/\r?\n/);
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === '') continue;
+  const pending: { record: Record<string, unknown>; line: number }[] = [];
+  let rest = '';
+  let line = 0;
+  let hasStatus = false;
+  const status = config.columns.status;
+  const parseLine = (raw: string) => {
+    line += 1;
+    const l = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (l.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(l);
     } catch {
-      throw new Error(`line ${i + 1} is not valid JSON`);
+      throw new Error(`line ${line} is not valid JSON`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error(`line ${i + 1} is not a JSON object`);
+      throw new Error(`line ${line} is not a JSON object`);
     const record = value as Record<string, unknown>;
-    const identity = toIdentity((column) => record[column], config, true, i + 1);
+    // Whether the file has a status field at all is known only once a record has it: until then
+    // records wait (without one anywhere the file lists active people, like a CSV without the column).
+    if (!hasStatus && field(record, status) !== undefined) {
+      hasStatus = true;
+      for (const p of pending.splice(0)) add(p.record, p.line);
+    }
+    if (hasStatus) add(record, line);
+    else pending.push({ record, line });
+  };
+  const add = (record: Record<string, unknown>, at: number) => {
+    const identity = toIdentity((column) => field(record, column), config, hasStatus, at);
     if (identity) out.push(identity);
-  }
-  return out;
+  };
+  return {
+    push(t) {
+      const lines = (rest + t).split(/\r?\n/);
+      rest = lines.pop() ?? '';
+      for (const l of lines) parseLine(l);
+    },
+    end() {
+      if (rest !== '') parseLine(rest);
+      if (!hasStatus && config.statusColumnConfigured && pending.length > 0) throw missingStatus(config);
+      for (const p of pending.splice(0)) add(p.record, p.line);
+      return { identities: out, statusColumn: hasStatus };
+    },
+  };
+}
+
+function parserFor(config: FileSourceConfig): FileParser {
+  return config.format === 'jsonl' ? jsonLinesParser(config) : csvParser(config);
+}
+
+/** Parses a whole export held as text (tests, small inputs). */
+export function parseIdentityFileText(content: string, config: FileSourceConfig): FileRead {
+  const parser = parserFor(config);
+  parser.push(content);
+  return parser.end();
 }
 
 export function parseIdentityFile(content: string, config: FileSourceConfig): Identity[] {
-  return config.format === 'jsonl' ? parseJsonLines(content, config) : parseCsvIdentities(content, config);
+  return parseIdentityFileText(content, config).identities;
+}
+
+/** Streams and parses the file at config.path (of `size` bytes, from stat). */
+export async function readIdentityFile(config: FileSourceConfig, size: number): Promise<FileRead> {
+  let parser = parserFor(config);
+  await streamFileText(config.path, size, config.maxBytes, () => {
+    // A re-read in another encoding starts over.
+    parser = parserFor(config);
+    return (t) => parser.push(t);
+  });
+  return parser.end();
 }
 
 export function createFileSource(config: FileSourceConfig): IdentitySource {
-  let cache: { stamp: string; identities: Identity[] } | null = null;
+  let cache: { stamp: string; read: FileRead } | null = null;
   return {
     name: 'file',
     kind: 'file',
@@ -102,12 +215,17 @@ export function createFileSource(config: FileSourceConfig): IdentitySource {
         if (cache?.stamp !== stamp) {
           // Dropped first, so a re-read never holds the old and the new copy at once.
           cache = null;
-          cache = { stamp, identities: parseIdentityFile(await readFile(config.path, 'utf8'), config) };
+          cache = { stamp, read: await readIdentityFile(config, s.size) };
         }
-        return cache.identities;
+        return cache.read.identities;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        const why = code ?? (error instanceof Error ? error.message : String(error));
+        const why =
+          error instanceof FileTextError || code === undefined
+            ? error instanceof Error
+              ? error.message
+              : String(error)
+            : code;
         throw new IdentitySourceError(
           'unreadable',
           `cannot read IDENTITY_FILE ${config.path}: ${why}`,
@@ -118,6 +236,7 @@ export function createFileSource(config: FileSourceConfig): IdentitySource {
         );
       }
     },
+    statusColumn: () => cache?.read.statusColumn ?? true,
     stats: emptyStats,
     async close() {},
   };

@@ -10,6 +10,8 @@ export interface IdentitySource {
   kind: IdentitySourceKind;
   /** Every identity the source holds, or a rejection: a read is whole or it fails. */
   read(signal: AbortSignal): Promise<Identity[]>;
+  /** After a read: whether it had a status column (only a file can lack one). */
+  statusColumn?(): boolean;
   /** Requests made so far (HTTP sources), for the run row and metrics. */
   stats(): FetchStats;
   close(): Promise<void>;
@@ -19,12 +21,15 @@ export function emptyStats(): FetchStats {
   return { requests: 0, retries: 0, rateLimited: 0 };
 }
 
-/** Drops duplicates (case-insensitive) and blanks, keeping the first spelling and the order. */
+/**
+ * Drops duplicates (case-insensitive) and blanks, keeping the first spelling and the order; an
+ * Exchange-style `SMTP:` / `smtp:` prefix is taken off (exports copy proxyAddresses as they are).
+ */
 export function uniqueEmails(emails: readonly (string | null | undefined)[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of emails) {
-    const t = e?.trim();
+    const t = e?.trim().replace(/^smtp:/i, '');
     if (t === undefined || !t.includes('@')) continue;
     const k = t.toLowerCase();
     if (seen.has(k)) continue;

@@ -6,7 +6,13 @@
 import { formatUtcMinute } from './coverage-events.js';
 import type { EventDraft } from './events.js';
 import { isExposed } from './identity-exposure.js';
-import type { Exposure, IdentityFinding, IdentityFindingsDiff, IdentityRef } from './identity-types.js';
+import type {
+  Exemption,
+  Exposure,
+  IdentityFinding,
+  IdentityFindingsDiff,
+  IdentityRef,
+} from './identity-types.js';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -21,11 +27,15 @@ export function sourceLabel(source: string): string {
   return SOURCE_LABELS[source] ?? source;
 }
 
-function ago(iso: string | null, now: string): string {
+/** " 3 days ago", " today", or for a date still to come " leaves on 2026-12-31"; "" when not a date. */
+export function ago(iso: string | null, now: string): string {
   if (iso === null) return '';
-  const days = Math.floor((Date.parse(now) - Date.parse(iso)) / DAY_MS);
-  if (Number.isNaN(days)) return '';
-  if (days <= 0) return ' today';
+  const at = Date.parse(iso);
+  const nowMs = Date.parse(now);
+  if (Number.isNaN(at) || Number.isNaN(nowMs)) return '';
+  if (at > nowMs) return `, leaves on ${new Date(at).toISOString().slice(0, 10)}`;
+  const days = Math.floor((nowMs - at) / DAY_MS);
+  if (days === 0) return ' today';
   return days === 1 ? ' yesterday' : ` ${days} days ago`;
 }
 
@@ -66,13 +76,51 @@ function statusPhrase(ref: IdentityRef, now: string): string {
   return `${sourceLabel(ref.source)}: ${ref.status}${ago(ref.statusChangedAt, now)}`;
 }
 
+type Finding<K extends IdentityFinding['kind']> = Extract<IdentityFinding, { kind: K }>;
+
+/** What the sources say: the inactive ones, then plainly any that disagree or no longer tell. */
+function leaverSources(f: Finding<'identity.inactive'>, now: string): string {
+  const parts = [f.identities.map((i) => statusPhrase(i, now)).join('; ')];
+  const elsewhere = f.activeElsewhere ?? [];
+  if (elsewhere.length > 0)
+    parts.push(
+      `${list(elsewhere.map((i) => `${sourceLabel(i.source)} still says ${i.status}`))}; one inactive source is enough`,
+    );
+  if (f.statusUnknown)
+    parts.push(
+      `status now unknown: ${f.statusUnknown.map((i) => `${sourceLabel(i.source)} '${i.status}'`).join(', ')}; unknown is not active, so this stays open`,
+    );
+  return parts.join('; ');
+}
+
+/** "exempt: break-glass admin (pattern breakglass)": an exempted account is not checked, and says why. */
+export function describeExemption(e: Exemption): string {
+  return `exempt: ${e.reason} (pattern ${e.pattern}); not checked against the identity sources`;
+}
+
+function describeInactive(f: Finding<'identity.inactive'>, now: string): string {
+  if (f.pending)
+    return `${f.username} is a pending invitation for someone who left (${leaverSources(f, now)}) and ${describeExposure(f.exposure, now)}: withdraw the invitation in VictorOps.`;
+  return `${f.username} left (${leaverSources(f, now)}) but ${describeExposure(f.exposure, now)}: run \`roster-watch offboard-check ${f.username}\`, then delete the VictorOps user.`;
+}
+
+function describeUnmatched(f: Finding<'identity.unmatched'>, now: string): string {
+  const who = `${f.username}${f.email ? ` (${f.email})` : ''}`;
+  const where = list(f.sources.map(sourceLabel));
+  if (f.mappedTo)
+    return `${who} is mapped to ${f.mappedTo} in IDENTITY_MAPPING_FILE, but that address is not found in any source (${where}) and ${describeExposure(f.exposure, now)}: correct the mapping, or offboard it.`;
+  if (f.pending)
+    return `${who} is a pending invitation that matches no identity in ${where} and ${describeExposure(f.exposure, now)}: withdraw the invitation, or map or exempt it once accepted.`;
+  return `${who} matches no identity in ${where} and ${describeExposure(f.exposure, now)}: map it in IDENTITY_MAPPING_FILE, exempt it with a reason, or offboard it.`;
+}
+
 /** What is wrong and what to do, in one sentence. `now` is when the sentence is read (the sync). */
 export function describeIdentityFinding(f: IdentityFinding, now: string): string {
   switch (f.kind) {
     case 'identity.inactive':
-      return `${f.username} left (${f.identities.map((i) => statusPhrase(i, now)).join('; ')}) but ${describeExposure(f.exposure, now)}: run \`roster-watch offboard-check ${f.username}\`, then delete the VictorOps user.`;
+      return describeInactive(f, now);
     case 'identity.unmatched':
-      return `${f.username}${f.email ? ` (${f.email})` : ''} matches no identity in ${list(f.sources.map(sourceLabel))} and ${describeExposure(f.exposure, now)}: map it in IDENTITY_MAPPING_FILE, exempt it with a reason, or offboard it.`;
+      return describeUnmatched(f, now);
     case 'identity.mismatch':
       return `${f.username} differs from ${sourceLabel(f.identity.source)} (${f.differences
         .map((d) => `${d.field} '${d.victorops ?? '(none)'}' vs '${d.identity ?? '(none)'}'`)

@@ -13,23 +13,50 @@ import type {
   IdentityRef,
   MatchSettings,
   OpenIdentityFinding,
+  RecordConflict,
 } from './identity-types.js';
 import { compareText } from './normalise.js';
-import { type User, usernameKey } from './types.js';
+import { isPendingInvitee, type User, usernameKey } from './types.js';
 
-export type SourceReadResult = { ok: true; identities: Identity[] } | { ok: false; error: string };
+export type SourceReadResult =
+  | {
+      ok: true;
+      identities: Identity[];
+      /** False when the source (a file) has no status column: everyone listed counts as active. */
+      statusColumn?: boolean;
+    }
+  | { ok: false; error: string };
+
+/** A status value no mapping recognises, and how many identities of one read carry it. */
+export interface UnknownStatus {
+  value: string;
+  count: number;
+}
 
 export interface SourceState {
   name: string;
   /** Identities in the last read that was accepted; null before the first. */
   lastCount: number | null;
+  /** Active and inactive identities in the last accepted read; null before the first. */
+  lastActive: number | null;
+  lastInactive: number | null;
   lastSuccessAt: string | null;
   /** When the current streak of failed or held reads began; null while healthy. */
   failingSince: string | null;
   lastError: string | null;
-  /** Consecutive reads held by the shrink guard. */
+  /** Consecutive held reads that agree (the same identities and statuses); a failed read resets it. */
   heldReads: number;
+  /** What the held reads agree on (a fingerprint of identities and statuses); null while none is held. */
+  heldFingerprint: string | null;
+  /** An accepted read had a status column: from then on a read without one fails. */
+  statusColumnSeen: boolean;
+  /** Identities of the last read whose status is not recognised. */
+  unknownCount: number;
+  /** Those statuses, most common first (at most UNKNOWN_STATUSES_KEPT). */
+  unknownStatuses: UnknownStatus[];
 }
+
+export const UNKNOWN_STATUSES_KEPT = 10;
 
 export type SourceVerdict = 'ok' | 'failed' | 'held';
 
@@ -47,7 +74,133 @@ export interface ShrinkGuard {
   confirmations: number;
 }
 
-/** Decides whether one source's read is trusted, like the roster's removal guard. */
+export function initialSourceState(name: string): SourceState {
+  return {
+    name,
+    lastCount: null,
+    lastActive: null,
+    lastInactive: null,
+    lastSuccessAt: null,
+    failingSince: null,
+    lastError: null,
+    heldReads: 0,
+    heldFingerprint: null,
+    statusColumnSeen: false,
+    unknownCount: 0,
+    unknownStatuses: [],
+  };
+}
+
+interface ReadCounts {
+  active: number;
+  inactive: number;
+  unknown: UnknownStatus[];
+  unknownCount: number;
+}
+
+function countStatuses(identities: readonly Identity[]): ReadCounts {
+  let active = 0;
+  let inactive = 0;
+  let unknownCount = 0;
+  const unknown = new Map<string, number>();
+  for (const i of identities) {
+    if (i.active === true) active++;
+    else if (i.active === false) inactive++;
+    else {
+      unknownCount++;
+      unknown.set(i.status, (unknown.get(i.status) ?? 0) + 1);
+    }
+  }
+  const values = [...unknown]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || compareText(a.value, b.value))
+    .slice(0, UNKNOWN_STATUSES_KEPT);
+  return { active, inactive, unknown: values, unknownCount };
+}
+
+/** "Leaver ×3, Terminated - Voluntary ×1". */
+export function describeUnknownStatuses(values: readonly UnknownStatus[], total: number): string {
+  const listed = values.map((v) => `${v.value} ×${v.count}`).join(', ');
+  const shown = values.reduce((n, v) => n + v.count, 0);
+  return total > shown ? `${listed}, …` : listed;
+}
+
+/**
+ * A fingerprint of a read's identities and their statuses (FNV-1a, two 32-bit lanes, over the
+ * sorted records): held reads count towards confirmation only while they are the same read.
+ */
+export function readFingerprint(identities: readonly Identity[]): string {
+  const records = identities
+    .map((i) => `${i.id}\u0000${emailKey(i.emails[0] ?? '')}\u0000${String(i.active)}`)
+    .sort();
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ records.length;
+  for (const r of records) {
+    for (let k = 0; k < r.length; k++) {
+      const c = r.charCodeAt(k);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+    }
+    a = Math.imul(a ^ 10, 0x01000193) >>> 0;
+  }
+  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
+/** A drop past the guard: at least `min` (and 1) and more than the fraction of what was there. */
+function dropped(before: number | null, after: number, guard: ShrinkGuard): number | null {
+  if (before === null) return null;
+  const lost = before - after;
+  return lost >= Math.max(guard.min, 1) && lost > guard.maxFraction * before ? lost : null;
+}
+
+/** Why a read looks like a broken export rather than people leaving, or null when it does not. */
+function suspicion(prev: SourceState, count: number, c: ReadCounts, guard: ShrinkGuard): string | null {
+  const reasons: string[] = [];
+  const lost = dropped(prev.lastCount, count, guard);
+  if (lost !== null)
+    reasons.push(
+      `read ${count} identities, ${lost} fewer than the ${prev.lastCount} of the last accepted read`,
+    );
+  const lostActive = dropped(prev.lastActive, c.active, guard);
+  if (lostActive !== null)
+    reasons.push(
+      `${c.active} active, ${lostActive} fewer than the ${prev.lastActive} of the last accepted read`,
+    );
+  const lostInactive = dropped(prev.lastInactive, c.inactive, guard);
+  if (lostInactive !== null)
+    reasons.push(
+      `${c.inactive} inactive, ${lostInactive} fewer than the ${prev.lastInactive} of the last accepted read`,
+    );
+  return reasons.length === 0 ? null : reasons.join('; ');
+}
+
+function failed(
+  prev: SourceState,
+  now: string,
+  error: string,
+  read: Partial<SourceState> = {},
+): SourceDecision {
+  return {
+    name: prev.name,
+    verdict: 'failed',
+    read: 0,
+    // A failure ends any run of agreeing held reads: confirmation starts again afterwards.
+    next: {
+      ...prev,
+      ...read,
+      failingSince: prev.failingSince ?? now,
+      lastError: error,
+      heldReads: 0,
+      heldFingerprint: null,
+    },
+  };
+}
+
+/**
+ * Decides whether one source's read is trusted, like the roster's removal guard: a read that lost
+ * more identities, or more active or inactive ones, than the guard allows is held until
+ * `confirmations` consecutive reads agree on the same identities and statuses; a failed read resets.
+ */
 export function decideSource(
   name: string,
   previous: SourceState | undefined,
@@ -55,60 +208,67 @@ export function decideSource(
   guard: ShrinkGuard,
   now: string,
 ): SourceDecision {
-  const prev: SourceState = previous ?? {
-    name,
-    lastCount: null,
-    lastSuccessAt: null,
-    failingSince: null,
-    lastError: null,
-    heldReads: 0,
-  };
-  if (!result.ok) {
-    return {
-      name,
-      verdict: 'failed',
-      read: 0,
-      next: { ...prev, failingSince: prev.failingSince ?? now, lastError: result.error },
-    };
-  }
+  const prev: SourceState = { ...initialSourceState(name), ...previous, name };
+  if (!result.ok) return failed(prev, now, result.error);
   const count = result.identities.length;
   // No company has zero people: an empty read is a wrong filter, an empty export or a token that
   // sees nothing, and reconciling against it would call every VictorOps user unmatched.
-  if (count === 0) {
-    return {
-      name,
-      verdict: 'failed',
-      read: 0,
-      next: {
-        ...prev,
-        failingSince: prev.failingSince ?? now,
-        lastError:
-          'read 0 identities: an empty source is treated as an outage (check the filter, the export or the permissions)',
-      },
-    };
-  }
-  const lost = prev.lastCount === null ? 0 : prev.lastCount - count;
-  const shrank =
-    prev.lastCount !== null && lost >= Math.max(guard.min, 1) && lost > guard.maxFraction * prev.lastCount;
-  if (shrank && prev.heldReads + 1 < guard.confirmations) {
-    const error = `read ${count} identities, ${lost} fewer than the ${prev.lastCount} of the last accepted read: held until ${guard.confirmations} reads in a row agree`;
-    return {
-      name,
-      verdict: 'held',
-      read: count,
-      next: {
-        ...prev,
-        failingSince: prev.failingSince ?? now,
-        lastError: error,
-        heldReads: prev.heldReads + 1,
-      },
-    };
+  if (count === 0)
+    return failed(
+      prev,
+      now,
+      'read 0 identities: an empty source is treated as an outage (check the filter, the export or the permissions)',
+    );
+  const c = countStatuses(result.identities);
+  const seen = { unknownCount: c.unknownCount, unknownStatuses: c.unknown };
+  const statusColumn = result.statusColumn !== false;
+  if (!statusColumn && prev.statusColumnSeen)
+    return failed(
+      prev,
+      now,
+      "the status column of earlier reads is gone (renamed?): without it nobody's status can be read (set IDENTITY_FILE_COLUMNS status=<its new name>)",
+      seen,
+    );
+  if (c.unknownCount === count)
+    return failed(
+      prev,
+      now,
+      `no identity has a status this source recognises (${describeUnknownStatuses(c.unknown, c.unknownCount)}): map the values with IDENTITY_FILE_STATUS_MAP`,
+      seen,
+    );
+  const suspicious = suspicion(prev, count, c, guard);
+  if (suspicious !== null) {
+    const fingerprint = readFingerprint(result.identities);
+    const agreeing = (prev.heldFingerprint === fingerprint ? prev.heldReads : 0) + 1;
+    if (agreeing < guard.confirmations) {
+      return {
+        name,
+        verdict: 'held',
+        read: count,
+        next: {
+          ...prev,
+          ...seen,
+          failingSince: prev.failingSince ?? now,
+          lastError: `${suspicious}: held until ${guard.confirmations} reads in a row agree (${agreeing} so far)`,
+          heldReads: agreeing,
+          heldFingerprint: fingerprint,
+        },
+      };
+    }
   }
   return {
     name,
     verdict: 'ok',
     read: count,
-    next: { name, lastCount: count, lastSuccessAt: now, failingSince: null, lastError: null, heldReads: 0 },
+    next: {
+      ...initialSourceState(name),
+      ...seen,
+      lastCount: count,
+      lastActive: c.active,
+      lastInactive: c.inactive,
+      lastSuccessAt: now,
+      statusColumnSeen: prev.statusColumnSeen || statusColumn,
+    },
   };
 }
 
@@ -128,6 +288,10 @@ export interface ComputeIdentityFindingsInput extends ExposureInput {
   settings: MatchSettings;
   /** Names of the sources whose identities are given. */
   sources: readonly string[];
+  /** The findings open before this sync: a leaver whose status turned unknown keeps theirs. */
+  open?: readonly OpenIdentityFinding[];
+  /** Receives each pair of disagreeing records of one source for one user, and which was taken. */
+  conflicts?: RecordConflict[];
 }
 
 function nameOf(user: User): string | null {
@@ -136,9 +300,10 @@ function nameOf(user: User): string | null {
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
-/** "Doe, John" and "john  doe" are the same name: compare the sorted words. */
+/** "Doe, John", "john  doe" and the decomposed (NFD) spelling are the same name: compare the sorted words. */
 function nameKey(name: string): string {
   return name
+    .normalize('NFC')
     .toLowerCase()
     .split(/[\s,.]+/)
     .filter((w) => w !== '')
@@ -171,6 +336,49 @@ function differencesOf(user: User, identity: Identity, checkEmail: boolean): Fie
   return out;
 }
 
+const timeOf = (i: Identity) => (i.statusChangedAt === null ? Number.NaN : Date.parse(i.statusChangedAt));
+
+/**
+ * One record per source: a source holding several records for the person (a re-hire next to the
+ * old termination) is read by its newest record by status date; without dates on all of them, an
+ * active record wins over an inactive one and the conflict is reported.
+ */
+function onePerSource(
+  username: string,
+  identities: Identity[],
+  conflicts: RecordConflict[] | undefined,
+): Identity[] {
+  const bySource = new Map<string, Identity[]>();
+  for (const i of identities) {
+    const list = bySource.get(i.source);
+    if (list) list.push(i);
+    else bySource.set(i.source, [i]);
+  }
+  if (bySource.size === identities.length) return identities;
+  const out: Identity[] = [];
+  for (const [source, records] of bySource) {
+    const first = records[0];
+    if (first === undefined) continue;
+    if (records.length === 1 || records.every((r) => r.active === first.active)) {
+      out.push(first);
+      continue;
+    }
+    const dated = records.every((r) => !Number.isNaN(timeOf(r)));
+    const taken = dated
+      ? records.reduce((a, b) => (timeOf(b) > timeOf(a) ? b : a))
+      : (records.find((r) => r.active === true) ?? first);
+    out.push(taken);
+    conflicts?.push({
+      username,
+      source,
+      statuses: records.map((r) => r.status),
+      taken: refOf(taken),
+      rule: dated ? 'newest' : 'active',
+    });
+  }
+  return out;
+}
+
 /** The per-user findings, sorted by key. Call only when every source's read was trusted. */
 export function computeIdentityFindings(input: ComputeIdentityFindingsInput): IdentityFinding[] {
   const exposure = indexExposure(input);
@@ -178,11 +386,15 @@ export function computeIdentityFindings(input: ComputeIdentityFindingsInput): Id
     indexIdentities(input.identities, { localParts: input.settings.rule === 'local-part' }),
     input.settings,
   );
+  const openInactive = new Map<string, Extract<IdentityFinding, { kind: 'identity.inactive' }>>();
+  for (const o of input.open ?? [])
+    if (o.finding.kind === 'identity.inactive') openInactive.set(o.finding.key, o.finding);
   const sources = [...input.sources];
   const findings: IdentityFinding[] = [];
   for (const user of input.roster.users) {
     const m = match(user);
     const key = usernameKey(user.username);
+    const pending = isPendingInvitee(user.username);
     if (m.kind === 'exempt') continue;
     if (m.kind === 'unmatched') {
       findings.push({
@@ -191,24 +403,48 @@ export function computeIdentityFindings(input: ComputeIdentityFindingsInput): Id
         username: user.username,
         email: user.email,
         sources,
+        pending,
+        mappedTo: m.mappedTo ?? null,
         exposure: exposure(user.username),
       });
       continue;
     }
-    const inactive = m.identities.filter((i) => i.active === false);
+    const identities = onePerSource(user.username, m.identities, input.conflicts);
+    // A guess whose names differ is never enough to call someone a leaver: it is a mismatch.
+    const inactive = identities.filter(
+      (i) => i.active === false && !(m.by === 'rule' && differencesOf(user, i, false).length > 0),
+    );
+    const inactiveKey = `identity.inactive:${key}`;
     if (inactive.length > 0) {
       findings.push({
         kind: 'identity.inactive',
-        key: `identity.inactive:${key}`,
+        key: inactiveKey,
         username: user.username,
         email: user.email,
         matchedBy: m.by,
         identities: inactive.map(refOf),
+        activeElsewhere: identities.filter((i) => i.active === true).map(refOf),
+        statusUnknown: null,
+        pending,
         exposure: exposure(user.username),
       });
       continue;
     }
-    for (const identity of m.identities) {
+    const unknown = identities.filter((i) => i.active === null);
+    const wasLeaver = openInactive.get(inactiveKey);
+    if (wasLeaver !== undefined && unknown.length > 0 && !identities.some((i) => i.active === true)) {
+      // Unknown is not active: the leaver stays a leaver until a source says otherwise.
+      findings.push({
+        ...wasLeaver,
+        username: user.username,
+        email: user.email,
+        statusUnknown: unknown.map(refOf),
+        pending,
+        exposure: exposure(user.username),
+      });
+      continue;
+    }
+    for (const identity of identities) {
       const differences = differencesOf(user, identity, m.by !== 'email');
       if (differences.length === 0) continue;
       findings.push({

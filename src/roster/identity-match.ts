@@ -1,6 +1,7 @@
 /**
- * Joins VictorOps users to identities: by email (case-insensitive, every address of an identity),
- * then by the optional rule (username = an address's local part), then by the explicit mapping.
+ * Joins VictorOps users to identities: an exemption first, then the explicit mapping, then email
+ * (every address of an identity, compared by emailKey), then the optional rule (username = an
+ * address's local part).
  * Built around one index of the identities, so 100,000 identities cost one pass. Pure.
  */
 import type { Exemption, Identity, MatchedBy, MatchSettings } from './identity-types.js';
@@ -15,8 +16,32 @@ export interface IdentityIndex {
   byLocalPart(localPart: string): Identity[] | undefined;
 }
 
+/** `jane+oncall` is `jane`: the tag after a plus is a filter of the same mailbox. */
+function localKey(local: string): string {
+  const plus = local.indexOf('+');
+  return plus > 0 ? local.slice(0, plus) : local;
+}
+
+/** An internationalised domain as its ASCII (punycode) form, so `bücher.example` is `xn--bcher-kva.example`. */
+function asciiDomain(domain: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, not a control character
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
+  try {
+    return new URL(`http://${domain}`).hostname;
+  } catch {
+    return domain;
+  }
+}
+
+/**
+ * The key two addresses are compared by: trimmed, Unicode NFC, case-insensitive, without a
+ * `+tag`, and with the domain in its ASCII form.
+ */
 export function emailKey(email: string): string {
-  return email.trim().toLowerCase();
+  const t = email.trim().normalize('NFC').toLowerCase();
+  const at = t.lastIndexOf('@');
+  if (at < 0) return t;
+  return `${localKey(t.slice(0, at))}@${asciiDomain(t.slice(at + 1))}`;
 }
 
 function localPart(email: string): string {
@@ -63,7 +88,8 @@ function distinctPeople(identities: readonly Identity[]): number {
 export type UserMatch =
   | { kind: 'exempt'; exemption: Exemption }
   | { kind: 'matched'; by: MatchedBy; identities: Identity[] }
-  | { kind: 'unmatched' };
+  /** `mappedTo`: the mapping names an address no source holds. */
+  | { kind: 'unmatched'; mappedTo?: string };
 
 function patternToRegExp(pattern: string): RegExp {
   const source = pattern
@@ -73,25 +99,36 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 'i');
 }
 
+/** The exemption that covers a username, if any (for `offboard-check` and the pages). */
+export function findExemption(exemptions: readonly Exemption[], username: string): Exemption | undefined {
+  return exemptions.find((e) => patternToRegExp(e.pattern).test(username));
+}
+
+/**
+ * Order: an exemption, then the explicit mapping (configuration is never overruled by a guess),
+ * then the exact email, then the optional local-part rule.
+ */
 export function createMatcher(index: IdentityIndex, settings: MatchSettings): (user: User) => UserMatch {
   const exemptions = settings.exemptions.map((e) => ({ exemption: e, re: patternToRegExp(e.pattern) }));
   return (user) => {
     const exempt = exemptions.find((e) => e.re.test(user.username));
     if (exempt) return { kind: 'exempt', exemption: exempt.exemption };
+    const mapped = settings.explicit.get(usernameKey(user.username));
+    if (mapped !== undefined) {
+      const found = index.byEmail(mapped);
+      return found
+        ? { kind: 'matched', by: 'mapping', identities: found }
+        : { kind: 'unmatched', mappedTo: mapped };
+    }
     if (user.email !== null) {
       const found = index.byEmail(user.email);
       if (found) return { kind: 'matched', by: 'email', identities: found };
     }
     if (settings.rule === 'local-part') {
-      const found = index.byLocalPart(usernameKey(user.username));
+      const found = index.byLocalPart(localKey(usernameKey(user.username).normalize('NFC')));
       // Two different people share the local part (jdoe@a.com, jdoe@b.com): guessing could call
-      // the wrong person a leaver, so the rule does not match and the mapping file decides.
+      // the wrong person a leaver, so the rule does not match.
       if (found && distinctPeople(found) === 1) return { kind: 'matched', by: 'rule', identities: found };
-    }
-    const mapped = settings.explicit.get(usernameKey(user.username));
-    if (mapped !== undefined) {
-      const found = index.byEmail(mapped);
-      if (found) return { kind: 'matched', by: 'mapping', identities: found };
     }
     return { kind: 'unmatched' };
   };

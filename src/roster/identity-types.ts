@@ -86,6 +86,10 @@ export type IdentityFinding =
       email: string | null;
       /** The sources that were searched. */
       sources: string[];
+      /** A pending invitation (`invited_…`), not an account anyone has used yet. */
+      pending: boolean;
+      /** The address IDENTITY_MAPPING_FILE maps the user to, which no source holds; null when not mapped. */
+      mappedTo: string | null;
       exposure: Exposure;
     }
   | {
@@ -96,6 +100,15 @@ export type IdentityFinding =
       matchedBy: MatchedBy;
       /** The inactive identities (one per source that says so). */
       identities: IdentityRef[];
+      /** Other sources that still call the person active: any inactive source stands. */
+      activeElsewhere: IdentityRef[];
+      /**
+       * Set when no source says inactive any more but the status became unknown (an emptied cell,
+       * an unmapped value): unknown is not active, so the finding stays, with the statuses read now.
+       */
+      statusUnknown: IdentityRef[] | null;
+      /** A pending invitation (`invited_…`): withdraw it rather than delete a user. */
+      pending: boolean;
       exposure: Exposure;
     }
   | {
@@ -117,6 +130,16 @@ export type IdentityFinding =
       /** When this source's current streak of failed (or held) reads began. */
       since: string;
     };
+
+/** Two records of one source for the same person that disagree, and which one was taken. */
+export interface RecordConflict {
+  username: string;
+  source: string;
+  statuses: string[];
+  taken: IdentityRef;
+  /** `newest`: by status_changed_at; `active`: without dates, the active record wins. */
+  rule: 'newest' | 'active';
+}
 
 export interface OpenIdentityFinding {
   finding: IdentityFinding;

@@ -6,7 +6,7 @@
 
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { EventDraft } from '../roster/events.js';
-import type { SourceDecision, SourceState } from '../roster/identity-findings.js';
+import type { SourceDecision, SourceState, UnknownStatus } from '../roster/identity-findings.js';
 import type {
   IdentityFinding,
   IdentityFindingKind,
@@ -80,8 +80,22 @@ export interface StoredSourceState extends SourceState {
   lastRead: number;
 }
 
+function unknownStatusesOf(json: string): UnknownStatus[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? (parsed as UnknownStatus[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 export function loadIdentitySourceStates(store: Store): StoredSourceState[] {
-  return store.db.select().from(identitySources).orderBy(asc(identitySources.name)).all();
+  return store.db
+    .select()
+    .from(identitySources)
+    .orderBy(asc(identitySources.name))
+    .all()
+    .map((row) => ({ ...row, unknownStatuses: unknownStatusesOf(row.unknownStatuses) }));
 }
 
 export interface RecordIdentitySyncInput {
@@ -130,6 +144,12 @@ export function recordIdentitySync(
       failingSince: d.next.failingSince,
       lastError: d.next.lastError,
       heldReads: d.next.heldReads,
+      lastActive: d.next.lastActive,
+      lastInactive: d.next.lastInactive,
+      heldFingerprint: d.next.heldFingerprint,
+      statusColumnSeen: d.next.statusColumnSeen,
+      unknownCount: d.next.unknownCount,
+      unknownStatuses: JSON.stringify(d.next.unknownStatuses),
     };
     db.insert(identitySources)
       .values({ name: d.next.name, ...state })

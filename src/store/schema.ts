@@ -349,4 +349,14 @@ export const identitySources = sqliteTable('identity_sources', {
   /** Secret-free, one line. */
   lastError: text('last_error'),
   heldReads: integer('held_reads').notNull().default(0),
+  /** Active and inactive identities in the last accepted read (the guard on status changes). */
+  lastActive: integer('last_active'),
+  lastInactive: integer('last_inactive'),
+  /** What the held reads agree on; a read that differs starts the confirmations again. */
+  heldFingerprint: text('held_fingerprint'),
+  /** An accepted read had a status column; a later read without one fails the source. */
+  statusColumnSeen: integer('status_column_seen', { mode: 'boolean' }).notNull().default(false),
+  /** Identities of the last read whose status is not recognised, and those values as JSON. */
+  unknownCount: integer('unknown_count').notNull().default(0),
+  unknownStatuses: text('unknown_statuses').notNull().default('[]'),
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_FILE_COLUMNS,
+  DEFAULT_IDENTITY_FILE_MAX_BYTES,
   DEFAULT_STATUS_MAP,
   type FileSourceConfig,
 } from '../../../src/config/identity.js';
@@ -13,6 +14,9 @@ const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => 
   columns: { ...DEFAULT_FILE_COLUMNS },
   statusMap: DEFAULT_STATUS_MAP,
   watchMs: 0,
+  maxBytes: DEFAULT_IDENTITY_FILE_MAX_BYTES,
+  statusColumnConfigured: false,
+  dateOrder: 'day-first',
   ...overrides,
 });
 

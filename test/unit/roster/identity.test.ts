@@ -5,6 +5,7 @@ import {
   computeIdentityFindings,
   decideSource,
   diffIdentityFindings,
+  initialSourceState,
   planIdentityFindings,
 } from '../../../src/roster/identity-findings.js';
 import type { Identity, IdentityFinding, MatchSettings } from '../../../src/roster/identity-types.js';
@@ -215,14 +216,7 @@ describe('trusting a source read', () => {
   });
 
   it('holds a read that shrank past the guard until the confirmations agree', () => {
-    const prev = {
-      name: 'f',
-      lastCount: 100,
-      lastSuccessAt: NOW,
-      failingSince: null,
-      lastError: null,
-      heldReads: 0,
-    };
+    const prev = { ...initialSourceState('f'), lastCount: 100, lastSuccessAt: NOW };
     const small = { ok: true as const, identities: Array(70).fill(anIdentity('a@x')) };
     const held = decideSource('f', prev, small, guard, NOW);
     expect(held.verdict).toBe('held');
