@@ -8,15 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_FILE_COLUMNS,
-  DEFAULT_IDENTITY_FILE_MAX_BYTES,
-  DEFAULT_STATUS_MAP,
-  type FileSourceConfig,
-} from '../../../src/config/identity.js';
+import { DEFAULT_FILE_COLUMNS, type FileSourceConfig } from '../../../src/config/identity.js';
 import { CsvRowReader } from '../../../src/identity/csv.js';
 import { createFileSource, parseIdentityFileText } from '../../../src/identity/file-source.js';
 import { parseStatusDate } from '../../../src/parse/status-date.js';
+import { aFileConfig } from '../../helpers/identity-unit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rw-file-read-'));
 let n = 0;
@@ -27,17 +23,7 @@ function fileWith(content: string | Buffer, name = `people-${++n}.csv`): string 
   return path;
 }
 
-const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => ({
-  path: 'people.csv',
-  format: 'csv',
-  columns: { ...DEFAULT_FILE_COLUMNS },
-  statusMap: DEFAULT_STATUS_MAP,
-  watchMs: 0,
-  maxBytes: DEFAULT_IDENTITY_FILE_MAX_BYTES,
-  statusColumnConfigured: false,
-  dateOrder: 'day-first',
-  ...overrides,
-});
+const config = aFileConfig;
 
 const read = (c: FileSourceConfig) => createFileSource(c).read(new AbortController().signal);
 

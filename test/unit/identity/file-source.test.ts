@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_FILE_COLUMNS,
-  DEFAULT_IDENTITY_FILE_MAX_BYTES,
-  DEFAULT_STATUS_MAP,
-  type FileSourceConfig,
-} from '../../../src/config/identity.js';
 import { readCsvRows } from '../../../src/identity/csv.js';
 import { parseIdentityFile } from '../../../src/identity/file-source.js';
+import { aFileConfig } from '../../helpers/identity-unit.js';
 
-const config = (overrides: Partial<FileSourceConfig> = {}): FileSourceConfig => ({
-  path: 'people.csv',
-  format: 'csv',
-  columns: { ...DEFAULT_FILE_COLUMNS },
-  statusMap: DEFAULT_STATUS_MAP,
-  watchMs: 0,
-  maxBytes: DEFAULT_IDENTITY_FILE_MAX_BYTES,
-  statusColumnConfigured: false,
-  dateOrder: 'day-first',
-  ...overrides,
-});
+const config = aFileConfig;
 
 describe('the CSV reader', () => {
   it('reads quotes, doubled quotes, separators and line breaks inside quotes, CRLF and a BOM', () => {

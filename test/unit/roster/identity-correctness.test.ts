@@ -8,17 +8,12 @@ import { ago, describeExemption, describeIdentityFinding } from '../../../src/ro
 import {
   computeIdentityFindings,
   decideSource,
-  initialSourceState,
   type SourceState,
 } from '../../../src/roster/identity-findings.js';
 import { emailKey } from '../../../src/roster/identity-match.js';
-import type {
-  Identity,
-  IdentityFinding,
-  MatchSettings,
-  RecordConflict,
-} from '../../../src/roster/identity-types.js';
+import type { Identity, IdentityFinding, RecordConflict } from '../../../src/roster/identity-types.js';
 import { aRoster, aUser } from '../../helpers/builders.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 
 const NOW = '2026-12-05T10:00:00.000Z';
 const guard = { maxFraction: 0.2, min: 2, confirmations: 3 };
@@ -36,12 +31,7 @@ function person(email: string, overrides: Partial<Identity> = {}): Identity {
   };
 }
 
-const settings = (overrides: Partial<MatchSettings> = {}): MatchSettings => ({
-  rule: 'none',
-  explicit: new Map(),
-  exemptions: [],
-  ...overrides,
-});
+const settings = matchSettings;
 
 function compute(
   users: ReturnType<typeof aUser>[],

@@ -8,9 +8,10 @@ import {
   initialSourceState,
   planIdentityFindings,
 } from '../../../src/roster/identity-findings.js';
-import type { Identity, IdentityFinding, MatchSettings } from '../../../src/roster/identity-types.js';
+import type { Identity, IdentityFinding } from '../../../src/roster/identity-types.js';
 import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 
 const NOW = '2026-03-04T10:00:00.000Z'; // a Wednesday
 
@@ -27,12 +28,7 @@ function anIdentity(email: string, overrides: Partial<Identity> = {}): Identity 
   };
 }
 
-const settings = (overrides: Partial<MatchSettings> = {}): MatchSettings => ({
-  rule: 'none',
-  explicit: new Map(),
-  exemptions: [],
-  ...overrides,
-});
+const settings = matchSettings;
 
 const payments = aTeam('team-pay', 'Payments');
 const policy: Policy = {

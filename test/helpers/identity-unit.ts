@@ -1,0 +1,26 @@
+/** Builders shared by the identity unit tests: a file source's configuration and match settings. */
+import {
+  DEFAULT_FILE_COLUMNS,
+  DEFAULT_IDENTITY_FILE_MAX_BYTES,
+  DEFAULT_STATUS_MAP,
+  type FileSourceConfig,
+} from '../../src/config/identity.js';
+import type { MatchSettings } from '../../src/roster/identity-types.js';
+
+export function aFileConfig(overrides: Partial<FileSourceConfig> = {}): FileSourceConfig {
+  return {
+    path: 'people.csv',
+    format: 'csv',
+    columns: { ...DEFAULT_FILE_COLUMNS },
+    statusMap: DEFAULT_STATUS_MAP,
+    watchMs: 0,
+    maxBytes: DEFAULT_IDENTITY_FILE_MAX_BYTES,
+    statusColumnConfigured: false,
+    dateOrder: 'day-first',
+    ...overrides,
+  };
+}
+
+export function matchSettings(overrides: Partial<MatchSettings> = {}): MatchSettings {
+  return { rule: 'none', explicit: new Map(), exemptions: [], ...overrides };
+}
