@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimUser } from '../../src/simulator/org.js';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
-import { giveEveryoneAnEmail, identityCli, stateOf, usernameOf } from '../helpers/identity-e2e.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
+import { runCli } from '../helpers/cli.js';
+import { identityCli, startFileIdentityOrg, stateOf, usernameOf } from '../helpers/identity-e2e.js';
 
 let sim: Simulator;
 let env: Record<string, string>;
@@ -19,17 +19,8 @@ let dir: string;
 let file: string;
 
 beforeEach(async () => {
-  sim = await startSimulator({ users: 30, teams: 6, seed: 26, policyListPerMinute: 0 });
-  giveEveryoneAnEmail(sim);
-  const db = tempDatabase();
-  dir = dirname(db);
-  file = join(dir, 'people.csv');
-  env = simulatorCliEnv(sim, {
-    DATABASE_PATH: db,
-    POLICY_LIST_MIN_INTERVAL_MS: '50',
-    LOG_LEVEL: 'warn',
-    IDENTITY_FILE: file,
-  });
+  ({ sim, env, file } = await startFileIdentityOrg(26));
+  dir = dirname(file);
 });
 afterEach(async () => {
   await sim.close();

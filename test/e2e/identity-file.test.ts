@@ -7,25 +7,16 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimUser } from '../../src/simulator/org.js';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
-import { giveEveryoneAnEmail, identityCli, pagedUser } from '../helpers/identity-e2e.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
+import { runCli } from '../helpers/cli.js';
+import { identityCli, pagedUser, startFileIdentityOrg } from '../helpers/identity-e2e.js';
 
 let sim: Simulator;
 let env: Record<string, string>;
 let file: string;
 
 beforeEach(async () => {
-  sim = await startSimulator({ users: 30, teams: 6, seed: 21, policyListPerMinute: 0 });
-  giveEveryoneAnEmail(sim);
-  const db = tempDatabase();
-  file = join(dirname(db), 'people.csv');
-  env = simulatorCliEnv(sim, {
-    DATABASE_PATH: db,
-    POLICY_LIST_MIN_INTERVAL_MS: '50',
-    LOG_LEVEL: 'warn',
-    IDENTITY_FILE: file,
-  });
+  ({ sim, env, file } = await startFileIdentityOrg(21));
 });
 afterEach(async () => {
   await sim.close();

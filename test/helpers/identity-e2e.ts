@@ -1,8 +1,10 @@
 /** Shared steps of the identity e2e suites: the CLI, the open findings and identity events. */
+
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
-import type { Simulator } from '../../src/simulator/simulator.js';
-import { runCli } from './cli.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import { runCli, simulatorCliEnv, tempDatabase } from './cli.js';
 import { assertValidEvent } from './event-schema.js';
 
 export interface OpenIdentityFinding {
@@ -58,4 +60,21 @@ export function giveEveryoneAnEmail(sim: Simulator): void {
         email: `${u.username.toLowerCase()}@example.com`,
       });
   }
+}
+
+/** A simulated org of 30 where everyone has an address, a fresh database, and the CLI's env with IDENTITY_FILE. */
+export async function startFileIdentityOrg(
+  seed: number,
+): Promise<{ sim: Simulator; env: Record<string, string>; file: string }> {
+  const sim = await startSimulator({ users: 30, teams: 6, seed, policyListPerMinute: 0 });
+  giveEveryoneAnEmail(sim);
+  const db = tempDatabase();
+  const file = join(dirname(db), 'people.csv');
+  const env = simulatorCliEnv(sim, {
+    DATABASE_PATH: db,
+    POLICY_LIST_MIN_INTERVAL_MS: '50',
+    LOG_LEVEL: 'warn',
+    IDENTITY_FILE: file,
+  });
+  return { sim, env, file };
 }
