@@ -22,39 +22,38 @@ export interface IdentityMetrics {
 export function registerIdentityMetrics(deps: IdentityMetricsDeps): IdentityMetrics {
   const registers = [deps.registry];
   const byName = () => new Map(deps.sourceStates().map((s) => [s.name, s]));
-  new Gauge({
-    name: 'roster_identity_source_last_success_timestamp_seconds',
-    help: 'When each identity source was last read and trusted (Unix seconds; 0 = never).',
-    labelNames: ['source'] as const,
-    registers,
-    collect() {
-      const states = byName();
-      for (const source of deps.sources) {
-        const at = states.get(source)?.lastSuccessAt;
-        this.set({ source }, at ? Date.parse(at) / 1000 : 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'roster_identity_source_identities',
-    help: 'Identities in the last read of each identity source.',
-    labelNames: ['source'] as const,
-    registers,
-    collect() {
-      const states = byName();
-      for (const source of deps.sources) this.set({ source }, states.get(source)?.lastRead ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'roster_identity_source_failing',
-    help: '1 while an identity source cannot be read or its read is held by the shrink guard.',
-    labelNames: ['source'] as const,
-    registers,
-    collect() {
-      const states = byName();
-      for (const source of deps.sources) this.set({ source }, states.get(source)?.failingSince ? 1 : 0);
-    },
-  });
+  /** One series per configured source, read from its stored state at each scrape (0 before any). */
+  const perSource = (name: string, help: string, value: (s: StoredSourceState | undefined) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['source'] as const,
+      registers,
+      collect() {
+        const states = byName();
+        for (const source of deps.sources) this.set({ source }, value(states.get(source)));
+      },
+    });
+  perSource(
+    'roster_identity_source_last_success_timestamp_seconds',
+    'When each identity source was last read and trusted (Unix seconds; 0 = never).',
+    (s) => (s?.lastSuccessAt ? Date.parse(s.lastSuccessAt) / 1000 : 0),
+  );
+  perSource(
+    'roster_identity_source_identities',
+    'Identities in the last read of each identity source.',
+    (s) => s?.lastRead ?? 0,
+  );
+  perSource(
+    'roster_identity_source_unknown_statuses',
+    'Identities in the last read of each source whose status the mapping does not recognise (unknown is not active).',
+    (s) => s?.unknownCount ?? 0,
+  );
+  perSource(
+    'roster_identity_source_failing',
+    '1 while an identity source cannot be read or its read is held by the shrink guard.',
+    (s) => (s?.failingSince ? 1 : 0),
+  );
   new Gauge({
     name: 'roster_identity_findings_open',
     help: 'Open identity findings by kind.',

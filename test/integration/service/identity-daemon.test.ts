@@ -28,7 +28,8 @@ describe('the daemon and identity syncs', () => {
       .listUsers()
       .filter((u) => u.email !== null)
       .slice(1)
-      .map((u) => `${u.email},active`);
+      // One status nobody maps: counted on its own metric, not taken for active.
+      .map((u, i) => `${u.email},${i === 0 ? 'Leaver' : 'active'}`);
     const file = join(mkdtempSync(join(tmpdir(), 'rw-identity-')), 'people.csv');
     writeFileSync(file, `email,status\n${people.join('\n')}\n`);
     fx = await startDaemonFixture({
@@ -46,6 +47,7 @@ describe('the daemon and identity syncs', () => {
     const metrics = (await fx.get('/metrics')).text;
     expect(sampleValue(metrics, 'roster_identity_source_identities{source="file"}')).toBe(people.length);
     expect(sampleValue(metrics, 'roster_identity_source_failing{source="file"}')).toBe(0);
+    expect(sampleValue(metrics, 'roster_identity_source_unknown_statuses{source="file"}')).toBe(1);
     // The fake clock has not moved: the source's last success is the start-up instant.
     expect(sampleValue(metrics, 'roster_identity_source_last_success_timestamp_seconds{source="file"}')).toBe(
       fx.clock.now() / 1000,
