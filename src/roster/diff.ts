@@ -4,7 +4,7 @@
  */
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText, membershipKey, normaliseRoster } from './normalise.js';
-import { policiesReferencing } from './policies.js';
+import { indexPolicyReferences } from './policies.js';
 import type { Policy } from './policy-types.js';
 import {
   isPendingInvitee,
@@ -200,6 +200,8 @@ export function diffToEvents(
     primary.get(slug) ?? fallback.get(slug) ?? { slug, name: slug };
   const events: EventDraft[] = [];
   const invitations = pairInvitations(diff);
+  // One pass over the policies for all removed users (a 10% change removes hundreds at once).
+  const referencing = diff.usersRemoved.length > 0 ? indexPolicyReferences(policies) : () => [];
   for (const team of diff.teamsAdded)
     events.push({ type: 'victorops.team.added', subject: team.slug, data: { team } });
   for (const user of diff.usersAdded) {
@@ -248,7 +250,7 @@ export function diffToEvents(
       events.push({
         type: 'victorops.user.removed',
         subject: user.username,
-        data: { user, policies: policiesReferencing(policies, user.username) },
+        data: { user, policies: referencing(user.username) },
       });
     } else if (!invitations.registeredFrom.has(usernameKey(user.username))) {
       events.push({ type: 'victorops.user.invite_withdrawn', subject: user.username, data: { user } });
