@@ -168,7 +168,8 @@ function changeTenPercent(base: Roster): Roster {
   });
 }
 
-const UNCHANGED_POLLS = 20;
+/** Polls per unchanged stage; BENCH_PERSIST_POLLS lowers it for a quick profile (bytes are then noisier). */
+const UNCHANGED_POLLS = Math.max(1, Number(process.env.BENCH_PERSIST_POLLS) || 20);
 
 export async function benchPersist(options: { users: number; teams: number }): Promise<PersistBenchResult> {
   const stages: Record<string, number> = {};

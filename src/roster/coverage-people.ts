@@ -5,7 +5,7 @@
  */
 import type { Finding } from './coverage-types.js';
 import { listUncoveredWindows } from './on-call.js';
-import { policiesReferencing } from './policies.js';
+import { indexPolicyReferences } from './policies.js';
 import type { Policy, TeamSchedule } from './policy-types.js';
 import type { Roster, Team } from './types.js';
 import { isPendingInvitee, usernameKey } from './types.js';
@@ -36,25 +36,30 @@ function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
 /** `unverified_on_call`: an unverified user or a pending invitee on call in the window or paged directly. */
 export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: string) => Team): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
+  // Indexed once per poll, not scanned per user: every unverified user times every shift and
+  // policy was most of an unchanged 20,000-user poll's CPU.
+  const shiftsOf = new Map<string, { schedule: TeamSchedule; s: TeamSchedule['shifts'][number] }[]>();
+  for (const schedule of input.schedules) {
+    if (!teams.has(schedule.team.slug)) continue;
+    const until = windowEnd(input, schedule);
+    for (const s of schedule.shifts) {
+      if (!(s.end > input.now && Date.parse(s.start) < until)) continue;
+      const key = usernameKey(s.username);
+      const list = shiftsOf.get(key) ?? [];
+      list.push({ schedule, s });
+      shiftsOf.set(key, list);
+    }
+  }
+  const referencing = indexPolicyReferences(input.policies);
   const found: Finding[] = [];
   for (const user of input.roster.users) {
     const pending = isPendingInvitee(user.username);
     if (user.verified !== false && !pending) continue;
     const key = usernameKey(user.username);
-    const shifts = input.schedules
-      .filter((schedule) => teams.has(schedule.team.slug))
-      .flatMap((schedule) =>
-        schedule.shifts
-          .filter(
-            (s) =>
-              usernameKey(s.username) === key &&
-              s.end > input.now &&
-              Date.parse(s.start) < windowEnd(input, schedule),
-          )
-          .map((s) => ({ schedule, s })),
-      )
-      .sort((a, b) => (a.s.start < b.s.start ? -1 : a.s.start > b.s.start ? 1 : 0));
-    const pagedBy = policiesReferencing(input.policies, user.username).map(({ slug, name, steps }) => ({
+    const shifts = [...(shiftsOf.get(key) ?? [])].sort((a, b) =>
+      a.s.start < b.s.start ? -1 : a.s.start > b.s.start ? 1 : 0,
+    );
+    const pagedBy = referencing(user.username).map(({ slug, name, steps }) => ({
       slug,
       name,
       steps,

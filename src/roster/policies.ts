@@ -167,6 +167,37 @@ export function mergeFailedSchedules(
   return normaliseSchedules([...kept, ...carried]);
 }
 
+/**
+ * `policiesReferencing` for many users at once: one pass over the policies, then a lookup per user
+ * (the same references in the same order). Coverage asks it for every unverified user on every
+ * poll, and a scan of every policy per user was most of an unchanged 20,000-user poll's CPU.
+ */
+export function indexPolicyReferences(policies: readonly Policy[]): (username: string) => PolicyReference[] {
+  const byUser = new Map<string, PolicyReference[]>();
+  for (const p of policies) {
+    const refOf = new Map<string, PolicyReference>();
+    for (const step of p.steps) {
+      const seen = new Set<string>();
+      for (const entry of step.entries) {
+        if (entry.kind !== 'user') continue;
+        const key = usernameKey(entry.username);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        let ref = refOf.get(key);
+        if (!ref) {
+          ref = { slug: p.slug, name: p.name, teamSlug: p.teamSlug, steps: [] };
+          refOf.set(key, ref);
+          const refs = byUser.get(key);
+          if (refs) refs.push(ref);
+          else byUser.set(key, [ref]);
+        }
+        ref.steps.push(step.index);
+      }
+    }
+  }
+  return (username) => (byUser.get(usernameKey(username)) ?? []).map((r) => ({ ...r, steps: [...r.steps] }));
+}
+
 /** The policies (and their steps) that page `username` directly. */
 export function policiesReferencing(policies: readonly Policy[], username: string): PolicyReference[] {
   const key = usernameKey(username);

@@ -45,7 +45,8 @@ export function mergeFailedScopes(
   return { users: fetched.users, teams: fetched.teams, memberships: mergeSorted(kept, carried) };
 }
 
-function mergeSorted(a: readonly Membership[], b: readonly Membership[]): Membership[] {
+/** Two memberships lists in normalised order, disjoint, merged into one in that order. */
+export function mergeSorted(a: readonly Membership[], b: readonly Membership[]): Membership[] {
   const merged: Membership[] = [];
   let i = 0;
   let j = 0;

@@ -41,7 +41,7 @@ export function userFromRow(row: UserRow): User {
   };
 }
 
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'username, first_name, last_name, display_name, email, created_at, password_last_updated, verified';
 
 /** The roster as currently recorded, or null before the baseline. */
@@ -74,7 +74,11 @@ function readCurrentRoster(store: Store): Roster {
        WHERE m.valid_to IS NULL ORDER BY m.username_key, m.team_slug`,
     )
     .all() as Membership[];
-  const roster = { users, teams, memberships: rows };
+  return currentRosterFrom({ users, teams, memberships: rows });
+}
+
+/** Current rows in SQL order as a roster: checked to be in normalised order, else normalised. */
+export function currentRosterFrom(roster: Roster): Roster {
   return isNormalised(roster) ? roster : normaliseRoster(roster);
 }
 

@@ -51,6 +51,12 @@ export const users = sqliteTable(
     createdAt: text('created_at'),
     passwordLastUpdated: text('password_last_updated'),
     verified: integer('verified', { mode: 'boolean' }),
+    /**
+     * Content hash of the row's user fields (roster/fingerprint.ts), written by the poll that
+     * recorded it; null on rows written before fingerprints (back-filled by the next poll). An
+     * unchanged poll compares these instead of reading every user back.
+     */
+    fingerprint: text('fingerprint'),
     validFrom: text('valid_from').notNull(),
     validTo: text('valid_to'),
     fromRunId: integer('from_run_id')
@@ -108,6 +114,16 @@ export const memberships = sqliteTable(
     index('memberships_valid_to_idx').on(t.validTo),
   ],
 );
+
+/**
+ * Content hash of each current team's sorted member list (roster/fingerprint.ts): a cache of the
+ * current memberships, not history, valid only while `meta.roster_fingerprints_run` names the
+ * latest roster run (a run written without them, e.g. by an older build, invalidates them all).
+ */
+export const teamFingerprints = sqliteTable('team_fingerprints', {
+  teamSlug: text('team_slug').primaryKey(),
+  members: text('members').notNull(),
+});
 
 /** Append-only. `sequence` is the CloudEvents sequence extension, as an integer here. */
 export const events = sqliteTable(

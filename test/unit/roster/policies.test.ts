@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeSteps,
   diffPolicies,
+  indexPolicyReferences,
   mergeFailedPolicies,
   normalisePolicies,
   policiesReferencing,
@@ -184,6 +185,25 @@ describe('policy entries of every type', () => {
     ]);
     expect(describeSteps(policy!.steps)).toBe(
       '1: email:ops@example.com, policy:pol-2, @rtg-1 (next), ann, bob, webhook:wh-1 (5m)',
+    );
+  });
+
+  it('indexPolicyReferences answers exactly what policiesReferencing answers, for any user', () => {
+    fc.assert(
+      fc.property(
+        arbitraryPolicies,
+        fc.array(
+          fc.array(fc.array(fc.constantFrom('u1', 'u2', 'U1', 'u3'), { maxLength: 3 }), { maxLength: 3 }),
+        ),
+        (normalised, raw) => {
+          // Also policies as read before normalising: repeated entries, steps naming nobody.
+          const policies = [...normalised, ...raw.map((steps, i) => policy(`raw-${i}`, steps))];
+          const referencing = indexPolicyReferences(policies);
+          for (const username of ['u1', 'U1', 'u2', 'u3', 'nobody']) {
+            expect(referencing(username)).toEqual(policiesReferencing(policies, username));
+          }
+        },
+      ),
     );
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * Records rosters one poll each through runPollCycle, as the daemon does, on a database file of
+ * its own: for store tests that need a real recorded history without the App and its HTTP.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../src/clock.js';
+import { runPollCycle } from '../../src/cycles/poll-cycle.js';
+import { createSilentLogger } from '../../src/logger.js';
+import type { Roster } from '../../src/roster/types.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { aFetch } from './builders.js';
+
+export async function recordRosters(rosters: Roster[]): Promise<Store> {
+  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-rosters-')), 'db.sqlite'));
+  let next: Roster = rosters[0]!;
+  const deps = {
+    store,
+    clock: systemClock,
+    logger: createSilentLogger(),
+    source: 'urn:test',
+    destinations: [],
+    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+    pollFailingAfter: 3,
+    fetchRoster: async () => aFetch(next),
+  };
+  for (const roster of rosters) {
+    next = roster;
+    await runPollCycle(deps, new AbortController().signal);
+  }
+  return store;
+}

@@ -1,0 +1,214 @@
+/**
+ * The fingerprint read (store/roster-fingerprints.ts) against the full read (loadCurrentRoster):
+ * for random recorded histories and random fetches (edits, a username's case changing, teams
+ * carried by the hints or failed), the recorded roster it rebuilds is the same, so the poll's
+ * decision finds exactly the same changes. Recorded through runPollCycle, as the daemon does.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
+import { fingerprintRoster } from '../../../src/roster/fingerprint.js';
+import { normaliseRoster } from '../../../src/roster/normalise.js';
+import { decidePoll } from '../../../src/roster/poll-decision.js';
+import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/types.js';
+import { loadCurrentRoster } from '../../../src/store/history.js';
+import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
+import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { recordRosters } from '../../helpers/record-rosters.js';
+
+/** The fetch as a poll would get it: one username respelled, some teams carried or failed (members not read). */
+function asFetched(
+  roster: Roster,
+  edit: { respell: boolean; carried: number[]; failed: number[] },
+): FetchedRoster {
+  const first = roster.users[0];
+  const spell = (name: string) =>
+    edit.respell && first && name === first.username ? name.toUpperCase() : name;
+  const respelled = normaliseRoster({
+    users: roster.users.map((u) => ({ ...u, username: spell(u.username) })),
+    teams: roster.teams,
+    memberships: roster.memberships.map((m) => ({ ...m, username: spell(m.username) })),
+  });
+  const slugs = (picks: number[]) => picks.flatMap((i) => (roster.teams[i] ? [roster.teams[i].slug] : []));
+  const failed = new Set(slugs(edit.failed));
+  const carried = slugs(edit.carried).filter((slug) => !failed.has(slug));
+  const unread = new Set([...carried, ...failed]);
+  const failedScopes: FailedScope[] = [...failed].map((teamSlug) => ({
+    kind: 'team-members',
+    teamSlug,
+    reason: 'HTTP 500',
+  }));
+  return aFetch(
+    { ...respelled, memberships: respelled.memberships.filter((m) => !unread.has(m.teamSlug)) },
+    {
+      failedScopes,
+      ...(carried.length > 0
+        ? { hints: { listed: [], read: [], carried, verified: respelled.teams.map((t) => t.slug) } }
+        : {}),
+    },
+  );
+}
+
+function decide(previous: Roster, fetched: FetchedRoster) {
+  const decision = decidePoll({
+    previous,
+    outcome: { ok: true, fetched },
+    openHold: null,
+    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+    consecutiveFailures: 0,
+    failingSince: null,
+    pollFailingAfter: 3,
+    now: '2026-01-01T00:00:00.000Z',
+    hashText: fingerprintHash,
+  });
+  return {
+    diff: decision.apply?.diff ?? null,
+    events: decision.events,
+    unannounced: decision.unannouncedTeams,
+  };
+}
+
+const arbitraryEdit = fc.record({
+  respell: fc.boolean(),
+  carried: fc.array(fc.nat(3), { maxLength: 3 }),
+  failed: fc.array(fc.nat(2), { maxLength: 2 }),
+});
+
+/** Mostly small edits of the last recorded roster (most teams and users unchanged), sometimes another roster. */
+const arbitraryNext = (last: Roster) =>
+  fc.oneof(
+    fc
+      .record({ drop: fc.option(fc.nat(19), { nil: null }), email: fc.option(fc.nat(7), { nil: null }) })
+      .map(({ drop, email }) =>
+        normaliseRoster({
+          users: last.users.map((u, i) => (i === email ? { ...u, email: 'edited@x.io' } : u)),
+          teams: last.teams,
+          memberships: last.memberships.filter((_, i) => i !== drop),
+        }),
+      ),
+    arbitraryRoster,
+  );
+
+describe('the fingerprint read', () => {
+  it('rebuilds the recorded roster exactly, so a poll finds the same changes as with the full read (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(arbitraryRoster, { minLength: 1, maxLength: 3 })
+          .chain((history) => fc.tuple(fc.constant(history), arbitraryNext(history[history.length - 1]!))),
+        arbitraryEdit,
+        async ([history, next], edit) => {
+          const store = await recordRosters(history);
+          try {
+            const fetched = asFetched(next, edit);
+            const full = loadCurrentRoster(store);
+            const byPrints = loadPreviousByFingerprint(
+              store,
+              fetched,
+              fingerprintRoster(fetched.roster, fingerprintHash),
+              loadFingerprints(store),
+            );
+            expect(byPrints).not.toBeNull();
+            expect(byPrints).toEqual(full);
+            expect(decide(byPrints!, fetched)).toEqual(decide(full!, fetched));
+          } finally {
+            store.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reuses the fetched objects when nothing changed, and reads back only what differs', async () => {
+    const team = aTeam('team-a');
+    const roster = aRoster({
+      users: [aUser('ann'), aUser('bob')],
+      teams: [team, aTeam('team-b')],
+      memberships: [
+        ['ann', 'team-a'],
+        ['bob', 'team-b'],
+      ],
+    });
+    const store = await recordRosters([roster, roster]);
+    try {
+      const fetched = aFetch(roster);
+      const prints = fingerprintRoster(roster, fingerprintHash);
+      const same = loadPreviousByFingerprint(store, fetched, prints, loadFingerprints(store));
+      expect(same?.users[0]).toBe(roster.users[0]);
+      expect(same?.memberships).toBe(roster.memberships);
+
+      const changed = aRoster({
+        users: [aUser('ann', { email: 'new@x.io' }), aUser('bob')],
+        teams: [team, aTeam('team-b')],
+        memberships: [['ann', 'team-a']],
+      });
+      const rebuilt = loadPreviousByFingerprint(
+        store,
+        aFetch(changed),
+        fingerprintRoster(changed, fingerprintHash),
+        loadFingerprints(store),
+      );
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      expect(rebuilt?.users[0]).not.toBe(changed.users[0]);
+      expect(rebuilt?.users[1]).toBe(changed.users[1]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('stops trusting the team fingerprints after a roster run that did not write them (an older build)', async () => {
+    const roster = aRoster({
+      users: [aUser('ann'), aUser('bob')],
+      teams: [aTeam('team-a')],
+      memberships: [
+        ['ann', 'team-a'],
+        ['bob', 'team-a'],
+      ],
+    });
+    const store = await recordRosters([roster]);
+    try {
+      // What a build without fingerprints would leave: bob left team-a in a run of its own.
+      store.sqlite.exec(`
+        INSERT INTO runs (kind, started_at, finished_at, status) VALUES ('roster', '2026-01-02', '2026-01-02', 'ok');
+        UPDATE memberships SET valid_to = '2026-01-02', to_run_id = (SELECT MAX(id) FROM runs)
+          WHERE username_key = 'bob' AND valid_to IS NULL;`);
+      const fetched = aFetch(roster);
+      const rebuilt = loadPreviousByFingerprint(
+        store,
+        fetched,
+        fingerprintRoster(roster, fingerprintHash),
+        loadFingerprints(store),
+      );
+      expect(rebuilt?.memberships).toEqual([{ username: 'ann', teamSlug: 'team-a' }]);
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('leaves a fetch that lost a user’s memberships to the full read', async () => {
+    const roster = aRoster({
+      users: [aUser('ann')],
+      teams: [aTeam('team-a')],
+      memberships: [['ann', 'team-a']],
+    });
+    const store = await recordRosters([roster]);
+    try {
+      const fetched = aFetch(roster, {
+        strategy: 'user',
+        failedScopes: [{ kind: 'user-teams', username: 'ann', reason: 'HTTP 500' }],
+      });
+      expect(
+        loadPreviousByFingerprint(
+          store,
+          fetched,
+          fingerprintRoster(roster, fingerprintHash),
+          loadFingerprints(store),
+        ),
+      ).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+});
