@@ -171,6 +171,23 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     }
   });
 
+  it('an identity finding appears on the findings page, the overview and the user page', async () => {
+    const findings = await open('/ui/findings');
+    await expect(findings.locator('#t-findings ~ .scroll').textContent()).resolves.toContain(
+      'carol left (HR file: terminated',
+    );
+    await screenshot(findings, 'findings');
+    await findings.close();
+    const overview = await open('/ui');
+    await expect(overview.locator('#t-open-findings ~ .scroll').textContent()).resolves.toContain(
+      'identity.inactive',
+    );
+    await overview.close();
+    const user = await open('/ui/users/carol');
+    await expect(user.locator('#t-findings ~ .scroll').textContent()).resolves.toContain('carol left');
+    await user.close();
+  });
+
   it('is usable from the keyboard and by screen readers: skip link first, labelled fields, headed tables', async () => {
     for (const path of ['/ui', '/ui/timeline', '/ui/roster', '/ui/users/alice']) {
       const page = await open(path);

@@ -1,9 +1,10 @@
 /** `/ui`: org size over time, changes per day, the last run of each kind, findings, delivery health. */
+
+import { loadOpenFindingCounts } from '../../store/ui-findings.js';
 import {
   loadChangesByDay,
   loadDeliveryHealth,
   loadLastRunPerKind,
-  loadOpenFindingCounts,
   loadOrgSizeByDay,
 } from '../../store/ui-reads.js';
 import { renderLineChart } from '../chart.js';

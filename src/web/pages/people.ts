@@ -11,7 +11,7 @@ import {
   loadUserVersions,
   type MembershipInterval,
 } from '../../store/ui-entities.js';
-import { loadOpenFindingsAbout } from '../../store/ui-reads.js';
+import { loadOpenFindingsAbout } from '../../store/ui-findings.js';
 import { loadTimeline } from '../../store/ui-timeline.js';
 import { type Block, mono, type Page, type TableBlock, text } from '../model.js';
 import { hrefWith, type PageContext, runHref, teamCell, userCell } from './context.js';

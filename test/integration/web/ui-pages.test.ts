@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { startUiServer, type UiServer } from '../../../src/web/serve.js';
-import { HOSTILE, HOSTILE_USERNAME, recordUiHistory, TIMES } from '../../helpers/ui-history.js';
+import {
+  HOSTILE,
+  HOSTILE_USERNAME,
+  recordUiHistory,
+  TIMES,
+  TIMES_IDENTITY,
+} from '../../helpers/ui-history.js';
 
 let dir: string;
 let store: Store;
@@ -136,6 +142,33 @@ describe('web view pages', () => {
     expect(page.body).toContain('nobody_on_call');
     expect(page.body).toContain('Nobody is on call for Operations');
     expect(page.body).toContain('dangling_reference');
+  });
+
+  it('identity findings appear with every other kind: findings page, overview, user and team pages', async () => {
+    const findings = await get('/ui/findings');
+    expect(findings.body).toContain('identity.inactive');
+    expect(findings.body).toContain('carol left (HR file: terminated');
+    expect(findings.body).toContain('dangling_reference');
+    const kind = await get('/ui/findings?kind=identity.inactive');
+    expect(kind.body).toContain('#i1');
+    expect(kind.body).not.toContain('dangling_reference:');
+    expect((await get('/ui')).body).toContain('href="/ui/findings?kind=identity.inactive"');
+    expect((await get('/ui/users/carol')).body).toContain('carol left (HR file');
+    expect((await get('/ui/teams/ops')).body).toContain('carol left (HR file');
+    expect((await get('/ui/users/alice')).body).not.toContain('carol left');
+  });
+
+  it('findings page through a keyset cursor across both families, and a bad cursor is a 400', async () => {
+    const all = await get('/ui/findings?state=all');
+    const rows = [...all.body.matchAll(/<bdi>(#i?\d+)<\/bdi>/g)].map((m) => m[1]);
+    expect(rows).toEqual(['#i1', '#2', '#1']);
+    const next = await get(
+      `/ui/findings?state=all&before=${encodeURIComponent(`${TIMES_IDENTITY}~identity~1`)}`,
+    );
+    expect([...next.body.matchAll(/<bdi>(#i?\d+)<\/bdi>/g)].map((m) => m[1])).toEqual(['#2', '#1']);
+    const bad = await get('/ui/findings?before=12');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('before must be a findings cursor');
   });
 
   it('every table downloads as CSV, with formulas defused', async () => {
