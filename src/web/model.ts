@@ -11,6 +11,12 @@ export interface Cell {
   mono?: boolean | undefined;
   /** Shown in a <details> under the text (an event's CloudEvent JSON). */
   details?: string | undefined;
+  /** Shown on hover (a `title`): the slug behind a name, the UTC instant behind a local time. */
+  title?: string | undefined;
+  /** Small print after the text (a username after a person's name). Not in the CSV. */
+  note?: string | undefined;
+  /** An instant: rendered as `<time datetime>`, the text being its local reading. */
+  datetime?: string | undefined;
 }
 
 export interface TableBlock {

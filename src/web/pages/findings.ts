@@ -25,6 +25,7 @@ import {
   runHref,
   summariseJson,
   teamCell,
+  timeCell,
   userCell,
 } from './context.js';
 
@@ -92,8 +93,8 @@ export function findingRow(ctx: PageContext, f: FindingRow): Cell[] {
       ? teamCell(ctx, team.slug, typeof team.name === 'string' ? team.name : undefined)
       : text(''),
     { text: describe(ctx, f, data), details: JSON.stringify(data, null, 2) },
-    mono(f.firstSeen),
-    mono(f.resolvedAt ?? 'open'),
+    timeCell(ctx, f.firstSeen, { relative: f.resolvedAt === null }),
+    timeCell(ctx, f.resolvedAt, { empty: 'open' }),
     text(`#${f.firstRunId} → #${f.lastRunId}`, runHref(ctx, f.lastRunId)),
   ];
 }

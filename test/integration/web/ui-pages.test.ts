@@ -29,6 +29,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     logger: createLogger({ level: 'silent', format: 'json' }),
+    now: () => new Date('2026-03-04T12:00:00.000Z'),
+    timeZone: 'Europe/Paris',
   });
   base = `http://127.0.0.1:${server.port}`;
 });
@@ -169,6 +171,51 @@ describe('web view pages', () => {
     const bad = await get('/ui/findings?before=12');
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('before must be a findings cursor');
+  });
+
+  it('names teams, policies and people by name, with the slug or username beside it', async () => {
+    const timeline = await get('/ui/timeline?type=victorops.membership.*');
+    expect(timeline.body).toContain('team Payments');
+    expect(timeline.body).not.toContain('team Payments (payments)');
+    const policyEvent = await get('/ui/timeline?type=victorops.policy.added');
+    expect(policyEvent.body).toContain(
+      '<a href="/ui/policies/pol-payments" title="policy slug: pol-payments"><bdi>Payments primary &lt;script&gt;',
+    );
+    const team = await get('/ui/teams/ops');
+    expect(team.body).toContain(
+      '<a href="/ui/users/alice"><bdi>Alice Liddell</bdi></a> <small class="muted"><bdi>alice</bdi></small>',
+    );
+    const user = await get('/ui/users/alice');
+    expect(user.body).toContain(
+      '<a href="/ui/teams/payments" title="team slug: payments"><bdi>Payments</bdi></a>',
+    );
+    const roster = await get(`/ui/roster?at=${TIMES.one}`);
+    expect(roster.body).toMatch(
+      /joined team<\/bdi><\/td><td>.*<\/td><td><a href="\/ui\/teams\/payments" title="team slug: payments"><bdi>Payments</,
+    );
+  });
+
+  it('a team filter takes the team name as well as its slug', async () => {
+    const bySlug = await get('/ui/timeline?team=payments&type=victorops.membership.*');
+    const byName = await get('/ui/timeline?team=PAYMENTS&type=victorops.membership.*');
+    const rows = (body: string) => [...body.matchAll(/href="\/ui\/events\/(\d+)"/g)].map((m) => m[1]);
+    expect(rows(bySlug.body).length).toBeGreaterThan(0);
+    const named = await get(
+      `/ui/timeline?team=${encodeURIComponent('Payments')}&type=victorops.membership.*`,
+    );
+    expect(rows(named.body)).toEqual(rows(bySlug.body));
+    // A slug is matched exactly first; an upper-cased slug is nobody's slug but the name matches.
+    expect(rows(byName.body)).toEqual(rows(bySlug.body));
+  });
+
+  it('shows times in UI_TIMEZONE with the UTC instant in <time datetime>, and names the zone', async () => {
+    const run = await get('/ui/runs/2');
+    expect(run.body).toContain(
+      '<time datetime="2026-03-02T09:00:00.000Z" title="2026-03-02T09:00:00.000Z (UTC)">Mon 2 Mar 10:00</time>',
+    );
+    expect(run.body).toContain('Times in Europe/Paris');
+    const csv = await get('/ui/runs.csv?table=runs');
+    expect(csv.body).toContain('2026-03-02T09:00:00.000Z');
   });
 
   it('every table downloads as CSV, with formulas defused', async () => {
