@@ -87,6 +87,8 @@ export interface Page {
   nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'runs' | 'deliveries' | 'none';
   heading: string;
   subtitle?: string | undefined;
+  /** The search page's query, shown again in the header's search box. */
+  query?: string | undefined;
   blocks: Block[];
 }
 

@@ -76,6 +76,7 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       permalink: url.pathname + url.search,
       generatedAt: now.toISOString(),
       zone,
+      query: page.query,
       nav: NAV.map((n) => ({ label: n.label, href: `${base}${n.path}`, current: n.key === page.nav })),
     });
   const errorPage = (status: number, message: string, url: URL, now: Date) =>

@@ -7,6 +7,7 @@ import { buildOverviewPage } from './pages/overview.js';
 import { buildTeamPage, buildUserPage } from './pages/people.js';
 import { buildEventPage, buildRunPage, buildRunsPage } from './pages/records.js';
 import { buildRosterPage } from './pages/roster.js';
+import { buildSearchPage } from './pages/search.js';
 import { buildTimelinePage, buildTimelineQueryPage } from './pages/timeline.js';
 
 const FIXED: Record<string, (ctx: PageContext) => Page> = {
@@ -18,6 +19,7 @@ const FIXED: Record<string, (ctx: PageContext) => Page> = {
   '/findings': buildFindingsPage,
   '/runs': buildRunsPage,
   '/deliveries': buildDeliveriesPage,
+  '/search': buildSearchPage,
 };
 
 const BY_NAME: [RegExp, (ctx: PageContext, name: string) => Page][] = [

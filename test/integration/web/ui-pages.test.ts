@@ -77,6 +77,8 @@ const PAGES = [
   '/ui/runs/2',
   '/ui/events/1',
   '/ui/deliveries',
+  '/ui/search?q=lidd',
+  `/ui/search?q=${encodeURIComponent('<script>')}`,
 ];
 
 describe('web view pages', () => {
@@ -216,6 +218,15 @@ describe('web view pages', () => {
     expect(run.body).toContain('Times in Europe/Paris');
     const csv = await get('/ui/runs.csv?table=runs');
     expect(csv.body).toContain('2026-03-02T09:00:00.000Z');
+  });
+
+  it('search finds a user by part of the last name and links to their page; the header has the box', async () => {
+    const page = await get('/ui/search?q=LIDD');
+    expect(page.body).toContain('<a href="/ui/users/alice"><bdi>Alice Liddell</bdi></a>');
+    expect(page.body).toContain('<input type="search" name="q" value="LIDD"');
+    const hostile = await get(`/ui/search?q=${encodeURIComponent('"><script>')}`);
+    expect(hostile.body).toContain('value="&quot;&gt;&lt;script&gt;"');
+    expect((await get('/ui/runs')).body).toContain('action="/ui/search"');
   });
 
   it('every table downloads as CSV, with formulas defused', async () => {
