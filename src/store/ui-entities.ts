@@ -122,3 +122,25 @@ export function resolveTeamSlug(store: Store, value: string): string {
     .get(value) as { slug: string } | undefined;
   return byName?.slug ?? value;
 }
+
+export interface PolicyVersion {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  /** The steps as stored (JSON); the page reads them with the store's own upgrade (policies.ts). */
+  steps: string;
+  validFrom: string;
+  validTo: string | null;
+  fromRunId: number;
+}
+
+/** A policy's versions, oldest first, through `policies_slug_from_idx`. */
+export function loadPolicyVersions(store: Store, slug: string): PolicyVersion[] {
+  return store.sqlite
+    .prepare(
+      `SELECT slug, name, team_slug AS teamSlug, steps, valid_from AS validFrom, valid_to AS validTo,
+              from_run_id AS fromRunId
+       FROM policies WHERE slug = ? ORDER BY valid_from, row_id`,
+    )
+    .all(slug) as PolicyVersion[];
+}

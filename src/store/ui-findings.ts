@@ -99,30 +99,36 @@ export function loadFindingsPage(
 
 /**
  * Open findings that name this user (coverage findings by their data, identity findings by their
- * username key) or this team (coverage findings by their team, identity findings by the teams the
- * user is still on).
+ * username key), this team (coverage findings by their team, identity findings by the teams the
+ * user is still on) or this policy (coverage findings by their policy, identity findings by the
+ * policies that still page the user).
  */
 export function loadOpenFindingsAbout(
   store: Store,
-  about: { username?: string | undefined; teamSlug?: string | undefined },
+  about: { username?: string | undefined; teamSlug?: string | undefined; policySlug?: string | undefined },
 ): FindingRow[] {
-  const userKey = about.username?.toLowerCase() ?? null;
-  const teamSlug = about.teamSlug ?? null;
   return store.sqlite
     .prepare(
       `SELECT * FROM (
          SELECT 'coverage' AS family, ${COLUMNS} FROM findings
          WHERE resolved_at IS NULL
-           AND (lower(json_extract(data, '$.username')) = @user OR json_extract(data, '$.team.slug') = @team)
+           AND (lower(json_extract(data, '$.username')) = @user OR json_extract(data, '$.team.slug') = @team
+                OR json_extract(data, '$.policy.slug') = @policy)
          UNION ALL
          SELECT 'identity' AS family, ${COLUMNS} FROM identity_findings
          WHERE resolved_at IS NULL AND username_key = @user
          UNION ALL
          SELECT 'identity' AS family, ${COLUMNS} FROM identity_findings
-         WHERE @team IS NOT NULL AND resolved_at IS NULL
-           AND EXISTS (SELECT 1 FROM json_each(data, '$.exposure.teams') t
-                       WHERE json_extract(t.value, '$.slug') = @team)
+         WHERE (@team IS NOT NULL OR @policy IS NOT NULL) AND resolved_at IS NULL
+           AND (EXISTS (SELECT 1 FROM json_each(data, '$.exposure.teams') t
+                        WHERE json_extract(t.value, '$.slug') = @team)
+                OR EXISTS (SELECT 1 FROM json_each(data, '$.exposure.policies') p
+                           WHERE json_extract(p.value, '$.slug') = @policy))
        ) ORDER BY firstSeen DESC, family DESC, id DESC LIMIT 200`,
     )
-    .all({ user: userKey, team: teamSlug }) as FindingRow[];
+    .all({
+      user: about.username?.toLowerCase() ?? null,
+      team: about.teamSlug ?? null,
+      policy: about.policySlug ?? null,
+    }) as FindingRow[];
 }

@@ -45,6 +45,7 @@ const NAV: { key: Page['nav']; label: string; path: string }[] = [
   { key: 'timeline', label: 'Timeline', path: '/timeline' },
   { key: 'roster', label: 'Roster as of…', path: '/roster' },
   { key: 'findings', label: 'Findings', path: '/findings' },
+  { key: 'policies', label: 'Policies', path: '/policies' },
   { key: 'runs', label: 'Runs', path: '/runs' },
   { key: 'deliveries', label: 'Deliveries', path: '/deliveries' },
 ];

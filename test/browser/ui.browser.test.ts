@@ -214,6 +214,19 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     await page.close();
   });
 
+  it('a policy page lists its steps and says where routing keys stand', async () => {
+    const page = await open('/ui/teams/payments');
+    await Promise.all([
+      page.waitForURL(/\/ui\/policies\/pol-payments$/),
+      page.locator('#t-policies ~ .scroll a[href="/ui/policies/pol-payments"]').click(),
+    ]);
+    const steps = (await page.locator('#t-steps ~ .scroll').textContent()) as string;
+    expect(steps).toContain('Step 1');
+    expect(steps).toContain('rotation Primary');
+    await expect(page.locator('main').textContent()).resolves.toContain('Routing keys');
+    await page.close();
+  });
+
   it('is usable from the keyboard and by screen readers: skip link first, labelled fields, headed tables', async () => {
     for (const path of ['/ui', '/ui/timeline', '/ui/roster', '/ui/users/alice']) {
       const page = await open(path);

@@ -140,6 +140,18 @@ const POLICY: Policy = {
         { kind: 'user', username: 'alice' },
       ],
     },
+    {
+      index: 2,
+      timeout: 10,
+      entries: [
+        {
+          kind: 'rotation',
+          executionType: 'rotation_group',
+          rotationSlug: 'rtg-primary',
+          rotationLabel: 'Primary',
+        },
+      ],
+    },
   ],
 };
 

@@ -78,6 +78,8 @@ const PAGES = [
   '/ui/events/1',
   '/ui/deliveries',
   '/ui/search?q=lidd',
+  '/ui/policies',
+  '/ui/policies/pol-payments',
   `/ui/search?q=${encodeURIComponent('<script>')}`,
 ];
 
@@ -227,6 +229,24 @@ describe('web view pages', () => {
     const hostile = await get(`/ui/search?q=${encodeURIComponent('"><script>')}`);
     expect(hostile.body).toContain('value="&quot;&gt;&lt;script&gt;"');
     expect((await get('/ui/runs')).body).toContain('action="/ui/search"');
+  });
+
+  it('a policy page lists its steps, who they page now and next, routing keys, findings and history', async () => {
+    const page = await get('/ui/policies/pol-payments');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>Payments primary &lt;script&gt;');
+    const steps = page.body.slice(page.body.indexOf('id="t-steps"'), page.body.indexOf('Routing keys'));
+    expect(steps).toContain('<a href="/ui/users/bob"><bdi>Bob Builder</bdi></a>');
+    expect(steps).toContain('rotation Primary');
+    expect(steps).toContain('after 5 min');
+    // Alice's recorded shift starts in 2099: nobody is on call in the rotation now, she is next.
+    expect(steps).toContain('nobody in the recorded schedule');
+    expect(steps).toMatch(/Alice Liddell<\/bdi><\/a> <small class="muted"><bdi>from Thu 1 Jan 2099 01:00/);
+    expect(page.body).toContain('does not read routing keys');
+    expect(page.body).toContain('still pages bob');
+    expect(page.body).toContain('id="t-versions"');
+    expect((await get('/ui/policies')).body).toContain('href="/ui/policies/pol-payments"');
+    expect((await get('/ui/policies/nope')).status).toBe(404);
   });
 
   it('every table downloads as CSV, with formulas defused', async () => {
