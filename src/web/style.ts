@@ -44,9 +44,9 @@ svg.chart { width: 100%; max-width: 720px; height: auto; }
 svg .grid { stroke: var(--line); }
 svg .axis, svg .legend, svg .muted { fill: var(--muted); font-size: 12px; }
 svg .line { fill: none; stroke-width: 2; }
-svg polyline.s1 { stroke: #0a7cff; } svg rect.s1 { fill: #0a7cff; }
-svg polyline.s2 { stroke: #e36209; } svg rect.s2 { fill: #e36209; }
-svg polyline.s3 { stroke: #22863a; } svg rect.s3 { fill: #22863a; }
+svg polyline.s1 { stroke: #0a7cff; } svg rect.s1, svg circle.s1 { fill: #0a7cff; }
+svg polyline.s2 { stroke: #e36209; } svg rect.s2, svg circle.s2 { fill: #e36209; }
+svg polyline.s3 { stroke: #22863a; } svg rect.s3, svg circle.s3 { fill: #22863a; }
 `;
 
 export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0a58ca"/><path d="M4 11h8M4 8h8M4 5h8" stroke="#fff" stroke-width="1.5"/></svg>`;
