@@ -7,6 +7,21 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConfigReader } from './reader.js';
 
+/** The server's own zone, UI_TIMEZONE's default. */
+const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** UI_TIMEZONE: an IANA zone name the runtime knows (Intl throws a RangeError on any other). */
+function readUiTimeZone(r: Pick<ConfigReader, 'raw' | 'problems'>): string {
+  const zone = r.raw('UI_TIMEZONE');
+  if (zone === undefined) return serverTimeZone();
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    r.problems.push(`UI_TIMEZONE must be an IANA time zone such as Europe/Paris or UTC, got "${zone}"`);
+    return serverTimeZone();
+  }
+}
+
 export interface BasicAuthEntry {
   user: string;
   hash: string;
@@ -63,10 +78,12 @@ export function refuseExposure(host: string, auth: UiAuth): string | null {
 export interface UiConfig {
   enabled: boolean;
   auth: UiAuth;
+  /** The zone pages show times in (UI_TIMEZONE, default the server's). */
+  timeZone: string;
 }
 
 export function readUiConfig(r: ConfigReader): UiConfig {
-  return { enabled: r.boolean('UI_ENABLED', false), auth: readUiAuth(r) };
+  return { enabled: r.boolean('UI_ENABLED', false), auth: readUiAuth(r), timeZone: readUiTimeZone(r) };
 }
 
 /** UI_BASIC_AUTH_FILE (htpasswd-style bcrypt lines) or UI_TRUST_HEADER; both at once is ambiguous. */

@@ -11,7 +11,12 @@ import { inTransaction, type Store } from './db.js';
 import { meta, policies, teamSchedules } from './schema.js';
 
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
-const fromRow = (row: { slug: string; name: string; teamSlug: string; steps: string }): Policy => ({
+export const policyFromRow = (row: {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  steps: string;
+}): Policy => ({
   slug: row.slug,
   name: row.name,
   teamSlug: row.teamSlug,
@@ -29,7 +34,7 @@ export function loadCurrentPolicies(store: Store): Policy[] {
     .where(isNull(policies.validTo))
     .orderBy(asc(policies.slug))
     .all()
-    .map(fromRow);
+    .map(policyFromRow);
 }
 
 /** Writes a policy diff as new versions. Synchronous: call it inside the run's transaction. */

@@ -89,3 +89,58 @@ export function loadTeamNames(store: Store, slugs: readonly string[]): Map<strin
   }
   return names;
 }
+
+/** Each username's latest recorded name ("First Last", else the display name), for listing people. */
+export function loadUserNames(store: Store, usernames: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>();
+  const latest = store.sqlite.prepare(
+    `SELECT first_name AS firstName, last_name AS lastName, display_name AS displayName
+     FROM users WHERE username_key = ? ORDER BY valid_from DESC LIMIT 1`,
+  );
+  for (const username of new Set(usernames)) {
+    const row = latest.get(username.toLowerCase()) as
+      | { firstName: string | null; lastName: string | null; displayName: string | null }
+      | undefined;
+    if (row === undefined) continue;
+    const name = [row.firstName, row.lastName].filter((p) => p !== null && p !== '').join(' ');
+    const shown = name === '' ? (row.displayName ?? '') : name;
+    if (shown !== '') names.set(username, shown);
+  }
+  return names;
+}
+
+/**
+ * The slug a team filter means: the value itself when a team was ever recorded with that slug,
+ * else the slug of the team most recently recorded with that name (case-insensitive), else the
+ * value unchanged. Teams are few, so the name lookup reads the teams table.
+ */
+export function resolveTeamSlug(store: Store, value: string): string {
+  const bySlug = store.sqlite.prepare('SELECT slug FROM teams WHERE slug = ? LIMIT 1').get(value);
+  if (bySlug !== undefined) return value;
+  const byName = store.sqlite
+    .prepare('SELECT slug FROM teams WHERE lower(name) = lower(?) ORDER BY valid_from DESC LIMIT 1')
+    .get(value) as { slug: string } | undefined;
+  return byName?.slug ?? value;
+}
+
+export interface PolicyVersion {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  /** The steps as stored (JSON); the page reads them with the store's own upgrade (policies.ts). */
+  steps: string;
+  validFrom: string;
+  validTo: string | null;
+  fromRunId: number;
+}
+
+/** A policy's versions, oldest first, through `policies_slug_from_idx`. */
+export function loadPolicyVersions(store: Store, slug: string): PolicyVersion[] {
+  return store.sqlite
+    .prepare(
+      `SELECT slug, name, team_slug AS teamSlug, steps, valid_from AS validFrom, valid_to AS validTo,
+              from_run_id AS fromRunId
+       FROM policies WHERE slug = ? ORDER BY valid_from, row_id`,
+    )
+    .all(slug) as PolicyVersion[];
+}

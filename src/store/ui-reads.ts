@@ -1,17 +1,17 @@
 /**
- * Read-only queries behind the web view's overview, runs, findings and deliveries pages. Every
+ * Read-only queries behind the web view's overview, runs and deliveries pages (findings: ui-findings.ts). Every
  * query is bounded (LIMIT, an index range or a small grouped table) so a page stays fast on a
  * history of millions of events; none of them writes.
  *
- * The listings (runs, findings, deliveries) use drizzle's query builder, which writes the same
+ * The listings (runs, deliveries) use drizzle's query builder, which writes the same
  * WHERE, ORDER BY and LIMIT as the hand-written queries it replaced, so their plans are unchanged.
  * The rest stays hand-written SQL, each saying why, so the page benchmark (`node dist/bench/run.js
  * ui`) keeps measuring the statement that uses the index it was written for.
  */
-import { and, asc, count, desc, eq, inArray, isNotNull, isNull, lt, max, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, max } from 'drizzle-orm';
 import type { Store } from './db.js';
 import { whereDeliveries } from './outbox-reads.js';
-import { deliveries, events, findings, runs } from './schema.js';
+import { deliveries, events, runs } from './schema.js';
 
 export interface OrgSizePoint {
   day: string;
@@ -112,87 +112,6 @@ export function loadRunsPage(
     )
     .orderBy(desc(runs.id))
     .limit(options.limit)
-    .all();
-}
-
-export interface FindingRow {
-  id: number;
-  kind: string;
-  key: string;
-  data: string;
-  firstSeen: string;
-  resolvedAt: string | null;
-  firstRunId: number;
-  lastRunId: number;
-}
-
-const findingColumns = {
-  id: findings.id,
-  kind: findings.kind,
-  key: findings.key,
-  data: findings.data,
-  firstSeen: findings.firstSeen,
-  resolvedAt: findings.resolvedAt,
-  firstRunId: findings.firstRunId,
-  lastRunId: findings.lastRunId,
-};
-
-export function loadOpenFindingCounts(store: Store): { kind: string; open: number }[] {
-  return store.db
-    .select({ kind: findings.kind, open: count() })
-    .from(findings)
-    .where(isNull(findings.resolvedAt))
-    .groupBy(findings.kind)
-    .orderBy(asc(findings.kind))
-    .all();
-}
-
-/** Findings newest first; `state` open or resolved; `subject` matches a username or team slug in the data. */
-export function loadFindingsPage(
-  store: Store,
-  options: { state: 'open' | 'resolved' | 'all'; kind?: string; beforeId?: number; limit: number },
-): FindingRow[] {
-  const state = {
-    open: isNull(findings.resolvedAt),
-    resolved: isNotNull(findings.resolvedAt),
-    all: undefined,
-  };
-  return store.db
-    .select(findingColumns)
-    .from(findings)
-    .where(
-      and(
-        state[options.state],
-        options.kind === undefined ? undefined : eq(findings.kind, options.kind),
-        options.beforeId === undefined ? undefined : lt(findings.id, options.beforeId),
-      ),
-    )
-    .orderBy(desc(findings.id))
-    .limit(options.limit)
-    .all();
-}
-
-/** Open findings that name this user or team in their data (findings are few; open ones fewer). */
-export function loadOpenFindingsAbout(
-  store: Store,
-  about: { username?: string; teamSlug?: string },
-): FindingRow[] {
-  const username = about.username ?? null;
-  const teamSlug = about.teamSlug ?? null;
-  return store.db
-    .select(findingColumns)
-    .from(findings)
-    .where(
-      and(
-        isNull(findings.resolvedAt),
-        or(
-          sql`lower(json_extract(${findings.data}, '$.username')) = lower(${username})`,
-          sql`json_extract(${findings.data}, '$.team.slug') = ${teamSlug}`,
-        ),
-      ),
-    )
-    .orderBy(desc(findings.id))
-    .limit(200)
     .all();
 }
 

@@ -53,12 +53,23 @@ export function renderLineChart(title: string, labels: readonly string[], series
     parts.push(
       `<polyline class="line ${escapeHtml(s.className)}" points="${points}"><title>${escapeHtml(s.label)}</title></polyline>`,
     );
+    // A line needs two days; on day one each series is a point, so the chart is not empty axes.
+    if (labels.length === 1) {
+      parts.push(
+        `<circle class="point ${escapeHtml(s.className)}" cx="${x(0).toFixed(1)}" cy="${scale(latest, max).toFixed(1)}" r="5"><title>${escapeHtml(`${s.label}: ${latest}`)}</title></circle>`,
+      );
+    }
     const lx = PAD.left + index * 200;
     parts.push(
       `<rect class="${escapeHtml(s.className)}" x="${lx}" y="${HEIGHT - 12}" width="10" height="10"/>`,
       `<text class="legend" x="${lx + 14}" y="${HEIGHT - 3}">${escapeHtml(`${s.label}: ${latest}`)}</text>`,
     );
   });
+  if (labels.length === 1) {
+    parts.push(
+      `<text class="muted" x="${WIDTH / 2}" y="${PAD.top + 12}" text-anchor="middle">One day recorded so far: the lines draw from the second day.</text>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

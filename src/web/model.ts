@@ -11,6 +11,12 @@ export interface Cell {
   mono?: boolean | undefined;
   /** Shown in a <details> under the text (an event's CloudEvent JSON). */
   details?: string | undefined;
+  /** Shown on hover (a `title`): the slug behind a name, the UTC instant behind a local time. */
+  title?: string | undefined;
+  /** Small print after the text (a username after a person's name). Not in the CSV. */
+  note?: string | undefined;
+  /** An instant: rendered as `<time datetime>`, the text being its local reading. */
+  datetime?: string | undefined;
 }
 
 export interface TableBlock {
@@ -78,9 +84,11 @@ export type Block = TableBlock | ChartBlock | FactsBlock | FormBlock | TextBlock
 export interface Page {
   title: string;
   /** Which navigation entry is current. */
-  nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'runs' | 'deliveries' | 'none';
+  nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'policies' | 'runs' | 'deliveries' | 'none';
   heading: string;
   subtitle?: string | undefined;
+  /** The search page's query, shown again in the header's search box. */
+  query?: string | undefined;
   blocks: Block[];
 }
 

@@ -14,6 +14,7 @@ import { hrefWith, type PageContext } from './pages/context.js';
 import { routePage } from './routes.js';
 import { FAVICON, STYLESHEET } from './style.js';
 import { renderPage } from './templates.js';
+import { serverTimeZone } from './time.js';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -32,6 +33,8 @@ export interface UiHandlerDeps {
   /** Defaults to `/ui`. */
   base?: string;
   now?: () => Date;
+  /** The zone pages show times in (UI_TIMEZONE); defaults to the server's. */
+  timeZone?: string;
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -42,6 +45,7 @@ const NAV: { key: Page['nav']; label: string; path: string }[] = [
   { key: 'timeline', label: 'Timeline', path: '/timeline' },
   { key: 'roster', label: 'Roster as of…', path: '/roster' },
   { key: 'findings', label: 'Findings', path: '/findings' },
+  { key: 'policies', label: 'Policies', path: '/policies' },
   { key: 'runs', label: 'Runs', path: '/runs' },
   { key: 'deliveries', label: 'Deliveries', path: '/deliveries' },
 ];
@@ -64,6 +68,7 @@ function send(
 
 export function createUiHandler(deps: UiHandlerDeps): UiHandler {
   const base = deps.base ?? '/ui';
+  const zone = deps.timeZone ?? serverTimeZone();
   const authorize = createAuthorizer(deps.auth);
   const layout = (page: Page, url: URL, now: Date) =>
     renderPage({
@@ -71,6 +76,8 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       base,
       permalink: url.pathname + url.search,
       generatedAt: now.toISOString(),
+      zone,
+      query: page.query,
       nav: NAV.map((n) => ({ label: n.label, href: `${base}${n.path}`, current: n.key === page.nav })),
     });
   const errorPage = (status: number, message: string, url: URL, now: Date) =>
@@ -113,7 +120,7 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
     }
     const now = deps.now?.() ?? new Date();
     const csv = rest.endsWith('.csv');
-    const ctx: PageContext = { store: deps.store, base, url, now, csv };
+    const ctx: PageContext = { store: deps.store, base, url, now, csv, zone };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);
       if (page === null) {

@@ -5,8 +5,10 @@ import { buildDeliveriesPage } from './pages/deliveries.js';
 import { buildFindingsPage } from './pages/findings.js';
 import { buildOverviewPage } from './pages/overview.js';
 import { buildTeamPage, buildUserPage } from './pages/people.js';
+import { buildPoliciesPage, buildPolicyPage } from './pages/policies.js';
 import { buildEventPage, buildRunPage, buildRunsPage } from './pages/records.js';
 import { buildRosterPage } from './pages/roster.js';
+import { buildSearchPage } from './pages/search.js';
 import { buildTimelinePage, buildTimelineQueryPage } from './pages/timeline.js';
 
 const FIXED: Record<string, (ctx: PageContext) => Page> = {
@@ -18,11 +20,14 @@ const FIXED: Record<string, (ctx: PageContext) => Page> = {
   '/findings': buildFindingsPage,
   '/runs': buildRunsPage,
   '/deliveries': buildDeliveriesPage,
+  '/search': buildSearchPage,
+  '/policies': buildPoliciesPage,
 };
 
 const BY_NAME: [RegExp, (ctx: PageContext, name: string) => Page][] = [
   [/^\/users\/([^/]+)$/, buildUserPage],
   [/^\/teams\/([^/]+)$/, buildTeamPage],
+  [/^\/policies\/([^/]+)$/, buildPolicyPage],
   [/^\/runs\/([^/]+)$/, buildRunPage],
   [/^\/events\/([^/]+)$/, buildEventPage],
 ];

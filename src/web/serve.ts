@@ -23,10 +23,13 @@ export async function startUiServer(deps: {
   logger: Logger;
   /** The view's clock (tests pin it so pages and screenshots are reproducible). */
   now?: () => Date;
+  /** UI_TIMEZONE; defaults to the server's zone. */
+  timeZone?: string;
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
     auth: deps.auth,
+    ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   const server = createServer((req, res) => {

@@ -22,6 +22,8 @@ const LAYOUT = `<!doctype html>
 <nav aria-label="Sections"><ul>
 <% for (const n of it.nav) { %><li><a href="<%= n.href %>"<% if (n.current) { %> aria-current="page"<% } %>><%= n.label %></a></li>
 <% } %></ul></nav>
+<form class="search" role="search" method="get" action="<%= it.base %>/search"><label><span class="sr">Search people, teams and policies</span><input type="search" name="q" value="<%= it.query ?? '' %>" placeholder="Search people, teams, policies" autocomplete="off"></label><button type="submit">Search</button></form>
+<p class="zone">Times in <%= it.zone %></p>
 </header>
 <main id="main">
 <h1><%= it.page.heading %></h1>
@@ -33,7 +35,9 @@ const LAYOUT = `<!doctype html>
 </html>
 `;
 
-const CELL = `<% const c = it.cell %><% if (c.details !== undefined) { %><details><summary><% if (c.href) { %><a href="<%= c.href %>"><%= c.text %></a><% } else { %><%= c.text %><% } %></summary><pre><%= c.details %></pre></details><% } else if (c.href) { %><a href="<%= c.href %>"<% if (c.mono) { %> class="mono"<% } %>><bdi><%= c.text %></bdi></a><% } else if (c.mono) { %><span class="mono"><bdi><%= c.text %></bdi></span><% } else { %><bdi><%= c.text %></bdi><% } %>`;
+const CELL = `<% const c = it.cell %><% const tip = c.title ? include('@tip', { title: c.title }) : '' %><% if (c.details !== undefined) { %><details><summary><% if (c.href) { %><a href="<%= c.href %>"><%= c.text %></a><% } else { %><%= c.text %><% } %></summary><pre><%= c.details %></pre></details><% } else if (c.datetime) { %><time datetime="<%= c.datetime %>"<%~ tip %><% if (c.mono) { %> class="mono"<% } %>><% if (c.href) { %><a href="<%= c.href %>"><%= c.text %></a><% } else { %><%= c.text %><% } %></time><% } else if (c.href) { %><a href="<%= c.href %>"<%~ tip %><% if (c.mono) { %> class="mono"<% } %>><bdi><%= c.text %></bdi></a><% } else if (c.mono) { %><span class="mono"<%~ tip %>><bdi><%= c.text %></bdi></span><% } else if (tip) { %><span<%~ tip %>><bdi><%= c.text %></bdi></span><% } else { %><bdi><%= c.text %></bdi><% } %><% if (c.note) { %> <small class="muted"><bdi><%= c.note %></bdi></small><% } %>`;
+
+const TIP = ` title="<%= it.title %>"`;
 
 const TABLE = `<% const t = it.block %><section aria-labelledby="t-<%= t.id %>">
 <h2 id="t-<%= t.id %>"><%= t.caption %></h2>
@@ -70,6 +74,7 @@ const TEXT = `<section><% if (it.block.caption) { %><h2><%= it.block.caption %><
 const eta = new Eta({ autoEscape: true, escapeFunction: escapeHtml, autoTrim: false, cache: true });
 eta.loadTemplate('@layout', LAYOUT);
 eta.loadTemplate('@cell', CELL);
+eta.loadTemplate('@tip', TIP);
 eta.loadTemplate('@table', TABLE);
 eta.loadTemplate('@chart', CHART);
 eta.loadTemplate('@facts', FACTS);
@@ -81,6 +86,10 @@ export interface LayoutInput {
   base: string;
   permalink: string;
   generatedAt: string;
+  /** The zone the page's times are in, said in the header. */
+  zone: string;
+  /** What the header's search box holds (the search page's own query). */
+  query?: string | undefined;
   nav: { label: string; href: string; current: boolean }[];
 }
 

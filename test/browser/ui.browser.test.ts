@@ -40,6 +40,7 @@ beforeAll(async () => {
     logger: createSilentLogger(),
     // A pinned clock keeps the pages (and so the screenshots) the same from run to run.
     now: () => new Date('2026-03-04T12:00:00.000Z'),
+    timeZone: 'Europe/Paris',
   });
   browser = await launchChromium();
   mkdirSync(IMAGES, { recursive: true });
@@ -169,6 +170,61 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
       await expect(page.locator('main').textContent(), path).resolves.toContain(text);
       await page.close();
     }
+  });
+
+  it('an identity finding appears on the findings page, the overview and the user page', async () => {
+    const findings = await open('/ui/findings');
+    await expect(findings.locator('#t-findings ~ .scroll').textContent()).resolves.toContain(
+      'carol left (HR file: terminated',
+    );
+    await screenshot(findings, 'findings');
+    await findings.close();
+    const overview = await open('/ui');
+    await expect(overview.locator('#t-open-findings ~ .scroll').textContent()).resolves.toContain(
+      'identity.inactive',
+    );
+    await overview.close();
+    const user = await open('/ui/users/carol');
+    await expect(user.locator('#t-findings ~ .scroll').textContent()).resolves.toContain('carol left');
+    await user.close();
+  });
+
+  it('search from the header box: part of a last name reaches the user page', async () => {
+    const page = await open('/ui/runs');
+    await page.fill('header input[name="q"]', 'lidd');
+    await Promise.all([
+      page.waitForURL(/\/ui\/search\?q=lidd/),
+      page.press('header input[name="q"]', 'Enter'),
+    ]);
+    await Promise.all([
+      page.waitForURL(/\/ui\/users\/alice$/),
+      page.locator('#t-users ~ .scroll a').first().click(),
+    ]);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Alice Liddell (alice)');
+    await page.close();
+  });
+
+  it('names and times: the timeline names teams by name and times render in UI_TIMEZONE', async () => {
+    const page = await open('/ui/timeline?type=victorops.membership.*');
+    await expect(page.locator('#t-events ~ .scroll').textContent()).resolves.toContain('team Payments');
+    await expect(page.locator('header .zone').textContent()).resolves.toBe('Times in Europe/Paris');
+    const first = page.locator('#t-events ~ .scroll time').first();
+    expect(await first.getAttribute('datetime')).toMatch(/^2026-03-0\dT09:00:00\.000Z$/);
+    await expect(first.textContent()).resolves.toMatch(/^\w{3} \d Mar 10:00$/);
+    await page.close();
+  });
+
+  it('a policy page lists its steps and says where routing keys stand', async () => {
+    const page = await open('/ui/teams/payments');
+    await Promise.all([
+      page.waitForURL(/\/ui\/policies\/pol-payments$/),
+      page.locator('#t-policies ~ .scroll a[href="/ui/policies/pol-payments"]').click(),
+    ]);
+    const steps = (await page.locator('#t-steps ~ .scroll').textContent()) as string;
+    expect(steps).toContain('Step 1');
+    expect(steps).toContain('rotation Primary');
+    await expect(page.locator('main').textContent()).resolves.toContain('Routing keys');
+    await page.close();
   });
 
   it('is usable from the keyboard and by screen readers: skip link first, labelled fields, headed tables', async () => {

@@ -10,6 +10,7 @@ import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';
 import { applyFindingsDiff } from '../../src/store/findings.js';
 import { applyHistory } from '../../src/store/history.js';
+import { recordIdentitySync } from '../../src/store/identity.js';
 import {
   claimDueDeliveries,
   enqueueDeliveries,
@@ -139,6 +140,18 @@ const POLICY: Policy = {
         { kind: 'user', username: 'alice' },
       ],
     },
+    {
+      index: 2,
+      timeout: 10,
+      entries: [
+        {
+          kind: 'rotation',
+          executionType: 'rotation_group',
+          rotationSlug: 'rtg-primary',
+          rotationLabel: 'Primary',
+        },
+      ],
+    },
   ],
 };
 
@@ -207,8 +220,52 @@ export function recordUiHistory(path: string): Store {
       { source: SOURCE, runId, time: TIMES.policy, newId: nextId },
     );
   });
+  recordIdentityFinding(store);
   recordDeliveries(store);
   return store;
+}
+
+export const TIMES_IDENTITY = '2026-03-03T11:00:00.000Z';
+
+/** An identity sync (the HR file) that finds Carol has left but is still on Operations. */
+function recordIdentityFinding(store: Store): void {
+  inTransaction(store, () =>
+    recordIdentitySync(store, {
+      startedAt: TIMES_IDENTITY,
+      finishedAt: TIMES_IDENTITY,
+      status: 'ok',
+      error: null,
+      decisions: [],
+      diff: {
+        appeared: [
+          {
+            kind: 'identity.inactive',
+            key: 'identity.inactive:carol',
+            username: 'carol',
+            email: 'carol@example.com',
+            matchedBy: 'email',
+            identities: [
+              {
+                source: 'file',
+                id: 'E-1042',
+                email: 'carol@example.com',
+                displayName: 'Carol Danvers',
+                status: 'terminated',
+                statusChangedAt: '2026-03-02T17:00:00.000Z',
+              },
+            ],
+            exposure: { teams: [aTeam('ops', 'Operations')], policies: [], shifts: [], shiftCount: 0 },
+          },
+        ],
+        resolved: [],
+        still: [],
+      },
+      events: [],
+      stats: { requests: 0, retries: 0, rateLimited: 0 },
+      source: SOURCE,
+      deliveries: { destinations: [], nowMs: Date.parse(TIMES_IDENTITY) },
+    }),
+  );
 }
 
 /** One delivered and one dead webhook delivery, written by the outbox's own functions. */

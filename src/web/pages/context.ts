@@ -2,6 +2,7 @@
 import { PageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { type Cell, text } from '../model.js';
+import { formatLocal, formatRelative } from '../time.js';
 
 export interface PageContext {
   store: Store;
@@ -11,6 +12,8 @@ export interface PageContext {
   now: Date;
   /** Building for a CSV download: paginated tables return more rows. */
   csv: boolean;
+  /** The IANA zone times are shown in (UI_TIMEZONE). */
+  zone: string;
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */
@@ -31,9 +34,47 @@ export const teamHref = (ctx: PageContext, slug: string): string => `${ctx.base}
 export const runHref = (ctx: PageContext, id: number): string => `${ctx.base}/runs/${id}`;
 export const eventHref = (ctx: PageContext, sequence: number): string => `${ctx.base}/events/${sequence}`;
 
-export const userCell = (ctx: PageContext, username: string): Cell => text(username, userHref(ctx, username));
+export const policyHref = (ctx: PageContext, slug: string): string => `${ctx.base}/policies/${segment(slug)}`;
+
+/** A user by username, or by their name with the username in small print when the name is known. */
+export const userCell = (ctx: PageContext, username: string, name?: string | null): Cell =>
+  name === undefined || name === null || name === '' || name === username
+    ? text(username, userHref(ctx, username))
+    : { text: name, href: userHref(ctx, username), note: username };
+
+/** A team by its name; the slug on hover (and the slug alone when the name is unknown). */
 export const teamCell = (ctx: PageContext, slug: string, name?: string): Cell =>
-  text(name === undefined || name === slug ? slug : `${name} (${slug})`, teamHref(ctx, slug));
+  name === undefined || name === slug
+    ? text(slug, teamHref(ctx, slug))
+    : { text: name, href: teamHref(ctx, slug), title: `team slug: ${slug}` };
+
+/** A policy by its name, the slug on hover, linking to its page. */
+export const policyCell = (ctx: PageContext, slug: string, name?: string): Cell =>
+  name === undefined || name === slug
+    ? text(slug, policyHref(ctx, slug))
+    : { text: name, href: policyHref(ctx, slug), title: `policy slug: ${slug}` };
+
+/**
+ * An instant as the viewer reads it ("Tue 3 Dec 14:05" in UI_TIMEZONE), the exact UTC instant in
+ * `<time datetime>` and on hover; with `relative`, "3 h ago" in small print. The CSV keeps the
+ * ISO instant. `empty` is shown for a missing instant (such as "now" for an open interval).
+ */
+export function timeCell(
+  ctx: PageContext,
+  iso: string | null | undefined,
+  options: { relative?: boolean; empty?: string; href?: string } = {},
+): Cell {
+  if (iso === null || iso === undefined || iso === '') return text(options.empty ?? '');
+  if (ctx.csv) return { text: iso, mono: true };
+  const cell: Cell = {
+    text: formatLocal(iso, ctx.zone, ctx.now),
+    datetime: iso,
+    title: `${iso} (UTC)`,
+  };
+  if (options.href !== undefined) cell.href = options.href;
+  if (options.relative === true) cell.note = formatRelative(iso, ctx.now);
+  return cell;
+}
 
 /** A link to `path` with these query parameters (empty ones dropped). */
 export function hrefWith(path: string, params: Record<string, string | number | undefined>): string {

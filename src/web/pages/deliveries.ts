@@ -1,7 +1,16 @@
 /** `/ui/deliveries`: each destination's health and the outbox rows (status, attempts, last error). */
 import { type DestinationHealth, loadDeliveriesPage, loadDeliveryHealth } from '../../store/ui-reads.js';
 import { mono, type Page, type TableBlock, text } from '../model.js';
-import { eventHref, hrefWith, intParam, type PageContext, param, rowsFor, runHref } from './context.js';
+import {
+  eventHref,
+  hrefWith,
+  intParam,
+  type PageContext,
+  param,
+  rowsFor,
+  runHref,
+  timeCell,
+} from './context.js';
 
 const STATUSES = ['pending', 'failed', 'delivered', 'dead'];
 
@@ -25,7 +34,7 @@ export function destinationsTable(
       text(d.pending),
       text(d.failed),
       text(d.dead, d.dead > 0 ? hrefWith(path, { destination: d.name, status: 'dead' }) : undefined),
-      mono(d.lastDeliveredAt ?? 'never'),
+      timeCell(ctx, d.lastDeliveredAt, { empty: 'never', relative: true }),
       text(d.lastError ?? ''),
     ]),
     empty: 'No delivery destination configured yet.',
@@ -105,8 +114,8 @@ export function buildDeliveriesPage(ctx: PageContext): Page {
           d.runId === null ? text('') : mono(`#${d.runId}`, runHref(ctx, d.runId)),
           text(d.status),
           text(d.attempts),
-          mono(d.createdAt),
-          mono(d.deliveredAt ?? ''),
+          timeCell(ctx, d.createdAt),
+          timeCell(ctx, d.deliveredAt),
           text(d.lastStatusCode),
           text(d.lastError ?? ''),
         ]),

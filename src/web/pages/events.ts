@@ -1,7 +1,16 @@
 /** Shared by every page that lists events: one row per event, expanding to its CloudEvent JSON. */
 import type { TimelineEvent } from '../../store/ui-timeline.js';
 import { type Cell, mono, text } from '../model.js';
-import { eventHref, type PageContext, runHref, summariseJson, teamHref, userHref } from './context.js';
+import {
+  eventHref,
+  type PageContext,
+  policyCell,
+  runHref,
+  summariseJson,
+  teamCell,
+  timeCell,
+  userCell,
+} from './context.js';
 
 export const EVENT_COLUMNS = [
   'Sequence',
@@ -16,7 +25,7 @@ interface EventData {
   username?: unknown;
   user?: { username?: unknown };
   team?: { slug?: unknown; name?: unknown };
-  policy?: { name?: unknown };
+  policy?: { slug?: unknown; name?: unknown };
   changes?: { field?: unknown; before?: unknown; after?: unknown }[];
   message?: unknown;
 }
@@ -34,7 +43,7 @@ export function summariseEvent(data: EventData | undefined): string {
       .join('; ');
   }
   const parts: string[] = [];
-  if (typeof data.team?.name === 'string') parts.push(`team ${data.team.name} (${String(data.team.slug)})`);
+  if (typeof data.team?.name === 'string') parts.push(`team ${data.team.name}`);
   if (typeof data.policy?.name === 'string') parts.push(`policy '${data.policy.name}'`);
   if (parts.length === 0) {
     const user = data.user as Record<string, unknown> | undefined;
@@ -47,17 +56,23 @@ export function summariseEvent(data: EventData | undefined): string {
   return parts.length > 0 ? parts.join(', ') : summariseJson(data);
 }
 
-/** Where an event's subject lives in the view, judged from the event's own shape. */
-function subjectHref(
-  ctx: PageContext,
-  type: string,
-  subject: string,
-  data: EventData | undefined,
-): string | undefined {
-  if (/\.(user|membership)\./.test(type) || typeof data?.username === 'string') return userHref(ctx, subject);
-  if (/\.team\./.test(type) || (data?.team !== undefined && subject === data.team.slug))
-    return teamHref(ctx, subject);
-  return undefined;
+/**
+ * An event's subject as the view names it, judged from the event's own shape: a user links to
+ * their page; a team or a policy is shown by its name (the slug on hover) and links to its page.
+ */
+function subjectCell(ctx: PageContext, type: string, subject: string, data: EventData | undefined): Cell {
+  if (/\.(user|membership)\./.test(type) || typeof data?.username === 'string') return userCell(ctx, subject);
+  const team = data?.team;
+  if (/\.team\./.test(type) || (team !== undefined && subject === team.slug))
+    return teamCell(ctx, subject, typeof team?.name === 'string' ? team.name : undefined);
+  const policy = data?.policy;
+  if (
+    /\.policy\./.test(type) &&
+    policy !== undefined &&
+    (policy.slug === undefined || policy.slug === subject)
+  )
+    return policyCell(ctx, subject, typeof policy.name === 'string' ? policy.name : undefined);
+  return text(subject);
 }
 
 export function eventRow(ctx: PageContext, e: TimelineEvent): Cell[] {
@@ -70,9 +85,9 @@ export function eventRow(ctx: PageContext, e: TimelineEvent): Cell[] {
   const pretty = parsed.data === undefined ? e.envelope : JSON.stringify(parsed, null, 2);
   return [
     mono(`#${e.sequence}`, eventHref(ctx, e.sequence)),
-    mono(e.time),
+    timeCell(ctx, e.time),
     mono(e.type),
-    text(e.subject, subjectHref(ctx, e.type, e.subject, parsed.data)),
+    subjectCell(ctx, e.type, e.subject, parsed.data),
     { text: summariseEvent(parsed.data) || e.type, details: pretty },
     e.runId === null ? text('') : mono(`#${e.runId}`, runHref(ctx, e.runId)),
   ];

@@ -1,19 +1,31 @@
-/** `/ui/findings`: coverage (and any later) findings, rendered from the stored rows, whatever their kind. */
+/**
+ * `/ui/findings`: every finding (coverage, identity and any later kind) from one findings model
+ * (store/ui-findings.ts), rendered from the stored rows whatever their kind. The overview, user
+ * and team pages render their findings with `findingRow` too.
+ */
 
+import { PageError } from '../../errors.js';
 import { describeFinding } from '../../roster/coverage-events.js';
 import type { Finding } from '../../roster/coverage-types.js';
+import { describeIdentityFinding } from '../../roster/identity-events.js';
+import type { IdentityFinding } from '../../roster/identity-types.js';
 import type { Store } from '../../store/db.js';
-import { type FindingRow, loadFindingsPage, loadOpenFindingCounts } from '../../store/ui-reads.js';
+import {
+  type FindingCursor,
+  type FindingRow,
+  loadFindingsPage,
+  loadOpenFindingCounts,
+} from '../../store/ui-findings.js';
 import { type Cell, mono, type Page, text } from '../model.js';
 import {
   hrefWith,
-  intParam,
   type PageContext,
   param,
   rowsFor,
   runHref,
   summariseJson,
   teamCell,
+  timeCell,
   userCell,
 } from './context.js';
 
@@ -29,14 +41,40 @@ export const FINDING_COLUMNS = [
 ];
 
 /** A sentence for kinds this build knows, the raw data for kinds added later. */
-function describe(data: Record<string, unknown>): string {
+function describe(ctx: PageContext, f: FindingRow, data: Record<string, unknown>): string {
   try {
-    const sentence = describeFinding(data as unknown as Finding) as string | undefined;
+    const sentence = (
+      f.family === 'identity'
+        ? describeIdentityFinding(data as unknown as IdentityFinding, ctx.now.toISOString())
+        : describeFinding(data as unknown as Finding)
+    ) as string | undefined;
     if (typeof sentence === 'string' && sentence !== '') return sentence;
   } catch {
     // A kind this build does not know: fall through to its data.
   }
   return typeof data.message === 'string' ? data.message : summariseJson(data);
+}
+
+/** Ids are per family: `#12` is a coverage finding, `#i12` an identity one. */
+const findingLabel = (f: FindingRow): string => (f.family === 'identity' ? `#i${f.id}` : `#${f.id}`);
+
+const cursorOf = (f: FindingRow): string => `${f.firstSeen}~${f.family}~${f.id}`;
+
+function cursorParam(ctx: PageContext): FindingCursor | undefined {
+  const value = param(ctx, 'before');
+  if (value === undefined) return undefined;
+  const match = /^([0-9T:.Z+-]{10,40})~(coverage|identity)~([1-9]\d{0,15})$/.exec(value);
+  if (match === null) {
+    throw new PageError(
+      400,
+      `before must be a findings cursor such as 2026-03-03T10:00:00.000Z~coverage~12, got "${value}"`,
+    );
+  }
+  return {
+    firstSeen: match[1] as string,
+    family: match[2] as FindingCursor['family'],
+    id: Number(match[3]),
+  };
 }
 
 export function findingRow(ctx: PageContext, f: FindingRow): Cell[] {
@@ -48,15 +86,15 @@ export function findingRow(ctx: PageContext, f: FindingRow): Cell[] {
   }
   const team = data.team as { slug?: unknown; name?: unknown } | undefined;
   return [
-    mono(`#${f.id}`),
+    mono(findingLabel(f)),
     text(f.kind, hrefWith(`${ctx.base}/findings`, { kind: f.kind, state: 'all' })),
     typeof data.username === 'string' ? userCell(ctx, data.username) : text(''),
     typeof team?.slug === 'string'
       ? teamCell(ctx, team.slug, typeof team.name === 'string' ? team.name : undefined)
       : text(''),
-    { text: describe(data), details: JSON.stringify(data, null, 2) },
-    mono(f.firstSeen),
-    mono(f.resolvedAt ?? 'open'),
+    { text: describe(ctx, f, data), details: JSON.stringify(data, null, 2) },
+    timeCell(ctx, f.firstSeen, { relative: f.resolvedAt === null }),
+    timeCell(ctx, f.resolvedAt, { empty: 'open' }),
     text(`#${f.firstRunId} → #${f.lastRunId}`, runHref(ctx, f.lastRunId)),
   ];
 }
@@ -75,7 +113,7 @@ export function buildFindingsPage(ctx: PageContext): Page {
   const rows = loadFindingsPage(ctx.store, {
     state,
     kind,
-    beforeId: intParam(ctx, 'before'),
+    before: cursorParam(ctx),
     limit: limit + 1,
   });
   const shown = rows.slice(0, limit);
@@ -84,7 +122,8 @@ export function buildFindingsPage(ctx: PageContext): Page {
     title: 'Findings',
     nav: 'findings',
     heading: 'Findings',
-    subtitle: 'Gaps in who gets paged, as the last policy and roster polls saw them.',
+    subtitle:
+      'Gaps in who gets paged (policy polls) and accounts the identity sources disagree with (identity syncs).',
     blocks: [
       {
         kind: 'form',
@@ -120,7 +159,7 @@ export function buildFindingsPage(ctx: PageContext): Page {
         empty: 'No finding matches.',
         nextHref:
           rows.length > limit && last !== undefined
-            ? hrefWith(`${ctx.base}/findings`, { state, kind, before: last.id })
+            ? hrefWith(`${ctx.base}/findings`, { state, kind, before: cursorOf(last) })
             : undefined,
       },
     ],

@@ -1,14 +1,15 @@
 /** `/ui`: org size over time, changes per day, the last run of each kind, findings, delivery health. */
+
+import { loadOpenFindingCounts } from '../../store/ui-findings.js';
 import {
   loadChangesByDay,
   loadDeliveryHealth,
   loadLastRunPerKind,
-  loadOpenFindingCounts,
   loadOrgSizeByDay,
 } from '../../store/ui-reads.js';
 import { renderLineChart } from '../chart.js';
 import { mono, type Page, text } from '../model.js';
-import { hrefWith, type PageContext, runHref } from './context.js';
+import { hrefWith, type PageContext, runHref, timeCell } from './context.js';
 import { destinationsTable } from './deliveries.js';
 
 const CHART_DAYS = 90;
@@ -59,7 +60,7 @@ export function buildOverviewPage(ctx: PageContext): Page {
         rows: runs.map((r) => [
           text(r.kind, hrefWith(`${ctx.base}/runs`, { kind: r.kind })),
           mono(`#${r.id}`, runHref(ctx, r.id)),
-          mono(r.startedAt),
+          timeCell(ctx, r.startedAt, { relative: true }),
           text(r.status),
           text(r.changeCount),
           text(r.error ?? ''),

@@ -8,13 +8,14 @@ import {
   loadTeamNames,
   loadTeamVersions,
   loadUserMemberships,
+  loadUserNames,
   loadUserVersions,
   type MembershipInterval,
 } from '../../store/ui-entities.js';
-import { loadOpenFindingsAbout } from '../../store/ui-reads.js';
+import { loadOpenFindingsAbout } from '../../store/ui-findings.js';
 import { loadTimeline } from '../../store/ui-timeline.js';
 import { type Block, mono, type Page, type TableBlock, text } from '../model.js';
-import { hrefWith, type PageContext, runHref, teamCell, userCell } from './context.js';
+import { hrefWith, type PageContext, policyCell, runHref, teamCell, timeCell, userCell } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
 import { FINDING_COLUMNS, findingRow } from './findings.js';
 
@@ -63,16 +64,21 @@ function membershipTable(
           ctx.store,
           rows.map((m) => m.teamSlug),
         )
-      : new Map<string, string>();
+      : loadUserNames(
+          ctx.store,
+          rows.map((m) => m.username),
+        );
   return {
     kind: 'table',
     id,
     caption,
     columns: [by === 'team' ? 'Team' : 'User', 'From', 'Until'],
     rows: rows.map((m) => [
-      by === 'team' ? teamCell(ctx, m.teamSlug, names.get(m.teamSlug)) : userCell(ctx, m.username),
-      mono(m.validFrom),
-      mono(m.validTo ?? 'now'),
+      by === 'team'
+        ? teamCell(ctx, m.teamSlug, names.get(m.teamSlug))
+        : userCell(ctx, m.username, names.get(m.username)),
+      timeCell(ctx, m.validFrom),
+      timeCell(ctx, m.validTo, { empty: 'now' }),
     ]),
     empty: 'No membership recorded.',
   };
@@ -111,7 +117,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
             label: 'Verified',
             value: text(latest.verified === null ? 'unknown' : latest.verified === 1 ? 'yes' : 'no'),
           },
-          { label: 'Created in VictorOps', value: mono(latest.createdAt ?? '') },
+          { label: 'Created in VictorOps', value: timeCell(ctx, latest.createdAt) },
           {
             label: 'Teams now',
             value: text(
@@ -139,14 +145,14 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
           'Run',
         ],
         rows: versions.map((v) => [
-          mono(v.validFrom),
-          mono(v.validTo ?? 'now'),
+          timeCell(ctx, v.validFrom),
+          timeCell(ctx, v.validTo, { empty: 'now' }),
           text(v.firstName ?? ''),
           text(v.lastName ?? ''),
           text(v.displayName ?? ''),
           text(v.email ?? ''),
           text(v.verified === null ? '' : v.verified === 1 ? 'yes' : 'no'),
-          mono(v.passwordLastUpdated ?? ''),
+          timeCell(ctx, v.passwordLastUpdated),
           mono(`#${v.fromRunId}`, runHref(ctx, v.fromRunId)),
         ]),
         empty: '',
@@ -158,7 +164,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
         caption: 'Escalation policies that page them directly',
         columns: ['Policy', 'Team', 'Steps'],
         rows: policies.map((p) => [
-          text(`${p.name} (${p.slug})`),
+          policyCell(ctx, p.slug, p.name),
           teamCell(ctx, p.teamSlug),
           text(p.steps.join(', ')),
         ]),
@@ -171,12 +177,12 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
         columns: SHIFT_COLUMNS,
         rows: shifts.map((s) => [
           teamCell(ctx, s.team.slug, s.team.name),
-          text(s.policyName),
+          policyCell(ctx, s.policySlug, s.policyName),
           text(s.rotationName),
           text(s.shiftName),
           userCell(ctx, s.username),
-          mono(s.start),
-          mono(s.end),
+          timeCell(ctx, s.start, { relative: true }),
+          timeCell(ctx, s.end),
         ]),
         empty: 'No upcoming shift in the recorded schedules.',
       },
@@ -210,8 +216,8 @@ export function buildTeamPage(ctx: PageContext, slug: string): Page {
         caption: 'Name history',
         columns: ['From', 'Until', 'Name', 'Run'],
         rows: versions.map((v) => [
-          mono(v.validFrom),
-          mono(v.validTo ?? 'now'),
+          timeCell(ctx, v.validFrom),
+          timeCell(ctx, v.validTo, { empty: 'now' }),
           text(v.name),
           mono(`#${v.fromRunId}`, runHref(ctx, v.fromRunId)),
         ]),
@@ -225,7 +231,7 @@ export function buildTeamPage(ctx: PageContext, slug: string): Page {
         caption: 'Escalation policies',
         columns: ['Policy', 'Steps (who each pages)'],
         rows: policies.map((p) => [
-          text(`${p.name} (${p.slug})`),
+          policyCell(ctx, p.slug, p.name),
           text(
             p.steps
               .map(
@@ -244,12 +250,12 @@ export function buildTeamPage(ctx: PageContext, slug: string): Page {
         columns: SHIFT_COLUMNS,
         rows: shifts.map((s) => [
           teamCell(ctx, slug, latest.name),
-          text(s.policyName),
+          policyCell(ctx, s.policySlug, s.policyName),
           text(s.rotationName),
           text(s.shiftName),
           userCell(ctx, s.username),
-          mono(s.start),
-          mono(s.end),
+          timeCell(ctx, s.start, { relative: true }),
+          timeCell(ctx, s.end),
         ]),
         empty: 'No upcoming shift in the recorded schedule.',
       },

@@ -5,7 +5,7 @@ import { getRun } from '../../store/runs.js';
 import { loadRunsPage } from '../../store/ui-reads.js';
 import { loadEvent, loadRunEvents } from '../../store/ui-timeline.js';
 import { mono, type Page, text } from '../model.js';
-import { hrefWith, intParam, type PageContext, param, rowsFor, runHref } from './context.js';
+import { hrefWith, intParam, type PageContext, param, rowsFor, runHref, timeCell } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
 
 const RUN_KINDS = ['roster', 'policy'];
@@ -62,8 +62,8 @@ export function buildRunsPage(ctx: PageContext): Page {
         rows: shown.map((r) => [
           mono(`#${r.id}`, runHref(ctx, r.id)),
           text(r.kind),
-          mono(r.startedAt),
-          mono(r.finishedAt),
+          timeCell(ctx, r.startedAt),
+          timeCell(ctx, r.finishedAt),
           text(r.status),
           text(r.strategy ?? ''),
           text(r.requests),
@@ -101,8 +101,8 @@ export function buildRunPage(ctx: PageContext, idText: string): Page {
         caption: 'Outcome',
         items: [
           { label: 'Status', value: text(run.status) },
-          { label: 'Started', value: mono(run.startedAt) },
-          { label: 'Finished', value: mono(run.finishedAt) },
+          { label: 'Started', value: timeCell(ctx, run.startedAt, { relative: true }) },
+          { label: 'Finished', value: timeCell(ctx, run.finishedAt) },
           { label: 'Strategy', value: text(run.strategy ?? '-') },
           {
             label: 'Requests / retries / rate-limited',

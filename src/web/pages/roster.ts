@@ -6,6 +6,7 @@
 
 import type { Membership, Team, User } from '../../roster/types.js';
 import type { Store } from '../../store/db.js';
+import { loadTeamNames } from '../../store/ui-entities.js';
 import { loadHistoryBounds, loadHistoryVersion } from '../../store/ui-reads.js';
 import {
   countRosterNow,
@@ -66,8 +67,13 @@ function changeRows(
   diff: ReturnType<typeof loadRosterChangesSince>,
   ctx: PageContext,
   limit: number,
+  teamName: (slug: string) => string | undefined,
 ): { rows: Cell[][]; total: number } {
-  const change = (kind: string, subject: Cell, detail: string): Cell[] => [text(kind), subject, text(detail)];
+  const change = (kind: string, subject: Cell, detail: string | Cell): Cell[] => [
+    text(kind),
+    subject,
+    typeof detail === 'string' ? text(detail) : detail,
+  ];
   // Each group renders lazily, so a diff of tens of thousands of rows builds only the rows shown.
   const c = diff.counts;
   const total = Object.values(c).reduce((sum, n) => sum + n, 0);
@@ -121,14 +127,22 @@ function changeRows(
       diff.membershipsAdded.length,
       (i) => {
         const m = diff.membershipsAdded[i] as Membership;
-        return change('joined team', userCell(ctx, m.username), m.teamSlug);
+        return change(
+          'joined team',
+          userCell(ctx, m.username),
+          teamCell(ctx, m.teamSlug, teamName(m.teamSlug)),
+        );
       },
     ],
     [
       diff.membershipsRemoved.length,
       (i) => {
         const m = diff.membershipsRemoved[i] as Membership;
-        return change('left team', userCell(ctx, m.username), m.teamSlug);
+        return change(
+          'left team',
+          userCell(ctx, m.username),
+          teamCell(ctx, m.teamSlug, teamName(m.teamSlug)),
+        );
       },
     ],
   ];
@@ -152,7 +166,15 @@ export function buildRosterPage(ctx: PageContext): Page {
   const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
   const now = countRosterNow(ctx.store);
   const then = countsThen(now, diff.counts);
-  const changes = changeRows(diff, ctx, diffLimit);
+  // Teams that exist now but not then (joined since) are named from their latest record.
+  const later = loadTeamNames(
+    ctx.store,
+    [...diff.membershipsAdded, ...diff.membershipsRemoved]
+      .slice(0, diffLimit)
+      .map((m) => m.teamSlug)
+      .filter((slug) => !teamNames.has(slug)),
+  );
+  const changes = changeRows(diff, ctx, diffLimit, (slug) => teamNames.get(slug) ?? later.get(slug));
   const bounds = loadHistoryBounds(ctx.store);
   return {
     title: `Roster at ${at}`,

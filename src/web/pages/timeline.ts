@@ -1,4 +1,5 @@
 /** `/ui/timeline`: every event newest first, filtered, keyset-paginated; and the same query as CLI and SQL. */
+import { resolveTeamSlug } from '../../store/ui-entities.js';
 import { loadEventTypes, loadTimeline, type TimelineQuery } from '../../store/ui-timeline.js';
 import type { Page } from '../model.js';
 import {
@@ -13,11 +14,17 @@ import {
 import { EVENT_COLUMNS, eventRow } from './events.js';
 import { describeAsCli, describeAsSql, type TimelineFilters } from './timeline-query.js';
 
+/** The team filter takes a slug or a team's name; the query (and its CLI and SQL forms) use the slug. */
+function teamFilter(ctx: PageContext): string | undefined {
+  const value = param(ctx, 'team');
+  return value === undefined ? undefined : resolveTeamSlug(ctx.store, value);
+}
+
 export function readTimelineFilters(ctx: PageContext): TimelineFilters {
   return {
     type: param(ctx, 'type'),
     user: param(ctx, 'user'),
-    team: param(ctx, 'team'),
+    team: teamFilter(ctx),
     since: instantParam(ctx, 'since'),
     until: instantParam(ctx, 'until'),
   };
@@ -78,7 +85,7 @@ export function buildTimelinePage(ctx: PageContext): Page {
             name: 'team',
             label: 'Team',
             value: filters.team ?? '',
-            hint: 'team slug',
+            hint: 'team name or slug',
           },
           {
             kind: 'input',

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { startUiServer, type UiServer } from '../../../src/web/serve.js';
-import { HOSTILE, HOSTILE_USERNAME, recordUiHistory, TIMES } from '../../helpers/ui-history.js';
+import {
+  HOSTILE,
+  HOSTILE_USERNAME,
+  recordUiHistory,
+  TIMES,
+  TIMES_IDENTITY,
+} from '../../helpers/ui-history.js';
 
 let dir: string;
 let store: Store;
@@ -23,6 +29,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     logger: createLogger({ level: 'silent', format: 'json' }),
+    now: () => new Date('2026-03-04T12:00:00.000Z'),
+    timeZone: 'Europe/Paris',
   });
   base = `http://127.0.0.1:${server.port}`;
 });
@@ -69,6 +77,10 @@ const PAGES = [
   '/ui/runs/2',
   '/ui/events/1',
   '/ui/deliveries',
+  '/ui/search?q=lidd',
+  '/ui/policies',
+  '/ui/policies/pol-payments',
+  `/ui/search?q=${encodeURIComponent('<script>')}`,
 ];
 
 describe('web view pages', () => {
@@ -136,6 +148,105 @@ describe('web view pages', () => {
     expect(page.body).toContain('nobody_on_call');
     expect(page.body).toContain('Nobody is on call for Operations');
     expect(page.body).toContain('dangling_reference');
+  });
+
+  it('identity findings appear with every other kind: findings page, overview, user and team pages', async () => {
+    const findings = await get('/ui/findings');
+    expect(findings.body).toContain('identity.inactive');
+    expect(findings.body).toContain('carol left (HR file: terminated');
+    expect(findings.body).toContain('dangling_reference');
+    const kind = await get('/ui/findings?kind=identity.inactive');
+    expect(kind.body).toContain('#i1');
+    expect(kind.body).not.toContain('dangling_reference:');
+    expect((await get('/ui')).body).toContain('href="/ui/findings?kind=identity.inactive"');
+    expect((await get('/ui/users/carol')).body).toContain('carol left (HR file');
+    expect((await get('/ui/teams/ops')).body).toContain('carol left (HR file');
+    expect((await get('/ui/users/alice')).body).not.toContain('carol left');
+  });
+
+  it('findings page through a keyset cursor across both families, and a bad cursor is a 400', async () => {
+    const all = await get('/ui/findings?state=all');
+    const rows = [...all.body.matchAll(/<bdi>(#i?\d+)<\/bdi>/g)].map((m) => m[1]);
+    expect(rows).toEqual(['#i1', '#2', '#1']);
+    const next = await get(
+      `/ui/findings?state=all&before=${encodeURIComponent(`${TIMES_IDENTITY}~identity~1`)}`,
+    );
+    expect([...next.body.matchAll(/<bdi>(#i?\d+)<\/bdi>/g)].map((m) => m[1])).toEqual(['#2', '#1']);
+    const bad = await get('/ui/findings?before=12');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('before must be a findings cursor');
+  });
+
+  it('names teams, policies and people by name, with the slug or username beside it', async () => {
+    const timeline = await get('/ui/timeline?type=victorops.membership.*');
+    expect(timeline.body).toContain('team Payments');
+    expect(timeline.body).not.toContain('team Payments (payments)');
+    const policyEvent = await get('/ui/timeline?type=victorops.policy.added');
+    expect(policyEvent.body).toContain(
+      '<a href="/ui/policies/pol-payments" title="policy slug: pol-payments"><bdi>Payments primary &lt;script&gt;',
+    );
+    const team = await get('/ui/teams/ops');
+    expect(team.body).toContain(
+      '<a href="/ui/users/alice"><bdi>Alice Liddell</bdi></a> <small class="muted"><bdi>alice</bdi></small>',
+    );
+    const user = await get('/ui/users/alice');
+    expect(user.body).toContain(
+      '<a href="/ui/teams/payments" title="team slug: payments"><bdi>Payments</bdi></a>',
+    );
+    const roster = await get(`/ui/roster?at=${TIMES.one}`);
+    expect(roster.body).toMatch(
+      /joined team<\/bdi><\/td><td>.*<\/td><td><a href="\/ui\/teams\/payments" title="team slug: payments"><bdi>Payments</,
+    );
+  });
+
+  it('a team filter takes the team name as well as its slug', async () => {
+    const bySlug = await get('/ui/timeline?team=payments&type=victorops.membership.*');
+    const byName = await get('/ui/timeline?team=PAYMENTS&type=victorops.membership.*');
+    const rows = (body: string) => [...body.matchAll(/href="\/ui\/events\/(\d+)"/g)].map((m) => m[1]);
+    expect(rows(bySlug.body).length).toBeGreaterThan(0);
+    const named = await get(
+      `/ui/timeline?team=${encodeURIComponent('Payments')}&type=victorops.membership.*`,
+    );
+    expect(rows(named.body)).toEqual(rows(bySlug.body));
+    // A slug is matched exactly first; an upper-cased slug is nobody's slug but the name matches.
+    expect(rows(byName.body)).toEqual(rows(bySlug.body));
+  });
+
+  it('shows times in UI_TIMEZONE with the UTC instant in <time datetime>, and names the zone', async () => {
+    const run = await get('/ui/runs/2');
+    expect(run.body).toContain(
+      '<time datetime="2026-03-02T09:00:00.000Z" title="2026-03-02T09:00:00.000Z (UTC)">Mon 2 Mar 10:00</time>',
+    );
+    expect(run.body).toContain('Times in Europe/Paris');
+    const csv = await get('/ui/runs.csv?table=runs');
+    expect(csv.body).toContain('2026-03-02T09:00:00.000Z');
+  });
+
+  it('search finds a user by part of the last name and links to their page; the header has the box', async () => {
+    const page = await get('/ui/search?q=LIDD');
+    expect(page.body).toContain('<a href="/ui/users/alice"><bdi>Alice Liddell</bdi></a>');
+    expect(page.body).toContain('<input type="search" name="q" value="LIDD"');
+    const hostile = await get(`/ui/search?q=${encodeURIComponent('"><script>')}`);
+    expect(hostile.body).toContain('value="&quot;&gt;&lt;script&gt;"');
+    expect((await get('/ui/runs')).body).toContain('action="/ui/search"');
+  });
+
+  it('a policy page lists its steps, who they page now and next, routing keys, findings and history', async () => {
+    const page = await get('/ui/policies/pol-payments');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>Payments primary &lt;script&gt;');
+    const steps = page.body.slice(page.body.indexOf('id="t-steps"'), page.body.indexOf('Routing keys'));
+    expect(steps).toContain('<a href="/ui/users/bob"><bdi>Bob Builder</bdi></a>');
+    expect(steps).toContain('rotation Primary');
+    expect(steps).toContain('after 5 min');
+    // Alice's recorded shift starts in 2099: nobody is on call in the rotation now, she is next.
+    expect(steps).toContain('nobody in the recorded schedule');
+    expect(steps).toMatch(/Alice Liddell<\/bdi><\/a> <small class="muted"><bdi>from Thu 1 Jan 2099 01:00/);
+    expect(page.body).toContain('does not read routing keys');
+    expect(page.body).toContain('still pages bob');
+    expect(page.body).toContain('id="t-versions"');
+    expect((await get('/ui/policies')).body).toContain('href="/ui/policies/pol-payments"');
+    expect((await get('/ui/policies/nope')).status).toBe(404);
   });
 
   it('every table downloads as CSV, with formulas defused', async () => {

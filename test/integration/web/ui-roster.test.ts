@@ -107,6 +107,7 @@ describe('the roster page remembers a diff only while the history is unchanged',
           url: new URL(`http://localhost/ui/roster?at=${at}`),
           now: new Date('2026-04-01T00:00:00.000Z'),
           csv: false,
+          zone: 'UTC',
         }),
       );
     const before = page(TIMES.two);

@@ -67,7 +67,7 @@ describe('web view authentication', () => {
     ).toEqual([]);
     expect(configProblems({ UI_ENABLED: 'false', HTTP_HOST: '0.0.0.0' })).toEqual([]);
     const config = loadConfig({}, { requireVictorOps: false });
-    expect(config.ui).toEqual({ enabled: false, auth: { kind: 'none' } });
+    expect(config.ui).toEqual({ enabled: false, auth: { kind: 'none' }, timeZone: expect.any(String) });
   });
 
   it('config: reports a bad hash file, a bad header name and both at once', () => {

@@ -67,4 +67,15 @@ describe('the SVG chart', () => {
   it('says so when there is nothing to draw', () => {
     expect(renderLineChart('t', [], [])).toContain('no counted roster runs yet');
   });
+
+  it('on day one draws a point per series and says why there is no line yet', () => {
+    const svg = renderLineChart('t', ['2026-03-01'], [{ label: 'users', className: 's1', values: [42] }]);
+    expect(svg).toMatch(
+      /<circle class="point s1" cx="[\d.]+" cy="[\d.]+" r="5"><title>users: 42<\/title><\/circle>/,
+    );
+    expect(svg).toContain('One day recorded so far');
+    expect(renderLineChart('t', ['a', 'b'], [{ label: 'u', className: 's1', values: [1, 2] }])).not.toContain(
+      '<circle',
+    );
+  });
 });
