@@ -355,7 +355,10 @@ export function createApp(options: CreateAppOptions): App {
       return config.databasePath;
     },
     openReadOnlyHistory: (path) => openStore(path ?? config.databasePath, { readonly: true }),
-    ...createHistoryReads({ existing: () => readConnection(true), anyway: () => readConnection(false) }),
+    ...createHistoryReads(
+      { existing: () => readConnection(true), anyway: () => readConnection(false) },
+      config.oncall,
+    ),
     async close() {
       try {
         await dispatcher?.stop();

@@ -17,6 +17,7 @@ import { explainError } from './cli/explain-error.js';
 import { registerFetchCommand } from './cli/fetch.js';
 import { registerHintsCommand } from './cli/hints.js';
 import { registerIdentityCommands } from './cli/identity.js';
+import { registerOncallCommands } from './cli/oncall.js';
 import { registerPollCommands } from './cli/poll.js';
 import { toPrintable } from './cli/printable.js';
 import { registerReceiveCommand } from './cli/receive.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
   registerCoverageCommands(program, ctx);
+  registerOncallCommands(program, ctx);
   registerIdentityCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerDeliverCommand(program, ctx);

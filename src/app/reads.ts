@@ -3,8 +3,11 @@
  * metrics read. Part of the composition root (only src/app.ts imports it): commands and the
  * daemon reach these through the App and DaemonParts, never through the store modules.
  */
+import type { OncallConfig } from '../config/oncall.js';
 import type { CloudEvent } from '../roster/events.js';
-import type { Roster } from '../roster/types.js';
+import { listOncallAt, type OncallAtEntry } from '../roster/oncall-intervals.js';
+import { buildOncallReport, type OncallReport } from '../roster/oncall-report.js';
+import { type Roster, usernameKey } from '../roster/types.js';
 import { checkDatabaseFile, type Store } from '../store/db.js';
 import { type EventQuery, queryEvents } from '../store/events.js';
 import type { FileCheck } from '../store/file-identity.js';
@@ -17,6 +20,7 @@ import {
   type StoredIdentityFinding,
   type StoredSourceState,
 } from '../store/identity.js';
+import { loadDisplayNames, loadOncallReads } from '../store/oncall-reads.js';
 import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import {
   type DeliveryRow,
@@ -52,8 +56,19 @@ export interface HistoryReads {
   hintsState(): HintsState;
   /** Clears the "hints unreliable" mark; false when there was none. */
   resetHints(): boolean;
+  /** `oncall-report` and the On-call page: hours per person × team × policy in [from, to). */
+  oncallReport(query: OncallReportQuery): OncallReport;
+  /** `oncall-at`: who was (or will be) on call at an instant, per policy and rotation. */
+  oncallAt(atIso: string): OncallAtEntry[];
   /** `redeliver`: makes the selected deliveries due now; an unknown event or bad selector throws OutboxError. */
   redeliver(selector: RequeueSelector, nowMs: number): number;
+}
+
+export interface OncallReportQuery {
+  fromIso: string;
+  toIso: string;
+  teamSlug?: string;
+  policySlug?: string;
 }
 
 /**
@@ -66,8 +81,26 @@ export interface ReadConnections {
   anyway(): Store;
 }
 
-export function createHistoryReads(open: ReadConnections): HistoryReads {
+export function createHistoryReads(open: ReadConnections, oncall: OncallConfig): HistoryReads {
   return {
+    oncallReport(query) {
+      const store = open.existing();
+      const reads = loadOncallReads(store, query.fromIso, query.toIso);
+      const keys = reads.flatMap((r) => r.shifts.map((s) => usernameKey(s.username)));
+      return buildOncallReport({
+        reads,
+        fromMs: Date.parse(query.fromIso),
+        toMs: Date.parse(query.toIso),
+        rules: oncall,
+        displayNames: loadDisplayNames(store, keys),
+        ...(query.teamSlug === undefined ? {} : { teamSlug: query.teamSlug }),
+        ...(query.policySlug === undefined ? {} : { policySlug: query.policySlug }),
+      });
+    },
+    oncallAt(atIso) {
+      const reads = loadOncallReads(open.existing(), atIso, new Date(Date.parse(atIso) + 1).toISOString());
+      return listOncallAt(reads, Date.parse(atIso));
+    },
     rosterAt: (atIso) => loadRosterAt(open.existing(), atIso),
     queryEvents: (query) => queryEvents(open.existing(), query),
     listRuns: (limit) => listRuns(open.existing(), limit),

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './coverage.js';
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
+import { type OncallConfig, readOncallConfig } from './oncall.js';
 import { ConfigReader, type Env } from './reader.js';
 import { readPollSchedule, readServiceConfig, type ServiceConfig } from './service.js';
 import { readUiConfig, refuseExposure, type UiConfig } from './ui.js';
@@ -34,6 +35,8 @@ export interface Config {
   delivery: DeliveryConfig;
   service: ServiceConfig;
   coverage: CoverageConfig;
+  /** How on-call hours are split (oncall-report, the On-call page). */
+  oncall: OncallConfig;
   /** The read-only web view under /ui on the HTTP server. */
   ui: UiConfig;
   identity: IdentityConfig;
@@ -70,6 +73,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
     delivery: readDeliveryConfig(r, destinations, retryScheduleMs),
     service: readServiceConfig(r, pollSchedule),
     coverage: readCoverageConfig(r, policySchedule),
+    oncall: readOncallConfig(r),
     ui: readUiConfig(r),
     identity: readIdentityConfig(r),
   };

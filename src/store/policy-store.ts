@@ -1,6 +1,6 @@
 /**
  * Writes one policy poll inside the caller's ONE synchronous transaction: the run row, the policy
- * history, the schedule snapshots, the findings, the events and their outbox rows.
+ * history, the schedule snapshots and on-call reads, the findings, the events and their outbox rows.
  */
 
 import type { PolicyDecision } from '../roster/policy-decision.js';
@@ -9,6 +9,7 @@ import type { FetchStats } from '../roster/types.js';
 import { requireTransaction, type Store } from './db.js';
 import type { StoredEvent } from './events.js';
 import { applyFindingsDiff } from './findings.js';
+import { recordOncallReads } from './oncall-reads.js';
 import { applyPolicyHistory, saveTeamSchedules } from './policies.js';
 import type { CoverageUpdate } from './poll-store.js';
 import { appendRunEvents, type DeliveryTargets } from './run-events.js';
@@ -51,6 +52,7 @@ export function recordPolicyPoll(
   if (decision.apply) {
     applyPolicyHistory(store, runId, input.finishedAt, decision.apply.diff);
     saveTeamSchedules(store, runId, input.finishedAt, decision.apply.schedules);
+    recordOncallReads(store, runId, input.finishedAt, decision.apply.schedules);
   }
   if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
   const events = appendRunEvents(

@@ -276,6 +276,37 @@ export const teamSchedules = sqliteTable('team_schedules', {
     .references(() => runs.id),
 });
 
+/**
+ * Every read of a team's on-call schedule that changed an answer (shifts with overrides applied),
+ * so past on-call hours stay answerable after the schedule changes. A read that shows the same as
+ * the team's latest row from its own time on is not stored; when a read supersedes the latest row,
+ * that row keeps only the time it answered for (its shifts up to `superseded_at`). See
+ * src/roster/oncall-intervals.ts for "who was on call at T".
+ */
+export const oncallReads = sqliteTable(
+  'oncall_reads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    teamSlug: text('team_slug').notNull(),
+    teamName: text('team_name').notNull(),
+    readAt: text('read_at').notNull(),
+    /** When a later read first showed something different; NULL for the team's latest read. */
+    supersededAt: text('superseded_at'),
+    /** The team's earliest read: it also answers for the past it showed. */
+    first: integer('first', { mode: 'boolean' }).notNull(),
+    /** Shift[] as JSON. */
+    shifts: text('shifts').notNull(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id),
+  },
+  (t) => [
+    index('oncall_reads_team_read_idx').on(t.teamSlug, t.readAt),
+    index('oncall_reads_superseded_idx').on(t.supersededAt),
+    uniqueIndex('oncall_reads_latest_uq').on(t.teamSlug).where(sql`superseded_at IS NULL`),
+  ],
+);
+
 /** Coverage findings: open while resolved_at IS NULL; a finding that comes back is a new row. */
 export const findings = sqliteTable(
   'findings',

@@ -1,0 +1,93 @@
+/**
+ * How on-call hours are split (ONCALL_TIMEZONE, ONCALL_BUSINESS_HOURS, ONCALL_HOLIDAYS_FILE). The
+ * holidays file is an iCalendar file, parsed with ical.js; each event's days are holidays.
+ */
+import { readFileSync } from 'node:fs';
+import ICAL from 'ical.js';
+import { type BusinessHours, isTimeZone, parseBusinessHours } from '../parse/business-hours.js';
+import type { ConfigReader } from './reader.js';
+
+export interface OncallConfig {
+  timeZone: string;
+  businessHours: BusinessHours;
+  /** Local dates (YYYY-MM-DD) that are public holidays; empty without ONCALL_HOLIDAYS_FILE. */
+  holidays: ReadonlySet<string>;
+  /** The file they came from, for the report's header; null without one. */
+  holidaysFile: string | null;
+}
+
+/** Recurring holidays are expanded up to this year (and at most this many times per event). */
+const LAST_YEAR = 2100;
+const MAX_OCCURRENCES = 500;
+
+const dateOf = (t: { year: number; month: number; day: number }) =>
+  `${String(t.year).padStart(4, '0')}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
+
+/**
+ * The holiday dates of an iCalendar text: every day an event covers (an all-day event from its
+ * start date up to, not including, its end date; an event with a time, the date it starts on),
+ * recurring events expanded. Throws on text that is not iCalendar.
+ */
+export function parseHolidayCalendar(text: string): Set<string> {
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  const dates = new Set<string>();
+  for (const component of calendar.getAllSubcomponents('vevent')) {
+    const event = new ICAL.Event(component);
+    const start = event.startDate;
+    if (!start) continue;
+    const end = event.endDate;
+    const days =
+      start.isDate && end ? Math.max(1, Math.round(end.subtractDate(start).toSeconds() / 86_400)) : 1;
+    const addDays = (first: ICAL.Time) => {
+      const day = first.clone();
+      for (let i = 0; i < days; i++) {
+        dates.add(dateOf(day));
+        day.adjust(1, 0, 0, 0);
+      }
+    };
+    if (!event.isRecurring()) {
+      addDays(start);
+      continue;
+    }
+    const iterator = event.iterator();
+    for (let n = 0, next = iterator.next(); next && n < MAX_OCCURRENCES; n++, next = iterator.next()) {
+      if (next.year > LAST_YEAR) break;
+      addDays(next);
+    }
+  }
+  return dates;
+}
+
+export function readOncallConfig(r: ConfigReader): OncallConfig {
+  const timeZone = r.string('ONCALL_TIMEZONE', 'UTC');
+  if (!isTimeZone(timeZone))
+    r.problems.push(`ONCALL_TIMEZONE "${timeZone}" is not an IANA time zone name (e.g. Europe/London, UTC)`);
+  const hoursText = r.string('ONCALL_BUSINESS_HOURS', 'Mon-Fri 09:00-17:00');
+  const parsed = parseBusinessHours(hoursText);
+  if (typeof parsed === 'string') r.problems.push(`ONCALL_BUSINESS_HOURS ${parsed}`);
+  const businessHours =
+    typeof parsed === 'string'
+      ? { days: new Set([1, 2, 3, 4, 5]), startMinute: 540, endMinute: 1020 }
+      : parsed;
+  const holidaysFile = r.raw('ONCALL_HOLIDAYS_FILE') ?? null;
+  let holidays = new Set<string>();
+  if (holidaysFile !== null) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(holidaysFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      r.problems.push(`ONCALL_HOLIDAYS_FILE: cannot read ${holidaysFile} (${code})`);
+    }
+    if (text !== undefined) {
+      try {
+        holidays = parseHolidayCalendar(text);
+      } catch (error) {
+        r.problems.push(
+          `ONCALL_HOLIDAYS_FILE: ${holidaysFile} is not an iCalendar (.ics) file: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+  return { timeZone: isTimeZone(timeZone) ? timeZone : 'UTC', businessHours, holidays, holidaysFile };
+}

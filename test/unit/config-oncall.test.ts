@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
+const ICS = resolve(import.meta.dirname, '../fixtures/holidays/uk-sample.ics');
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ ...base, ...env }, { requireVictorOps: false });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n').slice(1);
+    throw error;
+  }
+  return [];
+}
+
+describe('on-call hours configuration', () => {
+  it('defaults to UTC, Mon-Fri 09:00-17:00 and no holidays', () => {
+    const c = loadConfig(base, { requireVictorOps: false }).oncall;
+    expect(c.timeZone).toBe('UTC');
+    expect(c.businessHours).toEqual({ days: new Set([1, 2, 3, 4, 5]), startMinute: 540, endMinute: 1020 });
+    expect(c.holidays.size).toBe(0);
+    expect(c.holidaysFile).toBeNull();
+  });
+
+  it('reads a zone, business hours and an .ics holidays file', () => {
+    const c = loadConfig(
+      {
+        ...base,
+        ONCALL_TIMEZONE: 'Europe/London',
+        ONCALL_BUSINESS_HOURS: 'Sun-Thu 08:00-16:00',
+        ONCALL_HOLIDAYS_FILE: ICS,
+      },
+      { requireVictorOps: false },
+    ).oncall;
+    expect(c.timeZone).toBe('Europe/London');
+    expect(c.businessHours.days).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect([...c.holidays].filter((d) => d.startsWith('2026'))).toEqual([
+      '2026-12-25',
+      '2026-12-26',
+      '2026-01-01',
+    ]);
+  });
+
+  it('names each bad variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-ics-'));
+    const notIcs = join(dir, 'holidays.ics');
+    writeFileSync(notIcs, 'Christmas: 25 December\n');
+    const problems = problemsOf({
+      ONCALL_TIMEZONE: 'Europe/Atlantis',
+      ONCALL_BUSINESS_HOURS: 'weekdays',
+      ONCALL_HOLIDAYS_FILE: notIcs,
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('ONCALL_TIMEZONE "Europe/Atlantis" is not an IANA time zone name'),
+      expect.stringContaining('ONCALL_BUSINESS_HOURS "weekdays" is not of the form "Mon-Fri 09:00-17:00"'),
+      expect.stringContaining(`ONCALL_HOLIDAYS_FILE: ${notIcs} is not an iCalendar (.ics) file`),
+    ]);
+    expect(problemsOf({ ONCALL_HOLIDAYS_FILE: join(dir, 'missing.ics') })).toEqual([
+      expect.stringContaining('ONCALL_HOLIDAYS_FILE: cannot read'),
+    ]);
+  });
+});
