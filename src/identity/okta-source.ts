@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity.js';
 import { IdentitySourceError } from '../errors.js';
+import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
 import {
@@ -16,7 +17,7 @@ import {
   oktaUserListSchema,
   parseNextLink,
 } from './okta-schemas.js';
-import { type IdentitySource, uniqueEmails } from './source.js';
+import { type IdentitySource, statusAndCode, uniqueEmails } from './source.js';
 
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
@@ -37,11 +38,9 @@ export function oktaUserToIdentity(user: OktaUser): Identity {
   };
 }
 
+/** The status and Okta's errorCode only: an errorSummary may echo the request's SSWS token. */
 function describeFailure(res: HttpResponse): string {
-  const parsed = oktaErrorSchema.safeParse(res.body);
-  return parsed.success
-    ? `${res.status} ${parsed.data.errorCode}: ${parsed.data.errorSummary}`
-    : `HTTP ${res.status}`;
+  return statusAndCode(res.status, oktaErrorSchema.safeParse(res.body).data?.errorCode);
 }
 
 /** Milliseconds until X-Rate-Limit-Reset (epoch seconds), at least one second. */
@@ -54,6 +53,7 @@ export function createOktaSource(
   config: OktaSourceConfig,
   deps: { clock: Clock; timeoutMs: number },
 ): IdentitySource {
+  registerSecrets([config.apiToken]);
   const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
   const headers = { Authorization: `SSWS ${config.apiToken}`, Accept: 'application/json' };
   const base = `${config.orgUrl}/api/v1/users`;

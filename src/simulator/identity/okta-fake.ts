@@ -5,7 +5,7 @@
  * X-Rate-Limit-* headers with E0000047 429s once a window's budget is spent.
  */
 import { type Reply, replyJson } from '../http-io.js';
-import { type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
+import { echoedEveryWay, type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
 
 export interface OktaFakePerson {
   id: string;
@@ -24,6 +24,12 @@ export interface OktaFakeOptions {
   rateLimit?: number;
   rateWindowMs?: number;
   now?: () => number;
+  /**
+   * Echo mode: every request is refused with a 401 whose errorSummary and errorCauses echo the
+   * request's Authorization header and URL in every form (echoedEveryWay), as a misbehaving proxy
+   * or org did (issue 20), and whose errorCode carries the header too.
+   */
+  echoCredentials?: boolean;
 }
 
 export interface OktaFake {
@@ -87,6 +93,13 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
 
   const handle = (req: FakeRequest): Reply => {
     if (failure !== null) return replyJson(failure, oktaError('E0000009', 'Internal Server Error'));
+    if (options.echoCredentials === true) {
+      const echo = echoedEveryWay(`Authorization: ${req.headers.authorization ?? ''}`);
+      return replyJson(401, {
+        ...oktaError(`E0000011 ${req.headers.authorization ?? ''}`, `Invalid token provided (${echo})`),
+        errorCauses: [{ errorSummary: echoedEveryWay(`${req.url.pathname}${req.url.search}`) }],
+      });
+    }
     if (req.headers.authorization !== `SSWS ${options.token}`)
       return replyJson(401, oktaError('E0000011', 'Invalid token provided'));
     if (now() - window.startMs >= windowMs) window = { startMs: now(), used: 0 };
