@@ -23,6 +23,12 @@ const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
 const MAX_RATE_LIMIT_WAIT_MS = 90_000;
 const MAX_RETRIES = 5;
+/**
+ * A list read stops with a failure beyond this many pages (at the page limit of 200, ten million
+ * users: far beyond any org) or this long, so a Link that leads nowhere new cannot spin forever.
+ */
+const MAX_PAGES = 50_000;
+const MAX_LIST_MS = 30 * 60_000;
 
 export function oktaUserToIdentity(user: OktaUser): Identity {
   const p = user.profile;
@@ -112,15 +118,37 @@ export function createOktaSource(
 
   async function listAll(first: string, signal: AbortSignal): Promise<OktaUser[]> {
     const users: OktaUser[] = [];
+    const seen = new Set<string>();
+    const startedMs = deps.clock.now();
     let url: string | null = first;
     while (url !== null) {
+      failOnEndlessPaging(url, seen, startedMs);
       const page = await getPage(url, signal);
-      users.push(...page.users);
+      // One by one: spreading a page of 150,000 users into push() overflows the call stack.
+      for (const user of page.users) users.push(user);
       if (page.waitMs > 0 && page.next !== null)
         await waitOrFail(deps.clock, LABEL, page.waitMs, MAX_RATE_LIMIT_WAIT_MS, signal);
       url = page.next;
     }
     return users;
+  }
+
+  /** A cursor seen before, too many pages or too long: the list would never end, so the read fails. */
+  function failOnEndlessPaging(url: string, seen: Set<string>, startedMs: number): void {
+    const why = seen.has(url)
+      ? 'the next page points to a page already read'
+      : seen.size >= MAX_PAGES
+        ? `more than ${MAX_PAGES} pages`
+        : deps.clock.now() - startedMs > MAX_LIST_MS
+          ? `still paging after ${MAX_LIST_MS / 60_000} minutes`
+          : null;
+    if (why !== null)
+      throw new IdentitySourceError(
+        'bad-response',
+        `${LABEL}: ${why} (after ${seen.size} pages): the user list never ends, so it is not trusted`,
+        false,
+      );
+    seen.add(url);
   }
 
   return {

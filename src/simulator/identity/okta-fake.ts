@@ -40,6 +40,11 @@ export interface OktaFake {
   setStatus(id: string, status: string, at?: string): void;
   /** Every request answers this status until cleared with null (an outage). */
   failWith(status: number | null): void;
+  /**
+   * A broken cursor (issue 20): every page's `Link: rel="next"` points to the page itself (the
+   * first page's to the second), so a reader that follows it never reaches the end.
+   */
+  loopPaging(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +90,7 @@ const oktaError = (code: string, summary: string) => ({
 export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake> {
   let people = [...(options.people ?? [])];
   let failure: number | null = null;
+  let looping = false;
   const now = options.now ?? Date.now;
   const limit = options.rateLimit ?? 600;
   const windowMs = options.rateWindowMs ?? 60_000;
@@ -137,7 +143,7 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
     const last = page.at(-1);
     if (last !== undefined && start + pageSize < selected.length) {
       const next = new URL(`${origin}/api/v1/users`);
-      next.searchParams.set('after', `0${last.id}`);
+      next.searchParams.set('after', looping && after !== null ? after : `0${last.id}`);
       next.searchParams.set('limit', String(pageSize));
       if (filter !== null) next.searchParams.set('filter', filter);
       headers.link = `<${next.toString()}>; rel="next"`;
@@ -162,6 +168,9 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
     },
     failWith(status) {
       failure = status;
+    },
+    loopPaging(on) {
+      looping = on;
     },
     close: () => server.close(),
   };
