@@ -4,12 +4,17 @@
  * Each carries a `code` (what went wrong, stable for logs and tests) and `retryable` (whether the
  * same call later can succeed). Messages never contain a secret.
  */
+import { scrubSecrets } from './redact.js';
 
 /** The common shape; `name` tells the classes apart so the CLI's mapping can be exhaustive. */
 export abstract class RosterWatchError extends Error {
   abstract override readonly name: AppError['name'];
   abstract readonly code: string;
   abstract readonly retryable: boolean;
+  /** The message loses every configured secret here, whatever a server echoed into it. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message === undefined ? undefined : scrubSecrets(message), options);
+  }
 }
 
 export type AppError =

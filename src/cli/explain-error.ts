@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { type AppError, isAppError } from '../errors.js';
+import { scrubSecrets } from '../redact.js';
 
 export interface Explained {
   lines: string[];
@@ -41,7 +42,16 @@ const EXPLAIN: ExplainByName = {
   SimOrgError: (e) => oneLine(e, 1),
 };
 
+/**
+ * What a person reads, with every configured secret cut out of every line (src/redact.ts): this is
+ * where an error becomes text for the terminal.
+ */
 export function explainError(error: unknown, debug: boolean): Explained {
+  const explained = explainUnscrubbed(error, debug);
+  return { ...explained, lines: explained.lines.map(scrubSecrets) };
+}
+
+function explainUnscrubbed(error: unknown, debug: boolean): Explained {
   if (isAppError(error)) return (EXPLAIN[error.name] as (e: AppError) => Explained)(error);
   if (error instanceof CommanderError) {
     // Commander has already printed its own message (usage errors, --help, --version).

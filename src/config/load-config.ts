@@ -7,6 +7,7 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { registerSecrets } from '../redact.js';
 import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './coverage.js';
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
@@ -77,6 +78,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
     ui: readUiConfig(r),
     identity: readIdentityConfig(r),
   };
+  registerSecrets(configuredSecrets(config));
   if (config.ui.enabled) {
     const refusal = refuseExposure(config.service.httpHost, config.ui.auth);
     if (refusal !== null)
@@ -84,6 +86,19 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/** Every secret the configuration holds, for scrubbing from every text (src/redact.ts). */
+export function configuredSecrets(config: Config): (string | { url: string } | null)[] {
+  const { okta, entra, ldap } = config.identity;
+  return [
+    config.victorOps.apiKey,
+    okta?.apiToken ?? null,
+    entra?.clientSecret ?? null,
+    ldap?.bindPassword ?? null,
+    ...config.delivery.webhooks.flatMap((w) => [w.secret, w.secret.replace(/^whsec_/, ''), { url: w.url }]),
+    config.delivery.slack === null ? null : { url: config.delivery.slack.url },
+  ];
 }
 
 function deepFreeze<T>(value: T): T {

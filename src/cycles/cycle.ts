@@ -7,6 +7,7 @@
  */
 import { PollAbortedError, VictorOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { errorText } from '../redact.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { keepRunTimesMonotonic } from '../store/runs.js';
 
@@ -49,7 +50,7 @@ export async function fetchOutcome<T>(fetch: () => Promise<T>): Promise<FetchOut
     return { ok: true, fetched: await fetch() };
   } catch (error) {
     if (!(error instanceof VictorOpsError)) throw error;
-    return { ok: false, error: error.message };
+    return { ok: false, error: errorText(error) };
   }
 }
 

@@ -5,9 +5,11 @@
  * findings, events and outbox rows. An aborted sync commits nothing.
  */
 import type { Clock } from '../clock.js';
-import { IdentitySourceError, NoRosterError, PollAbortedError } from '../errors.js';
+import { NoRosterError, PollAbortedError } from '../errors.js';
 import type { IdentitySource } from '../identity/source.js';
 import type { Logger } from '../logger.js';
+// The reason a source failed is stored, logged, shown and delivered: scrubbed of secrets and URL paths.
+import { errorText } from '../redact.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { identityFindingEvents } from '../roster/identity-events.js';
 import {
@@ -69,11 +71,6 @@ export interface IdentitySyncResult {
   conflicts: RecordConflict[];
 }
 
-function reasonOf(error: unknown): string {
-  if (error instanceof IdentitySourceError) return error.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function runIdentitySync(deps: IdentityCycleDeps, signal: AbortSignal): Promise<IdentitySyncResult> {
   return runCycle(deps.store, identityCycle(deps), signal);
 }
@@ -99,8 +96,11 @@ function identityCycle(
             return { ok: true, identities, statusColumn: s.statusColumn?.() ?? true };
           } catch (error) {
             if (signal.aborted) throw new PollAbortedError();
-            deps.logger.warn({ source: s.name, error: reasonOf(error) }, 'identity source could not be read');
-            return { ok: false, error: reasonOf(error) };
+            deps.logger.warn(
+              { source: s.name, error: errorText(error) },
+              'identity source could not be read',
+            );
+            return { ok: false, error: errorText(error) };
           }
         }),
       );

@@ -6,7 +6,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from '../parse/retry-after.js';
-import { createUrlScrubber } from '../redact.js';
+import { createUrlScrubber, registerSecrets } from '../redact.js';
 import type { SlackMessage } from './slack-blocks.js';
 
 export type SlackSendResult =
@@ -58,6 +58,7 @@ export function explainSlackRejection(statusCode: number, body: string): string 
 }
 
 export function createSlackSender(options: { url: string; timeoutMs: number; clock: Clock }): SlackSender {
+  registerSecrets([{ url: options.url }]);
   const scrub = createUrlScrubber(options.url);
   return {
     async send(message) {

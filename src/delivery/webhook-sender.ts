@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { parseRetryAfter } from '../parse/retry-after.js';
-import { createUrlScrubber } from '../redact.js';
+import { createUrlScrubber, registerSecrets } from '../redact.js';
 
 export type WebhookSendResult =
   | { kind: 'delivered'; statusCode: number; latencyMs: number }
@@ -81,6 +81,7 @@ export function createWebhookSender(options: {
   clock: Clock;
 }): WebhookSender {
   const signer = new Webhook(options.secret);
+  registerSecrets([{ url: options.url }, options.secret, options.secret.replace(/^whsec_/, '')]);
   const scrub = createUrlScrubber(options.url);
   return {
     async send(message) {

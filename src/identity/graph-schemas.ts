@@ -35,6 +35,8 @@ export const tokenResponseSchema = z.looseObject({
 export const tokenErrorSchema = z.looseObject({
   error: z.string(),
   error_description: z.string().optional(),
+  /** AADSTS numbers (token-error.json: `"error_codes": [70011]`). */
+  error_codes: z.array(z.number().int()).optional().catch(undefined),
 });
 
 /** The fields the reconciliation needs; `id` so a finding can name the Entra object. */

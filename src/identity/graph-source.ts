@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { EntraSourceConfig } from '../config/identity.js';
 import { IdentitySourceError } from '../errors.js';
+import { registerRuntimeSecret, registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
   GRAPH_USER_SELECT,
@@ -18,7 +19,7 @@ import {
   tokenResponseSchema,
 } from './graph-schemas.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
-import { type IdentitySource, uniqueEmails } from './source.js';
+import { type IdentitySource, statusAndCode, uniqueEmails } from './source.js';
 
 const LABEL = 'Microsoft Graph';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -45,13 +46,18 @@ export function graphUserToIdentity(user: GraphUser): Identity {
   };
 }
 
+/**
+ * The status and the error code only (Graph's `error.code`, the token endpoint's `error` and its
+ * AADSTS number): messages and descriptions may echo the bearer token or `client_secret=…`.
+ */
 function describeFailure(res: HttpResponse): string {
   const graph = graphErrorSchema.safeParse(res.body);
-  if (graph.success) return `${res.status} ${graph.data.error.code}: ${graph.data.error.message}`;
+  if (graph.success) return statusAndCode(res.status, graph.data.error.code);
   const token = tokenErrorSchema.safeParse(res.body);
-  // The description's first line; the rest is trace and correlation ids.
-  if (token.success)
-    return `${res.status} ${token.data.error}: ${(token.data.error_description ?? '').split(/\r?\n/)[0]}`;
+  if (token.success) {
+    const aadsts = token.data.error_codes?.[0];
+    return `${statusAndCode(res.status, token.data.error)}${aadsts === undefined ? '' : ` (AADSTS${aadsts})`}`;
+  }
   return `HTTP ${res.status}`;
 }
 
@@ -64,6 +70,7 @@ export function createGraphSource(
   config: EntraSourceConfig,
   deps: { clock: Clock; timeoutMs: number },
 ): IdentitySource {
+  registerSecrets([config.clientSecret]);
   const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
   let token: { value: string; expiresAtMs: number } | null = null;
   const first = `${config.graphUrl}/v1.0/users?$select=${GRAPH_USER_SELECT}&$top=999`;
@@ -97,6 +104,8 @@ export function createGraphSource(
         'Entra ID token: the response has no access_token',
         false,
       );
+    // Graph may echo the bearer token in an error body: it is scrubbed like a configured secret.
+    registerRuntimeSecret(parsed.data.access_token);
     token = {
       value: parsed.data.access_token,
       expiresAtMs: deps.clock.now() + parsed.data.expires_in * 1000 - TOKEN_MARGIN_MS,

@@ -4,11 +4,13 @@
  * configured attributes. A disabled account is AD's userAccountControl bit 0x2 (ACCOUNTDISABLE) or
  * a status attribute's value; an entry without that attribute is an ordinary, active account.
  */
+
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
 import type { LdapSourceConfig } from '../config/identity.js';
 import { IdentitySourceError } from '../errors.js';
+import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
 import { type IdentitySource, uniqueEmails } from './source.js';
@@ -113,6 +115,7 @@ function explain(error: unknown, config: LdapSourceConfig): IdentitySourceError 
 }
 
 export function createLdapSource(config: LdapSourceConfig, deps: { timeoutMs: number }): IdentitySource {
+  registerSecrets([config.bindPassword]);
   let requests = 0;
   const attributes = [
     ...new Set(

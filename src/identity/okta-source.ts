@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity.js';
 import { IdentitySourceError } from '../errors.js';
+import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
 import {
@@ -16,12 +17,18 @@ import {
   oktaUserListSchema,
   parseNextLink,
 } from './okta-schemas.js';
-import { type IdentitySource, uniqueEmails } from './source.js';
+import { type IdentitySource, statusAndCode, uniqueEmails } from './source.js';
 
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
 const MAX_RATE_LIMIT_WAIT_MS = 90_000;
 const MAX_RETRIES = 5;
+/**
+ * A list read stops with a failure beyond this many pages (at the page limit of 200, ten million
+ * users: far beyond any org) or this long, so a Link that leads nowhere new cannot spin forever.
+ */
+const MAX_PAGES = 50_000;
+const MAX_LIST_MS = 30 * 60_000;
 
 export function oktaUserToIdentity(user: OktaUser): Identity {
   const p = user.profile;
@@ -37,11 +44,9 @@ export function oktaUserToIdentity(user: OktaUser): Identity {
   };
 }
 
+/** The status and Okta's errorCode only: an errorSummary may echo the request's SSWS token. */
 function describeFailure(res: HttpResponse): string {
-  const parsed = oktaErrorSchema.safeParse(res.body);
-  return parsed.success
-    ? `${res.status} ${parsed.data.errorCode}: ${parsed.data.errorSummary}`
-    : `HTTP ${res.status}`;
+  return statusAndCode(res.status, oktaErrorSchema.safeParse(res.body).data?.errorCode);
 }
 
 /** Milliseconds until X-Rate-Limit-Reset (epoch seconds), at least one second. */
@@ -54,6 +59,7 @@ export function createOktaSource(
   config: OktaSourceConfig,
   deps: { clock: Clock; timeoutMs: number },
 ): IdentitySource {
+  registerSecrets([config.apiToken]);
   const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
   const headers = { Authorization: `SSWS ${config.apiToken}`, Accept: 'application/json' };
   const base = `${config.orgUrl}/api/v1/users`;
@@ -112,15 +118,37 @@ export function createOktaSource(
 
   async function listAll(first: string, signal: AbortSignal): Promise<OktaUser[]> {
     const users: OktaUser[] = [];
+    const seen = new Set<string>();
+    const startedMs = deps.clock.now();
     let url: string | null = first;
     while (url !== null) {
+      failOnEndlessPaging(url, seen, startedMs);
       const page = await getPage(url, signal);
-      users.push(...page.users);
+      // One by one: spreading a page of 150,000 users into push() overflows the call stack.
+      for (const user of page.users) users.push(user);
       if (page.waitMs > 0 && page.next !== null)
         await waitOrFail(deps.clock, LABEL, page.waitMs, MAX_RATE_LIMIT_WAIT_MS, signal);
       url = page.next;
     }
     return users;
+  }
+
+  /** A cursor seen before, too many pages or too long: the list would never end, so the read fails. */
+  function failOnEndlessPaging(url: string, seen: Set<string>, startedMs: number): void {
+    const why = seen.has(url)
+      ? 'the next page points to a page already read'
+      : seen.size >= MAX_PAGES
+        ? `more than ${MAX_PAGES} pages`
+        : deps.clock.now() - startedMs > MAX_LIST_MS
+          ? `still paging after ${MAX_LIST_MS / 60_000} minutes`
+          : null;
+    if (why !== null)
+      throw new IdentitySourceError(
+        'bad-response',
+        `${LABEL}: ${why} (after ${seen.size} pages): the user list never ends, so it is not trusted`,
+        false,
+      );
+    seen.add(url);
   }
 
   return {

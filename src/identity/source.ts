@@ -38,3 +38,14 @@ export function uniqueEmails(emails: readonly (string | null | undefined)[]): st
   }
   return out;
 }
+
+/**
+ * An identity provider's failure as its status and its error code, when that looks like one
+ * (`E0000011`, `invalid_client`, `InvalidAuthenticationToken`): error bodies may echo the request,
+ * credentials included, so a message never carries the provider's prose.
+ */
+export function statusAndCode(status: number, code: unknown): string {
+  return typeof code === 'string' && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code)
+    ? `${status} ${code}`
+    : `HTTP ${status}`;
+}

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../config/victorops.js';
 import { VictorOpsError } from '../errors.js';
 import { parseRetryAfter } from '../parse/retry-after.js';
+import { registerSecrets, scrubSecrets } from '../redact.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
@@ -98,8 +99,9 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
 
   // A misbehaving proxy or server may echo request headers into its body; excerpts of bodies end
   // up in errors, runs and Slack, so the key is cut out of them first.
-  const redactKey = (text: string): string =>
-    options.apiKey.length >= 4 ? text.split(options.apiKey).join('[redacted]') : text;
+  // The key in every form a server may echo it (any case, percent-encoded, JSON-escaped, base64).
+  registerSecrets([options.apiKey]);
+  const redactKey = scrubSecrets;
 
   async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
     const endpoint = path.split('?')[0] ?? path;

@@ -54,3 +54,19 @@ export async function startFakeServer(
       }),
   };
 }
+
+/**
+ * `text` as a careless server echoes it back, in every form at once: as is, upper and lower case,
+ * percent-encoded, JSON-escaped with `\/`, and base64. The fakes' echo modes put this into their
+ * error bodies, so tests can show that no form of a credential survives into any output.
+ */
+export function echoedEveryWay(text: string): string {
+  return [
+    `as sent: ${text}`,
+    `upper: ${text.toUpperCase()}`,
+    `lower: ${text.toLowerCase()}`,
+    `percent: ${encodeURIComponent(text)}`,
+    `json: ${JSON.stringify(text).slice(1, -1).replace(/\//g, '\\/')}`,
+    `base64: ${Buffer.from(text).toString('base64')}`,
+  ].join('; ');
+}

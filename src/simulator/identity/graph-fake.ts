@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Reply, replyJson } from '../http-io.js';
-import { type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
+import { echoedEveryWay, type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
 
 export interface GraphFakeUser {
   id: string;
@@ -25,6 +25,13 @@ export interface GraphFakeOptions {
   users?: GraphFakeUser[];
   /** Users per page when the request has no `$top` (Graph's default page for users is 100). */
   defaultPageSize?: number;
+  /**
+   * Echo mode (issue 20): 'token' refuses every token request with a 401 invalid_client whose
+   * error_description echoes the form it was sent (`client_secret=…`) in every form
+   * (echoedEveryWay); 'graph' issues tokens but refuses every Graph request with a 401 whose
+   * message echoes the `Authorization: Bearer …` header the same way.
+   */
+  echoCredentials?: 'token' | 'graph';
 }
 
 export interface GraphFake {
@@ -39,6 +46,8 @@ export interface GraphFake {
   throttle(count: number, retryAfterSeconds: number): void;
   /** Every Graph request answers this status until cleared with null (an outage). */
   failWith(status: number | null): void;
+  /** Every access token issued so far (tests look for them where they must not be). */
+  issuedTokens(): string[];
   /** Forgets issued tokens, as if they were revoked. */
   revokeTokens(): void;
   close(): Promise<void>;
@@ -69,6 +78,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   let failure: number | null = null;
   let throttled = { count: 0, retryAfter: 1 };
   const tokens = new Set<string>();
+  const issued: string[] = [];
   let origin = '';
 
   const issueToken = (req: FakeRequest): Reply => {
@@ -89,6 +99,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       return tokenError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     const token = `eyJ0eXAiOiJKV1Qi.${randomUUID()}`;
     tokens.add(token);
+    issued.push(token);
     return replyJson(200, {
       token_type: 'Bearer',
       expires_in: 3599,
@@ -124,6 +135,12 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
 
   const handle = (req: FakeRequest): Reply => {
     const path = req.url.pathname;
+    if (options.echoCredentials === 'token' && path.startsWith('/login/'))
+      return tokenError(
+        401,
+        'invalid_client',
+        `AADSTS7000215: Invalid client secret provided. ${echoedEveryWay(req.body)}`,
+      );
     if (req.method === 'POST' && path === `/login/${options.tenantId}/oauth2/v2.0/token`)
       return issueToken(req);
     if (path.startsWith('/login/'))
@@ -138,6 +155,11 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       return replyJson(
         401,
         graphError('InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'),
+      );
+    if (options.echoCredentials === 'graph')
+      return replyJson(
+        401,
+        graphError('InvalidAuthenticationToken', `Access token validation failure. ${echoedEveryWay(auth)}`),
       );
     if (throttled.count > 0) {
       throttled = { ...throttled, count: throttled.count - 1 };
@@ -167,6 +189,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     failWith(status) {
       failure = status;
     },
+    issuedTokens: () => [...issued],
     revokeTokens() {
       tokens.clear();
     },

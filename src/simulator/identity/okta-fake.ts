@@ -5,7 +5,7 @@
  * X-Rate-Limit-* headers with E0000047 429s once a window's budget is spent.
  */
 import { type Reply, replyJson } from '../http-io.js';
-import { type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
+import { echoedEveryWay, type FakeRequest, type FakeServer, startFakeServer } from './fake-server.js';
 
 export interface OktaFakePerson {
   id: string;
@@ -24,6 +24,12 @@ export interface OktaFakeOptions {
   rateLimit?: number;
   rateWindowMs?: number;
   now?: () => number;
+  /**
+   * Echo mode: every request is refused with a 401 whose errorSummary and errorCauses echo the
+   * request's Authorization header and URL in every form (echoedEveryWay), as a misbehaving proxy
+   * or org did (issue 20), and whose errorCode carries the header too.
+   */
+  echoCredentials?: boolean;
 }
 
 export interface OktaFake {
@@ -34,6 +40,11 @@ export interface OktaFake {
   setStatus(id: string, status: string, at?: string): void;
   /** Every request answers this status until cleared with null (an outage). */
   failWith(status: number | null): void;
+  /**
+   * A broken cursor (issue 20): every page's `Link: rel="next"` points to the page itself (the
+   * first page's to the second), so a reader that follows it never reaches the end.
+   */
+  loopPaging(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +90,7 @@ const oktaError = (code: string, summary: string) => ({
 export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake> {
   let people = [...(options.people ?? [])];
   let failure: number | null = null;
+  let looping = false;
   const now = options.now ?? Date.now;
   const limit = options.rateLimit ?? 600;
   const windowMs = options.rateWindowMs ?? 60_000;
@@ -87,6 +99,13 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
 
   const handle = (req: FakeRequest): Reply => {
     if (failure !== null) return replyJson(failure, oktaError('E0000009', 'Internal Server Error'));
+    if (options.echoCredentials === true) {
+      const echo = echoedEveryWay(`Authorization: ${req.headers.authorization ?? ''}`);
+      return replyJson(401, {
+        ...oktaError(`E0000011 ${req.headers.authorization ?? ''}`, `Invalid token provided (${echo})`),
+        errorCauses: [{ errorSummary: echoedEveryWay(`${req.url.pathname}${req.url.search}`) }],
+      });
+    }
     if (req.headers.authorization !== `SSWS ${options.token}`)
       return replyJson(401, oktaError('E0000011', 'Invalid token provided'));
     if (now() - window.startMs >= windowMs) window = { startMs: now(), used: 0 };
@@ -124,7 +143,7 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
     const last = page.at(-1);
     if (last !== undefined && start + pageSize < selected.length) {
       const next = new URL(`${origin}/api/v1/users`);
-      next.searchParams.set('after', `0${last.id}`);
+      next.searchParams.set('after', looping && after !== null ? after : `0${last.id}`);
       next.searchParams.set('limit', String(pageSize));
       if (filter !== null) next.searchParams.set('filter', filter);
       headers.link = `<${next.toString()}>; rel="next"`;
@@ -149,6 +168,9 @@ export async function startOktaFake(options: OktaFakeOptions): Promise<OktaFake>
     },
     failWith(status) {
       failure = status;
+    },
+    loopPaging(on) {
+      looping = on;
     },
     close: () => server.close(),
   };

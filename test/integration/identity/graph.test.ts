@@ -140,7 +140,7 @@ describe('the Entra ID adapter', () => {
       .read(new AbortController().signal)
       .catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(
-      /Entra ID token: 401 invalid_client: AADSTS7000215: Invalid client secret provided\.: check ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET$/,
+      /Entra ID token: 401 invalid_client \(AADSTS7000215\): check ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET$/,
     );
     expect(error.message).not.toContain(creds.clientSecret);
   });

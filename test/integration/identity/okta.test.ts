@@ -132,15 +132,66 @@ describe('the Okta adapter', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdentitySourceError);
     expect((error as IdentitySourceError).code).toBe('auth');
-    expect((error as Error).message).toMatch(/401 E0000011: Invalid token provided: check OKTA_API_TOKEN/);
+    expect((error as Error).message).toMatch(/401 E0000011: check OKTA_API_TOKEN/);
     expect((error as Error).message).not.toContain(TOKEN);
+  });
+
+  it('fails a list whose next page points to itself instead of paging forever (issue 20)', async () => {
+    fake = await startOktaFake({ token: TOKEN, people });
+    fake.loopPaging(true);
+    await expect(source(2, instant).read(new AbortController().signal)).rejects.toThrow(
+      /Okta: the next page points to a page already read \(after 2 pages\)/,
+    );
+    expect(fake.server.requests).toHaveLength(2);
+  });
+
+  it('fails a list still paging after its time budget (issue 20)', async () => {
+    fake = await startOktaFake({ token: TOKEN, people });
+    // Every reading of the clock is 11 minutes later: the 30-minute budget is spent by page 3.
+    let t = Date.parse('2026-03-01T00:00:00Z');
+    const slow: Clock = { now: () => (t += 660_000), sleep: async () => undefined };
+    await expect(source(2, slow).read(new AbortController().signal)).rejects.toThrow(
+      /Okta: still paging after 30 minutes \(after 2 pages\)/,
+    );
+  });
+
+  it('reads a 150,000-user page (a server ignoring `limit`) without overflowing the stack (issue 20)', async () => {
+    // The recorded user (list-users-example.json) with the fields the adapter reads, 150,000 times.
+    const { createServer } = await import('node:http');
+    const count = 150_000;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        `[${Array.from({ length: count }, (_, i) =>
+          JSON.stringify({
+            id: `00u${i}`,
+            status: 'ACTIVE',
+            statusChanged: null,
+            profile: { login: `p${i}@example.com` },
+          }),
+        ).join(',')}]`,
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const big = createOktaSource(
+        { orgUrl: `http://127.0.0.1:${port}`, apiToken: TOKEN, pageLimit: 200 },
+        { clock: instant, timeoutMs: 30_000 },
+      );
+      // Both lists (plain and DEPROVISIONED) answer the same page; the ids are the same people.
+      expect(await big.read(new AbortController().signal)).toHaveLength(count);
+      await big.close();
+    } finally {
+      server.close();
+    }
   });
 
   it('an outage fails the read rather than returning part of it', async () => {
     fake = await startOktaFake({ token: TOKEN, people });
     fake.failWith(500);
     await expect(source(2, instant).read(new AbortController().signal)).rejects.toThrow(
-      /Okta: 500 E0000009: Internal Server Error after 5 retries/,
+      /Okta: 500 E0000009 after 5 retries/,
     );
     await fake.close();
     await expect(source().read(new AbortController().signal)).rejects.toThrow(

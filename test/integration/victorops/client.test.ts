@@ -177,18 +177,19 @@ describe('fetchRoster against the simulator', () => {
     expect(sim.stats.count()).toBe(1);
   });
 
-  it('cuts the key out of response excerpts, even when a server echoes it back', async () => {
+  /** The error of one GET against a server answering 400 with `echo(the key it was sent)`. */
+  async function echoedKeyError(apiKey: string, echo: (sent: string) => string): Promise<VictorOpsError> {
     const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
       res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(`Bad request; key=${String(req.headers['x-vo-api-key'])}`);
+      res.end(echo(String(req.headers['x-vo-api-key'])));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const client = createVictorOpsClient({
       baseUrl: `http://127.0.0.1:${port}/api-public`,
       apiId: 'id',
-      apiKey: 'echoed-secret-42',
+      apiKey,
       maxRps: 100,
       concurrency: 1,
       timeoutMs: 1_000,
@@ -198,6 +199,26 @@ describe('fetchRoster against the simulator', () => {
     const error = await caught(client.get('/v1/user', userListSchema));
     await client.close();
     server.close();
+    return error;
+  }
+
+  it('cuts the key out however a server encodes its echo: any case, percent-encoded, JSON-escaped, base64 (issue 20)', async () => {
+    const key = 'Echoed/Secret+Key-0042';
+    const error = await echoedKeyError(key, (sent) =>
+      [
+        sent.toUpperCase(),
+        sent.toLowerCase(),
+        encodeURIComponent(sent),
+        JSON.stringify(sent).replace(/\//g, '\\/'),
+        Buffer.from(`key:${sent}`).toString('base64'),
+      ].join(' | '),
+    );
+    expect(error.message.match(/\[redacted\]/g)).toHaveLength(5);
+    expect(error.message.toLowerCase()).not.toContain('secret');
+  });
+
+  it('cuts the key out of response excerpts, even when a server echoes it back', async () => {
+    const error = await echoedKeyError('echoed-secret-42', (sent) => `Bad request; key=${sent}`);
     expect(error.message).toContain('key=[redacted]');
     expect(error.message).not.toContain('echoed-secret-42');
   });

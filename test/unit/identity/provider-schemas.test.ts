@@ -91,7 +91,8 @@ describe('Microsoft Graph shapes', () => {
       /^https:\/\/graph\.microsoft\.com\/v1\.0\/users\?\$top=5&\$skiptoken=/,
     );
     expect(tokenResponseSchema.parse(fixture('graph', 'token-response.json').body).expires_in).toBe(3599);
-    expect(tokenErrorSchema.parse(fixture('graph', 'token-error.json').body).error).toBe('invalid_scope');
+    const tokenError = tokenErrorSchema.parse(fixture('graph', 'token-error.json').body);
+    expect([tokenError.error, tokenError.error_codes]).toEqual(['invalid_scope', [70011]]);
     expect(graphErrorSchema.parse(fixture('graph', 'error-response.json').body).error.code).toBe(
       'invalidRange',
     );
