@@ -23,12 +23,20 @@ import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
+import { holdSharedSlots, reserveSharedSlot } from './store/rate-budget.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
-import { ENDPOINT_CLASSES } from './victorops/endpoint-class.js';
-import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
+import { ENDPOINT_CLASSES, endpointClassIntervalsMs } from './victorops/endpoint-class.js';
+import { fetchPolicies } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
+import { JOB_NAMES, runAsJob } from './victorops/job-context.js';
+import {
+  createLocalSlots,
+  createRateBudget,
+  rateBudgetKeyId,
+  type SharedSlots,
+} from './victorops/rate-budget.js';
 
 interface AppDeps {
   logger: Logger;
@@ -36,8 +44,49 @@ interface AppDeps {
   onFetchProgress?: (progress: FetchProgress) => void;
 }
 
-function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
+/**
+ * The key's send schedule in the database, so every process using the key on it shares one
+ * budget; `store` is asked at each turn and is null when this process has no database to share
+ * it through (then it paces alone).
+ */
+function createStoreSlots(store: () => Store | null, keyId: string): SharedSlots {
+  const alone = createLocalSlots();
+  return {
+    reserve(request) {
+      const shared = store();
+      return shared ? reserveSharedSlot(shared, keyId, request) : alone.reserve(request);
+    },
+    hold(untilMs, nowMs, maxAheadMs) {
+      const shared = store();
+      if (shared) holdSharedSlots(shared, keyId, untilMs, nowMs, maxAheadMs);
+      else alone.hold(untilMs, nowMs, maxAheadMs);
+    },
+  };
+}
+
+function createVictorOpsClientFromConfig(
+  config: Config,
+  deps: AppDeps,
+  budgetStore: () => Store | null,
+): VictorOpsClient {
   const vo = config.victorOps;
+  const clock = deps.clock ?? systemClock;
+  let warned = false;
+  const budget = createRateBudget({
+    maxRps: vo.maxRps,
+    pace: vo.ratePace,
+    backgroundShare: vo.backgroundShare,
+    clock,
+    shared: createStoreSlots(budgetStore, rateBudgetKeyId(vo.apiId, vo.apiKey)),
+    onSharedError: (error) => {
+      const log = warned ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+      warned = true;
+      log(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not reach the shared rate budget in the database: pacing this request alone',
+      );
+    },
+  });
   return createVictorOpsClient({
     baseUrl: vo.baseUrl,
     apiId: vo.apiId,
@@ -47,9 +96,10 @@ function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorO
     timeoutMs: vo.timeoutMs,
     maxRetries: vo.maxRetries,
     maxBodyBytes: vo.maxResponseBytes,
-    clock: deps.clock ?? systemClock,
+    clock,
+    budget,
     onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
-    endpointMinIntervalMs: { [POLICY_LIST_PATH]: config.coverage.policyListMinIntervalMs },
+    endpointMinIntervalMs: endpointClassIntervalsMs(config.coverage.policyListMinIntervalMs),
   });
 }
 
@@ -220,11 +270,27 @@ export function createApp(options: CreateAppOptions): App {
     reader ??= openStore(config.databasePath, mustExist ? { mustExist: true } : {});
     return reader;
   };
+  // The budget shares the key's schedule through the database this App uses; a command that opened
+  // none (`fetch`, `doctor` before anything was recorded) uses an existing file, or paces alone.
+  let budgetStore: Store | null | undefined;
+  const storeForBudget = (): Store | null => {
+    if (opened) return opened.store;
+    if (budgetStore === undefined) {
+      try {
+        budgetStore = readConnection(true);
+      } catch {
+        budgetStore = null;
+      }
+    }
+    return budgetStore;
+  };
   let client: VictorOpsClient | null = null;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps);
+    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget);
     return client;
   };
+  const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
+  const asPolicyJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'policy', priority: 'policy' }, work);
   let identity: IdentityCycleDeps | null = null;
   let dispatcher: Dispatcher | null = null;
   const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) => {
@@ -235,7 +301,8 @@ export function createApp(options: CreateAppOptions): App {
     fetchRoster: (signal) => createRosterFetcher(config, victorOps(), deps)(signal),
     pollRoster(signal) {
       const { store } = storeParts();
-      return runPollCycle(pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store })), signal);
+      const rosterDeps = pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store }));
+      return asRosterJob(() => runPollCycle(rosterDeps, signal));
     },
     pollPolicies(signal) {
       const { store, destinations } = storeParts();
@@ -244,7 +311,7 @@ export function createApp(options: CreateAppOptions): App {
         destinations,
         whenListTooSoon: options.whenListTooSoon ?? 'refuse',
       });
-      return runPolicyPollCycle(policyDeps, signal);
+      return asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
     },
     async syncIdentity(signal) {
       const { store, destinations } = storeParts();
@@ -332,11 +399,13 @@ export function createApp(options: CreateAppOptions): App {
         dispatcher,
         victorOps: {
           stats: () => vo.stats(),
+          statsByJob: () => vo.statsByJob(),
+          jobNames: JOB_NAMES,
           shapeErrors: () => vo.shapeErrors(),
           endpointClasses: ENDPOINT_CLASSES,
         },
-        pollRoster: (signal) => runPollCycle(rosterDeps, signal),
-        pollPolicies: (signal) => runPolicyPollCycle(policyDeps, signal),
+        pollRoster: (signal) => asRosterJob(() => runPollCycle(rosterDeps, signal)),
+        pollPolicies: (signal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal)),
         identity: {
           sourceNames: syncDeps.sources.map((s) => s.name),
           sync: (signal) => runIdentitySync(syncDeps, signal),

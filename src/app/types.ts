@@ -30,7 +30,11 @@ export interface DaemonParts {
   destinationNames: readonly string[];
   dispatcher: Dispatcher;
   /** The VictorOps client's counters for the metrics (the daemon closes it through `closeClient`). */
-  victorOps: Pick<VictorOpsClient, 'stats' | 'shapeErrors'> & { endpointClasses: readonly string[] };
+  victorOps: Pick<VictorOpsClient, 'stats' | 'statsByJob' | 'shapeErrors'> & {
+    endpointClasses: readonly string[];
+    /** Every job name statsByJob can report, so each per-job series exists from the start. */
+    jobNames: readonly string[];
+  };
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   /** A policy poll that waits out the policy list interval instead of refusing. */
   pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;

@@ -10,6 +10,10 @@ export interface VictorOpsConfig {
   apiKey: string;
   baseUrl: string;
   maxRps: number;
+  /** The fraction of maxRps the key's shared budget spends (VO_RATE_PACE). */
+  ratePace: number;
+  /** The least share of turns policy polls and bulk work get while roster polls also wait. */
+  backgroundShare: number;
   concurrency: number;
   timeoutMs: number;
   fetchDeadlineMs: number;
@@ -59,6 +63,8 @@ export function readVictorOpsConfig(
     apiKey: credentials.apiKey,
     baseUrl: credentials.baseUrl,
     maxRps: r.number('VO_MAX_RPS', 2, { min: 0.01, max: 1000, integer: false }),
+    ratePace: r.number('VO_RATE_PACE', 0.9, { min: 0.1, max: 1, integer: false }),
+    backgroundShare: r.number('VO_BACKGROUND_SHARE', 0.25, { min: 0, max: 0.5, integer: false }),
     concurrency: r.number('VO_CONCURRENCY', 4, { min: 1, max: 64, integer: true }),
     timeoutMs: r.number('VO_TIMEOUT_MS', 30_000, { min: 100, max: 600_000, integer: true }),
     fetchDeadlineMs: r.number('VO_FETCH_DEADLINE_MS', 1_800_000, {

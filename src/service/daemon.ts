@@ -89,14 +89,25 @@ function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal)
   };
 }
 
-/** One scheduled policy poll; it shares the VictorOps client (and so its pacing) with roster polls. */
-function createPolicyPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
+/**
+ * One scheduled policy poll; it shares the VictorOps client (and so the key's budget, behind the
+ * roster polls) with roster polls. A poll longer than its schedule's interval says so, with the
+ * interval that would fit: its ticks are being deferred.
+ */
+function createPolicyPoll(parts: Parts, intervalMs: number): (signal: AbortSignal) => Promise<void> {
   const { logger, dispatcher, metrics } = parts;
   return async (signal) => {
     if (!parts.databaseFileIsOurs()) return;
     try {
       const result = await parts.pollPolicies(signal);
-      metrics.recordPolicyPoll(result.status);
+      metrics.recordPolicyPoll(result.status, result.durationMs);
+      if (result.durationMs > intervalMs) {
+        const fitsMinutes = Math.ceil((result.durationMs * 1.25) / 60_000);
+        logger.warn(
+          { durationMs: result.durationMs, scheduleIntervalMs: intervalMs },
+          `the policy poll took longer than POLICY_SCHEDULE's interval: ticks that come while one runs are deferred until it ends; a schedule of every ${fitsMinutes} min or more fits this org`,
+        );
+      }
       if (result.events.length > 0) dispatcher.notify();
     } catch (error) {
       if (error instanceof PollAbortedError) throw error;
@@ -116,6 +127,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     destinations: deps.parts.destinationNames,
     outboxCounts: reads.outboxCounts,
     victorOpsStats: () => victorOps.stats(),
+    victorOpsStatsByJob: () => victorOps.statsByJob(),
+    jobNames: victorOps.jobNames,
     victorOpsShapeErrors: () => victorOps.shapeErrors(),
     endpointClasses: victorOps.endpointClasses,
     lastSuccessAtMs: initial.ok ? initial.atMs : null,
@@ -183,7 +196,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
           jitterMs: 0,
           clock,
           logger: logger.child({ poll: 'policy' }),
-          poll: createPolicyPoll(parts),
+          poll: createPolicyPoll(parts, policySchedule.intervalMs),
+          whenBusy: 'defer',
+          onTickDeferred: () => metrics.recordPolicyTick('deferred'),
+          onTickSkipped: () => metrics.recordPolicyTick('skipped'),
           ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
         });
 

@@ -28,6 +28,10 @@ export interface ServiceMetricsDeps {
   outboxCounts: () => readonly { destination: string; pending: number; failed: number }[];
   /** The VictorOps client's counters since it was created (monotonic, so they map to counters). */
   victorOpsStats: () => FetchStats;
+  /** The same, per job (roster, policy, other): each job's own requests, never another's. */
+  victorOpsStatsByJob?: () => Partial<Record<string, FetchStats>>;
+  /** Every job name, so each per-job series exists (at 0) from the first scrape. */
+  jobNames?: readonly string[];
   /** When the last successful poll finished before this process started, if ever. */
   lastSuccessAtMs: number | null;
   /** Default process metrics (CPU, memory, event loop lag); on unless a test turns them off. */
@@ -56,8 +60,10 @@ export interface ServiceMetrics {
   /** A poll that was recorded; `finishedAtMs` feeds the last-success timestamp. */
   recordPoll(poll: PollObservation, finishedAtMs: number): void;
   recordSkippedTick(): void;
-  /** A policy poll that was recorded (or failed to be). */
-  recordPolicyPoll(status: PolicyRunStatus): void;
+  /** A policy poll that was recorded (or failed to be), and how long it ran when it was. */
+  recordPolicyPoll(status: PolicyRunStatus, durationMs?: number): void;
+  /** A policy tick skipped or deferred because a policy poll was still running. */
+  recordPolicyTick(outcome: 'skipped' | 'deferred'): void;
   recordDelivery(destination: string, outcome: DeliveryOutcome): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
@@ -121,6 +127,18 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
         this.inc({ endpoint }, count);
     },
   });
+  new Counter({
+    name: 'roster_victorops_job_requests_total',
+    help: 'HTTP requests sent to the VictorOps API, by the job that sent them (roster, policy, other).',
+    labelNames: ['job'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const job of deps.jobNames ?? []) this.inc({ job }, 0);
+      for (const [job, stats] of Object.entries(deps.victorOpsStatsByJob?.() ?? {}))
+        if (stats) this.inc({ job }, stats.requests);
+    },
+  });
   statCounter('roster_victorops_retries_total', 'VictorOps requests that were retried.', (s) => s.retries);
   statCounter(
     'roster_victorops_rate_limited_total',
@@ -172,6 +190,21 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
   });
   for (const status of POLICY_RUN_STATUSES) policyRuns.inc({ status }, 0);
 
+  const policyDuration = new Histogram({
+    name: 'roster_policy_poll_duration_seconds',
+    help: 'How long a policy poll took, from the first request to the commit.',
+    buckets: POLL_DURATION_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+
+  const policyTicks = new Counter({
+    name: 'roster_policy_poll_ticks_total',
+    help: 'Policy schedule ticks that came while a policy poll ran: deferred (run when it ended) or skipped (one was already deferred).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['deferred', 'skipped']) policyTicks.inc({ outcome }, 0);
+
   new Gauge({
     name: 'roster_coverage_findings_open',
     help: 'Open coverage findings, by kind.',
@@ -203,7 +236,11 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
   return {
     registry,
     contentType: registry.contentType,
-    recordPolicyPoll: (status) => policyRuns.inc({ status }),
+    recordPolicyPoll(status, durationMs) {
+      policyRuns.inc({ status });
+      if (durationMs !== undefined) policyDuration.observe(durationMs / 1000);
+    },
+    recordPolicyTick: (outcome) => policyTicks.inc({ outcome }),
     recordPoll(poll, finishedAtMs) {
       runs.inc({ status: poll.status });
       duration.observe(poll.durationMs / 1000);

@@ -34,6 +34,15 @@ export interface PollSchedulerDeps {
   poll: (signal: AbortSignal) => Promise<void>;
   /** Called for each tick skipped because a poll was still running (for metrics). */
   onTickSkipped?: () => void;
+  /**
+   * What a tick does while a poll runs: `skip` it (the roster poll: the next tick is soon), or
+   * `defer` it (the policy poll): it runs as soon as the running poll ends, once however many
+   * ticks came meanwhile (the others are skipped), so a slow poll stretches its schedule instead
+   * of losing it.
+   */
+  whenBusy?: 'skip' | 'defer';
+  /** Called for each tick deferred (for metrics). */
+  onTickDeferred?: () => void;
   /** In [0, 1), for jitter; injectable so tests are deterministic. */
   random?: () => number;
   createTicker?: CreateTicker;
@@ -52,6 +61,8 @@ export interface PollScheduler {
   /** Monotonic ms (monotonicNow) at which the running poll (including its jitter wait) began, or null. */
   pollStartedAtMs(): number | null;
   skippedTicks(): number;
+  /** Ticks deferred until the running poll ended (whenBusy: defer). */
+  deferredTicks(): number;
   /**
    * Stops the ticks and resolves when the in-flight poll has settled. With `abort` (the default)
    * the poll's signal is aborted: a fetch stops and nothing is committed, while a commit already
@@ -107,6 +118,8 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
   const ticker = (deps.createTicker ?? createNodeCronTicker)(deps.expression, () => tick(), logger);
   let inFlight: { promise: Promise<void>; controller: AbortController; startedAtMs: number } | null = null;
   let skipped = 0;
+  let deferredCount = 0;
+  let deferred: Promise<TriggerOutcome> | null = null;
   let stopped = false;
 
   async function execute(withJitter: boolean, controller: AbortController): Promise<void> {
@@ -133,6 +146,19 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     if (stopped) return Promise.resolve('stopped');
     if (inFlight !== null) {
       if (kind === 'now') return Promise.resolve('skipped');
+      if (deps.whenBusy === 'defer' && deferred === null) {
+        deferredCount += 1;
+        logger.info(
+          { deferredTicks: deferredCount, runningForMs: monotonicNow(clock) - inFlight.startedAtMs },
+          'a poll is still running: this tick runs as soon as it ends',
+        );
+        deps.onTickDeferred?.();
+        deferred = inFlight.promise.then(() => {
+          deferred = null;
+          return trigger('now');
+        });
+        return deferred;
+      }
       skipped += 1;
       logger.warn(
         { skippedTicks: skipped, runningForMs: monotonicNow(clock) - inFlight.startedAtMs },
@@ -163,6 +189,7 @@ export function createPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     isPolling: () => inFlight !== null,
     pollStartedAtMs: () => inFlight?.startedAtMs ?? null,
     skippedTicks: () => skipped,
+    deferredTicks: () => deferredCount,
     async stop(options = {}) {
       stopped = true;
       ticker.stop();

@@ -1,6 +1,6 @@
 /**
  * The only code that speaks HTTP to VictorOps. It issues GET requests and nothing else, through
- * one keep-alive undici pool, paced by a shared rate limiter, with retries for everything that
+ * one keep-alive undici pool, paced by the key's rate budget (rate-budget.ts), with retries for everything that
  * retrying can fix. Every body is parsed with zod at this edge.
  */
 import { Pool } from 'undici';
@@ -14,7 +14,8 @@ import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
 import { excerpt, sanitizeCause } from './errors.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { currentJob, inJob, type JobName } from './job-context.js';
+import { createLocalSlots, createRateBudget, type RateBudget } from './rate-budget.js';
 import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
 
@@ -36,20 +37,33 @@ export interface VictorOpsClientOptions {
   /** A 200 whose body did not match its schema, by endpoint class (for the shape-error metric). */
   onShapeError?: (endpointClass: string) => void;
   /**
-   * Endpoints (paths without a query, e.g. `/v1/policies`) with a limit of their own: never two
-   * requests to one of them, retries included, closer together than its interval in this process.
+   * Endpoint classes (`endpointClassOf`, e.g. `v1/policies`, `v1/profile/{user}/policies`) with a
+   * limit of their own: never two requests of one class, retries included, closer together than
+   * its interval in this process. The wait comes before the rate budget and the connection, so it
+   * holds neither.
    */
   endpointMinIntervalMs?: Readonly<Record<string, number>>;
+  /**
+   * The key's rate budget (shared with other processes through the database, see rate-budget.ts);
+   * without one, a budget of this process alone at `maxRps`.
+   */
+  budget?: RateBudget;
 }
 
 export interface VictorOpsClient {
   /** GETs `path` (below the base URL, e.g. `/v1/user`) and parses it with `schema`. */
   get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T>;
-  /** Counters since creation; callers diff two snapshots to count one fetch. */
+  /**
+   * Counters since creation; callers diff two snapshots to count one fetch. Inside a job
+   * (`runAsJob`) they are that job's own, so a roster poll never counts a policy poll's requests;
+   * outside one, every job's together.
+   */
   stats(): FetchStats;
+  /** Each job's counters since creation (for per-job metrics). */
+  statsByJob(): Partial<Record<JobName, FetchStats>>;
   /** 200 answers whose body did not match, by endpoint class, since creation. */
   shapeErrors(): Record<string, number>;
-  rateLimiter: RateLimiter;
+  budget: RateBudget;
   close(): Promise<void>;
 }
 
@@ -57,6 +71,13 @@ const AUTH_HINT = 'check VO_API_ID and VO_API_KEY';
 
 /** Error excerpts are built from the first few KiB of a body only, however large it is. */
 const EXCERPT_SOURCE_BYTES = 4 * 1024;
+
+/**
+ * A 403 while the same key answered 200 this recently (in any process sharing the budget) is
+ * VictorOps rate limiting, never bad credentials: a key that worked minutes ago was not mistyped.
+ * Only 403s with no success at all for this long are reported as an authentication failure.
+ */
+export const RECENT_SUCCESS_MS = 10 * 60_000;
 
 /**
  * Encodes one path segment; usernames may hold `.`, `+`, `@`, `-`, `_` and non-ASCII letters.
@@ -80,11 +101,27 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
-  const limiter = createRateLimiter({ maxRps: options.maxRps, clock: options.clock });
+  const budget =
+    options.budget ??
+    createRateBudget({
+      maxRps: options.maxRps,
+      pace: 1,
+      backgroundShare: 0.25,
+      clock: options.clock,
+      shared: createLocalSlots(),
+    });
   const slots = createSemaphore(options.concurrency);
   const random = options.random ?? Math.random;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const counters: FetchStats = { requests: 0, retries: 0, rateLimited: 0 };
+  const jobCounters: Partial<Record<JobName, FetchStats>> = {};
+  const count = (field: keyof FetchStats) => {
+    counters[field]++;
+    const job = currentJob().job;
+    const mine = jobCounters[job] ?? { requests: 0, retries: 0, rateLimited: 0 };
+    mine[field]++;
+    jobCounters[job] = mine;
+  };
   const shapeErrors: Record<string, number> = {};
   const limits = { maxRetries: options.maxRetries, max403Retries: 3 };
   // Built once; never logged, never attached to errors.
@@ -104,18 +141,18 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   const redactKey = scrubSecrets;
 
   async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-    const endpoint = path.split('?')[0] ?? path;
+    const endpoint = endpointClassOf(path);
     const intervalMs = options.endpointMinIntervalMs?.[endpoint] ?? 0;
-    // The endpoint's own interval is waited for before a connection slot is taken, so a minute's
-    // wait for the policy list never holds a connection other requests need.
+    // The endpoint class's own interval is waited for before the budget and a connection, so a
+    // minute's wait for the policy list holds neither a turn nor a connection others need.
     const markSent = intervalMs > 0 ? await gates.pass(endpoint, intervalMs, signal) : null;
     let sent = false;
     try {
-      // A connection slot first, then the rate token: a token taken while the request would still
-      // queue for a connection would let it leave late and crowd the next window at the server.
+      // The turn first, by priority, then a connection: a connection taken first would let a
+      // policy poll's four waiting requests hold every connection while a roster request queues.
+      await budget.acquire(currentJob().priority, signal);
       const release = await slots.acquire(signal);
       try {
-        await limiter.acquire(signal);
         markSent?.(true);
         sent = true;
         return await send(path, schema, signal);
@@ -128,7 +165,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   }
 
   async function send<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-    counters.requests++;
+    count('requests');
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Awaited<ReturnType<Pool['request']>>;
     let body: string;
@@ -180,7 +217,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     for (let retry = 0; ; retry++) {
       try {
         const result = await attempt(path, schema, effective);
-        limiter.onSuccess();
+        budget.onSuccess();
         return result;
       } catch (error) {
         if (!(error instanceof VictorOpsError)) throw error;
@@ -190,10 +227,15 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           options.onShapeError?.(endpoint);
         }
         if (error.status !== undefined && isRateLimitAnswer(error.status)) {
-          counters.rateLimited++;
-          limiter.onRateLimited();
+          count('rateLimited');
+          budget.onRateLimited(error.retryAfterMs);
         }
-        if (!shouldRetry(error, retry, limits)) throw finalError(error);
+        const lastOkMs = budget.lastSuccessMs();
+        const okAgoMs = lastOkMs === null ? null : options.clock.now() - lastOkMs;
+        // The key answered 200 moments ago: a 403 now is the rate limit, so it gets every retry.
+        const keyWorks = okAgoMs !== null && okAgoMs <= RECENT_SUCCESS_MS;
+        const retryLimits = keyWorks ? { ...limits, max403Retries: limits.maxRetries } : limits;
+        if (!shouldRetry(error, retry, retryLimits)) throw finalError(error, keyWorks ? okAgoMs : null);
         const delayMs = backoffDelayMs({
           retry,
           baseMs: options.backoffBaseMs ?? 500,
@@ -201,7 +243,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           random: random(),
           retryAfterMs: error.retryAfterMs,
         });
-        counters.retries++;
+        count('retries');
         options.onRetry?.({ path, retry: retry + 1, delayMs, reason: error.message });
         try {
           await options.clock.sleep(delayMs, effective);
@@ -214,9 +256,15 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
 
   return {
     get,
-    stats: () => ({ ...counters }),
+    stats: () => {
+      if (!inJob()) return { ...counters };
+      const mine = jobCounters[currentJob().job];
+      return mine ? { ...mine } : { requests: 0, retries: 0, rateLimited: 0 };
+    },
+    statsByJob: () =>
+      Object.fromEntries(Object.entries(jobCounters).map(([job, stats]) => [job, { ...stats }])),
     shapeErrors: () => ({ ...shapeErrors }),
-    rateLimiter: limiter,
+    budget,
     close: () => pool.close(),
   };
 }
@@ -391,10 +439,20 @@ function statusError(
   });
 }
 
-/** After retries run out, a 403 is reported as the authentication problem it most likely is. */
-function finalError(error: VictorOpsError): VictorOpsError {
+/**
+ * After retries run out, a 403 is the authentication problem it most likely is, unless the key
+ * answered 200 moments ago (`okAgoMs`): then it is VictorOps rate limiting, and says so.
+ */
+function finalError(error: VictorOpsError, okAgoMs: number | null): VictorOpsError {
   if (error.status !== 403) return error;
   const path = error.path ?? '';
+  if (okAgoMs !== null) {
+    return new VictorOpsError(
+      'rate_limited',
+      `GET ${path}: 403 while this key answered 200 ${Math.round(okAgoMs / 1000)} s ago: VictorOps is rate limiting the key (is something else using it?); the next poll asks again`,
+      { retryable: true, path, status: 403 },
+    );
+  }
   return new VictorOpsError('auth', `GET ${path}: authentication failed or rate-limited: ${AUTH_HINT}`, {
     retryable: false,
     path,

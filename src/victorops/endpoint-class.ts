@@ -12,7 +12,17 @@ const CLASSES: readonly [RegExp, string][] = [
   [/^v1\/team\/[^/]+$/, 'v1/team/{team}'],
   [/^v2\/team\/[^/]+\/oncall\/schedule$/, 'v2/team/{team}/oncall/schedule'],
   [/^v1\/policies\/[^/]+$/, 'v1/policies/{policy}'],
+  [/^v1\/profile\/[^/]+\/policies$/, 'v1/profile/{user}/policies'],
 ];
+
+/**
+ * Endpoint classes VictorOps limits below the key's overall rate (victorops-api.md §2: the policy
+ * list about once a minute, a user's paging policies once a second), in ms between two calls. The
+ * policy list's interval is configured (POLICY_LIST_MIN_INTERVAL_MS) and passed in.
+ */
+export function endpointClassIntervalsMs(policyListMinIntervalMs: number): Record<string, number> {
+  return { 'v1/policies': policyListMinIntervalMs, 'v1/profile/{user}/policies': 1_000 };
+}
 
 export const FIXED_ENDPOINTS = ['v1/user', 'v2/user', 'v1/team', 'v1/policies'] as const;
 

@@ -4,7 +4,8 @@ import { VictorOpsError } from '../../../src/errors.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
-import { userListSchema } from '../../../src/victorops/schemas.js';
+import { createLocalSlots, createRateBudget } from '../../../src/victorops/rate-budget.js';
+import { teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
@@ -106,7 +107,7 @@ describe('fetchRoster against the simulator', () => {
     const fetched = await fetchOnClock(sim, client, clock);
     expect(fetched.roster.users).toHaveLength(30);
     expect(fetched.stats.rateLimited).toBeGreaterThan(0);
-    expect(client.rateLimiter.effectiveRps()).toBeLessThan(50);
+    expect(client.budget.effectiveRps()).toBeLessThan(50);
   });
 
   it('times out a hanging request and retries it', async () => {
@@ -168,6 +169,35 @@ describe('fetchRoster against the simulator', () => {
     expect(everything).not.toContain(wrongKey);
     expect(everything).not.toContain(SIM_KEY);
     expect(sim.stats.count({ status: 403 })).toBe(4); // 1 try + 3 retries
+  });
+
+  it('reports a 403 as a rate limit, never as bad credentials, when the key answered 200 moments ago', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    const client = clientFor(sim);
+    await client.get('/v1/user', userListSchema);
+    sim.faults.inject({ match: '/v1/team', kind: 'http403', times: 100 });
+    const error = await caught(client.get('/v1/team', teamListSchema));
+    expect(error.code).toBe('rate_limited');
+    expect(error.message).toContain('403 while this key answered 200');
+    expect(error.message).not.toContain('VO_API_KEY');
+    // a key that works is given every retry, not the three a possibly wrong key gets
+    expect(sim.stats.count({ path: '/api-public/v1/team', status: 403 })).toBe(6);
+    await client.close();
+  });
+
+  it('counts a success another process sharing the budget saw as proof the key works', async () => {
+    sim = await startSimulator({ users: 5, teams: 2 });
+    const shared = createLocalSlots(); // the database row both processes share
+    const budget = () =>
+      createRateBudget({ maxRps: 200, pace: 1, backgroundShare: 0.25, clock: systemClock, shared });
+    const daemon = clientFor(sim, { budget: budget() });
+    await daemon.get('/v1/user', userListSchema);
+    await daemon.get('/v1/team', teamListSchema); // reports the first success with its reservation
+    sim.faults.inject({ match: '/v1/user', kind: 'http403', times: 100 });
+    const oneShot = clientFor(sim, { budget: budget() });
+    const error = await caught(oneShot.get('/v1/user', userListSchema));
+    expect(error.code).toBe('rate_limited');
+    await Promise.all([daemon.close(), oneShot.close()]);
   });
 
   it('does not retry a 401', async () => {

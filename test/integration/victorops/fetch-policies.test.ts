@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
-import { fetchPolicies, POLICY_LIST_PATH } from '../../../src/victorops/fetch-policies.js';
+import { fetchPolicies } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
 
@@ -101,7 +101,7 @@ describe('fetchPolicies against the simulator', () => {
   it('two polls in one process never call the policy list twice within its interval', async () => {
     sim.setPolicyListLimit(0);
     const clock = createFakeClock();
-    const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
+    const client = clientFor(sim, { clock, endpointMinIntervalMs: { 'v1/policies': 60_000 } });
     try {
       const both = Promise.all([fetchAll(client, undefined, clock), fetchAll(client, undefined, clock)]);
       // The first list request is let through before the gate decides; wait until it lands and
@@ -124,7 +124,7 @@ describe('fetchPolicies against the simulator', () => {
 
   it('with the default one-minute interval the second poll waits instead of calling', async () => {
     const clock = createFakeClock();
-    const client = clientFor(sim, { clock, endpointMinIntervalMs: { [POLICY_LIST_PATH]: 60_000 } });
+    const client = clientFor(sim, { clock, endpointMinIntervalMs: { 'v1/policies': 60_000 } });
     try {
       await fetchAll(client, undefined, clock);
       const controller = new AbortController();

@@ -1,0 +1,206 @@
+/**
+ * One rate budget per VictorOps key. Every request of this process waits here for its turn; turns
+ * are slots reserved one at a time from the key's shared schedule (`SharedSlots`, kept in the
+ * database so that a daemon and a `poll`, `fetch` or `doctor` run beside it share one budget), at
+ * a pace below the key's limit (VO_RATE_PACE of VO_MAX_RPS). Within the process, a turn goes to
+ * the most urgent waiter when the slot comes up, not when it was asked for: roster polls, then
+ * policy polls, then bulk work; background work (anything but roster polls) still gets at least
+ * VO_BACKGROUND_SHARE of the turns while it waits, and every idle turn.
+ *
+ * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
+ * it back on successes) and every process using the key pauses for a moment (a hold on the shared
+ * schedule).
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { holdSlots, reserveSlot, type SlotRequest, type SlotState } from '../store/rate-budget.js';
+import { PRIORITIES, type RequestPriority } from './job-context.js';
+import { createRateLimiter, windowFor } from './rate-limiter.js';
+
+/** The key's schedule as every process using it sees it; see src/store/rate-budget.ts. */
+export interface SharedSlots {
+  reserve(request: SlotRequest): { slotMs: number; lastOkMs: number | null };
+  hold(untilMs: number, nowMs: number, maxAheadMs: number): void;
+}
+
+/** The schedule of one process alone (no database to share it through). */
+export function createLocalSlots(): SharedSlots {
+  let state: SlotState | null = null;
+  return {
+    reserve(request) {
+      const reserved = reserveSlot(state, request);
+      state = reserved.state;
+      return { slotMs: reserved.slotMs, lastOkMs: state.lastOkMs };
+    },
+    hold(untilMs, nowMs, maxAheadMs) {
+      state = holdSlots(state, untilMs, nowMs, maxAheadMs);
+    },
+  };
+}
+
+/**
+ * Names the key in the shared schedule without storing it: a short SHA-256 of id and key, so two
+ * keys of one org get budgets of their own and the database never holds a credential.
+ */
+export function rateBudgetKeyId(apiId: string, apiKey: string): string {
+  return createHash('sha256').update(`${apiId}\n${apiKey}`).digest('hex').slice(0, 16);
+}
+
+export interface RateBudgetOptions {
+  /** The key's limit at VictorOps, requests per second (VO_MAX_RPS). */
+  maxRps: number;
+  /** The fraction of it this budget spends (VO_RATE_PACE, e.g. 0.9: 1.8 of 2). */
+  pace: number;
+  /** The least share of turns background work gets while it waits (VO_BACKGROUND_SHARE). */
+  backgroundShare: number;
+  clock: Clock;
+  shared: SharedSlots;
+  /** The shared schedule could not be read or written; this turn was paced locally. */
+  onSharedError?: (error: unknown) => void;
+}
+
+export interface RateBudget {
+  /** Waits for this request's turn; rejects with the signal's reason if it aborts first. */
+  acquire(priority: RequestPriority, signal: AbortSignal): Promise<void>;
+  onSuccess(): void;
+  /** A rate-limited answer: slow down here, and pause every process using the key. */
+  onRateLimited(retryAfterMs?: number): void;
+  /** The newest 200 answer to this key known here: this process's own, or any process's via the schedule. */
+  lastSuccessMs(): number | null;
+  /** The pace this process spends now, requests per second (lower after rate-limited answers). */
+  effectiveRps(): number;
+  /** Requests waiting for a turn, by priority. */
+  waiting(): Record<RequestPriority, number>;
+}
+
+/** The pause every process takes after a rate-limited answer: one server window. */
+const HOLD_AFTER_RATE_LIMIT_MS = 1_000;
+/** The longest hold one answer can put on the key (a proxy's "wait a day" must not stop it). */
+const MAX_HOLD_MS = 30_000;
+
+interface Waiter {
+  grant: () => void;
+}
+
+/** How many turns the more urgent work takes in a row, while less urgent work waits, before it yields one. */
+export function turnsBeforeYielding(backgroundShare: number): number {
+  if (backgroundShare <= 0) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.ceil((1 - backgroundShare) / backgroundShare));
+}
+
+/**
+ * Picks the priority level that gets the next turn, given which levels have waiters, and updates
+ * `streaks` (per level: turns it took in a row while a less urgent level waited). Pure but for
+ * `streaks`, so it is table-tested.
+ */
+export function pickLevel(waiting: readonly boolean[], streaks: number[], turns: number): number {
+  let level = waiting.indexOf(true);
+  if (level < 0) return -1;
+  for (;;) {
+    const lower = waiting.findIndex((w, i) => w && i > level);
+    if (lower < 0 || (streaks[level] ?? 0) < turns) break;
+    streaks[level] = 0;
+    level = lower;
+  }
+  for (let b = 0; b < waiting.length; b++) {
+    if (b < level) streaks[b] = 0;
+    else if (b === level && waiting.some((w, i) => w && i > b)) streaks[b] = (streaks[b] ?? 0) + 1;
+  }
+  return level;
+}
+
+export function createRateBudget(options: RateBudgetOptions): RateBudget {
+  const { clock, shared } = options;
+  const pacedRps = options.maxRps * options.pace;
+  // The local limiter keeps this process's own sliding window and slows it after rate limits.
+  const limiter = createRateLimiter({ maxRps: pacedRps, clock });
+  const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
+  const streaks = PRIORITIES.map(() => 0);
+  const turns = turnsBeforeYielding(options.backgroundShare);
+  let lastOkMs: number | null = null;
+  let pumping = false;
+
+  const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
+  const maxAheadMs = () => MAX_HOLD_MS + windowFor(limiter.effectiveRps()).windowMs;
+
+  async function nextSlot(): Promise<void> {
+    await limiter.acquire();
+    const nowMs = clock.now();
+    let slotMs = nowMs;
+    try {
+      const reserved = shared.reserve({
+        nowMs,
+        ...windowFor(limiter.effectiveRps()),
+        lastOkMs,
+        maxAheadMs: maxAheadMs(),
+      });
+      slotMs = reserved.slotMs;
+      if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
+        lastOkMs = reserved.lastOkMs;
+    } catch (error) {
+      options.onSharedError?.(error);
+    }
+    const waitMs = slotMs - clock.now();
+    if (waitMs > 0) await clock.sleep(waitMs);
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (anyWaiting()) {
+        await nextSlot();
+        // Chosen now, when the turn has come: a roster request that arrived meanwhile goes first.
+        const level = pickLevel(
+          PRIORITIES.map((p) => queues[p].length > 0),
+          streaks,
+          turns,
+        );
+        const priority = PRIORITIES[level];
+        if (priority !== undefined) queues[priority].shift()?.grant();
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  return {
+    acquire(priority, signal) {
+      signal.throwIfAborted();
+      return new Promise<void>((resolve, reject) => {
+        const queue = queues[priority];
+        const onAbort = () => {
+          const index = queue.indexOf(waiter);
+          if (index >= 0) queue.splice(index, 1);
+          reject(signal.reason);
+        };
+        const waiter: Waiter = {
+          grant: () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        queue.push(waiter);
+        void pump();
+      });
+    },
+    onSuccess() {
+      limiter.onSuccess();
+      lastOkMs = clock.now();
+    },
+    onRateLimited(retryAfterMs) {
+      limiter.onRateLimited();
+      const nowMs = clock.now();
+      const pauseMs = Math.min(MAX_HOLD_MS, Math.max(HOLD_AFTER_RATE_LIMIT_MS, retryAfterMs ?? 0));
+      try {
+        shared.hold(nowMs + pauseMs, nowMs, maxAheadMs());
+      } catch (error) {
+        options.onSharedError?.(error);
+      }
+    },
+    lastSuccessMs: () => lastOkMs,
+    effectiveRps: () => limiter.effectiveRps(),
+    waiting: () => ({ roster: queues.roster.length, policy: queues.policy.length, bulk: queues.bulk.length }),
+  };
+}

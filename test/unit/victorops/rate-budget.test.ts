@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import { holdSlots, reserveSlot, type SlotState } from '../../../src/store/rate-budget.js';
+import type { RequestPriority } from '../../../src/victorops/job-context.js';
+import {
+  createLocalSlots,
+  createRateBudget,
+  pickLevel,
+  rateBudgetKeyId,
+  type SharedSlots,
+  turnsBeforeYielding,
+} from '../../../src/victorops/rate-budget.js';
+
+/** A clock that only moves when someone sleeps on it. */
+function fakeClock(): Clock & { sleeps: number[] } {
+  let now = 1_000_000;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+describe('reserveSlot', () => {
+  const request = { nowMs: 10_000, capacity: 1, windowMs: 600, lastOkMs: null, maxAheadMs: 30_000 };
+
+  it('gives the first send now, the next one a window later', () => {
+    const first = reserveSlot(null, request);
+    expect(first.slotMs).toBe(10_000);
+    const second = reserveSlot(first.state, request);
+    expect(second.slotMs).toBe(10_600);
+    // a third process asking at the same instant queues behind both
+    expect(reserveSlot(second.state, request).slotMs).toBe(11_200);
+  });
+
+  it('lets a late sender catch up inside the window instead of pushing every later slot back', () => {
+    const state: SlotState = { recent: [9_000, 9_400], holdUntilMs: 0, lastOkMs: null };
+    const two = { ...request, capacity: 2, windowMs: 1_035 };
+    expect(reserveSlot(state, two).slotMs).toBe(10_035);
+    expect(reserveSlot(state, { ...two, nowMs: 10_500 }).slotMs).toBe(10_500);
+  });
+
+  it('waits out a hold, and starts afresh when the wall clock stepped back', () => {
+    const held = holdSlots(null, 11_000, 10_000, 30_000);
+    expect(reserveSlot(held, request).slotMs).toBe(11_000);
+    // a hold is capped: one answer cannot stop the key for a day
+    expect(holdSlots(null, 10_000 + 86_400_000, 10_000, 30_000).holdUntilMs).toBe(40_000);
+    const fromTheFuture: SlotState = { recent: [10_000 + 3_600_000], holdUntilMs: 0, lastOkMs: 5 };
+    const fresh = reserveSlot(fromTheFuture, request);
+    expect(fresh.slotMs).toBe(10_000);
+    expect(fresh.state.lastOkMs).toBe(5);
+  });
+
+  it('keeps the newest success any process reported', () => {
+    const state: SlotState = { recent: [], holdUntilMs: 0, lastOkMs: 9_000 };
+    expect(reserveSlot(state, { ...request, lastOkMs: 8_000 }).state.lastOkMs).toBe(9_000);
+    expect(reserveSlot(state, { ...request, lastOkMs: 9_500 }).state.lastOkMs).toBe(9_500);
+  });
+});
+
+describe('pickLevel', () => {
+  it.each([
+    [0.25, 3],
+    [0.5, 1],
+    [0.1, 9],
+    [0, Number.POSITIVE_INFINITY],
+  ])('a background share of %f yields after %f turns', (share, turns) => {
+    expect(turnsBeforeYielding(share)).toBe(turns);
+  });
+
+  it('serves roster first, gives background one turn in four while both wait, and policy before bulk', () => {
+    const streaks = [0, 0, 0];
+    const order = (waiting: boolean[], n: number) =>
+      Array.from({ length: n }, () => 'RPB'[pickLevel(waiting, streaks, 3)]).join('');
+    expect(order([true, false, false], 4)).toBe('RRRR');
+    expect(order([true, true, false], 8)).toBe('RRRPRRRP');
+    expect(order([false, true, true], 8)).toBe('PPPBPPPB');
+    streaks.fill(0);
+    // all three waiting: roster keeps three of four turns, policy most of the rest, bulk still gets some
+    const all = order([true, true, true], 64);
+    expect([...all].filter((c) => c === 'R')).toHaveLength(48);
+    expect([...all].filter((c) => c === 'B').length).toBeGreaterThan(0);
+    expect([...all].filter((c) => c === 'P').length).toBeGreaterThan(
+      [...all].filter((c) => c === 'B').length,
+    );
+    expect(pickLevel([false, false, false], streaks, 3)).toBe(-1);
+  });
+});
+
+describe('createRateBudget', () => {
+  /** A budget at VictorOps' 2 req/s (paced at `pace`) on `clock`, sharing `shared` if given. */
+  const budgetOn = (clock: Clock, pace = 0.9, shared: SharedSlots = createLocalSlots()) =>
+    createRateBudget({ maxRps: 2, pace, backgroundShare: 0.25, clock, shared });
+
+  const grantOrder = async (budget: ReturnType<typeof createRateBudget>, asks: RequestPriority[]) => {
+    const order: RequestPriority[] = [];
+    const signal = new AbortController().signal;
+    await Promise.all(asks.map((p) => budget.acquire(p, signal).then(() => order.push(p))));
+    return order;
+  };
+
+  it('hands the turn to the most urgent waiter when the turn comes, not to the first to ask', async () => {
+    const clock = fakeClock();
+    const budget = budgetOn(clock);
+    const order = await grantOrder(budget, [...Array(6).fill('policy'), ...Array(6).fill('roster')]);
+    expect(order.slice(0, 8)).toEqual([
+      'roster',
+      'roster',
+      'roster',
+      'policy',
+      'roster',
+      'roster',
+      'roster',
+      'policy',
+    ]);
+    expect(order.slice(8)).toEqual(['policy', 'policy', 'policy', 'policy']);
+  });
+
+  it('never lets two processes sharing the key put more than its paced rate into any window', async () => {
+    const clock = fakeClock();
+    const starts: number[] = [];
+    const shared = createLocalSlots(); // what the database row is to two processes
+    const log: SharedSlots = {
+      reserve: (request) => {
+        const reserved = shared.reserve(request);
+        starts.push(reserved.slotMs);
+        return reserved;
+      },
+      hold: shared.hold,
+    };
+    const a = budgetOn(clock, 0.9, log);
+    const b = budgetOn(clock, 0.9, log);
+    await Promise.all([grantOrder(a, Array(10).fill('roster')), grantOrder(b, Array(10).fill('roster'))]);
+    expect(starts).toHaveLength(20);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(555);
+  });
+
+  it('pauses every process sharing the key after a rate-limited answer', async () => {
+    const clock = fakeClock();
+    const shared = createLocalSlots();
+    const a = budgetOn(clock, 0.9, shared);
+    const b = budgetOn(clock, 0.9, shared);
+    await grantOrder(a, ['roster']);
+    const heldFrom = clock.now();
+    a.onRateLimited();
+    expect(a.effectiveRps()).toBeCloseTo(0.9);
+    await grantOrder(b, ['roster']);
+    expect(clock.now()).toBeGreaterThanOrEqual(heldFrom + 1_000);
+  });
+
+  it('learns of a success in another process through the shared schedule', async () => {
+    const clock = fakeClock();
+    const shared = createLocalSlots();
+    const a = budgetOn(clock, 0.9, shared);
+    const b = budgetOn(clock, 0.9, shared);
+    await grantOrder(a, ['roster']);
+    a.onSuccess();
+    const okAt = clock.now();
+    await grantOrder(a, ['roster']); // a reports its success with its next reservation
+    expect(b.lastSuccessMs()).toBeNull();
+    await grantOrder(b, ['roster']);
+    expect(b.lastSuccessMs()).toBe(okAt);
+  });
+
+  it('rejects an aborted waiter and serves the others', async () => {
+    const clock = fakeClock();
+    const budget = budgetOn(clock, 1);
+    const controller = new AbortController();
+    const gone = budget.acquire('bulk', controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(gone).rejects.toThrow('stop');
+    expect(await grantOrder(budget, ['policy'])).toEqual(['policy']);
+    expect(budget.waiting()).toEqual({ roster: 0, policy: 0, bulk: 0 });
+  });
+});
+
+describe('rateBudgetKeyId', () => {
+  it('names a key without holding it', () => {
+    const id = rateBudgetKeyId('org-id', 'secret-key-123');
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(id).not.toContain('secret');
+    expect(rateBudgetKeyId('org-id', 'other-key')).not.toBe(id);
+  });
+});
