@@ -190,6 +190,9 @@ function createPollDeps(
     oncallDaysForward: config.coverage.daysForward,
     fetchRoster: fetch,
     destinations: deps.destinations,
+    ...(config.victorOps.membershipHints === 'auto'
+      ? { hintsVerifyIntervalMs: config.victorOps.membershipVerifyIntervalMs }
+      : {}),
   };
 }
 

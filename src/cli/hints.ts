@@ -1,4 +1,4 @@
-/** `roster-watch hints`: whether membership hints are followed, and trying them again after a lie. */
+/** `roster-watch hints`: whether membership hints are followed, and trusting them again at once. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { CliContext } from './context.js';
@@ -7,7 +7,7 @@ import { createReadApp } from './setup.js';
 export function registerHintsCommand(program: Command, ctx: CliContext): void {
   program
     .command('hints')
-    .description('show whether polls follow the membership hints; --reset trusts them again after a lie')
+    .description('show whether polls follow the membership hints; --reset trusts them again at once')
     .option(
       '--reset',
       'clear the "hints unreliable" mark: the next polls follow the hints (and verify them) again',
@@ -30,7 +30,7 @@ export function registerHintsCommand(program: Command, ctx: CliContext): void {
           setting === 'off'
             ? 'off (MEMBERSHIP_HINTS=off): every poll reads every team'
             : mark
-              ? `unreliable since ${mark.since} (team ${mark.teamSlug}, run ${mark.runId}): every poll reads every team; \`roster-watch hints --reset\` tries them again`
+              ? `unreliable since ${mark.since} (team ${mark.teamSlug}'s member count contradicted the team list, run ${mark.runId}; last contradiction ${mark.lastContradictionAt ?? mark.since}): every poll reads every team until a whole verify interval passes without one; \`roster-watch hints --reset\` tries them again at once`
               : 'on: polls read changed teams plus a verification slice';
         ctx.out(`membership hints ${state}`);
         ctx.out(

@@ -9,6 +9,21 @@ import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
 import { createCliLogger, createReadApp, loadCliConfig, loadEventWritingConfig } from './setup.js';
 
+/** What the poll learnt about the membership hints, if anything worth a word. */
+function describeHints(result: PollResult): string {
+  const parts: string[] = [];
+  if (result.verifyCatches > 0)
+    parts.push(
+      `${result.verifyCatches} found by verification (members swapped, count unchanged: the team list cannot show it)`,
+    );
+  if (result.hints === 'marked')
+    parts.push(
+      'the API contradicted its own member counts: membership hints unreliable, every team read from now on',
+    );
+  if (result.hints === 'trusted again') parts.push('membership hints trusted again');
+  return parts.map((p) => `; ${p}`).join('');
+}
+
 function describeResult(result: PollResult): string {
   const base = `run ${result.runId}: ${result.status}`;
   switch (result.status) {
@@ -19,9 +34,9 @@ function describeResult(result: PollResult): string {
     case 'held':
       return `${base}: a mass removal is held back; see \`roster-watch history --type rosterwatch.guard.*\` and run \`roster-watch accept\` if it is real`;
     case 'partial':
-      return `${base}: ${result.changes} changes; ${result.fetched?.failedScopes.length ?? 0} membership scopes could not be read and kept their previous state`;
+      return `${base}: ${result.changes} changes; ${result.fetched?.failedScopes.length ?? 0} membership scopes could not be read and kept their previous state${describeHints(result)}`;
     default:
-      return `${base}: ${result.changes} changes`;
+      return `${base}: ${result.changes} changes${describeHints(result)}`;
   }
 }
 

@@ -25,6 +25,7 @@ import {
   saveFingerprints,
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
+import { loadHintsUnreliable } from '../store/team-hints.js';
 import { planCoverage } from './coverage-plan.js';
 import {
   type CycleSpec,
@@ -48,6 +49,11 @@ export interface PollCycleDeps {
   fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
   destinations: readonly DestinationSpec[];
+  /**
+   * MEMBERSHIP_VERIFY_INTERVAL: how long the API must go without contradicting its own member
+   * counts before hints marked unreliable are followed again. Absent: the mark is left alone.
+   */
+  hintsVerifyIntervalMs?: number;
 }
 
 export interface PollResult {
@@ -58,6 +64,10 @@ export interface PollResult {
   error: string | null;
   durationMs: number;
   fetched: FetchedRoster | null;
+  /** Swaps a verification read caught (members changed, count did not): the hints' blind spot. */
+  verifyCatches: number;
+  /** Whether this poll set or cleared the "hints unreliable" mark. */
+  hints: 'marked' | 'trusted again' | null;
 }
 
 export function sha256(text: string): string {
@@ -150,6 +160,14 @@ function rosterCycle(
         hashText: sha256,
         accept,
         policies: policies ?? [],
+        ...(deps.hintsVerifyIntervalMs === undefined || accept
+          ? {}
+          : {
+              hints: {
+                lastContradictionAt: lastContradiction(store),
+                verifyIntervalMs: deps.hintsVerifyIntervalMs,
+              },
+            }),
       });
       // Findings follow the roster this run records, in the same transaction as the change causing them.
       const coverage =
@@ -195,6 +213,12 @@ function rosterCycle(
   };
 }
 
+/** When the API last contradicted its member counts, while the hints are marked unreliable. */
+function lastContradiction(store: Store): string | null {
+  const mark = loadHintsUnreliable(store);
+  return mark ? (mark.lastContradictionAt ?? mark.since) : null;
+}
+
 function reportPoll(
   logger: Logger,
   input: RosterFetch,
@@ -211,6 +235,13 @@ function reportPoll(
     error: decision.error,
     durationMs: input.finishedMs - input.startedMs,
     fetched,
+    verifyCatches: decision.verifyCatches?.length ?? 0,
+    hints:
+      decision.hintsMark?.kind === 'mark'
+        ? 'marked'
+        : decision.hintsMark?.kind === 'clear'
+          ? 'trusted again'
+          : null,
   };
   const summary = {
     runId: result.runId,
@@ -226,7 +257,19 @@ function reportPoll(
     failedScopes: fetched?.failedScopes.length,
     teamsRead: fetched?.hints ? fetched.hints.read.length : undefined,
     teamsCarried: fetched?.hints ? fetched.hints.carried.length : undefined,
+    verifyCatches: result.verifyCatches || undefined,
   };
+  if (result.verifyCatches > 0) {
+    logger.info(
+      { teams: decision.verifyCatches },
+      'verification caught a membership change that kept the member count (a swap); recorded, hints still followed',
+    );
+  }
+  if (result.hints === 'trusted again') {
+    logger.info(
+      'membership hints trusted again: the API agreed with its own member counts for a whole verify interval',
+    );
+  }
   if (decision.status === 'failed') logger.error({ ...summary, error: decision.error }, 'poll failed');
   else if (decision.status === 'held') logger.warn(summary, 'poll held by the mass-removal guard');
   else logger.info(summary, 'poll finished');

@@ -93,7 +93,7 @@ function describe(event: CloudEvent): NoticeParts {
       const d = event.data as EventDataByType['rosterwatch.hints.unreliable'];
       return {
         title: 'Membership hints proved unreliable',
-        body: `A verification read of team ${codeSpan(d.team.name, 100)} found a membership change that VictorOps' team list did not announce (its \`version\` and \`memberCount\` stayed the same). The change is recorded as usual; from now on every poll reads every team, which costs more API requests but misses nothing. To trust the hints again (they stay verified): ${codeSpan('roster-watch hints --reset', 60)}.`,
+        body: `VictorOps contradicted itself about team ${codeSpan(d.team.name, 100)}: ${d.listedMemberCount === undefined ? 'its members as read did not match the `memberCount` in the team list' : `the team list gave \`memberCount\` ${d.listedMemberCount}, but reading its members gave ${d.readMemberCount ?? '?'}`}. Until the counts agree for a whole verify interval (\`MEMBERSHIP_VERIFY_INTERVAL\`), every poll reads every team: more API requests, nothing missed. The hints are then followed again on their own, or at once with ${codeSpan('roster-watch hints --reset', 60)}.`,
       };
     }
     default:

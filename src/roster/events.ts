@@ -114,10 +114,17 @@ export interface EventDataByType {
   };
   'rosterwatch.poll.recovered': { poll: 'roster' | 'policy'; failedRuns: number; since: string };
   'rosterwatch.endpoint.disabled': { destination: string; statusCode: number; reason: string };
-  /** A verification read found a membership change that `GET /v1/team`'s version/memberCount did not show. */
+  /**
+   * A team read in full had a different number of members than `GET /v1/team` listed for it in the
+   * same poll (and again on a second list): the API contradicts itself, so the hints are not followed.
+   */
   'rosterwatch.hints.unreliable': {
     team: Team;
+    /** Teams whose count was contradicted in that poll. */
     teamsWithUnannouncedChanges: number;
+    /** The first such team's `memberCount` as listed, and its members as read (absent before issue 19). */
+    listedMemberCount?: number;
+    readMemberCount?: number;
     detectedAt: string;
     message: string;
   };

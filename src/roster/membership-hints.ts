@@ -3,10 +3,15 @@
  * is the same as when its members were last read is assumed unchanged and its members are not
  * read again, which takes an unchanged poll from 2 + teams requests down to about 2.
  *
- * Whether `version` moves on every membership change is not documented, so the hints are never
- * trusted blindly: every poll also re-reads a rolling slice of the teams read longest ago, sized
- * so that each team is re-read at least once per verify interval. A verification read that finds a
- * change the hints did not announce proves them unreliable, and polls then read every team again.
+ * `memberCount` is the membership signal; `version` only says "the team record was edited": public
+ * captures of the real API show populated teams at `version: 0` and a rename moving it (see
+ * test/fixtures/victorops/README.md). So a swap (one member leaves, another joins between two
+ * polls) moves neither, and is the hints' documented blind spot: every poll re-reads a rolling
+ * slice of the teams read longest ago, sized so that each team is re-read at least once per verify
+ * interval, and a verification read that catches such a swap records it and is counted, nothing
+ * more. The hints are unreliable only when the API contradicts itself: a team read in full whose
+ * member count differs from the `memberCount` the same poll listed for it. Polls then read every
+ * team until a whole verify interval passes without a contradiction.
  */
 
 import type { Roster } from './types.js';
@@ -28,7 +33,7 @@ export type HintsSetting = 'auto' | 'off';
 
 export interface HintState {
   setting: HintsSetting;
-  /** Set once a verification read caught an unannounced change; survives restarts. */
+  /** Set while the API contradicts its own `memberCount` (see countContradictions); survives restarts. */
   unreliable: boolean;
   stored: ReadonlyMap<string, StoredTeamHint>;
   /** When the previous roster poll started: the cadence a one-shot `poll` from cron infers. */
@@ -184,4 +189,77 @@ export function findUnannouncedChanges(
     const b = after.get(slug) ?? new Set<string>();
     return a.size !== b.size || [...a].some((key) => !b.has(key));
   });
+}
+
+/** The distinct members (lower-cased usernames) of each of `slugs` in `memberships`. */
+export function membersByTeam(
+  slugs: readonly string[],
+  memberships: readonly { username: string; teamSlug: string }[],
+): Map<string, Set<string>> {
+  const wanted = new Set(slugs);
+  const byTeam = new Map<string, Set<string>>();
+  for (const m of memberships) {
+    if (!wanted.has(m.teamSlug)) continue;
+    const keys = byTeam.get(m.teamSlug) ?? new Set<string>();
+    keys.add(usernameKey(m.username));
+    byTeam.set(m.teamSlug, keys);
+  }
+  return byTeam;
+}
+
+/** A team read in full whose member count is not the `memberCount` the team list gave for it. */
+export interface CountContradiction {
+  slug: string;
+  listed: number;
+  read: number;
+}
+
+/**
+ * The teams among `read` (read in full this poll) whose members, counted from `memberships`, are
+ * not as many as `memberCount` in the team list read at the start of the same poll. A team the
+ * list gave no count for proves nothing and is left out.
+ */
+export function countContradictions(
+  listed: readonly TeamHint[],
+  read: readonly string[],
+  memberships: readonly { username: string; teamSlug: string }[],
+): CountContradiction[] {
+  const wanted = new Set(read);
+  const members = membersByTeam(read, memberships);
+  const out: CountContradiction[] = [];
+  for (const team of listed) {
+    if (!wanted.has(team.slug) || team.memberCount === null) continue;
+    const count = members.get(team.slug)?.size ?? 0;
+    if (count !== team.memberCount) out.push({ slug: team.slug, listed: team.memberCount, read: count });
+  }
+  return out;
+}
+
+/**
+ * What a poll does to the "unreliable" mark: set it (a contradiction while trusted), move its last
+ * contradiction forward (another one while already set), clear it (a poll without contradiction a
+ * whole verify interval after the last one), or nothing.
+ */
+export type HintsMarkAction =
+  | { kind: 'none' }
+  | { kind: 'mark'; teamSlug: string }
+  | { kind: 'refresh' }
+  | { kind: 'clear' };
+
+export function decideHintsMark(input: {
+  /** When the recorded mark saw its last contradiction (ISO), or null when the hints are trusted. */
+  lastContradictionAt: string | null;
+  contradictions: readonly CountContradiction[];
+  /** Whether this poll read teams in full and recorded them (not failed, not held). */
+  checked: boolean;
+  verifyIntervalMs: number;
+  now: string;
+}): HintsMarkAction {
+  if (!input.checked) return { kind: 'none' };
+  const first = input.contradictions[0];
+  if (input.lastContradictionAt === null)
+    return first ? { kind: 'mark', teamSlug: first.slug } : { kind: 'none' };
+  if (first) return { kind: 'refresh' };
+  const cleanForMs = Date.parse(input.now) - Date.parse(input.lastContradictionAt);
+  return cleanForMs >= input.verifyIntervalMs ? { kind: 'clear' } : { kind: 'none' };
 }

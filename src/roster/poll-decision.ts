@@ -5,7 +5,7 @@
  */
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
-import { findUnannouncedChanges } from './membership-hints.js';
+import { decideHintsMark, findUnannouncedChanges, type HintsMarkAction } from './membership-hints.js';
 import type { Policy } from './policy-types.js';
 import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
@@ -39,8 +39,13 @@ export interface PollDecision {
   events: EventDraft[];
   hold: HoldAction;
   error: string | null;
-  /** Teams where a verification read found a change the hints did not announce: hints are unreliable. */
-  unannouncedTeams?: string[];
+  /**
+   * Verified teams whose members changed although their `memberCount` did not (a swap): the
+   * hints' blind spot, recorded as usual and counted (roster_membership_verify_catches_total).
+   */
+  verifyCatches?: string[];
+  /** What happens to the "hints unreliable" mark; absent: nothing. */
+  hintsMark?: HintsMarkAction;
 }
 
 export interface DecidePollInput {
@@ -61,6 +66,12 @@ export interface DecidePollInput {
   accept?: boolean;
   /** The recorded escalation policies, so `victorops.user.removed` can say which still page the user. */
   policies?: readonly Policy[];
+  /**
+   * The "hints unreliable" mark's last contradiction (ISO; null: the hints are trusted) and the
+   * verify interval that must pass without one before they are trusted again. Absent: the mark is
+   * left alone.
+   */
+  hints?: { lastContradictionAt: string | null; verifyIntervalMs: number };
 }
 
 const SAMPLE_SIZE = 10;
@@ -120,7 +131,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
     fetched.hints?.carried ?? [],
   );
   const diff = diffRosters(previous, effective);
-  const unannounced = findUnannouncedChanges(previous, effective, fetched.hints?.verified ?? []);
+  const catches = findUnannouncedChanges(previous, effective, fetched.hints?.verified ?? []);
   const partial = fetched.failedScopes.length > 0;
   // Invitations are not people: one that expires, is revoked or turns into a registered user is
   // not a removal, so neither side of the guard's fraction counts them.
@@ -157,7 +168,7 @@ export function decidePoll(input: DecidePollInput): PollDecision {
           { kind: 'release', holdId: hold.id, how: 'confirmed' },
           input.policies ?? [],
         ),
-        unannounced,
+        catches,
         effective,
         input,
       );
@@ -200,37 +211,55 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   }
   return withUnannounced(
     applied(partial, effective, diff, previous, events, holdAction, input.policies ?? []),
-    unannounced,
+    catches,
     effective,
     input,
   );
 }
 
 /**
- * Adds the `rosterwatch.hints.unreliable` notice when verification caught the hints lying. The change
- * itself is already in the decision's events, recorded as usual; the notice comes first so a reader
- * of the stream learns why later polls cost more.
+ * Adds what the poll learnt about the hints: the swaps verification caught (counted only), and the
+ * `rosterwatch.hints.unreliable` notice when the API contradicted its own `memberCount` while the
+ * hints were trusted. The changes themselves are already in the decision's events, recorded as
+ * usual; the notice comes first so a reader of the stream learns why later polls cost more.
  */
 function withUnannounced(
   decision: PollDecision,
-  unannounced: readonly string[],
+  catches: readonly string[],
   roster: Roster,
   input: DecidePollInput,
 ): PollDecision {
-  const first = unannounced[0];
-  if (first === undefined) return decision;
-  const team = roster.teams.find((t) => t.slug === first) ?? { slug: first, name: first };
+  const contradicted = input.outcome.ok ? (input.outcome.fetched.hints?.contradicted ?? []) : [];
+  const hintsMark = input.hints
+    ? decideHintsMark({
+        lastContradictionAt: input.hints.lastContradictionAt,
+        contradictions: contradicted,
+        checked: (input.outcome.ok ? (input.outcome.fetched.hints?.read.length ?? 0) : 0) > 0,
+        verifyIntervalMs: input.hints.verifyIntervalMs,
+        now: input.now,
+      })
+    : undefined;
+  const withHints = {
+    ...decision,
+    verifyCatches: [...catches],
+    ...(hintsMark ? { hintsMark } : {}),
+  };
+  const first = contradicted[0];
+  if (hintsMark?.kind !== 'mark' || first === undefined) return withHints;
+  const team = roster.teams.find((t) => t.slug === first.slug) ?? { slug: first.slug, name: first.slug };
   const notice: EventDraft = {
     type: 'rosterwatch.hints.unreliable',
     subject: 'hints',
     data: {
       team,
-      teamsWithUnannouncedChanges: unannounced.length,
+      teamsWithUnannouncedChanges: contradicted.length,
+      listedMemberCount: first.listed,
+      readMemberCount: first.read,
       detectedAt: input.now,
-      message: `team "${team.name}" changed members without a new version in GET /v1/team; every poll now reads every team`,
+      message: `team "${team.name}" is listed with memberCount ${first.listed} in GET /v1/team but its members read ${first.read}; every poll now reads every team until the counts agree for a whole verify interval`,
     },
   };
-  return { ...decision, events: [notice, ...decision.events], unannouncedTeams: [...unannounced] };
+  return { ...withHints, events: [notice, ...decision.events] };
 }
 
 function released(how: 'confirmed' | 'accepted', diff: RosterDiff, heldSinceRunId: number): EventDraft {

@@ -98,4 +98,9 @@ export interface FetchedHints {
   carried: string[];
   /** Unchanged teams read anyway to check the hints. */
   verified: string[];
+  /**
+   * Teams read in full whose member count differed from the listed `memberCount`, on the poll's
+   * team list and on a second one read after: the API contradicting itself (absent in older fetches).
+   */
+  contradicted?: { slug: string; listed: number; read: number }[];
 }

@@ -52,6 +52,8 @@ export interface PollObservation {
   events: readonly { type: string }[];
   /** The fetch, when the user list was read: its request count feeds roster_poll_requests. */
   fetched?: { stats: FetchStats } | null;
+  /** Swaps caught by verification reads in this poll (roster_membership_verify_catches_total). */
+  verifyCatches?: number;
 }
 
 export interface ServiceMetrics {
@@ -224,9 +226,15 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
     registers: [registry],
   });
 
+  const verifyCatches = new Counter({
+    name: 'roster_membership_verify_catches_total',
+    help: 'Membership changes that kept a team’s member count (swaps), found by verification reads rather than by the team list: the hints’ documented blind spot.',
+    registers: [registry],
+  });
+
   new Gauge({
     name: 'roster_membership_hints_unreliable',
-    help: '1 once a verification read caught a membership change the team list did not announce (every poll then reads every team).',
+    help: '1 while the API contradicts its own member counts (a team read in full differs from its listed memberCount): every poll then reads every team, until a verify interval passes without a contradiction.',
     registers: [registry],
     collect() {
       this.set(deps.hintsUnreliable?.() ? 1 : 0);
@@ -245,6 +253,7 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
       runs.inc({ status: poll.status });
       duration.observe(poll.durationMs / 1000);
       if (poll.fetched) pollRequests.observe(poll.fetched.stats.requests);
+      if (poll.verifyCatches) verifyCatches.inc(poll.verifyCatches);
       if (isSuccess(poll.status)) lastSuccess.set(finishedAtMs / 1000);
       for (const event of poll.events) {
         // Only the bounded set of change types becomes a label value.

@@ -54,7 +54,7 @@ export function teamJson(org: SimOrg, team: SimTeam): Record<string, unknown> {
     ...teamLinks(team.slug),
     name: team.name,
     slug: team.slug,
-    memberCount: org.memberCount(team.slug),
+    memberCount: org.listedMemberCount(team.slug),
     version: team.version,
     isDefaultTeam: team.isDefaultTeam,
   };
@@ -65,7 +65,7 @@ export function userTeamsJson(org: SimOrg, teams: readonly SimTeam[]): Record<st
     teams: teams.map((team) => ({
       name: team.name,
       slug: team.slug,
-      memberCount: org.memberCount(team.slug),
+      memberCount: org.listedMemberCount(team.slug),
       version: team.version,
       isDefaultTeam: team.isDefaultTeam,
       _selfUrl: `${PREFIX}/v1/team/${team.slug}`,

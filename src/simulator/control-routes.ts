@@ -32,6 +32,7 @@ const rateLimitBody = z
   })
   .nullable();
 const teamVersionsBody = z.object({ bump: z.boolean() });
+const teamCountsBody = z.object({ frozen: z.boolean() });
 const driftBody = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
 
 export function createControlRoutes(context: ControlContext): Route[] {
@@ -128,7 +129,7 @@ export function createControlRoutes(context: ControlContext): Route[] {
       },
     },
     {
-      // Fault switch: `{"bump": false}` makes membership changes leave team versions alone.
+      // `{"bump": true}` makes membership changes move team versions too (by default only renames do).
       pattern: ['team-versions'],
       methods: {
         GET: () => replyJson(200, { bump: org.teamVersionBumps }),
@@ -136,6 +137,19 @@ export function createControlRoutes(context: ControlContext): Route[] {
           const body = parseBody(request.rawBody, teamVersionsBody);
           if (!body.ok) return body.reply;
           org.setTeamVersionBumps(body.value.bump);
+          return replyJson(200, body.value);
+        },
+      },
+    },
+    {
+      // Fault switch: `{"frozen": true}` keeps the listed memberCounts as they are now, so the team
+      // list contradicts the members endpoint after the next membership change.
+      pattern: ['team-member-counts'],
+      methods: {
+        PUT: (request) => {
+          const body = parseBody(request.rawBody, teamCountsBody);
+          if (!body.ok) return body.reply;
+          org.setListedCountsFrozen(body.value.frozen);
           return replyJson(200, body.value);
         },
       },

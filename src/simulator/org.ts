@@ -85,6 +85,8 @@ export interface SimOrg {
   listTeams(): readonly SimTeam[];
   getTeam(slug: string): SimTeam | undefined;
   memberCount(slug: string): number;
+  /** The `memberCount` the team lists show: the live count, unless frozen (setListedCountsFrozen). */
+  listedMemberCount(slug: string): number;
   teamsOfUser(username: string): SimTeam[];
   membersOfTeam(slug: string): SimUser[];
   addUser(input: NewSimUser): SimUser;
@@ -112,10 +114,17 @@ export interface SimOrg {
   setOverrides(teamSlug: string, overrides: readonly SimOverride[]): void;
   snapshot(): SimOrgSnapshot;
   /**
-   * Fault switch: with false, membership changes stop bumping the team's `version` (the real API
-   * does not document that it bumps it), so a client trusting the hints blindly misses changes.
+   * What moves a team's `version`. By default only edits of the team record (a rename), as the
+   * public captures of the real API show (populated teams at `version: 0`; a rename 0 → 1; see
+   * test/fixtures/victorops/README.md). With true, every membership change bumps it too: the
+   * behaviour the hints were first designed for, kept to test that clients cope with both.
    */
   setTeamVersionBumps(enabled: boolean): void;
+  /**
+   * Fault switch: with true, the team lists keep showing each team's `memberCount` as it is now,
+   * whatever membership changes follow, so the list contradicts the members endpoint.
+   */
+  setListedCountsFrozen(frozen: boolean): void;
   readonly teamVersionBumps: boolean;
 }
 
@@ -143,7 +152,8 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
   const teamsByUser = new Map<string, Set<string>>();
   let membershipCount = 0;
   let revision = 0;
-  let versionBumps = true;
+  let versionBumps = false;
+  let frozenCounts: Map<string, number> | null = null;
 
   const requireUser = (username: string): SimUser => {
     const user = users.get(keyOf(username));
@@ -155,8 +165,16 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     if (!team) throw new SimOrgError('team-not-found', `Team ${slug} was not found`);
     return team;
   };
-  const bumpTeam = (team: SimTeam, changes: Partial<SimTeam> = {}): SimTeam => {
-    const next = { ...team, ...changes, version: versionBumps ? team.version + 1 : team.version };
+  /** A membership change: moves `version` only with the switch on. */
+  const bumpTeam = (team: SimTeam): SimTeam => {
+    if (!versionBumps) return team;
+    const next = { ...team, version: team.version + 1 };
+    teams.set(team.slug, next);
+    return next;
+  };
+  /** An edit of the team record itself (a rename) always moves `version`. */
+  const editTeam = (team: SimTeam, changes: Partial<SimTeam>): SimTeam => {
+    const next = { ...team, ...changes, version: team.version + 1 };
     teams.set(team.slug, next);
     return next;
   };
@@ -225,6 +243,12 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
       versionBumps = enabled;
       revision += 1;
     },
+    setListedCountsFrozen(frozen) {
+      frozenCounts = frozen
+        ? new Map([...membersByTeam].map(([slug, members]) => [slug, members.size]))
+        : null;
+      revision += 1;
+    },
     counts: () => ({ users: users.size, teams: teams.size, memberships: membershipCount }),
     listUsers: () => [...users.values()],
     getUser: (username) => users.get(keyOf(username)),
@@ -232,6 +256,7 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     listTeams: () => [...teams.values()],
     getTeam: (slug) => teams.get(slug),
     memberCount: (slug) => membersByTeam.get(slug)?.size ?? 0,
+    listedMemberCount: (slug) => frozenCounts?.get(slug) ?? membersByTeam.get(slug)?.size ?? 0,
     teamsOfUser(username) {
       requireUser(username);
       const slugs = teamsByUser.get(keyOf(username)) ?? new Set<string>();
@@ -307,7 +332,7 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
       return team;
     },
     renameTeam(slug, name) {
-      const next = bumpTeam(requireTeam(slug), { name });
+      const next = editTeam(requireTeam(slug), { name });
       revision += 1;
       return next;
     },

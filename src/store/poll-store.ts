@@ -16,7 +16,12 @@ import { applyHoldAction } from './guard-holds.js';
 import { applyHistory } from './history.js';
 import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
-import { markHintsUnreliable, saveFetchedHints } from './team-hints.js';
+import {
+  clearHintsUnreliable,
+  markHintsUnreliable,
+  refreshHintsUnreliable,
+  saveFetchedHints,
+} from './team-hints.js';
 
 export interface RecordPollInput {
   decision: PollDecision;
@@ -70,10 +75,16 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
   if (recorded && fetched?.hints && (input.recordHints ?? true)) {
     saveFetchedHints(store, fetched.hints, runId, Date.parse(fetched.startedAt));
   }
-  const unannounced = decision.unannouncedTeams?.[0];
-  if (unannounced !== undefined) {
-    markHintsUnreliable(store, { teamSlug: unannounced, runId, since: input.finishedAt });
-  }
+  const mark = decision.hintsMark;
+  if (mark?.kind === 'mark') {
+    markHintsUnreliable(store, {
+      teamSlug: mark.teamSlug,
+      runId,
+      since: input.finishedAt,
+      lastContradictionAt: input.finishedAt,
+    });
+  } else if (mark?.kind === 'refresh') refreshHintsUnreliable(store, input.finishedAt);
+  else if (mark?.kind === 'clear') clearHintsUnreliable(store);
   applyHoldAction(store, decision.hold, runId, input.finishedAt, fetched);
   if (input.coverage) applyFindingsDiff(store, input.coverage.diff, runId, input.finishedAt);
   const events = appendRunEvents(

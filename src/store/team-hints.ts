@@ -16,6 +16,8 @@ export interface HintsUnreliableMark {
   teamSlug: string;
   runId: number;
   since: string;
+  /** The latest poll that saw the API contradict itself (marks from before issue 19 lack it: `since`). */
+  lastContradictionAt?: string;
 }
 
 export function loadHintsUnreliable(store: Store): HintsUnreliableMark | null {
@@ -30,6 +32,12 @@ export function markHintsUnreliable(store: Store, mark: HintsUnreliableMark): vo
     .values({ key: UNRELIABLE_KEY, value })
     .onConflictDoUpdate({ target: meta.key, set: { value } })
     .run();
+}
+
+/** Another contradiction while the hints are not trusted: the clean interval starts again. */
+export function refreshHintsUnreliable(store: Store, at: string): void {
+  const mark = loadHintsUnreliable(store);
+  if (mark) markHintsUnreliable(store, { ...mark, lastContradictionAt: at });
 }
 
 /** Lets the hints be tried again (`roster-watch hints --reset`); returns whether a mark was cleared. */

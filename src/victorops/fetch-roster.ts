@@ -12,10 +12,13 @@
 import type { Clock } from '../clock.js';
 import { VictorOpsError } from '../errors.js';
 import {
+  type CountContradiction,
+  countContradictions,
   type FullReadReason,
   findDifferingReads,
   fullReadReason,
   type HintState,
+  membersByTeam,
   planTeamReads,
   type TeamReadPlan,
 } from '../roster/membership-hints.js';
@@ -178,19 +181,18 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
       }
     });
 
-    const movedDuringPoll =
-      hinted && options.hints?.recordedMembers
-        ? await findChangesDuringPoll(client, signal, {
-            listed,
-            verified: hinted.verify,
-            memberships,
-            recorded: options.hints.recordedMembers,
-            present,
-          })
-        : new Set<string>();
+    const read = readTeams(listed, scopes, strategy, failedScopes);
+    const checked = await checkReads(client, signal, {
+      listed,
+      read,
+      verified: hinted ? hinted.verify : [],
+      memberships,
+      recorded: hinted ? options.hints?.recordedMembers : undefined,
+      present,
+    });
     const after = client.stats();
     const teamList: Team[] = teams.map((t) => ({ slug: t.slug, name: t.name }));
-    const hints = describeFetchedHints(listed, scopes, strategy, failedScopes, hinted, movedDuringPoll);
+    const hints = describeFetchedHints(listed, read, failedScopes, hinted, checked);
     return {
       roster: normaliseRoster({ users, teams: teamList, memberships }),
       strategy,
@@ -218,74 +220,99 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
  * Which teams were read completely. With the user strategy every team's members come together,
  * so they count as read only when no user's teams failed.
  */
-function describeFetchedHints(
+function readTeams(
   listed: FetchedHints['listed'],
   scopes: readonly string[],
   strategy: MembershipSource,
   failedScopes: readonly FailedScope[],
+): string[] {
+  const failedTeams = new Set(failedScopes.map(scopeName));
+  if (strategy === 'team') return scopes.filter((slug) => !failedTeams.has(slug));
+  return failedScopes.length === 0 ? listed.map((t) => t.slug) : [];
+}
+
+function describeFetchedHints(
+  listed: FetchedHints['listed'],
+  read: string[],
+  failedScopes: readonly FailedScope[],
   hinted: TeamReadPlan | null,
-  movedDuringPoll: ReadonlySet<string>,
+  checked: CheckedReads,
 ): FetchedHints {
   const failedTeams = new Set(failedScopes.map(scopeName));
-  const read =
-    strategy === 'team'
-      ? scopes.filter((slug) => !failedTeams.has(slug))
-      : failedScopes.length === 0
-        ? listed.map((t) => t.slug)
-        : [];
   return {
     listed,
     read,
     carried: hinted?.carried ?? [],
     verified: hinted
-      ? hinted.verify.filter((slug) => !failedTeams.has(slug) && !movedDuringPoll.has(slug))
+      ? hinted.verify.filter((slug) => !failedTeams.has(slug) && !checked.movedDuringPoll.has(slug))
       : [],
+    contradicted: checked.contradicted,
   };
 }
 
+interface CheckedReads {
+  /** Verified teams whose change was made during this poll (their hints moved on a second list). */
+  movedDuringPoll: Set<string>;
+  /** Teams whose member count the API contradicted, on both list reads. */
+  contradicted: CountContradiction[];
+}
+
 /**
- * Verified teams whose members differ from the recorded ones and whose hints moved since this
- * poll's team list was read: their change was announced, just after that read, so it does not prove
- * the hints unreliable. Costs one more `GET /v1/team`, only when a verification read differs. If
- * that read fails, nothing is excused (the safe side: the hints are then taken as unreliable).
+ * Checks the membership reads against the team list read at the start of the poll. Two things
+ * differ when a change lands between that list and a team's read, and both are told apart from
+ * what they otherwise mean by reading the team list once more (one request, only when something
+ * differs):
+ * - a verified team whose members differ from the recorded ones: a swap the hints cannot show
+ *   (counted, not fatal), unless its hints moved meanwhile (a change made during the poll);
+ * - a team whose member count is not its listed `memberCount`: the API contradicting itself,
+ *   unless the second list agrees with the read or shows the team moved.
+ * If that second read fails, nothing is excused: contradictions stand, which is the safe side
+ * (the hints are then not trusted).
  */
-async function findChangesDuringPoll(
+async function checkReads(
   client: VictorOpsClient,
   signal: AbortSignal,
   input: {
     listed: FetchedHints['listed'];
+    read: readonly string[];
     verified: readonly string[];
     memberships: readonly Membership[];
-    recorded: (slug: string) => ReadonlySet<string>;
+    recorded: ((slug: string) => ReadonlySet<string>) | undefined;
     present: ReadonlySet<string>;
   },
-): Promise<Set<string>> {
-  const wanted = new Set(input.verified);
-  const read = new Map<string, Set<string>>();
-  for (const m of input.memberships) {
-    if (!wanted.has(m.teamSlug)) continue;
-    const members = read.get(m.teamSlug) ?? new Set<string>();
-    members.add(usernameKey(m.username));
-    read.set(m.teamSlug, members);
-  }
-  const differing = findDifferingReads(input.verified, read, input.recorded, input.present);
-  if (differing.length === 0) return new Set();
+): Promise<CheckedReads> {
+  const contradicted = countContradictions(input.listed, input.read, input.memberships);
+  const differing = input.recorded
+    ? findDifferingReads(
+        input.verified,
+        membersByTeam(input.verified, input.memberships),
+        input.recorded,
+        input.present,
+      )
+    : [];
+  if (differing.length === 0 && contradicted.length === 0)
+    return { movedDuringPoll: new Set(), contradicted };
   let relisted: ApiListedTeam[];
   try {
     relisted = await client.get('/v1/team', teamListSchema, signal);
   } catch (error) {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
-    return new Set();
+    return { movedDuringPoll: new Set(), contradicted };
   }
   const first = new Map(input.listed.map((t) => [t.slug, t]));
-  const moved = new Set<string>();
-  for (const team of relisted) {
-    const before = first.get(team.slug);
-    if (!before || !differing.includes(team.slug)) continue;
-    if ((team.version ?? null) !== before.version || (team.memberCount ?? null) !== before.memberCount)
-      moved.add(team.slug);
-  }
-  return moved;
+  const second = new Map(relisted.map((t) => [t.slug, t]));
+  const moved = (slug: string): boolean => {
+    const before = first.get(slug);
+    const after = second.get(slug);
+    if (!before || !after) return after === undefined;
+    return (after.version ?? null) !== before.version || (after.memberCount ?? null) !== before.memberCount;
+  };
+  return {
+    movedDuringPoll: new Set(differing.filter((slug) => second.has(slug) && moved(slug))),
+    contradicted: contradicted.filter(
+      (c) => !moved(c.slug) && (second.get(c.slug)?.memberCount ?? null) !== c.read,
+    ),
+  };
 }
 
 function scopeName(scope: FailedScope): string {

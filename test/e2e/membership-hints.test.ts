@@ -1,6 +1,8 @@
 /**
- * Hint-gated polls through the built CLI, as a cron `poll` runs them: both the honest path (team
- * versions move with every membership change) and the simulator's fault switch (they do not).
+ * Hint-gated polls through the built CLI, as a cron `poll` runs them: team versions moving with
+ * every membership change (the simulator's switch), the default that follows the public captures
+ * (only renames move them: a swap is found by verification), and the API contradicting its own
+ * member counts (the count fault).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../src/roster/events.js';
@@ -23,11 +25,15 @@ afterEach(async () => {
   await sim.close();
 });
 
+/** The summary line of the last `poll` (`run N: ok: 2 changes; …`). */
+let lastSummary = '';
+
 /** Runs `poll` and returns its request plan line and the requests it made. */
 async function poll(): Promise<{ plan: string; requests: number }> {
   const before = sim.stats.count();
   const r = await runCli(['poll'], env);
   expect(r.code, r.stderr).toBe(0);
+  lastSummary = r.stdout.split('\n').find((l) => l.startsWith('run ')) ?? '';
   const plan = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -58,7 +64,11 @@ function swapMember(slug: string): void {
 }
 
 describe('roster-watch poll with membership hints', () => {
-  it('reads only changed teams and a verification slice while the versions tell the truth', async () => {
+  it('reads only changed teams and a verification slice while the versions move with membership', async () => {
+    const control = simControlUrl(sim.url);
+    expect(
+      (await simRequest(`${control}/team-versions`, { method: 'PUT', body: { bump: true } })).status,
+    ).toBe(200);
     expect((await poll()).plan).toBe(`requests planned: 2 lists + ${TEAMS} teams (no previous poll)`);
     const quiet = await poll();
     expect(quiet).toEqual({
@@ -79,35 +89,51 @@ describe('roster-watch poll with membership hints', () => {
     expect(new Set(membershipEvents.map((e) => e.runid))).toEqual(new Set([3]));
   });
 
-  it('with the fault switch on, still reports the change within one round of verification, then reads every team', async () => {
+  it('finds a swap by verification without distrusting the hints; distrusts them only when the counts contradict', {
+    timeout: 180_000,
+  }, async () => {
     await poll();
+    swapMember(populatedTeams().at(-1)!);
+    // Back-to-back polls verify one team each, so TEAMS polls cover the org.
+    for (let i = 0; i < TEAMS && !/: [1-9]\d* changes/.test(lastSummary); i++) await poll();
+    expect(lastSummary).toMatch(
+      /: 2 changes; 1 found by verification \(members swapped, count unchanged: the team list cannot show it\)$/,
+    );
+    const swapRun = Number(/^run (\d+)/.exec(lastSummary)?.[1]);
+    let events = await history();
+    expect(events.filter((e) => e.type.startsWith('victorops.membership')).map((e) => e.runid)).toEqual([
+      swapRun,
+      swapRun,
+    ]);
+    expect(events.map((e) => e.type)).not.toContain('rosterwatch.hints.unreliable');
+    expect((await poll()).plan).toBe('requests planned: 2 lists + 0 changed teams + 1 verification');
+
     const control = simControlUrl(sim.url);
     expect(
-      (await simRequest(`${control}/team-versions`, { method: 'PUT', body: { bump: false } })).status,
+      (await simRequest(`${control}/team-member-counts`, { method: 'PUT', body: { frozen: true } })).status,
     ).toBe(200);
-    swapMember(populatedTeams().at(-1)!);
-
-    let caught: CloudEvent | undefined;
-    // Back-to-back polls verify one team each, so TEAMS polls cover the org.
-    for (let i = 0; i < TEAMS && !caught; i++) {
-      await poll();
-      caught = (await history()).find((e) => e.type === 'rosterwatch.hints.unreliable');
-    }
-    expect(caught, 'the unannounced change was never caught').toBeDefined();
+    const team = populatedTeams()[0]!;
+    const members = sim.org.membersOfTeam(team);
+    sim.org.addMember(team, sim.org.listUsers().find((u) => !members.includes(u))!.username);
+    for (let i = 0; i < TEAMS && !/hints unreliable/.test(lastSummary); i++) await poll();
+    expect(lastSummary).toMatch(/the API contradicted its own member counts/);
+    const caught = (await history()).find((e) => e.type === 'rosterwatch.hints.unreliable');
+    expect(caught, 'the contradiction was never caught').toBeDefined();
     assertValidEvent(caught);
-    const events = await history();
-    const membershipRuns = events
-      .filter((e) => e.type.startsWith('victorops.membership'))
-      .map((e) => e.runid);
-    expect(membershipRuns).toEqual([caught!.runid, caught!.runid]);
+    events = await history();
+    expect(events.filter((e) => e.type === 'victorops.membership.added').map((e) => e.runid)).toContain(
+      caught!.runid,
+    );
 
     const after = await poll();
     expect(after).toEqual({
       plan: `requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`,
-      requests: 2 + TEAMS,
+      requests: 2 + TEAMS + 1,
     });
     const status = await runCli(['hints'], env);
-    expect(status.stdout).toMatch(/membership hints unreliable since .* every poll reads every team/);
+    expect(status.stdout).toMatch(
+      /membership hints unreliable since .* every poll reads every team until a whole verify interval passes/,
+    );
 
     const reset = await runCli(['hints', '--reset'], env);
     expect(reset.code, reset.stderr).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * A change made while a poll runs, after its team list was read and before a verification read of
- * that team, is not an unannounced change when the team's version moved: a second team-list read
- * tells the two apart. A proxy in front of the simulator makes the change at exactly that moment.
+ * that team: a second team-list read tells it apart from a swap the hints cannot show (counted) and
+ * from the API contradicting its own member count (hints unreliable). A proxy in front of the
+ * simulator makes the change at exactly that moment.
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -106,14 +107,29 @@ const membershipChanges = (r: PollResult) =>
     .sort();
 const notices = (r: PollResult) => r.events.filter((e) => e.type === 'rosterwatch.hints.unreliable');
 
+/** Adds an outsider to the team about to be verified, mid-poll: its count moves. */
+function joinOnVerification(): { slug: string | null; changes: string[] } {
+  const seen = { slug: null as string | null, changes: [] as string[] };
+  beforeNextMembersRead = (slug) => {
+    seen.slug = slug;
+    const members = sim.org.membersOfTeam(slug);
+    const outsider = sim.org.listUsers().find((u) => !members.includes(u))!;
+    sim.org.addMember(slug, outsider.username);
+    seen.changes.push(`added ${outsider.username}`);
+  };
+  return seen;
+}
+
 describe('a change made during a poll', () => {
-  it('is reported, and does not condemn hints whose version moved (one extra team-list read)', async () => {
+  it('is reported and not counted as a swap when the version moved (one extra team-list read)', async () => {
+    sim.org.setTeamVersionBumps(true);
     await poll();
     const seen = swapOnVerification();
     const result = await poll();
     expect(seen.slug).not.toBeNull();
     expect(membershipChanges(result)).toEqual([...seen.changes].sort());
     expect(notices(result)).toEqual([]);
+    expect(result.verifyCatches).toBe(0);
     // 2 lists + 1 verification + the second team-list read.
     expect(result.fetched?.stats.requests).toBe(4);
     expect(await hintsMark()).toBeNull();
@@ -123,13 +139,28 @@ describe('a change made during a poll', () => {
     expect(next.fetched?.hints?.read).toContain(seen.slug);
   });
 
-  it('still proves the hints unreliable when the version did not move', async () => {
+  it('is a counted swap, not a reason to distrust the hints, when neither version nor count moved', async () => {
     await poll();
-    sim.org.setTeamVersionBumps(false);
     const seen = swapOnVerification();
     const result = await poll();
     expect(membershipChanges(result)).toEqual([...seen.changes].sort());
-    expect(notices(result)).toHaveLength(1);
-    expect(await hintsMark()).not.toBeNull();
+    expect(result.verifyCatches).toBe(1);
+    expect(notices(result)).toEqual([]);
+    expect(await hintsMark()).toBeNull();
+    expect((await poll()).fetched?.hints?.carried.length).toBeGreaterThan(0);
+  });
+
+  it('does not take a count that moved during the poll for the API contradicting itself', async () => {
+    await poll();
+    const seen = joinOnVerification();
+    const result = await poll();
+    expect(seen.slug).not.toBeNull();
+    // Listed before the join, read after it: the second list shows the new count.
+    expect(membershipChanges(result)).toEqual(seen.changes);
+    expect(result.fetched?.hints?.contradicted).toEqual([]);
+    expect(result.fetched?.stats.requests).toBe(4);
+    expect(notices(result)).toEqual([]);
+    expect(result.verifyCatches).toBe(0);
+    expect(await hintsMark()).toBeNull();
   });
 });

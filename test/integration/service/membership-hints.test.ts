@@ -96,7 +96,8 @@ describe('membership hints', () => {
     expect(quiet.fetched?.stats.requests).toBe(3);
   });
 
-  it('re-reads the teams whose version moved and reports every change in that poll', async () => {
+  it('re-reads the teams whose version moved and reports every change in that poll (versions moving on membership, the switch)', async () => {
+    sim.org.setTeamVersionBumps(true);
     await poll();
     await poll();
     const [a, b] = sim.org.listTeams().map((t) => t.slug);
@@ -135,35 +136,78 @@ describe('membership hints', () => {
     expect(await hintsMark()).toBeNull();
   });
 
-  it('catches hints that lie within one verify interval, reports the change, then reads every team', async () => {
+  it('by default (version moves only on renames) reports a count change in the next poll and a swap within one verify interval, counted, hints still followed', async () => {
     await poll();
-    sim.org.setTeamVersionBumps(false);
-    const lied = sim.org.listTeams().findLast((t) => sim.org.memberCount(t.slug) > 0)!;
-    const [leaver, joiner] = swapMembers(lied.slug);
+    await poll();
+    const [a, b] = sim.org.listTeams().filter((t) => sim.org.memberCount(t.slug) > 0);
+    const newcomer = sim.org
+      .listUsers()
+      .find((u) => !sim.org.teamsOfUser(u.username).some((t) => t.slug === a!.slug))!;
+    sim.org.addMember(a!.slug, newcomer.username);
+    const counted = await poll();
+    expect(lastPlan()).toBe('requests planned: 2 lists + 1 changed teams + 1 verification');
+    expect(types(counted)).toEqual(['victorops.membership.added']);
+
+    const [leaver, joiner] = swapMembers(b!.slug);
     const startMs = nowMs;
     let caught: PollResult | undefined;
     for (let i = 0; i < 60 && !caught; i++) {
       const result = await poll();
-      if (types(result).includes('rosterwatch.hints.unreliable')) caught = result;
+      if (result.verifyCatches > 0) caught = result;
       else expect(result.changes).toBe(0);
     }
-    expect(caught, 'the lie was never caught').toBeDefined();
+    expect(caught, 'the swap was never caught').toBeDefined();
     expect(nowMs - startMs).toBeLessThanOrEqual(60 * MINUTE);
-    const notice = caught!.events.find((e) => e.type === 'rosterwatch.hints.unreliable')!;
-    expect(notice.envelope).toContain(lied.slug);
-    const subjects = caught!.events
-      .filter((e) => e.type.startsWith('victorops.membership'))
-      .map((e) => e.envelope);
-    expect(subjects.join('\n')).toContain(leaver!);
-    expect(subjects.join('\n')).toContain(joiner!);
+    expect(caught!.verifyCatches).toBe(1);
+    expect(types(caught!)).toEqual(['victorops.membership.added', 'victorops.membership.removed']);
+    const subjects = caught!.events.map((e) => e.envelope).join('\n');
+    expect(subjects).toContain(leaver!);
+    expect(subjects).toContain(joiner!);
+    expect(await hintsMark()).toBeNull();
+    await poll();
+    expect(lastPlan()).toBe('requests planned: 2 lists + 0 changed teams + 1 verification');
+  });
 
-    const after = await poll();
-    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
-    expect(after.fetched?.stats.requests).toBe(2 + TEAMS);
-    // The mark is in the database, so a restarted process keeps reading every team.
-    expect(await hintsMark()).toMatchObject({ teamSlug: lied.slug });
+  it('distrusts the hints only while the API contradicts its own memberCount, then follows them again after a clean verify interval', async () => {
+    await poll();
+    sim.org.setListedCountsFrozen(true);
+    const team = sim.org.listTeams().findLast((t) => sim.org.memberCount(t.slug) > 0)!;
+    const joiner = sim.org
+      .listUsers()
+      .find((u) => !sim.org.teamsOfUser(u.username).some((t) => t.slug === team.slug))!;
+    sim.org.addMember(team.slug, joiner.username);
+    let caught: PollResult | undefined;
+    for (let i = 0; i < 60 && !caught; i++) {
+      const result = await poll();
+      if (types(result).includes('rosterwatch.hints.unreliable')) caught = result;
+    }
+    expect(caught, 'the contradiction was never seen').toBeDefined();
+    expect(caught!.hints).toBe('marked');
+    const notice = JSON.parse(
+      caught!.events.find((e) => e.type === 'rosterwatch.hints.unreliable')!.envelope,
+    ) as {
+      data: { team: { slug: string }; listedMemberCount: number; readMemberCount: number };
+    };
+    expect(notice.data.team.slug).toBe(team.slug);
+    expect(notice.data.readMemberCount).toBe(notice.data.listedMemberCount + 1);
+    expect(types(caught!)).toContain('victorops.membership.added');
+
+    // Still contradicting: every team read, and the clean interval starts again each poll.
     await poll();
     expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
+    const stillContradicting = nowMs;
+    expect((await hintsMark())?.lastContradictionAt).toBe(new Date(stillContradicting).toISOString());
+
+    sim.org.setListedCountsFrozen(false);
+    nowMs += 30 * MINUTE;
+    expect((await poll()).hints).toBeNull();
+    expect(lastPlan()).toBe(`requests planned: 2 lists + ${TEAMS} teams (hints unreliable)`);
+    nowMs = stillContradicting + 60 * MINUTE - MINUTE;
+    const recovered = await poll();
+    expect(recovered.hints).toBe('trusted again');
+    expect(await hintsMark()).toBeNull();
+    await poll();
+    expect(lastPlan()).toMatch(/^requests planned: 2 lists \+ 0 changed teams \+ \d+ verification$/);
   });
 
   it('never reports removals for a changed team whose read failed, and reads it again next poll', async () => {

@@ -37,22 +37,47 @@ describe('simulator GET /v1/team', () => {
     expect(teamListSchema.safeParse(teams).success).toBe(true);
   });
 
-  it('bumps a team’s version on every membership change, unless the fault switch is on', async () => {
+  it('moves a team’s version on a rename and not on membership changes, as the public captures show', async () => {
+    const [team] = await listTeams();
+    const outsider = sim.org.listUsers().find((u) => !sim.org.membersOfTeam(team!.slug).includes(u))!;
+    sim.org.addMember(team!.slug, outsider.username);
+    const afterAdd = (await listTeams()).find((t) => t.slug === team!.slug)!;
+    expect(afterAdd.version).toBe(team!.version);
+    expect(afterAdd.memberCount).toBe(team!.memberCount + 1);
+    sim.org.renameTeam(team!.slug, 'Renamed');
+    const afterRename = (await listTeams()).find((t) => t.slug === team!.slug)!;
+    expect(afterRename.version).toBe(team!.version + 1);
+    expect((await simRequest(`${simControlUrl(sim.url)}/team-versions`)).json).toEqual({ bump: false });
+  });
+
+  it('moves it on every membership change too with the switch on', async () => {
+    const control = simControlUrl(sim.url);
+    expect(
+      (await simRequest(`${control}/team-versions`, { method: 'PUT', body: { bump: true } })).status,
+    ).toBe(200);
     const [team] = await listTeams();
     const outsider = sim.org.listUsers().find((u) => !sim.org.membersOfTeam(team!.slug).includes(u))!;
     sim.org.addMember(team!.slug, outsider.username);
     const afterAdd = (await listTeams()).find((t) => t.slug === team!.slug)!;
     expect(afterAdd.version).toBe(team!.version + 1);
-    expect(afterAdd.memberCount).toBe(team!.memberCount + 1);
-
-    const control = simControlUrl(sim.url);
-    expect(
-      (await simRequest(`${control}/team-versions`, { method: 'PUT', body: { bump: false } })).status,
-    ).toBe(200);
     sim.org.removeMember(team!.slug, outsider.username);
     const afterRemove = (await listTeams()).find((t) => t.slug === team!.slug)!;
-    expect(afterRemove.version).toBe(afterAdd.version);
+    expect(afterRemove.version).toBe(team!.version + 2);
     expect(afterRemove.memberCount).toBe(team!.memberCount);
-    expect((await simRequest(`${control}/team-versions`)).json).toEqual({ bump: false });
+    expect((await simRequest(`${control}/team-versions`)).json).toEqual({ bump: true });
+  });
+
+  it('keeps listing the old memberCount while the count fault is on (the API contradicting itself)', async () => {
+    const control = simControlUrl(sim.url);
+    const [team] = await listTeams();
+    expect(
+      (await simRequest(`${control}/team-member-counts`, { method: 'PUT', body: { frozen: true } })).status,
+    ).toBe(200);
+    const outsider = sim.org.listUsers().find((u) => !sim.org.membersOfTeam(team!.slug).includes(u))!;
+    sim.org.addMember(team!.slug, outsider.username);
+    expect((await listTeams()).find((t) => t.slug === team!.slug)!.memberCount).toBe(team!.memberCount);
+    expect(sim.org.memberCount(team!.slug)).toBe(team!.memberCount + 1);
+    await simRequest(`${control}/team-member-counts`, { method: 'PUT', body: { frozen: false } });
+    expect((await listTeams()).find((t) => t.slug === team!.slug)!.memberCount).toBe(team!.memberCount + 1);
   });
 });

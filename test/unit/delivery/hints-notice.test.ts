@@ -11,9 +11,11 @@ const draft: EventDraft = {
   data: {
     team: { slug: 'team-00VkR4NvJvM5h9Ae', name: 'Infra <b>' },
     teamsWithUnannouncedChanges: 1,
+    listedMemberCount: 4,
+    readMemberCount: 5,
     detectedAt: '2026-06-01T12:00:00.000Z',
     message:
-      'team "Infra" changed members without a new version in GET /v1/team; every poll now reads every team',
+      'team "Infra" is listed with memberCount 4 in GET /v1/team but its members read 5; every poll now reads every team until the counts agree for a whole verify interval',
   },
 };
 
@@ -30,5 +32,8 @@ describe('rosterwatch.hints.unreliable', () => {
     expect(text).toContain('Infra');
     expect(text).not.toContain('<b>');
     expect(text).toContain('roster-watch hints --reset');
+    // The two counts that disagree, and that the product recovers on its own.
+    expect(text).toContain('`memberCount` 4, but reading its members gave 5');
+    expect(text).toContain('followed again on their own');
   });
 });

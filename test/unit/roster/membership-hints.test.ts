@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  countContradictions,
+  decideHintsMark,
   describeRequestPlan,
   findUnannouncedChanges,
   fullReadReason,
@@ -190,5 +192,79 @@ describe('findUnannouncedChanges', () => {
       ],
     });
     expect(findUnannouncedChanges(before, after, ['team-a'])).toEqual([]);
+  });
+});
+
+describe('countContradictions', () => {
+  const listed: TeamHint[] = [
+    { slug: 'a', version: 0, memberCount: 2 },
+    { slug: 'b', version: 0, memberCount: 1 },
+    { slug: 'c', version: 0, memberCount: null },
+    { slug: 'd', version: 0, memberCount: 0 },
+  ];
+  const memberships = [
+    { username: 'Ann', teamSlug: 'a' },
+    { username: 'ann', teamSlug: 'a' },
+    { username: 'bob', teamSlug: 'a' },
+    { username: 'bob', teamSlug: 'b' },
+    { username: 'cy', teamSlug: 'b' },
+    { username: 'cy', teamSlug: 'c' },
+    { username: 'dee', teamSlug: 'd' },
+  ];
+
+  it('names the teams read in full whose distinct members are not their listed memberCount', () => {
+    expect(countContradictions(listed, ['a', 'b', 'c', 'd'], memberships)).toEqual([
+      { slug: 'b', listed: 1, read: 2 },
+      { slug: 'd', listed: 0, read: 1 },
+    ]);
+  });
+
+  it('ignores teams not read this poll and teams listed without a count', () => {
+    expect(countContradictions(listed, ['a', 'c'], memberships)).toEqual([]);
+  });
+
+  it('counts a team read with no members as 0', () => {
+    expect(countContradictions([{ slug: 'e', version: 0, memberCount: 3 }], ['e'], [])).toEqual([
+      { slug: 'e', listed: 3, read: 0 },
+    ]);
+  });
+});
+
+describe('decideHintsMark', () => {
+  const contradiction = { slug: 'a', listed: 2, read: 3 };
+  const at = (minutes: number) => new Date(NOW + minutes * MINUTE).toISOString();
+  const base = { verifyIntervalMs: HOUR, now: at(0), checked: true, contradictions: [] };
+
+  it('marks trusted hints on the first contradiction and leaves them alone otherwise', () => {
+    expect(decideHintsMark({ ...base, lastContradictionAt: null, contradictions: [contradiction] })).toEqual({
+      kind: 'mark',
+      teamSlug: 'a',
+    });
+    expect(decideHintsMark({ ...base, lastContradictionAt: null })).toEqual({ kind: 'none' });
+  });
+
+  it('restarts the clean interval on another contradiction', () => {
+    expect(
+      decideHintsMark({ ...base, lastContradictionAt: at(-600), contradictions: [contradiction] }),
+    ).toEqual({ kind: 'refresh' });
+  });
+
+  it('trusts them again once a whole verify interval passed without a contradiction', () => {
+    expect(decideHintsMark({ ...base, lastContradictionAt: at(-59) })).toEqual({ kind: 'none' });
+    expect(decideHintsMark({ ...base, lastContradictionAt: at(-60) })).toEqual({ kind: 'clear' });
+  });
+
+  it('decides nothing from a poll that read no team in full', () => {
+    expect(decideHintsMark({ ...base, checked: false, lastContradictionAt: at(-600) })).toEqual({
+      kind: 'none',
+    });
+    expect(
+      decideHintsMark({
+        ...base,
+        checked: false,
+        lastContradictionAt: null,
+        contradictions: [contradiction],
+      }),
+    ).toEqual({ kind: 'none' });
   });
 });
