@@ -64,7 +64,7 @@ function decide(previous: Roster, fetched: FetchedRoster) {
   return {
     diff: decision.apply?.diff ?? null,
     events: decision.events,
-    unannounced: decision.unannouncedTeams,
+    unannounced: decision.verifyCatches,
   };
 }
 
