@@ -90,10 +90,10 @@ export const DEFAULT_FILE_COLUMNS: Readonly<FileSourceConfig['columns']> = {
 };
 
 /**
- * 32 MiB: about 300,000 people in a typical export, and well inside the image's 256 MB heap
- * (docs/benchmarks.md has the measurement).
+ * 16 MiB: about 165,000 people in a typical export, whose parsed identities take about 110 MB of
+ * heap, well inside the image's 256 MB (docs/benchmarks.md has the measurement; 32 MiB took 210 MB).
  */
-export const DEFAULT_IDENTITY_FILE_MAX_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_IDENTITY_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 export const DEFAULT_STATUS_MAP: Record<string, IdentityStatusMeaning> = {
   active: 'active',

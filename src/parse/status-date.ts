@@ -38,6 +38,12 @@ function epoch(text: string): DateTime | null {
 /** The instant as `YYYY-MM-DDTHH:mm:ss.sssZ`, or null when the text is no date this reads. */
 export function parseStatusDate(text: string, order: DateOrder): string | null {
   const t = text.trim();
+  // The common case, a date alone, without luxon's cost (an export has one on every row).
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
+    const ms = Date.parse(t);
+    const iso = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+    return iso.startsWith(t) ? iso : null;
+  }
   const candidates = [
     () => epoch(t),
     () => numeric(t, order),
