@@ -88,7 +88,19 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return false;
-    const auth = await authorize(req.headers);
+    const auth = await authorize({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
+    if (!auth.ok && 'retryAfterSeconds' in auth) {
+      send(
+        res,
+        429,
+        'text/plain; charset=utf-8',
+        'too many failed sign-ins from this address: try again later\n',
+        {
+          'retry-after': String(auth.retryAfterSeconds),
+        },
+      );
+      return true;
+    }
     if (!auth.ok) {
       const headers: Record<string, string> = auth.challenge
         ? { 'www-authenticate': 'Basic realm="roster-watch", charset="UTF-8"' }

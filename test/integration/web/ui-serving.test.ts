@@ -72,5 +72,15 @@ describe('serving the web view', () => {
     expect(page.status).toBe(200);
     const csv = await fetch(`${server.url}/runs.csv`, { headers: { authorization } });
     expect(csv.status).toBe(200);
+    // Issue 20: a client that keeps guessing is answered 429 with Retry-After until its window
+    // passes, without running bcrypt; a sign-in it already made keeps working.
+    const wrong = `Basic ${Buffer.from('audit:guess').toString('base64')}`;
+    for (let i = 0; i < 10; i++)
+      expect((await fetch(`${server.url}/runs`, { headers: { authorization: wrong } })).status).toBe(401);
+    const limited = await fetch(`${server.url}/runs`, { headers: { authorization: wrong } });
+    expect(limited.status).toBe(429);
+    expect((await fetch(`${server.url}/runs`, { headers: { authorization } })).status).toBe(200);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 });
