@@ -1,7 +1,9 @@
 /** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
+
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
+import { parseIsoInstant } from '../parse/instant.js';
 import type { RequeueSelector } from '../store/outbox.js';
 import type { CliContext } from './context.js';
 import { createReadApp } from './setup.js';
@@ -29,7 +31,7 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
       else if (options.dead) selector = { dead: true, ...extra };
       else {
         const since = options.since ?? '';
-        if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(Date.parse(since))) {
+        if (parseIsoInstant(since) === null) {
           throw new CliExit(
             2,
             `--since must be an ISO-8601 time such as 2025-01-31T09:00:00Z, got "${since}"`,

@@ -5,6 +5,7 @@ import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config/load-config.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { parseIsoInstant } from '../parse/instant.js';
 import { findPlainHttpWarnings } from '../service/transport-warnings.js';
 import type { CliContext } from './context.js';
 
@@ -51,41 +52,14 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): stri
   return parseInstant(value, flag);
 }
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/**
- * Parses an ISO-8601 date or instant. A bare date means midnight UTC, and so does a time without
- * a zone: the history is kept in UTC, and an audit answer must not depend on the shell's TZ.
- * Impossible dates (2026-02-30) are refused rather than rolled over.
- */
+/** An ISO-8601 date or instant (src/parse/instant.ts), or a usage error naming the flag. */
 export function parseInstant(value: string, flag: string): string {
-  const text = value.trim();
-  const match = ISO_INSTANT.exec(text);
-  const problem = () =>
-    new InvalidOptionError(
+  const parsed = parseIsoInstant(value);
+  if (parsed === null)
+    throw new InvalidOptionError(
       `${flag} must be an ISO-8601 date or time such as 2026-03-03 or 2026-03-03T14:00:00Z, got "${value}"`,
     );
-  if (!match) throw problem();
-  const [, y, mo, d, h, mi, sec, zone] = match;
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (
-    day.getUTCFullYear() !== Number(y) ||
-    day.getUTCMonth() !== Number(mo) - 1 ||
-    day.getUTCDate() !== Number(d)
-  ) {
-    throw problem();
-  }
-  if (Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(sec ?? 0) > 59) throw problem();
-  const withZone =
-    h === undefined
-      ? `${y}-${mo}-${d}T00:00:00Z`
-      : zone === undefined
-        ? `${text.replace(' ', 'T')}Z`
-        : text.replace(' ', 'T');
-  const ms = Date.parse(withZone);
-  if (Number.isNaN(ms)) throw problem();
-  return new Date(ms).toISOString();
+  return parsed;
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

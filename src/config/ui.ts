@@ -30,9 +30,67 @@ export interface BasicAuthEntry {
 export type UiAuth =
   | { kind: 'none' }
   | { kind: 'basic'; entries: readonly BasicAuthEntry[] }
-  | { kind: 'header'; header: string };
+  /**
+   * `trustedProxies`: addresses and CIDRs (UI_TRUSTED_PROXIES) whose requests alone may carry the
+   * header; empty means loopback clients only.
+   */
+  | { kind: 'header'; header: string; trustedProxies: readonly string[] };
 
-const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+/** Below this bcrypt cost a stolen hash file is cheap to crack, and verifying is fast enough to time. */
+export const MIN_BCRYPT_COST = 10;
+const HTPASSWD_HINT = '`htpasswd -nbB -C 12 user password`';
+
+/** The bcrypt cost of a hash (`$2b$12$…` → 12). */
+export function bcryptCost(hash: string): number {
+  return Number(BCRYPT.exec(hash)?.[1] ?? 0);
+}
+
+/**
+ * Headers a client or any proxy sets for its own reasons: never an identity. Accepting one (Host
+ * above all) would let anyone name themselves.
+ */
+const STANDARD_HEADERS = new Set(
+  [
+    'accept',
+    'accept-charset',
+    'accept-encoding',
+    'accept-language',
+    'authorization',
+    'cache-control',
+    'connection',
+    'content-length',
+    'content-type',
+    'cookie',
+    'date',
+    'expect',
+    'forwarded',
+    'from',
+    'host',
+    'if-match',
+    'if-modified-since',
+    'if-none-match',
+    'if-range',
+    'if-unmodified-since',
+    'keep-alive',
+    'origin',
+    'pragma',
+    'proxy-authorization',
+    'range',
+    'referer',
+    'te',
+    'trailer',
+    'transfer-encoding',
+    'upgrade',
+    'user-agent',
+    'via',
+    'x-forwarded-for',
+    'x-forwarded-host',
+    'x-forwarded-port',
+    'x-forwarded-proto',
+    'x-real-ip',
+  ].map((h) => h.toLowerCase()),
+);
 
 /**
  * Parses an htpasswd-style file: `user:hash` per line, `#` comments. Problems name the line,
@@ -49,7 +107,13 @@ export function parseBasicAuthFile(content: string): { entries: BasicAuthEntry[]
     const hash = colon > 0 ? line.slice(colon + 1) : '';
     if (user === '' || !BCRYPT.test(hash)) {
       problems.push(
-        `line ${index + 1} must be "user:<bcrypt hash>" (such as the output of \`htpasswd -nbB user password\`)`,
+        `line ${index + 1} must be "user:<bcrypt hash>" (such as the output of ${HTPASSWD_HINT})`,
+      );
+      return;
+    }
+    if (bcryptCost(hash) < MIN_BCRYPT_COST) {
+      problems.push(
+        `line ${index + 1}: user "${user}" has a bcrypt hash of cost ${bcryptCost(hash)}; use cost ${MIN_BCRYPT_COST} or more (${HTPASSWD_HINT})`,
       );
       return;
     }
@@ -70,8 +134,37 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Why serving the view on `host` with `auth` is refused, or null when it is allowed. */
 export function refuseExposure(host: string, auth: UiAuth): string | null {
-  if (auth.kind !== 'none' || isLoopbackHost(host)) return null;
+  if (isLoopbackHost(host)) return null;
+  if (auth.kind === 'header' && auth.trustedProxies.length === 0)
+    return `UI_TRUST_HEADER would let any client on the network name itself by sending ${auth.header}: set UI_TRUSTED_PROXIES to the reverse proxy's addresses or CIDRs (only their requests may carry the header), or bind to 127.0.0.1`;
+  if (auth.kind !== 'none') return null;
   return `the web view would serve personal data on ${host}, which is not a loopback address, without authentication: set UI_BASIC_AUTH_FILE (bcrypt hashes) or UI_TRUST_HEADER (behind a trusted reverse proxy), or bind to 127.0.0.1`;
+}
+
+/** `10.0.0.5`, `10.0.0.0/8`, `fd00::/8`: the address part an IP, the prefix in range for its family. */
+export function parseAddressOrCidr(value: string): { address: string; prefix: number; family: 4 | 6 } | null {
+  const [address = '', prefixText, extra] = value.split('/');
+  const family = isIP(address);
+  if (extra !== undefined || family === 0) return null;
+  const max = family === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) return null;
+  return { address, prefix, family: family as 4 | 6 };
+}
+
+function readTrustedProxies(r: Pick<ConfigReader, 'raw' | 'problems'>): string[] {
+  const raw = r.raw('UI_TRUSTED_PROXIES');
+  if (raw === undefined) return [];
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const bad = entries.filter((e) => parseAddressOrCidr(e) === null);
+  if (bad.length > 0)
+    r.problems.push(
+      `UI_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (such as 10.0.0.5,10.1.0.0/16), got "${bad.join(', ')}"`,
+    );
+  return entries.filter((e) => parseAddressOrCidr(e) !== null);
 }
 
 /** The read-only web view under /ui on the HTTP server. */
@@ -101,8 +194,19 @@ function readUiAuth(r: Pick<ConfigReader, 'raw' | 'problems'>): UiAuth {
       );
       return { kind: 'none' };
     }
-    return { kind: 'header', header };
+    if (STANDARD_HEADERS.has(header.toLowerCase())) {
+      r.problems.push(
+        `UI_TRUST_HEADER must be a header only your reverse proxy sets (such as X-Forwarded-User), not ${header}: clients send that one themselves`,
+      );
+      return { kind: 'none' };
+    }
+    const trustedProxies = readTrustedProxies(r);
+    return { kind: 'header', header, trustedProxies };
   }
+  if (r.raw('UI_TRUSTED_PROXIES') !== undefined)
+    r.problems.push(
+      'UI_TRUSTED_PROXIES is set but UI_TRUST_HEADER is not: it only says who may send that header',
+    );
   if (file === undefined) return { kind: 'none' };
   let content: string;
   try {

@@ -19,7 +19,7 @@ import { serverTimeZone } from './time.js';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -95,7 +95,19 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return false;
-    const auth = await authorize(req.headers);
+    const auth = await authorize({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
+    if (!auth.ok && 'retryAfterSeconds' in auth) {
+      send(
+        res,
+        429,
+        'text/plain; charset=utf-8',
+        'too many failed sign-ins from this address: try again later\n',
+        {
+          'retry-after': String(auth.retryAfterSeconds),
+        },
+      );
+      return true;
+    }
     if (!auth.ok) {
       const headers: Record<string, string> = auth.challenge
         ? { 'www-authenticate': 'Basic realm="roster-watch", charset="UTF-8"' }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { UiAuth } from '../config/ui.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
-import { createUiHandler } from './router.js';
+import { createUiHandler, SECURITY_HEADERS } from './router.js';
 
 export interface UiServer {
   port: number;
@@ -36,15 +36,22 @@ export async function startUiServer(deps: {
     handle(req, res)
       .then((handled) => {
         if (handled) return;
+        // Every answer carries the view's security headers, and the server is read-only throughout.
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          res.writeHead(405, {
+            ...SECURITY_HEADERS,
+            'content-type': 'text/plain; charset=utf-8',
+            allow: 'GET, HEAD',
+          });
+          res.end('the web view is read-only: GET only\n');
+          return;
+        }
         if (req.url === '/' || req.url === '') {
-          res.writeHead(302, { location: '/ui' });
+          res.writeHead(302, { ...SECURITY_HEADERS, location: '/ui' });
           res.end();
           return;
         }
-        res.writeHead(404, {
-          'content-type': 'text/plain; charset=utf-8',
-          'x-content-type-options': 'nosniff',
-        });
+        res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
         res.end('not found: the web view is under /ui\n');
       })
       .catch((error: unknown) => {

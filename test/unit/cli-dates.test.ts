@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInstant, parseSince } from '../../src/cli/setup.js';
 import { InvalidOptionError } from '../../src/errors.js';
+import { parseIsoInstant } from '../../src/parse/instant.js';
 
 describe('parseInstant', () => {
   it.each([
@@ -27,5 +28,17 @@ describe('parseSince', () => {
     expect(parseSince('7d', now)).toBe('2026-03-03T00:00:00.000Z');
     expect(parseSince('12h', now)).toBe('2026-03-09T12:00:00.000Z');
     expect(parseSince('2026-03-01', now)).toBe('2026-03-01T00:00:00.000Z');
+  });
+});
+
+describe('parseIsoInstant (the web view and `redeliver --since` share it; issue 20)', () => {
+  it.each(['2026-02-30', '2026-02-30T12:00:00Z', '2026-04-31T00:00', '2026-03-03T24:00:00Z'])(
+    'refuses the impossible %j instead of rolling it over',
+    (input) => {
+      expect(parseIsoInstant(input)).toBeNull();
+    },
+  );
+  it('reads a real one', () => {
+    expect(parseIsoInstant('2026-02-28T23:59:59+01:00')).toBe('2026-02-28T22:59:59.000Z');
   });
 });

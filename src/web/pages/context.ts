@@ -1,5 +1,7 @@
 /** What every page builder receives, and the small helpers they share. */
+
 import { PageError } from '../../errors.js';
+import { parseIsoInstant } from '../../parse/instant.js';
 import type { Store } from '../../store/db.js';
 import { type Cell, text } from '../model.js';
 import { formatLocal, formatRelative } from '../time.js';
@@ -107,17 +109,14 @@ export function intParam(ctx: PageContext, name: string): number | undefined {
 export function instantParam(ctx: PageContext, name: string): string | undefined {
   const value = param(ctx, name);
   if (value === undefined) return undefined;
-  let candidate = value;
-  if (/^\d{4}-\d\d-\d\d$/.test(value)) candidate = `${value}T00:00:00Z`;
-  else if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value)) candidate = `${value}Z`;
-  const ms = /^\d{4}-\d\d-\d\dT/.test(candidate) ? Date.parse(candidate) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  // Impossible dates (2026-02-30) are refused, not rolled over to March.
+  const parsed = parseIsoInstant(value);
+  if (parsed === null)
     throw new PageError(
       400,
       `${name} must be an ISO-8601 date-time such as 2026-03-03T12:00:00Z, got "${value}"`,
     );
-  }
-  return new Date(ms).toISOString();
+  return parsed;
 }
 
 /** The value a datetime-local picker shows for an ISO instant (UTC, to the second). */

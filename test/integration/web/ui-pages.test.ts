@@ -270,6 +270,11 @@ describe('web view pages', () => {
     const bad = await get('/ui/roster?at=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('at must be an ISO-8601 date-time');
+    // Issue 20: an impossible date is refused, not rolled over to 2 March.
+    for (const at of ['2026-02-30', '2026-02-30T12:00:00Z', '2026-04-31T00:00']) {
+      const impossible = await get(`/ui/roster?at=${at}`);
+      expect([at, impossible.status]).toEqual([at, 400]);
+    }
   });
 
   it('is read-only: anything but GET and HEAD is refused', async () => {

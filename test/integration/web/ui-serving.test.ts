@@ -47,6 +47,36 @@ describe('serving the web view', () => {
     expect(() => store.sqlite.prepare('DELETE FROM events').run()).toThrow(/readonly/);
   });
 
+  it('`ui`: the / redirect and the 404 carry the security headers, and / answers only GET and HEAD (issue 20)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-hdr-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    recordUiHistory(join(dir, 'h.db')).close();
+    const store = openStore(join(dir, 'h.db'), { readonly: true });
+    const server = await startUiServer({
+      store,
+      auth: { kind: 'none' },
+      host: '127.0.0.1',
+      port: 0,
+      logger: createSilentLogger(),
+    });
+    cleanups.push(async () => {
+      await server.close();
+      store.close();
+    });
+    const origin = server.url.replace(/\/ui$/, '');
+    const root = await fetch(`${origin}/`, { redirect: 'manual' });
+    const missing = await fetch(`${origin}/elsewhere`);
+    expect([root.status, missing.status]).toEqual([302, 404]);
+    for (const res of [root, missing]) {
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    for (const method of ['POST', 'DELETE']) {
+      const res = await fetch(`${origin}/`, { method, redirect: 'manual' });
+      expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    }
+  });
+
   it('with basic auth: 401 and a challenge without credentials, the page with them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-auth-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,5 +102,15 @@ describe('serving the web view', () => {
     expect(page.status).toBe(200);
     const csv = await fetch(`${server.url}/runs.csv`, { headers: { authorization } });
     expect(csv.status).toBe(200);
+    // Issue 20: a client that keeps guessing is answered 429 with Retry-After until its window
+    // passes, without running bcrypt; a sign-in it already made keeps working.
+    const wrong = `Basic ${Buffer.from('audit:guess').toString('base64')}`;
+    for (let i = 0; i < 10; i++)
+      expect((await fetch(`${server.url}/runs`, { headers: { authorization: wrong } })).status).toBe(401);
+    const limited = await fetch(`${server.url}/runs`, { headers: { authorization: wrong } });
+    expect(limited.status).toBe(429);
+    expect((await fetch(`${server.url}/runs`, { headers: { authorization } })).status).toBe(200);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 });

@@ -6,9 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { isLoopbackHost, parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
 import { ConfigError } from '../../../src/errors.js';
-import { createAuthorizer } from '../../../src/web/auth.js';
+import {
+  createAuthorizer,
+  dummyHashCost,
+  FAILURE_WINDOW_MS,
+  MAX_FAILURES_PER_WINDOW,
+} from '../../../src/web/auth.js';
 
+// Cost 4 keeps the authorizer tests fast; files must hold cost 10 or more (FILE_HASH).
 const HASH = bcrypt.hashSync('correct horse', 4);
+const FILE_HASH = bcrypt.hashSync('correct horse', 10);
 
 function configProblems(env: Record<string, string>): string[] {
   try {
@@ -26,14 +33,19 @@ function authFile(content: string): string {
   return path;
 }
 
-const basic = (user: string, password: string) => ({
-  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+const basic = (user: string, password: string, remoteAddress = '10.0.0.9') => ({
+  headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+  remoteAddress,
+});
+const fromProxy = (headers: Record<string, string>, remoteAddress = '127.0.0.1') => ({
+  headers,
+  remoteAddress,
 });
 
 describe('web view authentication', () => {
   it('parses htpasswd-style bcrypt lines and names bad lines without echoing them', () => {
-    const parsed = parseBasicAuthFile(`# auditors\naudit:${HASH}\n\nbroken-line\nmd5:$apr1$abc$def\n`);
-    expect(parsed.entries).toEqual([{ user: 'audit', hash: HASH }]);
+    const parsed = parseBasicAuthFile(`# auditors\naudit:${FILE_HASH}\n\nbroken-line\nmd5:$apr1$abc$def\n`);
+    expect(parsed.entries).toEqual([{ user: 'audit', hash: FILE_HASH }]);
     expect(parsed.problems).toHaveLength(2);
     expect(parsed.problems[0]).toMatch(/^line 4 must be "user:<bcrypt hash>"/);
     expect(parsed.problems.join(' ')).not.toContain('$apr1$');
@@ -51,7 +63,9 @@ describe('web view authentication', () => {
       /not a loopback address, without authentication/,
     );
     expect(refuseExposure('127.0.0.1', { kind: 'none' })).toBeNull();
-    expect(refuseExposure('0.0.0.0', { kind: 'header', header: 'X-Forwarded-User' })).toBeNull();
+    expect(
+      refuseExposure('0.0.0.0', { kind: 'header', header: 'X-Forwarded-User', trustedProxies: ['10.0.0.2'] }),
+    ).toBeNull();
   });
 
   it('config: UI_ENABLED on 0.0.0.0 without authentication is a configuration error; with a hash file it is not', () => {
@@ -62,7 +76,7 @@ describe('web view authentication', () => {
       configProblems({
         UI_ENABLED: 'true',
         HTTP_HOST: '0.0.0.0',
-        UI_BASIC_AUTH_FILE: authFile(`audit:${HASH}\n`),
+        UI_BASIC_AUTH_FILE: authFile(`audit:${FILE_HASH}\n`),
       }),
     ).toEqual([]);
     expect(configProblems({ UI_ENABLED: 'false', HTTP_HOST: '0.0.0.0' })).toEqual([]);
@@ -81,13 +95,16 @@ describe('web view authentication', () => {
       /^UI_TRUST_HEADER must be an HTTP header name/,
     );
     expect(
-      configProblems({ UI_TRUST_HEADER: 'X-User', UI_BASIC_AUTH_FILE: authFile(`a:${HASH}\n`) }),
+      configProblems({ UI_TRUST_HEADER: 'X-User', UI_BASIC_AUTH_FILE: authFile(`a:${FILE_HASH}\n`) }),
     ).toEqual(['UI_BASIC_AUTH_FILE and UI_TRUST_HEADER are both set: set only one']);
   });
 
   it('basic auth accepts the right password only, and asks for credentials otherwise', async () => {
     const authorize = createAuthorizer({ kind: 'basic', entries: [{ user: 'audit', hash: HASH }] });
-    expect(await authorize({})).toEqual({ ok: false, challenge: true });
+    expect(await authorize({ headers: {}, remoteAddress: '10.0.0.9' })).toEqual({
+      ok: false,
+      challenge: true,
+    });
     expect(await authorize(basic('audit', 'wrong'))).toEqual({ ok: false, challenge: true });
     expect(await authorize(basic('someone', 'correct horse'))).toEqual({ ok: false, challenge: true });
     expect(await authorize(basic('audit', 'correct horse'))).toEqual({ ok: true, user: 'audit' });
@@ -104,9 +121,89 @@ describe('web view authentication', () => {
   });
 
   it('a trusted proxy header must be present and non-empty', async () => {
-    const authorize = createAuthorizer({ kind: 'header', header: 'X-Forwarded-User' });
-    expect(await authorize({})).toEqual({ ok: false, challenge: false });
-    expect(await authorize({ 'x-forwarded-user': '  ' })).toEqual({ ok: false, challenge: false });
-    expect(await authorize({ 'x-forwarded-user': 'jdoe' })).toEqual({ ok: true, user: 'jdoe' });
+    const authorize = createAuthorizer({ kind: 'header', header: 'X-Forwarded-User', trustedProxies: [] });
+    expect(await authorize(fromProxy({}))).toEqual({ ok: false, challenge: false });
+    expect(await authorize(fromProxy({ 'x-forwarded-user': '  ' }))).toEqual({ ok: false, challenge: false });
+    expect(await authorize(fromProxy({ 'x-forwarded-user': 'jdoe' }))).toEqual({ ok: true, user: 'jdoe' });
+  });
+
+  it('refuses bcrypt hashes below cost 10 at start-up, showing htpasswd -C 12 (issue 20)', () => {
+    const weak = bcrypt.hashSync('pw', 5);
+    const parsed = parseBasicAuthFile(`audit:${weak}\n`);
+    expect(parsed.entries).toEqual([]);
+    expect(parsed.problems).toEqual([
+      'line 1: user "audit" has a bcrypt hash of cost 5; use cost 10 or more (`htpasswd -nbB -C 12 user password`)',
+    ]);
+    expect(configProblems({ UI_BASIC_AUTH_FILE: authFile(`audit:${weak}\n`) })[0]).toMatch(
+      /cost 5; use cost 10/,
+    );
+  });
+
+  it('an unknown user is compared against a dummy hash of the configured cost, not a cheaper one (issue 20)', async () => {
+    const strong = bcrypt.hashSync('correct horse', 11);
+    expect(dummyHashCost([{ user: 'audit', hash: strong }])).toBe(11);
+    expect(dummyHashCost([{ user: 'a', hash: HASH }])).toBe(10);
+    const authorize = createAuthorizer({ kind: 'basic', entries: [{ user: 'audit', hash: strong }] });
+    expect(await authorize(basic('nobody', 'correct horse'))).toEqual({ ok: false, challenge: true });
+    expect(await authorize(basic('audit', 'correct horse'))).toEqual({ ok: true, user: 'audit' });
+  });
+
+  it('a client address that keeps failing gets 429 with Retry-After, without bcrypt; others still sign in (issue 20)', async () => {
+    let now = 1_000_000;
+    const authorize = createAuthorizer(
+      { kind: 'basic', entries: [{ user: 'audit', hash: HASH }] },
+      () => now,
+    );
+    for (let i = 0; i < MAX_FAILURES_PER_WINDOW; i++)
+      expect(await authorize(basic('audit', `wrong ${i}`, '10.0.0.66'))).toEqual({
+        ok: false,
+        challenge: true,
+      });
+    expect(await authorize(basic('audit', 'correct horse', '10.0.0.66'))).toEqual({
+      ok: false,
+      challenge: false,
+      retryAfterSeconds: FAILURE_WINDOW_MS / 1000,
+    });
+    expect(await authorize(basic('audit', 'correct horse', '10.0.0.67'))).toEqual({
+      ok: true,
+      user: 'audit',
+    });
+    now += FAILURE_WINDOW_MS;
+    expect(await authorize(basic('audit', 'correct horse', '10.0.0.66'))).toEqual({
+      ok: true,
+      user: 'audit',
+    });
+  });
+
+  it('the identity header counts only from UI_TRUSTED_PROXIES, and is refused without them off loopback (issue 20)', async () => {
+    const authorize = createAuthorizer({
+      kind: 'header',
+      header: 'X-Forwarded-User',
+      trustedProxies: ['10.1.0.0/16', 'fd00::5'],
+    });
+    const header = { 'x-forwarded-user': 'jdoe' };
+    expect(await authorize(fromProxy(header, '10.1.2.3'))).toEqual({ ok: true, user: 'jdoe' });
+    expect(await authorize(fromProxy(header, '::ffff:10.1.2.3'))).toEqual({ ok: true, user: 'jdoe' });
+    expect(await authorize(fromProxy(header, 'fd00::5'))).toEqual({ ok: true, user: 'jdoe' });
+    expect(await authorize(fromProxy(header, '10.2.0.1'))).toEqual({ ok: false, challenge: false });
+    expect(await authorize(fromProxy(header, '127.0.0.1'))).toEqual({ ok: false, challenge: false });
+    expect(
+      configProblems({ UI_ENABLED: 'true', HTTP_HOST: '0.0.0.0', UI_TRUST_HEADER: 'X-User' })[0],
+    ).toMatch(/UI_TRUST_HEADER would let any client .* set UI_TRUSTED_PROXIES/);
+    expect(
+      configProblems({
+        UI_ENABLED: 'true',
+        HTTP_HOST: '0.0.0.0',
+        UI_TRUST_HEADER: 'X-User',
+        UI_TRUSTED_PROXIES: '10.0.0.2, 10.1.0.0/16',
+      }),
+    ).toEqual([]);
+    expect(configProblems({ UI_TRUST_HEADER: 'X-User', UI_TRUSTED_PROXIES: '10.0.0.0/33,proxy' })[0]).toBe(
+      'UI_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (such as 10.0.0.5,10.1.0.0/16), got "10.0.0.0/33, proxy"',
+    );
+    for (const name of ['Host', 'authorization', 'X-Forwarded-For', 'User-Agent', 'Cookie'])
+      expect(configProblems({ UI_TRUST_HEADER: name })[0]).toMatch(
+        /^UI_TRUST_HEADER must be a header only your reverse proxy sets/,
+      );
   });
 });
