@@ -35,7 +35,14 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       const store = app.openReadOnlyHistory(opts.db);
       let server: Awaited<ReturnType<typeof startUiServer>>;
       try {
-        server = await startUiServer({ store, auth: config.ui.auth, host: opts.host, port, logger });
+        server = await startUiServer({
+          store,
+          auth: config.ui.auth,
+          host: opts.host,
+          port,
+          logger,
+          oncall: config.oncall,
+        });
       } catch (error) {
         store.close();
         const code = (error as NodeJS.ErrnoException).code;

@@ -245,7 +245,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       liveness,
       readiness,
       metrics,
-      ui: uiStore === null ? undefined : createUiHandler({ store: uiStore, auth: config.ui.auth }),
+      ui:
+        uiStore === null
+          ? undefined
+          : createUiHandler({ store: uiStore, auth: config.ui.auth, oncall: config.oncall }),
     });
   } catch (error) {
     uiStore?.close();

@@ -78,7 +78,7 @@ export type Block = TableBlock | ChartBlock | FactsBlock | FormBlock | TextBlock
 export interface Page {
   title: string;
   /** Which navigation entry is current. */
-  nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'runs' | 'deliveries' | 'none';
+  nav: 'overview' | 'timeline' | 'roster' | 'oncall' | 'findings' | 'runs' | 'deliveries' | 'none';
   heading: string;
   subtitle?: string | undefined;
   blocks: Block[];

@@ -4,6 +4,7 @@
  * sniffing, no framing and no caching. It reads through store queries and never writes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import { PageError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -32,6 +33,8 @@ export interface UiHandlerDeps {
   /** Defaults to `/ui`. */
   base?: string;
   now?: () => Date;
+  /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
+  oncall?: OncallConfig;
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -41,6 +44,7 @@ const NAV: { key: Page['nav']; label: string; path: string }[] = [
   { key: 'overview', label: 'Overview', path: '' },
   { key: 'timeline', label: 'Timeline', path: '/timeline' },
   { key: 'roster', label: 'Roster as of…', path: '/roster' },
+  { key: 'oncall', label: 'On call', path: '/oncall' },
   { key: 'findings', label: 'Findings', path: '/findings' },
   { key: 'runs', label: 'Runs', path: '/runs' },
   { key: 'deliveries', label: 'Deliveries', path: '/deliveries' },
@@ -113,7 +117,14 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
     }
     const now = deps.now?.() ?? new Date();
     const csv = rest.endsWith('.csv');
-    const ctx: PageContext = { store: deps.store, base, url, now, csv };
+    const ctx: PageContext = {
+      store: deps.store,
+      base,
+      url,
+      now,
+      csv,
+      ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
+    };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);
       if (page === null) {

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
@@ -23,11 +24,13 @@ export async function startUiServer(deps: {
   logger: Logger;
   /** The view's clock (tests pin it so pages and screenshots are reproducible). */
   now?: () => Date;
+  oncall?: OncallConfig;
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
     auth: deps.auth,
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
   });
   const server = createServer((req, res) => {
     handle(req, res)

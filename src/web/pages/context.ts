@@ -1,5 +1,6 @@
 /** What every page builder receives, and the small helpers they share. */
 import { PageError } from '../../errors.js';
+import type { SplitRules } from '../../roster/oncall-split.js';
 import type { Store } from '../../store/db.js';
 import { type Cell, text } from '../model.js';
 
@@ -11,6 +12,8 @@ export interface PageContext {
   now: Date;
   /** Building for a CSV download: paginated tables return more rows. */
   csv: boolean;
+  /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
+  oncall?: SplitRules;
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */
