@@ -5,6 +5,7 @@
  *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery|ui|identity ...]
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
+ *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
 import { benchIdentity, prepareIdentityBench } from './identity-bench.js';
+import { benchOncall } from './oncall-bench.js';
 import { benchPersist } from './persist-bench.js';
 import { benchUi } from './ui-bench.js';
 
@@ -53,6 +55,12 @@ async function runOne(name: string): Promise<unknown> {
         events: intFromEnv('BENCH_UI_EVENTS', 1_000_000),
         samples: intFromEnv('BENCH_UI_SAMPLES', 20),
       });
+    case 'oncall':
+      return benchOncall({
+        teams: intFromEnv('BENCH_ONCALL_TEAMS', 300),
+        days: intFromEnv('BENCH_ONCALL_DAYS', 90),
+        samples: 5,
+      });
     case 'identity-setup':
       return prepareIdentityBench({
         dir: process.env.BENCH_IDENTITY_DIR ?? '',
@@ -65,7 +73,7 @@ async function runOne(name: string): Promise<unknown> {
       return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
       throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui, identity, identity-capped)`,
+        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui, oncall, identity, identity-capped)`,
       );
   }
 }
@@ -92,6 +100,7 @@ async function main(): Promise<void> {
           'persist-capped',
           'delivery',
           'ui',
+          'oncall',
           'identity',
           'identity-capped',
           'fetch',
@@ -176,6 +185,15 @@ async function main(): Promise<void> {
           (p) =>
             `| \`${p.path}\` | ${fmt(p.bytes / 1024, 0)} | ${fmt(p.firstMs, 1)} | ${fmt(p.p50Ms, 1)} | ${fmt(p.p95Ms, 1)} | ${fmt(p.maxMs, 1)} |`,
         ),
+      );
+    } else if (bench === 'oncall') {
+      const r = result as Awaited<ReturnType<typeof benchOncall>>;
+      lines.push(
+        `${r.teams} teams, ${r.days} days of policy polls every 15 min (${r.polls} polls; ${r.storedReads} reads stored, ${fmt(r.databaseMb, 1)} MB, written in ${fmt(r.setupSeconds, 0)} s):`,
+        '',
+        '| report | rows | first ms | p50 ms of 5 (≤ 1000) | max ms |',
+        '|---|---|---|---|---|',
+        `| all teams, the whole ${r.days} days | ${r.rows} | ${fmt(r.firstMs, 0)} | ${fmt(r.p50Ms, 0)} | ${fmt(r.maxMs, 0)} |`,
       );
     } else if (bench.startsWith('identity')) {
       const r = result as Awaited<ReturnType<typeof benchIdentity>>;

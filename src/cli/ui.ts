@@ -42,6 +42,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
           host: opts.host,
           port,
           logger,
+          oncall: config.oncall,
         });
       } catch (error) {
         store.close();

@@ -46,10 +46,21 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const offsetCache = new Map<string, Map<number, number>>();
+
 /** The zone's wall clock at an instant, as if it were UTC (ms), minus the instant: its offset. */
 function offsetMs(timeZone: string, atMs: number): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  const second = Math.floor(atMs / 1000) * 1000;
+  let cache = offsetCache.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(timeZone, cache);
+  }
+  const known = cache.get(second);
+  if (known !== undefined) return known;
   const parts: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(new Date(atMs)))
+  for (const p of formatterFor(timeZone).formatToParts(new Date(second)))
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   const wall = Date.UTC(
     parts.year ?? 1970,
@@ -59,13 +70,25 @@ function offsetMs(timeZone: string, atMs: number): number {
     parts.minute ?? 0,
     parts.second ?? 0,
   );
-  return wall - Math.floor(atMs / 1000) * 1000;
+  // Intl is slow (a report asks about every local midnight and business edge): keep what it said.
+  if (cache.size > 100_000) cache.clear();
+  cache.set(second, wall - second);
+  return wall - second;
 }
 
 /** The local date (YYYY-MM-DD) of an instant in the zone. */
 export function localDate(timeZone: string, atMs: number): string {
   return new Date(atMs + offsetMs(timeZone, atMs)).toISOString().slice(0, 10);
 }
+
+/** The local date and time (`YYYY-MM-DD HH:MM`) of an instant in the zone. */
+export function localDateTime(timeZone: string, atMs: number): string {
+  return new Date(atMs + offsetMs(timeZone, atMs)).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** The date after a local date (YYYY-MM-DD). */
+export const nextDate = (date: string): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The instant a local wall-clock time happens in the zone. A time skipped by a change (spring
@@ -77,13 +100,11 @@ export function zonedInstant(timeZone: string, date: string, minuteOfDay: number
   // The offsets a day before and after: no zone changes its offset twice within two days.
   const before = wall - offsetMs(timeZone, wall - 86_400_000);
   const after = wall - offsetMs(timeZone, wall + 86_400_000);
+  if (before === after) return before;
   const shows = (t: number) => t + offsetMs(timeZone, t) === wall;
   const real = [before, after].filter(shows);
   return real.length > 0 ? Math.min(...real) : before;
 }
-
-const nextDate = (date: string) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** One stretch of the calendar, [startMs, endMs), in one category. */
 export type CalendarPiece = [number, number, HourCategory];

@@ -264,7 +264,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       ui:
         uiStore === null
           ? undefined
-          : createUiHandler({ store: uiStore, auth: config.ui.auth, timeZone: config.ui.timeZone }),
+          : createUiHandler({
+              store: uiStore,
+              auth: config.ui.auth,
+              timeZone: config.ui.timeZone,
+              oncall: config.oncall,
+            }),
     });
   } catch (error) {
     uiStore?.close();

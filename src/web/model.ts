@@ -84,7 +84,16 @@ export type Block = TableBlock | ChartBlock | FactsBlock | FormBlock | TextBlock
 export interface Page {
   title: string;
   /** Which navigation entry is current. */
-  nav: 'overview' | 'timeline' | 'roster' | 'findings' | 'policies' | 'runs' | 'deliveries' | 'none';
+  nav:
+    | 'overview'
+    | 'timeline'
+    | 'roster'
+    | 'oncall'
+    | 'findings'
+    | 'policies'
+    | 'runs'
+    | 'deliveries'
+    | 'none';
   heading: string;
   subtitle?: string | undefined;
   /** The search page's query, shown again in the header's search box. */

@@ -4,6 +4,7 @@
  * sniffing, no framing and no caching. It reads through store queries and never writes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import { PageError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -35,6 +36,8 @@ export interface UiHandlerDeps {
   now?: () => Date;
   /** The zone pages show times in (UI_TIMEZONE); defaults to the server's. */
   timeZone?: string;
+  /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
+  oncall?: OncallConfig;
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -44,6 +47,7 @@ const NAV: { key: Page['nav']; label: string; path: string }[] = [
   { key: 'overview', label: 'Overview', path: '' },
   { key: 'timeline', label: 'Timeline', path: '/timeline' },
   { key: 'roster', label: 'Roster as of…', path: '/roster' },
+  { key: 'oncall', label: 'On call', path: '/oncall' },
   { key: 'findings', label: 'Findings', path: '/findings' },
   { key: 'policies', label: 'Policies', path: '/policies' },
   { key: 'runs', label: 'Runs', path: '/runs' },
@@ -132,7 +136,15 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
     }
     const now = deps.now?.() ?? new Date();
     const csv = rest.endsWith('.csv');
-    const ctx: PageContext = { store: deps.store, base, url, now, csv, zone };
+    const ctx: PageContext = {
+      store: deps.store,
+      base,
+      url,
+      now,
+      csv,
+      zone,
+      ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
+    };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);
       if (page === null) {

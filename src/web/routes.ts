@@ -3,6 +3,7 @@ import type { Page } from './model.js';
 import type { PageContext } from './pages/context.js';
 import { buildDeliveriesPage } from './pages/deliveries.js';
 import { buildFindingsPage } from './pages/findings.js';
+import { buildOncallPage } from './pages/oncall.js';
 import { buildOverviewPage } from './pages/overview.js';
 import { buildTeamPage, buildUserPage } from './pages/people.js';
 import { buildPoliciesPage, buildPolicyPage } from './pages/policies.js';
@@ -17,6 +18,7 @@ const FIXED: Record<string, (ctx: PageContext) => Page> = {
   '/timeline': buildTimelinePage,
   '/timeline/query': buildTimelineQueryPage,
   '/roster': buildRosterPage,
+  '/oncall': buildOncallPage,
   '/findings': buildFindingsPage,
   '/runs': buildRunsPage,
   '/deliveries': buildDeliveriesPage,

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
@@ -25,12 +26,14 @@ export async function startUiServer(deps: {
   now?: () => Date;
   /** UI_TIMEZONE; defaults to the server's zone. */
   timeZone?: string;
+  oncall?: OncallConfig;
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
     auth: deps.auth,
     ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
   });
   const server = createServer((req, res) => {
     handle(req, res)

@@ -2,6 +2,7 @@
 
 import { PageError } from '../../errors.js';
 import { parseIsoInstant } from '../../parse/instant.js';
+import type { SplitRules } from '../../roster/oncall-split.js';
 import type { Store } from '../../store/db.js';
 import { type Cell, text } from '../model.js';
 import { formatLocal, formatRelative } from '../time.js';
@@ -16,6 +17,8 @@ export interface PageContext {
   csv: boolean;
   /** The IANA zone times are shown in (UI_TIMEZONE). */
   zone: string;
+  /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
+  oncall?: SplitRules;
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */

@@ -1,0 +1,93 @@
+/**
+ * The recorded schedule reads in a real SQLite file: a read that shows nothing new is not stored,
+ * one that differs supersedes the latest and leaves it only the time it answered for, so the
+ * past stays as it was read after the schedule changes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listOncallIntervals, mergeOncallIntervals } from '../../../src/roster/oncall-intervals.js';
+import type { Shift } from '../../../src/roster/policy-types.js';
+import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
+import { insertRun } from '../../../src/store/runs.js';
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const shift = (username: string, fromH: number, toH: number): Shift => ({
+  policySlug: 'pol-a',
+  policyName: 'Primary',
+  rotationName: 'Rota',
+  shiftName: '12h',
+  username,
+  start: iso(T0 + fromH * H),
+  end: iso(T0 + toH * H),
+});
+
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rw-oncall-reads-'));
+  store = openStore(join(dir, 'db.sqlite'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function readAt(hours: number, shifts: Shift[]) {
+  inTransaction(store, () => {
+    const runId = insertRun(store, {
+      kind: 'policy',
+      startedAt: iso(T0 + hours * H),
+      finishedAt: iso(T0 + hours * H),
+      status: 'ok',
+      strategy: null,
+      stats: { requests: 0, retries: 0, rateLimited: 0 },
+      counts: null,
+      failedScopes: [],
+      changeCount: 0,
+      error: null,
+      rosterHash: null,
+    });
+    recordOncallReads(store, runId, iso(T0 + hours * H), [
+      { team: { slug: 'team-a', name: 'A' }, shifts, fetchedAt: iso(T0 + hours * H) },
+    ]);
+  });
+}
+
+const hours = (fromH: number, toH: number) =>
+  Object.fromEntries(
+    mergeOncallIntervals(
+      listOncallIntervals(
+        loadOncallReads(store, iso(T0 + fromH * H), iso(T0 + toH * H)),
+        T0 + fromH * H,
+        T0 + toH * H,
+      ),
+    ).map((p) => [p.username, p.intervals.reduce((s, [a, b]) => s + b - a, 0) / H]),
+  );
+
+describe('recorded on-call reads', () => {
+  it('stores only reads that change an answer, and keeps the past as it was read', () => {
+    readAt(0, [shift('ann', 0, 12), shift('bob', 12, 24)]);
+    // Nothing new from 1 h on (the current roll reported from the read time): not stored.
+    readAt(1, [shift('ann', 1, 12), shift('bob', 12, 24)]);
+    expect(store.sqlite.prepare('SELECT count(*) AS n FROM oncall_reads').get()).toEqual({ n: 1 });
+    // At 6 h, bob takes over the rest of ann's day.
+    readAt(6, [shift('bob', 6, 24)]);
+    const rows = store.sqlite
+      .prepare('SELECT read_at, superseded_at, first, shifts FROM oncall_reads ORDER BY id')
+      .all() as { read_at: string; superseded_at: string | null; first: number; shifts: string }[];
+    expect(rows.map((r) => [r.read_at, r.superseded_at, r.first])).toEqual([
+      [iso(T0), iso(T0 + 6 * H), 1],
+      [iso(T0 + 6 * H), null, 0],
+    ]);
+    expect(JSON.parse(rows[0]!.shifts)).toEqual([shift('ann', 0, 6)]);
+    expect(hours(0, 24)).toEqual({ ann: 6, bob: 18 });
+    // A window wholly in the past reads only the superseded row.
+    expect(hours(0, 5)).toEqual({ ann: 5 });
+    expect(loadOncallReads(store, iso(T0), iso(T0 + 5 * H))).toHaveLength(1);
+  });
+});
