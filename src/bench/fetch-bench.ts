@@ -94,16 +94,20 @@ export async function benchFetch(options: {
   return rows;
 }
 
-async function startSimulatorProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+export async function startSimulatorProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
   const child = spawn(process.execPath, [cli, 'simulate', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let output = '';
-  for await (const chunk of child.stdout!) {
-    output += String(chunk);
-    const match = /listening on (\S+)/.exec(output);
-    if (match?.[1]) return { url: match[1], child };
-  }
-  throw new Error(`the simulator did not start: ${output}`);
+  // Read with a listener that stays: leaving a for-await loop would destroy the pipe, and the
+  // simulator's next line (a drift change) would then kill it with EPIPE.
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += String(chunk);
+      const match = /listening on (\S+)/.exec(output);
+      if (match?.[1]) resolve({ url: match[1], child });
+    });
+    child.once('exit', () => reject(new Error(`the simulator did not start: ${output}`)));
+  });
 }

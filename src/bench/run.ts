@@ -2,7 +2,8 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|persist|persist-raw|persist-capped|delivery|ui|identity ...]
+ *   node dist/bench/run.js [fetch|hints|budget|persist|persist-raw|persist-capped|delivery|ui|oncall|identity ...]
+ *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
+import { benchBudget } from './budget-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
@@ -49,6 +51,12 @@ async function runOne(name: string): Promise<unknown> {
       return benchPersist({ users: 20_000, teams: 500 });
     case 'delivery':
       return benchDelivery();
+    case 'budget':
+      return benchBudget({
+        users: intFromEnv('BENCH_BUDGET_USERS', 2_000),
+        teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
+        seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
+      });
     case 'ui':
       return benchUi({
         users: intFromEnv('BENCH_UI_USERS', 20_000),
@@ -73,7 +81,7 @@ async function runOne(name: string): Promise<unknown> {
       return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
       throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui, oncall, identity, identity-capped)`,
+        `unknown benchmark "${name}" (fetch, hints, budget, persist, persist-raw, persist-capped, delivery, ui, oncall, identity, identity-capped)`,
       );
   }
 }
@@ -139,6 +147,16 @@ async function main(): Promise<void> {
       for (const r of result as Awaited<ReturnType<typeof benchHints>>) {
         lines.push(
           `| ${r.scenario} | ${r.requests} | ${r.seconds === null ? '—' : fmt(r.seconds)} | ${r.membershipEvents} | ${r.note} |`,
+        );
+      }
+    } else if (bench === 'budget') {
+      lines.push(
+        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | skipped roster ticks | policy polls (s each) | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials |',
+      );
+      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+      for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
+        lines.push(
+          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} |`,
         );
       }
     } else if (bench === 'fetch') {

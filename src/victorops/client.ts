@@ -145,7 +145,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     const intervalMs = options.endpointMinIntervalMs?.[endpoint] ?? 0;
     // The endpoint class's own interval is waited for before the budget and a connection, so a
     // minute's wait for the policy list holds neither a turn nor a connection others need.
-    const markSent = intervalMs > 0 ? await gates.pass(endpoint, intervalMs, signal) : null;
+    const gate = intervalMs > 0 ? await gates.pass(endpoint, intervalMs, signal) : null;
     let sent = false;
     try {
       // The turn first, by priority, then a connection: a connection taken first would let a
@@ -153,14 +153,18 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
       await budget.acquire(currentJob().priority, signal);
       const release = await slots.acquire(signal);
       try {
-        markSent?.(true);
+        gate?.done(true);
         sent = true;
         return await send(path, schema, signal);
+      } catch (error) {
+        if (error instanceof VictorOpsError && error.status !== undefined && isRateLimitAnswer(error.status))
+          gate?.refused();
+        throw error;
       } finally {
         release();
       }
     } finally {
-      if (!sent) markSent?.(false);
+      if (!sent) gate?.done(false);
     }
   }
 

@@ -5,12 +5,23 @@
  */
 import { type Clock, monotonicNow } from '../clock.js';
 
-export interface EndpointGates {
+export interface GatePass {
   /**
-   * Waits for the endpoint's turn. The returned callback must be called once: with `true` when
-   * the request is being sent (that instant starts the next interval), `false` when it never was.
+   * Must be called once: with `true` when the request is being sent (that instant starts the
+   * next interval), `false` when it never was.
    */
-  pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<(sent: boolean) => void>;
+  done(sent: boolean): void;
+  /**
+   * The request sent was refused as rate limited: it did not use the endpoint's allowance, so
+   * the interval counts from the send before it again. Without this a retry of a refused policy
+   * list call waited a whole minute, and a doctor beside a daemon took minutes.
+   */
+  refused(): void;
+}
+
+export interface EndpointGates {
+  /** Waits for the endpoint's turn. */
+  pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<GatePass>;
 }
 
 /**
@@ -20,7 +31,7 @@ export interface EndpointGates {
 export function createEndpointGates(clock: Clock): EndpointGates {
   const gates = new Map<string, { lastSentMs: number | null; tail: Promise<void> }>();
   return {
-    async pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<(sent: boolean) => void> {
+    async pass(endpoint: string, intervalMs: number, signal: AbortSignal): Promise<GatePass> {
       let gate = gates.get(endpoint);
       if (gate === undefined) {
         gate = { lastSentMs: null, tail: Promise.resolve() };
@@ -45,9 +56,20 @@ export function createEndpointGates(clock: Clock): EndpointGates {
         finish();
         throw error;
       }
-      return (sent) => {
-        if (sent) state.lastSentMs = monotonicNow(clock);
-        finish();
+      const before = state.lastSentMs;
+      let sentAtMs: number | null = null;
+      return {
+        done(sent) {
+          if (sent) {
+            sentAtMs = monotonicNow(clock);
+            state.lastSentMs = sentAtMs;
+          }
+          finish();
+        },
+        refused() {
+          // Only while no later send took the gate since.
+          if (sentAtMs !== null && state.lastSentMs === sentAtMs) state.lastSentMs = before;
+        },
       };
     },
   };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { fetchPolicies } from '../../../src/victorops/fetch-policies.js';
+import { policyListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor } from '../../helpers/client.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
 
@@ -117,6 +118,23 @@ describe('fetchPolicies against the simulator', () => {
       expect([first.failedScopes, second.failedScopes]).toEqual([[], []]);
       expect(listCalls()).toHaveLength(2);
       expect(sim.stats.count({ path: '/v1/policies', status: 429 })).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('retries a refused policy list call after its backoff, not after another whole interval', async () => {
+    const clock = createFakeClock();
+    const client = clientFor(sim, { clock, endpointMinIntervalMs: { 'v1/policies': 60_000 } });
+    try {
+      sim.faults.inject({ match: '/v1/policies', kind: 'http429', times: 1 });
+      const startedMs = clock.now();
+      const list = await clock.runUntilSettled(client.get('/v1/policies', policyListSchema));
+      expect(list.length).toBeGreaterThan(0);
+      expect(listCalls().map((e) => e.status)).toEqual([429, 200]);
+      // The refused call did not use the list's allowance: only the budget's one-second pause after
+      // a rate-limited answer was waited, not the list's minute.
+      expect(clock.now() - startedMs).toBe(1_000);
     } finally {
       await client.close();
     }

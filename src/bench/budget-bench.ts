@@ -1,0 +1,177 @@
+/**
+ * One rate budget per key, at VictorOps' real limit: the daemon (roster polls every 15 s, policy
+ * polls every minute) against a simulator in a process of its own that allows 2 requests a second
+ * and answers the excess with 403, while the org drifts every 5 s. Measured: how long a change
+ * takes to reach the history, skipped roster ticks, policy poll durations and deferred ticks,
+ * requests the simulator rejected; then the same with one-shot `poll`, `fetch` and `doctor`
+ * processes running beside the daemon on the same key and database.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logger.js';
+import { startDaemon } from '../service/daemon.js';
+import { startSimulatorProcess } from './fetch-bench.js';
+
+export interface BudgetPhase {
+  phase: string;
+  seconds: number;
+  changes: number;
+  /** Seconds from a change to the end of the first roster poll that started after it. */
+  p50: number;
+  p90: number;
+  max: number;
+  rosterPolls: number;
+  skippedRosterTicks: number;
+  policyPolls: number;
+  policySeconds: number[];
+  deferredPolicyTicks: number;
+  requests: number;
+  rejected: number;
+  oneShots: { ok: number; failed: number; blamedCredentials: number };
+  loadAverage: [number, number];
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+export async function benchBudget(options: {
+  users: number;
+  teams: number;
+  seconds: number;
+}): Promise<BudgetPhase[]> {
+  const sim = await startSimulatorProcess([
+    ...['--users', String(options.users), '--teams', String(options.teams), '--seed', '7'],
+    ...['--rate-limit', '2', '--rate-limit-status', '403'],
+  ]);
+  const control = sim.url.replace(/\/api-public$/, '/_sim');
+  const dir = mkdtempSync(join(tmpdir(), 'rw-bench-budget-'));
+  const env = {
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '2',
+    DATABASE_PATH: join(dir, 'roster-watch.db'),
+    LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig(
+    {
+      ...env,
+      POLL_SCHEDULE: '*/15 * * * * *',
+      POLL_JITTER_MS: '0',
+      POLICY_SCHEDULE: '0 * * * * *',
+      HTTP_PORT: '0',
+    },
+    { requireVictorOps: true },
+  );
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const logger = createLogger({ level: 'warn', format: 'json', destination: quiet });
+  const app = createApp({ config, logger });
+  const daemon = await startDaemon({ config, logger, parts: app.daemonParts() });
+  const metric = async (series: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  };
+  const simStats = async () =>
+    (await (await fetch(`${control}/stats`)).json()) as { count: number; byStatus: Record<string, number> };
+  const phases: BudgetPhase[] = [];
+  try {
+    await daemon.startupPolls;
+    for (const phase of ['daemon alone', 'daemon + one-shots']) {
+      phases.push(await measure(phase, phase !== 'daemon alone'));
+    }
+  } finally {
+    await daemon.stop('benchmark over');
+    await app.close();
+    sim.child.kill('SIGTERM');
+    await once(sim.child, 'exit');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return phases;
+
+  async function measure(phase: string, withOneShots: boolean): Promise<BudgetPhase> {
+    const load0 = loadavg()[0]!;
+    const startMs = Date.now();
+    const before = {
+      stats: await simStats(),
+      skipped: await metric('roster_poll_skipped_ticks_total'),
+      deferred: await metric('roster_policy_poll_ticks_total{outcome="deferred"}'),
+    };
+    const changes: number[] = [];
+    const oneShots = { ok: 0, failed: 0, blamedCredentials: 0 };
+    let running = true;
+    const drift = (async () => {
+      while (running) {
+        await fetch(`${control}/drift`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
+        changes.push(Date.now());
+        await new Promise((r) => setTimeout(r, 5_000));
+      }
+    })();
+    const beside = (async () => {
+      const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+      for (let i = 0; withOneShots && running; i++) {
+        const command = ['poll', 'fetch', 'doctor'][i % 3]!;
+        const child = spawn(process.execPath, [cli, command], {
+          env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let said = '';
+        child.stdout.on('data', (d: Buffer) => {
+          said += d.toString();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          said += d.toString();
+        });
+        const [code] = (await once(child, 'close')) as [number | null];
+        if (code === 0) oneShots.ok++;
+        else oneShots.failed++;
+        if (/VO_API_ID|VO_API_KEY|authentication/i.test(said)) oneShots.blamedCredentials++;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, options.seconds * 1000));
+    running = false;
+    await Promise.all([drift, beside]);
+    // The last changes get the roster poll after them (at most a tick and a poll later).
+    await new Promise((r) => setTimeout(r, 25_000));
+    const endMs = Date.now();
+    const after = await simStats();
+    const runs = app.listRuns(10_000).filter((r) => Date.parse(r.startedAt) >= startMs - 60_000);
+    const roster = runs
+      .filter((r) => r.kind === 'roster' && r.status !== 'failed')
+      .map((r) => ({ started: Date.parse(r.startedAt), finished: Date.parse(r.finishedAt) }))
+      .sort((a, b) => a.started - b.started);
+    const counted = changes.filter((t) => t <= endMs - 25_000);
+    const latencies = counted
+      .map((t) => roster.find((r) => r.started >= t))
+      .map((r, i) => (r === undefined ? Number.POSITIVE_INFINITY : (r.finished - counted[i]!) / 1000))
+      .sort((a, b) => a - b);
+    const policy = runs.filter(
+      (r) => r.kind === 'policy' && Date.parse(r.startedAt) >= startMs && Date.parse(r.finishedAt) <= endMs,
+    );
+    return {
+      phase,
+      seconds: options.seconds,
+      changes: counted.length,
+      p50: quantile(latencies, 0.5),
+      p90: quantile(latencies, 0.9),
+      max: latencies.at(-1) ?? Number.NaN,
+      rosterPolls: roster.filter((r) => r.started >= startMs).length,
+      skippedRosterTicks: (await metric('roster_poll_skipped_ticks_total')) - before.skipped,
+      policyPolls: policy.length,
+      policySeconds: policy.map((r) => (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000),
+      deferredPolicyTicks:
+        (await metric('roster_policy_poll_ticks_total{outcome="deferred"}')) - before.deferred,
+      requests: after.count - before.stats.count,
+      rejected: (after.byStatus['403'] ?? 0) - (before.stats.byStatus['403'] ?? 0),
+      oneShots,
+      loadAverage: [load0, loadavg()[0]!],
+    };
+  }
+}
