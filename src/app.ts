@@ -24,7 +24,7 @@ import { disableDestination, enableDestination, syncDestinations } from './store
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { loadHintState } from './store/team-hints.js';
-import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
 import { ENDPOINT_CLASSES } from './victorops/endpoint-class.js';
 import { fetchPolicies, POLICY_LIST_PATH } from './victorops/fetch-policies.js';
@@ -34,6 +34,7 @@ interface AppDeps {
   logger: Logger;
   clock?: Clock;
   onFetchProgress?: (progress: FetchProgress) => void;
+  onRetry?: (info: RetryInfo) => void;
 }
 
 function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorOpsClient {
@@ -48,7 +49,10 @@ function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorO
     maxRetries: vo.maxRetries,
     maxBodyBytes: vo.maxResponseBytes,
     clock: deps.clock ?? systemClock,
-    onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
+    onRetry: ({ error: _error, ...info }) => {
+      deps.logger.debug(info, 'retrying a VictorOps request');
+      deps.onRetry?.({ error: _error, ...info });
+    },
     endpointMinIntervalMs: { [POLICY_LIST_PATH]: config.coverage.policyListMinIntervalMs },
   });
 }
@@ -198,10 +202,16 @@ function createIdentitySyncDeps(
 export function createApp(options: CreateAppOptions): App {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Who hears of retries: the CLI's printer (poll, fetch), and doctor's while it runs.
+  const retryListeners = new Set<(info: RetryInfo) => void>();
+  if (options.onRetry) retryListeners.add(options.onRetry);
   const deps: AppDeps = {
     logger,
     clock,
     ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
+    onRetry: (info) => {
+      for (const listener of retryListeners) listener(info);
+    },
   };
   let opened: { store: Store; destinations: DestinationSpec[] } | null = null;
   const storeParts = () => {
@@ -273,7 +283,7 @@ export function createApp(options: CreateAppOptions): App {
       }
     },
     outboxCounts: () => pendingCountsByDestination(storeParts().store),
-    async doctor(signal) {
+    async doctor(signal, progress) {
       let store: Store | null = null;
       let databaseError: string | null = null;
       try {
@@ -281,6 +291,9 @@ export function createApp(options: CreateAppOptions): App {
       } catch (error) {
         databaseError = error instanceof Error ? error.message : String(error);
       }
+      progress?.onDatabase?.(databaseError);
+      const onRetry = progress?.onRetry;
+      if (onRetry) retryListeners.add(onRetry);
       const report = await runDoctorChecks({
         client: victorOps(),
         membershipSource: config.victorOps.membershipSource,
@@ -294,6 +307,14 @@ export function createApp(options: CreateAppOptions): App {
             : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
         recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
         signal,
+        ...(progress?.onCheck ? { onCheck: progress.onCheck } : {}),
+        subscribeRetries: (listener) => {
+          retryListeners.add(listener);
+          return () => retryListeners.delete(listener);
+        },
+        clock,
+      }).finally(() => {
+        if (onRetry) retryListeners.delete(onRetry);
       });
       return { databaseError, report };
     },

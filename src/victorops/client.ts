@@ -12,9 +12,9 @@ import { parseRetryAfter } from '../parse/retry-after.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
-import { excerpt, sanitizeCause } from './errors.js';
+import { describeNetworkFailure, excerpt, sanitizeCause } from './errors.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
+import { backoffDelayMs, isRateLimitAnswer, retryLimitFor, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
 
 export interface VictorOpsClientOptions {
@@ -31,7 +31,7 @@ export interface VictorOpsClientOptions {
   backoffCapMs?: number;
   /** Bodies above this are refused (default DEFAULT_MAX_RESPONSE_BYTES); see VO_MAX_RESPONSE_BYTES. */
   maxBodyBytes?: number;
-  onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** A 200 whose body did not match its schema, by endpoint class (for the shape-error metric). */
   onShapeError?: (endpointClass: string) => void;
   /**
@@ -39,6 +39,17 @@ export interface VictorOpsClientOptions {
    * requests to one of them, retries included, closer together than its interval in this process.
    */
   endpointMinIntervalMs?: Readonly<Record<string, number>>;
+}
+
+/** One retry about to be waited for: `retry` of `of` (the retries this kind of failure gets). */
+export interface RetryInfo {
+  path: string;
+  retry: number;
+  of: number;
+  delayMs: number;
+  reason: string;
+  /** The failure being retried (its status or code says what to print). */
+  error: VictorOpsError;
 }
 
 export interface VictorOpsClient {
@@ -159,8 +170,9 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           cause: sanitizeCause(error),
         });
       }
-      throw new VictorOpsError('network', `GET ${path} failed: ${(error as Error).message}`, {
-        retryable: true,
+      const failure = describeNetworkFailure(error);
+      throw new VictorOpsError('network', `GET ${path} failed: ${failure.text}`, {
+        retryable: failure.retryable,
         path,
         cause: sanitizeCause(error),
       });
@@ -200,7 +212,14 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           retryAfterMs: error.retryAfterMs,
         });
         counters.retries++;
-        options.onRetry?.({ path, retry: retry + 1, delayMs, reason: error.message });
+        options.onRetry?.({
+          path,
+          retry: retry + 1,
+          of: retryLimitFor(error, limits),
+          delayMs,
+          reason: error.message,
+          error,
+        });
         try {
           await options.clock.sleep(delayMs, effective);
         } catch {
