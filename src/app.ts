@@ -25,7 +25,7 @@ import { listDestinationStates, pendingCountsByDestination } from './store/outbo
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
 import { holdSharedSlots, reserveSharedSlot } from './store/rate-budget.js';
 import { loadHintState } from './store/team-hints.js';
-import { createVictorOpsClient, type VictorOpsClient } from './victorops/client.js';
+import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
 import { ENDPOINT_CLASSES, endpointClassIntervalsMs } from './victorops/endpoint-class.js';
 import { fetchPolicies } from './victorops/fetch-policies.js';
@@ -42,6 +42,7 @@ interface AppDeps {
   logger: Logger;
   clock?: Clock;
   onFetchProgress?: (progress: FetchProgress) => void;
+  onRetry?: (info: RetryInfo) => void;
 }
 
 /**
@@ -98,7 +99,10 @@ function createVictorOpsClientFromConfig(
     maxBodyBytes: vo.maxResponseBytes,
     clock,
     budget,
-    onRetry: (info) => deps.logger.debug(info, 'retrying a VictorOps request'),
+    onRetry: ({ error: _error, ...info }) => {
+      deps.logger.debug(info, 'retrying a VictorOps request');
+      deps.onRetry?.({ error: _error, ...info });
+    },
     endpointMinIntervalMs: endpointClassIntervalsMs(config.coverage.policyListMinIntervalMs),
   });
 }
@@ -248,10 +252,16 @@ function createIdentitySyncDeps(
 export function createApp(options: CreateAppOptions): App {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Who hears of retries: the CLI's printer (poll, fetch), and doctor's while it runs.
+  const retryListeners = new Set<(info: RetryInfo) => void>();
+  if (options.onRetry) retryListeners.add(options.onRetry);
   const deps: AppDeps = {
     logger,
     clock,
     ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
+    onRetry: (info) => {
+      for (const listener of retryListeners) listener(info);
+    },
   };
   let opened: { store: Store; destinations: DestinationSpec[] } | null = null;
   const storeParts = () => {
@@ -340,7 +350,7 @@ export function createApp(options: CreateAppOptions): App {
       }
     },
     outboxCounts: () => pendingCountsByDestination(storeParts().store),
-    async doctor(signal) {
+    async doctor(signal, progress) {
       let store: Store | null = null;
       let databaseError: string | null = null;
       try {
@@ -348,6 +358,9 @@ export function createApp(options: CreateAppOptions): App {
       } catch (error) {
         databaseError = error instanceof Error ? error.message : String(error);
       }
+      progress?.onDatabase?.(databaseError);
+      const onRetry = progress?.onRetry;
+      if (onRetry) retryListeners.add(onRetry);
       const report = await runDoctorChecks({
         client: victorOps(),
         membershipSource: config.victorOps.membershipSource,
@@ -361,6 +374,14 @@ export function createApp(options: CreateAppOptions): App {
             : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
         recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
         signal,
+        ...(progress?.onCheck ? { onCheck: progress.onCheck } : {}),
+        subscribeRetries: (listener) => {
+          retryListeners.add(listener);
+          return () => retryListeners.delete(listener);
+        },
+        clock,
+      }).finally(() => {
+        if (onRetry) retryListeners.delete(onRetry);
       });
       return { databaseError, report };
     },

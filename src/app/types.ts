@@ -15,8 +15,8 @@ import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { enableDestination } from '../store/outbox.js';
 import type { listDestinationStates, pendingCountsByDestination } from '../store/outbox-reads.js';
-import type { VictorOpsClient } from '../victorops/client.js';
-import type { DoctorReport } from '../victorops/doctor.js';
+import type { RetryInfo, VictorOpsClient } from '../victorops/client.js';
+import type { DoctorCheck, DoctorReport } from '../victorops/doctor.js';
 import type { FetchProgress } from '../victorops/fetch-roster.js';
 import type { DaemonReads, HistoryReads } from './reads.js';
 
@@ -59,6 +59,8 @@ export interface CreateAppOptions {
   logger: Logger;
   clock?: Clock;
   onFetchProgress?: (progress: FetchProgress) => void;
+  /** Each VictorOps retry about to be waited for (the CLI prints them on a terminal). */
+  onRetry?: (info: RetryInfo) => void;
   /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
   whenListTooSoon?: 'wait' | 'refuse';
 }
@@ -73,6 +75,13 @@ export type DestinationListing = ReturnType<typeof listDestinationStates>[number
   configured: boolean;
   events: readonly string[];
 };
+
+/** What `doctor` reports while it runs, so a slow or failing org never leaves the screen blank. */
+export interface DoctorProgress {
+  onDatabase?(error: string | null): void;
+  onCheck?(check: DoctorCheck): void;
+  onRetry?(info: RetryInfo): void;
+}
 
 /** `doctor`: whether the database opened (and why not), and the VictorOps checks. */
 export interface DoctorOutcome {
@@ -109,7 +118,8 @@ export interface App extends HistoryReads {
    */
   daemonParts(): DaemonParts;
   /** Checks the database, the credentials and every endpoint class once (GET only). */
-  doctor(signal: AbortSignal): Promise<DoctorOutcome>;
+  /** `progress` hears of the database, each check and each retry as they happen. */
+  doctor(signal: AbortSignal, progress?: DoctorProgress): Promise<DoctorOutcome>;
   /** `migrate`: creates the database or brings its schema up to date; returns its path. */
   migrate(): string;
   /**

@@ -1,13 +1,16 @@
 /**
  * `roster-watch doctor`: the first command to run against a real org. Checks the configuration,
  * the credentials and every endpoint class once (GET only), then says how big the org is and what
- * a poll will cost. Exit 0: all good; 1: a check failed; 2: configuration.
+ * a poll will cost, printing each check (and each retry) as it happens. Every check has a deadline of
+ * a few seconds, so doctor ends within 30 s however the org fails to answer. Exit 0: all good; 1: a
+ * check failed; 2: configuration.
  */
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { CliExit } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { CliContext } from './context.js';
+import { describeRetry } from './progress.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
 
 const MARK = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' } as const;
@@ -26,10 +29,17 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       const logger = createCliLogger(config);
       const app = createApp({ config, logger });
       try {
-        const { databaseError, report } = await app.doctor(ctx.signal);
-        if (databaseError === null) ctx.out(`${MARK.ok} database: ${config.databasePath}`);
-        else ctx.out(`${MARK.fail} database: ${databaseError}: set DATABASE_PATH to a writable file`);
-        for (const check of report.checks) ctx.out(`${MARK[check.status]} ${check.name}: ${check.detail}`);
+        // Printed as it happens: a slow or failing org shows where doctor is, never a blank screen.
+        const { databaseError, report } = await app.doctor(ctx.signal, {
+          onDatabase: (error) =>
+            ctx.out(
+              error === null
+                ? `${MARK.ok} database: ${config.databasePath}`
+                : `${MARK.fail} database: ${error}: set DATABASE_PATH to a writable file`,
+            ),
+          onCheck: (check) => ctx.out(`${MARK[check.status]} ${check.name}: ${check.detail}`),
+          onRetry: (info) => ctx.out(`     ${describeRetry(info)}`),
+        });
         for (const line of report.summary) ctx.out(line);
         if (!report.ok || databaseError !== null)
           throw new CliExit(1, 'a check failed: see the FAIL lines above');

@@ -17,7 +17,12 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);
-      const app = createApp({ config, logger, onFetchProgress: progress.onProgress });
+      const app = createApp({
+        config,
+        logger,
+        onFetchProgress: progress.onProgress,
+        onRetry: progress.onRetry,
+      });
       try {
         const fetched = await app.fetchRoster(ctx.signal);
         progress.finish();

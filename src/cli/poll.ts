@@ -51,7 +51,12 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);
-      const app = createApp({ config, logger, onFetchProgress: progress.onProgress });
+      const app = createApp({
+        config,
+        logger,
+        onFetchProgress: progress.onProgress,
+        onRetry: progress.onRetry,
+      });
       try {
         const result = await app.pollRoster(ctx.signal).finally(() => progress.finish());
         ctx.out(describeResult(result));

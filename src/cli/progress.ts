@@ -2,6 +2,8 @@
  * Live fetch progress on stderr: a single rewritten line on a terminal, a plain line every
  * few seconds otherwise. Never on stdout, which belongs to --json output.
  */
+import type { RetryInfo } from '../victorops/client.js';
+import { describeNetworkFailure } from '../victorops/errors.js';
 import type { FetchProgress } from '../victorops/fetch-roster.js';
 import type { CliContext } from './context.js';
 
@@ -20,10 +22,29 @@ export function describeProgress(p: FetchProgress): string {
   return `fetching roster${strategy}: ${p.done}/${p.planned} requests, ${rate.toFixed(1)} req/s, ~${formatDuration(left)} left`;
 }
 
+/** What a retry met, in a few words: the status, or the connection failure. */
+function retryCause(info: RetryInfo): string {
+  const { error } = info;
+  if (error.status !== undefined) return String(error.status);
+  if (error.code === 'network') return describeNetworkFailure(error.cause).short;
+  return error.code.replace(/_/g, ' ');
+}
+
+/** One retry as `doctor`, `poll` and `fetch` print it: `GET /v1/user: retrying 2/3 in 1.2 s after 403…`. */
+export function describeRetry(info: RetryInfo): string {
+  return `GET ${info.path.split('?')[0]}: retrying ${info.retry}/${info.of} in ${(info.delayMs / 1000).toFixed(1)} s after ${retryCause(info)}…`;
+}
+
 export function createProgressReporter(ctx: CliContext, intervalMs = 5_000) {
   let lastPrint = 0;
   let drewLine = false;
   return {
+    /** On a terminal, each retry gets a line of its own above the live progress line. */
+    onRetry(info: RetryInfo) {
+      if (!ctx.stderrIsTTY) return;
+      process.stderr.write(`${drewLine ? '\r\x1b[2K' : ''}${describeRetry(info)}\n`);
+      drewLine = false;
+    },
     onProgress(p: FetchProgress) {
       if (ctx.stderrIsTTY) {
         process.stderr.write(`\r\x1b[2K${describeProgress(p)}`);

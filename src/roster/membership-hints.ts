@@ -62,8 +62,17 @@ export interface TeamReadPlan {
 export type FullReadReason = 'hints off' | 'hints unreliable' | 'no previous poll' | 'membership source user';
 
 /**
- * Teams to re-read for verification each poll: enough that the whole org is covered once per verify
- * interval at the observed cadence, and at least one so verification never stops.
+ * The share of the verify interval one round of verification aims to take. A round that needs the
+ * whole interval leaves no slack: a team read early (because its count moved) comes due in the same
+ * poll as the round's own, and that poll must read both. Finishing the round in 90% of the interval
+ * keeps every team well inside it, so such a team only moves to the back of the queue.
+ */
+const ROUND_SHARE = 0.9;
+
+/**
+ * Teams to re-read for verification each poll: enough that the whole org is covered once per
+ * ROUND_SHARE of the verify interval at the observed cadence, and at least one so verification
+ * never stops.
  */
 export function verificationSliceSize(
   teams: number,
@@ -71,7 +80,7 @@ export function verificationSliceSize(
   verifyIntervalMs: number,
 ): number {
   if (teams === 0) return 0;
-  const share = Math.ceil((teams * Math.max(0, pollIntervalMs)) / verifyIntervalMs);
+  const share = Math.ceil((teams * Math.max(0, pollIntervalMs)) / (verifyIntervalMs * ROUND_SHARE));
   return Math.min(teams, Math.max(1, share));
 }
 

@@ -13,10 +13,10 @@ import { registerSecrets, scrubSecrets } from '../redact.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
-import { excerpt, sanitizeCause } from './errors.js';
+import { describeNetworkFailure, excerpt, sanitizeCause } from './errors.js';
 import { currentJob, inJob, type JobName } from './job-context.js';
 import { createLocalSlots, createRateBudget, type RateBudget } from './rate-budget.js';
-import { backoffDelayMs, isRateLimitAnswer, shouldRetry } from './retry-policy.js';
+import { backoffDelayMs, isRateLimitAnswer, retryLimitFor, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
 
 export interface VictorOpsClientOptions {
@@ -33,7 +33,7 @@ export interface VictorOpsClientOptions {
   backoffCapMs?: number;
   /** Bodies above this are refused (default DEFAULT_MAX_RESPONSE_BYTES); see VO_MAX_RESPONSE_BYTES. */
   maxBodyBytes?: number;
-  onRetry?: (info: { path: string; retry: number; delayMs: number; reason: string }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** A 200 whose body did not match its schema, by endpoint class (for the shape-error metric). */
   onShapeError?: (endpointClass: string) => void;
   /**
@@ -48,6 +48,17 @@ export interface VictorOpsClientOptions {
    * without one, a budget of this process alone at `maxRps`.
    */
   budget?: RateBudget;
+}
+
+/** One retry about to be waited for: `retry` of `of` (the retries this kind of failure gets). */
+export interface RetryInfo {
+  path: string;
+  retry: number;
+  of: number;
+  delayMs: number;
+  reason: string;
+  /** The failure being retried (its status or code says what to print). */
+  error: VictorOpsError;
 }
 
 export interface VictorOpsClient {
@@ -202,8 +213,9 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           cause: sanitizeCause(error),
         });
       }
-      throw new VictorOpsError('network', `GET ${path} failed: ${(error as Error).message}`, {
-        retryable: true,
+      const failure = describeNetworkFailure(error);
+      throw new VictorOpsError('network', `GET ${path} failed: ${failure.text}`, {
+        retryable: failure.retryable,
         path,
         cause: sanitizeCause(error),
       });
@@ -248,7 +260,14 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           retryAfterMs: error.retryAfterMs,
         });
         count('retries');
-        options.onRetry?.({ path, retry: retry + 1, delayMs, reason: error.message });
+        options.onRetry?.({
+          path,
+          retry: retry + 1,
+          of: retryLimitFor(error, retryLimits),
+          delayMs,
+          reason: error.message,
+          error,
+        });
         try {
           await options.clock.sleep(delayMs, effective);
         } catch {

@@ -2,11 +2,17 @@
  * `roster-watch doctor`'s checks: reads each endpoint class roster-watch uses once (GET only),
  * validates every body against the client's schemas, and works out the org's size, the membership
  * strategy `auto` would pick and what a poll will cost at the configured rate.
+ *
+ * Doctor bounds its own time: VictorOps answers a wrong key with the same 403 it uses for rate
+ * limiting, so no status can tell doctor to stop waiting. Each check has a short deadline, retries
+ * included, within one budget for the whole run; a check that fails for want of a connection or a
+ * key ends the run (the others would fail the same way, each after its own deadline).
  */
 
+import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import { VictorOpsError } from '../errors.js';
 import { isPendingInvitee } from '../roster/types.js';
-import { encodePathSegment, type VictorOpsClient } from './client.js';
+import { encodePathSegment, type RetryInfo, type VictorOpsClient } from './client.js';
 import { POLICY_LIST_PATH } from './fetch-policies.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
 import {
@@ -41,7 +47,21 @@ export interface DoctorOptions {
   /** Policy slugs already recorded, to read one detail when the list is not due. */
   recordedPolicySlugs: readonly string[];
   signal?: AbortSignal;
+  /** Each check as it ends, so a run is printed as it goes. */
+  onCheck?: (check: DoctorCheck) => void;
+  /** Hears of the client's retries (to say what the last attempt met when a deadline ends a check). */
+  subscribeRetries?: (listener: (info: RetryInfo) => void) => () => void;
+  clock?: Clock;
+  /** Per check, retries included (default DOCTOR_CHECK_DEADLINE_MS). */
+  checkDeadlineMs?: number;
+  /** For the whole run (default DOCTOR_BUDGET_MS). */
+  budgetMs?: number;
 }
+
+/** A check's deadline, retries included: a 403 is retried 3 times with backoff within it. */
+export const DOCTOR_CHECK_DEADLINE_MS = 6_000;
+/** The whole run's: every failure mode ends well within 30 s. */
+export const DOCTOR_BUDGET_MS = 25_000;
 
 export interface DoctorReport {
   checks: DoctorCheck[];
@@ -53,6 +73,7 @@ export interface DoctorReport {
 /** What to do about a failed read, by what went wrong. */
 function adviceFor(error: unknown): string {
   if (!(error instanceof VictorOpsError)) return error instanceof Error ? error.message : String(error);
+  if (error.status === 403) return persistent403(error.path ?? '');
   switch (error.code) {
     case 'auth':
       return `${error.message} (a read-only key is enough; the key must belong to this org)`;
@@ -68,6 +89,19 @@ function adviceFor(error: unknown): string {
   }
 }
 
+/** VictorOps answers a wrong key and a rate limit with the same bare 403: name both causes. */
+function persistent403(path: string): string {
+  return `GET ${path} answered 403 on every attempt. VictorOps answers 403 both to a wrong key and to a rate limit: check that VO_API_ID and VO_API_KEY are this org's API id and key (a read-only key is enough), and that no other process (another roster-watch, a script) is using this key right now; then run doctor again in a minute`;
+}
+
+/** Failures that every later check would meet too, each after its own deadline. */
+function endsTheRun(error: unknown): boolean {
+  return (
+    error instanceof VictorOpsError &&
+    ['auth', 'network', 'timeout', 'deadline', 'rate_limited'].includes(error.code)
+  );
+}
+
 const seconds = (requests: number, maxRps: number) => {
   const s = requests / maxRps;
   return s < 60 ? `${Math.ceil(s)} s` : `${Math.round(s / 6) / 10} min`;
@@ -76,20 +110,72 @@ const seconds = (requests: number, maxRps: number) => {
 export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorReport> {
   const { client, signal } = options;
   const checks: DoctorCheck[] = [];
+  const clock = options.clock ?? systemClock;
+  const checkDeadlineMs = options.checkDeadlineMs ?? DOCTOR_CHECK_DEADLINE_MS;
+  const budgetMs = options.budgetMs ?? DOCTOR_BUDGET_MS;
+  const endsAtMs = monotonicNow(clock) + budgetMs;
+  const push = (check: DoctorCheck) => {
+    checks.push(check);
+    options.onCheck?.(check);
+  };
+  /** Set once a check failed in a way every later one would: they are skipped with this reason. */
+  let skipReason: string | null = null;
   const read = async <T>(
     name: string,
     path: string,
     schema: Parameters<VictorOpsClient['get']>[1],
     describe: (value: T) => string,
   ) => {
+    const limitMs = Math.min(checkDeadlineMs, endsAtMs - monotonicNow(clock));
+    if (skipReason === null && limitMs <= 0)
+      skipReason = `not run: doctor's ${budgetMs / 1000} s budget is used up`;
+    if (skipReason !== null) {
+      push({ name, status: 'skip', detail: skipReason });
+      return null;
+    }
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new VictorOpsError('deadline', `no answer within ${Math.ceil(limitMs / 1000)} s`, {
+            retryable: false,
+            path,
+          }),
+        ),
+      limitMs,
+    );
+    let lastFailure: VictorOpsError | null = null;
+    let retries = 0;
+    const unsubscribe = options.subscribeRetries?.((info) => {
+      if (info.path !== path) return;
+      lastFailure = info.error;
+      retries = info.retry;
+    });
     try {
-      const value = (await client.get(path, schema, signal)) as T;
-      checks.push({ name, status: 'ok', detail: describe(value) });
+      const value = (await client.get(
+        path,
+        schema,
+        signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+      )) as T;
+      push({ name, status: 'ok', detail: describe(value) });
       return value;
     } catch (error) {
       if (signal?.aborted) throw error;
-      checks.push({ name, status: 'fail', detail: adviceFor(error) });
+      const timedOut = deadline.signal.aborted;
+      const last = lastFailure as VictorOpsError | null;
+      const within = `${Math.ceil(limitMs / 1000)} s`;
+      const detail = !timedOut
+        ? adviceFor(error)
+        : last
+          ? `${adviceFor(last)} (${retries + 1} attempts in ${within})`
+          : `no answer within ${within}: check VO_BASE_URL and that this host can reach it`;
+      push({ name, status: 'fail', detail });
+      if (timedOut || endsTheRun(error))
+        skipReason = `not run: "${name}" failed, and this check needs the same address and key`;
       return null;
+    } finally {
+      clearTimeout(timer);
+      unsubscribe?.();
     }
   };
 
@@ -124,12 +210,18 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       (list) => `${list.length} teams for one user`,
     );
   } else {
-    checks.push({ name: 'one membership read', status: 'skip', detail: 'no user or team list to pick from' });
+    push({
+      name: 'one membership read',
+      status: 'skip',
+      detail: skipReason ?? 'no user or team list to pick from',
+    });
   }
 
   let policySlugs: readonly string[] = options.recordedPolicySlugs;
   let policyCount: number | null = null;
-  const permit = options.claimPolicyList();
+  // Not claimed when the check will not run: a claim without a read would only delay the next poll.
+  const permit: ReturnType<DoctorOptions['claimPolicyList']> =
+    skipReason === null ? options.claimPolicyList() : { ok: true };
   if (permit.ok) {
     const list = await read<{ slug: string }[]>(
       'policy list (GET /v1/policies)',
@@ -142,7 +234,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       policyCount = list.length;
     }
   } else {
-    checks.push({
+    push({
       name: 'policy list (GET /v1/policies)',
       status: 'skip',
       detail: `read by roster-watch less than a minute ago (VictorOps allows about one a minute): run doctor again in ${Math.ceil(permit.retryInMs / 1000)} s to check it`,
@@ -157,7 +249,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       (p) => `${p.steps?.length ?? 0} steps`,
     );
   } else {
-    checks.push({ name: 'one policy detail', status: 'skip', detail: 'no escalation policy to read' });
+    push({ name: 'one policy detail', status: 'skip', detail: skipReason ?? 'no escalation policy to read' });
   }
   if (firstTeam) {
     await read<{ schedules?: unknown[] | null }>(
@@ -167,7 +259,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       (s) => `team ${firstTeam.name}: ${s.schedules?.length ?? 0} policy schedules`,
     );
   } else {
-    checks.push({ name: 'one on-call schedule', status: 'skip', detail: 'no team to read' });
+    push({ name: 'one on-call schedule', status: 'skip', detail: skipReason ?? 'no team to read' });
   }
 
   const summary: string[] = [];

@@ -18,3 +18,68 @@ export function sanitizeCause(error: unknown): Error {
   if (typeof code === 'string') (safe as Error & { code: string }).code = code;
   return safe;
 }
+
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A connection failure in words a user can act on, instead of the socket's or OpenSSL's text, and
+ * whether trying again can help: a scheme or certificate mismatch is configuration, not a glitch.
+ */
+export function describeNetworkFailure(error: unknown): { text: string; short: string; retryable: boolean } {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ECONNREFUSED')
+    return {
+      text: 'nothing is listening at that address (connection refused): check the host and port in VO_BASE_URL',
+      short: 'connection refused',
+      retryable: true,
+    };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return {
+      text: 'the host name in VO_BASE_URL does not resolve (DNS): check its spelling and this host’s DNS',
+      short: 'host not found',
+      retryable: true,
+    };
+  if (
+    /^ERR_SSL_|^EPROTO$/.test(code) ||
+    /wrong version number|packet length too long|SSL routines/i.test(message)
+  )
+    return {
+      text: 'TLS mismatch: VO_BASE_URL says https, but the server there does not speak TLS (it answers plain HTTP?): check the scheme and port in VO_BASE_URL',
+      short: 'TLS mismatch',
+      retryable: false,
+    };
+  if (code.startsWith('HPE_'))
+    return {
+      text: 'the answer is not HTTP (a TLS server answered a plain http:// request?): check the scheme and port in VO_BASE_URL',
+      short: 'not HTTP',
+      retryable: false,
+    };
+  if (CERTIFICATE_CODES.has(code))
+    return {
+      text: `the server’s TLS certificate is not trusted (${code}): check the host in VO_BASE_URL; for a private CA set NODE_EXTRA_CA_CERTS`,
+      short: 'untrusted certificate',
+      retryable: false,
+    };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+    return {
+      text: `the server closed the connection (${message})`,
+      short: 'connection closed',
+      retryable: true,
+    };
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT')
+    return {
+      text: `the host cannot be reached (${code}): check VO_BASE_URL and this host’s network`,
+      short: code,
+      retryable: true,
+    };
+  return { text: message, short: code || 'network error', retryable: true };
+}

@@ -43,14 +43,19 @@ export interface RetryLimits {
   max403Retries: number;
 }
 
-/** Whether a failed attempt should be tried again, given how many retries were made already. */
-export function shouldRetry(error: VictorOpsError, retriesSoFar: number, limits: RetryLimits): boolean {
-  if (!error.retryable) return false;
+/** How many retries a failure of this kind gets in all (0: none). */
+export function retryLimitFor(error: VictorOpsError, limits: RetryLimits): number {
+  if (!error.retryable) return 0;
   // A 200 whose body does not match is most likely the API's real shape, not a glitch: one more
   // look rules out a truncated answer, more would only spend rate budget on the same answer.
-  if (error.code === 'shape') return retriesSoFar < Math.min(1, limits.maxRetries);
-  if (error.status === 403) return retriesSoFar < Math.min(limits.max403Retries, limits.maxRetries);
-  return retriesSoFar < limits.maxRetries;
+  if (error.code === 'shape') return Math.min(1, limits.maxRetries);
+  if (error.status === 403) return Math.min(limits.max403Retries, limits.maxRetries);
+  return limits.maxRetries;
+}
+
+/** Whether a failed attempt should be tried again, given how many retries were made already. */
+export function shouldRetry(error: VictorOpsError, retriesSoFar: number, limits: RetryLimits): boolean {
+  return retriesSoFar < retryLimitFor(error, limits);
 }
 
 /** True for answers that mean "slow down": they lower the client's pace. */

@@ -1,4 +1,5 @@
 /** `roster-watch doctor` through the built CLI against the simulator: GET only, one line per check, exit 0/1/2. */
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { runCli, simulatorCliEnv } from '../helpers/cli.js';
@@ -71,7 +72,7 @@ describe('roster-watch doctor', () => {
     const r = await runCli(['doctor'], { ...env, VO_API_KEY: 'wrong-key', VO_MAX_RETRIES: '0' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /^FAIL credentials and user list \(GET \/v1\/user\): .*check VO_API_ID and VO_API_KEY/m,
+      /^FAIL credentials and user list \(GET \/v1\/user\): .*check that VO_API_ID and VO_API_KEY/m,
     );
     expect(r.stdout).not.toContain('wrong-key');
     expect(r.stderr).toContain('a check failed');
@@ -92,5 +93,66 @@ describe('roster-watch doctor', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('VO_API_KEY');
     expect(sim.stats.count()).toBe(0);
+  });
+});
+
+/** A port nothing listens on: bound, then closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** doctor with the default retries, timed: every failure mode ends with exit 1 within 30 s. */
+async function timedDoctor(overrides: Record<string, string>) {
+  const { VO_MAX_RETRIES: _retries, ...defaults } = env;
+  const started = Date.now();
+  const r = await runCli(['doctor'], { ...defaults, ...overrides }, { timeoutMs: 90_000 });
+  const seconds = (Date.now() - started) / 1000;
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+  expect(seconds, r.stdout).toBeLessThanOrEqual(30);
+  expect(r.stdout).toMatch(
+    /^skip one policy detail.*: not run: "credentials and user list \(GET \/v1\/user\)" failed/m,
+  );
+  return r;
+}
+
+describe('roster-watch doctor in every failure mode (each timed: exit 1 within 30 s)', () => {
+  it('a bare 403 on every request: prints each retry as it goes, then names both causes', async () => {
+    const r = await timedDoctor({ VO_API_KEY: 'wrong-key' });
+    expect(r.stdout).toMatch(/^ {5}GET \/v1\/user: retrying 1\/3 in \d+\.\d s after 403…$/m);
+    expect(r.stdout).toMatch(/^ {5}GET \/v1\/user: retrying 3\/3 in \d+\.\d s after 403…$/m);
+    const fail = r.stdout.split('\n').find((l) => l.startsWith('FAIL credentials'))!;
+    expect(fail).toContain('answered 403 on every attempt');
+    expect(fail).toContain('both to a wrong key and to a rate limit');
+    expect(fail).toContain('VO_API_ID and VO_API_KEY');
+    expect(fail).toContain('no other process');
+    expect(r.stdout).not.toContain('wrong-key');
+    // Only the user list was tried (1 + 3 retries): the other checks would only meet the same 403.
+    expect(sim.stats.count()).toBe(4);
+  });
+
+  it('nothing listening at VO_BASE_URL', async () => {
+    const port = await closedPort();
+    const r = await timedDoctor({ VO_BASE_URL: `http://127.0.0.1:${port}/api-public` });
+    expect(r.stdout).toContain('nothing is listening at that address (connection refused)');
+    expect(r.stdout).toMatch(/retrying 1\/\d+ in \d+\.\d s after connection refused…/);
+  });
+
+  it('https:// to a server that speaks plain HTTP: a TLS mismatch, said in words', async () => {
+    const r = await timedDoctor({ VO_BASE_URL: sim.url.replace(/^http:/, 'https:') });
+    const fail = r.stdout.split('\n').find((l) => l.startsWith('FAIL credentials'))!;
+    expect(fail).toContain('TLS mismatch: VO_BASE_URL says https');
+    expect(fail).not.toMatch(/SSL routines|ssl3_get_record|openssl/i);
+    // Not retried: the scheme does not fix itself.
+    expect(r.stdout).not.toContain('retrying');
+  });
+
+  it('a server that accepts and never answers', async () => {
+    sim.faults.inject({ match: '/v1/user', kind: 'hang', times: 50 });
+    const r = await timedDoctor({});
+    expect(r.stdout).toMatch(/^FAIL credentials and user list \(GET \/v1\/user\): no answer within 6 s/m);
   });
 });

@@ -45,9 +45,9 @@ function stateFor(
 
 describe('verificationSliceSize', () => {
   it.each([
-    // 300 teams, a poll a minute, verify hourly: 5 a poll, so 60 polls cover the org.
-    [300, MINUTE, HOUR, 5],
-    [300, 5 * MINUTE, HOUR, 25],
+    // 300 teams, a poll a minute, verify hourly: 6 a poll, so 50 polls (90% of the hour) cover the org.
+    [300, MINUTE, HOUR, 6],
+    [300, 5 * MINUTE, HOUR, 28],
     [10, MINUTE, HOUR, 1],
     [300, 2 * HOUR, HOUR, 300],
     [0, MINUTE, HOUR, 0],
@@ -62,9 +62,9 @@ describe('planTeamReads', () => {
     const listed = teams(300);
     const plan = planTeamReads(listed, stateFor(listed));
     expect(plan.changed).toEqual([]);
-    expect(plan.verify).toHaveLength(5);
-    expect(plan.carried).toHaveLength(295);
-    expect(describeRequestPlan(plan)).toBe('requests planned: 2 lists + 0 changed teams + 5 verification');
+    expect(plan.verify).toHaveLength(6);
+    expect(plan.carried).toHaveLength(294);
+    expect(describeRequestPlan(plan)).toBe('requests planned: 2 lists + 0 changed teams + 6 verification');
   });
 
   it('reads new teams and teams whose version or memberCount moved, plus the slice', () => {
@@ -102,6 +102,30 @@ describe('planTeamReads', () => {
     const listed = teams(300);
     const plan = planTeamReads(listed, stateFor(listed, { lastPollAtMs: NOW - 3 * HOUR }, NOW - 3 * HOUR));
     expect(plan.verify).toHaveLength(300);
+  });
+
+  it('never verifies more than the slice at a steady cadence, however many teams were read because they changed', () => {
+    // 300 teams, a poll a minute, verify hourly; every 7th poll 10 teams change and are read.
+    const listed = teams(300);
+    const readAt = new Map(listed.map((t) => [t.slug, 0]));
+    let most = 0;
+    for (let poll = 1; poll <= 240; poll++) {
+      const now = poll * MINUTE;
+      const stored = new Map(listed.map((t) => [t.slug, { ...t, readAtMs: readAt.get(t.slug)! }]));
+      const plan = planTeamReads(listed, {
+        setting: 'auto',
+        unreliable: false,
+        stored,
+        lastPollAtMs: now - MINUTE,
+        verifyIntervalMs: HOUR,
+        nowMs: now,
+      });
+      most = Math.max(most, plan.verify.length);
+      for (const slug of plan.verify) readAt.set(slug, now);
+      if (poll % 7 === 0)
+        for (const t of listed.slice(poll % 290, (poll % 290) + 10)) readAt.set(t.slug, now);
+    }
+    expect(most).toBe(verificationSliceSize(300, MINUTE, HOUR));
   });
 
   it('re-reads every team at least once per verify interval at a steady cadence (property)', () => {
