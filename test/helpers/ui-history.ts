@@ -139,6 +139,18 @@ const POLICY: Policy = {
         { kind: 'user', username: 'alice' },
       ],
     },
+    {
+      index: 2,
+      timeout: 10,
+      entries: [
+        {
+          kind: 'rotation',
+          executionType: 'rotation_group_next',
+          rotationSlug: 'rtg-payments',
+          rotationLabel: 'Payments rota',
+        },
+      ],
+    },
   ],
 };
 
