@@ -13,6 +13,13 @@ import type { CliContext } from './context.js';
 import { runOffboardCheck } from './offboard-check.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
+/** The policies listed but not read in this poll, by slug: they are unknown, not gone. */
+function unread(result: PolicyPollResult): string {
+  const slugs = (result.fetched?.failedScopes ?? []).flatMap((f) => (f.kind === 'policy' ? [f.slug] : []));
+  if (slugs.length === 0) return '';
+  return `; listed but unreadable (unknown until read, not gone; tried again next poll): ${slugs.join(', ')}`;
+}
+
 function describePolicyResult(result: PolicyPollResult): string {
   const base = `run ${result.runId} (policy): ${result.status}`;
   const findings = result.events.filter((e) => isCoverageEvent(e.type)).length;
@@ -21,9 +28,9 @@ function describePolicyResult(result: PolicyPollResult): string {
     case 'failed':
       return `${base}: ${result.error ?? 'unknown error'}`;
     case 'partial':
-      return `${base}: ${counts}; ${result.fetched?.failedScopes.length ?? 0} policies or schedules could not be read and kept their previous state`;
+      return `${base}: ${counts}; ${result.fetched?.failedScopes.length ?? 0} policies or schedules could not be read and kept their previous state${unread(result)}`;
     default:
-      return `${base}: ${counts}`;
+      return `${base}: ${counts}${unread(result)}`;
   }
 }
 

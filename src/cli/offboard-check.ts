@@ -1,7 +1,8 @@
 /**
  * `roster-watch offboard-check <username>`: live reads (the user's teams, the policies, the
  * teams' schedules) with the recorded history as the fallback for whatever cannot be read.
- * Only GET requests. Exit 0: nothing references the user; 3: references remain; 1: error.
+ * Only GET requests. Exit 0: nothing references the user; 3: references remain; 4: cannot tell;
+ * 1: error.
  */
 import { createApp } from '../app.js';
 import { CliExit } from '../errors.js';
@@ -13,7 +14,10 @@ import { createCliLogger, loadCliConfig } from './setup.js';
 
 /** Exit code when something still references the user: distinct from 1 (error) and 2 (usage). */
 export const OFFBOARD_REFERENCES_REMAIN = 3;
-/** Exit code when no escalation policies could be read live or from the history: cannot tell. */
+/**
+ * Exit code when it cannot tell: no escalation policies could be read live or from the history,
+ * or a listed policy or schedule could not be read and no recorded version stands in for it.
+ */
 export const OFFBOARD_UNKNOWN = 4;
 
 export async function runOffboardCheck(ctx: CliContext, username: string, json: boolean): Promise<void> {
@@ -21,19 +25,23 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
   const logger = createCliLogger(config);
   const app = createApp({ config, logger });
   try {
-    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown } = await app.offboardCheck(
-      username,
-      ctx.signal,
-    );
-    if (policiesUnknown && report.safeToDelete) {
+    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread } =
+      await app.offboardCheck(username, ctx.signal);
+    for (const u of unread)
+      notes.push(
+        `could not read ${u.kind === 'policy' ? `escalation policy '${u.name}' (${u.slug})` : `the on-call schedule of team ${u.slug}`} and no recorded version stands in for it (${u.reason})`,
+      );
+    if ((policiesUnknown || unread.length > 0) && report.safeToDelete) {
       const unknown = { ...report, safeToDelete: false };
       notes.push(
-        'cannot tell whether escalation policies or shifts still reference them: none could be read live and none are recorded',
+        policiesUnknown
+          ? 'cannot tell whether escalation policies or shifts still reference them: none could be read live and none are recorded'
+          : `cannot tell whether the ${unread.length} unread ${unread.length === 1 ? 'policy or schedule references' : 'policies or schedules reference'} them: try again later`,
       );
       if (json)
         ctx.exact(
           JSON.stringify(
-            { ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes, identity },
+            { ...unknown, verdict: 'unknown', existsInVictorOps, sources, notes, identity, unread },
             null,
             2,
           ),
@@ -55,6 +63,7 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
             sources,
             notes,
             identity,
+            unread,
           },
           null,
           2,

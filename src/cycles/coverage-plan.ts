@@ -4,7 +4,7 @@
  */
 import { computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
-import type { Policy, TeamSchedule } from '../roster/policy-types.js';
+import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
 import type { Roster } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
@@ -18,6 +18,8 @@ export interface PlanCoverageInput {
   /** Policies and schedules after this run; null before the first policy poll (no findings yet). */
   policies: readonly Policy[] | null;
   schedules: readonly TeamSchedule[];
+  /** Policies listed but unreadable with no recorded version: they exist, their steps are unknown. */
+  unreadPolicies: readonly UnreadPolicy[];
   /** Users this run removes, not yet in the history. */
   removedNow: readonly { username: string }[];
   now: string;
@@ -37,6 +39,7 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
     roster: input.roster,
     policies: input.policies,
     schedules: input.schedules,
+    unreadPolicies: input.unreadPolicies,
     removedUsers,
     now: input.now,
     ...(input.daysForward === undefined ? {} : { daysForward: input.daysForward }),

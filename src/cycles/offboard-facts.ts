@@ -11,13 +11,18 @@ import { findExemption } from '../roster/identity-match.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { buildOffboardReport, type OffboardReport, type ReadSource } from '../roster/offboard.js';
 import { mergeFailedPolicies, mergeFailedSchedules } from '../roster/policies.js';
-import type { Policy, TeamSchedule } from '../roster/policy-types.js';
+import type { Policy, PolicyFailedScope, TeamSchedule } from '../roster/policy-types.js';
 import { type Team, usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadIdentitySourceStates, loadOpenIdentityFindingsFor } from '../store/identity.js';
-import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
-import { hasPolicyBaseline } from '../store/runs.js';
+import {
+  claimPolicyListCall,
+  loadCurrentPolicies,
+  loadTeamSchedules,
+  loadUnreadPolicies,
+} from '../store/policies.js';
+import { hasCompletePolicyPoll, hasPolicyBaseline } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
 import { fetchUserTeams } from '../victorops/fetch-user-teams.js';
@@ -31,6 +36,40 @@ export interface OffboardFacts {
   identity: OffboardIdentityStatus;
   /** No policy could be read live and none are recorded: "nothing references them" would be a guess. */
   policiesUnknown: boolean;
+  /**
+   * Listed policies and team schedules that could not be read and have no recorded version to
+   * stand in (one recorded by or after the last complete policy poll): "safe" cannot be said.
+   */
+  unread: UnreadScope[];
+}
+
+export interface UnreadScope {
+  kind: 'policy' | 'team-schedule';
+  /** The policy or team slug. */
+  slug: string;
+  name: string;
+  reason: string;
+}
+
+/**
+ * The failed scopes nothing recorded can stand in for. A recorded version counts only when a
+ * complete policy poll exists: then it is that poll's reading or a later one.
+ */
+function unreadScopes(
+  failed: readonly PolicyFailedScope[],
+  stored: { policies: readonly Policy[]; schedules: readonly TeamSchedule[]; complete: boolean },
+): UnreadScope[] {
+  const policies = new Set(stored.policies.map((p) => p.slug));
+  const teams = new Set(stored.schedules.map((s) => s.team.slug));
+  return failed.flatMap((f): UnreadScope[] => {
+    if (f.kind === 'policy')
+      return stored.complete && policies.has(f.slug)
+        ? []
+        : [{ kind: 'policy', slug: f.slug, name: f.name ?? f.slug, reason: f.reason }];
+    return stored.complete && teams.has(f.teamSlug)
+      ? []
+      : [{ kind: 'team-schedule', slug: f.teamSlug, name: f.teamSlug, reason: f.reason }];
+  });
 }
 
 export async function gatherOffboardFacts(
@@ -66,6 +105,13 @@ export async function gatherOffboardFacts(
   let policies: Policy[] = storedPolicies;
   let schedules: TeamSchedule[] = storedSchedules;
   let policySource: ReadSource = 'stored';
+  // Until a live read says otherwise: what the last policy poll listed but could not read.
+  let unread: UnreadScope[] = loadUnreadPolicies(store).map((p) => ({
+    kind: 'policy',
+    slug: p.slug,
+    name: p.name,
+    reason: p.reason,
+  }));
   const permit = claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs);
   if (!permit.ok) {
     notes.push(
@@ -86,6 +132,11 @@ export async function gatherOffboardFacts(
       policies = mergeFailedPolicies(storedPolicies, fetched.policies, fetched.failedScopes);
       schedules = mergeFailedSchedules(storedSchedules, fetched.schedules, fetched.failedScopes);
       policySource = 'live';
+      unread = unreadScopes(fetched.failedScopes, {
+        policies: storedPolicies,
+        schedules: storedSchedules,
+        complete: hasCompletePolicyPoll(store),
+      });
       if (fetched.failedScopes.length > 0) {
         notes.push(
           `${fetched.failedScopes.length} policies or schedules could not be read live: used their recorded versions`,
@@ -119,7 +170,7 @@ export async function gatherOffboardFacts(
   // No live read and nothing recorded: "nothing references them" would be a guess, and a wrong
   // "safe to delete" is exactly the gap this command exists to close.
   const policiesUnknown = policySource === 'stored' && !hasPolicyBaseline(store);
-  return { report, sources, existsInVictorOps, notes, identity, policiesUnknown };
+  return { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread };
 }
 
 export interface OffboardIdentityStatus {

@@ -14,7 +14,12 @@ import type { Team } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadCurrentRoster } from '../store/history.js';
-import { claimPolicyListCall, loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import {
+  claimPolicyListCall,
+  loadCurrentPolicies,
+  loadTeamSchedules,
+  loadUnreadPolicies,
+} from '../store/policies.js';
 import { recordPolicyPoll } from '../store/policy-store.js';
 import type { CoverageUpdate } from '../store/poll-store.js';
 import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
@@ -115,6 +120,7 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
         previous,
         previousSchedules,
         outcome,
+        previousUnread: new Set(loadUnreadPolicies(store).map((p) => p.slug)),
         health: {
           consecutiveFailures: streak.count,
           failingSince: streak.since,
@@ -127,6 +133,7 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
             roster,
             policies: decision.apply.policies,
             schedules: decision.apply.effectiveSchedules,
+            unreadPolicies: decision.apply.unreadPolicies,
             removedNow: [],
             now: finishedAt,
             ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),

@@ -17,7 +17,7 @@ import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
-import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import { loadCurrentPolicies, loadTeamSchedules, loadUnreadPolicies } from '../store/policies.js';
 import { type RecordedPoll, recordPoll } from '../store/poll-store.js';
 import {
   loadFingerprints,
@@ -177,6 +177,7 @@ function rosterCycle(
               roster: decision.apply?.roster ?? previous,
               policies,
               schedules,
+              unreadPolicies: loadUnreadPolicies(store),
               removedNow: decision.apply?.diff.usersRemoved ?? [],
               now: finishedAt,
               ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),

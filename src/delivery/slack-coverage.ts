@@ -26,6 +26,7 @@ const TITLES: Record<FindingKind, string> = {
   empty_step: 'Escalation step pages nobody',
   unverified_on_call: 'On call but cannot be paged',
   nobody_on_call: 'Nobody on call',
+  empty_policy: 'Escalation policy pages nobody',
 };
 
 const LINE_MAX = 500;

@@ -13,6 +13,22 @@ export function formatUtcMinute(iso: string): string {
   return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
 }
 
+/**
+ * "from 2026-03-03 14:05 UTC to 2026-03-03 15:00 UTC"; with seconds when the span is shorter than
+ * a minute, so a one-second gap does not read "from 09:45 to 09:45".
+ */
+export function formatSpan(start: string, end: string): string {
+  const short = Date.parse(end) - Date.parse(start) < 60_000;
+  const at = (iso: string) => {
+    if (!short) return formatUtcMinute(iso);
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms)) return iso;
+    const d = new Date(ms).toISOString();
+    return `${d.slice(0, 10)} ${d.slice(11, 19)} UTC`;
+  };
+  return `from ${at(start)} to ${at(end)}`;
+}
+
 function removal(at: string | null): string {
   return at === null ? 'not a user roster-watch has recorded' : `removed at ${formatUtcMinute(at)}`;
 }
@@ -26,7 +42,7 @@ export function describeFinding(f: Finding): string {
       return `Escalation policy '${f.policy.name}' (team ${f.team.name}), step ${f.step}, still pages ${f.username}, ${removal(f.removedAt)}: replace ${f.username} in that step.`;
     case 'removed_user_on_call': {
       const more = f.shifts > 1 ? ` (and ${f.shifts - 1} later shift${f.shifts > 2 ? 's' : ''})` : '';
-      return `${f.username} (${removal(f.removedAt)}) is on call for team ${f.team.name}, rotation '${f.rotation}', shift '${f.shift}', from ${formatUtcMinute(f.start)} to ${formatUtcMinute(f.end)}${more}: reassign the shift.`;
+      return `${f.username} (${removal(f.removedAt)}) is on call for team ${f.team.name}, rotation '${f.rotation}', shift '${f.shift}', ${formatSpan(f.start, f.end)}${more}: reassign the shift.`;
     }
     case 'team_without_members':
       return `Team ${f.team.name} has no members: add people or delete the team.`;
@@ -38,20 +54,36 @@ export function describeFinding(f: Finding): string {
       return describeUnverified(f);
     case 'nobody_on_call': {
       const more = f.windows > 1 ? ` (and ${f.windows - 1} later gap${f.windows > 2 ? 's' : ''})` : '';
-      return `Nobody is on call for team ${f.team.name}, policy '${f.policy.name}', rotation '${f.rotation}', shift '${f.shift}', from ${formatUtcMinute(f.start)} to ${formatUtcMinute(f.end)}${more}: add someone to the rotation or an override for that time.`;
+      const policies = f.policies.map((p) => `'${p.name}'`).join(', ');
+      const shifts =
+        f.shifts.length === 1
+          ? `shift '${f.shifts[0]}'`
+          : `nobody in any of its shifts ${f.shifts.map((s) => `'${s}'`).join(', ')}`;
+      return `Nobody is on call for team ${f.team.name}, rotation '${f.rotation}' (${f.policies.length === 1 ? 'policy' : 'policies'} ${policies}; ${shifts}), ${formatSpan(f.start, f.end)}${more}: add someone to the rotation or an override for that time.`;
+    }
+    case 'empty_policy': {
+      const routes = f.routedFrom.map((r) => `'${r.policy.name}' step ${r.step}`);
+      const into =
+        routes.length === 0
+          ? ''
+          : `; ${routes.join(', ')} ${routes.length === 1 ? 'routes' : 'route'} into it`;
+      return `Escalation policy '${f.policy.name}' (team ${f.team.name}) pages nobody: it has no step that reaches a person${into}. Add a user or rotation to it, or delete it and point its routing keys elsewhere.`;
     }
   }
 }
 
 function describeUnverified(f: Extract<Finding, { kind: 'unverified_on_call' }>): string {
+  // The evidence: VictorOps lists the user as `verified: false` (its spec also calls the field
+  // "always false") and its onboarding text says a new user is not active for on-call until they
+  // verify their email. So "may not be paged", not "will not be paged" (docs/coverage.md).
   const who = f.pending
-    ? `${f.username} is a pending invitation, not an account yet,`
-    : `${f.username} has not verified their email,`;
+    ? `${f.username} is a pending invitation, not an account yet, so VictorOps cannot page them,`
+    : `${f.username} is listed by VictorOps as not having verified their email, so VictorOps may not page them,`;
   const where: string[] = [];
   if (f.shift) {
     const more = f.shifts > 1 ? ` (and ${f.shifts - 1} later shift${f.shifts > 2 ? 's' : ''})` : '';
     where.push(
-      `is on call for team ${f.shift.team.name}, rotation '${f.shift.rotation}', from ${formatUtcMinute(f.shift.start)} to ${formatUtcMinute(f.shift.end)}${more}`,
+      `is on call for team ${f.shift.team.name}, rotation '${f.shift.rotation}', ${formatSpan(f.shift.start, f.shift.end)}${more}`,
     );
   }
   for (const p of f.pagedBy)
@@ -59,7 +91,7 @@ function describeUnverified(f: Extract<Finding, { kind: 'unverified_on_call' }>)
   const fix = f.pending
     ? 'have them accept the invitation or reassign'
     : 'have them verify their email in VictorOps or reassign';
-  return `${who} so VictorOps will not page them, yet ${f.username} ${where.join(' and ')}: ${fix}.`;
+  return `${who} yet ${f.username} ${where.join(' and ')}: ${fix}.`;
 }
 
 function subjectOf(f: Finding): string {
@@ -70,6 +102,7 @@ function subjectOf(f: Finding): string {
     case 'unverified_on_call':
       return f.username;
     case 'empty_step':
+    case 'empty_policy':
       return f.policy.slug;
     case 'nobody_on_call':
       return f.team.slug;

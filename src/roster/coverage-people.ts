@@ -3,10 +3,16 @@
  * they have not verified their email (or are still invitations), and rotations with nobody on
  * call at all. Pure.
  */
-import type { Finding } from './coverage-types.js';
-import { listUncoveredWindows } from './on-call.js';
+import type { Finding, PolicyRef } from './coverage-types.js';
+import { compareText } from './normalise.js';
 import { indexPolicyReferences } from './policies.js';
 import type { Policy, TeamSchedule } from './policy-types.js';
+import {
+  computeRotationCoverage,
+  countShifts,
+  type RotationCoverage,
+  type RotationShift,
+} from './rotation-coverage.js';
 import type { Roster, Team } from './types.js';
 import { isPendingInvitee, usernameKey } from './types.js';
 
@@ -36,18 +42,23 @@ function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
 /** `unverified_on_call`: an unverified user or a pending invitee on call in the window or paged directly. */
 export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: string) => Team): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
+  const rotations = input.schedules
+    .filter((schedule) => teams.has(schedule.team.slug))
+    .flatMap((schedule) =>
+      computeRotationCoverage(schedule, {
+        from: input.now,
+        until: new Date(windowEnd(input, schedule)).toISOString(),
+      }),
+    );
   // Indexed once per poll, not scanned per user: every unverified user times every shift and
   // policy was most of an unchanged 20,000-user poll's CPU.
-  const shiftsOf = new Map<string, { schedule: TeamSchedule; s: TeamSchedule['shifts'][number] }[]>();
-  for (const schedule of input.schedules) {
-    if (!teams.has(schedule.team.slug)) continue;
-    const until = windowEnd(input, schedule);
-    for (const s of schedule.shifts) {
-      if (!(s.end > input.now && Date.parse(s.start) < until)) continue;
+  const heldBy = new Map<string, { rotation: RotationCoverage; s: RotationShift }[]>();
+  for (const rotation of rotations) {
+    for (const s of rotation.shifts) {
       const key = usernameKey(s.username);
-      const list = shiftsOf.get(key) ?? [];
-      list.push({ schedule, s });
-      shiftsOf.set(key, list);
+      const list = heldBy.get(key) ?? [];
+      list.push({ rotation, s });
+      heldBy.set(key, list);
     }
   }
   const referencing = indexPolicyReferences(input.policies);
@@ -56,16 +67,14 @@ export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: 
     const pending = isPendingInvitee(user.username);
     if (user.verified !== false && !pending) continue;
     const key = usernameKey(user.username);
-    const shifts = [...(shiftsOf.get(key) ?? [])].sort((a, b) =>
-      a.s.start < b.s.start ? -1 : a.s.start > b.s.start ? 1 : 0,
-    );
+    const held = [...(heldBy.get(key) ?? [])].sort((a, b) => compareText(a.s.start, b.s.start));
     const pagedBy = referencing(user.username).map(({ slug, name, steps }) => ({
       slug,
       name,
       steps,
     }));
-    if (shifts.length === 0 && pagedBy.length === 0) continue;
-    const first = shifts[0];
+    if (held.length === 0 && pagedBy.length === 0) continue;
+    const first = held[0];
     found.push({
       kind: 'unverified_on_call',
       key: `unverified_on_call:${key}`,
@@ -73,45 +82,69 @@ export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: 
       pending,
       shift: first
         ? {
-            team: teamOf(first.schedule.team.slug),
-            policy: { slug: first.s.policySlug, name: first.s.policyName },
-            rotation: first.s.rotationName,
+            team: teamOf(first.rotation.team.slug),
+            policy: firstPolicy(first.rotation),
+            rotation: first.rotation.rotationName,
             start: first.s.start,
             end: first.s.end,
           }
         : null,
-      shifts: shifts.length,
+      shifts: countShiftsByRotation(held),
       pagedBy,
     });
   }
   return found;
 }
 
-/** `nobody_on_call`: a rotation of a policy with nobody on call for part of the next days. */
+/** Shifts counted once per rotation and roll, across the rotations they are in. */
+function countShiftsByRotation(held: readonly { rotation: RotationCoverage; s: RotationShift }[]): number {
+  const byRotation = new Map<string, RotationShift[]>();
+  for (const { rotation, s } of held) {
+    const k = `${rotation.team.slug}\u0000${rotation.rotationName}`;
+    byRotation.set(k, [...(byRotation.get(k) ?? []), s]);
+  }
+  let total = 0;
+  for (const shifts of byRotation.values()) total += countShifts(shifts);
+  return total;
+}
+
+/** The policy a rotation is reported under: the first of those that list it (sorted by slug). */
+export function firstPolicy(rotation: RotationCoverage): PolicyRef {
+  return rotation.policies[0] ?? { slug: '', name: '' };
+}
+
+/**
+ * `nobody_on_call`: a rotation in which no shift has anyone for part of the next days, once per
+ * rotation however many policies of the team use it. `knownPolicies` are the policies that exist
+ * (read, or listed but unreadable): a rotation only of policies that are gone pages nobody anyway,
+ * and the policy's removal is the news.
+ */
 export function findUncoveredRotations(
-  input: PeopleFindingsInput,
+  input: PeopleFindingsInput & { knownPolicies: ReadonlySet<string> },
   teamOf: (slug: string) => Team,
 ): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
-  const policies = new Set(input.policies.map((p) => p.slug));
   const found: Finding[] = [];
   for (const schedule of input.schedules) {
     if (!teams.has(schedule.team.slug)) continue;
     const until = windowEnd(input, schedule);
     if (!(until > Date.parse(input.now))) continue;
-    for (const w of listUncoveredWindows(schedule, input.now, new Date(until).toISOString())) {
-      // A rotation of a policy that is gone pages nobody anyway; the policy's removal is the news.
-      if (!policies.has(w.rotation.policySlug)) continue;
+    const window = { from: input.now, until: new Date(until).toISOString() };
+    for (const rotation of computeRotationCoverage(schedule, window)) {
+      const policies = rotation.policies.filter((p) => input.knownPolicies.has(p.slug));
+      const first = rotation.gaps[0];
+      if (policies.length === 0 || !first) continue;
       found.push({
         kind: 'nobody_on_call',
-        key: `nobody_on_call:${schedule.team.slug}:${w.rotation.policySlug}:${w.rotation.rotationName}:${w.rotation.shiftName}`,
+        key: `nobody_on_call:${schedule.team.slug}:${rotation.rotationName}`,
         team: teamOf(schedule.team.slug),
-        policy: { slug: w.rotation.policySlug, name: w.rotation.policyName },
-        rotation: w.rotation.rotationName,
-        shift: w.rotation.shiftName,
-        start: w.start,
-        end: w.end,
-        windows: w.windows,
+        policy: policies[0] ?? firstPolicy(rotation),
+        policies,
+        rotation: rotation.rotationName,
+        shifts: rotation.shiftNames,
+        start: first.start,
+        end: first.end,
+        windows: rotation.gaps.length,
       });
     }
   }

@@ -12,6 +12,7 @@ export const FINDING_KINDS = [
   'empty_step',
   'unverified_on_call',
   'nobody_on_call',
+  'empty_policy',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -54,6 +55,14 @@ export type Finding =
   | { kind: 'team_without_policy'; key: string; team: Team }
   | { kind: 'empty_step'; key: string; policy: PolicyRef; team: Team; step: number }
   | {
+      kind: 'empty_policy';
+      key: string;
+      policy: PolicyRef;
+      team: Team;
+      /** The steps of other policies that route (`policy_routing`) into it; 1-based steps. */
+      routedFrom: { policy: PolicyRef; step: number }[];
+    }
+  | {
       kind: 'unverified_on_call';
       key: string;
       username: string;
@@ -70,10 +79,14 @@ export type Finding =
       kind: 'nobody_on_call';
       key: string;
       team: Team;
+      /** The first of `policies`. */
       policy: PolicyRef;
+      /** Every policy of the team whose schedule lists the rotation. */
+      policies: PolicyRef[];
       rotation: string;
-      shift: string;
-      /** The first window with nobody on call. */
+      /** The rotation's shift names: the gap is when none of them has anyone. */
+      shifts: string[];
+      /** The first window with nobody on call in any shift of the rotation. */
       start: string;
       end: string;
       /** How many separate windows without anyone there are in the next ONCALL_DAYS_FORWARD days. */

@@ -3,10 +3,11 @@
  * recorded roster, policies and schedules. Each finding has a stable key, so the same problem
  * seen by the next poll is the same finding (not a new one), and it resolves when it is gone.
  */
-import { findUncoveredRotations, findUnpageablePeople } from './coverage-people.js';
+import { findUncoveredRotations, findUnpageablePeople, firstPolicy } from './coverage-people.js';
 import type { Finding, FindingsDiff, OpenFinding } from './coverage-types.js';
 import { compareText } from './normalise.js';
-import type { Policy, TeamSchedule } from './policy-types.js';
+import type { Policy, TeamSchedule, UnreadPolicy } from './policy-types.js';
+import { computeRotationCoverage, countShifts, END_OF_TIME } from './rotation-coverage.js';
 import type { Roster, Team } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -20,6 +21,34 @@ export interface ComputeFindingsInput {
   now: string;
   /** How far ahead (days) a rotation must have someone on call: ONCALL_DAYS_FORWARD. */
   daysForward?: number;
+  /**
+   * Policies the list names but whose detail could not be read and that have no recorded version:
+   * they exist (a route to one does not dangle, their team has a policy) but their steps are unknown.
+   */
+  unreadPolicies?: readonly UnreadPolicy[];
+}
+
+/**
+ * The policies that page nobody: no step pages anyone except through routes into policies that
+ * themselves page nobody. A route into a policy that is unknown (unreadable) or missing is not
+ * judged here (missing is a dangling reference).
+ */
+function policiesPagingNobody(policies: readonly Policy[]): Set<string> {
+  const bySlug = new Map(policies.map((p) => [p.slug, p]));
+  const nobody = new Set<string>();
+  // Grow the set until it stops changing: a policy joins when every entry it has routes into it.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of policies) {
+      if (nobody.has(p.slug)) continue;
+      const entries = p.steps.flatMap((s) => s.entries);
+      if (entries.every((e) => e.kind === 'policy' && bySlug.has(e.policySlug) && nobody.has(e.policySlug))) {
+        nobody.add(p.slug);
+        changed = true;
+      }
+    }
+  }
+  return nobody;
 }
 
 /** Sorted by key; at most one finding per key. */
@@ -34,11 +63,28 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
     if (!findings.has(f.key)) findings.set(f.key, f);
   };
 
-  const policySlugs = new Set(policies.map((p) => p.slug));
+  const unread = input.unreadPolicies ?? [];
+  const policySlugs = new Set([...policies.map((p) => p.slug), ...unread.map((p) => p.slug)]);
+  const pagingNobody = policiesPagingNobody(policies);
+  for (const p of policies) {
+    if (!pagingNobody.has(p.slug)) continue;
+    add({
+      kind: 'empty_policy',
+      key: `empty_policy:${p.slug}`,
+      policy: { slug: p.slug, name: p.name },
+      team: teamOf(p.teamSlug),
+      routedFrom: policies.flatMap((from) =>
+        from.steps
+          .filter((s) => s.entries.some((e) => e.kind === 'policy' && e.policySlug === p.slug))
+          .map((s) => ({ policy: { slug: from.slug, name: from.name }, step: s.index })),
+      ),
+    });
+  }
   for (const p of policies) {
     const policy = { slug: p.slug, name: p.name };
     for (const step of p.steps) {
-      if (step.entries.length === 0) {
+      // A policy that pages nobody at all is one finding (empty_policy), not one per step.
+      if (step.entries.length === 0 && !pagingNobody.has(p.slug)) {
         add({
           kind: 'empty_step',
           key: `empty_step:${p.slug}:${step.index}`,
@@ -77,37 +123,36 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
   for (const schedule of schedules) {
     // A team that no longer exists has no schedule to fix.
     if (!teams.has(schedule.team.slug)) continue;
-    const upcoming = schedule.shifts.filter((s) => s.end > input.now && !users.has(usernameKey(s.username)));
-    for (const s of upcoming) {
-      const key = `removed_user_on_call:${schedule.team.slug}:${s.policySlug}:${s.rotationName}:${s.shiftName}:${usernameKey(s.username)}`;
-      const existing = findings.get(key);
-      if (existing?.kind === 'removed_user_on_call') {
-        existing.shifts += 1;
-        if (s.start < existing.start) {
-          existing.start = s.start;
-          existing.end = s.end;
-        }
-        continue;
+    for (const rotation of computeRotationCoverage(schedule, { from: input.now, until: END_OF_TIME })) {
+      const byUser = new Map<string, typeof rotation.shifts>();
+      for (const s of rotation.shifts) {
+        if (s.end <= input.now || users.has(usernameKey(s.username))) continue;
+        const k = usernameKey(s.username);
+        byUser.set(k, [...(byUser.get(k) ?? []), s]);
       }
-      add({
-        kind: 'removed_user_on_call',
-        key,
-        team: teamOf(schedule.team.slug),
-        policy: { slug: s.policySlug, name: s.policyName },
-        rotation: s.rotationName,
-        shift: s.shiftName,
-        username: s.username,
-        start: s.start,
-        end: s.end,
-        shifts: 1,
-        removedAt: removedAt(s.username),
-      });
+      for (const [k, held] of byUser) {
+        const first = held[0];
+        if (!first) continue;
+        add({
+          kind: 'removed_user_on_call',
+          key: `removed_user_on_call:${schedule.team.slug}:${rotation.rotationName}:${k}`,
+          team: teamOf(schedule.team.slug),
+          policy: firstPolicy(rotation),
+          rotation: rotation.rotationName,
+          shift: first.shiftName,
+          username: first.username,
+          start: first.start,
+          end: first.end,
+          shifts: countShifts(held),
+          removedAt: removedAt(first.username),
+        });
+      }
     }
   }
 
   const memberCount = new Map<string, number>();
   for (const m of roster.memberships) memberCount.set(m.teamSlug, (memberCount.get(m.teamSlug) ?? 0) + 1);
-  const teamsWithPolicy = new Set(policies.map((p) => p.teamSlug));
+  const teamsWithPolicy = new Set([...policies.map((p) => p.teamSlug), ...unread.map((p) => p.teamSlug)]);
   for (const team of roster.teams) {
     if ((memberCount.get(team.slug) ?? 0) === 0) {
       add({ kind: 'team_without_members', key: `team_without_members:${team.slug}`, team });
@@ -116,7 +161,7 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
     }
   }
   for (const f of findUnpageablePeople(input, teamOf)) add(f);
-  for (const f of findUncoveredRotations(input, teamOf)) add(f);
+  for (const f of findUncoveredRotations({ ...input, knownPolicies: policySlugs }, teamOf)) add(f);
   return [...findings.values()].sort((a, b) => compareText(a.key, b.key));
 }
 

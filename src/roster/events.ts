@@ -36,6 +36,7 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.empty_step',
   'rosterwatch.coverage.unverified_on_call',
   'rosterwatch.coverage.nobody_on_call',
+  'rosterwatch.coverage.empty_policy',
   'rosterwatch.identity.unmatched',
   'rosterwatch.identity.inactive',
   'rosterwatch.identity.mismatch',
@@ -85,6 +86,7 @@ export interface EventDataByType {
   'rosterwatch.coverage.empty_step': CoverageEventData<'empty_step'>;
   'rosterwatch.coverage.unverified_on_call': CoverageEventData<'unverified_on_call'>;
   'rosterwatch.coverage.nobody_on_call': CoverageEventData<'nobody_on_call'>;
+  'rosterwatch.coverage.empty_policy': CoverageEventData<'empty_policy'>;
   'rosterwatch.identity.unmatched': IdentityEventData<'identity.unmatched'>;
   'rosterwatch.identity.inactive': IdentityEventData<'identity.inactive'>;
   'rosterwatch.identity.mismatch': IdentityEventData<'identity.mismatch'>;

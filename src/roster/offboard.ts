@@ -6,6 +6,7 @@
 import { formatUtcMinute } from './coverage-events.js';
 import type { PolicyRef } from './coverage-types.js';
 import type { Policy, Shift, TeamSchedule } from './policy-types.js';
+import { computeRotationCoverage, countShifts, END_OF_TIME } from './rotation-coverage.js';
 import type { Team } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -46,12 +47,31 @@ export function buildOffboardReport(input: OffboardInput): OffboardReport {
       });
     }
   }
-  const shifts = input.schedules.flatMap((schedule) =>
-    schedule.shifts
-      .filter((s) => usernameKey(s.username) === key && s.end > input.now)
-      .map((s) => ({ ...s, team: schedule.team })),
+  // Each rotation once, however many policies list it; a roll split by an override counts once.
+  const held = input.schedules.flatMap((schedule) =>
+    computeRotationCoverage(schedule, { from: input.now, until: END_OF_TIME }).flatMap((rotation) => {
+      const mine = rotation.shifts.filter((s) => usernameKey(s.username) === key);
+      return mine.length === 0 ? [] : [{ rotation, mine }];
+    }),
   );
-  shifts.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const shifts = held
+    .flatMap(({ rotation, mine }) =>
+      mine.map((s) => {
+        const policy = rotation.policies[0] ?? { slug: '', name: '' };
+        return {
+          policySlug: policy.slug,
+          policyName: policy.name,
+          rotationName: rotation.rotationName,
+          shiftName: s.shiftName,
+          username: s.username,
+          start: s.start,
+          end: s.end,
+          ...(s.overrideFor === undefined ? {} : { overrideFor: s.overrideFor }),
+          team: rotation.team,
+        };
+      }),
+    )
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 
   const actions: string[] = [];
   const u = input.username;
@@ -66,25 +86,12 @@ export function buildOffboardReport(input: OffboardInput): OffboardReport {
       `Replace ${u} in escalation policy '${ps.policy.name}' (team ${ps.team.name}), step ${ps.step}${alone}.`,
     );
   }
-  const rotations = new Map<
-    string,
-    { team: Team; rotation: string; shift: string; count: number; first: string }
-  >();
-  for (const s of shifts) {
-    const k = `${s.team.slug}\u0000${s.rotationName}\u0000${s.shiftName}`;
-    const entry = rotations.get(k) ?? {
-      team: s.team,
-      rotation: s.rotationName,
-      shift: s.shiftName,
-      count: 0,
-      first: s.start,
-    };
-    entry.count += 1;
-    rotations.set(k, entry);
-  }
-  for (const r of rotations.values()) {
+  for (const { rotation, mine } of held) {
+    const count = countShifts(mine);
+    const shiftNames = [...new Set(mine.map((s) => s.shiftName))].sort();
+    const first = mine[0]?.start ?? '';
     actions.push(
-      `Reassign ${r.count} upcoming shift${r.count === 1 ? '' : 's'} of ${u} in team ${r.team.name}, rotation '${r.rotation}', shift '${r.shift}' (first ${formatUtcMinute(r.first)}).`,
+      `Reassign ${count} upcoming shift${count === 1 ? '' : 's'} of ${u} in team ${rotation.team.name}, rotation '${rotation.rotationName}', ${shiftNames.length === 1 ? 'shift' : 'shifts'} ${shiftNames.map((n) => `'${n}'`).join(', ')} (first ${formatUtcMinute(first)}).`,
     );
   }
   const safeToDelete = actions.length === 0;

@@ -1,8 +1,8 @@
 /**
- * Who is on call when: a rotation's rolls with its overrides applied, and the windows in which a
- * rotation has nobody at all. Pure; times are ISO instants (offsets already resolved).
+ * Who is on call when: a rotation's rolls with its overrides applied (the rotation's coverage and
+ * gaps are in rotation-coverage.ts). Pure; times are ISO instants (offsets already resolved).
  */
-import type { Rotation, Shift, TeamSchedule } from './policy-types.js';
+import type { Shift } from './policy-types.js';
 import { usernameKey } from './types.js';
 
 /** Someone covering (part of) another person's shift, as VictorOps lists it under `overrides[]`. */
@@ -37,64 +37,19 @@ export function applyOverrides(shifts: readonly Shift[], overrides: readonly Shi
         next.push(shift);
         continue;
       }
-      if (start < oStart) next.push({ ...shift, end: toIso(oStart) });
+      const roll = shift.roll ?? { start: shift.start, end: shift.end };
+      if (start < oStart) next.push({ ...shift, end: toIso(oStart), roll });
+      const { roll: _whole, ...own } = shift;
       next.push({
-        ...shift,
+        ...own,
         username: o.overrideUsername,
         start: toIso(Math.max(start, oStart)),
         end: toIso(Math.min(end, oEnd)),
         overrideFor: shift.username,
       });
-      if (oEnd < end) next.push({ ...shift, start: toIso(oEnd) });
+      if (oEnd < end) next.push({ ...shift, start: toIso(oEnd), roll });
     }
     result = next;
   }
   return result;
-}
-
-export interface UncoveredWindow {
-  rotation: Rotation;
-  /** The first window with nobody on call. */
-  start: string;
-  end: string;
-  /** How many separate such windows there are in the range. */
-  windows: number;
-}
-
-/**
- * The rotations that have nobody on call for some part of [fromIso, untilIso), with the first such
- * window. A rotation without any roll is uncovered for the whole range.
- */
-export function listUncoveredWindows(
-  schedule: TeamSchedule,
-  fromIso: string,
-  untilIso: string,
-): UncoveredWindow[] {
-  const from = Date.parse(fromIso);
-  const to = Date.parse(untilIso);
-  const found: UncoveredWindow[] = [];
-  for (const rotation of schedule.rotations ?? []) {
-    const covered = schedule.shifts
-      .filter(
-        (s) =>
-          s.policySlug === rotation.policySlug &&
-          s.rotationName === rotation.rotationName &&
-          s.shiftName === rotation.shiftName,
-      )
-      .map((s) => [Date.parse(s.start), Date.parse(s.end)] as const)
-      .sort((a, b) => a[0] - b[0]);
-    const gaps: [number, number][] = [];
-    let cursor = from;
-    for (const [start, end] of covered) {
-      if (end <= cursor) continue;
-      if (start > cursor) gaps.push([cursor, Math.min(start, to)]);
-      cursor = Math.max(cursor, end);
-      if (cursor >= to) break;
-    }
-    if (cursor < to) gaps.push([cursor, to]);
-    const real = gaps.filter(([start, end]) => end > start);
-    const first = real[0];
-    if (first) found.push({ rotation, start: toIso(first[0]), end: toIso(first[1]), windows: real.length });
-  }
-  return found;
 }

@@ -14,6 +14,7 @@ import type {
   Rotation,
   Shift,
   TeamSchedule,
+  UnreadPolicy,
 } from './policy-types.js';
 import { usernameKey } from './types.js';
 
@@ -209,4 +210,16 @@ export function policiesReferencing(policies: readonly Policy[], username: strin
     if (steps.length > 0) refs.push({ slug: p.slug, name: p.name, teamSlug: p.teamSlug, steps });
   }
   return refs;
+}
+
+/** The failed policy scopes without a recorded version, as unread policies. */
+export function unreadPoliciesOf(
+  failed: readonly PolicyFailedScope[],
+  recorded: ReadonlySet<string>,
+): UnreadPolicy[] {
+  return failed.flatMap((f) =>
+    f.kind === 'policy' && !recorded.has(f.slug)
+      ? [{ slug: f.slug, name: f.name ?? f.slug, teamSlug: f.teamSlug ?? '', reason: f.reason }]
+      : [],
+  );
 }

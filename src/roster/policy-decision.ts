@@ -10,8 +10,9 @@ import {
   mergeFailedSchedules,
   type PolicyDiff,
   policyDiffToEvents,
+  unreadPoliciesOf,
 } from './policies.js';
-import type { FetchedPolicies, Policy, TeamSchedule } from './policy-types.js';
+import type { FetchedPolicies, Policy, TeamSchedule, UnreadPolicy } from './policy-types.js';
 import { type PollHealthInput, pollHealthEvents } from './poll-health.js';
 
 export type PolicyRunStatus = 'ok' | 'partial' | 'failed' | 'baseline';
@@ -26,6 +27,8 @@ export interface PolicyDecision {
     schedules: TeamSchedule[];
     /** Every team's schedule as it stands after this run, for the coverage findings. */
     effectiveSchedules: TeamSchedule[];
+    /** Listed but unreadable, with no recorded version: known to exist, steps unknown. */
+    unreadPolicies: UnreadPolicy[];
   } | null;
   events: EventDraft[];
   changes: number;
@@ -37,6 +40,11 @@ export interface DecidePolicyPollInput {
   previous: Policy[] | null;
   previousSchedules: TeamSchedule[];
   outcome: { ok: true; fetched: FetchedPolicies } | { ok: false; error: string };
+  /**
+   * Slugs the last policy poll listed but could not read and had no version of: one read now is
+   * recorded without a `victorops.policy.added` (it was there before, only unknown).
+   */
+  previousUnread?: ReadonlySet<string>;
   /** The policy-poll failure streak before this poll, for failing/recovered notices. */
   health: Omit<PollHealthInput, 'kind' | 'ok' | 'error'>;
 }
@@ -57,10 +65,12 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
     fetched.failedScopes,
   );
   if (input.previous === null) {
-    // A first poll must be complete, as for the roster: a policy missing from it would surface
-    // later as a false "added", and its team meanwhile as a false `team_without_policy`.
-    if (fetched.failedScopes.length > 0) {
-      const error = `the first policy poll needs every policy and schedule, but ${fetched.failedScopes.length} could not be read (first: ${fetched.failedScopes[0]?.reason ?? ''})`;
+    // A first poll must have every schedule, as for the roster: a team missing from it would
+    // surface later as false changes. A policy whose detail cannot be read does not fail it: the
+    // rest is recorded, that one is unknown (never "gone") and is tried again next poll.
+    const scheduleFailures = fetched.failedScopes.filter((f) => f.kind === 'team-schedule');
+    if (scheduleFailures.length > 0) {
+      const error = `the first policy poll needs every team schedule, but ${scheduleFailures.length} could not be read (first: ${scheduleFailures[0]?.reason ?? ''})`;
       const failedHealth = pollHealthEvents({ ...input.health, kind: 'policy', ok: false, error });
       return { status: 'failed', apply: null, events: failedHealth, changes: 0, error };
     }
@@ -68,7 +78,13 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
     const policies = fetched.policies;
     return {
       status: 'baseline',
-      apply: { policies, diff: diffPolicies([], policies), schedules: fetched.schedules, effectiveSchedules },
+      apply: {
+        policies,
+        diff: diffPolicies([], policies),
+        schedules: fetched.schedules,
+        effectiveSchedules,
+        unreadPolicies: unreadPoliciesOf(fetched.failedScopes, new Set(policies.map((p) => p.slug))),
+      },
       events: health,
       changes: 0,
       error: null,
@@ -76,11 +92,20 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
   }
   const policies = mergeFailedPolicies(input.previous, fetched.policies, fetched.failedScopes);
   const diff = diffPolicies(input.previous, policies);
+  // A policy that was listed but unknown and is read now was not added now: record it quietly.
+  const wasUnread = input.previousUnread ?? new Set<string>();
+  const news = { ...diff, added: diff.added.filter((p) => !wasUnread.has(p.slug)) };
   return {
     status: fetched.failedScopes.length > 0 ? 'partial' : 'ok',
-    apply: { policies, diff, schedules: fetched.schedules, effectiveSchedules },
-    events: [...health, ...policyDiffToEvents(diff)],
-    changes: countPolicyChanges(diff),
+    apply: {
+      policies,
+      diff,
+      schedules: fetched.schedules,
+      effectiveSchedules,
+      unreadPolicies: unreadPoliciesOf(fetched.failedScopes, new Set(policies.map((p) => p.slug))),
+    },
+    events: [...health, ...policyDiffToEvents(news)],
+    changes: countPolicyChanges(news),
     error: null,
   };
 }

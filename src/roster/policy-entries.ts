@@ -88,3 +88,16 @@ export function describeEntry(e: PolicyEntry): string {
       return `(${e.executionType}${e.target === '' || e.target === '{}' ? '' : ` ${e.target}`})`;
   }
 }
+
+/**
+ * One entry as people read it: a user by username, a rotation by its label with "(next)" or
+ * "(previous)" when the step pages the next or previous person of the rotation, as the events
+ * say it; the rest as `describeEntry`.
+ */
+export function entryLabel(e: PolicyEntry): string {
+  if (e.kind === 'user') return e.username;
+  if (e.kind !== 'rotation') return describeEntry(e);
+  return e.executionType === 'rotation_group'
+    ? e.rotationLabel
+    : `${e.rotationLabel} (${e.executionType.slice(15)})`;
+}

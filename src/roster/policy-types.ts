@@ -33,6 +33,8 @@ export interface Shift {
   end: string;
   /** Set when an override hands this part of someone's shift to `username`: whose shift it was. */
   overrideFor?: string;
+  /** Set on the parts of a roll an override split: the whole roll, so the roll counts once. */
+  roll?: { start: string; end: string };
 }
 
 /** A rotation a team's policy uses, whether or not anyone is on call in it. */
@@ -52,9 +54,21 @@ export interface TeamSchedule {
   fetchedAt?: string;
 }
 
+/**
+ * A policy the list names whose detail could not be read and that has no recorded version: it
+ * exists, but what it pages is unknown (never "gone"). The next poll tries it again.
+ */
+export interface UnreadPolicy {
+  slug: string;
+  name: string;
+  teamSlug: string;
+  reason: string;
+}
+
 /** A part of the policy fetch that could not be read: its previous state is kept, never dropped. */
 export type PolicyFailedScope =
-  | { kind: 'policy'; slug: string; reason: string }
+  /** `name` and `teamSlug` are from the policy list (absent in runs recorded by older versions). */
+  | { kind: 'policy'; slug: string; reason: string; name?: string; teamSlug?: string }
   | { kind: 'team-schedule'; teamSlug: string; reason: string };
 
 export interface FetchedPolicies {

@@ -3,12 +3,20 @@
  * record of the last `GET /v1/policies` call that keeps separate processes under its limit.
  */
 
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { PolicyDiff } from '../roster/policies.js';
+import { and, asc, desc, eq, isNull, ne } from 'drizzle-orm';
+import { type PolicyDiff, unreadPoliciesOf } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
-import type { Policy, PolicyStep, Rotation, Shift, TeamSchedule } from '../roster/policy-types.js';
+import type {
+  Policy,
+  PolicyFailedScope,
+  PolicyStep,
+  Rotation,
+  Shift,
+  TeamSchedule,
+  UnreadPolicy,
+} from '../roster/policy-types.js';
 import { inTransaction, type Store } from './db.js';
-import { meta, policies, teamSchedules } from './schema.js';
+import { meta, policies, runs, teamSchedules } from './schema.js';
 
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
 export const policyFromRow = (row: {
@@ -35,6 +43,24 @@ export function loadCurrentPolicies(store: Store): Policy[] {
     .orderBy(asc(policies.slug))
     .all()
     .map(policyFromRow);
+}
+
+/**
+ * The policies the last policy poll that got the list found listed but could not read, and that
+ * have no recorded version: they exist, their steps are unknown. Derived from that run's failed
+ * scopes, so nothing besides the run row records the state.
+ */
+export function loadUnreadPolicies(store: Store): UnreadPolicy[] {
+  const row = store.db
+    .select({ failedScopes: runs.failedScopes })
+    .from(runs)
+    .where(and(eq(runs.kind, 'policy'), ne(runs.status, 'failed')))
+    .orderBy(desc(runs.id))
+    .limit(1)
+    .get();
+  if (!row?.failedScopes) return [];
+  const recorded = new Set(loadCurrentPolicies(store).map((p) => p.slug));
+  return unreadPoliciesOf(JSON.parse(row.failedScopes) as PolicyFailedScope[], recorded);
 }
 
 /** Writes a policy diff as new versions. Synchronous: call it inside the run's transaction. */

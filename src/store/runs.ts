@@ -1,5 +1,5 @@
 /** The runs table: one row per poll, whatever its outcome. */
-import { and, count, desc, eq, gt, inArray, max, min, ne, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, isNull, max, min, ne, type SQL, sql } from 'drizzle-orm';
 import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
@@ -119,6 +119,14 @@ export function hasRosterBaseline(store: Store): boolean {
 /** Whether a policy poll has ever recorded policies: coverage findings need them. */
 export function hasPolicyBaseline(store: Store): boolean {
   return anyRun(store, and(eq(runs.kind, 'policy'), ne(runs.status, 'failed')));
+}
+
+/** Whether a policy poll ever read every listed policy and every team schedule. */
+export function hasCompletePolicyPoll(store: Store): boolean {
+  return anyRun(
+    store,
+    and(eq(runs.kind, 'policy'), inArray(runs.status, ['ok', 'baseline']), isNull(runs.failedScopes)),
+  );
 }
 
 function anyRun(store: Store, where: SQL | undefined): boolean {

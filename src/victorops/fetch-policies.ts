@@ -156,7 +156,13 @@ async function fetchPoliciesNow(
       policies.push(policyFromApi(detail, summary));
     } catch (error) {
       if (signal?.aborted) throw error;
-      failedScopes.push({ kind: 'policy', slug: summary.slug, reason: reasonOf(error) });
+      failedScopes.push({
+        kind: 'policy',
+        slug: summary.slug,
+        reason: reasonOf(error),
+        name: summary.name,
+        ...(summary.team ? { teamSlug: summary.team.slug } : {}),
+      });
     }
   });
 

@@ -145,8 +145,15 @@ export const policyDetailSchema = z.object({
 });
 export type ApiPolicyDetail = z.infer<typeof policyDetailSchema>;
 
-/** The on-call user appears as `onCallUser` or `onCalluser` (reference §6.8). */
-const onCallUserSchema = z.object({ username: z.string().min(1) });
+/**
+ * The on-call user appears as `onCallUser` or `onCalluser` (reference §6.8). An empty username is
+ * an empty shift (nobody on call for that roll, as an older capture shows an empty shift with an
+ * empty on-call name): it is read as nobody, not as a shape error that would freeze the team's
+ * whole schedule at its previous state.
+ */
+const onCallUserSchema = z
+  .object({ username: z.string() })
+  .transform((u) => ({ username: u.username.trim() === '' ? null : u.username }));
 
 /** RFC 3339 with any offset (`2026-12-01T09:00:00-06:00`): parsed as an instant, not a local time. */
 const instantSchema = z
@@ -154,37 +161,28 @@ const instantSchema = z
   .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected an RFC 3339 time' });
 
 /**
- * The deprecated v1 schedule's `change`/`until` (numbers; taken as epoch milliseconds, which no
- * source confirms) are read only when `start`/`end`
- * are absent, so a real v2 body is never reinterpreted and a missing `start` is still reported.
+ * A roll is `{start, end, onCallUser, isRoll}` as every source shows it. Nothing else is guessed
+ * at: a roll without `start`, `end` or its on-call user (such as the deprecated v1 schedule's
+ * `{change, until, oncall}`, a different endpoint's shape) is a shape error naming the field,
+ * never a roll with nobody on call.
  */
-function readLegacyRollTimes(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const roll = value as Record<string, unknown>;
-  const asText = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : v);
-  return {
-    ...roll,
-    start: roll.start === undefined && roll.change !== undefined ? asText(roll.change) : roll.start,
-    end: roll.end === undefined && roll.until !== undefined ? asText(roll.until) : roll.end,
-  };
-}
-
-const rollSchema = z.preprocess(
-  readLegacyRollTimes,
-  z
-    .object({
-      start: instantSchema,
-      end: instantSchema,
-      onCallUser: onCallUserSchema.nullish(),
-      onCalluser: onCallUserSchema.nullish(),
-      isRoll: z.boolean().nullish(),
-    })
-    .transform((r) => ({
-      start: r.start,
-      end: r.end,
-      username: r.onCallUser?.username ?? r.onCalluser?.username ?? null,
-    })),
-);
+const rollSchema = z
+  .object({
+    start: instantSchema,
+    end: instantSchema,
+    onCallUser: onCallUserSchema.nullish(),
+    onCalluser: onCallUserSchema.nullish(),
+    isRoll: z.boolean().nullish(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.onCallUser === undefined && r.onCalluser === undefined)
+      ctx.addIssue({ code: 'custom', path: ['onCallUser'], message: 'expected an object with a username' });
+  })
+  .transform((r) => ({
+    start: r.start,
+    end: r.end,
+    username: r.onCallUser?.username ?? r.onCalluser?.username ?? null,
+  }));
 
 const overrideSchema = z
   .object({

@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent, CoverageEventData } from '../../src/roster/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
-import { runCli, simulatorCliEnv } from '../helpers/cli.js';
-import { assertValidEvent } from '../helpers/event-schema.js';
+import { simulatorCliEnv } from '../helpers/cli.js';
+import { coverageCli } from '../helpers/coverage-cli.js';
 
 const HOUR = 3_600_000;
 let sim: Simulator;
@@ -25,21 +25,7 @@ afterEach(async () => {
   await sim.close();
 });
 
-async function cli(args: string[], expectedCode = 0) {
-  const r = await runCli(args, env);
-  expect(r.code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(expectedCode);
-  return r;
-}
-
-async function history(type: string): Promise<CloudEvent[]> {
-  const events = JSON.parse((await cli(['history', '--json', '--type', type])).stdout) as CloudEvent[];
-  for (const e of events) assertValidEvent(e);
-  return events;
-}
-
-async function openFindings(): Promise<{ kind: string; key: string; message: string }[]> {
-  return JSON.parse((await cli(['coverage', '--json'])).stdout);
-}
+const { cli, history, openFindings } = coverageCli(() => env);
 
 const finding = (e: CloudEvent) =>
   e.data as CoverageEventData & { policy: { slug: string }; username: string | null; step: number } & Record<
@@ -264,15 +250,15 @@ describe('coverage on the real VictorOps shapes', () => {
     const mine = (kind: string, part: string) =>
       findings.filter((f) => f.kind === kind && f.key.includes(part));
     expect(mine('unverified_on_call', 'una.unverified')[0]?.message).toMatch(
-      /^una\.unverified has not verified their email, so VictorOps will not page them, yet una\.unverified is on call for team Quiet, rotation 'Quiet rotation', from .* UTC: have them verify their email in VictorOps or reassign\.$/,
+      /^una\.unverified is listed by VictorOps as not having verified their email, so VictorOps may not page them, yet una\.unverified is on call for team Quiet, rotation 'Quiet rotation', from .* UTC: have them verify their email in VictorOps or reassign\.$/,
     );
     expect(mine('unverified_on_call', 'invited_ivy_1f2e')[0]?.message).toContain(
-      `is a pending invitation, not an account yet, so VictorOps will not page them, yet invited_ivy_1f2e is paged directly by 'Quiet fallback' step 1`,
+      `is a pending invitation, not an account yet, so VictorOps cannot page them, yet invited_ivy_1f2e is paged directly by 'Quiet fallback' step 1`,
     );
-    const nobody = mine('nobody_on_call', policy.slug);
+    const nobody = mine('nobody_on_call', team.slug);
     expect(nobody).toHaveLength(1);
     expect(nobody[0]!.message).toMatch(
-      /^Nobody is on call for team Quiet, policy 'Quiet primary', rotation 'Quiet rotation'/,
+      /^Nobody is on call for team Quiet, rotation 'Quiet rotation' \(policy 'Quiet primary'; shift 'Primary'\)/,
     );
 
     sim.org.removePolicy(fallback.slug);

@@ -152,6 +152,18 @@ const POLICY: Policy = {
         },
       ],
     },
+    {
+      index: 3,
+      timeout: 10,
+      entries: [
+        {
+          kind: 'rotation',
+          executionType: 'rotation_group_next',
+          rotationSlug: 'rtg-payments',
+          rotationLabel: 'Payments rota',
+        },
+      ],
+    },
   ],
 };
 

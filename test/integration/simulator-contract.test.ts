@@ -4,8 +4,11 @@
  * it changes (a time without its offset form, a number for a string), fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeRotationCoverage } from '../../src/roster/rotation-coverage.js';
 import { generateOrg } from '../../src/simulator/generate.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import { scheduleFromApi } from '../../src/victorops/fetch-policies.js';
+import { teamScheduleSchema } from '../../src/victorops/schemas.js';
 import { compareShapes, describeShape } from '../helpers/json-shape.js';
 import { simRequest } from '../helpers/sim-http.js';
 import { readFixture } from '../helpers/victorops-fixtures.js';
@@ -150,6 +153,61 @@ describe('the simulator answers in the real shapes', () => {
     expect(compareShapes(describeShape(fixture), describeShape(changed))).toEqual([
       '$.members[].email: invented',
       '$.members[].verified: dropped',
+    ]);
+  });
+});
+
+describe('multi-shift rotations', () => {
+  it('a rotation of three shifts is three schedule[] entries under one rotationName, in the fixture shape, read back as one rotation without gaps', async () => {
+    const now = Date.parse('2026-11-30T06:00:00Z');
+    const team = sim.org.addTeam({ name: 'Sun' });
+    const people = ['apac.ann', 'emea.bob', 'amer.cat'];
+    for (const username of people) {
+      sim.org.addUser({ username, firstName: username, lastName: 'Sun', verified: true });
+      sim.org.addMember(team.slug, username);
+    }
+    const policy = sim.org.addPolicy({
+      name: 'Sun primary',
+      teamSlug: team.slug,
+      steps: [{ timeout: 0, entries: [{ executionType: 'rotation_group', rotationSlug: 'rtg-sun' }] }],
+    });
+    const day0 = now - 6 * HOUR;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    sim.org.setShifts(
+      team.slug,
+      Array.from({ length: 16 }, (_, d) =>
+        ['apac', 'emea', 'amer'].map((shiftName, k) => ({
+          policySlug: policy.slug,
+          rotationName: 'Follow the sun',
+          shiftName,
+          username: people[k] ?? '',
+          start: iso(day0 + d * 24 * HOUR + k * 8 * HOUR),
+          end: iso(day0 + d * 24 * HOUR + (k + 1) * 8 * HOUR),
+        })),
+      ).flat(),
+    );
+    const body = (await get(`/v2/team/${team.slug}/oncall/schedule?daysForward=14`)) as {
+      schedules: { schedule: { rotationName: string; shiftName: string }[] }[];
+    };
+    // Nothing invented (this team has no override, so the override fields are simply absent).
+    const problems = compareShapes(
+      describeShape(readFixture('v2-team-oncall-schedule.json')),
+      describeShape(body),
+    );
+    expect(problems.filter((p) => !p.endsWith(': dropped'))).toEqual([]);
+    const entries = body.schedules.flatMap((s) => s.schedule);
+    expect(entries.map((e) => [e.rotationName, e.shiftName]).sort()).toEqual([
+      ['Follow the sun', 'amer'],
+      ['Follow the sun', 'apac'],
+      ['Follow the sun', 'emea'],
+    ]);
+    const schedule = scheduleFromApi(teamScheduleSchema.parse(body), team);
+    const coverage = computeRotationCoverage(schedule, {
+      from: iso(now),
+      until: iso(now + 14 * 24 * HOUR - HOUR),
+    });
+    expect(coverage.map((r) => [r.rotationName, r.shiftNames, r.gaps])).toEqual([
+      ['Follow the sun', ['amer', 'apac', 'emea'], []],
     ]);
   });
 });

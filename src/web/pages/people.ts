@@ -1,7 +1,7 @@
 /** `/ui/users/{username}` and `/ui/teams/{slug}`: current state, full history, policies, shifts, findings. */
 import { PageError } from '../../errors.js';
 import { policiesReferencing } from '../../roster/policies.js';
-import { describeEntry } from '../../roster/policy-entries.js';
+import { entryLabel } from '../../roster/policy-entries.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../../store/policies.js';
 import {
   loadTeamMemberships,
@@ -233,12 +233,7 @@ export function buildTeamPage(ctx: PageContext, slug: string): Page {
         rows: policies.map((p) => [
           policyCell(ctx, p.slug, p.name),
           text(
-            p.steps
-              .map(
-                (s) =>
-                  `${s.index}: ${s.entries.map((e) => (e.kind === 'user' ? e.username : e.kind === 'rotation' ? e.rotationLabel : describeEntry(e))).join(', ') || 'nobody'}`,
-              )
-              .join(' · '),
+            p.steps.map((s) => `${s.index}: ${s.entries.map(entryLabel).join(', ') || 'nobody'}`).join(' · '),
           ),
         ]),
         empty: 'No recorded policy belongs to this team.',

@@ -108,6 +108,11 @@ describe('web view pages', () => {
     void HOSTILE;
   });
 
+  it('a team page shows a step paging the next person of a rotation as "(next)", as the events do', async () => {
+    const page = await get('/ui/teams/payments');
+    expect(page.body).toContain('3: Payments rota (next)');
+  });
+
   it('the roster as of a past moment lists who was there and the diff to now', async () => {
     const page = await get(`/ui/roster?at=${encodeURIComponent('2026-03-02T12:00')}`);
     expect(page.body).toContain('Roster as of 2026-03-02T12:00:00.000Z');

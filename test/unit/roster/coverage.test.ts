@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { computeFindings, diffFindings } from '../../../src/roster/coverage.js';
 import { describeFinding, findingEvents } from '../../../src/roster/coverage-events.js';
 import type { Finding } from '../../../src/roster/coverage-types.js';
+import type { EventDraft } from '../../../src/roster/events.js';
 import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { assertValidEvent } from '../../helpers/event-schema.js';
@@ -41,6 +42,21 @@ const roster = aRoster({
     ['bob', 'team-web'],
   ],
 });
+
+/** A drafted event in the envelope the store gives it, for the schema check. */
+function envelope(e: EventDraft, i: number) {
+  return {
+    specversion: '1.0',
+    id: `e${i}`,
+    source: 'urn:test',
+    type: e.type,
+    subject: e.subject,
+    time: NOW,
+    datacontenttype: 'application/json',
+    sequence: String(i + 1).padStart(16, '0'),
+    data: e.data,
+  };
+}
 
 function kinds(findings: Finding[]): string[] {
   return findings.map((f) => f.key);
@@ -117,10 +133,10 @@ describe('computeFindings', () => {
       schedules,
       removedUsers: new Map([['jdoe', '2026-03-02T14:05:00.000Z']]),
     });
-    expect(findings).toEqual([
+    expect(findings.filter((f) => f.kind === 'removed_user_on_call')).toEqual([
       {
         kind: 'removed_user_on_call',
-        key: 'removed_user_on_call:team-db:pol-db:Primary:Day:jdoe',
+        key: 'removed_user_on_call:team-db:Primary:jdoe',
         team: db,
         policy: { slug: 'pol-db', name: 'DB Primary' },
         rotation: 'Primary',
@@ -178,24 +194,61 @@ describe('diffFindings and events', () => {
       ['rosterwatch.coverage.dangling_reference', 'open'],
       ['rosterwatch.coverage.dangling_reference', 'resolved'],
     ]);
-    for (const [i, e] of events.entries()) {
-      assertValidEvent({
-        specversion: '1.0',
-        id: `e${i}`,
-        source: 'urn:test',
-        type: e.type,
-        subject: e.subject,
-        time: NOW,
-        datacontenttype: 'application/json',
-        sequence: String(i + 1).padStart(16, '0'),
-        data: e.data,
-      });
-    }
+    for (const [i, e] of events.entries()) assertValidEvent(envelope(e, i));
   });
 
   it('says what to do in one sentence', () => {
     expect(describeFinding(dangling[0]!)).toBe(
       "Escalation policy 'DB Primary' (team DB), step 2, still pages jdoe, removed at 2026-03-03 14:05 UTC: replace jdoe in that step.",
     );
+  });
+});
+
+describe('unknown policies and policies that page nobody', () => {
+  const base = { roster, schedules: [], removedUsers: new Map<string, string>(), now: NOW };
+  const route = (slug: string, teamSlug: string, target: string): Policy => ({
+    slug,
+    name: `${slug} name`,
+    teamSlug,
+    steps: [
+      { index: 1, timeout: 0, entries: [{ kind: 'user', username: 'alice' }] },
+      { index: 2, timeout: 5, entries: [{ kind: 'policy', policySlug: target }] },
+    ],
+  });
+
+  it('a listed but unreadable policy is not gone: a route to it does not dangle and its team has a policy', () => {
+    const findings = computeFindings({
+      ...base,
+      policies: [route('p-db', 'team-db', 'p-web')],
+      unreadPolicies: [{ slug: 'p-web', name: 'Web primary', teamSlug: 'team-web', reason: 'shape' }],
+    });
+    expect(kinds(findings)).toEqual([]);
+    // Without knowing it is listed, both false findings appear: what the state prevents.
+    expect(kinds(computeFindings({ ...base, policies: [route('p-db', 'team-db', 'p-web')] }))).toEqual([
+      'dangling_reference:p-db:2:policy:p-web',
+      'team_without_policy:team-web',
+    ]);
+  });
+
+  it('steps: [] and a policy only routing into it page nobody: empty_policy with the routes into it, not empty_step', () => {
+    const empty: Policy = { slug: 'p-empty', name: 'Empty', teamSlug: 'team-web', steps: [] };
+    const relay: Policy = {
+      slug: 'p-relay',
+      name: 'Relay',
+      teamSlug: 'team-web',
+      steps: [{ index: 1, timeout: 0, entries: [{ kind: 'policy', policySlug: 'p-empty' }] }],
+    };
+    const findings = computeFindings({
+      ...base,
+      policies: [route('p-db', 'team-db', 'p-relay'), empty, relay],
+    });
+    expect(kinds(findings)).toEqual(['empty_policy:p-empty', 'empty_policy:p-relay']);
+    expect(findings[0]).toMatchObject({ routedFrom: [{ policy: { slug: 'p-relay' }, step: 1 }] });
+    expect(findings[1]).toMatchObject({ routedFrom: [{ policy: { slug: 'p-db' }, step: 2 }] });
+    expect(describeFinding(findings[1]!)).toBe(
+      "Escalation policy 'Relay' (team Web) pages nobody: it has no step that reaches a person; 'p-db name' step 2 routes into it. Add a user or rotation to it, or delete it and point its routing keys elsewhere.",
+    );
+    for (const [i, e] of findingEvents({ appeared: findings, resolved: [], still: [] }, NOW).entries())
+      assertValidEvent(envelope(e, i));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeFindings } from '../../../src/roster/coverage.js';
 import { describeFinding } from '../../../src/roster/coverage-events.js';
-import { applyOverrides, listUncoveredWindows } from '../../../src/roster/on-call.js';
+import { applyOverrides } from '../../../src/roster/on-call.js';
 import type { Policy, Shift, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 
@@ -28,6 +28,13 @@ describe('applyOverrides', () => {
       ['ann', t(1, 12), t(2), null],
       ['bob', t(2), t(3), null],
     ]);
+    // ann's two parts remember the one roll they come from; the cover is cat's own.
+    expect(result.map((s) => s.roll ?? null)).toEqual([
+      { start: t(1), end: t(2) },
+      null,
+      { start: t(1), end: t(2) },
+      null,
+    ]);
   });
 
   it('an override across a roll boundary covers only the original user’s part; an empty one changes nothing', () => {
@@ -44,25 +51,6 @@ describe('applyOverrides', () => {
         { originalUsername: 'ann', overrideUsername: 'cat', start: t(1, 5), end: t(1, 5) },
       ]),
     ).toEqual(rolls);
-  });
-});
-
-describe('listUncoveredWindows', () => {
-  it('finds gaps between rolls, before the first and after the last; a rotation without rolls is uncovered throughout', () => {
-    const other = { ...rotation, policySlug: 'pol-2', rotationName: 'Empty' };
-    const schedule: TeamSchedule = {
-      team,
-      shifts: [shift('ann', t(1), t(2)), shift('bob', t(3), t(4))],
-      rotations: [rotation, other],
-    };
-    expect(listUncoveredWindows(schedule, t(1, 12), t(5))).toEqual([
-      { rotation, start: t(2), end: t(3), windows: 2 },
-      { rotation: other, start: t(1, 12), end: t(5), windows: 1 },
-    ]);
-    // ann covers the whole of a shorter range; the rotation without rolls never does.
-    expect(listUncoveredWindows(schedule, t(1, 12), t(2)).map((w) => w.rotation.rotationName)).toEqual([
-      'Empty',
-    ]);
   });
 });
 
@@ -134,9 +122,9 @@ describe('findings about people who cannot be paged', () => {
       now: t(1, 1),
     });
     const nobody = shortened.find((f) => f.kind === 'nobody_on_call');
-    expect(nobody).toMatchObject({ start: t(2), end: t(5), windows: 1, rotation: 'R', shift: 'S' });
+    expect(nobody).toMatchObject({ start: t(2), end: t(5), windows: 1, rotation: 'R', shifts: ['S'] });
     expect(describeFinding(nobody!)).toBe(
-      "Nobody is on call for team Alpha, policy 'Primary', rotation 'R', shift 'S', from 2026-03-02 00:00 UTC to 2026-03-05 00:00 UTC: add someone to the rotation or an override for that time.",
+      "Nobody is on call for team Alpha, rotation 'R' (policy 'Primary'; shift 'S'), from 2026-03-02 00:00 UTC to 2026-03-05 00:00 UTC: add someone to the rotation or an override for that time.",
     );
     const dangling = findings.find((f) => f.kind === 'dangling_reference');
     expect(dangling).toMatchObject({

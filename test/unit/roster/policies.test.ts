@@ -11,7 +11,7 @@ import {
 } from '../../../src/roster/policies.js';
 import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
 import { normaliseEntry, type PolicyEntry } from '../../../src/roster/policy-entries.js';
-import type { Policy } from '../../../src/roster/policy-types.js';
+import type { Policy, PolicyFailedScope } from '../../../src/roster/policy-types.js';
 
 const policy = (slug: string, users: string[][], name = slug, teamSlug = 'team-a'): Policy => ({
   slug,
@@ -22,6 +22,26 @@ const policy = (slug: string, users: string[][], name = slug, teamSlug = 'team-a
     timeout: 5,
     entries: u.map((username) => ({ kind: 'user' as const, username })),
   })),
+});
+
+const HEALTH = {
+  consecutiveFailures: 0,
+  failingSince: null,
+  pollFailingAfter: 3,
+  now: '2026-01-01T00:00:00.000Z',
+};
+
+/** A successful policy fetch of these policies with these failed scopes. */
+const fetchedOutcome = (policies: Policy[], failedScopes: PolicyFailedScope[]) => ({
+  ok: true as const,
+  fetched: {
+    policies,
+    schedules: [],
+    failedScopes,
+    stats: { requests: 3, retries: 0, rateLimited: 0 },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+  },
 });
 
 const arbitraryPolicies = fc
@@ -116,26 +136,53 @@ describe('policies', () => {
     const decision = decidePolicyPoll({
       previous,
       previousSchedules: [],
-      health: {
-        consecutiveFailures: 0,
-        failingSince: null,
-        pollFailingAfter: 3,
-        now: '2026-01-01T00:00:00.000Z',
-      },
-      outcome: {
-        ok: true,
-        fetched: {
-          policies: [policy('p1', [['u1']])],
-          schedules: [],
-          failedScopes: [{ kind: 'policy', slug: 'p2', reason: '500' }],
-          stats: { requests: 3, retries: 0, rateLimited: 0 },
-          startedAt: '2026-01-01T00:00:00.000Z',
-          finishedAt: '2026-01-01T00:00:01.000Z',
-        },
-      },
+      health: HEALTH,
+      outcome: fetchedOutcome([policy('p1', [['u1']])], [{ kind: 'policy', slug: 'p2', reason: '500' }]),
     });
     expect(decision.status).toBe('partial');
     expect(decision.events).toEqual([]);
+  });
+
+  it('a listed policy never read is unknown, not gone: the first poll records the rest; once read it is recorded without policy.added', () => {
+    const health = HEALTH;
+    const fetched = fetchedOutcome;
+    const first = decidePolicyPoll({
+      previous: null,
+      previousSchedules: [],
+      health,
+      outcome: fetched(
+        [policy('p1', [['u1']])],
+        [{ kind: 'policy', slug: 'p2', reason: 'shape', name: 'Two', teamSlug: 'team-b' }],
+      ),
+    });
+    expect(first.status).toBe('baseline');
+    expect(first.apply?.policies.map((p) => p.slug)).toEqual(['p1']);
+    expect(first.apply?.unreadPolicies).toEqual([
+      { slug: 'p2', name: 'Two', teamSlug: 'team-b', reason: 'shape' },
+    ]);
+
+    const read = decidePolicyPoll({
+      previous: [policy('p1', [['u1']])],
+      previousSchedules: [],
+      health,
+      previousUnread: new Set(['p2']),
+      outcome: fetched([policy('p1', [['u1']]), policy('p2', [['u2']])], []),
+    });
+    expect(read.apply?.diff.added.map((p) => p.slug)).toEqual(['p2']);
+    expect(read.events).toEqual([]);
+    expect(read.changes).toBe(0);
+    expect(read.apply?.unreadPolicies).toEqual([]);
+  });
+
+  it('a first poll without a team schedule still fails: it needs every schedule', () => {
+    const decision = decidePolicyPoll({
+      previous: null,
+      previousSchedules: [],
+      health: HEALTH,
+      outcome: fetchedOutcome([], [{ kind: 'team-schedule', teamSlug: 'team-a', reason: '500' }]),
+    });
+    expect(decision.status).toBe('failed');
+    expect(decision.error).toMatch(/needs every team schedule/);
   });
 
   it('lists the policies and steps that page a user, case-insensitively', () => {

@@ -120,19 +120,58 @@ describe('tolerant fallbacks and shape errors', () => {
     ],
   });
 
-  it('reads onCalluser and the deprecated v1 change/until (epoch ms) only when start/end are absent', () => {
-    const parsed = teamScheduleSchema.parse(
-      withRoll({
-        change: Date.parse('2026-03-04T00:00:00Z'),
-        until: Date.parse('2026-03-05T00:00:00Z'),
-        onCalluser: { username: 'jdoe' },
-      }),
-    );
-    expect(scheduleFromApi(parsed, infra).shifts[0]).toMatchObject({
-      username: 'jdoe',
-      start: '2026-03-04T00:00:00.000Z',
-      end: '2026-03-05T00:00:00.000Z',
+  it('reads onCalluser; an empty on-call username is nobody on call for that roll, not a shape error', () => {
+    const parsed = teamScheduleSchema.parse({
+      schedules: [
+        {
+          policy: { slug: 'pol-1', name: 'P' },
+          schedule: [
+            {
+              rotationName: 'R',
+              shiftName: 'S',
+              onCallUser: { username: '' },
+              rolls: [
+                {
+                  start: '2026-03-04T00:00:00Z',
+                  end: '2026-03-05T00:00:00Z',
+                  onCalluser: { username: 'jdoe' },
+                },
+                { start: '2026-03-05T00:00:00Z', end: '2026-03-06T00:00:00Z', onCallUser: { username: '' } },
+              ],
+            },
+          ],
+        },
+      ],
     });
+    const schedule = scheduleFromApi(parsed, infra);
+    expect(schedule.shifts.map((s) => [s.username, s.start])).toEqual([['jdoe', '2026-03-04T00:00:00.000Z']]);
+    expect(schedule.rotations).toEqual([
+      { policySlug: 'pol-1', policyName: 'P', rotationName: 'R', shiftName: 'S' },
+    ]);
+  });
+
+  it('the deprecated v1 roll {change, until, oncall} is a shape error naming the field, not an empty roll', async () => {
+    const { describeSchemaIssue } = await import('../../../src/victorops/schemas.js');
+    const result = teamScheduleSchema.safeParse(
+      withRoll({ change: 1444032000000, until: 1444636800000, oncall: 'steveelliott', isRoll: true }),
+    );
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(describeSchemaIssue(result.error)).toBe(
+        'schedules[0].schedule[0].rolls[0].start: expected string',
+      );
+  });
+
+  it('a roll with times but no on-call user at all is a shape error naming onCallUser', async () => {
+    const { describeSchemaIssue } = await import('../../../src/victorops/schemas.js');
+    const result = teamScheduleSchema.safeParse(
+      withRoll({ start: '2026-03-04T00:00:00Z', end: '2026-03-05T00:00:00Z', isRoll: true }),
+    );
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(describeSchemaIssue(result.error)).toBe(
+        'schedules[0].schedule[0].rolls[0].onCallUser: expected an object with a username',
+      );
   });
 
   it('an unknown entry type keeps its raw target; two of them with different targets stay two', () => {
