@@ -42,8 +42,18 @@ function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
 /** `unverified_on_call`: an unverified user or a pending invitee on call in the window or paged directly. */
 export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: string) => Team): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
+  const unpageable = new Set(
+    input.roster.users
+      .filter((u) => u.verified === false || isPendingInvitee(u.username))
+      .map((u) => usernameKey(u.username)),
+  );
+  if (unpageable.size === 0) return [];
+  // Only the schedules in which one of them holds a shift.
   const rotations = input.schedules
-    .filter((schedule) => teams.has(schedule.team.slug))
+    .filter(
+      (schedule) =>
+        teams.has(schedule.team.slug) && schedule.shifts.some((s) => unpageable.has(usernameKey(s.username))),
+    )
     .flatMap((schedule) =>
       computeRotationCoverage(schedule, {
         from: input.now,

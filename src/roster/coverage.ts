@@ -121,8 +121,10 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
   }
 
   for (const schedule of schedules) {
-    // A team that no longer exists has no schedule to fix.
+    // A team that no longer exists has no schedule to fix; one whose shifts are all held by users
+    // of the org has nothing to report here.
     if (!teams.has(schedule.team.slug)) continue;
+    if (schedule.shifts.every((s) => users.has(usernameKey(s.username)))) continue;
     for (const rotation of computeRotationCoverage(schedule, { from: input.now, until: END_OF_TIME })) {
       const byUser = new Map<string, typeof rotation.shifts>();
       for (const s of rotation.shifts) {

@@ -51,8 +51,6 @@ export interface RotationCoverage {
   gaps: Interval[];
 }
 
-const toIso = (ms: number) => new Date(ms).toISOString();
-
 /** A window end far enough ahead to take every shift that was read. */
 export const END_OF_TIME = '9999-12-31T00:00:00.000Z';
 
@@ -65,8 +63,10 @@ export function computeRotationCoverage(
   schedule: TeamSchedule,
   window: { from: string; until: string },
 ): RotationCoverage[] {
-  const from = Date.parse(window.from);
-  const until = Date.parse(window.until);
+  // Canonical ISO instants compare as text in time order: no Date.parse per shift (a 20k-user
+  // org's schedules hold about 10^5 shifts, and this runs in every poll's transaction).
+  const from = canonicalInstant(window.from);
+  const until = canonicalInstant(window.until);
   const rotations = new Map<
     string,
     { policies: Map<string, PolicyRef>; shiftNames: Set<string>; shifts: Map<string, RotationShift> }
@@ -86,11 +86,14 @@ export function computeRotationCoverage(
   }
   for (const s of schedule.shifts) {
     const rotation = rotationOf(s.rotationName);
-    rotation.policies.set(s.policySlug, { slug: s.policySlug, name: s.policyName });
+    if (!rotation.policies.has(s.policySlug))
+      rotation.policies.set(s.policySlug, { slug: s.policySlug, name: s.policyName });
     rotation.shiftNames.add(s.shiftName);
-    if (!(Date.parse(s.start) < until && Date.parse(s.end) > from)) continue;
-    const key = [usernameKey(s.username), s.shiftName, s.start, s.end].join('\u0000');
-    if (!rotation.shifts.has(key)) rotation.shifts.set(key, rotationShift(s));
+    const start = canonicalInstant(s.start);
+    const end = canonicalInstant(s.end);
+    if (!(start < until && end > from)) continue;
+    const key = `${usernameKey(s.username)}\u0000${s.shiftName}\u0000${start}\u0000${end}`;
+    if (!rotation.shifts.has(key)) rotation.shifts.set(key, rotationShift(s, start, end));
   }
   return [...rotations.entries()]
     .sort((a, b) => compareText(a[0], b[0]))
@@ -109,30 +112,34 @@ export function computeRotationCoverage(
     });
 }
 
-function rotationShift(s: Shift): RotationShift {
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** `toISOString()` form, which orders as text as it does in time (what the fetch records). */
+function canonicalInstant(iso: string): string {
+  return CANONICAL.test(iso) ? iso : new Date(Date.parse(iso)).toISOString();
+}
+
+function rotationShift(s: Shift, start: string, end: string): RotationShift {
   return {
     username: s.username,
     shiftName: s.shiftName,
-    start: s.start,
-    end: s.end,
+    start,
+    end,
     ...(s.overrideFor === undefined ? {} : { overrideFor: s.overrideFor }),
     roll: s.roll ?? { start: s.start, end: s.end },
   };
 }
 
-/** The parts of [from, until) that no interval covers. */
-function gapsWithin(covered: readonly Interval[], from: number, until: number): Interval[] {
-  const sorted = covered
-    .map((c) => [Date.parse(c.start), Date.parse(c.end)] as const)
-    .sort((a, b) => a[0] - b[0]);
+/** The parts of [from, until) that no interval covers; `covered` sorted by start, all canonical. */
+function gapsWithin(covered: readonly Interval[], from: string, until: string): Interval[] {
   const gaps: Interval[] = [];
   let cursor = from;
-  for (const [start, end] of sorted) {
+  for (const { start, end } of covered) {
     if (cursor >= until) break;
-    if (start > cursor) gaps.push({ start: toIso(cursor), end: toIso(Math.min(start, until)) });
-    cursor = Math.max(cursor, end);
+    if (start > cursor) gaps.push({ start: cursor, end: start < until ? start : until });
+    if (end > cursor) cursor = end;
   }
-  if (cursor < until) gaps.push({ start: toIso(cursor), end: toIso(until) });
+  if (cursor < until) gaps.push({ start: cursor, end: until });
   return gaps;
 }
 

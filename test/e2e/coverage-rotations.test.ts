@@ -148,7 +148,7 @@ describe('coverage per rotation', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('one rotation under two policies is counted once: one finding per gap, and offboard-check counts a shift an override split once', async () => {
+  it('one rotation under two policies is counted once: one finding for its gap, and offboard-check counts a shift an override split once', async () => {
     const { team, policy } = teamWithRotation('Twice', ['hal.holder', 'ivy.cover'], 'Shared rota');
     const second = sim.org.addPolicy({
       name: 'Twice high severity',

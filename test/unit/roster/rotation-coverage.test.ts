@@ -78,6 +78,18 @@ describe('computeRotationCoverage', () => {
     expect(rotation?.gaps).toEqual([]);
   });
 
+  it('times with an offset or without milliseconds are compared as instants', () => {
+    const shifts = [
+      shift('Offset', 's', 'ann', '2026-03-01T00:00:00-06:00', '2026-03-01T12:00:00Z'),
+      shift('Offset', 's', 'bob', '2026-03-01T12:00:00.000Z', '2026-03-02T00:00:00.000Z'),
+    ];
+    const [rotation] = computeRotationCoverage({ team, shifts }, { from: t(1, 6), until: t(2) });
+    expect(rotation?.gaps).toEqual([]);
+    expect(rotation?.shifts.map((s) => s.start)).toEqual([t(1, 6), t(1, 12)]);
+    const [late] = computeRotationCoverage({ team, shifts }, { from: t(1), until: t(2) });
+    expect(late?.gaps).toEqual([{ start: t(1), end: t(1, 6) }]);
+  });
+
   it('a rotation without rolls is one gap over the whole window; a one-second gap is kept', () => {
     const schedule: TeamSchedule = {
       team,
