@@ -102,7 +102,11 @@ function entryCells(
       const which = entry.executionType === 'rotation_group' ? '' : ` (${entry.executionType.slice(15)})`;
       return [
         text(`rotation ${entry.rotationLabel}${which}`),
-        now === undefined ? text('nobody in the recorded schedule') : person(now.username),
+        now === undefined
+          ? text('nobody in the recorded schedule')
+          : now.overrideFor === undefined
+            ? person(now.username)
+            : { ...person(now.username), note: `override for ${now.overrideFor}` },
         next === undefined
           ? text('')
           : { ...person(next.username), note: `from ${timeCell(ctx, next.start).text}` },
