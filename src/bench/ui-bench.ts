@@ -84,6 +84,17 @@ export async function benchUi(options: {
       `/ui/roster?at=${midYear.slice(0, 17)}{i}.000Z`,
       '/ui/findings',
       '/ui/findings?state=all',
+      '/ui/findings?kind=identity.inactive',
+      `/ui/findings?state=all&before=${encodeURIComponent(`${new Date(Date.parse(facts.firstIso) + 900 * 3_600_000).toISOString()}~coverage~900`)}`,
+      // Search: one user by part of a last name, a term every user matches (the worst case for
+      // ranking), a two-letter prefix (no trigram: the (kind, key) index), a team by name.
+      `/ui/search?q=Last${facts.sampleUser.slice(4)}`,
+      '/ui/search?q=last',
+      '/ui/search?q=us',
+      '/ui/search?q=team%2017',
+      `/ui/search?q=${facts.sampleUser.slice(0, 7)}`,
+      '/ui/policies',
+      '/ui/policies/pol-17',
       '/ui/runs',
       '/ui/runs?kind=policy',
       `/ui/runs/${Math.floor(facts.runs / 2)}`,

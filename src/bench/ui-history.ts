@@ -270,6 +270,70 @@ export function writeUiHistory(store: Store, spec: UiHistorySpec): UiHistoryFact
       );
     }
 
+    // Identity findings (the HR file's leavers and unmatched accounts), read by the same pages.
+    const insertIdentityFinding = db.prepare(
+      `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, resolved_at, first_run_id, last_run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (let f = 0; f < 1_000; f++) {
+      const kind = f % 2 === 0 ? 'identity.inactive' : 'identity.unmatched';
+      const t = f % spec.teams;
+      const name = username(f * 7);
+      const exposure = {
+        teams: [{ slug: teamSlug(t), name: `Team ${t}` }],
+        policies: [
+          {
+            slug: `pol-${t}`,
+            name: `Policy ${t}`,
+            team: { slug: teamSlug(t), name: `Team ${t}` },
+            steps: [1],
+            viaRotation: false,
+          },
+        ],
+        shifts: [],
+        shiftCount: 0,
+      };
+      const data =
+        kind === 'identity.inactive'
+          ? {
+              kind,
+              key: `${kind}:${name}`,
+              username: name,
+              email: `${name}@example.com`,
+              matchedBy: 'email',
+              identities: [
+                {
+                  source: 'file',
+                  id: `E-${f}`,
+                  email: `${name}@example.com`,
+                  displayName: null,
+                  status: 'terminated',
+                  statusChangedAt: null,
+                },
+              ],
+              exposure,
+            }
+          : {
+              kind,
+              key: `${kind}:${name}`,
+              username: name,
+              email: `${name}@example.com`,
+              sources: ['file'],
+              exposure,
+            };
+      const open = f >= 400;
+      insertIdentityFinding.run(
+        `${kind}:${name}`,
+        kind,
+        name,
+        JSON.stringify(data),
+        iso(startMs + f * HOUR_MS + 1_000),
+        open ? null : iso(startMs + (f + 5) * HOUR_MS),
+        runCount + 1,
+        runCount + 1,
+      );
+    }
+
     const insertPolicy = db.prepare(
       `INSERT INTO policies (slug, name, team_slug, steps, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?, ?)`,
     );

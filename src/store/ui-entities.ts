@@ -6,6 +6,7 @@
  * exactly the index it was written for, which hand-written SQL keeps visible and stable (a user or
  * team page 20 to 33 ms at p95 under load, 2026-11-30, docs/benchmarks.md).
  */
+import type { Shift } from '../roster/policy-types.js';
 import type { Store } from './db.js';
 
 export interface UserVersion {
@@ -143,4 +144,12 @@ export function loadPolicyVersions(store: Store, slug: string): PolicyVersion[] 
        FROM policies WHERE slug = ? ORDER BY valid_from, row_id`,
     )
     .all(slug) as PolicyVersion[];
+}
+
+/** One team's recorded on-call shifts (its primary-key row), not every team's schedule. */
+export function loadTeamShifts(store: Store, slug: string): Shift[] {
+  const row = store.sqlite.prepare('SELECT shifts FROM team_schedules WHERE team_slug = ?').get(slug) as
+    | { shifts: string }
+    | undefined;
+  return row === undefined ? [] : (JSON.parse(row.shifts) as Shift[]);
 }

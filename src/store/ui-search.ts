@@ -22,6 +22,12 @@ export interface SearchHit {
   detail: string | null;
 }
 
+/**
+ * Ranking reads every match, so only the first this many (in index order) are ranked: a term
+ * that every user matches ("last", "example") costs 500 rank computations, not 20,000.
+ */
+const RANKED_CANDIDATES = 500;
+
 /** Trigrams: shorter terms cannot be looked up in the index. */
 export const SEARCH_MIN_TERM = 3;
 
@@ -42,11 +48,11 @@ export function searchEntities(store: Store, query: string, limit: number): Sear
   if (long.length > 0) {
     return store.sqlite
       .prepare(
-        `SELECT e.kind, e.ref, e.name, e.detail FROM search_text
-         JOIN search_entities e ON e.id = search_text.rowid
-         WHERE search_text MATCH ? ORDER BY rank LIMIT ?`,
+        `SELECT e.kind, e.ref, e.name, e.detail FROM (
+           SELECT rowid, rank FROM search_text WHERE search_text MATCH ? LIMIT ?
+         ) m JOIN search_entities e ON e.id = m.rowid ORDER BY m.rank LIMIT ?`,
       )
-      .all(long.map(quoted).join(' AND '), limit) as SearchHit[];
+      .all(long.map(quoted).join(' AND '), RANKED_CANDIDATES, limit) as SearchHit[];
   }
   const prefix = terms.join(' ').toLowerCase();
   if (prefix === '') return [];

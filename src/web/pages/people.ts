@@ -89,6 +89,10 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
   const latest = versions[versions.length - 1];
   if (latest === undefined) throw new PageError(404, `No user "${username}" was ever recorded.`);
   const memberships = loadUserMemberships(ctx.store, username);
+  const teamNames = loadTeamNames(
+    ctx.store,
+    memberships.map((m) => m.teamSlug),
+  );
   const policies = policiesReferencing(loadCurrentPolicies(ctx.store), latest.username);
   const key = latest.username.toLowerCase();
   const nowIso = ctx.now.toISOString();
@@ -123,7 +127,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
             value: text(
               memberships
                 .filter((m) => m.validTo === null)
-                .map((m) => m.teamSlug)
+                .map((m) => teamNames.get(m.teamSlug) ?? m.teamSlug)
                 .join(', ') || 'none',
             ),
           },

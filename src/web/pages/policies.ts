@@ -8,8 +8,8 @@ import { PageError } from '../../errors.js';
 import type { PolicyEntry } from '../../roster/policy-entries.js';
 import { describeEntry } from '../../roster/policy-entries.js';
 import type { Policy, PolicyStep, Shift } from '../../roster/policy-types.js';
-import { loadCurrentPolicies, loadTeamSchedules, policyFromRow } from '../../store/policies.js';
-import { loadPolicyVersions, loadTeamNames, loadUserNames } from '../../store/ui-entities.js';
+import { loadCurrentPolicies, policyFromRow } from '../../store/policies.js';
+import { loadPolicyVersions, loadTeamNames, loadTeamShifts, loadUserNames } from '../../store/ui-entities.js';
 import { loadOpenFindingsAbout } from '../../store/ui-findings.js';
 import { type Cell, mono, type Page, text } from '../model.js';
 import { hrefWith, type PageContext, policyCell, runHref, teamCell, timeCell, userCell } from './context.js';
@@ -102,7 +102,11 @@ function entryCells(
       const which = entry.executionType === 'rotation_group' ? '' : ` (${entry.executionType.slice(15)})`;
       return [
         text(`rotation ${entry.rotationLabel}${which}`),
-        now === undefined ? text('nobody in the recorded schedule') : person(now.username),
+        now === undefined
+          ? text('nobody in the recorded schedule')
+          : now.overrideFor === undefined
+            ? person(now.username)
+            : { ...person(now.username), note: `override for ${now.overrideFor}` },
         next === undefined
           ? text('')
           : { ...person(next.username), note: `from ${timeCell(ctx, next.start).text}` },
@@ -120,7 +124,7 @@ export function buildPolicyPage(ctx: PageContext, slug: string): Page {
   const policy = policyFromRow(latest);
   const current = latest.validTo === null;
   const teamName = loadTeamNames(ctx.store, [policy.teamSlug]).get(policy.teamSlug);
-  const shifts = loadTeamSchedules(ctx.store).find((s) => s.team.slug === policy.teamSlug)?.shifts ?? [];
+  const shifts = loadTeamShifts(ctx.store, policy.teamSlug);
   const usernames = [
     ...policy.steps.flatMap((s) => s.entries.flatMap((e) => (e.kind === 'user' ? [e.username] : []))),
     ...shifts.filter((s) => s.policySlug === slug).map((s) => s.username),
