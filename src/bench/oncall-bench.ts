@@ -81,19 +81,24 @@ export async function benchOncall(options: {
     const setupStarted = performance.now();
     const store = openStore(path);
     let polls = 0;
-    const previous = all.map(() => '');
+    // Per team, the first roll still running and the first one beyond the window: both only move on.
+    const first = all.map(() => 0);
+    const beyond = all.map(() => 0);
+    const bounds = all.map((shifts) => shifts.map((s) => [Date.parse(s.start), Date.parse(s.end)] as const));
     for (let t = start; t < end; t += 15 * 60_000, polls++) {
       const schedules: TeamSchedule[] = [];
       all.forEach((shifts, i) => {
+        const b = bounds[i] ?? [];
+        const was = `${first[i]}:${beyond[i]}`;
         // What a read at t shows: the rolls overlapping [t, t + 14 days).
-        const first = shifts.findIndex((s) => Date.parse(s.end) > t);
-        const last = shifts.findIndex((s) => Date.parse(s.start) >= t + windowMs);
-        const seen = `${first}:${last}`;
-        if (seen === previous[i]) return;
-        previous[i] = seen;
+        while ((first[i] ?? 0) < b.length && (b[first[i] ?? 0]?.[1] ?? 0) <= t)
+          first[i] = (first[i] ?? 0) + 1;
+        while ((beyond[i] ?? 0) < b.length && (b[beyond[i] ?? 0]?.[0] ?? 0) < t + windowMs)
+          beyond[i] = (beyond[i] ?? 0) + 1;
+        if (polls > 0 && `${first[i]}:${beyond[i]}` === was) return;
         schedules.push({
           team: { slug: `team-bench-${i}`, name: `Bench team ${i}` },
-          shifts: shifts.slice(first, last < 0 ? undefined : last),
+          shifts: shifts.slice(first[i], beyond[i]),
           fetchedAt: iso(t),
         });
       });
