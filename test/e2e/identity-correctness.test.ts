@@ -7,11 +7,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import iconv from 'iconv-lite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SimUser } from '../../src/simulator/org.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import { runCli } from '../helpers/cli.js';
 import { identityCli, startFileIdentityOrg, stateOf, usernameOf } from '../helpers/identity-e2e.js';
+
+// Each test runs the CLI about ten times; on the loaded machine that outlasted the default 60 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sim: Simulator;
 let env: Record<string, string>;
