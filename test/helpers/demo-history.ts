@@ -237,6 +237,9 @@ function recordHrLeaver(store: Store, at: string): void {
                 statusChangedAt: march(2, 17),
               },
             ],
+            activeElsewhere: [],
+            statusUnknown: null,
+            pending: false,
             exposure: {
               teams: [aTeam('platform', 'Platform')],
               policies: [
