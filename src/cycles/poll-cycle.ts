@@ -125,7 +125,12 @@ function rosterCycle(
     },
     record(input) {
       const fetched = input.outcome.ok ? input.outcome.fetched : null;
-      const { startedAt, finishedAt } = laterThanLastRun(deps, input.startedAt, input.wallFinishedAt);
+      const { startedAt, finishedAt } = laterThanLastRun(
+        deps,
+        'roster',
+        input.startedAt,
+        input.wallFinishedAt,
+      );
       const streak = failureStreak(store);
       const previous = loadCurrentRoster(store);
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
