@@ -55,15 +55,16 @@ export async function fetchOutcome<T>(fetch: () => Promise<T>): Promise<FetchOut
 }
 
 /**
- * Run times from the wall clock, moved up to the last run's time (with a warning) when the clock
- * stepped back. Call inside the run's transaction, so no other run slips in between.
+ * Run times from the wall clock, moved past the last run of the same kind, with a warning only
+ * when the clock stepped back (keepRunTimesMonotonic). Call inside the run's transaction, so no other run slips in between.
  */
 export function laterThanLastRun(
   deps: { store: Store; logger: Logger },
+  kind: 'roster' | 'policy',
   startedAt: string,
   finishedAt: string,
 ): { startedAt: string; finishedAt: string } {
-  const times = keepRunTimesMonotonic(deps.store, { startedAt, finishedAt });
+  const times = keepRunTimesMonotonic(deps.store, kind, { startedAt, finishedAt });
   if (times.clockWasBehind !== null) {
     deps.logger.warn(
       { wallClock: startedAt, lastRunAt: times.clockWasBehind, recordedAt: times.startedAt },

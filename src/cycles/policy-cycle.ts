@@ -111,7 +111,12 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
     record(input) {
       const { outcome } = input;
       const fetched = outcome.ok ? outcome.fetched : null;
-      const { startedAt, finishedAt } = laterThanLastRun(deps, input.wallStartedAt, input.wallFinishedAt);
+      const { startedAt, finishedAt } = laterThanLastRun(
+        deps,
+        'policy',
+        input.wallStartedAt,
+        input.wallFinishedAt,
+      );
       const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const previousSchedules = loadTeamSchedules(store);
       const streak = failureStreak(store, 'policy');

@@ -135,7 +135,12 @@ function rosterCycle(
     },
     record(input) {
       const fetched = input.outcome.ok ? input.outcome.fetched : null;
-      const { startedAt, finishedAt } = laterThanLastRun(deps, input.startedAt, input.wallFinishedAt);
+      const { startedAt, finishedAt } = laterThanLastRun(
+        deps,
+        'roster',
+        input.startedAt,
+        input.wallFinishedAt,
+      );
       const streak = failureStreak(store);
       // Fingerprints first: the recorded roster is rebuilt from the fetched one where they agree,
       // so an unchanged poll reads hashes, not every recorded user and membership.

@@ -2,7 +2,7 @@
  * Opens the SQLite database, applies drizzle-kit migrations and sets the pragmas roster-watch
  * relies on. The only module that constructs a better-sqlite3 connection.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -48,18 +48,23 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if ((options.readonly || options.mustExist) && !isMemory && !existsSync(path)) {
     throw new StoreError(`no database at ${path}: run \`roster-watch poll\` first, or set DATABASE_PATH`);
   }
+  // Only a file this open creates is made private: an existing history keeps the permissions its
+  // owner gave it, and a reader who does not own it (`roster`, `history`) must not need chmod.
+  const creating = !isMemory && !existsSync(path);
+  // A history this user cannot write is read read-only (audit reads of someone else's file).
+  const readonly = options.readonly === true || (options.mustExist === true && !isMemory && !writable(path));
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(path, { readonly: options.readonly ?? false });
+    sqlite = new Database(path, { readonly });
   } catch (error) {
     throw new StoreError(`cannot open the database at ${path}: ${(error as Error).message}`, {
       cause: error,
     });
   }
   try {
-    if (!isMemory && !options.readonly) {
-      // The history is an audit record: keep it readable by its owner only.
-      chmodSync(path, 0o600);
+    if (!isMemory && !readonly) {
+      // The history is an audit record: readable by its owner only, from the start.
+      if (creating) chmodSync(path, 0o600);
       sqlite.pragma('journal_mode = WAL');
     }
     // Litestream and concurrent readers (sqlite3 CLI, Datasette) need a generous busy timeout.
@@ -67,7 +72,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     const db = drizzle(sqlite, { schema });
-    if (options.migrate !== false && !options.readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    if (options.migrate !== false && !readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return {
       db,
       sqlite,
@@ -84,6 +89,15 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     throw new StoreError(`cannot prepare the database at ${path}: ${(error as Error).message}`, {
       cause: error,
     });
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -156,25 +156,43 @@ export function latestRunTime(store: Store): string | null {
   return [row.finished, row.started].sort()[1] ?? null;
 }
 
+/** The latest time (started or finished) of the runs of one kind, or null when there is none. */
+function latestRunTimeOfKind(store: Store, kind: string): string | null {
+  const row = store.db
+    .select({ finished: max(runs.finishedAt), started: max(runs.startedAt) })
+    .from(runs)
+    .where(eq(runs.kind, kind))
+    .get();
+  if (row?.finished == null || row.started == null) return null;
+  return [row.finished, row.started].sort()[1] ?? null;
+}
+
 /**
- * Times for a run about to be recorded, always later than the last run: history rows start at a
- * run's time, so a wall clock that stepped back would otherwise make a row begin before the one it
- * follows and `roster --at` would reconstruct the wrong roster. Returns the times and whether the
- * clock was behind.
+ * Times for a run about to be recorded, always later than the last run of its kind: history rows
+ * start at a run's time, so a wall clock that stepped back would otherwise make a row begin before
+ * the one it follows and `roster --at` would reconstruct the wrong roster. Runs of other kinds
+ * (a policy poll that finished while this roster poll was still reading) write other history and
+ * do not move this run's times.
+ *
+ * `clockWasBehind` is the last recorded run time when this run FINISHED before it: only a clock
+ * that stepped back can read an earlier time than one another run already read and recorded. A
+ * run that merely started before another finished (they overlapped) is no clock step.
  */
 export function keepRunTimesMonotonic(
   store: Store,
+  kind: string,
   times: { startedAt: string; finishedAt: string },
 ): { startedAt: string; finishedAt: string; clockWasBehind: string | null } {
-  const last = latestRunTime(store);
+  const lastAny = latestRunTime(store);
+  const clockWasBehind = lastAny !== null && times.finishedAt < lastAny ? lastAny : null;
+  const last = latestRunTimeOfKind(store, kind);
   if (last === null || (times.startedAt > last && times.finishedAt >= times.startedAt)) {
-    return { ...times, clockWasBehind: null };
+    return { ...times, clockWasBehind };
   }
   // One millisecond past the last run, so this run's rows begin strictly after that run's.
   const startedAt = times.startedAt > last ? times.startedAt : new Date(Date.parse(last) + 1).toISOString();
   // ISO strings of one format order like the instants they name.
   let finishedAt = times.finishedAt;
   if (finishedAt < startedAt) finishedAt = startedAt;
-  // The same millisecond as the last run is no clock step, only a fast machine: no warning.
-  return { startedAt, finishedAt, clockWasBehind: times.startedAt < last ? last : null };
+  return { startedAt, finishedAt, clockWasBehind };
 }

@@ -74,11 +74,11 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
   const base = deps.base ?? '/ui';
   const zone = deps.timeZone ?? serverTimeZone();
   const authorize = createAuthorizer(deps.auth);
-  const layout = (page: Page, url: URL, now: Date) =>
+  const layout = (page: Page, url: URL, now: Date, pathname = url.pathname) =>
     renderPage({
       page,
       base,
-      permalink: url.pathname + url.search,
+      permalink: pathname + url.search,
       generatedAt: now.toISOString(),
       zone,
       query: page.query,
@@ -98,7 +98,10 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
 
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return false;
+    // The path as sent: URL parsing folds `%2E%2E` into the parent, and a user may be called `..`.
+    const rawPath = (req.url ?? '/').split(/[?#]/)[0] ?? '';
+    const pathname = rawPath.startsWith('/') ? rawPath : url.pathname;
+    if (pathname !== base && !pathname.startsWith(`${base}/`)) return false;
     const auth = await authorize({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
     if (!auth.ok && 'retryAfterSeconds' in auth) {
       send(
@@ -125,7 +128,7 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       });
       return true;
     }
-    const rest = url.pathname.slice(base.length) || '/';
+    const rest = pathname.slice(base.length) || '/';
     if (rest === '/static/style.css') {
       send(res, 200, 'text/css; charset=utf-8', STYLESHEET);
       return true;
@@ -152,15 +155,15 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
           res,
           404,
           'text/html; charset=utf-8',
-          errorPage(404, `There is no page at ${url.pathname}.`, url, now),
+          errorPage(404, `There is no page at ${pathname}.`, url, now),
         );
         return true;
       }
       if (!csv) {
         for (const block of page.blocks) {
-          if (block.kind === 'table') block.csvHref = csvHref(url, base, block.id);
+          if (block.kind === 'table') block.csvHref = csvHref(url, pathname, base, block.id);
         }
-        send(res, 200, 'text/html; charset=utf-8', layout(page, url, now));
+        send(res, 200, 'text/html; charset=utf-8', layout(page, url, now, pathname));
         return true;
       }
       const wanted = url.searchParams.get('table');
@@ -181,9 +184,9 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
   };
 }
 
-function csvHref(url: URL, base: string, tableId: string): string {
+function csvHref(url: URL, pathname: string, base: string, tableId: string): string {
   const params = Object.fromEntries(url.searchParams.entries());
-  const trimmed = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const trimmed = pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
   // The overview's own path is the base; its CSV lives below it, with the other pages'.
   const path = trimmed === base ? `${base}/overview` : trimmed;
   return hrefWith(`${path}.csv`, { ...params, table: tableId });

@@ -34,7 +34,16 @@ const BY_NAME: [RegExp, (ctx: PageContext, name: string) => Page][] = [
   [/^\/events\/([^/]+)$/, buildEventPage],
 ];
 
+/** `/users?name=..`: the pages of names a browser cannot send as a path segment (`.`, `..`). */
+const BY_QUERY: Record<string, (ctx: PageContext, name: string) => Page> = {
+  '/users': buildUserPage,
+  '/teams': buildTeamPage,
+};
+
 export function routePage(path: string, ctx: PageContext): Page | null {
+  const byQuery = BY_QUERY[path];
+  const queried = ctx.url.searchParams.get('name');
+  if (byQuery !== undefined && queried !== null) return byQuery(ctx, queried);
   const fixed = FIXED[path === '' ? '/' : path];
   if (fixed !== undefined) return fixed(ctx);
   for (const [pattern, build] of BY_NAME) {

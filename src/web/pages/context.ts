@@ -33,9 +33,17 @@ export const rowsFor = (ctx: PageContext): number => (ctx.csv ? CSV_ROWS : PAGE_
  */
 const segment = (name: string): string => encodeURIComponent(name).replace(/\./g, '%2E');
 
-export const userHref = (ctx: PageContext, username: string): string =>
-  `${ctx.base}/users/${segment(username)}`;
-export const teamHref = (ctx: PageContext, slug: string): string => `${ctx.base}/teams/${segment(slug)}`;
+/**
+ * A page named by a path segment, except `.` and `..`: browsers fold those (even encoded) into
+ * the parent path before sending, so their pages are addressed as `?name=` instead.
+ */
+const namedHref = (ctx: PageContext, kind: 'users' | 'teams', name: string): string =>
+  name === '.' || name === '..'
+    ? `${ctx.base}/${kind}?name=${encodeURIComponent(name)}`
+    : `${ctx.base}/${kind}/${segment(name)}`;
+
+export const userHref = (ctx: PageContext, username: string): string => namedHref(ctx, 'users', username);
+export const teamHref = (ctx: PageContext, slug: string): string => namedHref(ctx, 'teams', slug);
 export const runHref = (ctx: PageContext, id: number): string => `${ctx.base}/runs/${id}`;
 export const eventHref = (ctx: PageContext, sequence: number): string => `${ctx.base}/events/${sequence}`;
 

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UiAuth } from '../../../src/config/ui.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { openStore } from '../../../src/store/db.js';
-import { startUiServer } from '../../../src/web/serve.js';
-import { recordUiHistory } from '../../helpers/ui-history.js';
+import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { recordRosterRun, recordUiHistory } from '../../helpers/ui-history.js';
 import { type DaemonFixture, startDaemonFixture } from '../service/daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;
@@ -16,6 +19,23 @@ afterEach(async () => {
   fx = undefined;
   for (const c of cleanups.splice(0)) await c();
 });
+
+/** `ui`'s server over a read-only history, closed after the test. */
+async function serveHistory(path: string, auth: UiAuth): Promise<UiServer> {
+  const store = openStore(path, { readonly: true });
+  const server = await startUiServer({
+    store,
+    auth,
+    host: '127.0.0.1',
+    port: 0,
+    logger: createSilentLogger(),
+  });
+  cleanups.push(async () => {
+    await server.close();
+    store.close();
+  });
+  return server;
+}
 
 describe('serving the web view', () => {
   it('`run` with UI_ENABLED=true serves /ui beside the probes, from a read-only connection', async () => {
@@ -51,18 +71,7 @@ describe('serving the web view', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-hdr-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     recordUiHistory(join(dir, 'h.db')).close();
-    const store = openStore(join(dir, 'h.db'), { readonly: true });
-    const server = await startUiServer({
-      store,
-      auth: { kind: 'none' },
-      host: '127.0.0.1',
-      port: 0,
-      logger: createSilentLogger(),
-    });
-    cleanups.push(async () => {
-      await server.close();
-      store.close();
-    });
+    const server = await serveHistory(join(dir, 'h.db'), { kind: 'none' });
     const origin = server.url.replace(/\/ui$/, '');
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     const missing = await fetch(`${origin}/elsewhere`);
@@ -77,21 +86,55 @@ describe('serving the web view', () => {
     }
   });
 
+  it('the page of a user or team named `..` is reachable, by its link and by %2E%2E (issue 20)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-dots-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const writer = openStore(join(dir, 'h.db'));
+    recordRosterRun(
+      writer,
+      aRoster(),
+      aRoster({
+        users: [aUser('..', { firstName: 'Dot', lastName: 'Dot' }), aUser('alice')],
+        teams: [aTeam('..', 'Dots')],
+        memberships: [['..', '..']],
+      }),
+      '2026-03-01T10:00:00.000Z',
+      'baseline',
+    );
+    writer.close();
+    const server = await serveHistory(join(dir, 'h.db'), { kind: 'none' });
+    const origin = server.url.replace(/\/ui$/, '');
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        // node:http sends the path as given; fetch would fold %2E%2E into the parent first.
+        httpGet({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    const overview = await get('/ui/users/%2E%2E');
+    expect(overview.status).toBe(200);
+    expect(overview.body).toContain('Dot Dot');
+    const team = await get('/ui/teams/%2E%2E');
+    expect([team.status, team.body.includes('Dots')]).toEqual([200, true]);
+    // The links the pages print survive a browser's URL folding.
+    const teamPage = await get('/ui/teams?name=..');
+    expect(teamPage.status).toBe(200);
+    expect(teamPage.body).toContain('href="/ui/users?name=..');
+    expect(new URL('/ui/users?name=..', origin).pathname).toBe('/ui/users');
+    expect((await get('/ui/users?name=..')).body).toContain('Dot Dot');
+  });
+
   it('with basic auth: 401 and a challenge without credentials, the page with them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-auth-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     recordUiHistory(join(dir, 'h.db')).close();
-    const store = openStore(join(dir, 'h.db'), { readonly: true });
-    const server = await startUiServer({
-      store,
-      auth: { kind: 'basic', entries: [{ user: 'audit', hash: bcrypt.hashSync('s3cret', 4) }] },
-      host: '127.0.0.1',
-      port: 0,
-      logger: createSilentLogger(),
-    });
-    cleanups.push(async () => {
-      await server.close();
-      store.close();
+    const server = await serveHistory(join(dir, 'h.db'), {
+      kind: 'basic',
+      entries: [{ user: 'audit', hash: bcrypt.hashSync('s3cret', 4) }],
     });
     const anonymous = await fetch(server.url);
     expect(anonymous.status).toBe(401);
