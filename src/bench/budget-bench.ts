@@ -88,8 +88,8 @@ export async function benchBudget(options: {
       phases.push(await measure(phase, phase !== 'daemon alone'));
     }
   } finally {
+    // The daemon closes what it runs (the client, the dispatcher, the database).
     await daemon.stop('benchmark over');
-    await app.close();
     sim.child.kill('SIGTERM');
     await once(sim.child, 'exit');
     rmSync(dir, { recursive: true, force: true });
