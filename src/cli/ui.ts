@@ -43,6 +43,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
           port,
           logger,
           oncall: config.oncall,
+          exemptions: config.identity.exemptions,
         });
       } catch (error) {
         store.close();

@@ -269,6 +269,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
               auth: config.ui.auth,
               timeZone: config.ui.timeZone,
               oncall: config.oncall,
+              exemptions: config.identity.exemptions,
             }),
     });
   } catch (error) {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import { PageError } from '../errors.js';
+import type { Exemption } from '../roster/identity-types.js';
 import type { Store } from '../store/db.js';
 import { createAuthorizer } from './auth.js';
 import { renderCsv } from './csv.js';
@@ -38,6 +39,8 @@ export interface UiHandlerDeps {
   timeZone?: string;
   /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
   oncall?: OncallConfig;
+  /** The identity exemptions, shown on the user pages they apply to. */
+  exemptions?: readonly Exemption[];
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -147,6 +150,7 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       csv,
       zone,
       ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
+      ...(deps.exemptions === undefined ? {} : { exemptions: deps.exemptions }),
     };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { OncallConfig } from '../config/oncall.js';
 import type { UiAuth } from '../config/ui.js';
 import type { Logger } from '../logger.js';
+import type { Exemption } from '../roster/identity-types.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler, SECURITY_HEADERS } from './router.js';
 
@@ -27,6 +28,7 @@ export async function startUiServer(deps: {
   /** UI_TIMEZONE; defaults to the server's zone. */
   timeZone?: string;
   oncall?: OncallConfig;
+  exemptions?: readonly Exemption[];
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
@@ -34,6 +36,7 @@ export async function startUiServer(deps: {
     ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
+    ...(deps.exemptions === undefined ? {} : { exemptions: deps.exemptions }),
   });
   const server = createServer((req, res) => {
     handle(req, res)

@@ -2,6 +2,7 @@
 
 import { PageError } from '../../errors.js';
 import { parseIsoInstant } from '../../parse/instant.js';
+import type { Exemption } from '../../roster/identity-types.js';
 import type { SplitRules } from '../../roster/oncall-split.js';
 import type { Store } from '../../store/db.js';
 import { type Cell, text } from '../model.js';
@@ -19,6 +20,8 @@ export interface PageContext {
   zone: string;
   /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
   oncall?: SplitRules;
+  /** The identity exemptions (IDENTITY_MAPPING_FILE's `exempt`), so a user page says when one applies. */
+  exemptions?: readonly Exemption[];
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */

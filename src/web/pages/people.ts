@@ -1,5 +1,7 @@
 /** `/ui/users/{username}` and `/ui/teams/{slug}`: current state, full history, policies, shifts, findings. */
 import { PageError } from '../../errors.js';
+import { describeExemption } from '../../roster/identity-events.js';
+import { findExemption } from '../../roster/identity-match.js';
 import { policiesReferencing } from '../../roster/policies.js';
 import { entryLabel } from '../../roster/policy-entries.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../../store/policies.js';
@@ -103,6 +105,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
   );
   const current = latest.validTo === null;
   const name = [latest.firstName, latest.lastName].filter((p) => p !== null && p !== '').join(' ');
+  const exemption = findExemption(ctx.exemptions ?? [], latest.username);
   return {
     title: `User ${latest.username}`,
     nav: 'none',
@@ -131,6 +134,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
                 .join(', ') || 'none',
             ),
           },
+          ...(exemption ? [{ label: 'Identity check', value: text(describeExemption(exemption)) }] : []),
         ],
       },
       {

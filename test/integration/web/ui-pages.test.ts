@@ -31,6 +31,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent', format: 'json' }),
     now: () => new Date('2026-03-04T12:00:00.000Z'),
     timeZone: 'Europe/Paris',
+    exemptions: [{ pattern: 'bo*', reason: 'break-glass account, owned by SRE' }],
   });
   base = `http://127.0.0.1:${server.port}`;
 });
@@ -167,6 +168,13 @@ describe('web view pages', () => {
     expect((await get('/ui/users/carol')).body).toContain('carol left (HR file');
     expect((await get('/ui/teams/ops')).body).toContain('carol left (HR file');
     expect((await get('/ui/users/alice')).body).not.toContain('carol left');
+  });
+
+  it('a user page says when an identity exemption applies, with its reason and pattern (issue 26 item 8)', async () => {
+    expect((await get('/ui/users/bob')).body).toContain(
+      'exempt: break-glass account, owned by SRE (pattern bo*); not checked against the identity sources',
+    );
+    expect((await get('/ui/users/alice')).body).not.toContain('exempt:');
   });
 
   it('findings page through a keyset cursor across both families, and a bad cursor is a 400', async () => {
