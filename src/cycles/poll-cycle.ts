@@ -12,7 +12,7 @@ import { isChangeEvent } from '../roster/events.js';
 import { digestRoster, fingerprintRoster } from '../roster/fingerprint.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
-import type { FetchedRoster, Roster } from '../roster/types.js';
+import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';

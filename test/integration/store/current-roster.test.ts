@@ -8,9 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Roster } from '../../../src/roster/types.js';
 import { loadCurrentRoster } from '../../../src/store/history.js';
-import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
 
 describe('loadCurrentRoster', () => {
