@@ -49,9 +49,10 @@ function createVictorOpsClientFromConfig(config: Config, deps: AppDeps): VictorO
     maxRetries: vo.maxRetries,
     maxBodyBytes: vo.maxResponseBytes,
     clock: deps.clock ?? systemClock,
-    onRetry: ({ error: _error, ...info }) => {
-      deps.logger.debug(info, 'retrying a VictorOps request');
-      deps.onRetry?.({ error: _error, ...info });
+    onRetry: (info) => {
+      const { error: _error, ...logged } = info;
+      deps.logger.debug(logged, 'retrying a VictorOps request');
+      deps.onRetry?.(info);
     },
     endpointMinIntervalMs: { [POLICY_LIST_PATH]: config.coverage.policyListMinIntervalMs },
   });

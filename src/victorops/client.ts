@@ -12,7 +12,7 @@ import { parseRetryAfter } from '../parse/retry-after.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
-import { describeNetworkFailure, excerpt, sanitizeCause } from './errors.js';
+import { describeNetworkFailure, excerpt, retryCause, sanitizeCause } from './errors.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, isRateLimitAnswer, retryLimitFor, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
@@ -48,7 +48,9 @@ export interface RetryInfo {
   of: number;
   delayMs: number;
   reason: string;
-  /** The failure being retried (its status or code says what to print). */
+  /** What the attempt met, in a few words: `403`, `connection refused`, `timeout`. */
+  cause: string;
+  /** The failure being retried. */
   error: VictorOpsError;
 }
 
@@ -218,6 +220,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           of: retryLimitFor(error, limits),
           delayMs,
           reason: error.message,
+          cause: retryCause(error),
           error,
         });
         try {
