@@ -64,10 +64,36 @@ async function runOne(name: string): Promise<unknown> {
     case 'identity-capped':
       return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
-      throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, persist, persist-raw, persist-capped, delivery, ui, identity, identity-capped)`,
-      );
+      throw new Error(`unknown benchmark "${name}" (${BENCHMARKS.join(', ')})`);
   }
+}
+
+/** Every benchmark, in the order a bare `npm run bench` runs them. */
+const BENCHMARKS = [
+  'persist',
+  'persist-raw',
+  'persist-capped',
+  'delivery',
+  'ui',
+  'identity',
+  'identity-capped',
+  'fetch',
+  'hints',
+] as const;
+
+const USAGE = `usage: node dist/bench/run.js [benchmark ...]   (npm run bench runs them all)
+benchmarks: ${BENCHMARKS.join(', ')}
+environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300),
+  BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
+Prints a Markdown table to paste into docs/benchmarks.md.`;
+
+/** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
+function chosenBenchmarks(args: readonly string[]): { names: string[] } | { exit: number; text: string } {
+  if (args.some((a) => a === '--help' || a === '-h')) return { exit: 0, text: USAGE };
+  const unknown = args.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
+  if (unknown.length > 0)
+    return { exit: 2, text: `unknown benchmark "${unknown[0]}": one of ${BENCHMARKS.join(', ')} (--help)` };
+  return { names: args.length > 0 ? [...args] : [...BENCHMARKS] };
 }
 
 function fmt(n: number, digits = 2): string {
@@ -83,20 +109,13 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify((await runOne(name)) ?? null));
     return;
   }
-  const names =
-    process.argv.slice(2).length > 0
-      ? process.argv.slice(2)
-      : [
-          'persist',
-          'persist-raw',
-          'persist-capped',
-          'delivery',
-          'ui',
-          'identity',
-          'identity-capped',
-          'fetch',
-          'hints',
-        ];
+  const chosen = chosenBenchmarks(process.argv.slice(2));
+  if ('exit' in chosen) {
+    (chosen.exit === 0 ? process.stdout : process.stderr).write(`${chosen.text}\n`);
+    process.exitCode = chosen.exit;
+    return;
+  }
+  const { names } = chosen;
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',
