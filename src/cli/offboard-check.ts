@@ -4,7 +4,7 @@
  * Only GET requests. Exit 0: nothing references the user; 3: references remain; 1: error.
  */
 import { createApp } from '../app.js';
-import { CliExit } from '../errors.js';
+import { CliExit, InvalidOptionError } from '../errors.js';
 import { formatUtcMinute } from '../roster/coverage-events.js';
 import type { buildOffboardReport, ReadSource } from '../roster/offboard.js';
 import type { CliContext } from './context.js';
@@ -21,10 +21,16 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
   const logger = createCliLogger(config);
   const app = createApp({ config, logger });
   try {
-    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown } = await app.offboardCheck(
-      username,
-      ctx.signal,
-    );
+    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unknownUser } =
+      await app.offboardCheck(username, ctx.signal);
+    if (unknownUser) {
+      // A typo must not read as "safe to delete".
+      const hint =
+        unknownUser.suggestions.length > 0 ? `; did you mean ${unknownUser.suggestions.join(', ')}?` : '';
+      throw new InvalidOptionError(
+        `"${username}" is not a VictorOps user, was never recorded, and nothing references it${hint}`,
+      );
+    }
     if (policiesUnknown && report.safeToDelete) {
       const unknown = { ...report, safeToDelete: false };
       notes.push(
