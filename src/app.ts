@@ -99,9 +99,10 @@ function createVictorOpsClientFromConfig(
     maxBodyBytes: vo.maxResponseBytes,
     clock,
     budget,
-    onRetry: ({ error: _error, ...info }) => {
-      deps.logger.debug(info, 'retrying a VictorOps request');
-      deps.onRetry?.({ error: _error, ...info });
+    onRetry: (info) => {
+      const { error: _error, ...logged } = info;
+      deps.logger.debug(logged, 'retrying a VictorOps request');
+      deps.onRetry?.(info);
     },
     endpointMinIntervalMs: endpointClassIntervalsMs(config.coverage.policyListMinIntervalMs),
   });

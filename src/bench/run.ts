@@ -80,10 +80,43 @@ async function runOne(name: string): Promise<unknown> {
     case 'identity-capped':
       return benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });
     default:
-      throw new Error(
-        `unknown benchmark "${name}" (fetch, hints, budget, persist, persist-raw, persist-capped, delivery, ui, oncall, identity, identity-capped)`,
-      );
+      throw new Error(`unknown benchmark "${name}" (${BENCHMARKS.join(', ')})`);
   }
+}
+
+/** Every benchmark, in the order a bare `npm run bench` runs them. */
+const BENCHMARKS = [
+  'persist',
+  'persist-raw',
+  'persist-capped',
+  'delivery',
+  'ui',
+  'oncall',
+  'identity',
+  'identity-capped',
+  'fetch',
+  'hints',
+  'budget',
+] as const;
+
+/** A bare run leaves out `budget`: it runs for minutes at VictorOps' real rate, so it is asked for by name. */
+const DEFAULT_BENCHMARKS = BENCHMARKS.filter((name) => name !== 'budget');
+
+const USAGE = `usage: node dist/bench/run.js [benchmark ...]   (npm run bench runs them all)
+benchmarks: ${BENCHMARKS.join(', ')}
+environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300),
+  BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20),
+  BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
+  BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run)
+Prints a Markdown table to paste into docs/benchmarks.md.`;
+
+/** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
+function chosenBenchmarks(args: readonly string[]): { names: string[] } | { exit: number; text: string } {
+  if (args.some((a) => a === '--help' || a === '-h')) return { exit: 0, text: USAGE };
+  const unknown = args.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
+  if (unknown.length > 0)
+    return { exit: 2, text: `unknown benchmark "${unknown[0]}": one of ${BENCHMARKS.join(', ')} (--help)` };
+  return { names: args.length > 0 ? [...args] : [...DEFAULT_BENCHMARKS] };
 }
 
 function fmt(n: number, digits = 2): string {
@@ -99,21 +132,13 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify((await runOne(name)) ?? null));
     return;
   }
-  const names =
-    process.argv.slice(2).length > 0
-      ? process.argv.slice(2)
-      : [
-          'persist',
-          'persist-raw',
-          'persist-capped',
-          'delivery',
-          'ui',
-          'oncall',
-          'identity',
-          'identity-capped',
-          'fetch',
-          'hints',
-        ];
+  const chosen = chosenBenchmarks(process.argv.slice(2));
+  if ('exit' in chosen) {
+    (chosen.exit === 0 ? process.stdout : process.stderr).write(`${chosen.text}\n`);
+    process.exitCode = chosen.exit;
+    return;
+  }
+  const { names } = chosen;
   const lines: string[] = [
     `Benchmarks on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:`,
     '',

@@ -4,7 +4,7 @@
  * webhook receiver (verifying signatures) and a local Slack stand-in print what arrives.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
@@ -83,6 +83,14 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         ctx.exact(`${paint(color, `[${tag}]`, tty)} ${text.split('\n').map(toPrintable).join('\n')}`);
       // The simulated org starts afresh every time, so an old demo history would only show its
       // difference from the new org (and trip the mass-removal guard): start the history afresh too.
+      // Said before it happens: a user who pointed --database at a history they care about must know.
+      say(
+        'demo   ',
+        36,
+        existsSync(database)
+          ? `starting afresh: replacing the demo history in ${database} (--database <path> keeps it elsewhere)`
+          : `recording the demo history in ${database}`,
+      );
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
 
       const sim = await startSimulator({

@@ -5,7 +5,7 @@
  * 1: error.
  */
 import { createApp } from '../app.js';
-import { CliExit } from '../errors.js';
+import { CliExit, InvalidOptionError } from '../errors.js';
 import { formatUtcMinute } from '../roster/coverage-events.js';
 import type { buildOffboardReport, ReadSource } from '../roster/offboard.js';
 import type { CliContext } from './context.js';
@@ -25,8 +25,16 @@ export async function runOffboardCheck(ctx: CliContext, username: string, json: 
   const logger = createCliLogger(config);
   const app = createApp({ config, logger });
   try {
-    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread } =
+    const { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread, unknownUser } =
       await app.offboardCheck(username, ctx.signal);
+    if (unknownUser) {
+      // A typo must not read as "safe to delete".
+      const hint =
+        unknownUser.suggestions.length > 0 ? `; did you mean ${unknownUser.suggestions.join(', ')}?` : '';
+      throw new InvalidOptionError(
+        `"${username}" is not a VictorOps user, was never recorded, and nothing references it${hint}`,
+      );
+    }
     for (const u of unread)
       notes.push(
         `could not read ${u.kind === 'policy' ? `escalation policy '${u.name}' (${u.slug})` : `the on-call schedule of team ${u.slug}`} and no recorded version stands in for it (${u.reason})`,

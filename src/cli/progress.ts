@@ -3,7 +3,6 @@
  * few seconds otherwise. Never on stdout, which belongs to --json output.
  */
 import type { RetryInfo } from '../victorops/client.js';
-import { describeNetworkFailure } from '../victorops/errors.js';
 import type { FetchProgress } from '../victorops/fetch-roster.js';
 import type { CliContext } from './context.js';
 
@@ -22,17 +21,9 @@ export function describeProgress(p: FetchProgress): string {
   return `fetching roster${strategy}: ${p.done}/${p.planned} requests, ${rate.toFixed(1)} req/s, ~${formatDuration(left)} left`;
 }
 
-/** What a retry met, in a few words: the status, or the connection failure. */
-function retryCause(info: RetryInfo): string {
-  const { error } = info;
-  if (error.status !== undefined) return String(error.status);
-  if (error.code === 'network') return describeNetworkFailure(error.cause).short;
-  return error.code.replace(/_/g, ' ');
-}
-
 /** One retry as `doctor`, `poll` and `fetch` print it: `GET /v1/user: retrying 2/3 in 1.2 s after 403…`. */
 export function describeRetry(info: RetryInfo): string {
-  return `GET ${info.path.split('?')[0]}: retrying ${info.retry}/${info.of} in ${(info.delayMs / 1000).toFixed(1)} s after ${retryCause(info)}…`;
+  return `GET ${info.path.split('?')[0]}: retrying ${info.retry}/${info.of} in ${(info.delayMs / 1000).toFixed(1)} s after ${info.cause}…`;
 }
 
 export function createProgressReporter(ctx: CliContext, intervalMs = 5_000) {

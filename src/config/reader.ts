@@ -95,9 +95,10 @@ export class ConfigReader {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
       return value;
     } catch {
-      this.problems.push(
-        `${label} must be an http:// or https:// URL${secretish ? '' : `, got "${redactUrl(value)}"`}`,
-      );
+      // What was typed is shown when it cannot hold a credential (no userinfo, query or fragment):
+      // "not-a-url" helps; "[url]" does not.
+      const shown = /[@?#]/.test(value) ? redactUrl(value) : value.slice(0, 100);
+      this.problems.push(`${label} must be an http:// or https:// URL${secretish ? '' : `, got "${shown}"`}`);
       return undefined;
     }
   }

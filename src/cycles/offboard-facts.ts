@@ -14,7 +14,7 @@ import { mergeFailedPolicies, mergeFailedSchedules } from '../roster/policies.js
 import type { Policy, PolicyFailedScope, TeamSchedule } from '../roster/policy-types.js';
 import { type Team, usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
-import { loadCurrentRoster } from '../store/history.js';
+import { loadCurrentRoster, loadRemovedUsers } from '../store/history.js';
 import { loadIdentitySourceStates, loadOpenIdentityFindingsFor } from '../store/identity.js';
 import {
   claimPolicyListCall,
@@ -41,6 +41,11 @@ export interface OffboardFacts {
    * stand in (one recorded by or after the last complete policy poll): "safe" cannot be said.
    */
   unread: UnreadScope[];
+  /**
+   * VictorOps answered 404 for them, the history never recorded them and nothing references them:
+   * most likely a typo. `suggestions` are the recorded usernames closest to what was typed.
+   */
+  unknownUser: { suggestions: string[] } | null;
 }
 
 export interface UnreadScope {
@@ -170,7 +175,47 @@ export async function gatherOffboardFacts(
   // No live read and nothing recorded: "nothing references them" would be a guess, and a wrong
   // "safe to delete" is exactly the gap this command exists to close.
   const policiesUnknown = policySource === 'stored' && !hasPolicyBaseline(store);
-  return { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread };
+  const neverSeen =
+    existsInVictorOps === false &&
+    report.safeToDelete &&
+    !(roster?.users ?? []).some((u) => usernameKey(u.username) === key) &&
+    !loadRemovedUsers(store).has(key);
+  const unknownUser = neverSeen
+    ? {
+        suggestions: closestUsernames(
+          key,
+          (roster?.users ?? []).map((u) => u.username),
+        ),
+      }
+    : null;
+  return { report, sources, existsInVictorOps, notes, identity, policiesUnknown, unread, unknownUser };
+}
+
+/** Up to three usernames within a few edits of `key`, closest first. */
+function closestUsernames(key: string, usernames: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(key.length / 3));
+  return usernames
+    .map((name) => ({ name, d: editDistance(key, usernameKey(name)) }))
+    .filter((c) => c.d <= limit)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, 3)
+    .map((c) => c.name);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 export interface OffboardIdentityStatus {

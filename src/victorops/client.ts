@@ -13,7 +13,7 @@ import { registerSecrets, scrubSecrets } from '../redact.js';
 import type { FetchStats } from '../roster/types.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
-import { describeNetworkFailure, excerpt, sanitizeCause } from './errors.js';
+import { describeNetworkFailure, excerpt, retryCause, sanitizeCause } from './errors.js';
 import { currentJob, inJob, type JobName } from './job-context.js';
 import { createLocalSlots, createRateBudget, type RateBudget } from './rate-budget.js';
 import { backoffDelayMs, isRateLimitAnswer, retryLimitFor, shouldRetry } from './retry-policy.js';
@@ -57,7 +57,9 @@ export interface RetryInfo {
   of: number;
   delayMs: number;
   reason: string;
-  /** The failure being retried (its status or code says what to print). */
+  /** What the attempt met, in a few words: `403`, `connection refused`, `timeout`. */
+  cause: string;
+  /** The failure being retried. */
   error: VictorOpsError;
 }
 
@@ -266,6 +268,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
           of: retryLimitFor(error, retryLimits),
           delayMs,
           reason: error.message,
+          cause: retryCause(error),
           error,
         });
         try {

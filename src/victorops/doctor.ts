@@ -102,6 +102,11 @@ function endsTheRun(error: unknown): boolean {
   );
 }
 
+/** `1 step`, `2 steps`. */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 const seconds = (requests: number, maxRps: number) => {
   const s = requests / maxRps;
   return s < 60 ? `${Math.ceil(s)} s` : `${Math.round(s / 6) / 10} min`;
@@ -183,13 +188,13 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
     'credentials and user list (GET /v1/user)',
     '/v1/user',
     userListSchema,
-    (list) => `${list.length} users`,
+    (list) => count(list.length, 'user'),
   );
   const teams = await read<{ slug: string; name: string }[]>(
     'team list (GET /v1/team)',
     '/v1/team',
     teamListSchema,
-    (list) => `${list.length} teams`,
+    (list) => count(list.length, 'team'),
   );
   const strategy =
     users && teams ? chooseStrategy(options.membershipSource, users.length, teams.length) : null;
@@ -200,14 +205,14 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       'one membership read (GET /v1/team/{team}/members)',
       `/v1/team/${encodePathSegment(firstTeam.slug)}/members`,
       teamMembersSchema,
-      (members) => `team ${firstTeam.name}: ${members.length} members`,
+      (members) => `team ${firstTeam.name}: ${count(members.length, 'member')}`,
     );
   } else if (strategy === 'user' && firstUser) {
     await read<unknown[]>(
       'one membership read (GET /v1/user/{user}/teams)',
       `/v1/user/${encodePathSegment(firstUser.username)}/teams`,
       userTeamsSchema,
-      (list) => `${list.length} teams for one user`,
+      (list) => `${count(list.length, 'team')} for one user`,
     );
   } else {
     push({
@@ -227,7 +232,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       'policy list (GET /v1/policies)',
       POLICY_LIST_PATH,
       policyListSchema,
-      (l) => `${l.length} escalation policies`,
+      (l) => count(l.length, 'escalation policy', 'escalation policies'),
     );
     if (list) {
       policySlugs = list.map((p) => p.slug);
@@ -246,7 +251,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       'one policy detail (GET /v1/policies/{policy})',
       `${POLICY_LIST_PATH}/${encodePathSegment(slug)}`,
       policyDetailSchema,
-      (p) => `${p.steps?.length ?? 0} steps`,
+      (p) => count(p.steps?.length ?? 0, 'step'),
     );
   } else {
     push({ name: 'one policy detail', status: 'skip', detail: skipReason ?? 'no escalation policy to read' });
@@ -256,7 +261,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       'one on-call schedule (GET /v2/team/{team}/oncall/schedule)',
       `/v2/team/${encodePathSegment(firstTeam.slug)}/oncall/schedule?daysForward=${options.daysForward}`,
       teamScheduleSchema,
-      (s) => `team ${firstTeam.name}: ${s.schedules?.length ?? 0} policy schedules`,
+      (s) => `team ${firstTeam.name}: ${count(s.schedules?.length ?? 0, 'policy schedule')}`,
     );
   } else {
     push({ name: 'one on-call schedule', status: 'skip', detail: skipReason ?? 'no team to read' });
@@ -267,7 +272,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
     const pending = users.filter((u) => isPendingInvitee(u.username)).length;
     const unverified = users.filter((u) => u.verified === false && !isPendingInvitee(u.username)).length;
     summary.push(
-      `org: ${users.length - pending} users (${unverified} unverified), ${pending} pending invitations, ${teams.length} teams${policyCount === null ? '' : `, ${policyCount} escalation policies`}`,
+      `org: ${count(users.length - pending, 'user')} (${unverified} unverified), ${count(pending, 'pending invitation')}, ${count(teams.length, 'team')}${policyCount === null ? '' : `, ${count(policyCount, 'escalation policy', 'escalation policies')}`}`,
     );
     const perTeam = teams.length;
     const perUser = users.length;

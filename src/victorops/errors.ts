@@ -1,4 +1,5 @@
 /** Helpers for the VictorOps adapter's error messages (the error class itself lives in src/errors.ts). */
+import type { VictorOpsError } from '../errors.js';
 
 /** A short, single-line excerpt of a response body for error messages. */
 export function excerpt(body: string, max = 120): string {
@@ -82,4 +83,11 @@ export function describeNetworkFailure(error: unknown): { text: string; short: s
       retryable: true,
     };
   return { text: message, short: code || 'network error', retryable: true };
+}
+
+/** What a failed attempt met, in a few words (for retry progress): the status, or the connection failure. */
+export function retryCause(error: VictorOpsError): string {
+  if (error.status !== undefined) return String(error.status);
+  if (error.code === 'network') return describeNetworkFailure(error.cause).short;
+  return error.code.replace(/_/g, ' ');
 }

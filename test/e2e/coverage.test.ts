@@ -240,13 +240,14 @@ describe('coverage audit', () => {
     expect(text.stdout).toContain(`step ${step}`);
     expect(text.stdout).toMatch(/what to do, in order:\n {2}1\. Remove/);
 
+    // An unknown name is a mistake to point out, never "safe to delete".
     const unknown = await runCli(['offboard-check', 'nobody.at.all', '--json'], env);
-    expect(unknown.code, unknown.stderr).toBe(0);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({
-      existsInVictorOps: false,
-      safeToDelete: true,
-      teams: [],
-    });
+    expect(unknown.code, unknown.stderr).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('"nobody.at.all" is not a VictorOps user');
+    const typo = await runCli(['offboard-check', `${username}x`], env);
+    expect(typo.code, typo.stderr).toBe(2);
+    expect(typo.stderr).toContain(`did you mean ${username}`);
 
     // VictorOps unreachable: the stored history answers, and says so
     await sim.close();

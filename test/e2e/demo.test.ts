@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 
 describe('roster-watch demo', () => {
   it('shows the baseline and live drift through signed webhooks and Slack, then stops cleanly', async () => {
     const database = tempDatabase();
+    // An earlier demo's history: replaced, and the demo says so before it does.
+    writeFileSync(database, '');
     const r = await runCli(
       [
         'demo',
@@ -22,6 +25,9 @@ describe('roster-watch demo', () => {
       { timeoutMs: 60_000 },
     );
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^\[demo {3}\] starting afresh: replacing the demo history in \S+roster-watch\.db /,
+    );
     expect(r.stdout).toContain('[webhook] rosterwatch.baseline');
     expect(r.stdout).toContain('Roster baseline recorded');
     expect(r.stdout).toMatch(/\[org {4}\] /);

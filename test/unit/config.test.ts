@@ -62,6 +62,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('shows what was typed for a VO_BASE_URL that is not a URL, unless it may hold a credential', () => {
+    expect(problems({ ...base, VO_BASE_URL: 'not-a-url' })).toContain(
+      'VO_BASE_URL must be an http:// or https:// URL, got "not-a-url"',
+    );
+    const withUserinfo = problems({ ...base, VO_BASE_URL: 'ht!tp://user:pa55word@host' }).join('\n');
+    expect(withUserinfo).toContain('VO_BASE_URL must be an http:// or https:// URL');
+    expect(withUserinfo).not.toContain('pa55word');
+  });
+
   it('never echoes a secret', () => {
     const found = problems({
       ...base,

@@ -4,7 +4,7 @@ import type { CliContext } from '../../../src/cli/context.js';
 import { createProgressReporter, describeRetry } from '../../../src/cli/progress.js';
 import { VictorOpsError } from '../../../src/errors.js';
 import type { RetryInfo } from '../../../src/victorops/client.js';
-import { describeNetworkFailure } from '../../../src/victorops/errors.js';
+import { describeNetworkFailure, retryCause } from '../../../src/victorops/errors.js';
 
 const forbidden: RetryInfo = {
   path: '/v1/user',
@@ -12,13 +12,22 @@ const forbidden: RetryInfo = {
   of: 3,
   delayMs: 1234,
   reason: 'GET /v1/user: 403',
+  cause: '403',
   error: new VictorOpsError('rate_limited', 'GET /v1/user: 403', { retryable: true, status: 403 }),
 };
 
 function refused(): RetryInfo {
   const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
   const error = new VictorOpsError('network', 'GET /v1/team failed', { retryable: true, cause });
-  return { path: '/v1/team?x=1', retry: 1, of: 5, delayMs: 400, reason: error.message, error };
+  return {
+    path: '/v1/team?x=1',
+    retry: 1,
+    of: 5,
+    delayMs: 400,
+    reason: error.message,
+    cause: retryCause(error),
+    error,
+  };
 }
 
 function context(tty: boolean): CliContext {

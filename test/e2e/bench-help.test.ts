@@ -1,0 +1,29 @@
+/** `node dist/bench/run.js --help` and a wrong benchmark name: usage or one line, never a stack trace. Needs `npm run build`. */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const RUN = resolve(import.meta.dirname, '../../dist/bench/run.js');
+
+function bench(...args: string[]) {
+  return spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('the benchmark runner', () => {
+  it('--help prints the usage and every benchmark, exit 0, running none', () => {
+    const r = bench('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('usage: node dist/bench/run.js [benchmark ...]');
+    expect(r.stdout).toContain('hints');
+    expect(r.stderr).not.toContain('running');
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown name is one line and exit 2, before any benchmark runs', () => {
+    const r = bench('hints', 'nope');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'unknown benchmark "nope": one of persist, persist-raw, persist-capped, delivery, ui, identity, identity-capped, fetch, hints (--help)',
+    );
+  });
+});
