@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listOncallIntervals, mergeOncallIntervals } from '../../../src/roster/oncall-intervals.js';
 import type { Shift } from '../../../src/roster/policy-types.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
-import { loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
+import { loadOncallIntervals, loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
 import { insertRun } from '../../../src/store/runs.js';
 
 const H = 3_600_000;
@@ -89,5 +89,51 @@ describe('recorded on-call reads', () => {
     // A window wholly in the past reads only the superseded row.
     expect(hours(0, 5)).toEqual({ ann: 5 });
     expect(loadOncallReads(store, iso(T0), iso(T0 + 5 * H))).toHaveLength(1);
+  });
+});
+
+describe('stored on-call parts', () => {
+  const over = (username: string, forWhom: string, fromH: number, toH: number): Shift => ({
+    ...shift(username, fromH, toH),
+    overrideFor: forWhom,
+  });
+  const reportBy = (fromH: number, toH: number, teamSlug?: string) => {
+    const [fromMs, toMs] = [T0 + fromH * H, T0 + toH * H];
+    const reads = loadOncallReads(store, iso(fromMs), iso(toMs)).filter(
+      (r) => teamSlug === undefined || r.teamSlug === teamSlug,
+    );
+    return {
+      fromReads: mergeOncallIntervals(listOncallIntervals(reads, fromMs, toMs)),
+      fromParts: mergeOncallIntervals(loadOncallIntervals(store, fromMs, toMs, teamSlug)),
+    };
+  };
+
+  it('answer every window as the reads do, and a roll seen by many reads stays one row', () => {
+    // The first read also shows the past of the current roll.
+    readAt(2, [shift('ann', -4, 8), shift('bob', 8, 20), shift('ann', 20, 32)]);
+    // The forecast grows at the end: superseded, the current roll goes on in the new read.
+    readAt(3, [shift('ann', -4, 8), shift('bob', 8, 20), shift('ann', 20, 32), shift('bob', 32, 44)]);
+    // An override for part of bob's roll, then bob's roll moved later, then the rest of it handed to
+    // dan under a renamed policy: the read shows the whole roll as dan's, the past stays bob's.
+    readAt(9, [shift('bob', 8, 12), over('cy', 'bob', 12, 14), shift('bob', 14, 20), shift('ann', 20, 32)]);
+    readAt(13, [over('cy', 'bob', 13, 14), shift('bob', 14, 22), shift('ann', 22, 32)]);
+    readAt(21, [{ ...shift('dan', 14, 22), policyName: 'Renamed' }, shift('ann', 22, 40)]);
+    const parts = store.sqlite.prepare('SELECT count(*) AS n FROM oncall_parts').get() as { n: number };
+    // ann -4..8, bob 8..12 (three reads), cy 12..14, bob 14..21, dan 21..22, ann 22..40.
+    expect(parts.n).toBe(6);
+    for (const [fromH, toH] of [
+      [-10, 50],
+      [0, 24],
+      [2.5, 9.5],
+      [12.25, 13.5],
+      [21, 22],
+      [30, 45],
+    ] as const) {
+      const { fromReads, fromParts } = reportBy(fromH, toH);
+      expect(fromParts).toEqual(fromReads);
+      expect(fromParts.length).toBeGreaterThan(0);
+    }
+    expect(reportBy(0, 24, 'team-a').fromParts).toEqual(reportBy(0, 24).fromReads);
+    expect(reportBy(0, 24, 'team-b').fromParts).toEqual([]);
   });
 });
