@@ -6,7 +6,7 @@
 import type { OncallConfig } from '../config/oncall.js';
 import type { CloudEvent } from '../roster/events.js';
 import { listOncallAt, type OncallAtEntry } from '../roster/oncall-intervals.js';
-import { buildOncallReport, type OncallReport } from '../roster/oncall-report.js';
+import { type OncallReport, reportOncallIntervals } from '../roster/oncall-report.js';
 import { type Roster, usernameKey } from '../roster/types.js';
 import { checkDatabaseFile, type Store } from '../store/db.js';
 import { type EventQuery, queryEvents } from '../store/events.js';
@@ -20,7 +20,7 @@ import {
   type StoredIdentityFinding,
   type StoredSourceState,
 } from '../store/identity.js';
-import { loadDisplayNames, loadOncallReads } from '../store/oncall-reads.js';
+import { loadDisplayNames, loadOncallIntervals, loadOncallReads } from '../store/oncall-reads.js';
 import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import {
   type DeliveryRow,
@@ -85,15 +85,18 @@ export function createHistoryReads(open: ReadConnections, oncall: OncallConfig):
   return {
     oncallReport(query) {
       const store = open.existing();
-      const reads = loadOncallReads(store, query.fromIso, query.toIso);
-      const keys = reads.flatMap((r) => r.shifts.map((s) => usernameKey(s.username)));
-      return buildOncallReport({
-        reads,
-        fromMs: Date.parse(query.fromIso),
-        toMs: Date.parse(query.toIso),
+      const fromMs = Date.parse(query.fromIso);
+      const toMs = Date.parse(query.toIso);
+      const intervals = loadOncallIntervals(store, fromMs, toMs, query.teamSlug);
+      return reportOncallIntervals({
+        intervals,
+        fromMs,
+        toMs,
         rules: oncall,
-        displayNames: loadDisplayNames(store, keys),
-        ...(query.teamSlug === undefined ? {} : { teamSlug: query.teamSlug }),
+        displayNames: loadDisplayNames(
+          store,
+          intervals.map((i) => usernameKey(i.username)),
+        ),
         ...(query.policySlug === undefined ? {} : { policySlug: query.policySlug }),
       });
     },

@@ -1,8 +1,8 @@
 /**
  * The on-call report over a long recorded history: 300 teams, each a two-person 12-hour rotation
  * with a 4-hour override every third day, read every 15 minutes for 90 days with the default
- * 14-day window, then `oncall-report` over all of it through the App (SQL, JSON, intervals,
- * split). The history is written by the policy poll's own recorder (recordOncallReads), one
+ * 14-day window, then `oncall-report` over all of it through the App (the stored parts, display
+ * names, union per person, split). The history is written by the policy poll's own recorder (recordOncallReads), one
  * transaction per poll, with the schedules handed in: the fetch and the rest of the policy cycle
  * would only add to the set-up time, not to what the report reads. A team whose read at a poll
  * holds exactly the shifts of its read at the previous poll is not handed to the recorder, which

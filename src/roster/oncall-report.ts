@@ -2,7 +2,12 @@
  * The on-call report: hours per person × team × policy over a window, split into business hours,
  * weekday out-of-hours, weekend and holidays. Pure; the reads come from the store.
  */
-import { listOncallIntervals, mergeOncallIntervals, type OncallRead } from './oncall-intervals.js';
+import {
+  listOncallIntervals,
+  mergeOncallIntervals,
+  type OncallInterval,
+  type OncallRead,
+} from './oncall-intervals.js';
 import { buildHourCalendar, emptySplit, type SplitRules, splitByCalendar } from './oncall-split.js';
 import { usernameKey } from './types.js';
 
@@ -44,11 +49,23 @@ export interface OncallReportInput {
 const hoursOf = (ms: number) => Math.round(ms / 1000) / 3600;
 
 export function buildOncallReport(input: OncallReportInput): OncallReport {
-  const { fromMs, toMs, rules } = input;
   const reads =
     input.teamSlug === undefined ? input.reads : input.reads.filter((r) => r.teamSlug === input.teamSlug);
-  let intervals = listOncallIntervals(reads, fromMs, toMs);
-  if (input.policySlug !== undefined) intervals = intervals.filter((i) => i.policySlug === input.policySlug);
+  return reportOncallIntervals({ ...input, intervals: listOncallIntervals(reads, input.fromMs, input.toMs) });
+}
+
+/**
+ * The report from intervals already cut to [fromMs, toMs) and to one team if asked (the store's
+ * oncall parts, or listOncallIntervals over the reads), in read order within each team.
+ */
+export function reportOncallIntervals(
+  input: Omit<OncallReportInput, 'reads' | 'teamSlug'> & { intervals: OncallInterval[] },
+): OncallReport {
+  const { fromMs, toMs, rules } = input;
+  const intervals =
+    input.policySlug === undefined
+      ? input.intervals
+      : input.intervals.filter((i) => i.policySlug === input.policySlug);
   const calendar = buildHourCalendar(rules, fromMs, toMs);
   const rows = mergeOncallIntervals(intervals).map((p): OncallReportRow => {
     const split = splitByCalendar(calendar, p.intervals, emptySplit());

@@ -282,6 +282,12 @@ export const teamSchedules = sqliteTable('team_schedules', {
  * the team's latest row from its own time on is not stored; when a read supersedes the latest row,
  * that row keeps only the time it answered for (its shifts up to `superseded_at`). See
  * src/roster/oncall-intervals.ts for "who was on call at T".
+ *
+ * The layout keeps the history small: a row is appended small and only grows once, when it is
+ * superseded (`shifts` goes from NULL to the trimmed read). The team's latest read, whole (a
+ * 14-day forecast), lives in `oncall_latest`, replaced in place. Inserting the whole read here and
+ * shrinking it later left every row on a 4 KB page of its own (SQLite does not merge pages a
+ * shrinking UPDATE leaves nearly empty).
  */
 export const oncallReads = sqliteTable(
   'oncall_reads',
@@ -294,8 +300,8 @@ export const oncallReads = sqliteTable(
     supersededAt: text('superseded_at'),
     /** The team's earliest read: it also answers for the past it showed. */
     first: integer('first', { mode: 'boolean' }).notNull(),
-    /** Shift[] as JSON. */
-    shifts: text('shifts').notNull(),
+    /** Shift[] as JSON, trimmed to the time the read answered for; NULL while it is the latest (see oncall_latest). */
+    shifts: text('shifts'),
     runId: integer('run_id')
       .notNull()
       .references(() => runs.id),
@@ -304,6 +310,45 @@ export const oncallReads = sqliteTable(
     index('oncall_reads_team_read_idx').on(t.teamSlug, t.readAt),
     index('oncall_reads_superseded_idx').on(t.supersededAt),
     uniqueIndex('oncall_reads_latest_uq').on(t.teamSlug).where(sql`superseded_at IS NULL`),
+  ],
+);
+
+/** Each team's latest read, whole (Shift[] as JSON): one row per team, replaced in place. */
+export const oncallLatest = sqliteTable('oncall_latest', {
+  teamSlug: text('team_slug').primaryKey(),
+  readId: integer('read_id')
+    .notNull()
+    .references(() => oncallReads.id),
+  shifts: text('shifts').notNull(),
+});
+
+/**
+ * What the on-call report reads: one row per shift part of each recorded read, cut to the time
+ * that read answers for (from `read_at`, or from the shift's start for a team's first read, until
+ * `superseded_at`), with epoch-ms bounds. The parts of a team's latest read run to their planned
+ * end and are cut when the read is superseded. A report selects the parts overlapping its window
+ * and never parses a read's JSON.
+ */
+export const oncallParts = sqliteTable(
+  'oncall_parts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    readId: integer('read_id')
+      .notNull()
+      .references(() => oncallReads.id),
+    teamSlug: text('team_slug').notNull(),
+    teamName: text('team_name').notNull(),
+    policySlug: text('policy_slug').notNull(),
+    policyName: text('policy_name').notNull(),
+    username: text('username').notNull(),
+    /** Whose shift it was, when an override handed it to `username`. */
+    overrideFor: text('override_for'),
+    startMs: integer('start_ms').notNull(),
+    endMs: integer('end_ms').notNull(),
+  },
+  (t) => [
+    index('oncall_parts_read_idx').on(t.readId),
+    index('oncall_parts_team_end_idx').on(t.teamSlug, t.endMs),
   ],
 );
 

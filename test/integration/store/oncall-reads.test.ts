@@ -1,17 +1,26 @@
 /**
  * The recorded schedule reads in a real SQLite file: a read that shows nothing new is not stored,
  * one that differs supersedes the latest and leaves it only the time it answered for, so the
- * past stays as it was read after the schedule changes.
+ * past stays as it was read after the schedule changes. The report's stored parts answer as the
+ * reads do, and upgrading from 0007 turns each schedule snapshot into the team's first read.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listOncallIntervals, mergeOncallIntervals } from '../../../src/roster/oncall-intervals.js';
+import {
+  listOncallAt,
+  listOncallIntervals,
+  mergeOncallIntervals,
+} from '../../../src/roster/oncall-intervals.js';
 import type { Shift } from '../../../src/roster/policy-types.js';
-import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
-import { loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
+import { inTransaction, MIGRATIONS_FOLDER, openStore, type Store } from '../../../src/store/db.js';
+import { loadOncallIntervals, loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
 import { insertRun } from '../../../src/store/runs.js';
+import * as schema from '../../../src/store/schema.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -89,5 +98,137 @@ describe('recorded on-call reads', () => {
     // A window wholly in the past reads only the superseded row.
     expect(hours(0, 5)).toEqual({ ann: 5 });
     expect(loadOncallReads(store, iso(T0), iso(T0 + 5 * H))).toHaveLength(1);
+  });
+});
+
+describe('stored on-call parts', () => {
+  const over = (username: string, forWhom: string, fromH: number, toH: number): Shift => ({
+    ...shift(username, fromH, toH),
+    overrideFor: forWhom,
+  });
+  const reportBy = (fromH: number, toH: number, teamSlug?: string) => {
+    const [fromMs, toMs] = [T0 + fromH * H, T0 + toH * H];
+    const reads = loadOncallReads(store, iso(fromMs), iso(toMs)).filter(
+      (r) => teamSlug === undefined || r.teamSlug === teamSlug,
+    );
+    return {
+      fromReads: mergeOncallIntervals(listOncallIntervals(reads, fromMs, toMs)),
+      fromParts: mergeOncallIntervals(loadOncallIntervals(store, fromMs, toMs, teamSlug)),
+    };
+  };
+
+  it('answer every window as the reads do, and a roll seen by many reads stays one row', () => {
+    // The first read also shows the past of the current roll.
+    readAt(2, [shift('ann', -4, 8), shift('bob', 8, 20), shift('ann', 20, 32)]);
+    // The forecast grows at the end: superseded, the current roll goes on in the new read.
+    readAt(3, [shift('ann', -4, 8), shift('bob', 8, 20), shift('ann', 20, 32), shift('bob', 32, 44)]);
+    // An override for part of bob's roll, then bob's roll moved later, then the rest of it handed to
+    // dan under a renamed policy: the read shows the whole roll as dan's, the past stays bob's.
+    readAt(9, [shift('bob', 8, 12), over('cy', 'bob', 12, 14), shift('bob', 14, 20), shift('ann', 20, 32)]);
+    readAt(13, [over('cy', 'bob', 13, 14), shift('bob', 14, 22), shift('ann', 22, 32)]);
+    readAt(21, [{ ...shift('dan', 14, 22), policyName: 'Renamed' }, shift('ann', 22, 40)]);
+    const parts = store.sqlite.prepare('SELECT count(*) AS n FROM oncall_parts').get() as { n: number };
+    // ann -4..8, bob 8..12 (three reads), cy 12..14, bob 14..21, dan 21..22, ann 22..40.
+    expect(parts.n).toBe(6);
+    for (const [fromH, toH] of [
+      [-10, 50],
+      [0, 24],
+      [2.5, 9.5],
+      [12.25, 13.5],
+      [21, 22],
+      [30, 45],
+    ] as const) {
+      const { fromReads, fromParts } = reportBy(fromH, toH);
+      expect(fromParts).toEqual(fromReads);
+      expect(fromParts.length).toBeGreaterThan(0);
+    }
+    expect(reportBy(0, 24, 'team-a').fromParts).toEqual(reportBy(0, 24).fromReads);
+    expect(reportBy(0, 24, 'team-b').fromParts).toEqual([]);
+  });
+});
+
+/** A database at migration 0007 with one policy run and these schedule snapshots. */
+function databaseBeforeOncall(path: string, snapshots: [string, Shift[]][]): void {
+  const old = join(dir, 'migrations');
+  cpSync(MIGRATIONS_FOLDER, old, { recursive: true });
+  const journalPath = join(old, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number }[] };
+  journal.entries = journal.entries.filter((e) => e.idx <= 7);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  const sqlite = new Database(path);
+  migrate(drizzle(sqlite, { schema }), { migrationsFolder: old });
+  expect(sqlite.prepare(`SELECT name FROM sqlite_master WHERE name = 'oncall_reads'`).get()).toBeUndefined();
+  const runId = sqlite
+    .prepare(
+      `INSERT INTO runs (kind, started_at, finished_at, status, change_count) VALUES ('policy', ?, ?, 'ok', 0)`,
+    )
+    .run(iso(T0), iso(T0)).lastInsertRowid;
+  for (const [slug, shifts] of snapshots) {
+    sqlite
+      .prepare(
+        'INSERT INTO team_schedules (team_slug, team_name, shifts, fetched_at, run_id) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(slug, slug.toUpperCase(), JSON.stringify(shifts), iso(T0 + 2 * H), runId);
+  }
+  sqlite.close();
+}
+
+describe('upgrading to the on-call tables', () => {
+  it('makes each schedule snapshot the first read, for the report, oncall-at and the next poll', () => {
+    const path = join(dir, 'old.sqlite');
+    databaseBeforeOncall(path, [
+      ['team-a', [shift('ann', -4, 8), { ...shift('cy', 8, 10), overrideFor: 'bob' }, shift('bob', 10, 20)]],
+      ['team-b', []],
+    ]);
+    const upgraded = openStore(path);
+    try {
+      const window = [T0 - 10 * H, T0 + 30 * H] as const;
+      const reads = loadOncallReads(upgraded, iso(window[0]), iso(window[1]));
+      expect(reads.map((r) => [r.teamSlug, r.readAt, r.first, r.shifts.length])).toEqual([
+        ['team-a', iso(T0 + 2 * H), true, 3],
+        ['team-b', iso(T0 + 2 * H), true, 0],
+      ]);
+      // The first read answers also for the past it showed.
+      const fromReads = listOncallIntervals(reads, ...window);
+      expect(fromReads.map((i) => [i.username, (i.startMs - T0) / H, (i.endMs - T0) / H])).toEqual([
+        ['ann', -4, 8],
+        ['cy', 8, 10],
+        ['bob', 10, 20],
+      ]);
+      expect(loadOncallIntervals(upgraded, ...window)).toEqual(fromReads);
+      expect(listOncallAt(reads, T0 + 9 * H).map((e) => [e.username, e.overrideFor])).toEqual([
+        ['cy', 'bob'],
+      ]);
+
+      // The next poll sees the snapshot as the latest read: bob's roll handed to dan from 12 h.
+      inTransaction(upgraded, () => {
+        const runId = Number(
+          upgraded.sqlite
+            .prepare(
+              `INSERT INTO runs (kind, started_at, finished_at, status, change_count) VALUES ('policy', ?, ?, 'ok', 0)`,
+            )
+            .run(iso(T0 + 12 * H), iso(T0 + 12 * H)).lastInsertRowid,
+        );
+        recordOncallReads(upgraded, runId, iso(T0 + 12 * H), [
+          {
+            team: { slug: 'team-a', name: 'TEAM-A' },
+            shifts: [shift('dan', 10, 20)],
+            fetchedAt: iso(T0 + 12 * H),
+          },
+        ]);
+      });
+      const after = loadOncallIntervals(upgraded, ...window);
+      expect(after.map((i) => [i.username, (i.startMs - T0) / H, (i.endMs - T0) / H])).toEqual([
+        ['ann', -4, 8],
+        ['cy', 8, 10],
+        ['bob', 10, 12],
+        ['dan', 12, 20],
+      ]);
+      expect(after).toEqual(
+        listOncallIntervals(loadOncallReads(upgraded, iso(window[0]), iso(window[1])), ...window),
+      );
+    } finally {
+      upgraded.close();
+    }
   });
 });
