@@ -24,7 +24,7 @@ import {
   listDeliveries,
   pendingCountsByDestination,
 } from '../store/outbox-reads.js';
-import { lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
+import { hasPolicyBaseline, lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
 import {
   clearHintsUnreliable,
   type HintsUnreliableMark,
@@ -47,6 +47,8 @@ export interface HistoryReads {
   listRuns(limit: number): RunRecord[];
   listDeliveries(filter: { status?: DeliveryStatus; destination?: string; limit: number }): DeliveryRow[];
   openFindings(): StoredFinding[];
+  /** Whether a policy poll has ever been recorded (not failed): without one, no finding can be open. */
+  hasPolicyPoll(): boolean;
   openIdentityFindings(): StoredIdentityFinding[];
   hintsState(): HintsState;
   /** Clears the "hints unreliable" mark; false when there was none. */
@@ -72,6 +74,7 @@ export function createHistoryReads(open: ReadConnections): HistoryReads {
     listRuns: (limit) => listRuns(open.existing(), limit),
     listDeliveries: (filter) => listDeliveries(open.existing(), filter),
     openFindings: () => loadOpenFindings(open.existing()),
+    hasPolicyPoll: () => hasPolicyBaseline(open.existing()),
     openIdentityFindings: () => loadOpenIdentityFindings(open.existing()),
     hintsState() {
       const store = open.anyway();

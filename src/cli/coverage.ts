@@ -68,6 +68,10 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
           finding: o.finding,
         }));
         if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
+        if (open.length === 0 && !app.hasPolicyPoll())
+          return ctx.out(
+            'no policy poll has run yet, so coverage is unknown: run `roster-watch policy-poll` (or the daemon, `roster-watch run`) first',
+          );
         if (open.length === 0) return ctx.out('no open coverage findings');
         ctx.out(`${open.length} open coverage finding${open.length === 1 ? '' : 's'}:`);
         ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);

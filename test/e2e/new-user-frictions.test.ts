@@ -1,0 +1,34 @@
+/**
+ * What a new user tripped over (issue 19 item 4), through the built CLI against the simulator.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import { runCli, simulatorCliEnv } from '../helpers/cli.js';
+
+let sim: Simulator;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  sim = await startSimulator({ users: 12, teams: 3, seed: 19, policyListPerMinute: 0 });
+  env = simulatorCliEnv(sim, { VO_MAX_RETRIES: '2', POLICY_LIST_MIN_INTERVAL_MS: '50', LOG_LEVEL: 'warn' });
+});
+afterEach(() => sim.close());
+
+/** Runs the CLI and expects exit 0 (the failure message carries stderr). */
+const cli = async (args: string[], extra: Record<string, string> = {}) => {
+  const result = await runCli(args, { ...env, ...extra });
+  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result;
+};
+
+describe('new-user frictions', () => {
+  it('coverage before any policy poll says none has run (and what to run), not "no open findings"', async () => {
+    await cli(['poll']);
+    const before = await cli(['coverage']);
+    expect(before.stdout).toMatch(/no policy poll has run yet/);
+    expect(before.stdout).toMatch(/roster-watch policy-poll/);
+    expect(before.stdout).not.toMatch(/no open coverage findings/);
+    await cli(['policy-poll']);
+    expect((await cli(['coverage'])).stdout).not.toMatch(/no policy poll has run yet/);
+  });
+});
