@@ -5,7 +5,7 @@
 
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
-import type { PolicyPollResult } from '../cycles/policy-cycle.js';
+import type { PolicyListWait, PolicyPollResult } from '../cycles/policy-cycle.js';
 import { CliExit } from '../errors.js';
 import { describeFinding } from '../roster/coverage-events.js';
 import { isCoverageEvent } from '../roster/events.js';
@@ -27,21 +27,33 @@ function describePolicyResult(result: PolicyPollResult): string {
   }
 }
 
+/** Why `policy-poll` is waiting and for how long: the list was read recently (doctor, a poll, the daemon). */
+export function describeListWait(wait: PolicyListWait): string {
+  const agoS = Math.max(0, Math.round((wait.intervalMs - wait.waitMs) / 1000));
+  return `the VictorOps policy list was read ${agoS} s ago (by doctor, a poll or the daemon), and VictorOps documents a limit of one call a minute on it (POLICY_LIST_MIN_INTERVAL_MS=${wait.intervalMs}): waiting ${Math.ceil(wait.waitMs / 1000)} s before reading it (Ctrl-C to stop; --no-wait refuses instead)`;
+}
+
 export function registerCoverageCommands(program: Command, ctx: CliContext): void {
   program
     .command('policy-poll')
     .description(
-      'poll escalation policies and on-call schedules once, update coverage findings, then deliver (exit 0 ok/partial/baseline, 1 failed or the policy list was read too recently)',
+      'poll escalation policies and on-call schedules once, update coverage findings, then deliver (exit 0 ok/partial/baseline, 1 failed, or with --no-wait the policy list was read too recently)',
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .option(
-      '--wait',
-      'when the policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago, wait instead of refusing',
+      '--no-wait',
+      'when the policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago (VictorOps allows one call a minute), refuse instead of waiting',
     )
+    .option('--wait', 'wait out the policy list interval (the default; kept for scripts)')
     .action(async (opts: { deliver: boolean; wait?: boolean }) => {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
-      const app = createApp({ config, logger, whenListTooSoon: opts.wait ? 'wait' : 'refuse' });
+      const app = createApp({
+        config,
+        logger,
+        whenListTooSoon: opts.wait === false ? 'refuse' : 'wait',
+        onPolicyListWait: (wait) => ctx.err(describeListWait(wait)),
+      });
       try {
         const result = await app.pollPolicies(ctx.signal);
         ctx.out(describePolicyResult(result));

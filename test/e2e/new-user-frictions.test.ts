@@ -31,4 +31,19 @@ describe('new-user frictions', () => {
     await cli(['policy-poll']);
     expect((await cli(['coverage'])).stdout).not.toMatch(/no policy poll has run yet/);
   });
+
+  it('policy-poll right after doctor waits out the policy list interval, saying why and how long, instead of refusing', async () => {
+    const paced = { POLICY_LIST_MIN_INTERVAL_MS: '12000' };
+    await cli(['poll']);
+    await cli(['doctor'], paced);
+    const policyPoll = await cli(['policy-poll'], paced);
+    expect(policyPoll.stdout).toMatch(/run \d+ \(policy\): baseline/);
+    expect(policyPoll.stderr).toMatch(
+      /policy list was read \d+ s ago \(by doctor, a poll or the daemon\).*one call a minute.*waiting \d+ s/,
+    );
+    // Doctor's read and the poll's, never closer than the interval: the documented limit is kept.
+    const listReads =
+      sim.stats.count({ path: '/v1/policies', method: 'GET' }) - sim.stats.count({ path: '/v1/policies/' });
+    expect(listReads).toBe(2);
+  });
 });
