@@ -6,7 +6,14 @@ import type { Command } from 'commander';
 import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
-import { createReadApp, loadCliConfig, parseInstant, parsePositiveInt, parseSince } from './setup.js';
+import {
+  createReadApp,
+  loadCliConfig,
+  parseInstant,
+  parsePositiveInt,
+  parseSince,
+  SINCE_HELP,
+} from './setup.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   program
@@ -38,7 +45,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--user <username>', 'events about this user (including their memberships)')
     .option('--team <slug>', 'events about this team (including its memberships)')
     .option('--type <type>', 'an event type, or a prefix pattern such as victorops.user.*')
-    .option('--since <when>', 'an ISO time, or a duration back from now such as 7d, 12h, 30m')
+    .option('--since <when>', SINCE_HELP)
     .option('--until <iso>', 'an ISO time (exclusive)')
     .option('--limit <n>', 'at most this many events')
     .option('--json', 'print a JSON array of the CloudEvents')

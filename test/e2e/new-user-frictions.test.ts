@@ -46,4 +46,16 @@ describe('new-user frictions', () => {
       sim.stats.count({ path: '/v1/policies', method: 'GET' }) - sim.stats.count({ path: '/v1/policies/' });
     expect(listReads).toBe(2);
   });
+
+  it('every --since accepts what its --help offers: history and redeliver take 7d', async () => {
+    await cli(['poll']);
+    for (const command of ['history', 'redeliver']) {
+      expect((await cli([command, '--help'])).stdout).toMatch(/--since <when>[\s\S]*7d/);
+    }
+    expect(JSON.parse((await cli(['history', '--since', '7d', '--json'])).stdout)).toEqual(expect.any(Array));
+    expect((await cli(['redeliver', '--since', '7d'])).stdout).toMatch(/re-queued \d+ deliveries/);
+    const bad = await runCli(['history', '--since', '7 days'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/duration back from now such as 7d/);
+  });
 });
