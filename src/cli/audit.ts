@@ -14,6 +14,21 @@ import {
   parseSince,
   SINCE_HELP,
 } from './setup.js';
+import { formatTable } from './table.js';
+
+const RUNS_HEADER = [
+  'run',
+  'kind',
+  'started',
+  'status',
+  'strategy',
+  'requests',
+  'retries',
+  'limited',
+  'users',
+  'changes',
+  'error',
+];
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   program
@@ -94,26 +109,20 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const runs = app.listRuns(limit);
         if (opts.json) return ctx.exact(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
-        ctx.out(
-          'run  kind    started                   status    strategy  requests  retries  limited  users  changes  error',
-        );
-        for (const r of runs) {
-          ctx.out(
-            [
-              String(r.id).padEnd(4),
-              r.kind.padEnd(7),
-              r.startedAt.padEnd(25),
-              r.status.padEnd(9),
-              (r.strategy ?? '-').padEnd(9),
-              String(r.requests).padEnd(9),
-              String(r.retries).padEnd(8),
-              String(r.rateLimited).padEnd(8),
-              String((r.kind === 'policy' ? r.policyCount : r.userCount) ?? '-').padEnd(6),
-              String(r.changeCount).padEnd(8),
-              r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
-            ].join(' '),
-          );
-        }
+        const rows = runs.map((r) => [
+          String(r.id),
+          r.kind,
+          r.startedAt,
+          r.status,
+          r.strategy ?? '-',
+          String(r.requests),
+          String(r.retries),
+          String(r.rateLimited),
+          String((r.kind === 'policy' ? r.policyCount : r.userCount) ?? '-'),
+          String(r.changeCount),
+          r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
+        ]);
+        for (const line of formatTable(RUNS_HEADER, rows)) ctx.out(line);
       } finally {
         await app.close();
       }

@@ -12,6 +12,7 @@ import { isCoverageEvent } from '../roster/events.js';
 import type { CliContext } from './context.js';
 import { runOffboardCheck } from './offboard-check.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
+import { formatTable } from './table.js';
 
 function describePolicyResult(result: PolicyPollResult): string {
   const base = `run ${result.runId} (policy): ${result.status}`;
@@ -86,8 +87,8 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
           );
         if (open.length === 0) return ctx.out('no open coverage findings');
         ctx.out(`${open.length} open coverage finding${open.length === 1 ? '' : 's'}:`);
-        ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);
-        for (const f of open) ctx.out(`${f.kind.padEnd(22)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+        const rows = open.map((f) => [f.kind, f.firstSeen, f.message]);
+        for (const line of formatTable(['kind', 'first seen', 'what to do'], rows)) ctx.out(line);
       } finally {
         await app.close();
       }

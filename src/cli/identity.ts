@@ -10,6 +10,7 @@ import { CliExit } from '../errors.js';
 import { describeIdentityFinding } from '../roster/identity-events.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
+import { formatTable } from './table.js';
 
 const NO_SOURCE =
   'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
@@ -72,8 +73,8 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
         if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
         if (open.length === 0) return ctx.out('no open identity findings');
         ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
-        ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
-        for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+        const rows = open.map((f) => [f.kind, f.firstSeen, f.message]);
+        for (const line of formatTable(['kind', 'first seen', 'what to do'], rows)) ctx.out(line);
       } finally {
         await app.close();
       }

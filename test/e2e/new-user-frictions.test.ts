@@ -58,4 +58,26 @@ describe('new-user frictions', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/duration back from now such as 7d/);
   });
+
+  it('runs and deliveries print one table style: a header, aligned columns, no tabs', async () => {
+    // A destination nobody listens on: the baseline's delivery stays pending and is listed.
+    const webhook = {
+      WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+    };
+    await cli(['poll', '--no-deliver'], webhook);
+    await cli(['policy-poll', '--no-deliver'], webhook);
+    for (const command of ['runs', 'deliveries']) {
+      const lines = (await cli([command], webhook)).stdout.trimEnd().split('\n');
+      expect(lines[0], command).toMatch(
+        command === 'runs' ? /^run {2}kind {4}/ : /^id {2,}status {2,}destination/,
+      );
+      expect(lines.length, command).toBeGreaterThan(1);
+      for (const line of lines) expect(line, command).not.toMatch(/\t/);
+      // The second column starts at the same place on every row.
+      const second = lines[0]!.indexOf(command === 'runs' ? 'kind' : 'status');
+      for (const line of lines.slice(1))
+        expect(line.slice(second - 2, second), `${command}: ${line}`).toBe('  ');
+    }
+  });
 });
