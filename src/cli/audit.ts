@@ -15,6 +15,7 @@ import {
   SINCE_HELP,
 } from './setup.js';
 import { formatTable } from './table.js';
+import { resolveTeam, teamLabels } from './team-names.js';
 
 const RUNS_HEADER = [
   'run',
@@ -44,7 +45,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const json = rosterToJson(app.rosterAt(at), at);
         if (opts.json) return ctx.exact(JSON.stringify(json, null, 2));
         ctx.out(`roster at ${at}: ${json.users.length} users, ${json.teams.length} teams`);
-        const teamNames = new Map(json.teams.map((t) => [t.slug, t.name]));
+        const teamNames = teamLabels(json.teams);
         for (const u of json.users) {
           const teams = u.teams.map((slug) => teamNames.get(slug) ?? slug).join(', ');
           ctx.out(`  ${describeUser(u)}  ${u.email ?? '-'}  [${teams}]`);
@@ -58,7 +59,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .command('history')
     .description('print recorded events, oldest first')
     .option('--user <username>', 'events about this user (including their memberships)')
-    .option('--team <slug>', 'events about this team (including its memberships)')
+    .option('--team <team>', 'events about this team (including its memberships): its name or slug')
     .option('--type <type>', 'an event type, or a prefix pattern such as victorops.user.*')
     .option('--since <when>', SINCE_HELP)
     .option('--until <iso>', 'an ISO time (exclusive)')
@@ -76,16 +77,17 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       }) => {
         const config = loadCliConfig(ctx, false);
         const now = Date.now();
-        const query = {
-          user: opts.user,
-          team: opts.team,
-          type: opts.type,
-          since: opts.since === undefined ? undefined : parseSince(opts.since, now),
-          until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
-          limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
-        };
+        const since = opts.since === undefined ? undefined : parseSince(opts.since, now);
+        const until = opts.until === undefined ? undefined : parseInstant(opts.until, '--until');
+        const limit = opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit');
         const app = createReadApp(config);
         try {
+          // A team's name or its slug: the names are those of the recorded roster now.
+          const team =
+            opts.team === undefined
+              ? undefined
+              : resolveTeam(app.rosterAt(new Date(now).toISOString()).teams, opts.team);
+          const query = { user: opts.user, team, type: opts.type, since, until, limit };
           const events = app.queryEvents(query);
           if (opts.json) return ctx.exact(JSON.stringify(events, null, 2));
           if (events.length === 0) return ctx.out('no events match');

@@ -80,4 +80,21 @@ describe('new-user frictions', () => {
         expect(line.slice(second - 2, second), `${command}: ${line}`).toBe('  ');
     }
   });
+
+  it('fetch shows team names, not slugs; history --team takes a name as well as a slug', async () => {
+    const team = sim.org.listTeams()[0]!;
+    const fetched = (await cli(['fetch'])).stdout;
+    const inBrackets = (text: string) =>
+      new RegExp(`\\[([^\\]]*, )?${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(, [^\\]]*)?\\]`);
+    expect(fetched).toMatch(inBrackets(team.name));
+    expect(fetched).not.toMatch(inBrackets(team.slug));
+    expect(fetched).toMatch(/^team {2,}slug$/m);
+    await cli(['poll']);
+    sim.org.renameTeam(team.slug, `${team.name} Renamed`);
+    await cli(['poll']);
+    const bySlug = JSON.parse((await cli(['history', '--team', team.slug, '--json'])).stdout);
+    const byName = JSON.parse((await cli(['history', '--team', `${team.name} renamed`, '--json'])).stdout);
+    expect(bySlug.length).toBeGreaterThan(0);
+    expect(byName).toEqual(bySlug);
+  });
 });
