@@ -91,7 +91,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           const events = app.queryEvents(query);
           if (opts.json) return ctx.exact(JSON.stringify(events, null, 2));
           if (events.length === 0) return ctx.out('no events match');
-          for (const e of events) ctx.out(describeEvent(e));
+          const labels = teamLabels(app.rosterAt(new Date(now).toISOString()).teams);
+          for (const e of events) ctx.out(describeEvent(e, labels));
         } finally {
           await app.close();
         }
@@ -131,8 +132,12 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     });
 }
 
-/** One readable line per event for the `history` table. */
-export function describeEvent(event: CloudEvent): string {
+/**
+ * One readable line per event for the `history` table. `teams` labels a team slug by its name
+ * (teamLabels); a team it does not know is shown by its slug.
+ */
+export function describeEvent(event: CloudEvent, teams: ReadonlyMap<string, string> = new Map()): string {
+  const teamName = (slug: string) => teams.get(slug) ?? slug;
   const d = event.data as Record<string, unknown>;
   const team = d.team as { name: string; slug: string } | undefined;
   let detail = '';
@@ -164,14 +169,17 @@ export function describeEvent(event: CloudEvent): string {
     case 'victorops.policy.added':
     case 'victorops.policy.removed': {
       const policy = d.policy as { name: string; teamSlug: string };
-      detail = `'${policy.name}' (team ${policy.teamSlug})`;
+      detail = `'${policy.name}' (team ${teamName(policy.teamSlug)})`;
       break;
     }
-    case 'victorops.policy.changed':
-      detail = (d.changes as { field: string; before: unknown; after: unknown }[])
+    case 'victorops.policy.changed': {
+      const after = d.after as { name: string; teamSlug: string };
+      detail = `'${after.name}' (team ${teamName(after.teamSlug)}): `;
+      detail += (d.changes as { field: string; before: unknown; after: unknown }[])
         .map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
         .join('; ');
       break;
+    }
     default:
       // Coverage findings carry their own sentence; other notices print their data.
       detail = isCoverageEvent(event.type)
