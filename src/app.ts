@@ -10,7 +10,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
 import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle.js';
 import { gatherOffboardFacts } from './cycles/offboard-facts.js';
-import { type PolicyCycleDeps, runPolicyPollCycle } from './cycles/policy-cycle.js';
+import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
 import { acceptHeldChange, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
@@ -112,7 +112,11 @@ function createPolicyPollDeps(
   config: Config,
   store: Store,
   client: VictorOpsClient,
-  deps: AppDeps & { destinations: readonly DestinationSpec[]; whenListTooSoon: 'wait' | 'refuse' },
+  deps: AppDeps & {
+    destinations: readonly DestinationSpec[];
+    whenListTooSoon: 'wait' | 'refuse';
+    onListWait?: (wait: PolicyListWait) => void;
+  },
 ): PolicyCycleDeps {
   const clock = deps.clock ?? systemClock;
   return {
@@ -124,6 +128,7 @@ function createPolicyPollDeps(
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
     whenListTooSoon: deps.whenListTooSoon,
+    ...(deps.onListWait ? { onListWait: deps.onListWait } : {}),
     fetchPolicies: (teams, signal) =>
       fetchPolicies({
         client,
@@ -324,6 +329,7 @@ export function createApp(options: CreateAppOptions): App {
         ...deps,
         destinations,
         whenListTooSoon: options.whenListTooSoon ?? 'refuse',
+        ...(options.onPolicyListWait ? { onListWait: options.onPolicyListWait } : {}),
       });
       return asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
     },

@@ -142,7 +142,7 @@ export class PolicyListTooSoonError extends RosterWatchError {
     intervalMs: number,
   ) {
     super(
-      `the VictorOps policy list was read less than ${intervalMs} ms ago (POLICY_LIST_MIN_INTERVAL_MS; VictorOps allows about one call a minute): try again in ${Math.ceil(retryInMs / 1000)} s, or pass --wait`,
+      `the VictorOps policy list was read less than ${intervalMs} ms ago (POLICY_LIST_MIN_INTERVAL_MS; VictorOps allows about one call a minute): try again in ${Math.ceil(retryInMs / 1000)} s, or leave out --no-wait to wait`,
     );
   }
 }

@@ -28,7 +28,7 @@ import {
   listDeliveries,
   pendingCountsByDestination,
 } from '../store/outbox-reads.js';
-import { lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
+import { hasPolicyBaseline, lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
 import {
   clearHintsUnreliable,
   type HintsUnreliableMark,
@@ -51,6 +51,8 @@ export interface HistoryReads {
   listRuns(limit: number): RunRecord[];
   listDeliveries(filter: { status?: DeliveryStatus; destination?: string; limit: number }): DeliveryRow[];
   openFindings(): StoredFinding[];
+  /** Whether a policy poll has ever been recorded (not failed): without one, no finding can be open. */
+  hasPolicyPoll(): boolean;
   openIdentityFindings(): StoredIdentityFinding[];
   identitySourceStates(): StoredSourceState[];
   hintsState(): HintsState;
@@ -109,6 +111,7 @@ export function createHistoryReads(open: ReadConnections, oncall: OncallConfig):
     listRuns: (limit) => listRuns(open.existing(), limit),
     listDeliveries: (filter) => listDeliveries(open.existing(), filter),
     openFindings: () => loadOpenFindings(open.existing()),
+    hasPolicyPoll: () => hasPolicyBaseline(open.existing()),
     openIdentityFindings: () => loadOpenIdentityFindings(open.existing()),
     identitySourceStates: () => loadIdentitySourceStates(open.existing()),
     hintsState() {

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
 import type { OffboardFacts } from '../cycles/offboard-facts.js';
-import type { PolicyPollResult } from '../cycles/policy-cycle.js';
+import type { PolicyListWait, PolicyPollResult } from '../cycles/policy-cycle.js';
 import type { PollResult } from '../cycles/poll-cycle.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import type { PassSummary } from '../delivery/pass-totals.js';
@@ -63,6 +63,8 @@ export interface CreateAppOptions {
   onRetry?: (info: RetryInfo) => void;
   /** A one-off CLI run refuses when the policy list was read too recently, unless asked to wait. */
   whenListTooSoon?: 'wait' | 'refuse';
+  /** Each wait for the policy list interval, before it starts (the CLI says why and how long). */
+  onPolicyListWait?: (wait: PolicyListWait) => void;
 }
 
 /** What `accept` found: nothing held, a hold whose fetch cannot be loaded, or the recorded run. */

@@ -6,7 +6,30 @@ import type { Command } from 'commander';
 import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
-import { createReadApp, loadCliConfig, parseInstant, parsePositiveInt, parseSince } from './setup.js';
+import {
+  createReadApp,
+  loadCliConfig,
+  parseInstant,
+  parsePositiveInt,
+  parseSince,
+  SINCE_HELP,
+} from './setup.js';
+import { formatTable } from './table.js';
+import { resolveTeam, teamLabels } from './team-names.js';
+
+const RUNS_HEADER = [
+  'run',
+  'kind',
+  'started',
+  'status',
+  'strategy',
+  'requests',
+  'retries',
+  'limited',
+  'users',
+  'changes',
+  'error',
+];
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   program
@@ -22,7 +45,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const json = rosterToJson(app.rosterAt(at), at);
         if (opts.json) return ctx.exact(JSON.stringify(json, null, 2));
         ctx.out(`roster at ${at}: ${json.users.length} users, ${json.teams.length} teams`);
-        const teamNames = new Map(json.teams.map((t) => [t.slug, t.name]));
+        const teamNames = teamLabels(json.teams);
         for (const u of json.users) {
           const teams = u.teams.map((slug) => teamNames.get(slug) ?? slug).join(', ');
           ctx.out(`  ${describeUser(u)}  ${u.email ?? '-'}  [${teams}]`);
@@ -36,9 +59,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .command('history')
     .description('print recorded events, oldest first')
     .option('--user <username>', 'events about this user (including their memberships)')
-    .option('--team <slug>', 'events about this team (including its memberships)')
+    .option('--team <team>', 'events about this team (including its memberships): its name or slug')
     .option('--type <type>', 'an event type, or a prefix pattern such as victorops.user.*')
-    .option('--since <when>', 'an ISO time, or a duration back from now such as 7d, 12h, 30m')
+    .option('--since <when>', SINCE_HELP)
     .option('--until <iso>', 'an ISO time (exclusive)')
     .option('--limit <n>', 'at most this many events')
     .option('--json', 'print a JSON array of the CloudEvents')
@@ -54,20 +77,22 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       }) => {
         const config = loadCliConfig(ctx, false);
         const now = Date.now();
-        const query = {
-          user: opts.user,
-          team: opts.team,
-          type: opts.type,
-          since: opts.since === undefined ? undefined : parseSince(opts.since, now),
-          until: opts.until === undefined ? undefined : parseInstant(opts.until, '--until'),
-          limit: opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit'),
-        };
+        const since = opts.since === undefined ? undefined : parseSince(opts.since, now);
+        const until = opts.until === undefined ? undefined : parseInstant(opts.until, '--until');
+        const limit = opts.limit === undefined ? undefined : parsePositiveInt(opts.limit, '--limit');
         const app = createReadApp(config);
         try {
+          // A team's name or its slug: the names are those of the recorded roster now.
+          const team =
+            opts.team === undefined
+              ? undefined
+              : resolveTeam(app.rosterAt(new Date(now).toISOString()).teams, opts.team);
+          const query = { user: opts.user, team, type: opts.type, since, until, limit };
           const events = app.queryEvents(query);
           if (opts.json) return ctx.exact(JSON.stringify(events, null, 2));
           if (events.length === 0) return ctx.out('no events match');
-          for (const e of events) ctx.out(describeEvent(e));
+          const labels = teamLabels(app.rosterAt(new Date(now).toISOString()).teams);
+          for (const e of events) ctx.out(describeEvent(e, labels));
         } finally {
           await app.close();
         }
@@ -87,34 +112,32 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const runs = app.listRuns(limit);
         if (opts.json) return ctx.exact(JSON.stringify(runs, null, 2));
         if (runs.length === 0) return ctx.out('no runs recorded yet');
-        ctx.out(
-          'run  kind    started                   status    strategy  requests  retries  limited  users  changes  error',
-        );
-        for (const r of runs) {
-          ctx.out(
-            [
-              String(r.id).padEnd(4),
-              r.kind.padEnd(7),
-              r.startedAt.padEnd(25),
-              r.status.padEnd(9),
-              (r.strategy ?? '-').padEnd(9),
-              String(r.requests).padEnd(9),
-              String(r.retries).padEnd(8),
-              String(r.rateLimited).padEnd(8),
-              String((r.kind === 'policy' ? r.policyCount : r.userCount) ?? '-').padEnd(6),
-              String(r.changeCount).padEnd(8),
-              r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
-            ].join(' '),
-          );
-        }
+        const rows = runs.map((r) => [
+          String(r.id),
+          r.kind,
+          r.startedAt,
+          r.status,
+          r.strategy ?? '-',
+          String(r.requests),
+          String(r.retries),
+          String(r.rateLimited),
+          String((r.kind === 'policy' ? r.policyCount : r.userCount) ?? '-'),
+          String(r.changeCount),
+          r.error ?? (r.failedScopes.length > 0 ? `${r.failedScopes.length} scopes failed` : ''),
+        ]);
+        for (const line of formatTable(RUNS_HEADER, rows)) ctx.out(line);
       } finally {
         await app.close();
       }
     });
 }
 
-/** One readable line per event for the `history` table. */
-export function describeEvent(event: CloudEvent): string {
+/**
+ * One readable line per event for the `history` table. `teams` labels a team slug by its name
+ * (teamLabels); a team it does not know is shown by its slug.
+ */
+export function describeEvent(event: CloudEvent, teams: ReadonlyMap<string, string> = new Map()): string {
+  const teamName = (slug: string) => teams.get(slug) ?? slug;
   const d = event.data as Record<string, unknown>;
   const team = d.team as { name: string; slug: string } | undefined;
   let detail = '';
@@ -146,14 +169,17 @@ export function describeEvent(event: CloudEvent): string {
     case 'victorops.policy.added':
     case 'victorops.policy.removed': {
       const policy = d.policy as { name: string; teamSlug: string };
-      detail = `'${policy.name}' (team ${policy.teamSlug})`;
+      detail = `'${policy.name}' (team ${teamName(policy.teamSlug)})`;
       break;
     }
-    case 'victorops.policy.changed':
-      detail = (d.changes as { field: string; before: unknown; after: unknown }[])
+    case 'victorops.policy.changed': {
+      const after = d.after as { name: string; teamSlug: string };
+      detail = `'${after.name}' (team ${teamName(after.teamSlug)}): `;
+      detail += (d.changes as { field: string; before: unknown; after: unknown }[])
         .map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
         .join('; ');
       break;
+    }
     default:
       // Coverage findings carry their own sentence; other notices print their data.
       detail = isCoverageEvent(event.type)

@@ -5,13 +5,14 @@
 
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
-import type { PolicyPollResult } from '../cycles/policy-cycle.js';
+import type { PolicyListWait, PolicyPollResult } from '../cycles/policy-cycle.js';
 import { CliExit } from '../errors.js';
 import { describeFinding } from '../roster/coverage-events.js';
 import { isCoverageEvent } from '../roster/events.js';
 import type { CliContext } from './context.js';
 import { runOffboardCheck } from './offboard-check.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
+import { formatTable } from './table.js';
 
 /** The policies listed but not read in this poll, by slug: they are unknown, not gone. */
 function unread(result: PolicyPollResult): string {
@@ -34,21 +35,33 @@ function describePolicyResult(result: PolicyPollResult): string {
   }
 }
 
+/** Why `policy-poll` is waiting and for how long: the list was read recently (doctor, a poll, the daemon). */
+export function describeListWait(wait: PolicyListWait): string {
+  const agoS = Math.max(0, Math.round((wait.intervalMs - wait.waitMs) / 1000));
+  return `the VictorOps policy list was read ${agoS} s ago (by doctor, a poll or the daemon), and VictorOps documents a limit of one call a minute on it (POLICY_LIST_MIN_INTERVAL_MS=${wait.intervalMs}): waiting ${Math.ceil(wait.waitMs / 1000)} s before reading it (Ctrl-C to stop; --no-wait refuses instead)`;
+}
+
 export function registerCoverageCommands(program: Command, ctx: CliContext): void {
   program
     .command('policy-poll')
     .description(
-      'poll escalation policies and on-call schedules once, update coverage findings, then deliver (exit 0 ok/partial/baseline, 1 failed or the policy list was read too recently)',
+      'poll escalation policies and on-call schedules once, update coverage findings, then deliver (exit 0 ok/partial/baseline, 1 failed, or with --no-wait the policy list was read too recently)',
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .option(
-      '--wait',
-      'when the policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago, wait instead of refusing',
+      '--no-wait',
+      'when the policy list was read less than POLICY_LIST_MIN_INTERVAL_MS ago (VictorOps allows one call a minute), refuse instead of waiting',
     )
+    .option('--wait', 'wait out the policy list interval (the default; kept for scripts)')
     .action(async (opts: { deliver: boolean; wait?: boolean }) => {
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
-      const app = createApp({ config, logger, whenListTooSoon: opts.wait ? 'wait' : 'refuse' });
+      const app = createApp({
+        config,
+        logger,
+        whenListTooSoon: opts.wait === false ? 'refuse' : 'wait',
+        onPolicyListWait: (wait) => ctx.err(describeListWait(wait)),
+      });
       try {
         const result = await app.pollPolicies(ctx.signal);
         ctx.out(describePolicyResult(result));
@@ -75,10 +88,14 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
           finding: o.finding,
         }));
         if (opts.json) return ctx.exact(JSON.stringify(open, null, 2));
+        if (open.length === 0 && !app.hasPolicyPoll())
+          return ctx.out(
+            'no policy poll has run yet, so coverage is unknown: run `roster-watch policy-poll` (or the daemon, `roster-watch run`) first',
+          );
         if (open.length === 0) return ctx.out('no open coverage findings');
         ctx.out(`${open.length} open coverage finding${open.length === 1 ? '' : 's'}:`);
-        ctx.out(`${'kind'.padEnd(22)}  ${'first seen'.padEnd(24)}  what to do`);
-        for (const f of open) ctx.out(`${f.kind.padEnd(22)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+        const rows = open.map((f) => [f.kind, f.firstSeen, f.message]);
+        for (const line of formatTable(['kind', 'first seen', 'what to do'], rows)) ctx.out(line);
       } finally {
         await app.close();
       }

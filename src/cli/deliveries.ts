@@ -6,16 +6,28 @@ import { scrubText } from '../redact.js';
 import type { DeliveryRow, DeliveryStatus } from '../store/outbox-reads.js';
 import type { CliContext } from './context.js';
 import { createReadApp } from './setup.js';
+import { formatTable } from './table.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead'];
 
-function formatRow(row: DeliveryRow): string {
+const HEADER = ['id', 'status', 'destination', 'what', 'event', 'attempts', 'when', 'last answer'];
+
+function tableRow(row: DeliveryRow): string[] {
   const when = row.status === 'delivered' ? `delivered ${row.deliveredAt}` : `next ${row.nextAttemptAt}`;
   const last =
     row.lastStatusCode !== null || row.lastError !== null
-      ? ` last ${row.lastStatusCode ?? '-'} ${row.lastError === null ? '' : scrubText(row.lastError)}`
+      ? `${row.lastStatusCode ?? '-'} ${row.lastError === null ? '' : scrubText(row.lastError)}`.trimEnd()
       : '';
-  return `${row.id}\t${row.status}\t${row.destination}\t${row.kind === 'digest' ? `digest of run ${row.runId}` : row.eventType}\t${row.eventId}\tattempts ${row.attempts}\t${when}${last}`.trimEnd();
+  return [
+    String(row.id),
+    row.status,
+    row.destination,
+    row.kind === 'digest' ? `digest of run ${row.runId}` : row.eventType,
+    row.eventId,
+    String(row.attempts),
+    when,
+    last,
+  ];
 }
 
 export function registerDeliveriesCommand(program: Command, ctx: CliContext): void {
@@ -53,7 +65,7 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
             ctx.err('no deliveries match');
             return;
           }
-          for (const row of rows) ctx.out(formatRow(row));
+          for (const line of formatTable(HEADER, rows.map(tableRow))) ctx.out(line);
         } finally {
           await app.close();
         }

@@ -54,6 +54,29 @@ export function summariseEvent(event: CloudEvent): string {
   }
 }
 
+/** The cron schedule of the demo's roster polls: every `intervalSeconds` (at most a minute apart). */
+function demoPollSchedule(intervalSeconds: number): string {
+  return `*/${Math.min(intervalSeconds, 59)} * * * * *`;
+}
+
+/**
+ * The demo polls escalation policies as often as the roster, so a policy change the simulator makes
+ * reaches Slack within one interval; the default (a policy poll on the minute, as VictorOps' limit of
+ * one policy-list call a minute asks) made it arrive up to a minute late. Only the demo's simulator
+ * is told to allow it (demoPolicyListPerMinute); a real org keeps the once-a-minute pace.
+ */
+export function demoPolicyPacing(intervalSeconds: number): Record<string, string> {
+  return {
+    POLICY_SCHEDULE: demoPollSchedule(intervalSeconds),
+    POLICY_LIST_MIN_INTERVAL_MS: String(Math.min(intervalSeconds, 59) * 1000),
+  };
+}
+
+/** How many policy-list calls a minute the demo's simulator admits: one per poll, with room for doctor. */
+export function demoPolicyListPerMinute(intervalSeconds: number): number {
+  return Math.ceil(60 / Math.min(intervalSeconds, 59)) + 1;
+}
+
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
@@ -98,6 +121,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         teams,
         seed: 42,
         drift: { intervalMs: interval * 1000 + 1500 },
+        // The demo's own pacing: the policy list may be read every poll (VictorOps allows one call
+        // a minute), so a policy change reaches Slack in one interval instead of up to a minute.
+        policyListPerMinute: demoPolicyListPerMinute(interval),
         onDriftChange: (change) => say('org    ', 35, change),
       });
       const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -121,9 +147,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             VO_BASE_URL: sim.url,
             VO_MAX_RPS: '50',
             DATABASE_PATH: database,
-            POLL_SCHEDULE: `*/${Math.min(interval, 59)} * * * * *`,
-            // Escalation policies once a minute: the simulator, like VictorOps, allows one list call a minute.
-            POLICY_SCHEDULE: '0 * * * * *',
+            POLL_SCHEDULE: demoPollSchedule(interval),
+            ...demoPolicyPacing(interval),
             WEBHOOK_URLS: webhook.url,
             WEBHOOK_SECRET: secret,
             SLACK_WEBHOOK_URL: slack.url,

@@ -8,6 +8,7 @@ import { CliExit } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { scrubText } from '../redact.js';
 import type { CliContext } from './context.js';
+import { formatTable } from './table.js';
 
 /** Endpoints are managed without VictorOps credentials; nothing but the store is opened. */
 function openEndpointsApp(ctx: CliContext): App {
@@ -32,16 +33,22 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
         }
         if (rows.length === 0)
           ctx.err('no destinations: set WEBHOOK_URLS, ROSTER_WATCH_CONFIG or SLACK_WEBHOOK_URL');
-        for (const r of rows) {
-          const state =
-            r.disabledAt === null
-              ? 'enabled'
-              : `DISABLED since ${r.disabledAt} (${r.disabledReason === null ? 'no reason' : scrubText(r.disabledReason)})`;
-          const filter = r.events.length > 0 ? ` events ${r.events.join(',')}` : '';
-          ctx.out(
-            `${r.name}\t${r.kind}\t${state}${r.configured ? '' : '\tnot configured any more'}\tpending ${r.pending} failed ${r.failed} dead ${r.dead} delivered ${r.delivered}${filter}`,
-          );
-        }
+        const table = rows.map((r) => [
+          r.name,
+          r.kind,
+          r.disabledAt === null
+            ? 'enabled'
+            : `DISABLED since ${r.disabledAt} (${r.disabledReason === null ? 'no reason' : scrubText(r.disabledReason)})`,
+          r.configured ? 'yes' : 'not any more',
+          `pending ${r.pending} failed ${r.failed} dead ${r.dead} delivered ${r.delivered}`,
+          r.events.join(','),
+        ]);
+        if (rows.length > 0)
+          for (const line of formatTable(
+            ['name', 'kind', 'state', 'configured', 'deliveries', 'events'],
+            table,
+          ))
+            ctx.out(line);
       } finally {
         await app.close();
       }

@@ -5,6 +5,8 @@ import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
 import { createCliLogger, loadCliConfig } from './setup.js';
+import { formatTable } from './table.js';
+import { teamLabels } from './team-names.js';
 
 export function registerFetchCommand(program: Command, ctx: CliContext): void {
   program
@@ -30,10 +32,17 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
         if (opts.json) {
           ctx.exact(JSON.stringify(json, null, 2));
         } else {
+          const labels = teamLabels(json.teams);
           for (const user of json.users)
-            ctx.out(`${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.join(', ')}]`);
+            ctx.out(
+              `${describeUser(user)}  ${user.email ?? '-'}  [${user.teams.map((slug) => labels.get(slug) ?? slug).join(', ')}]`,
+            );
           ctx.out('');
-          for (const team of json.teams) ctx.out(`${team.slug}  ${team.name}`);
+          for (const line of formatTable(
+            ['team', 'slug'],
+            json.teams.map((t) => [t.name, t.slug]),
+          ))
+            ctx.out(line);
         }
         const s = fetched.stats;
         ctx.err(

@@ -12,6 +12,7 @@ import { describeUnknownStatuses, type UnknownStatus } from '../roster/identity-
 import { findExemption } from '../roster/identity-match.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
+import { formatTable } from './table.js';
 
 const NO_SOURCE =
   'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
@@ -85,8 +86,8 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
         if (open.length === 0) ctx.out('no open identity findings');
         else {
           ctx.out(`${open.length} open identity finding${open.length === 1 ? '' : 's'}:`);
-          ctx.out(`${'kind'.padEnd(24)}  ${'first seen'.padEnd(24)}  what to do`);
-          for (const f of open) ctx.out(`${f.kind.padEnd(24)}  ${f.firstSeen.padEnd(24)}  ${f.message}`);
+          const rows = open.map((f) => [f.kind, f.firstSeen, f.message]);
+          for (const line of formatTable(['kind', 'first seen', 'what to do'], rows)) ctx.out(line);
         }
         for (const s of app.identitySourceStates())
           if (s.unknownCount > 0)

@@ -3,10 +3,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
-import { parseIsoInstant } from '../parse/instant.js';
 import type { RequeueSelector } from '../store/outbox.js';
 import type { CliContext } from './context.js';
-import { createReadApp } from './setup.js';
+import { createReadApp, parseSince, SINCE_HELP } from './setup.js';
 
 export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
   program
@@ -14,7 +13,10 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
     .description('re-queue deliveries so the next `deliver` pass (or the daemon) sends them again')
     .option('--event <id>', "every delivery of this event (for a change event, also its run's Slack digest)")
     .option('--dead', 'every dead delivery')
-    .option('--since <iso>', 'every delivery of events at or after this time, delivered ones included')
+    .option(
+      '--since <when>',
+      `every delivery of events at or after this time, delivered ones included: ${SINCE_HELP}`,
+    )
     .option('--destination <name>', 'only deliveries to this destination')
     .addHelpText(
       'after',
@@ -24,21 +26,12 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
       const chosen = [options.event !== undefined, options.dead === true, options.since !== undefined].filter(
         Boolean,
       );
-      if (chosen.length !== 1) throw new CliExit(2, 'give exactly one of --event ID, --dead or --since ISO');
+      if (chosen.length !== 1) throw new CliExit(2, 'give exactly one of --event ID, --dead or --since WHEN');
       const extra = options.destination === undefined ? {} : { destination: options.destination };
       let selector: RequeueSelector;
       if (options.event !== undefined) selector = { eventId: options.event, ...extra };
       else if (options.dead) selector = { dead: true, ...extra };
-      else {
-        const since = options.since ?? '';
-        if (parseIsoInstant(since) === null) {
-          throw new CliExit(
-            2,
-            `--since must be an ISO-8601 time such as 2025-01-31T09:00:00Z, got "${since}"`,
-          );
-        }
-        selector = { sinceIso: since, ...extra };
-      }
+      else selector = { sinceIso: parseSince(options.since ?? '', Date.now()), ...extra };
       const config = loadConfig(ctx.env, { requireVictorOps: false });
       const app = createReadApp(config);
       try {

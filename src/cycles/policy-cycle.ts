@@ -41,9 +41,17 @@ export interface PolicyCycleDeps {
    * `refuse` (a one-off CLI run, which says when to try again).
    */
   whenListTooSoon: 'wait' | 'refuse';
+  /** Hears of each wait for the policy list interval before it starts (the CLI says why and how long). */
+  onListWait?: (wait: PolicyListWait) => void;
   fetchPolicies: (teams: readonly Team[], signal: AbortSignal) => Promise<FetchedPolicies>;
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
   destinations: readonly DestinationSpec[];
+}
+
+/** A wait for the policy list interval (another process or doctor read the list recently). */
+export interface PolicyListWait {
+  waitMs: number;
+  intervalMs: number;
 }
 
 export interface PolicyPollResult {
@@ -63,6 +71,10 @@ async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promis
     if (deps.whenListTooSoon === 'refuse')
       throw new PolicyListTooSoonError(permit.retryInMs, deps.policyListMinIntervalMs);
     deps.logger.info({ waitMs: permit.retryInMs }, 'waiting for the policy list interval');
+    deps.onListWait?.({
+      waitMs: permit.retryInMs,
+      intervalMs: deps.policyListMinIntervalMs,
+    });
     try {
       await deps.clock.sleep(permit.retryInMs, signal);
     } catch {

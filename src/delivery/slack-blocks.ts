@@ -53,10 +53,18 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts to at most `max` characters, marking the cut with an ellipsis. */
+/**
+ * Cuts to at most `max` characters, marking the cut with an ellipsis. The cut falls at the last
+ * word boundary that keeps at least half of the room, so a line never ends mid-word; one long word
+ * (a URL, a slug) is cut where it must be.
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  const room = Math.max(0, max - 1);
+  const head = text.slice(0, room);
+  const boundary = text[room] === undefined || /\s/.test(text[room]) ? room : head.search(/\s\S*$/);
+  const cut = boundary >= room / 2 ? head.slice(0, boundary) : head;
+  return `${cut.trimEnd()}…`;
 }
 
 /** A value shown in a code span: a backtick inside would end the span early. */

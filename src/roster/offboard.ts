@@ -98,7 +98,7 @@ export function buildOffboardReport(input: OffboardInput): OffboardReport {
   actions.push(
     safeToDelete
       ? `Nothing references ${u}: it is safe to delete the user.`
-      : `Only then delete ${u}, and run \`roster-watch offboard-check ${u}\` again first to confirm nothing references them.`,
+      : `Only then delete ${u}: when the steps above are done, this check says that nothing references them.`,
   );
   return { username: u, teams: [...input.teams], policySteps, shifts, actions, safeToDelete };
 }

@@ -29,6 +29,12 @@ describe('parseSince', () => {
     expect(parseSince('12h', now)).toBe('2026-03-09T12:00:00.000Z');
     expect(parseSince('2026-03-01', now)).toBe('2026-03-01T00:00:00.000Z');
   });
+
+  it('refuses what --help does not offer, naming both forms it accepts', () => {
+    expect(() => parseSince('7 days', 0)).toThrow(
+      /--since must be an ISO time .* or a duration .* 7d.*got "7 days"/,
+    );
+  });
 });
 
 describe('parseIsoInstant (the web view and `redeliver --since` share it; issue 20)', () => {
