@@ -14,8 +14,8 @@ import { VictorOpsError } from '../errors.js';
 import { isPendingInvitee } from '../roster/types.js';
 import { encodePathSegment, type RetryInfo, type VictorOpsClient } from './client.js';
 import { POLICY_LIST_PATH } from './fetch-policies.js';
-import { isRateLimitAnswer } from './retry-policy.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
+import { isRateLimitAnswer } from './retry-policy.js';
 import {
   policyDetailSchema,
   policyListSchema,
