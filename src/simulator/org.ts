@@ -65,7 +65,7 @@ export interface NewSimUser {
 export interface SimUserUpdate {
   firstName: string;
   lastName: string;
-  email?: string | null;
+  email?: string | null | undefined;
 }
 
 export interface SimOrgCounts {

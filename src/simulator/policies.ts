@@ -12,7 +12,7 @@ export type SimPolicyEntry =
   | {
       executionType: 'rotation_group' | 'rotation_group_next' | 'rotation_group_previous';
       rotationSlug: string;
-      rotationLabel?: string;
+      rotationLabel?: string | undefined;
     }
   | { executionType: 'email'; address: string }
   | { executionType: 'webhook'; webhookSlug: string }
@@ -60,8 +60,8 @@ export interface NewSimPolicy {
 }
 
 export interface SimPolicyUpdate {
-  name?: string;
-  steps?: SimPolicyStep[];
+  name?: string | undefined;
+  steps?: SimPolicyStep[] | undefined;
 }
 
 export interface PolicyBook {

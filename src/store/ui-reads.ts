@@ -99,7 +99,7 @@ export function loadLastRunPerKind(store: Store): RunRow[] {
 /** Runs newest first, before the `beforeId` cursor when given. */
 export function loadRunsPage(
   store: Store,
-  options: { beforeId?: number; kind?: string; limit: number },
+  options: { beforeId?: number | undefined; kind?: string | undefined; limit: number },
 ): RunRow[] {
   return store.db
     .select(runColumns)
@@ -179,7 +179,12 @@ export interface DeliveryListRow {
 /** Deliveries (event rows and digests) newest first, optionally one status or destination. */
 export function loadDeliveriesPage(
   store: Store,
-  options: { status?: string; destination?: string; beforeId?: number; limit: number },
+  options: {
+    status?: string | undefined;
+    destination?: string | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  },
 ): DeliveryListRow[] {
   return store.db
     .select({
