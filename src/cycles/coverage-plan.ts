@@ -1,6 +1,6 @@
 /**
- * Recomputes coverage findings for a run about to be committed. Called synchronously right before
- * the run's transaction (no await in between), so what it reads is what the transaction sees.
+ * Recomputes coverage findings for the run being recorded. Called inside the run's transaction (the
+ * cycle's synchronous record half), so what it reads is what that transaction then writes over.
  */
 import { computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';

@@ -1,6 +1,6 @@
 /**
  * Slack messages for coverage findings: one notice per finding that appeared or resolved, and
- * one summary when a run produced many (see COVERAGE_NOTICE_MAX in routing.ts). Pure.
+ * one summary when a run produced many (see COVERAGE_NOTICE_MAX in roster/delivery-plan.ts). Pure.
  */
 
 import type { FindingKind } from '../roster/coverage-types.js';
