@@ -3,17 +3,11 @@
  * database, so they need no VictorOps credentials.
  */
 import type { Command } from 'commander';
+import { parseInstant, parseSince, SINCE_HELP } from '../parse/option-dates.js';
 import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
-import {
-  createReadApp,
-  loadCliConfig,
-  parseInstant,
-  parsePositiveInt,
-  parseSince,
-  SINCE_HELP,
-} from './setup.js';
+import { createReadApp, loadCliConfig, parsePositiveInt } from './setup.js';
 import { formatTable } from './table.js';
 import { resolveTeam, teamLabels } from './team-names.js';
 

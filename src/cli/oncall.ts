@@ -5,11 +5,12 @@
  */
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../errors.js';
+import { parseInstant } from '../parse/option-dates.js';
 import type { OncallAtEntry } from '../roster/oncall-intervals.js';
 import { flattenOncallRow, ONCALL_REPORT_COLUMNS, type OncallReport } from '../roster/oncall-report.js';
 import { renderCsv } from '../web/csv.js';
 import type { CliContext } from './context.js';
-import { createReadApp, loadCliConfig, parseInstant } from './setup.js';
+import { createReadApp, loadCliConfig } from './setup.js';
 
 const HEADINGS = [
   'username',

@@ -3,9 +3,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
+import { parseSince, SINCE_HELP } from '../parse/option-dates.js';
 import type { RequeueSelector } from '../store/outbox.js';
 import type { CliContext } from './context.js';
-import { createReadApp, parseSince, SINCE_HELP } from './setup.js';
+import { createReadApp } from './setup.js';
 
 export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
   program

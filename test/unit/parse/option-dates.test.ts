@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant, parseSince } from '../../src/cli/setup.js';
-import { InvalidOptionError } from '../../src/errors.js';
-import { parseIsoInstant } from '../../src/parse/instant.js';
+import { InvalidOptionError } from '../../../src/errors.js';
+import { parseIsoInstant } from '../../../src/parse/instant.js';
+import { parseInstant, parseSince } from '../../../src/parse/option-dates.js';
 
 describe('parseInstant', () => {
   it.each([

@@ -3,8 +3,9 @@
  * token readable to every hop in between. Allowed (a TLS-terminating sidecar, a lab), but said
  * loudly at start-up, naming the variable and the host only (never a path: it may hold a token).
  */
-import type { Config } from '../config/load-config.js';
+
 import { redactUrl } from '../redact.js';
+import type { Config } from './load-config.js';
 
 function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { findPlainHttpWarnings } from '../../../src/service/transport-warnings.js';
+import { findPlainHttpWarnings } from '../../../src/config/transport-warnings.js';
 
 const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 const warningsFor = (env: Record<string, string>) =>
