@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { aWebhookSecret } from '../helpers/delivery-fixtures.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const CLI = resolve('dist/cli.js');
 
@@ -77,17 +78,6 @@ function startRun(extraEnv: Record<string, string> = {}): Running {
   );
   running = { child, stderr: () => stderr, exited };
   return running;
-}
-
-// e2e only: the built CLI runs as a separate process on real time, whose progress this test can
-// only watch (its output, its database), so this is a bounded wait for that process. Unit and
-// integration tests await outcomes on a fake clock instead (docs/development.md).
-async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function readDatabase<T>(read: (db: Database.Database) => T): T {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { recordUiHistory } from '../helpers/ui-history.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -32,17 +33,6 @@ function startCli(args: string[], env: Record<string, string>, pattern: RegExp) 
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, matched, exited };
-}
-
-// e2e only: the built CLI runs as a separate process on real time, whose progress this test can
-// only watch (its output, its database), so this is a bounded wait for that process. Unit and
-// integration tests await outcomes on a fake clock instead (docs/development.md).
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('roster-watch ui', () => {
@@ -104,13 +94,17 @@ describe('roster-watch demo and the web view', () => {
       /web view: (http:\/\/127\.0\.0\.1:\d+\/ui)\n/,
     );
     const url = (await demo.matched)[1] as string;
-    await waitFor('a drift event in the timeline', async () => {
-      const page = await fetch(`${url}/timeline?type=victorops.*`);
-      return (
-        page.status === 200 &&
-        /<span class="mono"><bdi>victorops\.[a-z]+\.[a-z]+<\/bdi><\/span>/.test(await page.text())
-      );
-    });
+    await waitFor(
+      'a drift event in the timeline',
+      async () => {
+        const page = await fetch(`${url}/timeline?type=victorops.*`);
+        return (
+          page.status === 200 &&
+          /<span class="mono"><bdi>victorops\.[a-z]+\.[a-z]+<\/bdi><\/span>/.test(await page.text())
+        );
+      },
+      { timeoutMs: 45_000, everyMs: 250 },
+    );
     expect((await fetch(`${url}/runs`)).status).toBe(200);
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { ConfigError, PollAbortedError } from '../../../src/errors.js';
+import { PollAbortedError } from '../../../src/errors.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import {
   type CreateTicker,
@@ -9,6 +9,7 @@ import {
   createPollScheduler,
   type TriggerOutcome,
 } from '../../../src/service/scheduler.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 /** A poll that stays running until the test releases it, counting how many run at once. */
 function aGatedPoll() {
@@ -252,15 +253,7 @@ describe('createPollScheduler', () => {
 
 describe('POLL_SCHEDULE', () => {
   const base = { VO_API_ID: 'id', VO_API_KEY: 'key' };
-  const problemsFor = (schedule: string): string[] => {
-    try {
-      loadConfig({ ...base, POLL_SCHEDULE: schedule }, { requireVictorOps: true });
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-  };
+  const problemsFor = (schedule: string) => configProblems({ ...base, POLL_SCHEDULE: schedule });
 
   it.each(['not a cron', '* * * *', '* * * * * * *', '61 * * * *', '*/5 * * * * mon-xyz'])(
     'rejects %j as a configuration error naming POLL_SCHEDULE',

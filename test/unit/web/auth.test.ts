@@ -5,27 +5,19 @@ import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { isLoopbackHost, parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
-import { ConfigError } from '../../../src/errors.js';
 import {
   createAuthorizer,
   dummyHashCost,
   FAILURE_WINDOW_MS,
   MAX_FAILURES_PER_WINDOW,
 } from '../../../src/web/auth.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 // Cost 4 keeps the authorizer tests fast; files must hold cost 10 or more (FILE_HASH).
 const HASH = bcrypt.hashSync('correct horse', 4);
 const FILE_HASH = bcrypt.hashSync('correct horse', 10);
 
-function configProblems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env, { requireVictorOps: false });
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const uiProblems = (env: Record<string, string>) => configProblems(env, false);
 
 function authFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'rw-auth-')), 'users');
@@ -69,33 +61,31 @@ describe('web view authentication', () => {
   });
 
   it('config: UI_ENABLED on 0.0.0.0 without authentication is a configuration error; with a hash file it is not', () => {
-    const refused = configProblems({ UI_ENABLED: 'true', HTTP_HOST: '0.0.0.0' });
+    const refused = uiProblems({ UI_ENABLED: 'true', HTTP_HOST: '0.0.0.0' });
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatch(/^UI_ENABLED=true with HTTP_HOST=0\.0\.0\.0: .*UI_BASIC_AUTH_FILE/);
     expect(
-      configProblems({
+      uiProblems({
         UI_ENABLED: 'true',
         HTTP_HOST: '0.0.0.0',
         UI_BASIC_AUTH_FILE: authFile(`audit:${FILE_HASH}\n`),
       }),
     ).toEqual([]);
-    expect(configProblems({ UI_ENABLED: 'false', HTTP_HOST: '0.0.0.0' })).toEqual([]);
+    expect(uiProblems({ UI_ENABLED: 'false', HTTP_HOST: '0.0.0.0' })).toEqual([]);
     const config = loadConfig({}, { requireVictorOps: false });
     expect(config.ui).toEqual({ enabled: false, auth: { kind: 'none' }, timeZone: expect.any(String) });
   });
 
   it('config: reports a bad hash file, a bad header name and both at once', () => {
-    expect(configProblems({ UI_BASIC_AUTH_FILE: authFile('audit:plaintext\n') })[0]).toMatch(
+    expect(uiProblems({ UI_BASIC_AUTH_FILE: authFile('audit:plaintext\n') })[0]).toMatch(
       /^UI_BASIC_AUTH_FILE \(.*\): line 1 must be/,
     );
-    expect(configProblems({ UI_BASIC_AUTH_FILE: '/nonexistent/users' })[0]).toMatch(
-      /cannot read .* \(ENOENT\)/,
-    );
-    expect(configProblems({ UI_TRUST_HEADER: 'X Forwarded User' })[0]).toMatch(
+    expect(uiProblems({ UI_BASIC_AUTH_FILE: '/nonexistent/users' })[0]).toMatch(/cannot read .* \(ENOENT\)/);
+    expect(uiProblems({ UI_TRUST_HEADER: 'X Forwarded User' })[0]).toMatch(
       /^UI_TRUST_HEADER must be an HTTP header name/,
     );
     expect(
-      configProblems({ UI_TRUST_HEADER: 'X-User', UI_BASIC_AUTH_FILE: authFile(`a:${FILE_HASH}\n`) }),
+      uiProblems({ UI_TRUST_HEADER: 'X-User', UI_BASIC_AUTH_FILE: authFile(`a:${FILE_HASH}\n`) }),
     ).toEqual(['UI_BASIC_AUTH_FILE and UI_TRUST_HEADER are both set: set only one']);
   });
 
@@ -134,9 +124,7 @@ describe('web view authentication', () => {
     expect(parsed.problems).toEqual([
       'line 1: user "audit" has a bcrypt hash of cost 5; use cost 10 or more (`htpasswd -nbB -C 12 user password`)',
     ]);
-    expect(configProblems({ UI_BASIC_AUTH_FILE: authFile(`audit:${weak}\n`) })[0]).toMatch(
-      /cost 5; use cost 10/,
-    );
+    expect(uiProblems({ UI_BASIC_AUTH_FILE: authFile(`audit:${weak}\n`) })[0]).toMatch(/cost 5; use cost 10/);
   });
 
   it('an unknown user is compared against a dummy hash of the configured cost, not a cheaper one (issue 20)', async () => {
@@ -187,22 +175,22 @@ describe('web view authentication', () => {
     expect(await authorize(fromProxy(header, 'fd00::5'))).toEqual({ ok: true, user: 'jdoe' });
     expect(await authorize(fromProxy(header, '10.2.0.1'))).toEqual({ ok: false, challenge: false });
     expect(await authorize(fromProxy(header, '127.0.0.1'))).toEqual({ ok: false, challenge: false });
+    expect(uiProblems({ UI_ENABLED: 'true', HTTP_HOST: '0.0.0.0', UI_TRUST_HEADER: 'X-User' })[0]).toMatch(
+      /UI_TRUST_HEADER would let any client .* set UI_TRUSTED_PROXIES/,
+    );
     expect(
-      configProblems({ UI_ENABLED: 'true', HTTP_HOST: '0.0.0.0', UI_TRUST_HEADER: 'X-User' })[0],
-    ).toMatch(/UI_TRUST_HEADER would let any client .* set UI_TRUSTED_PROXIES/);
-    expect(
-      configProblems({
+      uiProblems({
         UI_ENABLED: 'true',
         HTTP_HOST: '0.0.0.0',
         UI_TRUST_HEADER: 'X-User',
         UI_TRUSTED_PROXIES: '10.0.0.2, 10.1.0.0/16',
       }),
     ).toEqual([]);
-    expect(configProblems({ UI_TRUST_HEADER: 'X-User', UI_TRUSTED_PROXIES: '10.0.0.0/33,proxy' })[0]).toBe(
+    expect(uiProblems({ UI_TRUST_HEADER: 'X-User', UI_TRUSTED_PROXIES: '10.0.0.0/33,proxy' })[0]).toBe(
       'UI_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (such as 10.0.0.5,10.1.0.0/16), got "10.0.0.0/33, proxy"',
     );
     for (const name of ['Host', 'authorization', 'X-Forwarded-For', 'User-Agent', 'Cookie'])
-      expect(configProblems({ UI_TRUST_HEADER: name })[0]).toMatch(
+      expect(uiProblems({ UI_TRUST_HEADER: name })[0]).toMatch(
         /^UI_TRUST_HEADER must be a header only your reverse proxy sets/,
       );
   });
