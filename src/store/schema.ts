@@ -38,6 +38,22 @@ export const runs = sqliteTable(
   (t) => [index('runs_status_idx').on(t.status, t.id), index('runs_kind_idx').on(t.kind, t.id)],
 );
 
+/**
+ * The four columns every history (SCD type 2) table ends with: the version is valid over
+ * [valid_from, valid_to), opened by the run `from_run_id` and closed by `to_run_id` (null while
+ * current). A fresh set per call: drizzle binds each column builder to one table.
+ */
+function historyColumns() {
+  return {
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  };
+}
+
 export const users = sqliteTable(
   'users',
   {
@@ -57,12 +73,7 @@ export const users = sqliteTable(
      * unchanged poll compares these instead of reading every user back.
      */
     fingerprint: text('fingerprint'),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('users_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
@@ -79,12 +90,7 @@ export const teams = sqliteTable(
     rowId: integer('row_id').primaryKey({ autoIncrement: true }),
     slug: text('slug').notNull(),
     name: text('name').notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('teams_current_uq').on(t.slug).where(sql`valid_to IS NULL`),
@@ -99,12 +105,7 @@ export const memberships = sqliteTable(
     usernameKey: text('username_key').notNull(),
     username: text('username').notNull(),
     teamSlug: text('team_slug').notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('memberships_current_uq').on(t.usernameKey, t.teamSlug).where(sql`valid_to IS NULL`),
@@ -246,12 +247,7 @@ export const policies = sqliteTable(
     name: text('name').notNull(),
     teamSlug: text('team_slug').notNull(),
     steps: text('steps').notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('policies_current_uq').on(t.slug).where(sql`valid_to IS NULL`),
