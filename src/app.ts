@@ -41,7 +41,7 @@ import {
 interface AppDeps {
   logger: Logger;
   clock?: Clock;
-  onFetchProgress?: (progress: FetchProgress) => void;
+  onFetchProgress?: ((progress: FetchProgress) => void) | undefined;
   onRetry?: (info: RetryInfo) => void;
 }
 
@@ -115,7 +115,7 @@ function createPolicyPollDeps(
   deps: AppDeps & {
     destinations: readonly DestinationSpec[];
     whenListTooSoon: 'wait' | 'refuse';
-    onListWait?: (wait: PolicyListWait) => void;
+    onListWait?: ((wait: PolicyListWait) => void) | undefined;
   },
 ): PolicyCycleDeps {
   const clock = deps.clock ?? systemClock;
@@ -128,7 +128,7 @@ function createPolicyPollDeps(
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
     whenListTooSoon: deps.whenListTooSoon,
-    ...(deps.onListWait ? { onListWait: deps.onListWait } : {}),
+    onListWait: deps.onListWait,
     fetchPolicies: (teams, signal) =>
       fetchPolicies({
         client,
@@ -176,7 +176,7 @@ function createRosterFetcher(
           2 + (plan.mode === 'hinted' ? plan.changed.length + plan.verify.length : plan.scopes);
         deps.logger.info({ requestsPlanned: requests, plan: plan.mode }, describeRequestPlan(plan));
       },
-      ...(deps.onFetchProgress ? { onProgress: deps.onFetchProgress } : {}),
+      onProgress: deps.onFetchProgress,
     });
 }
 
@@ -264,7 +264,7 @@ export function createApp(options: CreateAppOptions): App {
   const deps: AppDeps = {
     logger,
     clock,
-    ...(options.onFetchProgress ? { onFetchProgress: options.onFetchProgress } : {}),
+    onFetchProgress: options.onFetchProgress,
     onRetry: (info) => {
       for (const listener of retryListeners) listener(info);
     },
@@ -329,7 +329,7 @@ export function createApp(options: CreateAppOptions): App {
         ...deps,
         destinations,
         whenListTooSoon: options.whenListTooSoon ?? 'refuse',
-        ...(options.onPolicyListWait ? { onListWait: options.onPolicyListWait } : {}),
+        onListWait: options.onPolicyListWait,
       });
       return asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
     },
@@ -381,7 +381,7 @@ export function createApp(options: CreateAppOptions): App {
             : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
         recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
         signal,
-        ...(progress?.onCheck ? { onCheck: progress.onCheck } : {}),
+        onCheck: progress?.onCheck,
         subscribeRetries: (listener) => {
           retryListeners.add(listener);
           return () => retryListeners.delete(listener);

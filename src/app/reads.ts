@@ -69,8 +69,8 @@ export interface HistoryReads {
 export interface OncallReportQuery {
   fromIso: string;
   toIso: string;
-  teamSlug?: string;
-  policySlug?: string;
+  teamSlug?: string | undefined;
+  policySlug?: string | undefined;
 }
 
 /**
@@ -99,7 +99,7 @@ export function createHistoryReads(open: ReadConnections, oncall: OncallConfig):
           store,
           intervals.map((i) => usernameKey(i.username)),
         ),
-        ...(query.policySlug === undefined ? {} : { policySlug: query.policySlug }),
+        policySlug: query.policySlug,
       });
     },
     oncallAt(atIso) {

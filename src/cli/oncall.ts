@@ -90,8 +90,8 @@ export function registerOncallCommands(program: Command, ctx: CliContext): void 
           const report = app.oncallReport({
             fromIso,
             toIso,
-            ...(opts.team === undefined ? {} : { teamSlug: opts.team }),
-            ...(opts.policy === undefined ? {} : { policySlug: opts.policy }),
+            teamSlug: opts.team,
+            policySlug: opts.policy,
           });
           if (opts.json) return ctx.exact(JSON.stringify(report, null, 2));
           if (opts.csv) return ctx.exact(reportCsv(report).trimEnd());

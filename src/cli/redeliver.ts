@@ -28,11 +28,11 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
         Boolean,
       );
       if (chosen.length !== 1) throw new CliExit(2, 'give exactly one of --event ID, --dead or --since WHEN');
-      const extra = options.destination === undefined ? {} : { destination: options.destination };
+      const { destination } = options;
       let selector: RequeueSelector;
-      if (options.event !== undefined) selector = { eventId: options.event, ...extra };
-      else if (options.dead) selector = { dead: true, ...extra };
-      else selector = { sinceIso: parseSince(options.since ?? '', Date.now()), ...extra };
+      if (options.event !== undefined) selector = { eventId: options.event, destination };
+      else if (options.dead) selector = { dead: true, destination };
+      else selector = { sinceIso: parseSince(options.since ?? '', Date.now()), destination };
       const config = loadConfig(ctx.env, { requireVictorOps: false });
       const app = createReadApp(config);
       try {

@@ -24,7 +24,7 @@ export interface PlanCoverageInput {
   removedNow: readonly { username: string }[];
   now: string;
   /** ONCALL_DAYS_FORWARD. */
-  daysForward?: number;
+  daysForward?: number | undefined;
 }
 
 /**
@@ -42,7 +42,7 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
     unreadPolicies: input.unreadPolicies,
     removedUsers,
     now: input.now,
-    ...(input.daysForward === undefined ? {} : { daysForward: input.daysForward }),
+    daysForward: input.daysForward,
   });
   const diff = diffFindings(loadOpenFindings(store), computed);
   return { diff, events: findingEvents(diff, input.now) };

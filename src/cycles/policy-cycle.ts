@@ -42,7 +42,7 @@ export interface PolicyCycleDeps {
    */
   whenListTooSoon: 'wait' | 'refuse';
   /** Hears of each wait for the policy list interval before it starts (the CLI says why and how long). */
-  onListWait?: (wait: PolicyListWait) => void;
+  onListWait?: ((wait: PolicyListWait) => void) | undefined;
   fetchPolicies: (teams: readonly Team[], signal: AbortSignal) => Promise<FetchedPolicies>;
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
   destinations: readonly DestinationSpec[];
@@ -153,7 +153,7 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
             unreadPolicies: decision.apply.unreadPolicies,
             removedNow: [],
             now: finishedAt,
-            ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
+            daysForward: deps.oncallDaysForward,
           })
         : null;
       const recorded = recordPolicyPoll(store, {

@@ -185,7 +185,7 @@ function rosterCycle(
               unreadPolicies: loadUnreadPolicies(store),
               removedNow: decision.apply?.diff.usersRemoved ?? [],
               now: finishedAt,
-              ...(deps.oncallDaysForward === undefined ? {} : { daysForward: deps.oncallDaysForward }),
+              daysForward: deps.oncallDaysForward,
             });
       // The fingerprints of what this run leaves recorded: stored for the next poll, and the runs row's digest.
       const recordedPrints =

@@ -15,7 +15,7 @@ export type WebhookSendResult =
   | {
       kind: 'failed';
       statusCode: number | null;
-      retryAfterMs?: number;
+      retryAfterMs?: number | undefined;
       error: string;
       latencyMs: number;
       /** The receiver did not answer within the timeout (it hangs, rather than refuses). */
@@ -123,7 +123,7 @@ export function createWebhookSender(options: {
           statusCode: status,
           error,
           latencyMs: latency(),
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          retryAfterMs,
         };
       } catch (error) {
         return {

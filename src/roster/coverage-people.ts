@@ -21,7 +21,7 @@ export interface PeopleFindingsInput {
   policies: readonly Policy[];
   schedules: readonly TeamSchedule[];
   now: string;
-  daysForward?: number;
+  daysForward?: number | undefined;
 }
 
 const DAY_MS = 86_400_000;

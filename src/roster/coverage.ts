@@ -20,7 +20,7 @@ export interface ComputeFindingsInput {
   /** ISO instant: shifts that ended before it are past. */
   now: string;
   /** How far ahead (days) a rotation must have someone on call: ONCALL_DAYS_FORWARD. */
-  daysForward?: number;
+  daysForward?: number | undefined;
   /**
    * Policies the list names but whose detail could not be read and that have no recorded version:
    * they exist (a route to one does not dangle, their team has a policy) but their steps are unknown.

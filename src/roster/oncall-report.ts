@@ -39,8 +39,8 @@ export interface OncallReportInput {
   toMs: number;
   rules: SplitRules;
   /** Only this team / policy, when set. */
-  teamSlug?: string;
-  policySlug?: string;
+  teamSlug?: string | undefined;
+  policySlug?: string | undefined;
   /** Display names by lower-cased username. */
   displayNames: ReadonlyMap<string, string>;
 }

@@ -144,7 +144,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     clock,
     registry: metrics.registry,
     notify: () => dispatcher.notify(),
-    ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+    createTicker: deps.createTicker,
   });
 
   let pollsFinished = 0;
@@ -182,8 +182,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       pollsFinished += 1;
     }),
     onTickSkipped: () => metrics.recordSkippedTick(),
-    ...(deps.random ? { random: deps.random } : {}),
-    ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+    random: deps.random,
+    createTicker: deps.createTicker,
   });
   // Policies have a schedule (and a no-overlap flag) of their own: an hourly policy poll must
   // neither wait for nor delay the roster polls.
@@ -200,7 +200,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
           whenBusy: 'defer',
           onTickDeferred: () => metrics.recordPolicyTick('deferred'),
           onTickSkipped: () => metrics.recordPolicyTick('skipped'),
-          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+          createTicker: deps.createTicker,
         });
 
   const liveness = (): ProbeResult => {

@@ -24,7 +24,7 @@ export interface IdentityRunnerDeps {
   registry: Registry;
   /** Wakes the outbox dispatcher when a sync recorded events. */
   notify: () => void;
-  createTicker?: CreateTicker;
+  createTicker?: CreateTicker | undefined;
 }
 
 export interface IdentityRunner {
@@ -70,7 +70,7 @@ export function createIdentityRunner(deps: IdentityRunnerDeps): IdentityRunner {
           clock,
           logger: logger.child({ poll: 'identity' }),
           poll: sync,
-          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+          createTicker: deps.createTicker,
         });
   let stopWatching: () => void = () => undefined;
   return {

@@ -44,8 +44,8 @@ export interface PollSchedulerDeps {
   /** Called for each tick deferred (for metrics). */
   onTickDeferred?: () => void;
   /** In [0, 1), for jitter; injectable so tests are deterministic. */
-  random?: () => number;
-  createTicker?: CreateTicker;
+  random?: (() => number) | undefined;
+  createTicker?: CreateTicker | undefined;
 }
 
 export type TriggerOutcome = 'ran' | 'skipped' | 'stopped';

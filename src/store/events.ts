@@ -23,7 +23,7 @@ export interface EventEnvelopeInput {
   runId: number | null;
   time: string;
   /** Injectable for tests; defaults to random UUIDs. */
-  newId?: () => string;
+  newId?: (() => string) | undefined;
 }
 
 /** Appends events with consecutive sequences. Synchronous: call it inside a transaction. */

@@ -48,9 +48,9 @@ export interface AttemptRecord {
 }
 
 export type RequeueSelector =
-  | { eventId: string; destination?: string }
-  | { dead: true; destination?: string }
-  | { sinceIso: string; destination?: string };
+  | { eventId: string; destination?: string | undefined }
+  | { dead: true; destination?: string | undefined }
+  | { sinceIso: string; destination?: string | undefined };
 
 const ERROR_EXCERPT_MAX = 300;
 

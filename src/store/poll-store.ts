@@ -90,7 +90,7 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
   const events = appendRunEvents(
     store,
     [...decision.events, ...(input.coverage?.events ?? [])],
-    { source: input.source, runId, time: input.finishedAt, ...(input.newId ? { newId: input.newId } : {}) },
+    { source: input.source, runId, time: input.finishedAt, newId: input.newId },
     input.deliveries,
   );
   return { runId, events };

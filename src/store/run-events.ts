@@ -18,7 +18,7 @@ export interface DeliveryTargets {
 export function appendRunEvents(
   store: Store,
   drafts: readonly EventDraft[],
-  envelope: { source: string; runId: number; time: string; newId?: () => string },
+  envelope: { source: string; runId: number; time: string; newId?: (() => string) | undefined },
   targets: DeliveryTargets,
 ): StoredEvent[] {
   requireTransaction(store, 'appendRunEvents');

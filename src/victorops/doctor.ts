@@ -49,7 +49,7 @@ export interface DoctorOptions {
   recordedPolicySlugs: readonly string[];
   signal?: AbortSignal;
   /** Each check as it ends, so a run is printed as it goes. */
-  onCheck?: (check: DoctorCheck) => void;
+  onCheck?: ((check: DoctorCheck) => void) | undefined;
   /** Hears of the client's retries (to say what the last attempt met when a deadline ends a check). */
   subscribeRetries?: (listener: (info: RetryInfo) => void) => () => void;
   clock?: Clock;

@@ -58,7 +58,7 @@ export interface FetchRosterOptions {
   concurrency: number;
   deadlineMs: number;
   signal?: AbortSignal;
-  onProgress?: (progress: FetchProgress) => void;
+  onProgress?: ((progress: FetchProgress) => void) | undefined;
   /** The recorded hints; without them every team (or user) is read. */
   hints?: HintState;
   /** The request plan, computed once the two lists are in, before any membership read. */

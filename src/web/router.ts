@@ -34,13 +34,13 @@ export interface UiHandlerDeps {
   auth: UiAuth;
   /** Defaults to `/ui`. */
   base?: string;
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** The zone pages show times in (UI_TIMEZONE); defaults to the server's. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
-  oncall?: OncallConfig;
+  oncall?: OncallConfig | undefined;
   /** The identity exemptions, shown on the user pages they apply to. */
-  exemptions?: readonly Exemption[];
+  exemptions?: readonly Exemption[] | undefined;
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -149,8 +149,8 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       now,
       csv,
       zone,
-      ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
-      ...(deps.exemptions === undefined ? {} : { exemptions: deps.exemptions }),
+      oncall: deps.oncall,
+      exemptions: deps.exemptions,
     };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);

@@ -24,19 +24,19 @@ export async function startUiServer(deps: {
   port: number;
   logger: Logger;
   /** The view's clock (tests pin it so pages and screenshots are reproducible). */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** UI_TIMEZONE; defaults to the server's zone. */
-  timeZone?: string;
-  oncall?: OncallConfig;
-  exemptions?: readonly Exemption[];
+  timeZone?: string | undefined;
+  oncall?: OncallConfig | undefined;
+  exemptions?: readonly Exemption[] | undefined;
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
     auth: deps.auth,
-    ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-    ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
-    ...(deps.exemptions === undefined ? {} : { exemptions: deps.exemptions }),
+    timeZone: deps.timeZone,
+    now: deps.now,
+    oncall: deps.oncall,
+    exemptions: deps.exemptions,
   });
   const server = createServer((req, res) => {
     handle(req, res)

@@ -19,9 +19,9 @@ export interface PageContext {
   /** The IANA zone times are shown in (UI_TIMEZONE). */
   zone: string;
   /** How the On-call page splits hours (ONCALL_*); UTC, Mon-Fri 09:00-17:00, no holidays when absent. */
-  oncall?: SplitRules;
+  oncall?: SplitRules | undefined;
   /** The identity exemptions (IDENTITY_MAPPING_FILE's `exempt`), so a user page says when one applies. */
-  exemptions?: readonly Exemption[];
+  exemptions?: readonly Exemption[] | undefined;
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */
