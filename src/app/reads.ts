@@ -23,8 +23,8 @@ import {
 import { loadDisplayNames, loadOncallIntervals, loadOncallReads } from '../store/oncall-reads.js';
 import { type RequeueSelector, requeueDeliveries } from '../store/outbox.js';
 import {
+  type DeliveryFilter,
   type DeliveryRow,
-  type DeliveryStatus,
   listDeliveries,
   pendingCountsByDestination,
 } from '../store/outbox-reads.js';
@@ -49,7 +49,7 @@ export interface HistoryReads {
   rosterAt(atIso: string): Roster;
   queryEvents(query: EventQuery): CloudEvent[];
   listRuns(limit: number): RunRecord[];
-  listDeliveries(filter: { status?: DeliveryStatus; destination?: string; limit: number }): DeliveryRow[];
+  listDeliveries(filter: DeliveryFilter & { limit: number }): DeliveryRow[];
   openFindings(): StoredFinding[];
   /** Whether a policy poll has ever been recorded (not failed): without one, no finding can be open. */
   hasPolicyPoll(): boolean;
@@ -108,7 +108,7 @@ export function createHistoryReads(open: ReadConnections, oncall: OncallConfig):
     },
     rosterAt: (atIso) => loadRosterAt(open.existing(), atIso),
     queryEvents: (query) => queryEvents(open.existing(), query),
-    listRuns: (limit) => listRuns(open.existing(), limit),
+    listRuns: (limit) => listRuns(open.existing(), { limit }),
     listDeliveries: (filter) => listDeliveries(open.existing(), filter),
     openFindings: () => loadOpenFindings(open.existing()),
     hasPolicyPoll: () => hasPolicyBaseline(open.existing()),

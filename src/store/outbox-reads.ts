@@ -16,12 +16,15 @@ export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
 /** `event`: one event; `digest`: a run's roster changes for Slack; `coverage`: a run's coverage findings for Slack. */
 export type DeliveryKind = 'event' | 'digest' | 'coverage';
 
+/** One outbox row as `roster-watch deliveries` and the web view's deliveries page list it. */
 export interface DeliveryRow {
   id: number;
   destination: string;
   kind: DeliveryKind;
-  eventId: string;
-  eventType: string;
+  /** The event delivered (for a digest, its run's first change event); null if the row names none. */
+  eventSequence: number | null;
+  eventId: string | null;
+  eventType: string | null;
   runId: number | null;
   status: DeliveryStatus;
   attempts: number;
@@ -78,7 +81,7 @@ export interface DeliveryFilter {
   beforeId?: number | undefined;
 }
 
-export function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
+function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
   return and(
     filter.status === undefined ? undefined : eq(deliveries.status, filter.status),
     filter.destination === undefined ? undefined : eq(deliveries.destination, filter.destination),
@@ -86,15 +89,14 @@ export function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
   );
 }
 
-export function listDeliveries(
-  store: Store,
-  options: { status?: DeliveryStatus; destination?: string; limit: number },
-): DeliveryRow[] {
+/** Deliveries newest first, filtered; every row, with or without an event (a left join). */
+export function listDeliveries(store: Store, options: DeliveryFilter & { limit: number }): DeliveryRow[] {
   const rows = store.db
     .select({
       id: deliveries.id,
       destination: deliveries.destination,
       kind: deliveries.kind,
+      eventSequence: deliveries.eventSequence,
       eventId: events.id,
       eventType: events.type,
       runId: deliveries.runId,
@@ -107,7 +109,7 @@ export function listDeliveries(
       lastError: deliveries.lastError,
     })
     .from(deliveries)
-    .innerJoin(events, eq(events.sequence, deliveries.eventSequence))
+    .leftJoin(events, eq(events.sequence, deliveries.eventSequence))
     .where(whereDeliveries(options))
     .orderBy(desc(deliveries.id))
     .limit(options.limit)

@@ -1,5 +1,5 @@
 /** The runs table: one row per poll, whatever its outcome. */
-import { and, count, desc, eq, gt, inArray, isNull, max, min, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, max, min, ne, type SQL, sql } from 'drizzle-orm';
 import type { PolicyFailedScope } from '../roster/policy-types.js';
 import type { RunStatus } from '../roster/poll-decision.js';
 import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.js';
@@ -82,8 +82,39 @@ function toRecord(row: typeof runs.$inferSelect): RunRecord {
   };
 }
 
-export function listRuns(store: Store, limit: number): RunRecord[] {
-  return store.db.select().from(runs).orderBy(desc(runs.id)).limit(limit).all().map(toRecord);
+/** Runs newest first: `runs`, the app's reads and the web view's runs page (keyset paging by `beforeId`). */
+export function listRuns(
+  store: Store,
+  options: { limit: number; beforeId?: number | undefined; kind?: string | undefined },
+): RunRecord[] {
+  return store.db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        options.beforeId === undefined ? undefined : lt(runs.id, options.beforeId),
+        options.kind === undefined ? undefined : eq(runs.kind, options.kind),
+      ),
+    )
+    .orderBy(desc(runs.id))
+    .limit(options.limit)
+    .all()
+    .map(toRecord);
+}
+
+/** The latest run of every kind that was ever recorded (roster, policy, and any later kind). */
+export function lastRunPerKind(store: Store): RunRecord[] {
+  const latest = store.db
+    .select({ id: max(runs.id) })
+    .from(runs)
+    .groupBy(runs.kind);
+  return store.db
+    .select()
+    .from(runs)
+    .where(inArray(runs.id, latest))
+    .orderBy(asc(runs.kind))
+    .all()
+    .map(toRecord);
 }
 
 export function getRun(store: Store, id: number): RunRecord | undefined {

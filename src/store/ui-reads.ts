@@ -1,17 +1,4 @@
-/**
- * Read-only queries behind the web view's overview, runs and deliveries pages (findings: ui-findings.ts). Every
- * query is bounded (LIMIT, an index range or a small grouped table) so a page stays fast on a
- * history of millions of events; none of them writes.
- *
- * The listings (runs, deliveries) use drizzle's query builder, which writes the same
- * WHERE, ORDER BY and LIMIT as the hand-written queries it replaced, so their plans are unchanged.
- * The rest stays hand-written SQL, each saying why, so the page benchmark (`node dist/bench/run.js
- * ui`) keeps measuring the statement that uses the index it was written for.
- */
-import { and, asc, desc, eq, inArray, lt, max } from 'drizzle-orm';
 import type { Store } from './db.js';
-import { whereDeliveries } from './outbox-reads.js';
-import { deliveries, events, runs } from './schema.js';
 
 export interface OrgSizePoint {
   day: string;
@@ -49,70 +36,6 @@ export function loadChangesByDay(store: Store, sinceIso: string): { day: string;
        WHERE started_at >= ? GROUP BY day ORDER BY day DESC`,
     )
     .all(sinceIso) as { day: string; changes: number }[];
-}
-
-export interface RunRow {
-  id: number;
-  kind: string;
-  startedAt: string;
-  finishedAt: string;
-  status: string;
-  strategy: string | null;
-  requests: number;
-  retries: number;
-  rateLimited: number;
-  userCount: number | null;
-  teamCount: number | null;
-  membershipCount: number | null;
-  policyCount: number | null;
-  changeCount: number;
-  error: string | null;
-}
-
-const runColumns = {
-  id: runs.id,
-  kind: runs.kind,
-  startedAt: runs.startedAt,
-  finishedAt: runs.finishedAt,
-  status: runs.status,
-  strategy: runs.strategy,
-  requests: runs.requests,
-  retries: runs.retries,
-  rateLimited: runs.rateLimited,
-  userCount: runs.userCount,
-  teamCount: runs.teamCount,
-  membershipCount: runs.membershipCount,
-  policyCount: runs.policyCount,
-  changeCount: runs.changeCount,
-  error: runs.error,
-};
-
-/** The latest run of every kind that was ever recorded (roster, policy, and any later kind). */
-export function loadLastRunPerKind(store: Store): RunRow[] {
-  const latest = store.db
-    .select({ id: max(runs.id) })
-    .from(runs)
-    .groupBy(runs.kind);
-  return store.db.select(runColumns).from(runs).where(inArray(runs.id, latest)).orderBy(asc(runs.kind)).all();
-}
-
-/** Runs newest first, before the `beforeId` cursor when given. */
-export function loadRunsPage(
-  store: Store,
-  options: { beforeId?: number | undefined; kind?: string | undefined; limit: number },
-): RunRow[] {
-  return store.db
-    .select(runColumns)
-    .from(runs)
-    .where(
-      and(
-        options.beforeId === undefined ? undefined : lt(runs.id, options.beforeId),
-        options.kind === undefined ? undefined : eq(runs.kind, options.kind),
-      ),
-    )
-    .orderBy(desc(runs.id))
-    .limit(options.limit)
-    .all();
 }
 
 export interface DestinationHealth {
@@ -159,54 +82,6 @@ export function loadDeliveryHealth(store: Store): DestinationHealth[] {
       lastError: (lastError.get(d.name) as { error: string } | undefined)?.error ?? null,
     };
   });
-}
-
-export interface DeliveryListRow {
-  id: number;
-  destination: string;
-  kind: string;
-  eventSequence: number | null;
-  eventType: string | null;
-  runId: number | null;
-  status: string;
-  attempts: number;
-  createdAt: string;
-  deliveredAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-}
-
-/** Deliveries (event rows and digests) newest first, optionally one status or destination. */
-export function loadDeliveriesPage(
-  store: Store,
-  options: {
-    status?: string | undefined;
-    destination?: string | undefined;
-    beforeId?: number | undefined;
-    limit: number;
-  },
-): DeliveryListRow[] {
-  return store.db
-    .select({
-      id: deliveries.id,
-      destination: deliveries.destination,
-      kind: deliveries.kind,
-      eventSequence: deliveries.eventSequence,
-      eventType: events.type,
-      runId: deliveries.runId,
-      status: deliveries.status,
-      attempts: deliveries.attempts,
-      createdAt: deliveries.createdAt,
-      deliveredAt: deliveries.deliveredAt,
-      lastStatusCode: deliveries.lastStatusCode,
-      lastError: deliveries.lastError,
-    })
-    .from(deliveries)
-    .leftJoin(events, eq(events.sequence, deliveries.eventSequence))
-    .where(whereDeliveries(options))
-    .orderBy(desc(deliveries.id))
-    .limit(options.limit)
-    .all();
 }
 
 /** The first and last recorded instants, for the roster picker's bounds; null on an empty history. */

@@ -1,5 +1,6 @@
 /** `/ui/deliveries`: each destination's health and the outbox rows (status, attempts, last error). */
-import { type DestinationHealth, loadDeliveriesPage, loadDeliveryHealth } from '../../store/ui-reads.js';
+import { listDeliveries } from '../../store/outbox-reads.js';
+import { type DestinationHealth, loadDeliveryHealth } from '../../store/ui-reads.js';
 import { mono, type Page, type TableBlock, text } from '../model.js';
 import {
   eventHref,
@@ -46,7 +47,7 @@ export function buildDeliveriesPage(ctx: PageContext): Page {
   const destination = param(ctx, 'destination');
   const limit = rowsFor(ctx);
   const health = loadDeliveryHealth(ctx.store);
-  const rows = loadDeliveriesPage(ctx.store, {
+  const rows = listDeliveries(ctx.store, {
     status,
     destination,
     beforeId: intParam(ctx, 'before'),

@@ -1,12 +1,8 @@
 /** `/ui`: org size over time, changes per day, the last run of each kind, findings, delivery health. */
 
+import { lastRunPerKind } from '../../store/runs.js';
 import { loadOpenFindingCounts } from '../../store/ui-findings.js';
-import {
-  loadChangesByDay,
-  loadDeliveryHealth,
-  loadLastRunPerKind,
-  loadOrgSizeByDay,
-} from '../../store/ui-reads.js';
+import { loadChangesByDay, loadDeliveryHealth, loadOrgSizeByDay } from '../../store/ui-reads.js';
 import { renderLineChart } from '../chart.js';
 import { mono, type Page, text } from '../model.js';
 import { hrefWith, type PageContext, runHref, timeCell } from './context.js';
@@ -29,7 +25,7 @@ export function buildOverviewPage(ctx: PageContext): Page {
       { label: 'memberships', className: 's3', values: size.map((p) => p.memberships) },
     ],
   );
-  const runs = loadLastRunPerKind(ctx.store);
+  const runs = lastRunPerKind(ctx.store);
   const changes = loadChangesByDay(ctx.store, daysBefore(ctx.now, CHANGE_DAYS));
   const findings = loadOpenFindingCounts(ctx.store);
   const health = loadDeliveryHealth(ctx.store);

@@ -1,8 +1,7 @@
 /** `/ui/runs`, `/ui/runs/{id}`, `/ui/events/{sequence}`: the poll runs and single events. */
 
 import { PageError } from '../../errors.js';
-import { getRun } from '../../store/runs.js';
-import { loadRunsPage } from '../../store/ui-reads.js';
+import { getRun, listRuns } from '../../store/runs.js';
 import { loadEvent, loadRunEvents } from '../../store/ui-timeline.js';
 import { mono, type Page, text } from '../model.js';
 import { hrefWith, intParam, type PageContext, param, rowsFor, runHref, timeCell } from './context.js';
@@ -13,7 +12,7 @@ const RUN_KINDS = ['roster', 'policy'];
 export function buildRunsPage(ctx: PageContext): Page {
   const kind = param(ctx, 'kind');
   const limit = rowsFor(ctx);
-  const runs = loadRunsPage(ctx.store, { kind, beforeId: intParam(ctx, 'before'), limit: limit + 1 });
+  const runs = listRuns(ctx.store, { kind, beforeId: intParam(ctx, 'before'), limit: limit + 1 });
   const shown = runs.slice(0, limit);
   const last = shown[shown.length - 1];
   const kinds = [...new Set([...RUN_KINDS, ...(kind === undefined ? [] : [kind])])];

@@ -153,6 +153,28 @@ describe('outbox', () => {
     expect(listed!.lastError).toHaveLength(300);
   });
 
+  it('lists a row that names no event (the column allows it) instead of dropping it, newest first', () => {
+    const { t, runId } = filled(1);
+    t.store.sqlite
+      .prepare(
+        `INSERT INTO deliveries (destination, kind, event_sequence, run_id, status, attempts, next_attempt_at_ms, created_at)
+         VALUES ('a', 'digest', NULL, ?, 'dead', 3, 0, '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(runId);
+    const [orphan, ...rest] = listDeliveries(t.store, { limit: 10 });
+    expect(orphan).toMatchObject({
+      kind: 'digest',
+      eventSequence: null,
+      eventId: null,
+      eventType: null,
+      runId,
+    });
+    expect(rest).toHaveLength(2);
+    expect(rest.every((r) => r.eventSequence !== null && r.eventId !== null)).toBe(true);
+    expect(listDeliveries(t.store, { status: 'dead', limit: 10 }).map((r) => r.id)).toEqual([orphan!.id]);
+    expect(listDeliveries(t.store, { beforeId: orphan!.id, limit: 10 })).toEqual(rest);
+  });
+
   it('requeues by event id (including its run digest), dead rows, or since a time, with the same event', () => {
     const { t, stored } = filled(3);
     for (const row of claimDueDeliveries(t.store, {
