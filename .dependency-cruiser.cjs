@@ -13,7 +13,9 @@
  *
  * A file imports only from its own floor or below. Above the app floor, the commands and the service
  * go through the App (src/app.ts): they may name the lower floors' types but import no value from
- * the store, the adapters or the cycles (the through-the-app rule), and src/app/ is the composition
+ * the store, the adapters or the cycles (the through-the-app rule); the web view alone reads the
+ * store directly, on a read-only connection the App opens for it, and imports no adapter, cycle or
+ * App value (the web-reads-the-store rule); and src/app/ is the composition
  * root's inside, imported for its values by src/app.ts alone. The simulator is a side of its own: only the
  * CLI, the benchmarks and the tests may use it, and it may use only the roster and the ground.
  *
@@ -83,6 +85,14 @@ module.exports = {
         'The CLI and the service call the App (src/app.ts) for every read and write: only createApp wires the store, the adapters and the cycles. Their types may be named.',
       from: { path: '^src/(cli|service)/|^src/cli\\.ts$' },
       to: { path: `${STORE}|${ADAPTERS}|${CYCLES}`, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'web-reads-the-store',
+      severity: 'error',
+      comment:
+        'The web view reaches the store directly, on purpose and read-only: whoever starts it (the ui command, the daemon) hands it a read-only connection from the App (openReadOnlyHistory, DaemonParts.openUiStore), and its pages call the query modules of src/store/ on it. It never imports the adapters, the cycles or the App: it only reads what the polls recorded.',
+      from: { path: '^src/web/' },
+      to: { path: `${ADAPTERS}|${CYCLES}|${APP}` },
     },
     {
       name: 'app-inside',
