@@ -5,7 +5,7 @@
  * 100,000-line export does not re-parse an unchanged file.
  */
 import { stat } from 'node:fs/promises';
-import type { FileSourceConfig } from '../config/identity.js';
+import type { FileSourceConfig } from '../config/identity-file.js';
 import { IdentitySourceError } from '../errors.js';
 import { parseStatusDate } from '../parse/status-date.js';
 import type { Identity } from '../roster/identity-types.js';

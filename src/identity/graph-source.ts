@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from '../clock.js';
-import type { EntraSourceConfig } from '../config/identity.js';
+import type { EntraSourceConfig } from '../config/identity-entra.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerRuntimeSecret, registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
-import type { LdapSourceConfig } from '../config/identity.js';
+import type { LdapSourceConfig } from '../config/identity-ldap.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';

@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from '../clock.js';
-import type { OktaSourceConfig } from '../config/identity.js';
+import type { OktaSourceConfig } from '../config/identity-okta.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';

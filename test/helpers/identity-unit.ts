@@ -4,7 +4,7 @@ import {
   DEFAULT_IDENTITY_FILE_MAX_BYTES,
   DEFAULT_STATUS_MAP,
   type FileSourceConfig,
-} from '../../src/config/identity.js';
+} from '../../src/config/identity-file.js';
 import type { MatchSettings } from '../../src/roster/identity-types.js';
 
 export function aFileConfig(overrides: Partial<FileSourceConfig> = {}): FileSourceConfig {

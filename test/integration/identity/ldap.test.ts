@@ -5,7 +5,7 @@
  * credentials and a missing base DN.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LdapSourceConfig } from '../../../src/config/identity.js';
+import type { LdapSourceConfig } from '../../../src/config/identity-ldap.js';
 import { IdentitySourceError } from '../../../src/errors.js';
 import { createLdapSource } from '../../../src/identity/ldap-source.js';
 import {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILE_COLUMNS, type FileSourceConfig } from '../../../src/config/identity.js';
+import { DEFAULT_FILE_COLUMNS, type FileSourceConfig } from '../../../src/config/identity-file.js';
 import { CsvRowReader } from '../../../src/identity/csv.js';
 import { createFileSource, parseIdentityFileText } from '../../../src/identity/file-source.js';
 import { parseStatusDate } from '../../../src/parse/status-date.js';

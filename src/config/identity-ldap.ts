@@ -1,0 +1,62 @@
+/** The LDAP identity source's configuration (LDAP_URL and its LDAP_* settings). */
+import type { ConfigReader } from './reader.js';
+
+export interface LdapSourceConfig {
+  url: string;
+  bindDn: string | null;
+  bindPassword: string | null;
+  baseDn: string;
+  filter: string;
+  startTls: boolean;
+  caFile: string | null;
+  pageSize: number;
+  attributes: { mail: string; otherMails: string[]; name: string; id: string };
+  /** How a disabled account shows: AD's userAccountControl bit 0x2, an attribute's value, or not at all. */
+  disabledBy: 'userAccountControl' | 'attribute' | 'none';
+  statusAttribute: string;
+  /** Lower-cased values of statusAttribute that mean the account is inactive. */
+  inactiveValues: string[];
+}
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
+  const url = r.raw('LDAP_URL');
+  if (url === undefined) return null;
+  if (!/^ldaps?:\/\/[^/]+/.test(url))
+    r.problems.push(`LDAP_URL must be an ldap:// or ldaps:// URL, got "${url}"`);
+  const baseDn = r.raw('LDAP_BASE_DN');
+  if (baseDn === undefined)
+    r.problems.push('LDAP_BASE_DN is required when LDAP_URL is set (e.g. dc=example,dc=com)');
+  const bindDn = r.raw('LDAP_BIND_DN') ?? null;
+  const bindPassword = r.secret('LDAP_BIND_PASSWORD', bindDn !== null) ?? null;
+  const startTls = r.boolean('LDAP_STARTTLS', false);
+  if (startTls && url.startsWith('ldaps:'))
+    r.problems.push('LDAP_STARTTLS applies to ldap:// URLs; ldaps:// is already TLS');
+  return {
+    url,
+    bindDn,
+    bindPassword,
+    baseDn: baseDn ?? '',
+    filter: r.string('LDAP_FILTER', '(&(objectClass=person)(mail=*))'),
+    startTls,
+    caFile: r.raw('LDAP_CA_FILE') ?? null,
+    pageSize: r.number('LDAP_PAGE_SIZE', 500, { min: 1, max: 10_000, integer: true }),
+    attributes: {
+      mail: r.string('LDAP_ATTR_MAIL', 'mail'),
+      otherMails: list(r.string('LDAP_ATTR_OTHER_MAILS', 'proxyAddresses,otherMailbox')),
+      name: r.string('LDAP_ATTR_NAME', 'displayName'),
+      id: r.string('LDAP_ATTR_ID', 'dn'),
+    },
+    disabledBy: r.oneOf('LDAP_DISABLED_BY', ['userAccountControl', 'attribute', 'none'] as const, 'none'),
+    statusAttribute: r.string('LDAP_STATUS_ATTR', 'employeeStatus'),
+    inactiveValues: list(r.string('LDAP_INACTIVE_VALUES', 'inactive,disabled,terminated,suspended')).map(
+      (v) => v.toLowerCase(),
+    ),
+  };
+}
