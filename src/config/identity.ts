@@ -5,14 +5,37 @@
  */
 import { readFileSync } from 'node:fs';
 import { type CronSchedule, parseCronSchedule } from '../parse/cron-schedule.js';
-import { type EntraSourceConfig, readEntraSource } from './identity-entra.js';
-import { type FileSourceConfig, readFileSource } from './identity-file.js';
-import { type LdapSourceConfig, readLdapSource } from './identity-ldap.js';
-import { type OktaSourceConfig, readOktaSource } from './identity-okta.js';
+import { readEntraSource } from './identity-entra.js';
+import { readFileSource } from './identity-file.js';
+import { readLdapSource } from './identity-ldap.js';
+import { readOktaSource } from './identity-okta.js';
 import { keyValuePairs } from './identity-pairs.js';
 import type { ConfigReader } from './reader.js';
 
-export interface IdentityConfig {
+/**
+ * Every identity source's settings reader, by kind, in the order the sources are read, built and
+ * synced. Each returns null when its switch is unset. A kind here becomes a field of IdentityConfig
+ * and needs a plugin in src/identity/sources-from-config.ts (the typecheck fails until it has one).
+ */
+export const IDENTITY_SOURCE_READERS = {
+  file: readFileSource,
+  ldap: readLdapSource,
+  okta: readOktaSource,
+  entra: readEntraSource,
+} satisfies Record<string, (r: ConfigReader) => object | null>;
+
+/** file, ldap, okta, entra: the keys of IDENTITY_SOURCE_READERS. */
+export type IdentitySourceKind = keyof typeof IDENTITY_SOURCE_READERS;
+
+/** Each source kind's settings, as its reader returns them when the source is on. */
+export type IdentitySourceConfigs = {
+  [K in IdentitySourceKind]: NonNullable<ReturnType<(typeof IDENTITY_SOURCE_READERS)[K]>>;
+};
+
+/** Each source's settings, or null when it is off. */
+export type IdentitySourceSettings = { [K in IdentitySourceKind]: IdentitySourceConfigs[K] | null };
+
+export interface IdentityConfig extends IdentitySourceSettings {
   /** null when IDENTITY_SCHEDULE=off or no source is configured. */
   schedule: CronSchedule | null;
   matchRule: 'none' | 'local-part';
@@ -20,10 +43,6 @@ export interface IdentityConfig {
   explicit: Record<string, string>;
   exemptions: { pattern: string; reason: string }[];
   timeoutMs: number;
-  file: FileSourceConfig | null;
-  ldap: LdapSourceConfig | null;
-  okta: OktaSourceConfig | null;
-  entra: EntraSourceConfig | null;
 }
 
 interface MappingFile {
@@ -71,6 +90,14 @@ function readMappingFile(r: ConfigReader): MappingFile {
   return out;
 }
 
+function readSourceSettings(r: ConfigReader): IdentitySourceSettings {
+  const settings: Partial<Record<IdentitySourceKind, object | null>> = {};
+  for (const kind of Object.keys(IDENTITY_SOURCE_READERS) as IdentitySourceKind[]) {
+    settings[kind] = IDENTITY_SOURCE_READERS[kind](r);
+  }
+  return settings as IdentitySourceSettings;
+}
+
 export function readIdentityConfig(r: ConfigReader): IdentityConfig {
   const mapping = readMappingFile(r);
   const exemptions = [...mapping.exempt];
@@ -78,23 +105,17 @@ export function readIdentityConfig(r: ConfigReader): IdentityConfig {
     []) {
     exemptions.push({ pattern, reason });
   }
-  const file = readFileSource(r);
-  const ldap = readLdapSource(r);
-  const okta = readOktaSource(r);
-  const entra = readEntraSource(r);
+  const sources = readSourceSettings(r);
   const scheduleText = r.string('IDENTITY_SCHEDULE', '*/30 * * * *');
   const schedule = scheduleText === 'off' ? null : parseCronSchedule(scheduleText);
   if (typeof schedule === 'string') r.problems.push(`IDENTITY_SCHEDULE ${schedule} (or "off")`);
-  const anySource = file !== null || ldap !== null || okta !== null || entra !== null;
+  const anySource = Object.values(sources).some((settings) => settings !== null);
   return {
     schedule: typeof schedule === 'string' || !anySource ? null : schedule,
     matchRule: r.oneOf('IDENTITY_MATCH_RULE', ['none', 'local-part'] as const, 'none'),
     explicit: mapping.map,
     exemptions,
     timeoutMs: r.number('IDENTITY_TIMEOUT_MS', 30_000, { min: 100, max: 600_000, integer: true }),
-    file,
-    ldap,
-    okta,
-    entra,
+    ...sources,
   };
 }

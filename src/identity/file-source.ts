@@ -11,7 +11,7 @@ import { parseStatusDate } from '../parse/status-date.js';
 import type { Identity } from '../roster/identity-types.js';
 import { CsvRowReader } from './csv.js';
 import { FileTextError, streamFileText } from './file-text.js';
-import { emptyStats, type IdentitySource, uniqueEmails } from './source.js';
+import { emptyStats, type IdentitySource, type IdentitySourcePlugin, uniqueEmails } from './source.js';
 
 type Row = (column: string) => unknown;
 
@@ -202,6 +202,11 @@ export async function readIdentityFile(config: FileSourceConfig, size: number): 
   });
   return parser.end();
 }
+
+export const fileSource: IdentitySourcePlugin<'file'> = {
+  kind: 'file',
+  create: (config) => createFileSource(config),
+};
 
 export function createFileSource(config: FileSourceConfig): IdentitySource {
   let cache: { stamp: string; read: FileRead } | null = null;

@@ -19,7 +19,7 @@ import {
   tokenResponseSchema,
 } from './graph-schemas.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
-import { type IdentitySource, statusAndCode, uniqueEmails } from './source.js';
+import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
 
 const LABEL = 'Microsoft Graph';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -65,6 +65,11 @@ function retryAfterMs(res: HttpResponse, attempt: number): number {
   const seconds = Number(header(res, 'retry-after'));
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1_000 * 2 ** attempt;
 }
+
+export const entraSource: IdentitySourcePlugin<'entra'> = {
+  kind: 'entra',
+  create: (config, deps) => createGraphSource(config, deps),
+};
 
 export function createGraphSource(
   config: EntraSourceConfig,

@@ -13,7 +13,7 @@ import { IdentitySourceError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
-import { type IdentitySource, uniqueEmails } from './source.js';
+import { type IdentitySource, type IdentitySourcePlugin, uniqueEmails } from './source.js';
 
 /** ACCOUNTDISABLE in userAccountControl (Microsoft's documented flag values). */
 const UAC_ACCOUNTDISABLE = 0x2;
@@ -113,6 +113,11 @@ function explain(error: unknown, config: LdapSourceConfig): IdentitySourceError 
   const message = error instanceof Error ? error.message : String(error);
   return new IdentitySourceError('bad-response', `LDAP: ${message} at ${host}`, false, { cause: error });
 }
+
+export const ldapSource: IdentitySourcePlugin<'ldap'> = {
+  kind: 'ldap',
+  create: (config, deps) => createLdapSource(config, deps),
+};
 
 export function createLdapSource(config: LdapSourceConfig, deps: { timeoutMs: number }): IdentitySource {
   registerSecrets([config.bindPassword]);

@@ -17,7 +17,7 @@ import {
   oktaUserListSchema,
   parseNextLink,
 } from './okta-schemas.js';
-import { type IdentitySource, statusAndCode, uniqueEmails } from './source.js';
+import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
 
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
@@ -54,6 +54,11 @@ function untilReset(res: HttpResponse, nowMs: number): number {
   const reset = Number(header(res, 'x-rate-limit-reset'));
   return Number.isFinite(reset) && reset > 0 ? Math.max(1_000, reset * 1000 - nowMs + 500) : 1_000;
 }
+
+export const oktaSource: IdentitySourcePlugin<'okta'> = {
+  kind: 'okta',
+  create: (config, deps) => createOktaSource(config, deps),
+};
 
 export function createOktaSource(
   config: OktaSourceConfig,

@@ -2,6 +2,8 @@
  * What every identity adapter is: something that reads all of a source's people and returns them
  * as Identity records, or fails with a typed error (never a partial list passed off as whole).
  */
+import type { Clock } from '../clock.js';
+import type { IdentitySourceConfigs } from '../config/identity.js';
 import type { Identity, IdentitySourceKind } from '../roster/identity-types.js';
 import type { FetchStats } from '../roster/types.js';
 
@@ -15,6 +17,21 @@ export interface IdentitySource {
   /** Requests made so far (HTTP sources), for the run row and metrics. */
   stats(): FetchStats;
   close(): Promise<void>;
+}
+
+/** What every source is built with: the clock (HTTP pacing) and IDENTITY_TIMEOUT_MS. */
+export interface IdentitySourceDeps {
+  clock: Clock;
+  timeoutMs: number;
+}
+
+/**
+ * One kind of identity source, registered in sources-from-config.ts: its kind (the key of its
+ * settings reader in config/identity.ts) and how to build the adapter from those settings.
+ */
+export interface IdentitySourcePlugin<K extends IdentitySourceKind> {
+  kind: K;
+  create(config: IdentitySourceConfigs[K], deps: IdentitySourceDeps): IdentitySource;
 }
 
 export function emptyStats(): FetchStats {

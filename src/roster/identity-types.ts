@@ -2,10 +2,13 @@
  * Identity reconciliation's domain: people as the company's sources of truth describe them, and
  * the findings that join them to VictorOps users. Pure types only.
  */
+
+import type { IdentitySourceKind } from '../config/identity.js';
 import type { PolicyRef } from './coverage-types.js';
 import type { Team } from './types.js';
 
-export type IdentitySourceKind = 'file' | 'ldap' | 'okta' | 'entra';
+/** The identity source kinds, as the configuration registers them (config/identity.ts). */
+export type { IdentitySourceKind };
 
 /** One person (or account) as one identity source describes them, whatever the source. */
 export interface Identity {
