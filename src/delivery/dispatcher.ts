@@ -16,7 +16,7 @@ import {
   type OutcomeInfo,
   runDestinationLoop,
 } from './destination-loop.js';
-import { createDestinationRuntimes } from './destination-runtime.js';
+import { createDestinationRuntimes } from './destinations.js';
 import { createPassCounters, type PassSummary, sumPassTotals } from './pass-totals.js';
 import type { DeliveryOutcome } from './settle-attempt.js';
 import { createWebhookAgent } from './webhook-sender.js';
