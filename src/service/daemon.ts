@@ -12,7 +12,13 @@ import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
-import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import {
+  assessLiveness,
+  assessReadiness,
+  type HttpServer,
+  type ProbeResult,
+  startHttpServer,
+} from './http-server.js';
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
@@ -206,28 +212,23 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const liveness = (): ProbeResult => {
     // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
     const runningMs = (startedMs: number | null) =>
-      startedMs === null ? 0 : monotonicNow(clock) - startedMs;
-    const since = scheduler.pollStartedAtMs();
-    const limitMs = config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS;
-    if (since !== null && runningMs(since) > limitMs) {
-      const seconds = Math.round(runningMs(since) / 1000);
-      return {
-        ok: false,
-        reason: `a poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
-      };
-    }
-    // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
-    const policySince = policyScheduler?.pollStartedAtMs() ?? null;
-    const policyLimitMs =
-      config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS;
-    if (policySince !== null && runningMs(policySince) > policyLimitMs) {
-      const seconds = Math.round(runningMs(policySince) / 1000);
-      return {
-        ok: false,
-        reason: `a policy poll has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
-      };
-    }
-    return { ok: true, body: { status: 'ok' } };
+      startedMs === null ? null : monotonicNow(clock) - startedMs;
+    return assessLiveness({
+      polls: [
+        {
+          label: 'a poll',
+          runningMs: runningMs(scheduler.pollStartedAtMs()),
+          limitMs: config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS,
+        },
+        // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
+        {
+          label: 'a policy poll',
+          runningMs: runningMs(policyScheduler?.pollStartedAtMs() ?? null),
+          limitMs:
+            config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS,
+        },
+      ],
+    });
   };
   const readiness = (): ProbeResult => {
     // Checked here too, so a replaced file ends the process even between two polls; the probe

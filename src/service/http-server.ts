@@ -24,6 +24,29 @@ export interface ReadinessInput {
   stopping: boolean;
 }
 
+/** What liveness is judged on: how long each running poll has run (monotonic ms), and its limit. */
+export interface LivenessInput {
+  /** One entry per scheduler: null while none of its polls runs. */
+  polls: readonly { label: string; runningMs: number | null; limitMs: number }[];
+}
+
+/**
+ * Alive unless a poll has run past its limit (its fetch deadline and any wait before it, plus a
+ * margin): every fetch ends at its deadline, so a poll still running after that is a stuck loop.
+ */
+export function assessLiveness(input: LivenessInput): ProbeResult {
+  for (const poll of input.polls) {
+    if (poll.runningMs !== null && poll.runningMs > poll.limitMs) {
+      const seconds = Math.round(poll.runningMs / 1000);
+      return {
+        ok: false,
+        reason: `${poll.label} has been running for ${seconds} s, past its fetch deadline: the loop is stuck`,
+      };
+    }
+  }
+  return { ok: true, body: { status: 'ok' } };
+}
+
 /**
  * Ready when the database is usable and the last successful poll is younger than twice the
  * schedule interval: one missed or failed poll is tolerated, two in a row are not. A process that

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessReadiness, type ReadinessInput } from '../../../src/service/http-server.js';
+import { assessLiveness, assessReadiness, type ReadinessInput } from '../../../src/service/http-server.js';
 
 const T0 = Date.parse('2026-03-03T12:00:00Z');
 const MIN = 60_000;
@@ -60,5 +60,23 @@ describe('assessReadiness', () => {
     const result = assessReadiness({ ...base, ...input });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('assessLiveness', () => {
+  const poll = (runningMs: number | null, label = 'a poll') => ({ label, runningMs, limitMs: 10 * MIN });
+
+  it('is alive while no poll runs, or every running poll is within its limit', () => {
+    expect(assessLiveness({ polls: [poll(null), poll(10 * MIN, 'a policy poll')] })).toEqual({
+      ok: true,
+      body: { status: 'ok' },
+    });
+  });
+
+  it('names the first poll that ran past its limit, in seconds', () => {
+    expect(assessLiveness({ polls: [poll(MIN), poll(10 * MIN + 1_500, 'a policy poll')] })).toEqual({
+      ok: false,
+      reason: 'a policy poll has been running for 602 s, past its fetch deadline: the loop is stuck',
+    });
   });
 });
