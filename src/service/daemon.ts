@@ -22,6 +22,7 @@ import {
 import { createIdentityRunner } from './identity-runner.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
+import { type DaemonStopResult, shutDown } from './shutdown.js';
 
 /** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
 const STUCK_POLL_MARGIN_MS = 60_000;
@@ -37,13 +38,7 @@ export interface DaemonDeps {
   random?: () => number;
 }
 
-export interface DaemonStopResult {
-  reason: string;
-  /** True when the shutdown timeout ran out and connections and the database were closed anyway. */
-  forced: boolean;
-  /** True when the daemon stopped itself because it cannot go on (its database file was replaced). */
-  fatal: boolean;
-}
+export type { DaemonStopResult };
 
 export interface Daemon {
   /** The port the health server listens on. */
@@ -316,53 +311,31 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   });
   let stopPromise: Promise<DaemonStopResult> | null = null;
 
-  async function shutdown(reason: string, fatal: boolean): Promise<DaemonStopResult> {
+  const shutdown = (reason: string, fatal: boolean): Promise<DaemonStopResult> => {
     stopping = true;
-    const timeoutMs = config.service.shutdownTimeoutMs;
-    logger.info(
-      { reason, timeoutMs },
-      'stopping: no new polls; cancelling the running poll and finishing deliveries',
-    );
-    // Order matters: no new poll, then no new deliveries, then the probes, then the connections.
-    const graceful = (async () => {
-      await Promise.all([
-        scheduler.stop({ abort: true }),
-        policyScheduler?.stop({ abort: true }),
-        identity.stop(),
-      ]);
-      await dispatcher.stop();
-      await http.close();
-      await deps.parts.closeClient();
-      uiStore?.close();
-      deps.parts.closeStore();
-    })().then(
-      () => 'graceful' as const,
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown; closing what is left');
-        return 'error' as const;
+    // Order matters (shutdown.ts): no new poll, then no new deliveries, then the probes, then the connections.
+    return shutDown(reason, fatal, {
+      logger,
+      clock,
+      timeoutMs: config.service.shutdownTimeoutMs,
+      steps: {
+        stopPolls: () =>
+          Promise.all([
+            scheduler.stop({ abort: true }),
+            policyScheduler?.stop({ abort: true }),
+            identity.stop(),
+          ]),
+        stopDeliveries: () => dispatcher.stop(),
+        closeHttp: () => http.close(),
+        closeClient: () => deps.parts.closeClient(),
+        closeStores: () => {
+          uiStore?.close();
+          deps.parts.closeStore();
+        },
+        destroyHttp: () => http.destroy(),
       },
-    );
-    const timer = new AbortController();
-    const expired = clock.sleep(timeoutMs, timer.signal).then(
-      () => 'timeout' as const,
-      () => 'cancelled' as const,
-    );
-    const outcome = await Promise.race([graceful, expired]);
-    timer.abort();
-    if (outcome === 'graceful') {
-      logger.info({ reason }, 'stopped cleanly');
-      return { reason, forced: false, fatal };
-    }
-    // Every commit is one synchronous transaction, so closing now cannot leave a partial run;
-    // deliveries still in flight keep their lease and are sent again after the restart.
-    if (outcome === 'timeout')
-      logger.warn({ timeoutMs }, 'shutdown timed out: closing connections and the database now');
-    http.destroy();
-    void deps.parts.closeClient().catch(() => undefined);
-    uiStore?.close();
-    deps.parts.closeStore();
-    return { reason, forced: true, fatal };
-  }
+    });
+  };
 
   const stop = (reason: string, fatal: boolean): Promise<DaemonStopResult> => {
     stopPromise ??= shutdown(reason, fatal).then((result) => {
