@@ -8,7 +8,6 @@
 import type { DaemonParts } from '../app/types.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
-import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
@@ -20,12 +19,10 @@ import {
   startHttpServer,
 } from './http-server.js';
 import { createIdentityRunner } from './identity-runner.js';
-import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { type CreateTicker, createPollScheduler, type PollScheduler } from './scheduler.js';
+import { createServiceMetrics } from './metrics.js';
+import type { CreateTicker } from './scheduler.js';
+import { createScheduledJobs, type Parts } from './schedules.js';
 import { type DaemonStopResult, shutDown } from './shutdown.js';
-
-/** Past the fetch deadline (which ends every fetch) by this much, a running poll means a stuck loop. */
-const STUCK_POLL_MARGIN_MS = 60_000;
 
 export interface DaemonDeps {
   config: Config;
@@ -52,70 +49,6 @@ export interface Daemon {
    * POLL_ON_START off: what a test awaits instead of watching the database until they show up.
    */
   startupPolls: Promise<void>;
-}
-
-interface Parts {
-  config: Config;
-  logger: Logger;
-  clock: Clock;
-  dispatcher: DaemonParts['dispatcher'];
-  metrics: ServiceMetrics;
-  pollRoster: DaemonParts['pollRoster'];
-  pollPolicies: DaemonParts['pollPolicies'];
-  /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
-  databaseFileIsOurs(): boolean;
-}
-
-/** One scheduled poll: record it, feed the metrics, wake the dispatcher when there is news. */
-function createPoll(parts: Parts, onFinished: () => void): (signal: AbortSignal) => Promise<void> {
-  const { logger, clock, dispatcher, metrics } = parts;
-  return async (signal) => {
-    if (!parts.databaseFileIsOurs()) return;
-    const startedMs = monotonicNow(clock);
-    try {
-      const result = await parts.pollRoster(signal);
-      metrics.recordPoll(result, clock.now());
-      if (result.events.length > 0) dispatcher.notify();
-    } catch (error) {
-      if (error instanceof PollAbortedError) throw error;
-      // VictorOps failures are recorded as failed runs by the cycle; this is anything else
-      // (such as the database refusing the commit), so nothing was recorded.
-      metrics.recordPoll(
-        { status: 'failed', durationMs: monotonicNow(clock) - startedMs, events: [] },
-        clock.now(),
-      );
-      logger.error({ err: error }, 'poll failed and could not be recorded');
-    }
-    onFinished();
-  };
-}
-
-/**
- * One scheduled policy poll; it shares the VictorOps client (and so the key's budget, behind the
- * roster polls) with roster polls. A poll longer than its schedule's interval says so, with the
- * interval that would fit: its ticks are being deferred.
- */
-function createPolicyPoll(parts: Parts, intervalMs: number): (signal: AbortSignal) => Promise<void> {
-  const { logger, dispatcher, metrics } = parts;
-  return async (signal) => {
-    if (!parts.databaseFileIsOurs()) return;
-    try {
-      const result = await parts.pollPolicies(signal);
-      metrics.recordPolicyPoll(result.status, result.durationMs);
-      if (result.durationMs > intervalMs) {
-        const fitsMinutes = Math.ceil((result.durationMs * 1.25) / 60_000);
-        logger.warn(
-          { durationMs: result.durationMs, scheduleIntervalMs: intervalMs },
-          `the policy poll took longer than POLICY_SCHEDULE's interval: ticks that come while one runs are deferred until it ends; a schedule of every ${fitsMinutes} min or more fits this org`,
-        );
-      }
-      if (result.events.length > 0) dispatcher.notify();
-    } catch (error) {
-      if (error instanceof PollAbortedError) throw error;
-      metrics.recordPolicyPoll('failed');
-      logger.error({ err: error }, 'policy poll failed and could not be recorded');
-    }
-  };
 }
 
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
@@ -174,55 +107,24 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     pollPolicies: deps.parts.pollPolicies,
     databaseFileIsOurs,
   };
-  const scheduler = createPollScheduler({
-    expression: config.service.schedule.expression,
-    jitterMs: config.service.jitterMs,
-    clock,
-    logger,
-    poll: createPoll(parts, () => {
+  const jobs = createScheduledJobs(parts, {
+    onRosterPollFinished: () => {
       pollsFinished += 1;
-    }),
-    onTickSkipped: () => metrics.recordSkippedTick(),
+    },
     random: deps.random,
     createTicker: deps.createTicker,
   });
-  // Policies have a schedule (and a no-overlap flag) of their own: an hourly policy poll must
-  // neither wait for nor delay the roster polls.
-  const policySchedule = config.coverage.schedule;
-  const policyScheduler: PollScheduler | null =
-    policySchedule === null
-      ? null
-      : createPollScheduler({
-          expression: policySchedule.expression,
-          jitterMs: 0,
-          clock,
-          logger: logger.child({ poll: 'policy' }),
-          poll: createPolicyPoll(parts, policySchedule.intervalMs),
-          whenBusy: 'defer',
-          onTickDeferred: () => metrics.recordPolicyTick('deferred'),
-          onTickSkipped: () => metrics.recordPolicyTick('skipped'),
-          createTicker: deps.createTicker,
-        });
 
   const liveness = (): ProbeResult => {
     // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
     const runningMs = (startedMs: number | null) =>
       startedMs === null ? null : monotonicNow(clock) - startedMs;
     return assessLiveness({
-      polls: [
-        {
-          label: 'a poll',
-          runningMs: runningMs(scheduler.pollStartedAtMs()),
-          limitMs: config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS,
-        },
-        // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
-        {
-          label: 'a policy poll',
-          runningMs: runningMs(policyScheduler?.pollStartedAtMs() ?? null),
-          limitMs:
-            config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS,
-        },
-      ],
+      polls: jobs.map((job) => ({
+        label: job.label,
+        runningMs: runningMs(job.scheduler.pollStartedAtMs()),
+        limitMs: job.stuckAfterMs,
+      })),
     });
   };
   const readiness = (): ProbeResult => {
@@ -277,8 +179,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   }
 
   dispatcher.start();
-  scheduler.start();
-  policyScheduler?.start();
+  for (const job of jobs) job.scheduler.start();
   identity.start();
   logger.info(
     {
@@ -286,7 +187,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       intervalMs: config.service.schedule.intervalMs,
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
-      policySchedule: policySchedule?.expression ?? 'off',
+      policySchedule: config.coverage.schedule?.expression ?? 'off',
       identitySchedule: identity.schedule,
       http: `${config.service.httpHost}:${http.port}`,
       ui: config.ui.enabled
@@ -296,12 +197,14 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     },
     'roster-watch is running',
   );
-  // The start-up policy poll follows the first roster poll, so its findings see a current roster.
-  // The identity sync follows both, so exposure reflects the current policies and schedules.
+  // The start-up polls run in the jobs' order (the policy poll after the roster poll, so its findings
+  // see a current roster); the identity sync follows them all, so exposure reflects current policies.
   const startupPolls = config.service.pollOnStart
-    ? scheduler
-        .runNow()
-        .then(() => policyScheduler?.runNow())
+    ? jobs
+        .reduce<Promise<unknown>>(
+          (previous, job) => previous.then(() => job.scheduler.runNow()),
+          Promise.resolve(),
+        )
         .then(() => identity.runNow())
     : Promise.resolve();
 
@@ -320,11 +223,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       timeoutMs: config.service.shutdownTimeoutMs,
       steps: {
         stopPolls: () =>
-          Promise.all([
-            scheduler.stop({ abort: true }),
-            policyScheduler?.stop({ abort: true }),
-            identity.stop(),
-          ]),
+          Promise.all([...jobs.map((job) => job.scheduler.stop({ abort: true })), identity.stop()]),
         stopDeliveries: () => dispatcher.stop(),
         closeHttp: () => http.close(),
         closeClient: () => deps.parts.closeClient(),
