@@ -349,6 +349,24 @@ export const oncallParts = sqliteTable(
 );
 
 /** Coverage findings: open while resolved_at IS NULL; a finding that comes back is a new row. */
+/**
+ * The four columns every findings table ends with: when the finding was first seen and resolved
+ * (null while open), the run that opened it, and the last run that saw it open or the run that
+ * resolved it. A fresh set per call, like historyColumns.
+ */
+function findingLifeColumns() {
+  return {
+    firstSeen: text('first_seen').notNull(),
+    resolvedAt: text('resolved_at'),
+    firstRunId: integer('first_run_id')
+      .notNull()
+      .references(() => runs.id),
+    lastRunId: integer('last_run_id')
+      .notNull()
+      .references(() => runs.id),
+  };
+}
+
 export const findings = sqliteTable(
   'findings',
   {
@@ -357,15 +375,7 @@ export const findings = sqliteTable(
     kind: text('kind').notNull(),
     /** The Finding as JSON, refreshed by every run that still sees it. */
     data: text('data').notNull(),
-    firstSeen: text('first_seen').notNull(),
-    resolvedAt: text('resolved_at'),
-    firstRunId: integer('first_run_id')
-      .notNull()
-      .references(() => runs.id),
-    /** The last run that saw it open, or the run that resolved it. */
-    lastRunId: integer('last_run_id')
-      .notNull()
-      .references(() => runs.id),
+    ...findingLifeColumns(),
   },
   (t) => [
     uniqueIndex('findings_open_uq').on(t.key).where(sql`resolved_at IS NULL`),
@@ -407,14 +417,7 @@ export const identityFindings = sqliteTable(
     usernameKey: text('username_key'),
     /** The IdentityFinding as JSON, refreshed by every sync that still sees it. */
     data: text('data').notNull(),
-    firstSeen: text('first_seen').notNull(),
-    resolvedAt: text('resolved_at'),
-    firstRunId: integer('first_run_id')
-      .notNull()
-      .references(() => runs.id),
-    lastRunId: integer('last_run_id')
-      .notNull()
-      .references(() => runs.id),
+    ...findingLifeColumns(),
   },
   (t) => [
     uniqueIndex('identity_findings_open_uq').on(t.key).where(sql`resolved_at IS NULL`),
