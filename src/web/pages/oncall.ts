@@ -21,7 +21,7 @@ import {
   zonedInstant,
 } from '../../roster/oncall-split.js';
 import { usernameKey } from '../../roster/types.js';
-import { loadDisplayNames, loadOncallReads } from '../../store/oncall-reads.js';
+import { loadDisplayNames, loadOncallReads, loadOncallTeams } from '../../store/oncall-reads.js';
 import { type Block, type Cell, mono, type Page, text } from '../model.js';
 import { formatLocal } from '../time.js';
 import { atPicker, hrefWith, type PageContext, param, teamCell, timeCell, userCell } from './context.js';
@@ -99,11 +99,12 @@ export function buildOncallPage(ctx: PageContext): Page {
   const toMs = zonedInstant(rules.timeZone, nextDate(days.at(-1) ?? date), 0);
   const { atIso, field: atField } = atPicker(ctx, 'On call at');
 
-  const all = loadOncallReads(ctx.store, new Date(fromMs).toISOString(), new Date(toMs).toISOString());
-  const teams = new Map<string, string>();
-  for (const r of all) teams.set(r.teamSlug, r.teamName);
+  const fromIso = new Date(fromMs).toISOString();
+  const toIso = new Date(toMs).toISOString();
+  // The team picker needs every team's name, the page only the chosen team's shifts.
+  const teams = loadOncallTeams(ctx.store, fromIso, toIso);
   const team = param(ctx, 'team') ?? [...teams.keys()].sort()[0];
-  const reads = all.filter((r) => r.teamSlug === team);
+  const reads = team === undefined ? [] : loadOncallReads(ctx.store, fromIso, toIso, team);
   const keys = reads.flatMap((r) => r.shifts.map((s) => usernameKey(s.username)));
   const report = buildOncallReport({
     reads,
@@ -113,10 +114,8 @@ export function buildOncallPage(ctx: PageContext): Page {
     displayNames: loadDisplayNames(ctx.store, keys),
   });
 
-  const atReads = loadOncallReads(ctx.store, atIso, new Date(Date.parse(atIso) + 1).toISOString());
-  const at = listOncallAt(atReads, Date.parse(atIso)).filter(
-    (e) => team === undefined || e.teamSlug === team,
-  );
+  const atReads = loadOncallReads(ctx.store, atIso, new Date(Date.parse(atIso) + 1).toISOString(), team);
+  const at = listOncallAt(atReads, Date.parse(atIso));
 
   const pageHref = (params: Record<string, string | undefined>) =>
     hrefWith(`${ctx.base}/oncall`, { team, view, date, ...params });
