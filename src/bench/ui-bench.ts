@@ -95,6 +95,10 @@ export async function benchUi(options: {
       `/ui/search?q=${facts.sampleUser.slice(0, 7)}`,
       '/ui/policies',
       '/ui/policies/pol-17',
+      // On call: this week of the first team, a month of another, who was on call at a moment.
+      '/ui/oncall',
+      `/ui/oncall?team=${facts.sampleTeam}&view=month`,
+      `/ui/oncall?team=${facts.sampleTeam}&at=${encodeURIComponent(new Date(endMs + 3 * 86_400_000).toISOString())}`,
       '/ui/runs',
       '/ui/runs?kind=policy',
       `/ui/runs/${Math.floor(facts.runs / 2)}`,

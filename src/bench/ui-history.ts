@@ -2,9 +2,12 @@
  * A large recorded history for the web view benchmark, written with direct inserts in one
  * transaction (the poll path would take hours to write a year of history): a year of hourly roster
  * runs and daily policy runs, users and memberships with closed versions, a million events with
- * envelopes shaped like the real ones, findings and an outbox row per event.
+ * envelopes shaped like the real ones, findings, an outbox row per event, and each team's on-call
+ * schedule as the last policy poll recorded it.
  */
+import type { TeamSchedule } from '../roster/policy-types.js';
 import type { Store } from '../store/db.js';
+import { recordOncallReads } from '../store/oncall-reads.js';
 
 export interface UiHistorySpec {
   users: number;
@@ -340,6 +343,7 @@ export function writeUiHistory(store: Store, spec: UiHistorySpec): UiHistoryFact
     const insertSchedule = db.prepare(
       'INSERT INTO team_schedules (team_slug, team_name, shifts, fetched_at, run_id) VALUES (?, ?, ?, ?, ?)',
     );
+    const schedules: TeamSchedule[] = [];
     for (let t = 0; t < spec.teams; t++) {
       const steps = [
         {
@@ -369,7 +373,10 @@ export function writeUiHistory(store: Store, spec: UiHistorySpec): UiHistoryFact
         end: iso(spec.endMs + (k + 1) * 7 * 24 * HOUR_MS),
       }));
       insertSchedule.run(teamSlug(t), `Team ${t}`, JSON.stringify(shifts), iso(spec.endMs), runCount + 365);
+      schedules.push({ team: { slug: teamSlug(t), name: `Team ${t}` }, shifts, fetchedAt: iso(spec.endMs) });
     }
+    // The on-call page reads what the last policy poll recorded, through the poll's own recorder.
+    recordOncallReads(store, runCount + 365, iso(spec.endMs), schedules);
   })();
   return {
     sampleUser: username(1234),

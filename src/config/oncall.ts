@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import ICAL from 'ical.js';
 import { type BusinessHours, isTimeZone, parseBusinessHours } from '../parse/business-hours.js';
-import type { ConfigReader } from './reader.js';
+import { ConfigReader } from './reader.js';
 
 export interface OncallConfig {
   timeZone: string;
@@ -58,17 +58,24 @@ export function parseHolidayCalendar(text: string): Set<string> {
   return dates;
 }
 
+const DEFAULT_TIMEZONE = 'UTC';
+const DEFAULT_BUSINESS_HOURS = 'Mon-Fri 09:00-17:00';
+
+/** What the settings are with no ONCALL_* variable set (the On-call page's rules when it is given none). */
+export function defaultOncallConfig(): OncallConfig {
+  return readOncallConfig(new ConfigReader({}));
+}
+
 export function readOncallConfig(r: ConfigReader): OncallConfig {
-  const timeZone = r.string('ONCALL_TIMEZONE', 'UTC');
+  const timeZone = r.string('ONCALL_TIMEZONE', DEFAULT_TIMEZONE);
   if (!isTimeZone(timeZone))
     r.problems.push(`ONCALL_TIMEZONE "${timeZone}" is not an IANA time zone name (e.g. Europe/London, UTC)`);
-  const hoursText = r.string('ONCALL_BUSINESS_HOURS', 'Mon-Fri 09:00-17:00');
+  const hoursText = r.string('ONCALL_BUSINESS_HOURS', DEFAULT_BUSINESS_HOURS);
   const parsed = parseBusinessHours(hoursText);
   if (typeof parsed === 'string') r.problems.push(`ONCALL_BUSINESS_HOURS ${parsed}`);
+  // A problem fails loadConfig; the default stands in only so the reader can go on collecting.
   const businessHours =
-    typeof parsed === 'string'
-      ? { days: new Set([1, 2, 3, 4, 5]), startMinute: 540, endMinute: 1020 }
-      : parsed;
+    typeof parsed === 'string' ? (parseBusinessHours(DEFAULT_BUSINESS_HOURS) as BusinessHours) : parsed;
   const holidaysFile = r.raw('ONCALL_HOLIDAYS_FILE') ?? null;
   let holidays = new Set<string>();
   if (holidaysFile !== null) {
@@ -89,5 +96,10 @@ export function readOncallConfig(r: ConfigReader): OncallConfig {
       }
     }
   }
-  return { timeZone: isTimeZone(timeZone) ? timeZone : 'UTC', businessHours, holidays, holidaysFile };
+  return {
+    timeZone: isTimeZone(timeZone) ? timeZone : DEFAULT_TIMEZONE,
+    businessHours,
+    holidays,
+    holidaysFile,
+  };
 }

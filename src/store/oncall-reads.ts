@@ -153,18 +153,26 @@ function continuePart(
   return true;
 }
 
-/** The reads that answer for some instant of [fromIso, toIso), oldest first per team. */
-export function loadOncallReads(store: Store, fromIso: string, toIso: string): OncallRead[] {
+/** The reads that answer for some instant of [fromIso, toIso) (of one team when given). */
+const answeringFor = (fromIso: string, toIso: string, teamSlug: string | undefined) =>
+  and(
+    teamSlug === undefined ? undefined : eq(oncallReads.teamSlug, teamSlug),
+    or(eq(oncallReads.first, true), lt(oncallReads.readAt, toIso)),
+    or(isNull(oncallReads.supersededAt), gt(oncallReads.supersededAt, fromIso)),
+  );
+
+/** The reads that answer for some instant of [fromIso, toIso), oldest first per team; one team's when given. */
+export function loadOncallReads(
+  store: Store,
+  fromIso: string,
+  toIso: string,
+  teamSlug?: string,
+): OncallRead[] {
   return store.db
     .select({ read: oncallReads, latestShifts: oncallLatest.shifts })
     .from(oncallReads)
     .leftJoin(oncallLatest, eq(oncallLatest.readId, oncallReads.id))
-    .where(
-      and(
-        or(eq(oncallReads.first, true), lt(oncallReads.readAt, toIso)),
-        or(isNull(oncallReads.supersededAt), gt(oncallReads.supersededAt, fromIso)),
-      ),
-    )
+    .where(answeringFor(fromIso, toIso, teamSlug))
     .orderBy(asc(oncallReads.teamSlug), asc(oncallReads.readAt))
     .all()
     .map(({ read: r, latestShifts }) => ({
@@ -175,6 +183,20 @@ export function loadOncallReads(store: Store, fromIso: string, toIso: string): O
       first: r.first,
       shifts: JSON.parse(r.shifts ?? latestShifts ?? '[]') as Shift[],
     }));
+}
+
+/**
+ * The teams with a read answering for some instant of [fromIso, toIso), slug to its latest name
+ * there, without reading any shifts (the On-call page's team picker; it reads one team's shifts).
+ */
+export function loadOncallTeams(store: Store, fromIso: string, toIso: string): Map<string, string> {
+  const rows = store.db
+    .select({ slug: oncallReads.teamSlug, name: oncallReads.teamName })
+    .from(oncallReads)
+    .where(answeringFor(fromIso, toIso, undefined))
+    .orderBy(asc(oncallReads.teamSlug), asc(oncallReads.readAt))
+    .all();
+  return new Map(rows.map((r) => [r.slug, r.name]));
 }
 
 /**

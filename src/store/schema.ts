@@ -35,7 +35,12 @@ export const runs = sqliteTable(
     /** Policy runs: how many policies were recorded. */
     policyCount: integer('policy_count'),
   },
-  (t) => [index('runs_status_idx').on(t.status, t.id), index('runs_kind_idx').on(t.kind, t.id)],
+  (t) => [
+    index('runs_status_idx').on(t.status, t.id),
+    index('runs_kind_idx').on(t.kind, t.id),
+    // The overview's per-day figures: one seek per day of the viewer's zone (ui-reads.ts).
+    index('runs_started_idx').on(t.startedAt),
+  ],
 );
 
 /**
@@ -78,9 +83,10 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex('users_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
     index('users_key_from_idx').on(t.usernameKey, t.validFrom),
-    index('users_valid_to_idx').on(t.validTo),
-    // The web view's roster diff reads the rows opened or closed after an instant.
-    index('users_valid_from_idx').on(t.validFrom),
+    // The web view's roster diff reads, from this index alone, the versions valid at an instant
+    // and closed since (valid_to > T, valid_from <= T) and the current ones opened since
+    // (valid_to IS NULL, valid_from > T): ui-roster.ts.
+    index('users_valid_to_idx').on(t.validTo, t.validFrom, t.usernameKey),
   ],
 );
 
@@ -111,8 +117,10 @@ export const memberships = sqliteTable(
     uniqueIndex('memberships_current_uq').on(t.usernameKey, t.teamSlug).where(sql`valid_to IS NULL`),
     index('memberships_user_from_idx').on(t.usernameKey, t.validFrom),
     index('memberships_team_from_idx').on(t.teamSlug, t.validFrom),
-    index('memberships_valid_from_idx').on(t.validFrom),
-    index('memberships_valid_to_idx').on(t.validTo),
+    // As users_valid_to_idx: the roster diff's two range reads, covered by the index.
+    index('memberships_valid_to_idx').on(t.validTo, t.validFrom, t.usernameKey, t.teamSlug),
+    // Current members per team, counted in team order without a sort (the roster page's teams).
+    index('memberships_current_team_idx').on(t.teamSlug, t.validTo).where(sql`valid_to IS NULL`),
   ],
 );
 

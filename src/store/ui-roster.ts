@@ -2,15 +2,17 @@
  * The roster at an instant and its difference to now, for the web view, computed in SQL so a
  * page costs the rows it shows plus the rows that changed since, not two whole rosters.
  *
- * Why the changed rows suffice for the diff: in SCD2 a key's version valid at T is either still
- * current (unchanged, so not in the diff) or was closed after T; and a current version is either
- * the one valid at T or was opened after T. So every key whose state differs between T and now
- * has all its relevant versions among the rows opened or closed after T.
+ * Which rows the diff needs: in SCD2 a key whose state differs between T and now either had a
+ * version valid at T that was closed since (valid_from <= T < valid_to) or has a current version
+ * opened since (valid_to IS NULL, valid_from > T); versions opened and closed after T do not
+ * matter. A key in the first set and not the second was removed, in the second and not the first
+ * added, in both changed (for users, when the two versions' fields differ). Both sets are one range
+ * each of the (valid_to, valid_from, key) index, read without touching the tables, and matched
+ * in memory; only the rows shown are then read in full.
  *
  * Raw SQL on purpose: the page benchmark (`node dist/bench/run.js ui`) depends on each query using
- * exactly the index it was written for, which hand-written SQL keeps visible and stable (the
- * roster now 67 ms at p95, as of a moment deep in the history 700 ms uncached under load,
- * 2026-11-30, docs/benchmarks.md).
+ * exactly the index it was written for, which hand-written SQL keeps visible and stable (figures
+ * in docs/benchmarks.md).
  */
 import { USER_FIELDS, type User } from '../roster/types.js';
 import type { Store } from './db.js';
@@ -83,27 +85,22 @@ export function loadRosterUsersAt(
 }
 
 /**
- * Teams valid at the instant with their member counts then: the current counts (through the
- * index of current memberships) corrected by the membership changes since.
+ * Teams valid at the instant with their member counts then: the current counts (one seek per
+ * team on the index of current memberships by team) corrected by the membership changes since.
  */
 export function loadTeamsAt(
   store: Store,
   atIso: string,
   memberDelta: ReadonlyMap<string, number>,
 ): { slug: string; name: string; members: number }[] {
-  const nowCounts = new Map(
-    (
-      store.sqlite
-        .prepare(
-          'SELECT team_slug AS slug, COUNT(*) AS n FROM memberships WHERE valid_to IS NULL GROUP BY team_slug',
-        )
-        .all() as { slug: string; n: number }[]
-    ).map((r) => [r.slug, r.n]),
-  );
   const teams = store.sqlite
-    .prepare(`SELECT slug, name FROM teams WHERE ${VALID_AT} ORDER BY slug`)
-    .all({ at: atIso }) as { slug: string; name: string }[];
-  return teams.map((t) => ({ ...t, members: (nowCounts.get(t.slug) ?? 0) + (memberDelta.get(t.slug) ?? 0) }));
+    .prepare(
+      `SELECT slug, name,
+         (SELECT COUNT(*) FROM memberships m WHERE m.team_slug = t.slug AND m.valid_to IS NULL) AS now
+       FROM teams t WHERE ${VALID_AT} ORDER BY slug`,
+    )
+    .all({ at: atIso }) as { slug: string; name: string; now: number }[];
+  return teams.map((t) => ({ slug: t.slug, name: t.name, members: t.now + (memberDelta.get(t.slug) ?? 0) }));
 }
 
 export interface FieldDifference {
@@ -127,17 +124,16 @@ const isValidAt = (r: { valid_from: string; valid_to: string | null }, at: strin
   r.valid_from <= at && (r.valid_to === null || r.valid_to > at);
 
 /**
- * Per key among the rows opened or closed after @at: the id of its version valid at @at and of
- * its current version. Keys with neither (added and removed again since) drop out later. The
- * rows are found through the valid_from and valid_to indexes (a plain OR would make SQLite scan
- * the whole table in key order for the GROUP BY), so the cost follows the changes since @at.
+ * Per key, its version valid at @at and closed since (then_id) and its current version opened
+ * since (now_id): the two ranges of the (valid_to, valid_from, key) index, read from the index
+ * alone, grouped by key. A key with only one of them was removed or added.
  */
 const VERSIONS = (table: string, key: string) => `SELECT ${key},
-    MAX(CASE WHEN valid_from <= @at AND COALESCE(valid_to, '~') > @at THEN row_id END) AS then_id,
+    MAX(CASE WHEN valid_to IS NOT NULL THEN row_id END) AS then_id,
     MAX(CASE WHEN valid_to IS NULL THEN row_id END) AS now_id
-  FROM ${table}
-  WHERE row_id IN (SELECT row_id FROM ${table} WHERE valid_from > @at
-                   UNION ALL SELECT row_id FROM ${table} WHERE valid_to > @at)
+  FROM (SELECT ${key}, row_id, valid_to FROM ${table} WHERE valid_to > @at AND valid_from <= @at
+        UNION ALL
+        SELECT ${key}, row_id, valid_to FROM ${table} WHERE valid_to IS NULL AND valid_from > @at)
   GROUP BY ${key}`;
 
 const USER_DIFFERS = [
@@ -152,17 +148,21 @@ const USER_DIFFERS = [
   .map((c) => `t.${c} IS NOT n.${c}`)
   .join(' OR ');
 
-/** Users that differ between @at and now, classified in SQL so only the rows shown are read. */
+/**
+ * Users that differ between @at and now; a key with both versions is changed when their fields
+ * differ (a change and its undoing since is no change), read by rowid for those keys only.
+ */
 const USER_CHANGES = `SELECT CASE WHEN c.then_id IS NULL THEN 'added' WHEN c.now_id IS NULL THEN 'removed' ELSE 'changed' END AS change,
     c.then_id, c.now_id, c.username_key
   FROM (${VERSIONS('users', 'username_key')}) c
   LEFT JOIN users t ON t.row_id = c.then_id LEFT JOIN users n ON n.row_id = c.now_id
-  WHERE (c.then_id IS NULL) <> (c.now_id IS NULL) OR (c.then_id IS NOT NULL AND (${USER_DIFFERS}))`;
+  WHERE c.then_id IS NULL OR c.now_id IS NULL OR (${USER_DIFFERS})`;
 
+/** A membership in both sets left and joined again since: the same as then, so not a change. */
 const MEMBERSHIP_CHANGES = `SELECT CASE WHEN c.then_id IS NULL THEN 'added' ELSE 'removed' END AS change,
     COALESCE(c.then_id, c.now_id) AS id, c.username_key, c.team_slug
   FROM (${VERSIONS('memberships', 'username_key, team_slug')}) c
-  WHERE (c.then_id IS NULL) <> (c.now_id IS NULL)`;
+  WHERE c.then_id IS NULL OR c.now_id IS NULL`;
 
 export interface ChangeCounts {
   usersAdded: number;
@@ -187,7 +187,7 @@ export function loadRosterChangesSince(
   const db = store.sqlite;
   // One pass per table returns only small tuples (raw arrays, no objects); the full rows are
   // then read by id for the entries shown.
-  const userChanges = db
+  const users = db
     .prepare(`SELECT change, then_id, now_id FROM (${USER_CHANGES}) ORDER BY username_key`)
     .raw(true)
     .all({ at: atIso }) as [string, number | null, number | null][];
@@ -200,13 +200,13 @@ export function loadRosterChangesSince(
   for (const [change, , slug] of membershipChanges) {
     memberDelta.set(slug, (memberDelta.get(slug) ?? 0) + (change === 'removed' ? 1 : -1));
   }
-  const countOf = (rows: unknown[][], change: string) =>
+  const countOf = (rows: readonly (readonly unknown[])[], change: string) =>
     rows.reduce((n, r) => (r[0] === change ? n + 1 : n), 0);
-  const userCounts = new Map(['added', 'removed', 'changed'].map((c) => [c, countOf(userChanges, c)]));
+  const userCounts = new Map(['added', 'removed', 'changed'].map((c) => [c, countOf(users, c)]));
   const membershipCounts = new Map(['added', 'removed'].map((c) => [c, countOf(membershipChanges, c)]));
   const userById = db.prepare(`SELECT ${USER_SELECT} FROM users WHERE row_id = ?`);
   const usersOf = (change: string) =>
-    userChanges
+    users
       .filter((r) => r[0] === change)
       .slice(0, limit)
       .map(([, thenId, nowId]) => ({

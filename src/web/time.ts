@@ -4,6 +4,9 @@
  * matters. The exact UTC instant stays in the page as `<time datetime>` and on hover.
  */
 
+import { localDate, nextDate, zonedInstant } from '../roster/oncall-split.js';
+import type { DaySpan } from '../store/ui-reads.js';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(zone: string): Intl.DateTimeFormat {
@@ -53,4 +56,22 @@ export function formatRelative(iso: string, now: Date): string {
   else if (abs < 172_800_000) amount = `${Math.floor(abs / 3_600_000)} h`;
   else amount = `${Math.floor(abs / 86_400_000)} d`;
   return delta >= 0 ? `${amount} ago` : `in ${amount}`;
+}
+
+/**
+ * The last `count` days in `zone` up to and including the one holding `now`, oldest first: each
+ * its date and the UTC instants it runs over (a local day is 23 or 25 hours when the clocks change).
+ */
+export function localDaySpans(zone: string, now: Date, count: number): DaySpan[] {
+  let day = localDate(zone, now.getTime());
+  const dates: string[] = [];
+  for (let i = 0; i < count; i++) {
+    dates.unshift(day);
+    day = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  }
+  return dates.map((d) => ({
+    day: d,
+    fromIso: new Date(zonedInstant(zone, d, 0)).toISOString(),
+    toIso: new Date(zonedInstant(zone, nextDate(d), 0)).toISOString(),
+  }));
 }

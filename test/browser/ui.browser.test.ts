@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultOncallConfig } from '../../src/config/oncall.js';
 import { formatRunDigest } from '../../src/delivery/slack-digest.js';
 import { createSilentLogger } from '../../src/logger.js';
 import { renderSlackMessage } from '../../src/simulator/receivers/slack-receiver.js';
@@ -133,14 +134,56 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     await page.close();
   });
 
-  it('roster as of T: the picker shows who was there then and the diff to now', async () => {
+  it('roster as of T: the picker, in UI_TIMEZONE, shows who was there then and the diff to now', async () => {
     const page = await open('/ui/roster');
+    await expect(page.locator('label:has(input[name="at"])').textContent()).resolves.toContain(
+      'As of (Europe/Paris)',
+    );
+    // The picker opens on now in Paris (12:00 UTC is 13:00 there), not in UTC.
+    await expect(page.locator('input[name="at"]').inputValue()).resolves.toBe('2026-03-04T13:00');
     await page.fill('input[name="at"]', '2026-03-02T12:00:00');
     await Promise.all([page.waitForURL(/at=2026-03-02T12/), page.click('form.filters button')]);
-    await expect(page.locator('h1').textContent()).resolves.toBe('Roster as of 2026-03-02T12:00:00.000Z');
+    await expect(page.locator('h1').textContent()).resolves.toBe(
+      'Roster as of Mon 2 Mar 12:00 (Europe/Paris)',
+    );
+    await expect(page.locator('input[name="at"]').inputValue()).resolves.toBe('2026-03-02T12:00');
     await expect(page.locator('#t-users ~ .scroll').textContent()).resolves.toContain('bob');
     await expect(page.locator('#t-diff ~ .scroll').textContent()).resolves.toContain('user removed');
+    // Run two was recorded at 10:00 Paris time: 09:30 picked there is before it, so the diff to now
+    // holds run two's changes too (read as UTC, 09:30 would be after it).
+    await page.fill('input[name="at"]', '2026-03-02T09:30');
+    await Promise.all([page.waitForURL(/at=2026-03-02T09/), page.click('form.filters button')]);
+    const before = (await page.locator('#t-diff ~ .scroll').textContent()) as string;
+    await page.fill('input[name="at"]', '2026-03-02T10:30');
+    await Promise.all([page.waitForURL(/at=2026-03-02T10/), page.click('form.filters button')]);
+    const after = (await page.locator('#t-diff ~ .scroll').textContent()) as string;
+    expect(before).not.toBe(after);
     await page.close();
+  });
+
+  it('on call at T: the picker is in UI_TIMEZONE too, and the per-day tables are in local days', async () => {
+    const page = await open('/ui/oncall');
+    await expect(page.locator('label:has(input[name="at"])').textContent()).resolves.toContain(
+      'On call at (Europe/Paris)',
+    );
+    await page.fill('input[name="at"]', '2026-03-03T23:30');
+    await Promise.all([page.waitForURL(/at=2026-03-03T23/), page.click('form.filters button')]);
+    await expect(page.locator('#t-at').textContent()).resolves.toBe(
+      'On call at Tue 3 Mar 23:30 (Europe/Paris)',
+    );
+    await expect(page.locator('input[name="at"]').inputValue()).resolves.toBe('2026-03-03T23:30');
+    await page.close();
+    const overview = await open('/ui');
+    await expect(overview.locator('#t-changes-per-day').textContent()).resolves.toContain('Europe/Paris');
+    // Each day links to its own 24 hours in Paris: from 23:00 UTC the evening before.
+    const link = (await overview
+      .locator('#t-changes-per-day ~ .scroll a')
+      .first()
+      .getAttribute('href')) as string;
+    expect(decodeURIComponent(link)).toMatch(
+      /since=2026-03-0\dT23:00:00\.000Z&until=2026-03-0\dT23:00:00\.000Z/,
+    );
+    await overview.close();
   });
 
   it('hostile names render as text: no element, no script, control characters shown as markers', async () => {
@@ -270,6 +313,8 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
       logger: createSilentLogger(),
       now: () => new Date(DEMO_NOW),
       timeZone: 'Europe/Berlin',
+      // The team's calendar in the same zone as the rest of the page.
+      oncall: { ...defaultOncallConfig(), timeZone: 'Europe/Berlin' },
     });
     images = WRITE_PICTURES ? TRACKED_IMAGES : join(demoDir, 'images');
     mkdirSync(images, { recursive: true });
@@ -290,7 +335,7 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
     await page.close();
   }
 
-  it('overview, timeline, user, findings, policy and roster pages tell the drift story', async () => {
+  it('overview, timeline, user, findings, policy, roster and on-call pages tell the drift story', async () => {
     await picture('/ui', 'overview', async (page) => {
       expect(await page.locator('svg.chart polyline').count()).toBe(3);
       await expect(page.locator('main').textContent()).resolves.toContain('identity.inactive');
@@ -312,6 +357,13 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
     });
     await picture('/ui/roster?at=2026-02-26T12:00', 'roster', async (page) => {
       await expect(page.locator('#t-diff ~ .scroll').textContent()).resolves.toContain('user removed');
+    });
+    await picture('/ui/oncall?team=payments', 'oncall', async (page) => {
+      // The override: Yuki covers the rest of Aisha's week.
+      const now = (await page.locator('#t-at ~ .scroll').textContent()) as string;
+      expect(now).toContain('yuki.tanaka');
+      expect(now).toContain('aisha.bello');
+      await expect(page.locator('#t-calendar ~ .scroll').textContent()).resolves.toContain('aisha.bello');
     });
     // No page of the demo shows test data.
     expect(problems).toEqual([]);

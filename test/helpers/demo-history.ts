@@ -12,6 +12,7 @@ import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';
 import { applyFindingsDiff } from '../../src/store/findings.js';
 import { recordIdentitySync } from '../../src/store/identity.js';
+import { recordOncallReads } from '../../src/store/oncall-reads.js';
 import {
   claimDueDeliveries,
   enqueueDeliveries,
@@ -170,7 +171,7 @@ function recordPolicyRun(store: Store, at: string): void {
       removed: [],
       changed: [],
     });
-    saveTeamSchedules(store, runId, at, [
+    const schedules = [
       {
         team: aTeam('payments', 'Payments'),
         shifts: [
@@ -188,7 +189,10 @@ function recordPolicyRun(store: Store, at: string): void {
           shift(PLATFORM_PRIMARY, 'Platform weekly', 'kwame.mensah', march(13, 8), march(20, 8)),
         ],
       },
-    ]);
+    ];
+    saveTeamSchedules(store, runId, at, schedules);
+    // The On-call page reads what the policy poll recorded, as the poll records it.
+    recordOncallReads(store, runId, at, schedules);
     const marcusGone: Finding = {
       kind: 'dangling_reference',
       key: 'dangling_reference:pol-payments-primary:2:marcus.hale',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { defaultOncallConfig } from '../../src/config/oncall.js';
 import { configProblems } from '../helpers/config-problems.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
@@ -17,6 +18,8 @@ describe('on-call hours configuration', () => {
     expect(c.businessHours).toEqual({ days: new Set([1, 2, 3, 4, 5]), startMinute: 540, endMinute: 1020 });
     expect(c.holidays.size).toBe(0);
     expect(c.holidaysFile).toBeNull();
+    // The On-call page, given no settings, uses these same defaults (no copy of its own).
+    expect(defaultOncallConfig()).toEqual(c);
   });
 
   it('reads a zone, business hours and an .ics holidays file', () => {

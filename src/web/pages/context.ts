@@ -3,9 +3,9 @@
 import { PageError } from '../../errors.js';
 import { parseIsoInstant } from '../../parse/instant.js';
 import type { Exemption } from '../../roster/identity-types.js';
-import type { SplitRules } from '../../roster/oncall-split.js';
+import { localDateTime, type SplitRules, zonedInstant } from '../../roster/oncall-split.js';
 import type { Store } from '../../store/db.js';
-import { type Cell, text } from '../model.js';
+import { type Cell, type Field, text } from '../model.js';
 import { formatLocal, formatRelative } from '../time.js';
 
 export interface PageContext {
@@ -116,9 +116,14 @@ export function intParam(ctx: PageContext, name: string): number | undefined {
   return Number(value);
 }
 
+/** An ISO date-time that names its zone (`Z` or an offset), as a permalink carries it. */
+const NAMES_ZONE = /T\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)$/i;
+
 /**
- * An instant parameter: full ISO-8601, or what a date-time picker sends (no zone: read as UTC),
- * or a date. Returned as an ISO string in UTC; a 400 naming the parameter otherwise.
+ * An instant parameter, returned as an ISO string in UTC, or a 400 naming the parameter. A
+ * date-time with a zone (`Z` or an offset, as every link the view writes) is that instant; what a
+ * date-time picker sends (no zone) and a bare date are wall-clock time in the view's zone
+ * (UI_TIMEZONE), the zone the pickers show.
  */
 export function instantParam(ctx: PageContext, name: string): string | undefined {
   const value = param(ctx, name);
@@ -130,11 +135,38 @@ export function instantParam(ctx: PageContext, name: string): string | undefined
       400,
       `${name} must be an ISO-8601 date-time such as 2026-03-03T12:00:00Z, got "${value}"`,
     );
-  return parsed;
+  if (NAMES_ZONE.test(value.replace(' ', 'T'))) return parsed;
+  // Without a zone the parser read the wall clock as UTC: read the same wall clock in the view's zone.
+  const date = parsed.slice(0, 10);
+  const msOfDay = Date.parse(parsed) - Date.parse(`${date}T00:00:00.000Z`);
+  return new Date(zonedInstant(ctx.zone, date, msOfDay / 60_000)).toISOString();
 }
 
-/** The value a datetime-local picker shows for an ISO instant (UTC, to the second). */
-export const pickerValue = (iso: string | undefined): string => (iso === undefined ? '' : iso.slice(0, 19));
+/** The value a datetime-local picker shows for an ISO instant: its wall-clock time in the view's zone, to the second. */
+export function pickerValue(ctx: PageContext, iso: string | undefined): string {
+  if (iso === undefined) return '';
+  const ms = Date.parse(iso);
+  const seconds = new Date(ms).toISOString().slice(16, 19);
+  return `${localDateTime(ctx.zone, ms).replace(' ', 'T')}${seconds}`;
+}
+
+/**
+ * The moment a page is about (`?at=`, default now) and the picker that chooses it, labelled with
+ * the view's zone: the roster as of T and who was on call at T share it.
+ */
+export function atPicker(ctx: PageContext, label: string): { atIso: string; field: Field } {
+  const atIso = instantParam(ctx, 'at') ?? ctx.now.toISOString();
+  return {
+    atIso,
+    field: {
+      kind: 'input',
+      type: 'datetime-local',
+      name: 'at',
+      label: `${label} (${ctx.zone})`,
+      value: pickerValue(ctx, atIso),
+    },
+  };
+}
 
 /** A one-line summary of any stored JSON value, for table cells. */
 export function summariseJson(value: unknown): string {

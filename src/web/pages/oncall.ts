@@ -4,6 +4,7 @@
  * person with the business / out-of-hours / weekend / holiday split (downloadable as CSV like
  * every table), and who was on call at the moment picked. Server-rendered; no script.
  */
+import { defaultOncallConfig } from '../../config/oncall.js';
 import { PageError } from '../../errors.js';
 import {
   listOncallAt,
@@ -20,23 +21,10 @@ import {
   zonedInstant,
 } from '../../roster/oncall-split.js';
 import { usernameKey } from '../../roster/types.js';
-import { loadDisplayNames, loadOncallReads } from '../../store/oncall-reads.js';
+import { loadDisplayNames, loadOncallReads, loadOncallTeams } from '../../store/oncall-reads.js';
 import { type Block, type Cell, mono, type Page, text } from '../model.js';
-import {
-  hrefWith,
-  instantParam,
-  type PageContext,
-  param,
-  pickerValue,
-  teamCell,
-  userCell,
-} from './context.js';
-
-const DEFAULT_RULES: SplitRules = {
-  timeZone: 'UTC',
-  businessHours: { days: new Set([1, 2, 3, 4, 5]), startMinute: 9 * 60, endMinute: 17 * 60 },
-  holidays: new Set(),
-};
+import { formatLocal } from '../time.js';
+import { atPicker, hrefWith, type PageContext, param, teamCell, timeCell, userCell } from './context.js';
 
 const hoursText = (h: number) => h.toFixed(2);
 
@@ -98,7 +86,7 @@ function calendarBlock(rules: SplitRules, reads: OncallRead[], days: string[]): 
 }
 
 export function buildOncallPage(ctx: PageContext): Page {
-  const rules = ctx.oncall ?? DEFAULT_RULES;
+  const rules: SplitRules = ctx.oncall ?? defaultOncallConfig();
   const view = param(ctx, 'view') ?? 'week';
   if (view !== 'week' && view !== 'month')
     throw new PageError(400, `view must be week or month, got "${view}"`);
@@ -109,13 +97,14 @@ export function buildOncallPage(ctx: PageContext): Page {
   const days = calendarDays(view, date);
   const fromMs = zonedInstant(rules.timeZone, days[0] ?? date, 0);
   const toMs = zonedInstant(rules.timeZone, nextDate(days.at(-1) ?? date), 0);
-  const atIso = instantParam(ctx, 'at') ?? ctx.now.toISOString();
+  const { atIso, field: atField } = atPicker(ctx, 'On call at');
 
-  const all = loadOncallReads(ctx.store, new Date(fromMs).toISOString(), new Date(toMs).toISOString());
-  const teams = new Map<string, string>();
-  for (const r of all) teams.set(r.teamSlug, r.teamName);
+  const fromIso = new Date(fromMs).toISOString();
+  const toIso = new Date(toMs).toISOString();
+  // The team picker needs every team's name, the page only the chosen team's shifts.
+  const teams = loadOncallTeams(ctx.store, fromIso, toIso);
   const team = param(ctx, 'team') ?? [...teams.keys()].sort()[0];
-  const reads = all.filter((r) => r.teamSlug === team);
+  const reads = team === undefined ? [] : loadOncallReads(ctx.store, fromIso, toIso, team);
   const keys = reads.flatMap((r) => r.shifts.map((s) => usernameKey(s.username)));
   const report = buildOncallReport({
     reads,
@@ -125,10 +114,8 @@ export function buildOncallPage(ctx: PageContext): Page {
     displayNames: loadDisplayNames(ctx.store, keys),
   });
 
-  const atReads = loadOncallReads(ctx.store, atIso, new Date(Date.parse(atIso) + 1).toISOString());
-  const at = listOncallAt(atReads, Date.parse(atIso)).filter(
-    (e) => team === undefined || e.teamSlug === team,
-  );
+  const atReads = loadOncallReads(ctx.store, atIso, new Date(Date.parse(atIso) + 1).toISOString(), team);
+  const at = listOncallAt(atReads, Date.parse(atIso));
 
   const pageHref = (params: Record<string, string | undefined>) =>
     hrefWith(`${ctx.base}/oncall`, { team, view, date, ...params });
@@ -183,13 +170,7 @@ export function buildOncallPage(ctx: PageContext): Page {
             value: date,
             hint: 'YYYY-MM-DD',
           },
-          {
-            kind: 'input',
-            type: 'datetime-local',
-            name: 'at',
-            label: 'On call at (UTC)',
-            value: pickerValue(atIso),
-          },
+          atField,
         ],
       },
       {
@@ -206,7 +187,7 @@ export function buildOncallPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'at',
-        caption: `On call at ${atIso}`,
+        caption: `On call at ${formatLocal(atIso, ctx.zone, ctx.now)} (${ctx.zone})`,
         columns: ['Team', 'Policy', 'Rotation', 'Person', 'Override for', 'From', 'Until', 'Read at'],
         rows: at.map((e) => [
           teamCell(ctx, e.teamSlug, e.teamName),
@@ -214,9 +195,9 @@ export function buildOncallPage(ctx: PageContext): Page {
           text([e.rotationName, e.shiftName].filter((n) => n !== '').join(' / ')),
           userCell(ctx, e.username),
           e.overrideFor === null ? text('') : userCell(ctx, e.overrideFor),
-          mono(e.start),
-          mono(e.end),
-          mono(e.readAt),
+          timeCell(ctx, e.start),
+          timeCell(ctx, e.end),
+          timeCell(ctx, e.readAt, { relative: true }),
         ]),
         empty: 'Nobody on call at that moment by the recorded schedules.',
       },

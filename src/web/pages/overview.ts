@@ -5,17 +5,17 @@ import { loadOpenFindingCounts } from '../../store/ui-findings.js';
 import { loadChangesByDay, loadDeliveryHealth, loadOrgSizeByDay } from '../../store/ui-reads.js';
 import { renderLineChart } from '../chart.js';
 import { mono, type Page, text } from '../model.js';
+import { localDaySpans } from '../time.js';
 import { hrefWith, type PageContext, runHref, timeCell } from './context.js';
 import { destinationsTable } from './deliveries.js';
 
 const CHART_DAYS = 90;
 const CHANGE_DAYS = 30;
 
-const daysBefore = (now: Date, days: number): string =>
-  new Date(now.getTime() - days * 86_400_000).toISOString();
-
 export function buildOverviewPage(ctx: PageContext): Page {
-  const size = loadOrgSizeByDay(ctx.store, daysBefore(ctx.now, CHART_DAYS));
+  // Days are the viewer's (UI_TIMEZONE), not UTC dates.
+  const chartDays = localDaySpans(ctx.zone, ctx.now, CHART_DAYS);
+  const size = loadOrgSizeByDay(ctx.store, chartDays);
   const svg = renderLineChart(
     `Users, teams and memberships per day over the last ${CHART_DAYS} days`,
     size.map((p) => p.day),
@@ -26,7 +26,8 @@ export function buildOverviewPage(ctx: PageContext): Page {
     ],
   );
   const runs = lastRunPerKind(ctx.store);
-  const changes = loadChangesByDay(ctx.store, daysBefore(ctx.now, CHANGE_DAYS));
+  const changes = loadChangesByDay(ctx.store, chartDays.slice(-CHANGE_DAYS).reverse());
+  const spanOf = new Map(chartDays.map((d) => [d.day, d]));
   const findings = loadOpenFindingCounts(ctx.store);
   const health = loadDeliveryHealth(ctx.store);
   return {
@@ -39,7 +40,7 @@ export function buildOverviewPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'org-size',
-        caption: 'Org size per day',
+        caption: `Org size per day (${ctx.zone})`,
         columns: ['Day', 'Users', 'Teams', 'Memberships'],
         rows: size
           .slice()
@@ -66,10 +67,16 @@ export function buildOverviewPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'changes-per-day',
-        caption: `Changes per day (last ${CHANGE_DAYS} days)`,
+        caption: `Changes per day (last ${CHANGE_DAYS} days, ${ctx.zone})`,
         columns: ['Day', 'Changes'],
         rows: changes.map((c) => [
-          mono(c.day, hrefWith(`${ctx.base}/timeline`, { since: c.day, until: nextDay(c.day) })),
+          mono(
+            c.day,
+            hrefWith(`${ctx.base}/timeline`, {
+              since: spanOf.get(c.day)?.fromIso,
+              until: spanOf.get(c.day)?.toIso,
+            }),
+          ),
           text(c.changes),
         ]),
         empty: `No run in the last ${CHANGE_DAYS} days.`,
@@ -88,8 +95,4 @@ export function buildOverviewPage(ctx: PageContext): Page {
       destinationsTable(ctx, 'delivery-health', 'Delivery health per destination', health),
     ],
   };
-}
-
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }

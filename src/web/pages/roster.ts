@@ -17,16 +17,8 @@ import {
   type RosterChangesSince,
 } from '../../store/ui-roster.js';
 import { type Cell, type Page, text } from '../model.js';
-import {
-  CSV_ROWS,
-  hrefWith,
-  instantParam,
-  type PageContext,
-  param,
-  pickerValue,
-  teamCell,
-  userCell,
-} from './context.js';
+import { formatLocal } from '../time.js';
+import { atPicker, CSV_ROWS, hrefWith, type PageContext, param, teamCell, userCell } from './context.js';
 
 /** Rows per HTML page of the roster and of the diff; a CSV download has up to CSV_ROWS. */
 const ROSTER_ROWS = 200;
@@ -154,7 +146,7 @@ function changeRows(
 }
 
 export function buildRosterPage(ctx: PageContext): Page {
-  const at = instantParam(ctx, 'at') ?? ctx.now.toISOString();
+  const { atIso: at, field: picker } = atPicker(ctx, 'As of');
   const after = param(ctx, 'after');
   const limit = ctx.csv ? CSV_ROWS : ROSTER_ROWS;
   const users = loadRosterUsersAt(ctx.store, at, { afterKey: after?.toLowerCase(), limit: limit + 1 });
@@ -176,23 +168,23 @@ export function buildRosterPage(ctx: PageContext): Page {
   );
   const changes = changeRows(diff, ctx, diffLimit, (slug) => teamNames.get(slug) ?? later.get(slug));
   const bounds = loadHistoryBounds(ctx.store);
+  // The moment as the viewer reads it, in the view's zone; the picker holds it to the second.
+  const when = `${formatLocal(at, ctx.zone, ctx.now)} (${ctx.zone})`;
   return {
-    title: `Roster at ${at}`,
+    title: `Roster at ${when}`,
     nav: 'roster',
-    heading: `Roster as of ${at}`,
+    heading: `Roster as of ${when}`,
     subtitle:
       bounds.first === null
         ? 'Nothing is recorded yet.'
-        : `Recorded from ${bounds.first} to ${bounds.last}. Before the first run the roster is empty.`,
+        : `Recorded from ${formatLocal(bounds.first, ctx.zone, ctx.now)} to ${formatLocal(bounds.last ?? bounds.first, ctx.zone, ctx.now)}. Before the first run the roster is empty.`,
     blocks: [
       {
         kind: 'form',
         caption: 'Moment',
         action: `${ctx.base}/roster`,
         submit: 'Show the roster',
-        fields: [
-          { kind: 'input', type: 'datetime-local', name: 'at', label: 'As of (UTC)', value: pickerValue(at) },
-        ],
+        fields: [picker],
       },
       {
         kind: 'facts',
@@ -212,8 +204,8 @@ export function buildRosterPage(ctx: PageContext): Page {
         id: 'diff',
         caption:
           changes.total > changes.rows.length
-            ? `What changed between ${at} and now (the first ${changes.rows.length} of ${changes.total}; the CSV has up to ${CSV_ROWS})`
-            : `What changed between ${at} and now`,
+            ? `What changed between ${when} and now (the first ${changes.rows.length} of ${changes.total}; the CSV has up to ${CSV_ROWS})`
+            : `What changed between ${when} and now`,
         columns: ['Change', 'Who', 'Detail'],
         rows: changes.rows,
         empty: 'Nothing changed since.',
@@ -221,7 +213,7 @@ export function buildRosterPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'users',
-        caption: `Users at ${at}`,
+        caption: `Users at ${when}`,
         columns: ['User', 'Name', 'Email', 'Teams'],
         rows: shown.map((u) => [
           userCell(ctx, u.username),
@@ -238,7 +230,7 @@ export function buildRosterPage(ctx: PageContext): Page {
       {
         kind: 'table',
         id: 'teams',
-        caption: `Teams at ${at}`,
+        caption: `Teams at ${when}`,
         columns: ['Team', 'Members then'],
         rows: teams.map((t) => [teamCell(ctx, t.slug, t.name), text(t.members)]),
         empty: 'No team was recorded at that moment.',

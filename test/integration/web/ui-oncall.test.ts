@@ -79,6 +79,7 @@ beforeAll(async () => {
     port: 0,
     logger: createLogger({ level: 'silent', format: 'json' }),
     now: () => new Date('2026-10-21T12:00:00Z'),
+    timeZone: 'Europe/London',
     oncall: {
       timeZone: 'Europe/London',
       businessHours: { days: new Set([1, 2, 3, 4, 5]), startMinute: 540, endMinute: 1020 },
@@ -114,8 +115,11 @@ describe('the On-call page', () => {
     // Sunday 25 Oct has 25 hours: the rolls change at 07:00 and 19:00 UTC, which is GMT by then, so
     // bob's night reads 00:00–07:00 (8 real hours) and the rest of the week changes at 07:00/19:00.
     expect(page.body).toMatch(/Sun 2026-10-25.*bob 00:00–07:00, ann 07:00–19:00, bob 19:00–24:00/s);
-    // On call at 22:30 UTC picked: cat, covering bob.
-    expect(page.body).toMatch(/On call at 2026-10-20T22:30:00.000Z.*cat.*bob/s);
+    // On call at 22:30 picked, in UI_TIMEZONE (21:30 UTC): cat, covering bob; the picker shows it back.
+    expect(page.body).toMatch(/On call at Tue 20 Oct 22:30 \(Europe\/London\).*cat.*bob/s);
+    expect(page.body).toContain('On call at (Europe/London)');
+    expect(page.body).toContain('name="at" value="2026-10-20T22:30:00"');
+    expect(page.body).toContain('<time datetime="2026-10-20T21:00:00.000Z"');
   });
 
   it('downloads the hours per person as CSV; the week holds 169 real hours', async () => {

@@ -116,12 +116,40 @@ describe('web view pages', () => {
 
   it('the roster as of a past moment lists who was there and the diff to now', async () => {
     const page = await get(`/ui/roster?at=${encodeURIComponent('2026-03-02T12:00')}`);
-    expect(page.body).toContain('Roster as of 2026-03-02T12:00:00.000Z');
+    expect(page.body).toContain('Roster as of Mon 2 Mar 12:00 (Europe/Paris)');
     expect(page.body).toContain('/ui/users/bob');
     expect(page.body).toContain('user removed');
     const before = await get(`/ui/roster?at=${TIMES.one}`);
     expect(before.body).toContain('3 then, 3 now');
     expect(before.body).toContain('user added');
+  });
+
+  it('the as-of picker is in UI_TIMEZONE: a picked wall-clock time is read there, and shown back there', async () => {
+    // Run two was recorded at 09:00 UTC, 10:00 in Paris. 09:30 picked in Paris is 08:30 UTC: before
+    // it, so the roster is still run one's (as at TIMES.one); read as UTC it would be after it.
+    const picked = await get('/ui/roster?at=2026-03-02T09:30');
+    const runOne = await get(`/ui/roster?at=${TIMES.one}`);
+    const users = (body: string) => {
+      const section = body.slice(body.indexOf('id="t-users"'), body.indexOf('id="t-teams"'));
+      return section.slice(section.indexOf('<tbody>'), section.indexOf('</tbody>'));
+    };
+    expect(users(picked.body)).toBe(users(runOne.body));
+    expect(picked.body).toContain('name="at" value="2026-03-02T09:30:00"');
+    expect(picked.body).toContain('As of (Europe/Paris)');
+    // An instant with its zone (every link the view writes) is that instant, shown in Paris time.
+    const exact = await get(`/ui/roster?at=${encodeURIComponent('2026-03-02T09:30:00Z')}`);
+    expect(exact.body).toContain('Roster as of Mon 2 Mar 10:30 (Europe/Paris)');
+    expect(exact.body).toContain('name="at" value="2026-03-02T10:30:00"');
+    expect(users(exact.body)).not.toBe(users(picked.body));
+  });
+
+  it('the overview counts per day of UI_TIMEZONE, and links each day to its own 24 hours', async () => {
+    const page = await get('/ui');
+    // Runs at 09:00 UTC are 10:00 in Paris: still the same dates; each day links to Paris midnights.
+    expect(page.body).toContain('Changes per day (last 30 days, Europe/Paris)');
+    expect(page.body).toContain(
+      `href="/ui/timeline?since=${encodeURIComponent('2026-03-01T23:00:00.000Z')}&amp;until=${encodeURIComponent('2026-03-02T23:00:00.000Z')}"`,
+    );
   });
 
   it('the timeline filters by user and by team, and pages with a keyset cursor', async () => {

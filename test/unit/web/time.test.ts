@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/errors.js';
-import { formatLocal, formatRelative } from '../../../src/web/time.js';
+import { formatLocal, formatRelative, localDaySpans } from '../../../src/web/time.js';
 
 const NOW = new Date('2026-12-03T15:00:00.000Z');
 
@@ -34,5 +34,20 @@ describe('times as a person reads them', () => {
     } catch (error) {
       expect((error as Error).message).toContain('UI_TIMEZONE must be an IANA time zone');
     }
+  });
+});
+
+describe('localDaySpans', () => {
+  it('gives the days of the zone, not UTC dates, each from its local midnight to the next', () => {
+    // 01:30 UTC on 29 March is already 03:30 in Paris, on the day the clocks went forward.
+    const days = localDaySpans('Europe/Paris', new Date('2026-03-29T01:30:00.000Z'), 3);
+    expect(days).toEqual([
+      { day: '2026-03-27', fromIso: '2026-03-26T23:00:00.000Z', toIso: '2026-03-27T23:00:00.000Z' },
+      { day: '2026-03-28', fromIso: '2026-03-27T23:00:00.000Z', toIso: '2026-03-28T23:00:00.000Z' },
+      // 23 hours long.
+      { day: '2026-03-29', fromIso: '2026-03-28T23:00:00.000Z', toIso: '2026-03-29T22:00:00.000Z' },
+    ]);
+    // Late evening UTC is the next day in Tokyo.
+    expect(localDaySpans('Asia/Tokyo', new Date('2026-03-04T20:00:00.000Z'), 1)[0]?.day).toBe('2026-03-05');
   });
 });
