@@ -13,8 +13,9 @@
  *
  * The stages run in order on one database: baseline (empty database), policies, unchanged (the
  * first poll is timed; then more in the same process for the bytes an unchanged poll adds),
- * hinted, changed. run.ts runs the sequence twice, on Node's defaults and with the CLI's V8 size
- * setting, so the two are side by side in one run.
+ * hinted, changed. run.ts runs the sequence once per V8 setting (Node's defaults,
+ * `--optimize-for-size`, the CLI's), side by side in one run; poll-alone-child.ts is the stage's
+ * process.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
