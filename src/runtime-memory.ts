@@ -1,23 +1,23 @@
 /**
- * How roster-watch keeps V8's heap small without paying CPU for it.
+ * How roster-watch asks V8 for a small heap.
  *
- * A poll of a 20,000-user org allocates tens of MB of short-lived objects (the fetched roster's
- * fingerprints, the coverage recomputation), while what stays live is a fraction of that. V8's
- * default lets the young generation's semi-spaces grow (doubling, up to 16 MB each) whenever
- * objects survive a scavenge, and a grown young generation stays reserved: in a fresh process an
- * unchanged poll peaked at 153 MB RSS on Node's defaults. `--semi-space-growth-factor=1` keeps
- * the semi-spaces at their starting size: the same poll peaks at 132 MB, with no more CPU (the
- * scavenges of a small young generation are cheap; measured 0.41 against 0.48 s, the baseline
- * 117 against 140 MB).
+ * Two settings, both V8 runtime flags applied before the heap grows (the CLI sets them in its
+ * first import, runtime-memory-first.ts; no NODE_OPTIONS needed):
  *
- * It replaces `--optimize-for-size` (issue 12), which kept the peak lower in long runs but cost
- * CPU: 1.73 against 1.03 s for a 10%-changed poll, 1.16 against 0.66 s for a hinted one
- * (issue 21, `node dist/bench/run.js poll-alone`, docs/benchmarks.md). A V8 runtime flag that takes
- * effect when set before the heap grows, so the CLI applies it first (runtime-memory-first.ts);
- * no NODE_OPTIONS needed.
+ * - `--semi-space-growth-factor=1` keeps the young generation's semi-spaces at their starting
+ *   size. By default they double (up to 16 MB each) when objects survive a scavenge and stay
+ *   reserved: a 20,000-user unchanged poll in a fresh process peaked at 154 MB RSS on Node's
+ *   defaults, 132 MB with this alone, at no CPU cost.
+ * - `--optimize-for-size` (issue 12) makes V8 grow the old generation conservatively. Alone it
+ *   costs the roster poll CPU, but without it an identity sync of 100,000 identities (a large
+ *   live set) peaked at 364 MB instead of 224 MB, so it stays.
+ *
+ * Together: unchanged poll 126 MB, 10%-changed poll 136 MB, baseline 111 MB (issue 21,
+ * `node dist/bench/run.js poll-alone identity`, docs/benchmarks.md "Lean polls").
  */
 import { setFlagsFromString } from 'node:v8';
 
 export function preferSmallHeap(): void {
+  setFlagsFromString('--optimize-for-size');
   setFlagsFromString('--semi-space-growth-factor=1');
 }
