@@ -4,6 +4,8 @@
  * an exit code (0 ok, 1 the work failed, 2 configuration or usage). No stack trace unless
  * LOG_LEVEL=debug.
  */
+// First: the V8 memory setting applies before any other module loads.
+import './runtime-memory-first.js';
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
 import type { CliContext } from './cli/context.js';
@@ -26,7 +28,6 @@ import { registerRunCommand } from './cli/run.js';
 import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUiCommand } from './cli/ui.js';
 import { readProcessEnv } from './config/process-env.js';
-import { preferSmallHeap } from './runtime-memory.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('roster-watch')
@@ -58,7 +59,6 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 async function main(): Promise<void> {
-  preferSmallHeap();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

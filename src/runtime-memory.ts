@@ -1,17 +1,23 @@
 /**
- * How roster-watch asks V8 to trade a little GC time for a much smaller heap.
+ * How roster-watch asks V8 for a small heap.
  *
- * A poll reads the whole recorded roster and diffs it against the fetched one: tens of MB of
- * short-lived objects for a 20,000-user org, while what stays live between polls is ~40 MB. With
- * Node's default heap limit (a quarter of the machine's memory) V8 lets the old generation grow to
- * about four times the live set before it compacts, so such a cycle peaked at ~325 MB RSS even
- * though it needs a fraction of that. `--optimize-for-size` makes V8 grow the heap conservatively
- * (and compact sooner), without any limit that could turn a larger org into an out-of-memory
- * crash. It is a V8 runtime flag that takes effect when set at start-up, so it works for a plain
- * `npx roster-watch` with no NODE_OPTIONS. Measured in docs/benchmarks.md (persist benchmark).
+ * Two settings, both V8 runtime flags applied before the heap grows (the CLI sets them in its
+ * first import, runtime-memory-first.ts; no NODE_OPTIONS needed):
+ *
+ * - `--semi-space-growth-factor=1` keeps the young generation's semi-spaces at their starting
+ *   size. By default they double (up to 16 MB each) when objects survive a scavenge and stay
+ *   reserved: a 20,000-user unchanged poll in a fresh process peaked at 154 MB RSS on Node's
+ *   defaults, 132 MB with this alone, at no CPU cost.
+ * - `--optimize-for-size` (issue 12) makes V8 grow the old generation conservatively. Alone it
+ *   costs the roster poll CPU, but without it an identity sync of 100,000 identities (a large
+ *   live set) peaked at 364 MB instead of 224 MB, so it stays.
+ *
+ * Together: unchanged poll 126 MB, 10%-changed poll 136 MB, baseline 111 MB (issue 21,
+ * `node dist/bench/run.js poll-alone identity`, docs/benchmarks.md "Lean polls").
  */
 import { setFlagsFromString } from 'node:v8';
 
 export function preferSmallHeap(): void {
   setFlagsFromString('--optimize-for-size');
+  setFlagsFromString('--semi-space-growth-factor=1');
 }

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
-import { runPolicyPollCycle } from '../cycles/policy-cycle.js';
-import { runPollCycle } from '../cycles/poll-cycle.js';
+import { type PolicyCycleDeps, runPolicyPollCycle } from '../cycles/policy-cycle.js';
+import { type PollCycleDeps, runPollCycle } from '../cycles/poll-cycle.js';
 import { createSilentLogger } from '../logger.js';
 import { normaliseRoster } from '../roster/normalise.js';
 import type { PolicyEntry } from '../roster/policy-entries.js';
@@ -47,24 +47,95 @@ function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-function fileBytes(path: string): number {
-  let total = 0;
+/**
+ * The database's size after a WAL checkpoint: the file (whole pages) and the bytes in use across
+ * all pages (page size minus unused space, from SQLite's dbstat table).
+ */
+export function databaseBytes(path: string, store: Store): { file: number; used: number } {
+  store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  let file = 0;
   for (const suffix of ['', '-wal']) {
     try {
-      total += statSync(path + suffix).size;
+      file += statSync(path + suffix).size;
     } catch {
-      // no WAL file yet
+      // no WAL file
     }
   }
-  return total;
-}
-
-/** Bytes in use across all pages (page size minus unused space), from SQLite's dbstat table. */
-function usedBytes(store: Store): number {
   const row = store.sqlite.prepare('SELECT SUM(pgsize - unused) AS used FROM dbstat').get() as {
     used: number;
   };
-  return row.used;
+  return { file, used: row.used };
+}
+
+/** What both cycles' dependencies share in the benchmarks: no destinations, a silent logger. */
+function commonDeps(store: Store) {
+  return {
+    store,
+    clock: systemClock,
+    logger: createSilentLogger(),
+    source: 'urn:roster-watch:bench',
+    destinations: [],
+  };
+}
+
+/** The org's size, as the benchmarks' tables name it. */
+export function orgSize(org: BenchOrg) {
+  return {
+    users: org.roster.users.length,
+    teams: org.roster.teams.length,
+    memberships: org.roster.memberships.length,
+    policies: org.policies.policies.length,
+    shifts: org.policies.schedules.reduce((n, s) => n + s.shifts.length, 0),
+  };
+}
+
+/** The roster cycle's dependencies as the benchmarks drive it: the fetch hands `fetch()`'s roster in. */
+export function benchPollDeps(
+  store: Store,
+  fetch: () => { roster: Roster; hints?: FetchedRoster['hints'] },
+): PollCycleDeps {
+  return {
+    ...commonDeps(store),
+    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+    pollFailingAfter: 3,
+    fetchRoster: async () => {
+      const { roster, hints } = fetch();
+      return {
+        roster,
+        strategy: 'team',
+        failedScopes: [],
+        stats: { requests: 0, retries: 0, rateLimited: 0 },
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        ...(hints ? { hints } : {}),
+      };
+    },
+  };
+}
+
+/** The policy cycle's dependencies as the benchmarks drive it, its fetch answering `policies`. */
+export function benchPolicyDeps(store: Store, policies: FetchedPolicies): PolicyCycleDeps {
+  return {
+    ...commonDeps(store),
+    policyListMinIntervalMs: 0,
+    pollFailingAfter: 3,
+    whenListTooSoon: 'wait',
+    fetchPolicies: async () => policies,
+  };
+}
+
+/** As a hinted fetch returns `base`: only 5 read teams' members; the others are carried. */
+export function hintedFetch(base: Roster): { roster: Roster; hints: NonNullable<FetchedRoster['hints']> } {
+  const read = new Set(base.teams.slice(0, 5).map((t) => t.slug));
+  return {
+    roster: { ...base, memberships: base.memberships.filter((m) => read.has(m.teamSlug)) },
+    hints: {
+      listed: base.teams.map((t) => ({ slug: t.slug, version: 1, memberCount: null })),
+      read: [...read],
+      carried: base.teams.map((t) => t.slug).filter((slug) => !read.has(slug)),
+      verified: [],
+    },
+  };
 }
 
 function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
@@ -143,7 +214,7 @@ export function buildOrg(options: { users: number; teams: number }): BenchOrg {
  * 10% of users change: 1,000 change their email, 800 leave every team they were on, and 200 are
  * deleted outright (which leaves dangling policy references and orphaned shifts to find).
  */
-function changeTenPercent(base: Roster): Roster {
+export function changeTenPercent(base: Roster): Roster {
   const count = base.users.length;
   const emailChanges = Math.floor(count * 0.05);
   const leavers = new Set(
@@ -181,64 +252,23 @@ export async function benchPersist(options: { users: number; teams: number }): P
   const store = openStore(path);
   let next: Roster = base;
   let hints: FetchedRoster['hints'];
-  const fetched = (): FetchedRoster => ({
-    roster: next,
-    strategy: 'team',
-    failedScopes: [],
-    stats: { requests: 0, retries: 0, rateLimited: 0 },
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    ...(hints ? { hints } : {}),
-  });
-  const deps = {
-    store,
-    clock: systemClock,
-    logger: createSilentLogger(),
-    source: 'urn:roster-watch:bench',
-    destinations: [],
-    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
-    pollFailingAfter: 3,
-    fetchRoster: async () => fetched(),
-  };
+  const deps = benchPollDeps(store, () => ({ roster: next, ...(hints ? { hints } : {}) }));
   const signal = new AbortController().signal;
   try {
     const baselineCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
     stages.baseline = peakRssMb();
     // Policies and schedules recorded once, so every roster poll below also recomputes coverage.
-    await runPolicyPollCycle(
-      {
-        store,
-        clock: systemClock,
-        logger: deps.logger,
-        source: deps.source,
-        destinations: [],
-        policyListMinIntervalMs: 0,
-        pollFailingAfter: 3,
-        whenListTooSoon: 'wait',
-        fetchPolicies: async () => org.policies,
-      },
-      signal,
-    );
+    await runPolicyPollCycle(benchPolicyDeps(store, org.policies), signal);
     stages.policies = peakRssMb();
-    store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const bytesBefore = fileBytes(path);
-    const usedBefore = usedBytes(store);
+    const bytesBefore = databaseBytes(path, store);
     const unchangedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
     for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
-    store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const bytesAfter = databaseBytes(path, store);
     // Averaged over many polls: one run row rarely needs a page of its own.
-    const unchangedBytesAdded = (fileBytes(path) - bytesBefore) / UNCHANGED_POLLS;
-    const unchangedUsedBytesAdded = (usedBytes(store) - usedBefore) / UNCHANGED_POLLS;
+    const unchangedBytesAdded = (bytesAfter.file - bytesBefore.file) / UNCHANGED_POLLS;
+    const unchangedUsedBytesAdded = (bytesAfter.used - bytesBefore.used) / UNCHANGED_POLLS;
     stages.unchanged = peakRssMb();
-    // As a hinted fetch returns it: only the read teams' members; the others are carried.
-    const read = new Set(base.teams.slice(0, 5).map((t) => t.slug));
-    next = { ...base, memberships: base.memberships.filter((m) => read.has(m.teamSlug)) };
-    hints = {
-      listed: base.teams.map((t) => ({ slug: t.slug, version: 1, memberCount: null })),
-      read: [...read],
-      carried: base.teams.map((t) => t.slug).filter((slug) => !read.has(slug)),
-      verified: [],
-    };
+    ({ roster: next, hints } = hintedFetch(base));
     const hintedCpuSeconds = await cpuSeconds(() => runPollCycle(deps, signal));
     for (let i = 1; i < UNCHANGED_POLLS; i++) await runPollCycle(deps, signal);
     stages.hinted = peakRssMb();
@@ -250,11 +280,7 @@ export async function benchPersist(options: { users: number; teams: number }): P
     });
     stages.changed = peakRssMb();
     return {
-      users: base.users.length,
-      teams: base.teams.length,
-      memberships: base.memberships.length,
-      policies: org.policies.policies.length,
-      shifts: org.policies.schedules.reduce((n, s) => n + s.shifts.length, 0),
+      ...orgSize(org),
       baselineCpuSeconds,
       unchangedCpuSeconds,
       changedCpuSeconds,

@@ -13,7 +13,7 @@ import type { FetchedPolicies } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
-import { loadCurrentRoster } from '../store/history.js';
+import { loadCurrentRoster, loadCurrentTeams } from '../store/history.js';
 import {
   claimPolicyListCall,
   loadCurrentPolicies,
@@ -109,8 +109,9 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
       await claimListCall(deps, signal);
       const startedMs = monotonicNow(clock);
       const wallStartedAt = new Date(clock.now()).toISOString();
-      // The teams whose schedules to read: what the last roster poll recorded.
-      const teams = loadCurrentRoster(store)?.teams ?? [];
+      // The teams whose schedules to read: what the last roster poll recorded (the teams alone:
+      // the record step reads the whole roster, once).
+      const teams = loadCurrentTeams(store);
       const outcome = await fetchOutcome(() => deps.fetchPolicies(teams, signal));
       return {
         outcome,

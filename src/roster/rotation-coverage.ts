@@ -114,9 +114,26 @@ export function computeRotationCoverage(
 
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
+/**
+ * Instants already put in `toISOString()` form. VictorOps writes shift times without
+ * milliseconds ("2026-12-06T00:00:00Z"), and a 20,000-user org's schedules repeat a few hundred
+ * distinct ones over ~15,000 shift ends, so the Date round trip was a sixth of an unchanged
+ * poll's CPU (issue 21, `node dist/bench/run.js poll-alone`). Cleared when it grows past the bound,
+ * so a long-running daemon does not keep every instant it ever saw.
+ */
+const canonicalCache = new Map<string, string>();
+const CANONICAL_CACHE_MAX = 50_000;
+
 /** `toISOString()` form, which orders as text as it does in time (what the fetch records). */
-function canonicalInstant(iso: string): string {
-  return CANONICAL.test(iso) ? iso : new Date(Date.parse(iso)).toISOString();
+export function canonicalInstant(iso: string): string {
+  if (CANONICAL.test(iso)) return iso;
+  let canonical = canonicalCache.get(iso);
+  if (canonical === undefined) {
+    canonical = new Date(Date.parse(iso)).toISOString();
+    if (canonicalCache.size >= CANONICAL_CACHE_MAX) canonicalCache.clear();
+    canonicalCache.set(iso, canonical);
+  }
+  return canonical;
 }
 
 function rotationShift(s: Shift, start: string, end: string): RotationShift {

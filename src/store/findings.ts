@@ -1,6 +1,6 @@
 /** Coverage findings: open ones have resolved_at IS NULL; nothing is deleted. */
 
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Finding, FindingKind, FindingsDiff, OpenFinding } from '../roster/coverage-types.js';
 import type { Store } from './db.js';
 import { findings } from './schema.js';
@@ -41,29 +41,43 @@ export function countOpenFindingsByKind(store: Store): { kind: FindingKind; open
     .all() as { kind: FindingKind; open: number }[];
 }
 
-/** Writes what a run saw. Synchronous: call it inside the run's transaction. */
+/**
+ * Writes what a run saw. Synchronous: call it inside the run's transaction. Each statement is
+ * built and prepared once per call and run per finding: every poll rewrites every open finding
+ * (`still`), and building a drizzle update per finding was a fifth of an unchanged 20,000-user
+ * poll's CPU for its ~250 open findings (issue 21, `node dist/bench/run.js poll-alone`).
+ */
 export function applyFindingsDiff(store: Store, diff: FindingsDiff, runId: number, atIso: string): void {
   const db = store.db;
-  const open = (key: string) => and(eq(findings.key, key), isNull(findings.resolvedAt));
-  for (const o of diff.resolved) {
-    db.update(findings).set({ resolvedAt: atIso, lastRunId: runId }).where(open(o.finding.key)).run();
+  const openWithKey = and(eq(findings.key, sql.placeholder('key')), isNull(findings.resolvedAt));
+  if (diff.resolved.length > 0) {
+    const resolve = db
+      .update(findings)
+      .set({ resolvedAt: atIso, lastRunId: runId })
+      .where(openWithKey)
+      .prepare();
+    for (const o of diff.resolved) resolve.run({ key: o.finding.key });
   }
-  for (const f of diff.appeared) {
-    db.insert(findings)
+  if (diff.appeared.length > 0) {
+    const insert = db
+      .insert(findings)
       .values({
-        key: f.key,
-        kind: f.kind,
-        data: JSON.stringify(f),
+        key: sql.placeholder('key'),
+        kind: sql.placeholder('kind'),
+        data: sql.placeholder('data'),
         firstSeen: atIso,
         firstRunId: runId,
         lastRunId: runId,
       })
-      .run();
+      .prepare();
+    for (const f of diff.appeared) insert.run({ key: f.key, kind: f.kind, data: JSON.stringify(f) });
   }
-  for (const f of diff.still) {
-    db.update(findings)
-      .set({ data: JSON.stringify(f), lastRunId: runId })
-      .where(open(f.key))
-      .run();
+  if (diff.still.length > 0) {
+    const seen = db
+      .update(findings)
+      .set({ data: sql`${sql.placeholder('data')}`, lastRunId: runId })
+      .where(openWithKey)
+      .prepare();
+    for (const f of diff.still) seen.run({ key: f.key, data: JSON.stringify(f) });
   }
 }

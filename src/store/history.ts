@@ -51,6 +51,17 @@ export function loadCurrentRoster(store: Store): Roster | null {
 }
 
 /**
+ * The teams of the roster as currently recorded (sorted by slug), or none before the baseline:
+ * what a policy poll's fetch needs, without reading 20,000 users and their memberships.
+ */
+export function loadCurrentTeams(store: Store): Team[] {
+  if (!hasRosterBaseline(store)) return [];
+  return store.sqlite
+    .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL ORDER BY slug')
+    .all() as Team[];
+}
+
+/**
  * The current rows are normalised already (they were written from normalised rosters), so they are
  * read straight into their final objects in SQL order instead of through normaliseRoster: every
  * poll reads the whole roster, and the extra copies were what drove a 20,000-user daemon's peak
@@ -62,9 +73,7 @@ function readCurrentRoster(store: Store): Roster {
       .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE valid_to IS NULL ORDER BY username_key`)
       .all() as UserRow[]
   ).map(userFromRow);
-  const teams = store.sqlite
-    .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL ORDER BY slug')
-    .all() as Team[];
+  const teams = loadCurrentTeams(store);
   // Joined to the current users so a membership always carries the user list's spelling.
   const rows = store.sqlite
     .prepare(

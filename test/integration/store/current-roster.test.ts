@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadCurrentRoster } from '../../../src/store/history.js';
+import { loadCurrentRoster, loadCurrentTeams } from '../../../src/store/history.js';
 import { aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
 
@@ -35,6 +35,32 @@ describe('loadCurrentRoster', () => {
     ]);
     try {
       expect(loadCurrentRoster(store)?.memberships).toEqual([{ username: 'ANN', teamSlug: 'team-a' }]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('loadCurrentTeams', () => {
+  it('gives the last recorded roster’s teams, as loadCurrentRoster does, without its users (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbitraryRoster, arbitraryRoster, async (first, second) => {
+        const store = await recordRosters([first, second]);
+        try {
+          expect(loadCurrentTeams(store)).toEqual(second.teams);
+          expect(loadCurrentTeams(store)).toEqual(loadCurrentRoster(store)?.teams);
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('is empty before the baseline', async () => {
+    const store = await recordRosters([]);
+    try {
+      expect(loadCurrentTeams(store)).toEqual([]);
     } finally {
       store.close();
     }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyOverrides } from '../../../src/roster/on-call.js';
 import type { Shift, TeamSchedule } from '../../../src/roster/policy-types.js';
-import { computeRotationCoverage, countShifts } from '../../../src/roster/rotation-coverage.js';
+import {
+  canonicalInstant,
+  computeRotationCoverage,
+  countShifts,
+} from '../../../src/roster/rotation-coverage.js';
 import { aTeam } from '../../helpers/builders.js';
 
 const team = aTeam('team-a', 'Alpha');
@@ -124,5 +128,23 @@ describe('how rotations and gaps read', () => {
     expect(formatSpan('2026-03-03T09:45:00.000Z', '2026-03-03T10:45:00.000Z')).toBe(
       'from 2026-03-03 09:45 UTC to 2026-03-03 10:45 UTC',
     );
+  });
+});
+
+describe('canonicalInstant', () => {
+  it('gives the toISOString form of VictorOps shift times, the same the second time (remembered)', () => {
+    for (const [iso, canonical] of [
+      ['2026-12-06T00:00:00Z', '2026-12-06T00:00:00.000Z'],
+      ['2026-12-06T01:30:00+01:00', '2026-12-06T00:30:00.000Z'],
+      ['2026-12-06T00:00:00.000Z', '2026-12-06T00:00:00.000Z'],
+    ] as const) {
+      expect(canonicalInstant(iso)).toBe(canonical);
+      expect(canonicalInstant(iso)).toBe(canonical);
+    }
+  });
+
+  it('a time that is not one fails every time, and is not remembered as anything', () => {
+    expect(() => canonicalInstant('not a time')).toThrow(RangeError);
+    expect(() => canonicalInstant('not a time')).toThrow(RangeError);
   });
 });

@@ -1,0 +1,9 @@
+/**
+ * Imported first by the CLI (`import './runtime-memory-first.js'` at the top of src/cli.ts), so
+ * the V8 setting of runtime-memory.ts applies before any other module loads: set after the
+ * command modules were loaded (as it was), the young generation had already grown and the
+ * setting saved less (issue 21, docs/benchmarks.md "Lean polls").
+ */
+import { preferSmallHeap } from './runtime-memory.js';
+
+preferSmallHeap();
