@@ -61,6 +61,7 @@ interface Parts {
   metrics: ServiceMetrics;
   pollRoster: DaemonParts['pollRoster'];
   pollPolicies: DaemonParts['pollPolicies'];
+  pollContacts: DaemonParts['pollContacts'];
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
   databaseFileIsOurs(): boolean;
 }
@@ -113,6 +114,24 @@ function createPolicyPoll(parts: Parts, intervalMs: number): (signal: AbortSigna
       if (error instanceof PollAbortedError) throw error;
       metrics.recordPolicyPoll('failed');
       logger.error({ err: error }, 'policy poll failed and could not be recorded');
+    }
+  };
+}
+
+/** One scheduled contacts poll: bulk work on the shared budget, behind roster and policy polls. */
+function createContactsPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
+  const { logger, dispatcher, metrics } = parts;
+  return async (signal) => {
+    if (!parts.databaseFileIsOurs()) return;
+    try {
+      const result = await parts.pollContacts(signal);
+      metrics.recordContactsPoll(result.status, result.read);
+      if (result.events.length > 0) dispatcher.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      metrics.recordContactsPoll('failed', 0);
+      // Before the first roster poll there is nobody to read: said once per tick, not a crash.
+      logger.error({ err: error }, 'contacts poll failed and could not be recorded');
     }
   };
 }
@@ -171,6 +190,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     metrics,
     pollRoster: deps.parts.pollRoster,
     pollPolicies: deps.parts.pollPolicies,
+    pollContacts: deps.parts.pollContacts,
     databaseFileIsOurs,
   };
   const scheduler = createPollScheduler({
@@ -200,6 +220,21 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
           whenBusy: 'defer',
           onTickDeferred: () => metrics.recordPolicyTick('deferred'),
           onTickSkipped: () => metrics.recordPolicyTick('skipped'),
+          ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
+        });
+
+  // Contacts polls are off unless CONTACTS_SCHEDULE is set; their own no-overlap flag, like policies.
+  const contactsSchedule = config.contacts.schedule;
+  const contactsScheduler: PollScheduler | null =
+    contactsSchedule === null
+      ? null
+      : createPollScheduler({
+          expression: contactsSchedule.expression,
+          jitterMs: 0,
+          clock,
+          logger: logger.child({ poll: 'contacts' }),
+          poll: createContactsPoll(parts),
+          whenBusy: 'defer',
           ...(deps.createTicker ? { createTicker: deps.createTicker } : {}),
         });
 
@@ -283,6 +318,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   dispatcher.start();
   scheduler.start();
   policyScheduler?.start();
+  contactsScheduler?.start();
   identity.start();
   logger.info(
     {
@@ -291,6 +327,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
       policySchedule: policySchedule?.expression ?? 'off',
+      contactsSchedule: contactsSchedule?.expression ?? 'off',
       identitySchedule: identity.schedule,
       http: `${config.service.httpHost}:${http.port}`,
       ui: config.ui.enabled
@@ -327,6 +364,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       await Promise.all([
         scheduler.stop({ abort: true }),
         policyScheduler?.stop({ abort: true }),
+        contactsScheduler?.stop({ abort: true }),
         identity.stop(),
       ]);
       await dispatcher.stop();
