@@ -11,7 +11,13 @@ import type { Config } from '../../../src/config/load-config.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { loadPersonContacts } from '../../../src/store/contacts-store.js';
 import { openStore } from '../../../src/store/db.js';
-import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
+import {
+  pollOnce,
+  setEveryonesContacts,
+  simConfig,
+  UNREACHABLE_PROFILE,
+  withApp,
+} from '../../helpers/sim-app.js';
 
 let sim: Simulator;
 let config: Config;
@@ -23,13 +29,7 @@ beforeEach(async () => {
     POLICY_LIST_MIN_INTERVAL_MS: '0',
     VO_MAX_RETRIES: '0',
   });
-  for (const u of sim.org.listUsers())
-    sim.contacts.set(u.username, u.email, {
-      phoneVerified: false,
-      emailVerified: true,
-      devices: [],
-      policy: [['sms', 'push']],
-    });
+  setEveryonesContacts(sim, UNREACHABLE_PROFILE);
 });
 afterEach(async () => {
   await sim.close();
