@@ -45,6 +45,10 @@ describe('contacts poll', () => {
     const reach = opened.filter((f) => f.finding.kind === 'unreachable_on_call').map((f) => f.finding.key);
     // Everyone texts an unverified phone and has no app: everyone who can be paged is a finding.
     expect(reach.length).toBeGreaterThanOrEqual(2);
+    // A policy poll does not read contacts: it leaves reachability findings as they are.
+    await withApp(config, (app) => app.pollPolicies(signal));
+    const afterPolicyPoll = (await withApp(config, (app) => app.openFindings())).map((f) => f.finding.key);
+    for (const key of reach) expect(afterPolicyPoll).toContain(key);
     const someone = sim.org
       .listUsers()
       .find((u) => reach[0] === `unreachable_on_call:${u.username.toLowerCase()}`)!.username;
