@@ -8,6 +8,7 @@ import { createDaemonReads, createHistoryReads } from './app/reads.js';
 import type { App, CreateAppOptions } from './app/types.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/load-config.js';
+import { type ContactsCycleDeps, runContactsPollCycle } from './cycles/contacts-cycle.js';
 import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle.js';
 import { gatherOffboardFacts } from './cycles/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
@@ -28,6 +29,7 @@ import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
 import { ENDPOINT_CLASSES, endpointClassIntervalsMs } from './victorops/endpoint-class.js';
+import { fetchPersonContacts } from './victorops/fetch-contacts.js';
 import { fetchPolicies } from './victorops/fetch-policies.js';
 import { type FetchProgress, fetchRoster } from './victorops/fetch-roster.js';
 import { JOB_NAMES, runAsJob } from './victorops/job-context.js';
@@ -139,6 +141,26 @@ function createPolicyPollDeps(
         deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
+    destinations: deps.destinations,
+  };
+}
+
+function createContactsPollDeps(
+  config: Config,
+  store: Store,
+  client: VictorOpsClient,
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
+): ContactsCycleDeps {
+  return {
+    store,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    source: config.eventSource,
+    settings: config.contacts,
+    concurrency: config.victorOps.concurrency,
+    daysForward: config.coverage.daysForward,
+    fetchPerson: (username, signal) => fetchPersonContacts(client, username, signal),
+    stats: () => client.stats(),
     destinations: deps.destinations,
   };
 }
@@ -310,6 +332,8 @@ export function createApp(options: CreateAppOptions): App {
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
   const asPolicyJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'policy', priority: 'policy' }, work);
+  // Contact reads are background work: roster and policy polls beside them keep their turns.
+  const asContactsJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'contacts', priority: 'bulk' }, work);
   let identity: IdentityCycleDeps | null = null;
   let dispatcher: Dispatcher | null = null;
   const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) => {
@@ -332,6 +356,11 @@ export function createApp(options: CreateAppOptions): App {
         onListWait: options.onPolicyListWait,
       });
       return asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
+    },
+    pollContacts(signal) {
+      const { store, destinations } = storeParts();
+      const contactsDeps = createContactsPollDeps(config, store, victorOps(), { ...deps, destinations });
+      return asContactsJob(() => runContactsPollCycle(contactsDeps, signal));
     },
     async syncIdentity(signal) {
       const { store, destinations } = storeParts();
@@ -425,6 +454,7 @@ export function createApp(options: CreateAppOptions): App {
         whenListTooSoon: 'wait',
       });
       const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
+      const contactsDeps = createContactsPollDeps(config, store, vo, { ...deps, destinations });
       return {
         destinationNames: destinations.map((d) => d.name),
         dispatcher,
@@ -437,6 +467,7 @@ export function createApp(options: CreateAppOptions): App {
         },
         pollRoster: (signal) => asRosterJob(() => runPollCycle(rosterDeps, signal)),
         pollPolicies: (signal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal)),
+        pollContacts: (signal) => asContactsJob(() => runContactsPollCycle(contactsDeps, signal)),
         identity: {
           sourceNames: syncDeps.sources.map((s) => s.name),
           sync: (signal) => runIdentitySync(syncDeps, signal),

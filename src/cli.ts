@@ -8,6 +8,7 @@
 import './runtime-memory-first.js';
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
+import { registerContactsCommands } from './cli/contacts-poll.js';
 import type { CliContext } from './cli/context.js';
 import { registerCoverageCommands } from './cli/coverage.js';
 import { registerDeliverCommand } from './cli/deliver.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerFetchCommand(program, ctx);
   registerPollCommands(program, ctx);
   registerCoverageCommands(program, ctx);
+  registerContactsCommands(program, ctx);
   registerOncallCommands(program, ctx);
   registerIdentityCommands(program, ctx);
   registerAuditCommands(program, ctx);

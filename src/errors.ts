@@ -152,10 +152,8 @@ export class NoRosterError extends RosterWatchError {
   override readonly name = 'NoRosterError';
   readonly code = 'no_roster';
   readonly retryable = false;
-  constructor() {
-    super(
-      'no VictorOps roster is recorded yet: run `roster-watch poll` first, then `roster-watch identity-sync`',
-    );
+  constructor(then = '`roster-watch identity-sync`') {
+    super(`no VictorOps roster is recorded yet: run \`roster-watch poll\` first, then ${then}`);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
+import type { ContactsPollResult } from '../cycles/contacts-cycle.js';
 import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
 import type { OffboardFacts } from '../cycles/offboard-facts.js';
 import type { PolicyListWait, PolicyPollResult } from '../cycles/policy-cycle.js';
@@ -38,6 +39,8 @@ export interface DaemonParts {
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   /** A policy poll that waits out the policy list interval instead of refusing. */
   pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  /** A contacts poll (CONTACTS_SCHEDULE), at the bulk priority. */
+  pollContacts(signal: AbortSignal): Promise<ContactsPollResult>;
   identity: {
     /** The configured identity sources' names (empty when none is configured). */
     sourceNames: readonly string[];
@@ -96,6 +99,8 @@ export interface App extends HistoryReads {
   fetchRoster(signal: AbortSignal): Promise<FetchedRoster>;
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   pollPolicies(signal: AbortSignal): Promise<PolicyPollResult>;
+  /** `contacts-poll`: contact methods and personal paging policies, and the reachability findings. */
+  pollContacts(signal: AbortSignal): Promise<ContactsPollResult>;
   /** Null when no identity source is configured. */
   syncIdentity(signal: AbortSignal): Promise<IdentitySyncResult | null>;
   acceptHeld(): AcceptOutcome;

@@ -2,11 +2,13 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|budget|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity ...]
+ *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
+ *   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3),
+ *   BENCH_CONTACTS_BACKGROUND_SHARE (VO_BACKGROUND_SHARE for that run)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
 import { benchBudget } from './budget-bench.js';
+import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
@@ -61,6 +64,15 @@ async function runOne(name: string): Promise<unknown> {
         teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
       });
+    case 'contacts':
+      return benchContacts({
+        users: intFromEnv('BENCH_CONTACTS_USERS', 10_000),
+        teams: intFromEnv('BENCH_CONTACTS_TEAMS', 300),
+        samples: intFromEnv('BENCH_CONTACTS_SAMPLES', 3),
+        ...(process.env.BENCH_CONTACTS_BACKGROUND_SHARE === undefined
+          ? {}
+          : { backgroundShare: process.env.BENCH_CONTACTS_BACKGROUND_SHARE }),
+      });
     case 'ui':
       return benchUi({
         users: intFromEnv('BENCH_UI_USERS', 20_000),
@@ -102,17 +114,22 @@ const BENCHMARKS = [
   'fetch',
   'hints',
   'budget',
+  'contacts',
 ] as const;
 
-/** A bare run leaves out `budget`: it runs for minutes at VictorOps' real rate, so it is asked for by name. */
-const DEFAULT_BENCHMARKS = BENCHMARKS.filter((name) => name !== 'budget');
+/**
+ * A bare run leaves out `budget` and `contacts`: they run for minutes (contacts: hours at 10,000
+ * users) at VictorOps' real rate, so they are asked for by name.
+ */
+const DEFAULT_BENCHMARKS = BENCHMARKS.filter((name) => name !== 'budget' && name !== 'contacts');
 
 const USAGE = `usage: node dist/bench/run.js [benchmark ...]   (npm run bench runs them all)
 benchmarks: ${BENCHMARKS.join(', ')}
 environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300),
   BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20),
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
-  BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run)
+  BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
+  BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
 Prints a Markdown table to paste into docs/benchmarks.md.`;
 
 /** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
@@ -252,6 +269,18 @@ async function main(): Promise<void> {
           `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} |`,
         );
       }
+    } else if (bench === 'contacts') {
+      const r = result as Awaited<ReturnType<typeof benchContacts>>;
+      const mean = (xs: { seconds: number }[]) =>
+        xs.reduce((a, x) => a + x.seconds, 0) / Math.max(1, xs.length);
+      lines.push(
+        `Contacts poll, ${r.users} users / ${r.teams} teams, 2 req/s: read ${r.contacts.people} people in ${r.contacts.requests} requests, ${fmt(r.contacts.seconds, 1)} s (${r.contacts.rejected} rejected).`,
+        '',
+        '| roster poll | requests | s each | mean s |',
+        '|---|---|---|---|',
+        `| alone | ${r.rosterAlone.map((x) => x.requests).join(', ')} | ${r.rosterAlone.map((x) => fmt(x.seconds)).join(', ')} | ${fmt(mean(r.rosterAlone))} |`,
+        `| beside a contacts poll | ${r.rosterBeside.map((x) => x.requests).join(', ')} | ${r.rosterBeside.map((x) => fmt(x.seconds)).join(', ')} | ${fmt(mean(r.rosterBeside))} |`,
+      );
     } else if (bench === 'fetch') {
       lines.push(
         '| strategy | chose | requests | wall s | ideal s | ratio | rate-limited | users | teams | memberships |',

@@ -8,6 +8,7 @@
 
 import { ConfigError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
+import { type ContactsConfig, readContactsConfig } from './contacts.js';
 import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './coverage.js';
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
@@ -41,6 +42,8 @@ export interface Config {
   /** The read-only web view under /ui on the HTTP server. */
   ui: UiConfig;
   identity: IdentityConfig;
+  /** contacts-poll: CONTACTS_SCHEDULE, CONTACTS_VERIFY_INTERVAL, REACH_EXEMPT. */
+  contacts: ContactsConfig;
 }
 
 export interface LoadConfigOptions {
@@ -77,6 +80,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
     oncall: readOncallConfig(r),
     ui: readUiConfig(r),
     identity: readIdentityConfig(r),
+    contacts: readContactsConfig(r),
   };
   registerSecrets(configuredSecrets(config));
   if (config.ui.enabled) {

@@ -4,6 +4,7 @@
  * each, naming the variable and the expected form, and never echoing a secret's value.
  */
 import { readFileSync } from 'node:fs';
+import { parseDurationList } from '../parse/duration.js';
 import { redactUrl } from '../redact.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -64,6 +65,25 @@ export class ConfigReader {
       return fallback;
     }
     return parsed;
+  }
+
+  /** One duration such as `24h` (units ms, s, m, h, d) within a range; `range` names it for people ("1m to 7d"). */
+  duration(
+    name: string,
+    fallbackMs: number,
+    opts: { minMs: number; maxMs: number; range: string; examples: string },
+  ): number {
+    const text = this.raw(name);
+    if (text === undefined) return fallbackMs;
+    const parsed = text.includes(',') ? 'list' : parseDurationList(text);
+    const ms = typeof parsed === 'string' ? undefined : parsed[0];
+    if (ms === undefined || ms < opts.minMs || ms > opts.maxMs) {
+      this.problems.push(
+        `${name} must be one duration from ${opts.range} such as ${opts.examples} (units ms, s, m, h, d), got "${text}"`,
+      );
+      return fallbackMs;
+    }
+    return ms;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

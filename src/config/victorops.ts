@@ -90,17 +90,12 @@ const VERIFY_INTERVAL_RANGE_MS = { min: 60_000, max: 7 * 86_400_000 };
 
 /** One duration such as `1h` or `15m`, from 1 minute to 7 days. */
 export function readVerifyInterval(r: ConfigReader): number {
-  const text = r.raw('MEMBERSHIP_VERIFY_INTERVAL');
-  if (text === undefined) return VERIFY_INTERVAL_DEFAULT_MS;
-  const parsed = text.includes(',') ? 'list' : parseDurationList(text);
-  const ms = typeof parsed === 'string' ? undefined : parsed[0];
-  if (ms === undefined || ms < VERIFY_INTERVAL_RANGE_MS.min || ms > VERIFY_INTERVAL_RANGE_MS.max) {
-    r.problems.push(
-      `MEMBERSHIP_VERIFY_INTERVAL must be one duration from 1m to 7d such as "1h" or "15m" (units ms, s, m, h, d), got "${text}"`,
-    );
-    return VERIFY_INTERVAL_DEFAULT_MS;
-  }
-  return ms;
+  return r.duration('MEMBERSHIP_VERIFY_INTERVAL', VERIFY_INTERVAL_DEFAULT_MS, {
+    minMs: VERIFY_INTERVAL_RANGE_MS.min,
+    maxMs: VERIFY_INTERVAL_RANGE_MS.max,
+    range: '1m to 7d',
+    examples: '"1h" or "15m"',
+  });
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
+import { isReachKind } from '../roster/coverage-types.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
 import type { Roster } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
@@ -44,6 +45,9 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
     now: input.now,
     daysForward: input.daysForward,
   });
-  const diff = diffFindings(loadOpenFindings(store), computed);
+  // Reachability findings need contact methods, which only a contacts poll reads: it alone opens
+  // and resolves them (contacts-cycle.ts), so they are left out of this diff.
+  const open = loadOpenFindings(store).filter((o) => !isReachKind(o.finding.kind));
+  const diff = diffFindings(open, computed);
   return { diff, events: findingEvents(diff, input.now) };
 }

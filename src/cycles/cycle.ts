@@ -60,7 +60,7 @@ export async function fetchOutcome<T>(fetch: () => Promise<T>): Promise<FetchOut
  */
 export function laterThanLastRun(
   deps: { store: Store; logger: Logger },
-  kind: 'roster' | 'policy',
+  kind: 'roster' | 'policy' | 'contacts',
   startedAt: string,
   finishedAt: string,
 ): { startedAt: string; finishedAt: string } {

@@ -27,6 +27,8 @@ const TITLES: Record<FindingKind, string> = {
   unverified_on_call: 'On call but cannot be paged',
   nobody_on_call: 'Nobody on call',
   empty_policy: 'Escalation policy pages nobody',
+  unreachable_on_call: 'On call but unreachable',
+  email_only_paging: 'On call, reachable by email only',
 };
 
 const LINE_MAX = 500;

@@ -220,6 +220,14 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
       ],
     },
     {
+      // Hints only (…42, @example.com): the events never carry a full number or address.
+      title: 'Contact methods and paging policies',
+      lines: [
+        ...of('victorops.user.contact_methods_changed'),
+        ...of('victorops.user.paging_policy_changed'),
+      ].map((e) => ({ text: `• ${escapeMrkdwn(truncate(e.data.message, LINE_MAX - 10))}`, count: 1 })),
+    },
+    {
       title: 'Other changes',
       lines: events
         .filter((e) => !known.has(e.type))

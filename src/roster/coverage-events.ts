@@ -69,7 +69,44 @@ export function describeFinding(f: Finding): string {
           : `; ${routes.join(', ')} ${routes.length === 1 ? 'routes' : 'route'} into it`;
       return `Escalation policy '${f.policy.name}' (team ${f.team.name}) pages nobody: it has no step that reaches a person${into}. Add a user or rotation to it, or delete it and point its routing keys elsewhere.`;
     }
+    case 'unreachable_on_call':
+      return describeUnreachable(f);
+    case 'email_only_paging':
+      return `${onCallPhrase(f.username, f.shift, f.shifts)}, but can only be reached by email (${f.emails.join(', ')}): an email rarely wakes anyone. Have ${f.username} add a verified phone or the VictorOps app to their paging policy.`;
   }
+}
+
+function onCallPhrase(
+  username: string,
+  shift: Extract<Finding, { kind: 'email_only_paging' }>['shift'],
+  shifts: number,
+): string {
+  const more = shifts > 1 ? ` (and ${shifts - 1} later shift${shifts > 2 ? 's' : ''})` : '';
+  return `${username} is on call for team ${shift.team.name} (rotation '${shift.rotation}', policy '${shift.policy.name}') ${formatSpan(shift.start, shift.end)}${more}`;
+}
+
+function describeUnreachable(f: Extract<Finding, { kind: 'unreachable_on_call' }>): string {
+  const where: string[] = [];
+  if (f.shift) where.push(onCallPhrase(f.username, f.shift, f.shifts));
+  for (const p of f.pagedBy)
+    where.push(
+      `${where.length === 0 ? `${f.username} is` : 'is'} paged directly by '${p.name}' step${p.steps.length > 1 ? 's' : ''} ${p.steps.join(', ')}`,
+    );
+  const reasons = f.rules.map((r) => r.reason);
+  const why =
+    reasons.length <= 1
+      ? (reasons[0] ?? 'has no rules')
+      : `${reasons.slice(0, -1).join(', ')}, and ${reasons.at(-1)}`;
+  const fixes = new Set<string>();
+  for (const r of f.rules) {
+    const unverified = /^(?:texts|calls|emails) (.+), which is unverified$/.exec(r.reason);
+    if (unverified) fixes.add(`verify ${unverified[1]}`);
+    else if (r.type === 'push') fixes.add('install the VictorOps app');
+    else if (r.reason.endsWith('no longer exists'))
+      fixes.add('point their paging policy at a contact method they have');
+  }
+  const fix = [...fixes].join(' or ');
+  return `${where.join(' and ')} but cannot be reached: their paging policy ${why}. Have ${f.username} ${fix === '' ? 'fix their paging policy' : fix}, or reassign.`;
 }
 
 function describeUnverified(f: Extract<Finding, { kind: 'unverified_on_call' }>): string {
@@ -100,6 +137,8 @@ function subjectOf(f: Finding): string {
       return f.username ?? f.policy.slug;
     case 'removed_user_on_call':
     case 'unverified_on_call':
+    case 'unreachable_on_call':
+    case 'email_only_paging':
       return f.username;
     case 'empty_step':
     case 'empty_policy':

@@ -32,7 +32,8 @@ const DAY_MS = 86_400_000;
 const READ_WINDOW_MARGIN_MS = 3_600_000;
 const DEFAULT_DAYS_FORWARD = 14;
 
-function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
+/** Where the read window of a schedule ends (ms): ONCALL_DAYS_FORWARD from when it was read. */
+export function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
   const days = (input.daysForward ?? DEFAULT_DAYS_FORWARD) * DAY_MS;
   const fromNow = Date.parse(input.now) + days;
   if (schedule.fetchedAt === undefined) return fromNow;
@@ -107,7 +108,9 @@ export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: 
 }
 
 /** Shifts counted once per rotation and roll, across the rotations they are in. */
-function countShiftsByRotation(held: readonly { rotation: RotationCoverage; s: RotationShift }[]): number {
+export function countShiftsByRotation(
+  held: readonly { rotation: RotationCoverage; s: RotationShift }[],
+): number {
   const byRotation = new Map<string, RotationShift[]>();
   for (const { rotation, s } of held) {
     const k = `${rotation.team.slug}\u0000${rotation.rotationName}`;

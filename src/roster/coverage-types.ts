@@ -13,12 +13,27 @@ export const FINDING_KINDS = [
   'unverified_on_call',
   'nobody_on_call',
   'empty_policy',
+  'unreachable_on_call',
+  'email_only_paging',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export interface PolicyRef {
   slug: string;
   name: string;
+}
+
+/** The kinds only a contacts poll decides (it reads the contact methods they need). */
+export const REACH_KINDS = ['unreachable_on_call', 'email_only_paging'] as const;
+export const isReachKind = (kind: string): boolean => (REACH_KINDS as readonly string[]).includes(kind);
+
+/** A person's first upcoming (or current) shift, overrides applied. */
+export interface HeldShift {
+  team: Team;
+  policy: PolicyRef;
+  rotation: string;
+  start: string;
+  end: string;
 }
 
 export type Finding =
@@ -91,6 +106,29 @@ export type Finding =
       end: string;
       /** How many separate windows without anyone there are in the next ONCALL_DAYS_FORWARD days. */
       windows: number;
+    }
+  | {
+      kind: 'unreachable_on_call';
+      key: string;
+      username: string;
+      /** Why each rule of the person's own paging policy cannot reach them (1-based steps). */
+      rules: { step: number; type: string; reason: string }[];
+      /** The first upcoming (or current) shift the person holds; null when only paged directly. */
+      shift: HeldShift | null;
+      shifts: number;
+      pagedBy: { slug: string; name: string; steps: number[] }[];
+      /** The escalation policies whose pages would stop at this person. */
+      policies: PolicyRef[];
+    }
+  | {
+      kind: 'email_only_paging';
+      key: string;
+      username: string;
+      /** The hints (domains) of the verified emails that are the only way to reach them. */
+      emails: string[];
+      shift: HeldShift;
+      shifts: number;
+      policies: PolicyRef[];
     };
 
 export interface OpenFinding {

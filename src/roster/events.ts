@@ -2,6 +2,7 @@
  * The event contract that Slack, webhooks and outside consumers rely on: CloudEvents 1.0 in
  * structured JSON. `schemas/events.schema.json` is the machine-readable form of these types.
  */
+import type { ContactMethod, PagingStep } from './contact-types.js';
 import type { Finding, FindingKind } from './coverage-types.js';
 import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
 import type { Policy, PolicyField, PolicyReference } from './policy-types.js';
@@ -37,6 +38,10 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.unverified_on_call',
   'rosterwatch.coverage.nobody_on_call',
   'rosterwatch.coverage.empty_policy',
+  'rosterwatch.coverage.unreachable_on_call',
+  'rosterwatch.coverage.email_only_paging',
+  'victorops.user.contact_methods_changed',
+  'victorops.user.paging_policy_changed',
   'rosterwatch.identity.unmatched',
   'rosterwatch.identity.inactive',
   'rosterwatch.identity.mismatch',
@@ -87,6 +92,24 @@ export interface EventDataByType {
   'rosterwatch.coverage.unverified_on_call': CoverageEventData<'unverified_on_call'>;
   'rosterwatch.coverage.nobody_on_call': CoverageEventData<'nobody_on_call'>;
   'rosterwatch.coverage.empty_policy': CoverageEventData<'empty_policy'>;
+  'rosterwatch.coverage.unreachable_on_call': CoverageEventData<'unreachable_on_call'>;
+  'rosterwatch.coverage.email_only_paging': CoverageEventData<'email_only_paging'>;
+  /** A person's contact methods changed (hints only: never a full number or address). */
+  'victorops.user.contact_methods_changed': {
+    username: string;
+    added: ContactMethod[];
+    removed: ContactMethod[];
+    /** Same id, another verified state or hint. */
+    changed: { before: ContactMethod; after: ContactMethod }[];
+    message: string;
+  };
+  /** A person's own paging policy changed; contacts named by id and hint. */
+  'victorops.user.paging_policy_changed': {
+    username: string;
+    before: PagingStep[];
+    after: PagingStep[];
+    message: string;
+  };
   'rosterwatch.identity.unmatched': IdentityEventData<'identity.unmatched'>;
   'rosterwatch.identity.inactive': IdentityEventData<'identity.inactive'>;
   'rosterwatch.identity.mismatch': IdentityEventData<'identity.mismatch'>;

@@ -105,6 +105,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     metrics,
     pollRoster: deps.parts.pollRoster,
     pollPolicies: deps.parts.pollPolicies,
+    pollContacts: deps.parts.pollContacts,
     databaseFileIsOurs,
   };
   const jobs = createScheduledJobs(parts, {
@@ -188,6 +189,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       jitterMs: config.service.jitterMs,
       pollOnStart: config.service.pollOnStart,
       policySchedule: config.coverage.schedule?.expression ?? 'off',
+      contactsSchedule: config.contacts.schedule?.expression ?? 'off',
       identitySchedule: identity.schedule,
       http: `${config.service.httpHost}:${http.port}`,
       ui: config.ui.enabled

@@ -66,6 +66,8 @@ export interface ServiceMetrics {
   recordPolicyPoll(status: PolicyRunStatus, durationMs?: number): void;
   /** A policy tick skipped or deferred because a policy poll was still running. */
   recordPolicyTick(outcome: 'skipped' | 'deferred'): void;
+  /** One contacts poll: its status and how many people it read. */
+  recordContactsPoll(status: 'ok' | 'partial' | 'failed', read: number): void;
   recordDelivery(destination: string, outcome: DeliveryOutcome): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
@@ -207,6 +209,21 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
   });
   for (const outcome of ['deferred', 'skipped']) policyTicks.inc({ outcome }, 0);
 
+  const contactsRuns = new Counter({
+    name: 'roster_contacts_poll_runs_total',
+    help: 'Contacts poll runs (contact methods and personal paging policies), by status (ok, partial, failed).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of ['ok', 'partial', 'failed']) contactsRuns.inc({ status }, 0);
+
+  const contactsRead = new Histogram({
+    name: 'roster_contacts_read_per_poll',
+    help: 'People whose contact methods and paging policy one contacts poll read (two requests each).',
+    buckets: POLL_REQUEST_BUCKETS,
+    registers: [registry],
+  });
+
   new Gauge({
     name: 'roster_coverage_findings_open',
     help: 'Open coverage findings, by kind.',
@@ -249,6 +266,10 @@ export function createServiceMetrics(deps: ServiceMetricsDeps): ServiceMetrics {
       if (durationMs !== undefined) policyDuration.observe(durationMs / 1000);
     },
     recordPolicyTick: (outcome) => policyTicks.inc({ outcome }),
+    recordContactsPoll(status, read) {
+      contactsRuns.inc({ status });
+      if (status !== 'failed') contactsRead.observe(read);
+    },
     recordPoll(poll, finishedAtMs) {
       runs.inc({ status: poll.status });
       duration.observe(poll.durationMs / 1000);

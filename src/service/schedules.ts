@@ -30,6 +30,7 @@ export interface Parts {
   metrics: ServiceMetrics;
   pollRoster: DaemonParts['pollRoster'];
   pollPolicies: DaemonParts['pollPolicies'];
+  pollContacts: DaemonParts['pollContacts'];
   /** False (and the daemon stopping, exit 1) when the database file is no longer the one open. */
   databaseFileIsOurs(): boolean;
 }
@@ -86,6 +87,24 @@ function createPolicyPoll(parts: Parts, intervalMs: number): (signal: AbortSigna
   };
 }
 
+/** One scheduled contacts poll: bulk work on the shared budget, behind roster and policy polls. */
+function createContactsPoll(parts: Parts): (signal: AbortSignal) => Promise<void> {
+  const { logger, dispatcher, metrics } = parts;
+  return async (signal) => {
+    if (!parts.databaseFileIsOurs()) return;
+    try {
+      const result = await parts.pollContacts(signal);
+      metrics.recordContactsPoll(result.status, result.read);
+      if (result.events.length > 0) dispatcher.notify();
+    } catch (error) {
+      if (error instanceof PollAbortedError) throw error;
+      metrics.recordContactsPoll('failed', 0);
+      // Before the first roster poll there is nobody to read: said once per tick, not a crash.
+      logger.error({ err: error }, 'contacts poll failed and could not be recorded');
+    }
+  };
+}
+
 export function createScheduledJobs(
   parts: Parts,
   deps: {
@@ -131,6 +150,25 @@ export function createScheduledJobs(
       // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
       stuckAfterMs:
         config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS,
+    });
+  }
+  // Contacts polls are off unless CONTACTS_SCHEDULE is set; their own no-overlap flag, like policies.
+  const contactsSchedule = config.contacts.schedule;
+  if (contactsSchedule !== null) {
+    jobs.push({
+      label: 'a contacts poll',
+      scheduler: createPollScheduler({
+        expression: contactsSchedule.expression,
+        jitterMs: 0,
+        clock,
+        logger: logger.child({ poll: 'contacts' }),
+        poll: createContactsPoll(parts),
+        whenBusy: 'defer',
+        createTicker: deps.createTicker,
+      }),
+      // Bulk work of two requests a person, one on a 1 request/s endpoint: its length grows with
+      // the org and waits behind every roster and policy poll, so no length of it means "stuck".
+      stuckAfterMs: Number.POSITIVE_INFINITY,
     });
   }
   return jobs;

@@ -12,6 +12,12 @@ import {
   userV1Json,
   userV2Json,
 } from './api-responses.js';
+import {
+  contactMethodsJson,
+  pagingPolicyJson,
+  type SimContactBook,
+  type SimPersonContacts,
+} from './contacts.js';
 import { parseBody, type Reply, type Route, replyError, replyJson, replyRawJson } from './http-io.js';
 import type { SimOrg } from './org.js';
 import { createPolicyRoutes } from './policy-routes.js';
@@ -64,10 +70,26 @@ const addMemberBody = z.object({ username: requiredText });
 export interface ApiRoutesDeps {
   /** Where on-call schedule windows start. */
   now: () => Date;
+  contacts: SimContactBook;
 }
 
 export function createApiRoutes(org: SimOrg, deps: ApiRoutesDeps): Route[] {
   const lists = createListBodies(org);
+  /** `GET /v1/{base}/{username}/{tail}`: one person's contacts, answered from the contact book. */
+  const personRoute = (
+    tail: string[],
+    base: 'user' | 'profile',
+    toJson: (username: string, contacts: SimPersonContacts) => unknown,
+  ): Route => ({
+    pattern: ['v1', base, ':username', ...tail],
+    methods: {
+      GET: (_request, { username = '' }) => {
+        const user = org.getUser(username);
+        if (!user) return replyError(404, 'user-not-found');
+        return replyJson(200, toJson(user.username, deps.contacts.get(user.username, user.email)));
+      },
+    },
+  });
   return [
     ...createPolicyRoutes({ org, lists, now: deps.now }),
     {
@@ -129,6 +151,8 @@ export function createApiRoutes(org: SimOrg, deps: ApiRoutesDeps): Route[] {
           orgCall(() => replyJson(200, userTeamsJson(org, org.teamsOfUser(username)))),
       },
     },
+    personRoute(['contact-methods'], 'user', contactMethodsJson),
+    personRoute(['policies'], 'profile', pagingPolicyJson),
     {
       pattern: ['v1', 'team'],
       methods: { GET: () => replyRawJson(200, lists.teams()) },

@@ -1,4 +1,5 @@
 /** What the simulator's control routes may change; shared by the roster and the policy control routes. */
+import type { SimContactBook } from './contacts.js';
 import type { FaultInjector } from './faults.js';
 import type { SimOrg } from './org.js';
 import type { RateLimitConfig } from './rate-limit.js';
@@ -6,6 +7,7 @@ import type { RequestLog } from './request-log.js';
 
 export interface ControlContext {
   org: SimOrg;
+  contacts: SimContactBook;
   faults: FaultInjector;
   stats: RequestLog;
   setLatency(ms: number): void;

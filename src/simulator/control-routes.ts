@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { orgCall } from './api-routes.js';
+import { createContactsControlRoutes } from './contacts-control-routes.js';
 import type { ControlContext } from './control-context.js';
 import { FAULT_KINDS } from './faults.js';
 import { parseBody, type Route, replyJson } from './http-io.js';
@@ -39,6 +40,7 @@ export function createControlRoutes(context: ControlContext): Route[] {
   const { org, faults, stats } = context;
   return [
     ...createPolicyControlRoutes(context),
+    ...createContactsControlRoutes(context),
     { pattern: ['health'], methods: { GET: () => replyJson(200, { ok: true, ...org.counts() }) } },
     { pattern: ['org'], methods: { GET: () => replyJson(200, org.snapshot()) } },
     {

@@ -64,7 +64,7 @@ export function createRequestHandler(
   deps: RequestHandlerDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { faults, stats, rateLimiter, credentials } = deps;
-  const apiRoutes = createApiRoutes(deps.control.org, { now: deps.now });
+  const apiRoutes = createApiRoutes(deps.control.org, { now: deps.now, contacts: deps.control.contacts });
   const controlRoutes = createControlRoutes(deps.control);
 
   const route = async (req: IncomingMessage, prefix: string, routes: typeof apiRoutes): Promise<Reply> => {

@@ -1,6 +1,7 @@
 /** Starts the simulated VictorOps org on a real HTTP port and hands back its controls. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createContactBook, type SimContactBook } from './contacts.js';
 import { createDriftEngine } from './drift.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
 import { generateOrg } from './generate.js';
@@ -47,6 +48,8 @@ export interface Simulator {
   /** Base URL including `/api-public`. */
   url: string;
   org: SimOrg;
+  /** People's contact methods and own paging policies (derived per user, changeable). */
+  contacts: SimContactBook;
   faults: FaultInjector;
   stats: RequestLog;
   setLatency(ms: number): void;
@@ -72,6 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ...(options.invitees === undefined ? {} : { invitees: options.invitees }),
     });
   const org = createSimOrg(initial, { seed, now });
+  const contacts = createContactBook(seed);
   const faults = createFaultInjector();
   const stats = createRequestLog();
   const rateLimiter = createRateLimiter(options.rateLimit ?? null);
@@ -94,7 +98,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const server = createServer(
     createRequestHandler({
-      control: { org, faults, stats, setLatency, setRateLimit, setPolicyListLimit, applyDrift },
+      control: { org, contacts, faults, stats, setLatency, setRateLimit, setPolicyListLimit, applyDrift },
       faults,
       stats,
       rateLimiter,
@@ -131,6 +135,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `http://${host}:${address.port}/api-public`,
     org,
+    contacts,
     faults,
     stats,
     setLatency,

@@ -6,7 +6,7 @@ import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.
 import type { Store } from './db.js';
 import { runs } from './schema.js';
 
-export type RunKind = 'roster' | 'policy' | 'identity';
+export type RunKind = 'roster' | 'policy' | 'identity' | 'contacts';
 
 export interface NewRun {
   /** Defaults to roster. */
@@ -17,7 +17,10 @@ export interface NewRun {
   strategy: MembershipSource | null;
   stats: FetchStats;
   counts: { users: number | null; teams: number; memberships: number | null } | null;
-  failedScopes: FailedScope[] | PolicyFailedScope[];
+  failedScopes:
+    | FailedScope[]
+    | PolicyFailedScope[]
+    | { kind: 'person-contacts'; username: string; reason: string }[];
   changeCount: number;
   error: string | null;
   rosterHash: string | null;

@@ -459,3 +459,40 @@ export const identitySources = sqliteTable('identity_sources', {
   unknownCount: integer('unknown_count').notNull().default(0),
   unknownStatuses: text('unknown_statuses').notNull().default('[]'),
 });
+
+/**
+ * Each person's contact methods and own paging policy, with history (one row per version), as the
+ * contacts poll read them. Hints only: `methods` holds id, kind, verified state and a hint (a
+ * phone's last two digits, an email's domain), never a full number or address.
+ */
+export const personContacts = sqliteTable(
+  'person_contacts',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    usernameKey: text('username_key').notNull(),
+    username: text('username').notNull(),
+    /** JSON ContactMethod[] (roster/contact-types.ts). */
+    methods: text('methods').notNull(),
+    /** JSON PagingStep[]. */
+    pagingPolicy: text('paging_policy').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('person_contacts_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
+    index('person_contacts_key_from_idx').on(t.usernameKey, t.validFrom),
+  ],
+);
+
+/**
+ * When each person's contacts were last read successfully (epoch ms): the contacts poll reads
+ * everyone not read for CONTACTS_VERIFY_INTERVAL, oldest first. A cache of the schedule, not history.
+ */
+export const contactReads = sqliteTable('contact_reads', {
+  usernameKey: text('username_key').primaryKey(),
+  readAtMs: integer('read_at_ms').notNull(),
+});

@@ -13,6 +13,12 @@ import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import { VictorOpsError } from '../errors.js';
 import { isPendingInvitee } from '../roster/types.js';
 import { encodePathSegment, type RetryInfo, type VictorOpsClient } from './client.js';
+import {
+  type ApiContactMethods,
+  type ApiPagingPolicy,
+  contactMethodsSchema,
+  pagingPolicySchema,
+} from './contact-schemas.js';
 import { POLICY_LIST_PATH } from './fetch-policies.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
 import { isRateLimitAnswer } from './retry-policy.js';
@@ -278,6 +284,27 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
     push({ name: 'one on-call schedule', status: 'skip', detail: skipReason ?? 'no team to read' });
   }
 
+  if (firstUser) {
+    // Shape checks only: what is printed are counts, never a number or an address.
+    const person = encodePathSegment(firstUser.username);
+    await read<ApiContactMethods>(
+      "one person's contact methods (GET /v1/user/{user}/contact-methods)",
+      `/v1/user/${person}/contact-methods`,
+      contactMethodsSchema,
+      (m) =>
+        `${count(m.phones.length, 'phone')}, ${count(m.emails.length, 'email')}, ${count(m.devices.length, 'device')}`,
+    );
+    await read<ApiPagingPolicy>(
+      "one person's paging policy (GET /v1/profile/{user}/policies)",
+      `/v1/profile/${person}/policies`,
+      pagingPolicySchema,
+      (p) => count(p.steps.length, 'step'),
+    );
+  } else {
+    push({ name: "one person's contact methods", status: 'skip', detail: skipReason ?? 'no user to read' });
+    push({ name: "one person's paging policy", status: 'skip', detail: skipReason ?? 'no user to read' });
+  }
+
   const summary: string[] = [];
   if (users && teams && strategy) {
     const pending = users.filter((u) => isPendingInvitee(u.username)).length;
@@ -296,6 +323,11 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
     const roster = 2 + chosen;
     summary.push(
       `roster poll: ${roster} requests, about ${seconds(roster, options.maxRps)} at VO_MAX_RPS=${options.maxRps}`,
+    );
+    // Two requests a person; the paging-policy endpoint allows one a second, which sets the pace.
+    const people = users.length - pending;
+    summary.push(
+      `contacts poll (CONTACTS_SCHEDULE): ${2 * people} requests to read everyone, about ${seconds(people, Math.min(1, options.maxRps))} at one paging-policy read a second; afterwards the people who can be paged each poll and a slice of the rest`,
     );
     if (policyCount !== null) {
       const policy = 1 + policyCount + teams.length;

@@ -6,6 +6,7 @@
  */
 const CLASSES: readonly [RegExp, string][] = [
   [/^v1\/user\/[^/]+\/teams$/, 'v1/user/{user}/teams'],
+  [/^v1\/user\/[^/]+\/contact-methods$/, 'v1/user/{user}/contact-methods'],
   [/^v2\/user\/[^/]+\/oncall\/schedule$/, 'v2/user/{user}/oncall/schedule'],
   [/^v1\/user\/[^/]+$/, 'v1/user/{user}'],
   [/^v1\/team\/[^/]+\/members$/, 'v1/team/{team}/members'],

@@ -11,7 +11,7 @@ export const PRIORITIES = ['roster', 'policy', 'bulk'] as const;
 export type RequestPriority = (typeof PRIORITIES)[number];
 
 /** The job names the daemon reports (a small fixed set, so they can be metric labels). */
-export const JOB_NAMES = ['roster', 'policy', 'other'] as const;
+export const JOB_NAMES = ['roster', 'policy', 'contacts', 'other'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobScope {

@@ -49,6 +49,12 @@ describe('roster-watch doctor', () => {
       expect.stringMatching(
         /^ok {3}one on-call schedule \(GET \/v2\/team\/\{team\}\/oncall\/schedule\): team /,
       ),
+      expect.stringMatching(
+        /^ok {3}one person's contact methods \(GET \/v1\/user\/\{user\}\/contact-methods\): \d+ phones?, \d+ emails?, \d+ devices?$/,
+      ),
+      expect.stringMatching(
+        /^ok {3}one person's paging policy \(GET \/v1\/profile\/\{user\}\/policies\): \d+ steps?$/,
+      ),
     ]);
     expect(lines).toContain(
       `strategy: auto picks per-team membership reads (${teams} per team vs ${users} per user)`,
@@ -66,8 +72,12 @@ describe('roster-watch doctor', () => {
     expect(lines).toContain(
       `policy poll: ${policy} requests, about ${Math.ceil(policy / 4)} s at VO_MAX_RPS=4`,
     );
+    expect(lines).toContain(
+      `contacts poll (CONTACTS_SCHEDULE): ${2 * (users - 1)} requests to read everyone, about ${users - 1} s at one paging-policy read a second; afterwards the people who can be paged each poll and a slice of the rest`,
+    );
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
-    expect(sim.stats.count()).toBe(6);
+    // One read per endpoint class: 6, then one person's contact methods and paging policy.
+    expect(sim.stats.count()).toBe(8);
   });
 
   it('exits 1 with a FAIL line naming the problem and what to do for a wrong key', async () => {

@@ -47,3 +47,19 @@ export function pollOnce(
 ): Promise<PollResult> {
   return withApp(config, (app) => app.pollRoster(new AbortController().signal), options);
 }
+
+/** Gives every simulated user the same contacts: e.g. an unverified phone and no app (unreachable). */
+export function setEveryonesContacts(
+  sim: Simulator,
+  profile: Parameters<Simulator['contacts']['set']>[2],
+): void {
+  for (const u of sim.org.listUsers()) sim.contacts.set(u.username, u.email, profile);
+}
+
+/** The profile of issue 18's example: texts an unverified phone, then pushes to an app nobody installed. */
+export const UNREACHABLE_PROFILE: Parameters<Simulator['contacts']['set']>[2] = {
+  phoneVerified: false,
+  emailVerified: true,
+  devices: [],
+  policy: [['sms', 'push']],
+};

@@ -20,6 +20,7 @@ import { type Block, mono, type Page, type TableBlock, text } from '../model.js'
 import { hrefWith, type PageContext, policyCell, runHref, teamCell, timeCell, userCell } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
 import { FINDING_COLUMNS, findingRow } from './findings.js';
+import { reachabilityBlocks } from './reachability-blocks.js';
 
 const RECENT_EVENTS = 25;
 const TEAM_MEMBERSHIP_ROWS = 2_000;
@@ -194,6 +195,7 @@ export function buildUserPage(ctx: PageContext, username: string): Page {
         ]),
         empty: 'No upcoming shift in the recorded schedules.',
       },
+      ...reachabilityBlocks(ctx, latest.username),
       ...blocksAbout(ctx, { username: latest.username }),
     ],
   };

@@ -19,8 +19,8 @@ import type { CreateTicker, TriggerOutcome } from '../../../src/service/schedule
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
-/** The daemon's three schedules, each with its own ticker. */
-export type Schedule = 'roster' | 'policy' | 'identity';
+/** The daemon's schedules, each with its own ticker. */
+export type Schedule = 'roster' | 'policy' | 'identity' | 'contacts';
 
 export interface DaemonFixture {
   sim: Simulator;
@@ -182,7 +182,9 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
         ? config.service.schedule
         : schedule === 'policy'
           ? config.coverage.schedule
-          : config.identity.schedule;
+          : schedule === 'contacts'
+            ? config.contacts.schedule
+            : config.identity.schedule;
     if (chosen === null) throw new Error(`the ${schedule} schedule is off in this fixture`);
     return chosen.expression;
   };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findLimitViolations, SLACK_LIMITS } from '../../../src/delivery/slack-blocks.js';
 import { formatRunDigest } from '../../../src/delivery/slack-digest.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
+import { diffPersonContacts } from '../../../src/roster/contacts-diff.js';
 import type { CloudEvent, EventDraft } from '../../../src/roster/events.js';
 import { aCloudEvent, aTeam, aUser, drafts } from '../../helpers/delivery-fixtures.js';
 
@@ -196,5 +197,23 @@ describe('formatNotice', () => {
     const message = formatNotice(aCloudEvent(notices[5]!, 1));
     expect(allText(message)).toContain('roster-watch endpoints enable hooks');
     expect(allText(message)).toContain('roster-watch redeliver --since');
+  });
+});
+
+describe('formatRunDigest: contact methods and paging policies', () => {
+  it('lists each change as its sentence of hints, under a section of its own', () => {
+    const phone = { id: 1, kind: 'phone' as const, verified: false, hint: '…42' };
+    const before = { username: 'alice', methods: [phone], pagingPolicy: [] };
+    const after = {
+      username: 'alice',
+      methods: [{ ...phone, verified: true }],
+      pagingPolicy: [{ index: 1, timeout: 5, rules: [{ type: 'sms', contactId: 1 }] }],
+    };
+    const message = formatRunDigest(events(diffPersonContacts(before, after)), { historyHint: hint });
+    const text = allText(message);
+    expect(text).toContain('Contact methods and paging policies');
+    expect(text).toContain('alice: phone …42 is now verified');
+    expect(text).toContain("alice's paging policy is now step 1: sms to phone …42 (was no steps)");
+    expect(text).not.toContain('Other changes');
   });
 });
