@@ -1,6 +1,5 @@
 /** The VictorOps client's part of the configuration: credentials, pacing, limits, membership reads. */
 import { createHash } from 'node:crypto';
-import { parseDurationList } from '../parse/duration.js';
 import type { ConfigReader } from './reader.js';
 
 export type MembershipSourceSetting = 'auto' | 'user' | 'team';
