@@ -127,6 +127,7 @@ function createPolicyPollDeps(
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
+    reachExemptions: config.reach.exemptions,
     whenListTooSoon: deps.whenListTooSoon,
     ...(deps.onListWait ? { onListWait: deps.onListWait } : {}),
     fetchPolicies: (teams, signal) =>
@@ -198,6 +199,7 @@ function createPollDeps(
     guard: config.guard,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
+    reachExemptions: config.reach.exemptions,
     fetchRoster: fetch,
     destinations: deps.destinations,
     ...(config.victorOps.membershipHints === 'auto'

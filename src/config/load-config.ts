@@ -12,6 +12,7 @@ import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './c
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
 import { type OncallConfig, readOncallConfig } from './oncall.js';
+import { type ReachConfig, readReachConfig } from './reach.js';
 import { ConfigReader, type Env } from './reader.js';
 import { readPollSchedule, readServiceConfig, type ServiceConfig } from './service.js';
 import { readUiConfig, refuseExposure, type UiConfig } from './ui.js';
@@ -41,6 +42,8 @@ export interface Config {
   /** The read-only web view under /ui on the HTTP server. */
   ui: UiConfig;
   identity: IdentityConfig;
+  /** REACH_EXEMPT: routing keys (and usernames) that reachability findings leave alone. */
+  reach: ReachConfig;
 }
 
 export interface LoadConfigOptions {
@@ -77,6 +80,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
     oncall: readOncallConfig(r),
     ui: readUiConfig(r),
     identity: readIdentityConfig(r),
+    reach: readReachConfig(r),
   };
   registerSecrets(configuredSecrets(config));
   if (config.ui.enabled) {

@@ -71,6 +71,8 @@ function unreadScopes(
       return stored.complete && policies.has(f.slug)
         ? []
         : [{ kind: 'policy', slug: f.slug, name: f.name ?? f.slug, reason: f.reason }];
+    // Routing keys do not decide whether a user can leave safely: their recorded state stands.
+    if (f.kind === 'routing-keys') return [];
     return stored.complete && teams.has(f.teamSlug)
       ? []
       : [{ kind: 'team-schedule', slug: f.teamSlug, name: f.teamSlug, reason: f.reason }];

@@ -27,6 +27,8 @@ const TITLES: Record<FindingKind, string> = {
   unverified_on_call: 'On call but cannot be paged',
   nobody_on_call: 'Nobody on call',
   empty_policy: 'Escalation policy pages nobody',
+  routing_key_unrouted: 'Routing key routes nowhere',
+  routing_key_unstaffed: 'Routing key reaches nobody',
 };
 
 const LINE_MAX = 500;

@@ -5,6 +5,7 @@
 import type { Finding, FindingKind } from './coverage-types.js';
 import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
 import type { Policy, PolicyField, PolicyReference } from './policy-types.js';
+import type { RoutingKey, RoutingKeyField } from './routing-key-types.js';
 import type { Team, User, UserField } from './types.js';
 
 export const EVENT_TYPES = [
@@ -22,6 +23,9 @@ export const EVENT_TYPES = [
   'victorops.policy.added',
   'victorops.policy.removed',
   'victorops.policy.changed',
+  'victorops.routing_key.added',
+  'victorops.routing_key.removed',
+  'victorops.routing_key.changed',
   'rosterwatch.baseline',
   'rosterwatch.guard.held',
   'rosterwatch.guard.released',
@@ -37,6 +41,8 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.unverified_on_call',
   'rosterwatch.coverage.nobody_on_call',
   'rosterwatch.coverage.empty_policy',
+  'rosterwatch.coverage.routing_key_unrouted',
+  'rosterwatch.coverage.routing_key_unstaffed',
   'rosterwatch.identity.unmatched',
   'rosterwatch.identity.inactive',
   'rosterwatch.identity.mismatch',
@@ -79,6 +85,15 @@ export interface EventDataByType {
     after: Policy;
     changes: FieldChange<PolicyField>[];
   };
+  'victorops.routing_key.added': { routingKey: RoutingKey };
+  'victorops.routing_key.removed': { routingKey: RoutingKey };
+  /** `routingKey` is the key's name; `changes` compare the targets (as text) and the default flag. */
+  'victorops.routing_key.changed': {
+    routingKey: string;
+    before: RoutingKey;
+    after: RoutingKey;
+    changes: FieldChange<RoutingKeyField>[];
+  };
   'rosterwatch.coverage.dangling_reference': CoverageEventData<'dangling_reference'>;
   'rosterwatch.coverage.removed_user_on_call': CoverageEventData<'removed_user_on_call'>;
   'rosterwatch.coverage.team_without_members': CoverageEventData<'team_without_members'>;
@@ -87,6 +102,8 @@ export interface EventDataByType {
   'rosterwatch.coverage.unverified_on_call': CoverageEventData<'unverified_on_call'>;
   'rosterwatch.coverage.nobody_on_call': CoverageEventData<'nobody_on_call'>;
   'rosterwatch.coverage.empty_policy': CoverageEventData<'empty_policy'>;
+  'rosterwatch.coverage.routing_key_unrouted': CoverageEventData<'routing_key_unrouted'>;
+  'rosterwatch.coverage.routing_key_unstaffed': CoverageEventData<'routing_key_unstaffed'>;
   'rosterwatch.identity.unmatched': IdentityEventData<'identity.unmatched'>;
   'rosterwatch.identity.inactive': IdentityEventData<'identity.inactive'>;
   'rosterwatch.identity.mismatch': IdentityEventData<'identity.mismatch'>;
@@ -197,6 +214,7 @@ export const EVENT_FAMILY_PREFIX = {
   membership: 'victorops.membership.',
   team: 'victorops.team.',
   policy: 'victorops.policy.',
+  routingKey: 'victorops.routing_key.',
   coverage: 'rosterwatch.coverage.',
   identity: 'rosterwatch.identity.',
 } as const;

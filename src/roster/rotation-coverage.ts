@@ -115,7 +115,7 @@ export function computeRotationCoverage(
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** `toISOString()` form, which orders as text as it does in time (what the fetch records). */
-function canonicalInstant(iso: string): string {
+export function canonicalInstant(iso: string): string {
   return CANONICAL.test(iso) ? iso : new Date(Date.parse(iso)).toISOString();
 }
 
@@ -131,7 +131,7 @@ function rotationShift(s: Shift, start: string, end: string): RotationShift {
 }
 
 /** The parts of [from, until) that no interval covers; `covered` sorted by start, all canonical. */
-function gapsWithin(covered: readonly Interval[], from: string, until: string): Interval[] {
+export function gapsWithin(covered: readonly Interval[], from: string, until: string): Interval[] {
   const gaps: Interval[] = [];
   let cursor = from;
   for (const { start, end } of covered) {
