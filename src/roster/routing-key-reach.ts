@@ -160,8 +160,11 @@ export function buildKeyReach(input: Omit<KeyReachInput, 'routingKeys' | 'isExem
       }
     }
     if (entries.some((e) => e.kind === 'rotation')) {
-      const rotations = [...(rotationsByPolicy.get(slug) ?? [])].sort(compareText);
-      if (rotations.length === 0) why.push('its rotations have no one on call');
+      // The schedule names the rotations it lists; one without any roll may be missing from it, so
+      // the step's own rotation label names it then.
+      const listed = [...(rotationsByPolicy.get(slug) ?? [])];
+      const labels = entries.flatMap((e) => (e.kind === 'rotation' ? [e.rotationLabel] : []));
+      const rotations = [...new Set(listed.length > 0 ? listed : labels)].sort(compareText);
       for (const r of rotations) why.push(`rotation ${r} has no one on call`);
     }
     if (!entries.some((e) => e.kind === 'user' || e.kind === 'rotation' || e.kind === 'policy'))
