@@ -236,6 +236,10 @@ export function isPolicyEvent(type: string): boolean {
   return type.startsWith(EVENT_FAMILY_PREFIX.policy);
 }
 
+export function isRoutingKeyEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.routingKey);
+}
+
 export function isCoverageEvent(type: string): boolean {
   return type.startsWith(EVENT_FAMILY_PREFIX.coverage);
 }
