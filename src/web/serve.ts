@@ -29,6 +29,7 @@ export async function startUiServer(deps: {
   timeZone?: string;
   oncall?: OncallConfig;
   exemptions?: readonly Exemption[];
+  reachExemptions?: readonly Exemption[];
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
@@ -37,6 +38,7 @@ export async function startUiServer(deps: {
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.oncall === undefined ? {} : { oncall: deps.oncall }),
     ...(deps.exemptions === undefined ? {} : { exemptions: deps.exemptions }),
+    ...(deps.reachExemptions === undefined ? {} : { reachExemptions: deps.reachExemptions }),
   });
   const server = createServer((req, res) => {
     handle(req, res)

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { simulatorCliEnv } from '../helpers/cli.js';
 import { coverageCli } from '../helpers/coverage-cli.js';
+import { staffRotation, teamWithRotation } from '../helpers/routing-key-org.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,51 +25,9 @@ afterEach(async () => {
 });
 
 const { cli, history, openFindings } = coverageCli(() => env);
-const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A team whose one policy pages its rotation; `onCall` holds every roll for 20 days, or nobody. */
-function teamWithRotation(name: string, onCall: string | null) {
-  const team = sim.org.addTeam({ name });
-  const member = `${name.toLowerCase()}.lead`;
-  sim.org.addUser({
-    username: member,
-    firstName: name,
-    lastName: 'Lead',
-    email: `${member}@example.com`,
-    verified: true,
-  });
-  sim.org.addMember(team.slug, member);
-  const policy = sim.org.addPolicy({
-    name: `${name} primary`,
-    teamSlug: team.slug,
-    steps: [
-      {
-        timeout: 0,
-        entries: [{ executionType: 'rotation_group', rotationSlug: `rtg-${name}`, rotationLabel: name }],
-      },
-    ],
-  });
-  staff(team.slug, policy.slug, name, onCall === null ? null : member);
-  return { team, policy, member };
-}
-
-function staff(teamSlug: string, policySlug: string, rotationName: string, username: string | null) {
-  sim.org.setShifts(
-    teamSlug,
-    username === null
-      ? []
-      : [
-          {
-            policySlug,
-            rotationName,
-            shiftName: 'All day',
-            username,
-            start: iso(base),
-            end: iso(base + 20 * DAY),
-          },
-        ],
-  );
-}
+const teamWith = (name: string, staffed: boolean) =>
+  teamWithRotation(sim, name, staffed ? { start: base, end: base + 20 * DAY } : null);
 
 const keyFindings = async () =>
   (await openFindings())
@@ -77,8 +36,8 @@ const keyFindings = async () =>
 
 describe('routing keys and key-level reachability', () => {
   it('a key with no targets and a key whose only policy has nobody on call are findings, a staffed key is not; resolved when staffed', async () => {
-    const web = teamWithRotation('Web', 'yes');
-    const db = teamWithRotation('Db', null);
+    const web = teamWith('Web', true);
+    const db = teamWith('Db', false);
     sim.org.setRoutingKey({ routingKey: '.+', targets: [web.policy.slug], isDefault: true });
     sim.org.setRoutingKey({ routingKey: 'web-critical', targets: [web.policy.slug], isDefault: false });
     sim.org.setRoutingKey({ routingKey: 'db-critical', targets: [db.policy.slug], isDefault: false });
@@ -105,7 +64,11 @@ describe('routing keys and key-level reachability', () => {
     // The first read of the keys records them without announcing each as added.
     expect(await history('victorops.routing_key.added')).toEqual([]);
 
-    staff(db.team.slug, db.policy.slug, 'Db', db.member);
+    staffRotation(sim, db.team.slug, db.policy.slug, 'Db', {
+      username: db.lead,
+      start: base,
+      end: base + 20 * DAY,
+    });
     await cli(['policy-poll']);
     expect(await keyFindings()).toEqual([['routing_key_unrouted', 'legacy-billing']]);
     const lifecycle = (await history('rosterwatch.coverage.routing_key_unstaffed')).map((e) => [
@@ -119,8 +82,8 @@ describe('routing keys and key-level reachability', () => {
   });
 
   it('key changes are events with history; deleting a policy removes the key whose only target it was; an exempt key opens nothing', async () => {
-    const web = teamWithRotation('Web', 'yes');
-    const db = teamWithRotation('Db', 'yes');
+    const web = teamWith('Web', true);
+    const db = teamWith('Db', true);
     sim.org.setRoutingKey({ routingKey: 'db-critical', targets: [db.policy.slug], isDefault: false });
     sim.org.setRoutingKey({ routingKey: 'webhook-only', targets: [], isDefault: false });
     env = { ...env, REACH_EXEMPT: 'webhook-*=feeds the chat webhook on purpose' };
@@ -146,7 +109,7 @@ describe('routing keys and key-level reachability', () => {
   });
 
   it('a failed read of the keys reports no key removed and keeps the findings', async () => {
-    teamWithRotation('Web', 'yes');
+    teamWith('Web', true);
     sim.org.setRoutingKey({ routingKey: 'legacy-billing', targets: [], isDefault: false });
     await cli(['poll']);
     await cli(['policy-poll']);

@@ -22,6 +22,8 @@ export interface PageContext {
   oncall?: SplitRules;
   /** The identity exemptions (IDENTITY_MAPPING_FILE's `exempt`), so a user page says when one applies. */
   exemptions?: readonly Exemption[];
+  /** REACH_EXEMPT, so the Reachability and policy pages say why a key has no finding. */
+  reachExemptions?: readonly Exemption[];
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */
