@@ -49,6 +49,7 @@ describe('roster-watch doctor', () => {
       expect.stringMatching(
         /^ok {3}one on-call schedule \(GET \/v2\/team\/\{team\}\/oncall\/schedule\): team /,
       ),
+      'ok   routing keys (GET /v1/org/routing-keys): 0 routing keys',
     ]);
     expect(lines).toContain(
       `strategy: auto picks per-team membership reads (${teams} per team vs ${users} per user)`,
@@ -62,12 +63,23 @@ describe('roster-watch doctor', () => {
     expect(lines).toContain(
       `roster poll: ${roster} requests, about ${Math.ceil(roster / 4)} s at VO_MAX_RPS=4`,
     );
-    const policy = 1 + policies + teams;
+    const policy = 2 + policies + teams;
     expect(lines).toContain(
       `policy poll: ${policy} requests, about ${Math.ceil(policy / 4)} s at VO_MAX_RPS=4`,
     );
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
-    expect(sim.stats.count()).toBe(6);
+    expect(sim.stats.count()).toBe(7);
+  });
+
+  it('counts the routing keys and warns about keys that route nowhere', async () => {
+    const policy = sim.org.listPolicies()[0]!;
+    sim.org.setRoutingKey({ routingKey: '.+', targets: [policy.slug], isDefault: true });
+    sim.org.setRoutingKey({ routingKey: 'legacy-billing', targets: [], isDefault: false });
+    const r = await runCli(['doctor'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'ok   routing keys (GET /v1/org/routing-keys): 2 routing keys; warning: 1 key has no target, so alerts to it page nobody (legacy-billing)',
+    );
   });
 
   it('exits 1 with a FAIL line naming the problem and what to do for a wrong key', async () => {
