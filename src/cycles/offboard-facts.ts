@@ -22,6 +22,7 @@ import {
   loadTeamSchedules,
   loadUnreadPolicies,
 } from '../store/policies.js';
+import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 import { hasCompletePolicyPoll, hasPolicyBaseline } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
@@ -112,6 +113,7 @@ export async function gatherOffboardFacts(
   let policies: Policy[] = storedPolicies;
   let schedules: TeamSchedule[] = storedSchedules;
   let policySource: ReadSource = 'stored';
+  let routingKeys = loadCurrentRoutingKeys(store);
   // Until a live read says otherwise: what the last policy poll listed but could not read.
   let unread: UnreadScope[] = loadUnreadPolicies(store).map((p) => ({
     kind: 'policy',
@@ -139,6 +141,7 @@ export async function gatherOffboardFacts(
       policies = mergeFailedPolicies(storedPolicies, fetched.policies, fetched.failedScopes);
       schedules = mergeFailedSchedules(storedSchedules, fetched.schedules, fetched.failedScopes);
       policySource = 'live';
+      if (fetched.routingKeys) routingKeys = fetched.routingKeys;
       unread = unreadScopes(fetched.failedScopes, {
         policies: storedPolicies,
         schedules: storedSchedules,
@@ -171,6 +174,12 @@ export async function gatherOffboardFacts(
     schedules,
     teamNames,
     now: new Date(clock.now()).toISOString(),
+    reach: {
+      routingKeys,
+      users: new Set((roster?.users ?? []).map((u) => usernameKey(u.username))),
+      daysForward: config.coverage.daysForward,
+      unreadPolicies: new Set(unread.flatMap((s) => (s.kind === 'policy' ? [s.slug] : []))),
+    },
   });
   const sources = { teams: teamsSource, policies: policySource, schedules: policySource };
   const identity = loadOffboardIdentityStatus(config, store, username, new Date(clock.now()).toISOString());

@@ -241,3 +241,41 @@ export function findRoutingKeyFindings(input: KeyReachInput): Finding[] {
   }
   return found.sort((a, b) => compareText(a.key, b.key));
 }
+
+/** A routing key that would reach nobody for a while if `username` left: the first such interval. */
+export interface KeyLosingPerson {
+  routingKey: string;
+  from: string;
+  until: string;
+  /** How many intervals of the read window it would reach nobody in that it reaches someone now. */
+  windows: number;
+}
+
+/**
+ * The routing keys whose last person who can be paged, at some time in the read window, is
+ * `username`: the gaps the key would have without them that it does not have now.
+ */
+export function keysLosingLastPerson(
+  input: Omit<KeyReachInput, 'isExempt'>,
+  username: string,
+): KeyLosingPerson[] {
+  const without = new Set(input.users);
+  without.delete(usernameKey(username));
+  const now = buildKeyReach(input);
+  const after = buildKeyReach({ ...input, users: without });
+  const known = new Set([...input.policies.map((p) => p.slug), ...input.unreadPolicies]);
+  const found: KeyLosingPerson[] = [];
+  for (const key of input.routingKeys) {
+    const live = { ...key, targets: existingTargets(key, known) };
+    if (live.targets.length === 0) continue;
+    const before = now.gapsOf(live);
+    const later = after.gapsOf(live);
+    if (before === null || later === null) continue;
+    const had = new Set(before.map((g) => `${g.start}/${g.end}`));
+    const fresh = later.filter((g) => !had.has(`${g.start}/${g.end}`));
+    const first = fresh[0];
+    if (first)
+      found.push({ routingKey: key.routingKey, from: first.start, until: first.end, windows: fresh.length });
+  }
+  return found;
+}

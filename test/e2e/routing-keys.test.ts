@@ -118,4 +118,18 @@ describe('routing keys and key-level reachability', () => {
     expect(await history('victorops.routing_key.removed')).toEqual([]);
     expect(await keyFindings()).toEqual([['routing_key_unrouted', 'legacy-billing']]);
   });
+
+  it('offboard-check names the routing keys that would reach nobody without the user', async () => {
+    const web = teamWith('Web', true);
+    sim.org.setRoutingKey({ routingKey: 'web-critical', targets: [web.policy.slug], isDefault: false });
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    const text = await cli(['offboard-check', web.lead], 3);
+    expect(text.stdout).toContain('routing keys that would reach nobody without them (1):');
+    expect(text.stdout).toMatch(
+      /Give routing key web-critical someone else: without web\.lead, alerts to it reach nobody from /,
+    );
+    const json = JSON.parse((await cli(['offboard-check', web.lead, '--json'], 3)).stdout);
+    expect(json.routingKeys.map((k: { routingKey: string }) => k.routingKey)).toEqual(['web-critical']);
+  });
 });

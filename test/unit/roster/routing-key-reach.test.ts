@@ -8,7 +8,11 @@ import { describeFinding } from '../../../src/roster/coverage-events.js';
 import { findExemption } from '../../../src/roster/identity-match.js';
 import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
 import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
-import { findRoutingKeyFindings, type KeyReachInput } from '../../../src/roster/routing-key-reach.js';
+import {
+  findRoutingKeyFindings,
+  type KeyReachInput,
+  keysLosingLastPerson,
+} from '../../../src/roster/routing-key-reach.js';
 import type { RoutingKey } from '../../../src/roster/routing-keys.js';
 
 const NOW = '2026-12-04T09:00:00.000Z'; // a Friday
@@ -251,5 +255,20 @@ describe('routing keys in the policy decision', () => {
       ],
     });
     expect(d.changes).toBe(3);
+  });
+});
+
+describe('keys losing their last person (offboard-check)', () => {
+  it('names a key whose only on-call person is leaving, with the gap it would have; not a key someone else staffs', () => {
+    const backup = policy('pol-backup', 'Backup', [
+      { index: 1, timeout: 0, entries: [{ kind: 'user', username: 'cy' }] },
+    ]);
+    const base = input({ policies: [primary, backup] });
+    const losing = keysLosingLastPerson(
+      { ...base, routingKeys: [key('db', 'pol-primary'), key('covered', 'pol-primary', 'pol-backup')] },
+      'ANA',
+    );
+    // Her shift and the gap after it become one gap: nobody from now until bo on Monday.
+    expect(losing).toEqual([{ routingKey: 'db', from: NOW, until: '2026-12-07T09:00:00.000Z', windows: 1 }]);
   });
 });
