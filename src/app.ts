@@ -129,6 +129,7 @@ function createPolicyPollDeps(
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
+    reachExemptions: config.reach.exemptions,
     whenListTooSoon: deps.whenListTooSoon,
     onListWait: deps.onListWait,
     fetchPolicies: (teams, signal) =>
@@ -157,6 +158,7 @@ function createContactsPollDeps(
     logger: deps.logger,
     source: config.eventSource,
     settings: config.contacts,
+    reachExemptions: config.reach.exemptions,
     concurrency: config.victorOps.concurrency,
     daysForward: config.coverage.daysForward,
     fetchPerson: (username, signal) => fetchPersonContacts(client, username, signal),
@@ -220,6 +222,7 @@ function createPollDeps(
     guard: config.guard,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
+    reachExemptions: config.reach.exemptions,
     fetchRoster: fetch,
     destinations: deps.destinations,
     ...(config.victorOps.membershipHints === 'auto'

@@ -209,7 +209,9 @@ export type SimOrgErrorCode =
   | 'slug-taken'
   | 'replacement-not-found'
   | 'not-a-member'
-  | 'invalid-shift';
+  | 'invalid-shift'
+  | 'routing-key-not-found'
+  | 'invalid-routing-key';
 
 export class SimOrgError extends RosterWatchError {
   override readonly name = 'SimOrgError';

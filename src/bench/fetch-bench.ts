@@ -23,6 +23,20 @@ export interface FetchBenchRow {
   memberships: number;
 }
 
+/** A client of the simulator as the benchmarks use it: 4 at a time, paced at `rps`. */
+export function createBenchClient(baseUrl: string, rps: number) {
+  return createVictorOpsClient({
+    baseUrl,
+    apiId: 'sim-api-id',
+    apiKey: 'sim-api-key',
+    maxRps: rps,
+    concurrency: 4,
+    timeoutMs: 30_000,
+    maxRetries: 5,
+    clock: systemClock,
+  });
+}
+
 export async function benchFetch(options: {
   users: number;
   teams: number;
@@ -46,16 +60,7 @@ export async function benchFetch(options: {
   const rows: FetchBenchRow[] = [];
   try {
     for (const strategy of options.strategies) {
-      const client = createVictorOpsClient({
-        baseUrl: sim.url,
-        apiId: 'sim-api-id',
-        apiKey: 'sim-api-key',
-        maxRps: options.rps,
-        concurrency: 4,
-        timeoutMs: 30_000,
-        maxRetries: 5,
-        clock: systemClock,
-      });
+      const client = createBenchClient(sim.url, options.rps);
       // Warm the simulator's cached user list (a simulator artefact, not the client's cost), then
       // let the server's sliding window empty.
       await fetch(`${sim.url}/v1/user`, {

@@ -2,7 +2,7 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity ...]
+ *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|policy-requests ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
@@ -24,6 +24,7 @@ import { benchHints } from './hints-bench.js';
 import { benchIdentity, prepareIdentityBench } from './identity-bench.js';
 import { benchOncall } from './oncall-bench.js';
 import { benchPersist } from './persist-bench.js';
+import { benchPolicyRequests } from './policy-requests-bench.js';
 import { POLL_ALONE_STAGES, type PollAloneStageResult, preparePollAlone } from './poll-alone-bench.js';
 import { benchUi } from './ui-bench.js';
 
@@ -58,6 +59,12 @@ async function runOne(name: string): Promise<unknown> {
       return preparePollAlone({ dir: process.env.BENCH_POLL_DIR ?? '', users: 20_000, teams: 500 });
     case 'delivery':
       return benchDelivery();
+    case 'policy-requests':
+      return benchPolicyRequests({
+        users: intFromEnv('BENCH_FETCH_USERS', 10_000),
+        teams: intFromEnv('BENCH_FETCH_TEAMS', 300),
+        rps: intFromEnv('BENCH_RPS', 100),
+      });
     case 'budget':
       return benchBudget({
         users: intFromEnv('BENCH_BUDGET_USERS', 2_000),
@@ -113,6 +120,7 @@ const BENCHMARKS = [
   'identity-capped',
   'fetch',
   'hints',
+  'policy-requests',
   'budget',
   'contacts',
 ] as const;
@@ -325,6 +333,15 @@ async function main(): Promise<void> {
           (p) =>
             `| \`${p.path}\` | ${fmt(p.bytes / 1024, 0)} | ${fmt(p.firstMs, 1)} | ${fmt(p.p50Ms, 1)} | ${fmt(p.p95Ms, 1)} | ${fmt(p.maxMs, 1)} |`,
         ),
+      );
+    } else if (bench === 'policy-requests') {
+      const r = result as Awaited<ReturnType<typeof benchPolicyRequests>>;
+      lines.push(
+        `One policy fetch, ${r.users} users / ${r.teams} teams (${r.policies} policies, ${r.routingKeys} routing keys), at ${intFromEnv('BENCH_RPS', 100)} req/s:`,
+        '',
+        '| requests | policy list | details | schedules | routing keys (= 1) | s |',
+        '|---|---|---|---|---|---|',
+        `| ${r.requests} | ${r.list} | ${r.details} | ${r.schedules} | ${r.routingKeyRequests} | ${fmt(r.seconds, 1)} |`,
       );
     } else if (bench === 'oncall') {
       const r = result as Awaited<ReturnType<typeof benchOncall>>;

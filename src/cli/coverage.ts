@@ -21,6 +21,15 @@ function unread(result: PolicyPollResult): string {
   return `; listed but unreadable (unknown until read, not gone; tried again next poll): ${slugs.join(', ')}`;
 }
 
+/** The routing keys read, or why they were not: a failed read keeps the recorded keys. */
+function routingKeysNote(result: PolicyPollResult): string {
+  const failed = (result.fetched?.failedScopes ?? []).find((f) => f.kind === 'routing-keys');
+  if (failed)
+    return `; the routing keys could not be read (kept as recorded, none reported removed): ${failed.reason}`;
+  const keys = result.fetched?.routingKeys;
+  return keys ? `, ${keys.length} routing keys` : '';
+}
+
 function describePolicyResult(result: PolicyPollResult): string {
   const base = `run ${result.runId} (policy): ${result.status}`;
   const findings = result.events.filter((e) => isCoverageEvent(e.type)).length;
@@ -29,9 +38,9 @@ function describePolicyResult(result: PolicyPollResult): string {
     case 'failed':
       return `${base}: ${result.error ?? 'unknown error'}`;
     case 'partial':
-      return `${base}: ${counts}; ${result.fetched?.failedScopes.length ?? 0} policies or schedules could not be read and kept their previous state${unread(result)}`;
+      return `${base}: ${counts}${routingKeysNote(result)}; ${result.fetched?.failedScopes.length ?? 0} policies, schedules or routing-key lists could not be read and kept their previous state${unread(result)}`;
     default:
-      return `${base}: ${counts}${unread(result)}`;
+      return `${base}: ${counts}${routingKeysNote(result)}${unread(result)}`;
   }
 }
 

@@ -120,6 +120,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         users,
         teams,
         seed: 42,
+        routingKeys: true,
         drift: { intervalMs: interval * 1000 + 1500 },
         // The demo's own pacing: the policy list may be read every poll (VictorOps allows one call
         // a minute), so a policy change reaches Slack in one interval instead of up to a minute.

@@ -115,6 +115,10 @@ function printReport(
     ctx.out(
       `  - team ${s.team.name}, rotation '${s.rotationName}', shift '${s.shiftName}': ${formatUtcMinute(s.start)} → ${formatUtcMinute(s.end)}`,
     );
+  ctx.out(
+    `routing keys that would reach nobody without them (${report.routingKeys.length}):${report.routingKeys.length === 0 ? ' none' : ''}`,
+  );
+  for (const k of report.routingKeys) ctx.out(`  - ${k.routingKey}: from ${k.from} to ${k.until}`);
   ctx.out('what to do, in order:');
   for (const [i, a] of report.actions.entries()) ctx.out(`  ${i + 1}. ${a}`);
 }

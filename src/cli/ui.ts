@@ -44,6 +44,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
           logger,
           oncall: config.oncall,
           exemptions: config.identity.exemptions,
+          reachExemptions: config.reach.exemptions,
         });
       } catch (error) {
         store.close();

@@ -3,7 +3,6 @@
  * often everyone (not only the people on call) is read at least once.
  */
 import { type CronSchedule, parseCronSchedule } from '../parse/cron-schedule.js';
-import { type ReachExemption, readReachExemptions } from './reach.js';
 import type { ConfigReader } from './reader.js';
 
 export interface ContactsConfig {
@@ -11,8 +10,6 @@ export interface ContactsConfig {
   schedule: CronSchedule | null;
   /** CONTACTS_VERIFY_INTERVAL: everyone is read at least this often (default 24h). */
   verifyIntervalMs: number;
-  /** REACH_EXEMPT. */
-  exemptions: ReachExemption[];
 }
 
 const VERIFY_DEFAULT_MS = 86_400_000;
@@ -36,6 +33,5 @@ export function readContactsConfig(r: ConfigReader): ContactsConfig {
   return {
     schedule: typeof schedule === 'string' ? null : schedule,
     verifyIntervalMs: readContactsVerifyInterval(r),
-    exemptions: readReachExemptions(r),
   };
 }

@@ -13,6 +13,7 @@ import { type CoverageConfig, readCoverageConfig, readPolicySchedule } from './c
 import { type DeliveryConfig, readDeliveryConfig, readDestinations, readRetrySchedule } from './delivery.js';
 import { type IdentityConfig, readIdentityConfig } from './identity.js';
 import { type OncallConfig, readOncallConfig } from './oncall.js';
+import { type ReachConfig, readReachConfig } from './reach.js';
 import { ConfigReader, type Env } from './reader.js';
 import { readPollSchedule, readServiceConfig, type ServiceConfig } from './service.js';
 import { readUiConfig, refuseExposure, type UiConfig } from './ui.js';
@@ -44,6 +45,8 @@ export interface Config {
   identity: IdentityConfig;
   /** contacts-poll: CONTACTS_SCHEDULE, CONTACTS_VERIFY_INTERVAL, REACH_EXEMPT. */
   contacts: ContactsConfig;
+  /** REACH_EXEMPT: routing keys (and usernames) that reachability findings leave alone. */
+  reach: ReachConfig;
 }
 
 export interface LoadConfigOptions {
@@ -81,6 +84,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
     ui: readUiConfig(r),
     identity: readIdentityConfig(r),
     contacts: readContactsConfig(r),
+    reach: readReachConfig(r),
   };
   registerSecrets(configuredSecrets(config));
   if (config.ui.enabled) {

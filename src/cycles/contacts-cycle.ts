@@ -7,6 +7,7 @@
  */
 import { type Clock, monotonicNow } from '../clock.js';
 import type { ContactsConfig } from '../config/contacts.js';
+import type { ReachExemption } from '../config/reach.js';
 import { NoRosterError, VictorOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
@@ -44,6 +45,8 @@ export interface ContactsCycleDeps {
   logger: Logger;
   source: string;
   settings: ContactsConfig;
+  /** REACH_EXEMPT: people who get no reachability finding. */
+  reachExemptions: readonly ReachExemption[];
   concurrency: number;
   /** ONCALL_DAYS_FORWARD. */
   daysForward: number;
@@ -229,7 +232,7 @@ function planReach(
     now,
     daysForward: deps.daysForward,
     contacts,
-    isExempt: (username) => findExemption(deps.settings.exemptions, username) !== undefined,
+    isExempt: (username) => findExemption(deps.reachExemptions, username) !== undefined,
     teamOf: (slug): Team => teams.get(slug) ?? { slug, name: slug },
   });
   const open = loadOpenFindings(store).filter((o) => isReachKind(o.finding.kind));

@@ -5,13 +5,16 @@
 import { computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
 import { isReachKind } from '../roster/coverage-types.js';
+import type { Exemption } from '../roster/identity-types.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
+import type { RoutingKey } from '../roster/routing-keys.js';
 import type { Roster } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import { loadOpenFindings } from '../store/findings.js';
 import { loadRemovedUsers } from '../store/history.js';
 import type { CoverageUpdate } from '../store/poll-store.js';
+import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 
 export interface PlanCoverageInput {
   /** The roster as it stands after this run; null before the roster baseline (no findings yet). */
@@ -26,6 +29,10 @@ export interface PlanCoverageInput {
   now: string;
   /** ONCALL_DAYS_FORWARD. */
   daysForward?: number | undefined;
+  /** The routing keys after this run; absent: as recorded (a roster poll does not read them). */
+  routingKeys?: readonly RoutingKey[] | null | undefined;
+  /** REACH_EXEMPT: routing keys that get no reachability finding. */
+  reachExemptions?: readonly Exemption[] | undefined;
 }
 
 /**
@@ -41,6 +48,8 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
     policies: input.policies,
     schedules: input.schedules,
     unreadPolicies: input.unreadPolicies,
+    routingKeys: input.routingKeys === undefined ? loadCurrentRoutingKeys(store) : input.routingKeys,
+    reachExemptions: input.reachExemptions ?? [],
     removedUsers,
     now: input.now,
     daysForward: input.daysForward,

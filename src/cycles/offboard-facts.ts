@@ -22,6 +22,7 @@ import {
   loadTeamSchedules,
   loadUnreadPolicies,
 } from '../store/policies.js';
+import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 import { hasCompletePolicyPoll, hasPolicyBaseline } from '../store/runs.js';
 import type { VictorOpsClient } from '../victorops/client.js';
 import { fetchPolicies } from '../victorops/fetch-policies.js';
@@ -71,6 +72,8 @@ function unreadScopes(
       return stored.complete && policies.has(f.slug)
         ? []
         : [{ kind: 'policy', slug: f.slug, name: f.name ?? f.slug, reason: f.reason }];
+    // Routing keys do not decide whether a user can leave safely: their recorded state stands.
+    if (f.kind === 'routing-keys') return [];
     return stored.complete && teams.has(f.teamSlug)
       ? []
       : [{ kind: 'team-schedule', slug: f.teamSlug, name: f.teamSlug, reason: f.reason }];
@@ -110,6 +113,7 @@ export async function gatherOffboardFacts(
   let policies: Policy[] = storedPolicies;
   let schedules: TeamSchedule[] = storedSchedules;
   let policySource: ReadSource = 'stored';
+  let routingKeys = loadCurrentRoutingKeys(store);
   // Until a live read says otherwise: what the last policy poll listed but could not read.
   let unread: UnreadScope[] = loadUnreadPolicies(store).map((p) => ({
     kind: 'policy',
@@ -137,6 +141,7 @@ export async function gatherOffboardFacts(
       policies = mergeFailedPolicies(storedPolicies, fetched.policies, fetched.failedScopes);
       schedules = mergeFailedSchedules(storedSchedules, fetched.schedules, fetched.failedScopes);
       policySource = 'live';
+      if (fetched.routingKeys) routingKeys = fetched.routingKeys;
       unread = unreadScopes(fetched.failedScopes, {
         policies: storedPolicies,
         schedules: storedSchedules,
@@ -169,6 +174,12 @@ export async function gatherOffboardFacts(
     schedules,
     teamNames,
     now: new Date(clock.now()).toISOString(),
+    reach: {
+      routingKeys,
+      users: new Set((roster?.users ?? []).map((u) => usernameKey(u.username))),
+      daysForward: config.coverage.daysForward,
+      unreadPolicies: new Set(unread.flatMap((s) => (s.kind === 'policy' ? [s.slug] : []))),
+    },
   });
   const sources = { teams: teamsSource, policies: policySource, schedules: policySource };
   const identity = loadOffboardIdentityStatus(config, store, username, new Date(clock.now()).toISOString());

@@ -8,6 +8,7 @@ import { type Clock, monotonicNow } from '../clock.js';
 import { PolicyListTooSoonError, PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
+import type { Exemption } from '../roster/identity-types.js';
 import { decidePolicyPoll, type PolicyDecision, type PolicyRunStatus } from '../roster/policy-decision.js';
 import type { FetchedPolicies } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
@@ -22,6 +23,7 @@ import {
 } from '../store/policies.js';
 import { recordPolicyPoll } from '../store/policy-store.js';
 import type { CoverageUpdate } from '../store/poll-store.js';
+import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 import { failureStreak, hasPolicyBaseline } from '../store/runs.js';
 import { planCoverage } from './coverage-plan.js';
 import { type CycleSpec, type FetchOutcome, fetchOutcome, laterThanLastRun, runCycle } from './cycle.js';
@@ -36,6 +38,8 @@ export interface PolicyCycleDeps {
   pollFailingAfter: number;
   /** ONCALL_DAYS_FORWARD: how far ahead a rotation must have someone on call (default 14). */
   oncallDaysForward?: number;
+  /** REACH_EXEMPT: routing keys that get no reachability finding. */
+  reachExemptions?: readonly Exemption[];
   /**
    * What to do when another process read the policy list too recently: `wait` (the daemon) or
    * `refuse` (a one-off CLI run, which says when to try again).
@@ -139,6 +143,7 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
         previousSchedules,
         outcome,
         previousUnread: new Set(loadUnreadPolicies(store).map((p) => p.slug)),
+        previousRoutingKeys: loadCurrentRoutingKeys(store),
         health: {
           consecutiveFailures: streak.count,
           failingSince: streak.since,
@@ -152,9 +157,11 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
             policies: decision.apply.policies,
             schedules: decision.apply.effectiveSchedules,
             unreadPolicies: decision.apply.unreadPolicies,
+            routingKeys: decision.apply.routingKeys,
             removedNow: [],
             now: finishedAt,
             daysForward: deps.oncallDaysForward,
+            reachExemptions: deps.reachExemptions,
           })
         : null;
       const recorded = recordPolicyPoll(store, {

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
 import { digestRoster, fingerprintRoster } from '../roster/fingerprint.js';
+import type { Exemption } from '../roster/identity-types.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
 import type { FetchedRoster } from '../roster/types.js';
@@ -45,6 +46,8 @@ export interface PollCycleDeps {
   pollFailingAfter: number;
   /** ONCALL_DAYS_FORWARD: how far ahead a rotation must have someone on call (default 14). */
   oncallDaysForward?: number;
+  /** REACH_EXEMPT: routing keys that get no reachability finding. */
+  reachExemptions?: readonly Exemption[];
   /** Fetches the live roster; rejects when the user list cannot be read. */
   fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
@@ -186,6 +189,7 @@ function rosterCycle(
               removedNow: decision.apply?.diff.usersRemoved ?? [],
               now: finishedAt,
               daysForward: deps.oncallDaysForward,
+              reachExemptions: deps.reachExemptions,
             });
       // The fingerprints of what this run leaves recorded: stored for the next poll, and the runs row's digest.
       const recordedPrints =

@@ -29,6 +29,8 @@ const TITLES: Record<FindingKind, string> = {
   empty_policy: 'Escalation policy pages nobody',
   unreachable_on_call: 'On call but unreachable',
   email_only_paging: 'On call, reachable by email only',
+  routing_key_unrouted: 'Routing key routes nowhere',
+  routing_key_unstaffed: 'Routing key reaches nobody',
 };
 
 const LINE_MAX = 500;

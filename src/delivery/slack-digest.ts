@@ -10,8 +10,10 @@ import {
   isChangeEvent,
   isMembershipEvent,
   isPolicyEvent,
+  isRoutingKeyEvent,
   isTeamEvent,
 } from '../roster/events.js';
+import { describeTargets } from '../roster/routing-keys.js';
 import type { User } from '../roster/types.js';
 import {
   blockTextLength,
@@ -174,6 +176,10 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
     text: `• ${sign} ${teamLabel(p.name)} ${codeSpan(p.slug, NAME_MAX)}${detail}`,
     count: 1,
   });
+  const keyLine = (sign: string, routingKey: string, detail = ''): Line => ({
+    text: `• ${sign} ${codeSpan(routingKey, NAME_MAX)}${detail}`,
+    count: 1,
+  });
   return [
     { title: 'Users added', lines: of('victorops.user.added').map((e) => userLine(e.data.user)) },
     { title: 'Users removed', lines: of('victorops.user.removed').map((e) => userLine(e.data.user)) },
@@ -220,6 +226,26 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
       ],
     },
     {
+      title: 'Routing keys',
+      lines: [
+        ...of('victorops.routing_key.added').map((e) =>
+          keyLine(
+            'added',
+            e.data.routingKey.routingKey,
+            `: → ${escapeMrkdwn(truncate(describeTargets(e.data.routingKey.targets), LINE_MAX - 40))}`,
+          ),
+        ),
+        ...of('victorops.routing_key.changed').map((e) =>
+          keyLine(
+            'changed',
+            e.data.routingKey,
+            `: ${e.data.changes.map((c) => `${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}`).join('; ')}`,
+          ),
+        ),
+        ...of('victorops.routing_key.removed').map((e) => keyLine('removed', e.data.routingKey.routingKey)),
+      ],
+    },
+    {
       // Hints only (…42, @example.com): the events never carry a full number or address.
       title: 'Contact methods and paging policies',
       lines: [
@@ -254,6 +280,7 @@ function countsSummary(events: readonly CloudEvent[]): string {
     [n(isMembershipEvent), 'membership change', 'membership changes'],
     [n(isTeamEvent), 'team change', 'team changes'],
     [n(isPolicyEvent), 'policy change', 'policy changes'],
+    [n(isRoutingKeyEvent), 'routing key change', 'routing key changes'],
   ];
   const text = parts
     .filter(([count]) => count > 0)

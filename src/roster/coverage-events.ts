@@ -73,6 +73,10 @@ export function describeFinding(f: Finding): string {
       return describeUnreachable(f);
     case 'email_only_paging':
       return `${onCallPhrase(f.username, f.shift, f.shifts)}, but can only be reached by email (${f.emails.join(', ')}): an email rarely wakes anyone. Have ${f.username} add a verified phone or the VictorOps app to their paging policy.`;
+    case 'routing_key_unrouted':
+      return describeUnrouted(f);
+    case 'routing_key_unstaffed':
+      return describeUnstaffed(f);
   }
 }
 
@@ -107,6 +111,33 @@ function describeUnreachable(f: Extract<Finding, { kind: 'unreachable_on_call' }
   }
   const fix = [...fixes].join(' or ');
   return `${where.join(' and ')} but cannot be reached: their paging policy ${why}. Have ${f.username} ${fix === '' ? 'fix their paging policy' : fix}, or reassign.`;
+}
+
+function keyName(routingKey: string, isDefault: boolean): string {
+  return isDefault ? `${routingKey} (the default key)` : routingKey;
+}
+
+function describeUnrouted(f: Extract<Finding, { kind: 'routing_key_unrouted' }>): string {
+  const why =
+    f.missingPolicies.length === 0
+      ? 'it has no target policy'
+      : `every policy it targets is gone (${f.missingPolicies.map((p) => `'${p.name}'`).join(', ')})`;
+  return `Alerts to routing key ${keyName(f.routingKey, f.isDefault)} reach nobody: ${why}. Route the key to an escalation policy in VictorOps, or delete it.`;
+}
+
+/** "Fri 2026-03-06 18:00 UTC": the weekday tells a person at a glance whether it is a weekend gap. */
+function dayAndMinute(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(ms).getUTCDay()] ?? '';
+  return `${day} ${formatUtcMinute(iso)}`;
+}
+
+function describeUnstaffed(f: Extract<Finding, { kind: 'routing_key_unstaffed' }>): string {
+  const more = f.windows > 1 ? ` (and ${f.windows - 1} later gap${f.windows > 2 ? 's' : ''})` : '';
+  const why = f.policies.map((p) => `${p.name}: ${p.why.length > 0 ? p.why.join(', ') : 'pages nobody'}`);
+  const only = f.notPeople.length > 0 ? `; only ${f.notPeople.join(', ')} would be notified` : '';
+  return `Alerts to routing key ${keyName(f.routingKey, f.isDefault)} reach nobody from ${dayAndMinute(f.from)} to ${dayAndMinute(f.until)}${more} (${why.join('; ')}${only}): put someone on call in one of its policies for that time, or route the key to a staffed policy.`;
 }
 
 function describeUnverified(f: Extract<Finding, { kind: 'unverified_on_call' }>): string {
@@ -145,6 +176,9 @@ function subjectOf(f: Finding): string {
       return f.policy.slug;
     case 'nobody_on_call':
       return f.team.slug;
+    case 'routing_key_unrouted':
+    case 'routing_key_unstaffed':
+      return f.routingKey;
     default:
       return f.team.slug;
   }

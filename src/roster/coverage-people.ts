@@ -32,8 +32,11 @@ const DAY_MS = 86_400_000;
 const READ_WINDOW_MARGIN_MS = 3_600_000;
 const DEFAULT_DAYS_FORWARD = 14;
 
-/** Where the read window of a schedule ends (ms): ONCALL_DAYS_FORWARD from when it was read. */
-export function windowEnd(input: PeopleFindingsInput, schedule: TeamSchedule): number {
+/** The end (ms) of the window a schedule's rolls answer for. */
+export function windowEnd(
+  input: Pick<PeopleFindingsInput, 'now' | 'daysForward'>,
+  schedule: TeamSchedule,
+): number {
   const days = (input.daysForward ?? DEFAULT_DAYS_FORWARD) * DAY_MS;
   const fromNow = Date.parse(input.now) + days;
   if (schedule.fetchedAt === undefined) return fromNow;

@@ -15,6 +15,8 @@ export const FINDING_KINDS = [
   'empty_policy',
   'unreachable_on_call',
   'email_only_paging',
+  'routing_key_unrouted',
+  'routing_key_unstaffed',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -129,7 +131,38 @@ export type Finding =
       shift: HeldShift;
       shifts: number;
       policies: PolicyRef[];
+    }
+  | {
+      kind: 'routing_key_unrouted';
+      key: string;
+      routingKey: string;
+      isDefault: boolean;
+      /** The targets the key lists, all of them policies that no longer exist; empty when it lists none. */
+      missingPolicies: PolicyRef[];
+    }
+  | {
+      kind: 'routing_key_unstaffed';
+      key: string;
+      routingKey: string;
+      isDefault: boolean;
+      /** The first interval of the read window in which no target policy can page a person. */
+      from: string;
+      until: string;
+      /** How many separate such intervals the read window holds. */
+      windows: number;
+      /** Each existing target policy and why it pages nobody in the first interval. */
+      policies: UnstaffedPolicy[];
+      /** Email and webhook entries the policies (or the policies they route to) do page: not people. */
+      notPeople: string[];
     };
+
+/** Why one of a key's target policies pages nobody during a gap. */
+export interface UnstaffedPolicy {
+  slug: string;
+  name: string;
+  /** e.g. "rotation 'DB' has no one on call", "no step pages a person". */
+  why: string[];
+}
 
 export interface OpenFinding {
   finding: Finding;

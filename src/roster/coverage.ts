@@ -5,9 +5,13 @@
  */
 import { findUncoveredRotations, findUnpageablePeople, firstPolicy } from './coverage-people.js';
 import type { Finding, FindingsDiff, OpenFinding } from './coverage-types.js';
+import { findExemption } from './identity-match.js';
+import type { Exemption } from './identity-types.js';
 import { compareText } from './normalise.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from './policy-types.js';
 import { computeRotationCoverage, countShifts, END_OF_TIME } from './rotation-coverage.js';
+import { findRoutingKeyFindings } from './routing-key-reach.js';
+import type { RoutingKey } from './routing-keys.js';
 import type { Roster, Team } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -26,6 +30,10 @@ export interface ComputeFindingsInput {
    * they exist (a route to one does not dangle, their team has a policy) but their steps are unknown.
    */
   unreadPolicies?: readonly UnreadPolicy[];
+  /** The org's routing keys; null or absent before any poll read them (no key findings then). */
+  routingKeys?: readonly RoutingKey[] | null;
+  /** REACH_EXEMPT: routing keys matching one get no reachability finding. */
+  reachExemptions?: readonly Exemption[];
 }
 
 /**
@@ -164,6 +172,20 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
   }
   for (const f of findUnpageablePeople(input, teamOf)) add(f);
   for (const f of findUncoveredRotations({ ...input, knownPolicies: policySlugs }, teamOf)) add(f);
+  if (input.routingKeys) {
+    const exemptions = input.reachExemptions ?? [];
+    const keyFindings = findRoutingKeyFindings({
+      routingKeys: input.routingKeys,
+      policies,
+      unreadPolicies: new Set(unread.map((p) => p.slug)),
+      schedules,
+      users,
+      now: input.now,
+      ...(input.daysForward === undefined ? {} : { daysForward: input.daysForward }),
+      isExempt: (key) => findExemption(exemptions, key) !== undefined,
+    });
+    for (const f of keyFindings) add(f);
+  }
   return [...findings.values()].sort((a, b) => compareText(a.key, b.key));
 }
 

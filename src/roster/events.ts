@@ -6,6 +6,7 @@ import type { ContactMethod, PagingStep } from './contact-types.js';
 import type { Finding, FindingKind } from './coverage-types.js';
 import type { IdentityFinding, IdentityFindingKind } from './identity-types.js';
 import type { Policy, PolicyField, PolicyReference } from './policy-types.js';
+import type { RoutingKey, RoutingKeyField } from './routing-key-types.js';
 import type { Team, User, UserField } from './types.js';
 
 export const EVENT_TYPES = [
@@ -23,6 +24,9 @@ export const EVENT_TYPES = [
   'victorops.policy.added',
   'victorops.policy.removed',
   'victorops.policy.changed',
+  'victorops.routing_key.added',
+  'victorops.routing_key.removed',
+  'victorops.routing_key.changed',
   'rosterwatch.baseline',
   'rosterwatch.guard.held',
   'rosterwatch.guard.released',
@@ -42,6 +46,8 @@ export const EVENT_TYPES = [
   'rosterwatch.coverage.email_only_paging',
   'victorops.user.contact_methods_changed',
   'victorops.user.paging_policy_changed',
+  'rosterwatch.coverage.routing_key_unrouted',
+  'rosterwatch.coverage.routing_key_unstaffed',
   'rosterwatch.identity.unmatched',
   'rosterwatch.identity.inactive',
   'rosterwatch.identity.mismatch',
@@ -84,6 +90,15 @@ export interface EventDataByType {
     after: Policy;
     changes: FieldChange<PolicyField>[];
   };
+  'victorops.routing_key.added': { routingKey: RoutingKey };
+  'victorops.routing_key.removed': { routingKey: RoutingKey };
+  /** `routingKey` is the key's name; `changes` compare the targets (as text) and the default flag. */
+  'victorops.routing_key.changed': {
+    routingKey: string;
+    before: RoutingKey;
+    after: RoutingKey;
+    changes: FieldChange<RoutingKeyField>[];
+  };
   'rosterwatch.coverage.dangling_reference': CoverageEventData<'dangling_reference'>;
   'rosterwatch.coverage.removed_user_on_call': CoverageEventData<'removed_user_on_call'>;
   'rosterwatch.coverage.team_without_members': CoverageEventData<'team_without_members'>;
@@ -110,6 +125,8 @@ export interface EventDataByType {
     after: PagingStep[];
     message: string;
   };
+  'rosterwatch.coverage.routing_key_unrouted': CoverageEventData<'routing_key_unrouted'>;
+  'rosterwatch.coverage.routing_key_unstaffed': CoverageEventData<'routing_key_unstaffed'>;
   'rosterwatch.identity.unmatched': IdentityEventData<'identity.unmatched'>;
   'rosterwatch.identity.inactive': IdentityEventData<'identity.inactive'>;
   'rosterwatch.identity.mismatch': IdentityEventData<'identity.mismatch'>;
@@ -220,6 +237,7 @@ export const EVENT_FAMILY_PREFIX = {
   membership: 'victorops.membership.',
   team: 'victorops.team.',
   policy: 'victorops.policy.',
+  routingKey: 'victorops.routing_key.',
   coverage: 'rosterwatch.coverage.',
   identity: 'rosterwatch.identity.',
 } as const;
@@ -239,6 +257,10 @@ export function isTeamEvent(type: string): boolean {
 
 export function isPolicyEvent(type: string): boolean {
   return type.startsWith(EVENT_FAMILY_PREFIX.policy);
+}
+
+export function isRoutingKeyEvent(type: string): boolean {
+  return type.startsWith(EVENT_FAMILY_PREFIX.routingKey);
 }
 
 export function isCoverageEvent(type: string): boolean {

@@ -7,6 +7,8 @@ import { formatUtcMinute } from './coverage-events.js';
 import type { PolicyRef } from './coverage-types.js';
 import type { Policy, Shift, TeamSchedule } from './policy-types.js';
 import { computeRotationCoverage, countShifts, END_OF_TIME } from './rotation-coverage.js';
+import { type KeyLosingPerson, keysLosingLastPerson } from './routing-key-reach.js';
+import type { RoutingKey } from './routing-key-types.js';
 import type { Team } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -20,6 +22,16 @@ export interface OffboardInput {
   /** Team names for policies' team slugs. */
   teamNames: ReadonlyMap<string, string>;
   now: string;
+  /**
+   * The org's routing keys and users (lower-cased usernames), to name the keys that would reach
+   * nobody without this user; absent or null when the keys were never read.
+   */
+  reach?: {
+    routingKeys: readonly RoutingKey[] | null;
+    users: ReadonlySet<string>;
+    daysForward?: number;
+    unreadPolicies?: ReadonlySet<string>;
+  };
 }
 
 export interface OffboardReport {
@@ -27,6 +39,8 @@ export interface OffboardReport {
   teams: Team[];
   policySteps: { policy: PolicyRef; team: Team; step: number; alsoPages: number }[];
   shifts: (Shift & { team: Team })[];
+  /** Routing keys whose last person who can be paged (at some time in the read window) is this user. */
+  routingKeys: KeyLosingPerson[];
   /** What to do, in order; the last step is always the deletion. */
   actions: string[];
   safeToDelete: boolean;
@@ -94,11 +108,31 @@ export function buildOffboardReport(input: OffboardInput): OffboardReport {
       `Reassign ${count} upcoming shift${count === 1 ? '' : 's'} of ${u} in team ${rotation.team.name}, rotation '${rotation.rotationName}', ${shiftNames.length === 1 ? 'shift' : 'shifts'} ${shiftNames.map((n) => `'${n}'`).join(', ')} (first ${formatUtcMinute(first)}).`,
     );
   }
+  const routingKeys = input.reach?.routingKeys
+    ? keysLosingLastPerson(
+        {
+          routingKeys: input.reach.routingKeys,
+          policies: input.policies,
+          unreadPolicies: input.reach.unreadPolicies ?? new Set(),
+          schedules: input.schedules,
+          users: input.reach.users,
+          now: input.now,
+          ...(input.reach.daysForward === undefined ? {} : { daysForward: input.reach.daysForward }),
+        },
+        u,
+      )
+    : [];
+  for (const k of routingKeys) {
+    const more = k.windows > 1 ? ` (and ${k.windows - 1} later gap${k.windows > 2 ? 's' : ''})` : '';
+    actions.push(
+      `Give routing key ${k.routingKey} someone else: without ${u}, alerts to it reach nobody from ${formatUtcMinute(k.from)} to ${formatUtcMinute(k.until)}${more}.`,
+    );
+  }
   const safeToDelete = actions.length === 0;
   actions.push(
     safeToDelete
       ? `Nothing references ${u}: it is safe to delete the user.`
       : `Only then delete ${u}: when the steps above are done, this check says that nothing references them.`,
   );
-  return { username: u, teams: [...input.teams], policySteps, shifts, actions, safeToDelete };
+  return { username: u, teams: [...input.teams], policySteps, shifts, routingKeys, actions, safeToDelete };
 }

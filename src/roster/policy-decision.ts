@@ -14,6 +14,13 @@ import {
 } from './policies.js';
 import type { FetchedPolicies, Policy, TeamSchedule, UnreadPolicy } from './policy-types.js';
 import { type PollHealthInput, pollHealthEvents } from './poll-health.js';
+import {
+  countRoutingKeyChanges,
+  diffRoutingKeys,
+  type RoutingKey,
+  type RoutingKeyDiff,
+  routingKeyDiffToEvents,
+} from './routing-keys.js';
 
 export type PolicyRunStatus = 'ok' | 'partial' | 'failed' | 'baseline';
 
@@ -29,6 +36,12 @@ export interface PolicyDecision {
     effectiveSchedules: TeamSchedule[];
     /** Listed but unreadable, with no recorded version: known to exist, steps unknown. */
     unreadPolicies: UnreadPolicy[];
+    /**
+     * The routing keys as they stand after this run (null while never read), and the history to
+     * write when they were read now (null when not: the recorded keys stay, none is "removed").
+     */
+    routingKeys: RoutingKey[] | null;
+    routingKeyDiff: RoutingKeyDiff | null;
   } | null;
   events: EventDraft[];
   changes: number;
@@ -45,6 +58,8 @@ export interface DecidePolicyPollInput {
    * recorded without a `victorops.policy.added` (it was there before, only unknown).
    */
   previousUnread?: ReadonlySet<string>;
+  /** The recorded routing keys; null (or absent) before any poll read them. */
+  previousRoutingKeys?: RoutingKey[] | null;
   /** The policy-poll failure streak before this poll, for failing/recovered notices. */
   health: Omit<PollHealthInput, 'kind' | 'ok' | 'error'>;
 }
@@ -76,6 +91,7 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
     }
     // The first poll records what exists without announcing every policy as "added".
     const policies = fetched.policies;
+    const keys = decideRoutingKeys(input.previousRoutingKeys ?? null, fetched.routingKeys ?? null);
     return {
       status: 'baseline',
       apply: {
@@ -84,6 +100,8 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
         schedules: fetched.schedules,
         effectiveSchedules,
         unreadPolicies: unreadPoliciesOf(fetched.failedScopes, new Set(policies.map((p) => p.slug))),
+        routingKeys: keys.current,
+        routingKeyDiff: keys.diff,
       },
       events: health,
       changes: 0,
@@ -95,6 +113,7 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
   // A policy that was listed but unknown and is read now was not added now: record it quietly.
   const wasUnread = input.previousUnread ?? new Set<string>();
   const news = { ...diff, added: diff.added.filter((p) => !wasUnread.has(p.slug)) };
+  const keys = decideRoutingKeys(input.previousRoutingKeys ?? null, fetched.routingKeys ?? null);
   return {
     status: fetched.failedScopes.length > 0 ? 'partial' : 'ok',
     apply: {
@@ -103,9 +122,22 @@ export function decidePolicyPoll(input: DecidePolicyPollInput): PolicyDecision {
       schedules: fetched.schedules,
       effectiveSchedules,
       unreadPolicies: unreadPoliciesOf(fetched.failedScopes, new Set(policies.map((p) => p.slug))),
+      routingKeys: keys.current,
+      routingKeyDiff: keys.diff,
     },
-    events: [...health, ...policyDiffToEvents(news)],
-    changes: countPolicyChanges(news),
+    events: [...health, ...policyDiffToEvents(news), ...keys.events],
+    changes: countPolicyChanges(news) + keys.changes,
     error: null,
   };
+}
+
+/**
+ * Keys not read now keep what was recorded (no diff, no events). Keys read for the first time are
+ * recorded quietly: the org had them before roster-watch looked, so none was "added" now.
+ */
+function decideRoutingKeys(previous: RoutingKey[] | null, read: RoutingKey[] | null) {
+  if (read === null) return { current: previous, diff: null, events: [], changes: 0 };
+  const diff = diffRoutingKeys(previous ?? [], read);
+  if (previous === null) return { current: read, diff, events: [], changes: 0 };
+  return { current: read, diff, events: routingKeyDiffToEvents(diff), changes: countRoutingKeyChanges(diff) };
 }

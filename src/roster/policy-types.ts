@@ -4,6 +4,7 @@
  * in policies.ts, which builds events; these shapes import nothing that does.
  */
 import type { PolicyEntry } from './policy-entries.js';
+import type { RoutingKey } from './routing-key-types.js';
 import type { FetchStats, Team } from './types.js';
 
 export interface PolicyStep {
@@ -69,11 +70,18 @@ export interface UnreadPolicy {
 export type PolicyFailedScope =
   /** `name` and `teamSlug` are from the policy list (absent in runs recorded by older versions). */
   | { kind: 'policy'; slug: string; reason: string; name?: string; teamSlug?: string }
-  | { kind: 'team-schedule'; teamSlug: string; reason: string };
+  | { kind: 'team-schedule'; teamSlug: string; reason: string }
+  /** `GET /v1/org/routing-keys` failed: every recorded key stays as it was (never "removed"). */
+  | { kind: 'routing-keys'; reason: string };
 
 export interface FetchedPolicies {
   policies: Policy[];
   schedules: TeamSchedule[];
+  /**
+   * The org's routing keys, normalised; null or absent when they were not read (a failed read is
+   * also a failed scope): the recorded keys then stay as they are.
+   */
+  routingKeys?: RoutingKey[] | null;
   failedScopes: PolicyFailedScope[];
   stats: FetchStats;
   startedAt: string;

@@ -148,7 +148,7 @@ function rotationShift(s: Shift, start: string, end: string): RotationShift {
 }
 
 /** The parts of [from, until) that no interval covers; `covered` sorted by start, all canonical. */
-function gapsWithin(covered: readonly Interval[], from: string, until: string): Interval[] {
+export function gapsWithin(covered: readonly Interval[], from: string, until: string): Interval[] {
   const gaps: Interval[] = [];
   let cursor = from;
   for (const { start, end } of covered) {

@@ -169,6 +169,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
               timeZone: config.ui.timeZone,
               oncall: config.oncall,
               exemptions: config.identity.exemptions,
+              reachExemptions: config.reach.exemptions,
             }),
     });
   } catch (error) {

@@ -28,6 +28,8 @@ const ERROR_STATUS: Record<SimOrgError['code'], number> = {
   'policy-not-found': 404,
   'not-a-member': 404,
   'invalid-shift': 400,
+  'routing-key-not-found': 404,
+  'invalid-routing-key': 400,
   'username-taken': 422,
   'slug-taken': 422,
   'replacement-not-found': 422,

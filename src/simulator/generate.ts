@@ -11,7 +11,9 @@ import {
   type SimTeam,
   type SimUser,
 } from './org.js';
+import type { SimPolicy } from './policies.js';
 import { createRandom, type Random } from './random.js';
+import type { SimRoutingKey } from './routing-keys.js';
 
 export interface GenerateOrgOptions {
   users: number;
@@ -21,6 +23,11 @@ export interface GenerateOrgOptions {
   now?: () => Date;
   /** Pending invitations (`invited_…` users, unverified, in no team) added after the users (default 0). */
   invitees?: number;
+  /**
+   * Routing keys (the demo's): the default `.+` and one key per policy routed to it, plus
+   * `legacy-billing` with no targets. Default false: such an org has no routing keys.
+   */
+  routingKeys?: boolean;
 }
 
 const EPOCH_2015 = Date.UTC(2015, 0, 1);
@@ -150,7 +157,35 @@ export function generateOrg(options: GenerateOrgOptions): SimOrgSnapshot {
   const inviteRandom = createRandom(options.seed ^ 0x1a71e);
   for (let i = 0; i < (options.invitees ?? 0); i += 1)
     users.push(generateInvitee(inviteRandom, takenUsernames));
-  return { users, teams, memberships, policies, shifts };
+  return {
+    users,
+    teams,
+    memberships,
+    policies,
+    shifts,
+    ...(options.routingKeys === true ? { routingKeys: demoRoutingKeys(policies, teams) } : {}),
+  };
+}
+
+/** Derived from the policies without drawing from any random stream, so every seed stays as it was. */
+function demoRoutingKeys(policies: readonly SimPolicy[], teams: readonly SimTeam[]): SimRoutingKey[] {
+  const names = new Map(teams.map((t) => [t.slug, t.name]));
+  const keys: SimRoutingKey[] = [];
+  const first = policies[0];
+  keys.push({ routingKey: '.+', targets: first ? [first.slug] : [], isDefault: true });
+  const taken = new Set<string>();
+  for (const p of policies) {
+    const base = (names.get(p.teamSlug) ?? p.name)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+    let name = base;
+    for (let n = 2; taken.has(name); n += 1) name = `${base}-${n}`;
+    taken.add(name);
+    keys.push({ routingKey: name, targets: [p.slug], isDefault: false });
+  }
+  keys.push({ routingKey: 'legacy-billing', targets: [], isDefault: false });
+  return keys;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type SimShift,
 } from './policies.js';
 import { createRandom } from './random.js';
+import { createRoutingKeyBook, type SimRoutingKey } from './routing-keys.js';
 
 export interface SimUser {
   /** Original spelling; lookups are case-insensitive, as in VictorOps. */
@@ -45,6 +46,8 @@ export interface SimOrgSnapshot {
   memberships: SimMembership[];
   policies: SimPolicy[];
   shifts: SimShift[];
+  /** Absent in orgs built before routing keys: such an org has none. */
+  routingKeys?: SimRoutingKey[];
 }
 
 /** What an org starts from: a snapshot, where an org without policies may leave them out. */
@@ -112,6 +115,10 @@ export interface SimOrg {
   listOverrides(teamSlug: string): readonly SimOverride[];
   /** Replaces the team's overrides; each must belong to one of the team's policies. */
   setOverrides(teamSlug: string, overrides: readonly SimOverride[]): void;
+  listRoutingKeys(): readonly SimRoutingKey[];
+  /** Creates or replaces a routing key; its targets must be policies of the org. */
+  setRoutingKey(key: SimRoutingKey): SimRoutingKey;
+  removeRoutingKey(routingKey: string): void;
   snapshot(): SimOrgSnapshot;
   /**
    * What moves a team's `version`. By default only edits of the team record (a rename), as the
@@ -224,6 +231,10 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     initialShifts.set(shift.teamSlug, teamShifts);
   }
   for (const [teamSlug, shifts] of initialShifts) policies.setShifts(teamSlug, shifts);
+  const routingKeys = createRoutingKeyBook({
+    hasPolicy: (slug) => policies.get(slug) !== undefined,
+    ...(initial.routingKeys === undefined ? {} : { initial: initial.routingKeys }),
+  });
 
   const newSlug = (): string => {
     for (;;) {
@@ -341,7 +352,9 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
       for (const key of [...(membersByTeam.get(slug) ?? [])]) unlink(slug, key);
       teams.delete(slug);
       membersByTeam.delete(slug);
+      const gone = policies.list().filter((p) => p.teamSlug === slug);
       policies.removeTeam(slug);
+      for (const p of gone) routingKeys.policyRemoved(p.slug);
       revision += 1;
     },
     addMember(slug, username) {
@@ -375,6 +388,17 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
     },
     removePolicy(slug) {
       policies.remove(slug);
+      routingKeys.policyRemoved(slug);
+      revision += 1;
+    },
+    listRoutingKeys: () => routingKeys.list(),
+    setRoutingKey(key) {
+      const set = routingKeys.set(key);
+      revision += 1;
+      return set;
+    },
+    removeRoutingKey(routingKey) {
+      routingKeys.remove(routingKey);
       revision += 1;
     },
     listShifts: (teamSlug) => policies.listShifts(teamSlug),
@@ -398,6 +422,7 @@ export function createSimOrg(initial: SimOrgInput, deps: SimOrgDeps = {}): SimOr
         memberships,
         policies: policies.list().map(copyPolicy),
         shifts: policies.listShifts().map((shift) => ({ ...shift })),
+        ...(routingKeys.list().length === 0 ? {} : { routingKeys: [...routingKeys.list()] }),
       };
     },
   };

@@ -48,6 +48,8 @@ const overridesBody = z.array(
   }),
 );
 const policyListLimitBody = z.object({ perMinute: z.number().int().min(0) });
+// A key with no targets is allowed: it is one of the mistakes roster-watch reports.
+const routingKeyBody = z.object({ targets: z.array(text), isDefault: z.boolean().optional() });
 
 export function createPolicyControlRoutes(context: ControlContext): Route[] {
   const { org } = context;
@@ -104,6 +106,30 @@ export function createPolicyControlRoutes(context: ControlContext): Route[] {
             return replyJson(200, { overrides: org.listOverrides(slug) });
           });
         },
+      },
+    },
+    {
+      pattern: ['routing-keys', ':key'],
+      methods: {
+        PUT: (request, { key = '' }) => {
+          const body = parseBody(request.rawBody, routingKeyBody);
+          if (!body.ok) return body.reply;
+          return orgCall(() =>
+            replyJson(
+              200,
+              org.setRoutingKey({
+                routingKey: key,
+                targets: body.value.targets,
+                isDefault: body.value.isDefault ?? false,
+              }),
+            ),
+          );
+        },
+        DELETE: (_request, { key = '' }) =>
+          orgCall(() => {
+            org.removeRoutingKey(key);
+            return replyJson(200, {});
+          }),
       },
     },
     {

@@ -4,6 +4,23 @@ import type { SimOverride, SimPolicy, SimPolicyEntry, SimShift } from './policie
 
 const PREFIX = '/api-public';
 
+/** `GET /v1/org/routing-keys`, in the shape of test/fixtures/victorops/v1-org-routing-keys.json. */
+export function routingKeysJson(org: SimOrg): Record<string, unknown> {
+  return {
+    routingKeys: org.listRoutingKeys().map((key) => ({
+      routingKey: key.routingKey,
+      targets: key.targets.flatMap((slug) => {
+        const policy = org.getPolicy(slug);
+        return policy
+          ? [{ policyName: policy.name, policySlug: slug, _teamUrl: `${PREFIX}/v1/team/${policy.teamSlug}` }]
+          : [];
+      }),
+      isDefault: key.isDefault,
+    })),
+    _selfUrl: `${PREFIX}/v1/org/routing-keys`,
+  };
+}
+
 export function policyListJson(org: SimOrg): Record<string, unknown> {
   return {
     policies: org.listPolicies().map((policy) => ({

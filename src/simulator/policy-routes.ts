@@ -2,7 +2,7 @@
 import type { ListBodies } from './api-responses.js';
 import { type Reply, type Route, replyError, replyJson, replyRawJson } from './http-io.js';
 import type { SimOrg } from './org.js';
-import { policyJson, teamScheduleJson } from './policy-responses.js';
+import { policyJson, routingKeysJson, teamScheduleJson } from './policy-responses.js';
 
 export interface PolicyRoutesDeps {
   org: SimOrg;
@@ -36,6 +36,10 @@ export function createPolicyRoutes(deps: PolicyRoutesDeps): Route[] {
     {
       pattern: ['v1', 'policies'],
       methods: { GET: () => replyRawJson(200, lists.policies()) },
+    },
+    {
+      pattern: ['v1', 'org', 'routing-keys'],
+      methods: { GET: () => replyJson(200, routingKeysJson(org)) },
     },
     {
       pattern: ['v1', 'policies', ':slug'],

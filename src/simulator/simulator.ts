@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Pending invitations in the generated org (default 0). */
   invitees?: number;
+  /** The demo's routing keys in the generated org (default false: none). */
+  routingKeys?: boolean;
   /** An explicit org instead of a generated one. */
   org?: SimOrgInput;
   /** Per-key limit over a sliding 1 s window; null (the default) is unlimited. */
@@ -73,6 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       seed,
       now,
       ...(options.invitees === undefined ? {} : { invitees: options.invitees }),
+      ...(options.routingKeys === undefined ? {} : { routingKeys: options.routingKeys }),
     });
   const org = createSimOrg(initial, { seed, now });
   const contacts = createContactBook(seed);

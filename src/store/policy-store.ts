@@ -12,6 +12,7 @@ import { applyFindingsDiff } from './findings.js';
 import { recordOncallReads } from './oncall-reads.js';
 import { applyPolicyHistory, saveTeamSchedules } from './policies.js';
 import type { CoverageUpdate } from './poll-store.js';
+import { applyRoutingKeyHistory } from './routing-keys.js';
 import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
 
@@ -51,6 +52,8 @@ export function recordPolicyPoll(
   });
   if (decision.apply) {
     applyPolicyHistory(store, runId, input.finishedAt, decision.apply.diff);
+    if (decision.apply.routingKeyDiff)
+      applyRoutingKeyHistory(store, runId, input.finishedAt, decision.apply.routingKeyDiff);
     saveTeamSchedules(store, runId, input.finishedAt, decision.apply.schedules);
     recordOncallReads(store, runId, input.finishedAt, decision.apply.schedules);
   }

@@ -264,6 +264,31 @@ export const policies = sqliteTable(
 );
 
 /**
+ * Routing keys (SCD type 2, like policies): `targets` is the key's RoutingKeyTarget[] as JSON
+ * (`[{"policySlug","policyName"}]`, sorted by slug; `[]` when it routes nowhere), so "which keys
+ * targeted policy X on a date" is `json_each(targets)` over the rows valid then.
+ */
+export const routingKeys = sqliteTable(
+  'routing_keys',
+  {
+    rowId: integer('row_id').primaryKey({ autoIncrement: true }),
+    routingKey: text('routing_key').notNull(),
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull(),
+    targets: text('targets').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    fromRunId: integer('from_run_id')
+      .notNull()
+      .references(() => runs.id),
+    toRunId: integer('to_run_id').references(() => runs.id),
+  },
+  (t) => [
+    uniqueIndex('routing_keys_current_uq').on(t.routingKey).where(sql`valid_to IS NULL`),
+    index('routing_keys_key_from_idx').on(t.routingKey, t.validFrom),
+  ],
+);
+
+/**
  * Each team's on-call schedule as last read: a snapshot, not a history (shifts are forecasts that
  * roll forward every day; their history would be noise). A team whose read failed keeps its row.
  */

@@ -113,7 +113,9 @@ export function loadOpenFindingsAbout(
          SELECT 'coverage' AS family, ${COLUMNS} FROM findings
          WHERE resolved_at IS NULL
            AND (lower(json_extract(data, '$.username')) = @user OR json_extract(data, '$.team.slug') = @team
-                OR json_extract(data, '$.policy.slug') = @policy)
+                OR json_extract(data, '$.policy.slug') = @policy
+                OR (@policy IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(data, '$.policies') p
+                                                    WHERE json_extract(p.value, '$.slug') = @policy)))
          UNION ALL
          SELECT 'identity' AS family, ${COLUMNS} FROM identity_findings
          WHERE resolved_at IS NULL AND username_key = @user

@@ -19,12 +19,13 @@ import {
   contactMethodsSchema,
   pagingPolicySchema,
 } from './contact-schemas.js';
-import { POLICY_LIST_PATH } from './fetch-policies.js';
+import { POLICY_LIST_PATH, ROUTING_KEYS_PATH } from './fetch-policies.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
 import { isRateLimitAnswer } from './retry-policy.js';
 import {
   policyDetailSchema,
   policyListSchema,
+  routingKeyListSchema,
   teamListSchema,
   teamMembersSchema,
   teamScheduleSchema,
@@ -118,6 +119,18 @@ const seconds = (requests: number, maxRps: number) => {
   const s = requests / maxRps;
   return s < 60 ? `${Math.ceil(s)} s` : `${Math.round(s / 6) / 10} min`;
 };
+
+/** "3 routing keys", and a warning naming the keys that route nowhere (alerts to them page nobody). */
+export function describeRoutingKeys(
+  keys: readonly { routingKey: string; targets: readonly unknown[] }[],
+): string {
+  const unrouted = keys.filter((k) => k.targets.length === 0).map((k) => k.routingKey);
+  const shown =
+    unrouted.slice(0, 5).join(', ') + (unrouted.length > 5 ? `, and ${unrouted.length - 5} more` : '');
+  return unrouted.length === 0
+    ? count(keys.length, 'routing key')
+    : `${count(keys.length, 'routing key')}; warning: ${count(unrouted.length, 'key has', 'keys have')} no target, so alerts to ${unrouted.length === 1 ? 'it' : 'them'} page nobody (${shown})`;
+}
 
 export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorReport> {
   const { client, signal } = options;
@@ -283,6 +296,12 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
   } else {
     push({ name: 'one on-call schedule', status: 'skip', detail: skipReason ?? 'no team to read' });
   }
+  await read<{ routingKey: string; targets: unknown[] }[]>(
+    'routing keys (GET /v1/org/routing-keys)',
+    ROUTING_KEYS_PATH,
+    routingKeyListSchema,
+    describeRoutingKeys,
+  );
 
   if (firstUser) {
     // Shape checks only: what is printed are counts, never a number or an address.
@@ -330,7 +349,8 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       `contacts poll (CONTACTS_SCHEDULE): ${2 * people} requests to read everyone, about ${seconds(people, Math.min(1, options.maxRps))} at one paging-policy read a second; afterwards the people who can be paged each poll and a slice of the rest`,
     );
     if (policyCount !== null) {
-      const policy = 1 + policyCount + teams.length;
+      // The list, the routing keys, one detail per policy, one schedule per team.
+      const policy = 2 + policyCount + teams.length;
       summary.push(
         `policy poll: ${policy} requests, about ${seconds(policy, options.maxRps)} at VO_MAX_RPS=${options.maxRps}`,
       );

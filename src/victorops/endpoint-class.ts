@@ -25,7 +25,13 @@ export function endpointClassIntervalsMs(policyListMinIntervalMs: number): Recor
   return { 'v1/policies': policyListMinIntervalMs, 'v1/profile/{user}/policies': 1_000 };
 }
 
-export const FIXED_ENDPOINTS = ['v1/user', 'v2/user', 'v1/team', 'v1/policies'] as const;
+export const FIXED_ENDPOINTS = [
+  'v1/user',
+  'v2/user',
+  'v1/team',
+  'v1/policies',
+  'v1/org/routing-keys',
+] as const;
 
 /** Every value `endpointClassOf` can return, so metric series can exist before the first error. */
 export const ENDPOINT_CLASSES: readonly string[] = [

@@ -18,6 +18,7 @@ import type {
   Shift,
   TeamSchedule,
 } from '../roster/policy-types.js';
+import { normaliseRoutingKeys, type RoutingKey } from '../roster/routing-keys.js';
 import type { Team } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { runPool } from './run-pool.js';
@@ -27,10 +28,13 @@ import {
   type ApiTeamSchedule,
   policyDetailSchema,
   policyListSchema,
+  routingKeyListSchema,
   teamScheduleSchema,
 } from './schemas.js';
 
 export const POLICY_LIST_PATH = '/v1/policies';
+/** One request per policy poll; a normal endpoint (no limit of its own below the key's rate). */
+export const ROUTING_KEYS_PATH = '/v1/org/routing-keys';
 
 export interface FetchPoliciesOptions {
   client: VictorOpsClient;
@@ -145,6 +149,15 @@ async function fetchPoliciesNow(
   const failedScopes: PolicyFailedScope[] = [];
   const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+  // Read once per poll. A failure is a failed scope: the recorded keys stay, none is "removed".
+  let routingKeys: RoutingKey[] | null = null;
+  try {
+    routingKeys = normaliseRoutingKeys(await client.get(ROUTING_KEYS_PATH, routingKeyListSchema, signal));
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    failedScopes.push({ kind: 'routing-keys', reason: reasonOf(error) });
+  }
+
   const policies: Policy[] = [];
   await runPool(summaries, options.concurrency, async (summary) => {
     try {
@@ -185,10 +198,12 @@ async function fetchPoliciesNow(
   });
 
   const after = client.stats();
-  const scopeName = (s: PolicyFailedScope) => (s.kind === 'policy' ? s.slug : s.teamSlug);
+  const scopeName = (s: PolicyFailedScope) =>
+    s.kind === 'policy' ? s.slug : s.kind === 'team-schedule' ? s.teamSlug : 'routing keys';
   return {
     policies: normalisePolicies(policies),
     schedules: normaliseSchedules(schedules),
+    routingKeys,
     failedScopes: failedScopes.sort((a, b) => scopeName(a).localeCompare(scopeName(b))),
     stats: {
       requests: after.requests - before.requests,

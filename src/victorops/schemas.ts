@@ -224,3 +224,32 @@ export const teamScheduleSchema = z.object({
   schedules: z.array(policyScheduleSchema).nullish(),
 });
 export type ApiTeamSchedule = z.infer<typeof teamScheduleSchema>;
+
+/**
+ * `GET /v1/org/routing-keys`: `{routingKeys: [{routingKey, targets: [{policyName, policySlug,
+ * _teamUrl}], isDefault}]}` (test/fixtures/victorops/v1-org-routing-keys.json and its sources). A
+ * key may have no targets; the default key is `.+`. `_teamUrl` and `isMultiResponder` are not read.
+ */
+export const routingKeyListSchema = z
+  .object({
+    routingKeys: z.array(
+      z.object({
+        routingKey: z.string().min(1),
+        targets: z
+          .array(z.object({ policySlug: z.string().min(1), policyName: z.string().nullish() }))
+          .nullish(),
+        isDefault: z.boolean().nullish(),
+      }),
+    ),
+  })
+  .transform((body) =>
+    body.routingKeys.map((k) => ({
+      routingKey: k.routingKey,
+      isDefault: k.isDefault === true,
+      targets: (k.targets ?? []).map((t) => ({
+        policySlug: t.policySlug,
+        policyName: t.policyName ?? t.policySlug,
+      })),
+    })),
+  );
+export type ApiRoutingKey = z.infer<typeof routingKeyListSchema>[number];

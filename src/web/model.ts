@@ -91,6 +91,7 @@ export interface Page {
     | 'oncall'
     | 'findings'
     | 'policies'
+    | 'reachability'
     | 'runs'
     | 'deliveries'
     | 'none';

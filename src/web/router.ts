@@ -41,6 +41,8 @@ export interface UiHandlerDeps {
   oncall?: OncallConfig | undefined;
   /** The identity exemptions, shown on the user pages they apply to. */
   exemptions?: readonly Exemption[] | undefined;
+  /** REACH_EXEMPT, shown on the Reachability and policy pages for the keys they apply to. */
+  reachExemptions?: readonly Exemption[] | undefined;
 }
 
 /** Answers a request if it is the view's, and returns whether it was. */
@@ -53,6 +55,7 @@ const NAV: { key: Page['nav']; label: string; path: string }[] = [
   { key: 'oncall', label: 'On call', path: '/oncall' },
   { key: 'findings', label: 'Findings', path: '/findings' },
   { key: 'policies', label: 'Policies', path: '/policies' },
+  { key: 'reachability', label: 'Reachability', path: '/reachability' },
   { key: 'runs', label: 'Runs', path: '/runs' },
   { key: 'deliveries', label: 'Deliveries', path: '/deliveries' },
 ];
@@ -151,6 +154,7 @@ export function createUiHandler(deps: UiHandlerDeps): UiHandler {
       zone,
       oncall: deps.oncall,
       exemptions: deps.exemptions,
+      reachExemptions: deps.reachExemptions,
     };
     try {
       const page = routePage(csv ? rest.slice(0, -4) : rest, ctx);

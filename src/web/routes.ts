@@ -7,6 +7,7 @@ import { buildOncallPage } from './pages/oncall.js';
 import { buildOverviewPage } from './pages/overview.js';
 import { buildTeamPage, buildUserPage } from './pages/people.js';
 import { buildPoliciesPage, buildPolicyPage } from './pages/policies.js';
+import { buildReachabilityPage } from './pages/reachability.js';
 import { buildEventPage, buildRunPage, buildRunsPage } from './pages/records.js';
 import { buildRosterPage } from './pages/roster.js';
 import { buildSearchPage } from './pages/search.js';
@@ -24,6 +25,7 @@ const FIXED: Record<string, (ctx: PageContext) => Page> = {
   '/deliveries': buildDeliveriesPage,
   '/search': buildSearchPage,
   '/policies': buildPoliciesPage,
+  '/reachability': buildReachabilityPage,
 };
 
 const BY_NAME: [RegExp, (ctx: PageContext, name: string) => Page][] = [

@@ -29,6 +29,7 @@ export async function startUiServer(deps: {
   timeZone?: string | undefined;
   oncall?: OncallConfig | undefined;
   exemptions?: readonly Exemption[] | undefined;
+  reachExemptions?: readonly Exemption[] | undefined;
 }): Promise<UiServer> {
   const handle = createUiHandler({
     store: deps.store,
@@ -37,6 +38,7 @@ export async function startUiServer(deps: {
     now: deps.now,
     oncall: deps.oncall,
     exemptions: deps.exemptions,
+    reachExemptions: deps.reachExemptions,
   });
   const server = createServer((req, res) => {
     handle(req, res)

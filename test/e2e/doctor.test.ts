@@ -49,6 +49,7 @@ describe('roster-watch doctor', () => {
       expect.stringMatching(
         /^ok {3}one on-call schedule \(GET \/v2\/team\/\{team\}\/oncall\/schedule\): team /,
       ),
+      'ok   routing keys (GET /v1/org/routing-keys): 0 routing keys',
       expect.stringMatching(
         /^ok {3}one person's contact methods \(GET \/v1\/user\/\{user\}\/contact-methods\): \d+ phones?, \d+ emails?, \d+ devices?$/,
       ),
@@ -68,7 +69,7 @@ describe('roster-watch doctor', () => {
     expect(lines).toContain(
       `roster poll: ${roster} requests, about ${Math.ceil(roster / 4)} s at VO_MAX_RPS=4`,
     );
-    const policy = 1 + policies + teams;
+    const policy = 2 + policies + teams;
     expect(lines).toContain(
       `policy poll: ${policy} requests, about ${Math.ceil(policy / 4)} s at VO_MAX_RPS=4`,
     );
@@ -76,6 +77,18 @@ describe('roster-watch doctor', () => {
       `contacts poll (CONTACTS_SCHEDULE): ${2 * (users - 1)} requests to read everyone, about ${users - 1} s at one paging-policy read a second; afterwards the people who can be paged each poll and a slice of the rest`,
     );
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
+    expect(sim.stats.count()).toBe(7);
+  });
+
+  it('counts the routing keys and warns about keys that route nowhere', async () => {
+    const policy = sim.org.listPolicies()[0]!;
+    sim.org.setRoutingKey({ routingKey: '.+', targets: [policy.slug], isDefault: true });
+    sim.org.setRoutingKey({ routingKey: 'legacy-billing', targets: [], isDefault: false });
+    const r = await runCli(['doctor'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'ok   routing keys (GET /v1/org/routing-keys): 2 routing keys; warning: 1 key has no target, so alerts to it page nobody (legacy-billing)',
+    );
     // One read per endpoint class: 6, then one person's contact methods and paging policy.
     expect(sim.stats.count()).toBe(8);
   });

@@ -22,6 +22,8 @@ export interface PageContext {
   oncall?: SplitRules | undefined;
   /** The identity exemptions (IDENTITY_MAPPING_FILE's `exempt`), so a user page says when one applies. */
   exemptions?: readonly Exemption[] | undefined;
+  /** REACH_EXEMPT, so the Reachability and policy pages say why a key has no finding. */
+  reachExemptions?: readonly Exemption[] | undefined;
 }
 
 /** Rows per HTML page of a paginated table, and the cap on a CSV download of one. */

@@ -1,8 +1,9 @@
 /**
  * `/ui/policies` and `/ui/policies/{slug}`: escalation policies as recorded by the policy polls.
  * A policy's page: its steps and who each pages now and next (from the team's recorded on-call
- * schedule), every recorded version, and the open findings about it. Routing keys are not read
- * from VictorOps today, so the page says so instead of showing an empty list as if none existed.
+ * schedule), the routing keys that send alerts to it, every recorded version, and the open
+ * findings about it. Before any poll read the routing keys, the page says so instead of showing
+ * an empty list as if none existed.
  */
 import { PageError } from '../../errors.js';
 import type { PolicyEntry } from '../../roster/policy-entries.js';
@@ -14,6 +15,7 @@ import { loadOpenFindingsAbout } from '../../store/ui-findings.js';
 import { type Cell, mono, type Page, text } from '../model.js';
 import { hrefWith, type PageContext, policyCell, runHref, teamCell, timeCell, userCell } from './context.js';
 import { FINDING_COLUMNS, findingRow } from './findings.js';
+import { routingKeysOfPolicy } from './reachability.js';
 
 export function buildPoliciesPage(ctx: PageContext): Page {
   const policies = loadCurrentPolicies(ctx.store);
@@ -130,6 +132,7 @@ export function buildPolicyPage(ctx: PageContext, slug: string): Page {
     ...shifts.filter((s) => s.policySlug === slug).map((s) => s.username),
   ];
   const names = loadUserNames(ctx.store, usernames);
+  const keys = routingKeysOfPolicy(ctx, slug);
   const summary = (steps: readonly PolicyStep[]) =>
     steps.map((s) => `${s.index}: ${s.entries.map(describeEntry).join(', ') || 'nobody'}`).join(' · ');
   return {
@@ -156,13 +159,15 @@ export function buildPolicyPage(ctx: PageContext, slug: string): Page {
         empty: 'This policy has no steps: it pages nobody.',
       },
       {
-        kind: 'text',
-        caption: 'Routing keys',
-        lines: [
-          {
-            text: 'Not shown: roster-watch does not read routing keys from VictorOps (GET /api-public/v1/org/routing-keys) today, so it cannot tell which alerts reach this policy.',
-          },
-        ],
+        kind: 'table',
+        id: 'routing-keys',
+        caption: 'Routing keys that send alerts to this policy',
+        columns: ['Routing key', 'Targets', 'Gaps'],
+        rows: keys.rows,
+        empty:
+          keys.keys === null
+            ? 'Routing keys have not been read yet: run a policy poll (roster-watch policy-poll).'
+            : 'No routing key targets this policy: alerts reach it only through other policies that route to it.',
       },
       {
         kind: 'table',

@@ -8,7 +8,8 @@ afterEach(async () => {
   fx = undefined;
 });
 
-const isPolicyPath = (path: string) => path.includes('/v1/policies') || path.includes('/oncall/schedule');
+const isPolicyPath = (path: string) =>
+  path.includes('/v1/policies') || path.includes('/oncall/schedule') || path.includes('/v1/org/routing-keys');
 
 describe('policy polls beside roster polls in the daemon', () => {
   it('defers a policy tick that comes while a policy poll runs, and counts each job’s requests as its own', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { tempDatabase } from '../../helpers/cli.js';
-import { pollOnce, simConfig } from '../../helpers/sim-app.js';
+import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
 
 const recipesPage = readFileSync(
   resolve(import.meta.dirname, '..', '..', '..', 'docs', 'sql-recipes.md'),
@@ -54,6 +54,12 @@ beforeAll(async () => {
   const leaver = sim.org.listUsers().find((u) => u.username !== 'jdoe')!;
   sim.org.removeUser(leaver.username);
   await pollOnce(config);
+  // A routing key to a policy renamed "DB primary", recorded by a policy poll.
+  const policy = sim.org.listPolicies()[0]!;
+  sim.org.updatePolicy(policy.slug, { name: 'DB primary' });
+  sim.org.setRoutingKey({ routingKey: 'db-critical', targets: [policy.slug], isDefault: false });
+  sim.org.setRoutingKey({ routingKey: 'elsewhere', targets: [], isDefault: false });
+  await withApp(config, (app) => app.pollPolicies(new AbortController().signal));
   // The recipes are read-only, as a person runs them: a read-only connection of the test's own.
   store = openStore(path, { readonly: true });
 });
@@ -88,6 +94,10 @@ describe('SQL recipes in docs/sql-recipes.md', () => {
     expect(run(recipe('old_email'))).toEqual([
       expect.objectContaining({ old_email: 'jane@old.example', new_email: 'jane@new.example' }),
     ]);
+  });
+
+  it('which routing keys targeted a policy on a day names the key that did, not the one that did not', () => {
+    expect(run(recipe('json_each(k.targets)')).map((r) => r.routing_key)).toEqual(['db-critical']);
   });
 
   it('who joined the team this month is the change, not the baseline', () => {

@@ -81,6 +81,7 @@ const PAGES = [
   '/ui/search?q=lidd',
   '/ui/policies',
   '/ui/policies/pol-payments',
+  '/ui/reachability',
   `/ui/search?q=${encodeURIComponent('<script>')}`,
 ];
 
@@ -283,7 +284,7 @@ describe('web view pages', () => {
     // Alice's recorded shift starts in 2099: nobody is on call in the rotation now, she is next.
     expect(steps).toContain('nobody in the recorded schedule');
     expect(steps).toMatch(/Alice Liddell<\/bdi><\/a> <small class="muted"><bdi>from Thu 1 Jan 2099 01:00/);
-    expect(page.body).toContain('does not read routing keys');
+    expect(page.body).toContain('Routing keys have not been read yet');
     expect(page.body).toContain('still pages bob');
     expect(page.body).toContain('id="t-versions"');
     expect((await get('/ui/policies')).body).toContain('href="/ui/policies/pol-payments"');

@@ -5,6 +5,7 @@ import { formatRunDigest } from '../../../src/delivery/slack-digest.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import { diffPersonContacts } from '../../../src/roster/contacts-diff.js';
 import type { CloudEvent, EventDraft } from '../../../src/roster/events.js';
+import { routingKeyDiffToEvents } from '../../../src/roster/routing-keys.js';
 import { aCloudEvent, aTeam, aUser, drafts } from '../../helpers/delivery-fixtures.js';
 
 const hint = 'roster-watch history --since 2025-01-01T12:00:00.000Z';
@@ -214,6 +215,40 @@ describe('formatRunDigest: contact methods and paging policies', () => {
     expect(text).toContain('Contact methods and paging policies');
     expect(text).toContain('alice: phone …42 is now verified');
     expect(text).toContain("alice's paging policy is now step 1: sms to phone …42 (was no steps)");
+    expect(text).not.toContain('Other changes');
+  });
+});
+
+describe('formatRunDigest: routing keys', () => {
+  it('lists added, changed and removed routing keys under their own heading and counts them', () => {
+    const db = {
+      routingKey: 'db-critical',
+      isDefault: false,
+      targets: [{ policySlug: 'pol-db', policyName: 'DB primary' }],
+    };
+    const message = formatRunDigest(
+      events(
+        routingKeyDiffToEvents({
+          added: [db],
+          removed: [{ routingKey: 'legacy-billing', isDefault: false, targets: [] }],
+          changed: [
+            {
+              before: { routingKey: '.+', isDefault: true, targets: [] },
+              after: { routingKey: '.+', isDefault: true, targets: db.targets },
+              changes: [{ field: 'targets', before: '(no targets)', after: 'pol-db (DB primary)' }],
+            },
+          ],
+        }),
+      ),
+      { historyHint: hint },
+    );
+    expect(findLimitViolations(message)).toEqual([]);
+    expect(JSON.stringify(message.blocks[0])).toContain('3 routing key changes');
+    const text = allText(message);
+    expect(text).toContain('Routing keys');
+    expect(text).toContain('• added `db-critical`: → pol-db (DB primary)');
+    expect(text).toContain('• changed `.+`: targets `(no targets)` → `pol-db (DB primary)`');
+    expect(text).toContain('• removed `legacy-billing`');
     expect(text).not.toContain('Other changes');
   });
 });

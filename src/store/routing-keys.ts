@@ -1,0 +1,74 @@
+/**
+ * Routing keys, versioned (SCD type 2) like policies, and whether they have ever been read: until
+ * a policy poll has read them, there is nothing to compare against and nothing to report.
+ */
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { RoutingKey, RoutingKeyDiff, RoutingKeyTarget } from '../roster/routing-keys.js';
+import type { Store } from './db.js';
+import { meta, routingKeys } from './schema.js';
+
+/** Set by the first policy poll that read the keys: its run id. */
+const BASELINE_KEY = 'victorops.routing_keys.baseline_run';
+
+const fromRow = (row: { routingKey: string; isDefault: boolean; targets: string }): RoutingKey => ({
+  routingKey: row.routingKey,
+  isDefault: row.isDefault,
+  targets: JSON.parse(row.targets) as RoutingKeyTarget[],
+});
+
+/** The keys as currently recorded, sorted by key; null before any policy poll read them. */
+export function loadCurrentRoutingKeys(store: Store): RoutingKey[] | null {
+  const baseline = store.db.select({ value: meta.value }).from(meta).where(eq(meta.key, BASELINE_KEY)).get();
+  if (baseline === undefined) return null;
+  return store.db
+    .select({
+      routingKey: routingKeys.routingKey,
+      isDefault: routingKeys.isDefault,
+      targets: routingKeys.targets,
+    })
+    .from(routingKeys)
+    .where(isNull(routingKeys.validTo))
+    .orderBy(asc(routingKeys.routingKey))
+    .all()
+    .map(fromRow);
+}
+
+/**
+ * Writes a routing-key diff as new versions, and marks the keys as read. Synchronous: call it
+ * inside the run's transaction.
+ */
+export function applyRoutingKeyHistory(
+  store: Store,
+  runId: number,
+  atIso: string,
+  diff: RoutingKeyDiff,
+): void {
+  const close = (key: string) =>
+    store.db
+      .update(routingKeys)
+      .set({ validTo: atIso, toRunId: runId })
+      .where(and(eq(routingKeys.routingKey, key), isNull(routingKeys.validTo)))
+      .run();
+  const add = (k: RoutingKey) =>
+    store.db
+      .insert(routingKeys)
+      .values({
+        routingKey: k.routingKey,
+        isDefault: k.isDefault,
+        targets: JSON.stringify(k.targets),
+        validFrom: atIso,
+        fromRunId: runId,
+      })
+      .run();
+  for (const k of diff.removed) close(k.routingKey);
+  for (const c of diff.changed) {
+    close(c.before.routingKey);
+    add(c.after);
+  }
+  for (const k of diff.added) add(k);
+  store.db
+    .insert(meta)
+    .values({ key: BASELINE_KEY, value: String(runId) })
+    .onConflictDoNothing()
+    .run();
+}
