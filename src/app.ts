@@ -23,7 +23,7 @@ import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
 import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
-import { holdSharedSlots, reserveSharedSlot } from './store/rate-budget.js';
+import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from './store/rate-budget.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
@@ -62,6 +62,11 @@ function createStoreSlots(store: () => Store | null, keyId: string): SharedSlots
       if (shared) holdSharedSlots(shared, keyId, untilMs, nowMs, maxAheadMs);
       else alone.hold(untilMs, nowMs, maxAheadMs);
     },
+    withdraw(waiterId) {
+      const shared = store();
+      if (shared) withdrawSharedWaiter(shared, keyId, waiterId);
+      else alone.withdraw(waiterId);
+    },
   };
 }
 
@@ -69,6 +74,7 @@ function createVictorOpsClientFromConfig(
   config: Config,
   deps: AppDeps,
   budgetStore: () => Store | null,
+  lead: () => boolean,
 ): VictorOpsClient {
   const vo = config.victorOps;
   const clock = deps.clock ?? systemClock;
@@ -79,6 +85,7 @@ function createVictorOpsClientFromConfig(
     backgroundShare: vo.backgroundShare,
     clock,
     shared: createStoreSlots(budgetStore, rateBudgetKeyId(vo.apiId, vo.apiKey)),
+    lead,
     onSharedError: (error) => {
       const log = warned ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       warned = true;
@@ -304,8 +311,10 @@ export function createApp(options: CreateAppOptions): App {
     return budgetStore;
   };
   let client: VictorOpsClient | null = null;
+  // The daemon's requests rank ahead of a one-shot command's of the same kind on the shared budget.
+  let isDaemon = false;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget);
+    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget, () => isDaemon);
     return client;
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
@@ -408,6 +417,7 @@ export function createApp(options: CreateAppOptions): App {
         signal,
       ),
     daemonParts() {
+      isDaemon = true;
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {

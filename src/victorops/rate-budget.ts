@@ -7,20 +7,36 @@
  * policy polls, then bulk work; background work (anything but roster polls) still gets at least
  * VO_BACKGROUND_SHARE of the turns while it waits, and every idle turn.
  *
+ * Across processes the same order holds through the shared schedule: each process tells it the
+ * most urgent work it has waiting, and a process whose work is less urgent than another's yields
+ * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). The daemon's work ranks
+ * ahead of the same kind of work in a one-shot command (a `poll`, `fetch` or `doctor` run beside
+ * it), so the daemon's roster polls keep their pace while a person's command runs, and the command
+ * still comes before the daemon's policy polls and bulk work.
+ *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
  * schedule).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { holdSlots, reserveSlot, type SlotRequest, type SlotState } from '../store/rate-budget.js';
+import {
+  holdSlots,
+  reserveSlot,
+  type SlotRequest,
+  type SlotState,
+  withdrawWaiter,
+} from '../store/rate-budget.js';
 import { PRIORITIES, type RequestPriority } from './job-context.js';
 import { createRateLimiter, windowFor } from './rate-limiter.js';
 
 /** The key's schedule as every process using it sees it; see src/store/rate-budget.ts. */
 export interface SharedSlots {
-  reserve(request: SlotRequest): { slotMs: number; lastOkMs: number | null };
+  /** `slotMs` null: the turn is yielded to more urgent work in another process; ask again later. */
+  reserve(request: SlotRequest): { slotMs: number | null; lastOkMs: number | null };
   hold(untilMs: number, nowMs: number, maxAheadMs: number): void;
+  /** The process `waiterId` has nothing waiting any more. */
+  withdraw(waiterId: string): void;
 }
 
 /** The schedule of one process alone (no database to share it through). */
@@ -34,6 +50,9 @@ export function createLocalSlots(): SharedSlots {
     },
     hold(untilMs, nowMs, maxAheadMs) {
       state = holdSlots(state, untilMs, nowMs, maxAheadMs);
+    },
+    withdraw(waiterId) {
+      state = withdrawWaiter(state, waiterId);
     },
   };
 }
@@ -57,6 +76,11 @@ export interface RateBudgetOptions {
   shared: SharedSlots;
   /** The shared schedule could not be read or written; this turn was paced locally. */
   onSharedError?: (error: unknown) => void;
+  /**
+   * True in the daemon: its work ranks ahead of the same kind of work in other processes on the
+   * key (one-shot commands). Asked at each turn, so an App can become the daemon's after creation.
+   */
+  lead?: () => boolean;
 }
 
 export interface RateBudget {
@@ -77,6 +101,16 @@ export interface RateBudget {
 const HOLD_AFTER_RATE_LIMIT_MS = 1_000;
 /** The longest hold one answer can put on the key (a proxy's "wait a day" must not stop it). */
 const MAX_HOLD_MS = 30_000;
+/**
+ * How long a process's entry among the key's waiters stands past its newest reservation. A process
+ * waiting for a turn renews it at least once a turn, so only a stopped or crashed one lets it lapse.
+ */
+export const WAITER_TTL_MS = 3_000;
+
+/** The rank a process's most urgent waiting level has among every process on the key (lower first). */
+export function crossProcessRank(level: number, lead: boolean): number {
+  return level * 2 + (lead ? 0 : 1);
+}
 
 interface Waiter {
   grant: () => void;
@@ -119,29 +153,68 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const turns = turnsBeforeYielding(options.backgroundShare);
   let lastOkMs: number | null = null;
   let pumping = false;
+  // This budget's entry among the key's waiters: random, so it names neither host nor process.
+  const waiterId = randomBytes(6).toString('hex');
+  let registered = false;
 
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
   const maxAheadMs = () => MAX_HOLD_MS + windowFor(limiter.effectiveRps()).windowMs;
 
-  async function nextSlot(): Promise<void> {
-    await limiter.acquire();
+  function reserve(): { slotMs: number | null } {
     const nowMs = clock.now();
-    let slotMs = nowMs;
+    const shape = windowFor(limiter.effectiveRps());
+    const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
     try {
       const reserved = shared.reserve({
         nowMs,
-        ...windowFor(limiter.effectiveRps()),
+        ...shape,
         lastOkMs,
         maxAheadMs: maxAheadMs(),
+        ...(level < 0
+          ? {}
+          : {
+              waiter: {
+                id: waiterId,
+                rank: crossProcessRank(level, options.lead?.() ?? false),
+                turns,
+                ttlMs: WAITER_TTL_MS,
+              },
+            }),
       });
-      slotMs = reserved.slotMs;
+      registered = level >= 0;
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
+      return reserved;
+    } catch (error) {
+      options.onSharedError?.(error);
+      return { slotMs: nowMs };
+    }
+  }
+
+  async function nextSlot(): Promise<void> {
+    await limiter.acquire();
+    for (;;) {
+      const { slotMs } = reserve();
+      if (slotMs !== null) {
+        const waitMs = slotMs - clock.now();
+        if (waitMs > 0) await clock.sleep(waitMs);
+        return;
+      }
+      // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
+      const shape = windowFor(limiter.effectiveRps());
+      await clock.sleep(shape.windowMs / shape.capacity);
+      if (!anyWaiting()) return;
+    }
+  }
+
+  function withdraw(): void {
+    if (!registered) return;
+    registered = false;
+    try {
+      shared.withdraw(waiterId);
     } catch (error) {
       options.onSharedError?.(error);
     }
-    const waitMs = slotMs - clock.now();
-    if (waitMs > 0) await clock.sleep(waitMs);
   }
 
   async function pump(): Promise<void> {
@@ -159,6 +232,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         const priority = PRIORITIES[level];
         if (priority !== undefined) queues[priority].shift()?.grant();
       }
+      withdraw();
     } finally {
       pumping = false;
     }
