@@ -147,7 +147,10 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const { clock, shared } = options;
   const pacedRps = options.maxRps * options.pace;
   // The local limiter keeps this process's own sliding window and slows it after rate limits.
-  const limiter = createRateLimiter({ maxRps: pacedRps, clock });
+  // Bursts up to the key's own limit (2 in a second for VictorOps), paced below it on average.
+  const burst = Math.max(1, Math.floor(options.maxRps));
+  const limiter = createRateLimiter({ maxRps: pacedRps, clock, burst });
+  const shapeNow = () => windowFor(limiter.effectiveRps(), burst);
   const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
   const streaks = PRIORITIES.map(() => 0);
   const turns = turnsBeforeYielding(options.backgroundShare);
@@ -158,11 +161,11 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   let registered = false;
 
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
-  const maxAheadMs = () => MAX_HOLD_MS + windowFor(limiter.effectiveRps()).windowMs;
+  const maxAheadMs = () => MAX_HOLD_MS + shapeNow().windowMs;
 
   function reserve(): { slotMs: number | null } {
     const nowMs = clock.now();
-    const shape = windowFor(limiter.effectiveRps());
+    const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
     try {
       const reserved = shared.reserve({
@@ -201,7 +204,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         return;
       }
       // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
-      const shape = windowFor(limiter.effectiveRps());
+      const shape = shapeNow();
       await clock.sleep(shape.windowMs / shape.capacity);
       if (!anyWaiting()) return;
     }
