@@ -401,6 +401,7 @@ export function createApp(options: CreateAppOptions): App {
         client: victorOps(),
         membershipSource: config.victorOps.membershipSource,
         maxRps: config.victorOps.maxRps,
+        ratePace: config.victorOps.ratePace,
         daysForward: config.coverage.daysForward,
         // Claimed in the database like a poll's, so doctor never makes a running daemon's next
         // policy list call exceed VictorOps' once-a-minute limit.

@@ -10,6 +10,7 @@ import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import { PollAbortedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { policyPollCost, scheduleThatFits } from '../roster/policy-poll-cost.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
 import { assessReadiness, type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
@@ -115,6 +116,36 @@ function createPolicyPoll(parts: Parts, intervalMs: number): (signal: AbortSigna
       logger.error({ err: error }, 'policy poll failed and could not be recorded');
     }
   };
+}
+
+/**
+ * Schedule by cost: a policy poll of the org as last recorded, at the budget's pace, against
+ * POLICY_SCHEDULE's interval. Longer than the interval, ticks would be deferred poll after poll, so
+ * the daemon says so at start-up with the schedule that fits. It does not stretch the schedule
+ * itself: deferred ticks already keep polls from overlapping, and a configured schedule that
+ * silently ran at another pace would surprise whoever set it.
+ */
+export function warnWhenPolicyScheduleTooShort(
+  config: Config,
+  scope: { policies: number; teams: number } | null,
+  logger: Logger,
+): void {
+  const schedule = config.coverage.schedule;
+  if (schedule === null || scope === null) return;
+  const pacedRps = config.victorOps.maxRps * config.victorOps.ratePace;
+  const cost = policyPollCost(scope, pacedRps);
+  if (cost.seconds * 1000 <= schedule.intervalMs) return;
+  const fits = scheduleThatFits(cost.seconds);
+  logger.warn(
+    {
+      policySchedule: schedule.expression,
+      scheduleIntervalMs: schedule.intervalMs,
+      estimatedPolicyPollMs: Math.round(cost.seconds * 1000),
+      requests: cost.requests,
+      recommendedPolicySchedule: fits.expression,
+    },
+    `POLICY_SCHEDULE is shorter than a policy poll of this org (${cost.requests} requests, about ${Math.ceil(cost.seconds)} s at ${pacedRps.toFixed(1)} requests a second): ticks that come while one runs are deferred; POLICY_SCHEDULE='${fits.expression}' fits`,
+  );
 }
 
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
@@ -300,6 +331,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     },
     'roster-watch is running',
   );
+  try {
+    warnWhenPolicyScheduleTooShort(config, reads.recordedPolicyScope(), logger);
+  } catch (error) {
+    logger.debug({ err: error }, 'could not cost the policy poll from the recorded org');
+  }
   // The start-up policy poll follows the first roster poll, so its findings see a current roster.
   // The identity sync follows both, so exposure reflects the current policies and schedules.
   const startupPolls = config.service.pollOnStart
