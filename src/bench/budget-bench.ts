@@ -47,6 +47,8 @@ export async function benchBudget(options: {
   users: number;
   teams: number;
   seconds: number;
+  /** VO_RATE_PACE for the daemon and the one-shots (default: the product's default). */
+  pace?: number;
 }): Promise<BudgetPhase[]> {
   const sim = await startSimulatorProcess([
     ...['--users', String(options.users), '--teams', String(options.teams), '--seed', '7'],
@@ -59,6 +61,7 @@ export async function benchBudget(options: {
     VO_API_KEY: 'sim-api-key',
     VO_BASE_URL: sim.url,
     VO_MAX_RPS: '2',
+    ...(options.pace === undefined ? {} : { VO_RATE_PACE: String(options.pace) }),
     DATABASE_PATH: join(dir, 'roster-watch.db'),
     LOG_LEVEL: 'warn',
   };

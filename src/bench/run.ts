@@ -3,7 +3,7 @@
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
  *   node dist/bench/run.js [fetch|hints|budget|persist|persist-raw|persist-capped|delivery|ui|oncall|identity ...]
- *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase)
+ *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -56,6 +56,7 @@ async function runOne(name: string): Promise<unknown> {
         users: intFromEnv('BENCH_BUDGET_USERS', 2_000),
         teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
+        ...(process.env.BENCH_BUDGET_PACE ? { pace: Number(process.env.BENCH_BUDGET_PACE) } : {}),
       });
     case 'ui':
       return benchUi({
@@ -107,7 +108,7 @@ benchmarks: ${BENCHMARKS.join(', ')}
 environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300),
   BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20),
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
-  BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run)
+  BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run), BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's)
 Prints a Markdown table to paste into docs/benchmarks.md.`;
 
 /** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
