@@ -66,9 +66,9 @@ describe('roster-watch doctor', () => {
     expect(lines).toContain(
       `policy poll: ${policy} requests, about ${Math.ceil(policy / 4)} s at VO_MAX_RPS=4`,
     );
-    // schedule by cost: at the budget's pace (VO_RATE_PACE 0.9 of 4), a poll this small fits every minute
+    // schedule by cost: at the budget's pace (VO_RATE_PACE 0.8 of 4), a poll this small fits every minute
     expect(lines).toContain(
-      `recommended POLICY_SCHEDULE: '* * * * *' or less often (a policy poll takes about ${Math.ceil(policy / 3.6)} s at the budget's pace of 3.6 requests a second, with room for roster polls)`,
+      `recommended POLICY_SCHEDULE: '* * * * *' or less often (a policy poll takes about ${Math.ceil(policy / 3.2)} s at the budget's pace of 3.2 requests a second, with room for roster polls)`,
     );
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
     expect(sim.stats.count()).toBe(6);
