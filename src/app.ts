@@ -80,7 +80,6 @@ function createVictorOpsClientFromConfig(
   config: Config,
   deps: AppDeps,
   budgetStore: () => Store | null,
-  lead: () => boolean,
 ): VictorOpsClient {
   const vo = config.victorOps;
   const clock = deps.clock ?? systemClock;
@@ -91,7 +90,6 @@ function createVictorOpsClientFromConfig(
     backgroundShare: vo.backgroundShare,
     clock,
     shared: createStoreSlots(budgetStore, rateBudgetKeyId(vo.apiId, vo.apiKey)),
-    lead,
     onSharedError: (error) => {
       const log = warned ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       warned = true;
@@ -330,10 +328,8 @@ export function createApp(options: CreateAppOptions): App {
     return budgetStore;
   };
   let client: VictorOpsClient | null = null;
-  // The daemon's requests rank ahead of a one-shot command's of the same kind on the shared budget.
-  let isDaemon = false;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget, () => isDaemon);
+    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget);
     return client;
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
@@ -441,7 +437,6 @@ export function createApp(options: CreateAppOptions): App {
         signal,
       ),
     daemonParts() {
-      isDaemon = true;
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {

@@ -9,10 +9,12 @@
  *
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
- * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). The daemon's work ranks
- * ahead of the same kind of work in a one-shot command (a `poll`, `fetch` or `doctor` run beside
- * it), so the daemon's roster polls keep their pace while a person's command runs, and the command
- * still comes before the daemon's policy polls and bulk work.
+ * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). A one-shot command's
+ * own reads (`fetch`, `doctor`) are roster-class, so they come before the daemon's policy polls
+ * and bulk work and share turns first come, first served with its roster polls. (`lead` can rank
+ * one process's work ahead of the same kind elsewhere; the App does not set it: ranking the
+ * daemon's roster polls ahead of one-shots left a `doctor` beside a daemon polling every 3 s
+ * without a turn within its 6-s check deadline.)
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -77,8 +79,9 @@ export interface RateBudgetOptions {
   /** The shared schedule could not be read or written; this turn was paced locally. */
   onSharedError?: (error: unknown) => void;
   /**
-   * True in the daemon: its work ranks ahead of the same kind of work in other processes on the
-   * key (one-shot commands). Asked at each turn, so an App can become the daemon's after creation.
+   * True: this process's work ranks ahead of the same kind of work in other processes on the key.
+   * Asked at each turn. Not set by the App (see the header: a one-shot beside the daemon must get
+   * its turns within its deadlines).
    */
   lead?: () => boolean;
 }
