@@ -23,8 +23,14 @@ import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
-import { claimPolicyListCall, loadCurrentPolicies } from './store/policies.js';
-import { holdSharedSlots, reserveSharedSlot } from './store/rate-budget.js';
+import {
+  claimPolicyListCall,
+  loadCurrentPolicies,
+  markPolicyListSent,
+  type PolicyListPermit,
+  releasePolicyListClaim,
+} from './store/policies.js';
+import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from './store/rate-budget.js';
 import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
@@ -63,6 +69,11 @@ function createStoreSlots(store: () => Store | null, keyId: string): SharedSlots
       const shared = store();
       if (shared) holdSharedSlots(shared, keyId, untilMs, nowMs, maxAheadMs);
       else alone.hold(untilMs, nowMs, maxAheadMs);
+    },
+    withdraw(waiterId) {
+      const shared = store();
+      if (shared) withdrawSharedWaiter(shared, keyId, waiterId);
+      else alone.withdraw(waiterId);
     },
   };
 }
@@ -107,6 +118,19 @@ function createVictorOpsClientFromConfig(
       deps.onRetry?.(info);
     },
     endpointMinIntervalMs: endpointClassIntervalsMs(config.coverage.policyListMinIntervalMs),
+    onSend: (endpoint) => {
+      if (endpoint !== 'v1/policies') return;
+      try {
+        const store = budgetStore();
+        if (store) markPolicyListSent(store, clock.now());
+      } catch (error) {
+        // The claim made before the wait still stands; only its time is less exact.
+        deps.logger.debug(
+          { err: error instanceof Error ? error.message : String(error) },
+          'could not record the policy list call',
+        );
+      }
+    },
   });
 }
 
@@ -400,17 +424,20 @@ export function createApp(options: CreateAppOptions): App {
       progress?.onDatabase?.(databaseError);
       const onRetry = progress?.onRetry;
       if (onRetry) retryListeners.add(onRetry);
+      let permit: PolicyListPermit | null = null;
       const report = await runDoctorChecks({
         client: victorOps(),
         membershipSource: config.victorOps.membershipSource,
         maxRps: config.victorOps.maxRps,
+        ratePace: config.victorOps.ratePace,
         daysForward: config.coverage.daysForward,
         // Claimed in the database like a poll's, so doctor never makes a running daemon's next
         // policy list call exceed VictorOps' once-a-minute limit.
-        claimPolicyList: () =>
-          store === null
-            ? { ok: true }
-            : claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs),
+        claimPolicyList: () => {
+          if (store === null) return { ok: true };
+          permit = claimPolicyListCall(store, clock.now(), config.coverage.policyListMinIntervalMs);
+          return permit;
+        },
         recordedPolicySlugs: store === null ? [] : loadCurrentPolicies(store).map((p) => p.slug),
         signal,
         onCheck: progress?.onCheck,
@@ -421,6 +448,8 @@ export function createApp(options: CreateAppOptions): App {
         clock,
       }).finally(() => {
         if (onRetry) retryListeners.delete(onRetry);
+        // A check whose deadline ended it before the list request was sent gives its claim back.
+        if (store !== null && permit !== null) releasePolicyListClaim(store, permit);
       });
       return { databaseError, report };
     },

@@ -12,7 +12,7 @@ import { checkDatabaseFile, type Store } from '../store/db.js';
 import { type EventQuery, queryEvents } from '../store/events.js';
 import type { FileCheck } from '../store/file-identity.js';
 import { countOpenFindingsByKind, loadOpenFindings, type StoredFinding } from '../store/findings.js';
-import { loadRosterAt } from '../store/history.js';
+import { loadCurrentRoster, loadRosterAt } from '../store/history.js';
 import {
   countOpenIdentityFindingsByKind,
   loadIdentitySourceStates,
@@ -28,6 +28,7 @@ import {
   listDeliveries,
   pendingCountsByDestination,
 } from '../store/outbox-reads.js';
+import { loadCurrentPolicies } from '../store/policies.js';
 import { hasPolicyBaseline, lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
 import {
   clearHintsUnreliable,
@@ -142,6 +143,8 @@ export interface DaemonReads {
   hintsUnreliable(): boolean;
   identitySourceStates(): StoredSourceState[];
   openIdentityFindingsByKind(): ReturnType<typeof countOpenIdentityFindingsByKind>;
+  /** The org's size as last recorded (policies and teams), to cost a policy poll; null before any poll. */
+  recordedPolicyScope(): { policies: number; teams: number } | null;
 }
 
 export function createDaemonReads(store: Store): DaemonReads {
@@ -170,5 +173,10 @@ export function createDaemonReads(store: Store): DaemonReads {
     hintsUnreliable: whenOpen((s) => loadHintsUnreliable(s) !== null, false),
     identitySourceStates: whenOpen(loadIdentitySourceStates, []),
     openIdentityFindingsByKind: whenOpen(countOpenIdentityFindingsByKind, []),
+    recordedPolicyScope: whenOpen((s) => {
+      if (!hasPolicyBaseline(s)) return null;
+      const teams = loadCurrentRoster(s)?.teams.length ?? 0;
+      return { policies: loadCurrentPolicies(s).length, teams };
+    }, null),
   };
 }

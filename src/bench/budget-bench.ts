@@ -28,6 +28,8 @@ export interface BudgetPhase {
   p90: number;
   max: number;
   rosterPolls: number;
+  /** Seconds one roster poll took (its fetch, start to end), median and worst: where a change's time goes. */
+  rosterPollSeconds: { p50: number; max: number };
   skippedRosterTicks: number;
   policyPolls: number;
   policySeconds: number[];
@@ -45,6 +47,8 @@ export async function benchBudget(options: {
   users: number;
   teams: number;
   seconds: number;
+  /** VO_RATE_PACE for the daemon and the one-shots (default: the product's default). */
+  pace?: number;
 }): Promise<BudgetPhase[]> {
   const sim = await startSimulatorProcess([
     ...['--users', String(options.users), '--teams', String(options.teams), '--seed', '7'],
@@ -57,6 +61,7 @@ export async function benchBudget(options: {
     VO_API_KEY: 'sim-api-key',
     VO_BASE_URL: sim.url,
     VO_MAX_RPS: '2',
+    ...(options.pace === undefined ? {} : { VO_RATE_PACE: String(options.pace) }),
     DATABASE_PATH: join(dir, 'roster-watch.db'),
     LOG_LEVEL: 'warn',
   };
@@ -163,6 +168,13 @@ export async function benchBudget(options: {
       p90: quantile(latencies, 0.9),
       max: latencies.at(-1) ?? Number.NaN,
       rosterPolls: roster.filter((r) => r.started >= startMs).length,
+      rosterPollSeconds: (() => {
+        const took = roster
+          .filter((r) => r.started >= startMs)
+          .map((r) => (r.finished - r.started) / 1000)
+          .sort((a, b) => a - b);
+        return { p50: quantile(took, 0.5), max: took.at(-1) ?? Number.NaN };
+      })(),
       skippedRosterTicks: (await metric('roster_poll_skipped_ticks_total')) - before.skipped,
       policyPolls: policy.length,
       policySeconds: policy.map((r) => (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000),

@@ -3,7 +3,7 @@
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
  *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|policy-requests ...]
- *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase)
+ *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -70,6 +70,7 @@ async function runOne(name: string): Promise<unknown> {
         users: intFromEnv('BENCH_BUDGET_USERS', 2_000),
         teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
+        ...(process.env.BENCH_BUDGET_PACE ? { pace: Number(process.env.BENCH_BUDGET_PACE) } : {}),
       });
     case 'contacts':
       return benchContacts({
@@ -137,6 +138,7 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20),
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
+  BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
 Prints a Markdown table to paste into docs/benchmarks.md.`;
 
@@ -269,12 +271,12 @@ async function main(): Promise<void> {
       }
     } else if (bench === 'budget') {
       lines.push(
-        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | skipped roster ticks | policy polls (s each) | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials |',
+        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials |',
       );
-      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
         lines.push(
-          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} |`,
+          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} |`,
         );
       }
     } else if (bench === 'contacts') {

@@ -62,7 +62,7 @@ export function readVictorOpsConfig(
     apiKey: credentials.apiKey,
     baseUrl: credentials.baseUrl,
     maxRps: r.number('VO_MAX_RPS', 2, { min: 0.01, max: 1000, integer: false }),
-    ratePace: r.number('VO_RATE_PACE', 0.9, { min: 0.1, max: 1, integer: false }),
+    ratePace: r.number('VO_RATE_PACE', 0.8, { min: 0.1, max: 1, integer: false }),
     backgroundShare: r.number('VO_BACKGROUND_SHARE', 0.25, { min: 0, max: 0.5, integer: false }),
     concurrency: r.number('VO_CONCURRENCY', 4, { min: 1, max: 64, integer: true }),
     timeoutMs: r.number('VO_TIMEOUT_MS', 30_000, { min: 100, max: 600_000, integer: true }),

@@ -5,6 +5,7 @@
  * A second process polling the same database waits at the transaction instead of deciding on the
  * same state and recording the same change twice; a cancelled run commits nothing at all.
  */
+import type { Clock } from '../clock.js';
 import { PollAbortedError, VictorOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
@@ -59,12 +60,15 @@ export async function fetchOutcome<T>(fetch: () => Promise<T>): Promise<FetchOut
  * when the clock stepped back (keepRunTimesMonotonic). Call inside the run's transaction, so no other run slips in between.
  */
 export function laterThanLastRun(
-  deps: { store: Store; logger: Logger },
+  deps: { store: Store; logger: Logger; clock?: Clock },
   kind: 'roster' | 'policy' | 'contacts',
   startedAt: string,
   finishedAt: string,
 ): { startedAt: string; finishedAt: string } {
-  const times = keepRunTimesMonotonic(deps.store, kind, { startedAt, finishedAt });
+  // The clock now, in the run's transaction: a run that finished reading before another was
+  // recorded (they overlapped) has an earlier finish than that run without any clock step.
+  const recordedAt = deps.clock ? new Date(deps.clock.now()).toISOString() : undefined;
+  const times = keepRunTimesMonotonic(deps.store, kind, { startedAt, finishedAt }, recordedAt);
   if (times.clockWasBehind !== null) {
     deps.logger.warn(
       { wallClock: startedAt, lastRunAt: times.clockWasBehind, recordedAt: times.startedAt },

@@ -21,6 +21,7 @@ import {
   loadCurrentPolicies,
   loadTeamSchedules,
   loadUnreadPolicies,
+  releasePolicyListClaim,
 } from '../store/policies.js';
 import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 import { hasCompletePolicyPoll, hasPolicyBaseline } from '../store/runs.js';
@@ -153,6 +154,8 @@ export async function gatherOffboardFacts(
         );
       }
     } catch (error) {
+      // Failed or stopped before the list request was sent: the claim goes back (a no-op once sent).
+      releasePolicyListClaim(store, permit);
       if (!(error instanceof VictorOpsError) || signal.aborted) throw error;
       notes.push(
         `could not read the policies live (${error.message}): used the recorded policies and schedules`,

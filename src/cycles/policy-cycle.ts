@@ -20,6 +20,8 @@ import {
   loadCurrentPolicies,
   loadTeamSchedules,
   loadUnreadPolicies,
+  type PolicyListPermit,
+  releasePolicyListClaim,
 } from '../store/policies.js';
 import { recordPolicyPoll } from '../store/policy-store.js';
 import type { CoverageUpdate } from '../store/poll-store.js';
@@ -68,10 +70,10 @@ export interface PolicyPollResult {
   fetched: FetchedPolicies | null;
 }
 
-async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promise<void> {
+async function claimListCall(deps: PolicyCycleDeps, signal: AbortSignal): Promise<PolicyListPermit> {
   for (;;) {
     const permit = claimPolicyListCall(deps.store, deps.clock.now(), deps.policyListMinIntervalMs);
-    if (permit.ok) return;
+    if (permit.ok) return permit;
     if (deps.whenListTooSoon === 'refuse')
       throw new PolicyListTooSoonError(permit.retryInMs, deps.policyListMinIntervalMs);
     deps.logger.info({ waitMs: permit.retryInMs }, 'waiting for the policy list interval');
@@ -110,13 +112,20 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
   const { store, clock } = deps;
   return {
     async fetch(signal) {
-      await claimListCall(deps, signal);
+      const permit = await claimListCall(deps, signal);
       const startedMs = monotonicNow(clock);
       const wallStartedAt = new Date(clock.now()).toISOString();
       // The teams whose schedules to read: what the last roster poll recorded (the teams alone:
       // the record step reads the whole roster, once).
       const teams = loadCurrentTeams(store);
-      const outcome = await fetchOutcome(() => deps.fetchPolicies(teams, signal));
+      let outcome: FetchOutcome<FetchedPolicies> | null = null;
+      try {
+        outcome = await fetchOutcome(() => deps.fetchPolicies(teams, signal));
+      } finally {
+        // Stopped or failed before the list request was sent (the client records each send):
+        // nobody called it, so the claim is given back instead of delaying every process a minute.
+        if (outcome === null || !outcome.ok) releasePolicyListClaim(store, permit);
+      }
       return {
         outcome,
         startedMs,

@@ -9,6 +9,7 @@ import type { DaemonParts } from '../app/types.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
+import { policyPollCost, scheduleThatFits } from '../roster/policy-poll-cost.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
 import {
@@ -49,6 +50,36 @@ export interface Daemon {
    * POLL_ON_START off: what a test awaits instead of watching the database until they show up.
    */
   startupPolls: Promise<void>;
+}
+
+/**
+ * Schedule by cost: a policy poll of the org as last recorded, at the budget's pace, against
+ * POLICY_SCHEDULE's interval. Longer than the interval, ticks would be deferred poll after poll, so
+ * the daemon says so at start-up with the schedule that fits. It does not stretch the schedule
+ * itself: deferred ticks already keep polls from overlapping, and a configured schedule that
+ * silently ran at another pace would surprise whoever set it.
+ */
+export function warnWhenPolicyScheduleTooShort(
+  config: Config,
+  scope: { policies: number; teams: number } | null,
+  logger: Logger,
+): void {
+  const schedule = config.coverage.schedule;
+  if (schedule === null || scope === null) return;
+  const pacedRps = config.victorOps.maxRps * config.victorOps.ratePace;
+  const cost = policyPollCost(scope, pacedRps);
+  if (cost.seconds * 1000 <= schedule.intervalMs) return;
+  const fits = scheduleThatFits(cost.seconds);
+  logger.warn(
+    {
+      policySchedule: schedule.expression,
+      scheduleIntervalMs: schedule.intervalMs,
+      estimatedPolicyPollMs: Math.round(cost.seconds * 1000),
+      requests: cost.requests,
+      recommendedPolicySchedule: fits.expression,
+    },
+    `POLICY_SCHEDULE is shorter than a policy poll of this org (${cost.requests} requests, about ${Math.ceil(cost.seconds)} s at ${pacedRps.toFixed(1)} requests a second): ticks that come while one runs are deferred; POLICY_SCHEDULE='${fits.expression}' fits`,
+  );
 }
 
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
@@ -200,6 +231,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     },
     'roster-watch is running',
   );
+  try {
+    warnWhenPolicyScheduleTooShort(config, reads.recordedPolicyScope(), logger);
+  } catch (error) {
+    logger.debug({ err: error }, 'could not cost the policy poll from the recorded org');
+  }
   // The start-up polls run in the jobs' order (the policy poll after the roster poll, so its findings
   // see a current roster); the identity sync follows them all, so exposure reflects current policies.
   const startupPolls = config.service.pollOnStart

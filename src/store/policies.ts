@@ -126,31 +126,67 @@ export function saveTeamSchedules(
 }
 
 const POLICY_LIST_CALL_KEY = 'victorops.policy_list.last_call_ms';
+/** When a process last actually sent the list request (the claim is made before it waits for its turn). */
+const POLICY_LIST_SENT_KEY = 'victorops.policy_list.last_sent_ms';
 
-export type PolicyListPermit = { ok: true } | { ok: false; lastCallMs: number; retryInMs: number };
+export type PolicyListPermit =
+  | { ok: true; claimedMs: number; previousMs: number | null }
+  | { ok: false; lastCallMs: number; retryInMs: number };
+
+function readMs(store: Store, key: string): number | null {
+  const row = store.db.select({ value: meta.value }).from(meta).where(eq(meta.key, key)).get();
+  const ms = row === undefined ? null : Number(row.value);
+  return ms !== null && Number.isFinite(ms) ? ms : null;
+}
+
+function writeMs(store: Store, key: string, ms: number): void {
+  const value = String(ms);
+  store.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+}
 
 /**
  * Claims the next `GET /v1/policies` for this process, atomically across processes: allowed when
  * the last recorded call is at least `minIntervalMs` old, and then recorded as made now. It is
- * recorded before the call, because a call that fails still counts against VictorOps' limit.
+ * recorded before the call, because a call that fails still counts against VictorOps' limit; the
+ * call itself then moves the record to when it was sent (markPolicyListSent), and a claim whose
+ * call was never sent is given back (releasePolicyListClaim).
  */
 export function claimPolicyListCall(store: Store, nowMs: number, minIntervalMs: number): PolicyListPermit {
   return inTransaction(store, () => {
-    const row = store.db
-      .select({ value: meta.value })
-      .from(meta)
-      .where(eq(meta.key, POLICY_LIST_CALL_KEY))
-      .get();
-    const lastCallMs = row === undefined ? null : Number(row.value);
-    if (lastCallMs !== null && Number.isFinite(lastCallMs) && nowMs - lastCallMs < minIntervalMs) {
+    const lastCallMs = readMs(store, POLICY_LIST_CALL_KEY);
+    if (lastCallMs !== null && nowMs - lastCallMs < minIntervalMs) {
       return { ok: false, lastCallMs, retryInMs: lastCallMs + minIntervalMs - nowMs };
     }
-    const value = String(nowMs);
-    store.db
-      .insert(meta)
-      .values({ key: POLICY_LIST_CALL_KEY, value })
-      .onConflictDoUpdate({ target: meta.key, set: { value } })
-      .run();
-    return { ok: true };
+    writeMs(store, POLICY_LIST_CALL_KEY, nowMs);
+    return { ok: true, claimedMs: nowMs, previousMs: lastCallMs };
+  });
+}
+
+/**
+ * The list request is being sent now: the interval counts from here, not from the claim made
+ * before the request waited for its turn (seconds, behind roster polls), so the next claim is not
+ * granted early and refused by VictorOps.
+ */
+export function markPolicyListSent(store: Store, nowMs: number): void {
+  inTransaction(store, () => {
+    writeMs(store, POLICY_LIST_SENT_KEY, nowMs);
+    const lastCallMs = readMs(store, POLICY_LIST_CALL_KEY);
+    if (lastCallMs === null || nowMs > lastCallMs) writeMs(store, POLICY_LIST_CALL_KEY, nowMs);
+  });
+}
+
+/**
+ * Gives a claim back when its request was never sent (the poll was stopped, or its deadline ended
+ * it while it waited for a turn): another process need not wait a minute for a call nobody made.
+ * Does nothing once the request was sent, or when a newer claim replaced this one.
+ */
+export function releasePolicyListClaim(store: Store, permit: PolicyListPermit): void {
+  if (!permit.ok) return;
+  inTransaction(store, () => {
+    const sentMs = readMs(store, POLICY_LIST_SENT_KEY);
+    if (sentMs !== null && sentMs >= permit.claimedMs) return;
+    if (readMs(store, POLICY_LIST_CALL_KEY) !== permit.claimedMs) return;
+    if (permit.previousMs === null) store.db.delete(meta).where(eq(meta.key, POLICY_LIST_CALL_KEY)).run();
+    else writeMs(store, POLICY_LIST_CALL_KEY, permit.previousMs);
   });
 }

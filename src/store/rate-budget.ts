@@ -5,6 +5,13 @@
  * the newest 200 any of them saw. A process reserves one send at a time in an IMMEDIATE
  * transaction, so together they never put more than the window's capacity into any window. Like the policy list's call record, wall time is
  * used because it is the only clock two processes share.
+ *
+ * Priorities across processes: each process that waits for a turn keeps an entry in the row with
+ * the most urgent rank waiting there (roster polls of the daemon first, see rate-budget.ts in
+ * victorops/) and a short expiry it renews with every reservation, so a crashed process's entry
+ * lapses by itself. A process whose most urgent waiter is less urgent than another's yields the
+ * turn instead of reserving it, but only until more urgent work has taken `turns` turns in a row
+ * (the background share); then it takes one.
  */
 import { eq } from 'drizzle-orm';
 import { inTransaction, type Store } from './db.js';
@@ -17,6 +24,22 @@ export interface SlotState {
   holdUntilMs: number;
   /** Epoch ms of the newest 200 answer to the key, in any process (null: none seen). */
   lastOkMs: number | null;
+  /** Processes waiting for a turn: their most urgent rank (lower: more urgent) and until when it stands. */
+  waiters?: Record<string, { rank: number; untilMs: number }>;
+  /** Turns more urgent work took in a row while less urgent work in another process waited. */
+  streak?: number;
+}
+
+/** A process waiting for a turn, as it tells the shared schedule with each reservation. */
+export interface SlotWaiter {
+  /** This process's entry (random per budget, names nothing). */
+  id: string;
+  /** The most urgent rank waiting in this process (lower: more urgent). */
+  rank: number;
+  /** Turns more urgent work elsewhere takes in a row before this process takes one anyway. */
+  turns: number;
+  /** How long the entry stands without a newer reservation: a crashed process's entry lapses. */
+  ttlMs: number;
 }
 
 export interface SlotRequest {
@@ -31,35 +54,72 @@ export interface SlotRequest {
    * window or one hold ahead): the wall clock stepped back, so the schedule starts afresh.
    */
   maxAheadMs: number;
+  /** Who asks, for priorities across processes; without it the turn is reserved first come, first served. */
+  waiter?: SlotWaiter;
 }
 
 const newest = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.max(a, b);
 
+/** The entries still standing at `nowMs` (a lapsed one is a process that stopped or crashed). */
+function standingWaiters(
+  state: SlotState | null,
+  nowMs: number,
+  limitMs: number,
+): Record<string, { rank: number; untilMs: number }> {
+  const standing: Record<string, { rank: number; untilMs: number }> = {};
+  for (const [id, entry] of Object.entries(state?.waiters ?? {})) {
+    // An expiry further ahead than anyone sets is the wall clock stepping back: dropped too.
+    if (entry.untilMs >= nowMs && entry.untilMs <= limitMs) standing[id] = entry;
+  }
+  return standing;
+}
+
 /**
  * Pure: the slot the caller gets (now or later) and the state after it. The same sliding window
  * as one process's limiter: a send is due once the send `capacity` places back is a window old,
  * so a timer that wakes late is caught up on by the next send instead of delaying every later one.
+ * `slotMs` is null when the caller yields this turn to more urgent work in another process (it
+ * asks again a turn later; its entry is renewed meanwhile).
  */
 export function reserveSlot(
   state: SlotState | null,
   request: SlotRequest,
-): { slotMs: number; state: SlotState } {
-  const { nowMs, capacity, windowMs } = request;
+): { slotMs: number | null; state: SlotState } {
+  const { nowMs, capacity, windowMs, waiter } = request;
   const limit = nowMs + request.maxAheadMs;
   const sane = state !== null && state.holdUntilMs <= limit && state.recent.every((t) => t <= limit);
   const recent = sane ? state.recent : [];
   const holdUntilMs = sane ? state.holdUntilMs : 0;
+  const lastOkMs = newest(state?.lastOkMs ?? null, request.lastOkMs);
+  const waiters = standingWaiters(state, nowMs, limit + (waiter?.ttlMs ?? 0));
+  let streak = state?.streak ?? 0;
+  if (waiter !== undefined) {
+    const others = Object.entries(waiters)
+      .filter(([id]) => id !== waiter.id)
+      .map(([, entry]) => entry.rank);
+    const moreUrgentElsewhere = others.some((rank) => rank < waiter.rank);
+    if (moreUrgentElsewhere && streak < waiter.turns) {
+      waiters[waiter.id] = { rank: waiter.rank, untilMs: nowMs + waiter.ttlMs };
+      return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak } };
+    }
+    // Taken by the share resets the run; taken ahead of waiting less urgent work extends it.
+    streak = !moreUrgentElsewhere && others.some((rank) => rank > waiter.rank) ? streak + 1 : 0;
+  }
   const anchor = recent.length >= capacity ? recent[recent.length - capacity] : undefined;
   const slotMs = Math.max(nowMs, holdUntilMs, anchor === undefined ? 0 : anchor + windowMs);
+  if (waiter !== undefined) waiters[waiter.id] = { rank: waiter.rank, untilMs: slotMs + waiter.ttlMs };
   return {
     slotMs,
-    state: {
-      recent: [...recent, slotMs].slice(-capacity),
-      holdUntilMs,
-      lastOkMs: newest(state?.lastOkMs ?? null, request.lastOkMs),
-    },
+    state: { recent: [...recent, slotMs].slice(-capacity), holdUntilMs, lastOkMs, waiters, streak },
   };
+}
+
+/** Pure: the process `id` waits for no turn any more (its entry goes before it would lapse). */
+export function withdrawWaiter(state: SlotState | null, id: string): SlotState | null {
+  if (state?.waiters?.[id] === undefined) return state;
+  const { [id]: _gone, ...waiters } = state.waiters;
+  return { ...state, waiters };
 }
 
 /** Pure: nobody sends before `untilMs` (capped at `maxAheadMs` from now). */
@@ -71,6 +131,7 @@ export function holdSlots(
 ): SlotState {
   const until = Math.min(untilMs, nowMs + maxAheadMs);
   return {
+    ...state,
     recent: state?.recent ?? [],
     holdUntilMs: Math.max(state?.holdUntilMs ?? 0, until),
     lastOkMs: state?.lastOkMs ?? null,
@@ -91,10 +152,20 @@ function readState(store: Store, keyId: string): SlotState | null {
     const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
     if (!Array.isArray(parsed.recent) || !parsed.recent.every(finite) || !finite(parsed.holdUntilMs))
       return null;
+    const waiters: Record<string, { rank: number; untilMs: number }> = {};
+    if (typeof parsed.waiters === 'object' && parsed.waiters !== null) {
+      for (const [id, entry] of Object.entries(parsed.waiters as Record<string, unknown>)) {
+        const e = entry as { rank?: unknown; untilMs?: unknown } | null;
+        if (e !== null && typeof e === 'object' && finite(e.rank) && finite(e.untilMs))
+          waiters[id] = { rank: e.rank, untilMs: e.untilMs };
+      }
+    }
     return {
       recent: parsed.recent,
       holdUntilMs: parsed.holdUntilMs,
       lastOkMs: finite(parsed.lastOkMs) ? parsed.lastOkMs : null,
+      waiters,
+      streak: finite(parsed.streak) ? parsed.streak : 0,
     };
   } catch {
     // A row nobody can read is a schedule nobody can honour: start afresh rather than stop.
@@ -103,7 +174,13 @@ function readState(store: Store, keyId: string): SlotState | null {
 }
 
 function writeState(store: Store, keyId: string, state: SlotState): void {
-  const value = JSON.stringify(state);
+  // Without waiters the row reads as it did before priorities across processes.
+  const { waiters, streak, ...rest } = state;
+  const value = JSON.stringify(
+    waiters !== undefined && Object.keys(waiters).length > 0
+      ? { ...rest, waiters, streak: streak ?? 0 }
+      : rest,
+  );
   store.db
     .insert(meta)
     .values({ key: rowKey(keyId), value })
@@ -116,7 +193,7 @@ export function reserveSharedSlot(
   store: Store,
   keyId: string,
   request: SlotRequest,
-): { slotMs: number; lastOkMs: number | null } {
+): { slotMs: number | null; lastOkMs: number | null } {
   return inTransaction(store, () => {
     const reserved = reserveSlot(readState(store, keyId), request);
     writeState(store, keyId, reserved.state);
@@ -134,5 +211,14 @@ export function holdSharedSlots(
 ): void {
   inTransaction(store, () => {
     writeState(store, keyId, holdSlots(readState(store, keyId), untilMs, nowMs, maxAheadMs));
+  });
+}
+
+/** The process `id` waits for no turn any more: its entry goes at once instead of lapsing. */
+export function withdrawSharedWaiter(store: Store, keyId: string, id: string): void {
+  inTransaction(store, () => {
+    const state = readState(store, keyId);
+    const after = withdrawWaiter(state, id);
+    if (after !== state && after !== null) writeState(store, keyId, after);
   });
 }

@@ -208,17 +208,20 @@ function latestRunTimeOfKind(store: Store, kind: string): string | null {
  * (a policy poll that finished while this roster poll was still reading) write other history and
  * do not move this run's times.
  *
- * `clockWasBehind` is the last recorded run time when this run FINISHED before it: only a clock
- * that stepped back can read an earlier time than one another run already read and recorded. A
- * run that merely started before another finished (they overlapped) is no clock step.
+ * `clockWasBehind` is the last recorded run time when the clock, read as this run is recorded
+ * (`recordedAt`; without it, the run's finish), is before it: only a clock that stepped back can
+ * read an earlier time than one another run already read and recorded. A run that merely started
+ * before another finished (they overlapped), or finished reading before another run that was
+ * recorded first (a one-shot `poll` beside the daemon, waiting for the write lock), is no clock step.
  */
 export function keepRunTimesMonotonic(
   store: Store,
   kind: string,
   times: { startedAt: string; finishedAt: string },
+  recordedAt?: string,
 ): { startedAt: string; finishedAt: string; clockWasBehind: string | null } {
   const lastAny = latestRunTime(store);
-  const clockWasBehind = lastAny !== null && times.finishedAt < lastAny ? lastAny : null;
+  const clockWasBehind = lastAny !== null && (recordedAt ?? times.finishedAt) < lastAny ? lastAny : null;
   const last = latestRunTimeOfKind(store, kind);
   if (last === null || (times.startedAt > last && times.finishedAt >= times.startedAt)) {
     return { ...times, clockWasBehind };

@@ -48,6 +48,11 @@ export interface VictorOpsClientOptions {
    * without one, a budget of this process alone at `maxRps`.
    */
   budget?: RateBudget;
+  /**
+   * Called as each request (retries included) is sent, after its wait for a turn and a connection,
+   * with its endpoint class: e.g. to record when the policy list was really called.
+   */
+  onSend?: (endpointClass: string) => void;
 }
 
 /** One retry about to be waited for: `retry` of `of` (the retries this kind of failure gets). */
@@ -168,6 +173,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
       try {
         gate?.done(true);
         sent = true;
+        options.onSend?.(endpoint);
         return await send(path, schema, signal);
       } catch (error) {
         if (error instanceof VictorOpsError && error.status !== undefined && isRateLimitAnswer(error.status))

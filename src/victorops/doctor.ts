@@ -11,6 +11,7 @@
 
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import { VictorOpsError } from '../errors.js';
+import { policyPollCost, scheduleThatFits } from '../roster/policy-poll-cost.js';
 import { isPendingInvitee } from '../roster/types.js';
 import { encodePathSegment, type RetryInfo, type VictorOpsClient } from './client.js';
 import {
@@ -46,6 +47,8 @@ export interface DoctorOptions {
   client: VictorOpsClient;
   membershipSource: MembershipSourceSetting;
   maxRps: number;
+  /** VO_RATE_PACE: the share of maxRps the budget spends (default 1), for the recommended schedule. */
+  ratePace?: number;
   daysForward: number;
   /**
    * Claims the once-a-minute policy list call (shared with running pollers); returns how long
@@ -353,6 +356,11 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       const policy = 2 + policyCount + teams.length;
       summary.push(
         `policy poll: ${policy} requests, about ${seconds(policy, options.maxRps)} at VO_MAX_RPS=${options.maxRps}`,
+      );
+      const pacedRps = options.maxRps * (options.ratePace ?? 1);
+      const cost = policyPollCost({ policies: policyCount, teams: teams.length }, pacedRps);
+      summary.push(
+        `recommended POLICY_SCHEDULE: '${scheduleThatFits(cost.seconds).expression}' or less often (a policy poll takes about ${seconds(cost.requests, pacedRps)} at the budget's pace of ${Math.round(pacedRps * 100) / 100} requests a second, with room for roster polls)`,
       );
     }
   }

@@ -7,20 +7,38 @@
  * policy polls, then bulk work; background work (anything but roster polls) still gets at least
  * VO_BACKGROUND_SHARE of the turns while it waits, and every idle turn.
  *
+ * Across processes the same order holds through the shared schedule: each process tells it the
+ * most urgent work it has waiting, and a process whose work is less urgent than another's yields
+ * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). A one-shot command's
+ * own reads (`fetch`, `doctor`) are roster-class, so they come before the daemon's policy polls
+ * and bulk work and share turns first come, first served with its roster polls. (`lead` can rank
+ * one process's work ahead of the same kind elsewhere; the App does not set it: ranking the
+ * daemon's roster polls ahead of one-shots left a `doctor` beside a daemon polling every 3 s
+ * without a turn within its 6-s check deadline.)
+ *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
  * schedule).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { holdSlots, reserveSlot, type SlotRequest, type SlotState } from '../store/rate-budget.js';
+import {
+  holdSlots,
+  reserveSlot,
+  type SlotRequest,
+  type SlotState,
+  withdrawWaiter,
+} from '../store/rate-budget.js';
 import { PRIORITIES, type RequestPriority } from './job-context.js';
 import { createRateLimiter, windowFor } from './rate-limiter.js';
 
 /** The key's schedule as every process using it sees it; see src/store/rate-budget.ts. */
 export interface SharedSlots {
-  reserve(request: SlotRequest): { slotMs: number; lastOkMs: number | null };
+  /** `slotMs` null: the turn is yielded to more urgent work in another process; ask again later. */
+  reserve(request: SlotRequest): { slotMs: number | null; lastOkMs: number | null };
   hold(untilMs: number, nowMs: number, maxAheadMs: number): void;
+  /** The process `waiterId` has nothing waiting any more. */
+  withdraw(waiterId: string): void;
 }
 
 /** The schedule of one process alone (no database to share it through). */
@@ -34,6 +52,9 @@ export function createLocalSlots(): SharedSlots {
     },
     hold(untilMs, nowMs, maxAheadMs) {
       state = holdSlots(state, untilMs, nowMs, maxAheadMs);
+    },
+    withdraw(waiterId) {
+      state = withdrawWaiter(state, waiterId);
     },
   };
 }
@@ -57,6 +78,12 @@ export interface RateBudgetOptions {
   shared: SharedSlots;
   /** The shared schedule could not be read or written; this turn was paced locally. */
   onSharedError?: (error: unknown) => void;
+  /**
+   * True: this process's work ranks ahead of the same kind of work in other processes on the key.
+   * Asked at each turn. Not set by the App (see the header: a one-shot beside the daemon must get
+   * its turns within its deadlines).
+   */
+  lead?: () => boolean;
 }
 
 export interface RateBudget {
@@ -77,6 +104,16 @@ export interface RateBudget {
 const HOLD_AFTER_RATE_LIMIT_MS = 1_000;
 /** The longest hold one answer can put on the key (a proxy's "wait a day" must not stop it). */
 const MAX_HOLD_MS = 30_000;
+/**
+ * How long a process's entry among the key's waiters stands past its newest reservation. A process
+ * waiting for a turn renews it at least once a turn, so only a stopped or crashed one lets it lapse.
+ */
+export const WAITER_TTL_MS = 3_000;
+
+/** The rank a process's most urgent waiting level has among every process on the key (lower first). */
+export function crossProcessRank(level: number, lead: boolean): number {
+  return level * 2 + (lead ? 0 : 1);
+}
 
 interface Waiter {
   grant: () => void;
@@ -113,35 +150,77 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const { clock, shared } = options;
   const pacedRps = options.maxRps * options.pace;
   // The local limiter keeps this process's own sliding window and slows it after rate limits.
-  const limiter = createRateLimiter({ maxRps: pacedRps, clock });
+  // Bursts up to the key's own limit (2 in a second for VictorOps), paced below it on average.
+  const burst = Math.max(1, Math.floor(options.maxRps));
+  const limiter = createRateLimiter({ maxRps: pacedRps, clock, burst });
+  const shapeNow = () => windowFor(limiter.effectiveRps(), burst);
   const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
   const streaks = PRIORITIES.map(() => 0);
   const turns = turnsBeforeYielding(options.backgroundShare);
   let lastOkMs: number | null = null;
   let pumping = false;
+  // This budget's entry among the key's waiters: random, so it names neither host nor process.
+  const waiterId = randomBytes(6).toString('hex');
+  let registered = false;
 
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
-  const maxAheadMs = () => MAX_HOLD_MS + windowFor(limiter.effectiveRps()).windowMs;
+  const maxAheadMs = () => MAX_HOLD_MS + shapeNow().windowMs;
 
-  async function nextSlot(): Promise<void> {
-    await limiter.acquire();
+  function reserve(): { slotMs: number | null } {
     const nowMs = clock.now();
-    let slotMs = nowMs;
+    const shape = shapeNow();
+    const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
     try {
       const reserved = shared.reserve({
         nowMs,
-        ...windowFor(limiter.effectiveRps()),
+        ...shape,
         lastOkMs,
         maxAheadMs: maxAheadMs(),
+        ...(level < 0
+          ? {}
+          : {
+              waiter: {
+                id: waiterId,
+                rank: crossProcessRank(level, options.lead?.() ?? false),
+                turns,
+                ttlMs: WAITER_TTL_MS,
+              },
+            }),
       });
-      slotMs = reserved.slotMs;
+      registered = level >= 0;
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
+      return reserved;
+    } catch (error) {
+      options.onSharedError?.(error);
+      return { slotMs: nowMs };
+    }
+  }
+
+  async function nextSlot(): Promise<void> {
+    await limiter.acquire();
+    for (;;) {
+      const { slotMs } = reserve();
+      if (slotMs !== null) {
+        const waitMs = slotMs - clock.now();
+        if (waitMs > 0) await clock.sleep(waitMs);
+        return;
+      }
+      // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
+      const shape = shapeNow();
+      await clock.sleep(shape.windowMs / shape.capacity);
+      if (!anyWaiting()) return;
+    }
+  }
+
+  function withdraw(): void {
+    if (!registered) return;
+    registered = false;
+    try {
+      shared.withdraw(waiterId);
     } catch (error) {
       options.onSharedError?.(error);
     }
-    const waitMs = slotMs - clock.now();
-    if (waitMs > 0) await clock.sleep(waitMs);
   }
 
   async function pump(): Promise<void> {
@@ -159,6 +238,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         const priority = PRIORITIES[level];
         if (priority !== undefined) queues[priority].shift()?.grant();
       }
+      withdraw();
     } finally {
       pumping = false;
     }

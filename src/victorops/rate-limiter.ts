@@ -17,6 +17,11 @@ export interface RateLimiterOptions {
   floorFraction?: number;
   /** Fraction of maxRps regained per success (default 0.02: 25 successes from half to full). */
   recoveryFraction?: number;
+  /**
+   * Whole requests allowed in any one second (the key's own limit, e.g. 2 when pacing at 1.8 of
+   * 2); default the rate rounded down. See windowFor.
+   */
+  burst?: number;
 }
 
 export interface RateLimiter {
@@ -35,9 +40,14 @@ export interface WindowShape {
   windowMs: number;
 }
 
-/** The window for a rate: whole requests per window, and the window's length. */
-export function windowFor(rps: number): WindowShape {
-  const capacity = Math.max(1, Math.floor(rps));
+/**
+ * The window for a rate: whole requests per window, and the window's length. `burst` is how many
+ * requests any one second may hold (default: the rate rounded down); a rate below it is kept by
+ * stretching the window, not by shrinking its capacity: 1.8 req/s under a limit of 2 is 2 per
+ * 1.11 s (1.8/s), where 1 per second (the rate rounded down) would spend only 1 of the 1.8.
+ */
+export function windowFor(rps: number, burst = rps): WindowShape {
+  const capacity = Math.max(1, Math.floor(burst));
   // Never a window shorter than a second: two of them would fit in one second and, at 2.5 req/s,
   // let 4 requests through. Rounding down to whole requests per second is the safe side.
   return { capacity, windowMs: Math.max(1, capacity / rps) * 1000 * WINDOW_MARGIN + WINDOW_SLACK_MS };
@@ -65,13 +75,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         signal?.throwIfAborted();
         for (;;) {
           // Monotonic: a wall clock stepped back an hour must not hold every request for an hour.
-          const wait = waitBeforeStart(starts, monotonicNow(clock), windowFor(rate));
+          const wait = waitBeforeStart(starts, monotonicNow(clock), windowFor(rate, options.burst));
           if (wait <= 0) break;
           await clock.sleep(Math.ceil(wait), signal);
         }
         starts.push(monotonicNow(clock));
         // Only the newest `capacity` starts matter; keep the log bounded.
-        const keep = windowFor(maxRps).capacity;
+        const keep = windowFor(maxRps, options.burst).capacity;
         if (starts.length > keep) starts.splice(0, starts.length - keep);
       });
       // Keep the chain alive even when one waiter aborts.

@@ -76,8 +76,13 @@ describe('roster-watch doctor', () => {
     expect(lines).toContain(
       `contacts poll (CONTACTS_SCHEDULE): ${2 * (users - 1)} requests to read everyone, about ${users - 1} s at one paging-policy read a second; afterwards the people who can be paged each poll and a slice of the rest`,
     );
+    // schedule by cost: at the budget's pace (VO_RATE_PACE 0.8 of 4), a poll this small fits every minute
+    expect(lines).toContain(
+      `recommended POLICY_SCHEDULE: '* * * * *' or less often (a policy poll takes about ${Math.ceil(policy / 3.2)} s at the budget's pace of 3.2 requests a second, with room for roster polls)`,
+    );
     expect(Object.keys(sim.stats.byMethod())).toEqual(['GET']);
-    expect(sim.stats.count()).toBe(7);
+    // One read per endpoint class: 6, the routing keys, then one person's contact methods and paging policy.
+    expect(sim.stats.count()).toBe(9);
   });
 
   it('counts the routing keys and warns about keys that route nowhere', async () => {
@@ -89,8 +94,6 @@ describe('roster-watch doctor', () => {
     expect(r.stdout).toContain(
       'ok   routing keys (GET /v1/org/routing-keys): 2 routing keys; warning: 1 key has no target, so alerts to it page nobody (legacy-billing)',
     );
-    // One read per endpoint class: 6, then one person's contact methods and paging policy.
-    expect(sim.stats.count()).toBe(8);
   });
 
   it('exits 1 with a FAIL line naming the problem and what to do for a wrong key', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { holdSharedSlots, reserveSharedSlot } from '../../../src/store/rate-budget.js';
+import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from '../../../src/store/rate-budget.js';
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -60,5 +60,23 @@ describe('the shared rate budget in the database', () => {
         value: '{"recent":[1000],"holdUntilMs":0,"lastOkMs":null}',
       },
     ]);
+  });
+
+  it("keeps each process's waiting rank in the row, so a less urgent one yields until the more urgent withdraws", () => {
+    const [daemon, oneShot] = twoConnections();
+    const waiter = (id: string, rank: number) => ({ id, rank, turns: 3, ttlMs: 3_000 });
+    expect(reserveSharedSlot(daemon, 'key', { ...request(1_000), waiter: waiter('d', 0) }).slotMs).toBe(
+      1_000,
+    );
+    expect(
+      reserveSharedSlot(oneShot, 'key', { ...request(1_100), waiter: waiter('o', 3) }).slotMs,
+    ).toBeNull();
+    withdrawSharedWaiter(daemon, 'key', 'd');
+    expect(reserveSharedSlot(oneShot, 'key', { ...request(1_200), waiter: waiter('o', 3) }).slotMs).toBe(
+      1_582,
+    );
+    withdrawSharedWaiter(oneShot, 'key', 'o');
+    const row = daemon.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get();
+    expect(row).toEqual({ value: '{"recent":[1582],"holdUntilMs":0,"lastOkMs":null}' });
   });
 });

@@ -60,4 +60,19 @@ describe('run times', () => {
       clockWasBehind: '2026-03-01T11:00:05.000Z',
     });
   });
+
+  it('a run that finished reading before another process recorded its run is no clock step', () => {
+    t = createTempStore();
+    // The daemon's roster poll finished at 10:00:08 and was recorded first; a one-shot `poll`
+    // finished reading at 10:00:07 but waited for the write lock until 10:00:09.
+    recordRun('roster', '2026-03-01T10:00:02.000Z', '2026-03-01T10:00:08.000Z');
+    const times = { startedAt: '2026-03-01T10:00:01.000Z', finishedAt: '2026-03-01T10:00:07.000Z' };
+    expect(
+      keepRunTimesMonotonic(t.store, 'roster', times, '2026-03-01T10:00:09.000Z').clockWasBehind,
+    ).toBeNull();
+    // read at recording time, a clock that stepped back is still told
+    expect(keepRunTimesMonotonic(t.store, 'roster', times, '2026-03-01T10:00:07.500Z').clockWasBehind).toBe(
+      '2026-03-01T10:00:08.000Z',
+    );
+  });
 });

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
-import { holdSlots, reserveSlot, type SlotState } from '../../../src/store/rate-budget.js';
+import { holdSlots, reserveSlot, type SlotState, withdrawWaiter } from '../../../src/store/rate-budget.js';
 import type { RequestPriority } from '../../../src/victorops/job-context.js';
 import {
   createLocalSlots,
   createRateBudget,
+  crossProcessRank,
   pickLevel,
   rateBudgetKeyId,
   type SharedSlots,
   turnsBeforeYielding,
 } from '../../../src/victorops/rate-budget.js';
+import { createFakeClock } from '../../helpers/fake-clock.js';
 
 /** A clock that only moves when someone sleeps on it. */
 function fakeClock(): Clock & { sleeps: number[] } {
@@ -59,6 +61,57 @@ describe('reserveSlot', () => {
     const state: SlotState = { recent: [], holdUntilMs: 0, lastOkMs: 9_000 };
     expect(reserveSlot(state, { ...request, lastOkMs: 8_000 }).state.lastOkMs).toBe(9_000);
     expect(reserveSlot(state, { ...request, lastOkMs: 9_500 }).state.lastOkMs).toBe(9_500);
+  });
+});
+
+describe('reserveSlot across processes', () => {
+  const ask = (nowMs: number, id: string, rank: number) => ({
+    nowMs,
+    capacity: 1,
+    windowMs: 600,
+    lastOkMs: null,
+    maxAheadMs: 30_000,
+    waiter: { id, rank, turns: 3, ttlMs: 3_000 },
+  });
+
+  it('yields a turn to more urgent work elsewhere, and takes one after `turns` turns in a row', () => {
+    let state: SlotState | null = null;
+    // the daemon's roster poll (rank 0) and a one-shot's bulk work (rank 5) both wait
+    state = reserveSlot(state, ask(10_000, 'daemon', 0)).state;
+    const yielded = reserveSlot(state, ask(10_010, 'one-shot', 5));
+    expect(yielded.slotMs).toBeNull();
+    expect(yielded.state.recent).toEqual(state.recent); // nothing reserved
+    state = yielded.state;
+    const order: string[] = [];
+    for (let t = 10_100; order.length < 8; t += 100) {
+      for (const [id, rank] of [
+        ['one-shot', 5],
+        ['daemon', 0],
+      ] as const) {
+        const r = reserveSlot(state, ask(t, id, rank));
+        state = r.state;
+        if (r.slotMs !== null) order.push(id === 'daemon' ? 'D' : 'o');
+      }
+    }
+    // three turns for the roster poll, then one for the waiting bulk work, and so on
+    expect(order.join('').slice(0, 8)).toBe('DDDoDDDo');
+  });
+
+  it('serves equal ranks first come, first served, and forgets a crashed process', () => {
+    const first = reserveSlot(null, ask(10_000, 'a', 1));
+    expect(reserveSlot(first.state, ask(10_000, 'b', 1)).slotMs).toBe(10_600);
+    // `a` waits at rank 0 and then stops without withdrawing: its entry lapses after the ttl
+    const crashed = reserveSlot(null, ask(10_000, 'a', 0)).state;
+    expect(reserveSlot(crashed, ask(12_000, 'b', 4)).slotMs).toBeNull();
+    expect(reserveSlot(crashed, ask(13_001, 'b', 4)).slotMs).toBe(13_001);
+    // one that withdraws goes at once
+    expect(reserveSlot(withdrawWaiter(crashed, 'a'), ask(10_100, 'b', 4)).slotMs).toBe(10_600);
+  });
+
+  it("ranks the daemon's work ahead of a one-shot's of the same kind, and a one-shot's ahead of less urgent kinds", () => {
+    expect(crossProcessRank(0, true)).toBeLessThan(crossProcessRank(0, false));
+    expect(crossProcessRank(0, false)).toBeLessThan(crossProcessRank(1, true));
+    expect(crossProcessRank(1, false)).toBeLessThan(crossProcessRank(2, true));
   });
 });
 
@@ -127,16 +180,20 @@ describe('createRateBudget', () => {
     const log: SharedSlots = {
       reserve: (request) => {
         const reserved = shared.reserve(request);
-        starts.push(reserved.slotMs);
+        if (reserved.slotMs !== null) starts.push(reserved.slotMs);
         return reserved;
       },
       hold: shared.hold,
+      withdraw: shared.withdraw,
     };
     const a = budgetOn(clock, 0.9, log);
     const b = budgetOn(clock, 0.9, log);
     await Promise.all([grantOrder(a, Array(10).fill('roster')), grantOrder(b, Array(10).fill('roster'))]);
     expect(starts).toHaveLength(20);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(555);
+    // never more than the key's 2 in any second, and 1.8 a second or less over the run
+    const sorted = [...starts].sort((x, y) => x - y);
+    for (let i = 2; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 2]!).toBeGreaterThanOrEqual(1_000);
+    expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual((19 / 1.8) * 1000 - 1_000);
   });
 
   it('pauses every process sharing the key after a rate-limited answer', async () => {
@@ -164,6 +221,45 @@ describe('createRateBudget', () => {
     expect(b.lastSuccessMs()).toBeNull();
     await grantOrder(b, ['roster']);
     expect(b.lastSuccessMs()).toBe(okAt);
+  });
+
+  it("serves a roster poll in one process ahead of another process's bulk work, past one request", async () => {
+    const clock = createFakeClock();
+    const shared = createLocalSlots();
+    const order: string[] = [];
+    const signal = new AbortController().signal;
+    const oneShot = createRateBudget({ maxRps: 2, pace: 0.9, backgroundShare: 0.25, clock, shared });
+    const daemon = createRateBudget({
+      maxRps: 2,
+      pace: 0.9,
+      backgroundShare: 0.25,
+      clock,
+      shared,
+      lead: () => true,
+    });
+    const bulk = Array.from({ length: 12 }, () =>
+      oneShot.acquire('bulk', signal).then(() => order.push('b')),
+    );
+    // the roster poll starts once the bulk work has taken two turns
+    const roster = clock.runUntilSettled(
+      (async () => {
+        while (order.length < 2) await clock.sleep(50);
+        await Promise.all(
+          Array.from({ length: 6 }, () => daemon.acquire('roster', signal).then(() => order.push('R'))),
+        );
+      })(),
+    );
+    await roster;
+    await clock.runUntilSettled(Promise.all(bulk));
+    const during = order.join('').slice(2, order.lastIndexOf('R') + 1);
+    // 6 roster turns; bulk keeps its share (one turn in four) and at most one turn already reserved
+    expect(during.replace(/b/g, '').length).toBe(6);
+    expect(during.length).toBeLessThanOrEqual(6 + 3);
+    expect(order).toHaveLength(18);
+    // the bulk process left the key's waiters when it had nothing more to wait for
+    const last = { id: 'x', rank: 9, turns: 3, ttlMs: 0 };
+    const after = { nowMs: clock.now(), capacity: 1, windowMs: 600, lastOkMs: null, maxAheadMs: 30_000 };
+    expect(shared.reserve({ ...after, waiter: last }).slotMs).not.toBeNull();
   });
 
   it('rejects an aborted waiter and serves the others', async () => {

@@ -28,6 +28,16 @@ describe('windowFor', () => {
   });
 });
 
+describe('windowFor under a key limit', () => {
+  it('paces 1.8 req/s under a limit of 2 as 2 per 1.15 s (1.74/s), not 1 per second', () => {
+    const shape = windowFor(1.8, 2);
+    expect(shape.capacity).toBe(2);
+    expect(Math.round(shape.windowMs)).toBe(1148);
+    // a rate at or above the burst keeps the old shape
+    expect(windowFor(2.5, 2)).toEqual(windowFor(2.5));
+  });
+});
+
 describe('waitBeforeStart', () => {
   const shape = { capacity: 2, windowMs: 1000 };
   it.each([
