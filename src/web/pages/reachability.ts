@@ -1,14 +1,19 @@
 /**
  * `/ui/reachability`: from each routing key to its target policies to who they page now and next,
  * with the key's gaps (its open `routing_key_unrouted` / `routing_key_unstaffed` finding) and its
- * REACH_EXEMPT reason. Whether each person's own paging policy and contact methods can reach them
- * comes from the contacts poll (issue 18 part B); until that is read the column says so.
+ * REACH_EXEMPT reason. Whether the person on call now can be reached through their own paging
+ * policy and contact methods comes from the last contacts poll; until it has read them, the column says so.
  */
+
+import type { PersonContacts } from '../../roster/contact-types.js';
 import { describeFinding } from '../../roster/coverage-events.js';
 import type { Finding } from '../../roster/coverage-types.js';
 import { findExemption } from '../../roster/identity-match.js';
 import type { Policy, Shift } from '../../roster/policy-types.js';
+import { judgeRule } from '../../roster/reachability.js';
 import type { RoutingKey } from '../../roster/routing-keys.js';
+import { usernameKey } from '../../roster/types.js';
+import { loadCurrentContacts } from '../../store/contacts-store.js';
 import { loadCurrentPolicies } from '../../store/policies.js';
 import { loadCurrentRoutingKeys } from '../../store/routing-keys.js';
 import { loadTeamShifts, loadUserNames } from '../../store/ui-entities.js';
@@ -17,6 +22,25 @@ import { type Cell, mono, type Page, text } from '../model.js';
 import { type PageContext, policyCell, timeCell, userCell } from './context.js';
 
 const NOT_READ = 'not read yet (contact methods and paging policies come with the contacts poll)';
+
+/**
+ * Whether a person's own paging policy can reach them, as the last contacts poll read it: the
+ * rules that reach them (hints only), or why none does. The same judgement as the findings.
+ */
+export function reachableCell(contacts: PersonContacts | undefined): Cell {
+  if (contacts === undefined) return text(NOT_READ);
+  const rules = contacts.pagingPolicy.flatMap((step) =>
+    step.rules.map((rule) => ({ rule, ...judgeRule(rule, contacts) })),
+  );
+  const reaching = rules.filter((r) => r.reaches);
+  if (reaching.length === 0) {
+    const why = rules.map((r) => r.reason).join('; ');
+    return { text: `⚠ cannot be reached: their paging policy ${why === '' ? 'has no rules' : why}` };
+  }
+  if (reaching.every((r) => r.rule.type === 'email'))
+    return { text: `⚠ email only: ${reaching.map((r) => r.reason).join('; ')}` };
+  return text(`yes: ${reaching.map((r) => r.reason).join('; ')}`);
+}
 
 /** The open key findings by routing key. */
 function keyFindings(ctx: PageContext): Map<string, Finding> {
@@ -36,7 +60,7 @@ function whoNowAndNext(
   policy: Policy,
   shifts: readonly Shift[],
   names: Map<string, string>,
-): { now: Cell; next: Cell } {
+): { now: Cell; next: Cell; nowUsername: string | null } {
   const nowIso = ctx.now.toISOString();
   const direct = policy.steps.flatMap((s) =>
     s.entries.flatMap((e) => (e.kind === 'user' ? [e.username] : [])),
@@ -56,7 +80,7 @@ function whoNowAndNext(
   const nextCell: Cell = next
     ? { ...person(next.username), note: `from ${timeCell(ctx, next.start).text}` }
     : text('');
-  return { now: nowCell, next: nextCell };
+  return { now: nowCell, next: nextCell, nowUsername: current?.username ?? direct[0] ?? null };
 }
 
 function gapCell(ctx: PageContext, key: RoutingKey, finding: Finding | undefined): Cell {
@@ -86,19 +110,15 @@ export function buildReachabilityPage(ctx: PageContext): Page {
       for (const e of step.entries) if (e.kind === 'user') usernames.push(e.username);
   }
   const names = loadUserNames(ctx.store, usernames);
+  const contacts = loadCurrentContacts(ctx.store);
+  const reachable = (username: string | null): Cell =>
+    username === null ? text('') : reachableCell(contacts.get(usernameKey(username)));
   const rows: Cell[][] = [];
   for (const key of keys ?? []) {
     const keyCell = { ...mono(key.routingKey), ...(key.isDefault ? { note: 'default key' } : {}) };
     const gap = gapCell(ctx, key, findings.get(key.routingKey));
     if (key.targets.length === 0) {
-      rows.push([
-        keyCell,
-        text('no target: alerts to it reach nobody'),
-        text(''),
-        text(''),
-        text(NOT_READ),
-        gap,
-      ]);
+      rows.push([keyCell, text('no target: alerts to it reach nobody'), text(''), text(''), text(''), gap]);
       continue;
     }
     for (const target of key.targets) {
@@ -109,13 +129,20 @@ export function buildReachabilityPage(ctx: PageContext): Page {
           { ...text(target.policyName), note: 'policy no longer exists' },
           text(''),
           text(''),
-          text(NOT_READ),
+          text(''),
           gap,
         ]);
         continue;
       }
       const who = whoNowAndNext(ctx, policy, shiftsOf(policy.teamSlug), names);
-      rows.push([keyCell, policyCell(ctx, policy.slug, policy.name), who.now, who.next, text(NOT_READ), gap]);
+      rows.push([
+        keyCell,
+        policyCell(ctx, policy.slug, policy.name),
+        who.now,
+        who.next,
+        reachable(who.nowUsername),
+        gap,
+      ]);
     }
   }
   return {

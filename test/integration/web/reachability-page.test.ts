@@ -19,6 +19,7 @@ let server: UiServer;
 let base: string;
 let dbSlug: string;
 let webSlug: string;
+let config: ReturnType<typeof simConfig>;
 
 beforeAll(async () => {
   sim = await startSimulator({ users: 3, teams: 1, seed: 18, policyListPerMinute: 0 });
@@ -32,7 +33,7 @@ beforeAll(async () => {
   sim.org.setRoutingKey({ routingKey: 'legacy-billing', targets: [], isDefault: false });
   sim.org.setRoutingKey({ routingKey: 'webhook-feed', targets: [], isDefault: false });
   const path = tempDatabase();
-  const config = simConfig(sim, path, {
+  config = simConfig(sim, path, {
     POLICY_LIST_MIN_INTERVAL_MS: '0',
     REACH_EXEMPT: 'webhook-*=feeds chat on purpose',
   });
@@ -87,6 +88,27 @@ describe('the Reachability page', () => {
     expect(rowOf(html, 'legacy-billing')).toContain('no target: alerts to it reach nobody');
     expect(rowOf(html, 'legacy-billing')).toContain('⚠ Alerts to routing key legacy-billing reach nobody');
     expect(rowOf(html, 'webhook-feed')).toContain('exempt (REACH_EXEMPT webhook-*): feeds chat on purpose');
+  });
+
+  it("says whether the person on call now can be reached, once a contacts poll has read them", async () => {
+    const lead = sim.org.listUsers().find((u) => u.username === 'web.lead');
+    expect(lead).toBeDefined();
+    // An sms rule to an unverified phone, then push with no device: nothing reaches them.
+    sim.contacts.set('web.lead', lead?.email ?? null, {
+      phoneVerified: false,
+      emailVerified: true,
+      devices: [],
+      policy: [['sms', 'push']],
+    });
+    await withApp(config, (app) => app.pollContacts(new AbortController().signal));
+    const unreachable = rowOf(await get('/ui/reachability'), 'web-critical');
+    expect(unreachable).toContain('⚠ cannot be reached: their paging policy texts phone …');
+    expect(unreachable).toContain('no device has the app installed');
+    expect(unreachable).not.toContain('not read yet');
+
+    sim.contacts.verifyPhone('web.lead', lead?.email ?? null);
+    await withApp(config, (app) => app.pollContacts(new AbortController().signal));
+    expect(rowOf(await get('/ui/reachability'), 'web-critical')).toMatch(/yes: texts phone …\d\d/);
   });
 
   it('a policy page lists the routing keys that target it, and the key findings about it', async () => {
