@@ -38,6 +38,8 @@ export interface SlotWaiter {
   rank: number;
   /** Turns more urgent work elsewhere takes in a row before this process takes one anyway. */
   turns: number;
+  /** Work elsewhere ranked below this always goes first: this process is owed no share of its turns. */
+  yieldsAlwaysBelow?: number | undefined;
   /** How long the entry stands without a newer reservation: a crashed process's entry lapses. */
   ttlMs: number;
 }
@@ -99,7 +101,8 @@ export function reserveSlot(
       .filter(([id]) => id !== waiter.id)
       .map(([, entry]) => entry.rank);
     const moreUrgentElsewhere = others.some((rank) => rank < waiter.rank);
-    if (moreUrgentElsewhere && streak < waiter.turns) {
+    const owedNoShare = others.some((rank) => rank < (waiter.yieldsAlwaysBelow ?? Number.NEGATIVE_INFINITY));
+    if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns)) {
       waiters[waiter.id] = { rank: waiter.rank, untilMs: nowMs + waiter.ttlMs };
       return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak } };
     }

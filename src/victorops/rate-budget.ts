@@ -126,22 +126,34 @@ export function turnsBeforeYielding(backgroundShare: number): number {
 }
 
 /**
+ * Whether work at level `less` is owed a share of the turns while work at level `more` waits. Bulk
+ * work (a contacts poll: thousands of requests) is owed none by a roster poll: it takes the idle
+ * turns between roster polls, so a roster poll beside it waits at most for the one request already
+ * on its way (issue 18). It keeps its share against policy polls, as policy polls keep theirs
+ * against roster polls (issue 27).
+ */
+export function owesShare(more: number, less: number): boolean {
+  return !(more === PRIORITIES.indexOf('roster') && less === PRIORITIES.indexOf('bulk'));
+}
+
+/**
  * Picks the priority level that gets the next turn, given which levels have waiters, and updates
- * `streaks` (per level: turns it took in a row while a less urgent level waited). Pure but for
- * `streaks`, so it is table-tested.
+ * `streaks` (per level: turns it took in a row while a less urgent level it owes a share waited).
+ * Pure but for `streaks`, so it is table-tested.
  */
 export function pickLevel(waiting: readonly boolean[], streaks: number[], turns: number): number {
   let level = waiting.indexOf(true);
   if (level < 0) return -1;
   for (;;) {
-    const lower = waiting.findIndex((w, i) => w && i > level);
+    const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i));
     if (lower < 0 || (streaks[level] ?? 0) < turns) break;
     streaks[level] = 0;
     level = lower;
   }
   for (let b = 0; b < waiting.length; b++) {
     if (b < level) streaks[b] = 0;
-    else if (b === level && waiting.some((w, i) => w && i > b)) streaks[b] = (streaks[b] ?? 0) + 1;
+    else if (b === level && waiting.some((w, i) => w && i > b && owesShare(b, i)))
+      streaks[b] = (streaks[b] ?? 0) + 1;
   }
   return level;
 }
@@ -183,6 +195,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
                 id: waiterId,
                 rank: crossProcessRank(level, options.lead?.() ?? false),
                 turns,
+                // Bulk work is owed no share by roster polls in other processes either.
+                yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
                 ttlMs: WAITER_TTL_MS,
               },
             }),

@@ -97,6 +97,38 @@ describe('reserveSlot across processes', () => {
     expect(order.join('').slice(0, 8)).toBe('DDDoDDDo');
   });
 
+  it('never hands a turn to bulk work that is owed no share while a roster poll elsewhere waits', () => {
+    const bulk = (t: number) => ({
+      ...ask(t, 'one-shot', 5),
+      waiter: { ...ask(t, 'one-shot', 5).waiter, yieldsAlwaysBelow: 2 },
+    });
+    let state: SlotState | null = reserveSlot(null, ask(10_000, 'daemon', 0)).state;
+    const order: string[] = [];
+    for (let t = 10_100; t < 12_000; t += 100) {
+      const o = reserveSlot(state, bulk(t));
+      state = o.state;
+      if (o.slotMs !== null) order.push('o');
+      const d = reserveSlot(state, ask(t, 'daemon', 0));
+      state = d.state;
+      if (d.slotMs !== null) order.push('D');
+    }
+    expect(order.join('')).toMatch(/^D+$/);
+    // a policy poll elsewhere (rank 2) still owes it its share
+    let policy: SlotState | null = reserveSlot(null, ask(10_000, 'daemon', 2)).state;
+    const shared: string[] = [];
+    for (let t = 10_100; shared.length < 8; t += 100) {
+      for (const [id, r] of [
+        ['one-shot', bulk(t)],
+        ['daemon', ask(t, 'daemon', 2)],
+      ] as const) {
+        const x = reserveSlot(policy, r);
+        policy = x.state;
+        if (x.slotMs !== null) shared.push(id === 'daemon' ? 'D' : 'o');
+      }
+    }
+    expect(shared.join('')).toContain('o');
+  });
+
   it('serves equal ranks first come, first served, and forgets a crashed process', () => {
     const first = reserveSlot(null, ask(10_000, 'a', 1));
     expect(reserveSlot(first.state, ask(10_000, 'b', 1)).slotMs).toBe(10_600);
@@ -132,6 +164,9 @@ describe('pickLevel', () => {
     expect(order([true, false, false], 4)).toBe('RRRR');
     expect(order([true, true, false], 8)).toBe('RRRPRRRP');
     expect(order([false, true, true], 8)).toBe('PPPBPPPB');
+    // bulk work is owed no share by a roster poll (issue 18): it takes the idle turns between them
+    expect(order([true, false, true], 8)).toBe('RRRRRRRR');
+    expect(order([false, false, true], 2)).toBe('BB');
     streaks.fill(0);
     // all three waiting: roster keeps three of four turns, policy most of the rest, bulk still gets some
     const all = order([true, true, true], 64);
