@@ -12,12 +12,11 @@ import { type ContactsCycleDeps, runContactsPollCycle } from './cycles/contacts-
 import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle.js';
 import { gatherOffboardFacts } from './cycles/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
-import { acceptHeldChange, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
+import { acceptHeldChange, logRequestPlan, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import { describeRequestPlan } from './roster/membership-hints.js';
 import type { FetchedRoster } from './roster/types.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
@@ -31,7 +30,6 @@ import {
   releasePolicyListClaim,
 } from './store/policies.js';
 import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from './store/rate-budget.js';
-import { loadHintState } from './store/team-hints.js';
 import { createVictorOpsClient, type RetryInfo, type VictorOpsClient } from './victorops/client.js';
 import { runDoctorChecks } from './victorops/doctor.js';
 import { ENDPOINT_CLASSES, endpointClassIntervalsMs } from './victorops/endpoint-class.js';
@@ -192,38 +190,26 @@ function createContactsPollDeps(
 }
 
 /**
- * Fetches the live roster with the configured strategy, pacing and deadline. With a store, the
- * recorded membership hints decide which teams are read (`fetch`, which records nothing, reads all).
+ * Fetches the live roster with the configured strategy, pacing and deadline. The roster cycle's
+ * fetch half hands it the recorded hints and the plan's log line (`fetch`, which records nothing,
+ * passes no hints and reads all).
  */
 function createRosterFetcher(
   config: Config,
   client: VictorOpsClient,
-  deps: AppDeps & { store?: Store },
-): (signal: AbortSignal) => Promise<FetchedRoster> {
-  const clock = deps.clock ?? systemClock;
+  deps: AppDeps,
+): PollCycleDeps['fetchRoster'] {
   const vo = config.victorOps;
-  return (signal) =>
+  return (signal, plan) =>
     fetchRoster({
       client,
-      clock,
+      clock: deps.clock ?? systemClock,
       source: vo.membershipSource,
       concurrency: vo.concurrency,
       deadlineMs: vo.fetchDeadlineMs,
       signal,
-      ...(deps.store
-        ? {
-            hints: loadHintState(deps.store, {
-              setting: vo.membershipHints,
-              verifyIntervalMs: vo.membershipVerifyIntervalMs,
-              nowMs: clock.now(),
-            }),
-          }
-        : {}),
-      onPlan: (plan) => {
-        const requests =
-          2 + (plan.mode === 'hinted' ? plan.changed.length + plan.verify.length : plan.scopes);
-        deps.logger.info({ requestsPlanned: requests, plan: plan.mode }, describeRequestPlan(plan));
-      },
+      ...(plan.hints ? { hints: plan.hints } : {}),
+      onPlan: plan.onPlan,
       onProgress: deps.onFetchProgress,
     });
 }
@@ -235,7 +221,7 @@ function openConfiguredStore(config: Config): Store {
 function createPollDeps(
   config: Config,
   store: Store,
-  fetch: (signal: AbortSignal) => Promise<FetchedRoster>,
+  fetch: PollCycleDeps['fetchRoster'],
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): PollCycleDeps {
   return {
@@ -248,6 +234,10 @@ function createPollDeps(
     oncallDaysForward: config.coverage.daysForward,
     reachExemptions: config.reach.exemptions,
     fetchRoster: fetch,
+    membershipHints: {
+      setting: config.victorOps.membershipHints,
+      verifyIntervalMs: config.victorOps.membershipVerifyIntervalMs,
+    },
     destinations: deps.destinations,
     ...(config.victorOps.membershipHints === 'auto'
       ? { hintsVerifyIntervalMs: config.victorOps.membershipVerifyIntervalMs }
@@ -363,32 +353,44 @@ export function createApp(options: CreateAppOptions): App {
   const asContactsJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'contacts', priority: 'bulk' }, work);
   let identity: IdentityCycleDeps | null = null;
   let dispatcher: Dispatcher | null = null;
-  const pollDeps = (fetch: (signal: AbortSignal) => Promise<FetchedRoster>) => {
+  const pollDeps = (fetch: PollCycleDeps['fetchRoster']) => {
     const { store, destinations } = storeParts();
     return createPollDeps(config, store, fetch, { ...deps, destinations });
   };
+  // Each poll wired once: the one-off commands and the daemon's jobs run the same operations.
+  const rosterPoll = () => {
+    storeParts(); // the database before the client, as every poll opens them
+    const rosterDeps = pollDeps(createRosterFetcher(config, victorOps(), deps));
+    return (signal: AbortSignal) => asRosterJob(() => runPollCycle(rosterDeps, signal));
+  };
+  const policyPoll = (whenListTooSoon: 'wait' | 'refuse') => {
+    const { store, destinations } = storeParts();
+    const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
+      ...deps,
+      destinations,
+      whenListTooSoon,
+      onListWait: options.onPolicyListWait,
+    });
+    return (signal: AbortSignal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
+  };
+  const contactsPoll = () => {
+    const { store, destinations } = storeParts();
+    const contactsDeps = createContactsPollDeps(config, store, victorOps(), { ...deps, destinations });
+    return (signal: AbortSignal) => asContactsJob(() => runContactsPollCycle(contactsDeps, signal));
+  };
   return {
-    fetchRoster: (signal) => createRosterFetcher(config, victorOps(), deps)(signal),
-    pollRoster(signal) {
-      const { store } = storeParts();
-      const rosterDeps = pollDeps(createRosterFetcher(config, victorOps(), { ...deps, store }));
-      return asRosterJob(() => runPollCycle(rosterDeps, signal));
-    },
-    pollPolicies(signal) {
-      const { store, destinations } = storeParts();
-      const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
-        ...deps,
-        destinations,
-        whenListTooSoon: options.whenListTooSoon ?? 'refuse',
-        onListWait: options.onPolicyListWait,
-      });
-      return asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
-    },
-    pollContacts(signal) {
-      const { store, destinations } = storeParts();
-      const contactsDeps = createContactsPollDeps(config, store, victorOps(), { ...deps, destinations });
-      return asContactsJob(() => runContactsPollCycle(contactsDeps, signal));
-    },
+    fetchRoster: (signal) =>
+      createRosterFetcher(
+        config,
+        victorOps(),
+        deps,
+      )(signal, {
+        hints: undefined,
+        onPlan: (plan) => logRequestPlan(logger, plan),
+      }),
+    pollRoster: (signal) => rosterPoll()(signal),
+    pollPolicies: (signal) => policyPoll(options.whenListTooSoon ?? 'refuse')(signal),
+    pollContacts: (signal) => contactsPoll()(signal),
     async syncIdentity(signal) {
       const { store, destinations } = storeParts();
       identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
@@ -480,13 +482,6 @@ export function createApp(options: CreateAppOptions): App {
       }
       identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
       const syncDeps = identity;
-      const policyDeps = createPolicyPollDeps(config, store, vo, {
-        ...deps,
-        destinations,
-        whenListTooSoon: 'wait',
-      });
-      const rosterDeps = pollDeps(createRosterFetcher(config, vo, { ...deps, store }));
-      const contactsDeps = createContactsPollDeps(config, store, vo, { ...deps, destinations });
       return {
         destinationNames: destinations.map((d) => d.name),
         dispatcher,
@@ -497,9 +492,9 @@ export function createApp(options: CreateAppOptions): App {
           shapeErrors: () => vo.shapeErrors(),
           endpointClasses: ENDPOINT_CLASSES,
         },
-        pollRoster: (signal) => asRosterJob(() => runPollCycle(rosterDeps, signal)),
-        pollPolicies: (signal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal)),
-        pollContacts: (signal) => asContactsJob(() => runContactsPollCycle(contactsDeps, signal)),
+        pollRoster: rosterPoll(),
+        pollPolicies: policyPoll('wait'),
+        pollContacts: contactsPoll(),
         identity: {
           sourceNames: syncDeps.sources.map((s) => s.name),
           sync: (signal) => runIdentitySync(syncDeps, signal),

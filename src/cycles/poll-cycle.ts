@@ -11,6 +11,7 @@ import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
 import { digestRoster, fingerprintRoster } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
+import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
 import type { FetchedRoster } from '../roster/types.js';
@@ -26,7 +27,8 @@ import {
   saveFingerprints,
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
-import { loadHintsUnreliable } from '../store/team-hints.js';
+import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
+import type { RequestPlan } from '../victorops/fetch-roster.js';
 import { planCoverage } from './coverage-plan.js';
 import {
   type CycleSpec,
@@ -48,8 +50,16 @@ export interface PollCycleDeps {
   oncallDaysForward?: number;
   /** REACH_EXEMPT: routing keys that get no reachability finding. */
   reachExemptions?: readonly Exemption[];
-  /** Fetches the live roster; rejects when the user list cannot be read. */
-  fetchRoster: (signal: AbortSignal) => Promise<FetchedRoster>;
+  /**
+   * Fetches the live roster, reading only the teams the hints name (every team or user without
+   * them) and telling `onPlan` its request plan; rejects when the user list cannot be read.
+   */
+  fetchRoster: (signal: AbortSignal, plan: RosterFetchPlan) => Promise<FetchedRoster>;
+  /**
+   * MEMBERSHIP_HINTS and MEMBERSHIP_VERIFY_INTERVAL: the fetch half loads the recorded hints with
+   * them. Absent: no hints, every team (or user) is read.
+   */
+  membershipHints?: { setting: HintsSetting; verifyIntervalMs: number };
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
   destinations: readonly DestinationSpec[];
   /**
@@ -57,6 +67,18 @@ export interface PollCycleDeps {
    * counts before hints marked unreliable are followed again. Absent: the mark is left alone.
    */
   hintsVerifyIntervalMs?: number;
+}
+
+/** What the roster cycle's fetch half hands the fetch: the recorded hints, and who hears the plan. */
+export interface RosterFetchPlan {
+  hints: HintState | undefined;
+  onPlan: (plan: RequestPlan) => void;
+}
+
+/** The request plan's one log line, with the requests it costs (the two lists, then the memberships). */
+export function logRequestPlan(logger: Logger, plan: RequestPlan): void {
+  const requests = 2 + (plan.mode === 'hinted' ? plan.changed.length + plan.verify.length : plan.scopes);
+  logger.info({ requestsPlanned: requests, plan: plan.mode }, describeRequestPlan(plan));
 }
 
 export interface PollResult {
@@ -127,7 +149,11 @@ function rosterCycle(
     async fetch(signal) {
       const startedMs = monotonicNow(clock);
       const startedAt = new Date(clock.now()).toISOString();
-      const outcome = await fetchOutcome(() => deps.fetchRoster(signal));
+      const outcome = await fetchOutcome(() => {
+        const settings = deps.membershipHints;
+        const hints = settings && loadHintState(store, { ...settings, nowMs: clock.now() });
+        return deps.fetchRoster(signal, { hints, onPlan: (plan) => logRequestPlan(deps.logger, plan) });
+      });
       return {
         outcome,
         startedAt,

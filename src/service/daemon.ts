@@ -5,6 +5,7 @@
  * shutdown. It reads no environment and touches no store module: everything comes from Config and
  * the App.
  */
+import type { DaemonReads } from '../app/reads.js';
 import type { DaemonParts } from '../app/types.js';
 import { type Clock, monotonicNow, systemClock } from '../clock.js';
 import type { Config } from '../config/load-config.js';
@@ -12,17 +13,12 @@ import type { Logger } from '../logger.js';
 import { policyPollCost, scheduleThatFits } from '../roster/policy-poll-cost.js';
 import type { Store } from '../store/db.js';
 import { createUiHandler } from '../web/router.js';
-import {
-  assessLiveness,
-  assessReadiness,
-  type HttpServer,
-  type ProbeResult,
-  startHttpServer,
-} from './http-server.js';
-import { createIdentityRunner } from './identity-runner.js';
-import { createServiceMetrics } from './metrics.js';
+import { judgeDaemonLiveness, judgeDaemonReadiness } from './daemon-probes.js';
+import { type HttpServer, type ProbeResult, startHttpServer } from './http-server.js';
+import { createIdentityRunner, type IdentityRunner } from './identity-runner.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import type { CreateTicker } from './scheduler.js';
-import { createScheduledJobs, type Parts } from './schedules.js';
+import { createScheduledJobs, type ScheduledJob } from './schedules.js';
 import { type DaemonStopResult, shutDown } from './shutdown.js';
 
 export interface DaemonDeps {
@@ -82,114 +78,107 @@ export function warnWhenPolicyScheduleTooShort(
   );
 }
 
-export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
-  const { config, logger } = deps;
-  const clock = deps.clock ?? systemClock;
-  const startedAtMs = clock.now();
-  const { dispatcher, reads, victorOps } = deps.parts;
-  const initial = reads.lastSuccess();
+/** What the daemon's parts share while it runs: the counters readiness judges, and the fatal stop. */
+interface DaemonState {
+  pollsFinished: number;
+  stopping: boolean;
+  /** Set once the stop function exists; a replaced database file is found before that only by a poll. */
+  stopFatally: (reason: string) => void;
+}
+
+function createDaemonMetrics(parts: DaemonParts, lastSuccessAtMs: number | null): ServiceMetrics {
+  const { reads, victorOps } = parts;
   const metrics = createServiceMetrics({
-    destinations: deps.parts.destinationNames,
+    destinations: parts.destinationNames,
     outboxCounts: reads.outboxCounts,
     victorOpsStats: () => victorOps.stats(),
     victorOpsStatsByJob: () => victorOps.statsByJob(),
     jobNames: victorOps.jobNames,
     victorOpsShapeErrors: () => victorOps.shapeErrors(),
     endpointClasses: victorOps.endpointClasses,
-    lastSuccessAtMs: initial.ok ? initial.atMs : null,
+    lastSuccessAtMs,
     openFindings: reads.openFindingsByKind,
     hintsUnreliable: reads.hintsUnreliable,
   });
-  dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
-  const identity = createIdentityRunner({
-    config,
-    identity: deps.parts.identity,
-    reads,
-    logger,
-    clock,
-    registry: metrics.registry,
-    notify: () => dispatcher.notify(),
-    createTicker: deps.createTicker,
-  });
+  parts.dispatcher.onOutcome((destination, outcome) => metrics.recordDelivery(destination, outcome));
+  return metrics;
+}
 
-  let pollsFinished = 0;
-  let stopping = false;
-  // Set once the stop function exists; a replaced database file is found before that only by a poll.
-  let stopFatally: (reason: string) => void = () => undefined;
-  const databaseFileIsOurs = (): boolean => {
+/** True while the path names the open database file; otherwise logs once and stops with exit code 1. */
+function guardDatabaseFile(reads: DaemonReads, logger: Logger, state: DaemonState): () => boolean {
+  return () => {
     const file = reads.checkFile();
     if (file.ok) return true;
-    if (!stopping) {
+    if (!state.stopping) {
       logger.fatal(
         { database: reads.databasePath },
         `${file.reason}; stopping with exit code 1 so the orchestrator restarts roster-watch on the real file`,
       );
-      stopFatally(file.reason);
+      state.stopFatally(file.reason);
     }
     return false;
   };
-  const parts: Parts = {
-    config,
-    logger,
-    clock,
-    dispatcher,
-    metrics,
-    pollRoster: deps.parts.pollRoster,
-    pollPolicies: deps.parts.pollPolicies,
-    pollContacts: deps.parts.pollContacts,
-    databaseFileIsOurs,
-  };
-  const jobs = createScheduledJobs(parts, {
-    onRosterPollFinished: () => {
-      pollsFinished += 1;
-    },
-    random: deps.random,
-    createTicker: deps.createTicker,
-  });
+}
 
-  const liveness = (): ProbeResult => {
+interface ProbeDeps {
+  config: Config;
+  clock: Clock;
+  reads: DaemonReads;
+  jobs: readonly ScheduledJob[];
+  state: DaemonState;
+  startedAtMs: number;
+  databaseFileIsOurs: () => boolean;
+}
+
+/** The probes: each takes a snapshot and has it judged (daemon-probes.ts). */
+function createProbes(deps: ProbeDeps): { liveness: () => ProbeResult; readiness: () => ProbeResult } {
+  const { clock, reads, state } = deps;
+  const liveness = (): ProbeResult =>
     // Monotonic: a wall clock stepped forward must not make a healthy poll look stuck.
-    const runningMs = (startedMs: number | null) =>
-      startedMs === null ? null : monotonicNow(clock) - startedMs;
-    return assessLiveness({
-      polls: jobs.map((job) => ({
+    judgeDaemonLiveness(
+      deps.jobs.map((job) => ({
         label: job.label,
-        runningMs: runningMs(job.scheduler.pollStartedAtMs()),
-        limitMs: job.stuckAfterMs,
+        pollStartedAtMs: job.scheduler.pollStartedAtMs(),
+        stuckAfterMs: job.stuckAfterMs,
       })),
-    });
-  };
+      monotonicNow(clock),
+    );
   const readiness = (): ProbeResult => {
-    // Checked here too, so a replaced file ends the process even between two polls; the probe
-    // names the file problem rather than the shutdown it starts.
+    // Checked here too, so a replaced file ends the process even between two polls.
     const file = reads.isOpen() ? reads.checkFile() : null;
-    if (file !== null && !file.ok) {
-      databaseFileIsOurs();
-      return file;
-    }
-    const last = reads.lastSuccess();
-    return assessReadiness({
+    const fileProblem = file !== null && !file.ok;
+    if (fileProblem) deps.databaseFileIsOurs();
+    return judgeDaemonReadiness({
       nowMs: clock.now(),
-      startedAtMs,
-      intervalMs: config.service.schedule.intervalMs,
-      database: last.ok ? { ok: true } : last,
-      lastSuccessAtMs: last.ok ? last.atMs : null,
-      pollsFinishedSinceStart: pollsFinished,
-      stopping,
+      startedAtMs: deps.startedAtMs,
+      intervalMs: deps.config.service.schedule.intervalMs,
+      file,
+      lastSuccess: fileProblem ? file : reads.lastSuccess(),
+      pollsFinishedSinceStart: state.pollsFinished,
+      stopping: state.stopping,
     });
   };
+  return { liveness, readiness };
+}
 
-  let http: HttpServer;
-  // The web view reads through a read-only connection of its own: it cannot write by mistake.
+/**
+ * The health, metrics and web view server. The web view reads through a read-only connection of its
+ * own: it cannot write by mistake. When the server cannot start, the parts are closed before the error.
+ */
+async function serveHttp(
+  deps: DaemonDeps,
+  metrics: ServiceMetrics,
+  probes: ReturnType<typeof createProbes>,
+): Promise<{ http: HttpServer; uiStore: Store | null }> {
+  const { config, parts } = deps;
   let uiStore: Store | null = null;
   try {
-    uiStore = config.ui.enabled ? deps.parts.openUiStore() : null;
-    http = await startHttpServer({
+    uiStore = config.ui.enabled ? parts.openUiStore() : null;
+    const http = await startHttpServer({
       host: config.service.httpHost,
       port: config.service.httpPort,
-      logger,
-      liveness,
-      readiness,
+      logger: deps.logger,
+      ...probes,
       metrics,
       ui:
         uiStore === null
@@ -203,17 +192,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
               reachExemptions: config.reach.exemptions,
             }),
     });
+    return { http, uiStore };
   } catch (error) {
     uiStore?.close();
-    await dispatcher.stop();
-    await deps.parts.closeClient();
-    deps.parts.closeStore();
+    await parts.dispatcher.stop();
+    await parts.closeClient();
+    parts.closeStore();
     throw error;
   }
+}
 
-  dispatcher.start();
-  for (const job of jobs) job.scheduler.start();
-  identity.start();
+function logRunning(deps: DaemonDeps, identitySchedule: string, port: number): void {
+  const { config, logger } = deps;
+  const reads = deps.parts.reads;
   logger.info(
     {
       schedule: config.service.schedule.expression,
@@ -222,10 +213,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       pollOnStart: config.service.pollOnStart,
       policySchedule: config.coverage.schedule?.expression ?? 'off',
       contactsSchedule: config.contacts.schedule?.expression ?? 'off',
-      identitySchedule: identity.schedule,
-      http: `${config.service.httpHost}:${http.port}`,
+      identitySchedule,
+      http: `${config.service.httpHost}:${port}`,
       ui: config.ui.enabled
-        ? `http://${config.service.httpHost}:${http.port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
+        ? `http://${config.service.httpHost}:${port}/ui (${config.ui.auth.kind === 'none' ? 'no authentication' : config.ui.auth.kind})`
         : 'off',
       database: reads.databasePath,
     },
@@ -236,45 +227,67 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   } catch (error) {
     logger.debug({ err: error }, 'could not cost the policy poll from the recorded org');
   }
-  // The start-up polls run in the jobs' order (the policy poll after the roster poll, so its findings
-  // see a current roster); the identity sync follows them all, so exposure reflects current policies.
-  const startupPolls = config.service.pollOnStart
-    ? jobs
-        .reduce<Promise<unknown>>(
-          (previous, job) => previous.then(() => job.scheduler.runNow()),
-          Promise.resolve(),
-        )
-        .then(() => identity.runNow())
-    : Promise.resolve();
+}
 
+/**
+ * The start-up polls run in the jobs' order (the policy poll after the roster poll, so its findings
+ * see a current roster); the identity sync follows them all, so exposure reflects current policies.
+ */
+function runStartupPolls(
+  config: Config,
+  jobs: readonly ScheduledJob[],
+  identity: IdentityRunner,
+): Promise<void> {
+  if (!config.service.pollOnStart) return Promise.resolve();
+  return jobs
+    .reduce<Promise<unknown>>(
+      (previous, job) => previous.then(() => job.scheduler.runNow()),
+      Promise.resolve(),
+    )
+    .then(() => identity.runNow());
+}
+
+interface Running {
+  jobs: readonly ScheduledJob[];
+  identity: IdentityRunner;
+  http: HttpServer;
+  uiStore: Store | null;
+}
+
+/** The stop function (once: later calls share the first one's promise) and the promise it settles. */
+function createStop(
+  deps: DaemonDeps & { clock: Clock },
+  state: DaemonState,
+  running: Running,
+): { stop: (reason: string, fatal: boolean) => Promise<DaemonStopResult>; done: Promise<DaemonStopResult> } {
+  const { jobs, identity, http, uiStore } = running;
+  const parts = deps.parts;
   let resolveDone: (result: DaemonStopResult) => void = () => undefined;
   const done = new Promise<DaemonStopResult>((resolve) => {
     resolveDone = resolve;
   });
   let stopPromise: Promise<DaemonStopResult> | null = null;
-
   const shutdown = (reason: string, fatal: boolean): Promise<DaemonStopResult> => {
-    stopping = true;
+    state.stopping = true;
     // Order matters (shutdown.ts): no new poll, then no new deliveries, then the probes, then the connections.
     return shutDown(reason, fatal, {
-      logger,
-      clock,
-      timeoutMs: config.service.shutdownTimeoutMs,
+      logger: deps.logger,
+      clock: deps.clock,
+      timeoutMs: deps.config.service.shutdownTimeoutMs,
       steps: {
         stopPolls: () =>
           Promise.all([...jobs.map((job) => job.scheduler.stop({ abort: true })), identity.stop()]),
-        stopDeliveries: () => dispatcher.stop(),
+        stopDeliveries: () => parts.dispatcher.stop(),
         closeHttp: () => http.close(),
-        closeClient: () => deps.parts.closeClient(),
+        closeClient: () => parts.closeClient(),
         closeStores: () => {
           uiStore?.close();
-          deps.parts.closeStore();
+          parts.closeStore();
         },
         destroyHttp: () => http.destroy(),
       },
     });
   };
-
   const stop = (reason: string, fatal: boolean): Promise<DaemonStopResult> => {
     stopPromise ??= shutdown(reason, fatal).then((result) => {
       resolveDone(result);
@@ -282,6 +295,58 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     });
     return stopPromise;
   };
-  stopFatally = (reason) => void stop(reason, true);
+  return { stop, done };
+}
+
+export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAtMs = clock.now();
+  const { dispatcher, reads } = deps.parts;
+  const initial = reads.lastSuccess();
+  const metrics = createDaemonMetrics(deps.parts, initial.ok ? initial.atMs : null);
+  const identity = createIdentityRunner({
+    config,
+    identity: deps.parts.identity,
+    reads,
+    logger,
+    clock,
+    registry: metrics.registry,
+    notify: () => dispatcher.notify(),
+    createTicker: deps.createTicker,
+  });
+  const state: DaemonState = { pollsFinished: 0, stopping: false, stopFatally: () => undefined };
+  const databaseFileIsOurs = guardDatabaseFile(reads, logger, state);
+  const { pollRoster, pollPolicies, pollContacts } = deps.parts;
+  const jobs = createScheduledJobs(
+    {
+      config,
+      logger,
+      clock,
+      dispatcher,
+      metrics,
+      pollRoster,
+      pollPolicies,
+      pollContacts,
+      databaseFileIsOurs,
+    },
+    {
+      onRosterPollFinished: () => {
+        state.pollsFinished += 1;
+      },
+      random: deps.random,
+      createTicker: deps.createTicker,
+    },
+  );
+  const probes = createProbes({ config, clock, reads, jobs, state, startedAtMs, databaseFileIsOurs });
+  const { http, uiStore } = await serveHttp(deps, metrics, probes);
+
+  dispatcher.start();
+  for (const job of jobs) job.scheduler.start();
+  identity.start();
+  logRunning(deps, identity.schedule, http.port);
+  const startupPolls = runStartupPolls(config, jobs, identity);
+  const { stop, done } = createStop({ ...deps, clock }, state, { jobs, identity, http, uiStore });
+  state.stopFatally = (reason) => void stop(reason, true);
   return { port: http.port, done, startupPolls, stop: (reason) => stop(reason, false) };
 }
