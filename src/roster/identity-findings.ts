@@ -4,7 +4,7 @@
  * findings. A source that could not be read never turns into "everyone is unmatched". Pure.
  */
 import { type ExposureInput, indexExposure } from './identity-exposure.js';
-import { createMatcher, emailKey, indexIdentities } from './identity-match.js';
+import { createMatcher, emailKey, indexIdentities, wantedKeys } from './identity-match.js';
 import type {
   FieldDifference,
   Identity,
@@ -383,7 +383,10 @@ function onePerSource(
 export function computeIdentityFindings(input: ComputeIdentityFindingsInput): IdentityFinding[] {
   const exposure = indexExposure(input);
   const match = createMatcher(
-    indexIdentities(input.identities, { localParts: input.settings.rule === 'local-part' }),
+    indexIdentities(input.identities, {
+      localParts: input.settings.rule === 'local-part',
+      wanted: wantedKeys(input.roster.users, input.settings),
+    }),
     input.settings,
   );
   const openInactive = new Map<string, Extract<IdentityFinding, { kind: 'identity.inactive' }>>();
