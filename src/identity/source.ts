@@ -53,7 +53,9 @@ export function uniqueEmails(emails: readonly (string | null | undefined)[]): st
     seen.add(k);
     out.push(t);
   }
-  return out;
+  // A copy of exactly its length: a pushed-to array keeps room for more (17 slots after the first
+  // push), which at 100,000 identities held between syncs is ~13 MB of empty slots (issue 21).
+  return out.slice();
 }
 
 /**

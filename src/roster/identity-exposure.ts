@@ -18,25 +18,32 @@ export interface ExposureInput {
 
 export type ExposureLookup = (username: string) => Exposure;
 
-export function indexExposure(input: ExposureInput): ExposureLookup {
+/**
+ * `only`: the username keys (usernameKey) whose exposure will be asked for; the others are not
+ * indexed, so a sync with ~1,000 findings among 20,000 users builds ~1,000 exposures, not 20,000
+ * (issue 21). Asking for another username then answers no exposure.
+ */
+export function indexExposure(input: ExposureInput, only?: ReadonlySet<string>): ExposureLookup {
   const teams = new Map(input.roster.teams.map((t) => [t.slug, t]));
   const teamOf = (slug: string): Team => teams.get(slug) ?? { slug, name: slug };
   const byUser = new Map<string, Exposure>();
-  const exposureOf = (username: string): Exposure => {
+  const exposureOf = (username: string): Exposure | null => {
     const key = usernameKey(username);
     let e = byUser.get(key);
     if (e === undefined) {
+      if (only !== undefined && !only.has(key)) return null;
       e = { teams: [], policies: [], shifts: [], shiftCount: 0 };
       byUser.set(key, e);
     }
     return e;
   };
-  for (const m of input.roster.memberships) exposureOf(m.username).teams.push(teamOf(m.teamSlug));
+  for (const m of input.roster.memberships) exposureOf(m.username)?.teams.push(teamOf(m.teamSlug));
   for (const p of input.policies) {
     for (const step of p.steps) {
       for (const entry of step.entries) {
         if (entry.kind !== 'user') continue;
         const e = exposureOf(entry.username);
+        if (e === null) continue;
         const existing = e.policies.find((x) => x.slug === p.slug);
         if (existing) {
           if (!existing.steps.includes(step.index)) existing.steps.push(step.index);
@@ -56,6 +63,7 @@ export function indexExposure(input: ExposureInput): ExposureLookup {
     for (const s of schedule.shifts) {
       if (s.end <= input.now) continue;
       const e = exposureOf(s.username);
+      if (e === null) continue;
       e.shiftCount += 1;
       e.shifts.push({
         team: schedule.team,

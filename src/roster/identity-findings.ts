@@ -4,8 +4,9 @@
  * findings. A source that could not be read never turns into "everyone is unmatched". Pure.
  */
 import { type ExposureInput, indexExposure } from './identity-exposure.js';
-import { createMatcher, emailKey, indexIdentities } from './identity-match.js';
+import { createMatcher, emailKey, indexIdentities, wantedKeys } from './identity-match.js';
 import type {
+  Exposure,
   FieldDifference,
   Identity,
   IdentityFinding,
@@ -381,9 +382,24 @@ function onePerSource(
 
 /** The per-user findings, sorted by key. Call only when every source's read was trusted. */
 export function computeIdentityFindings(input: ComputeIdentityFindingsInput): IdentityFinding[] {
-  const exposure = indexExposure(input);
+  const findings = computeWithoutExposure(input);
+  // Only the users with a finding need their exposure: indexed for them alone, after matching.
+  const users = findings.filter((f) => f.kind !== 'identity.source_failing');
+  const exposure = indexExposure(input, new Set(users.map((f) => usernameKey(f.username))));
+  for (const f of users) f.exposure = exposure(f.username);
+  return findings;
+}
+
+/** Every finding has no exposure yet (computeIdentityFindings fills it in). */
+const NO_EXPOSURE: Exposure = { teams: [], policies: [], shifts: [], shiftCount: 0 };
+
+function computeWithoutExposure(input: ComputeIdentityFindingsInput): IdentityFinding[] {
+  const exposure = (_username: string): Exposure => NO_EXPOSURE;
   const match = createMatcher(
-    indexIdentities(input.identities, { localParts: input.settings.rule === 'local-part' }),
+    indexIdentities(input.identities, {
+      localParts: input.settings.rule === 'local-part',
+      wanted: wantedKeys(input.roster.users, input.settings),
+    }),
     input.settings,
   );
   const openInactive = new Map<string, Extract<IdentityFinding, { kind: 'identity.inactive' }>>();

@@ -62,19 +62,52 @@ function lookup(map: Map<string, Bucket>, key: string): Identity[] | undefined {
   return bucket === undefined ? undefined : Array.isArray(bucket) ? bucket : [bucket];
 }
 
-/** `localParts`: also index by the part before the @ (only the local-part rule needs it). */
+/** The keys a matcher can ask an index for: everything else need not be indexed. */
+export interface IndexWanted {
+  emails: ReadonlySet<string>;
+  localParts: ReadonlySet<string>;
+}
+
+/**
+ * The email keys and local parts `createMatcher` looks up for these users and settings: the
+ * mapped addresses, the users' addresses and, under the local-part rule, their usernames.
+ */
+export function wantedKeys(users: readonly User[], settings: MatchSettings): IndexWanted {
+  const emails = new Set<string>();
+  const localParts = new Set<string>();
+  for (const mapped of settings.explicit.values()) emails.add(emailKey(mapped));
+  for (const user of users) {
+    if (user.email !== null) emails.add(emailKey(user.email));
+    if (settings.rule === 'local-part') localParts.add(userLocalKey(user));
+  }
+  return { emails, localParts };
+}
+
+function userLocalKey(user: User): string {
+  return localKey(usernameKey(user.username).normalize('NFC'));
+}
+
+/**
+ * `localParts`: also index by the part before the @ (only the local-part rule needs it).
+ * `wanted`: index only these keys (wantedKeys), so 100,000 identities against 20,000 users hold
+ * an index of at most the users' keys, not one entry per address of every identity (issue 21);
+ * a lookup of any other key then finds nothing.
+ */
 export function indexIdentities(
   identities: readonly Identity[],
-  options: { localParts: boolean },
+  options: { localParts: boolean; wanted?: IndexWanted },
 ): IdentityIndex {
   const emails = new Map<string, Bucket>();
   const locals = new Map<string, Bucket>();
+  const wanted = options.wanted;
   for (const identity of identities) {
     for (const email of identity.emails) {
       const key = emailKey(email);
       if (key === '') continue;
-      put(emails, key, identity);
-      if (options.localParts) put(locals, localPart(key), identity);
+      if (wanted === undefined || wanted.emails.has(key)) put(emails, key, identity);
+      if (!options.localParts) continue;
+      const local = localPart(key);
+      if (wanted === undefined || wanted.localParts.has(local)) put(locals, local, identity);
     }
   }
   return { byEmail: (e) => lookup(emails, emailKey(e)), byLocalPart: (l) => lookup(locals, l) };
@@ -125,7 +158,7 @@ export function createMatcher(index: IdentityIndex, settings: MatchSettings): (u
       if (found) return { kind: 'matched', by: 'email', identities: found };
     }
     if (settings.rule === 'local-part') {
-      const found = index.byLocalPart(localKey(usernameKey(user.username).normalize('NFC')));
+      const found = index.byLocalPart(userLocalKey(user));
       // Two different people share the local part (jdoe@a.com, jdoe@b.com): guessing could call
       // the wrong person a leaver, so the rule does not match.
       if (found && distinctPeople(found) === 1) return { kind: 'matched', by: 'rule', identities: found };
