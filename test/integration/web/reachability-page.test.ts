@@ -90,7 +90,7 @@ describe('the Reachability page', () => {
     expect(rowOf(html, 'webhook-feed')).toContain('exempt (REACH_EXEMPT webhook-*): feeds chat on purpose');
   });
 
-  it("says whether the person on call now can be reached, once a contacts poll has read them", async () => {
+  it('says whether the person on call now can be reached, once a contacts poll has read them', async () => {
     const lead = sim.org.listUsers().find((u) => u.username === 'web.lead');
     expect(lead).toBeDefined();
     // An sms rule to an unverified phone, then push with no device: nothing reaches them.
