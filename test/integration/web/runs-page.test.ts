@@ -7,6 +7,7 @@ import { insertRun, type RunKind } from '../../../src/store/runs.js';
 import type { Block } from '../../../src/web/model.js';
 import { buildRunsPage } from '../../../src/web/pages/records.js';
 import { createTempStore, type TempStore } from '../../helpers/delivery-fixtures.js';
+import { quietRun } from '../../helpers/run-record.js';
 
 let t: TempStore | undefined;
 afterEach(() => {
@@ -16,23 +17,7 @@ afterEach(() => {
 
 function recordRuns(kinds: RunKind[]): void {
   const store = (t as TempStore).store;
-  kinds.forEach((kind, i) => {
-    const at = `2026-03-02T1${i}:00:00.000Z`;
-    const stats = { requests: 1, retries: 0, rateLimited: 0 };
-    insertRun(store, {
-      kind,
-      startedAt: at,
-      finishedAt: at,
-      status: 'ok',
-      strategy: null,
-      stats,
-      counts: null,
-      failedScopes: [],
-      changeCount: 0,
-      error: null,
-      rosterHash: null,
-    });
-  });
+  for (const [i, kind] of kinds.entries()) insertRun(store, quietRun(kind, `2026-03-02T1${i}:00:00.000Z`));
 }
 
 function page(query: string) {
