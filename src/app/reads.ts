@@ -29,6 +29,7 @@ import {
   pendingCountsByDestination,
 } from '../store/outbox-reads.js';
 import { loadCurrentPolicies } from '../store/policies.js';
+import { loadRoutingKeysAt, type RoutingKeysAt } from '../store/routing-keys.js';
 import { hasPolicyBaseline, lastSuccessfulRun, listRuns, type RunRecord } from '../store/runs.js';
 import {
   clearHintsUnreliable,
@@ -63,6 +64,8 @@ export interface HistoryReads {
   oncallReport(query: OncallReportQuery): OncallReport;
   /** `oncall-at`: who was (or will be) on call at an instant, per policy and rotation. */
   oncallAt(atIso: string): OncallAtEntry[];
+  /** `oncall-at --routing-key`: the routing keys as recorded at an instant. */
+  routingKeysAt(atIso: string): RoutingKeysAt;
   /** `redeliver`: makes the selected deliveries due now; an unknown event or bad selector throws OutboxError. */
   redeliver(selector: RequeueSelector, nowMs: number): number;
 }
@@ -107,6 +110,7 @@ export function createHistoryReads(open: ReadConnections, oncall: OncallConfig):
       const reads = loadOncallReads(open.existing(), atIso, new Date(Date.parse(atIso) + 1).toISOString());
       return listOncallAt(reads, Date.parse(atIso));
     },
+    routingKeysAt: (atIso) => loadRoutingKeysAt(open.existing(), atIso),
     rosterAt: (atIso) => loadRosterAt(open.existing(), atIso),
     queryEvents: (query) => queryEvents(open.existing(), query),
     listRuns: (limit) => listRuns(open.existing(), { limit }),

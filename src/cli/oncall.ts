@@ -4,10 +4,12 @@
  * (who was on call at an instant, with the override that applied).
  */
 import type { Command } from 'commander';
-import { InvalidOptionError } from '../errors.js';
+import type { App } from '../app/types.js';
+import { CliExit, InvalidOptionError } from '../errors.js';
 import { parseInstant } from '../parse/option-dates.js';
 import type { OncallAtEntry } from '../roster/oncall-intervals.js';
 import { flattenOncallRow, ONCALL_REPORT_COLUMNS, type OncallReport } from '../roster/oncall-report.js';
+import { describeTargets } from '../roster/routing-keys.js';
 import { renderCsv } from '../web/csv.js';
 import type { CliContext } from './context.js';
 import { createReadApp, loadCliConfig } from './setup.js';
@@ -57,6 +59,33 @@ function describeAt(e: OncallAtEntry): string {
   const rotation = [e.rotationName, e.shiftName].filter((n) => n !== '').join(' / ');
   const override = e.overrideFor === null ? '' : ` (override for ${e.overrideFor})`;
   return `${e.teamName} · ${e.policyName} (${e.policySlug}) · ${rotation}: ${e.username}${override}, ${e.start} – ${e.end}`;
+}
+
+/**
+ * `--routing-key`: the policy slugs the key targeted at `atIso`, as recorded then. A key never
+ * read, or an instant before the first read, cannot be answered (exit 1); a key not recorded at
+ * that instant is a mistake in the option (exit 2, with the keys that were).
+ */
+function routingKeyTargets(app: App, key: string, atIso: string): { slugs: Set<string>; text: string } {
+  const recorded = app.routingKeysAt(atIso);
+  if (recorded.firstReadAt === null)
+    throw new CliExit(
+      1,
+      '--routing-key: routing keys have not been read yet (run `policy-poll` to record them)',
+    );
+  if (atIso < recorded.firstReadAt)
+    throw new CliExit(
+      1,
+      `--routing-key: routing keys were first read at ${recorded.firstReadAt}; nothing is recorded for ${atIso}`,
+    );
+  const found = recorded.keys.find((k) => k.routingKey === key);
+  if (found === undefined) {
+    const known = recorded.keys.map((k) => k.routingKey).join(', ');
+    throw new InvalidOptionError(
+      `--routing-key: "${key}" was not a routing key at ${atIso} (recorded then: ${known === '' ? 'none' : known})`,
+    );
+  }
+  return { slugs: new Set(found.targets.map((t) => t.policySlug)), text: describeTargets(found.targets) };
 }
 
 export function registerOncallCommands(program: Command, ctx: CliContext): void {
@@ -116,7 +145,7 @@ export function registerOncallCommands(program: Command, ctx: CliContext): void 
     .option('--policy <slug>', 'only this escalation policy')
     .option(
       '--routing-key <key>',
-      'only the policies this routing key targets (not available yet: routing keys are not recorded)',
+      'only the policies this routing key targeted at that instant, by the recorded routing keys',
     )
     .option(
       '--json',
@@ -124,24 +153,26 @@ export function registerOncallCommands(program: Command, ctx: CliContext): void 
     )
     .action(
       async (time: string, opts: { team?: string; policy?: string; routingKey?: string; json?: boolean }) => {
-        if (opts.routingKey !== undefined)
-          throw new InvalidOptionError(
-            '--routing-key: routing keys are not recorded yet, so they cannot be resolved to policies; use --policy with the slugs the key targets (VictorOps → Settings → Routing keys)',
-          );
         const atIso = time.trim() === 'now' ? new Date().toISOString() : parseInstant(time, '<time>');
         const app = createReadApp(loadCliConfig(ctx, false));
         try {
+          const key =
+            opts.routingKey === undefined ? undefined : routingKeyTargets(app, opts.routingKey, atIso);
           const entries = app
             .oncallAt(atIso)
             .filter(
               (e) =>
                 (opts.team === undefined || e.teamSlug === opts.team) &&
-                (opts.policy === undefined || e.policySlug === opts.policy),
+                (opts.policy === undefined || e.policySlug === opts.policy) &&
+                (key === undefined || key.slugs.has(e.policySlug)),
             );
           if (opts.json) return ctx.exact(JSON.stringify(entries, null, 2));
+          if (key !== undefined) ctx.out(`routing key ${opts.routingKey} at ${atIso}: ${key.text}`);
           if (entries.length === 0)
             return ctx.out(
-              `nobody on call at ${atIso} by the recorded schedules (run \`policy-poll\` to record them)`,
+              key?.slugs.size === 0
+                ? 'it had no targets: alerts to it reached nobody'
+                : `nobody on call at ${atIso} by the recorded schedules (run \`policy-poll\` to record them)`,
             );
           ctx.out(`on call at ${atIso}:`);
           for (const e of entries) ctx.out(describeAt(e));

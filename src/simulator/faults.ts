@@ -24,6 +24,8 @@ export interface FaultSpec {
   /** How many matching requests fail before the fault is used up. */
   times: number;
   retryAfterSeconds?: number;
+  /** `malformed`: the body that is not JSON, such as a real answer cut short (default: a cut-off user list). */
+  body?: string;
 }
 
 export interface FaultInjector {
@@ -88,7 +90,7 @@ export function replyForFault(fault: FaultSpec): Reply | 'hang' {
     case 'http429':
       return replyJson(429, { error: 'Too Many Requests' }, retryAfter);
     case 'malformed':
-      return replyRawJson(200, '{"users":[[{"user');
+      return replyRawJson(200, fault.body ?? '{"users":[[{"user');
     case 'empty200':
       return replyRawJson(200, '');
     case 'wrongShape200':

@@ -2,10 +2,10 @@
  * Routing keys, versioned (SCD type 2) like policies, and whether they have ever been read: until
  * a policy poll has read them, there is nothing to compare against and nothing to report.
  */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { RoutingKey, RoutingKeyDiff, RoutingKeyTarget } from '../roster/routing-keys.js';
 import type { Store } from './db.js';
-import { meta, routingKeys } from './schema.js';
+import { meta, routingKeys, runs } from './schema.js';
 
 /** Set by the first policy poll that read the keys: its run id. */
 const BASELINE_KEY = 'victorops.routing_keys.baseline_run';
@@ -31,6 +31,40 @@ export function loadCurrentRoutingKeys(store: Store): RoutingKey[] | null {
     .orderBy(asc(routingKeys.routingKey))
     .all()
     .map(fromRow);
+}
+
+/** The keys as recorded at an instant, and when they were first read (null: never). */
+export interface RoutingKeysAt {
+  firstReadAt: string | null;
+  /** The versions valid at the instant, sorted by key; empty before the first read. */
+  keys: RoutingKey[];
+}
+
+/**
+ * The routing keys as they were recorded at `atIso` (the version in force then: valid from at or
+ * before it, not closed by then). A future instant answers from the current versions.
+ */
+export function loadRoutingKeysAt(store: Store, atIso: string): RoutingKeysAt {
+  const first = store.db
+    .select({ at: runs.finishedAt })
+    .from(meta)
+    .innerJoin(runs, eq(runs.id, sql`CAST(${meta.value} AS INTEGER)`))
+    .where(eq(meta.key, BASELINE_KEY))
+    .get();
+  const keys = store.db
+    .select({
+      routingKey: routingKeys.routingKey,
+      isDefault: routingKeys.isDefault,
+      targets: routingKeys.targets,
+    })
+    .from(routingKeys)
+    .where(
+      and(lte(routingKeys.validFrom, atIso), or(isNull(routingKeys.validTo), gt(routingKeys.validTo, atIso))),
+    )
+    .orderBy(asc(routingKeys.routingKey))
+    .all()
+    .map(fromRow);
+  return { firstReadAt: first?.at ?? null, keys };
 }
 
 /**

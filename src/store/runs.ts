@@ -6,7 +6,9 @@ import type { FailedScope, FetchStats, MembershipSource } from '../roster/types.
 import type { Store } from './db.js';
 import { runs } from './schema.js';
 
-export type RunKind = 'roster' | 'policy' | 'identity' | 'contacts';
+/** Every kind of run this version records. */
+export const RUN_KINDS = ['roster', 'policy', 'contacts', 'identity'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
 
 export interface NewRun {
   /** Defaults to roster. */
@@ -103,6 +105,16 @@ export function listRuns(
     .limit(options.limit)
     .all()
     .map(toRecord);
+}
+
+/** Every kind of run in the table, sorted (a database written by a later version may hold more). */
+export function listRecordedRunKinds(store: Store): string[] {
+  return store.db
+    .selectDistinct({ kind: runs.kind })
+    .from(runs)
+    .orderBy(asc(runs.kind))
+    .all()
+    .map((r) => r.kind);
 }
 
 /** The latest run of every kind that was ever recorded (roster, policy, and any later kind). */

@@ -20,6 +20,7 @@ import {
   contactMethodsSchema,
   pagingPolicySchema,
 } from './contact-schemas.js';
+import { withoutExcerpt } from './fetch-contacts.js';
 import { POLICY_LIST_PATH, ROUTING_KEYS_PATH } from './fetch-policies.js';
 import { chooseStrategy, type MembershipSourceSetting } from './fetch-roster.js';
 import { isRateLimitAnswer } from './retry-policy.js';
@@ -153,8 +154,15 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
     path: string,
     schema: Parameters<VictorOpsClient['get']>[1],
     describe: (value: T) => string,
-    onRateLimit?: string,
+    how: {
+      /** Said instead of a failure when the endpoint's own rate limit answered (the key works). */
+      onRateLimit?: string;
+      /** The endpoint answers with contact values: a failure never quotes its body. */
+      personal?: boolean;
+    } = {},
   ) => {
+    const { onRateLimit } = how;
+    const explain = (e: unknown) => adviceFor(how.personal ? withoutExcerpt(e) : e);
     const limitMs = Math.min(checkDeadlineMs, endsAtMs - monotonicNow(clock));
     if (skipReason === null && limitMs <= 0)
       skipReason = `not run: doctor's ${budgetMs / 1000} s budget is used up`;
@@ -202,9 +210,9 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       }
       const within = `${Math.ceil(limitMs / 1000)} s`;
       const detail = !timedOut
-        ? adviceFor(error)
+        ? explain(error)
         : last
-          ? `${adviceFor(last)} (${retries + 1} attempts in ${within})`
+          ? `${explain(last)} (${retries + 1} attempts in ${within})`
           : `no answer within ${within}: check VO_BASE_URL and that this host can reach it`;
       push({ name, status: 'fail', detail });
       if (timedOut || endsTheRun(error))
@@ -265,7 +273,10 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       POLICY_LIST_PATH,
       policyListSchema,
       (l) => count(l.length, 'escalation policy', 'escalation policies'),
-      'VictorOps answered with its rate limit (about one policy-list call a minute, shared by every process on this key, and another one read it moments ago); the checks above show the key works: run doctor again in a minute to check it',
+      {
+        onRateLimit:
+          'VictorOps answered with its rate limit (about one policy-list call a minute, shared by every process on this key, and another one read it moments ago); the checks above show the key works: run doctor again in a minute to check it',
+      },
     );
     if (list) {
       policySlugs = list.map((p) => p.slug);
@@ -315,12 +326,14 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<DoctorRep
       contactMethodsSchema,
       (m) =>
         `${count(m.phones.length, 'phone')}, ${count(m.emails.length, 'email')}, ${count(m.devices.length, 'device')}`,
+      { personal: true },
     );
     await read<ApiPagingPolicy>(
       "one person's paging policy (GET /v1/profile/{user}/policies)",
       `/v1/profile/${person}/policies`,
       pagingPolicySchema,
       (p) => count(p.steps.length, 'step'),
+      { personal: true },
     );
   } else {
     push({ name: "one person's contact methods", status: 'skip', detail: skipReason ?? 'no user to read' });

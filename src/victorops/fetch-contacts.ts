@@ -57,9 +57,10 @@ export function reducePagingPolicy(api: ApiPagingPolicy): PagingStep[] {
 
 /**
  * A body that was not JSON is quoted in the client's error; from these endpoints that excerpt
- * could hold a phone number or an address, so the error keeps only what failed.
+ * could hold a phone number or an address, so the error keeps only what failed. `doctor` uses it
+ * for its reads of the same endpoints.
  */
-function withoutExcerpt(error: unknown): unknown {
+export function withoutExcerpt(error: unknown): unknown {
   if (!(error instanceof VictorOpsError) || error.code !== 'malformed') return error;
   return new VictorOpsError(
     'malformed',

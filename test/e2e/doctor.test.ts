@@ -1,4 +1,5 @@
 /** `roster-watch doctor` through the built CLI against the simulator: GET only, one line per check, exit 0/1/2. */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
@@ -113,6 +114,24 @@ describe('roster-watch doctor', () => {
     expect(r.stdout).toContain(
       'FAIL one on-call schedule (GET /v2/team/{team}/oncall/schedule): v2/team/{team}/oncall/schedule: schedules[0].schedule[0].rolls[0].start: expected string',
     );
+  });
+
+  it('a contact-methods or paging-policy answer that is not JSON fails naming the problem, never quoting the body', async () => {
+    // A real contact-methods answer cut short: what it would quote holds an email address.
+    const fixture = readFileSync('test/fixtures/victorops/v1-user-contact-methods.json', 'utf8');
+    const cut = fixture.slice(0, fixture.indexOf('jane.doe@example.com') + 40);
+    sim.faults.inject({ match: '/contact-methods', kind: 'malformed', body: cut, times: 10 });
+    sim.faults.inject({ match: '/v1/profile/', kind: 'malformed', times: 10 });
+    const r = await runCli(['doctor'], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^FAIL one person's contact methods \(GET \/v1\/user\/\{user\}\/contact-methods\): GET \/v1\/user\/[^/]+\/contact-methods: the answer was not the expected JSON$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^FAIL one person's paging policy \(GET \/v1\/profile\/\{user\}\/policies\): GET \/v1\/profile\/[^/]+\/policies: the answer was not the expected JSON$/m,
+    );
+    for (const quoted of ['jane.doe', 'example.com', '{"users"', 'contactMethods'])
+      expect(`${r.stdout}${r.stderr}`).not.toContain(quoted);
   });
 
   it('exits 2 on a configuration problem, before any request', async () => {

@@ -159,10 +159,11 @@ describe('on-call hours', () => {
     expect(text).toContain(`${cat} (override for ${bob})`);
   });
 
-  it('refuses a routing key with what to do instead, and a window that ends before it starts', async () => {
+  it('refuses a routing key before any were read, and a window that ends before it starts', async () => {
+    await cli(['poll']);
     const key = await runCli(['oncall-at', 'now', '--routing-key', 'db-critical'], env);
-    expect(key.code).toBe(2);
-    expect(key.stderr).toMatch(/routing keys are not recorded yet.*use --policy/);
+    expect(key.code).toBe(1);
+    expect(key.stderr).toMatch(/routing keys have not been read yet \(run `policy-poll`/);
     const backwards = await runCli(['oncall-report', '--from', '2026-12-02', '--to', '2026-12-01'], env);
     expect(backwards.code).toBe(2);
     expect(backwards.stderr).toMatch(/--from .* must be before --to/);

@@ -132,4 +132,38 @@ describe('routing keys and key-level reachability', () => {
     const json = JSON.parse((await cli(['offboard-check', web.lead, '--json'], 3)).stdout);
     expect(json.routingKeys.map((k: { routingKey: string }) => k.routingKey)).toEqual(['web-critical']);
   });
+
+  it('oncall-at --routing-key answers for the policies the key targeted at that instant, as recorded then', async () => {
+    const web = teamWith('Web', true);
+    const db = teamWith('Db', true);
+    sim.org.setRoutingKey({ routingKey: 'svc-critical', targets: [web.policy.slug], isDefault: false });
+    sim.org.setRoutingKey({ routingKey: 'legacy-billing', targets: [], isDefault: false });
+    await cli(['poll']);
+    await cli(['policy-poll']);
+    const beforeChange = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    sim.org.setRoutingKey({ routingKey: 'svc-critical', targets: [db.policy.slug], isDefault: false });
+    await cli(['policy-poll']);
+
+    const onCall = async (at: string) =>
+      (
+        JSON.parse((await cli(['oncall-at', at, '--routing-key', 'svc-critical', '--json'])).stdout) as {
+          username: string;
+          policySlug: string;
+        }[]
+      ).map((e) => [e.policySlug, e.username]);
+    expect(await onCall(beforeChange)).toEqual([[web.policy.slug, web.lead]]);
+    expect(await onCall('now')).toEqual([[db.policy.slug, db.lead]]);
+    const text = (await cli(['oncall-at', 'now', '--routing-key', 'svc-critical'])).stdout;
+    expect(text).toContain(`routing key svc-critical at `);
+    expect(text).toContain(`${db.policy.slug} (Db primary)`);
+    expect(text).toMatch(new RegExp(`Db primary \\(${db.policy.slug}\\) · Db.*: ${db.lead}`));
+
+    const empty = await cli(['oncall-at', 'now', '--routing-key', 'legacy-billing']);
+    expect(empty.stdout).toContain('it had no targets: alerts to it reached nobody');
+    const unknown = await cli(['oncall-at', 'now', '--routing-key', 'db-critical'], 2);
+    expect(unknown.stderr).toMatch(/"db-critical" was not a routing key at .*legacy-billing, svc-critical/);
+    const early = await cli(['oncall-at', new Date(base).toISOString(), '--routing-key', 'svc-critical'], 1);
+    expect(early.stderr).toMatch(/routing keys were first read at .*; nothing is recorded for/);
+  });
 });

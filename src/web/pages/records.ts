@@ -1,13 +1,11 @@
 /** `/ui/runs`, `/ui/runs/{id}`, `/ui/events/{sequence}`: the poll runs and single events. */
 
 import { PageError } from '../../errors.js';
-import { getRun, listRuns } from '../../store/runs.js';
+import { getRun, listRecordedRunKinds, listRuns, RUN_KINDS } from '../../store/runs.js';
 import { loadEvent, loadRunEvents } from '../../store/ui-timeline.js';
 import { mono, type Page, text } from '../model.js';
 import { hrefWith, intParam, type PageContext, param, rowsFor, runHref, timeCell } from './context.js';
 import { EVENT_COLUMNS, eventRow } from './events.js';
-
-const RUN_KINDS = ['roster', 'policy'];
 
 export function buildRunsPage(ctx: PageContext): Page {
   const kind = param(ctx, 'kind');
@@ -15,7 +13,9 @@ export function buildRunsPage(ctx: PageContext): Page {
   const runs = listRuns(ctx.store, { kind, beforeId: intParam(ctx, 'before'), limit: limit + 1 });
   const shown = runs.slice(0, limit);
   const last = shown[shown.length - 1];
-  const kinds = [...new Set([...RUN_KINDS, ...(kind === undefined ? [] : [kind])])];
+  const kinds = [
+    ...new Set([...RUN_KINDS, ...listRecordedRunKinds(ctx.store), ...(kind === undefined ? [] : [kind])]),
+  ];
   return {
     title: 'Runs',
     nav: 'runs',
