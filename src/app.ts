@@ -17,7 +17,6 @@ import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import type { FetchedRoster } from './roster/types.js';
 import { openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';

@@ -240,6 +240,7 @@ function runStartupPolls(
 ): Promise<void> {
   if (!config.service.pollOnStart) return Promise.resolve();
   return jobs
+    .filter((job) => job.runOnStart)
     .reduce<Promise<unknown>>(
       (previous, job) => previous.then(() => job.scheduler.runNow()),
       Promise.resolve(),

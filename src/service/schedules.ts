@@ -20,6 +20,8 @@ export interface ScheduledJob {
   scheduler: PollScheduler;
   /** A poll running longer than this (monotonic ms) is a stuck loop. */
   stuckAfterMs: number;
+  /** Run once at start-up (POLL_ON_START), in the list's order, before its schedule's first tick. */
+  runOnStart: boolean;
 }
 
 export interface Parts {
@@ -128,6 +130,7 @@ export function createScheduledJobs(
         createTicker: deps.createTicker,
       }),
       stuckAfterMs: config.victorOps.fetchDeadlineMs + config.service.jitterMs + STUCK_POLL_MARGIN_MS,
+      runOnStart: true,
     },
   ];
   // Policies have a schedule (and a no-overlap flag) of their own: an hourly policy poll must
@@ -150,6 +153,7 @@ export function createScheduledJobs(
       // A policy poll may first wait out the policy list interval, then fetches under the same deadline.
       stuckAfterMs:
         config.coverage.policyListMinIntervalMs + config.victorOps.fetchDeadlineMs + STUCK_POLL_MARGIN_MS,
+      runOnStart: true,
     });
   }
   // Contacts polls are off unless CONTACTS_SCHEDULE is set; their own no-overlap flag, like policies.
@@ -169,6 +173,10 @@ export function createScheduledJobs(
       // Bulk work of two requests a person, one on a 1 request/s endpoint: its length grows with
       // the org and waits behind every roster and policy poll, so no length of it means "stuck".
       stuckAfterMs: Number.POSITIVE_INFINITY,
+      // Not at start-up: it reads everyone the first time (hours for a large org, at one
+      // paging-policy read a second), so it waits for its schedule instead of delaying the
+      // identity sync that follows the start-up polls.
+      runOnStart: false,
     });
   }
   return jobs;

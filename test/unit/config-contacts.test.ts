@@ -7,19 +7,23 @@ const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { 
 
 describe('contacts configuration', () => {
   it('is off by default, reads everyone at least daily, exempts nobody', () => {
-    expect(load({}).contacts).toEqual({ schedule: null, verifyIntervalMs: 86_400_000, exemptions: [] });
+    const config = load({});
+    expect(config.contacts).toEqual({ schedule: null, verifyIntervalMs: 86_400_000 });
+    expect(config.reach).toEqual({ exemptions: [] });
   });
 
   it('reads CONTACTS_SCHEDULE, CONTACTS_VERIFY_INTERVAL and REACH_EXEMPT (commas or newlines)', () => {
-    expect(
-      load({
-        CONTACTS_SCHEDULE: '15 * * * *',
-        CONTACTS_VERIFY_INTERVAL: '7d',
-        REACH_EXEMPT: 'svc-*=service accounts page a webhook\nbreakglass = owned by SRE, db-*=webhook only',
-      }).contacts,
-    ).toEqual({
+    const config = load({
+      CONTACTS_SCHEDULE: '15 * * * *',
+      CONTACTS_VERIFY_INTERVAL: '7d',
+      REACH_EXEMPT: 'svc-*=service accounts page a webhook\nbreakglass = owned by SRE, db-*=webhook only',
+    });
+    expect(config.contacts).toEqual({
       schedule: { expression: '15 * * * *', intervalMs: 3_600_000 },
       verifyIntervalMs: 7 * 86_400_000,
+    });
+    // One REACH_EXEMPT for routing keys and people alike (src/config/reach.ts).
+    expect(config.reach).toEqual({
       exemptions: [
         { pattern: 'svc-*', reason: 'service accounts page a webhook' },
         { pattern: 'breakglass', reason: 'owned by SRE' },
@@ -38,7 +42,7 @@ describe('contacts configuration', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^CONTACTS_SCHEDULE .*\(or "off"\)$/),
       'CONTACTS_VERIFY_INTERVAL must be one duration from 1h to 30d such as "24h" or "7d" (units ms, s, m, h, d), got "5m"',
-      'REACH_EXEMPT must be pattern=reason entries separated by commas or newlines (e.g. "svc-*=service account"), got "svc-*"',
+      'REACH_EXEMPT must be pattern=reason pairs separated by commas or newlines (e.g. "legacy-*=feeds a webhook only"), got "svc-*"',
     ]);
   });
 });
