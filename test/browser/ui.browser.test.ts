@@ -335,7 +335,7 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
     await page.close();
   }
 
-  it('overview, timeline, user, findings, policy, roster and on-call pages tell the drift story', async () => {
+  it('overview, timeline, user, findings, policy, roster, on-call and reachability pages tell the drift story', async () => {
     await picture('/ui', 'overview', async (page) => {
       expect(await page.locator('svg.chart polyline').count()).toBe(3);
       await expect(page.locator('main').textContent()).resolves.toContain('identity.inactive');
@@ -364,6 +364,14 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
       expect(now).toContain('yuki.tanaka');
       expect(now).toContain('aisha.bello');
       await expect(page.locator('#t-calendar ~ .scroll').textContent()).resolves.toContain('aisha.bello');
+    });
+    await picture('/ui/reachability', 'reachability', async (page) => {
+      const keys = (await page.locator('#t-routing-keys ~ .scroll').textContent()) as string;
+      // José is on call for Platform, but his paging policy texts a phone he never verified.
+      expect(keys).toContain('cannot be reached');
+      expect(keys).toContain('yes: pushes to iOS device');
+      expect(keys).toContain('legacy-billing');
+      expect(keys).not.toContain('not read yet');
     });
     // No page of the demo shows test data.
     expect(problems).toEqual([]);

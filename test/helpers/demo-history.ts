@@ -4,10 +4,12 @@
  * by a policy, an override, and a leaver the HR file found. Written through the real write paths,
  * like ui-history.ts; the hostile names stay in that one, which is for the tests.
  */
+import type { PersonContacts } from '../../src/roster/contact-types.js';
 import type { Finding } from '../../src/roster/coverage-types.js';
 import type { PolicyEntry } from '../../src/roster/policy-entries.js';
 import type { Policy, Shift } from '../../src/roster/policy-types.js';
 import type { Roster, User } from '../../src/roster/types.js';
+import { recordContactsPoll } from '../../src/store/contacts-store.js';
 import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents } from '../../src/store/events.js';
 import { applyFindingsDiff } from '../../src/store/findings.js';
@@ -20,6 +22,7 @@ import {
   syncDestinations,
 } from '../../src/store/outbox.js';
 import { applyPolicyHistory, saveTeamSchedules } from '../../src/store/policies.js';
+import { applyRoutingKeyHistory } from '../../src/store/routing-keys.js';
 import { insertRun } from '../../src/store/runs.js';
 import { aRoster, aTeam, aUser } from './builders.js';
 import { recordRosterRun } from './ui-history.js';
@@ -202,7 +205,26 @@ function recordPolicyRun(store: Store, at: string): void {
       username: 'marcus.hale',
       removedAt: day(7),
     };
-    applyFindingsDiff(store, { appeared: [marcusGone], resolved: [], still: [] }, runId, at);
+    const target = (p: Policy) => ({ policySlug: p.slug, policyName: p.name });
+    applyRoutingKeyHistory(store, runId, at, {
+      added: [
+        { routingKey: '.+', isDefault: true, targets: [target(PLATFORM_PRIMARY)] },
+        { routingKey: 'payments-critical', isDefault: false, targets: [target(PAYMENTS_PRIMARY)] },
+        { routingKey: 'platform-alerts', isDefault: false, targets: [target(PLATFORM_PRIMARY)] },
+        // Left behind when the old billing service's policy was deleted: alerts to it page nobody.
+        { routingKey: 'legacy-billing', isDefault: false, targets: [] },
+      ],
+      removed: [],
+      changed: [],
+    });
+    const billingUnrouted: Finding = {
+      kind: 'routing_key_unrouted',
+      key: 'routing_key_unrouted:legacy-billing',
+      routingKey: 'legacy-billing',
+      isDefault: false,
+      missingPolicies: [],
+    };
+    applyFindingsDiff(store, { appeared: [marcusGone, billingUnrouted], resolved: [], still: [] }, runId, at);
     appendEvents(
       store,
       [PAYMENTS_PRIMARY, PLATFORM_PRIMARY, MOBILE_HOURS].map((policy) => ({
@@ -213,6 +235,87 @@ function recordPolicyRun(store: Store, at: string): void {
       { source: SOURCE, runId, time: at },
     );
   });
+}
+
+/** Hints only, as the contacts poll keeps them: never a full number or address. */
+const reachable = (username: string, digits: string, device: string): PersonContacts => ({
+  username,
+  methods: [
+    { id: 1, kind: 'phone', verified: true, hint: `…${digits}` },
+    { id: 2, kind: 'email', verified: true, hint: '@northwind.example' },
+    { id: 3, kind: 'device', verified: null, hint: device },
+  ],
+  pagingPolicy: [
+    { index: 1, timeout: 5, rules: [{ type: 'push', contactId: null }] },
+    { index: 2, timeout: 10, rules: [{ type: 'sms', contactId: 1 }] },
+  ],
+});
+
+/** A contacts poll: José, on call for Platform now, changed phones and never verified the new one. */
+function recordContactsRun(store: Store, at: string): void {
+  const jose: PersonContacts = {
+    username: 'jose.alvarez',
+    methods: [
+      { id: 4, kind: 'phone', verified: false, hint: '…17' },
+      { id: 5, kind: 'email', verified: true, hint: '@northwind.example' },
+    ],
+    pagingPolicy: [
+      {
+        index: 1,
+        timeout: 5,
+        rules: [
+          { type: 'sms', contactId: 4 },
+          { type: 'push', contactId: null },
+        ],
+      },
+    ],
+  };
+  const read = [
+    reachable('yuki.tanaka', '42', 'iOS'),
+    reachable('aisha.bello', '08', 'Android'),
+    reachable('tomas.novak', '63', 'iOS'),
+    reachable('dkowalski', '91', 'Android'),
+    reachable('kwame.mensah', '25', 'iOS'),
+    reachable('priya.raman', '56', 'iOS'),
+    jose,
+  ];
+  const platform = { slug: PLATFORM_PRIMARY.slug, name: PLATFORM_PRIMARY.name };
+  const unreachable: Finding = {
+    kind: 'unreachable_on_call',
+    key: 'unreachable_on_call:jose.alvarez',
+    username: 'jose.alvarez',
+    rules: [
+      { step: 1, type: 'sms', reason: 'texts phone …17, which is unverified' },
+      { step: 1, type: 'push', reason: 'pushes to the app, but no device has the app installed' },
+    ],
+    shift: {
+      team: aTeam('platform', 'Platform'),
+      policy: platform,
+      rotation: 'Platform weekly',
+      start: march(2, 8),
+      end: march(6, 8),
+    },
+    shifts: 1,
+    pagedBy: [],
+    policies: [platform],
+  };
+  inTransaction(store, () =>
+    recordContactsPoll(store, {
+      startedAt: at,
+      finishedAt: at,
+      status: 'ok',
+      error: null,
+      stats: { requests: read.length * 2, retries: 0, rateLimited: 0 },
+      read,
+      changed: read,
+      failedScopes: [],
+      readAtMs: Date.parse(at),
+      events: [],
+      coverage: { diff: { appeared: [unreachable], resolved: [], still: [] }, events: [] },
+      source: SOURCE,
+      deliveries: { destinations: [], nowMs: Date.parse(at) },
+    }),
+  );
 }
 
 function recordHrLeaver(store: Store, at: string): void {
@@ -312,6 +415,7 @@ export function recordDemoHistory(path: string): { store: Store; digestRunId: nu
   }
   recordPolicyRun(store, march(3, 10));
   recordHrLeaver(store, march(3, 11));
+  recordContactsRun(store, march(3, 12));
   recordDemoDeliveries(store);
   return { store, digestRunId };
 }
