@@ -56,19 +56,32 @@ export function reducePagingPolicy(api: ApiPagingPolicy): PagingStep[] {
 }
 
 /**
- * A body that was not JSON is quoted in the client's error; from these endpoints that excerpt
- * could hold a phone number or an address, so the error keeps only what failed. `doctor` uses it
- * for its reads of the same endpoints.
+ * A body VictorOps answered with is quoted in the client's errors (a body that was not JSON, or an
+ * error status's text); from these endpoints that excerpt could hold a phone number or an
+ * address, so the error keeps only what failed: the request, the status, the kind of failure.
+ * `doctor` uses it for its reads of the same endpoints.
  */
 export function withoutExcerpt(error: unknown): unknown {
-  if (!(error instanceof VictorOpsError) || error.code !== 'malformed') return error;
+  if (!(error instanceof VictorOpsError)) return error;
+  const options = {
+    retryable: error.retryable,
+    ...(error.path === undefined ? {} : { path: error.path }),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  };
+  if (error.code === 'malformed')
+    return new VictorOpsError(
+      'malformed',
+      `GET ${error.path ?? 'contacts'}: the answer was not the expected JSON`,
+      options,
+    );
+  // `…: "<excerpt>"` or `…: an HTML page: "<excerpt>"`: everything from the quote on goes.
+  const cut = error.message.search(/: (?:an HTML page: )?"/);
+  if (cut < 0) return error;
   return new VictorOpsError(
-    'malformed',
-    `GET ${error.path ?? 'contacts'}: the answer was not the expected JSON`,
-    {
-      retryable: error.retryable,
-      ...(error.path === undefined ? {} : { path: error.path }),
-    },
+    error.code,
+    `${error.message.slice(0, cut)} (the answer's text is not shown: it may hold contact details)`,
+    options,
   );
 }
 
