@@ -275,12 +275,7 @@ export const routingKeys = sqliteTable(
     routingKey: text('routing_key').notNull(),
     isDefault: integer('is_default', { mode: 'boolean' }).notNull(),
     targets: text('targets').notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('routing_keys_current_uq').on(t.routingKey).where(sql`valid_to IS NULL`),
@@ -500,12 +495,7 @@ export const personContacts = sqliteTable(
     methods: text('methods').notNull(),
     /** JSON PagingStep[]. */
     pagingPolicy: text('paging_policy').notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-    fromRunId: integer('from_run_id')
-      .notNull()
-      .references(() => runs.id),
-    toRunId: integer('to_run_id').references(() => runs.id),
+    ...historyColumns(),
   },
   (t) => [
     uniqueIndex('person_contacts_current_uq').on(t.usernameKey).where(sql`valid_to IS NULL`),
