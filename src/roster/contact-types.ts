@@ -5,35 +5,17 @@
  * the API's answers to these shapes; nothing downstream sees more.
  */
 
-export type ContactKind = 'phone' | 'email' | 'device';
+/**
+ * A contact method: VictorOps' numeric id (what a paging rule's `contact.id` points at), its kind,
+ * whether it is verified (null for devices), and a hint (a phone's last two digits, an email's
+ * domain, a device's type). The shapes are the event catalogue's (src/contract/catalogue.ts).
+ */
+import type { ContactKind, ContactMethod, PagingRule, PagingStep } from '../contract/catalogue.js';
 
-export interface ContactMethod {
-  /** VictorOps' numeric id of the method: what a paging rule's `contact.id` points at. */
-  id: number;
-  kind: ContactKind;
-  /** Phones and emails: `"verified"` in the API. Devices carry no verified state: null. */
-  verified: boolean | null;
-  /** A phone's last two digits (`…42`), an email's domain (`@example.com`), a device's type (`Android`). */
-  hint: string;
-}
+export type { ContactKind, ContactMethod, PagingRule, PagingStep };
 
 /** `push` goes to every device (no contact); the others name one phone or email. */
 export type PagingRuleType = 'push' | 'sms' | 'phone' | 'email';
-
-export interface PagingRule {
-  /** The API's type; a type roster-watch does not know is kept as it came, and not judged. */
-  type: string;
-  /** The contact method's id, or null (push rules, and rules whose contact is missing). */
-  contactId: number | null;
-}
-
-export interface PagingStep {
-  /** 1-based, as the VictorOps UI counts ("step 1"); the API's `index` is 0-based. */
-  index: number;
-  /** Minutes before the next step. */
-  timeout: number;
-  rules: PagingRule[];
-}
 
 /** What one contacts read found for one person. */
 export interface PersonContacts {

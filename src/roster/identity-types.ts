@@ -4,11 +4,21 @@
  */
 
 import type { IdentitySourceKind } from '../config/identity.js';
-import type { PolicyRef } from './coverage-types.js';
-import type { Team } from './types.js';
+import type {
+  Exposure,
+  FieldDifference,
+  IdentityFinding,
+  IdentityRef,
+  MatchedBy,
+} from '../contract/catalogue.js';
 
+export { IDENTITY_FINDING_KINDS, type IdentityFindingKind } from '../contract/names.js';
+/**
+ * What a finding quotes (exposure, identity references, differences) and the findings themselves
+ * are the event catalogue's shapes (src/contract/catalogue.ts).
+ */
 /** The identity source kinds, as the configuration registers them (config/identity.ts). */
-export type { IdentitySourceKind };
+export type { Exposure, FieldDifference, IdentityFinding, IdentityRef, IdentitySourceKind, MatchedBy };
 
 /** One person (or account) as one identity source describes them, whatever the source. */
 export interface Identity {
@@ -42,97 +52,7 @@ export interface MatchSettings {
   exemptions: readonly Exemption[];
 }
 
-export type MatchedBy = 'email' | 'rule' | 'mapping';
-
-/** What the user can still do to people: what the leaver's sentence warns about. */
-export interface Exposure {
-  teams: Team[];
-  /** Policies that page the user: directly at these 1-based steps, or through a rotation they are on. */
-  policies: (PolicyRef & { team: Team; steps: number[]; viaRotation: boolean })[];
-  /** Upcoming (or current) shifts, earliest first, at most EXPOSURE_SHIFTS_MAX. */
-  shifts: { team: Team; policy: PolicyRef; rotation: string; start: string; end: string }[];
-  /** All upcoming shifts in the recorded schedule window, including those not listed. */
-  shiftCount: number;
-}
-
 export const EXPOSURE_SHIFTS_MAX = 5;
-
-/** A source's identity as a finding quotes it: enough to find the person in that system. */
-export interface IdentityRef {
-  source: string;
-  id: string;
-  email: string | null;
-  displayName: string | null;
-  status: string;
-  statusChangedAt: string | null;
-}
-
-export const IDENTITY_FINDING_KINDS = [
-  'identity.unmatched',
-  'identity.inactive',
-  'identity.mismatch',
-  'identity.source_failing',
-] as const;
-export type IdentityFindingKind = (typeof IDENTITY_FINDING_KINDS)[number];
-
-export interface FieldDifference {
-  field: 'email' | 'name';
-  victorops: string | null;
-  identity: string | null;
-}
-
-export type IdentityFinding =
-  | {
-      kind: 'identity.unmatched';
-      key: string;
-      username: string;
-      email: string | null;
-      /** The sources that were searched. */
-      sources: string[];
-      /** A pending invitation (`invited_…`), not an account anyone has used yet. */
-      pending: boolean;
-      /** The address IDENTITY_MAPPING_FILE maps the user to, which no source holds; null when not mapped. */
-      mappedTo: string | null;
-      exposure: Exposure;
-    }
-  | {
-      kind: 'identity.inactive';
-      key: string;
-      username: string;
-      email: string | null;
-      matchedBy: MatchedBy;
-      /** The inactive identities (one per source that says so). */
-      identities: IdentityRef[];
-      /** Other sources that still call the person active: any inactive source stands. */
-      activeElsewhere: IdentityRef[];
-      /**
-       * Set when no source says inactive any more but the status became unknown (an emptied cell,
-       * an unmapped value): unknown is not active, so the finding stays, with the statuses read now.
-       */
-      statusUnknown: IdentityRef[] | null;
-      /** A pending invitation (`invited_…`): withdraw it rather than delete a user. */
-      pending: boolean;
-      exposure: Exposure;
-    }
-  | {
-      kind: 'identity.mismatch';
-      key: string;
-      username: string;
-      matchedBy: MatchedBy;
-      identity: IdentityRef;
-      differences: FieldDifference[];
-      exposure: Exposure;
-    }
-  | {
-      kind: 'identity.source_failing';
-      key: string;
-      /** Always null: a source is not a user; present so every identity event has the field. */
-      username: null;
-      source: string;
-      reason: string;
-      /** When this source's current streak of failed (or held) reads began. */
-      since: string;
-    };
 
 /** Two records of one source for the same person that disagree, and which one was taken. */
 export interface RecordConflict {

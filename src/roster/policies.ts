@@ -72,7 +72,7 @@ export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[]
 export interface PolicyChange {
   before: Policy;
   after: Policy;
-  changes: FieldChange<PolicyField>[];
+  changes: FieldChange<PolicyField, string>[];
 }
 
 export interface PolicyDiff {
@@ -103,7 +103,7 @@ export function diffPolicies(before: readonly Policy[], after: readonly Policy[]
       diff.added.push(policy);
       continue;
     }
-    const changes: FieldChange<PolicyField>[] = [];
+    const changes: FieldChange<PolicyField, string>[] = [];
     if (previous.name !== policy.name)
       changes.push({ field: 'name', before: previous.name, after: policy.name });
     if (previous.teamSlug !== policy.teamSlug)

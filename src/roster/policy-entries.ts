@@ -2,26 +2,19 @@
  * The entries of an escalation policy step: who or what a step pages, each keyed by its target,
  * as compact text, and upgraded from the forms older versions recorded. Pure.
  */
+
+import type { PolicyEntry } from '../contract/catalogue.js';
 import { usernameKey } from './types.js';
 
-export const ROTATION_TYPES = ['rotation_group', 'rotation_group_next', 'rotation_group_previous'] as const;
 /** Who in a rotation group a step pages: whoever is on call now, next, or previously. */
-export type RotationType = (typeof ROTATION_TYPES)[number];
-
+export { ROTATION_TYPES, type RotationType } from '../contract/names.js';
 /**
  * Who a step pages, keyed by its target so two users (or two webhooks) in one step stay two
  * entries and swapping one for another is a change: a user directly, a rotation group, an email
  * address, a webhook, another policy (`policy_routing`), a team (no documented target), or a type
- * roster-watch does not know, kept with its raw target.
+ * roster-watch does not know, kept with its raw target. Its shape is the event catalogue's.
  */
-export type PolicyEntry =
-  | { kind: 'user'; username: string }
-  | { kind: 'rotation'; executionType: RotationType; rotationSlug: string; rotationLabel: string }
-  | { kind: 'email'; address: string }
-  | { kind: 'webhook'; webhookSlug: string }
-  | { kind: 'policy'; policySlug: string }
-  | { kind: 'team'; executionType: 'team' | 'team_routing'; target: string }
-  | { kind: 'other'; executionType: string; target: string };
+export type { PolicyEntry };
 
 /** The identity of an entry within a step: its type and its target. */
 export function entryKey(entry: PolicyEntry): string {

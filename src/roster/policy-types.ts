@@ -3,24 +3,13 @@
  * VictorOps adapter, the store, coverage and the event contract. Their normalisation and diff are
  * in policies.ts, which builds events; these shapes import nothing that does.
  */
-import type { PolicyEntry } from './policy-entries.js';
+
+/** A policy, its steps and their entries: the event catalogue's shapes (src/contract/catalogue.ts). */
+import type { Policy, PolicyStep } from '../contract/catalogue.js';
 import type { RoutingKey } from './routing-key-types.js';
 import type { FetchStats, Team } from './types.js';
 
-export interface PolicyStep {
-  /** 1-based, as people and the VictorOps UI count steps ("step 2"). */
-  index: number;
-  /** Minutes before the next step is paged, as VictorOps returns it. */
-  timeout: number;
-  entries: PolicyEntry[];
-}
-
-export interface Policy {
-  slug: string;
-  name: string;
-  teamSlug: string;
-  steps: PolicyStep[];
-}
+export type { Policy, PolicyStep };
 
 /** One upcoming (or current) on-call shift from a team's schedule. */
 export interface Shift {
@@ -89,12 +78,8 @@ export interface FetchedPolicies {
 }
 
 /** A policy that still pages someone, and at which steps: part of `victorops.user.removed`. */
-export interface PolicyReference {
-  slug: string;
-  name: string;
-  teamSlug: string;
-  /** 1-based step indexes. */
-  steps: number[];
-}
+import type { PolicyReference } from '../contract/catalogue.js';
+
+export type { PolicyReference };
 
 export type PolicyField = 'name' | 'teamSlug' | 'steps';

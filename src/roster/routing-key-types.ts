@@ -4,18 +4,12 @@
  * importing the diff (routing-keys.ts), which builds events.
  */
 
-export interface RoutingKeyTarget {
-  policySlug: string;
-  /** The name VictorOps listed with the target. */
-  policyName: string;
-}
+/**
+ * A routing key: its name, whether it is the default (`.+`), and its targets (sorted by policy
+ * slug, without duplicates; may be empty). The shapes are the event catalogue's.
+ */
+import type { RoutingKey, RoutingKeyTarget } from '../contract/catalogue.js';
 
-export interface RoutingKey {
-  routingKey: string;
-  /** The default key (`.+`): alerts no other key matches go to its targets. */
-  isDefault: boolean;
-  /** Sorted by policy slug, without duplicates; may be empty (the key routes nowhere). */
-  targets: RoutingKeyTarget[];
-}
+export type { RoutingKey, RoutingKeyTarget };
 
 export type RoutingKeyField = 'targets' | 'isDefault';

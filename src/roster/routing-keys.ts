@@ -12,7 +12,7 @@ export type { RoutingKey, RoutingKeyField, RoutingKeyTarget } from './routing-ke
 export interface RoutingKeyChange {
   before: RoutingKey;
   after: RoutingKey;
-  changes: FieldChange<RoutingKeyField>[];
+  changes: FieldChange<RoutingKeyField, string | boolean>[];
 }
 
 export interface RoutingKeyDiff {
@@ -63,7 +63,7 @@ export function diffRoutingKeys(before: readonly RoutingKey[], after: readonly R
       diff.added.push(key);
       continue;
     }
-    const changes: FieldChange<RoutingKeyField>[] = [];
+    const changes: FieldChange<RoutingKeyField, string | boolean>[] = [];
     if (slugs(previous) !== slugs(key))
       changes.push({
         field: 'targets',

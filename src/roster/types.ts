@@ -3,36 +3,12 @@
  * Pure types only; every other layer speaks in these.
  */
 
-/** A VictorOps user as roster-watch keeps it. Fields the API may omit are null. */
-export interface User {
-  /** Original spelling as VictorOps returns it. Usernames are immutable and global in VictorOps. */
-  username: string;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  email: string | null;
-  createdAt: string | null;
-  passwordLastUpdated: string | null;
-  verified: boolean | null;
-}
+import type { Team, User } from '../contract/catalogue.js';
 
 /** The user fields that are compared field by field for `victorops.user.changed`. */
-export const USER_FIELDS = [
-  'firstName',
-  'lastName',
-  'displayName',
-  'email',
-  'createdAt',
-  'passwordLastUpdated',
-  'verified',
-] as const satisfies readonly (keyof User)[];
-export type UserField = (typeof USER_FIELDS)[number];
-
-export interface Team {
-  /** Opaque, stable identifier (`team-XXXXXXXXXXXXXXXX`); names can change, slugs do not. */
-  slug: string;
-  name: string;
-}
+export { USER_FIELDS, type UserField } from '../contract/names.js';
+/** User and Team are the event catalogue's (src/contract/catalogue.ts): what events carry. */
+export type { Team, User };
 
 export interface Membership {
   username: string;
