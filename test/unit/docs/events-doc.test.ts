@@ -1,22 +1,41 @@
 /**
- * docs/events.md promises an example for every event type. The examples are checked against the
- * same JSON Schema the emitted events are checked against, so the page cannot drift from the code.
+ * docs/events.md promises an example for every event type. Every JSON example on that page and in
+ * the README is checked twice: against the JSON Schema consumers get (schemas/events.schema.json)
+ * and against the catalogue the producers build with (src/contract/catalogue.ts), which also
+ * requires the fields older stored events lack, so the page shows what the code emits today.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../../../src/roster/events.js';
+import { EVENT_DATA, envelopeSchema } from '../../../src/contract/catalogue.js';
+import { EVENT_TYPES, type EventType } from '../../../src/roster/events.js';
 import { assertValidEvent } from '../../helpers/event-schema.js';
 
-const page = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'docs', 'events.md'), 'utf8');
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const page = readFileSync(resolve(root, 'docs', 'events.md'), 'utf8');
+const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
 
-/** The first ```json block after the `### \`type\`` heading, parsed. */
-function exampleFor(type: string): unknown {
-  const heading = page.indexOf(`\n### \`${type}\`\n`);
-  if (heading < 0) throw new Error(`docs/events.md has no "### \`${type}\`" section`);
-  const block = /```json\n([\s\S]*?)```/.exec(page.slice(heading));
-  if (block === null) throw new Error(`docs/events.md: no JSON example under ${type}`);
-  return JSON.parse(block[1]!);
+const HEADING = /\n### `((?:victorops|rosterwatch)\.[a-z_.]+)`\n/g;
+
+interface Example {
+  /** Where it is, for the test's name: the file and line. */
+  at: string;
+  /** The `### \`type\`` section it is under, if any. */
+  section: string | null;
+  json: unknown;
+}
+
+/** Every ```json block of a Markdown text, with the event-type section it stands in. */
+function examplesOf(text: string, file: string): Example[] {
+  const headings = [...text.matchAll(HEADING)].map((m) => ({ at: m.index, type: m[1]! }));
+  return [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((block) => {
+    const before = headings.filter((h) => h.at < block.index);
+    return {
+      at: `${file}:${text.slice(0, block.index).split('\n').length}`,
+      section: before.at(-1)?.type ?? null,
+      json: JSON.parse(block[1]!),
+    };
+  });
 }
 
 function envelopeAround(type: string, data: unknown): Record<string, unknown> {
@@ -34,28 +53,45 @@ function envelopeAround(type: string, data: unknown): Record<string, unknown> {
   };
 }
 
-describe('docs/events.md', () => {
-  it('shows a whole event that matches the schema', () => {
-    const first = /```json\n([\s\S]*?)```/.exec(page);
-    const event = JSON.parse(first![1]!) as { specversion?: string };
-    expect(event.specversion).toBe('1.0');
-    assertValidEvent(event);
+function isWholeEvent(json: unknown): json is { type: EventType; data: unknown } {
+  return typeof json === 'object' && json !== null && 'specversion' in json;
+}
+
+/** The example as a whole event, and the type it claims. */
+function asEvent(example: Example): { type: EventType; event: { type: EventType; data: unknown } } {
+  if (isWholeEvent(example.json)) return { type: example.json.type, event: example.json };
+  if (example.section === null)
+    throw new Error(`${example.at}: JSON that is neither an event nor under a type`);
+  const type = example.section as EventType;
+  return { type, event: envelopeAround(type, example.json) as { type: EventType; data: unknown } };
+}
+
+const examples = [...examplesOf(page, 'docs/events.md'), ...examplesOf(readme, 'README.md')];
+
+describe('the event examples in docs/events.md and the README', () => {
+  it('are all found: one whole event on each page, a data example for every type', () => {
+    expect(examples.filter((e) => isWholeEvent(e.json)).map((e) => e.at.split(':')[0])).toEqual([
+      'docs/events.md',
+      'README.md',
+    ]);
+    const typed = examples.filter((e) => !isWholeEvent(e.json)).map((e) => e.section);
+    expect([...new Set(typed)].sort()).toEqual([...EVENT_TYPES].sort());
   });
 
-  it("the README's example event matches the schema", () => {
-    const readme = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
-    const block = /```json\n([\s\S]*?)```/.exec(readme);
-    assertValidEvent(JSON.parse(block![1]!));
+  it.each(examples.map((e) => [e.at, e]))('%s matches the JSON Schema', (_at, example) => {
+    assertValidEvent(asEvent(example).event);
   });
 
-  it.each(EVENT_TYPES.map((type) => [type]))('has a schema-valid data example for %s', (type) => {
-    assertValidEvent(envelopeAround(type, exampleFor(type)));
+  it.each(examples.map((e) => [e.at, e]))('%s is what the producers build today', (_at, example) => {
+    const { type, event } = asEvent(example);
+    const parsed = envelopeSchema.safeParse(event);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    const data = EVENT_DATA[type].safeParse(event.data);
+    expect(data.error?.issues ?? []).toEqual([]);
   });
 
   it('documents no event type the code does not emit', () => {
-    const documented = [...page.matchAll(/\n### `((?:victorops|rosterwatch)\.[a-z_.]+)`\n/g)].map(
-      (m) => m[1],
-    );
+    const documented = [...page.matchAll(HEADING)].map((m) => m[1]);
     expect(documented.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t!))).toEqual([]);
   });
 });
