@@ -131,6 +131,21 @@ function createVictorOpsClientFromConfig(
   });
 }
 
+/** What every cycle is wired with the same way: the history, the clock, the log, the event source and the destinations. */
+function cycleBasics(
+  config: Config,
+  store: Store,
+  deps: AppDeps & { destinations: readonly DestinationSpec[] },
+) {
+  return {
+    store,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    source: config.eventSource,
+    destinations: deps.destinations,
+  };
+}
+
 function createPolicyPollDeps(
   config: Config,
   store: Store,
@@ -141,12 +156,10 @@ function createPolicyPollDeps(
     onListWait?: ((wait: PolicyListWait) => void) | undefined;
   },
 ): PolicyCycleDeps {
-  const clock = deps.clock ?? systemClock;
+  const base = cycleBasics(config, store, deps);
+  const { clock } = base;
   return {
-    store,
-    clock,
-    logger: deps.logger,
-    source: config.eventSource,
+    ...base,
     policyListMinIntervalMs: config.coverage.policyListMinIntervalMs,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
@@ -163,7 +176,6 @@ function createPolicyPollDeps(
         deadlineMs: config.victorOps.fetchDeadlineMs,
         signal,
       }),
-    destinations: deps.destinations,
   };
 }
 
@@ -174,17 +186,13 @@ function createContactsPollDeps(
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): ContactsCycleDeps {
   return {
-    store,
-    clock: deps.clock ?? systemClock,
-    logger: deps.logger,
-    source: config.eventSource,
+    ...cycleBasics(config, store, deps),
     settings: config.contacts,
     reachExemptions: config.reach.exemptions,
     concurrency: config.victorOps.concurrency,
     daysForward: config.coverage.daysForward,
     fetchPerson: (username, signal) => fetchPersonContacts(client, username, signal),
     stats: () => client.stats(),
-    destinations: deps.destinations,
   };
 }
 
@@ -224,10 +232,7 @@ function createPollDeps(
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): PollCycleDeps {
   return {
-    store,
-    clock: deps.clock ?? systemClock,
-    logger: deps.logger,
-    source: config.eventSource,
+    ...cycleBasics(config, store, deps),
     guard: config.guard,
     pollFailingAfter: config.pollFailingAfter,
     oncallDaysForward: config.coverage.daysForward,
@@ -237,10 +242,6 @@ function createPollDeps(
       setting: config.victorOps.membershipHints,
       verifyIntervalMs: config.victorOps.membershipVerifyIntervalMs,
     },
-    destinations: deps.destinations,
-    ...(config.victorOps.membershipHints === 'auto'
-      ? { hintsVerifyIntervalMs: config.victorOps.membershipVerifyIntervalMs }
-      : {}),
   };
 }
 
@@ -269,21 +270,17 @@ function createIdentitySyncDeps(
   store: Store,
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
 ): IdentityCycleDeps {
-  const clock = deps.clock ?? systemClock;
+  const base = cycleBasics(config, store, deps);
   const id = config.identity;
   return {
-    store,
-    clock,
-    logger: deps.logger,
-    source: config.eventSource,
+    ...base,
     guard: config.guard,
     settings: {
       rule: id.matchRule,
       explicit: new Map(Object.entries(id.explicit)),
       exemptions: id.exemptions,
     },
-    sources: createIdentitySources(id, { clock }),
-    destinations: deps.destinations,
+    sources: createIdentitySources(id, { clock: base.clock }),
   };
 }
 

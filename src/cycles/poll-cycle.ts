@@ -57,19 +57,15 @@ export interface PollCycleDeps {
   fetchRoster: (signal: AbortSignal, plan: RosterFetchPlan) => Promise<FetchedRoster>;
   /**
    * MEMBERSHIP_HINTS and MEMBERSHIP_VERIFY_INTERVAL: the fetch half loads the recorded hints with
-   * them. Absent: no hints, every team (or user) is read.
+   * them, and while the setting is `auto` the interval is also how long the API must go without
+   * contradicting its own member counts before hints marked unreliable are followed again. Absent:
+   * no hints, every team (or user) is read, and the mark is left alone.
    */
   membershipHints?: { setting: HintsSetting; verifyIntervalMs: number };
   /** The configured destinations: every recorded event gets its outbox rows in the run's transaction. */
   destinations: readonly DestinationSpec[];
-  /**
-   * MEMBERSHIP_VERIFY_INTERVAL: how long the API must go without contradicting its own member
-   * counts before hints marked unreliable are followed again. Absent: the mark is left alone.
-   */
-  hintsVerifyIntervalMs?: number;
 }
 
-/** What the roster cycle's fetch half hands the fetch: the recorded hints, and who hears the plan. */
 export interface RosterFetchPlan {
   hints: HintState | undefined;
   onPlan: (plan: RequestPlan) => void;
@@ -194,12 +190,12 @@ function rosterCycle(
         hashText: sha256,
         accept,
         policies: policies ?? [],
-        ...(deps.hintsVerifyIntervalMs === undefined || accept
+        ...(deps.membershipHints?.setting !== 'auto' || accept
           ? {}
           : {
               hints: {
                 lastContradictionAt: lastContradiction(store),
-                verifyIntervalMs: deps.hintsVerifyIntervalMs,
+                verifyIntervalMs: deps.membershipHints.verifyIntervalMs,
               },
             }),
       });

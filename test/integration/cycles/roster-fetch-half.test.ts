@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PollCycleDeps, type RosterFetchPlan, runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { openStore, type Store } from '../../../src/store/db.js';
+import { loadHintsUnreliable, markHintsUnreliable } from '../../../src/store/team-hints.js';
 import { aFetch, aRoster } from '../../helpers/builders.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { createFakeClock, FAKE_CLOCK_START_MS } from '../../helpers/fake-clock.js';
@@ -33,7 +34,14 @@ function setUp(membershipHints: PollCycleDeps['membershipHints']) {
     fetchRoster: async (_signal, plan) => {
       plans.push(plan);
       plan.onPlan({ mode: 'full', scopes: 4, strategy: 'team', reason: 'no previous poll' });
-      return aFetch(aRoster());
+      // A team read in full and consistent with its listing: the hints were checked.
+      const hints = {
+        listed: [{ slug: 'team-a', version: 1, memberCount: 0 }],
+        read: ['team-a'],
+        carried: [],
+        verified: [],
+      };
+      return aFetch(aRoster(), { hints });
     },
     ...(membershipHints ? { membershipHints } : {}),
   };
@@ -75,4 +83,23 @@ describe("the roster cycle's fetch half", () => {
       msg: 'requests planned: 2 lists + 4 teams (no previous poll)',
     });
   });
+
+  it.each([
+    ['auto', null],
+    ['off', 'team-a'],
+  ] as const)(
+    'with MEMBERSHIP_HINTS=%s, a mark whose last contradiction is older than the verify interval is cleared (null) or left (%s)',
+    async (setting, left) => {
+      const { deps } = setUp({ setting, verifyIntervalMs: 3_600_000 });
+      await runPollCycle(deps, new AbortController().signal); // the baseline reads every team
+      markHintsUnreliable(deps.store, {
+        teamSlug: 'team-a',
+        runId: 1,
+        since: '2020-01-01T00:00:00.000Z',
+        lastContradictionAt: '2020-01-01T00:00:00.000Z',
+      });
+      await runPollCycle(deps, new AbortController().signal);
+      expect(loadHintsUnreliable(deps.store)?.teamSlug ?? null).toBe(left);
+    },
+  );
 });
