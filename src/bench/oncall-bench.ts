@@ -2,7 +2,7 @@
  * The on-call report over a long recorded history: 300 teams, each a two-person 12-hour rotation
  * with a 4-hour override every third day, read every 15 minutes for 90 days with the default
  * 14-day window, then `oncall-report` over all of it through the App (the stored parts, display
- * names, union per person, split). The history is written by the policy poll's own recorder (recordOncallReads), one
+ * names, union per person, split). The history is written by the policy poll's own recorder (recordOncallReads, through recordPolicyRead), one
  * transaction per poll, with the schedules handed in: the fetch and the rest of the policy cycle
  * would only add to the set-up time, not to what the report reads. A team whose read at a poll
  * holds exactly the shifts of its read at the previous poll is not handed to the recorder, which
@@ -18,9 +18,8 @@ import { loadConfig } from '../config/load-config.js';
 import { createSilentLogger } from '../logger.js';
 import { applyOverrides } from '../roster/on-call.js';
 import type { Shift, TeamSchedule } from '../roster/policy-types.js';
-import { inTransaction, openStore } from '../store/db.js';
-import { recordOncallReads } from '../store/oncall-reads.js';
-import { insertRun } from '../store/runs.js';
+import { openStore } from '../store/db.js';
+import { recordPolicyRead } from './policy-reads.js';
 
 export interface OncallBenchResult {
   teams: number;
@@ -102,22 +101,7 @@ export async function benchOncall(options: {
           fetchedAt: iso(t),
         });
       });
-      inTransaction(store, () => {
-        const runId = insertRun(store, {
-          kind: 'policy',
-          startedAt: iso(t),
-          finishedAt: iso(t),
-          status: 'ok',
-          strategy: null,
-          stats: { requests: 0, retries: 0, rateLimited: 0 },
-          counts: null,
-          failedScopes: [],
-          changeCount: 0,
-          error: null,
-          rosterHash: null,
-        });
-        recordOncallReads(store, runId, iso(t), schedules);
-      });
+      recordPolicyRead(store, iso(t), schedules);
     }
     const storedReads = (
       store.sqlite.prepare('SELECT count(*) AS n FROM oncall_reads').get() as { n: number }

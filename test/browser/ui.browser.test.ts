@@ -12,13 +12,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOncallConfig } from '../../src/config/oncall.js';
 import { formatRunDigest } from '../../src/delivery/slack-digest.js';
-import { createSilentLogger } from '../../src/logger.js';
 import { renderSlackMessage } from '../../src/simulator/receivers/slack-receiver.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { loadRunChangeEvents } from '../../src/store/outbox-reads.js';
-import { startUiServer, type UiServer } from '../../src/web/serve.js';
+import type { UiServer } from '../../src/web/serve.js';
 import { DEMO_NOW, recordDemoHistory } from '../helpers/demo-history.js';
 import { HOSTILE_USERNAME, recordUiHistory, TIMES } from '../helpers/ui-history.js';
+import { startTestUi } from '../helpers/ui-server.js';
 import { type Browser, chromiumAvailable, launchChromium } from './chromium.js';
 import { slackMessagePage } from './slack-html.js';
 
@@ -39,12 +39,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rw-browser-'));
   recordUiHistory(join(dir, 'h.db')).close();
   store = openStore(join(dir, 'h.db'), { readonly: true });
-  server = await startUiServer({
-    store,
-    auth: { kind: 'none' },
-    host: '127.0.0.1',
-    port: 0,
-    logger: createSilentLogger(),
+  server = await startTestUi(store, {
     // A pinned clock keeps the pages (and so the screenshots) the same from run to run.
     now: () => new Date('2026-03-04T12:00:00.000Z'),
     timeZone: 'Europe/Paris',
@@ -305,12 +300,7 @@ describe.skipIf(!available)("the README's pictures, from a realistic demo org", 
     digestRunId = recorded.digestRunId;
     recorded.store.close();
     demoStore = openStore(join(demoDir, 'demo.db'), { readonly: true });
-    demo = await startUiServer({
-      store: demoStore,
-      auth: { kind: 'none' },
-      host: '127.0.0.1',
-      port: 0,
-      logger: createSilentLogger(),
+    demo = await startTestUi(demoStore, {
       now: () => new Date(DEMO_NOW),
       timeZone: 'Europe/Berlin',
       // The team's calendar in the same zone as the rest of the page.

@@ -16,6 +16,7 @@ import { inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { appendEvents, type StoredEvent } from '../../src/store/events.js';
 import { enqueueDeliveries } from '../../src/store/outbox.js';
 import { insertRun as insertStoredRun } from '../../src/store/runs.js';
+import { quietRun } from './run-record.js';
 
 export const TEST_SOURCE = 'urn:roster-watch:test';
 
@@ -127,16 +128,9 @@ export function aCloudEvent(draft: EventDraft, sequence: number, runId = 1): Clo
 /** A finished roster run, stored by the store's own insertRun. */
 export function insertRun(store: Store, startedAt = new Date().toISOString()): number {
   return insertStoredRun(store, {
-    startedAt,
-    finishedAt: startedAt,
-    status: 'ok',
+    ...quietRun('roster', startedAt),
     strategy: 'user',
     stats: { requests: 0, retries: 0, rateLimited: 0 },
-    counts: null,
-    failedScopes: [],
-    changeCount: 0,
-    error: null,
-    rosterHash: null,
   });
 }
 

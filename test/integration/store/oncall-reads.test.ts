@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordPolicyRead } from '../../../src/bench/policy-reads.js';
 import {
   listOncallAt,
   listOncallIntervals,
@@ -19,7 +20,6 @@ import {
 import type { Shift } from '../../../src/roster/policy-types.js';
 import { inTransaction, MIGRATIONS_FOLDER, openStore, type Store } from '../../../src/store/db.js';
 import { loadOncallIntervals, loadOncallReads, recordOncallReads } from '../../../src/store/oncall-reads.js';
-import { insertRun } from '../../../src/store/runs.js';
 import * as schema from '../../../src/store/schema.js';
 
 const H = 3_600_000;
@@ -47,24 +47,9 @@ afterEach(() => {
 });
 
 function readAt(hours: number, shifts: Shift[]) {
-  inTransaction(store, () => {
-    const runId = insertRun(store, {
-      kind: 'policy',
-      startedAt: iso(T0 + hours * H),
-      finishedAt: iso(T0 + hours * H),
-      status: 'ok',
-      strategy: null,
-      stats: { requests: 0, retries: 0, rateLimited: 0 },
-      counts: null,
-      failedScopes: [],
-      changeCount: 0,
-      error: null,
-      rosterHash: null,
-    });
-    recordOncallReads(store, runId, iso(T0 + hours * H), [
-      { team: { slug: 'team-a', name: 'A' }, shifts, fetchedAt: iso(T0 + hours * H) },
-    ]);
-  });
+  recordPolicyRead(store, iso(T0 + hours * H), [
+    { team: { slug: 'team-a', name: 'A' }, shifts, fetchedAt: iso(T0 + hours * H) },
+  ]);
 }
 
 const hours = (fromH: number, toH: number) =>

@@ -4,49 +4,28 @@
  * read drops that quote, whatever the status or form, and keeps the request and the status.
  * Checked against a real HTTP server with the real client.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
+import type { RequestListener } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { VictorOpsError } from '../../../src/errors.js';
-import { createVictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchPersonContacts } from '../../../src/victorops/fetch-contacts.js';
+import { withServedClient } from '../../helpers/client.js';
 
 const PHONE = '+1 555 867 5309';
 const EMAIL = 'jane.doe@private.example';
 
-let server: Server | undefined;
-afterEach(async () => {
-  await new Promise((done) => (server ? server.close(done) : done(undefined)));
-  server = undefined;
-});
-
 async function failureFor(status: number, contentType: string, body: string): Promise<VictorOpsError> {
-  server = createServer((_req, res) => {
+  const answer: RequestListener = (_req, res) => {
     res.writeHead(status, { 'content-type': contentType });
     res.end(body);
-  });
-  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-  const client = createVictorOpsClient({
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api-public`,
-    apiId: 'id',
-    apiKey: 'key',
-    maxRps: 100,
-    concurrency: 1,
-    timeoutMs: 5_000,
-    maxRetries: 0,
-    clock: systemClock,
-  });
-  try {
-    const error = await fetchPersonContacts(client, 'jane', new AbortController().signal).then(
+  };
+  const error = await withServedClient(answer, (client) =>
+    fetchPersonContacts(client, 'jane', new AbortController().signal).then(
       () => null,
       (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(VictorOpsError);
-    return error as VictorOpsError;
-  } finally {
-    await client.close();
-  }
+    ),
+  );
+  expect(error).toBeInstanceOf(VictorOpsError);
+  return error as VictorOpsError;
 }
 
 describe('error answers from the contact endpoints', () => {

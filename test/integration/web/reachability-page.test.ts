@@ -4,13 +4,13 @@
  * next, the gaps highlighted from the open key findings, and an exempt key's reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import type { UiServer } from '../../../src/web/serve.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { teamWithRotation } from '../../helpers/routing-key-org.js';
 import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
+import { startTestUi } from '../../helpers/ui-server.js';
 
 const HOUR = 3_600_000;
 let sim: Simulator;
@@ -40,12 +40,7 @@ beforeAll(async () => {
   await pollOnce(config);
   await withApp(config, (app) => app.pollPolicies(new AbortController().signal));
   store = openStore(path, { readonly: true });
-  server = await startUiServer({
-    store,
-    auth: { kind: 'none' },
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger({ level: 'silent', format: 'json' }),
+  server = await startTestUi(store, {
     reachExemptions: config.reach.exemptions,
   });
   base = `http://127.0.0.1:${server.port}`;

@@ -7,14 +7,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordPolicyRead } from '../../../src/bench/policy-reads.js';
 import { parseHolidayCalendar } from '../../../src/config/oncall.js';
-import { createLogger } from '../../../src/logger.js';
 import { applyOverrides } from '../../../src/roster/on-call.js';
 import type { Shift } from '../../../src/roster/policy-types.js';
-import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
-import { recordOncallReads } from '../../../src/store/oncall-reads.js';
-import { insertRun } from '../../../src/store/runs.js';
-import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import { openStore, type Store } from '../../../src/store/db.js';
+import type { UiServer } from '../../../src/web/serve.js';
+import { startTestUi } from '../../helpers/ui-server.js';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -51,33 +50,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rw-ui-oncall-'));
   const path = join(dir, 'history.db');
   const writer = openStore(path);
-  inTransaction(writer, () => {
-    const runId = insertRun(writer, {
-      kind: 'policy',
-      startedAt: iso(ORIGIN - H),
-      finishedAt: iso(ORIGIN - H),
-      status: 'baseline',
-      strategy: null,
-      stats: { requests: 0, retries: 0, rateLimited: 0 },
-      counts: null,
-      failedScopes: [],
-      changeCount: 0,
-      error: null,
-      rosterHash: null,
-    });
-    recordOncallReads(writer, runId, iso(ORIGIN - H), [
-      { team: { slug: 'team-ops', name: 'Ops' }, shifts: rolls(), fetchedAt: iso(ORIGIN - H) },
-    ]);
-  });
+  recordPolicyRead(
+    writer,
+    iso(ORIGIN - H),
+    [{ team: { slug: 'team-ops', name: 'Ops' }, shifts: rolls(), fetchedAt: iso(ORIGIN - H) }],
+    'baseline',
+  );
   writer.close();
   store = openStore(path, { readonly: true });
   const ics = readFileSync(resolve(import.meta.dirname, '../../fixtures/holidays/uk-sample.ics'), 'utf8');
-  server = await startUiServer({
-    store,
-    auth: { kind: 'none' },
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger({ level: 'silent', format: 'json' }),
+  server = await startTestUi(store, {
     now: () => new Date('2026-10-21T12:00:00Z'),
     timeZone: 'Europe/London',
     oncall: {

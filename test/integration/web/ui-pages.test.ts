@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import type { UiServer } from '../../../src/web/serve.js';
 import {
   HOSTILE,
   HOSTILE_USERNAME,
@@ -12,6 +11,7 @@ import {
   TIMES,
   TIMES_IDENTITY,
 } from '../../helpers/ui-history.js';
+import { startTestUi } from '../../helpers/ui-server.js';
 
 let dir: string;
 let store: Store;
@@ -23,12 +23,7 @@ beforeAll(async () => {
   const path = join(dir, 'history.db');
   recordUiHistory(path).close();
   store = openStore(path, { readonly: true });
-  server = await startUiServer({
-    store,
-    auth: { kind: 'none' },
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger({ level: 'silent', format: 'json' }),
+  server = await startTestUi(store, {
     now: () => new Date('2026-03-04T12:00:00.000Z'),
     timeZone: 'Europe/Paris',
     exemptions: [{ pattern: 'bo*', reason: 'break-glass account, owned by SRE' }],
@@ -344,13 +339,7 @@ describe('names that look like paths', () => {
       recordRosterRun(writer, three, four, '2026-03-05T09:00:00.000Z', 'ok');
       writer.close();
       const ro = openStore(join(dir2, 'h.db'), { readonly: true });
-      const srv = await startUiServer({
-        store: ro,
-        auth: { kind: 'none' },
-        host: '127.0.0.1',
-        port: 0,
-        logger: createLogger({ level: 'silent', format: 'json' }),
-      });
+      const srv = await startTestUi(ro, {});
       try {
         const team = await (await fetch(`${srv.url}/teams/ops`)).text();
         expect(team).toContain('href="/ui/users/jane%2Ecsv"');

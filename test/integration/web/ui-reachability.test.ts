@@ -7,10 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import type { UiServer } from '../../../src/web/serve.js';
 import {
   pollOnce,
   setEveryonesContacts,
@@ -18,6 +17,7 @@ import {
   UNREACHABLE_PROFILE,
   withApp,
 } from '../../helpers/sim-app.js';
+import { startTestUi } from '../../helpers/ui-server.js';
 
 let sim: Simulator;
 let store: Store;
@@ -40,12 +40,7 @@ beforeAll(async () => {
     .all() as { u: string }[];
   expect(open.length).toBeGreaterThan(0);
   alice = open[0]!.u;
-  server = await startUiServer({
-    store,
-    auth: { kind: 'none' },
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger({ level: 'silent', format: 'json' }),
+  server = await startTestUi(store, {
     now: () => new Date(),
   });
 }, 30_000);

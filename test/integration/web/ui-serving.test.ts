@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UiAuth } from '../../../src/config/ui.js';
-import { createSilentLogger } from '../../../src/logger.js';
 import { openStore } from '../../../src/store/db.js';
-import { startUiServer, type UiServer } from '../../../src/web/serve.js';
+import type { UiServer } from '../../../src/web/serve.js';
 import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { recordRosterRun, recordUiHistory } from '../../helpers/ui-history.js';
+import { startTestUi } from '../../helpers/ui-server.js';
 import { type DaemonFixture, startDaemonFixture } from '../service/daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;
@@ -23,12 +23,8 @@ afterEach(async () => {
 /** `ui`'s server over a read-only history, closed after the test. */
 async function serveHistory(path: string, auth: UiAuth): Promise<UiServer> {
   const store = openStore(path, { readonly: true });
-  const server = await startUiServer({
-    store,
+  const server = await startTestUi(store, {
     auth,
-    host: '127.0.0.1',
-    port: 0,
-    logger: createSilentLogger(),
   });
   cleanups.push(async () => {
     await server.close();
