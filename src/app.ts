@@ -459,7 +459,14 @@ export function createApp(options: CreateAppOptions): App {
       });
     },
     disableDestination: (name, reason) => disableDestination(storeParts().store, name, reason, clock.now()),
-    enableDestination: (name) => enableDestination(storeParts().store, name),
+    enableDestination: (name) => {
+      const { store, destinations } = storeParts();
+      return enableDestination(store, name, {
+        source: config.eventSource,
+        nowMs: clock.now(),
+        notify: destinations,
+      });
+    },
     offboardCheck: (username, signal) =>
       gatherOffboardFacts(
         { config, store: storeParts().store, client: victorOps(), clock },

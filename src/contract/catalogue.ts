@@ -575,6 +575,13 @@ export const EVENT_DATA = {
     statusCode: z.int(),
     reason: z.string(),
   }),
+  /** `roster-watch endpoints enable` re-enabled a destination disabled after 410 Gone. */
+  'rosterwatch.endpoint.enabled': z.strictObject({
+    destination: nonEmpty(),
+    disabledAt: dateTime().describe('When it was disabled'),
+    reason: z.string().describe('Why it was disabled, as its rosterwatch.endpoint.disabled said'),
+    waiting: count().describe('Its deliveries that waited while it was disabled and go out now'),
+  }),
   /**
    * A team read in full had a different number of members than `GET /v1/team` listed for it in the
    * same poll (and again on a second list): the API contradicts itself, so the hints are not followed.

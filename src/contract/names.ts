@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   'rosterwatch.poll.failing',
   'rosterwatch.poll.recovered',
   'rosterwatch.endpoint.disabled',
+  'rosterwatch.endpoint.enabled',
   'rosterwatch.hints.unreliable',
   'rosterwatch.coverage.dangling_reference',
   'rosterwatch.coverage.removed_user_on_call',

@@ -89,6 +89,14 @@ function describe(event: CloudEvent): NoticeParts {
         body: `${codeSpan(d.destination, 64)} answered ${d.statusCode} (${esc(d.reason)}), so roster-watch stopped sending to it. Its undelivered events are kept. Re-enable it with ${codeSpan(`roster-watch endpoints enable ${d.destination}`, 120)}; to replay what it already received, use ${codeSpan(`roster-watch redeliver --since ${event.time} --destination ${d.destination}`, 200)}.`,
       };
     }
+    case 'rosterwatch.endpoint.enabled': {
+      const d = event.data as EventDataByType['rosterwatch.endpoint.enabled'];
+      const waiting = `${d.waiting} deliver${d.waiting === 1 ? 'y' : 'ies'}`;
+      return {
+        title: 'Webhook endpoint enabled again',
+        body: `${codeSpan(d.destination, 64)} was re-enabled; it had been disabled since ${esc(d.disabledAt)} (${esc(d.reason)}). Its ${waiting} kept meanwhile go out now. Events that went dead or that it missed before it was disabled can be replayed with ${codeSpan(`roster-watch redeliver --since ${d.disabledAt} --destination ${d.destination}`, 200)}.`,
+      };
+    }
     case 'rosterwatch.hints.unreliable': {
       const d = event.data as EventDataByType['rosterwatch.hints.unreliable'];
       return {

@@ -13,7 +13,7 @@
 import type Database from 'better-sqlite3';
 import { OutboxError } from '../errors.js';
 import { scrubForLog } from '../redact.js';
-import type { DestinationSpec, PlannedDelivery } from '../roster/delivery-plan.js';
+import { type DestinationSpec, type PlannedDelivery, planDeliveries } from '../roster/delivery-plan.js';
 import { type EventDraft, isChangeEvent, isFindingEvent } from '../roster/events.js';
 import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { appendEvents } from './events.js';
@@ -94,6 +94,9 @@ function prepareStatements(sqlite: Database.Database) {
       `UPDATE destinations SET disabled_at = NULL, disabled_reason = NULL WHERE name = ?`,
     ),
     eventById: sqlite.prepare(`SELECT sequence, run_id AS runId, type FROM events WHERE id = ?`),
+    waitingFor: sqlite.prepare(
+      `SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'failed') AND destination = ?`,
+    ),
   };
 }
 
@@ -237,13 +240,42 @@ export function disableDestination(store: Store, name: string, reason: string, n
   return statements(store).disable.run(new Date(nowMs).toISOString(), stored, name).changes > 0;
 }
 
-export function enableDestination(store: Store, name: string): 'enabled' | 'not-disabled' | 'unknown' {
+/**
+ * Re-enables a destination disabled after 410 Gone and, in the same transaction, stores the
+ * `rosterwatch.endpoint.enabled` notice (no `runid`) with its outbox rows for `notify`, the
+ * configured destinations: whoever heard that it was disabled hears that it is back.
+ */
+export function enableDestination(
+  store: Store,
+  name: string,
+  notice: { source: string; nowMs: number; notify: readonly DestinationSpec[] },
+): 'enabled' | 'not-disabled' | 'unknown' {
   const s = statements(store);
-  const current = s.destination.get(name) as { disabledAt: string | null } | undefined;
-  if (current === undefined) return 'unknown';
-  if (current.disabledAt === null) return 'not-disabled';
-  s.enable.run(name);
-  return 'enabled';
+  return inTransaction(store, () => {
+    const current = s.destination.get(name) as
+      | { disabledAt: string | null; disabledReason: string | null }
+      | undefined;
+    if (current === undefined) return 'unknown';
+    if (current.disabledAt === null) return 'not-disabled';
+    s.enable.run(name);
+    const waiting = (s.waitingFor.get(name) as { n: number }).n;
+    appendNoticeEvent(store, {
+      draft: {
+        type: 'rosterwatch.endpoint.enabled',
+        subject: name,
+        data: {
+          destination: name,
+          disabledAt: current.disabledAt,
+          reason: current.disabledReason ?? '',
+          waiting,
+        },
+      },
+      source: notice.source,
+      nowMs: notice.nowMs,
+      plan: (event) => planDeliveries([event], notice.notify),
+    });
+    return 'enabled';
+  });
 }
 
 export function isDestinationDisabled(store: Store, name: string): boolean {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/load-config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/delivery/dispatcher.js';
 import { createSilentLogger } from '../../../src/logger.js';
+import { destinationSpecsFromConfig } from '../../../src/roster/delivery-plan.js';
 import type { EventDraft } from '../../../src/roster/events.js';
 import {
   startWebhookReceiver,
@@ -21,6 +22,7 @@ import {
   type TempStore,
   type TestDestinations,
 } from '../../helpers/delivery-fixtures.js';
+import { assertValidEvent } from '../../helpers/event-schema.js';
 import { awaitOutcomes, createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -161,7 +163,7 @@ describe('webhook delivery', () => {
     let gone = true;
     const a = await receiver(secret, () => (gone ? { status: 410 } : { status: 204 }));
     const b = await receiver(secret);
-    const { t, config, dispatcher, commit } = setup(() => ({
+    const { t, config, dispatcher, commit, clock } = setup(() => ({
       webhooks: [
         { name: 'gone', url: a.url, secret },
         { name: 'other', url: b.url, secret },
@@ -192,9 +194,31 @@ describe('webhook delivery', () => {
     ).toBe(true);
 
     gone = false;
-    expect(enableDestination(t.store, 'gone')).toBe('enabled');
+    const notify = destinationSpecsFromConfig(config.delivery);
+    expect(enableDestination(t.store, 'gone', { source: 'urn:test', nowMs: clock.now(), notify })).toBe(
+      'enabled',
+    );
     await dispatcher.runOnce();
-    expect(new Set(a.received.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
+    const changes = a.received.filter((e) => e.event.type.startsWith('victorops.'));
+    expect(new Set(changes.map((e) => e.webhookId))).toEqual(new Set(stored.map((s) => s.id)));
+    // Both endpoints hear that it is back: what it was disabled for, and the backlog it gets now.
+    for (const r of [a, b]) {
+      const enabled = r.received.filter((e) => e.event.type === 'rosterwatch.endpoint.enabled');
+      expect(enabled).toHaveLength(1);
+      expect(enabled[0]!.event.data).toEqual({
+        destination: 'gone',
+        disabledAt: state.disabledAt,
+        reason: 'the endpoint answered 410 Gone',
+        waiting: 5,
+      });
+      expect(enabled[0]!.event).not.toHaveProperty('runid');
+      assertValidEvent(enabled[0]!.event);
+    }
+    // A second enable changes nothing and announces nothing.
+    expect(enableDestination(t.store, 'gone', { source: 'urn:test', nowMs: clock.now(), notify })).toBe(
+      'not-disabled',
+    );
+    expect((await dispatcher.runOnce()).attempted).toBe(0);
   });
 
   it('does not let a hanging endpoint delay another', async () => {

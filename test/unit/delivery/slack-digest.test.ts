@@ -194,6 +194,28 @@ describe('formatNotice', () => {
       expect(allText(message)).not.toContain('<script>');
     },
   );
+  it('says an endpoint is enabled again, since when it was off, and what goes out now', () => {
+    const text = allText(
+      formatNotice(
+        aCloudEvent(
+          {
+            type: 'rosterwatch.endpoint.enabled',
+            subject: 'hooks',
+            data: {
+              destination: 'hooks',
+              disabledAt: '2025-01-01T00:00:00.000Z',
+              reason: 'the endpoint answered 410 Gone',
+              waiting: 7,
+            },
+          },
+          1,
+        ),
+      ),
+    );
+    expect(text).toContain('Webhook endpoint enabled again');
+    expect(text).toContain('disabled since 2025-01-01T00:00:00.000Z (the endpoint answered 410 Gone)');
+    expect(text).toContain('7 deliveries');
+  });
   it('tells the operator how to re-enable a disabled endpoint', () => {
     const message = formatNotice(aCloudEvent(notices[5]!, 1));
     expect(allText(message)).toContain('roster-watch endpoints enable hooks');
