@@ -24,7 +24,7 @@ import {
 /** Schemas of fields that older stored events lack (see json-schema.ts, which reads this set). */
 export const ABSENT_ON_OLDER_EVENTS = new WeakSet<z.ZodType>();
 
-/** Producers must set the field; consumers are told that events stored before `since` lack it. */
+/** Producers must set the field; the JSON Schema describes it with `description` and does not require it. */
 function olderEventsLack<S extends z.ZodType>(schema: S, description: string): S {
   const described = schema.describe(description) as S;
   ABSENT_ON_OLDER_EVENTS.add(described);
