@@ -9,6 +9,7 @@
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
  *   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3),
  *   BENCH_CONTACTS_BACKGROUND_SHARE (VO_BACKGROUND_SHARE for that run)
+ *   BENCH_POLL_V8 (defaults,optimize-for-size,cli or none), BENCH_CLI, BENCH_CLI_NODE_FLAGS (poll-alone)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -139,6 +140,8 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
   BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
+  BENCH_POLL_V8 (poll-alone's stage settings: defaults,optimize-for-size,cli; none = only the CLI rows),
+  BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it)
 Prints a Markdown table to paste into docs/benchmarks.md.`;
 
 /** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
