@@ -3,6 +3,12 @@
  * The CLI boundary: registers the commands and turns every failure into one readable line and
  * an exit code (0 ok, 1 the work failed, 2 configuration or usage). No stack trace unless
  * LOG_LEVEL=debug.
+ *
+ * Registering a command (name, options, help) loads none of its work: every action imports what
+ * it runs (`await import('../app.js')`, `./setup.js`, the daemon, the simulator, the web view)
+ * when it runs, so `poll` loads neither the web view nor the simulator, and `--help` loads no
+ * package but commander (issue 21: 52 instead of 94 MB RSS at start;
+ * test/e2e/cli-lazy-modules.test.ts holds it).
  */
 // First: the V8 memory setting applies before any other module loads.
 import './runtime-memory-first.js';

@@ -2,7 +2,9 @@
  * Imported first by the CLI (`import './runtime-memory-first.js'` at the top of src/cli.ts), so
  * the V8 setting of runtime-memory.ts applies before any other module loads: set after the
  * command modules were loaded (as it was), the young generation had already grown and the
- * setting saved less (issue 21, docs/benchmarks.md "Lean polls").
+ * setting saved less (issue 21, docs/benchmarks.md "Lean polls"). The commands' modules are
+ * loaded only when a command runs (src/cli.ts), so this import runs before anything but commander
+ * and the commands' registrations.
  */
 import { preferSmallHeap } from './runtime-memory.js';
 

@@ -7,7 +7,6 @@ import { parseInstant, parseSince, SINCE_HELP } from '../parse/option-dates.js';
 import { type CloudEvent, isCoverageEvent } from '../roster/events.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
-import { createReadApp, loadCliConfig, parsePositiveInt } from './setup.js';
 import { formatTable } from './table.js';
 import { resolveTeam, teamLabels } from './team-names.js';
 
@@ -32,6 +31,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--at <iso>', 'the moment to reconstruct, such as 2026-03-03T12:00:00Z (default: now)')
     .option('--json', 'print JSON: {"at", "users": [...], "teams": [...]}')
     .action(async (opts: { at?: string; json?: boolean }) => {
+      const { createReadApp, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, false);
       const at = opts.at === undefined ? new Date().toISOString() : parseInstant(opts.at, '--at');
       const app = createReadApp(config);
@@ -69,6 +69,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         limit?: string;
         json?: boolean;
       }) => {
+        const { createReadApp, loadCliConfig, parsePositiveInt } = await import('./setup.js');
         const config = loadCliConfig(ctx, false);
         const now = Date.now();
         const since = opts.since === undefined ? undefined : parseSince(opts.since, now);
@@ -99,6 +100,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'how many runs', '20')
     .option('--json', 'print JSON')
     .action(async (opts: { limit: string; json?: boolean }) => {
+      const { createReadApp, loadCliConfig, parsePositiveInt } = await import('./setup.js');
       const config = loadCliConfig(ctx, false);
       const limit = parsePositiveInt(opts.limit, '--limit');
       const app = createReadApp(config);

@@ -3,12 +3,10 @@
  * the reachability findings it decides, then delivery.
  */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import type { ContactsPollResult } from '../cycles/contacts-cycle.js';
 import { CliExit } from '../errors.js';
 import { isCoverageEvent } from '../roster/events.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
 
 export function describeContactsResult(r: ContactsPollResult): string {
   const base = `run ${r.runId} (contacts): ${r.status}`;
@@ -30,6 +28,8 @@ export function registerContactsCommands(program: Command, ctx: CliContext): voi
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .action(async (opts: { deliver: boolean }) => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const app = createApp({ config, logger });

@@ -4,14 +4,11 @@
  */
 
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import type { PolicyListWait, PolicyPollResult } from '../cycles/policy-cycle.js';
 import { CliExit } from '../errors.js';
 import { describeFinding } from '../roster/coverage-events.js';
 import { isCoverageEvent } from '../roster/events.js';
 import type { CliContext } from './context.js';
-import { runOffboardCheck } from './offboard-check.js';
-import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 import { formatTable } from './table.js';
 
 /** The policies listed but not read in this poll, by slug: they are unknown, not gone. */
@@ -63,6 +60,8 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     )
     .option('--wait', 'wait out the policy list interval (the default; kept for scripts)')
     .action(async (opts: { deliver: boolean; wait?: boolean }) => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const app = createApp({
@@ -87,6 +86,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     .description('print the open coverage findings (from the database; run `policy-poll` to refresh them)')
     .option('--json', 'print a JSON array: [{"kind", "key", "firstSeen", "message", "finding"}]')
     .action(async (opts: { json?: boolean }) => {
+      const { createReadApp, loadCliConfig } = await import('./setup.js');
       const app = createReadApp(loadCliConfig(ctx, false));
       try {
         const open = app.openFindings().map((o) => ({
@@ -117,6 +117,7 @@ export function registerCoverageCommands(program: Command, ctx: CliContext): voi
     )
     .option('--json', 'print the report as JSON')
     .action(async (username: string, opts: { json?: boolean }) => {
+      const { runOffboardCheck } = await import('./offboard-check.js');
       await runOffboardCheck(ctx, username, opts.json === true);
     });
 }

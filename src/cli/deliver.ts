@@ -1,11 +1,8 @@
 /** `roster-watch deliver`: one pass over the outbox, for cron jobs and after a manual poll. */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import type { PassSummary } from '../delivery/pass-totals.js';
 import { CliExit } from '../errors.js';
-import { createLogger } from '../logger.js';
 import type { CliContext } from './context.js';
-import { loadEventWritingConfig } from './setup.js';
 
 export function formatPassSummary(summary: PassSummary): string {
   const parts = [
@@ -37,6 +34,9 @@ Exit status:
   2  configuration or usage error`,
     )
     .action(async () => {
+      const { createApp } = await import('../app.js');
+      const { createLogger } = await import('../logger.js');
+      const { loadEventWritingConfig } = await import('./setup.js');
       const config = loadEventWritingConfig(ctx);
       const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const app = createApp({ config, logger });

@@ -1,11 +1,9 @@
 /** `roster-watch deliveries`: what the outbox holds, newest first. */
 import { type Command, Option } from 'commander';
-import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
 import { scrubText } from '../redact.js';
 import type { DeliveryRow, DeliveryStatus } from '../store/outbox-reads.js';
 import type { CliContext } from './context.js';
-import { createReadApp } from './setup.js';
 import { formatTable } from './table.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead'];
@@ -44,6 +42,8 @@ export function registerDeliveriesCommand(program: Command, ctx: CliContext): vo
         if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
           throw new CliExit(2, `--limit must be a whole number from 1 to 100000, got "${options.limit}"`);
         }
+        const { loadConfig } = await import('../config/load-config.js');
+        const { createReadApp } = await import('./setup.js');
         const config = loadConfig(ctx.env, { requireVictorOps: false });
         const app = createReadApp(config);
         try {

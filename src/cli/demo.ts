@@ -7,18 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
-import { loadConfig } from '../config/load-config.js';
-import { createLogger } from '../logger.js';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
-import { type Daemon, startDaemon } from '../service/daemon.js';
-import { renderSlackMessage, startSlackReceiver } from '../simulator/receivers/slack-receiver.js';
-import { startWebhookReceiver } from '../simulator/receivers/webhook-receiver.js';
-import { startSimulator } from '../simulator/simulator.js';
+import type { Daemon } from '../service/daemon.js';
 import type { CliContext } from './context.js';
 import { toPrintable } from './printable.js';
-import { parsePositiveInt } from './setup.js';
 
 interface DemoOptions {
   users: string;
@@ -91,6 +84,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     )
     .option('--duration-seconds <n>', 'stop by itself after this long (default: run until Ctrl-C)')
     .action(async (opts: DemoOptions) => {
+      const { parsePositiveInt } = await import('./setup.js');
       const tty = process.stdout.isTTY === true;
       const users = parsePositiveInt(opts.users, '--users');
       const teams = parsePositiveInt(opts.teams, '--teams');
@@ -115,6 +109,15 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           : `recording the demo history in ${database}`,
       );
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+      const { startSimulator } = await import('../simulator/simulator.js');
+      const { startWebhookReceiver } = await import('../simulator/receivers/webhook-receiver.js');
+      const { renderSlackMessage, startSlackReceiver } = await import(
+        '../simulator/receivers/slack-receiver.js'
+      );
+      const { loadConfig } = await import('../config/load-config.js');
+      const { createLogger } = await import('../logger.js');
+      const { createApp } = await import('../app.js');
+      const { startDaemon } = await import('../service/daemon.js');
 
       const sim = await startSimulator({
         users,

@@ -6,12 +6,10 @@
  * check failed; 2: configuration.
  */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { CliExit } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { CliContext } from './context.js';
 import { describeRetry } from './progress.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
 
 const MARK = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' } as const;
 
@@ -20,6 +18,8 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
     .command('doctor')
     .description('check the configuration, credentials and every VictorOps endpoint once (GET only)')
     .action(async () => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       // A configuration problem ends here with exit 2, before any request.
       const config = loadCliConfig(ctx, true);
       // Scheme and host only, as everywhere a URL is printed: a URL can carry credentials.

@@ -2,16 +2,16 @@
 
 import type { Command } from 'commander';
 import type { App } from '../app/types.js';
-import { createApp } from '../app.js';
-import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
-import { createLogger } from '../logger.js';
 import { scrubText } from '../redact.js';
 import type { CliContext } from './context.js';
 import { formatTable } from './table.js';
 
 /** Endpoints are managed without VictorOps credentials; nothing but the store is opened. */
-function openEndpointsApp(ctx: CliContext): App {
+async function openEndpointsApp(ctx: CliContext): Promise<App> {
+  const { createApp } = await import('../app.js');
+  const { loadConfig } = await import('../config/load-config.js');
+  const { createLogger } = await import('../logger.js');
   const config = loadConfig(ctx.env, { requireVictorOps: false });
   return createApp({ config, logger: createLogger({ level: config.logLevel, format: config.logFormat }) });
 }
@@ -24,7 +24,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
     .description('configured and known destinations with their state and outbox counts (never URLs)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const app = openEndpointsApp(ctx);
+      const app = await openEndpointsApp(ctx);
       try {
         const rows = app.listDestinations();
         if (options.json) {
@@ -60,7 +60,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
       're-enable a destination disabled after 410 Gone; its waiting deliveries go out on the next pass',
     )
     .action(async (name: string) => {
-      const app = openEndpointsApp(ctx);
+      const app = await openEndpointsApp(ctx);
       try {
         const result = app.enableDestination(name);
         if (result === 'unknown')
@@ -85,7 +85,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
     .description('stop delivering to a destination; its deliveries wait until it is enabled again')
     .option('--reason <text>', 'why, shown by `endpoints list`', 'disabled by an operator')
     .action(async (name: string, options: { reason: string }) => {
-      const app = openEndpointsApp(ctx);
+      const app = await openEndpointsApp(ctx);
       try {
         if (!app.disableDestination(name, options.reason)) {
           throw new CliExit(

@@ -1,10 +1,8 @@
 /** `roster-watch fetch`: reads the live roster and prints it, storing nothing. */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
 import { formatTable } from './table.js';
 import { teamLabels } from './team-names.js';
 
@@ -16,6 +14,8 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the roster as JSON: {"users": [...], "teams": [...]}')
     .action(async (opts: { json?: boolean }) => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);

@@ -1,8 +1,6 @@
 /** `roster-watch hints`: whether membership hints are followed, and trusting them again at once. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
 import type { CliContext } from './context.js';
-import { createReadApp } from './setup.js';
 
 export function registerHintsCommand(program: Command, ctx: CliContext): void {
   program
@@ -13,6 +11,8 @@ export function registerHintsCommand(program: Command, ctx: CliContext): void {
       'clear the "hints unreliable" mark: the next polls follow the hints (and verify them) again',
     )
     .action(async (options: { reset?: boolean }) => {
+      const { loadConfig } = await import('../config/load-config.js');
+      const { createReadApp } = await import('./setup.js');
       const config = loadConfig(ctx.env, { requireVictorOps: false });
       const app = createReadApp(config);
       try {

@@ -3,7 +3,6 @@
  * deliver) and `identity` (the open findings, from the database).
  */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import type { IdentitySyncResult } from '../cycles/identity-cycle.js';
 import { CliExit } from '../errors.js';
@@ -11,7 +10,6 @@ import { describeExemption, describeIdentityFinding, sourceLabel } from '../rost
 import { describeUnknownStatuses, type UnknownStatus } from '../roster/identity-findings.js';
 import { findExemption } from '../roster/identity-match.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 import { formatTable } from './table.js';
 
 const NO_SOURCE =
@@ -50,6 +48,8 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .action(async (opts: { deliver: boolean }) => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, false);
       const logger = createCliLogger(config);
       const app = createApp({ config, logger });
@@ -70,6 +70,7 @@ export function registerIdentityCommands(program: Command, ctx: CliContext): voi
     .description('print the open identity findings (from the database; run `identity-sync` to refresh them)')
     .option('--json', 'print a JSON array: [{"kind", "username", "key", "firstSeen", "message", "finding"}]')
     .action(async (opts: { json?: boolean }) => {
+      const { createReadApp, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, false);
       const app = createReadApp(config);
       const now = new Date(systemClock.now()).toISOString();

@@ -12,7 +12,6 @@ import { flattenOncallRow, ONCALL_REPORT_COLUMNS, type OncallReport } from '../r
 import { describeTargets } from '../roster/routing-keys.js';
 import { renderCsv } from '../web/csv.js';
 import type { CliContext } from './context.js';
-import { createReadApp, loadCliConfig } from './setup.js';
 
 const HEADINGS = [
   'username',
@@ -114,6 +113,7 @@ export function registerOncallCommands(program: Command, ctx: CliContext): void 
         if (!(fromIso < toIso))
           throw new InvalidOptionError(`--from (${fromIso}) must be before --to (${toIso})`);
         if (opts.json && opts.csv) throw new InvalidOptionError('--json and --csv: choose one');
+        const { createReadApp, loadCliConfig } = await import('./setup.js');
         const app = createReadApp(loadCliConfig(ctx, false));
         try {
           const report = app.oncallReport({
@@ -154,6 +154,7 @@ export function registerOncallCommands(program: Command, ctx: CliContext): void 
     .action(
       async (time: string, opts: { team?: string; policy?: string; routingKey?: string; json?: boolean }) => {
         const atIso = time.trim() === 'now' ? new Date().toISOString() : parseInstant(time, '<time>');
+        const { createReadApp, loadCliConfig } = await import('./setup.js');
         const app = createReadApp(loadCliConfig(ctx, false));
         try {
           const key =

@@ -2,12 +2,10 @@
  * `roster-watch poll`, `accept` and `migrate`: the commands that write the audit history.
  */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import type { PollResult } from '../cycles/poll-cycle.js';
 import { CliExit } from '../errors.js';
 import type { CliContext } from './context.js';
 import { createProgressReporter } from './progress.js';
-import { createCliLogger, createReadApp, loadCliConfig, loadEventWritingConfig } from './setup.js';
 
 /** What the poll learnt about the membership hints, if anything worth a word. */
 function describeHints(result: PollResult): string {
@@ -48,6 +46,8 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .action(async (opts: { deliver: boolean }) => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       const progress = createProgressReporter(ctx);
@@ -72,6 +72,8 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     .command('accept')
     .description('apply a mass removal that the guard is holding back, now')
     .action(async () => {
+      const { createApp } = await import('../app.js');
+      const { createCliLogger, loadEventWritingConfig } = await import('./setup.js');
       const config = loadEventWritingConfig(ctx);
       const logger = createCliLogger(config);
       const app = createApp({ config, logger });
@@ -91,6 +93,7 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     .command('migrate')
     .description('create the database or bring its schema up to date (also done at every start)')
     .action(async () => {
+      const { createReadApp, loadCliConfig } = await import('./setup.js');
       const app = createReadApp(loadCliConfig(ctx, false));
       try {
         ctx.out(`database ready at ${app.migrate()}`);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { CliExit } from '../errors.js';
-import { startWebhookReceiver } from '../simulator/receivers/webhook-receiver.js';
+import type { startWebhookReceiver } from '../simulator/receivers/webhook-receiver.js';
 import type { CliContext } from './context.js';
 
 export function registerReceiveCommand(program: Command, ctx: CliContext): void {
@@ -32,6 +32,7 @@ export function registerReceiveCommand(program: Command, ctx: CliContext): void 
       if (secret === undefined || secret === '') {
         throw new CliExit(2, 'a signing secret is required: set WEBHOOK_SECRET (whsec_…) or pass --secret');
       }
+      const { startWebhookReceiver } = await import('../simulator/receivers/webhook-receiver.js');
       let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
       try {
         receiver = await startWebhookReceiver({

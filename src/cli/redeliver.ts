@@ -1,12 +1,10 @@
 /** `roster-watch redeliver`: make deliveries due again, with the same event id (receivers dedupe on it). */
 
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
 import { CliExit } from '../errors.js';
 import { parseSince, SINCE_HELP } from '../parse/option-dates.js';
 import type { RequeueSelector } from '../store/outbox.js';
 import type { CliContext } from './context.js';
-import { createReadApp } from './setup.js';
 
 export function registerRedeliverCommand(program: Command, ctx: CliContext): void {
   program
@@ -33,6 +31,8 @@ export function registerRedeliverCommand(program: Command, ctx: CliContext): voi
       if (options.event !== undefined) selector = { eventId: options.event, destination };
       else if (options.dead) selector = { dead: true, destination };
       else selector = { sinceIso: parseSince(options.since ?? '', Date.now()), destination };
+      const { loadConfig } = await import('../config/load-config.js');
+      const { createReadApp } = await import('./setup.js');
       const config = loadConfig(ctx.env, { requireVictorOps: false });
       const app = createReadApp(config);
       try {

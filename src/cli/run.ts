@@ -5,10 +5,8 @@
  * go on (its database file was replaced) exits 1, so an orchestrator sees it was not clean.
  */
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
-import { type Daemon, startDaemon } from '../service/daemon.js';
+import type { Daemon } from '../service/daemon.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, loadCliConfig } from './setup.js';
 
 /** How long the process may linger after a clean stop before it is ended anyway. */
 const EXIT_GRACE_MS = 2_000;
@@ -20,6 +18,9 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       'run as a service: poll on POLL_SCHEDULE, deliver continuously, serve /healthz, /readyz and /metrics on HTTP_HOST:HTTP_PORT',
     )
     .action(async () => {
+      const { createApp } = await import('../app.js');
+      const { startDaemon } = await import('../service/daemon.js');
+      const { createCliLogger, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, true);
       const logger = createCliLogger(config);
       let daemon: Daemon | null = null;

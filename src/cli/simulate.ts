@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../errors.js';
-import { type SimulatorOptions, startSimulator } from '../simulator/simulator.js';
+import type { SimulatorOptions } from '../simulator/simulator.js';
 
 interface SimulateFlags {
   host: string;
@@ -94,6 +94,7 @@ export function registerSimulateCommand(program: Command): void {
         if (error instanceof InvalidOptionError) command.error(error.message, { exitCode: 2 });
         throw error;
       }
+      const { startSimulator } = await import('../simulator/simulator.js');
       const simulator = await startSimulator({
         ...options,
         onDriftChange: (description) => console.log(`drift: ${description}`),

@@ -6,9 +6,8 @@
 import type { Command } from 'commander';
 import { refuseExposure } from '../config/ui.js';
 import { InvalidOptionError } from '../errors.js';
-import { startUiServer } from '../web/serve.js';
+import type { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
-import { createCliLogger, createReadApp, loadCliConfig } from './setup.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -26,6 +25,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'the address to listen on', '127.0.0.1')
     .option('--port <n>', 'the port to listen on (default: HTTP_PORT)')
     .action(async (opts: { db?: string; host: string; port?: string }) => {
+      const { createCliLogger, createReadApp, loadCliConfig } = await import('./setup.js');
       const config = loadCliConfig(ctx, false);
       const refusal = refuseExposure(opts.host, config.ui.auth);
       if (refusal !== null) throw new InvalidOptionError(`--host ${opts.host}: ${refusal}`);
@@ -33,6 +33,7 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       const logger = createCliLogger(config);
       const app = createReadApp(config);
       const store = app.openReadOnlyHistory(opts.db);
+      const { startUiServer } = await import('../web/serve.js');
       let server: Awaited<ReturnType<typeof startUiServer>>;
       try {
         server = await startUiServer({

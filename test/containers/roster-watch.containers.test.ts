@@ -131,6 +131,8 @@ describe('roster-watch container image', () => {
   const runId = randomUUID();
   const runLabel = { 'org.roster-watch.test-run': runId };
   const volume = `roster-watch-test-${randomUUID().slice(0, 8)}`;
+  // Test (e)'s history, apart from the watcher's.
+  const smallVolume = `${volume}-128m`;
   const username = `ct-${randomUUID().slice(0, 8)}`;
   let addedEvent: CloudEventLike | undefined;
 
@@ -264,10 +266,12 @@ describe('roster-watch container image', () => {
         .catch(() => undefined);
     }
     await network?.stop().catch(() => undefined);
-    await client.container.dockerode
-      .getVolume(volume)
-      .remove()
-      .catch(() => undefined);
+    for (const name of [volume, smallVolume]) {
+      await client.container.dockerode
+        .getVolume(name)
+        .remove()
+        .catch(() => undefined);
+    }
   });
 
   it('(a) reports healthy through the image HEALTHCHECK and serves /healthz on the mapped port', async () => {
@@ -401,5 +405,57 @@ describe('roster-watch container image', () => {
       match,
       `history has no user.added entry for ${username}:\n${output.stdout.slice(0, 2_000)}`,
     ).toBeDefined();
+  });
+
+  it('(e) polls a 20,000-user org inside --memory=128m (no swap): baseline and unchanged poll, never OOM-killed', async () => {
+    // The org of the benchmarks (docs/benchmarks.md "Lean polls"), served by a simulator of its own.
+    await new GenericContainer(image)
+      .withLabels(runLabel)
+      .withNetwork(network!)
+      .withNetworkAliases('simulator-20k')
+      .withCommand(['simulate', '--host', '0.0.0.0', '--port', '8080', '--users', '20000', '--teams', '500'])
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/_sim/health', 8080).forStatusCode(200))
+      .withStartupTimeout(120_000)
+      .start();
+    // `docker run --memory=128m --memory-swap=128m`: the kernel ends the process (OOMKilled) past it.
+    const limit = 128 * 1024 * 1024;
+    const polls: [string, RegExp][] = [
+      ['baseline', /^run 1: baseline: recorded 20\d{3} users and 500 teams/m],
+      ['unchanged', /^run 2: ok: 0 changes/m],
+    ];
+    for (const [poll, said] of polls) {
+      const container = await client.container.dockerode.createContainer({
+        Image: image,
+        Cmd: ['poll', '--no-deliver'],
+        Labels: runLabel,
+        Env: [
+          'VO_BASE_URL=http://simulator-20k:8080/api-public',
+          `VO_API_ID=${API_ID}`,
+          `VO_API_KEY=${API_KEY}`,
+          'VO_MAX_RPS=500',
+          'LOG_FORMAT=json',
+        ],
+        HostConfig: {
+          Memory: limit,
+          MemorySwap: limit,
+          Binds: [`${smallVolume}:/data:rw`],
+          NetworkMode: network!.getName(),
+        },
+      });
+      try {
+        await container.start();
+        const { StatusCode } = (await container.wait()) as { StatusCode: number };
+        const info = await container.inspect();
+        const output = await containerLogs(container.id);
+        const context = `${poll} poll: exit ${StatusCode}; stderr:\n${output.stderr.slice(-2_000)}`;
+        expect(info.HostConfig.Memory, 'the limit is in force').toBe(limit);
+        expect(info.State.OOMKilled, context).toBe(false);
+        expect(StatusCode, context).toBe(0);
+        expect(output.stdout, context).toMatch(said);
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+      }
+    }
   });
 });

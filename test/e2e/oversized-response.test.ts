@@ -1,7 +1,7 @@
 /**
- * One huge VictorOps answer must not kill the process. The built CLI runs `poll` under the
- * Docker image's heap setting (--max-old-space-size=256) against a local server whose
- * `/v1/user` streams far more than any real org. Needs `npm run build`.
+ * One huge VictorOps answer must not kill the process. The built CLI runs `poll` under a 256 MB
+ * heap cap (--max-old-space-size=256, the Docker image's setting until issue 21) against a local
+ * server whose `/v1/user` streams far more than any real org. Needs `npm run build`.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,0 +1,127 @@
+/**
+ * The poll as a user runs it (issue 21): the built CLI, `node dist/cli.js poll --no-deliver`, as a
+ * process of its own against the simulator serving the persist benchmark's org (20,000 users / 500
+ * teams, seed 7) over real HTTP, with the V8 setting the CLI applies itself. Each process is
+ * measured by dist/bench/rusage-report.js (preloaded with --import; it loads nothing but node:fs):
+ * peak RSS and CPU (user + system) of the whole process, start-up, fetch, parse, cycle and exit.
+ *
+ * Rows: `poll --help` (what the CLI holds before any work: its modules), the baseline poll (empty
+ * database), the unchanged poll (the org as recorded; it follows the membership hints, so it reads
+ * the user list and the team list and no team's members), and a poll after 10% of the users
+ * changed in the simulator (5% a new email, 4% left every team, 1% deleted: the persist
+ * benchmark's `changeTenPercent`, made through the simulator's org).
+ *
+ * The simulator runs in this process (the caller's), so its memory and CPU are not the CLI's.
+ * BENCH_CLI points at another build's dist/cli.js (a "before" build in a scratch copy);
+ * BENCH_CLI_NODE_FLAGS adds node command-line flags (space-separated) before it, for comparing V8
+ * settings on a build whose own setting was switched off.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Simulator } from '../simulator/simulator.js';
+import { startSimulator } from '../simulator/simulator.js';
+
+const REPORTER = fileURLToPath(new URL('./rusage-report.js', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const execFileAsync = promisify(execFile);
+
+export interface PollCliRow {
+  step: 'start (poll --help)' | 'baseline' | 'unchanged' | '10% changed';
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** The CLI's last line on stdout: its result (a failed run ends the benchmark with its stderr). */
+  said: string;
+}
+
+/** Runs the CLI once (asynchronously: the event loop stays free for the simulator). */
+async function runCli(
+  cli: string,
+  nodeFlags: readonly string[],
+  args: string[],
+  env: Record<string, string>,
+  usageFile: string,
+): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [...nodeFlags, '--import', REPORTER, cli, ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', ...env, BENCH_RUSAGE_FILE: usageFile },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return stdout;
+  } catch (error) {
+    const failed = error as { code?: number; stderr?: string };
+    throw new Error(`roster-watch ${args.join(' ')} exited ${failed.code}: ${failed.stderr ?? error}`);
+  }
+}
+
+/** The persist benchmark's 10% change, made in the simulator's org (users in the org's order). */
+function changeTenPercent(sim: Simulator): void {
+  const users = sim.org.listUsers().map((u) => ({ ...u }));
+  const count = users.length;
+  const emailChanges = Math.floor(count * 0.05);
+  const leavers = users.filter((_, i) => i % 10 === 5).slice(0, Math.floor(count * 0.04));
+  const deleted = users.filter((_, i) => i % 10 === 7).slice(0, Math.floor(count * 0.01));
+  for (const user of users.filter((_, i) => i % 10 === 0).slice(0, emailChanges)) {
+    sim.org.updateUser(user.username, {
+      firstName: user.firstName,
+      lastName: user.lastName,
+      email: `changed.${user.username}@example.com`,
+    });
+  }
+  for (const user of leavers)
+    for (const team of sim.org.teamsOfUser(user.username)) sim.org.removeMember(team.slug, user.username);
+  for (const user of deleted) sim.org.removeUser(user.username);
+}
+
+export async function benchPollCli(options: {
+  dir: string;
+  users: number;
+  teams: number;
+  cli?: string;
+  /** Node command-line flags before the CLI's own setting (none: what a user gets). */
+  nodeFlags?: readonly string[];
+}): Promise<PollCliRow[]> {
+  const cli = options.cli ?? BUILT_CLI;
+  const nodeFlags = options.nodeFlags ?? [];
+  const sim = await startSimulator({
+    users: options.users,
+    teams: options.teams,
+    seed: 7,
+    rateLimit: null,
+    policyListPerMinute: 0,
+  });
+  const usageFile = join(options.dir, 'cli-usage.json');
+  const env = {
+    VO_API_ID: 'sim-api-id',
+    VO_API_KEY: 'sim-api-key',
+    VO_BASE_URL: sim.url,
+    VO_MAX_RPS: '1000',
+    DATABASE_PATH: join(options.dir, 'cli.db'),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+  };
+  const rows: PollCliRow[] = [];
+  const measure = async (step: PollCliRow['step'], args: string[]) => {
+    rmSync(usageFile, { force: true });
+    const stdout = await runCli(cli, nodeFlags, args, env, usageFile);
+    const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { peakRssMb: number; cpuSeconds: number };
+    const said = step.startsWith('start') ? '' : (stdout.trim().split('\n').at(-1) ?? '');
+    rows.push({ step, cpuSeconds: usage.cpuSeconds, peakRssMb: usage.peakRssMb, said });
+  };
+  try {
+    await measure('start (poll --help)', ['poll', '--help']);
+    await measure('baseline', ['poll', '--no-deliver']);
+    await measure('unchanged', ['poll', '--no-deliver']);
+    changeTenPercent(sim);
+    await measure('10% changed', ['poll', '--no-deliver']);
+    return rows;
+  } finally {
+    await sim.close();
+  }
+}

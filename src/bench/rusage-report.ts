@@ -1,0 +1,20 @@
+/**
+ * Preloaded into a measured process (`node --import dist/bench/rusage-report.js dist/cli.js …`):
+ * when the process exits it writes its own peak RSS and CPU (user + system) as JSON to the file
+ * named by BENCH_RUSAGE_FILE. Loads nothing but node:fs, so the process measured is the CLI's own.
+ */
+import { writeFileSync } from 'node:fs';
+
+const file = process.env.BENCH_RUSAGE_FILE;
+if (file !== undefined && file !== '') {
+  process.on('exit', () => {
+    const usage = process.resourceUsage();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        peakRssMb: usage.maxRSS / 1024,
+        cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      }),
+    );
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The built CLI loads a command's implementation only when that command runs (issue 21): the
+ * help of every command is printed from the registrations alone, without the App, the store, the
+ * VictorOps client, the simulator, the web view or any package but commander. What a process
+ * loaded is recorded by a module `load` hook (node:module register) that writes each URL to a file.
+ * Needs `npm run build`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, tempDatabase } from '../helpers/cli.js';
+
+/** Modules that belong to a command's work, never to its registration. */
+const IMPLEMENTATION =
+  /\/dist\/(app\.js|app\/|store\/|victorops\/|cycles\/|delivery\/|identity\/|service\/|simulator\/|web\/serve\.js|config\/load-config\.js|logger\.js|cli\/setup\.js)/;
+
+let dir: string;
+let register: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rw-lazy-'));
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    [
+      "import { appendFileSync } from 'node:fs';",
+      'let file;',
+      'export function initialize(data) { file = data.file; }',
+      'export async function load(url, context, next) {',
+      "  appendFileSync(file, url + '\\n');",
+      '  return next(url, context);',
+      '}',
+    ].join('\n'),
+  );
+  register = join(dir, 'register.mjs');
+  writeFileSync(
+    register,
+    [
+      "import { register } from 'node:module';",
+      "register(new URL('./hooks.mjs', import.meta.url), { data: { file: process.env.RW_MODULE_LOG } });",
+    ].join('\n'),
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let runs = 0;
+
+/** Runs the CLI with the recorder and returns its output and the modules it loaded. */
+function loaded(args: string[], env: Record<string, string> = {}) {
+  const log = join(dir, `modules-${++runs}.log`);
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...cliEnv(env), RW_MODULE_LOG: log },
+  });
+  const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
+}
+
+const packagesOf = (modules: string[]) =>
+  [
+    ...new Set(modules.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? [])),
+  ].sort();
+
+describe('the CLI loads a command only when it runs', () => {
+  it('the top-level help loads no implementation module and no package but commander', () => {
+    const r = loaded(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Commands:');
+    expect(r.modules.some((url) => url.endsWith('/dist/cli/poll.js'))).toBe(true);
+    expect(r.modules.filter((url) => IMPLEMENTATION.test(url))).toEqual([]);
+    expect(packagesOf(r.modules)).toEqual(['commander']);
+  });
+
+  it("every command's --help loads none either", () => {
+    const commands = [...loaded(['--help']).stdout.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
+      .map((m) => m[1] ?? '')
+      .filter((name) => name !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['poll', 'run', 'demo', 'simulate', 'ui', 'endpoints']));
+    for (const command of [...commands, 'endpoints list']) {
+      const r = loaded([...command.split(' '), '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout, command).toContain('Usage: roster-watch');
+      expect(
+        r.modules.filter((url) => IMPLEMENTATION.test(url)),
+        command,
+      ).toEqual([]);
+      expect(packagesOf(r.modules), command).toEqual(['commander']);
+    }
+  });
+
+  it('a command that runs loads its implementation then (the recorder sees dynamic imports)', () => {
+    const r = loaded(['migrate'], { DATABASE_PATH: tempDatabase() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('database ready at');
+    const implementation = r.modules.filter((url) => IMPLEMENTATION.test(url));
+    expect(implementation.some((url) => url.endsWith('/dist/app.js'))).toBe(true);
+    expect(implementation.some((url) => url.endsWith('/dist/store/db.js'))).toBe(true);
+    expect(packagesOf(r.modules)).toEqual(expect.arrayContaining(['better-sqlite3', 'drizzle-orm', 'zod']));
+    // A read command needs no daemon, simulator or web server.
+    expect(r.modules.filter((url) => /\/dist\/(service\/|simulator\/|web\/serve\.js)/.test(url))).toEqual([]);
+  });
+});
