@@ -489,6 +489,7 @@ export function createApp(options: CreateAppOptions): App {
           statsByJob: () => vo.statsByJob(),
           jobNames: JOB_NAMES,
           shapeErrors: () => vo.shapeErrors(),
+          budgetTimings: () => vo.budget.timings(),
           endpointClasses: ENDPOINT_CLASSES,
         },
         pollRoster: rosterPoll(),

@@ -84,6 +84,20 @@ export interface RateBudgetOptions {
    * its turns within its deadlines).
    */
   lead?: () => boolean;
+  /** A monotonic clock in ms for `timings()` (default: performance.now). Tests pass their own. */
+  monotonicMs?: () => number;
+}
+
+/** Where this process's requests spent their time before being sent (see `RateBudget.timings`). */
+export interface BudgetTimings {
+  /**
+   * Calls to the shared schedule (reservations, holds, withdrawals) and the wall time spent in
+   * them. A call is synchronous (better-sqlite3): this is mostly waiting for the database's write
+   * lock, and the whole process waits with it.
+   */
+  shared: { calls: number; totalMs: number; maxMs: number; callsOver100Ms: number };
+  /** Per priority: requests granted a turn, and how long they waited for it in all. */
+  turns: Record<RequestPriority, { granted: number; waitedMs: number; maxMs: number }>;
 }
 
 export interface RateBudget {
@@ -98,6 +112,8 @@ export interface RateBudget {
   effectiveRps(): number;
   /** Requests waiting for a turn, by priority. */
   waiting(): Record<RequestPriority, number>;
+  /** Totals since this budget was made: time waiting for turns and in the shared schedule. */
+  timings(): BudgetTimings;
 }
 
 /** The pause every process takes after a rate-limited answer: one server window. */
@@ -117,6 +133,17 @@ export function crossProcessRank(level: number, lead: boolean): number {
 
 interface Waiter {
   grant: () => void;
+}
+
+/** A sum, a count and a maximum of durations. */
+function createTally() {
+  return { count: 0, totalMs: 0, maxMs: 0, over100Ms: 0 };
+}
+function addTo(tally: ReturnType<typeof createTally>, ms: number): void {
+  tally.count++;
+  if (ms >= 100) tally.over100Ms++;
+  tally.totalMs += ms;
+  if (ms > tally.maxMs) tally.maxMs = ms;
 }
 
 /** How many turns the more urgent work takes in a row, while less urgent work waits, before it yields one. */
@@ -174,6 +201,21 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   // This budget's entry among the key's waiters: random, so it names neither host nor process.
   const waiterId = randomBytes(6).toString('hex');
   let registered = false;
+  const monotonicMs = options.monotonicMs ?? (() => performance.now());
+  const sharedTally = createTally();
+  const turnTallies = Object.fromEntries(PRIORITIES.map((p) => [p, createTally()])) as Record<
+    RequestPriority,
+    ReturnType<typeof createTally>
+  >;
+  /** Runs one call to the shared schedule, timing it. */
+  function timedShared<T>(call: () => T): T {
+    const t0 = monotonicMs();
+    try {
+      return call();
+    } finally {
+      addTo(sharedTally, monotonicMs() - t0);
+    }
+  }
 
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
   const maxAheadMs = () => MAX_HOLD_MS + shapeNow().windowMs;
@@ -183,24 +225,26 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
     try {
-      const reserved = shared.reserve({
-        nowMs,
-        ...shape,
-        lastOkMs,
-        maxAheadMs: maxAheadMs(),
-        ...(level < 0
-          ? {}
-          : {
-              waiter: {
-                id: waiterId,
-                rank: crossProcessRank(level, options.lead?.() ?? false),
-                turns,
-                // Bulk work is owed no share by roster polls in other processes either.
-                yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
-                ttlMs: WAITER_TTL_MS,
-              },
-            }),
-      });
+      const reserved = timedShared(() =>
+        shared.reserve({
+          nowMs,
+          ...shape,
+          lastOkMs,
+          maxAheadMs: maxAheadMs(),
+          ...(level < 0
+            ? {}
+            : {
+                waiter: {
+                  id: waiterId,
+                  rank: crossProcessRank(level, options.lead?.() ?? false),
+                  turns,
+                  // Bulk work is owed no share by roster polls in other processes either.
+                  yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
+                  ttlMs: WAITER_TTL_MS,
+                },
+              }),
+        }),
+      );
       registered = level >= 0;
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
@@ -231,7 +275,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     if (!registered) return;
     registered = false;
     try {
-      shared.withdraw(waiterId);
+      timedShared(() => shared.withdraw(waiterId));
     } catch (error) {
       options.onSharedError?.(error);
     }
@@ -263,6 +307,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       signal.throwIfAborted();
       return new Promise<void>((resolve, reject) => {
         const queue = queues[priority];
+        const askedMs = clock.now();
         const onAbort = () => {
           const index = queue.indexOf(waiter);
           if (index >= 0) queue.splice(index, 1);
@@ -270,6 +315,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         };
         const waiter: Waiter = {
           grant: () => {
+            addTo(turnTallies[priority], clock.now() - askedMs);
             signal.removeEventListener('abort', onAbort);
             resolve();
           },
@@ -288,7 +334,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       const nowMs = clock.now();
       const pauseMs = Math.min(MAX_HOLD_MS, Math.max(HOLD_AFTER_RATE_LIMIT_MS, retryAfterMs ?? 0));
       try {
-        shared.hold(nowMs + pauseMs, nowMs, maxAheadMs());
+        timedShared(() => shared.hold(nowMs + pauseMs, nowMs, maxAheadMs()));
       } catch (error) {
         options.onSharedError?.(error);
       }
@@ -296,5 +342,19 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     lastSuccessMs: () => lastOkMs,
     effectiveRps: () => limiter.effectiveRps(),
     waiting: () => ({ roster: queues.roster.length, policy: queues.policy.length, bulk: queues.bulk.length }),
+    timings: () => ({
+      shared: {
+        calls: sharedTally.count,
+        totalMs: sharedTally.totalMs,
+        maxMs: sharedTally.maxMs,
+        callsOver100Ms: sharedTally.over100Ms,
+      },
+      turns: Object.fromEntries(
+        PRIORITIES.map((p) => {
+          const t = turnTallies[p];
+          return [p, { granted: t.count, waitedMs: t.totalMs, maxMs: t.maxMs }];
+        }),
+      ) as BudgetTimings['turns'],
+    }),
   };
 }

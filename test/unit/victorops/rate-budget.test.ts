@@ -297,6 +297,46 @@ describe('createRateBudget', () => {
     expect(shared.reserve({ ...after, waiter: last }).slotMs).not.toBeNull();
   });
 
+  it('tallies how long each priority waited for its turns and how long the shared schedule took', async () => {
+    const clock = fakeClock();
+    const shared = createLocalSlots();
+    // A monotonic clock of the test's own: each call to the shared schedule "takes" 150 ms, as a
+    // reservation waiting for another process's write lock would.
+    let mono = 0;
+    const slow: SharedSlots = {
+      reserve: (request) => {
+        mono += 150;
+        return shared.reserve(request);
+      },
+      hold: (...args) => {
+        mono += 20;
+        shared.hold(...args);
+      },
+      withdraw: shared.withdraw,
+    };
+    const budget = createRateBudget({
+      maxRps: 2,
+      pace: 0.5,
+      backgroundShare: 0.25,
+      clock,
+      shared: slow,
+      monotonicMs: () => mono,
+    });
+    const t0 = clock.now();
+    await grantOrder(budget, ['roster', 'roster', 'policy']);
+    budget.onRateLimited();
+    const timings = budget.timings();
+    // 3 reservations of 150 ms, the withdrawal once nothing waited (0 ms) and one hold of 20 ms
+    expect(timings.shared).toEqual({ calls: 5, totalMs: 470, maxMs: 150, callsOver100Ms: 3 });
+    expect(timings.turns.roster.granted).toBe(2);
+    expect(timings.turns.policy.granted).toBe(1);
+    expect(timings.turns.bulk).toEqual({ granted: 0, waitedMs: 0, maxMs: 0 });
+    // at 1 request a second (pace 0.5 of 2, bursts of 2): the third request waited for the next window
+    expect(timings.turns.policy.waitedMs).toBe(clock.now() - t0);
+    expect(timings.turns.policy.waitedMs).toBeGreaterThan(0);
+    expect(timings.turns.roster.maxMs).toBeLessThan(timings.turns.policy.maxMs);
+  });
+
   it('rejects an aborted waiter and serves the others', async () => {
     const clock = fakeClock();
     const budget = budgetOn(clock, 1);
