@@ -17,7 +17,7 @@ import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import { openStore, type Store } from './store/db.js';
+import { openRateBudgetFile, openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
@@ -51,9 +51,9 @@ interface AppDeps {
 }
 
 /**
- * The key's send schedule in the database, so every process using the key on it shares one
- * budget; `store` is asked at each turn and is null when this process has no database to share
- * it through (then it paces alone).
+ * The key's send schedule in the rate budget's file beside the database, so every process using
+ * the key on that database shares one budget; `store` is asked at each turn and is null when this
+ * process has no database to share it through (then it paces alone).
  */
 function createStoreSlots(store: () => Store | null, keyId: string): SharedSlots {
   const alone = createLocalSlots();
@@ -79,6 +79,7 @@ function createVictorOpsClientFromConfig(
   config: Config,
   deps: AppDeps,
   budgetStore: () => Store | null,
+  historyStore: () => Store | null,
 ): VictorOpsClient {
   const vo = config.victorOps;
   const clock = deps.clock ?? systemClock;
@@ -118,7 +119,7 @@ function createVictorOpsClientFromConfig(
     onSend: (endpoint) => {
       if (endpoint !== 'v1/policies') return;
       try {
-        const store = budgetStore();
+        const store = historyStore();
         if (store) markPolicyListSent(store, clock.now());
       } catch (error) {
         // The claim made before the wait still stands; only its time is less exact.
@@ -327,23 +328,32 @@ export function createApp(options: CreateAppOptions): App {
     reader ??= openStore(config.databasePath, mustExist ? { mustExist: true } : {});
     return reader;
   };
-  // The budget shares the key's schedule through the database this App uses; a command that opened
-  // none (`fetch`, `doctor` before anything was recorded) uses an existing file, or paces alone.
-  let budgetStore: Store | null | undefined;
+  // The budget shares the key's schedule through a small file beside the history this App uses
+  // (openRateBudgetFile says why not in it); a command run where there is no history yet (`fetch`,
+  // `doctor` before anything was recorded) paces alone.
+  let budgetFile: Store | null | undefined;
   const storeForBudget = (): Store | null => {
-    if (opened) return opened.store;
-    if (budgetStore === undefined) {
+    if (budgetFile === undefined) {
       try {
-        budgetStore = readConnection(true);
+        budgetFile = openRateBudgetFile(config.databasePath);
       } catch {
-        budgetStore = null;
+        budgetFile = null;
       }
     }
-    return budgetStore;
+    return budgetFile;
+  };
+  // The policy list's call record stays in the history (claimed inside a poll's own transactions).
+  const storeForPolicyList = (): Store | null => {
+    if (opened) return opened.store;
+    try {
+      return readConnection(true);
+    } catch {
+      return null;
+    }
   };
   let client: VictorOpsClient | null = null;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget);
+    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget, storeForPolicyList);
     return client;
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
@@ -505,7 +515,10 @@ export function createApp(options: CreateAppOptions): App {
         reads: createDaemonReads(store),
         openUiStore: () => openStore(config.databasePath, { readonly: true }),
         closeClient: () => vo.close(),
-        closeStore: () => store.close(),
+        closeStore: () => {
+          store.close();
+          budgetFile?.close();
+        },
       };
     },
     migrate() {
@@ -525,6 +538,7 @@ export function createApp(options: CreateAppOptions): App {
       } finally {
         opened?.store.close();
         reader?.close();
+        budgetFile?.close();
       }
     },
   };

@@ -1,6 +1,8 @@
 /**
  * The VictorOps key's send schedule, shared by every process that uses the key through this
- * database (the daemon and any `poll`, `fetch`, `doctor` run beside it): one `meta` row per key
+ * database (the daemon and any `poll`, `fetch`, `doctor` run beside it). It is kept in a small file
+ * beside the history (`openRateBudgetFile` in db.ts), not in the history itself, so a reservation
+ * never waits for a poll's recording transaction: one `meta` row per key
  * holding the newest sends reserved (one window's worth), a hold after a rate-limited answer and
  * the newest 200 any of them saw. A process reserves one send at a time in an IMMEDIATE
  * transaction, so together they never put more than the window's capacity into any window. Like the policy list's call record, wall time is
