@@ -80,6 +80,7 @@ function createVictorOpsClientFromConfig(
   deps: AppDeps,
   budgetStore: () => Store | null,
   historyStore: () => Store | null,
+  lead: () => boolean,
 ): VictorOpsClient {
   const vo = config.victorOps;
   const clock = deps.clock ?? systemClock;
@@ -90,6 +91,7 @@ function createVictorOpsClientFromConfig(
     backgroundShare: vo.backgroundShare,
     clock,
     shared: createStoreSlots(budgetStore, rateBudgetKeyId(vo.apiId, vo.apiKey)),
+    lead,
     onSharedError: (error) => {
       const log = warned ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       warned = true;
@@ -352,8 +354,17 @@ export function createApp(options: CreateAppOptions): App {
     }
   };
   let client: VictorOpsClient | null = null;
+  // The daemon's work ranks ahead of the same kind of work in a one-shot beside it (its roster
+  // polls before a `fetch`'s reads); a one-shot still gets a turn within MAX_YIELD_MS.
+  let isDaemon = false;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget, storeForPolicyList);
+    client ??= createVictorOpsClientFromConfig(
+      config,
+      deps,
+      storeForBudget,
+      storeForPolicyList,
+      () => isDaemon,
+    );
     return client;
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
@@ -480,6 +491,7 @@ export function createApp(options: CreateAppOptions): App {
         signal,
       ),
     daemonParts() {
+      isDaemon = true;
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {

@@ -44,6 +44,12 @@ export interface SlotWaiter {
   yieldsAlwaysBelow?: number | undefined;
   /** How long the entry stands without a newer reservation: a crashed process's entry lapses. */
   ttlMs: number;
+  /**
+   * This process has yielded to more urgent work elsewhere for longer than it may (its wait is
+   * bounded, see rate-budget.ts in victorops/): it takes this turn whatever waits elsewhere, except
+   * where it is owed no share at all (`yieldsAlwaysBelow`).
+   */
+  insist?: boolean;
 }
 
 export interface SlotRequest {
@@ -104,7 +110,7 @@ export function reserveSlot(
       .map(([, entry]) => entry.rank);
     const moreUrgentElsewhere = others.some((rank) => rank < waiter.rank);
     const owedNoShare = others.some((rank) => rank < (waiter.yieldsAlwaysBelow ?? Number.NEGATIVE_INFINITY));
-    if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns)) {
+    if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns && waiter.insist !== true)) {
       waiters[waiter.id] = { rank: waiter.rank, untilMs: nowMs + waiter.ttlMs };
       return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak } };
     }

@@ -9,12 +9,12 @@
  *
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
- * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). A one-shot command's
- * own reads (`fetch`, `doctor`) are roster-class, so they come before the daemon's policy polls
- * and bulk work and share turns first come, first served with its roster polls. (`lead` can rank
- * one process's work ahead of the same kind elsewhere; the App does not set it: ranking the
- * daemon's roster polls ahead of one-shots left a `doctor` beside a daemon polling every 3 s
- * without a turn within its 6-s check deadline.)
+ * the turn (background work still takes one turn in VO_BACKGROUND_SHARE, and a process that has
+ * yielded for MAX_YIELD_MS takes the next turn). A one-shot command's own reads (`fetch`,
+ * `doctor`) are roster-class, so they come before the daemon's policy polls and bulk work; the
+ * daemon leads (`lead`), so its roster polls come before them. (Leading with the share alone
+ * left a `doctor` beside a daemon polling every 3 s, with two other one-shots sharing the share,
+ * without a turn within its 6-s check deadline: hence the bounded yield.)
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -80,8 +80,7 @@ export interface RateBudgetOptions {
   onSharedError?: (error: unknown) => void;
   /**
    * True: this process's work ranks ahead of the same kind of work in other processes on the key.
-   * Asked at each turn. Not set by the App (see the header: a one-shot beside the daemon must get
-   * its turns within its deadlines).
+   * Asked at each turn. The App sets it for the daemon (see the header).
    */
   lead?: () => boolean;
   /** A monotonic clock in ms for `timings()` (default: performance.now). Tests pass their own. */
@@ -125,6 +124,13 @@ const MAX_HOLD_MS = 30_000;
  * waiting for a turn renews it at least once a turn, so only a stopped or crashed one lets it lapse.
  */
 export const WAITER_TTL_MS = 3_000;
+/**
+ * The longest a process yields its turns to more urgent work in another process before it takes
+ * one anyway: a one-shot `doctor` or `fetch` beside a daemon that polls the roster back to back
+ * (and two other one-shots sharing the same background share) still gets a turn every ~2 s, well
+ * inside its checks' deadlines. Work owed no share (bulk beside a roster poll) still waits.
+ */
+export const MAX_YIELD_MS = 2_000;
 
 /** The rank a process's most urgent waiting level has among every process on the key (lower first). */
 export function crossProcessRank(level: number, lead: boolean): number {
@@ -220,7 +226,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
   const maxAheadMs = () => MAX_HOLD_MS + shapeNow().windowMs;
 
-  function reserve(): { slotMs: number | null } {
+  function reserve(yieldingSinceMs: number | null): { slotMs: number | null } {
     const nowMs = clock.now();
     const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
@@ -241,6 +247,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
                   // Bulk work is owed no share by roster polls in other processes either.
                   yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
                   ttlMs: WAITER_TTL_MS,
+                  insist: yieldingSinceMs !== null && nowMs - yieldingSinceMs >= MAX_YIELD_MS,
                 },
               }),
         }),
@@ -257,14 +264,16 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
 
   async function nextSlot(): Promise<void> {
     await limiter.acquire();
+    let yieldingSinceMs: number | null = null;
     for (;;) {
-      const { slotMs } = reserve();
+      const { slotMs } = reserve(yieldingSinceMs);
       if (slotMs !== null) {
         const waitMs = slotMs - clock.now();
         if (waitMs > 0) await clock.sleep(waitMs);
         return;
       }
       // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
+      yieldingSinceMs ??= clock.now();
       const shape = shapeNow();
       await clock.sleep(shape.windowMs / shape.capacity);
       if (!anyWaiting()) return;

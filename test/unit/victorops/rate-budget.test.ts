@@ -6,6 +6,7 @@ import {
   createLocalSlots,
   createRateBudget,
   crossProcessRank,
+  MAX_YIELD_MS,
   pickLevel,
   rateBudgetKeyId,
   type SharedSlots,
@@ -127,6 +128,20 @@ describe('reserveSlot across processes', () => {
       }
     }
     expect(shared.join('')).toContain('o');
+  });
+
+  it('lets a process that has yielded too long take the turn, unless it is owed no share at all', () => {
+    const daemon = reserveSlot(null, ask(10_000, 'daemon', 0)).state;
+    // a one-shot's read (rank 1) yields to the daemon's roster poll while the share is not due...
+    expect(reserveSlot(daemon, ask(10_100, 'one-shot', 1)).slotMs).toBeNull();
+    // ...but takes the turn once it has yielded for too long
+    const insisting = { ...ask(10_100, 'one-shot', 1) };
+    insisting.waiter = { ...insisting.waiter, insist: true } as typeof insisting.waiter;
+    expect(reserveSlot(daemon, insisting).slotMs).toBe(10_600);
+    // bulk work owed no share by a roster poll still waits, however long
+    const bulk = { ...ask(10_100, 'one-shot', 5) };
+    bulk.waiter = { ...bulk.waiter, yieldsAlwaysBelow: 2, insist: true } as typeof bulk.waiter;
+    expect(reserveSlot(daemon, bulk).slotMs).toBeNull();
   });
 
   it('serves equal ranks first come, first served, and forgets a crashed process', () => {
@@ -335,6 +350,43 @@ describe('createRateBudget', () => {
     expect(timings.turns.policy.waitedMs).toBe(clock.now() - t0);
     expect(timings.turns.policy.waitedMs).toBeGreaterThan(0);
     expect(timings.turns.roster.maxMs).toBeLessThan(timings.turns.policy.maxMs);
+  });
+
+  it("gives a one-shot beside a daemon polling back to back a turn within MAX_YIELD_MS, behind the daemon's roster polls", async () => {
+    const clock = createFakeClock();
+    const shared = createLocalSlots();
+    const signal = new AbortController().signal;
+    const budget = (lead: boolean) =>
+      createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare: 0, clock, shared, lead: () => lead });
+    // background share 0: without the bounded yield the one-shot would get no turn at all
+    const daemon = budget(true);
+    const oneShot = budget(false);
+    const grants: { who: string; atMs: number }[] = [];
+    const t0 = clock.now();
+    const daemonPolls = Array.from({ length: 30 }, () =>
+      daemon.acquire('roster', signal).then(() => grants.push({ who: 'D', atMs: clock.now() - t0 })),
+    );
+    const oneShotReads = (async () => {
+      await clock.sleep(10);
+      for (let i = 0; i < 3; i++) {
+        await oneShot.acquire('roster', signal);
+        grants.push({ who: 'o', atMs: clock.now() - t0 });
+      }
+    })();
+    await clock.runUntilSettled(Promise.all([...daemonPolls, oneShotReads]));
+    const order = grants.map((g) => g.who).join('');
+    // the daemon's roster turns come first: the one-shot's reads are spread among them, not ahead
+    expect(order.startsWith('DD')).toBe(true);
+    const oneShotAt = grants.filter((g) => g.who === 'o').map((g) => g.atMs);
+    expect(oneShotAt).toHaveLength(3);
+    // each of its reads waited at most the bound plus the turn it then reserved (2 per 1.25 s)
+    let previous = 10;
+    for (const at of oneShotAt) {
+      expect(at - previous).toBeLessThanOrEqual(MAX_YIELD_MS + 1_250 + 700);
+      previous = at;
+    }
+    // and it was served well before the daemon's 30 turns were over
+    expect(oneShotAt.at(-1)!).toBeLessThan(grants.at(-1)!.atMs);
   });
 
   it('rejects an aborted waiter and serves the others', async () => {
