@@ -113,6 +113,8 @@ export async function benchBudget(options: {
   // Every roster poll and policy poll the daemon runs, timed from here (the daemon's own code runs them).
   const rosterPolls: RosterPollTiming[] = [];
   const policyRunning: { startMs: number; requests: number } = { startMs: 0, requests: 0 };
+  // Every policy poll the daemon finished: when, and how long it took (its wait for the list's minute included).
+  const policyDone: { startMs: number; endMs: number }[] = [];
   const jobRequests = (job: string) => parts.victorOps.statsByJob()[job as 'roster']?.requests ?? 0;
   const daemon = await startDaemon({
     config,
@@ -143,6 +145,7 @@ export async function benchBudget(options: {
         try {
           return await parts.pollPolicies(signal);
         } finally {
+          policyDone.push({ startMs: policyRunning.startMs, endMs: Date.now() });
           policyRunning.startMs = 0;
         }
       },
@@ -234,9 +237,9 @@ export async function benchBudget(options: {
       .map((t) => roster.find((r) => r.started >= t))
       .map((r, i) => (r === undefined ? Number.POSITIVE_INFINITY : (r.finished - counted[i]!) / 1000))
       .sort((a, b) => a - b);
-    const policy = runs.filter(
-      (r) => r.kind === 'policy' && Date.parse(r.startedAt) >= startMs && Date.parse(r.finishedAt) <= endMs,
-    );
+    // Every policy poll that finished in the phase, also one that started before it: with policy polls
+    // longer than a phase, counting only those that started inside it reported none.
+    const policy = policyDone.filter((r) => r.endMs >= startMs && r.endMs <= endMs);
     return {
       phase,
       seconds: options.seconds,
@@ -275,7 +278,7 @@ export async function benchBudget(options: {
       })(),
       skippedRosterTicks: (await metric('roster_poll_skipped_ticks_total')) - before.skipped,
       policyPolls: policy.length,
-      policySeconds: policy.map((r) => (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000),
+      policySeconds: policy.map((r) => (r.endMs - r.startMs) / 1000),
       policyInFlight: inFlight,
       deferredPolicyTicks:
         (await metric('roster_policy_poll_ticks_total{outcome="deferred"}')) - before.deferred,
