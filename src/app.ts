@@ -17,7 +17,7 @@ import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { createIdentitySources } from './identity/sources-from-config.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import { openStore, type Store } from './store/db.js';
+import { openRateBudgetFile, openStore, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
@@ -51,9 +51,9 @@ interface AppDeps {
 }
 
 /**
- * The key's send schedule in the database, so every process using the key on it shares one
- * budget; `store` is asked at each turn and is null when this process has no database to share
- * it through (then it paces alone).
+ * The key's send schedule in the rate budget's file beside the database, so every process using
+ * the key on that database shares one budget; `store` is asked at each turn and is null when this
+ * process has no database to share it through (then it paces alone).
  */
 function createStoreSlots(store: () => Store | null, keyId: string): SharedSlots {
   const alone = createLocalSlots();
@@ -79,6 +79,8 @@ function createVictorOpsClientFromConfig(
   config: Config,
   deps: AppDeps,
   budgetStore: () => Store | null,
+  historyStore: () => Store | null,
+  lead: () => boolean,
 ): VictorOpsClient {
   const vo = config.victorOps;
   const clock = deps.clock ?? systemClock;
@@ -89,6 +91,7 @@ function createVictorOpsClientFromConfig(
     backgroundShare: vo.backgroundShare,
     clock,
     shared: createStoreSlots(budgetStore, rateBudgetKeyId(vo.apiId, vo.apiKey)),
+    lead,
     onSharedError: (error) => {
       const log = warned ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       warned = true;
@@ -118,7 +121,7 @@ function createVictorOpsClientFromConfig(
     onSend: (endpoint) => {
       if (endpoint !== 'v1/policies') return;
       try {
-        const store = budgetStore();
+        const store = historyStore();
         if (store) markPolicyListSent(store, clock.now());
       } catch (error) {
         // The claim made before the wait still stands; only its time is less exact.
@@ -324,23 +327,41 @@ export function createApp(options: CreateAppOptions): App {
     reader ??= openStore(config.databasePath, mustExist ? { mustExist: true } : {});
     return reader;
   };
-  // The budget shares the key's schedule through the database this App uses; a command that opened
-  // none (`fetch`, `doctor` before anything was recorded) uses an existing file, or paces alone.
-  let budgetStore: Store | null | undefined;
+  // The budget shares the key's schedule through a small file beside the history this App uses
+  // (openRateBudgetFile says why not in it); a command run where there is no history yet (`fetch`,
+  // `doctor` before anything was recorded) paces alone.
+  let budgetFile: Store | null | undefined;
   const storeForBudget = (): Store | null => {
-    if (opened) return opened.store;
-    if (budgetStore === undefined) {
+    if (budgetFile === undefined) {
       try {
-        budgetStore = readConnection(true);
+        budgetFile = openRateBudgetFile(config.databasePath);
       } catch {
-        budgetStore = null;
+        budgetFile = null;
       }
     }
-    return budgetStore;
+    return budgetFile;
+  };
+  // The policy list's call record stays in the history (claimed inside a poll's own transactions).
+  const storeForPolicyList = (): Store | null => {
+    if (opened) return opened.store;
+    try {
+      return readConnection(true);
+    } catch {
+      return null;
+    }
   };
   let client: VictorOpsClient | null = null;
+  // The daemon's work ranks ahead of the same kind of work in a one-shot beside it (its roster
+  // polls before a `fetch`'s reads); a one-shot still gets a turn within MAX_YIELD_MS.
+  let isDaemon = false;
   const victorOps = () => {
-    client ??= createVictorOpsClientFromConfig(config, deps, storeForBudget);
+    client ??= createVictorOpsClientFromConfig(
+      config,
+      deps,
+      storeForBudget,
+      storeForPolicyList,
+      () => isDaemon,
+    );
     return client;
   };
   const asRosterJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'roster', priority: 'roster' }, work);
@@ -474,6 +495,7 @@ export function createApp(options: CreateAppOptions): App {
         signal,
       ),
     daemonParts() {
+      isDaemon = true;
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {
@@ -493,6 +515,7 @@ export function createApp(options: CreateAppOptions): App {
           statsByJob: () => vo.statsByJob(),
           jobNames: JOB_NAMES,
           shapeErrors: () => vo.shapeErrors(),
+          budgetTimings: () => vo.budget.timings(),
           endpointClasses: ENDPOINT_CLASSES,
         },
         pollRoster: rosterPoll(),
@@ -508,7 +531,10 @@ export function createApp(options: CreateAppOptions): App {
         reads: createDaemonReads(store),
         openUiStore: () => openStore(config.databasePath, { readonly: true }),
         closeClient: () => vo.close(),
-        closeStore: () => store.close(),
+        closeStore: () => {
+          store.close();
+          budgetFile?.close();
+        },
       };
     },
     migrate() {
@@ -528,6 +554,7 @@ export function createApp(options: CreateAppOptions): App {
       } finally {
         opened?.store.close();
         reader?.close();
+        budgetFile?.close();
       }
     },
   };

@@ -19,6 +19,7 @@ import type { listDestinationStates, pendingCountsByDestination } from '../store
 import type { RetryInfo, VictorOpsClient } from '../victorops/client.js';
 import type { DoctorCheck, DoctorReport } from '../victorops/doctor.js';
 import type { FetchProgress } from '../victorops/fetch-roster.js';
+import type { BudgetTimings } from '../victorops/rate-budget.js';
 import type { DaemonReads, HistoryReads } from './reads.js';
 
 /**
@@ -35,6 +36,8 @@ export interface DaemonParts {
     endpointClasses: readonly string[];
     /** Every job name statsByJob can report, so each per-job series exists from the start. */
     jobNames: readonly string[];
+    /** The rate budget's totals: time requests waited for turns, and in the shared schedule. */
+    budgetTimings(): BudgetTimings;
   };
   pollRoster(signal: AbortSignal): Promise<PollResult>;
   /** A policy poll that waits out the policy list interval instead of refusing. */

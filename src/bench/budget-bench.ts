@@ -30,14 +30,45 @@ export interface BudgetPhase {
   rosterPolls: number;
   /** Seconds one roster poll took (its fetch, start to end), median and worst: where a change's time goes. */
   rosterPollSeconds: { p50: number; max: number };
+  /**
+   * Where a roster poll's time went, medians over the phase's polls: its requests, the fetch (first
+   * request asked for to last answer), the recording after it, the mean wait of one roster request
+   * for its turn, and the time the daemon spent in the shared schedule (a synchronous SQLite write:
+   * the whole process waits, mostly for the database's write lock) during the poll; and the calls
+   * to the shared schedule in the phase that took 100 ms or more, of all, and the longest since the
+   * daemon started.
+   */
+  rosterBreakdown: {
+    requests: number;
+    fetchSeconds: number;
+    recordSeconds: number;
+    turnWaitPerRequestSeconds: number;
+    sharedSeconds: number;
+    sharedCalls: number;
+    sharedCallsOver100Ms: number;
+    sharedMaxCallSeconds: number;
+  };
   skippedRosterTicks: number;
   policyPolls: number;
   policySeconds: number[];
+  /** A policy poll still running when the phase ended: seconds so far and requests sent so far. */
+  policyInFlight: { seconds: number; requests: number } | null;
   deferredPolicyTicks: number;
   requests: number;
   rejected: number;
   oneShots: { ok: number; failed: number; blamedCredentials: number };
   loadAverage: [number, number];
+}
+
+interface RosterPollTiming {
+  startMs: number;
+  requests: number;
+  fetchMs: number;
+  recordMs: number;
+  /** Summed over the poll's requests (some wait at the same time). */
+  turnWaitMs: number;
+  turnsGranted: number;
+  sharedMs: number;
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -78,7 +109,48 @@ export async function benchBudget(options: {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const logger = createLogger({ level: 'warn', format: 'json', destination: quiet });
   const app = createApp({ config, logger });
-  const daemon = await startDaemon({ config, logger, parts: app.daemonParts() });
+  const parts = app.daemonParts();
+  // Every roster poll and policy poll the daemon runs, timed from here (the daemon's own code runs them).
+  const rosterPolls: RosterPollTiming[] = [];
+  const policyRunning: { startMs: number; requests: number } = { startMs: 0, requests: 0 };
+  // Every policy poll the daemon finished: when, and how long it took (its wait for the list's minute included).
+  const policyDone: { startMs: number; endMs: number }[] = [];
+  const jobRequests = (job: string) => parts.victorOps.statsByJob()[job as 'roster']?.requests ?? 0;
+  const daemon = await startDaemon({
+    config,
+    logger,
+    parts: {
+      ...parts,
+      async pollRoster(signal) {
+        const before = parts.victorOps.budgetTimings();
+        const startMs = Date.now();
+        const result = await parts.pollRoster(signal);
+        const after = parts.victorOps.budgetTimings();
+        const fetched = result.fetched;
+        const fetchEndMs = fetched ? Date.parse(fetched.finishedAt) : Number.NaN;
+        rosterPolls.push({
+          startMs,
+          requests: fetched?.stats.requests ?? 0,
+          fetchMs: fetched ? fetchEndMs - Date.parse(fetched.startedAt) : Number.NaN,
+          recordMs: Date.now() - fetchEndMs,
+          turnWaitMs: after.turns.roster.waitedMs - before.turns.roster.waitedMs,
+          turnsGranted: after.turns.roster.granted - before.turns.roster.granted,
+          sharedMs: after.shared.totalMs - before.shared.totalMs,
+        });
+        return result;
+      },
+      async pollPolicies(signal) {
+        policyRunning.startMs = Date.now();
+        policyRunning.requests = jobRequests('policy');
+        try {
+          return await parts.pollPolicies(signal);
+        } finally {
+          policyDone.push({ startMs: policyRunning.startMs, endMs: Date.now() });
+          policyRunning.startMs = 0;
+        }
+      },
+    },
+  });
   const metric = async (series: string) => {
     const text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -104,6 +176,7 @@ export async function benchBudget(options: {
   async function measure(phase: string, withOneShots: boolean): Promise<BudgetPhase> {
     const load0 = loadavg()[0]!;
     const startMs = Date.now();
+    const sharedBefore = parts.victorOps.budgetTimings().shared;
     const before = {
       stats: await simStats(),
       skipped: await metric('roster_poll_skipped_ticks_total'),
@@ -143,6 +216,13 @@ export async function benchBudget(options: {
     await new Promise((r) => setTimeout(r, options.seconds * 1000));
     running = false;
     await Promise.all([drift, beside]);
+    const inFlight =
+      policyRunning.startMs === 0
+        ? null
+        : {
+            seconds: (Date.now() - policyRunning.startMs) / 1000,
+            requests: jobRequests('policy') - policyRunning.requests,
+          };
     // The last changes get the roster poll after them (at most a tick and a poll later).
     await new Promise((r) => setTimeout(r, 25_000));
     const endMs = Date.now();
@@ -157,9 +237,9 @@ export async function benchBudget(options: {
       .map((t) => roster.find((r) => r.started >= t))
       .map((r, i) => (r === undefined ? Number.POSITIVE_INFINITY : (r.finished - counted[i]!) / 1000))
       .sort((a, b) => a - b);
-    const policy = runs.filter(
-      (r) => r.kind === 'policy' && Date.parse(r.startedAt) >= startMs && Date.parse(r.finishedAt) <= endMs,
-    );
+    // Every policy poll that finished in the phase, also one that started before it: with policy polls
+    // longer than a phase, counting only those that started inside it reported none.
+    const policy = policyDone.filter((r) => r.endMs >= startMs && r.endMs <= endMs);
     return {
       phase,
       seconds: options.seconds,
@@ -175,9 +255,31 @@ export async function benchBudget(options: {
           .sort((a, b) => a - b);
         return { p50: quantile(took, 0.5), max: took.at(-1) ?? Number.NaN };
       })(),
+      rosterBreakdown: (() => {
+        const timed = rosterPolls.filter((r) => r.startMs >= startMs && r.startMs < endMs);
+        const median = (xs: number[]) =>
+          quantile(
+            [...xs].sort((a, b) => a - b),
+            0.5,
+          );
+        const sharedAfter = parts.victorOps.budgetTimings().shared;
+        return {
+          requests: median(timed.map((r) => r.requests)),
+          fetchSeconds: median(timed.map((r) => r.fetchMs / 1000)),
+          recordSeconds: median(timed.map((r) => r.recordMs / 1000)),
+          turnWaitPerRequestSeconds: median(
+            timed.map((r) => (r.turnsGranted === 0 ? 0 : r.turnWaitMs / r.turnsGranted / 1000)),
+          ),
+          sharedSeconds: median(timed.map((r) => r.sharedMs / 1000)),
+          sharedCalls: sharedAfter.calls - sharedBefore.calls,
+          sharedCallsOver100Ms: sharedAfter.callsOver100Ms - sharedBefore.callsOver100Ms,
+          sharedMaxCallSeconds: sharedAfter.maxMs / 1000,
+        };
+      })(),
       skippedRosterTicks: (await metric('roster_poll_skipped_ticks_total')) - before.skipped,
       policyPolls: policy.length,
-      policySeconds: policy.map((r) => (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000),
+      policySeconds: policy.map((r) => (r.endMs - r.startMs) / 1000),
+      policyInFlight: inFlight,
       deferredPolicyTicks:
         (await metric('roster_policy_poll_ticks_total{outcome="deferred"}')) - before.deferred,
       requests: after.count - before.stats.count,

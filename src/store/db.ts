@@ -92,6 +92,60 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   }
 }
 
+/** The file beside the history that holds the VictorOps key's shared send schedule. */
+export function rateBudgetPathFor(databasePath: string): string {
+  return `${databasePath}.rate-budget`;
+}
+
+/**
+ * Opens (creating it if needed) the small database file beside the history that holds the VictorOps
+ * key's shared send schedule (src/store/rate-budget.ts), on a connection of its own. The schedule is
+ * reserved a turn at a time, up to twice a second, by every process using the key; in the history
+ * those writes waited for the history's write lock, held for as long as a poll records a roster,
+ * and with better-sqlite3 the whole process waits with them. Here they wait only for each other
+ * (one row, microseconds), and the history's WAL and its replicas no longer carry them. The file
+ * has only a `meta` table of the history's shape, so the same queries serve both; it is created
+ * only beside an existing history (a command that has none paces alone, as before).
+ */
+export function openRateBudgetFile(databasePath: string): Store {
+  if (databasePath === ':memory:' || !existsSync(databasePath)) {
+    throw new StoreError(`no database at ${databasePath}: the rate budget's file goes beside one`);
+  }
+  const path = rateBudgetPathFor(databasePath);
+  const creating = !existsSync(path);
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path);
+  } catch (error) {
+    throw new StoreError(`cannot open the rate budget file at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    if (creating) chmodSync(path, 0o600);
+    sqlite.pragma('journal_mode = WAL');
+    // Its transactions are one row each: a wait longer than this is a stuck process, not a queue.
+    sqlite.pragma('busy_timeout = 2000');
+    sqlite.pragma('synchronous = NORMAL');
+    // drizzle has no form for CREATE TABLE; the shape is meta's in schema.ts.
+    sqlite.exec('CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY NOT NULL, value text NOT NULL)');
+    return {
+      db: drizzle(sqlite, { schema }),
+      sqlite,
+      path,
+      identity: readFileIdentity(path),
+      close: () => {
+        if (sqlite.open) sqlite.close();
+      },
+    };
+  } catch (error) {
+    sqlite.close();
+    throw new StoreError(`cannot prepare the rate budget file at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 function writable(path: string): boolean {
   try {
     accessSync(path, constants.W_OK);

@@ -1,6 +1,8 @@
 /**
  * The VictorOps key's send schedule, shared by every process that uses the key through this
- * database (the daemon and any `poll`, `fetch`, `doctor` run beside it): one `meta` row per key
+ * database (the daemon and any `poll`, `fetch`, `doctor` run beside it). It is kept in a small file
+ * beside the history (`openRateBudgetFile` in db.ts), not in the history itself, so a reservation
+ * never waits for a poll's recording transaction: one `meta` row per key
  * holding the newest sends reserved (one window's worth), a hold after a rate-limited answer and
  * the newest 200 any of them saw. A process reserves one send at a time in an IMMEDIATE
  * transaction, so together they never put more than the window's capacity into any window. Like the policy list's call record, wall time is
@@ -42,6 +44,12 @@ export interface SlotWaiter {
   yieldsAlwaysBelow?: number | undefined;
   /** How long the entry stands without a newer reservation: a crashed process's entry lapses. */
   ttlMs: number;
+  /**
+   * This process has yielded to more urgent work elsewhere for longer than it may (its wait is
+   * bounded, see rate-budget.ts in victorops/): it takes this turn whatever waits elsewhere, except
+   * where it is owed no share at all (`yieldsAlwaysBelow`).
+   */
+  insist?: boolean;
 }
 
 export interface SlotRequest {
@@ -102,7 +110,7 @@ export function reserveSlot(
       .map(([, entry]) => entry.rank);
     const moreUrgentElsewhere = others.some((rank) => rank < waiter.rank);
     const owedNoShare = others.some((rank) => rank < (waiter.yieldsAlwaysBelow ?? Number.NEGATIVE_INFINITY));
-    if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns)) {
+    if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns && waiter.insist !== true)) {
       waiters[waiter.id] = { rank: waiter.rank, untilMs: nowMs + waiter.ttlMs };
       return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak } };
     }

@@ -9,12 +9,12 @@
  *
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
- * the turn (background work still takes one turn in VO_BACKGROUND_SHARE). A one-shot command's
- * own reads (`fetch`, `doctor`) are roster-class, so they come before the daemon's policy polls
- * and bulk work and share turns first come, first served with its roster polls. (`lead` can rank
- * one process's work ahead of the same kind elsewhere; the App does not set it: ranking the
- * daemon's roster polls ahead of one-shots left a `doctor` beside a daemon polling every 3 s
- * without a turn within its 6-s check deadline.)
+ * the turn (background work still takes one turn in VO_BACKGROUND_SHARE, and a process that has
+ * yielded for MAX_YIELD_MS takes the next turn). A one-shot command's own reads (`fetch`,
+ * `doctor`) are roster-class, so they come before the daemon's policy polls and bulk work; the
+ * daemon leads (`lead`), so its roster polls come before them. (Leading with the share alone
+ * left a `doctor` beside a daemon polling every 3 s, with two other one-shots sharing the share,
+ * without a turn within its 6-s check deadline: hence the bounded yield.)
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -80,10 +80,23 @@ export interface RateBudgetOptions {
   onSharedError?: (error: unknown) => void;
   /**
    * True: this process's work ranks ahead of the same kind of work in other processes on the key.
-   * Asked at each turn. Not set by the App (see the header: a one-shot beside the daemon must get
-   * its turns within its deadlines).
+   * Asked at each turn. The App sets it for the daemon (see the header).
    */
   lead?: () => boolean;
+  /** A monotonic clock in ms for `timings()` (default: performance.now). Tests pass their own. */
+  monotonicMs?: () => number;
+}
+
+/** Where this process's requests spent their time before being sent (see `RateBudget.timings`). */
+export interface BudgetTimings {
+  /**
+   * Calls to the shared schedule (reservations, holds, withdrawals) and the wall time spent in
+   * them. A call is synchronous (better-sqlite3): this is mostly waiting for the database's write
+   * lock, and the whole process waits with it.
+   */
+  shared: { calls: number; totalMs: number; maxMs: number; callsOver100Ms: number };
+  /** Per priority: requests granted a turn, and how long they waited for it in all. */
+  turns: Record<RequestPriority, { granted: number; waitedMs: number; maxMs: number }>;
 }
 
 export interface RateBudget {
@@ -98,6 +111,8 @@ export interface RateBudget {
   effectiveRps(): number;
   /** Requests waiting for a turn, by priority. */
   waiting(): Record<RequestPriority, number>;
+  /** Totals since this budget was made: time waiting for turns and in the shared schedule. */
+  timings(): BudgetTimings;
 }
 
 /** The pause every process takes after a rate-limited answer: one server window. */
@@ -109,6 +124,13 @@ const MAX_HOLD_MS = 30_000;
  * waiting for a turn renews it at least once a turn, so only a stopped or crashed one lets it lapse.
  */
 export const WAITER_TTL_MS = 3_000;
+/**
+ * The longest a process yields its turns to more urgent work in another process before it takes
+ * one anyway: a one-shot `doctor` or `fetch` beside a daemon that polls the roster back to back
+ * (and two other one-shots sharing the same background share) still gets a turn every ~2 s, well
+ * inside its checks' deadlines. Work owed no share (bulk beside a roster poll) still waits.
+ */
+export const MAX_YIELD_MS = 2_000;
 
 /** The rank a process's most urgent waiting level has among every process on the key (lower first). */
 export function crossProcessRank(level: number, lead: boolean): number {
@@ -117,6 +139,17 @@ export function crossProcessRank(level: number, lead: boolean): number {
 
 interface Waiter {
   grant: () => void;
+}
+
+/** A sum, a count and a maximum of durations. */
+function createTally() {
+  return { count: 0, totalMs: 0, maxMs: 0, over100Ms: 0 };
+}
+function addTo(tally: ReturnType<typeof createTally>, ms: number): void {
+  tally.count++;
+  if (ms >= 100) tally.over100Ms++;
+  tally.totalMs += ms;
+  if (ms > tally.maxMs) tally.maxMs = ms;
 }
 
 /** How many turns the more urgent work takes in a row, while less urgent work waits, before it yields one. */
@@ -174,33 +207,51 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   // This budget's entry among the key's waiters: random, so it names neither host nor process.
   const waiterId = randomBytes(6).toString('hex');
   let registered = false;
+  const monotonicMs = options.monotonicMs ?? (() => performance.now());
+  const sharedTally = createTally();
+  const turnTallies = Object.fromEntries(PRIORITIES.map((p) => [p, createTally()])) as Record<
+    RequestPriority,
+    ReturnType<typeof createTally>
+  >;
+  /** Runs one call to the shared schedule, timing it. */
+  function timedShared<T>(call: () => T): T {
+    const t0 = monotonicMs();
+    try {
+      return call();
+    } finally {
+      addTo(sharedTally, monotonicMs() - t0);
+    }
+  }
 
   const anyWaiting = () => PRIORITIES.some((p) => queues[p].length > 0);
   const maxAheadMs = () => MAX_HOLD_MS + shapeNow().windowMs;
 
-  function reserve(): { slotMs: number | null } {
+  function reserve(yieldingSinceMs: number | null): { slotMs: number | null } {
     const nowMs = clock.now();
     const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
     try {
-      const reserved = shared.reserve({
-        nowMs,
-        ...shape,
-        lastOkMs,
-        maxAheadMs: maxAheadMs(),
-        ...(level < 0
-          ? {}
-          : {
-              waiter: {
-                id: waiterId,
-                rank: crossProcessRank(level, options.lead?.() ?? false),
-                turns,
-                // Bulk work is owed no share by roster polls in other processes either.
-                yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
-                ttlMs: WAITER_TTL_MS,
-              },
-            }),
-      });
+      const reserved = timedShared(() =>
+        shared.reserve({
+          nowMs,
+          ...shape,
+          lastOkMs,
+          maxAheadMs: maxAheadMs(),
+          ...(level < 0
+            ? {}
+            : {
+                waiter: {
+                  id: waiterId,
+                  rank: crossProcessRank(level, options.lead?.() ?? false),
+                  turns,
+                  // Bulk work is owed no share by roster polls in other processes either.
+                  yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
+                  ttlMs: WAITER_TTL_MS,
+                  insist: yieldingSinceMs !== null && nowMs - yieldingSinceMs >= MAX_YIELD_MS,
+                },
+              }),
+        }),
+      );
       registered = level >= 0;
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
@@ -213,14 +264,16 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
 
   async function nextSlot(): Promise<void> {
     await limiter.acquire();
+    let yieldingSinceMs: number | null = null;
     for (;;) {
-      const { slotMs } = reserve();
+      const { slotMs } = reserve(yieldingSinceMs);
       if (slotMs !== null) {
         const waitMs = slotMs - clock.now();
         if (waitMs > 0) await clock.sleep(waitMs);
         return;
       }
       // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
+      yieldingSinceMs ??= clock.now();
       const shape = shapeNow();
       await clock.sleep(shape.windowMs / shape.capacity);
       if (!anyWaiting()) return;
@@ -231,7 +284,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     if (!registered) return;
     registered = false;
     try {
-      shared.withdraw(waiterId);
+      timedShared(() => shared.withdraw(waiterId));
     } catch (error) {
       options.onSharedError?.(error);
     }
@@ -263,6 +316,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       signal.throwIfAborted();
       return new Promise<void>((resolve, reject) => {
         const queue = queues[priority];
+        const askedMs = clock.now();
         const onAbort = () => {
           const index = queue.indexOf(waiter);
           if (index >= 0) queue.splice(index, 1);
@@ -270,6 +324,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         };
         const waiter: Waiter = {
           grant: () => {
+            addTo(turnTallies[priority], clock.now() - askedMs);
             signal.removeEventListener('abort', onAbort);
             resolve();
           },
@@ -288,7 +343,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       const nowMs = clock.now();
       const pauseMs = Math.min(MAX_HOLD_MS, Math.max(HOLD_AFTER_RATE_LIMIT_MS, retryAfterMs ?? 0));
       try {
-        shared.hold(nowMs + pauseMs, nowMs, maxAheadMs());
+        timedShared(() => shared.hold(nowMs + pauseMs, nowMs, maxAheadMs()));
       } catch (error) {
         options.onSharedError?.(error);
       }
@@ -296,5 +351,19 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     lastSuccessMs: () => lastOkMs,
     effectiveRps: () => limiter.effectiveRps(),
     waiting: () => ({ roster: queues.roster.length, policy: queues.policy.length, bulk: queues.bulk.length }),
+    timings: () => ({
+      shared: {
+        calls: sharedTally.count,
+        totalMs: sharedTally.totalMs,
+        maxMs: sharedTally.maxMs,
+        callsOver100Ms: sharedTally.over100Ms,
+      },
+      turns: Object.fromEntries(
+        PRIORITIES.map((p) => {
+          const t = turnTallies[p];
+          return [p, { granted: t.count, waitedMs: t.totalMs, maxMs: t.maxMs }];
+        }),
+      ) as BudgetTimings['turns'],
+    }),
   };
 }

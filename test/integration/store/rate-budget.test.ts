@@ -1,9 +1,12 @@
-/** The key's shared send schedule, through two connections to one database file (two processes). */
-import { mkdtempSync, rmSync } from 'node:fs';
+/**
+ * The key's shared send schedule, through two connections to the rate budget's file beside one
+ * history (two processes), and with the history's write lock held by a third (a poll recording).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../../src/store/db.js';
+import { openRateBudgetFile, openStore, rateBudgetPathFor, type Store } from '../../../src/store/db.js';
 import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from '../../../src/store/rate-budget.js';
 
 const opened: Store[] = [];
@@ -13,12 +16,17 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function twoConnections(): [Store, Store] {
+function historyPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rw-budget-'));
   dirs.push(dir);
   const path = join(dir, 'db.sqlite');
-  const a = openStore(path);
-  const b = openStore(path);
+  opened.push(openStore(path));
+  return path;
+}
+
+function twoConnections(path = historyPath()): [Store, Store] {
+  const a = openRateBudgetFile(path);
+  const b = openRateBudgetFile(path);
   opened.push(a, b);
   return [a, b];
 }
@@ -31,7 +39,7 @@ const request = (nowMs: number, lastOkMs: number | null = null) => ({
   maxAheadMs: 31_000,
 });
 
-describe('the shared rate budget in the database', () => {
+describe('the shared rate budget in the file beside the database', () => {
   it('gives two processes asking at once slots a window apart, and each key a schedule of its own', () => {
     const [daemon, oneShot] = twoConnections();
     expect(reserveSharedSlot(daemon, 'key-a', request(1_000)).slotMs).toBe(1_000);
@@ -78,5 +86,34 @@ describe('the shared rate budget in the database', () => {
     withdrawSharedWaiter(oneShot, 'key', 'o');
     const row = daemon.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get();
     expect(row).toEqual({ value: '{"recent":[1582],"holdUntilMs":0,"lastOkMs":null}' });
+  });
+
+  it("reserves while another connection holds the history's write lock (a poll recording its roster)", () => {
+    const path = historyPath();
+    const [daemon] = twoConnections(path);
+    const recording = openStore(path);
+    opened.push(recording);
+    recording.sqlite.prepare('BEGIN IMMEDIATE').run();
+    try {
+      // In the history this waited for the lock (busy_timeout) and then failed with SQLITE_BUSY.
+      expect(reserveSharedSlot(daemon, 'key', request(1_000)).slotMs).toBe(1_000);
+    } finally {
+      recording.sqlite.prepare('ROLLBACK').run();
+    }
+    expect(daemon.path).toBe(rateBudgetPathFor(path));
+    // the history holds no schedule
+    expect(
+      recording.sqlite
+        .prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'victorops.rate_budget.%'")
+        .get(),
+    ).toEqual({ n: 0 });
+  });
+
+  it('goes only beside an existing history: a command without one paces alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-budget-'));
+    dirs.push(dir);
+    expect(() => openRateBudgetFile(join(dir, 'none.sqlite'))).toThrow(/no database at .*none\.sqlite/);
+    expect(() => openRateBudgetFile(':memory:')).toThrow(/no database/);
+    expect(existsSync(rateBudgetPathFor(join(dir, 'none.sqlite')))).toBe(false);
   });
 });

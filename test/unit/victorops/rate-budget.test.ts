@@ -6,6 +6,7 @@ import {
   createLocalSlots,
   createRateBudget,
   crossProcessRank,
+  MAX_YIELD_MS,
   pickLevel,
   rateBudgetKeyId,
   type SharedSlots,
@@ -127,6 +128,20 @@ describe('reserveSlot across processes', () => {
       }
     }
     expect(shared.join('')).toContain('o');
+  });
+
+  it('lets a process that has yielded too long take the turn, unless it is owed no share at all', () => {
+    const daemon = reserveSlot(null, ask(10_000, 'daemon', 0)).state;
+    // a one-shot's read (rank 1) yields to the daemon's roster poll while the share is not due...
+    expect(reserveSlot(daemon, ask(10_100, 'one-shot', 1)).slotMs).toBeNull();
+    // ...but takes the turn once it has yielded for too long
+    const insisting = { ...ask(10_100, 'one-shot', 1) };
+    insisting.waiter = { ...insisting.waiter, insist: true } as typeof insisting.waiter;
+    expect(reserveSlot(daemon, insisting).slotMs).toBe(10_600);
+    // bulk work owed no share by a roster poll still waits, however long
+    const bulk = { ...ask(10_100, 'one-shot', 5) };
+    bulk.waiter = { ...bulk.waiter, yieldsAlwaysBelow: 2, insist: true } as typeof bulk.waiter;
+    expect(reserveSlot(daemon, bulk).slotMs).toBeNull();
   });
 
   it('serves equal ranks first come, first served, and forgets a crashed process', () => {
@@ -295,6 +310,83 @@ describe('createRateBudget', () => {
     const last = { id: 'x', rank: 9, turns: 3, ttlMs: 0 };
     const after = { nowMs: clock.now(), capacity: 1, windowMs: 600, lastOkMs: null, maxAheadMs: 30_000 };
     expect(shared.reserve({ ...after, waiter: last }).slotMs).not.toBeNull();
+  });
+
+  it('tallies how long each priority waited for its turns and how long the shared schedule took', async () => {
+    const clock = fakeClock();
+    const shared = createLocalSlots();
+    // A monotonic clock of the test's own: each call to the shared schedule "takes" 150 ms, as a
+    // reservation waiting for another process's write lock would.
+    let mono = 0;
+    const slow: SharedSlots = {
+      reserve: (request) => {
+        mono += 150;
+        return shared.reserve(request);
+      },
+      hold: (...args) => {
+        mono += 20;
+        shared.hold(...args);
+      },
+      withdraw: shared.withdraw,
+    };
+    const budget = createRateBudget({
+      maxRps: 2,
+      pace: 0.5,
+      backgroundShare: 0.25,
+      clock,
+      shared: slow,
+      monotonicMs: () => mono,
+    });
+    const t0 = clock.now();
+    await grantOrder(budget, ['roster', 'roster', 'policy']);
+    budget.onRateLimited();
+    const timings = budget.timings();
+    // 3 reservations of 150 ms, the withdrawal once nothing waited (0 ms) and one hold of 20 ms
+    expect(timings.shared).toEqual({ calls: 5, totalMs: 470, maxMs: 150, callsOver100Ms: 3 });
+    expect(timings.turns.roster.granted).toBe(2);
+    expect(timings.turns.policy.granted).toBe(1);
+    expect(timings.turns.bulk).toEqual({ granted: 0, waitedMs: 0, maxMs: 0 });
+    // at 1 request a second (pace 0.5 of 2, bursts of 2): the third request waited for the next window
+    expect(timings.turns.policy.waitedMs).toBe(clock.now() - t0);
+    expect(timings.turns.policy.waitedMs).toBeGreaterThan(0);
+    expect(timings.turns.roster.maxMs).toBeLessThan(timings.turns.policy.maxMs);
+  });
+
+  it("gives a one-shot beside a daemon polling back to back a turn within MAX_YIELD_MS, behind the daemon's roster polls", async () => {
+    const clock = createFakeClock();
+    const shared = createLocalSlots();
+    const signal = new AbortController().signal;
+    const budget = (lead: boolean) =>
+      createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare: 0, clock, shared, lead: () => lead });
+    // background share 0: without the bounded yield the one-shot would get no turn at all
+    const daemon = budget(true);
+    const oneShot = budget(false);
+    const grants: { who: string; atMs: number }[] = [];
+    const t0 = clock.now();
+    const daemonPolls = Array.from({ length: 30 }, () =>
+      daemon.acquire('roster', signal).then(() => grants.push({ who: 'D', atMs: clock.now() - t0 })),
+    );
+    const oneShotReads = (async () => {
+      await clock.sleep(10);
+      for (let i = 0; i < 3; i++) {
+        await oneShot.acquire('roster', signal);
+        grants.push({ who: 'o', atMs: clock.now() - t0 });
+      }
+    })();
+    await clock.runUntilSettled(Promise.all([...daemonPolls, oneShotReads]));
+    const order = grants.map((g) => g.who).join('');
+    // the daemon's roster turns come first: the one-shot's reads are spread among them, not ahead
+    expect(order.startsWith('DD')).toBe(true);
+    const oneShotAt = grants.filter((g) => g.who === 'o').map((g) => g.atMs);
+    expect(oneShotAt).toHaveLength(3);
+    // each of its reads waited at most the bound plus the turn it then reserved (2 per 1.25 s)
+    let previous = 10;
+    for (const at of oneShotAt) {
+      expect(at - previous).toBeLessThanOrEqual(MAX_YIELD_MS + 1_250 + 700);
+      previous = at;
+    }
+    // and it was served well before the daemon's 30 turns were over
+    expect(oneShotAt.at(-1)!).toBeLessThan(grants.at(-1)!.atMs);
   });
 
   it('rejects an aborted waiter and serves the others', async () => {

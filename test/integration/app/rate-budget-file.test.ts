@@ -1,0 +1,52 @@
+/**
+ * Where the App keeps the VictorOps key's shared send schedule: in the rate budget's own file beside
+ * the history, so a reservation never waits for a poll's recording transaction (issue 27), and not
+ * in the history, whose write lock a one-shot `poll` beside the daemon holds while it records.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
+import { rateBudgetPathFor } from '../../../src/store/db.js';
+import { tempDatabase } from '../../helpers/cli.js';
+import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
+
+let sim: Simulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const scheduleRows = (path: string) => {
+  const conn = new Database(path, { readonly: true });
+  try {
+    return conn.prepare("SELECT key FROM meta WHERE key LIKE 'victorops.rate_budget.%'").all();
+  } finally {
+    conn.close();
+  }
+};
+
+describe("the App's rate budget file", () => {
+  it('reserves the turns of a poll in the file beside the history, and none in the history', async () => {
+    sim = await startSimulator({ users: 6, teams: 2, seed: 4 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    const result = await pollOnce(simConfig(sim, db));
+    expect(result.status).toBe('baseline');
+    expect(scheduleRows(db)).toEqual([]);
+    expect(scheduleRows(rateBudgetPathFor(db))).toHaveLength(1);
+  });
+
+  it('is not created by a `fetch` where there is no history: that command paces alone', async () => {
+    sim = await startSimulator({ users: 3, teams: 1, seed: 4 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    const fetched = await withApp(simConfig(sim, db), (app) => app.fetchRoster(new AbortController().signal));
+    expect(fetched.roster.users.length).toBeGreaterThan(0);
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(rateBudgetPathFor(db))).toBe(false);
+  });
+});
