@@ -62,6 +62,19 @@ export function loadCurrentTeams(store: Store): Team[] {
 }
 
 /**
+ * The username and address of every current user, or none before the baseline: what an identity
+ * sync needs to know which identities a user could match, without reading whole users and their
+ * memberships (issue 21).
+ */
+export function loadCurrentUserKeys(store: Store): Pick<User, 'username' | 'email'>[] {
+  if (!hasRosterBaseline(store)) return [];
+  return store.sqlite.prepare('SELECT username, email FROM users WHERE valid_to IS NULL').all() as Pick<
+    User,
+    'username' | 'email'
+  >[];
+}
+
+/**
  * The current rows are normalised already (they were written from normalised rosters), so they are
  * read straight into their final objects in SQL order instead of through normaliseRoster: every
  * poll reads the whole roster, and the extra copies were what drove a 20,000-user daemon's peak
