@@ -29,9 +29,9 @@ import type {
   MatchSettings,
   RecordConflict,
 } from '../roster/identity-types.js';
-import type { Store } from '../store/db.js';
+import { type Store, withPageCache } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
-import { loadCurrentRoster, loadCurrentUserKeys } from '../store/history.js';
+import { loadCurrentMembershipsOf, loadCurrentUserKeys, loadCurrentUsersAndTeams } from '../store/history.js';
 import { loadIdentitySourceStates, loadOpenIdentityFindings, recordIdentitySync } from '../store/identity.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { hasRosterBaseline } from '../store/runs.js';
@@ -81,12 +81,15 @@ export async function runIdentitySync(
   deps: IdentityCycleDeps,
   signal: AbortSignal,
 ): Promise<IdentitySyncResult> {
-  try {
-    return await runCycle(deps.store, identityCycle(deps, true), signal);
-  } catch (error) {
-    if (!(error instanceof UsersMovedError)) throw error;
-    return runCycle(deps.store, identityCycle(deps, false), signal);
-  }
+  // SQLite's default page cache (2 MB), not better-sqlite3's 16 MB: each table is read once.
+  return withPageCache(deps.store, 2000, async () => {
+    try {
+      return await runCycle(deps.store, identityCycle(deps, true), signal);
+    } catch (error) {
+      if (!(error instanceof UsersMovedError)) throw error;
+      return runCycle(deps.store, identityCycle(deps, false), signal);
+    }
+  });
 }
 
 /** The recorded users want keys the sources' reads did not keep: the sync runs again (above). */
@@ -153,7 +156,8 @@ function recordIdentityCycle(
   const { store, clock } = deps;
   const now = new Date(clock.now()).toISOString();
   // Read after the sources, inside the transaction, so a poll that finished meanwhile is taken into account.
-  const roster = loadCurrentRoster(store);
+  // Without its memberships: those of the users with a finding are read after matching.
+  const roster = loadCurrentUsersAndTeams(store);
   if (roster === null) throw new NoRosterError();
   if (wanted !== null && !wantsNoMoreThan(wantedKeys(roster.users, deps.settings), wanted))
     throw new UsersMovedError('users recorded during the sync want identities its reads did not keep');
@@ -188,6 +192,7 @@ function recordIdentityCycle(
         sources: deps.sources.map((s) => s.name),
         open,
         conflicts,
+        membershipsOf: (keys) => loadCurrentMembershipsOf(store, keys),
       }),
   });
   const diff = diffIdentityFindings(open, plan.computed);

@@ -17,7 +17,7 @@ import type {
   RecordConflict,
 } from './identity-types.js';
 import { compareText } from './normalise.js';
-import { isPendingInvitee, type User, usernameKey } from './types.js';
+import { isPendingInvitee, type Membership, type User, usernameKey } from './types.js';
 
 export type SourceReadResult =
   | {
@@ -322,6 +322,11 @@ export interface ComputeIdentityFindingsInput extends ExposureInput {
   open?: readonly OpenIdentityFinding[];
   /** Receives each pair of disagreeing records of one source for one user, and which was taken. */
   conflicts?: RecordConflict[];
+  /**
+   * The memberships of these users (usernameKey), when `roster.memberships` was left empty: only
+   * the users with a finding need theirs, for their exposure (issue 21).
+   */
+  membershipsOf?: (usernameKeys: ReadonlySet<string>) => readonly Membership[];
 }
 
 function nameOf(user: User): string | null {
@@ -414,7 +419,11 @@ export function computeIdentityFindings(input: ComputeIdentityFindingsInput): Id
   const findings = computeWithoutExposure(input);
   // Only the users with a finding need their exposure: indexed for them alone, after matching.
   const users = findings.filter((f) => f.kind !== 'identity.source_failing');
-  const exposure = indexExposure(input, new Set(users.map((f) => usernameKey(f.username))));
+  const only = new Set(users.map((f) => usernameKey(f.username)));
+  const roster = input.membershipsOf
+    ? { ...input.roster, memberships: [...input.membershipsOf(only)] }
+    : input.roster;
+  const exposure = indexExposure({ ...input, roster }, only);
   for (const f of users) f.exposure = exposure(f.username);
   return findings;
 }
