@@ -159,7 +159,8 @@ function recordIdentityCycle(
   // Without its memberships: those of the users with a finding are read after matching.
   const roster = loadCurrentUsersAndTeams(store);
   if (roster === null) throw new NoRosterError();
-  if (wanted !== null && !wantsNoMoreThan(wantedKeys(roster.users, deps.settings), wanted))
+  const wantedNow = wantedKeys(roster.users, deps.settings);
+  if (wanted !== null && !wantsNoMoreThan(wantedNow, wanted))
     throw new UsersMovedError('users recorded during the sync want identities its reads did not keep');
   const previous = new Map(loadIdentitySourceStates(store).map((s) => [s.name, s]));
   const open = loadOpenIdentityFindings(store);
@@ -193,6 +194,7 @@ function recordIdentityCycle(
         open,
         conflicts,
         membershipsOf: (keys) => loadCurrentMembershipsOf(store, keys),
+        wanted: wantedNow,
       }),
   });
   const diff = diffIdentityFindings(open, plan.computed);

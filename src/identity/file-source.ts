@@ -43,8 +43,27 @@ class Collected {
   constructor(private readonly wanted: IndexWanted | null) {}
   add(identity: Identity): void {
     this.tally.add(identity);
-    if (this.wanted === null || canMatch(identity, this.wanted)) this.identities.push(identity);
+    if (this.wanted === null) this.identities.push(identity);
+    else if (canMatch(identity, this.wanted)) this.identities.push(detached(identity));
   }
+}
+
+/**
+ * A kept identity whose strings hold no reference to the text they were cut from: V8 keeps a
+ * substring of 13 characters or more as a view of its parent, so one kept address would hold its
+ * whole 256 KB chunk of the file, and kept rows spread over an export would hold all of it.
+ */
+function detached(identity: Identity): Identity {
+  const copy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+  return {
+    source: identity.source,
+    id: copy(identity.id),
+    emails: identity.emails.map(copy),
+    displayName: identity.displayName === null ? null : copy(identity.displayName),
+    active: identity.active,
+    status: copy(identity.status),
+    statusChangedAt: identity.statusChangedAt === null ? null : copy(identity.statusChangedAt),
+  };
 }
 
 function text(value: unknown): string | null {

@@ -4,7 +4,7 @@
  * findings. A source that could not be read never turns into "everyone is unmatched". Pure.
  */
 import { type ExposureInput, indexExposure } from './identity-exposure.js';
-import { createMatcher, emailKey, indexIdentities, wantedKeys } from './identity-match.js';
+import { createMatcher, emailKey, type IndexWanted, indexIdentities, wantedKeys } from './identity-match.js';
 import type {
   Exposure,
   FieldDifference,
@@ -327,6 +327,8 @@ export interface ComputeIdentityFindingsInput extends ExposureInput {
    * the users with a finding need theirs, for their exposure (issue 21).
    */
   membershipsOf?: (usernameKeys: ReadonlySet<string>) => readonly Membership[];
+  /** wantedKeys(roster.users, settings), when the caller has it already. */
+  wanted?: IndexWanted;
 }
 
 function nameOf(user: User): string | null {
@@ -436,7 +438,7 @@ function computeWithoutExposure(input: ComputeIdentityFindingsInput): IdentityFi
   const match = createMatcher(
     indexIdentities(input.identities, {
       localParts: input.settings.rule === 'local-part',
-      wanted: wantedKeys(input.roster.users, input.settings),
+      wanted: input.wanted ?? wantedKeys(input.roster.users, input.settings),
     }),
     input.settings,
   );
