@@ -5,11 +5,16 @@
  * loaded, so its peak RSS is the sync's. Applied after every benchmark module had loaded (as
  * run.ts's generic child did), the young generation had already grown. Answers JSON on stdout.
  *
- *   BENCH_IDENTITY_DIR=… node dist/bench/identity-child.js
+ * BENCH_IDENTITY_V8=growth applies `--semi-space-growth-factor=1` alone (Node's defaults
+ * otherwise, no `--optimize-for-size`): what the sync peaks at if the CLI drops that flag.
+ *
+ *   BENCH_IDENTITY_DIR=… [BENCH_IDENTITY_V8=growth] node dist/bench/identity-child.js
  */
+import { setFlagsFromString } from 'node:v8';
 import { preferSmallHeap } from '../runtime-memory.js';
 
-preferSmallHeap();
+if (process.env.BENCH_IDENTITY_V8 === 'growth') setFlagsFromString('--semi-space-growth-factor=1');
+else preferSmallHeap();
 
 const { benchIdentity } = await import('./identity-bench.js');
 const result = await benchIdentity({ dir: process.env.BENCH_IDENTITY_DIR ?? '' });

@@ -2,7 +2,7 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|policy-requests ...]
+ *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|policy-requests ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
@@ -22,7 +22,8 @@ import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
-import { type benchIdentity, prepareIdentityBench } from './identity-bench.js';
+import type { benchIdentity } from './identity-bench.js';
+import { prepareIdentityBench } from './identity-setup.js';
 import { benchOncall } from './oncall-bench.js';
 import { benchPersist } from './persist-bench.js';
 import { benchPolicyRequests } from './policy-requests-bench.js';
@@ -33,6 +34,13 @@ import { benchUi } from './ui-bench.js';
 const SELF = fileURLToPath(import.meta.url);
 const STAGE_CHILD = fileURLToPath(new URL('./poll-alone-child.js', import.meta.url));
 const IDENTITY_CHILD = fileURLToPath(new URL('./identity-child.js', import.meta.url));
+
+const IDENTITY_LABELS: Record<string, string> = {
+  identity: 'as `roster-watch identity-sync` runs (V8 setting applied first)',
+  'identity-capped':
+    "as the CLI runs, with --max-old-space-size=256 (the Docker image's heap cap until issue 21)",
+  'identity-growth': "Node's defaults and `--semi-space-growth-factor=1` alone (no `--optimize-for-size`)",
+};
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name]);
@@ -119,6 +127,7 @@ const BENCHMARKS = [
   'oncall',
   'identity',
   'identity-capped',
+  'identity-growth',
   'fetch',
   'hints',
   'policy-requests',
@@ -280,12 +289,16 @@ async function main(): Promise<void> {
       });
     }
     // The measured sync sets the CLI's V8 setting before loading anything (identity-child.ts).
+    // identity-growth: Node's defaults and the growth factor alone, without --optimize-for-size.
     const measured = identityDir === null ? [SELF, '--child', bench] : [IDENTITY_CHILD];
+    const v8 = bench === 'identity-growth' ? 'growth' : 'cli';
     const output = execFileSync(process.execPath, [...flags, ...measured], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'inherit'],
-      ...(identityDir === null ? {} : { env: { ...process.env, BENCH_IDENTITY_DIR: identityDir } }),
+      ...(identityDir === null
+        ? {}
+        : { env: { ...process.env, BENCH_IDENTITY_DIR: identityDir, BENCH_IDENTITY_V8: v8 } }),
     });
     if (identityDir !== null) rmSync(identityDir, { recursive: true, force: true });
     const result = JSON.parse(output);
@@ -397,10 +410,7 @@ async function main(): Promise<void> {
       );
     } else if (bench.startsWith('identity')) {
       const r = result as Awaited<ReturnType<typeof benchIdentity>>;
-      lines.push(
-        `${bench === 'identity' ? 'as `roster-watch identity-sync` runs (V8 setting applied first)' : "as the CLI runs, with --max-old-space-size=256 (the Docker image's heap cap until issue 21)"}:`,
-        '',
-      );
+      lines.push(`${IDENTITY_LABELS[bench] ?? bench}:`, '');
       lines.push(
         '| identities / VictorOps users | file MB | first sync CPU s (≤ 2) | findings | unchanged file CPU s | re-parsed file CPU s | matching only CPU s | peak RSS MB (≤ 300) |',
       );

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import { NoRosterError, PollAbortedError } from '../errors.js';
-import type { IdentitySource } from '../identity/source.js';
+import { type IdentitySource, keptOf } from '../identity/source.js';
 import type { Logger } from '../logger.js';
 // The reason a source failed is stored, logged, shown and delivered: scrubbed of secrets and URL paths.
 import { errorText } from '../redact.js';
@@ -22,15 +22,16 @@ import {
   type SourceReadResult,
   type UnknownStatus,
 } from '../roster/identity-findings.js';
+import { type IndexWanted, wantedKeys, wantsNoMoreThan } from '../roster/identity-match.js';
 import type {
   Identity,
   IdentityFindingsDiff,
   MatchSettings,
   RecordConflict,
 } from '../roster/identity-types.js';
-import type { Store } from '../store/db.js';
+import { type Store, withPageCache } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
-import { loadCurrentRoster } from '../store/history.js';
+import { loadCurrentMembershipsOf, loadCurrentUserKeys, loadCurrentUsersAndTeams } from '../store/history.js';
 import { loadIdentitySourceStates, loadOpenIdentityFindings, recordIdentitySync } from '../store/identity.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
 import { hasRosterBaseline } from '../store/runs.js';
@@ -71,17 +72,51 @@ export interface IdentitySyncResult {
   conflicts: RecordConflict[];
 }
 
-export function runIdentitySync(deps: IdentityCycleDeps, signal: AbortSignal): Promise<IdentitySyncResult> {
-  return runCycle(deps.store, identityCycle(deps), signal);
+/**
+ * The sources keep only the identities the recorded users can match (issue 21). Users recorded
+ * while the sources were read can want more: the sync then commits nothing and runs again keeping
+ * everything, so its findings are always those of the whole read.
+ */
+export async function runIdentitySync(
+  deps: IdentityCycleDeps,
+  signal: AbortSignal,
+): Promise<IdentitySyncResult> {
+  // SQLite's default page cache (2 MB), not better-sqlite3's 16 MB: each table is read once.
+  return withPageCache(deps.store, 2000, async () => {
+    try {
+      return await runCycle(deps.store, identityCycle(deps, true), signal);
+    } catch (error) {
+      if (!(error instanceof UsersMovedError)) throw error;
+      return runCycle(deps.store, identityCycle(deps, false), signal);
+    }
+  });
+}
+
+/** The recorded users want keys the sources' reads did not keep: the sync runs again (above). */
+class UsersMovedError extends Error {
+  override readonly name = 'UsersMovedError';
 }
 
 interface IdentityFetch {
   startedAt: string;
   reads: SourceReadResult[];
+  /** What the reads kept identities for; null when they kept every identity. */
+  wanted: IndexWanted | null;
+}
+
+async function readSource(
+  s: IdentitySource,
+  wanted: IndexWanted | null,
+  signal: AbortSignal,
+): Promise<Extract<SourceReadResult, { ok: true }>> {
+  if (wanted === null) return { ok: true, identities: await s.read(signal) };
+  const kept = s.readKept ? await s.readKept(signal, wanted) : keptOf(await s.read(signal), wanted);
+  return { ok: true, ...kept };
 }
 
 function identityCycle(
   deps: IdentityCycleDeps,
+  keepMatchable: boolean,
 ): CycleSpec<IdentityFetch, IdentitySyncResult, IdentitySyncResult> {
   const { store, clock } = deps;
   return {
@@ -89,11 +124,12 @@ function identityCycle(
       const startedAt = new Date(clock.now()).toISOString();
       // Cheap, and saves reading every source only to refuse afterwards.
       if (!hasRosterBaseline(store)) throw new NoRosterError();
+      const wanted = keepMatchable ? wantedKeys(loadCurrentUserKeys(store), deps.settings) : null;
       const reads = await Promise.all(
         deps.sources.map(async (s): Promise<SourceReadResult> => {
           try {
-            const identities = await s.read(signal);
-            return { ok: true, identities, statusColumn: s.statusColumn?.() ?? true };
+            const read = await readSource(s, wanted, signal);
+            return { ...read, statusColumn: s.statusColumn?.() ?? true };
           } catch (error) {
             if (signal.aborted) throw new PollAbortedError();
             deps.logger.warn(
@@ -104,9 +140,9 @@ function identityCycle(
           }
         }),
       );
-      return { startedAt, reads };
+      return { startedAt, reads, wanted };
     },
-    record: ({ startedAt, reads }) => recordIdentityCycle(deps, startedAt, reads),
+    record: ({ startedAt, reads, wanted }) => recordIdentityCycle(deps, startedAt, reads, wanted),
     finish: (result) => result,
   };
 }
@@ -115,12 +151,17 @@ function recordIdentityCycle(
   deps: IdentityCycleDeps,
   startedAt: string,
   reads: SourceReadResult[],
+  wanted: IndexWanted | null,
 ): IdentitySyncResult {
   const { store, clock } = deps;
   const now = new Date(clock.now()).toISOString();
   // Read after the sources, inside the transaction, so a poll that finished meanwhile is taken into account.
-  const roster = loadCurrentRoster(store);
+  // Without its memberships: those of the users with a finding are read after matching.
+  const roster = loadCurrentUsersAndTeams(store);
   if (roster === null) throw new NoRosterError();
+  const wantedNow = wantedKeys(roster.users, deps.settings);
+  if (wanted !== null && !wantsNoMoreThan(wantedNow, wanted))
+    throw new UsersMovedError('users recorded during the sync want identities its reads did not keep');
   const previous = new Map(loadIdentitySourceStates(store).map((s) => [s.name, s]));
   const open = loadOpenIdentityFindings(store);
   const policies = loadCurrentPolicies(store);
@@ -152,6 +193,8 @@ function recordIdentityCycle(
         sources: deps.sources.map((s) => s.name),
         open,
         conflicts,
+        membershipsOf: (keys) => loadCurrentMembershipsOf(store, keys),
+        wanted: wantedNow,
       }),
   });
   const diff = diffIdentityFindings(open, plan.computed);

@@ -8,18 +8,62 @@ import { stat } from 'node:fs/promises';
 import type { FileSourceConfig } from '../config/identity-file.js';
 import { IdentitySourceError } from '../errors.js';
 import { parseStatusDate } from '../parse/status-date.js';
+import { type ReadSummary, ReadTally } from '../roster/identity-findings.js';
+import { canMatch, type IndexWanted, wantsNoMoreThan } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import { CsvRowReader } from './csv.js';
 import { FileTextError, streamFileText } from './file-text.js';
-import { emptyStats, type IdentitySource, type IdentitySourcePlugin, uniqueEmails } from './source.js';
+import {
+  emptyStats,
+  type IdentitySource,
+  type IdentitySourcePlugin,
+  type KeptRead,
+  uniqueEmails,
+} from './source.js';
 
 type Row = (column: string) => unknown;
 
 /** What one parse of the file found besides the identities. */
 export interface FileRead {
+  /** Every identity, or with `wanted` only those a user with those keys can match. */
   identities: Identity[];
+  /** Of every identity in the file, kept or not. */
+  summary: ReadSummary;
   /** Whether the status column (CSV header, or a key of any JSON Lines record) is there. */
   statusColumn: boolean;
+}
+
+/**
+ * Where a parser's identities go: each is tallied, and kept only if a user could match it, so a
+ * 100,000-row export against 20,000 users holds the ~20,000 rows that matter (issue 21).
+ */
+class Collected {
+  readonly identities: Identity[] = [];
+  readonly tally = new ReadTally();
+  constructor(private readonly wanted: IndexWanted | null) {}
+  add(identity: Identity): void {
+    this.tally.add(identity);
+    if (this.wanted === null) this.identities.push(identity);
+    else if (canMatch(identity, this.wanted)) this.identities.push(detached(identity));
+  }
+}
+
+/**
+ * A kept identity whose strings hold no reference to the text they were cut from: V8 keeps a
+ * substring of 13 characters or more as a view of its parent, so one kept address would hold its
+ * whole 256 KB chunk of the file, and kept rows spread over an export would hold all of it.
+ */
+function detached(identity: Identity): Identity {
+  const copy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+  return {
+    source: identity.source,
+    id: copy(identity.id),
+    emails: identity.emails.map(copy),
+    displayName: identity.displayName === null ? null : copy(identity.displayName),
+    active: identity.active,
+    status: copy(identity.status),
+    statusChangedAt: identity.statusChangedAt === null ? null : copy(identity.statusChangedAt),
+  };
 }
 
 function text(value: unknown): string | null {
@@ -67,9 +111,9 @@ interface FileParser {
   end(): FileRead;
 }
 
-function csvParser(config: FileSourceConfig): FileParser {
+function csvParser(config: FileSourceConfig, wanted: IndexWanted | null): FileParser {
   const reader = new CsvRowReader();
-  const out: Identity[] = [];
+  const out = new Collected(wanted);
   let index: Map<string, number> | null = null;
   let hasStatus = false;
   const take = (rows: { cells: string[]; line: number }[]) => {
@@ -90,7 +134,7 @@ function csvParser(config: FileSourceConfig): FileParser {
         hasStatus,
         line,
       );
-      if (identity) out.push(identity);
+      if (identity) out.add(identity);
     }
   };
   return {
@@ -98,7 +142,7 @@ function csvParser(config: FileSourceConfig): FileParser {
     end() {
       take(reader.end());
       if (index === null) throw new Error('the file is empty (a header row is required)');
-      return { identities: out, statusColumn: hasStatus };
+      return { identities: out.identities, summary: out.tally.summary(), statusColumn: hasStatus };
     },
   };
 }
@@ -129,8 +173,8 @@ function field(record: Record<string, unknown>, column: string): unknown {
   return undefined;
 }
 
-function jsonLinesParser(config: FileSourceConfig): FileParser {
-  const out: Identity[] = [];
+function jsonLinesParser(config: FileSourceConfig, wanted: IndexWanted | null): FileParser {
+  const out = new Collected(wanted);
   const pending: { record: Record<string, unknown>; line: number }[] = [];
   let rest = '';
   let line = 0;
@@ -160,7 +204,7 @@ function jsonLinesParser(config: FileSourceConfig): FileParser {
   };
   const add = (record: Record<string, unknown>, at: number) => {
     const identity = toIdentity((column) => field(record, column), config, hasStatus, at);
-    if (identity) out.push(identity);
+    if (identity) out.add(identity);
   };
   return {
     push(t) {
@@ -172,18 +216,22 @@ function jsonLinesParser(config: FileSourceConfig): FileParser {
       if (rest !== '') parseLine(rest);
       if (!hasStatus && config.statusColumnConfigured && pending.length > 0) throw missingStatus(config);
       for (const p of pending.splice(0)) add(p.record, p.line);
-      return { identities: out, statusColumn: hasStatus };
+      return { identities: out.identities, summary: out.tally.summary(), statusColumn: hasStatus };
     },
   };
 }
 
-function parserFor(config: FileSourceConfig): FileParser {
-  return config.format === 'jsonl' ? jsonLinesParser(config) : csvParser(config);
+function parserFor(config: FileSourceConfig, wanted: IndexWanted | null): FileParser {
+  return config.format === 'jsonl' ? jsonLinesParser(config, wanted) : csvParser(config, wanted);
 }
 
-/** Parses a whole export held as text (tests, small inputs). */
-export function parseIdentityFileText(content: string, config: FileSourceConfig): FileRead {
-  const parser = parserFor(config);
+/** Parses a whole export held as text (tests, small inputs); with `wanted`, keeps what canMatch. */
+export function parseIdentityFileText(
+  content: string,
+  config: FileSourceConfig,
+  wanted: IndexWanted | null = null,
+): FileRead {
+  const parser = parserFor(config, wanted);
   parser.push(content);
   return parser.end();
 }
@@ -192,12 +240,16 @@ export function parseIdentityFile(content: string, config: FileSourceConfig): Id
   return parseIdentityFileText(content, config).identities;
 }
 
-/** Streams and parses the file at config.path (of `size` bytes, from stat). */
-export async function readIdentityFile(config: FileSourceConfig, size: number): Promise<FileRead> {
-  let parser = parserFor(config);
+/** Streams and parses the file at config.path (of `size` bytes, from stat); `wanted` as above. */
+export async function readIdentityFile(
+  config: FileSourceConfig,
+  size: number,
+  wanted: IndexWanted | null = null,
+): Promise<FileRead> {
+  let parser = parserFor(config, wanted);
   await streamFileText(config.path, size, config.maxBytes, () => {
     // A re-read in another encoding starts over.
-    parser = parserFor(config);
+    parser = parserFor(config, wanted);
     return (t) => parser.push(t);
   });
   return parser.end();
@@ -208,38 +260,48 @@ export const fileSource: IdentitySourcePlugin<'file'> = {
   create: (config) => createFileSource(config),
 };
 
+/** A parse kept for `wanted` (null: everything) serves a later read that wants no more. */
+function covers(kept: IndexWanted | null, wanted: IndexWanted | null): boolean {
+  return kept === null || (wanted !== null && wantsNoMoreThan(wanted, kept));
+}
+
 export function createFileSource(config: FileSourceConfig): IdentitySource {
-  let cache: { stamp: string; read: FileRead } | null = null;
+  let cache: { stamp: string; wanted: IndexWanted | null; read: FileRead } | null = null;
+  const load = async (wanted: IndexWanted | null): Promise<FileRead> => {
+    try {
+      const s = await stat(config.path);
+      const stamp = `${s.size}:${s.mtimeMs}`;
+      if (cache?.stamp !== stamp || !covers(cache.wanted, wanted)) {
+        // Dropped first, so a re-read never holds the old and the new copy at once.
+        cache = null;
+        cache = { stamp, wanted, read: await readIdentityFile(config, s.size, wanted) };
+      }
+      return cache.read;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        error instanceof FileTextError || code === undefined
+          ? error instanceof Error
+            ? error.message
+            : String(error)
+          : code;
+      throw new IdentitySourceError(
+        'unreadable',
+        `cannot read IDENTITY_FILE ${config.path}: ${why}`,
+        code !== undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
   return {
     name: 'file',
     kind: 'file',
-    async read() {
-      try {
-        const s = await stat(config.path);
-        const stamp = `${s.size}:${s.mtimeMs}`;
-        if (cache?.stamp !== stamp) {
-          // Dropped first, so a re-read never holds the old and the new copy at once.
-          cache = null;
-          cache = { stamp, read: await readIdentityFile(config, s.size) };
-        }
-        return cache.read.identities;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const why =
-          error instanceof FileTextError || code === undefined
-            ? error instanceof Error
-              ? error.message
-              : String(error)
-            : code;
-        throw new IdentitySourceError(
-          'unreadable',
-          `cannot read IDENTITY_FILE ${config.path}: ${why}`,
-          code !== undefined,
-          {
-            cause: error,
-          },
-        );
-      }
+    read: async () => (await load(null)).identities,
+    async readKept(_signal, wanted): Promise<KeptRead> {
+      const read = await load(wanted);
+      return { identities: read.identities, summary: read.summary };
     },
     statusColumn: () => cache?.read.statusColumn ?? true,
     stats: emptyStats,

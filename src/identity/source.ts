@@ -4,6 +4,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { IdentitySourceConfigs } from '../config/identity.js';
+import { type ReadSummary, summariseRead } from '../roster/identity-findings.js';
+import { canMatch, type IndexWanted } from '../roster/identity-match.js';
 import type { Identity, IdentitySourceKind } from '../roster/identity-types.js';
 import type { FetchStats } from '../roster/types.js';
 
@@ -12,11 +14,28 @@ export interface IdentitySource {
   kind: IdentitySourceKind;
   /** Every identity the source holds, or a rejection: a read is whole or it fails. */
   read(signal: AbortSignal): Promise<Identity[]>;
+  /**
+   * The same read, keeping only the identities a user with these keys can match (canMatch) and
+   * summarising the whole, so the others are never held together (the file source, 100,000 rows;
+   * issue 21). A source without it is read whole and filtered afterwards (keptOf).
+   */
+  readKept?(signal: AbortSignal, wanted: IndexWanted): Promise<KeptRead>;
   /** After a read: whether it had a status column (only a file can lack one). */
   statusColumn?(): boolean;
   /** Requests made so far (HTTP sources), for the run row and metrics. */
   stats(): FetchStats;
   close(): Promise<void>;
+}
+
+/** A read that kept only the identities some user can match, and the summary of all it read. */
+export interface KeptRead {
+  identities: Identity[];
+  summary: ReadSummary;
+}
+
+/** A whole read cut down to what `readKept` hands over. */
+export function keptOf(identities: readonly Identity[], wanted: IndexWanted): KeptRead {
+  return { identities: identities.filter((i) => canMatch(i, wanted)), summary: summariseRead(identities) };
 }
 
 /** What every source is built with: the clock (HTTP pacing) and IDENTITY_TIMEOUT_MS. */

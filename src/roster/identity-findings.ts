@@ -4,7 +4,7 @@
  * findings. A source that could not be read never turns into "everyone is unmatched". Pure.
  */
 import { type ExposureInput, indexExposure } from './identity-exposure.js';
-import { createMatcher, emailKey, indexIdentities, wantedKeys } from './identity-match.js';
+import { createMatcher, emailKey, type IndexWanted, indexIdentities, wantedKeys } from './identity-match.js';
 import type {
   Exposure,
   FieldDifference,
@@ -17,12 +17,17 @@ import type {
   RecordConflict,
 } from './identity-types.js';
 import { compareText } from './normalise.js';
-import { isPendingInvitee, type User, usernameKey } from './types.js';
+import { isPendingInvitee, type Membership, type User, usernameKey } from './types.js';
 
 export type SourceReadResult =
   | {
       ok: true;
+      /**
+       * The identities read; with `summary`, only those a recorded user can match (canMatch), the
+       * summary standing for the whole read.
+       */
       identities: Identity[];
+      summary?: ReadSummary;
       /** False when the source (a file) has no status column: everyone listed counts as active. */
       statusColumn?: boolean;
     }
@@ -92,31 +97,76 @@ export function initialSourceState(name: string): SourceState {
   };
 }
 
-interface ReadCounts {
+/** What decideSource needs of a whole read, tallied as the records go by (ReadTally). */
+export interface ReadSummary {
+  count: number;
   active: number;
   inactive: number;
+  /** The unrecognised statuses, most common first (at most UNKNOWN_STATUSES_KEPT). */
   unknown: UnknownStatus[];
   unknownCount: number;
+  /** Of the identities and their statuses: held reads count towards confirmation only while it is the same. */
+  fingerprint: string;
 }
 
-function countStatuses(identities: readonly Identity[]): ReadCounts {
-  let active = 0;
-  let inactive = 0;
-  let unknownCount = 0;
-  const unknown = new Map<string, number>();
-  for (const i of identities) {
-    if (i.active === true) active++;
-    else if (i.active === false) inactive++;
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+/**
+ * Tallies a read one identity at a time, so a source can drop the identities no user can match
+ * and still hand the removal guard its figures (issue 21). The fingerprint hashes each record
+ * (its id, first address's key and status; FNV-1a and a multiplicative lane) and adds the hashes
+ * up, so it does not depend on the order of the records and keeps two numbers, not the records.
+ */
+export class ReadTally {
+  private count = 0;
+  private active = 0;
+  private inactive = 0;
+  private unknownCount = 0;
+  private readonly unknown = new Map<string, number>();
+  private a = 0;
+  private b = 0;
+
+  add(identity: Identity): void {
+    this.count++;
+    if (identity.active === true) this.active++;
+    else if (identity.active === false) this.inactive++;
     else {
-      unknownCount++;
-      unknown.set(i.status, (unknown.get(i.status) ?? 0) + 1);
+      this.unknownCount++;
+      this.unknown.set(identity.status, (this.unknown.get(identity.status) ?? 0) + 1);
     }
+    const record = `${identity.id}\u0000${emailKey(identity.emails[0] ?? '')}\u0000${String(identity.active)}`;
+    let a = 0x811c9dc5;
+    let b = 0x01000193;
+    for (let k = 0; k < record.length; k++) {
+      const c = record.charCodeAt(k);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+    }
+    this.a = (this.a + a) >>> 0;
+    this.b = (this.b + b) >>> 0;
   }
-  const values = [...unknown]
-    .map(([value, count]) => ({ value, count }))
-    .sort((a, b) => b.count - a.count || compareText(a.value, b.value))
-    .slice(0, UNKNOWN_STATUSES_KEPT);
-  return { active, inactive, unknown: values, unknownCount };
+
+  summary(): ReadSummary {
+    const unknown = [...this.unknown]
+      .map(([value, count]) => ({ value, count }))
+      .sort((x, y) => y.count - x.count || compareText(x.value, y.value))
+      .slice(0, UNKNOWN_STATUSES_KEPT);
+    return {
+      count: this.count,
+      active: this.active,
+      inactive: this.inactive,
+      unknown,
+      unknownCount: this.unknownCount,
+      fingerprint: `${hex(this.a)}${hex((this.b ^ Math.imul(this.count, 0x9e3779b1)) >>> 0)}`,
+    };
+  }
+}
+
+/** A whole read's summary (a source that hands over every identity). */
+export function summariseRead(identities: readonly Identity[]): ReadSummary {
+  const tally = new ReadTally();
+  for (const i of identities) tally.add(i);
+  return tally.summary();
 }
 
 /** "Leaver ×3, Terminated - Voluntary ×1". */
@@ -124,27 +174,6 @@ export function describeUnknownStatuses(values: readonly UnknownStatus[], total:
   const listed = values.map((v) => `${v.value} ×${v.count}`).join(', ');
   const shown = values.reduce((n, v) => n + v.count, 0);
   return total > shown ? `${listed}, …` : listed;
-}
-
-/**
- * A fingerprint of a read's identities and their statuses (FNV-1a, two 32-bit lanes, over the
- * sorted records): held reads count towards confirmation only while they are the same read.
- */
-export function readFingerprint(identities: readonly Identity[]): string {
-  const records = identities
-    .map((i) => `${i.id}\u0000${emailKey(i.emails[0] ?? '')}\u0000${String(i.active)}`)
-    .sort();
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ records.length;
-  for (const r of records) {
-    for (let k = 0; k < r.length; k++) {
-      const c = r.charCodeAt(k);
-      a = Math.imul(a ^ c, 0x01000193) >>> 0;
-      b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
-    }
-    a = Math.imul(a ^ 10, 0x01000193) >>> 0;
-  }
-  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
 }
 
 /** A drop past the guard: at least `min` (and 1) and more than the fraction of what was there. */
@@ -155,7 +184,7 @@ function dropped(before: number | null, after: number, guard: ShrinkGuard): numb
 }
 
 /** Why a read looks like a broken export rather than people leaving, or null when it does not. */
-function suspicion(prev: SourceState, count: number, c: ReadCounts, guard: ShrinkGuard): string | null {
+function suspicion(prev: SourceState, count: number, c: ReadSummary, guard: ShrinkGuard): string | null {
   const reasons: string[] = [];
   const lost = dropped(prev.lastCount, count, guard);
   if (lost !== null)
@@ -211,7 +240,8 @@ export function decideSource(
 ): SourceDecision {
   const prev: SourceState = { ...initialSourceState(name), ...previous, name };
   if (!result.ok) return failed(prev, now, result.error);
-  const count = result.identities.length;
+  const c = result.summary ?? summariseRead(result.identities);
+  const count = c.count;
   // No company has zero people: an empty read is a wrong filter, an empty export or a token that
   // sees nothing, and reconciling against it would call every VictorOps user unmatched.
   if (count === 0)
@@ -220,7 +250,6 @@ export function decideSource(
       now,
       'read 0 identities: an empty source is treated as an outage (check the filter, the export or the permissions)',
     );
-  const c = countStatuses(result.identities);
   const seen = { unknownCount: c.unknownCount, unknownStatuses: c.unknown };
   const statusColumn = result.statusColumn !== false;
   if (!statusColumn && prev.statusColumnSeen)
@@ -239,7 +268,7 @@ export function decideSource(
     );
   const suspicious = suspicion(prev, count, c, guard);
   if (suspicious !== null) {
-    const fingerprint = readFingerprint(result.identities);
+    const fingerprint = c.fingerprint;
     const agreeing = (prev.heldFingerprint === fingerprint ? prev.heldReads : 0) + 1;
     if (agreeing < guard.confirmations) {
       return {
@@ -293,6 +322,13 @@ export interface ComputeIdentityFindingsInput extends ExposureInput {
   open?: readonly OpenIdentityFinding[];
   /** Receives each pair of disagreeing records of one source for one user, and which was taken. */
   conflicts?: RecordConflict[];
+  /**
+   * The memberships of these users (usernameKey), when `roster.memberships` was left empty: only
+   * the users with a finding need theirs, for their exposure (issue 21).
+   */
+  membershipsOf?: (usernameKeys: ReadonlySet<string>) => readonly Membership[];
+  /** wantedKeys(roster.users, settings), when the caller has it already. */
+  wanted?: IndexWanted;
 }
 
 function nameOf(user: User): string | null {
@@ -385,7 +421,11 @@ export function computeIdentityFindings(input: ComputeIdentityFindingsInput): Id
   const findings = computeWithoutExposure(input);
   // Only the users with a finding need their exposure: indexed for them alone, after matching.
   const users = findings.filter((f) => f.kind !== 'identity.source_failing');
-  const exposure = indexExposure(input, new Set(users.map((f) => usernameKey(f.username))));
+  const only = new Set(users.map((f) => usernameKey(f.username)));
+  const roster = input.membershipsOf
+    ? { ...input.roster, memberships: [...input.membershipsOf(only)] }
+    : input.roster;
+  const exposure = indexExposure({ ...input, roster }, only);
   for (const f of users) f.exposure = exposure(f.username);
   return findings;
 }
@@ -398,7 +438,7 @@ function computeWithoutExposure(input: ComputeIdentityFindingsInput): IdentityFi
   const match = createMatcher(
     indexIdentities(input.identities, {
       localParts: input.settings.rule === 'local-part',
-      wanted: wantedKeys(input.roster.users, input.settings),
+      wanted: input.wanted ?? wantedKeys(input.roster.users, input.settings),
     }),
     input.settings,
   );

@@ -72,7 +72,10 @@ export interface IndexWanted {
  * The email keys and local parts `createMatcher` looks up for these users and settings: the
  * mapped addresses, the users' addresses and, under the local-part rule, their usernames.
  */
-export function wantedKeys(users: readonly User[], settings: MatchSettings): IndexWanted {
+export function wantedKeys(
+  users: readonly Pick<User, 'username' | 'email'>[],
+  settings: MatchSettings,
+): IndexWanted {
   const emails = new Set<string>();
   const localParts = new Set<string>();
   for (const mapped of settings.explicit.values()) emails.add(emailKey(mapped));
@@ -83,7 +86,29 @@ export function wantedKeys(users: readonly User[], settings: MatchSettings): Ind
   return { emails, localParts };
 }
 
-function userLocalKey(user: User): string {
+/** Every key of `wanted` is also one of `than`'s: what was kept for `than` covers `wanted` too. */
+export function wantsNoMoreThan(wanted: IndexWanted, than: IndexWanted): boolean {
+  for (const k of wanted.emails) if (!than.emails.has(k)) return false;
+  for (const k of wanted.localParts) if (!than.localParts.has(k)) return false;
+  return true;
+}
+
+/**
+ * Whether an index built with `wanted` would hold this identity under some key (the test
+ * indexIdentities applies): an identity for which it is false can never be matched, so a source
+ * need not keep it (issue 21).
+ */
+export function canMatch(identity: Identity, wanted: IndexWanted): boolean {
+  for (const email of identity.emails) {
+    const key = emailKey(email);
+    if (key === '') continue;
+    if (wanted.emails.has(key)) return true;
+    if (wanted.localParts.size > 0 && wanted.localParts.has(localPart(key))) return true;
+  }
+  return false;
+}
+
+function userLocalKey(user: Pick<User, 'username'>): string {
   return localKey(usernameKey(user.username).normalize('NFC'));
 }
 

@@ -62,26 +62,72 @@ export function loadCurrentTeams(store: Store): Team[] {
 }
 
 /**
+ * The username and address of every current user, or none before the baseline: what an identity
+ * sync needs to know which identities a user could match, without reading whole users and their
+ * memberships (issue 21).
+ */
+export function loadCurrentUserKeys(store: Store): Pick<User, 'username' | 'email'>[] {
+  if (!hasRosterBaseline(store)) return [];
+  return store.sqlite.prepare('SELECT username, email FROM users WHERE valid_to IS NULL').all() as Pick<
+    User,
+    'username' | 'email'
+  >[];
+}
+
+/**
+ * The roster as currently recorded without its memberships (empty), or null before the baseline:
+ * an identity sync matches users and needs the memberships of the few users with a finding only
+ * (loadCurrentMembershipsOf), not 60,000 of them (issue 21).
+ */
+export function loadCurrentUsersAndTeams(store: Store): Roster | null {
+  if (!hasRosterBaseline(store)) return null;
+  return currentRosterFrom({
+    users: readCurrentUsers(store),
+    teams: loadCurrentTeams(store),
+    memberships: [],
+  });
+}
+
+/**
+ * The current memberships of these users (username keys, usernameKey), as loadCurrentRoster has
+ * them: the same rows, in the same order, of those users alone.
+ */
+export function loadCurrentMembershipsOf(store: Store, keys: ReadonlySet<string>): Membership[] {
+  if (keys.size === 0) return [];
+  // json_each: one parameter for any number of keys (a sync can have thousands of findings).
+  return store.sqlite
+    .prepare(
+      `${CURRENT_MEMBERSHIPS_FROM} AND m.username_key IN (SELECT value FROM json_each(?)) ${CURRENT_MEMBERSHIPS_ORDER}`,
+    )
+    .all(JSON.stringify([...keys])) as Membership[];
+}
+
+const CURRENT_MEMBERSHIPS_FROM = `SELECT u.username AS username, m.team_slug AS teamSlug FROM memberships m
+       JOIN users u ON u.username_key = m.username_key AND u.valid_to IS NULL
+       JOIN teams t ON t.slug = m.team_slug AND t.valid_to IS NULL
+       WHERE m.valid_to IS NULL`;
+const CURRENT_MEMBERSHIPS_ORDER = 'ORDER BY m.username_key, m.team_slug';
+
+function readCurrentUsers(store: Store): User[] {
+  return (
+    store.sqlite
+      .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE valid_to IS NULL ORDER BY username_key`)
+      .all() as UserRow[]
+  ).map(userFromRow);
+}
+
+/**
  * The current rows are normalised already (they were written from normalised rosters), so they are
  * read straight into their final objects in SQL order instead of through normaliseRoster: every
  * poll reads the whole roster, and the extra copies were what drove a 20,000-user daemon's peak
  * memory. The order is checked, and anything unexpected falls back to the normalising read.
  */
 function readCurrentRoster(store: Store): Roster {
-  const users = (
-    store.sqlite
-      .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE valid_to IS NULL ORDER BY username_key`)
-      .all() as UserRow[]
-  ).map(userFromRow);
+  const users = readCurrentUsers(store);
   const teams = loadCurrentTeams(store);
   // Joined to the current users so a membership always carries the user list's spelling.
   const rows = store.sqlite
-    .prepare(
-      `SELECT u.username AS username, m.team_slug AS teamSlug FROM memberships m
-       JOIN users u ON u.username_key = m.username_key AND u.valid_to IS NULL
-       JOIN teams t ON t.slug = m.team_slug AND t.valid_to IS NULL
-       WHERE m.valid_to IS NULL ORDER BY m.username_key, m.team_slug`,
-    )
+    .prepare(`${CURRENT_MEMBERSHIPS_FROM} ${CURRENT_MEMBERSHIPS_ORDER}`)
     .all() as Membership[];
   return currentRosterFrom({ users, teams, memberships: rows });
 }

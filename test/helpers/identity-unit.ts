@@ -5,7 +5,7 @@ import {
   DEFAULT_STATUS_MAP,
   type FileSourceConfig,
 } from '../../src/config/identity-file.js';
-import type { MatchSettings } from '../../src/roster/identity-types.js';
+import type { Identity, MatchSettings } from '../../src/roster/identity-types.js';
 
 export function aFileConfig(overrides: Partial<FileSourceConfig> = {}): FileSourceConfig {
   return {
@@ -23,4 +23,18 @@ export function aFileConfig(overrides: Partial<FileSourceConfig> = {}): FileSour
 
 export function matchSettings(overrides: Partial<MatchSettings> = {}): MatchSettings {
   return { rule: 'none', explicit: new Map(), exemptions: [], ...overrides };
+}
+
+/** An active identity of the file source with these addresses; `over` changes any field. */
+export function anIdentity(id: string, emails: string[], over: Partial<Identity> = {}): Identity {
+  return {
+    source: 'file',
+    id,
+    emails,
+    displayName: null,
+    active: true,
+    status: 'active',
+    statusChangedAt: null,
+    ...over,
+  };
 }

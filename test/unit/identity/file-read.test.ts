@@ -12,7 +12,10 @@ import { DEFAULT_FILE_COLUMNS, type FileSourceConfig } from '../../../src/config
 import { CsvRowReader } from '../../../src/identity/csv.js';
 import { createFileSource, parseIdentityFileText } from '../../../src/identity/file-source.js';
 import { parseStatusDate } from '../../../src/parse/status-date.js';
-import { aFileConfig } from '../../helpers/identity-unit.js';
+import { summariseRead } from '../../../src/roster/identity-findings.js';
+import { wantedKeys } from '../../../src/roster/identity-match.js';
+import { aUser } from '../../helpers/builders.js';
+import { aFileConfig, matchSettings } from '../../helpers/identity-unit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rw-file-read-'));
 let n = 0;
@@ -149,5 +152,41 @@ describe('the rows', () => {
       config({ dateOrder: 'day-first' }),
     );
     expect(r.identities[0]?.statusChangedAt).toBe('2026-12-01T00:00:00.000Z');
+  });
+});
+
+describe('reading the file for the recorded users (issue 21)', () => {
+  const signal = new AbortController().signal;
+  const wanting = (...emails: string[]) =>
+    wantedKeys(
+      emails.map((email, i) => aUser(`u${i}`, { email })),
+      matchSettings(),
+    );
+
+  it('keeps only the rows a user can match, streamed, and summarises every row', async () => {
+    const rows = Array.from(
+      { length: 20_000 },
+      (_, i) => `p${i}@x.com,${i % 4 === 0 ? 'terminated' : 'active'}`,
+    );
+    const path = fileWith(`email,status\n${rows.join('\n')}\n`);
+    const source = createFileSource(config({ path }));
+    const kept = await source.readKept?.(signal, wanting('P7@x.com', 'p19996@x.com', 'nobody@x.com'));
+    expect(kept?.identities.map((i) => i.emails[0])).toEqual(['p7@x.com', 'p19996@x.com']);
+    const whole = await source.read(signal);
+    expect(whole).toHaveLength(20_000);
+    expect(kept?.summary).toEqual(summariseRead(whole));
+    expect(kept?.summary).toMatchObject({ count: 20_000, active: 15_000, inactive: 5_000 });
+  });
+
+  it('reuses the kept rows while the file is unchanged and no more is wanted, and parses again for more', async () => {
+    const path = fileWith('email,status\na@x.com,active\nb@x.com,terminated\nc@x.com,active\n');
+    const source = createFileSource(config({ path }));
+    const first = await source.readKept?.(signal, wanting('a@x.com', 'b@x.com'));
+    const fewer = await source.readKept?.(signal, wanting('b@x.com'));
+    // The same parse: identities kept for a and b serve a read that wants only b.
+    expect(fewer?.identities).toBe(first?.identities);
+    const more = await source.readKept?.(signal, wanting('b@x.com', 'c@x.com'));
+    expect(more?.identities.map((i) => i.emails[0])).toEqual(['b@x.com', 'c@x.com']);
+    expect(more?.summary.count).toBe(3);
   });
 });

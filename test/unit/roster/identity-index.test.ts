@@ -5,21 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMatcher, indexIdentities, wantedKeys } from '../../../src/roster/identity-match.js';
-import type { Identity, MatchSettings } from '../../../src/roster/identity-types.js';
+import type { MatchSettings } from '../../../src/roster/identity-types.js';
 import { aUser } from '../../helpers/builders.js';
-import { matchSettings } from '../../helpers/identity-unit.js';
-
-function anIdentity(id: string, emails: string[]): Identity {
-  return {
-    source: 'file',
-    id,
-    emails,
-    displayName: null,
-    active: true,
-    status: 'active',
-    statusChangedAt: null,
-  };
-}
+import { anIdentity, matchSettings } from '../../helpers/identity-unit.js';
 
 describe('the identity index restricted to the wanted keys', () => {
   it('holds no entry for an address or local part that no user, mapping or rule asks for', () => {
