@@ -173,7 +173,15 @@ export interface RosterChangeSummary {
   memberDelta: Map<string, number>;
   /** The team changes in full, by slug: one row per team at most, so never large. */
   teams: TeamChanges;
+  /** The current counts, against which a kind's count tells how dense it is among the keys. */
+  now: RosterCounts;
 }
+
+/** How a page of one kind is read (entriesSql); the same rows either way. */
+export type EntryPlan = 'range' | 'walk';
+
+/** A kind with at least one entry per this many current keys is walked in key order. */
+const WALK_DENSITY = 8;
 
 const isValidAt = (r: { valid_from: string; valid_to: string | null }, at: string) =>
   r.valid_from <= at && (r.valid_to === null || r.valid_to > at);
@@ -217,41 +225,50 @@ const USER_DIFFERS = [
   .map((c) => `t.${c} IS NOT n.${c}`)
   .join(' OR ');
 
+type EntryTable = 'users' | 'memberships';
+
+/**
+ * Entries of one kind after a cursor (@start = 1: from the first), by key, as [key, row ids...].
+ * Two plans, same rows: `range` reads the kind's range of the (valid_to, ...) index and sorts it,
+ * which costs the changes since; `walk` reads the (key, ...) index in key order and stops when the
+ * page is full, which costs the keys before the page's last entry. loadRosterChanges walks when
+ * the kind is dense among the keys (a page is then found early) and sorts the range otherwise.
+ */
+function entriesSql(table: EntryTable, kind: 'added' | 'removed' | 'changed', plan: EntryPlan): string {
+  const d = kind === 'added' ? 'n' : 't';
+  const index = plan === 'walk' ? `${table}_key_span_idx` : `${table}_valid_to_idx`;
+  const users = table === 'users';
+  const order = users ? `${d}.username_key` : `${d}.username_key, ${d}.team_slug`;
+  const after = users ? `${d}.username_key > @key` : `(${d}.username_key, ${d}.team_slug) > (@key, @team)`;
+  const [select, join, filter] =
+    kind === 'changed'
+      ? ['t.username_key, t.row_id, n.row_id', `CROSS JOIN ${CURRENT_USER}`, `(${USER_DIFFERS})`]
+      : kind === 'added'
+        ? ['n.username_key, n.row_id', '', `NOT ${users ? USER_THEN_EXISTS : MEMBERSHIP_THEN_EXISTS}`]
+        : ['t.username_key, t.row_id', '', `NOT ${users ? USER_NOW_EXISTS : MEMBERSHIP_NOW_EXISTS}`];
+  // `>= @key` is the range a walk starts from; the exact cursor is the OR.
+  return `SELECT ${select} FROM ${table} AS ${d} INDEXED BY ${index} ${join}
+    WHERE ${kind === 'added' ? OPENED(d) : CLOSED(d)} AND ${d}.username_key >= @key AND (@start = 1 OR ${after})
+      AND ${filter}
+    ORDER BY ${order} LIMIT @limit`;
+}
+
 const SQL = {
   /** Users valid at T and closed since; of them, those with a current version, and those changed. */
   userCounts: `SELECT count(*) AS closed, count(n.username_key) AS kept,
       coalesce(sum(n.username_key IS NOT NULL AND (${USER_DIFFERS})), 0) AS changed
     FROM users AS t INDEXED BY users_valid_to_idx LEFT JOIN ${CURRENT_USER} WHERE ${CLOSED('t')}`,
   usersOpened: `SELECT count(*) FROM users AS n INDEXED BY users_valid_to_idx WHERE ${OPENED('n')}`,
-  membershipCounts: `SELECT count(*) AS closed, coalesce(sum(${MEMBERSHIP_NOW_EXISTS}), 0) AS kept
-    FROM memberships AS t INDEXED BY memberships_valid_to_idx WHERE ${CLOSED('t')}`,
-  membershipsOpened: `SELECT count(*) FROM memberships AS n INDEXED BY memberships_valid_to_idx WHERE ${OPENED('n')}`,
-  /** A membership kept (left and joined again) counts +1 and -1 on its team: no change, as it should. */
-  memberDelta: `SELECT team_slug, sum(d) AS delta FROM (
-      SELECT t.team_slug, 1 AS d FROM memberships AS t INDEXED BY memberships_valid_to_idx WHERE ${CLOSED('t')}
-      UNION ALL
-      SELECT n.team_slug, -1 AS d FROM memberships AS n INDEXED BY memberships_valid_to_idx WHERE ${OPENED('n')})
-    GROUP BY team_slug HAVING delta <> 0`,
+  /**
+   * Per team, the memberships valid at T and closed since (of them, those kept: left and joined
+   * again since, so no change), and the current ones opened since: the membership counts and
+   * each team's members then minus now, in two passes.
+   */
+  membershipsClosed: `SELECT t.team_slug, count(*) AS closed, coalesce(sum(${MEMBERSHIP_NOW_EXISTS}), 0) AS kept
+    FROM memberships AS t INDEXED BY memberships_valid_to_idx WHERE ${CLOSED('t')} GROUP BY t.team_slug`,
+  membershipsOpened: `SELECT n.team_slug, count(*) AS opened
+    FROM memberships AS n INDEXED BY memberships_valid_to_idx WHERE ${OPENED('n')} GROUP BY n.team_slug`,
   teams: 'SELECT slug, name, valid_from, valid_to FROM teams WHERE valid_from > @at OR valid_to > @at',
-  // Entries of one kind after a cursor (@start = 1: from the first), by key: [key, row ids...].
-  usersAdded: `SELECT n.username_key, n.row_id FROM users AS n INDEXED BY users_valid_to_idx
-    WHERE ${OPENED('n')} AND (@start = 1 OR n.username_key > @key) AND NOT ${USER_THEN_EXISTS}
-    ORDER BY n.username_key LIMIT @limit`,
-  usersRemoved: `SELECT t.username_key, t.row_id FROM users AS t INDEXED BY users_valid_to_idx
-    WHERE ${CLOSED('t')} AND (@start = 1 OR t.username_key > @key) AND NOT ${USER_NOW_EXISTS}
-    ORDER BY t.username_key LIMIT @limit`,
-  usersChanged: `SELECT t.username_key, t.row_id, n.row_id FROM users AS t INDEXED BY users_valid_to_idx
-    CROSS JOIN ${CURRENT_USER}
-    WHERE ${CLOSED('t')} AND (@start = 1 OR t.username_key > @key) AND (${USER_DIFFERS})
-    ORDER BY t.username_key LIMIT @limit`,
-  membershipsAdded: `SELECT n.username_key, n.row_id FROM memberships AS n INDEXED BY memberships_valid_to_idx
-    WHERE ${OPENED('n')} AND (@start = 1 OR (n.username_key, n.team_slug) > (@key, @team))
-      AND NOT ${MEMBERSHIP_THEN_EXISTS}
-    ORDER BY n.username_key, n.team_slug LIMIT @limit`,
-  membershipsRemoved: `SELECT t.username_key, t.row_id FROM memberships AS t INDEXED BY memberships_valid_to_idx
-    WHERE ${CLOSED('t')} AND (@start = 1 OR (t.username_key, t.team_slug) > (@key, @team))
-      AND NOT ${MEMBERSHIP_NOW_EXISTS}
-    ORDER BY t.username_key, t.team_slug LIMIT @limit`,
   userById: `SELECT ${USER_SELECT} FROM users WHERE row_id = ?`,
   membershipById: 'SELECT username, team_slug AS teamSlug FROM memberships WHERE row_id = ?',
 };
@@ -297,9 +314,21 @@ export function loadRosterChangeSummary(store: Store, atIso: string): RosterChan
   const p = { at: atIso };
   const users = db.prepare(SQL.userCounts).get(p) as { closed: number; kept: number; changed: number };
   const usersOpened = db.prepare(SQL.usersOpened).pluck().get(p) as number;
-  const memberships = db.prepare(SQL.membershipCounts).get(p) as { closed: number; kept: number };
-  const membershipsOpened = db.prepare(SQL.membershipsOpened).pluck().get(p) as number;
-  const delta = db.prepare(SQL.memberDelta).raw(true).all(p) as [string, number][];
+  const closed = db.prepare(SQL.membershipsClosed).raw(true).all(p) as [string, number, number][];
+  const opened = db.prepare(SQL.membershipsOpened).raw(true).all(p) as [string, number][];
+  // Members then minus members now: a membership closed since was one more then, one opened since one fewer.
+  const memberDelta = new Map<string, number>();
+  const memberships = { closed: 0, kept: 0, opened: 0 };
+  for (const [slug, n, kept] of closed) {
+    memberDelta.set(slug, n);
+    memberships.closed += n;
+    memberships.kept += kept;
+  }
+  for (const [slug, n] of opened) {
+    memberDelta.set(slug, (memberDelta.get(slug) ?? 0) - n);
+    memberships.opened += n;
+  }
+  for (const [slug, n] of memberDelta) if (n === 0) memberDelta.delete(slug);
   const teams = loadTeamChanges(store, atIso);
   return {
     counts: {
@@ -309,11 +338,12 @@ export function loadRosterChangeSummary(store: Store, atIso: string): RosterChan
       teamsAdded: teams.added.length,
       teamsRemoved: teams.removed.length,
       teamsRenamed: teams.renamed.length,
-      membershipsAdded: membershipsOpened - memberships.kept,
+      membershipsAdded: memberships.opened - memberships.kept,
       membershipsRemoved: memberships.closed - memberships.kept,
     },
-    memberDelta: new Map(delta),
+    memberDelta,
     teams,
+    now: countRosterNow(store),
   };
 }
 
@@ -325,6 +355,7 @@ function loadKind(
   kind: ChangeKind,
   after: ChangeCursor | undefined,
   limit: number,
+  forcePlan: EntryPlan | undefined,
 ): RosterChange[] {
   const afterKey = after?.key;
   if (kind === 'team-added' || kind === 'team-removed' || kind === 'team-renamed') {
@@ -340,6 +371,15 @@ function loadKind(
       .map((t) => ({ ...t, kind, key: t.slug }) as RosterChange);
   }
   const db = store.sqlite;
+  const users = kind.startsWith('user-');
+  const dense =
+    summary.counts[COUNT_OF[kind]] * WALK_DENSITY >= (users ? summary.now.users : summary.now.memberships);
+  const plan = forcePlan ?? (dense ? 'walk' : 'range');
+  const sql = entriesSql(
+    users ? 'users' : 'memberships',
+    kind.endsWith('-added') ? 'added' : kind.endsWith('-removed') ? 'removed' : 'changed',
+    plan,
+  );
   const params = {
     at: atIso,
     start: afterKey === undefined ? 1 : 0,
@@ -350,14 +390,11 @@ function loadKind(
   const userById = db.prepare(SQL.userById);
   const user = (id: number) => userFromRow(userById.get(id) as UserRow);
   if (kind === 'user-added' || kind === 'user-removed') {
-    const rows = db
-      .prepare(kind === 'user-added' ? SQL.usersAdded : SQL.usersRemoved)
-      .raw(true)
-      .all(params) as [string, number][];
+    const rows = db.prepare(sql).raw(true).all(params) as [string, number][];
     return rows.map(([key, id]) => ({ kind, key, user: user(id) }));
   }
   if (kind === 'user-changed') {
-    const rows = db.prepare(SQL.usersChanged).raw(true).all(params) as [string, number, number][];
+    const rows = db.prepare(sql).raw(true).all(params) as [string, number, number][];
     return rows.map(([key, thenId, nowId]) => {
       const before = user(thenId);
       const after = user(nowId);
@@ -369,10 +406,7 @@ function loadKind(
       return { kind, key, before, after, changes };
     });
   }
-  const rows = db
-    .prepare(kind === 'membership-added' ? SQL.membershipsAdded : SQL.membershipsRemoved)
-    .raw(true)
-    .all(params) as [string, number][];
+  const rows = db.prepare(sql).raw(true).all(params) as [string, number][];
   const membershipById = db.prepare(SQL.membershipById);
   return rows.map(([key, id]) => {
     const m = membershipById.get(id) as { username: string; teamSlug: string };
@@ -401,7 +435,12 @@ export function loadRosterChanges(
   store: Store,
   atIso: string,
   summary: RosterChangeSummary,
-  options: { from?: ChangeCursor | undefined; limit: number },
+  options: {
+    from?: ChangeCursor | undefined;
+    limit: number;
+    /** Tests: read every kind with this plan instead of the one its density picks. */
+    plan?: EntryPlan;
+  },
 ): { entries: RosterChange[]; next: ChangeCursor | undefined } {
   const { from, limit } = options;
   const entries: RosterChange[] = [];
@@ -413,7 +452,15 @@ export function loadRosterChanges(
     const last = entries[entries.length - 1];
     // The page is full and a later kind has entries: the next page starts after the last one shown.
     if (room === 0) return { entries, next: last === undefined ? { kind } : cursorAfter(last) };
-    const found = loadKind(store, atIso, summary, kind, k === first ? from : undefined, room + 1);
+    const found = loadKind(
+      store,
+      atIso,
+      summary,
+      kind,
+      k === first ? from : undefined,
+      room + 1,
+      options.plan,
+    );
     entries.push(...found.slice(0, room));
     if (found.length > room)
       return { entries, next: cursorAfter(entries[entries.length - 1] as RosterChange) };

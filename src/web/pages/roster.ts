@@ -14,7 +14,6 @@ import {
   type ChangeCursor,
   type ChangeKind,
   COUNT_OF,
-  countRosterNow,
   countsThen,
   loadRosterChangeSummary,
   loadRosterChanges,
@@ -111,7 +110,7 @@ export function buildRosterPage(ctx: PageContext): Page {
   const page = loadRosterChanges(ctx.store, at, summary, { from, limit: diffLimit });
   const teams = loadTeamsAt(ctx.store, at, summary.memberDelta);
   const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
-  const now = countRosterNow(ctx.store);
+  const now = summary.now;
   const then = countsThen(now, summary.counts);
   // Teams that exist now but not then (joined since) are named from their latest record.
   const later = loadTeamNames(
