@@ -40,8 +40,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rw-browser-'));
   recordUiHistory(join(dir, 'h.db')).close();
   store = openStore(join(dir, 'h.db'), { readonly: true });
-  server = await startUiServer({
-    store,
+  server = await serveHistory(store);
+  browser = await launchChromium();
+}, 60_000);
+
+/** The view of a test history, as the tests read it: no auth, in Paris, at a pinned now. */
+function serveHistory(history: Store): Promise<UiServer> {
+  return startUiServer({
+    store: history,
     auth: { kind: 'none' },
     host: '127.0.0.1',
     port: 0,
@@ -50,8 +56,7 @@ beforeAll(async () => {
     now: () => new Date('2026-03-04T12:00:00.000Z'),
     timeZone: 'Europe/Paris',
   });
-  browser = await launchChromium();
-}, 60_000);
+}
 
 let closeDemo: () => Promise<void> = async () => {};
 /** The long-diff roster test's own server, closed after the browser (its keep-alive sockets hold it open). */
@@ -181,15 +186,7 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     recordRosterRun(writer, first, second, '2026-03-02T09:00:00.000Z', 'ok');
     writer.close();
     const bigStore = openStore(big, { readonly: true });
-    const bigServer = await startUiServer({
-      store: bigStore,
-      auth: { kind: 'none' },
-      host: '127.0.0.1',
-      port: 0,
-      logger: createSilentLogger(),
-      now: () => new Date('2026-03-04T12:00:00.000Z'),
-      timeZone: 'Europe/Paris',
-    });
+    const bigServer = await serveHistory(bigStore);
     closeBig = async () => {
       await bigServer.close();
       bigStore.close();
