@@ -82,6 +82,8 @@ export async function benchUi(options: {
       `/ui/roster?at=${midYear}`,
       // A different second each request: the diff is never remembered, so this is its full cost.
       `/ui/roster?at=${midYear.slice(0, 17)}{i}.000Z`,
+      // A later page of that diff: the memberships from a user in the middle of the key space.
+      `/ui/roster?at=${midYear.slice(0, 17)}{i}.000Z&diff=membership-added&diff_after=user10000&diff_team=team-0000`,
       '/ui/findings',
       '/ui/findings?state=all',
       '/ui/findings?kind=identity.inactive',

@@ -113,15 +113,3 @@ export function loadHistoryBounds(store: Store): { first: string | null; last: s
     )
     .get() as { first: string | null; last: string | null };
 }
-
-/**
- * A token that changes whenever the recorded history may have: every write to it records a run
- * or an event. Both are the tables' largest rowids, so this is two index-free O(1) reads.
- */
-export function loadHistoryVersion(store: Store): string {
-  // Raw SQL: two scalar subqueries in a SELECT without FROM, which the builder has no form for.
-  const row = store.sqlite
-    .prepare('SELECT (SELECT MAX(id) FROM runs) AS run, (SELECT MAX(sequence) FROM events) AS event')
-    .get() as { run: number | null; event: number | null };
-  return `${row.run ?? 0}/${row.event ?? 0}`;
-}

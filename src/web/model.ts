@@ -29,6 +29,8 @@ export interface TableBlock {
   empty: string;
   /** The next page of a keyset-paginated table. */
   nextHref?: string | undefined;
+  /** The next page link's text ("Older →" when absent: most tables page back in time). */
+  nextLabel?: string | undefined;
   /** Set by the router: where this table downloads as CSV. */
   csvHref?: string | undefined;
 }

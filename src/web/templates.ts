@@ -48,7 +48,7 @@ const TABLE = `<% const t = it.block %><section aria-labelledby="t-<%= t.id %>">
 <% for (const row of t.rows) { %><tr><% for (const cell of row) { %><td><%~ include('@cell', { cell }) %></td><% } %></tr>
 <% } %></tbody>
 </table></div>
-<% } %><p class="links"><% if (t.nextHref) { %><a href="<%= t.nextHref %>" rel="next">Older →</a> <% } %><% if (t.csvHref) { %><a href="<%= t.csvHref %>" download>Download CSV</a><% } %></p>
+<% } %><p class="links"><% if (t.nextHref) { %><a href="<%= t.nextHref %>" rel="next"><%= t.nextLabel ?? 'Older →' %></a> <% } %><% if (t.csvHref) { %><a href="<%= t.csvHref %>" download>Download CSV</a><% } %></p>
 </section>`;
 
 const CHART = `<section><h2><%= it.block.caption %></h2><figure><%~ it.block.svg %></figure></section>`;

@@ -16,8 +16,9 @@ import { renderSlackMessage } from '../../src/simulator/receivers/slack-receiver
 import { openStore, type Store } from '../../src/store/db.js';
 import { loadRunChangeEvents } from '../../src/store/outbox-reads.js';
 import type { UiServer } from '../../src/web/serve.js';
+import { aRoster, aTeam, aUser } from '../helpers/builders.js';
 import { DEMO_NOW, recordDemoHistory } from '../helpers/demo-history.js';
-import { HOSTILE_USERNAME, recordUiHistory, TIMES } from '../helpers/ui-history.js';
+import { HOSTILE_USERNAME, recordRosterRun, recordUiHistory, TIMES } from '../helpers/ui-history.js';
 import { startTestUi } from '../helpers/ui-server.js';
 import { type Browser, chromiumAvailable, launchChromium } from './chromium.js';
 import { slackMessagePage } from './slack-html.js';
@@ -39,19 +40,27 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rw-browser-'));
   recordUiHistory(join(dir, 'h.db')).close();
   store = openStore(join(dir, 'h.db'), { readonly: true });
-  server = await startTestUi(store, {
+  server = await serveHistory(store);
+  browser = await launchChromium();
+}, 60_000);
+
+/** The view of a test history, as the tests read it: no auth, in Paris, at a pinned now. */
+function serveHistory(history: Store): Promise<UiServer> {
+  return startTestUi(history, {
     // A pinned clock keeps the pages (and so the screenshots) the same from run to run.
     now: () => new Date('2026-03-04T12:00:00.000Z'),
     timeZone: 'Europe/Paris',
   });
-  browser = await launchChromium();
-}, 60_000);
+}
 
 let closeDemo: () => Promise<void> = async () => {};
+/** The long-diff roster test's own server, closed after the browser (its keep-alive sockets hold it open). */
+let closeBig: () => Promise<void> = async () => {};
 
 afterAll(async () => {
   await browser?.close();
   await closeDemo();
+  await closeBig();
   await server?.close();
   store?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -153,6 +162,63 @@ describe.skipIf(!available)('the web view in headless Chromium', () => {
     await Promise.all([page.waitForURL(/at=2026-03-02T10/), page.click('form.filters button')]);
     const after = (await page.locator('#t-diff ~ .scroll').textContent()) as string;
     expect(before).not.toBe(after);
+    await page.close();
+  });
+
+  it('roster as of T: a diff longer than a page shows every count, 200 rows and a next page', async () => {
+    // Its own history: 250 users hired after the first run, and 20 of the first run's left.
+    const big = join(dir, 'big.db');
+    const writer = openStore(big);
+    const users = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => aUser(`hire${String(from + i).padStart(3, '0')}`));
+    const first = aRoster({ users: users(0, 20), teams: [aTeam('ops', 'Operations')] });
+    const second = aRoster({
+      users: users(20, 270),
+      teams: [aTeam('ops', 'Operations')],
+      memberships: users(20, 270).map((u): [string, string] => [u.username, 'ops']),
+    });
+    recordRosterRun(writer, aRoster(), first, '2026-03-01T09:00:00.000Z', 'baseline');
+    recordRosterRun(writer, first, second, '2026-03-02T09:00:00.000Z', 'ok');
+    writer.close();
+    const bigStore = openStore(big, { readonly: true });
+    const bigServer = await serveHistory(bigStore);
+    closeBig = async () => {
+      await bigServer.close();
+      bigStore.close();
+    };
+    const page = await open('/ui/roster?at=2026-03-01T12:00:00Z', bigServer);
+    const facts = (await page.locator('dl.facts').allTextContents()).join(' ');
+    expect(facts).toContain('Users added250');
+    expect(facts).toContain('Users removed20');
+    expect(facts).toContain('Memberships added250');
+    const kinds = () => page.locator('#t-diff ~ .scroll tbody td:first-child').allTextContents();
+    const firstPage = await kinds();
+    expect(firstPage).toHaveLength(200);
+    expect(new Set(firstPage)).toEqual(new Set(['user added']));
+    await expect(page.locator('#t-diff').textContent()).resolves.toContain('520 in all, 200 a page');
+    // The next page: the last 50 hires, the 20 who left, then the first memberships.
+    await Promise.all([
+      page.waitForURL(/diff=user-added&diff_after=hire219/),
+      page.click('a:text("Next 200 →")'),
+    ]);
+    const secondPage = await kinds();
+    expect(secondPage).toHaveLength(200);
+    expect(secondPage.filter((k) => k === 'user added')).toHaveLength(50);
+    expect(secondPage.filter((k) => k === 'user removed')).toHaveLength(20);
+    expect(secondPage.filter((k) => k === 'joined team')).toHaveLength(130);
+    await expect(page.locator('#t-diff ~ .scroll tbody tr:first-child').textContent()).resolves.toContain(
+      'hire220',
+    );
+    await Promise.all([page.waitForURL(/diff=membership-added/), page.click('a:text("Next 200 →")')]);
+    expect(await kinds()).toHaveLength(120);
+    expect(await page.locator('a:text("Next 200 →")').count()).toBe(0);
+    // A count links to its kind: the users who left, first.
+    await Promise.all([
+      page.waitForURL(/diff=user-removed/),
+      page.click('dl.facts a[href*="diff=user-removed"]'),
+    ]);
+    const removed = await kinds();
+    expect(removed.slice(0, 20)).toEqual(Array(20).fill('user removed'));
     await page.close();
   });
 

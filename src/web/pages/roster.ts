@@ -1,20 +1,25 @@
 /**
  * `/ui/roster?at=ISO`: the whole roster at an instant (paged by username) and what changed
- * between then and now. Computed in SQL (store/ui-roster.ts): a page reads the rows it shows and
- * the rows that changed since, never two whole rosters.
+ * between then and now: every count by kind, and the changes a page at a time (`diff`,
+ * `diff_after`, `diff_team`: a keyset cursor). Computed in SQL (store/ui-roster.ts): a page reads
+ * the rows it shows and index entries of what changed since, never two whole rosters nor the whole
+ * diff.
  */
 
-import type { Membership, Team, User } from '../../roster/types.js';
-import type { Store } from '../../store/db.js';
+import { PageError } from '../../errors.js';
 import { loadTeamNames } from '../../store/ui-entities.js';
-import { loadHistoryBounds, loadHistoryVersion } from '../../store/ui-reads.js';
+import { loadHistoryBounds } from '../../store/ui-reads.js';
 import {
-  countRosterNow,
+  CHANGE_KINDS,
+  type ChangeCursor,
+  type ChangeKind,
+  COUNT_OF,
   countsThen,
-  loadRosterChangesSince,
+  loadRosterChangeSummary,
+  loadRosterChanges,
   loadRosterUsersAt,
   loadTeamsAt,
-  type RosterChangesSince,
+  type RosterChange,
 } from '../../store/ui-roster.js';
 import { type Cell, type Page, text } from '../model.js';
 import { formatLocal } from '../time.js';
@@ -24,125 +29,70 @@ import { atPicker, CSV_ROWS, hrefWith, type PageContext, param, teamCell, userCe
 const ROSTER_ROWS = 200;
 const DIFF_ROWS = 200;
 
-type RosterDiffResult = ReturnType<typeof loadRosterChangesSince>;
-
-const DIFF_CACHE_ENTRIES = 16;
-const diffCaches = new WeakMap<Store, Map<string, RosterDiffResult>>();
+/** How each kind reads in the diff table and in its count. */
+const KIND_LABELS: Readonly<Record<ChangeKind, { row: string; count: string }>> = {
+  'user-added': { row: 'user added', count: 'Users added' },
+  'user-removed': { row: 'user removed', count: 'Users removed' },
+  'user-changed': { row: 'user changed', count: 'Users changed' },
+  'team-added': { row: 'team added', count: 'Teams added' },
+  'team-removed': { row: 'team removed', count: 'Teams removed' },
+  'team-renamed': { row: 'team renamed', count: 'Teams renamed' },
+  'membership-added': { row: 'joined team', count: 'Memberships added' },
+  'membership-removed': { row: 'left team', count: 'Memberships removed' },
+};
 
 /**
- * The diff to now, remembered per (instant, rows, history version): paging through the roster at
- * one instant, or reopening a permalink, must not classify tens of thousands of changed rows again
- * each time. A new run or event changes the version, so a stale diff is never shown.
+ * The diff's cursor: `diff` names the kind the page starts at, `diff_after` (and `diff_team` for
+ * a membership) the last entry of the previous page. Read unchanged (not trimmed): they are keys.
  */
-function loadDiffRemembered(store: Store, at: string, limit: number): RosterDiffResult {
-  let cache = diffCaches.get(store);
-  if (cache === undefined) {
-    cache = new Map();
-    diffCaches.set(store, cache);
+function diffCursor(ctx: PageContext): ChangeCursor | undefined {
+  const kind = param(ctx, 'diff');
+  const key = ctx.url.searchParams.get('diff_after') ?? undefined;
+  const team = ctx.url.searchParams.get('diff_team') ?? undefined;
+  if (kind === undefined) {
+    if (key !== undefined || team !== undefined)
+      throw new PageError(400, 'diff_after and diff_team need diff (the kind of change they continue)');
+    return undefined;
   }
-  const key = `${at}|${limit}|${loadHistoryVersion(store)}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    // Most recently used last, so the oldest entry is the first one dropped.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
-  const diff = loadRosterChangesSince(store, at, limit);
-  cache.set(key, diff);
-  if (cache.size > DIFF_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  return diff;
+  if (!(CHANGE_KINDS as readonly string[]).includes(kind))
+    throw new PageError(400, `diff must be one of ${CHANGE_KINDS.join(', ')}, got "${kind}"`);
+  const membership = kind === 'membership-added' || kind === 'membership-removed';
+  if (team !== undefined && !membership)
+    throw new PageError(400, `diff_team continues a membership change only, not ${kind}`);
+  if (membership && (key === undefined) !== (team === undefined))
+    throw new PageError(
+      400,
+      'a membership cursor needs both diff_after (username) and diff_team (team slug)',
+    );
+  return { kind: kind as ChangeKind, key, team };
 }
 
-/** The diff as table rows (the first `limit` of them) and how many changes there are in all. */
-function changeRows(
-  diff: ReturnType<typeof loadRosterChangesSince>,
+/** One change as a table row. */
+function changeRow(
   ctx: PageContext,
-  limit: number,
+  c: RosterChange,
   teamName: (slug: string) => string | undefined,
-): { rows: Cell[][]; total: number } {
-  const change = (kind: string, subject: Cell, detail: string | Cell): Cell[] => [
-    text(kind),
-    subject,
-    typeof detail === 'string' ? text(detail) : detail,
-  ];
-  // Each group renders lazily, so a diff of tens of thousands of rows builds only the rows shown.
-  const c = diff.counts;
-  const total = Object.values(c).reduce((sum, n) => sum + n, 0);
-  const groups: [number, (i: number) => Cell[]][] = [
-    [
-      diff.usersAdded.length,
-      (i) => {
-        const u = diff.usersAdded[i] as User;
-        return change('user added', userCell(ctx, u.username), u.email ?? '');
-      },
-    ],
-    [
-      diff.usersRemoved.length,
-      (i) => {
-        const u = diff.usersRemoved[i] as User;
-        return change('user removed', userCell(ctx, u.username), u.email ?? '');
-      },
-    ],
-    [
-      diff.usersChanged.length,
-      (i) => {
-        const c = diff.usersChanged[i] as RosterChangesSince['usersChanged'][number];
-        const detail = c.changes
-          .map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`)
-          .join('; ');
-        return change('user changed', userCell(ctx, c.after.username), detail);
-      },
-    ],
-    [
-      diff.teamsAdded.length,
-      (i) => {
-        const t = diff.teamsAdded[i] as Team;
-        return change('team added', teamCell(ctx, t.slug, t.name), '');
-      },
-    ],
-    [
-      diff.teamsRemoved.length,
-      (i) => {
-        const t = diff.teamsRemoved[i] as Team;
-        return change('team removed', teamCell(ctx, t.slug, t.name), '');
-      },
-    ],
-    [
-      diff.teamsRenamed.length,
-      (i) => {
-        const t = diff.teamsRenamed[i] as RosterChangesSince['teamsRenamed'][number];
-        return change('team renamed', teamCell(ctx, t.slug, t.after), `was ${t.before}`);
-      },
-    ],
-    [
-      diff.membershipsAdded.length,
-      (i) => {
-        const m = diff.membershipsAdded[i] as Membership;
-        return change(
-          'joined team',
-          userCell(ctx, m.username),
-          teamCell(ctx, m.teamSlug, teamName(m.teamSlug)),
-        );
-      },
-    ],
-    [
-      diff.membershipsRemoved.length,
-      (i) => {
-        const m = diff.membershipsRemoved[i] as Membership;
-        return change(
-          'left team',
-          userCell(ctx, m.username),
-          teamCell(ctx, m.teamSlug, teamName(m.teamSlug)),
-        );
-      },
-    ],
-  ];
-  const rows: Cell[][] = [];
-  for (const [count, render] of groups) {
-    for (let i = 0; i < count && rows.length < limit; i++) rows.push(render(i));
+): Cell[] {
+  const label = text(KIND_LABELS[c.kind].row);
+  switch (c.kind) {
+    case 'user-added':
+    case 'user-removed':
+      return [label, userCell(ctx, c.user.username), text(c.user.email ?? '')];
+    case 'user-changed': {
+      const detail = c.changes
+        .map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`)
+        .join('; ');
+      return [label, userCell(ctx, c.after.username), text(detail)];
+    }
+    case 'team-added':
+    case 'team-removed':
+      return [label, teamCell(ctx, c.slug, c.name), text('')];
+    case 'team-renamed':
+      return [label, teamCell(ctx, c.slug, c.after), text(`was ${c.before}`)];
+    case 'membership-added':
+    case 'membership-removed':
+      return [label, userCell(ctx, c.username), teamCell(ctx, c.teamSlug, teamName(c.teamSlug))];
   }
-  return { rows, total };
 }
 
 export function buildRosterPage(ctx: PageContext): Page {
@@ -153,20 +103,26 @@ export function buildRosterPage(ctx: PageContext): Page {
   const shown = users.slice(0, limit);
   const last = shown[shown.length - 1];
   const diffLimit = ctx.csv ? CSV_ROWS : DIFF_ROWS;
-  const diff = loadDiffRemembered(ctx.store, at, diffLimit);
-  const teams = loadTeamsAt(ctx.store, at, diff.memberDelta);
+  const from = diffCursor(ctx);
+  // The counts come from aggregates and the entries a page at a time: a page never reads or
+  // renders the whole diff, however much changed since (tens of thousands of rows six months back).
+  const summary = loadRosterChangeSummary(ctx.store, at);
+  const page = loadRosterChanges(ctx.store, at, summary, { from, limit: diffLimit });
+  const teams = loadTeamsAt(ctx.store, at, summary.memberDelta);
   const teamNames = new Map(teams.map((t) => [t.slug, t.name]));
-  const now = countRosterNow(ctx.store);
-  const then = countsThen(now, diff.counts);
+  const now = summary.now;
+  const then = countsThen(now, summary.counts);
   // Teams that exist now but not then (joined since) are named from their latest record.
   const later = loadTeamNames(
     ctx.store,
-    [...diff.membershipsAdded, ...diff.membershipsRemoved]
-      .slice(0, diffLimit)
-      .map((m) => m.teamSlug)
+    page.entries
+      .flatMap((c) => (c.kind === 'membership-added' || c.kind === 'membership-removed' ? [c.teamSlug] : []))
       .filter((slug) => !teamNames.has(slug)),
   );
-  const changes = changeRows(diff, ctx, diffLimit, (slug) => teamNames.get(slug) ?? later.get(slug));
+  const rows = page.entries.map((c) => changeRow(ctx, c, (slug) => teamNames.get(slug) ?? later.get(slug)));
+  const total = Object.values(summary.counts).reduce((sum, n) => sum + n, 0);
+  const listing = (cursor: ChangeCursor) =>
+    `${hrefWith(`${ctx.base}/roster`, { at, diff: cursor.kind, diff_after: cursor.key, diff_team: cursor.team })}#t-diff`;
   const bounds = loadHistoryBounds(ctx.store);
   // The moment as the viewer reads it, in the view's zone; the picker holds it to the second.
   const when = `${formatLocal(at, ctx.zone, ctx.now)} (${ctx.zone})`;
@@ -195,20 +151,34 @@ export function buildRosterPage(ctx: PageContext): Page {
           { label: 'Memberships', value: text(`${then.memberships} then, ${now.memberships} now`) },
           {
             label: 'Changes since',
-            value: text(changes.total, hrefWith(`${ctx.base}/timeline`, { since: at })),
+            value: text(total, hrefWith(`${ctx.base}/timeline`, { since: at })),
           },
         ],
+      },
+      {
+        kind: 'facts',
+        caption: 'Changes by kind',
+        // Each count links to its kind's entries (the diff from that kind on).
+        items: CHANGE_KINDS.map((kind) => {
+          const count = summary.counts[COUNT_OF[kind]];
+          return {
+            label: KIND_LABELS[kind].count,
+            value: count === 0 ? text(0) : text(count, listing({ kind })),
+          };
+        }),
       },
       {
         kind: 'table',
         id: 'diff',
         caption:
-          changes.total > changes.rows.length
-            ? `What changed between ${when} and now (the first ${changes.rows.length} of ${changes.total}; the CSV has up to ${CSV_ROWS})`
-            : `What changed between ${when} and now`,
+          from === undefined && page.next === undefined
+            ? `What changed between ${when} and now`
+            : `What changed between ${when} and now (${total} in all, ${diffLimit} a page${from === undefined ? '' : `, from the ${KIND_LABELS[from.kind].count.toLowerCase()}${from.key === undefined ? '' : ` after ${from.key}${from.team === undefined ? '' : ` in ${from.team}`}`}`})`,
         columns: ['Change', 'Who', 'Detail'],
-        rows: changes.rows,
-        empty: 'Nothing changed since.',
+        rows,
+        empty: from === undefined ? 'Nothing changed since.' : 'No more changes.',
+        nextHref: page.next === undefined ? undefined : listing(page.next),
+        nextLabel: `Next ${diffLimit} →`,
       },
       {
         kind: 'table',

@@ -314,6 +314,22 @@ describe('web view pages', () => {
     }
   });
 
+  it('answers 400 naming the problem for a bad roster diff cursor', async () => {
+    const cases: [string, string][] = [
+      ['diff=nope', 'diff must be one of user-added, user-removed'],
+      ['diff_after=bob', 'diff_after and diff_team need diff'],
+      ['diff=user-added&diff_team=ops', 'diff_team continues a membership change only'],
+      ['diff=membership-added&diff_after=bob', 'needs both diff_after (username) and diff_team'],
+    ];
+    for (const [query, message] of cases) {
+      const bad = await get(`/ui/roster?at=${TIMES.two}&${query}`);
+      expect([query, bad.status]).toEqual([query, 400]);
+      expect(bad.body).toContain(message);
+    }
+    const good = await get(`/ui/roster?at=${TIMES.one}&diff=membership-added&diff_after=bob&diff_team=ops`);
+    expect(good.status).toBe(200);
+  });
+
   it('is read-only: anything but GET and HEAD is refused', async () => {
     const res = await fetch(`${base}/ui/runs`, { method: 'POST' });
     expect(res.status).toBe(405);
