@@ -211,4 +211,50 @@ describe('the fingerprint read', () => {
       store.close();
     }
   });
+  it('reads the carried teams’ members in index order, with no join and no temporary sort (query plan)', async () => {
+    const roster = aRoster({
+      users: [aUser('ann'), aUser('bob')],
+      teams: [aTeam('team-a'), aTeam('team-b')],
+      memberships: [
+        ['ann', 'team-a'],
+        ['bob', 'team-a'],
+        ['bob', 'team-b'],
+      ],
+    });
+    const store = await recordRosters([roster]);
+    try {
+      // What an unchanged hinted poll fetches: the lists, no team's members (both carried).
+      const fetched = aFetch(
+        { ...roster, memberships: [] },
+        { hints: { listed: [], read: [], carried: ['team-a', 'team-b'], verified: [] } },
+      );
+      const prepared: string[] = [];
+      const prepare = store.sqlite.prepare.bind(store.sqlite);
+      store.sqlite.prepare = ((sql: string) => {
+        prepared.push(sql);
+        return prepare(sql);
+      }) as typeof store.sqlite.prepare;
+      const rebuilt = loadPreviousByFingerprint(
+        store,
+        fetched,
+        fingerprintRoster(fetched.roster, fingerprintHash),
+        loadFingerprints(store),
+      );
+      store.sqlite.prepare = prepare;
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      const reads = prepared.filter((sql) => /FROM memberships/.test(sql));
+      expect(reads).toHaveLength(1);
+      const params = (reads[0]!.match(/\?/g) ?? []).map(() => '[]');
+      const plan = (
+        store.sqlite.prepare(`EXPLAIN QUERY PLAN ${reads[0]}`).all(...params) as { detail: string }[]
+      )
+        .map((p) => p.detail)
+        .join('\n');
+      expect(plan).toContain('memberships_current_uq');
+      expect(plan).not.toContain('TEMP B-TREE');
+      expect(plan).not.toMatch(/SEARCH (u|users|t|teams)\b/);
+    } finally {
+      store.close();
+    }
+  });
 });
