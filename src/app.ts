@@ -13,8 +13,7 @@ import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle
 import { gatherOffboardFacts } from './cycles/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
 import { acceptHeldChange, logRequestPlan, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
-import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
-import { createIdentitySources } from './identity/sources-from-config.js';
+import type { Dispatcher } from './delivery/dispatcher.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import { openStore, type Store } from './store/db.js';
@@ -254,23 +253,33 @@ function syncConfiguredDestinations(config: Config, store: Store): DestinationSp
   return specs;
 }
 
-function createConfiguredDispatcher(
+/**
+ * The senders (Slack's client, webhook signing, their HTTP agents) are imported when something
+ * delivers: `poll --no-deliver` and the read commands never load them (issue 21).
+ */
+async function createConfiguredDispatcher(
   config: Config,
   store: Store,
   logger: Logger,
   clock: Clock = systemClock,
-): Dispatcher {
+): Promise<Dispatcher> {
+  const { createDispatcher } = await import('./delivery/dispatcher.js');
   return createDispatcher({ store, config, logger, clock, source: config.eventSource });
 }
 
-/** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
-function createIdentitySyncDeps(
+/**
+ * Identity sources and the sync's dependencies; `sources` is empty when none is configured. The
+ * adapters (ldapts, chardet, iconv-lite, the Okta and Graph clients) are imported here, when a
+ * sync or the daemon needs them: a one-off `poll` never loads them (issue 21).
+ */
+async function createIdentitySyncDeps(
   config: Config,
   store: Store,
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
-): IdentityCycleDeps {
+): Promise<IdentityCycleDeps> {
   const clock = deps.clock ?? systemClock;
   const id = config.identity;
+  const { createIdentitySources } = await import('./identity/sources-from-config.js');
   return {
     store,
     clock,
@@ -392,7 +401,7 @@ export function createApp(options: CreateAppOptions): App {
     pollContacts: (signal) => contactsPoll()(signal),
     async syncIdentity(signal) {
       const { store, destinations } = storeParts();
-      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      identity ??= await createIdentitySyncDeps(config, store, { ...deps, destinations });
       if (identity.sources.length === 0) return null;
       return runIdentitySync(identity, signal);
     },
@@ -403,7 +412,7 @@ export function createApp(options: CreateAppOptions): App {
       return result ? { kind: 'accepted', result } : { kind: 'unloadable' };
     },
     async deliverDue(signal) {
-      dispatcher ??= createConfiguredDispatcher(config, storeParts().store, logger, clock);
+      dispatcher ??= await createConfiguredDispatcher(config, storeParts().store, logger, clock);
       const active = dispatcher;
       const onAbort = () => void active.stop();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -469,17 +478,17 @@ export function createApp(options: CreateAppOptions): App {
         username,
         signal,
       ),
-    daemonParts() {
+    async daemonParts() {
       const { store, destinations } = storeParts();
       const vo = victorOps();
       try {
-        dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
+        dispatcher ??= await createConfiguredDispatcher(config, store, logger, clock);
       } catch (error) {
         void vo.close();
         store.close();
         throw error;
       }
-      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      identity ??= await createIdentitySyncDeps(config, store, { ...deps, destinations });
       const syncDeps = identity;
       return {
         destinationNames: destinations.map((d) => d.name),

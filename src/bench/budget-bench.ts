@@ -78,7 +78,7 @@ export async function benchBudget(options: {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const logger = createLogger({ level: 'warn', format: 'json', destination: quiet });
   const app = createApp({ config, logger });
-  const daemon = await startDaemon({ config, logger, parts: app.daemonParts() });
+  const daemon = await startDaemon({ config, logger, parts: await app.daemonParts() });
   const metric = async (series: string) => {
     const text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
