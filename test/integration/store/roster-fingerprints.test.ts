@@ -14,6 +14,7 @@ import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/typ
 import { loadCurrentRoster } from '../../../src/store/history.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { withPreparedSql } from '../../helpers/prepared-sql.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
 
 /** The fetch as a poll would get it: one username respelled, some teams carried or failed (members not read). */
@@ -228,19 +229,14 @@ describe('the fingerprint read', () => {
         { ...roster, memberships: [] },
         { hints: { listed: [], read: [], carried: ['team-a', 'team-b'], verified: [] } },
       );
-      const prepared: string[] = [];
-      const prepare = store.sqlite.prepare.bind(store.sqlite);
-      store.sqlite.prepare = ((sql: string) => {
-        prepared.push(sql);
-        return prepare(sql);
-      }) as typeof store.sqlite.prepare;
-      const rebuilt = loadPreviousByFingerprint(
-        store,
-        fetched,
-        fingerprintRoster(fetched.roster, fingerprintHash),
-        loadFingerprints(store),
+      const { result: rebuilt, prepared } = withPreparedSql(store, () =>
+        loadPreviousByFingerprint(
+          store,
+          fetched,
+          fingerprintRoster(fetched.roster, fingerprintHash),
+          loadFingerprints(store),
+        ),
       );
-      store.sqlite.prepare = prepare;
       expect(rebuilt).toEqual(loadCurrentRoster(store));
       const reads = prepared.filter((sql) => /FROM memberships/.test(sql));
       expect(reads).toHaveLength(1);
