@@ -4,6 +4,8 @@
  * assemble a poll, a dispatcher or a client of its own. Its shape is in src/app/types.ts, the
  * reads it hands out in src/app/reads.ts.
  */
+
+import { builtOnce } from './app/built-once.js';
 import { createDaemonReads, createHistoryReads } from './app/reads.js';
 import type { App, CreateAppOptions } from './app/types.js';
 import { type Clock, systemClock } from './clock.js';
@@ -13,8 +15,7 @@ import { type IdentityCycleDeps, runIdentitySync } from './cycles/identity-cycle
 import { gatherOffboardFacts } from './cycles/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
 import { acceptHeldChange, logRequestPlan, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
-import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
-import { createIdentitySources } from './identity/sources-from-config.js';
+import type { Dispatcher } from './delivery/dispatcher.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import { openRateBudgetFile, openStore, type Store } from './store/db.js';
@@ -258,23 +259,33 @@ function syncConfiguredDestinations(config: Config, store: Store): DestinationSp
   return specs;
 }
 
-function createConfiguredDispatcher(
+/**
+ * The senders (Slack's client, webhook signing, their HTTP agents) are imported when something
+ * delivers: `poll --no-deliver` and the read commands never load them (issue 21).
+ */
+async function createConfiguredDispatcher(
   config: Config,
   store: Store,
   logger: Logger,
   clock: Clock = systemClock,
-): Dispatcher {
+): Promise<Dispatcher> {
+  const { createDispatcher } = await import('./delivery/dispatcher.js');
   return createDispatcher({ store, config, logger, clock, source: config.eventSource });
 }
 
-/** Identity sources and the sync's dependencies; `sources` is empty when none is configured. */
-function createIdentitySyncDeps(
+/**
+ * Identity sources and the sync's dependencies; `sources` is empty when none is configured. The
+ * adapters (ldapts, chardet, iconv-lite, the Okta and Graph clients) are imported here, when a
+ * sync or the daemon needs them: a one-off `poll` never loads them (issue 21).
+ */
+async function createIdentitySyncDeps(
   config: Config,
   store: Store,
   deps: AppDeps & { destinations: readonly DestinationSpec[] },
-): IdentityCycleDeps {
+): Promise<IdentityCycleDeps> {
   const base = cycleBasics(config, store, deps);
   const id = config.identity;
+  const { createIdentitySources } = await import('./identity/sources-from-config.js');
   return {
     ...base,
     guard: config.guard,
@@ -368,8 +379,14 @@ export function createApp(options: CreateAppOptions): App {
   const asPolicyJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'policy', priority: 'policy' }, work);
   // Contact reads are background work: roster and policy polls beside them keep their turns.
   const asContactsJob = <T>(work: () => Promise<T>) => runAsJob({ job: 'contacts', priority: 'bulk' }, work);
-  let identity: IdentityCycleDeps | null = null;
-  let dispatcher: Dispatcher | null = null;
+  // Built on first use (their modules load only then), once even when two jobs ask at the same moment.
+  const identityDeps = builtOnce(() => {
+    const { store, destinations } = storeParts();
+    return createIdentitySyncDeps(config, store, { ...deps, destinations });
+  });
+  const configuredDispatcher = builtOnce(() =>
+    createConfiguredDispatcher(config, storeParts().store, logger, clock),
+  );
   const pollDeps = (fetch: PollCycleDeps['fetchRoster']) => {
     const { store, destinations } = storeParts();
     return createPollDeps(config, store, fetch, { ...deps, destinations });
@@ -409,8 +426,7 @@ export function createApp(options: CreateAppOptions): App {
     pollPolicies: (signal) => policyPoll(options.whenListTooSoon ?? 'refuse')(signal),
     pollContacts: (signal) => contactsPoll()(signal),
     async syncIdentity(signal) {
-      const { store, destinations } = storeParts();
-      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
+      const identity = await identityDeps();
       if (identity.sources.length === 0) return null;
       return runIdentitySync(identity, signal);
     },
@@ -421,8 +437,7 @@ export function createApp(options: CreateAppOptions): App {
       return result ? { kind: 'accepted', result } : { kind: 'unloadable' };
     },
     async deliverDue(signal) {
-      dispatcher ??= createConfiguredDispatcher(config, storeParts().store, logger, clock);
-      const active = dispatcher;
+      const active = await configuredDispatcher();
       const onAbort = () => void active.stop();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -494,19 +509,19 @@ export function createApp(options: CreateAppOptions): App {
         username,
         signal,
       ),
-    daemonParts() {
+    async daemonParts() {
       isDaemon = true;
       const { store, destinations } = storeParts();
       const vo = victorOps();
+      let dispatcher: Dispatcher;
       try {
-        dispatcher ??= createConfiguredDispatcher(config, store, logger, clock);
+        dispatcher = await configuredDispatcher();
       } catch (error) {
         void vo.close();
         store.close();
         throw error;
       }
-      identity ??= createIdentitySyncDeps(config, store, { ...deps, destinations });
-      const syncDeps = identity;
+      const syncDeps = await identityDeps();
       return {
         destinationNames: destinations.map((d) => d.name),
         dispatcher,
@@ -548,8 +563,9 @@ export function createApp(options: CreateAppOptions): App {
     ),
     async close() {
       try {
-        await dispatcher?.stop();
+        await configuredDispatcher.built()?.stop();
         await client?.close();
+        const identity = identityDeps.built();
         if (identity) await Promise.all(identity.sources.map((s) => s.close()));
       } finally {
         opened?.store.close();

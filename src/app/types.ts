@@ -126,7 +126,7 @@ export interface App extends HistoryReads {
    * The parts the daemon runs on (service/daemon.ts startDaemon, called from the top floor); the
    * daemon owns and closes them when it stops, so use this instead of the other operations.
    */
-  daemonParts(): DaemonParts;
+  daemonParts(): Promise<DaemonParts>;
   /** Checks the database, the credentials and every endpoint class once (GET only). */
   /** `progress` hears of the database, each check and each retry as they happen. */
   doctor(signal: AbortSignal, progress?: DoctorProgress): Promise<DoctorOutcome>;

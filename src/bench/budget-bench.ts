@@ -109,7 +109,7 @@ export async function benchBudget(options: {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const logger = createLogger({ level: 'warn', format: 'json', destination: quiet });
   const app = createApp({ config, logger });
-  const parts = app.daemonParts();
+  const parts = await app.daemonParts();
   // Every roster poll and policy poll the daemon runs, timed from here (the daemon's own code runs them).
   const rosterPolls: RosterPollTiming[] = [];
   const policyRunning: { startMs: number; requests: number } = { startMs: 0, requests: 0 };

@@ -167,7 +167,11 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           { requireVictorOps: true },
         );
         const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-        return await startDaemon({ config, logger, parts: createApp({ config, logger }).daemonParts() });
+        return await startDaemon({
+          config,
+          logger,
+          parts: await createApp({ config, logger }).daemonParts(),
+        });
       };
       let daemon: Daemon;
       try {

@@ -38,7 +38,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      daemon = await startDaemon({ config, logger, parts: createApp({ config, logger }).daemonParts() });
+      daemon = await startDaemon({
+        config,
+        logger,
+        parts: await createApp({ config, logger }).daemonParts(),
+      });
       if (stopReason !== null) void daemon.stop(stopReason);
       const result = await daemon.done;
       if (result.forced || result.fatal) process.exitCode = 1;

@@ -103,5 +103,12 @@ describe('the CLI loads a command only when it runs', () => {
     expect(packagesOf(r.modules)).toEqual(expect.arrayContaining(['better-sqlite3', 'drizzle-orm', 'zod']));
     // A read command needs no daemon, simulator or web server.
     expect(r.modules.filter((url) => /\/dist\/(service\/|simulator\/|web\/serve\.js)/.test(url))).toEqual([]);
+    // Nor the identity adapters or the senders: the App imports them when a sync or a delivery runs.
+    expect(
+      r.modules.filter((url) => /\/dist\/(identity\/[a-z-]+-source\.js|delivery\/dispatcher\.js)/.test(url)),
+    ).toEqual([]);
+    expect(
+      packagesOf(r.modules).filter((name) => /^(ldapts|chardet|iconv-lite|@slack\/webhook)$/.test(name)),
+    ).toEqual([]);
   });
 });

@@ -156,7 +156,7 @@ export async function startDaemonFixture(options: FixtureOptions = {}): Promise<
   };
   const tickers = createTickers();
   const log = createWatchedLogger();
-  const parts = createApp({ config, logger: log.logger, clock }).daemonParts();
+  const parts = await createApp({ config, logger: log.logger, clock }).daemonParts();
   const daemon = await startDaemon({
     config,
     logger: log.logger,

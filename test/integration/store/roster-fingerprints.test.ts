@@ -14,6 +14,7 @@ import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/typ
 import { loadCurrentRoster } from '../../../src/store/history.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { withPreparedSql } from '../../helpers/prepared-sql.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
 
 /** The fetch as a poll would get it: one username respelled, some teams carried or failed (members not read). */
@@ -207,6 +208,47 @@ describe('the fingerprint read', () => {
           loadFingerprints(store),
         ),
       ).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+  it('reads the carried teams’ members in index order, with no join and no temporary sort (query plan)', async () => {
+    const roster = aRoster({
+      users: [aUser('ann'), aUser('bob')],
+      teams: [aTeam('team-a'), aTeam('team-b')],
+      memberships: [
+        ['ann', 'team-a'],
+        ['bob', 'team-a'],
+        ['bob', 'team-b'],
+      ],
+    });
+    const store = await recordRosters([roster]);
+    try {
+      // What an unchanged hinted poll fetches: the lists, no team's members (both carried).
+      const fetched = aFetch(
+        { ...roster, memberships: [] },
+        { hints: { listed: [], read: [], carried: ['team-a', 'team-b'], verified: [] } },
+      );
+      const { result: rebuilt, prepared } = withPreparedSql(store, () =>
+        loadPreviousByFingerprint(
+          store,
+          fetched,
+          fingerprintRoster(fetched.roster, fingerprintHash),
+          loadFingerprints(store),
+        ),
+      );
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      const reads = prepared.filter((sql) => /FROM memberships/.test(sql));
+      expect(reads).toHaveLength(1);
+      const params = (reads[0]!.match(/\?/g) ?? []).map(() => '[]');
+      const plan = (
+        store.sqlite.prepare(`EXPLAIN QUERY PLAN ${reads[0]}`).all(...params) as { detail: string }[]
+      )
+        .map((p) => p.detail)
+        .join('\n');
+      expect(plan).toContain('memberships_current_uq');
+      expect(plan).not.toContain('TEMP B-TREE');
+      expect(plan).not.toMatch(/SEARCH (u|users|t|teams)\b/);
     } finally {
       store.close();
     }
