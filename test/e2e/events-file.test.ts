@@ -65,6 +65,11 @@ describe('EVENTS_FILE', () => {
     expect(third.length).toBeGreaterThan(second.length);
     expect(readFileSync(path, 'utf8').split('\n')).toContain(fragment);
 
+    // `deliver` counts the file as a destination: nothing is left to do, and no warning says otherwise.
+    const delivered = await runCli(['deliver'], env);
+    expect(delivered.code, delivered.stderr).toBe(0);
+    expect(delivered.stderr).not.toContain('no destinations configured');
+
     const ids = [...first, ...third].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     // Every outbox row of the file is delivered, one per line written.
