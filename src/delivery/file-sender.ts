@@ -63,11 +63,16 @@ async function endsMidLine(handle: FileHandle, size: number): Promise<boolean> {
   return last[0] !== NEWLINE;
 }
 
+/** File systems that cannot fsync a directory (some network ones) say so; the line itself is synced. */
+const UNSYNCABLE_DIRECTORY = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
 /** A new file's directory entry is made durable too, or a power cut could lose the whole file. */
 async function syncDirectory(path: string): Promise<void> {
   const directory = await open(dirname(path), 'r');
   try {
     await directory.sync();
+  } catch (error) {
+    if (!UNSYNCABLE_DIRECTORY.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   } finally {
     await directory.close();
   }
