@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { parseDurationList } from '../parse/duration.js';
-import { type EventsFileConfig, readEventsFileConfig } from './events-file.js';
+import { EVENTS_FILE_DESTINATION, type EventsFileConfig, readEventsFileConfig } from './events-file.js';
 import type { ConfigReader } from './reader.js';
 
 export interface WebhookDestinationConfig {
@@ -29,9 +29,6 @@ export interface DeliveryConfig {
   /** EVENTS_FILE: each event appended as one CloudEvents JSON line. */
   eventsFile: EventsFileConfig | null;
 }
-
-/** The events file's name in the outbox (roster/delivery-plan.ts routes to it by this name). */
-export const EVENTS_FILE_DESTINATION = 'events-file';
 
 export const DEFAULT_RETRY_SCHEDULE = '0s,5s,5m,30m,2h,5h,10h,14h,20h,24h';
 

@@ -16,6 +16,9 @@ export interface EventsFileConfig {
   mode: 0o600 | 0o640;
 }
 
+/** The events file's name in the outbox (roster/delivery-plan.ts routes to it by this name). */
+export const EVENTS_FILE_DESTINATION = 'events-file';
+
 const MODES = { '0600': 0o600, '0640': 0o640 } as const;
 
 function errnoCode(error: unknown): string {

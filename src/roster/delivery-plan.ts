@@ -4,7 +4,7 @@
  * is used for change events, notices and tests.
  */
 
-import { EVENTS_FILE_DESTINATION } from '../config/delivery.js';
+import { EVENTS_FILE_DESTINATION } from '../config/events-file.js';
 
 /** `file`: the JSON Lines file of EVENTS_FILE, which gets events one by one like a webhook. */
 export type DestinationKind = 'webhook' | 'slack' | 'file';
