@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,19 @@ import { configProblems } from '../helpers/config-problems.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 const tempDir = () => mkdtempSync(join(tmpdir(), 'rw-events-file-'));
+
+/** A directory this process may not create files in: a read-only one, or (as root) Linux's /proc/sys. */
+function unwritableDirectory(): string | null {
+  const candidate = process.getuid?.() === 0 ? '/proc/sys' : tempDir();
+  if (candidate !== '/proc/sys') chmodSync(candidate, 0o500);
+  try {
+    accessSync(candidate, constants.W_OK);
+    return null;
+  } catch {
+    return candidate;
+  }
+}
+const unwritable = unwritableDirectory();
 
 describe('EVENTS_FILE', () => {
   it('is off by default', () => {
@@ -84,6 +97,12 @@ describe('EVENTS_FILE', () => {
     );
     expect(configProblems({ ...base, ROSTER_WATCH_CONFIG: file })).toEqual([
       'ROSTER_WATCH_CONFIG webhooks[0].name "events-file" is reserved for EVENTS_FILE: choose another name',
+    ]);
+  });
+
+  it.skipIf(unwritable === null)('names a directory it cannot create files in', () => {
+    expect(configProblems({ ...base, EVENTS_FILE: `${unwritable}/events.jsonl` })).toEqual([
+      `EVENTS_FILE: cannot create files in ${unwritable} (EACCES)`,
     ]);
   });
 });
