@@ -41,9 +41,10 @@ Exit status:
       const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const app = createApp({ config, logger });
       try {
-        if (config.delivery.webhooks.length === 0 && config.delivery.slack === null) {
+        const { webhooks, slack, eventsFile } = config.delivery;
+        if (webhooks.length === 0 && slack === null && eventsFile === null) {
           ctx.err(
-            'no destinations configured: set WEBHOOK_URLS (+ WEBHOOK_SECRET), ROSTER_WATCH_CONFIG or SLACK_WEBHOOK_URL',
+            'no destinations configured: set WEBHOOK_URLS (+ WEBHOOK_SECRET), ROSTER_WATCH_CONFIG, SLACK_WEBHOOK_URL or EVENTS_FILE',
           );
         }
         // On SIGINT/SIGTERM the pass claims nothing new; sends in flight finish and are recorded.

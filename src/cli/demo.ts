@@ -4,8 +4,8 @@
  * webhook receiver (verifying signatures) and a local Slack stand-in print what arrives.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CloudEvent } from '../roster/events.js';
 import { describeUser } from '../roster/roster-json.js';
@@ -109,6 +109,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           : `recording the demo history in ${database}`,
       );
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+      // The events file a log shipper would tail, beside the history and started afresh with it.
+      const eventsFile = `${database.replace(/\.db$/, '')}.events.jsonl`;
+      rmSync(eventsFile, { force: true });
+      mkdirSync(dirname(database), { recursive: true });
       const { startSimulator } = await import('../simulator/simulator.js');
       const { startWebhookReceiver } = await import('../simulator/receivers/webhook-receiver.js');
       const { renderSlackMessage, startSlackReceiver } = await import(
@@ -156,6 +160,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             WEBHOOK_URLS: webhook.url,
             WEBHOOK_SECRET: secret,
             SLACK_WEBHOOK_URL: slack.url,
+            EVENTS_FILE: eventsFile,
             DELIVERY_RETRY_SCHEDULE: '0s,1s,5s,30s',
             HTTP_PORT: '0',
             // The web view on loopback: the demo's drift shows up in the pages as it happens.
@@ -185,6 +190,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         `roster-watch demo: a simulated org of ${users} users and ${teams} teams at ${sim.url}`,
         `  polling every ${interval}s into ${database}`,
         `  webhooks → ${webhook.url} (Standard Webhooks signatures verified), Slack → ${slack.url}`,
+        `  events file → ${eventsFile} (one CloudEvents JSON line per event, for a log shipper)`,
         `  web view: http://127.0.0.1:${daemon.port}/ui`,
         `  metrics: http://127.0.0.1:${daemon.port}/metrics   health: http://127.0.0.1:${daemon.port}/readyz`,
         duration === null ? '  press Ctrl-C to stop' : `  stopping by itself after ${duration}s`,

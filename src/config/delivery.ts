@@ -1,11 +1,13 @@
 /**
  * The outbox's destinations and retry policy: signed webhooks (WEBHOOK_URLS + WEBHOOK_SECRET, or
- * the JSON file named by ROSTER_WATCH_CONFIG) and Slack (SLACK_WEBHOOK_URL or the file).
+ * the JSON file named by ROSTER_WATCH_CONFIG), Slack (SLACK_WEBHOOK_URL or the file) and a JSON
+ * Lines file (EVENTS_FILE, read in events-file.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { parseDurationList } from '../parse/duration.js';
+import { EVENTS_FILE_DESTINATION, type EventsFileConfig, readEventsFileConfig } from './events-file.js';
 import type { ConfigReader } from './reader.js';
 
 export interface WebhookDestinationConfig {
@@ -24,6 +26,8 @@ export interface DeliveryConfig {
   webhookTimeoutMs: number;
   webhooks: WebhookDestinationConfig[];
   slack: { url: string; timeoutMs: number; minIntervalMs: number } | null;
+  /** EVENTS_FILE: each event appended as one CloudEvents JSON line. */
+  eventsFile: EventsFileConfig | null;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = '0s,5s,5m,30m,2h,5h,10h,14h,20h,24h';
@@ -150,6 +154,10 @@ function readWebhooks(r: ConfigReader): { webhooks: WebhookDestinationConfig[]; 
       r.problems.push(`${label}.name "slack" is reserved for SLACK_WEBHOOK_URL: choose another name`);
       return;
     }
+    if (name === EVENTS_FILE_DESTINATION) {
+      r.problems.push(`${label}.name "${name}" is reserved for EVENTS_FILE: choose another name`);
+      return;
+    }
     webhooks.push({ name, url, secret, events: w.events ?? [] });
   });
   const slack = parsed.slack;
@@ -191,5 +199,6 @@ export function readDeliveryConfig(
               integer: true,
             }),
           },
+    eventsFile: readEventsFileConfig(r),
   };
 }

@@ -9,10 +9,11 @@ import type { DeliveryConfig } from '../config/delivery.js';
 import type { DestinationKind, DestinationSpec } from '../roster/delivery-plan.js';
 import type { Store } from '../store/db.js';
 import type { ClaimedDelivery } from '../store/outbox.js';
+import type { FileSendResult } from './file-sender.js';
 import type { SlackSendResult } from './slack-sender.js';
 import type { WebhookSendResult } from './webhook-sender.js';
 
-export type SendResult = WebhookSendResult | SlackSendResult;
+export type SendResult = WebhookSendResult | SlackSendResult | FileSendResult;
 
 export interface DestinationRuntime {
   spec: DestinationSpec;

@@ -8,12 +8,14 @@ import type { Config } from '../config/load-config.js';
 import { type DestinationKind, destinationSpecsFromConfig } from '../roster/delivery-plan.js';
 import type { Store } from '../store/db.js';
 import type { DestinationPlugin, DestinationRuntime } from './destination-runtime.js';
+import { fileDestination } from './file-destination.js';
 import { slackDestination } from './slack-destination.js';
 import { webhookDestination } from './webhook-destination.js';
 
 export const DESTINATION_PLUGINS: { readonly [K in DestinationKind]: DestinationPlugin<K> } = {
   webhook: webhookDestination,
   slack: slackDestination,
+  file: fileDestination,
 };
 
 /** One runtime per configured destination, in the routing's order, each built by its kind's plugin. */

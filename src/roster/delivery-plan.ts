@@ -4,12 +4,15 @@
  * is used for change events, notices and tests.
  */
 
-export type DestinationKind = 'webhook' | 'slack';
+import { EVENTS_FILE_DESTINATION } from '../config/events-file.js';
+
+/** `file`: the JSON Lines file of EVENTS_FILE, which gets events one by one like a webhook. */
+export type DestinationKind = 'webhook' | 'slack' | 'file';
 
 export interface DestinationSpec {
   name: string;
   kind: DestinationKind;
-  /** Event-type patterns (`victorops.user.*`, `victorops.*`, exact types); empty means all. Webhooks only. */
+  /** Event-type patterns (`victorops.user.*`, `victorops.*`, exact types); empty means all. Not Slack's. */
   events: readonly string[];
 }
 
@@ -70,12 +73,12 @@ export function planDeliveries(
   const ordered = [...events].sort((a, b) => a.sequence - b.sequence);
   const planned: PlannedDelivery[] = [];
   for (const destination of destinations) {
-    if (destination.kind === 'webhook') {
+    if (destination.kind === 'webhook' || destination.kind === 'file') {
       for (const event of ordered) {
         if (!matchesEventFilter(event.type, destination.events)) continue;
         planned.push({
           destination: destination.name,
-          destinationKind: 'webhook',
+          destinationKind: destination.kind,
           kind: 'event',
           eventSequence: event.sequence,
           runId: event.runId,
@@ -138,6 +141,7 @@ export function planDeliveries(
 export function destinationSpecsFromConfig(delivery: {
   webhooks: readonly { name: string; events: readonly string[] }[];
   slack: unknown | null;
+  eventsFile: { events: readonly string[] } | null;
 }): DestinationSpec[] {
   const specs: DestinationSpec[] = delivery.webhooks.map((w) => ({
     name: w.name,
@@ -145,5 +149,8 @@ export function destinationSpecsFromConfig(delivery: {
     events: w.events,
   }));
   if (delivery.slack !== null) specs.push({ name: SLACK_DESTINATION, kind: 'slack', events: [] });
+  if (delivery.eventsFile !== null) {
+    specs.push({ name: EVENTS_FILE_DESTINATION, kind: 'file', events: delivery.eventsFile.events });
+  }
   return specs;
 }

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 describe('roster-watch demo', () => {
   it('shows the baseline and live drift through signed webhooks and Slack, then stops cleanly', async () => {
@@ -37,5 +38,12 @@ describe('roster-watch demo', () => {
     const events = JSON.parse(history.stdout) as { type: string }[];
     expect(events[0]?.type).toBe('rosterwatch.baseline');
     expect(events.some((e) => e.type.startsWith('victorops.'))).toBe(true);
+    // The events file beside the history holds the same events, one schema-valid line each.
+    const eventsFile = database.replace(/\.db$/, '.events.jsonl');
+    expect(r.stdout).toContain(`events file → ${eventsFile}`);
+    const lines = readFileSync(eventsFile, 'utf8').trimEnd().split('\n');
+    for (const line of lines) assertValidEvent(JSON.parse(line));
+    expect((JSON.parse(lines[0]!) as { type: string }).type).toBe('rosterwatch.baseline');
+    expect(lines.some((line) => line.includes('"type":"victorops.'))).toBe(true);
   });
 });

@@ -47,4 +47,19 @@ describe('destination registry', () => {
       }),
     ).toEqual([]);
   });
+
+  it('builds the events file one append at a time, after the webhooks', () => {
+    const t = createTempStore();
+    stores.push(t);
+    const config = aDeliveryConfig(t.dir, ':memory:', {
+      webhooks: [{ name: 'audit', url: 'https://audit.example.com/hook', secret: aWebhookSecret() }],
+      env: { EVENTS_FILE: `${t.dir}/events.jsonl`, EVENTS_FILE_EVENTS: 'victorops.*' },
+    });
+    const runtimes = createDestinationRuntimes({ store: t.store, config, clock: systemClock, agent });
+    expect(runtimes.map((r) => [r.spec.name, r.spec.kind, r.concurrency, r.minIntervalMs])).toEqual([
+      ['audit', 'webhook', config.delivery.concurrencyPerDestination, 0],
+      ['events-file', 'file', 1, 0],
+    ]);
+    expect(runtimes[1]?.spec.events).toEqual(['victorops.*']);
+  });
 });

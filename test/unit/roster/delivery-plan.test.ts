@@ -74,11 +74,38 @@ describe('planDeliveries', () => {
     const specs = destinationSpecsFromConfig({
       webhooks: [{ name: 'a', events: ['victorops.*'] }],
       slack: { url: 'https://hooks.slack.example/x' },
+      eventsFile: null,
     });
     expect(specs).toEqual([
       { name: 'a', kind: 'webhook', events: ['victorops.*'] },
       { name: 'slack', kind: 'slack', events: [] },
     ]);
-    expect(destinationSpecsFromConfig({ webhooks: [], slack: null })).toEqual([]);
+    expect(destinationSpecsFromConfig({ webhooks: [], slack: null, eventsFile: null })).toEqual([]);
+  });
+
+  it('routes every matching event, one by one, to the events file', () => {
+    const specs = destinationSpecsFromConfig({
+      webhooks: [],
+      slack: null,
+      eventsFile: { events: ['victorops.user.*', 'rosterwatch.baseline'] },
+    });
+    expect(specs).toEqual([
+      { name: 'events-file', kind: 'file', events: ['victorops.user.*', 'rosterwatch.baseline'] },
+    ]);
+    const routed = [
+      { sequence: 3, type: 'victorops.team.created', runId: 1 },
+      { sequence: 1, type: 'victorops.user.created', runId: 1 },
+      { sequence: 2, type: 'victorops.user.removed', runId: 1 },
+      { sequence: 4, type: 'rosterwatch.baseline', runId: null },
+    ];
+    expect(planDeliveries(routed, specs)).toEqual(
+      [1, 2, 4].map((sequence) => ({
+        destination: 'events-file',
+        destinationKind: 'file',
+        kind: 'event',
+        eventSequence: sequence,
+        runId: sequence === 4 ? null : 1,
+      })),
+    );
   });
 });
