@@ -4,7 +4,9 @@
  * and answers the excess with 403, while the org drifts every 5 s. Measured: how long a change
  * takes to reach the history, skipped roster ticks, policy poll durations and deferred ticks,
  * requests the simulator rejected; then the same with one-shot `poll`, `fetch` and `doctor`
- * processes running beside the daemon on the same key and database.
+ * processes running beside the daemon on the same key and database; then the same with the
+ * daemon's contacts job (the reachability reads: two requests a person, bulk priority) reading
+ * throughout the phase.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +17,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
+import { PollAbortedError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startDaemon } from '../service/daemon.js';
 import { startSimulatorProcess } from './fetch-bench.js';
@@ -57,6 +60,18 @@ export interface BudgetPhase {
   requests: number;
   rejected: number;
   oneShots: { ok: number; failed: number; blamedCredentials: number };
+  /**
+   * The daemon's contacts poll in the phase (null in phases without it), reading from the phase's
+   * start: whether it was still reading at the phase's end, the requests it sent in the phase, the
+   * people read in them (two reads a person, one after the other: requests ÷ 2, rounded down), and
+   * the mean wait of one bulk request for its turn.
+   */
+  contacts: {
+    readingAtEnd: boolean;
+    requests: number;
+    people: number;
+    turnWaitPerRequestSeconds: number;
+  } | null;
   loadAverage: [number, number];
 }
 
@@ -102,6 +117,11 @@ export async function benchBudget(options: {
       POLL_SCHEDULE: '*/15 * * * * *',
       POLL_JITTER_MS: '0',
       POLICY_SCHEDULE: '0 * * * * *',
+      // Ticks every 5 s; the bench holds each contacts poll at a gate until its phase starts, so a
+      // tick is always waiting and the phase's poll starts with it. The first poll reads everyone
+      // (4,000 requests for 2,000 users, over half an hour at one policy read a second), so it
+      // reads throughout the phase.
+      CONTACTS_SCHEDULE: '*/5 * * * * *',
       HTTP_PORT: '0',
     },
     { requireVictorOps: true },
@@ -116,6 +136,12 @@ export async function benchBudget(options: {
   // Every policy poll the daemon finished: when, and how long it took (its wait for the list's minute included).
   const policyDone: { startMs: number; endMs: number }[] = [];
   const jobRequests = (job: string) => parts.victorOps.statsByJob()[job as 'roster']?.requests ?? 0;
+  // The contacts job waits here until the phase that runs it; when it started reading.
+  let openContacts = () => {};
+  const contactsGate = new Promise<void>((resolve) => {
+    openContacts = resolve;
+  });
+  let contactsStartMs = 0;
   const daemon = await startDaemon({
     config,
     logger,
@@ -149,6 +175,23 @@ export async function benchBudget(options: {
           policyRunning.startMs = 0;
         }
       },
+      async pollContacts(signal) {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => reject(new PollAbortedError());
+          if (signal.aborted) onAbort();
+          signal.addEventListener('abort', onAbort, { once: true });
+          void contactsGate.then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        });
+        contactsStartMs = Date.now();
+        try {
+          return await parts.pollContacts(signal);
+        } finally {
+          contactsStartMs = 0;
+        }
+      },
     },
   });
   const metric = async (series: string) => {
@@ -161,9 +204,10 @@ export async function benchBudget(options: {
   const phases: BudgetPhase[] = [];
   try {
     await daemon.startupPolls;
-    for (const phase of ['daemon alone', 'daemon + one-shots']) {
-      phases.push(await measure(phase, phase !== 'daemon alone'));
-    }
+    phases.push(await measure('daemon alone', { oneShots: false, contacts: false }));
+    phases.push(await measure('daemon + one-shots', { oneShots: true, contacts: false }));
+    // Last: the contacts poll it starts runs on until the daemon stops (it reads everyone first).
+    phases.push(await measure('daemon + contacts job', { oneShots: false, contacts: true }));
   } finally {
     // The daemon closes what it runs (the client, the dispatcher, the database).
     await daemon.stop('benchmark over');
@@ -173,10 +217,26 @@ export async function benchBudget(options: {
   }
   return phases;
 
-  async function measure(phase: string, withOneShots: boolean): Promise<BudgetPhase> {
+  async function measure(
+    phase: string,
+    jobs: { oneShots: boolean; contacts: boolean },
+  ): Promise<BudgetPhase> {
+    const withOneShots = jobs.oneShots;
     const load0 = loadavg()[0]!;
     const startMs = Date.now();
     const sharedBefore = parts.victorOps.budgetTimings().shared;
+    const bulkBefore = parts.victorOps.budgetTimings().turns.bulk;
+    const contactsRequestsBefore = jobRequests('contacts');
+    if (jobs.contacts) {
+      openContacts();
+      // Until the daemon's waiting contacts poll is let through and sends its first request.
+      const deadline = Date.now() + 30_000;
+      while (jobRequests('contacts') === contactsRequestsBefore) {
+        if (Date.now() > deadline)
+          throw new Error('the daemon sent no contacts request within 30 s of the gate opening');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     const before = {
       stats: await simStats(),
       skipped: await metric('roster_poll_skipped_ticks_total'),
@@ -216,6 +276,11 @@ export async function benchBudget(options: {
     await new Promise((r) => setTimeout(r, options.seconds * 1000));
     running = false;
     await Promise.all([drift, beside]);
+    const contactsEnd = {
+      stillReading: contactsStartMs !== 0,
+      requests: jobRequests('contacts') - contactsRequestsBefore,
+      bulk: parts.victorOps.budgetTimings().turns.bulk,
+    };
     const inFlight =
       policyRunning.startMs === 0
         ? null
@@ -285,6 +350,19 @@ export async function benchBudget(options: {
       requests: after.count - before.stats.count,
       rejected: (after.byStatus['403'] ?? 0) - (before.stats.byStatus['403'] ?? 0),
       oneShots,
+      contacts: !jobs.contacts
+        ? null
+        : {
+            readingAtEnd: contactsEnd.stillReading,
+            requests: contactsEnd.requests,
+            people: Math.floor(contactsEnd.requests / 2),
+            turnWaitPerRequestSeconds:
+              contactsEnd.bulk.granted === bulkBefore.granted
+                ? 0
+                : (contactsEnd.bulk.waitedMs - bulkBefore.waitedMs) /
+                  (contactsEnd.bulk.granted - bulkBefore.granted) /
+                  1000,
+          },
       loadAverage: [load0, loadavg()[0]!],
     };
   }
