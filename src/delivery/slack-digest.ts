@@ -116,6 +116,30 @@ function formatValue(value: string | boolean | null): string {
   return value === null ? '_none_' : codeSpan(String(value), VALUE_MAX);
 }
 
+/**
+ * "field before → after". Two long values that share a beginning (a policy's steps, where step 3
+ * changed) would both be cut to that same beginning, so both are shown from a little before the
+ * first character where they differ, the shared part elided.
+ */
+function formatChange(c: {
+  field: string;
+  before: string | boolean | null;
+  after: string | boolean | null;
+}): string {
+  let { before, after } = c;
+  if (typeof before === 'string' && typeof after === 'string') {
+    const longer = Math.max(before.length, after.length);
+    let same = 0;
+    while (same < before.length && same < after.length && before[same] === after[same]) same += 1;
+    if (longer > VALUE_MAX && same > VALUE_MAX / 2) {
+      const from = Math.max(0, before.lastIndexOf(' ', same - 10));
+      before = `…${before.slice(from).trimStart()}`;
+      after = `…${after.slice(from).trimStart()}`;
+    }
+  }
+  return `${escapeMrkdwn(c.field)} ${formatValue(before)} → ${formatValue(after)}`;
+}
+
 function membershipGroup(events: readonly CloudEvent[], label: (u: string) => string): Group {
   const moves = events
     .filter((e) => e.type === 'victorops.membership.added' || e.type === 'victorops.membership.removed')
@@ -149,7 +173,7 @@ function userChangedLine(e: Change<'victorops.user.changed'>, label: (u: string)
   const changes = e.data.changes;
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
-    const part = ` ${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}${i < changes.length - 1 ? ';' : ''}`;
+    const part = ` ${formatChange(c)}${i < changes.length - 1 ? ';' : ''}`;
     if (text.length + part.length > LINE_MAX - 40) {
       text += ` (+${changes.length - i} more fields)`;
       break;
@@ -216,11 +240,7 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
       lines: [
         ...of('victorops.policy.added').map((e) => policyLine('added', e.data.policy)),
         ...of('victorops.policy.changed').map((e) =>
-          policyLine(
-            'changed',
-            e.data.after,
-            `: ${e.data.changes.map((c) => `${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}`).join('; ')}`,
-          ),
+          policyLine('changed', e.data.after, `: ${e.data.changes.map(formatChange).join('; ')}`),
         ),
         ...of('victorops.policy.removed').map((e) => policyLine('removed', e.data.policy)),
       ],
@@ -236,11 +256,7 @@ function buildGroups(events: readonly CloudEvent[], label: (u: string) => string
           ),
         ),
         ...of('victorops.routing_key.changed').map((e) =>
-          keyLine(
-            'changed',
-            e.data.routingKey,
-            `: ${e.data.changes.map((c) => `${escapeMrkdwn(c.field)} ${formatValue(c.before)} → ${formatValue(c.after)}`).join('; ')}`,
-          ),
+          keyLine('changed', e.data.routingKey, `: ${e.data.changes.map(formatChange).join('; ')}`),
         ),
         ...of('victorops.routing_key.removed').map((e) => keyLine('removed', e.data.routingKey.routingKey)),
       ],

@@ -5,6 +5,8 @@ import { formatRunDigest } from '../../../src/delivery/slack-digest.js';
 import { formatNotice } from '../../../src/delivery/slack-notice.js';
 import { diffPersonContacts } from '../../../src/roster/contacts-diff.js';
 import type { CloudEvent, EventDraft } from '../../../src/roster/events.js';
+import { diffPolicies, policyDiffToEvents } from '../../../src/roster/policies.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 import { routingKeyDiffToEvents } from '../../../src/roster/routing-keys.js';
 import { aCloudEvent, aTeam, aUser, drafts } from '../../helpers/delivery-fixtures.js';
 
@@ -43,6 +45,30 @@ describe('formatRunDigest', () => {
     expect(text).toContain('Teams added');
     expect(text).not.toContain('more:');
     expect(message.text).toContain('Roster drift in run 7');
+  });
+
+  it('shows where two long values differ, not the beginning they share', () => {
+    // Step 3 of a long policy changes: cut at the same length, before and after would read alike.
+    const steps = (third: string): Policy => ({
+      slug: 'pol-1',
+      name: 'Payments Primary',
+      teamSlug: 'team-payments',
+      steps: [['alice.longname', 'bob.longname'], ['carol.longname', 'dave.longname'], [third]].map(
+        (who, i) => ({
+          index: i + 1,
+          timeout: 15,
+          entries: who.map((username) => ({ kind: 'user' as const, username })),
+        }),
+      ),
+    });
+    const message = formatRunDigest(
+      events(policyDiffToEvents(diffPolicies([steps('m_johnson')], [steps('priya')]))),
+      { historyHint: hint },
+    );
+    const text = allText(message);
+    expect(text).toContain('m_johnson');
+    expect(text).toContain('priya');
+    expect(text).toMatch(/steps `…[^`]*m_johnson[^`]*` → `…[^`]*priya[^`]*`/);
   });
 
   it('uses names known from history for people seen only in membership moves', () => {
