@@ -5,6 +5,7 @@
  * reads it hands out in src/app/reads.ts.
  */
 
+import { existsSync } from 'node:fs';
 import { builtOnce } from './app/built-once.js';
 import { createDaemonReads, createHistoryReads } from './app/reads.js';
 import type { App, CreateAppOptions } from './app/types.js';
@@ -18,7 +19,7 @@ import { acceptHeldChange, logRequestPlan, type PollCycleDeps, runPollCycle } fr
 import type { Dispatcher } from './delivery/dispatcher.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import { openRateBudgetFile, openStore, type Store } from './store/db.js';
+import { openRateBudgetFile, openStore, pendingMigrations, type Store } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
@@ -346,8 +347,15 @@ export function createApp(options: CreateAppOptions): App {
     if (budgetFile === undefined) {
       try {
         budgetFile = openRateBudgetFile(config.databasePath);
-      } catch {
+      } catch (error) {
         budgetFile = null;
+        // No history yet is the expected case; a history whose budget file cannot be opened means
+        // this process paces alone beside others on the key, which its operator must hear about.
+        if (config.databasePath !== ':memory:' && existsSync(config.databasePath))
+          logger.warn(
+            { err: (error as Error).message },
+            'could not open the shared rate budget beside the history: this process paces alone, and other processes on the same VictorOps key may draw 403s',
+          );
       }
     }
     return budgetFile;
@@ -557,6 +565,7 @@ export function createApp(options: CreateAppOptions): App {
       return config.databasePath;
     },
     openReadOnlyHistory: (path) => openStore(path ?? config.databasePath, { readonly: true }),
+    schemaUpdatesBehind: (history) => pendingMigrations(history),
     ...createHistoryReads(
       { existing: () => readConnection(true), anyway: () => readConnection(false) },
       config.oncall,

@@ -137,5 +137,7 @@ export interface App extends HistoryReads {
    * web view; the caller closes it.
    */
   openReadOnlyHistory(path?: string): Store;
+  /** How many schema updates of this build a history has not had (a read-only one is never migrated). */
+  schemaUpdatesBehind(history: Store): number;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { refuseExposure } from '../config/ui.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, StoreError } from '../errors.js';
 import type { startUiServer } from '../web/serve.js';
 import type { CliContext } from './context.js';
 
@@ -33,6 +33,13 @@ export function registerUiCommand(program: Command, ctx: CliContext): void {
       const logger = createCliLogger(config);
       const app = createReadApp(config);
       const store = app.openReadOnlyHistory(opts.db);
+      const behind = app.schemaUpdatesBehind(store);
+      if (behind > 0) {
+        store.close();
+        throw new StoreError(
+          `the history at ${store.path} was written by an older roster-watch (${behind} schema update${behind === 1 ? '' : 's'} behind this one), and the web view opens it read-only: run \`roster-watch migrate\` with DATABASE_PATH set to it once (the daemon does this at start), or serve a migrated copy`,
+        );
+      }
       const { startUiServer } = await import('../web/serve.js');
       let server: Awaited<ReturnType<typeof startUiServer>>;
       try {

@@ -2,8 +2,8 @@
  * Opens the SQLite database, applies drizzle-kit migrations and sets the pragmas roster-watch
  * relies on. The only module that constructs a better-sqlite3 connection.
  */
-import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -92,6 +92,25 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   }
 }
 
+/**
+ * How many of this build's migrations a history has not had yet (0 when it is up to date). A
+ * history opened read-only is never migrated, so a reader that needs the newest schema (the web
+ * view's pinned indexes) asks first and names the fix instead of failing on a missing index.
+ */
+export function pendingMigrations(store: Store): number {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const table = store.sqlite
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (table === undefined) return journal.entries.length;
+  const last = store.sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as {
+    at: number | null;
+  };
+  return journal.entries.filter((e) => e.when > Number(last.at ?? 0)).length;
+}
+
 /** The file beside the history that holds the VictorOps key's shared send schedule. */
 export function rateBudgetPathFor(databasePath: string): string {
   return `${databasePath}.rate-budget`;
@@ -122,7 +141,8 @@ export function openRateBudgetFile(databasePath: string): Store {
     });
   }
   try {
-    if (creating) chmodSync(path, 0o600);
+    // The history's own mode: whoever may write the history (a group sharing it) shares its budget.
+    if (creating) chmodSync(path, statSync(databasePath).mode & 0o777);
     sqlite.pragma('journal_mode = WAL');
     // Its transactions are one row each: a wait longer than this is a stuck process, not a queue.
     sqlite.pragma('busy_timeout = 2000');
@@ -168,7 +188,9 @@ export async function withPageCache<T>(store: Store, kib: number, work: () => Pr
   try {
     return await work();
   } finally {
-    store.sqlite.pragma(`cache_size = ${before}`);
+    // A shutdown that closed the store under a long sync: nothing to restore, and throwing here
+    // would hide the sync's own error.
+    if (store.sqlite.open) store.sqlite.pragma(`cache_size = ${before}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { recordUiHistory } from '../helpers/ui-history.js';
@@ -67,6 +68,42 @@ describe('roster-watch ui', () => {
       const missing = await runCli(['ui', '--db', join(dir, 'nope.db'), '--port', '0'], cliEnv({}));
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/^error: no database at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Takes a history back to before migration 0015, as a build of that time left it. */
+function asBeforeMigration15(db: string): void {
+  const sqlite = new Database(db);
+  sqlite.exec(`DROP INDEX users_key_span_idx; DROP INDEX memberships_key_span_idx; DROP INDEX users_valid_to_idx;
+    CREATE INDEX users_valid_to_idx ON users (valid_to, valid_from, username_key);
+    DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations);`);
+  sqlite.close();
+}
+
+describe('roster-watch ui on a history an older build wrote', () => {
+  it('refuses it read-only with the fix named (exit 1), and serves the roster once it is migrated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-ui-e2e-'));
+    try {
+      const db = join(dir, 'history.db');
+      recordUiHistory(db).close();
+      asBeforeMigration15(db);
+      const refused = await runCli(['ui', '--db', db, '--port', '0'], cliEnv({}));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^error: the history at .* was written by an older roster-watch \(1 schema update behind/m,
+      );
+      expect(refused.stderr).toContain('roster-watch migrate');
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      const migrated = await runCli(['migrate'], cliEnv({ DATABASE_PATH: db }));
+      expect(migrated.code).toBe(0);
+      const ui = startCli(['ui', '--db', db, '--port', '0'], cliEnv({}), /(http:\/\/127\.0\.0\.1:\d+\/ui)\n/);
+      const url = (await ui.matched)[1] as string;
+      expect((await fetch(`${url}/roster?at=2026-01-01T00:00:00Z`)).status).toBe(200);
+      ui.child.kill('SIGTERM');
+      expect(await ui.exited).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
  * the history, so a reservation never waits for a poll's recording transaction (issue 27), and not
  * in the history, whose write lock a one-shot `poll` beside the daemon holds while it records.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,5 +48,17 @@ describe("the App's rate budget file", () => {
     expect(fetched.roster.users.length).toBeGreaterThan(0);
     expect(existsSync(db)).toBe(false);
     expect(existsSync(rateBudgetPathFor(db))).toBe(false);
+  });
+
+  it("is created with the history's own mode, so a group that shares the history shares the budget", async () => {
+    sim = await startSimulator({ users: 3, teams: 1, seed: 4 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    await pollOnce(simConfig(sim, db));
+    rmSync(rateBudgetPathFor(db), { force: true });
+    for (const suffix of ['-wal', '-shm']) rmSync(`${rateBudgetPathFor(db)}${suffix}`, { force: true });
+    chmodSync(db, 0o660);
+    await pollOnce(simConfig(sim, db));
+    expect(statSync(rateBudgetPathFor(db)).mode & 0o777).toBe(0o660);
   });
 });
