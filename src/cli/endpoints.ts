@@ -7,12 +7,18 @@ import { scrubText } from '../redact.js';
 import type { CliContext } from './context.js';
 import { formatTable } from './table.js';
 
-/** Endpoints are managed without VictorOps credentials; nothing but the store is opened. */
-async function openEndpointsApp(ctx: CliContext): Promise<App> {
+/**
+ * Endpoints are managed without VictorOps credentials; nothing but the store is opened. `enable`
+ * writes an event, so it needs the poll's event source (VO_API_ID or EVENT_SOURCE), like `accept`.
+ */
+async function openEndpointsApp(ctx: CliContext, writesEvents = false): Promise<App> {
   const { createApp } = await import('../app.js');
   const { loadConfig } = await import('../config/load-config.js');
+  const { loadEventWritingConfig } = await import('./setup.js');
   const { createLogger } = await import('../logger.js');
-  const config = loadConfig(ctx.env, { requireVictorOps: false });
+  const config = writesEvents
+    ? loadEventWritingConfig(ctx)
+    : loadConfig(ctx.env, { requireVictorOps: false });
   return createApp({ config, logger: createLogger({ level: config.logLevel, format: config.logFormat }) });
 }
 
@@ -60,7 +66,7 @@ export function registerEndpointsCommand(program: Command, ctx: CliContext): voi
       're-enable a destination disabled after 410 Gone; its waiting deliveries go out on the next pass',
     )
     .action(async (name: string) => {
-      const app = await openEndpointsApp(ctx);
+      const app = await openEndpointsApp(ctx, true);
       try {
         const result = app.enableDestination(name);
         if (result === 'unknown')

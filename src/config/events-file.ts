@@ -1,8 +1,10 @@
 /**
  * The JSON Lines file destination's settings: EVENTS_FILE (an absolute path), EVENTS_FILE_EVENTS
- * (the event filter the webhooks take) and EVENTS_FILE_MODE (0600 or 0640). Every problem a first
- * append would meet (a relative path, a missing or unwritable directory, a directory or a
- * read-only file at the path) is reported when the configuration is read.
+ * (the event filter the webhooks take) and EVENTS_FILE_MODE (0600 or 0640). The path's form is
+ * checked when the configuration is read; what a first append would meet on disk (a missing or
+ * unwritable directory, a directory or a read-only file at the path) only when the destination is
+ * built to deliver (`eventsFileProblems`), so a reader (`history`, `ui`) who may not write there
+ * still runs.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
@@ -25,7 +27,7 @@ function errnoCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? 'unreadable';
 }
 
-/** Problems with the path, or [] when a first append can succeed. */
+/** Problems with the path's form, or []. */
 function pathProblems(path: string): string[] {
   if (!isAbsolute(path)) {
     return [
@@ -33,6 +35,11 @@ function pathProblems(path: string): string[] {
     ];
   }
   if (path.endsWith('/')) return [`EVENTS_FILE must name a file, not a directory: "${path}"`];
+  return [];
+}
+
+/** What a first append to this (absolute) path would meet on disk, or [] when it can succeed. */
+export function eventsFileProblems(path: string): string[] {
   const directory = dirname(path);
   try {
     if (!statSync(directory).isDirectory()) return [`EVENTS_FILE: ${directory} is not a directory`];

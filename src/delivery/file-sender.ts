@@ -68,7 +68,15 @@ const UNSYNCABLE_DIRECTORY = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
 /** A new file's directory entry is made durable too, or a power cut could lose the whole file. */
 async function syncDirectory(path: string): Promise<void> {
-  const directory = await open(dirname(path), 'r');
+  let directory: FileHandle;
+  try {
+    directory = await open(dirname(path), 'r');
+  } catch (error) {
+    // A directory this process may write into but not list (mode -wx) cannot be opened to sync:
+    // the line itself is synced, and failing here would write it again after every rotation.
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') return;
+    throw error;
+  }
   try {
     await directory.sync();
   } catch (error) {

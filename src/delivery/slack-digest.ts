@@ -132,9 +132,13 @@ function formatChange(c: {
     let same = 0;
     while (same < before.length && same < after.length && before[same] === after[same]) same += 1;
     if (longer > VALUE_MAX && same > VALUE_MAX / 2) {
-      const from = Math.max(0, before.lastIndexOf(' ', same - 10));
-      before = `…${before.slice(from).trimStart()}`;
-      after = `…${after.slice(from).trimStart()}`;
+      // From the last word boundary a little before the difference, or from near it if none.
+      const space = before.lastIndexOf(' ', same - 10);
+      const from = space > 0 ? space : Math.max(0, same - 10);
+      if (from > 0) {
+        before = `…${before.slice(from).trimStart()}`;
+        after = `…${after.slice(from).trimStart()}`;
+      }
     }
   }
   return `${escapeMrkdwn(c.field)} ${formatValue(before)} → ${formatValue(after)}`;

@@ -93,7 +93,7 @@ function describe(event: CloudEvent): NoticeParts {
       const d = event.data as EventDataByType['rosterwatch.endpoint.enabled'];
       const waiting = `${d.waiting} deliver${d.waiting === 1 ? 'y' : 'ies'}`;
       return {
-        title: 'Webhook endpoint enabled again',
+        title: 'Delivery destination enabled again',
         body: `${codeSpan(d.destination, 64)} was re-enabled; it had been disabled since ${esc(d.disabledAt)} (${esc(d.reason)}). Its ${waiting} kept meanwhile go out now. Events that went dead or that it missed before it was disabled can be replayed with ${codeSpan(`roster-watch redeliver --since ${d.disabledAt} --destination ${d.destination}`, 200)}.`,
       };
     }

@@ -60,6 +60,7 @@ describe('endpoints enable', () => {
     const notice = hook.received[1]!.event;
     assertValidEvent(notice);
     expect(notice.subject).toBe(listed!.name);
+    expect(notice.source).toBe(hook.received[0]!.event.source);
     expect(notice.data as EventDataByType['rosterwatch.endpoint.enabled']).toEqual({
       destination: listed!.name,
       disabledAt: listed!.disabledAt,
@@ -72,5 +73,11 @@ describe('endpoints enable', () => {
     expect(again.stdout).toContain('already enabled');
     await cli(['deliver']);
     expect(hook.received).toHaveLength(2);
+
+    // Without the poll's event source it refuses, rather than announce under another source.
+    const { VO_API_ID: _id, ...withoutSource } = env;
+    const refused = await runCli(['endpoints', 'enable', listed!.name], withoutSource);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('VO_API_ID is required (or EVENT_SOURCE)');
   });
 });

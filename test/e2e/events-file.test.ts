@@ -82,4 +82,20 @@ describe('EVENTS_FILE', () => {
     expect(rows.every((row) => row.status === 'delivered')).toBe(true);
     expect(rows.map((row) => row.eventId).sort()).toEqual([...ids].sort());
   });
+
+  it('refuses to deliver into a directory that is not there (exit 2, named), while readers still run', async () => {
+    sim = await startSimulator({ users: 4, teams: 1, seed: 42, policyListPerMinute: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'rw-events-file-'));
+    const recorded = simulatorCliEnv(sim, { DATABASE_PATH: join(dir, 'h.db') });
+    expect((await runCli(['poll', '--no-deliver'], recorded)).code).toBe(0);
+    const env = { ...recorded, EVENTS_FILE: join(dir, 'missing', 'events.jsonl') };
+    const deliver = await runCli(['deliver'], env);
+    expect(deliver.code).toBe(2);
+    expect(deliver.stderr).toContain(
+      `EVENTS_FILE: the directory ${join(dir, 'missing')} does not exist: create it first`,
+    );
+    expect(deliver.stderr).not.toMatch(/\n\s+at /);
+    const history = await runCli(['history'], env);
+    expect(history.code, history.stderr).toBe(0);
+  });
 });

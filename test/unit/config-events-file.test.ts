@@ -2,6 +2,7 @@ import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventsFileProblems } from '../../src/config/events-file.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { configProblems } from '../helpers/config-problems.js';
 
@@ -51,30 +52,36 @@ describe('EVENTS_FILE', () => {
     });
   });
 
-  it('names each problem a first append would meet', () => {
+  it("names each problem of the path's form when the settings are read", () => {
+    const aDir = tempDir();
+    expect(configProblems({ ...base, EVENTS_FILE: 'data/events.jsonl' })).toEqual([
+      'EVENTS_FILE must be an absolute path (a relative one would move with the working directory), got "data/events.jsonl"',
+    ]);
+    expect(configProblems({ ...base, EVENTS_FILE: `${aDir}/` })).toEqual([
+      `EVENTS_FILE must name a file, not a directory: "${aDir}/"`,
+    ]);
+    expect(configProblems({ ...base, EVENTS_FILE: join(aDir, 'e.jsonl'), EVENTS_FILE_MODE: '0644' })).toEqual(
+      ['EVENTS_FILE_MODE must be one of 0600, 0640, got "0644"'],
+    );
+  });
+
+  it('names each problem a first append would meet on disk, but lets a reader load the settings anyway', () => {
     const dir = tempDir();
     const notADir = join(dir, 'plain');
     writeFileSync(notADir, '');
     const aDir = join(dir, 'sub');
     mkdirSync(aDir);
-    expect(configProblems({ ...base, EVENTS_FILE: 'data/events.jsonl' })).toEqual([
-      'EVENTS_FILE must be an absolute path (a relative one would move with the working directory), got "data/events.jsonl"',
-    ]);
-    expect(configProblems({ ...base, EVENTS_FILE: join(dir, 'missing', 'e.jsonl') })).toEqual([
+    const missing = join(dir, 'missing', 'e.jsonl');
+    expect(eventsFileProblems(missing)).toEqual([
       `EVENTS_FILE: the directory ${join(dir, 'missing')} does not exist: create it first`,
     ]);
-    expect(configProblems({ ...base, EVENTS_FILE: join(notADir, 'e.jsonl') })).toEqual([
+    expect(eventsFileProblems(join(notADir, 'e.jsonl'))).toEqual([
       `EVENTS_FILE: ${notADir} is not a directory`,
     ]);
-    expect(configProblems({ ...base, EVENTS_FILE: aDir })).toEqual([
-      `EVENTS_FILE: ${aDir} exists and is not a regular file`,
-    ]);
-    expect(configProblems({ ...base, EVENTS_FILE: `${aDir}/` })).toEqual([
-      `EVENTS_FILE must name a file, not a directory: "${aDir}/"`,
-    ]);
-    expect(configProblems({ ...base, EVENTS_FILE: join(dir, 'e.jsonl'), EVENTS_FILE_MODE: '0644' })).toEqual([
-      'EVENTS_FILE_MODE must be one of 0600, 0640, got "0644"',
-    ]);
+    expect(eventsFileProblems(aDir)).toEqual([`EVENTS_FILE: ${aDir} exists and is not a regular file`]);
+    expect(eventsFileProblems(join(dir, 'e.jsonl'))).toEqual([]);
+    // `history`, `ui` and the rest read the settings without delivering: the disk is not their concern.
+    expect(configProblems({ ...base, EVENTS_FILE: missing })).toEqual([]);
   });
 
   it('refuses its companions without EVENTS_FILE, and a webhook named like it', () => {
@@ -101,7 +108,7 @@ describe('EVENTS_FILE', () => {
   });
 
   it.skipIf(unwritable === null)('names a directory it cannot create files in', () => {
-    expect(configProblems({ ...base, EVENTS_FILE: `${unwritable}/events.jsonl` })).toEqual([
+    expect(eventsFileProblems(`${unwritable}/events.jsonl`)).toEqual([
       `EVENTS_FILE: cannot create files in ${unwritable} (EACCES)`,
     ]);
   });

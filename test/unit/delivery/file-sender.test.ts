@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -9,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFileSender } from '../../../src/delivery/file-sender.js';
 
@@ -102,6 +103,19 @@ describe('file sender', () => {
       kind: 'failed',
       error: 'cannot append to /dev/full: ENOSPC: the disk is full',
     });
+  });
+
+  it('delivers into a directory it may write but not list (the directory cannot be synced there)', async () => {
+    const path = tempPath();
+    const directory = dirname(path);
+    if (process.getuid?.() === 0) chownSync(directory, 65534, 65534);
+    chmodSync(directory, 0o300);
+    const result = await unprivileged(() =>
+      createFileSender({ path, mode: 0o600 }).send({ id: 'a', body: event('a') }),
+    );
+    chmodSync(directory, 0o700);
+    expect(result.kind).toBe('delivered');
+    expect(lines(path)).toEqual([event('a'), '']);
   });
 
   it('fails, to be retried, on EACCES with what to check', async () => {

@@ -238,7 +238,7 @@ describe('formatNotice', () => {
         ),
       ),
     );
-    expect(text).toContain('Webhook endpoint enabled again');
+    expect(text).toContain('Delivery destination enabled again');
     expect(text).toContain('disabled since 2025-01-01T00:00:00.000Z (the endpoint answered 410 Gone)');
     expect(text).toContain('7 deliveries');
   });
