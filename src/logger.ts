@@ -34,6 +34,12 @@ export const REDACT_PATHS = [
   'config.identity.okta.apiToken',
   'config.identity.entra.clientSecret',
   'config.identity.ldap.bindPassword',
+  // Google Workspace (issue 24): the service account's private key, the signed JWT it sends.
+  'privateKey',
+  '*.privateKey',
+  'assertion',
+  '*.assertion',
+  'config.identity.google.privateKey',
 ];
 
 export interface LoggerOptions {

@@ -67,7 +67,8 @@ export function createUrlScrubber(url: string): (text: string) => string {
 
 /**
  * Every configured secret (issue 20): the VictorOps key, the Okta token, the Entra client secret and
- * its access tokens, the LDAP bind password, webhook secrets and URLs, the Slack URL. Registered
+ * its access tokens, the LDAP bind password, the Google service account's private key (its signed
+ * JWTs and access tokens at run time), webhook secrets and URLs, the Slack URL. Registered
  * where they are read (loadConfig) and again where they are used (each adapter and sender), so
  * scrubSecrets, and so scrubText and every error message (RosterWatchError, errorText), cut them
  * out in every form a server may echo them in: as is, in any case, percent-encoded (once or twice,

@@ -13,7 +13,7 @@ import type { CliContext } from './context.js';
 import { formatTable } from './table.js';
 
 const NO_SOURCE =
-  'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL or ENTRA_TENANT_ID (see docs/identity.md)';
+  'no identity source is configured: set IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL, ENTRA_TENANT_ID or GOOGLE_WORKSPACE_CREDENTIALS_FILE (see docs/identity.md)';
 
 function unknownLine(count: number, values: readonly UnknownStatus[]): string {
   return `${count} identit${count === 1 ? 'y has a status' : 'ies have statuses'} not recognised (${describeUnknownStatuses(values, count)}): unknown is not active; map them with IDENTITY_FILE_STATUS_MAP`;

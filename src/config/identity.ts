@@ -1,12 +1,13 @@
 /**
  * The identity sources' part of the configuration (see config/reader.ts for the rules: every problem
  * collected, one line each, secrets never echoed). Each source is on when its switch is set:
- * IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL, ENTRA_TENANT_ID.
+ * IDENTITY_FILE, LDAP_URL, OKTA_ORG_URL, ENTRA_TENANT_ID, GOOGLE_WORKSPACE_CREDENTIALS_FILE.
  */
 import { readFileSync } from 'node:fs';
 import { type CronSchedule, parseCronSchedule } from '../parse/cron-schedule.js';
 import { readEntraSource } from './identity-entra.js';
 import { readFileSource } from './identity-file.js';
+import { readGoogleSource } from './identity-google.js';
 import { readLdapSource } from './identity-ldap.js';
 import { readOktaSource } from './identity-okta.js';
 import { keyValuePairs } from './identity-pairs.js';
@@ -22,9 +23,10 @@ export const IDENTITY_SOURCE_READERS = {
   ldap: readLdapSource,
   okta: readOktaSource,
   entra: readEntraSource,
+  google: readGoogleSource,
 } satisfies Record<string, (r: ConfigReader) => object | null>;
 
-/** file, ldap, okta, entra: the keys of IDENTITY_SOURCE_READERS. */
+/** file, ldap, okta, entra, google: the keys of IDENTITY_SOURCE_READERS. */
 export type IdentitySourceKind = keyof typeof IDENTITY_SOURCE_READERS;
 
 /** Each source kind's settings, as its reader returns them when the source is on. */

@@ -98,12 +98,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions): Config {
 
 /** Every secret the configuration holds, for scrubbing from every text (src/redact.ts). */
 export function configuredSecrets(config: Config): (string | { url: string } | null)[] {
-  const { okta, entra, ldap } = config.identity;
+  const { okta, entra, ldap, google } = config.identity;
   return [
     config.victorOps.apiKey,
     okta?.apiToken ?? null,
     entra?.clientSecret ?? null,
     ldap?.bindPassword ?? null,
+    google?.privateKey ?? null,
     ...config.delivery.webhooks.flatMap((w) => [w.secret, w.secret.replace(/^whsec_/, ''), { url: w.url }]),
     config.delivery.slack === null ? null : { url: config.delivery.slack.url },
   ];

@@ -5,6 +5,7 @@
 import type { Clock } from '../clock.js';
 import type { IdentityConfig, IdentitySourceConfigs, IdentitySourceKind } from '../config/identity.js';
 import { fileSource } from './file-source.js';
+import { googleSource } from './google-source.js';
 import { entraSource } from './graph-source.js';
 import { ldapSource } from './ldap-source.js';
 import { oktaSource } from './okta-source.js';
@@ -15,6 +16,7 @@ export const IDENTITY_SOURCE_PLUGINS: { readonly [K in IdentitySourceKind]: Iden
   ldap: ldapSource,
   okta: oktaSource,
   entra: entraSource,
+  google: googleSource,
 };
 
 function createConfigured<K extends IdentitySourceKind>(

@@ -12,19 +12,22 @@ import type {
   IdentityFinding,
   IdentityFindingsDiff,
   IdentityRef,
+  IdentitySourceKind,
 } from './identity-types.js';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const SOURCE_LABELS: Record<string, string> = {
+/** One label per source kind: the typecheck fails until a new kind has its own. */
+const SOURCE_LABELS: Record<IdentitySourceKind, string> = {
   file: 'HR file',
   ldap: 'LDAP',
   okta: 'Okta',
   entra: 'Entra ID',
+  google: 'Google Workspace',
 };
 
 export function sourceLabel(source: string): string {
-  return SOURCE_LABELS[source] ?? source;
+  return (SOURCE_LABELS as Record<string, string>)[source] ?? source;
 }
 
 /** " 3 days ago", " today", or for a date still to come " leaves on 2026-12-31"; "" when not a date. */

@@ -22,7 +22,7 @@ export type { Exposure, FieldDifference, IdentityFinding, IdentityRef, IdentityS
 
 /** One person (or account) as one identity source describes them, whatever the source. */
 export interface Identity {
-  /** The configured source's name (`file`, `ldap`, `okta`, `entra`). */
+  /** The configured source's name (`file`, `ldap`, `okta`, `entra`, `google`). */
   source: string;
   /** The source's own id (employee id, DN, Okta id, Graph object id), for people to look up. */
   id: string;

@@ -3,6 +3,7 @@ import { systemClock } from '../../../src/clock.js';
 import { IDENTITY_SOURCE_READERS } from '../../../src/config/identity.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createIdentitySources, IDENTITY_SOURCE_PLUGINS } from '../../../src/identity/sources-from-config.js';
+import { writeGoogleKey } from '../../helpers/google-key.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 const every = {
@@ -14,6 +15,8 @@ const every = {
   ENTRA_TENANT_ID: 'tenant',
   ENTRA_CLIENT_ID: 'client',
   ENTRA_CLIENT_SECRET: 'entra-secret-value',
+  GOOGLE_WORKSPACE_CREDENTIALS_FILE: writeGoogleKey(),
+  GOOGLE_WORKSPACE_ADMIN: 'admin@example.com',
 };
 
 const built = (env: Record<string, string>) =>
@@ -29,7 +32,7 @@ describe('identity source registry', () => {
 
   it('builds the configured sources only, in the registered order', async () => {
     const all = built(every);
-    expect(all.map((s) => s.kind)).toEqual(['file', 'ldap', 'okta', 'entra']);
+    expect(all.map((s) => s.kind)).toEqual(['file', 'ldap', 'okta', 'entra', 'google']);
     const some = built({ OKTA_ORG_URL: every.OKTA_ORG_URL, OKTA_API_TOKEN: every.OKTA_API_TOKEN });
     expect(some.map((s) => s.kind)).toEqual(['okta']);
     expect(built({})).toEqual([]);

@@ -1,0 +1,222 @@
+/**
+ * The Google Workspace adapter: a service account with domain-wide delegation signs an RS256 JWT
+ * (node:crypto), trades it at the key's token_uri for an access token, then reads
+ * `GET /admin/directory/v1/users` page by page through `nextPageToken`. A 429 or 5xx waits
+ * (Retry-After when Google gives one, else backing off); a 401 fetches one fresh token. Any page
+ * that fails fails the whole read: a partial directory never reports anyone as gone.
+ */
+import { sign } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { GoogleSourceConfig } from '../config/identity-google.js';
+import { IdentitySourceError } from '../errors.js';
+import { registerRuntimeSecret, registerSecrets } from '../redact.js';
+import type { Identity } from '../roster/identity-types.js';
+import {
+  DIRECTORY_READONLY_SCOPE,
+  type GoogleUser,
+  googleErrorSchema,
+  googleTokenErrorSchema,
+  googleTokenSchema,
+  googleUserPageSchema,
+  JWT_BEARER_GRANT,
+} from './google-schemas.js';
+import { createJsonHttp, type HttpResponse, header, waitOrFail } from './http.js';
+import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
+
+const LABEL = 'Google Workspace';
+const MAX_RETRIES = 5;
+const MAX_WAIT_MS = 120_000;
+/** Google accepts an assertion valid for at most an hour. */
+const ASSERTION_LIFETIME_S = 3600;
+/** Renew a token this long before Google says it expires. */
+const TOKEN_MARGIN_MS = 60_000;
+const CHECK_TOKEN =
+  'check GOOGLE_WORKSPACE_CREDENTIALS_FILE, GOOGLE_WORKSPACE_ADMIN and the domain-wide delegation of the service account';
+
+/** archived, then suspended: both mean the person cannot sign in; neither set means active. */
+export function googleUserToIdentity(user: GoogleUser): Identity {
+  const status =
+    user.archived === true
+      ? 'archived'
+      : user.suspended === true
+        ? 'suspended'
+        : user.suspended === false
+          ? 'active'
+          : 'unknown';
+  return {
+    source: 'google',
+    id: user.id ?? user.primaryEmail ?? '',
+    emails: uniqueEmails([user.primaryEmail, ...(user.aliases ?? []), ...(user.nonEditableAliases ?? [])]),
+    displayName: user.name?.fullName ?? null,
+    active: status === 'active' ? true : status === 'unknown' ? null : false,
+    status,
+    statusChangedAt: null,
+  };
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/** The signed JWT of a service account acting as `admin` (gtoken's claims, test/fixtures/google). */
+export function signAssertion(config: GoogleSourceConfig, nowMs: number): string {
+  const iat = Math.floor(nowMs / 1000);
+  const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
+  const claims = base64url(
+    JSON.stringify({
+      iss: config.clientEmail,
+      sub: config.admin,
+      scope: DIRECTORY_READONLY_SCOPE,
+      aud: config.tokenUri,
+      iat,
+      exp: iat + ASSERTION_LIFETIME_S,
+    }),
+  );
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${claims}`), config.privateKey);
+  return `${header}.${claims}.${base64url(signature)}`;
+}
+
+/** The status and Google's error code only: descriptions and messages may echo what was sent. */
+function describeFailure(res: HttpResponse): string {
+  const api = googleErrorSchema.safeParse(res.body);
+  if (api.success) return statusAndCode(res.status, api.data.error.status);
+  const token = googleTokenErrorSchema.safeParse(res.body);
+  if (token.success) return statusAndCode(res.status, token.data.error);
+  return `HTTP ${res.status}`;
+}
+
+function backoffMs(res: HttpResponse, attempt: number): number {
+  const seconds = Number(header(res, 'retry-after'));
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1_000 * 2 ** attempt;
+}
+
+/** users.list's first page URL; the next pages add `pageToken`. */
+export function usersListUrl(config: GoogleSourceConfig, pageToken: string | null): string {
+  const url = new URL(`${config.directoryUrl}/admin/directory/v1/users`);
+  if (config.domain !== null) url.searchParams.set('domain', config.domain);
+  else url.searchParams.set('customer', config.customer ?? 'my_customer');
+  url.searchParams.set('maxResults', String(config.pageSize));
+  url.searchParams.set('projection', 'basic');
+  if (config.query !== null) url.searchParams.set('query', config.query);
+  if (pageToken !== null) url.searchParams.set('pageToken', pageToken);
+  return url.toString();
+}
+
+export const googleSource: IdentitySourcePlugin<'google'> = {
+  kind: 'google',
+  create: (config, deps) => createGoogleSource(config, deps),
+};
+
+export function createGoogleSource(
+  config: GoogleSourceConfig,
+  deps: { clock: Clock; timeoutMs: number },
+): IdentitySource {
+  registerSecrets([config.privateKey]);
+  const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
+  let token: { value: string; expiresAtMs: number } | null = null;
+
+  async function getToken(signal: AbortSignal): Promise<string> {
+    if (token !== null && token.expiresAtMs > deps.clock.now()) return token.value;
+    const assertion = signAssertion(config, deps.clock.now());
+    // A token endpoint that echoes the request would echo the assertion: scrubbed like a secret.
+    registerRuntimeSecret(assertion);
+    const res = await http.send(
+      config.tokenUri,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
+      },
+      signal,
+    );
+    if (res.status !== 200) {
+      const refused = res.status === 400 || res.status === 401 || res.status === 403;
+      throw new IdentitySourceError(
+        refused ? 'auth' : 'unreachable',
+        `${LABEL} token: ${describeFailure(res)}${refused ? `: ${CHECK_TOKEN}` : ''}`,
+        !refused,
+      );
+    }
+    const parsed = googleTokenSchema.safeParse(res.body);
+    if (!parsed.success)
+      throw new IdentitySourceError(
+        'bad-response',
+        `${LABEL} token: the response has no access_token`,
+        false,
+      );
+    registerRuntimeSecret(parsed.data.access_token);
+    token = {
+      value: parsed.data.access_token,
+      expiresAtMs: deps.clock.now() + parsed.data.expires_in * 1000 - TOKEN_MARGIN_MS,
+    };
+    return token.value;
+  }
+
+  /** One page; anything but a well-formed 200 throws, so the read fails whole. */
+  async function getPage(url: string, signal: AbortSignal) {
+    let renewed = false;
+    for (let attempt = 0; ; attempt++) {
+      const authorization = `Bearer ${await getToken(signal)}`;
+      const res = await http.send(url, { headers: { authorization, accept: 'application/json' } }, signal);
+      if (res.status === 200) {
+        const parsed = googleUserPageSchema.safeParse(res.body);
+        if (parsed.success) return parsed.data;
+        const issue = parsed.error.issues[0];
+        throw new IdentitySourceError(
+          'bad-response',
+          `${LABEL}: unexpected user page (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
+          false,
+        );
+      }
+      if (res.status === 401 && !renewed) {
+        token = null;
+        renewed = true;
+        continue;
+      }
+      if (res.status === 429 || res.status >= 500) {
+        if (attempt >= MAX_RETRIES)
+          throw new IdentitySourceError(
+            res.status === 429 ? 'rate-limited' : 'unreachable',
+            `${LABEL}: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
+            true,
+          );
+        http.noteRetry(res.status === 429);
+        await waitOrFail(deps.clock, LABEL, backoffMs(res, attempt), MAX_WAIT_MS, signal);
+        continue;
+      }
+      const denied = res.status === 401 || res.status === 403;
+      throw new IdentitySourceError(
+        denied ? 'auth' : 'bad-response',
+        `${LABEL}: ${describeFailure(res)} for GET /admin/directory/v1/users${
+          denied
+            ? `: GOOGLE_WORKSPACE_ADMIN must be an admin allowed to read users, and the delegation must grant ${DIRECTORY_READONLY_SCOPE}`
+            : ''
+        }`,
+        false,
+      );
+    }
+  }
+
+  return {
+    name: 'google',
+    kind: 'google',
+    async read(signal) {
+      const identities: Identity[] = [];
+      const seen = new Set<string>();
+      let pageToken: string | null = null;
+      do {
+        const page = await getPage(usersListUrl(config, pageToken), signal);
+        for (const user of page.users ?? []) identities.push(googleUserToIdentity(user));
+        pageToken = page.nextPageToken ?? null;
+        if (pageToken !== null && seen.has(pageToken))
+          throw new IdentitySourceError(
+            'bad-response',
+            `${LABEL}: a nextPageToken came back twice; the listing would never end`,
+            false,
+          );
+        if (pageToken !== null) seen.add(pageToken);
+      } while (pageToken !== null && pageToken !== '');
+      return identities;
+    },
+    stats: () => http.stats(),
+    close: () => http.close(),
+  };
+}
