@@ -1,16 +1,18 @@
 /**
- * Identity reconciliation through the built CLI against each identity provider: the Okta and Entra
- * ID (Microsoft Graph) fakes, and a real throwaway slapd for LDAP, configured exactly as a user
+ * Identity reconciliation through the built CLI against each identity provider: the Okta, Entra
+ * ID (Microsoft Graph) and Google Workspace fakes, and a real throwaway slapd for LDAP, configured exactly as a user
  * configures them: a leaver is reported once
  * with exposure and resolved when deleted, an unmatched account is reported, an exempted one is
  * not, and an outage produces source_failing and no other finding.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startGoogleFake } from '../../src/simulator/identity/google-fake.js';
 import { startGraphFake } from '../../src/simulator/identity/graph-fake.js';
 import { startOktaFake } from '../../src/simulator/identity/okta-fake.js';
 import type { SimUser } from '../../src/simulator/org.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { simulatorCliEnv } from '../helpers/cli.js';
+import { googleKey, googleSettings, writeGoogleKey } from '../helpers/google-key.js';
 import { giveEveryoneAnEmail, identityCli, pagedUser, stateOf, usernameOf } from '../helpers/identity-e2e.js';
 import {
   LDAP_BASE_DN,
@@ -94,6 +96,42 @@ const providers: Record<string, (people: SimUser[]) => Promise<Provider>> = {
           false,
         ),
       leaverStatus: 'Entra ID: disabled',
+      outage: async () => {
+        closed = true;
+        await fake.close();
+      },
+      close: async () => {
+        if (!closed) await fake.close();
+      },
+    };
+  },
+  google: async (people) => {
+    const id = (i: number) => `1${String(i).padStart(20, '0')}`;
+    const key = googleKey();
+    const admin = googleSettings().admin;
+    const fake = await startGoogleFake({
+      clientEmail: key.client_email,
+      privateKey: key.private_key,
+      admin,
+      domain: 'example.com',
+      users: people.map((u, i) => ({
+        id: id(i),
+        primaryEmail: u.email ?? '',
+        givenName: u.firstName,
+        familyName: u.lastName,
+        suspended: false,
+      })),
+    });
+    let closed = false;
+    return {
+      env: {
+        GOOGLE_WORKSPACE_CREDENTIALS_FILE: writeGoogleKey({ token_uri: fake.tokenUri }),
+        GOOGLE_WORKSPACE_ADMIN: admin,
+        GOOGLE_WORKSPACE_DIRECTORY_URL: fake.directoryUrl,
+        GOOGLE_WORKSPACE_PAGE_SIZE: '7',
+      },
+      deactivate: (user) => fake.setSuspended(id(people.indexOf(user)), true),
+      leaverStatus: 'Google Workspace: suspended',
       outage: async () => {
         closed = true;
         await fake.close();
