@@ -1,8 +1,9 @@
 /**
  * Issue 20: identity providers and endpoints that echo the credentials they were sent, in every
  * form (as is, upper and lower case, percent-encoded, JSON-escaped, base64). Through the built
- * CLI, with a fake Okta and a fake Entra ID in echo mode, a webhook endpoint that echoes its own
- * URL escaped, and a Slack receiver: no configured secret (nor an access token Entra issued) may
+ * CLI, with a fake Okta, a fake Entra ID and a fake Google Workspace in echo mode, a webhook endpoint that echoes its own
+ * URL escaped, and a Slack receiver: no configured secret (nor an access token Entra or Google
+ * issued, nor a JWT signed with the Google service account's key) may
  * appear in any CLI output or log line, any byte of the database, any delivered event or message,
  * or any page of the web view.
  */
@@ -10,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type GoogleFake, startGoogleFake } from '../../src/simulator/identity/google-fake.js';
 import { type GraphFake, startGraphFake } from '../../src/simulator/identity/graph-fake.js';
 import { type OktaFake, startOktaFake } from '../../src/simulator/identity/okta-fake.js';
 import { type SlackReceiver, startSlackReceiver } from '../../src/simulator/receivers/slack-receiver.js';
@@ -20,6 +22,7 @@ import {
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { CLI, runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { aWebhookSecret } from '../helpers/delivery-fixtures.js';
+import { googleKey, googleSettings, writeGoogleKey } from '../helpers/google-key.js';
 
 const OKTA_TOKEN = '00aBcD-EfGh_ijkl1234567890MNopQRstuVWxyZ9';
 const ENTRA_SECRET = 'Q~8Kq2.Xy_Ab+Cd/EfGhIjKlMnOpQrStUvWxYz01';
@@ -64,6 +67,7 @@ const children: ChildProcess[] = [];
 let sim: Simulator | undefined;
 let okta: OktaFake | undefined;
 let graphs: GraphFake[] = [];
+let googles: GoogleFake[] = [];
 let hooks: WebhookReceiver[] = [];
 let slack: SlackReceiver | undefined;
 
@@ -74,9 +78,11 @@ afterEach(async () => {
     okta?.close(),
     slack?.close(),
     ...graphs.map((g) => g.close()),
+    ...googles.map((g) => g.close()),
     ...hooks.map((h) => h.close()),
   ]);
   graphs = [];
+  googles = [];
   hooks = [];
 });
 
@@ -110,6 +116,17 @@ describe('credentials echoed by identity providers and endpoints (issue 20)', ()
       await startGraphFake({ ...entra, echoCredentials: 'token' }),
       await startGraphFake({ ...entra, echoCredentials: 'graph' }),
     ];
+    const key = googleKey();
+    const google = {
+      clientEmail: key.client_email,
+      privateKey: key.private_key,
+      admin: googleSettings().admin,
+      domain: 'example.com',
+    };
+    googles = [
+      await startGoogleFake({ ...google, echoCredentials: 'token' }),
+      await startGoogleFake({ ...google, echoCredentials: 'directory' }),
+    ];
     const secret = aWebhookSecret();
     hooks = [
       await startWebhookReceiver({ host: '127.0.0.1', port: 0, secret }),
@@ -140,11 +157,19 @@ describe('credentials echoed by identity providers and endpoints (issue 20)', ()
       SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}`,
       DELIVERY_RETRY_SCHEDULE: '0ms',
     });
-    const withEntra = (g: GraphFake): Record<string, string> => ({
-      ...base,
-      ENTRA_AUTHORITY_URL: g.authorityUrl,
-      ENTRA_GRAPH_URL: g.graphUrl,
-    });
+    // The n-th sync meets the n-th Entra and the n-th Google fake: first their token endpoints echo
+    // what they were sent, then their user lists echo the Authorization header.
+    const withEntra = (g: GraphFake): Record<string, string> => {
+      const w = googles[graphs.indexOf(g)] as GoogleFake;
+      return {
+        ...base,
+        ENTRA_AUTHORITY_URL: g.authorityUrl,
+        ENTRA_GRAPH_URL: g.graphUrl,
+        GOOGLE_WORKSPACE_CREDENTIALS_FILE: writeGoogleKey({ token_uri: w.tokenUri }),
+        GOOGLE_WORKSPACE_ADMIN: google.admin,
+        GOOGLE_WORKSPACE_DIRECTORY_URL: w.directoryUrl,
+      };
+    };
     const outputs: string[] = [];
     const run = async (args: string[], env: Record<string, string>) => {
       const r = await runCli(args, env);
@@ -160,10 +185,18 @@ describe('credentials echoed by identity providers and endpoints (issue 20)', ()
       expect(synced.stdout).toMatch(
         /entra: failed, 0 identities \(.*401 (invalid_client \(AADSTS7000215\)|InvalidAuthenticationToken): /,
       );
+      expect(synced.stdout).toMatch(
+        /google: failed, 0 identities \(Google Workspace( token)?: (400 invalid_grant|401 UNAUTHENTICATED)/,
+      );
     }
     // Entra issued tokens to the second sync, which Graph echoed back.
     const accessTokens = (graphs[1] as GraphFake).issuedTokens();
     expect(accessTokens.length).toBeGreaterThan(0);
+    // Google issued the second sync a token and, after the echoing 401, one fresh one; every token
+    // request sent a signed JWT, which the first fake echoed.
+    const googleTokens = (googles[1] as GoogleFake).issuedTokens();
+    const assertions = googles.flatMap((g) => g.receivedAssertions());
+    expect([googleTokens.length, assertions.length]).toEqual([2, 3]);
     const env = withEntra(graphs[1] as GraphFake);
     await run(['deliver'], env);
     for (const args of [
@@ -180,6 +213,10 @@ describe('credentials echoed by identity providers and endpoints (issue 20)', ()
       OKTA_TOKEN,
       ENTRA_SECRET,
       ...accessTokens,
+      ...googleTokens,
+      // A JWT's signature (its claims name nobody secret), and the private key's first line.
+      ...assertions.map((a) => a.split('.')[2] as string),
+      key.private_key.split('\n')[1] as string,
       HOOK_TOKEN,
       ECHO_TOKEN,
       SLACK_PATH.split('/').at(-1) as string,

@@ -56,6 +56,8 @@ export interface GoogleFake {
    */
   failWith(failure: { status: number; html?: boolean } | null, afterRequests?: number): void;
   issuedTokens(): string[];
+  /** Every assertion (signed JWT) the token endpoint received, refused or not. */
+  receivedAssertions(): string[];
   revokeTokens(): void;
   close(): Promise<void>;
 }
@@ -132,10 +134,12 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
   let throttled = { count: 0, retryAfter: 1 };
   const tokens = new Set<string>();
   const issued: string[] = [];
+  const assertions: string[] = [];
   let origin = '';
 
   const issueToken = (req: FakeRequest, nowS: number): Reply => {
     const form = new URLSearchParams(req.body);
+    assertions.push(form.get('assertion') ?? '');
     if (options.echoCredentials === 'token')
       return tokenError(400, 'invalid_grant', `Invalid JWT: ${echoedEveryWay(req.body)}`);
     if (form.get('grant_type') !== GRANT)
@@ -234,6 +238,7 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
       answeredBeforeFailure = afterRequests;
     },
     issuedTokens: () => [...issued],
+    receivedAssertions: () => [...assertions],
     revokeTokens() {
       tokens.clear();
     },
