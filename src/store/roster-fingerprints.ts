@@ -3,7 +3,10 @@
  * the recorded roster rebuilt from the fetched one where the fingerprints agree, reading from the
  * history only the users and teams whose fingerprints differ (or are missing). It gives exactly
  * what `loadCurrentRoster` gives (a property test holds them equal), so the decision made on it is
- * the same; an unchanged 20,000-user poll reads 20,000 short hashes instead of 80,000 rows.
+ * the same; an unchanged 20,000-user poll reads 20,000 short hashes instead of 80,000 rows. The
+ * members of a team the poll did not read (carried by the hints, or failed) or whose fingerprint
+ * differs come from the member list stored beside its fingerprint, so an unchanged hinted poll
+ * reads no membership row either; a missing or stale list falls back to the memberships.
  *
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
@@ -29,6 +32,8 @@ export interface StoredFingerprints {
   teams: Map<string, string>;
   /** Whether `teams` describes the latest roster run (else it is empty). */
   teamsValid: boolean;
+  /** The teams of `teams` whose member list is stored too (`member_keys`, migration 0016). */
+  listed: Set<string>;
 }
 
 /** The fingerprints recorded for the current roster. */
@@ -46,27 +51,34 @@ export function loadFingerprints(store: Store): StoredFingerprints {
     id: number | null;
   };
   const teams = new Map<string, string>();
+  const listed = new Set<string>();
   const teamsValid = valid !== undefined && latest.id !== null && valid.value === String(latest.id);
   if (teamsValid) {
-    const rows = db.prepare('SELECT team_slug AS slug, members FROM team_fingerprints').all() as {
-      slug: string;
-      members: string;
-    }[];
-    for (const row of rows) teams.set(row.slug, row.members);
+    const rows = db
+      .prepare('SELECT team_slug, members, member_keys IS NOT NULL FROM team_fingerprints')
+      .raw(true)
+      .all() as [string, string, number][];
+    for (const [slug, members, hasList] of rows) {
+      teams.set(slug, members);
+      if (hasList === 1) listed.add(slug);
+    }
   }
-  return { users, teams, teamsValid };
+  return { users, teams, teamsValid, listed };
 }
 
 /**
  * The recorded roster, equal to `loadCurrentRoster`'s, built from the fetched roster where the
  * fingerprints agree. Null when the fetch lost a user's memberships (`user-teams` scopes): a
  * team's fetched member list is then not the team's, so the caller reads the whole roster.
+ * `hashText` is the fingerprints' hash: a stored member list is used only if it hashes to the
+ * team's stored fingerprint.
  */
 export function loadPreviousByFingerprint(
   store: Store,
   fetched: FetchedRoster,
   fetchedPrints: RosterFingerprints,
   stored: StoredFingerprints,
+  hashText: (text: string) => string,
 ): Roster | null {
   if (fetched.failedScopes.some((s) => s.kind === 'user-teams')) return null;
   const db = store.sqlite;
@@ -125,9 +137,12 @@ export function loadPreviousByFingerprint(
       const spelling = respelled.get(usernameKey(m.username));
       fromFetch.push(spelling === undefined ? m : { username: spelling, teamSlug: m.teamSlug });
     }
-    const fromHistory =
-      others.length === 0 ? [] : recordedMemberships(store, stored.users, users as User[], others);
-    memberships = mergeSorted(fromFetch, fromHistory);
+    const spelling =
+      others.length === 0 ? new Map<string, string>() : spellings(stored.users, users as User[]);
+    const listed = listedMemberships(store, stored, others, spelling, hashText);
+    const unlisted = others.filter((slug) => !listed.teams.has(slug));
+    const fromHistory = unlisted.length === 0 ? [] : recordedMemberships(store, spelling, unlisted);
+    memberships = mergeSorted(mergeSorted(fromFetch, listed.memberships), fromHistory);
   }
   return currentRosterFrom({ users: users as User[], teams, memberships });
 }
@@ -146,16 +161,9 @@ export const RECORDED_MEMBERSHIP_KEYS_SQL = `SELECT username_key, team_slug FROM
 
 function recordedMemberships(
   store: Store,
-  keys: StoredFingerprints['users'],
-  users: readonly User[],
+  spelling: ReadonlyMap<string, string>,
   teams: readonly string[],
 ): Membership[] {
-  // keys[i] is the recorded key of users[i] (the rebuild keeps the stored users' order).
-  const spelling = new Map<string, string>();
-  keys.forEach(({ key }, i) => {
-    const user = users[i];
-    if (user !== undefined) spelling.set(key, user.username);
-  });
   const wanted = new Set(teams);
   const rows = store.sqlite.prepare(RECORDED_MEMBERSHIP_KEYS_SQL).raw(true).all() as [string, string][];
   const memberships: Membership[] = [];
@@ -164,6 +172,66 @@ function recordedMemberships(
     if (username !== undefined && wanted.has(teamSlug)) memberships.push({ username, teamSlug });
   }
   return memberships;
+}
+
+/** The current users' recorded spelling by key, given the rebuild's `users` and their recorded `keys` (same order). */
+function spellings(keys: StoredFingerprints['users'], users: readonly User[]): Map<string, string> {
+  const spelling = new Map<string, string>();
+  keys.forEach(({ key }, i) => {
+    const user = users[i];
+    if (user !== undefined) spelling.set(key, user.username);
+  });
+  return spelling;
+}
+
+/**
+ * The recorded memberships of those of `teams` whose member list is stored and can be trusted:
+ * the fingerprints describe the latest roster run, the list hashes to the team's fingerprint, and
+ * every key in it is a current user's. Sorted as `loadCurrentRoster` sorts them (the users' key
+ * order, then the team's slug; `teams` is in slug order). `teams` says which were taken.
+ */
+function listedMemberships(
+  store: Store,
+  stored: StoredFingerprints,
+  teams: readonly string[],
+  spelling: ReadonlyMap<string, string>,
+  hashText: (text: string) => string,
+): { teams: Set<string>; memberships: Membership[] } {
+  const taken = new Set<string>();
+  const wanted = teams.filter((slug) => stored.listed.has(slug));
+  if (!stored.teamsValid || wanted.length === 0) return { teams: taken, memberships: [] };
+  const rows = store.sqlite
+    .prepare(
+      `SELECT team_slug, member_keys FROM team_fingerprints
+       WHERE member_keys IS NOT NULL AND team_slug IN (SELECT value FROM json_each(?))`,
+    )
+    .raw(true)
+    .all(JSON.stringify(wanted)) as [string, string][];
+  const lists = new Map(rows);
+  // Key → the teams it is a member of, in slug order (the teams are visited in slug order).
+  const teamsOf = new Map<string, string[]>();
+  for (const slug of wanted) {
+    const list = lists.get(slug);
+    if (list === undefined || hashText(list) !== stored.teams.get(slug)) continue;
+    const keys = list === '' ? [] : list.split('\n');
+    if (!keys.every((key) => spelling.has(key))) continue;
+    taken.add(slug);
+    for (const key of keys) {
+      const of = teamsOf.get(key);
+      if (of === undefined) teamsOf.set(key, [slug]);
+      else of.push(slug);
+    }
+  }
+  const memberships: Membership[] = [];
+  if (teamsOf.size > 0) {
+    for (const { key } of stored.users) {
+      const of = teamsOf.get(key);
+      const username = spelling.get(key);
+      if (of === undefined || username === undefined) continue;
+      for (const teamSlug of of) memberships.push({ username, teamSlug });
+    }
+  }
+  return { teams: taken, memberships };
 }
 
 /**
@@ -189,13 +257,17 @@ export function saveFingerprints(
       if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
     }
     const storedTeams = stored?.teams ?? new Map<string, string>();
+    const listed = stored?.listed ?? new Set<string>();
     if (!stored?.teamsValid) db.prepare('DELETE FROM team_fingerprints').run();
     const setTeam = db.prepare(
-      `INSERT INTO team_fingerprints (team_slug, members) VALUES (?, ?)
-       ON CONFLICT (team_slug) DO UPDATE SET members = excluded.members`,
+      `INSERT INTO team_fingerprints (team_slug, members, member_keys) VALUES (?, ?, ?)
+       ON CONFLICT (team_slug) DO UPDATE SET members = excluded.members, member_keys = excluded.member_keys`,
     );
     for (const [slug, members] of recorded.teams) {
-      if (storedTeams.get(slug) !== members) setTeam.run(slug, members);
+      // A team whose list is missing (a history from before migration 0016 was back-filled) gets it now.
+      if (storedTeams.get(slug) !== members || !listed.has(slug)) {
+        setTeam.run(slug, members, recorded.teamMembers.get(slug) ?? null);
+      }
     }
     const dropTeam = db.prepare('DELETE FROM team_fingerprints WHERE team_slug = ?');
     for (const slug of storedTeams.keys()) if (!recorded.teams.has(slug)) dropTeam.run(slug);
