@@ -131,18 +131,32 @@ export function loadPreviousByFingerprint(
     // Every fetched team is recorded with the same members: the fetched list is the recorded one.
     memberships = fetched.roster.memberships;
   } else {
-    const fromFetch: Membership[] = [];
+    // Each team's recorded member list: the fetched one where the fingerprints agree, else the one
+    // stored beside the fingerprint; only teams with neither are read from the memberships.
+    // The fetched memberships are kept as they are (the diff skips objects it shares with the
+    // fetched roster), the stored lists are keys.
+    const fetchedOf = new Map<string, Membership[]>();
     for (const m of fetched.roster.memberships) {
       if (!unchanged.has(m.teamSlug)) continue;
-      const spelling = respelled.get(usernameKey(m.username));
-      fromFetch.push(spelling === undefined ? m : { username: spelling, teamSlug: m.teamSlug });
+      const of = fetchedOf.get(m.teamSlug);
+      if (of === undefined) fetchedOf.set(m.teamSlug, [m]);
+      else of.push(m);
     }
-    const spelling =
-      others.length === 0 ? new Map<string, string>() : spellings(stored.users, users as User[]);
-    const listed = listedMemberships(store, stored, others, spelling, hashText);
-    const unlisted = others.filter((slug) => !listed.teams.has(slug));
-    const fromHistory = unlisted.length === 0 ? [] : recordedMemberships(store, spelling, unlisted);
-    memberships = mergeSorted(mergeSorted(fromFetch, listed.memberships), fromHistory);
+    const lists = new Map<string, string | Membership[]>();
+    const trusted = storedLists(store, stored, others, hashText);
+    for (const t of teams) {
+      const list = unchanged.has(t.slug) ? (fetchedOf.get(t.slug) ?? []) : trusted.get(t.slug);
+      if (list !== undefined) lists.set(t.slug, list);
+    }
+    const fromLists = membershipsOfLists(lists, stored.users, users as User[]);
+    if (fromLists !== null && lists.size === teams.length) {
+      memberships = fromLists;
+    } else {
+      // A list names someone who is not a current user (it cannot be trusted), or some teams have none.
+      const spelling = spellings(stored.users, users as User[]);
+      const fromHistory = teams.map((t) => t.slug).filter((slug) => fromLists === null || !lists.has(slug));
+      memberships = mergeSorted(fromLists ?? [], recordedMemberships(store, spelling, fromHistory));
+    }
   }
   return currentRosterFrom({ users: users as User[], teams, memberships });
 }
@@ -185,21 +199,18 @@ function spellings(keys: StoredFingerprints['users'], users: readonly User[]): M
 }
 
 /**
- * The recorded memberships of those of `teams` whose member list is stored and can be trusted:
- * the fingerprints describe the latest roster run, the list hashes to the team's fingerprint, and
- * every key in it is a current user's. Sorted as `loadCurrentRoster` sorts them (the users' key
- * order, then the team's slug; `teams` is in slug order). `teams` says which were taken.
+ * The member lists stored for those of `teams` that can be trusted: the fingerprints describe the
+ * latest roster run and the list hashes to the team's stored fingerprint.
  */
-function listedMemberships(
+function storedLists(
   store: Store,
   stored: StoredFingerprints,
   teams: readonly string[],
-  spelling: ReadonlyMap<string, string>,
   hashText: (text: string) => string,
-): { teams: Set<string>; memberships: Membership[] } {
-  const taken = new Set<string>();
+): Map<string, string> {
+  const trusted = new Map<string, string>();
   const wanted = teams.filter((slug) => stored.listed.has(slug));
-  if (!stored.teamsValid || wanted.length === 0) return { teams: taken, memberships: [] };
+  if (!stored.teamsValid || wanted.length === 0) return trusted;
   const rows = store.sqlite
     .prepare(
       `SELECT team_slug, member_keys FROM team_fingerprints
@@ -207,31 +218,48 @@ function listedMemberships(
     )
     .raw(true)
     .all(JSON.stringify(wanted)) as [string, string][];
-  const lists = new Map(rows);
-  // Key → the teams it is a member of, in slug order (the teams are visited in slug order).
-  const teamsOf = new Map<string, string[]>();
-  for (const slug of wanted) {
-    const list = lists.get(slug);
-    if (list === undefined || hashText(list) !== stored.teams.get(slug)) continue;
-    const keys = list === '' ? [] : list.split('\n');
-    if (!keys.every((key) => spelling.has(key))) continue;
-    taken.add(slug);
-    for (const key of keys) {
-      const of = teamsOf.get(key);
-      if (of === undefined) teamsOf.set(key, [slug]);
-      else of.push(slug);
-    }
+  for (const [slug, list] of rows) if (hashText(list) === stored.teams.get(slug)) trusted.set(slug, list);
+  return trusted;
+}
+
+/**
+ * The memberships of each team's members (`lists`, in slug order: the fetched memberships, or the
+ * stored list of sorted keys, one a line), sorted as `loadCurrentRoster` sorts them (the users' key
+ * order, then the slug) with the current users' recorded spelling, given the rebuild's `users` and
+ * their recorded `keys` (same order); a fetched membership spelled so is that very object. Null
+ * when a list names a key that is not a current user's: the lists do not describe the history.
+ * One pass over the lists and one over the users, no string comparison (a merge of 60,000
+ * memberships built two key strings per comparison).
+ */
+function membershipsOfLists(
+  lists: ReadonlyMap<string, string | readonly Membership[]>,
+  keys: StoredFingerprints['users'],
+  users: readonly User[],
+): Membership[] | null {
+  // Per key, its teams in slug order: a slug (from a stored list) or the fetched membership.
+  const teamsOf = new Map<string, (string | Membership)[]>();
+  const add = (key: string, entry: string | Membership) => {
+    const of = teamsOf.get(key);
+    if (of === undefined) teamsOf.set(key, [entry]);
+    else of.push(entry);
+  };
+  for (const [slug, list] of lists) {
+    if (typeof list !== 'string') for (const m of list) add(usernameKey(m.username), m);
+    else if (list !== '') for (const key of list.split('\n')) add(key, slug);
   }
   const memberships: Membership[] = [];
-  if (teamsOf.size > 0) {
-    for (const { key } of stored.users) {
-      const of = teamsOf.get(key);
-      const username = spelling.get(key);
-      if (of === undefined || username === undefined) continue;
-      for (const teamSlug of of) memberships.push({ username, teamSlug });
+  let found = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const of = teamsOf.get(keys[i]!.key);
+    if (of === undefined) continue;
+    found++;
+    const username = users[i]!.username;
+    for (const entry of of) {
+      if (typeof entry === 'string') memberships.push({ username, teamSlug: entry });
+      else memberships.push(entry.username === username ? entry : { username, teamSlug: entry.teamSlug });
     }
   }
-  return { teams: taken, memberships };
+  return found === teamsOf.size ? memberships : null;
 }
 
 /**

@@ -336,6 +336,25 @@ describe('the fingerprint read', () => {
     }
   });
 
+  it('keeps the fetched objects of a team read with the same members, so the diff can skip them', async () => {
+    const roster = threeTeams();
+    const store = await recordRosters([roster]);
+    try {
+      // team-b read (same members), team-a and team-c carried.
+      const fetched = aFetch(
+        { ...roster, memberships: roster.memberships.filter((m) => m.teamSlug === 'team-b') },
+        { hints: { listed: [], read: ['team-b'], carried: ['team-a', 'team-c'], verified: [] } },
+      );
+      const rebuilt = rebuild(store, fetched);
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      const teamB = rebuilt?.memberships.filter((m) => m.teamSlug === 'team-b') ?? [];
+      expect(teamB).toHaveLength(2);
+      for (const [i, m] of teamB.entries()) expect(m).toBe(fetched.roster.memberships[i]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('back-fills the member lists of a history written before migration 0016', async () => {
     const store = migratedFromBefore0016(await recordRosters([threeTeams()]));
     try {
