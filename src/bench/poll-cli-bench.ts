@@ -105,7 +105,8 @@ export async function benchPollCli(options: {
     VO_API_KEY: 'sim-api-key',
     VO_BASE_URL: sim.url,
     VO_MAX_RPS: '1000',
-    DATABASE_PATH: join(options.dir, 'cli.db'),
+    // Not cli.db: the stage rows' database for the CLI's V8 setting is named so.
+    DATABASE_PATH: join(options.dir, 'cli-rows.db'),
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     ...options.env,

@@ -163,9 +163,10 @@ export function loadPreviousByFingerprint(
 
 /**
  * The current memberships of `teams` as `loadCurrentRoster` reads them (its order; the current
- * users' recorded spelling; only current users and teams), given the rebuild's current `users`
- * and their recorded `keys` (same order).
- * With hints, most teams are carried on every poll, so this is most of the org: the keys alone
+ * users' recorded spelling; only current users and teams), given that spelling by key.
+ * Read only for teams whose member list is neither fetched unchanged nor stored (a history from
+ * before migration 0016 that was not back-filled, a stale list): then, with hints, most of the
+ * org. The keys alone
  * come in order from the partial index of current memberships, and the spelling and the teams are
  * looked up in memory, instead of joining 60,000 rows to users and teams and sorting them in a
  * temporary B-tree (150-250 ms of an unchanged 20,000-user CLI poll). The query plan is tested.
