@@ -14,7 +14,8 @@
  * The simulator runs in this process (the caller's), so its memory and CPU are not the CLI's.
  * BENCH_CLI points at another build's dist/cli.js (a "before" build in a scratch copy);
  * BENCH_CLI_NODE_FLAGS adds node command-line flags (space-separated) before it, for comparing V8
- * settings on a build whose own setting was switched off.
+ * settings on a build whose own setting was switched off. BENCH_CLI_ENV adds variables to the CLI's
+ * environment (space-separated NAME=value), e.g. `MALLOC_ARENA_MAX=2` to measure glibc's arenas.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -86,6 +87,8 @@ export async function benchPollCli(options: {
   cli?: string;
   /** Node command-line flags before the CLI's own setting (none: what a user gets). */
   nodeFlags?: readonly string[];
+  /** More variables for the CLI's environment (e.g. MALLOC_ARENA_MAX). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<PollCliRow[]> {
   const cli = options.cli ?? BUILT_CLI;
   const nodeFlags = options.nodeFlags ?? [];
@@ -102,9 +105,11 @@ export async function benchPollCli(options: {
     VO_API_KEY: 'sim-api-key',
     VO_BASE_URL: sim.url,
     VO_MAX_RPS: '1000',
-    DATABASE_PATH: join(options.dir, 'cli.db'),
+    // Not cli.db: the stage rows' database for the CLI's V8 setting is named so.
+    DATABASE_PATH: join(options.dir, 'cli-rows.db'),
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
+    ...options.env,
   };
   const rows: PollCliRow[] = [];
   const measure = async (step: PollCliRow['step'], args: string[]) => {

@@ -9,7 +9,7 @@
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
  *   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3),
  *   BENCH_CONTACTS_BACKGROUND_SHARE (VO_BACKGROUND_SHARE for that run)
- *   BENCH_POLL_V8 (defaults,optimize-for-size,cli or none), BENCH_CLI, BENCH_CLI_NODE_FLAGS (poll-alone)
+ *   BENCH_POLL_V8 (defaults,optimize-for-size,cli or none), BENCH_CLI, BENCH_CLI_NODE_FLAGS, BENCH_CLI_ENV (poll-alone)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -150,7 +150,8 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
   BENCH_POLL_V8 (poll-alone's stage settings: defaults,optimize-for-size,cli; none = only the CLI rows),
-  BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it)
+  BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it),
+  BENCH_CLI_ENV (NAME=value pairs, space-separated, added to the CLI's environment, e.g. MALLOC_ARENA_MAX=2)
 Prints a Markdown table to paste into docs/benchmarks.md.`;
 
 /** The benchmarks asked for, or why not: `--help`, or a name that is not one (said before any runs). */
@@ -224,9 +225,13 @@ async function pollAlone(): Promise<string[]> {
     }
     const cli = process.env.BENCH_CLI;
     const nodeFlags = (process.env.BENCH_CLI_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const cliEnv = cliEnvironment(process.env.BENCH_CLI_ENV ?? '');
+    const envText = Object.entries(cliEnv)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('');
     lines.push(
       '',
-      `The built CLI as a user runs it (\`node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org:`,
+      `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org:`,
       '',
       '| CLI step | process CPU s | peak RSS MB (goal ≤ 134) | load avg | said |',
       '|---|---|---|---|---|',
@@ -237,6 +242,7 @@ async function pollAlone(): Promise<string[]> {
       teams: 500,
       ...(cli === undefined ? {} : { cli }),
       nodeFlags,
+      env: cliEnv,
     });
     for (const r of rows)
       lines.push(
@@ -247,6 +253,17 @@ async function pollAlone(): Promise<string[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** BENCH_CLI_ENV's `NAME=value` pairs (space-separated); anything else is refused by name. */
+function cliEnvironment(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(' ').filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`BENCH_CLI_ENV takes NAME=value pairs separated by spaces, not "${pair}"`);
+    env[match[1]!] = match[2]!;
+  }
+  return env;
 }
 
 async function main(): Promise<void> {

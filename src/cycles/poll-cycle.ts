@@ -173,7 +173,7 @@ function rosterCycle(
       const fetchedPrints = fetched ? fingerprintRoster(fetched.roster, fingerprintHash) : null;
       const previous =
         (fetched && fetchedPrints && stored
-          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored)
+          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash)
           : null) ?? loadCurrentRoster(store);
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);

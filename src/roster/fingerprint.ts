@@ -12,6 +12,8 @@ export interface RosterFingerprints {
   users: Map<string, string>;
   /** Team slug → fingerprint of its member list (lower-cased usernames, sorted); every team has one. */
   teams: Map<string, string>;
+  /** Team slug → the member list that fingerprint hashes: the sorted lower-cased usernames joined by '\n'. */
+  teamMembers: Map<string, string>;
 }
 
 /** Every field the users table records, in a fixed order, so any recorded difference changes it. */
@@ -40,8 +42,13 @@ export function fingerprintRoster(
   for (const t of roster.teams) members.set(t.slug, []);
   for (const m of roster.memberships) members.get(m.teamSlug)?.push(usernameKey(m.username));
   const teams = new Map<string, string>();
-  for (const [slug, keys] of members) teams.set(slug, hashText(keys.join('\n')));
-  return { users, teams };
+  const teamMembers = new Map<string, string>();
+  for (const [slug, keys] of members) {
+    const list = keys.join('\n');
+    teamMembers.set(slug, list);
+    teams.set(slug, hashText(list));
+  }
+  return { users, teams, teamMembers };
 }
 
 /**

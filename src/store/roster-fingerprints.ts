@@ -3,7 +3,10 @@
  * the recorded roster rebuilt from the fetched one where the fingerprints agree, reading from the
  * history only the users and teams whose fingerprints differ (or are missing). It gives exactly
  * what `loadCurrentRoster` gives (a property test holds them equal), so the decision made on it is
- * the same; an unchanged 20,000-user poll reads 20,000 short hashes instead of 80,000 rows.
+ * the same; an unchanged 20,000-user poll reads 20,000 short hashes instead of 80,000 rows. The
+ * members of a team the poll did not read (carried by the hints, or failed) or whose fingerprint
+ * differs come from the member list stored beside its fingerprint, so an unchanged hinted poll
+ * reads no membership row either; a missing or stale list falls back to the memberships.
  *
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
@@ -29,6 +32,8 @@ export interface StoredFingerprints {
   teams: Map<string, string>;
   /** Whether `teams` describes the latest roster run (else it is empty). */
   teamsValid: boolean;
+  /** The teams of `teams` whose member list is stored too (`member_keys`, migration 0016). */
+  listed: Set<string>;
 }
 
 /** The fingerprints recorded for the current roster. */
@@ -46,27 +51,34 @@ export function loadFingerprints(store: Store): StoredFingerprints {
     id: number | null;
   };
   const teams = new Map<string, string>();
+  const listed = new Set<string>();
   const teamsValid = valid !== undefined && latest.id !== null && valid.value === String(latest.id);
   if (teamsValid) {
-    const rows = db.prepare('SELECT team_slug AS slug, members FROM team_fingerprints').all() as {
-      slug: string;
-      members: string;
-    }[];
-    for (const row of rows) teams.set(row.slug, row.members);
+    const rows = db
+      .prepare('SELECT team_slug, members, member_keys IS NOT NULL FROM team_fingerprints')
+      .raw(true)
+      .all() as [string, string, number][];
+    for (const [slug, members, hasList] of rows) {
+      teams.set(slug, members);
+      if (hasList === 1) listed.add(slug);
+    }
   }
-  return { users, teams, teamsValid };
+  return { users, teams, teamsValid, listed };
 }
 
 /**
  * The recorded roster, equal to `loadCurrentRoster`'s, built from the fetched roster where the
  * fingerprints agree. Null when the fetch lost a user's memberships (`user-teams` scopes): a
  * team's fetched member list is then not the team's, so the caller reads the whole roster.
+ * `hashText` is the fingerprints' hash: a stored member list is used only if it hashes to the
+ * team's stored fingerprint.
  */
 export function loadPreviousByFingerprint(
   store: Store,
   fetched: FetchedRoster,
   fetchedPrints: RosterFingerprints,
   stored: StoredFingerprints,
+  hashText: (text: string) => string,
 ): Roster | null {
   if (fetched.failedScopes.some((s) => s.kind === 'user-teams')) return null;
   const db = store.sqlite;
@@ -119,24 +131,42 @@ export function loadPreviousByFingerprint(
     // Every fetched team is recorded with the same members: the fetched list is the recorded one.
     memberships = fetched.roster.memberships;
   } else {
-    const fromFetch: Membership[] = [];
+    // Each team's recorded member list: the fetched one where the fingerprints agree, else the one
+    // stored beside the fingerprint; only teams with neither are read from the memberships.
+    // The fetched memberships are kept as they are (the diff skips objects it shares with the
+    // fetched roster), the stored lists are keys.
+    const fetchedOf = new Map<string, Membership[]>();
     for (const m of fetched.roster.memberships) {
       if (!unchanged.has(m.teamSlug)) continue;
-      const spelling = respelled.get(usernameKey(m.username));
-      fromFetch.push(spelling === undefined ? m : { username: spelling, teamSlug: m.teamSlug });
+      const of = fetchedOf.get(m.teamSlug);
+      if (of === undefined) fetchedOf.set(m.teamSlug, [m]);
+      else of.push(m);
     }
-    const fromHistory =
-      others.length === 0 ? [] : recordedMemberships(store, stored.users, users as User[], others);
-    memberships = mergeSorted(fromFetch, fromHistory);
+    const lists = new Map<string, string | Membership[]>();
+    const trusted = storedLists(store, stored, others, hashText);
+    for (const t of teams) {
+      const list = unchanged.has(t.slug) ? (fetchedOf.get(t.slug) ?? []) : trusted.get(t.slug);
+      if (list !== undefined) lists.set(t.slug, list);
+    }
+    const fromLists = membershipsOfLists(lists, stored.users, users as User[]);
+    if (fromLists !== null && lists.size === teams.length) {
+      memberships = fromLists;
+    } else {
+      // A list names someone who is not a current user (it cannot be trusted), or some teams have none.
+      const spelling = spellings(stored.users, users as User[]);
+      const fromHistory = teams.map((t) => t.slug).filter((slug) => fromLists === null || !lists.has(slug));
+      memberships = mergeSorted(fromLists ?? [], recordedMemberships(store, spelling, fromHistory));
+    }
   }
   return currentRosterFrom({ users: users as User[], teams, memberships });
 }
 
 /**
  * The current memberships of `teams` as `loadCurrentRoster` reads them (its order; the current
- * users' recorded spelling; only current users and teams), given the rebuild's current `users`
- * and their recorded `keys` (same order).
- * With hints, most teams are carried on every poll, so this is most of the org: the keys alone
+ * users' recorded spelling; only current users and teams), given that spelling by key.
+ * Read only for teams whose member list is neither fetched unchanged nor stored (a history from
+ * before migration 0016 that was not back-filled, a stale list): then, with hints, most of the
+ * org. The keys alone
  * come in order from the partial index of current memberships, and the spelling and the teams are
  * looked up in memory, instead of joining 60,000 rows to users and teams and sorting them in a
  * temporary B-tree (150-250 ms of an unchanged 20,000-user CLI poll). The query plan is tested.
@@ -146,16 +176,9 @@ export const RECORDED_MEMBERSHIP_KEYS_SQL = `SELECT username_key, team_slug FROM
 
 function recordedMemberships(
   store: Store,
-  keys: StoredFingerprints['users'],
-  users: readonly User[],
+  spelling: ReadonlyMap<string, string>,
   teams: readonly string[],
 ): Membership[] {
-  // keys[i] is the recorded key of users[i] (the rebuild keeps the stored users' order).
-  const spelling = new Map<string, string>();
-  keys.forEach(({ key }, i) => {
-    const user = users[i];
-    if (user !== undefined) spelling.set(key, user.username);
-  });
   const wanted = new Set(teams);
   const rows = store.sqlite.prepare(RECORDED_MEMBERSHIP_KEYS_SQL).raw(true).all() as [string, string][];
   const memberships: Membership[] = [];
@@ -164,6 +187,80 @@ function recordedMemberships(
     if (username !== undefined && wanted.has(teamSlug)) memberships.push({ username, teamSlug });
   }
   return memberships;
+}
+
+/** The current users' recorded spelling by key, given the rebuild's `users` and their recorded `keys` (same order). */
+function spellings(keys: StoredFingerprints['users'], users: readonly User[]): Map<string, string> {
+  const spelling = new Map<string, string>();
+  keys.forEach(({ key }, i) => {
+    const user = users[i];
+    if (user !== undefined) spelling.set(key, user.username);
+  });
+  return spelling;
+}
+
+/**
+ * The member lists stored for those of `teams` that can be trusted: the fingerprints describe the
+ * latest roster run and the list hashes to the team's stored fingerprint.
+ */
+function storedLists(
+  store: Store,
+  stored: StoredFingerprints,
+  teams: readonly string[],
+  hashText: (text: string) => string,
+): Map<string, string> {
+  const trusted = new Map<string, string>();
+  const wanted = teams.filter((slug) => stored.listed.has(slug));
+  if (!stored.teamsValid || wanted.length === 0) return trusted;
+  const rows = store.sqlite
+    .prepare(
+      `SELECT team_slug, member_keys FROM team_fingerprints
+       WHERE member_keys IS NOT NULL AND team_slug IN (SELECT value FROM json_each(?))`,
+    )
+    .raw(true)
+    .all(JSON.stringify(wanted)) as [string, string][];
+  for (const [slug, list] of rows) if (hashText(list) === stored.teams.get(slug)) trusted.set(slug, list);
+  return trusted;
+}
+
+/**
+ * The memberships of each team's members (`lists`, in slug order: the fetched memberships, or the
+ * stored list of sorted keys, one a line), sorted as `loadCurrentRoster` sorts them (the users' key
+ * order, then the slug) with the current users' recorded spelling, given the rebuild's `users` and
+ * their recorded `keys` (same order); a fetched membership spelled so is that very object. Null
+ * when a list names a key that is not a current user's: the lists do not describe the history.
+ * One pass over the lists and one over the users, no string comparison (a merge of 60,000
+ * memberships built two key strings per comparison).
+ */
+function membershipsOfLists(
+  lists: ReadonlyMap<string, string | readonly Membership[]>,
+  keys: StoredFingerprints['users'],
+  users: readonly User[],
+): Membership[] | null {
+  // Per key, its teams in slug order: a slug (from a stored list) or the fetched membership.
+  const teamsOf = new Map<string, (string | Membership)[]>();
+  const add = (key: string, entry: string | Membership) => {
+    const of = teamsOf.get(key);
+    if (of === undefined) teamsOf.set(key, [entry]);
+    else of.push(entry);
+  };
+  for (const [slug, list] of lists) {
+    if (typeof list !== 'string') for (const m of list) add(usernameKey(m.username), m);
+    else if (list !== '') for (const key of list.split('\n')) add(key, slug);
+  }
+  const memberships: Membership[] = [];
+  let found = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const of = teamsOf.get(keys[i]!.key);
+    if (of === undefined) continue;
+    found++;
+    const username = users[i]!.username;
+    for (const entry of of) {
+      if (typeof entry === 'string') memberships.push({ username, teamSlug: entry });
+      else memberships.push(entry.username === username ? entry : { username, teamSlug: entry.teamSlug });
+    }
+  }
+  return found === teamsOf.size ? memberships : null;
 }
 
 /**
@@ -189,13 +286,17 @@ export function saveFingerprints(
       if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
     }
     const storedTeams = stored?.teams ?? new Map<string, string>();
+    const listed = stored?.listed ?? new Set<string>();
     if (!stored?.teamsValid) db.prepare('DELETE FROM team_fingerprints').run();
     const setTeam = db.prepare(
-      `INSERT INTO team_fingerprints (team_slug, members) VALUES (?, ?)
-       ON CONFLICT (team_slug) DO UPDATE SET members = excluded.members`,
+      `INSERT INTO team_fingerprints (team_slug, members, member_keys) VALUES (?, ?, ?)
+       ON CONFLICT (team_slug) DO UPDATE SET members = excluded.members, member_keys = excluded.member_keys`,
     );
     for (const [slug, members] of recorded.teams) {
-      if (storedTeams.get(slug) !== members) setTeam.run(slug, members);
+      // A team whose list is missing (a history from before migration 0016 was back-filled) gets it now.
+      if (storedTeams.get(slug) !== members || !listed.has(slug)) {
+        setTeam.run(slug, members, recorded.teamMembers.get(slug) ?? null);
+      }
     }
     const dropTeam = db.prepare('DELETE FROM team_fingerprints WHERE team_slug = ?');
     for (const slug of storedTeams.keys()) if (!recorded.teams.has(slug)) dropTeam.run(slug);

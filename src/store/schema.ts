@@ -156,6 +156,13 @@ export const memberships = sqliteTable(
 export const teamFingerprints = sqliteTable('team_fingerprints', {
   teamSlug: text('team_slug').primaryKey(),
   members: text('members').notNull(),
+  /**
+   * The member list itself: the current members' username keys, sorted, joined by '\n' (the text
+   * `members` is the hash of). A poll takes a carried or changed team's recorded members from here
+   * instead of reading the memberships; null (not written yet) or not hashing to `members`, the
+   * poll reads the history instead.
+   */
+  memberKeys: text('member_keys'),
 });
 
 /** Append-only. `sequence` is the CloudEvents sequence extension, as an integer here. */

@@ -74,12 +74,14 @@ describe('roster-watch ui', () => {
   });
 });
 
-/** Takes a history back to before migration 0015, as a build of that time left it. */
+/** Takes a history back to before migration 0015 (so before 0016 too), as a build of that time left it. */
 function asBeforeMigration15(db: string): void {
   const sqlite = new Database(db);
   sqlite.exec(`DROP INDEX users_key_span_idx; DROP INDEX memberships_key_span_idx; DROP INDEX users_valid_to_idx;
     CREATE INDEX users_valid_to_idx ON users (valid_to, valid_from, username_key);
-    DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations);`);
+    ALTER TABLE team_fingerprints DROP COLUMN member_keys;
+    DELETE FROM __drizzle_migrations WHERE created_at IN
+      (SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 2);`);
   sqlite.close();
 }
 
@@ -93,7 +95,7 @@ describe('roster-watch ui on a history an older build wrote', () => {
       const refused = await runCli(['ui', '--db', db, '--port', '0'], cliEnv({}));
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(
-        /^error: the history at .* was written by an older roster-watch \(1 schema update behind/m,
+        /^error: the history at .* was written by an older roster-watch \(2 schema updates behind/m,
       );
       expect(refused.stderr).toContain('roster-watch migrate');
       expect(refused.stderr).not.toMatch(/\n\s+at /);

@@ -4,6 +4,8 @@
  * carried by the hints or failed), the recorded roster it rebuilds is the same, so the poll's
  * decision finds exactly the same changes. Recorded through runPollCycle, as the daemon does.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
@@ -11,6 +13,7 @@ import { fingerprintRoster } from '../../../src/roster/fingerprint.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
 import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/types.js';
+import { MIGRATIONS_FOLDER, openStore, type Store } from '../../../src/store/db.js';
 import { loadCurrentRoster } from '../../../src/store/history.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
@@ -47,6 +50,86 @@ function asFetched(
         ? { hints: { listed: [], read: [], carried, verified: respelled.teams.map((t) => t.slug) } }
         : {}),
     },
+  );
+}
+
+/**
+ * The state of the member lists stored beside the team fingerprints (migration 0016) when the poll
+ * reads: as the poll wrote them; as a history written by the build before 0016 gets them from the
+ * migration's back-fill; missing (null); or one of them stale (not the team's members any more).
+ */
+type Lists = 'written' | 'migrated' | 'missing' | 'stale';
+
+/** The history as the build before migration 0016 left it (no member lists), then migrated again. */
+function migratedFromBefore0016(store: Store): Store {
+  const [last] = (
+    JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: { tag: string; when: number }[];
+    }
+  ).entries.slice(-1);
+  if (last?.tag !== '0016_team_member_lists') throw new Error(`newest migration is ${last?.tag}`);
+  store.sqlite.exec(`ALTER TABLE team_fingerprints DROP COLUMN member_keys;
+    DELETE FROM __drizzle_migrations WHERE created_at = ${last.when};`);
+  const path = store.path;
+  store.close();
+  return openStore(path);
+}
+
+function withLists(store: Store, lists: Lists, pick: number): Store {
+  if (lists === 'migrated') return migratedFromBefore0016(store);
+  if (lists === 'missing') store.sqlite.exec('UPDATE team_fingerprints SET member_keys = NULL');
+  if (lists === 'stale') {
+    // One team's list names someone else (or no one): it no longer hashes to the fingerprint.
+    const slugs = store.sqlite
+      .prepare('SELECT team_slug FROM team_fingerprints ORDER BY team_slug')
+      .pluck()
+      .all();
+    const slug = slugs[pick % Math.max(slugs.length, 1)];
+    store.sqlite
+      .prepare(
+        "UPDATE team_fingerprints SET member_keys = CASE member_keys WHEN 'ann' THEN '' ELSE 'ann' END WHERE team_slug = ?",
+      )
+      .run(slug ?? '');
+  }
+  return store;
+}
+
+/** Three teams, one of them empty, and a username with capitals. */
+function threeTeams(): Roster {
+  return aRoster({
+    users: [aUser('Ann'), aUser('bob'), aUser('cy')],
+    teams: [aTeam('team-a'), aTeam('team-b'), aTeam('team-c')],
+    memberships: [
+      ['Ann', 'team-a'],
+      ['bob', 'team-a'],
+      ['bob', 'team-b'],
+      ['cy', 'team-b'],
+    ],
+  });
+}
+
+/** threeTeams()'s member lists as stored beside the fingerprints: sorted keys, one a line. */
+const THREE_TEAMS_LISTS = [
+  ['team-a', 'ann\nbob'],
+  ['team-b', 'bob\ncy'],
+  ['team-c', ''],
+];
+
+function storedLists(store: Store): unknown[] {
+  return store.sqlite
+    .prepare('SELECT team_slug, member_keys FROM team_fingerprints ORDER BY team_slug')
+    .raw()
+    .all();
+}
+
+/** The fingerprint read of `fetched`, as the poll runs it. */
+function rebuild(store: Store, fetched: FetchedRoster): Roster | null {
+  return loadPreviousByFingerprint(
+    store,
+    fetched,
+    fingerprintRoster(fetched.roster, fingerprintHash),
+    loadFingerprints(store),
+    fingerprintHash,
   );
 }
 
@@ -98,8 +181,10 @@ describe('the fingerprint read', () => {
           .array(arbitraryRoster, { minLength: 1, maxLength: 3 })
           .chain((history) => fc.tuple(fc.constant(history), arbitraryNext(history[history.length - 1]!))),
         arbitraryEdit,
-        async ([history, next], edit) => {
-          const store = await recordRosters(history);
+        fc.constantFrom<Lists>('written', 'migrated', 'missing', 'stale'),
+        fc.nat(3),
+        async ([history, next], edit, lists, pick) => {
+          const store = withLists(await recordRosters(history), lists, pick);
           try {
             const fetched = asFetched(next, edit);
             const full = loadCurrentRoster(store);
@@ -108,6 +193,7 @@ describe('the fingerprint read', () => {
               fetched,
               fingerprintRoster(fetched.roster, fingerprintHash),
               loadFingerprints(store),
+              fingerprintHash,
             );
             expect(byPrints).not.toBeNull();
             expect(byPrints).toEqual(full);
@@ -117,7 +203,7 @@ describe('the fingerprint read', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 120 },
     );
   });
 
@@ -135,7 +221,13 @@ describe('the fingerprint read', () => {
     try {
       const fetched = aFetch(roster);
       const prints = fingerprintRoster(roster, fingerprintHash);
-      const same = loadPreviousByFingerprint(store, fetched, prints, loadFingerprints(store));
+      const same = loadPreviousByFingerprint(
+        store,
+        fetched,
+        prints,
+        loadFingerprints(store),
+        fingerprintHash,
+      );
       expect(same?.users[0]).toBe(roster.users[0]);
       expect(same?.memberships).toBe(roster.memberships);
 
@@ -149,6 +241,7 @@ describe('the fingerprint read', () => {
         aFetch(changed),
         fingerprintRoster(changed, fingerprintHash),
         loadFingerprints(store),
+        fingerprintHash,
       );
       expect(rebuilt).toEqual(loadCurrentRoster(store));
       expect(rebuilt?.users[0]).not.toBe(changed.users[0]);
@@ -180,6 +273,7 @@ describe('the fingerprint read', () => {
         fetched,
         fingerprintRoster(roster, fingerprintHash),
         loadFingerprints(store),
+        fingerprintHash,
       );
       expect(rebuilt?.memberships).toEqual([{ username: 'ann', teamSlug: 'team-a' }]);
       expect(rebuilt).toEqual(loadCurrentRoster(store));
@@ -206,13 +300,71 @@ describe('the fingerprint read', () => {
           fetched,
           fingerprintRoster(roster, fingerprintHash),
           loadFingerprints(store),
+          fingerprintHash,
         ),
       ).toBeNull();
     } finally {
       store.close();
     }
   });
-  it('reads the carried teams’ members in index order, with no join and no temporary sort (query plan)', async () => {
+  it('takes the carried teams’ members from their stored lists: an unchanged hinted poll reads no membership row', async () => {
+    const roster = threeTeams();
+    const store = await recordRosters([roster]);
+    try {
+      expect(storedLists(store)).toEqual(THREE_TEAMS_LISTS);
+      // Ann respelled, team-a carried, team-b's read failed, team-c read (still empty).
+      const respelled = aRoster({
+        users: [aUser('ANN'), aUser('bob'), aUser('cy')],
+        teams: roster.teams,
+        memberships: [],
+      });
+      const fetched = aFetch(respelled, {
+        failedScopes: [{ kind: 'team-members', teamSlug: 'team-b', reason: 'HTTP 500' }],
+        hints: { listed: [], read: ['team-c'], carried: ['team-a'], verified: [] },
+      });
+      const { result: rebuilt, prepared } = withPreparedSql(store, () => rebuild(store, fetched));
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      expect(rebuilt?.memberships).toEqual([
+        { username: 'Ann', teamSlug: 'team-a' },
+        { username: 'bob', teamSlug: 'team-a' },
+        { username: 'bob', teamSlug: 'team-b' },
+        { username: 'cy', teamSlug: 'team-b' },
+      ]);
+      expect(prepared.filter((sql) => /FROM memberships/.test(sql))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keeps the fetched objects of a team read with the same members, so the diff can skip them', async () => {
+    const roster = threeTeams();
+    const store = await recordRosters([roster]);
+    try {
+      // team-b read (same members), team-a and team-c carried.
+      const fetched = aFetch(
+        { ...roster, memberships: roster.memberships.filter((m) => m.teamSlug === 'team-b') },
+        { hints: { listed: [], read: ['team-b'], carried: ['team-a', 'team-c'], verified: [] } },
+      );
+      const rebuilt = rebuild(store, fetched);
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      const teamB = rebuilt?.memberships.filter((m) => m.teamSlug === 'team-b') ?? [];
+      expect(teamB).toHaveLength(2);
+      for (const [i, m] of teamB.entries()) expect(m).toBe(fetched.roster.memberships[i]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('back-fills the member lists of a history written before migration 0016', async () => {
+    const store = migratedFromBefore0016(await recordRosters([threeTeams()]));
+    try {
+      expect(storedLists(store)).toEqual(THREE_TEAMS_LISTS);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reads the carried teams’ members in index order when their lists are missing, with no join and no temporary sort (query plan)', async () => {
     const roster = aRoster({
       users: [aUser('ann'), aUser('bob')],
       teams: [aTeam('team-a'), aTeam('team-b')],
@@ -222,21 +374,14 @@ describe('the fingerprint read', () => {
         ['bob', 'team-b'],
       ],
     });
-    const store = await recordRosters([roster]);
+    const store = withLists(await recordRosters([roster]), 'missing', 0);
     try {
       // What an unchanged hinted poll fetches: the lists, no team's members (both carried).
       const fetched = aFetch(
         { ...roster, memberships: [] },
         { hints: { listed: [], read: [], carried: ['team-a', 'team-b'], verified: [] } },
       );
-      const { result: rebuilt, prepared } = withPreparedSql(store, () =>
-        loadPreviousByFingerprint(
-          store,
-          fetched,
-          fingerprintRoster(fetched.roster, fingerprintHash),
-          loadFingerprints(store),
-        ),
-      );
+      const { result: rebuilt, prepared } = withPreparedSql(store, () => rebuild(store, fetched));
       expect(rebuilt).toEqual(loadCurrentRoster(store));
       const reads = prepared.filter((sql) => /FROM memberships/.test(sql));
       expect(reads).toHaveLength(1);
