@@ -45,8 +45,10 @@ export async function serveIdentityFakes(dir: string): Promise<void> {
     // Okta's real window (600 a minute) would make a 100,000-user read wait out windows: the
     // bench measures memory and CPU, not Okta's pacing.
     rateLimit: 1_000_000,
-    people: people.map((p) => ({
-      id: `00u${p.id}`,
+    // By position: the export's ids repeat where the other employees' numbering meets the
+    // VictorOps users' (a user without an address leaves a gap), and Okta ids are unique.
+    people: people.map((p, i) => ({
+      id: `00u${String(i).padStart(17, '0')}`,
       status: OKTA_STATUS[p.status],
       email: p.email,
       secondEmail: p.aliases[0] ?? null,
