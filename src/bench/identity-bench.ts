@@ -15,8 +15,9 @@ import { parseIdentityFile } from '../identity/file-source.js';
 import { createSilentLogger } from '../logger.js';
 import { computeIdentityFindings } from '../roster/identity-findings.js';
 import { openStore, type Store } from '../store/db.js';
-import { loadCurrentRoster } from '../store/history.js';
+import { loadCurrentRoster, loadCurrentUserKeys } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules } from '../store/policies.js';
+import type { BenchFakes } from './identity-fakes.js';
 
 export interface IdentityBenchResult {
   identities: number;
@@ -24,10 +25,33 @@ export interface IdentityBenchResult {
   fileMb: number;
   firstSyncCpuSeconds: number;
   firstSyncFindings: number;
+  /** The second sync: for the file, its parse reused; for a paged source, read again. */
   unchangedSyncCpuSeconds: number;
-  reparsedSyncCpuSeconds: number;
-  matchOnlyCpuSeconds: number;
+  /** The file's alone (null for a paged source). */
+  reparsedSyncCpuSeconds: number | null;
+  matchOnlyCpuSeconds: number | null;
   peakRssMb: number;
+}
+
+/** Which source the measured syncs read: the export, or the same people from the Okta or Entra fake. */
+export type BenchIdentitySource = 'file' | 'okta' | 'entra';
+
+function sourceEnv(
+  source: BenchIdentitySource,
+  csv: string,
+  fakes: BenchFakes | null,
+): Record<string, string> {
+  if (source === 'file') return { IDENTITY_FILE: csv, IDENTITY_FILE_WATCH_MS: '0' };
+  if (fakes === null) throw new Error(`the ${source} benchmark needs the fakes' addresses`);
+  return source === 'okta'
+    ? { OKTA_ORG_URL: fakes.oktaUrl, OKTA_API_TOKEN: fakes.oktaToken }
+    : {
+        ENTRA_TENANT_ID: fakes.tenantId,
+        ENTRA_CLIENT_ID: fakes.clientId,
+        ENTRA_CLIENT_SECRET: fakes.clientSecret,
+        ENTRA_AUTHORITY_URL: fakes.authorityUrl,
+        ENTRA_GRAPH_URL: fakes.graphUrl,
+      };
 }
 
 async function cpuSeconds(fn: () => Promise<unknown> | unknown): Promise<number> {
@@ -35,6 +59,16 @@ async function cpuSeconds(fn: () => Promise<unknown> | unknown): Promise<number>
   await fn();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1e6;
+}
+
+/** How many users the bench's org recorded (read after the measured syncs). */
+function recordedUsers(databasePath: string): number {
+  const store = openStore(databasePath, { readonly: true });
+  try {
+    return loadCurrentUserKeys(store).length;
+  } finally {
+    store.close();
+  }
 }
 
 /** The CloudEvents source of the bench's runs (identity-setup.ts records the org with it). */
@@ -45,11 +79,16 @@ export const SOURCE = 'urn:roster-watch:bench';
  * the App's `syncIdentity` (what `roster-watch identity-sync` calls); one App throughout, so the
  * unchanged file's parsed copy is reused as in the daemon.
  */
-export async function benchIdentity(options: { dir: string }): Promise<IdentityBenchResult> {
+export async function benchIdentity(options: {
+  dir: string;
+  source?: BenchIdentitySource;
+  fakes?: BenchFakes | null;
+}): Promise<IdentityBenchResult> {
   const databasePath = join(options.dir, 'bench.db');
   const csv = join(options.dir, 'people.csv');
+  const source = options.source ?? 'file';
   const config = loadConfig(
-    { DATABASE_PATH: databasePath, EVENT_SOURCE: SOURCE, IDENTITY_FILE: csv, IDENTITY_FILE_WATCH_MS: '0' },
+    { DATABASE_PATH: databasePath, EVENT_SOURCE: SOURCE, ...sourceEnv(source, csv, options.fakes ?? null) },
     { requireVictorOps: false },
   );
   const app = createApp({ config, logger: createSilentLogger() });
@@ -65,10 +104,27 @@ export async function benchIdentity(options: { dir: string }): Promise<IdentityB
     // database's opening.
     app.outboxCounts();
     let firstSyncFindings = 0;
+    let read = 0;
     const firstSyncCpuSeconds = await cpuSeconds(async () => {
-      firstSyncFindings = (await sync()).diff.appeared.length;
+      const first = await sync();
+      firstSyncFindings = first.diff.appeared.length;
+      read = first.sources.reduce((n, s) => n + s.read, 0);
     });
     const unchangedSyncCpuSeconds = await cpuSeconds(sync);
+    if (source !== 'file') {
+      const peakRssMb = process.resourceUsage().maxRSS / 1024;
+      return {
+        identities: read,
+        victorOpsUsers: recordedUsers(databasePath),
+        fileMb: 0,
+        firstSyncCpuSeconds,
+        firstSyncFindings,
+        unchangedSyncCpuSeconds,
+        reparsedSyncCpuSeconds: null,
+        matchOnlyCpuSeconds: null,
+        peakRssMb,
+      };
+    }
     const later = new Date(Date.now() + 60_000);
     utimesSync(csv, later, later);
     const reparsedSyncCpuSeconds = await cpuSeconds(sync);

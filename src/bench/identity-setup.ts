@@ -7,26 +7,51 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
+import type { User } from '../contract/catalogue.js';
 import { createSilentLogger } from '../logger.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { SOURCE } from './identity-bench.js';
+import type { BenchPerson } from './identity-fakes.js';
 
-/** The export: one row per VictorOps user (2% leavers, 1% renamed), then other employees. */
-function writeExport(path: string, emails: readonly (string | null)[], total: number): void {
-  const rows = ['email,name,status,emails,id,status_changed_at'];
-  emails.forEach((email, i) => {
+/** The directory: one person per VictorOps user (2% leavers, 1% renamed), then other employees. */
+function benchPeople(users: readonly User[], total: number): BenchPerson[] {
+  const people: BenchPerson[] = [];
+  users.forEach((user, i) => {
+    const email = user.email;
     if (email === null) return;
-    const status = i % 50 === 7 ? 'terminated' : 'active';
-    const name = i % 100 === 3 ? `Renamed Person${i}` : '';
-    rows.push(
-      `${email},${name},${status},alias${i}@corp.example;p${i}@mail.example,E${i},2026-01-0${(i % 9) + 1}`,
-    );
+    const renamed = i % 100 === 3 ? `Renamed Person${i}` : null;
+    people.push({
+      id: `E${i}`,
+      email,
+      name: renamed ?? '',
+      fullName:
+        renamed ??
+        (user.displayName || [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username),
+      status: i % 50 === 7 ? 'terminated' : 'active',
+      aliases: [`alias${i}@corp.example`, `p${i}@mail.example`],
+      changed: `2026-01-0${(i % 9) + 1}`,
+    });
   });
-  for (let i = rows.length - 1; i < total; i++) {
+  for (let i = people.length; i < total; i++)
+    people.push({
+      id: `E${i}`,
+      email: `employee${i}@corp.example`,
+      name: `Employee, Number ${i}`,
+      fullName: `Employee Number ${i}`,
+      status: i % 10 === 0 ? 'suspended' : 'active',
+      aliases: [],
+      changed: '',
+    });
+  return people;
+}
+
+/** The export (CSV), the VictorOps users' rows first. */
+function writeExport(path: string, people: readonly BenchPerson[]): void {
+  const rows = ['email,name,status,emails,id,status_changed_at'];
+  for (const p of people)
     rows.push(
-      `employee${i}@corp.example,"Employee, Number ${i}",${i % 10 === 0 ? 'suspended' : 'active'},,E${i},`,
+      `${p.email},${p.name.includes(',') ? `"${p.name}"` : p.name},${p.status},${p.aliases.join(';')},${p.id},${p.changed}`,
     );
-  }
   writeFileSync(path, `${rows.join('\n')}\n`);
 }
 
@@ -62,11 +87,10 @@ export async function prepareIdentityBench(options: {
     const policies = await app.pollPolicies(signal);
     if (poll.status !== 'baseline' || policies.status !== 'baseline')
       throw new Error(`the bench org was not recorded: roster ${poll.status}, policies ${policies.status}`);
-    writeExport(
-      join(options.dir, 'people.csv'),
-      (poll.fetched?.roster.users ?? []).map((u) => u.email),
-      options.identities,
-    );
+    const people = benchPeople(poll.fetched?.roster.users ?? [], options.identities);
+    writeExport(join(options.dir, 'people.csv'), people);
+    // The same people for the Okta and Entra fakes (identity-fakes.ts).
+    writeFileSync(join(options.dir, 'people.json'), JSON.stringify(people));
   } finally {
     await app.close();
     await sim.close();

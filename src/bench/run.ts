@@ -2,7 +2,7 @@
  * `npm run bench`: runs each benchmark in a child process of its own (so peak memory is that
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
- *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|policy-requests ...]
+ *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|identity-okta|identity-entra|policy-requests ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
@@ -11,7 +11,7 @@
  *   BENCH_CONTACTS_BACKGROUND_SHARE (VO_BACKGROUND_SHARE for that run)
  *   BENCH_POLL_V8 (defaults,optimize-for-size,cli or none), BENCH_CLI, BENCH_CLI_NODE_FLAGS, BENCH_CLI_ENV (poll-alone)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,8 @@ import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
-import type { benchIdentity } from './identity-bench.js';
+import type { BenchIdentitySource, benchIdentity } from './identity-bench.js';
+import { type BenchFakes, serveIdentityFakes } from './identity-fakes.js';
 import { prepareIdentityBench } from './identity-setup.js';
 import { benchOncall } from './oncall-bench.js';
 import { benchPersist } from './persist-bench.js';
@@ -40,7 +41,43 @@ const IDENTITY_LABELS: Record<string, string> = {
   'identity-capped':
     "as the CLI runs, with --max-old-space-size=256 (the Docker image's heap cap until issue 21)",
   'identity-growth': "Node's defaults and `--semi-space-growth-factor=1` alone (no `--optimize-for-size`)",
+  'identity-okta': 'the same people read from the Okta fake (both lists, 200 a page), as the CLI runs',
+  'identity-entra': 'the same people read from the Graph fake (999 a page), as the CLI runs',
 };
+
+/** The paged sources' benchmarks, and the source each reads. */
+const PAGED_IDENTITY: Record<string, BenchIdentitySource> = {
+  'identity-okta': 'okta',
+  'identity-entra': 'entra',
+};
+
+/**
+ * Starts the Okta and Entra fakes over the prepared people in a process of their own, and answers
+ * their addresses and a stop that ends it.
+ */
+async function startIdentityFakes(dir: string): Promise<{ fakes: BenchFakes; stop: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [SELF, '--child', 'identity-fakes'], {
+    env: { ...process.env, BENCH_IDENTITY_DIR: dir },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    proc.on('exit', (code) => reject(new Error(`the identity fakes exited (${code}) before serving`)));
+  });
+  return {
+    fakes: JSON.parse(line) as BenchFakes,
+    stop: async () => {
+      proc.stdin.end();
+      await exited;
+    },
+  };
+}
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name]);
@@ -104,6 +141,8 @@ async function runOne(name: string): Promise<unknown> {
         days: intFromEnv('BENCH_ONCALL_DAYS', 90),
         samples: 5,
       });
+    case 'identity-fakes':
+      return serveIdentityFakes(process.env.BENCH_IDENTITY_DIR ?? '');
     case 'identity-setup':
       return prepareIdentityBench({
         dir: process.env.BENCH_IDENTITY_DIR ?? '',
@@ -128,6 +167,8 @@ const BENCHMARKS = [
   'identity',
   'identity-capped',
   'identity-growth',
+  'identity-okta',
+  'identity-entra',
   'fetch',
   'hints',
   'policy-requests',
@@ -309,14 +350,26 @@ async function main(): Promise<void> {
     // identity-growth: Node's defaults and the growth factor alone, without --optimize-for-size.
     const measured = identityDir === null ? [SELF, '--child', bench] : [IDENTITY_CHILD];
     const v8 = bench === 'identity-growth' ? 'growth' : 'cli';
+    const paged = PAGED_IDENTITY[bench];
+    const served = identityDir !== null && paged !== undefined ? await startIdentityFakes(identityDir) : null;
     const output = execFileSync(process.execPath, [...flags, ...measured], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'inherit'],
       ...(identityDir === null
         ? {}
-        : { env: { ...process.env, BENCH_IDENTITY_DIR: identityDir, BENCH_IDENTITY_V8: v8 } }),
+        : {
+            env: {
+              ...process.env,
+              BENCH_IDENTITY_DIR: identityDir,
+              BENCH_IDENTITY_V8: v8,
+              ...(served === null
+                ? {}
+                : { BENCH_IDENTITY_SOURCE: paged, BENCH_IDENTITY_FAKES: JSON.stringify(served.fakes) }),
+            },
+          }),
     });
+    await served?.stop();
     if (identityDir !== null) rmSync(identityDir, { recursive: true, force: true });
     const result = JSON.parse(output);
     if (bench === 'hints') {
@@ -433,7 +486,7 @@ async function main(): Promise<void> {
       );
       lines.push('|---|---|---|---|---|---|---|---|');
       lines.push(
-        `| ${r.identities} / ${r.victorOpsUsers} | ${fmt(r.fileMb, 1)} | ${fmt(r.firstSyncCpuSeconds)} | ${r.firstSyncFindings} | ${fmt(r.unchangedSyncCpuSeconds)} | ${fmt(r.reparsedSyncCpuSeconds)} | ${fmt(r.matchOnlyCpuSeconds)} | ${fmt(r.peakRssMb, 0)} |`,
+        `| ${r.identities} / ${r.victorOpsUsers} | ${fmt(r.fileMb, 1)} | ${fmt(r.firstSyncCpuSeconds)} | ${r.firstSyncFindings} | ${fmt(r.unchangedSyncCpuSeconds)} | ${r.reparsedSyncCpuSeconds === null ? '—' : fmt(r.reparsedSyncCpuSeconds)} | ${r.matchOnlyCpuSeconds === null ? '—' : fmt(r.matchOnlyCpuSeconds)} | ${fmt(r.peakRssMb, 0)} |`,
       );
     } else {
       const r = result as Awaited<ReturnType<typeof benchDelivery>>;

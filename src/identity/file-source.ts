@@ -8,11 +8,12 @@ import { stat } from 'node:fs/promises';
 import type { FileSourceConfig } from '../config/identity-file.js';
 import { IdentitySourceError } from '../errors.js';
 import { parseStatusDate } from '../parse/status-date.js';
-import { type ReadSummary, ReadTally } from '../roster/identity-findings.js';
+import type { ReadSummary } from '../roster/identity-findings.js';
 import { canMatch, type IndexWanted, wantsNoMoreThan } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import { CsvRowReader } from './csv.js';
 import { FileTextError, streamFileText } from './file-text.js';
+import { KeptCollector } from './kept.js';
 import {
   emptyStats,
   type IdentitySource,
@@ -31,21 +32,6 @@ export interface FileRead {
   summary: ReadSummary;
   /** Whether the status column (CSV header, or a key of any JSON Lines record) is there. */
   statusColumn: boolean;
-}
-
-/**
- * Where a parser's identities go: each is tallied, and kept only if a user could match it, so a
- * 100,000-row export against 20,000 users holds the ~20,000 rows that matter (issue 21).
- */
-class Collected {
-  readonly identities: Identity[] = [];
-  readonly tally = new ReadTally();
-  constructor(private readonly wanted: IndexWanted | null) {}
-  add(identity: Identity): void {
-    this.tally.add(identity);
-    if (this.wanted === null) this.identities.push(identity);
-    else if (canMatch(identity, this.wanted)) this.identities.push(detached(identity));
-  }
 }
 
 /**
@@ -113,7 +99,7 @@ interface FileParser {
 
 function csvParser(config: FileSourceConfig, wanted: IndexWanted | null): FileParser {
   const reader = new CsvRowReader();
-  const out = new Collected(wanted);
+  const out = new KeptCollector(wanted, detached);
   let index: Map<string, number> | null = null;
   let hasStatus = false;
   const take = (rows: { cells: string[]; line: number }[]) => {
@@ -174,7 +160,7 @@ function field(record: Record<string, unknown>, column: string): unknown {
 }
 
 function jsonLinesParser(config: FileSourceConfig, wanted: IndexWanted | null): FileParser {
-  const out = new Collected(wanted);
+  const out = new KeptCollector(wanted, detached);
   const pending: { record: Record<string, unknown>; line: number }[] = [];
   let rest = '';
   let line = 0;
@@ -275,6 +261,12 @@ export function createFileSource(config: FileSourceConfig): IdentitySource {
         // Dropped first, so a re-read never holds the old and the new copy at once.
         cache = null;
         cache = { stamp, wanted, read: await readIdentityFile(config, s.size, wanted) };
+      } else if (cache.wanted === null && wanted !== null) {
+        // A whole parse (the sync's re-run after a user was recorded mid-read) would otherwise be
+        // held until the file changes: cut down to what is wanted, its strings let go of the text.
+        const whole = cache.read;
+        const identities = whole.identities.filter((i) => canMatch(i, wanted)).map(detached);
+        cache = { stamp, wanted, read: { ...whole, identities } };
       }
       return cache.read;
     } catch (error) {

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { EntraSourceConfig } from '../config/identity-entra.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerRuntimeSecret, registerSecrets } from '../redact.js';
+import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
   GRAPH_USER_SELECT,
@@ -19,7 +20,14 @@ import {
   tokenResponseSchema,
 } from './graph-schemas.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
-import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
+import { KeptCollector } from './kept.js';
+import {
+  type IdentitySource,
+  type IdentitySourcePlugin,
+  type KeptRead,
+  statusAndCode,
+  uniqueEmails,
+} from './source.js';
 
 const LABEL = 'Microsoft Graph';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -175,19 +183,23 @@ export function createGraphSource(
     }
   }
 
+  /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
+  async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
+    const out = new KeptCollector(wanted);
+    let url: string | null = first;
+    while (url !== null) {
+      const page = await getPage(url, signal);
+      for (const u of page.users) out.add(graphUserToIdentity(u));
+      url = page.next;
+    }
+    return out.result();
+  }
+
   return {
     name: 'entra',
     kind: 'entra',
-    async read(signal) {
-      const identities: Identity[] = [];
-      let url: string | null = first;
-      while (url !== null) {
-        const page = await getPage(url, signal);
-        for (const u of page.users) identities.push(graphUserToIdentity(u));
-        url = page.next;
-      }
-      return identities;
-    },
+    read: async (signal) => (await readAll(signal, null)).identities,
+    readKept: (signal, wanted) => readAll(signal, wanted),
     stats: () => http.stats(),
     close: () => http.close(),
   };

@@ -11,9 +11,11 @@ import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError } from '
 import type { LdapSourceConfig } from '../config/identity-ldap.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
+import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
-import { type IdentitySource, type IdentitySourcePlugin, uniqueEmails } from './source.js';
+import { KeptCollector } from './kept.js';
+import { type IdentitySource, type IdentitySourcePlugin, type KeptRead, uniqueEmails } from './source.js';
 
 /** ACCOUNTDISABLE in userAccountControl (Microsoft's documented flag values). */
 const UAC_ACCOUNTDISABLE = 0x2;
@@ -138,42 +140,49 @@ export function createLdapSource(config: LdapSourceConfig, deps: { timeoutMs: nu
   return {
     name: 'ldap',
     kind: 'ldap',
-    async read(signal) {
-      // Read at every sync, so a renewed CA file is picked up without a restart.
-      const tls = tlsOptions(config);
-      const client = new Client({
-        url: config.url,
-        timeout: deps.timeoutMs,
-        connectTimeout: deps.timeoutMs,
-        ...(config.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
-      });
-      const abort = () => void client.unbind().catch(() => undefined);
-      signal.addEventListener('abort', abort, { once: true });
-      try {
-        if (config.startTls) {
-          requests += 1;
-          await client.startTLS(tls);
-        }
-        if (config.bindDn !== null) {
-          requests += 1;
-          await client.bind(config.bindDn, config.bindPassword ?? '');
-        }
-        requests += 1;
-        const { searchEntries } = await client.search(config.baseDn, {
-          scope: 'sub',
-          filter: config.filter,
-          attributes,
-          paged: { pageSize: config.pageSize },
-        });
-        return searchEntries.map((e) => ldapEntryToIdentity(e, config));
-      } catch (error) {
-        throw explain(error, config);
-      } finally {
-        signal.removeEventListener('abort', abort);
-        await client.unbind().catch(() => undefined);
-      }
-    },
+    read: async (signal) => (await readAll(signal, null)).identities,
+    readKept: (signal, wanted) => readAll(signal, wanted),
     stats: () => ({ requests, retries: 0, rateLimited: 0 }),
     async close() {},
   };
+
+  /** The paged search, each page's entries tallied and held only if a recorded user can match them. */
+  async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
+    // Read at every sync, so a renewed CA file is picked up without a restart.
+    const tls = tlsOptions(config);
+    const client = new Client({
+      url: config.url,
+      timeout: deps.timeoutMs,
+      connectTimeout: deps.timeoutMs,
+      ...(config.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
+    });
+    const abort = () => void client.unbind().catch(() => undefined);
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      if (config.startTls) {
+        requests += 1;
+        await client.startTLS(tls);
+      }
+      if (config.bindDn !== null) {
+        requests += 1;
+        await client.bind(config.bindDn, config.bindPassword ?? '');
+      }
+      requests += 1;
+      const out = new KeptCollector(wanted);
+      // The same paged search as client.search, handed over a page at a time.
+      for await (const page of client.searchPaginated(config.baseDn, {
+        scope: 'sub',
+        filter: config.filter,
+        attributes,
+        paged: { pageSize: config.pageSize },
+      }))
+        for (const e of page.searchEntries) out.add(ldapEntryToIdentity(e, config));
+      return out.result();
+    } catch (error) {
+      throw explain(error, config);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      await client.unbind().catch(() => undefined);
+    }
+  }
 }

@@ -8,8 +8,10 @@ import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity-okta.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerSecrets } from '../redact.js';
+import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
+import { KeptById } from './kept.js';
 import {
   OKTA_STATUS_ACTIVE,
   type OktaUser,
@@ -17,7 +19,13 @@ import {
   oktaUserListSchema,
   parseNextLink,
 } from './okta-schemas.js';
-import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
+import {
+  type IdentitySource,
+  type IdentitySourcePlugin,
+  type KeptRead,
+  statusAndCode,
+  uniqueEmails,
+} from './source.js';
 
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
@@ -121,21 +129,32 @@ export function createOktaSource(
     }
   }
 
-  async function listAll(first: string, signal: AbortSignal): Promise<OktaUser[]> {
-    const users: OktaUser[] = [];
+  /** Every user of the list from `first`, page by page, each handed to `each` and not held. */
+  async function listAll(first: string, signal: AbortSignal, each: (user: OktaUser) => void): Promise<void> {
     const seen = new Set<string>();
     const startedMs = deps.clock.now();
     let url: string | null = first;
     while (url !== null) {
       failOnEndlessPaging(url, seen, startedMs);
       const page = await getPage(url, signal);
-      // One by one: spreading a page of 150,000 users into push() overflows the call stack.
-      for (const user of page.users) users.push(user);
+      for (const user of page.users) each(user);
       if (page.waitMs > 0 && page.next !== null)
         await waitOrFail(deps.clock, LABEL, page.waitMs, MAX_RATE_LIMIT_WAIT_MS, signal);
       url = page.next;
     }
-    return users;
+  }
+
+  /**
+   * Both lists into `out`: a user in both (deprovisioned between the two reads) counts once, as
+   * the second list has them. With `wanted`, only the users a recorded user can match are held.
+   */
+  async function readBoth(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
+    const out = new KeptById(wanted);
+    const add = (user: OktaUser) => out.add(oktaUserToIdentity(user));
+    const limit = `limit=${config.pageLimit}`;
+    await listAll(`${base}?${limit}`, signal, add);
+    await listAll(`${base}?${limit}&filter=${encodeURIComponent('status eq "DEPROVISIONED"')}`, signal, add);
+    return out.result();
   }
 
   /** A cursor seen before, too many pages or too long: the list would never end, so the read fails. */
@@ -159,17 +178,8 @@ export function createOktaSource(
   return {
     name: 'okta',
     kind: 'okta',
-    async read(signal) {
-      const limit = `limit=${config.pageLimit}`;
-      const listed = await listAll(`${base}?${limit}`, signal);
-      const gone = await listAll(
-        `${base}?${limit}&filter=${encodeURIComponent('status eq "DEPROVISIONED"')}`,
-        signal,
-      );
-      const byId = new Map<string, OktaUser>();
-      for (const u of [...listed, ...gone]) byId.set(u.id, u);
-      return [...byId.values()].map(oktaUserToIdentity);
-    },
+    read: async (signal) => (await readBoth(signal, null)).identities,
+    readKept: (signal, wanted) => readBoth(signal, wanted),
     stats: () => http.stats(),
     close: () => http.close(),
   };

@@ -109,6 +109,14 @@ export interface ReadSummary {
   fingerprint: string;
 }
 
+/** One record's part of a ReadTally (its two hashes, and what it counted as). */
+export interface TallyShare {
+  a: number;
+  b: number;
+  active: boolean | null;
+  status: string;
+}
+
 const hex = (n: number) => n.toString(16).padStart(8, '0');
 
 /**
@@ -126,7 +134,8 @@ export class ReadTally {
   private a = 0;
   private b = 0;
 
-  add(identity: Identity): void {
+  /** Counts the record in; what it returns is its share, for `remove` if a later record replaces it. */
+  add(identity: Identity): TallyShare {
     this.count++;
     if (identity.active === true) this.active++;
     else if (identity.active === false) this.inactive++;
@@ -144,6 +153,25 @@ export class ReadTally {
     }
     this.a = (this.a + a) >>> 0;
     this.b = (this.b + b) >>> 0;
+    return { a, b, active: identity.active, status: identity.status };
+  }
+
+  /**
+   * Takes a record back out (its share from `add`): the summary is then that of the records
+   * without it, fingerprint included, since the fingerprint is a sum.
+   */
+  remove(share: TallyShare): void {
+    this.count--;
+    if (share.active === true) this.active--;
+    else if (share.active === false) this.inactive--;
+    else {
+      this.unknownCount--;
+      const left = (this.unknown.get(share.status) ?? 0) - 1;
+      if (left > 0) this.unknown.set(share.status, left);
+      else this.unknown.delete(share.status);
+    }
+    this.a = (this.a - share.a) >>> 0;
+    this.b = (this.b - share.b) >>> 0;
   }
 
   summary(): ReadSummary {

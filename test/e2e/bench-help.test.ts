@@ -23,7 +23,7 @@ describe('the benchmark runner', () => {
     const r = bench('hints', 'nope');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
-      'unknown benchmark "nope": one of persist, persist-raw, persist-capped, poll-alone, delivery, ui, oncall, identity, identity-capped, identity-growth, fetch, hints, policy-requests, budget, contacts (--help)',
+      'unknown benchmark "nope": one of persist, persist-raw, persist-capped, poll-alone, delivery, ui, oncall, identity, identity-capped, identity-growth, identity-okta, identity-entra, fetch, hints, policy-requests, budget, contacts (--help)',
     );
   });
 });

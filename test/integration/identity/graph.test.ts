@@ -9,12 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { GRAPH_USER_SELECT } from '../../../src/identity/graph-schemas.js';
 import { createGraphSource } from '../../../src/identity/graph-source.js';
+import { summariseRead } from '../../../src/roster/identity-findings.js';
+import { wantedKeys } from '../../../src/roster/identity-match.js';
 import {
   type GraphFake,
   type GraphFakeUser,
   startGraphFake,
 } from '../../../src/simulator/identity/graph-fake.js';
+import { aUser } from '../../helpers/builders.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 import { shapeDifferences } from '../../helpers/shape.js';
 
 const fixture = (name: string) =>
@@ -118,6 +122,23 @@ describe('the Entra ID adapter', () => {
     expect(paths.filter((p) => p.includes('/oauth2/v2.0/token'))).toHaveLength(1);
     // $top=999 asks for large pages; the fake answers at most 999, so 5 users are one page.
     expect(paths.filter((p) => p.startsWith('/graph/v1.0/users'))).toHaveLength(1);
+  });
+
+  it('keeps only the users a recorded user can match, page by page, and summarises every user (issue 21)', async () => {
+    fake = await startGraphFake({ ...creds, users, defaultPageSize: 2 });
+    const signal = new AbortController().signal;
+    // person2 by an alias of proxyAddresses, person3 (disabled) by its mail.
+    const wanted = wantedKeys(
+      [aUser('a', { email: 'ALIAS2@contoso.com' }), aUser('b', { email: 'person3@contoso.com' })],
+      matchSettings(),
+    );
+    const kept = await source().readKept?.(signal, wanted);
+    const whole = await source().read(signal);
+    expect(kept?.identities).toEqual(
+      whole.filter((i) => i.id.startsWith('00000002') || i.id.startsWith('00000003')),
+    );
+    expect(kept?.identities).toHaveLength(2);
+    expect(kept?.summary).toEqual(summariseRead(whole));
   });
 
   it('waits for Retry-After when throttled, and renews a revoked token once', async () => {

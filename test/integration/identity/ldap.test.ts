@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LdapSourceConfig } from '../../../src/config/identity-ldap.js';
 import { IdentitySourceError } from '../../../src/errors.js';
 import { createLdapSource } from '../../../src/identity/ldap-source.js';
+import { summariseRead } from '../../../src/roster/identity-findings.js';
+import { wantedKeys } from '../../../src/roster/identity-match.js';
+import { aUser } from '../../helpers/builders.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 import {
   LDAP_BASE_DN,
   LDAP_READER_DN,
@@ -72,6 +76,24 @@ describe.skipIf(skipLdapSuites('LDAP adapter suite'))('the LDAP adapter against 
     });
     // The server refuses pages larger than its limit of 5, so 12 entries took several pages.
     await expect(read(config({ pageSize: 50 }))).rejects.toThrow(/LDAP: illegal pagedResults page size/);
+  });
+
+  it('keeps only the entries a recorded user can match, page by page, and summarises every entry (issue 21)', async () => {
+    const signal = new AbortController().signal;
+    const wanted = wantedKeys(
+      [
+        aUser('a', { email: 'p1.alias@example.com' }),
+        aUser('b', { email: 'person3@example.com' }),
+        aUser('c', { email: 'person11@example.com' }),
+      ],
+      matchSettings(),
+    );
+    const kept = await createLdapSource(config(), { timeoutMs: 5_000 }).readKept?.(signal, wanted);
+    const whole = await read(config());
+    const dns = [personDn('person1'), personDn('person3'), personDn('person11')];
+    expect(kept?.identities).toEqual(whole.filter((i) => dns.includes(i.id)));
+    expect(kept?.identities).toHaveLength(3);
+    expect(kept?.summary).toEqual(summariseRead(whole));
   });
 
   it('maps AD attributes: userAccountControl 0x2, proxyAddresses (SMTP only, primary first), otherMailbox', async () => {

@@ -9,12 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { IdentitySourceError } from '../../../src/errors.js';
 import { createOktaSource } from '../../../src/identity/okta-source.js';
+import { summariseRead } from '../../../src/roster/identity-findings.js';
+import { wantedKeys } from '../../../src/roster/identity-match.js';
 import {
   type OktaFake,
   type OktaFakePerson,
   startOktaFake,
 } from '../../../src/simulator/identity/okta-fake.js';
+import { aUser } from '../../helpers/builders.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 import { shapeDifferences } from '../../helpers/shape.js';
 
 const fixture = (name: string) =>
@@ -95,6 +99,24 @@ describe('the Okta adapter', () => {
     );
     // 4 pages of the plain list (6 users, 2 a page) and 1 of the DEPROVISIONED list.
     expect(fake.server.requests.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('keeps only the users a recorded user can match, page by page, and summarises every user (issue 21)', async () => {
+    fake = await startOktaFake({ token: TOKEN, people });
+    const signal = new AbortController().signal;
+    const users = [
+      aUser('p0', { email: 'Person0@example.com' }),
+      aUser('p5', { email: 'person5@example.com' }),
+    ];
+    const kept = await source().readKept?.(signal, wantedKeys(users, matchSettings()));
+    const whole = await source().read(signal);
+    expect(kept?.identities).toEqual(
+      whole.filter((i) => ['person0@example.com', 'person5@example.com'].includes(i.emails[0] ?? '')),
+    );
+    expect(kept?.identities.map((i) => i.status)).toEqual(['ACTIVE', 'DEPROVISIONED']);
+    expect(kept?.summary).toEqual(summariseRead(whole));
+    // The same requests as the whole read: both lists, every page.
+    expect(fake.server.requests).toHaveLength(8);
   });
 
   // The fake's rate window and the adapter's waits share one fake clock: the adapter's wait is

@@ -190,3 +190,29 @@ describe('reading the file for the recorded users (issue 21)', () => {
     expect(more?.summary.count).toBe(3);
   });
 });
+
+describe('the file source after a whole read (issue 21)', () => {
+  const signal = new AbortController().signal;
+
+  it('cuts a whole parse down to the wanted rows at the next kept read, without parsing again', async () => {
+    const rows = Array.from(
+      { length: 1_000 },
+      (_, i) => `p${i}@x.com,${i % 4 === 0 ? 'terminated' : 'active'}`,
+    );
+    const path = fileWith(`email,status\n${rows.join('\n')}\n`);
+    const source = createFileSource(config({ path }));
+    // The sync's re-run (a user recorded while the sources were read) reads the file whole.
+    const whole = await source.read(signal);
+    expect(whole).toHaveLength(1_000);
+    const wanted = wantedKeys(
+      [aUser('a', { email: 'p3@x.com' }), aUser('b', { email: 'P998@x.com' })],
+      matchSettings(),
+    );
+    const kept = await source.readKept?.(signal, wanted);
+    expect(kept?.identities.map((i) => i.emails[0])).toEqual(['p3@x.com', 'p998@x.com']);
+    expect(kept?.summary).toEqual(summariseRead(whole));
+    // And the cache now holds the kept rows only: the next kept read hands over the same two.
+    const again = await source.readKept?.(signal, wanted);
+    expect(again?.identities).toBe(kept?.identities);
+  });
+});
