@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { GoogleSourceConfig } from '../config/identity-google.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerRuntimeSecret, registerSecrets } from '../redact.js';
+import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
   DIRECTORY_READONLY_SCOPE,
@@ -21,7 +22,14 @@ import {
   JWT_BEARER_GRANT,
 } from './google-schemas.js';
 import { createJsonHttp, type HttpResponse, header, waitOrFail } from './http.js';
-import { type IdentitySource, type IdentitySourcePlugin, statusAndCode, uniqueEmails } from './source.js';
+import { KeptCollector } from './kept.js';
+import {
+  type IdentitySource,
+  type IdentitySourcePlugin,
+  type KeptRead,
+  statusAndCode,
+  uniqueEmails,
+} from './source.js';
 
 const LABEL = 'Google Workspace';
 const MAX_RETRIES = 5;
@@ -195,27 +203,31 @@ export function createGoogleSource(
     }
   }
 
+  /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
+  async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
+    const out = new KeptCollector(wanted);
+    const seen = new Set<string>();
+    let pageToken: string | null = null;
+    do {
+      const page = await getPage(usersListUrl(config, pageToken), signal);
+      for (const user of page.users ?? []) out.add(googleUserToIdentity(user));
+      pageToken = page.nextPageToken ?? null;
+      if (pageToken !== null && seen.has(pageToken))
+        throw new IdentitySourceError(
+          'bad-response',
+          `${LABEL}: a nextPageToken came back twice; the listing would never end`,
+          false,
+        );
+      if (pageToken !== null) seen.add(pageToken);
+    } while (pageToken !== null && pageToken !== '');
+    return out.result();
+  }
+
   return {
     name: 'google',
     kind: 'google',
-    async read(signal) {
-      const identities: Identity[] = [];
-      const seen = new Set<string>();
-      let pageToken: string | null = null;
-      do {
-        const page = await getPage(usersListUrl(config, pageToken), signal);
-        for (const user of page.users ?? []) identities.push(googleUserToIdentity(user));
-        pageToken = page.nextPageToken ?? null;
-        if (pageToken !== null && seen.has(pageToken))
-          throw new IdentitySourceError(
-            'bad-response',
-            `${LABEL}: a nextPageToken came back twice; the listing would never end`,
-            false,
-          );
-        if (pageToken !== null) seen.add(pageToken);
-      } while (pageToken !== null && pageToken !== '');
-      return identities;
-    },
+    read: async (signal) => (await readAll(signal, null)).identities,
+    readKept: (signal, wanted) => readAll(signal, wanted),
     stats: () => http.stats(),
     close: () => http.close(),
   };

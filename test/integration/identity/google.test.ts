@@ -11,13 +11,17 @@ import { type Clock, systemClock } from '../../../src/clock.js';
 import type { GoogleSourceConfig } from '../../../src/config/identity-google.js';
 import { createGoogleSource, signAssertion } from '../../../src/identity/google-source.js';
 import { scrubText } from '../../../src/redact.js';
+import { summariseRead } from '../../../src/roster/identity-findings.js';
+import { wantedKeys } from '../../../src/roster/identity-match.js';
 import {
   type GoogleFake,
   type GoogleFakeUser,
   startGoogleFake,
 } from '../../../src/simulator/identity/google-fake.js';
+import { aUser } from '../../helpers/builders.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
 import { googleKey, googleSettings } from '../../helpers/google-key.js';
+import { matchSettings } from '../../helpers/identity-unit.js';
 import { shapeDifferences } from '../../helpers/shape.js';
 
 const fixture = (name: string) =>
@@ -141,6 +145,21 @@ describe('the Google Workspace adapter', () => {
     const paths = fake.server.requests.map((r) => r.path);
     expect(paths.filter((p) => p === '/token')).toHaveLength(1);
     expect(paths.filter((p) => p.startsWith('/admin/directory/v1/users'))).toHaveLength(4);
+  });
+
+  it('keeps only the users a recorded user can match, page by page, and summarises every user (issue 21)', async () => {
+    fake = await start();
+    const signal = new AbortController().signal;
+    // person2 by an alias, person3 (suspended) by its primary address.
+    const wanted = wantedKeys(
+      [aUser('a', { email: 'P2@example.com' }), aUser('b', { email: 'person3@example.com' })],
+      matchSettings(),
+    );
+    const kept = await source({ pageSize: 2 }).readKept?.(signal, wanted);
+    const whole = await source({ pageSize: 2 }).read(signal);
+    expect(kept?.identities).toEqual(whole.filter((i) => i.id.endsWith('2') || i.id.endsWith('3')));
+    expect(kept?.identities).toHaveLength(2);
+    expect(kept?.summary).toEqual(summariseRead(whole));
   });
 
   it('asks for the configured domain only', async () => {
