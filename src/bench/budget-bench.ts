@@ -66,7 +66,7 @@ export interface BudgetPhase {
     ok: number;
     failed: number;
     blamedCredentials: number;
-    seconds: Record<'poll' | 'fetch' | 'doctor', number[]>;
+    seconds: Record<OneShotCommand, number[]>;
   };
   /**
    * The daemon's contacts poll in the phase (null in phases without it), reading from the phase's
@@ -94,6 +94,10 @@ interface RosterPollTiming {
   sharedMs: number;
 }
 
+/** The one-shot commands the bench can run beside the daemon. */
+export const ONE_SHOT_COMMANDS = ['poll', 'fetch', 'doctor'] as const;
+export type OneShotCommand = (typeof ONE_SHOT_COMMANDS)[number];
+
 const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
@@ -109,7 +113,14 @@ export async function benchBudget(options: {
    * phase's p90 carries that alignment; a period that does not divide it (e.g. 7,300) spreads them.
    */
   driftMs?: number;
+  /** The one-shot commands run beside the daemon in turn (default poll, fetch, doctor). */
+  oneShots?: readonly OneShotCommand[];
 }): Promise<BudgetPhase[]> {
+  const oneShotCommands = options.oneShots ?? ONE_SHOT_COMMANDS;
+  if (oneShotCommands.length === 0 || oneShotCommands.some((c) => !ONE_SHOT_COMMANDS.includes(c)))
+    throw new Error(
+      `the one-shots must be some of ${ONE_SHOT_COMMANDS.join(', ')} (got ${oneShotCommands.join(', ') || 'none'})`,
+    );
   const driftMs = options.driftMs ?? 5_000;
   if (!Number.isInteger(driftMs) || driftMs < 100)
     throw new Error(`the drift interval must be a whole number of ms, at least 100 (got ${driftMs})`);
@@ -277,7 +288,7 @@ export async function benchBudget(options: {
     const beside = (async () => {
       const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
       for (let i = 0; withOneShots && running; i++) {
-        const command = (['poll', 'fetch', 'doctor'] as const)[i % 3]!;
+        const command = oneShotCommands[i % oneShotCommands.length]!;
         const spawnedMs = Date.now();
         const child = spawn(process.execPath, [cli, command], {
           env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },

@@ -4,7 +4,8 @@
  *
  *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|policy-requests ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE),
- *   BENCH_BUDGET_DRIFT_MS (5000: time between drifts; one that does not divide the 15-s roster tick spreads the changes' offsets)
+ *   BENCH_BUDGET_DRIFT_MS (5000: time between drifts; one that does not divide the 15-s roster tick spreads the changes' offsets),
+ *   BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor: the one-shots run in turn beside the daemon)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -18,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
-import { benchBudget } from './budget-bench.js';
+import { benchBudget, type OneShotCommand } from './budget-bench.js';
 import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
@@ -84,6 +85,13 @@ async function runOne(name: string): Promise<unknown> {
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
         ...(process.env.BENCH_BUDGET_PACE ? { pace: Number(process.env.BENCH_BUDGET_PACE) } : {}),
         driftMs: intFromEnv('BENCH_BUDGET_DRIFT_MS', 5_000),
+        ...(process.env.BENCH_BUDGET_ONE_SHOTS
+          ? {
+              oneShots: process.env.BENCH_BUDGET_ONE_SHOTS.split(',').map((c) =>
+                c.trim(),
+              ) as OneShotCommand[],
+            }
+          : {}),
       });
     case 'contacts':
       return benchContacts({
@@ -150,6 +158,7 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
   BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's), BENCH_BUDGET_DRIFT_MS (5000 between drifts),
+  BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
   BENCH_POLL_V8 (poll-alone's stage settings: defaults,optimize-for-size,cli; none = only the CLI rows),
   BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it)
