@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
-import { benchBudget, type OneShotCommand } from './budget-bench.js';
+import { benchBudget, ONE_SHOT_COMMANDS, type OneShotCommand } from './budget-bench.js';
 import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
@@ -170,7 +170,25 @@ function chosenBenchmarks(args: readonly string[]): { names: string[] } | { exit
   const unknown = args.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
   if (unknown.length > 0)
     return { exit: 2, text: `unknown benchmark "${unknown[0]}": one of ${BENCHMARKS.join(', ')} (--help)` };
+  const budgetProblem = args.includes('budget') ? budgetEnvProblem(process.env) : null;
+  if (budgetProblem !== null) return { exit: 2, text: budgetProblem };
   return { names: args.length > 0 ? [...args] : [...DEFAULT_BENCHMARKS] };
+}
+
+/** What is wrong with the budget bench's own settings, said before anything runs (null: nothing). */
+function budgetEnvProblem(env: NodeJS.ProcessEnv): string | null {
+  const oneShots = env.BENCH_BUDGET_ONE_SHOTS;
+  if (oneShots !== undefined && oneShots !== '') {
+    const wrong = oneShots
+      .split(',')
+      .find((c) => !(ONE_SHOT_COMMANDS as readonly string[]).includes(c.trim()));
+    if (wrong !== undefined)
+      return `BENCH_BUDGET_ONE_SHOTS: "${wrong.trim()}" is not one of ${ONE_SHOT_COMMANDS.join(', ')}`;
+  }
+  const drift = env.BENCH_BUDGET_DRIFT_MS;
+  if (drift !== undefined && drift !== '' && !(Number.isInteger(Number(drift)) && Number(drift) >= 100))
+    return `BENCH_BUDGET_DRIFT_MS: "${drift}" is not a whole number of ms of at least 100`;
+  return null;
 }
 
 function fmt(n: number, digits = 2): string {
