@@ -19,7 +19,7 @@
  * work (reported by the shared schedule) stands for this process's next share turn, which then
  * goes to its most urgent work instead (`pickLevel`'s credit). So a daemon's roster polls keep
  * about 1 − VO_BACKGROUND_SHARE of the key beside a one-shot, not that share of what the one-shot
- * left (issue 27: ~56 %, measured as roster polls twice as long).
+ * left (issue 27: ~56 %; a roster request waited about twice as long for its turn).
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -314,6 +314,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   }
 
   function withdraw(): void {
+    // Nothing waits here any more: a turn taken elsewhere meanwhile was taken from nobody.
+    credit.turns = 0;
     if (!registered) return;
     registered = false;
     try {

@@ -265,6 +265,27 @@ describe('createRateBudget', () => {
     expect(order.slice(8)).toEqual(['policy', 'policy', 'policy', 'policy']);
   });
 
+  it('forgets a turn taken elsewhere once nothing waits here: its next share turn is its own again', async () => {
+    const clock = fakeClock();
+    const local = createLocalSlots();
+    let first = true;
+    // the schedule reports one turn a one-shot took ahead of this process's first request
+    const shared: SharedSlots = {
+      reserve: (request) => {
+        const reserved = local.reserve(request);
+        const yielded = first ? 1 : 0;
+        first = false;
+        return { ...reserved, yielded };
+      },
+      hold: local.hold,
+      withdraw: local.withdraw,
+    };
+    const budget = budgetOn(clock, 0.9, shared);
+    expect(await grantOrder(budget, ['roster'])).toEqual(['roster']);
+    const order = await grantOrder(budget, [...Array(4).fill('policy'), ...Array(4).fill('roster')]);
+    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'roster', 'policy']);
+  });
+
   it('never lets two processes sharing the key put more than its paced rate into any window', async () => {
     const clock = fakeClock();
     const starts: number[] = [];
