@@ -5,7 +5,6 @@
  * reads it hands out in src/app/reads.ts.
  */
 
-import { existsSync } from 'node:fs';
 import { builtOnce } from './app/built-once.js';
 import { createDaemonReads, createHistoryReads } from './app/reads.js';
 import type { App, CreateAppOptions } from './app/types.js';
@@ -17,6 +16,7 @@ import { gatherOffboardFacts } from './cycles/offboard-facts.js';
 import { type PolicyCycleDeps, type PolicyListWait, runPolicyPollCycle } from './cycles/policy-cycle.js';
 import { acceptHeldChange, logRequestPlan, type PollCycleDeps, runPollCycle } from './cycles/poll-cycle.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
+import { NoDatabaseError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
 import { openRateBudgetFile, openStore, pendingMigrations, type Store } from './store/db.js';
@@ -351,7 +351,7 @@ export function createApp(options: CreateAppOptions): App {
         budgetFile = null;
         // No history yet is the expected case; a history whose budget file cannot be opened means
         // this process paces alone beside others on the key, which its operator must hear about.
-        if (config.databasePath !== ':memory:' && existsSync(config.databasePath))
+        if (!(error instanceof NoDatabaseError))
           logger.warn(
             { err: (error as Error).message },
             'could not open the shared rate budget beside the history: this process paces alone, and other processes on the same VictorOps key may draw 403s',

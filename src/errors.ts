@@ -72,6 +72,12 @@ export class StoreError extends RosterWatchError {
   readonly retryable = false;
 }
 
+/**
+ * There is no history (database file) at the path: the expected case for a command run before
+ * anything was recorded, told apart by type from a history that is there but cannot be used.
+ */
+export class NoDatabaseError extends StoreError {}
+
 export type VictorOpsErrorCode =
   | 'auth'
   | 'rate_limited'

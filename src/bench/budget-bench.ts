@@ -1,7 +1,7 @@
 /**
  * One rate budget per key, at VictorOps' real limit: the daemon (roster polls every 15 s, policy
  * polls every minute) against a simulator in a process of its own that allows 2 requests a second
- * and answers the excess with 403, while the org drifts every 5 s. Measured: how long a change
+ * and answers the excess with 403, while the org drifts every 5 s (`driftMs`). Measured: how long a change
  * takes to reach the history, skipped roster ticks, policy poll durations and deferred ticks,
  * requests the simulator rejected; then the same with one-shot `poll`, `fetch` and `doctor`
  * processes running beside the daemon on the same key and database; then the same with the
@@ -25,6 +25,8 @@ import { startSimulatorProcess } from './fetch-bench.js';
 export interface BudgetPhase {
   phase: string;
   seconds: number;
+  /** Time between two drifts of the org, ms. */
+  driftMs: number;
   changes: number;
   /** Seconds from a change to the end of the first roster poll that started after it. */
   p50: number;
@@ -59,7 +61,13 @@ export interface BudgetPhase {
   deferredPolicyTicks: number;
   requests: number;
   rejected: number;
-  oneShots: { ok: number; failed: number; blamedCredentials: number };
+  /** The one-shots run beside the daemon, one after the other, and how long each took (s), by command. */
+  oneShots: {
+    ok: number;
+    failed: number;
+    blamedCredentials: number;
+    seconds: Record<OneShotCommand, number[]>;
+  };
   /**
    * The daemon's contacts poll in the phase (null in phases without it), reading from the phase's
    * start: whether it was still reading at the phase's end, the requests it sent in the phase, the
@@ -86,6 +94,10 @@ interface RosterPollTiming {
   sharedMs: number;
 }
 
+/** The one-shot commands the bench can run beside the daemon. */
+export const ONE_SHOT_COMMANDS = ['poll', 'fetch', 'doctor'] as const;
+export type OneShotCommand = (typeof ONE_SHOT_COMMANDS)[number];
+
 const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
@@ -95,7 +107,23 @@ export async function benchBudget(options: {
   seconds: number;
   /** VO_RATE_PACE for the daemon and the one-shots (default: the product's default). */
   pace?: number;
+  /**
+   * Time between two drifts of the org (default 5,000 ms, as in the earlier figures). 5 s divides
+   * the 15-s roster tick, so every change lands at one of three fixed offsets before a tick and a
+   * phase's p90 carries that alignment; a period that does not divide it (e.g. 7,300) spreads them.
+   */
+  driftMs?: number;
+  /** The one-shot commands run beside the daemon in turn (default poll, fetch, doctor). */
+  oneShots?: readonly OneShotCommand[];
 }): Promise<BudgetPhase[]> {
+  const oneShotCommands = options.oneShots ?? ONE_SHOT_COMMANDS;
+  if (oneShotCommands.length === 0 || oneShotCommands.some((c) => !ONE_SHOT_COMMANDS.includes(c)))
+    throw new Error(
+      `the one-shots must be some of ${ONE_SHOT_COMMANDS.join(', ')} (got ${oneShotCommands.join(', ') || 'none'})`,
+    );
+  const driftMs = options.driftMs ?? 5_000;
+  if (!Number.isInteger(driftMs) || driftMs < 100)
+    throw new Error(`the drift interval must be a whole number of ms, at least 100 (got ${driftMs})`);
   const sim = await startSimulatorProcess([
     ...['--users', String(options.users), '--teams', String(options.teams), '--seed', '7'],
     ...['--rate-limit', '2', '--rate-limit-status', '403'],
@@ -243,19 +271,25 @@ export async function benchBudget(options: {
       deferred: await metric('roster_policy_poll_ticks_total{outcome="deferred"}'),
     };
     const changes: number[] = [];
-    const oneShots = { ok: 0, failed: 0, blamedCredentials: 0 };
+    const oneShots: BudgetPhase['oneShots'] = {
+      ok: 0,
+      failed: 0,
+      blamedCredentials: 0,
+      seconds: { poll: [], fetch: [], doctor: [] },
+    };
     let running = true;
     const drift = (async () => {
       while (running) {
         await fetch(`${control}/drift`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
         changes.push(Date.now());
-        await new Promise((r) => setTimeout(r, 5_000));
+        await new Promise((r) => setTimeout(r, driftMs));
       }
     })();
     const beside = (async () => {
       const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
       for (let i = 0; withOneShots && running; i++) {
-        const command = ['poll', 'fetch', 'doctor'][i % 3]!;
+        const command = oneShotCommands[i % oneShotCommands.length]!;
+        const spawnedMs = Date.now();
         const child = spawn(process.execPath, [cli, command], {
           env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -268,6 +302,7 @@ export async function benchBudget(options: {
           said += d.toString();
         });
         const [code] = (await once(child, 'close')) as [number | null];
+        oneShots.seconds[command].push((Date.now() - spawnedMs) / 1000);
         if (code === 0) oneShots.ok++;
         else oneShots.failed++;
         if (/VO_API_ID|VO_API_KEY|authentication/i.test(said)) oneShots.blamedCredentials++;
@@ -308,6 +343,7 @@ export async function benchBudget(options: {
     return {
       phase,
       seconds: options.seconds,
+      driftMs,
       changes: counted.length,
       p50: quantile(latencies, 0.5),
       p90: quantile(latencies, 0.9),

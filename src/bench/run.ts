@@ -3,7 +3,9 @@
  * benchmark's) and prints a Markdown table to paste into docs/benchmarks.md.
  *
  *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|identity-okta|identity-entra|policy-requests ...]
- *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE)
+ *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE),
+ *   BENCH_BUDGET_DRIFT_MS (5000: time between drifts; one that does not divide the 15-s roster tick spreads the changes' offsets),
+ *   BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor: the one-shots run in turn beside the daemon)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -17,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
-import { benchBudget } from './budget-bench.js';
+import { benchBudget, ONE_SHOT_COMMANDS, type OneShotCommand } from './budget-bench.js';
 import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
@@ -119,6 +121,14 @@ async function runOne(name: string): Promise<unknown> {
         teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
         ...(process.env.BENCH_BUDGET_PACE ? { pace: Number(process.env.BENCH_BUDGET_PACE) } : {}),
+        driftMs: intFromEnv('BENCH_BUDGET_DRIFT_MS', 5_000),
+        ...(process.env.BENCH_BUDGET_ONE_SHOTS
+          ? {
+              oneShots: process.env.BENCH_BUDGET_ONE_SHOTS.split(',').map((c) =>
+                c.trim(),
+              ) as OneShotCommand[],
+            }
+          : {}),
       });
     case 'contacts':
       return benchContacts({
@@ -188,7 +198,8 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_HINTS_RPS (2), BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20),
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
-  BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's),
+  BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's), BENCH_BUDGET_DRIFT_MS (5000 between drifts),
+  BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
   BENCH_POLL_V8 (poll-alone's stage settings: defaults,optimize-for-size,cli; none = only the CLI rows),
   BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it),
@@ -201,7 +212,25 @@ function chosenBenchmarks(args: readonly string[]): { names: string[] } | { exit
   const unknown = args.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
   if (unknown.length > 0)
     return { exit: 2, text: `unknown benchmark "${unknown[0]}": one of ${BENCHMARKS.join(', ')} (--help)` };
+  const budgetProblem = args.includes('budget') ? budgetEnvProblem(process.env) : null;
+  if (budgetProblem !== null) return { exit: 2, text: budgetProblem };
   return { names: args.length > 0 ? [...args] : [...DEFAULT_BENCHMARKS] };
+}
+
+/** What is wrong with the budget bench's own settings, said before anything runs (null: nothing). */
+function budgetEnvProblem(env: NodeJS.ProcessEnv): string | null {
+  const oneShots = env.BENCH_BUDGET_ONE_SHOTS;
+  if (oneShots !== undefined && oneShots !== '') {
+    const wrong = oneShots
+      .split(',')
+      .find((c) => !(ONE_SHOT_COMMANDS as readonly string[]).includes(c.trim()));
+    if (wrong !== undefined)
+      return `BENCH_BUDGET_ONE_SHOTS: "${wrong.trim()}" is not one of ${ONE_SHOT_COMMANDS.join(', ')}`;
+  }
+  const drift = env.BENCH_BUDGET_DRIFT_MS;
+  if (drift !== undefined && drift !== '' && !(Number.isInteger(Number(drift)) && Number(drift) >= 100))
+    return `BENCH_BUDGET_DRIFT_MS: "${drift}" is not a whole number of ms of at least 100`;
+  return null;
 }
 
 function fmt(n: number, digits = 2): string {
@@ -401,6 +430,18 @@ async function main(): Promise<void> {
         const b = r.rosterBreakdown;
         lines.push(
           `| ${r.phase} | ${b.requests} | ${fmt(b.fetchSeconds, 2)} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
+        );
+      }
+      const phases = result as Awaited<ReturnType<typeof benchBudget>>;
+      lines.push(
+        '',
+        `Drift every ${phases[0]?.driftMs ?? '?'} ms. One-shots beside the daemon, s each (one after the other):`,
+        '',
+      );
+      for (const r of phases.filter((p) => p.oneShots.ok + p.oneShots.failed > 0)) {
+        const each = (xs: number[]) => (xs.length === 0 ? '—' : xs.map((x) => fmt(x, 1)).join(', '));
+        lines.push(
+          `- ${r.phase}: poll ${each(r.oneShots.seconds.poll)}; fetch ${each(r.oneShots.seconds.fetch)}; doctor ${each(r.oneShots.seconds.doctor)}`,
         );
       }
     } else if (bench === 'contacts') {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { StoreError } from '../errors.js';
+import { NoDatabaseError, StoreError } from '../errors.js';
 import { checkFileIdentity, type FileCheck, type FileIdentity, readFileIdentity } from './file-identity.js';
 import * as schema from './schema.js';
 
@@ -128,7 +128,7 @@ export function rateBudgetPathFor(databasePath: string): string {
  */
 export function openRateBudgetFile(databasePath: string): Store {
   if (databasePath === ':memory:' || !existsSync(databasePath)) {
-    throw new StoreError(`no database at ${databasePath}: the rate budget's file goes beside one`);
+    throw new NoDatabaseError(`no database at ${databasePath}: the rate budget's file goes beside one`);
   }
   const path = rateBudgetPathFor(databasePath);
   const creating = !existsSync(path);

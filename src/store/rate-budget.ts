@@ -13,7 +13,11 @@
  * victorops/) and a short expiry it renews with every reservation, so a crashed process's entry
  * lapses by itself. A process whose most urgent waiter is less urgent than another's yields the
  * turn instead of reserving it, but only until more urgent work has taken `turns` turns in a row
- * (the background share); then it takes one.
+ * (the background share); then it takes one. Such a turn is the background share of every process
+ * whose more urgent work it came before: each of them finds it counted in its entry (`yielded`)
+ * with its next reservation and gives its own background work one share turn fewer, so a daemon's
+ * roster polls keep about 1 − share of the key whether its policy poll or a one-shot `poll`,
+ * `fetch` or `doctor` beside it takes the share (issue 27).
  */
 import { eq } from 'drizzle-orm';
 import { inTransaction, type Store } from './db.js';
@@ -26,8 +30,11 @@ export interface SlotState {
   holdUntilMs: number;
   /** Epoch ms of the newest 200 answer to the key, in any process (null: none seen). */
   lastOkMs: number | null;
-  /** Processes waiting for a turn: their most urgent rank (lower: more urgent) and until when it stands. */
-  waiters?: Record<string, { rank: number; untilMs: number }>;
+  /**
+   * Processes waiting for a turn: their most urgent rank (lower: more urgent), until when it stands,
+   * and the turns less urgent work elsewhere took ahead of it since its last reservation.
+   */
+  waiters?: Record<string, WaiterEntry>;
   /** Turns more urgent work took in a row while less urgent work in another process waited. */
   streak?: number;
 }
@@ -68,6 +75,17 @@ export interface SlotRequest {
   waiter?: SlotWaiter;
 }
 
+/** One process's entry among the key's waiters. */
+export interface WaiterEntry {
+  rank: number;
+  untilMs: number;
+  /**
+   * Turns taken ahead of this process's waiting work by less urgent work in other processes (their
+   * background share, or their bounded wait running out) since it last reserved; absent: none.
+   */
+  yielded?: number;
+}
+
 const newest = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.max(a, b);
 
@@ -76,8 +94,8 @@ function standingWaiters(
   state: SlotState | null,
   nowMs: number,
   limitMs: number,
-): Record<string, { rank: number; untilMs: number }> {
-  const standing: Record<string, { rank: number; untilMs: number }> = {};
+): Record<string, WaiterEntry> {
+  const standing: Record<string, WaiterEntry> = {};
   for (const [id, entry] of Object.entries(state?.waiters ?? {})) {
     // An expiry further ahead than anyone sets is the wall clock stepping back: dropped too.
     if (entry.untilMs >= nowMs && entry.untilMs <= limitMs) standing[id] = entry;
@@ -90,12 +108,13 @@ function standingWaiters(
  * as one process's limiter: a send is due once the send `capacity` places back is a window old,
  * so a timer that wakes late is caught up on by the next send instead of delaying every later one.
  * `slotMs` is null when the caller yields this turn to more urgent work in another process (it
- * asks again a turn later; its entry is renewed meanwhile).
+ * asks again a turn later; its entry is renewed meanwhile). `yielded`: the turns less urgent work
+ * elsewhere took ahead of the caller since its last reservation (read and cleared here).
  */
 export function reserveSlot(
   state: SlotState | null,
   request: SlotRequest,
-): { slotMs: number | null; state: SlotState } {
+): { slotMs: number | null; state: SlotState; yielded: number } {
   const { nowMs, capacity, windowMs, waiter } = request;
   const limit = nowMs + request.maxAheadMs;
   const sane = state !== null && state.holdUntilMs <= limit && state.recent.every((t) => t <= limit);
@@ -104,6 +123,7 @@ export function reserveSlot(
   const lastOkMs = newest(state?.lastOkMs ?? null, request.lastOkMs);
   const waiters = standingWaiters(state, nowMs, limit + (waiter?.ttlMs ?? 0));
   let streak = state?.streak ?? 0;
+  const yielded = waiter === undefined ? 0 : (waiters[waiter.id]?.yielded ?? 0);
   if (waiter !== undefined) {
     const others = Object.entries(waiters)
       .filter(([id]) => id !== waiter.id)
@@ -112,7 +132,14 @@ export function reserveSlot(
     const owedNoShare = others.some((rank) => rank < (waiter.yieldsAlwaysBelow ?? Number.NEGATIVE_INFINITY));
     if (owedNoShare || (moreUrgentElsewhere && streak < waiter.turns && waiter.insist !== true)) {
       waiters[waiter.id] = { rank: waiter.rank, untilMs: nowMs + waiter.ttlMs };
-      return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak } };
+      return { slotMs: null, state: { recent, holdUntilMs, lastOkMs, waiters, streak }, yielded };
+    }
+    // A turn taken ahead of more urgent work elsewhere is those processes' background share.
+    if (moreUrgentElsewhere) {
+      for (const [id, entry] of Object.entries(waiters)) {
+        if (id !== waiter.id && entry.rank < waiter.rank)
+          waiters[id] = { ...entry, yielded: (entry.yielded ?? 0) + 1 };
+      }
     }
     // Taken by the share resets the run; taken ahead of waiting less urgent work extends it.
     streak = !moreUrgentElsewhere && others.some((rank) => rank > waiter.rank) ? streak + 1 : 0;
@@ -123,6 +150,7 @@ export function reserveSlot(
   return {
     slotMs,
     state: { recent: [...recent, slotMs].slice(-capacity), holdUntilMs, lastOkMs, waiters, streak },
+    yielded,
   };
 }
 
@@ -163,12 +191,17 @@ function readState(store: Store, keyId: string): SlotState | null {
     const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
     if (!Array.isArray(parsed.recent) || !parsed.recent.every(finite) || !finite(parsed.holdUntilMs))
       return null;
-    const waiters: Record<string, { rank: number; untilMs: number }> = {};
+    const waiters: Record<string, WaiterEntry> = {};
     if (typeof parsed.waiters === 'object' && parsed.waiters !== null) {
       for (const [id, entry] of Object.entries(parsed.waiters as Record<string, unknown>)) {
-        const e = entry as { rank?: unknown; untilMs?: unknown } | null;
+        const e = entry as { rank?: unknown; untilMs?: unknown; yielded?: unknown } | null;
         if (e !== null && typeof e === 'object' && finite(e.rank) && finite(e.untilMs))
-          waiters[id] = { rank: e.rank, untilMs: e.untilMs };
+          waiters[id] = {
+            rank: e.rank,
+            untilMs: e.untilMs,
+            // written by this build; an older build's entry has none
+            ...(finite(e.yielded) && e.yielded > 0 ? { yielded: e.yielded } : {}),
+          };
       }
     }
     return {
@@ -204,11 +237,11 @@ export function reserveSharedSlot(
   store: Store,
   keyId: string,
   request: SlotRequest,
-): { slotMs: number | null; lastOkMs: number | null } {
+): { slotMs: number | null; lastOkMs: number | null; yielded: number } {
   return inTransaction(store, () => {
     const reserved = reserveSlot(readState(store, keyId), request);
     writeState(store, keyId, reserved.state);
-    return { slotMs: reserved.slotMs, lastOkMs: reserved.state.lastOkMs };
+    return { slotMs: reserved.slotMs, lastOkMs: reserved.state.lastOkMs, yielded: reserved.yielded };
   });
 }
 

@@ -14,7 +14,12 @@
  * `doctor`) are roster-class, so they come before the daemon's policy polls and bulk work; the
  * daemon leads (`lead`), so its roster polls come before them. (Leading with the share alone
  * left a `doctor` beside a daemon polling every 3 s, with two other one-shots sharing the share,
- * without a turn within its 6-s check deadline: hence the bounded yield.)
+ * without a turn within its 6-s check deadline: hence the bounded yield.) The background share is
+ * one for the key, not one per process: a turn another process took ahead of this one's waiting
+ * work (reported by the shared schedule) stands for this process's next share turn, which then
+ * goes to its most urgent work instead (`pickLevel`'s credit). So a daemon's roster polls keep
+ * about 1 − VO_BACKGROUND_SHARE of the key beside a one-shot, not that share of what the one-shot
+ * left (issue 27: ~56 %; a roster request waited about twice as long for its turn).
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -34,8 +39,12 @@ import { createRateLimiter, windowFor } from './rate-limiter.js';
 
 /** The key's schedule as every process using it sees it; see src/store/rate-budget.ts. */
 export interface SharedSlots {
-  /** `slotMs` null: the turn is yielded to more urgent work in another process; ask again later. */
-  reserve(request: SlotRequest): { slotMs: number | null; lastOkMs: number | null };
+  /**
+   * `slotMs` null: the turn is yielded to more urgent work in another process; ask again later.
+   * `yielded`: turns less urgent work in other processes took ahead of this one's since its last
+   * reservation (their share of the key's turns, counted against this process's background share).
+   */
+  reserve(request: SlotRequest): { slotMs: number | null; lastOkMs: number | null; yielded?: number };
   hold(untilMs: number, nowMs: number, maxAheadMs: number): void;
   /** The process `waiterId` has nothing waiting any more. */
   withdraw(waiterId: string): void;
@@ -48,7 +57,7 @@ export function createLocalSlots(): SharedSlots {
     reserve(request) {
       const reserved = reserveSlot(state, request);
       state = reserved.state;
-      return { slotMs: reserved.slotMs, lastOkMs: state.lastOkMs };
+      return { slotMs: reserved.slotMs, lastOkMs: state.lastOkMs, yielded: reserved.yielded };
     },
     hold(untilMs, nowMs, maxAheadMs) {
       state = holdSlots(state, untilMs, nowMs, maxAheadMs);
@@ -170,17 +179,37 @@ export function owesShare(more: number, less: number): boolean {
 }
 
 /**
+ * The most share turns other processes' work can stand for here at once: a one-shot that took
+ * turns while this process had nothing of its own to give them to leaves at most one owed behind.
+ */
+export const MAX_SHARE_CREDIT = 1;
+
+/**
  * Picks the priority level that gets the next turn, given which levels have waiters, and updates
  * `streaks` (per level: turns it took in a row while a less urgent level it owes a share waited).
- * Pure but for `streaks`, so it is table-tested.
+ * `credit.turns`: share turns less urgent work in other processes already took ahead of this
+ * process's most urgent level (the key's background share is one, see the header); the next share
+ * turn that level owes uses one up and stays with that level. Pure but for `streaks` and `credit`,
+ * so it is table-tested.
  */
-export function pickLevel(waiting: readonly boolean[], streaks: number[], turns: number): number {
-  let level = waiting.indexOf(true);
+export function pickLevel(
+  waiting: readonly boolean[],
+  streaks: number[],
+  turns: number,
+  credit?: { turns: number },
+): number {
+  const top = waiting.indexOf(true);
+  let level = top;
   if (level < 0) return -1;
   for (;;) {
     const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i));
     if (lower < 0 || (streaks[level] ?? 0) < turns) break;
     streaks[level] = 0;
+    if (level === top && credit !== undefined && credit.turns > 0) {
+      // The share was taken elsewhere: this turn starts the most urgent level's next run.
+      credit.turns--;
+      break;
+    }
     level = lower;
   }
   for (let b = 0; b < waiting.length; b++) {
@@ -202,6 +231,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
   const streaks = PRIORITIES.map(() => 0);
   const turns = turnsBeforeYielding(options.backgroundShare);
+  // Share turns other processes' less urgent work took ahead of this one's (see `pickLevel`).
+  const credit = { turns: 0 };
   let lastOkMs: number | null = null;
   let pumping = false;
   // This budget's entry among the key's waiters: random, so it names neither host nor process.
@@ -253,6 +284,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         }),
       );
       registered = level >= 0;
+      if ((reserved.yielded ?? 0) > 0)
+        credit.turns = Math.min(MAX_SHARE_CREDIT, credit.turns + (reserved.yielded ?? 0));
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
       return reserved;
@@ -281,6 +314,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   }
 
   function withdraw(): void {
+    // Nothing waits here any more: a turn taken elsewhere meanwhile was taken from nobody.
+    credit.turns = 0;
     if (!registered) return;
     registered = false;
     try {
@@ -301,6 +336,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
           PRIORITIES.map((p) => queues[p].length > 0),
           streaks,
           turns,
+          credit,
         );
         const priority = PRIORITIES[level];
         if (priority !== undefined) queues[priority].shift()?.grant();

@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 const RUN = resolve(import.meta.dirname, '../../dist/bench/run.js');
 
 function bench(...args: string[]) {
-  return spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return benchWith({}, ...args);
+}
+
+function benchWith(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(process.execPath, [RUN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
 }
 
 describe('the benchmark runner', () => {
@@ -25,5 +33,18 @@ describe('the benchmark runner', () => {
     expect(r.stderr.trim()).toBe(
       'unknown benchmark "nope": one of persist, persist-raw, persist-capped, poll-alone, delivery, ui, oncall, identity, identity-capped, identity-growth, identity-okta, identity-entra, fetch, hints, policy-requests, budget, contacts (--help)',
     );
+  });
+
+  it('a wrong setting of the budget bench is one line naming it and exit 2, before it starts', () => {
+    const oneShots = benchWith({ BENCH_BUDGET_ONE_SHOTS: 'doctor,docter' }, 'budget');
+    expect(oneShots.status).toBe(2);
+    expect(oneShots.stderr.trim()).toBe('BENCH_BUDGET_ONE_SHOTS: "docter" is not one of poll, fetch, doctor');
+    const drift = benchWith({ BENCH_BUDGET_DRIFT_MS: '7.5' }, 'budget');
+    expect(drift.status).toBe(2);
+    expect(drift.stderr.trim()).toBe(
+      'BENCH_BUDGET_DRIFT_MS: "7.5" is not a whole number of ms of at least 100',
+    );
+    const said = [oneShots, drift].map((r) => `${r.stdout}${r.stderr}`).join('');
+    expect(said).not.toContain('running budget');
   });
 });

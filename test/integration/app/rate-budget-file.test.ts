@@ -3,12 +3,13 @@
  * the history, so a reservation never waits for a poll's recording transaction (issue 27), and not
  * in the history, whose write lock a one-shot `poll` beside the daemon holds while it records.
  */
-import { chmodSync, existsSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { rateBudgetPathFor } from '../../../src/store/db.js';
+import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { pollOnce, simConfig, withApp } from '../../helpers/sim-app.js';
 
@@ -40,14 +41,39 @@ describe("the App's rate budget file", () => {
     expect(scheduleRows(rateBudgetPathFor(db))).toHaveLength(1);
   });
 
-  it('is not created by a `fetch` where there is no history: that command paces alone', async () => {
+  const budgetWarning = /could not open the shared rate budget/;
+
+  it('is not created by a `fetch` where there is no history: that command paces alone, quietly', async () => {
     sim = await startSimulator({ users: 3, teams: 1, seed: 4 });
     const db = tempDatabase();
     dirs.push(dirname(db));
-    const fetched = await withApp(simConfig(sim, db), (app) => app.fetchRoster(new AbortController().signal));
+    const { logger, lines } = createCapturingLogger();
+    const fetched = await withApp(
+      simConfig(sim, db),
+      (app) => app.fetchRoster(new AbortController().signal),
+      { logger },
+    );
     expect(fetched.roster.users.length).toBeGreaterThan(0);
     expect(existsSync(db)).toBe(false);
     expect(existsSync(rateBudgetPathFor(db))).toBe(false);
+    expect(lines().filter((l) => budgetWarning.test(l))).toEqual([]);
+  });
+
+  it('warns, once, when a history is there but its budget file cannot be opened', async () => {
+    sim = await startSimulator({ users: 3, teams: 1, seed: 4 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    await pollOnce(simConfig(sim, db));
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${rateBudgetPathFor(db)}${suffix}`, { force: true });
+    mkdirSync(rateBudgetPathFor(db)); // a directory where the file should be: SQLite cannot open it
+    const { logger, lines } = createCapturingLogger();
+    await withApp(simConfig(sim, db), (app) => app.fetchRoster(new AbortController().signal), { logger });
+    const warned = lines().filter((l) => budgetWarning.test(l));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({
+      level: 40,
+      err: expect.stringMatching(/rate budget file/),
+    });
   });
 
   it("is created with the history's own mode, so a group that shares the history shares the budget", async () => {

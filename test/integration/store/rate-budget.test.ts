@@ -53,7 +53,7 @@ describe('the shared rate budget in the file beside the database', () => {
     reserveSharedSlot(daemon, 'key', request(1_000, 900));
     holdSharedSlots(daemon, 'key', 5_000, 1_200, 31_000);
     const seen = reserveSharedSlot(oneShot, 'key', request(1_300));
-    expect(seen).toEqual({ slotMs: 5_000, lastOkMs: 900 });
+    expect(seen).toEqual({ slotMs: 5_000, lastOkMs: 900, yielded: 0 });
   });
 
   it('stores no key, only the schedule under the key id', () => {
@@ -86,6 +86,24 @@ describe('the shared rate budget in the file beside the database', () => {
     withdrawSharedWaiter(oneShot, 'key', 'o');
     const row = daemon.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get();
     expect(row).toEqual({ value: '{"recent":[1582],"holdUntilMs":0,"lastOkMs":null}' });
+  });
+
+  it('tells the daemon, through the file, of a turn a one-shot took ahead of its roster poll', () => {
+    const [daemon, oneShot] = twoConnections();
+    const waiter = (id: string, rank: number, insist = false) => ({
+      id,
+      rank,
+      turns: 3,
+      ttlMs: 3_000,
+      insist,
+    });
+    reserveSharedSlot(daemon, 'key', { ...request(1_000), waiter: waiter('d', 0) });
+    // the one-shot has yielded long enough: it takes a turn ahead of the daemon's waiting roster poll
+    expect(
+      reserveSharedSlot(oneShot, 'key', { ...request(1_100), waiter: waiter('o', 1, true) }).slotMs,
+    ).toBe(1_582);
+    expect(reserveSharedSlot(daemon, 'key', { ...request(1_200), waiter: waiter('d', 0) }).yielded).toBe(1);
+    expect(reserveSharedSlot(daemon, 'key', { ...request(1_300), waiter: waiter('d', 0) }).yielded).toBe(0);
   });
 
   it("reserves while another connection holds the history's write lock (a poll recording its roster)", () => {

@@ -8,6 +8,7 @@ import {
   crossProcessRank,
   MAX_YIELD_MS,
   pickLevel,
+  type RateBudget,
   rateBudgetKeyId,
   type SharedSlots,
   turnsBeforeYielding,
@@ -96,6 +97,29 @@ describe('reserveSlot across processes', () => {
     }
     // three turns for the roster poll, then one for the waiting bulk work, and so on
     expect(order.join('').slice(0, 8)).toBe('DDDoDDDo');
+  });
+
+  it('counts a turn taken ahead of more urgent work for each process that waited with it, once', () => {
+    // the daemon's roster poll (rank 0), a one-shot's read (rank 1), a policy poll elsewhere (rank 4)
+    let state: SlotState | null = reserveSlot(null, ask(10_000, 'daemon', 0)).state;
+    state = reserveSlot(state, ask(10_000, 'policy', 4)).state;
+    const insisting = { ...ask(10_100, 'one-shot', 1) };
+    insisting.waiter = { ...insisting.waiter, insist: true } as typeof insisting.waiter;
+    const taken = reserveSlot(state, insisting);
+    expect(taken.slotMs).not.toBeNull();
+    expect(taken.yielded).toBe(0);
+    state = taken.state;
+    expect(state.waiters?.daemon?.yielded).toBe(1);
+    // not counted for less urgent work, nor for the taker
+    expect(state.waiters?.policy?.yielded).toBeUndefined();
+    expect(state.waiters?.['one-shot']?.yielded).toBeUndefined();
+    // the daemon learns of it with its next reservation, and only then
+    const next = reserveSlot(state, ask(10_200, 'daemon', 0));
+    expect(next.yielded).toBe(1);
+    expect(reserveSlot(next.state, ask(10_300, 'daemon', 0)).yielded).toBe(0);
+    // a turn the daemon took itself, and one taken by equal rank, count for nobody
+    const equal = reserveSlot(reserveSlot(null, ask(10_000, 'a', 1)).state, ask(10_000, 'b', 1));
+    expect(equal.state.waiters?.a?.yielded).toBeUndefined();
   });
 
   it('never hands a turn to bulk work that is owed no share while a roster poll elsewhere waits', () => {
@@ -192,6 +216,24 @@ describe('pickLevel', () => {
     );
     expect(pickLevel([false, false, false], streaks, 3)).toBe(-1);
   });
+
+  it("gives the most urgent level the share turn that another process's less urgent work already took", () => {
+    const streaks = [0, 0, 0];
+    const credit = { turns: 1 };
+    const order = (waiting: boolean[], n: number) =>
+      Array.from({ length: n }, () => 'RPB'[pickLevel(waiting, streaks, 3, credit)]).join('');
+    // the first share turn is owed elsewhere: roster keeps it and starts its next run with it
+    expect(order([true, true, false], 8)).toBe('RRRRRRPR');
+    expect(credit.turns).toBe(0);
+    // a credit is no turn for a level owed no share (bulk beside a roster poll), and stays
+    streaks.fill(0);
+    credit.turns = 1;
+    expect(order([true, false, true], 5)).toBe('RRRRR');
+    expect(credit.turns).toBe(1);
+    // with policy the most urgent level here, the share it owes bulk work is the one taken elsewhere
+    expect(order([false, true, true], 4)).toBe('PPPP');
+    expect(credit.turns).toBe(0);
+  });
 });
 
 describe('createRateBudget', () => {
@@ -221,6 +263,27 @@ describe('createRateBudget', () => {
       'policy',
     ]);
     expect(order.slice(8)).toEqual(['policy', 'policy', 'policy', 'policy']);
+  });
+
+  it('forgets a turn taken elsewhere once nothing waits here: its next share turn is its own again', async () => {
+    const clock = fakeClock();
+    const local = createLocalSlots();
+    let first = true;
+    // the schedule reports one turn a one-shot took ahead of this process's first request
+    const shared: SharedSlots = {
+      reserve: (request) => {
+        const reserved = local.reserve(request);
+        const yielded = first ? 1 : 0;
+        first = false;
+        return { ...reserved, yielded };
+      },
+      hold: local.hold,
+      withdraw: local.withdraw,
+    };
+    const budget = budgetOn(clock, 0.9, shared);
+    expect(await grantOrder(budget, ['roster'])).toEqual(['roster']);
+    const order = await grantOrder(budget, [...Array(4).fill('policy'), ...Array(4).fill('roster')]);
+    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'roster', 'policy']);
   });
 
   it('never lets two processes sharing the key put more than its paced rate into any window', async () => {
@@ -387,6 +450,35 @@ describe('createRateBudget', () => {
     }
     // and it was served well before the daemon's 30 turns were over
     expect(oneShotAt.at(-1)!).toBeLessThan(grants.at(-1)!.atMs);
+  });
+
+  it("keeps about three turns in four for the daemon's roster polls while its policy poll and a one-shot share the rest", async () => {
+    const clock = createFakeClock();
+    const shared = createLocalSlots();
+    const budget = (lead: boolean) =>
+      createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare: 0.25, clock, shared, lead: () => lead });
+    const daemon = budget(true);
+    const oneShot = budget(false);
+    const order: string[] = [];
+    const ask = (b: RateBudget, p: RequestPriority, n: number, mark: string) =>
+      Array.from({ length: n }, () =>
+        b.acquire(p, new AbortController().signal).then(() => order.push(mark)),
+      );
+    // all waiting throughout: a roster poll, a policy poll and a one-shot's reads
+    const all = [
+      ...ask(daemon, 'roster', 60, 'R'),
+      ...ask(daemon, 'policy', 40, 'P'),
+      ...ask(oneShot, 'roster', 40, 'o'),
+    ];
+    await clock.runUntilSettled(Promise.all(all));
+    const whileRosterWaited = order.slice(0, order.lastIndexOf('R') + 1);
+    const count = (c: string) => whileRosterWaited.filter((x) => x === c).length;
+    // one background share for the key: ~75 % roster (it was ~56 %: the one-shot's share came on
+    // top of the policy poll's); the one-shot still gets turns all along, and the policy poll a few
+    expect(count('R') / whileRosterWaited.length).toBeGreaterThanOrEqual(0.7);
+    expect(count('o')).toBeGreaterThanOrEqual(10);
+    expect(whileRosterWaited.slice(0, 20)).toContain('o');
+    expect(order).toHaveLength(140);
   });
 
   it('rejects an aborted waiter and serves the others', async () => {
