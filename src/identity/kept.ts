@@ -64,7 +64,8 @@ export class KeptById {
     this.a[at] = share.a;
     this.b[at] = share.b;
     this.active[at] = share.active === true ? 1 : share.active === false ? 0 : -1;
-    if (share.active === null) this.unknownStatus.set(at, share.status);
+    // Whatever the tally counted as unknown (anything but true or false), as shareAt gives it back.
+    if (this.active[at] === -1) this.unknownStatus.set(at, share.status);
     if (this.wanted === null || canMatch(identity, this.wanted)) this.kept.set(at, identity);
   }
 

@@ -46,7 +46,8 @@ export function oktaUserToIdentity(user: OktaUser): Identity {
     id: user.id,
     emails: uniqueEmails([p.email, p.secondEmail, p.login]),
     displayName: name,
-    active: OKTA_STATUS_ACTIVE[user.status] ?? null,
+    // Own keys only: a status named like an Object method ("toString") is unknown, not a function.
+    active: Object.hasOwn(OKTA_STATUS_ACTIVE, user.status) ? (OKTA_STATUS_ACTIVE[user.status] ?? null) : null,
     status: user.status,
     statusChangedAt: user.statusChanged ?? null,
   };

@@ -201,7 +201,9 @@ function spellings(keys: StoredFingerprints['users'], users: readonly User[]): M
 
 /**
  * The member lists stored for those of `teams` that can be trusted: the fingerprints describe the
- * latest roster run and the list hashes to the team's stored fingerprint.
+ * latest roster run and the list hashes to the team's stored fingerprint. A list that does not
+ * (an older build changed the team's members and left the list) leaves `stored.listed`, so
+ * saveFingerprints writes it again and the team does not stay on the membership read for good.
  */
 function storedLists(
   store: Store,
@@ -219,7 +221,10 @@ function storedLists(
     )
     .raw(true)
     .all(JSON.stringify(wanted)) as [string, string][];
-  for (const [slug, list] of rows) if (hashText(list) === stored.teams.get(slug)) trusted.set(slug, list);
+  for (const [slug, list] of rows) {
+    if (hashText(list) === stored.teams.get(slug)) trusted.set(slug, list);
+    else stored.listed.delete(slug);
+  }
   return trusted;
 }
 

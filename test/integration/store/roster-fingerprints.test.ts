@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
+import { systemClock } from '../../../src/clock.js';
+import { fingerprintHash, runPollCycle } from '../../../src/cycles/poll-cycle.js';
+import { createSilentLogger } from '../../../src/logger.js';
 import { fingerprintRoster } from '../../../src/roster/fingerprint.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
@@ -331,6 +333,35 @@ describe('the fingerprint read', () => {
         { username: 'cy', teamSlug: 'team-b' },
       ]);
       expect(prepared.filter((sql) => /FROM memberships/.test(sql))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('writes a list again that no longer hashes to its fingerprint, at the next poll that uses it', async () => {
+    const roster = threeTeams();
+    const store = withLists(await recordRosters([roster]), 'stale', 0);
+    try {
+      expect(storedLists(store)).not.toEqual(THREE_TEAMS_LISTS);
+      // An unchanged hinted poll: every team carried, so team-a's stale list is checked and refused.
+      const fetched = aFetch(
+        { ...roster, memberships: [] },
+        { hints: { listed: [], read: [], carried: ['team-a', 'team-b', 'team-c'], verified: [] } },
+      );
+      await runPollCycle(
+        {
+          store,
+          clock: systemClock,
+          logger: createSilentLogger(),
+          source: 'urn:test',
+          destinations: [],
+          guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+          pollFailingAfter: 3,
+          fetchRoster: async () => fetched,
+        },
+        new AbortController().signal,
+      );
+      expect(storedLists(store)).toEqual(THREE_TEAMS_LISTS);
     } finally {
       store.close();
     }
