@@ -6,7 +6,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ConfigReader } from './reader.js';
+import { type ConfigReader, unreadablePath } from './reader.js';
 
 export interface GoogleSourceConfig {
   credentialsFile: string;
@@ -43,7 +43,7 @@ function readKeyFile(path: string): ServiceAccountKey | string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    return `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+    return `cannot read ${unreadablePath(path)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
   }
   let parsed: unknown;
   try {

@@ -9,6 +9,19 @@ import { redactUrl } from '../redact.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * How a problem names the file a `*_FILE` variable gave, when the file cannot be read: the path
+ * itself only if it looks like one. People often put the secret in the variable instead of a path
+ * to it (Google's key JSON, a PEM key, an API key), and a message quoting it would leak it.
+ */
+export function unreadablePath(path: string): string {
+  const pathLike =
+    path.length <= 512 && /^[\w./~ -]+$/.test(path) && (path.includes('/') || /\.\w{1,8}$/.test(path));
+  return pathLike
+    ? path
+    : `the file it names (the value, ${path.length} characters, is not shown: it does not look like a path; is it the secret itself?)`;
+}
+
 /** Collects every problem; loadConfig throws them together as a ConfigError (src/errors.ts). */
 export class ConfigReader {
   readonly problems: string[] = [];
@@ -45,7 +58,7 @@ export class ConfigReader {
       return value === '' ? undefined : value;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      this.problems.push(`${label}: cannot read ${path} (${code})`);
+      this.problems.push(`${label}: cannot read ${unreadablePath(path)} (${code})`);
       return undefined;
     }
   }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ConfigReader } from './reader.js';
+import { type ConfigReader, unreadablePath } from './reader.js';
 
 /** The server's own zone, UI_TIMEZONE's default. */
 const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -213,7 +213,7 @@ function readUiAuth(r: Pick<ConfigReader, 'raw' | 'problems'>): UiAuth {
     content = readFileSync(file, 'utf8');
   } catch (error) {
     r.problems.push(
-      `UI_BASIC_AUTH_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      `UI_BASIC_AUTH_FILE: cannot read ${unreadablePath(file)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
     );
     return { kind: 'none' };
   }

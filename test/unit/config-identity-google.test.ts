@@ -69,6 +69,24 @@ describe('Google Workspace configuration', () => {
     expect(problems.join('\n')).not.toContain('secret-ish-text');
   });
 
+  it('never quotes the key when the variable holds the key file’s contents instead of its path', () => {
+    const key = googleKey();
+    for (const value of [JSON.stringify(key, null, 1), key.private_key]) {
+      const problems = configProblems({
+        ...base,
+        GOOGLE_WORKSPACE_CREDENTIALS_FILE: value,
+        GOOGLE_WORKSPACE_ADMIN: 'admin@example.com',
+      });
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^GOOGLE_WORKSPACE_CREDENTIALS_FILE: cannot read the file it names \(the value, \d+ characters, is not shown: .*is it the secret itself\?\) \(E\w+\)$/,
+        ),
+      ]);
+      expect(problems.join('\n')).not.toContain('PRIVATE KEY');
+      expect(problems.join('\n')).not.toContain(key.private_key.split('\n')[1]!.slice(0, 20));
+    }
+  });
+
   it.each([
     ['a missing file', () => '/nonexistent/key.json', /cannot read \/nonexistent\/key\.json \(ENOENT\)$/],
     [

@@ -88,6 +88,10 @@ describe('loadConfig', () => {
     expect(problems({ VO_API_ID: 'x', VO_API_KEY_FILE: join(dir, 'missing') })[0]).toMatch(
       /VO_API_KEY_FILE: cannot read .* \(ENOENT\)/,
     );
+    // The key itself put in VO_API_KEY_FILE by mistake is not quoted back.
+    const [mistake] = problems({ VO_API_ID: 'x', VO_API_KEY_FILE: '0123456789abcdef0123456789abcdef' });
+    expect(mistake).toMatch(/^VO_API_KEY_FILE: cannot read the file it names \(the value, 32 characters/);
+    expect(mistake).not.toContain('0123456789abcdef');
   });
 
   it('does not need credentials for audit commands', () => {
