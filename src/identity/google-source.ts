@@ -21,7 +21,7 @@ import {
   googleUserPageSchema,
   JWT_BEARER_GRANT,
 } from './google-schemas.js';
-import { createJsonHttp, type HttpResponse, header, waitOrFail } from './http.js';
+import { createJsonHttp, type HttpResponse, retryWaitMs, waitOrFail } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
   type IdentitySource,
@@ -91,11 +91,6 @@ function describeFailure(res: HttpResponse): string {
   return `HTTP ${res.status}`;
 }
 
-function backoffMs(res: HttpResponse, attempt: number): number {
-  const seconds = Number(header(res, 'retry-after'));
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1_000 * 2 ** attempt;
-}
-
 /** users.list's first page URL; the next pages add `pageToken`. */
 export function usersListUrl(config: GoogleSourceConfig, pageToken: string | null): string {
   const url = new URL(`${config.directoryUrl}/admin/directory/v1/users`);
@@ -126,15 +121,26 @@ export function createGoogleSource(
     const assertion = signAssertion(config, deps.clock.now());
     // A token endpoint that echoes the request would echo the assertion: scrubbed like a secret.
     registerRuntimeSecret(assertion);
-    const res = await http.send(
-      config.tokenUri,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
-      },
-      signal,
-    );
+    const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString();
+    const send = () =>
+      http.send(
+        config.tokenUri,
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+        signal,
+      );
+    let res = await send();
+    // Throttled or briefly down, the token endpoint is waited out as users.list is.
+    for (let attempt = 0; res.status === 429 || res.status >= 500; attempt++) {
+      if (attempt >= MAX_RETRIES)
+        throw new IdentitySourceError(
+          res.status === 429 ? 'rate-limited' : 'unreachable',
+          `${LABEL} token: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
+          true,
+        );
+      http.noteRetry(res.status === 429);
+      await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
+      res = await send();
+    }
     if (res.status !== 200) {
       const refused = res.status === 400 || res.status === 401 || res.status === 403;
       throw new IdentitySourceError(
@@ -187,7 +193,7 @@ export function createGoogleSource(
             true,
           );
         http.noteRetry(res.status === 429);
-        await waitOrFail(deps.clock, LABEL, backoffMs(res, attempt), MAX_WAIT_MS, signal);
+        await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
         continue;
       }
       const denied = res.status === 401 || res.status === 403;

@@ -19,7 +19,7 @@ import {
   tokenErrorSchema,
   tokenResponseSchema,
 } from './graph-schemas.js';
-import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
+import { createJsonHttp, type HttpResponse, retryWaitMs, sameOriginOrFail, waitOrFail } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
   type IdentitySource,
@@ -67,11 +67,6 @@ function describeFailure(res: HttpResponse): string {
     return `${statusAndCode(res.status, token.data.error)}${aadsts === undefined ? '' : ` (AADSTS${aadsts})`}`;
   }
   return `HTTP ${res.status}`;
-}
-
-function retryAfterMs(res: HttpResponse, attempt: number): number {
-  const seconds = Number(header(res, 'retry-after'));
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1_000 * 2 ** attempt;
 }
 
 export const entraSource: IdentitySourcePlugin<'entra'> = {
@@ -151,7 +146,7 @@ export function createGraphSource(
             true,
           );
         http.noteRetry(res.status === 429);
-        await waitOrFail(deps.clock, LABEL, retryAfterMs(res, attempt), MAX_WAIT_MS, signal);
+        await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
         continue;
       }
       if (res.status === 401 || res.status === 403)

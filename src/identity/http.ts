@@ -7,6 +7,7 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { IdentitySourceError } from '../errors.js';
+import { parseRetryAfter } from '../parse/retry-after.js';
 
 export interface HttpResponse {
   status: number;
@@ -29,6 +30,15 @@ export interface JsonHttp {
 export function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * How long to wait before retry `attempt` (0-based): the provider's Retry-After (seconds or an HTTP
+ * date) when it sent a usable one, else 1 s doubling. An empty header is no header (Number('') is
+ * 0, which turned five retries into five immediate ones).
+ */
+export function retryWaitMs(res: HttpResponse, attempt: number, nowMs: number): number {
+  return parseRetryAfter(header(res, 'retry-after'), nowMs) ?? 1_000 * 2 ** attempt;
 }
 
 export function createJsonHttp(options: { label: string; timeoutMs: number }): JsonHttp {

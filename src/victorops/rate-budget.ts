@@ -17,9 +17,11 @@
  * without a turn within its 6-s check deadline: hence the bounded yield.) The background share is
  * one for the key, not one per process: a turn another process took ahead of this one's waiting
  * work (reported by the shared schedule) stands for this process's next share turn, which then
- * goes to its most urgent work instead (`pickLevel`'s credit). So a daemon's roster polls keep
- * about 1 − VO_BACKGROUND_SHARE of the key beside a one-shot, not that share of what the one-shot
- * left (issue 27: ~56 %; a roster request waited about twice as long for its turn).
+ * goes to its most urgent work instead (`pickLevel`'s credit), but never two share turns in a
+ * row: the daemon's policy poll keeps at least half its share while one-shots run. So a daemon's
+ * roster polls keep about two thirds of the key beside a one-shot, not 1 − VO_BACKGROUND_SHARE of
+ * what the one-shot left (issue 27: ~56 %; a roster request waited about twice as long for its
+ * turn), and its policy poll still advances beside one-shots run back to back.
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -196,7 +198,7 @@ export function pickLevel(
   waiting: readonly boolean[],
   streaks: number[],
   turns: number,
-  credit?: { turns: number },
+  credit?: { turns: number; justUsed?: boolean },
 ): number {
   const top = waiting.indexOf(true);
   let level = top;
@@ -205,10 +207,17 @@ export function pickLevel(
     const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i));
     if (lower < 0 || (streaks[level] ?? 0) < turns) break;
     streaks[level] = 0;
-    if (level === top && credit !== undefined && credit.turns > 0) {
-      // The share was taken elsewhere: this turn starts the most urgent level's next run.
-      credit.turns--;
-      break;
+    if (level === top && credit !== undefined) {
+      if (credit.turns > 0 && credit.justUsed !== true) {
+        // The share was taken elsewhere: this turn starts the most urgent level's next run.
+        credit.turns--;
+        credit.justUsed = true;
+        break;
+      }
+      // Never two credited share turns in a row: the less urgent level keeps at least half its
+      // share however much other processes take, so a policy poll beside one-shots run back to
+      // back still advances.
+      credit.justUsed = false;
     }
     level = lower;
   }
@@ -232,7 +241,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const streaks = PRIORITIES.map(() => 0);
   const turns = turnsBeforeYielding(options.backgroundShare);
   // Share turns other processes' less urgent work took ahead of this one's (see `pickLevel`).
-  const credit = { turns: 0 };
+  const credit = { turns: 0, justUsed: false };
   let lastOkMs: number | null = null;
   let pumping = false;
   // This budget's entry among the key's waiters: random, so it names neither host nor process.
@@ -316,6 +325,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   function withdraw(): void {
     // Nothing waits here any more: a turn taken elsewhere meanwhile was taken from nobody.
     credit.turns = 0;
+    credit.justUsed = false;
     if (!registered) return;
     registered = false;
     try {

@@ -50,6 +50,11 @@ export interface GoogleFake {
   /** The next `count` directory requests answer 429 with this Retry-After (seconds). */
   throttle(count: number, retryAfterSeconds: number): void;
   /**
+   * The next `count` token requests answer `status` with a plain-text body (a load balancer's
+   * answer: no Google error shape is assumed for it), and `retryAfter` when given (seconds, or '').
+   */
+  tokenOutage(count: number, status: number, retryAfter?: string): void;
+  /**
    * Every directory request answers this status until cleared with null: Google's JSON error, or
    * with `html` a proxy's HTML page (status 200 too: a captive portal); with `afterRequests`, only
    * once that many more directory requests have been answered (a read that breaks half-way).
@@ -132,6 +137,7 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
   let failure: { status: number; html?: boolean } | null = null;
   let answeredBeforeFailure = 0;
   let throttled = { count: 0, retryAfter: 1 };
+  let tokenDown: { count: number; status: number; retryAfter?: string } = { count: 0, status: 503 };
   const tokens = new Set<string>();
   const issued: string[] = [];
   const assertions: string[] = [];
@@ -194,6 +200,17 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
 
   const handle = (req: FakeRequest): Reply => {
     const path = req.url.pathname;
+    if (req.method === 'POST' && path === '/token' && tokenDown.count > 0) {
+      tokenDown = { ...tokenDown, count: tokenDown.count - 1 };
+      return {
+        status: tokenDown.status,
+        headers: {
+          'content-type': 'text/plain',
+          ...(tokenDown.retryAfter === undefined ? {} : { 'retry-after': tokenDown.retryAfter }),
+        },
+        body: 'Service Unavailable',
+      };
+    }
     if (req.method === 'POST' && path === '/token')
       return issueToken(req, Math.floor((options.now ?? Date.now)() / 1000));
     if (failure !== null && answeredBeforeFailure > 0) answeredBeforeFailure -= 1;
@@ -232,6 +249,9 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
     },
     throttle(count, retryAfterSeconds) {
       throttled = { count, retryAfter: retryAfterSeconds };
+    },
+    tokenOutage(count, status, retryAfter) {
+      tokenDown = { count, status, ...(retryAfter === undefined ? {} : { retryAfter }) };
     },
     failWith(next, afterRequests = 0) {
       failure = next;

@@ -187,6 +187,23 @@ describe('the Google Workspace adapter', () => {
     expect(fake.server.requests.filter((r) => r.path === '/token')).toHaveLength(2);
   });
 
+  it('waits out a token endpoint that is briefly down, backing off when its Retry-After is empty', async () => {
+    const clock = createFakeClock(Date.now());
+    fake = await start({ now: () => clock.now() });
+    fake.tokenOutage(2, 503, '');
+    const startMs = clock.now();
+    const s = source({}, clock);
+    expect(await clock.runUntilSettled(s.read(new AbortController().signal))).toHaveLength(7);
+    expect(fake.server.requests.filter((r) => r.path === '/token')).toHaveLength(3);
+    // an empty Retry-After is no Retry-After: 1 s, then 2 s, not two immediate retries
+    expect(clock.now() - startMs).toBe(3_000);
+    fake.revokeTokens();
+    fake.tokenOutage(6, 429);
+    const error = await clock.runUntilSettled(failure(source({}, clock)));
+    expect(error).toMatchObject({ code: 'rate-limited', retryable: true });
+    expect(error.message).toBe('Google Workspace token: HTTP 429 after 5 retries');
+  });
+
   it('a refused token is an auth error naming what to check', async () => {
     fake = await start({ admin: 'the-real-admin@example.com' });
     const error = await failure(source());
