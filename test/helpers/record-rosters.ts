@@ -8,26 +8,29 @@ import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
 import { runPollCycle } from '../../src/cycles/poll-cycle.js';
 import { createSilentLogger } from '../../src/logger.js';
-import type { Roster } from '../../src/roster/types.js';
+import type { FetchedRoster, Roster } from '../../src/roster/types.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { aFetch } from './builders.js';
 
+/** One poll of `fetched` on `store` through runPollCycle, with the guard that never holds. */
+export async function pollOnce(store: Store, fetched: () => FetchedRoster): Promise<void> {
+  await runPollCycle(
+    {
+      store,
+      clock: systemClock,
+      logger: createSilentLogger(),
+      source: 'urn:test',
+      destinations: [],
+      guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+      pollFailingAfter: 3,
+      fetchRoster: async () => fetched(),
+    },
+    new AbortController().signal,
+  );
+}
+
 export async function recordRosters(rosters: Roster[]): Promise<Store> {
   const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-rosters-')), 'db.sqlite'));
-  let next: Roster = rosters[0]!;
-  const deps = {
-    store,
-    clock: systemClock,
-    logger: createSilentLogger(),
-    source: 'urn:test',
-    destinations: [],
-    guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
-    pollFailingAfter: 3,
-    fetchRoster: async () => aFetch(next),
-  };
-  for (const roster of rosters) {
-    next = roster;
-    await runPollCycle(deps, new AbortController().signal);
-  }
+  for (const roster of rosters) await pollOnce(store, () => aFetch(roster));
   return store;
 }

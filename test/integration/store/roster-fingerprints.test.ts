@@ -8,9 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
-import { fingerprintHash, runPollCycle } from '../../../src/cycles/poll-cycle.js';
-import { createSilentLogger } from '../../../src/logger.js';
+import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
 import { fingerprintRoster } from '../../../src/roster/fingerprint.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
@@ -20,7 +18,7 @@ import { loadCurrentRoster } from '../../../src/store/history.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { withPreparedSql } from '../../helpers/prepared-sql.js';
-import { recordRosters } from '../../helpers/record-rosters.js';
+import { pollOnce, recordRosters } from '../../helpers/record-rosters.js';
 
 /** The fetch as a poll would get it: one username respelled, some teams carried or failed (members not read). */
 function asFetched(
@@ -348,19 +346,7 @@ describe('the fingerprint read', () => {
         { ...roster, memberships: [] },
         { hints: { listed: [], read: [], carried: ['team-a', 'team-b', 'team-c'], verified: [] } },
       );
-      await runPollCycle(
-        {
-          store,
-          clock: systemClock,
-          logger: createSilentLogger(),
-          source: 'urn:test',
-          destinations: [],
-          guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
-          pollFailingAfter: 3,
-          fetchRoster: async () => fetched,
-        },
-        new AbortController().signal,
-      );
+      await pollOnce(store, () => fetched);
       expect(storedLists(store)).toEqual(THREE_TEAMS_LISTS);
     } finally {
       store.close();
