@@ -6,10 +6,11 @@
  * that fails fails the whole read: a partial directory never reports anyone as gone.
  */
 import { sign } from 'node:crypto';
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { GoogleSourceConfig } from '../config/identity-google.js';
 import { IdentitySourceError } from '../errors.js';
-import { registerRuntimeSecret, registerSecrets } from '../redact.js';
+import { registerRuntimeSecret } from '../redact.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
@@ -21,18 +22,25 @@ import {
   googleUserPageSchema,
   JWT_BEARER_GRANT,
 } from './google-schemas.js';
-import { createJsonHttp, type HttpResponse, retryWaitMs, waitOrFail } from './http.js';
+import type { HttpResponse } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
+  bearerToken,
+  createProviderHttp,
+  type PageCheck,
+  type ProviderHttpOptions,
+} from './provider-http.js';
+import {
   type IdentitySource,
+  type IdentitySourceDeps,
   type IdentitySourcePlugin,
   type KeptRead,
+  readWholeOrKept,
   statusAndCode,
   uniqueEmails,
 } from './source.js';
 
 const LABEL = 'Google Workspace';
-const MAX_RETRIES = 5;
 const MAX_WAIT_MS = 120_000;
 /** Google accepts an assertion valid for at most an hour. */
 const ASSERTION_LIFETIME_S = 3600;
@@ -103,111 +111,42 @@ export function usersListUrl(config: GoogleSourceConfig, pageToken: string | nul
   return url.toString();
 }
 
-export const googleSource: IdentitySourcePlugin<'google'> = {
-  kind: 'google',
-  create: (config, deps) => createGoogleSource(config, deps),
+type GoogleUserPage = z.infer<typeof googleUserPageSchema>;
+
+const GOOGLE_HTTP: ProviderHttpOptions = {
+  label: LABEL,
+  maxWaitMs: MAX_WAIT_MS,
+  describeFailure,
 };
 
-export function createGoogleSource(
-  config: GoogleSourceConfig,
-  deps: { clock: Clock; timeoutMs: number },
-): IdentitySource {
-  registerSecrets([config.privateKey]);
-  const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
-  let token: { value: string; expiresAtMs: number } | null = null;
+const PAGE_CHECK: PageCheck<GoogleUserPage> = {
+  schema: googleUserPageSchema,
+  what: 'user page',
+  request: 'GET /admin/directory/v1/users',
+  denied: (failure) =>
+    `${failure} for GET /admin/directory/v1/users: GOOGLE_WORKSPACE_ADMIN must be an admin allowed to read users, and the delegation must grant ${DIRECTORY_READONLY_SCOPE}`,
+};
 
-  async function getToken(signal: AbortSignal): Promise<string> {
-    if (token !== null && token.expiresAtMs > deps.clock.now()) return token.value;
-    const assertion = signAssertion(config, deps.clock.now());
-    // A token endpoint that echoes the request would echo the assertion: scrubbed like a secret.
-    registerRuntimeSecret(assertion);
-    const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString();
-    const send = () =>
-      http.send(
-        config.tokenUri,
-        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
-        signal,
-      );
-    let res = await send();
-    // Throttled or briefly down, the token endpoint is waited out as users.list is.
-    for (let attempt = 0; res.status === 429 || res.status >= 500; attempt++) {
-      if (attempt >= MAX_RETRIES)
-        throw new IdentitySourceError(
-          res.status === 429 ? 'rate-limited' : 'unreachable',
-          `${LABEL} token: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
-          true,
-        );
-      http.noteRetry(res.status === 429);
-      await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
-      res = await send();
-    }
-    if (res.status !== 200) {
-      const refused = res.status === 400 || res.status === 401 || res.status === 403;
-      throw new IdentitySourceError(
-        refused ? 'auth' : 'unreachable',
-        `${LABEL} token: ${describeFailure(res)}${refused ? `: ${CHECK_TOKEN}` : ''}`,
-        !refused,
-      );
-    }
-    const parsed = googleTokenSchema.safeParse(res.body);
-    if (!parsed.success)
-      throw new IdentitySourceError(
-        'bad-response',
-        `${LABEL} token: the response has no access_token`,
-        false,
-      );
-    registerRuntimeSecret(parsed.data.access_token);
-    token = {
-      value: parsed.data.access_token,
-      expiresAtMs: deps.clock.now() + parsed.data.expires_in * 1000 - TOKEN_MARGIN_MS,
-    };
-    return token.value;
-  }
+export const googleSource: IdentitySourcePlugin<'google'> = {
+  kind: 'google',
+  create: createGoogleSource,
+};
 
-  /** One page; anything but a well-formed 200 throws, so the read fails whole. */
-  async function getPage(url: string, signal: AbortSignal) {
-    let renewed = false;
-    for (let attempt = 0; ; attempt++) {
-      const authorization = `Bearer ${await getToken(signal)}`;
-      const res = await http.send(url, { headers: { authorization, accept: 'application/json' } }, signal);
-      if (res.status === 200) {
-        const parsed = googleUserPageSchema.safeParse(res.body);
-        if (parsed.success) return parsed.data;
-        const issue = parsed.error.issues[0];
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: unexpected user page (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
-          false,
-        );
-      }
-      if (res.status === 401 && !renewed) {
-        token = null;
-        renewed = true;
-        continue;
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (attempt >= MAX_RETRIES)
-          throw new IdentitySourceError(
-            res.status === 429 ? 'rate-limited' : 'unreachable',
-            `${LABEL}: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
-            true,
-          );
-        http.noteRetry(res.status === 429);
-        await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
-        continue;
-      }
-      const denied = res.status === 401 || res.status === 403;
-      throw new IdentitySourceError(
-        denied ? 'auth' : 'bad-response',
-        `${LABEL}: ${describeFailure(res)} for GET /admin/directory/v1/users${
-          denied
-            ? `: GOOGLE_WORKSPACE_ADMIN must be an admin allowed to read users, and the delegation must grant ${DIRECTORY_READONLY_SCOPE}`
-            : ''
-        }`,
-        false,
-      );
-    }
-  }
+export function createGoogleSource(config: GoogleSourceConfig, deps: IdentitySourceDeps): IdentitySource {
+  const http = createProviderHttp(GOOGLE_HTTP, [config.privateKey], deps);
+  const credentials = bearerToken(http, deps.clock, {
+    url: config.tokenUri,
+    label: `${LABEL} token`,
+    form: (nowMs) => {
+      const assertion = signAssertion(config, nowMs);
+      // A token endpoint that echoes the request would echo the assertion: scrubbed like a secret.
+      registerRuntimeSecret(assertion);
+      return { grant_type: JWT_BEARER_GRANT, assertion };
+    },
+    schema: googleTokenSchema,
+    refusedHint: CHECK_TOKEN,
+    marginMs: TOKEN_MARGIN_MS,
+  });
 
   /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
   async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
@@ -215,7 +154,12 @@ export function createGoogleSource(
     const seen = new Set<string>();
     let pageToken: string | null = null;
     do {
-      const page = await getPage(usersListUrl(config, pageToken), signal);
+      const { data: page }: { data: GoogleUserPage } = await http.getPage(
+        usersListUrl(config, pageToken),
+        credentials,
+        PAGE_CHECK,
+        signal,
+      );
       for (const user of page.users ?? []) out.add(googleUserToIdentity(user));
       pageToken = page.nextPageToken ?? null;
       if (pageToken !== null && seen.has(pageToken))
@@ -232,8 +176,7 @@ export function createGoogleSource(
   return {
     name: 'google',
     kind: 'google',
-    read: async (signal) => (await readAll(signal, null)).identities,
-    readKept: (signal, wanted) => readAll(signal, wanted),
+    ...readWholeOrKept(readAll),
     stats: () => http.stats(),
     close: () => http.close(),
   };

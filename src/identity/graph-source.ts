@@ -1,13 +1,13 @@
 /**
  * The Microsoft Entra ID adapter: a client-credentials token from the identity platform, then
- * `GET /v1.0/users?$select=…` following `@odata.nextLink` to the end. A 429 or 503 waits for
- * Retry-After (or backs off when there is none); a 401 fetches one fresh token before failing.
+ * `GET /v1.0/users?$select=…` following `@odata.nextLink` to the end. A 429 or 5xx (the token
+ * endpoint's too) waits for Retry-After or backs off; a 401 fetches one fresh token before failing
+ * (src/identity/provider-http.ts).
  */
 
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { EntraSourceConfig } from '../config/identity-entra.js';
-import { IdentitySourceError } from '../errors.js';
-import { registerRuntimeSecret, registerSecrets } from '../redact.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
@@ -19,19 +19,26 @@ import {
   tokenErrorSchema,
   tokenResponseSchema,
 } from './graph-schemas.js';
-import { createJsonHttp, type HttpResponse, retryWaitMs, sameOriginOrFail, waitOrFail } from './http.js';
+import { type HttpResponse, sameOriginOrFail } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
+  bearerToken,
+  createProviderHttp,
+  type PageCheck,
+  type ProviderHttpOptions,
+} from './provider-http.js';
+import {
   type IdentitySource,
+  type IdentitySourceDeps,
   type IdentitySourcePlugin,
   type KeptRead,
+  readWholeOrKept,
   statusAndCode,
   uniqueEmails,
 } from './source.js';
 
 const LABEL = 'Microsoft Graph';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
-const MAX_RETRIES = 5;
 const MAX_WAIT_MS = 120_000;
 /** Renew a token this long before Microsoft says it expires. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -69,113 +76,48 @@ function describeFailure(res: HttpResponse): string {
   return `HTTP ${res.status}`;
 }
 
-export const entraSource: IdentitySourcePlugin<'entra'> = {
-  kind: 'entra',
-  create: (config, deps) => createGraphSource(config, deps),
+const GRAPH_HTTP: ProviderHttpOptions = {
+  label: LABEL,
+  maxWaitMs: MAX_WAIT_MS,
+  describeFailure,
 };
 
-export function createGraphSource(
-  config: EntraSourceConfig,
-  deps: { clock: Clock; timeoutMs: number },
-): IdentitySource {
-  registerSecrets([config.clientSecret]);
-  const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
-  let token: { value: string; expiresAtMs: number } | null = null;
-  const first = `${config.graphUrl}/v1.0/users?$select=${GRAPH_USER_SELECT}&$top=999`;
+const PAGE_CHECK: PageCheck<z.infer<typeof graphUserPageSchema>> = {
+  schema: graphUserPageSchema,
+  what: 'user page',
+  request: 'GET /v1.0/users',
+  denied: (failure) => `${failure}: the app registration needs the User.Read.All application permission`,
+};
 
-  async function getToken(signal: AbortSignal): Promise<string> {
-    if (token !== null && token.expiresAtMs > deps.clock.now()) return token.value;
-    const url = `${config.authorityUrl}/${encodeURIComponent(config.tenantId)}/oauth2/v2.0/token`;
-    const body = new URLSearchParams({
+export const entraSource: IdentitySourcePlugin<'entra'> = {
+  kind: 'entra',
+  create: createGraphSource,
+};
+
+export function createGraphSource(config: EntraSourceConfig, deps: IdentitySourceDeps): IdentitySource {
+  const http = createProviderHttp(GRAPH_HTTP, [config.clientSecret], deps);
+  const credentials = bearerToken(http, deps.clock, {
+    url: `${config.authorityUrl}/${encodeURIComponent(config.tenantId)}/oauth2/v2.0/token`,
+    label: 'Entra ID token',
+    form: () => ({
       client_id: config.clientId,
       client_secret: config.clientSecret,
       scope: GRAPH_SCOPE,
       grant_type: 'client_credentials',
-    }).toString();
-    const res = await http.send(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
-      signal,
-    );
-    if (res.status !== 200) {
-      const auth = res.status === 400 || res.status === 401;
-      throw new IdentitySourceError(
-        auth ? 'auth' : 'unreachable',
-        `Entra ID token: ${describeFailure(res)}${auth ? ': check ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET' : ''}`,
-        !auth,
-      );
-    }
-    const parsed = tokenResponseSchema.safeParse(res.body);
-    if (!parsed.success)
-      throw new IdentitySourceError(
-        'bad-response',
-        'Entra ID token: the response has no access_token',
-        false,
-      );
-    // Graph may echo the bearer token in an error body: it is scrubbed like a configured secret.
-    registerRuntimeSecret(parsed.data.access_token);
-    token = {
-      value: parsed.data.access_token,
-      expiresAtMs: deps.clock.now() + parsed.data.expires_in * 1000 - TOKEN_MARGIN_MS,
-    };
-    return token.value;
-  }
+    }),
+    schema: tokenResponseSchema,
+    refusedHint: 'check ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET',
+    marginMs: TOKEN_MARGIN_MS,
+  });
+  const first = `${config.graphUrl}/v1.0/users?$select=${GRAPH_USER_SELECT}&$top=999`;
 
   async function getPage(
     url: string,
     signal: AbortSignal,
   ): Promise<{ users: GraphUser[]; next: string | null }> {
-    let refreshed = false;
-    for (let attempt = 0; ; attempt++) {
-      const res = await http.send(
-        url,
-        { headers: { Authorization: `Bearer ${await getToken(signal)}`, Accept: 'application/json' } },
-        signal,
-      );
-      if (res.status === 401 && !refreshed) {
-        // The token may have been revoked or expired early: one fresh token, then give up.
-        token = null;
-        refreshed = true;
-        continue;
-      }
-      if (res.status === 429 || res.status === 503 || res.status === 504) {
-        if (attempt >= MAX_RETRIES)
-          throw new IdentitySourceError(
-            'rate-limited',
-            `${LABEL}: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
-            true,
-          );
-        http.noteRetry(res.status === 429);
-        await waitOrFail(deps.clock, LABEL, retryWaitMs(res, attempt, deps.clock.now()), MAX_WAIT_MS, signal);
-        continue;
-      }
-      if (res.status === 401 || res.status === 403)
-        throw new IdentitySourceError(
-          'auth',
-          `${LABEL}: ${describeFailure(res)}: the app registration needs the User.Read.All application permission`,
-          false,
-        );
-      if (res.status !== 200)
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: ${describeFailure(res)} for GET /v1.0/users`,
-          false,
-        );
-      const parsed = graphUserPageSchema.safeParse(res.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: unexpected user page (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
-          false,
-        );
-      }
-      const next = parsed.data['@odata.nextLink'];
-      return {
-        users: parsed.data.value,
-        next: next === undefined ? null : sameOriginOrFail(LABEL, next, first),
-      };
-    }
+    const { data } = await http.getPage(url, credentials, PAGE_CHECK, signal);
+    const next = data['@odata.nextLink'];
+    return { users: data.value, next: next === undefined ? null : sameOriginOrFail(LABEL, next, first) };
   }
 
   /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
@@ -193,8 +135,7 @@ export function createGraphSource(
   return {
     name: 'entra',
     kind: 'entra',
-    read: async (signal) => (await readAll(signal, null)).identities,
-    readKept: (signal, wanted) => readAll(signal, wanted),
+    ...readWholeOrKept(readAll),
     stats: () => http.stats(),
     close: () => http.close(),
   };

@@ -1,8 +1,8 @@
 /**
- * The HTTP that the Okta and Graph adapters share: one undici agent per source with a timeout,
- * JSON bodies, and a wait-and-retry loop driven by what the server says (Okta's
- * X-Rate-Limit-Reset, Graph's Retry-After). Secrets travel only in headers and never appear in
- * an error message.
+ * The HTTP under the Okta, Entra and Google adapters: one undici agent per source with a timeout,
+ * JSON bodies, the wait a Retry-After asks for, and the same-origin check of a next-page URL.
+ * Secrets travel only in headers and never appear in an error message. The retry loop and the
+ * token cache on top of it are in provider-http.ts.
  */
 import { Agent, request } from 'undici';
 import type { Clock } from '../clock.js';

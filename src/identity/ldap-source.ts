@@ -15,7 +15,13 @@ import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import { smtpAddresses } from './graph-schemas.js';
 import { KeptCollector } from './kept.js';
-import { type IdentitySource, type IdentitySourcePlugin, type KeptRead, uniqueEmails } from './source.js';
+import {
+  type IdentitySource,
+  type IdentitySourcePlugin,
+  type KeptRead,
+  readWholeOrKept,
+  uniqueEmails,
+} from './source.js';
 
 /** ACCOUNTDISABLE in userAccountControl (Microsoft's documented flag values). */
 const UAC_ACCOUNTDISABLE = 0x2;
@@ -140,8 +146,7 @@ export function createLdapSource(config: LdapSourceConfig, deps: { timeoutMs: nu
   return {
     name: 'ldap',
     kind: 'ldap',
-    read: async (signal) => (await readAll(signal, null)).identities,
-    readKept: (signal, wanted) => readAll(signal, wanted),
+    ...readWholeOrKept(readAll),
     stats: () => ({ requests, retries: 0, rateLimited: 0 }),
     async close() {},
   };

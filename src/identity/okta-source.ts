@@ -7,10 +7,9 @@
 import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity-okta.js';
 import { IdentitySourceError } from '../errors.js';
-import { registerSecrets } from '../redact.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
-import { createJsonHttp, type HttpResponse, header, sameOriginOrFail, waitOrFail } from './http.js';
+import { type HttpResponse, header, retryWaitMs, sameOriginOrFail, waitOrFail } from './http.js';
 import { KeptById } from './kept.js';
 import {
   OKTA_STATUS_ACTIVE,
@@ -20,9 +19,17 @@ import {
   parseNextLink,
 } from './okta-schemas.js';
 import {
+  type Credentials,
+  createProviderHttp,
+  type PageCheck,
+  type ProviderHttpOptions,
+} from './provider-http.js';
+import {
   type IdentitySource,
+  type IdentitySourceDeps,
   type IdentitySourcePlugin,
   type KeptRead,
+  readWholeOrKept,
   statusAndCode,
   uniqueEmails,
 } from './source.js';
@@ -30,7 +37,6 @@ import {
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
 const MAX_RATE_LIMIT_WAIT_MS = 90_000;
-const MAX_RETRIES = 5;
 /**
  * A list read stops with a failure beyond this many pages (at the page limit of 200, ten million
  * users: far beyond any org) or this long, so a Link that leads nowhere new cannot spin forever.
@@ -64,70 +70,44 @@ function untilReset(res: HttpResponse, nowMs: number): number {
   return Number.isFinite(reset) && reset > 0 ? Math.max(1_000, reset * 1000 - nowMs + 500) : 1_000;
 }
 
-export const oktaSource: IdentitySourcePlugin<'okta'> = {
-  kind: 'okta',
-  create: (config, deps) => createOktaSource(config, deps),
+const OKTA_HTTP: ProviderHttpOptions = {
+  label: LABEL,
+  maxWaitMs: MAX_RATE_LIMIT_WAIT_MS,
+  describeFailure,
+  // A 429 waits for Okta's window to reset; a 5xx waits as every provider's does.
+  retryWaitMs: (res, attempt, nowMs) =>
+    res.status === 429 ? untilReset(res, nowMs) : retryWaitMs(res, attempt, nowMs),
 };
 
-export function createOktaSource(
-  config: OktaSourceConfig,
-  deps: { clock: Clock; timeoutMs: number },
-): IdentitySource {
-  registerSecrets([config.apiToken]);
-  const http = createJsonHttp({ label: LABEL, timeoutMs: deps.timeoutMs });
-  const headers = { Authorization: `SSWS ${config.apiToken}`, Accept: 'application/json' };
+const PAGE_CHECK: PageCheck<OktaUser[]> = {
+  schema: oktaUserListSchema,
+  what: 'user list',
+  request: 'GET /api/v1/users',
+  denied: (failure) => `${failure}: check OKTA_API_TOKEN and that its admin may read users`,
+};
+
+export const oktaSource: IdentitySourcePlugin<'okta'> = {
+  kind: 'okta',
+  create: createOktaSource,
+};
+
+export function createOktaSource(config: OktaSourceConfig, deps: IdentitySourceDeps): IdentitySource {
+  const http = createProviderHttp(OKTA_HTTP, [config.apiToken], deps);
+  // An SSWS token does not expire and has no token endpoint: nothing to renew after a 401.
+  const sswsToken = `SSWS ${config.apiToken}`;
+  const credentials: Credentials = { authorization: async () => sswsToken };
   const base = `${config.orgUrl}/api/v1/users`;
 
   async function getPage(
     url: string,
     signal: AbortSignal,
   ): Promise<{ users: OktaUser[]; next: string | null; waitMs: number }> {
-    for (let attempt = 0; ; attempt++) {
-      const res = await http.send(url, { headers }, signal);
-      if (res.status === 429 || res.status >= 500) {
-        if (attempt >= MAX_RETRIES)
-          throw new IdentitySourceError(
-            res.status === 429 ? 'rate-limited' : 'unreachable',
-            `${LABEL}: ${describeFailure(res)} after ${MAX_RETRIES} retries`,
-            true,
-          );
-        http.noteRetry(res.status === 429);
-        await waitOrFail(
-          deps.clock,
-          LABEL,
-          res.status === 429 ? untilReset(res, deps.clock.now()) : 1_000 * 2 ** attempt,
-          MAX_RATE_LIMIT_WAIT_MS,
-          signal,
-        );
-        continue;
-      }
-      if (res.status === 401 || res.status === 403)
-        throw new IdentitySourceError(
-          'auth',
-          `${LABEL}: ${describeFailure(res)}: check OKTA_API_TOKEN and that its admin may read users`,
-          false,
-        );
-      if (res.status !== 200)
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: ${describeFailure(res)} for GET /api/v1/users`,
-          false,
-        );
-      const parsed = oktaUserListSchema.safeParse(res.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: unexpected user list (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
-          false,
-        );
-      }
-      const next = parseNextLink(res.headers.link);
-      // An exhausted window is waited out before the next call rather than spent on a 429.
-      const remaining = Number(header(res, 'x-rate-limit-remaining'));
-      const waitMs = next !== null && remaining === 0 ? untilReset(res, deps.clock.now()) : 0;
-      return { users: parsed.data, next: next === null ? null : sameOriginOrFail(LABEL, next, base), waitMs };
-    }
+    const { data, res } = await http.getPage(url, credentials, PAGE_CHECK, signal);
+    const next = parseNextLink(res.headers.link);
+    // An exhausted window is waited out before the next call rather than spent on a 429.
+    const remaining = Number(header(res, 'x-rate-limit-remaining'));
+    const waitMs = next !== null && remaining === 0 ? untilReset(res, deps.clock.now()) : 0;
+    return { users: data, next: next === null ? null : sameOriginOrFail(LABEL, next, base), waitMs };
   }
 
   /** Every user of the list from `first`, page by page, each handed to `each` and not held. */
@@ -179,8 +159,7 @@ export function createOktaSource(
   return {
     name: 'okta',
     kind: 'okta',
-    read: async (signal) => (await readBoth(signal, null)).identities,
-    readKept: (signal, wanted) => readBoth(signal, wanted),
+    ...readWholeOrKept(readBoth),
     stats: () => http.stats(),
     close: () => http.close(),
   };

@@ -33,6 +33,19 @@ export interface KeptRead {
   summary: ReadSummary;
 }
 
+/**
+ * `read` and `readKept` of a source with one read loop (`wanted` null keeps everything), so the
+ * whole read and the kept one cannot drift apart.
+ */
+export function readWholeOrKept(
+  readAll: (signal: AbortSignal, wanted: IndexWanted | null) => Promise<KeptRead>,
+): Pick<IdentitySource, 'read' | 'readKept'> {
+  return {
+    read: async (signal) => (await readAll(signal, null)).identities,
+    readKept: (signal, wanted) => readAll(signal, wanted),
+  };
+}
+
 /** A whole read cut down to what `readKept` hands over. */
 export function keptOf(identities: readonly Identity[], wanted: IndexWanted): KeptRead {
   return { identities: identities.filter((i) => canMatch(i, wanted)), summary: summariseRead(identities) };

@@ -173,4 +173,17 @@ describe('the Entra ID adapter', () => {
       /503 serviceNotAvailable.*after 5 retries/,
     );
   });
+
+  // Graph documents Retry-After on 429, 503 and 504; a 500 or 502 from a gateway on the way is as
+  // passing, and a GET is safe to repeat, so it is waited out as Okta's and Google's are.
+  it.each([500, 502])('a %i is retried, then fails as unreachable', async (status) => {
+    fake = await startGraphFake({ ...creds, users });
+    fake.failWith(status);
+    const error = await source(instant)
+      .read(new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unreachable', retryable: true });
+    expect((error as Error).message).toBe(`Microsoft Graph: ${status} serviceNotAvailable after 5 retries`);
+    expect(fake.server.requests.filter((r) => r.status === status)).toHaveLength(6);
+  });
 });
