@@ -22,7 +22,7 @@ export function readEntraSource(r: ConfigReader): EntraSourceConfig | null {
     tenantId,
     clientId: clientId ?? '',
     clientSecret,
-    authorityUrl: r.url('ENTRA_AUTHORITY_URL', authority, false) ?? authority,
-    graphUrl: r.url('ENTRA_GRAPH_URL', graph, false) ?? graph,
+    authorityUrl: r.credentialUrl('ENTRA_AUTHORITY_URL', authority, 'the client secret') ?? authority,
+    graphUrl: r.credentialUrl('ENTRA_GRAPH_URL', graph, 'the access token') ?? graph,
   };
 }

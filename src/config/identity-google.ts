@@ -72,7 +72,13 @@ export function readGoogleSource(r: ConfigReader): GoogleSourceConfig | null {
   const key = readKeyFile(credentialsFile);
   if (typeof key === 'string') r.problems.push(`${FILE}: ${key}`);
   const tokenUri =
-    typeof key === 'string' ? GOOGLE_TOKEN_URL : (r.url(`${FILE} (token_uri)`, key.tokenUri, false) ?? '');
+    typeof key === 'string'
+      ? GOOGLE_TOKEN_URL
+      : (r.credentialUrl(
+          `${FILE} (${credentialsFile}: token_uri)`,
+          key.tokenUri,
+          'the signed assertion that obtains an access token',
+        ) ?? '');
   const admin = r.raw('GOOGLE_WORKSPACE_ADMIN');
   if (admin === undefined || !admin.includes('@'))
     r.problems.push(
@@ -95,6 +101,7 @@ export function readGoogleSource(r: ConfigReader): GoogleSourceConfig | null {
     domain,
     query: r.raw('GOOGLE_WORKSPACE_QUERY') ?? null,
     pageSize: r.number('GOOGLE_WORKSPACE_PAGE_SIZE', 500, { min: 1, max: 500, integer: true }),
-    directoryUrl: r.url('GOOGLE_WORKSPACE_DIRECTORY_URL', directory, false) ?? directory,
+    directoryUrl:
+      r.credentialUrl('GOOGLE_WORKSPACE_DIRECTORY_URL', directory, 'the access token') ?? directory,
   };
 }

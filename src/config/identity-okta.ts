@@ -10,7 +10,7 @@ export interface OktaSourceConfig {
 export function readOktaSource(r: ConfigReader): OktaSourceConfig | null {
   const raw = r.raw('OKTA_ORG_URL');
   if (raw === undefined) return null;
-  const orgUrl = r.url('OKTA_ORG_URL', raw.replace(/\/+$/, ''), false) ?? raw;
+  const orgUrl = r.credentialUrl('OKTA_ORG_URL', raw.replace(/\/+$/, ''), 'the API token') ?? raw;
   const apiToken = r.secret('OKTA_API_TOKEN', true) ?? '';
   return {
     orgUrl,

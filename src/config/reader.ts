@@ -22,6 +22,12 @@ export function unreadablePath(path: string): string {
     : `the file it names (the value, ${path.length} characters, is not shown: it does not look like a path; is it the secret itself?)`;
 }
 
+/** This machine: `localhost` (and `*.localhost`), 127.0.0.0/8 and ::1. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+}
+
 /** Collects every problem; loadConfig throws them together as a ConfigError (src/errors.ts). */
 export class ConfigReader {
   readonly problems: string[] = [];
@@ -134,5 +140,20 @@ export class ConfigReader {
       this.problems.push(`${label} must be an http:// or https:// URL${secretish ? '' : `, got "${shown}"`}`);
       return undefined;
     }
+  }
+
+  /**
+   * A URL that credentials are sent to (`carries`): https://, or plain http:// to this machine only
+   * (the simulator and the tests). The problem names the host, never the whole URL.
+   */
+  credentialUrl(label: string, value: string, carries: string): string | undefined {
+    const url = this.url(label, value, false);
+    if (url === undefined) return undefined;
+    const { protocol, hostname, host } = new URL(url);
+    if (protocol === 'https:' || isLoopback(hostname)) return url;
+    this.problems.push(
+      `${label} must be an https:// URL: ${carries} would cross the network unencrypted to ${host} (plain http:// is accepted only for this machine: localhost, 127.0.0.1, ::1)`,
+    );
+    return undefined;
   }
 }

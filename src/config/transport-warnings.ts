@@ -6,11 +6,7 @@
 
 import { redactUrl } from '../redact.js';
 import type { Config } from './load-config.js';
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
-}
+import { isLoopback } from './reader.js';
 
 function isPlainRemote(url: string): boolean {
   try {

@@ -110,6 +110,11 @@ describe('Google Workspace configuration', () => {
       () => writeGoogleKey({ token_uri: 'oauth2' }),
       /token_uri\) must be an http/,
     ],
+    [
+      'a plain http:// token_uri to another machine',
+      () => writeGoogleKey({ token_uri: 'http://oauth2.googleapis.com/token' }),
+      /^GOOGLE_WORKSPACE_CREDENTIALS_FILE \(\/.+\/key\.json: token_uri\) must be an https:\/\/ URL: the signed assertion that obtains an access token would cross the network unencrypted to oauth2\.googleapis\.com \(plain http:\/\/ is accepted only for this machine: localhost, 127\.0\.0\.1, ::1\)$/,
+    ],
   ])('names %s', (_what, file, expected) => {
     const problems = configProblems({
       ...base,
@@ -118,5 +123,30 @@ describe('Google Workspace configuration', () => {
     });
     expect(problems).toEqual([expect.stringMatching(expected)]);
     expect(problems.join('\n')).not.toContain('BEGIN RSA');
+  });
+
+  it.each(['http://127.0.0.1:8080/token', 'http://localhost:8080/token', 'http://[::1]:8080/token'])(
+    'accepts a plain http:// token_uri on this machine (%s), as the simulator and the tests use',
+    (tokenUri) => {
+      const c = google({
+        GOOGLE_WORKSPACE_CREDENTIALS_FILE: writeGoogleKey({ token_uri: tokenUri }),
+        GOOGLE_WORKSPACE_ADMIN: 'admin@example.com',
+      });
+      expect(c?.tokenUri).toBe(tokenUri);
+    },
+  );
+
+  it('refuses a plain http:// directory URL to another machine: the access token travels there', () => {
+    const problems = configProblems({
+      ...base,
+      GOOGLE_WORKSPACE_CREDENTIALS_FILE: writeGoogleKey(),
+      GOOGLE_WORKSPACE_ADMIN: 'admin@example.com',
+      GOOGLE_WORKSPACE_DIRECTORY_URL: 'http://admin.googleapis.com',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^GOOGLE_WORKSPACE_DIRECTORY_URL must be an https:\/\/ URL: the access token would cross the network unencrypted to admin\.googleapis\.com /,
+      ),
+    ]);
   });
 });

@@ -105,4 +105,45 @@ describe('identity configuration', () => {
     );
     expect(problems.join('\n')).not.toContain('super-secret-entra');
   });
+
+  it('refuses a plain http:// Okta or Entra URL to another machine, naming the variable and the host only', () => {
+    const problems = problemsOf({
+      OKTA_ORG_URL: 'http://acme.okta.com',
+      OKTA_API_TOKEN: 'okta-secret-value',
+      ENTRA_TENANT_ID: 't',
+      ENTRA_CLIENT_ID: 'app',
+      ENTRA_CLIENT_SECRET: 'super-secret-entra',
+      ENTRA_AUTHORITY_URL: 'http://login.example.net:8080/',
+      ENTRA_GRAPH_URL: 'http://graph.example.net',
+    });
+    const only = ' would cross the network unencrypted to ';
+    const here = ' (plain http:// is accepted only for this machine: localhost, 127.0.0.1, ::1)';
+    expect(problems).toEqual([
+      `OKTA_ORG_URL must be an https:// URL: the API token${only}acme.okta.com${here}`,
+      `ENTRA_AUTHORITY_URL must be an https:// URL: the client secret${only}login.example.net:8080${here}`,
+      `ENTRA_GRAPH_URL must be an https:// URL: the access token${only}graph.example.net${here}`,
+    ]);
+    expect(problems.join('\n')).not.toMatch(/okta-secret-value|super-secret-entra/);
+  });
+
+  it('accepts plain http:// Okta and Entra URLs on this machine (the simulator, the tests)', () => {
+    const c = loadConfig(
+      {
+        ...base,
+        OKTA_ORG_URL: 'http://127.0.0.1:4010',
+        OKTA_API_TOKEN: 'okta-secret-value',
+        ENTRA_TENANT_ID: 't',
+        ENTRA_CLIENT_ID: 'app',
+        ENTRA_CLIENT_SECRET: 's',
+        ENTRA_AUTHORITY_URL: 'http://localhost:4011/login',
+        ENTRA_GRAPH_URL: 'http://[::1]:4011/graph',
+      },
+      { requireVictorOps: true },
+    ).identity;
+    expect(c.okta?.orgUrl).toBe('http://127.0.0.1:4010');
+    expect(c.entra).toMatchObject({
+      authorityUrl: 'http://localhost:4011/login',
+      graphUrl: 'http://[::1]:4011/graph',
+    });
+  });
 });
