@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { describeUser, rosterToJson } from '../roster/roster-json.js';
 import type { CliContext } from './context.js';
-import { createProgressReporter } from './progress.js';
 import { formatTable } from './table.js';
 import { teamLabels } from './team-names.js';
 
@@ -14,17 +13,8 @@ export function registerFetchCommand(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the roster as JSON: {"users": [...], "teams": [...]}')
     .action(async (opts: { json?: boolean }) => {
-      const { createApp } = await import('../app.js');
-      const { createCliLogger, loadCliConfig } = await import('./setup.js');
-      const config = loadCliConfig(ctx, true);
-      const logger = createCliLogger(config);
-      const progress = createProgressReporter(ctx);
-      const app = createApp({
-        config,
-        logger,
-        onFetchProgress: progress.onProgress,
-        onRetry: progress.onRetry,
-      });
+      const { createRosterReadingApp } = await import('./setup.js');
+      const { app, progress } = createRosterReadingApp(ctx);
       try {
         const fetched = await app.fetchRoster(ctx.signal);
         progress.finish();

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import type { PollResult } from '../cycles/poll-cycle.js';
 import { CliExit } from '../errors.js';
 import type { CliContext } from './context.js';
-import { createProgressReporter } from './progress.js';
 
 /** What the poll learnt about the membership hints, if anything worth a word. */
 function describeHints(result: PollResult): string {
@@ -46,17 +45,8 @@ export function registerPollCommands(program: Command, ctx: CliContext): void {
     )
     .option('--no-deliver', 'record only; leave deliveries for `roster-watch deliver` or the daemon')
     .action(async (opts: { deliver: boolean }) => {
-      const { createApp } = await import('../app.js');
-      const { createCliLogger, loadCliConfig } = await import('./setup.js');
-      const config = loadCliConfig(ctx, true);
-      const logger = createCliLogger(config);
-      const progress = createProgressReporter(ctx);
-      const app = createApp({
-        config,
-        logger,
-        onFetchProgress: progress.onProgress,
-        onRetry: progress.onRetry,
-      });
+      const { createRosterReadingApp } = await import('./setup.js');
+      const { app, progress } = createRosterReadingApp(ctx);
       try {
         const result = await app.pollRoster(ctx.signal).finally(() => progress.finish());
         ctx.out(describeResult(result));

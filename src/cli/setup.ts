@@ -7,6 +7,7 @@ import { findPlainHttpWarnings } from '../config/transport-warnings.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { CliContext } from './context.js';
+import { createProgressReporter } from './progress.js';
 
 export function loadCliConfig(ctx: CliContext, requireVictorOps: boolean): Config {
   return loadConfig(ctx.env, { requireVictorOps });
@@ -31,6 +32,26 @@ export function createCliLogger(config: Config): Logger {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   for (const warning of findPlainHttpWarnings(config)) logger.warn(warning);
   return logger;
+}
+
+/**
+ * The App of a command that reads the roster from VictorOps (`fetch`, `poll`): VictorOps settings
+ * required, transport warnings logged, and the fetch's progress and retries on stderr through
+ * `progress`, which the command finishes once the roster is read.
+ */
+export function createRosterReadingApp(ctx: CliContext): {
+  app: App;
+  progress: ReturnType<typeof createProgressReporter>;
+} {
+  const config = loadCliConfig(ctx, true);
+  const progress = createProgressReporter(ctx);
+  const app = createApp({
+    config,
+    logger: createCliLogger(config),
+    onFetchProgress: progress.onProgress,
+    onRetry: progress.onRetry,
+  });
+  return { app, progress };
 }
 
 /**
