@@ -78,9 +78,14 @@ export function createProviderHttp(
   const { describeFailure } = options;
   const waitFor = options.retryWaitMs ?? retryWaitMs;
 
-  const sendRetrying: ProviderHttp['sendRetrying'] = async (url, init, signal, label = options.label) => {
+  /** `send` until the answer is neither 429 nor 5xx; each attempt builds its request afresh. */
+  async function retrying(
+    send: () => Promise<HttpResponse>,
+    signal: AbortSignal,
+    label: string,
+  ): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
-      const res = await http.send(url, init, signal);
+      const res = await send();
       if (res.status !== 429 && res.status < 500) return res;
       if (attempt >= MAX_RETRIES)
         throw new IdentitySourceError(
@@ -91,16 +96,28 @@ export function createProviderHttp(
       http.noteRetry(res.status === 429);
       await waitOrFail(clock, label, waitFor(res, attempt, clock.now()), options.maxWaitMs, signal);
     }
-  };
+  }
 
   return {
-    sendRetrying,
+    sendRetrying: (url, init, signal, label = options.label) =>
+      retrying(() => http.send(url, init, signal), signal, label),
     async getPage(url, credentials, check, signal) {
-      const send = async () =>
-        sendRetrying(
-          url,
-          { headers: { authorization: await credentials.authorization(signal), accept: 'application/json' } },
+      // The token is asked for at every attempt: one that expires during the waits is renewed.
+      const send = () =>
+        retrying(
+          async () =>
+            http.send(
+              url,
+              {
+                headers: {
+                  authorization: await credentials.authorization(signal),
+                  accept: 'application/json',
+                },
+              },
+              signal,
+            ),
           signal,
+          options.label,
         );
       let res = await send();
       if (res.status === 401 && credentials.renew !== undefined) {

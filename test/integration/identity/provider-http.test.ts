@@ -166,6 +166,20 @@ describe('the identity providers’ token and retry helper', () => {
     expect(paths().slice(4)).toEqual(['/denied 401', '/token 200', '/denied 401']);
   });
 
+  it('asks for the token again at every retry, so one that expires during the waits is renewed first', async () => {
+    const clock = createFakeClock();
+    const origin = await serve({
+      // Good for one second after the minute's margin; the page's Retry-After is two.
+      '/token': [ok('token-one', 61), ok('token-two')],
+      '/page': [{ status: 503, body: { error: 'busy' }, headers: { 'retry-after': '2' } }, users],
+    });
+    const h = client(clock);
+    const credentials = bearer(h, clock, origin);
+    const page = h.getPage(`${origin}/page`, credentials, check, new AbortController().signal);
+    expect((await clock.runUntilSettled(page)).data).toEqual(users.body);
+    expect(paths()).toEqual(['/token 200', '/page 503', '/token 200', '/page 200']);
+  });
+
   it('does not ask again with credentials that cannot be renewed (an SSWS token)', async () => {
     const origin = await serve({ '/page': [failing(401, 'E0000011'), users] });
     const h = client(createFakeClock());
