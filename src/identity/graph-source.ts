@@ -6,8 +6,8 @@
  */
 
 import type { z } from 'zod';
-import type { Clock } from '../clock.js';
 import type { EntraSourceConfig } from '../config/identity-entra.js';
+import { IdentitySourceError } from '../errors.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
@@ -123,8 +123,17 @@ export function createGraphSource(config: EntraSourceConfig, deps: IdentitySourc
   /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
   async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
     const out = new KeptCollector(wanted);
+    const seen = new Set<string>();
     let url: string | null = first;
     while (url !== null) {
+      // A nextLink back to a page already read would page forever: the read fails instead.
+      if (seen.has(url))
+        throw new IdentitySourceError(
+          'bad-response',
+          `${LABEL}: an @odata.nextLink points to a page already read (after ${seen.size} pages): the user list never ends, so it is not trusted`,
+          false,
+        );
+      seen.add(url);
       const page = await getPage(url, signal);
       for (const u of page.users) out.add(graphUserToIdentity(u));
       url = page.next;

@@ -50,6 +50,8 @@ export interface GraphFake {
   issuedTokens(): string[];
   /** Forgets issued tokens, as if they were revoked. */
   revokeTokens(): void;
+  /** Every `@odata.nextLink` points back to the first page: a listing that never ends. */
+  loopPaging(): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     });
   };
 
+  let looping = false;
   const listUsers = (req: FakeRequest): Reply => {
     const select = (req.url.searchParams.get('$select') ?? 'id,displayName,mail,userPrincipalName').split(
       ',',
@@ -124,10 +127,10 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       '@odata.context': `${origin}/graph/v1.0/$metadata#users(${select.join(',')})`,
       value: page,
     };
-    if (skip + pageSize < sorted.length) {
+    if (looping || skip + pageSize < sorted.length) {
       const next = new URL(req.url.pathname, origin);
       for (const [k, v] of req.url.searchParams) if (k !== '$skiptoken') next.searchParams.set(k, v);
-      next.searchParams.set('$skiptoken', String(skip + pageSize));
+      next.searchParams.set('$skiptoken', String(looping ? 0 : skip + pageSize));
       body['@odata.nextLink'] = next.toString();
     }
     return replyJson(200, body);
@@ -192,6 +195,9 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     issuedTokens: () => [...issued],
     revokeTokens() {
       tokens.clear();
+    },
+    loopPaging() {
+      looping = true;
     },
     close: () => server.close(),
   };

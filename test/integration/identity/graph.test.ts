@@ -166,6 +166,15 @@ describe('the Entra ID adapter', () => {
     expect(error.message).not.toContain(creds.clientSecret);
   });
 
+  it('a nextLink back to a page already read fails the read instead of paging forever', async () => {
+    fake = await startGraphFake({ ...creds, users, defaultPageSize: 2 });
+    fake.loopPaging();
+    await expect(source(instant).read(new AbortController().signal)).rejects.toMatchObject({
+      code: 'bad-response',
+      message: expect.stringMatching(/Microsoft Graph: an @odata.nextLink points to a page already read/),
+    });
+  });
+
   it('an outage fails the read', async () => {
     fake = await startGraphFake({ ...creds, users });
     fake.failWith(503);
