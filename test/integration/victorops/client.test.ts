@@ -5,7 +5,7 @@ import { type Simulator, startSimulator } from '../../../src/simulator/simulator
 import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { createLocalSlots, createRateBudget } from '../../../src/victorops/rate-budget.js';
-import { teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
+import { describeSchemaIssue, teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
@@ -91,6 +91,18 @@ describe('fetchRoster against the simulator', () => {
     expect(fetched.roster).toEqual(expected.roster);
     expect(fetched.failedScopes).toEqual([]);
     expect(fetched.stats.retries).toBe(2);
+  });
+
+  it('a user list the fast path does not recognise is parsed by zod and reported by it, field named', async () => {
+    sim = await startSimulator({ users: 10, teams: 3 });
+    const body = { users: [[{ username: 'jane.doe' }], { username: 'kai', verified: 'yes' }] };
+    const zod = userListSchema.safeParse(body);
+    sim.faults.inject({ match: '/v1/user', kind: 'malformed', body: JSON.stringify(body), times: 100 });
+    const error = await caught(fetchFrom(clientFor(sim, { maxRetries: 1 }), 'team'));
+    expect(error.code).toBe('shape');
+    expect(zod.success).toBe(false);
+    if (!zod.success) expect(error.message).toBe(`v1/user: ${describeSchemaIssue(zod.error)}`);
+    expect(error.message).toMatch(/^v1\/user: users\[1\]/);
   });
 
   // On the shared fake clock the server's five-a-second limit is certain to bite, however slow
