@@ -43,21 +43,45 @@ export function membershipKey(m: Membership): string {
 }
 
 /**
+ * The users of a roster: normalised, the empty usernames dropped, unique by case-insensitive
+ * username (the first occurrence kept), sorted by that key, and looked up by it.
+ */
+export interface NormalisedUsers {
+  readonly users: User[];
+  readonly byKey: ReadonlyMap<string, User>;
+}
+
+/** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
+export function keyUsers(users: Iterable<User>): NormalisedUsers {
+  const byKey = new Map<string, User>();
+  for (const user of users) {
+    const key = usernameKey(user.username);
+    if (user.username !== '' && !byKey.has(key)) byKey.set(key, user);
+  }
+  // The keys are unique, so the default sort (UTF-16 code units) orders them as compareText does.
+  const sorted: User[] = [];
+  for (const key of [...byKey.keys()].sort()) sorted.push(byKey.get(key) as User);
+  return { users: sorted, byKey };
+}
+
+export function normaliseUsers(raw: readonly RawUser[]): NormalisedUsers {
+  return keyUsers(raw.map(normaliseUser));
+}
+
+/**
  * Normalises a roster. Duplicate users keep the first occurrence; memberships that name an
  * unknown user or team are dropped (they appear when the org changes between two API calls) and
- * membership usernames take the user list's spelling.
+ * membership usernames take the user list's spelling. The users may come normalised already
+ * (the user list's reader does it while it checks the response: see victorops/user-list-reader.ts).
  */
 export function normaliseRoster(input: {
-  users: RawUser[];
+  users: RawUser[] | NormalisedUsers;
   teams: Team[];
   memberships: Membership[];
 }): Roster {
-  const usersByKey = new Map<string, User>();
-  for (const raw of input.users) {
-    const user = normaliseUser(raw);
-    const key = usernameKey(user.username);
-    if (user.username !== '' && !usersByKey.has(key)) usersByKey.set(key, user);
-  }
+  const { users, byKey: usersByKey } = Array.isArray(input.users)
+    ? normaliseUsers(input.users)
+    : (input.users as NormalisedUsers);
   const teamsBySlug = new Map<string, Team>();
   for (const team of input.teams) {
     const slug = team.slug.trim();
@@ -72,7 +96,7 @@ export function normaliseRoster(input: {
     memberships.set(membershipKey(membership), membership);
   }
   return {
-    users: [...usersByKey.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, u]) => u),
+    users,
     teams: [...teamsBySlug.values()].sort((a, b) => compareText(a.slug, b.slug)),
     memberships: [...memberships.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, m]) => m),
   };

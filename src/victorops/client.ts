@@ -68,9 +68,19 @@ export interface RetryInfo {
   error: VictorOpsError;
 }
 
+/**
+ * A response schema with a hand-written fast path (victorops/user-list-reader.ts): `fast` gives
+ * the result or null, and on null `schema` parses the body as any schema would, errors unchanged.
+ */
+export interface FastSchema<T> {
+  fast(json: unknown): T | null;
+  schema: z.ZodType<T>;
+}
+export type ResponseSchema<T> = z.ZodType<T> | FastSchema<T>;
+
 export interface VictorOpsClient {
   /** GETs `path` (below the base URL, e.g. `/v1/user`) and parses it with `schema`. */
-  get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T>;
+  get<T>(path: string, schema: ResponseSchema<T>, signal?: AbortSignal): Promise<T>;
   /**
    * Counters since creation; callers diff two snapshots to count one fetch. Inside a job
    * (`runAsJob`) they are that job's own, so a roster poll never counts a policy poll's requests;
@@ -158,7 +168,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   registerSecrets([options.apiKey]);
   const redactKey = scrubSecrets;
 
-  async function attempt<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
+  async function attempt<T>(path: string, schema: ResponseSchema<T>, signal: AbortSignal): Promise<T> {
     const endpoint = endpointClassOf(path);
     const intervalMs = options.endpointMinIntervalMs?.[endpoint] ?? 0;
     // The endpoint class's own interval is waited for before the budget and a connection, so a
@@ -187,7 +197,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     }
   }
 
-  async function send<T>(path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
+  async function send<T>(path: string, schema: ResponseSchema<T>, signal: AbortSignal): Promise<T> {
     count('requests');
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Awaited<ReturnType<Pool['request']>>;
@@ -236,7 +246,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     throw statusError(path, status, redactKey(body), retryAfterMs);
   }
 
-  async function get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  async function get<T>(path: string, schema: ResponseSchema<T>, signal?: AbortSignal): Promise<T> {
     const effective = signal ?? new AbortController().signal;
     for (let retry = 0; ; retry++) {
       try {
@@ -382,7 +392,7 @@ function parseBody<T>(
   path: string,
   body: string,
   type: string,
-  schema: z.ZodType<T>,
+  schema: ResponseSchema<T>,
   redact: (text: string) => string,
 ): T {
   if (type.includes('text/html') || /^\s*</.test(body)) {
@@ -405,7 +415,11 @@ function parseBody<T>(
       path,
     });
   }
-  const parsed = schema.safeParse(json);
+  if ('fast' in schema) {
+    const fast = schema.fast(json);
+    if (fast !== null) return fast;
+  }
+  const parsed = ('fast' in schema ? schema.schema : schema).safeParse(json);
   if (!parsed.success) {
     // The endpoint class and the first failing field say what to report; the body may hold
     // people's names and emails, so none of it is quoted.

@@ -31,16 +31,10 @@ import type {
   MembershipSource,
   Team,
 } from '../roster/types.js';
-import { usernameKey } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { runPool } from './run-pool.js';
-import {
-  type ApiListedTeam,
-  teamListSchema,
-  teamMembersSchema,
-  userListSchema,
-  userTeamsSchema,
-} from './schemas.js';
+import { type ApiListedTeam, teamListSchema, teamMembersSchema, userTeamsSchema } from './schemas.js';
+import { userListReader } from './user-list-reader.js';
 
 export type MembershipSourceSetting = MembershipSource | 'auto';
 
@@ -112,7 +106,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
 
   try {
     const [users, teams] = await Promise.all([
-      client.get('/v1/user', userListSchema, signal).finally(() => {
+      client.get('/v1/user', userListReader, signal).finally(() => {
         done++;
         progress();
       }),
@@ -132,13 +126,13 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         : options.hints
           ? fullReadReason(options.hints)
           : 'hints off';
-    const present = new Set(users.map((u) => usernameKey(u.username)));
+    const present = new Set(users.byKey.keys());
     const hinted = reason === null && options.hints ? planTeamReads(listed, options.hints, present) : null;
-    strategy = hinted ? 'team' : chooseStrategy(options.source, users.length, teams.length);
+    strategy = hinted ? 'team' : chooseStrategy(options.source, users.users.length, teams.length);
     const scopes = hinted
       ? [...hinted.changed, ...hinted.verify]
       : strategy === 'user'
-        ? users.map((u) => u.username)
+        ? users.users.map((u) => u.username)
         : teams.map((t) => t.slug);
     planned = 2 + scopes.length;
     options.onPlan?.(

@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { VictorOpsError } from '../../../src/errors.js';
+import { normaliseUsers } from '../../../src/roster/normalise.js';
+import { createListBodies } from '../../../src/simulator/api-responses.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { createLocalSlots, createRateBudget } from '../../../src/victorops/rate-budget.js';
-import { teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
+import { describeSchemaIssue, teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
+import { readUserListFast } from '../../../src/victorops/user-list-reader.js';
 import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
@@ -91,6 +94,26 @@ describe('fetchRoster against the simulator', () => {
     expect(fetched.roster).toEqual(expected.roster);
     expect(fetched.failedScopes).toEqual([]);
     expect(fetched.stats.retries).toBe(2);
+  });
+
+  it("the simulator's user list takes the fast path, with exactly what zod and the normaliser give", async () => {
+    sim = await startSimulator({ users: 2000, teams: 20, seed: 11 });
+    const body = JSON.parse(createListBodies(sim.org).usersV1()) as unknown;
+    const fast = readUserListFast(body);
+    expect(fast?.users).toHaveLength(2000);
+    expect(fast).toStrictEqual(normaliseUsers(userListSchema.parse(body)));
+  });
+
+  it('a user list the fast path does not recognise is parsed by zod and reported by it, field named', async () => {
+    sim = await startSimulator({ users: 10, teams: 3 });
+    const body = { users: [[{ username: 'jane.doe' }], { username: 'kai', verified: 'yes' }] };
+    const zod = userListSchema.safeParse(body);
+    sim.faults.inject({ match: '/v1/user', kind: 'malformed', body: JSON.stringify(body), times: 100 });
+    const error = await caught(fetchFrom(clientFor(sim, { maxRetries: 1 }), 'team'));
+    expect(error.code).toBe('shape');
+    expect(zod.success).toBe(false);
+    if (!zod.success) expect(error.message).toBe(`v1/user: ${describeSchemaIssue(zod.error)}`);
+    expect(error.message).toMatch(/^v1\/user: users\[1\]/);
   });
 
   // On the shared fake clock the server's five-a-second limit is certain to bite, however slow
