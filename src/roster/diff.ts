@@ -106,14 +106,18 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   }
   for (const [slug, team] of beforeTeams) if (!afterTeams.has(slug)) diff.teamsRemoved.push(team);
 
-  // One map, emptied as the new memberships are matched (normalised rosters hold no duplicates):
-  // memberships are the bulk of a large roster, and a second map of them was a large part of a
-  // poll's peak memory.
   if (!sameItems(before.memberships, after.memberships)) {
-    const unmatched = new Map<string, Membership>();
-    for (const m of before.memberships) unmatched.set(membershipKey(m), m);
-    for (const m of after.memberships) if (!unmatched.delete(membershipKey(m))) diff.membershipsAdded.push(m);
-    for (const m of unmatched.values()) diff.membershipsRemoved.push(m);
+    if (!walkMemberships(before.memberships, after.memberships, diff)) {
+      // Not in normalised order after all: one map, emptied as the new memberships are matched
+      // (a second map of them was a large part of a poll's peak memory).
+      diff.membershipsAdded.length = 0;
+      diff.membershipsRemoved.length = 0;
+      const unmatched = new Map<string, Membership>();
+      for (const m of before.memberships) unmatched.set(membershipKey(m), m);
+      for (const m of after.memberships)
+        if (!unmatched.delete(membershipKey(m))) diff.membershipsAdded.push(m);
+      for (const m of unmatched.values()) diff.membershipsRemoved.push(m);
+    }
   }
 
   const byUser = (a: User, b: User) => compareText(usernameKey(a.username), usernameKey(b.username));
@@ -128,6 +132,41 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   diff.membershipsAdded.sort(byMembership);
   diff.membershipsRemoved.sort(byMembership);
   return diff;
+}
+
+/**
+ * Memberships added and removed, by one merge walk over two lists sorted by `membershipKey` (as
+ * normalised rosters hold them): no map of 60,000 keys, which was most of a changed poll's diff
+ * (issue 21). Returns false, leaving partial lists, as soon as either list is out of order or
+ * holds a key twice; the caller then diffs them without relying on their order.
+ */
+function walkMemberships(
+  before: readonly Membership[],
+  after: readonly Membership[],
+  diff: RosterDiff,
+): boolean {
+  const keyAt = (list: readonly Membership[], index: number): string | null =>
+    index < list.length ? membershipKey(list[index]!) : null;
+  let i = 0;
+  let j = 0;
+  let x = keyAt(before, 0);
+  let y = keyAt(after, 0);
+  while (x !== null || y !== null) {
+    const order = x === null ? 1 : y === null ? -1 : compareText(x, y);
+    if (order <= 0 && x !== null) {
+      if (order < 0) diff.membershipsRemoved.push(before[i]!);
+      const next = keyAt(before, ++i);
+      if (next !== null && compareText(x, next) >= 0) return false;
+      x = next;
+    }
+    if (order >= 0 && y !== null) {
+      if (order > 0) diff.membershipsAdded.push(after[j]!);
+      const next = keyAt(after, ++j);
+      if (next !== null && compareText(y, next) >= 0) return false;
+      y = next;
+    }
+  }
+  return true;
 }
 
 function diffUsers(before: readonly User[], after: readonly User[], diff: RosterDiff): void {
