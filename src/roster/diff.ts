@@ -106,14 +106,18 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   }
   for (const [slug, team] of beforeTeams) if (!afterTeams.has(slug)) diff.teamsRemoved.push(team);
 
-  // One map, emptied as the new memberships are matched (normalised rosters hold no duplicates):
-  // memberships are the bulk of a large roster, and a second map of them was a large part of a
-  // poll's peak memory.
   if (!sameItems(before.memberships, after.memberships)) {
-    const unmatched = new Map<string, Membership>();
-    for (const m of before.memberships) unmatched.set(membershipKey(m), m);
-    for (const m of after.memberships) if (!unmatched.delete(membershipKey(m))) diff.membershipsAdded.push(m);
-    for (const m of unmatched.values()) diff.membershipsRemoved.push(m);
+    if (!walkMemberships(before.memberships, after.memberships, diff)) {
+      // Not in normalised order after all: one map, emptied as the new memberships are matched
+      // (a second map of them was a large part of a poll's peak memory).
+      diff.membershipsAdded.length = 0;
+      diff.membershipsRemoved.length = 0;
+      const unmatched = new Map<string, Membership>();
+      for (const m of before.memberships) unmatched.set(membershipKey(m), m);
+      for (const m of after.memberships)
+        if (!unmatched.delete(membershipKey(m))) diff.membershipsAdded.push(m);
+      for (const m of unmatched.values()) diff.membershipsRemoved.push(m);
+    }
   }
 
   const byUser = (a: User, b: User) => compareText(usernameKey(a.username), usernameKey(b.username));
@@ -130,17 +134,80 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   return diff;
 }
 
+/**
+ * One merge walk over two lists sorted strictly by `key` (as normalised rosters hold their users
+ * and memberships): what only `before` holds, what only `after` holds, and the pairs with the
+ * same key, without a map of 20,000 users or 60,000 memberships (building those was most of a
+ * changed poll's diff, issue 21). Returns false as soon as either list is out of order or holds a
+ * key twice, having reported part of them; the caller then starts again without relying on order.
+ */
+function walkSorted<T>(
+  before: readonly T[],
+  after: readonly T[],
+  key: (item: T) => string,
+  visit: { removed: (item: T) => void; added: (item: T) => void; both: (old: T, now: T) => void },
+): boolean {
+  const keyAt = (list: readonly T[], index: number): string | null =>
+    index < list.length ? key(list[index]!) : null;
+  let i = 0;
+  let j = 0;
+  let x = keyAt(before, 0);
+  let y = keyAt(after, 0);
+  while (x !== null || y !== null) {
+    const order = x === null ? 1 : y === null ? -1 : compareText(x, y);
+    if (order === 0) visit.both(before[i]!, after[j]!);
+    if (order <= 0 && x !== null) {
+      if (order < 0) visit.removed(before[i]!);
+      const next = keyAt(before, ++i);
+      if (next !== null && compareText(x, next) >= 0) return false;
+      x = next;
+    }
+    if (order >= 0 && y !== null) {
+      if (order > 0) visit.added(after[j]!);
+      const next = keyAt(after, ++j);
+      if (next !== null && compareText(y, next) >= 0) return false;
+      y = next;
+    }
+  }
+  return true;
+}
+
+function walkMemberships(
+  before: readonly Membership[],
+  after: readonly Membership[],
+  diff: RosterDiff,
+): boolean {
+  return walkSorted(before, after, membershipKey, {
+    removed: (m) => diff.membershipsRemoved.push(m),
+    added: (m) => diff.membershipsAdded.push(m),
+    both: () => {},
+  });
+}
+
+function changedUser(old: User, user: User, diff: RosterDiff): void {
+  if (old === user) return;
+  const changes = userChanges(old, user);
+  if (changes.length > 0 || old.username !== user.username)
+    diff.usersChanged.push({ before: old, after: user, changes });
+}
+
 function diffUsers(before: readonly User[], after: readonly User[], diff: RosterDiff): void {
+  const walked = walkSorted(before, after, (u) => usernameKey(u.username), {
+    removed: (u) => diff.usersRemoved.push(u),
+    added: (u) => diff.usersAdded.push(u),
+    both: (old, user) => changedUser(old, user, diff),
+  });
+  if (walked) return;
+  // Not in normalised order after all: by maps (the last of two equal keys wins, as before).
+  diff.usersAdded.length = 0;
+  diff.usersRemoved.length = 0;
+  diff.usersChanged.length = 0;
   const beforeUsers = new Map(before.map((u) => [usernameKey(u.username), u]));
   const afterUsers = new Map(after.map((u) => [usernameKey(u.username), u]));
   for (const [key, user] of afterUsers) {
     const old = beforeUsers.get(key);
     if (!old) diff.usersAdded.push(user);
-    else if (old !== user) {
-      const changes = userChanges(old, user);
-      if (changes.length > 0 || old.username !== user.username)
-        diff.usersChanged.push({ before: old, after: user, changes });
-    }
+    else changedUser(old, user, diff);
   }
   for (const [key, user] of beforeUsers) if (!afterUsers.has(key)) diff.usersRemoved.push(user);
 }
