@@ -4,6 +4,7 @@
  * each, naming the variable and the expected form, and never echoing a secret's value.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseDurationList } from '../parse/duration.js';
 import { redactUrl } from '../redact.js';
 
@@ -22,10 +23,16 @@ export function unreadablePath(path: string): string {
     : `the file it names (the value, ${path.length} characters, is not shown: it does not look like a path; is it the secret itself?)`;
 }
 
-/** This machine: `localhost` (and `*.localhost`), 127.0.0.0/8 and ::1. */
+/**
+ * This machine: `localhost`, an IPv4 address in 127.0.0.0/8, or ::1 (a URL's hostname, brackets and
+ * all, or a bind address). Only an address is tested for 127/8: `127.0.0.1.example.com` is a name
+ * anyone can point anywhere, and so is `*.localhost` for resolvers that do not special-case it.
+ */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1';
 }
 
 /** Collects every problem; loadConfig throws them together as a ConfigError (src/errors.ts). */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type ConfigReader, unreadablePath } from './reader.js';
+import { type ConfigReader, isLoopback, unreadablePath } from './reader.js';
 
 /** The server's own zone, UI_TIMEZONE's default. */
 const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -125,16 +125,9 @@ export function parseBasicAuthFile(content: string): { entries: BasicAuthEntry[]
   return { entries, problems };
 }
 
-/** Whether only this machine can reach a server bound to `host`. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
-
 /** Why serving the view on `host` with `auth` is refused, or null when it is allowed. */
 export function refuseExposure(host: string, auth: UiAuth): string | null {
-  if (isLoopbackHost(host)) return null;
+  if (isLoopback(host)) return null;
   if (auth.kind === 'header' && auth.trustedProxies.length === 0)
     return `UI_TRUST_HEADER would let any client on the network name itself by sending ${auth.header}: set UI_TRUSTED_PROXIES to the reverse proxy's addresses or CIDRs (only their requests may carry the header), or bind to 127.0.0.1`;
   if (auth.kind !== 'none') return null;

@@ -49,19 +49,31 @@ export function membershipKey(m: Membership): string {
 export interface NormalisedUsers {
   readonly users: User[];
   readonly byKey: ReadonlyMap<string, User>;
+  /**
+   * Spellings of a kept user's name that the list also gave for another entry (`Alice` kept,
+   * `alice` dropped as its duplicate), in list order. Read by the by-user membership strategy,
+   * which asks for each spelling's teams as the list gave them, so a duplicate's teams are not
+   * lost (they would then read as removed).
+   */
+  readonly otherSpellings: readonly string[];
 }
 
 /** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
 export function keyUsers(users: Iterable<User>): NormalisedUsers {
   const byKey = new Map<string, User>();
+  const otherSpellings: string[] = [];
   for (const user of users) {
+    if (user.username === '') continue;
     const key = usernameKey(user.username);
-    if (user.username !== '' && !byKey.has(key)) byKey.set(key, user);
+    const kept = byKey.get(key);
+    if (kept === undefined) byKey.set(key, user);
+    else if (kept.username !== user.username && !otherSpellings.includes(user.username))
+      otherSpellings.push(user.username);
   }
   // The keys are unique, so the default sort (UTF-16 code units) orders them as compareText does.
   const sorted: User[] = [];
   for (const key of [...byKey.keys()].sort()) sorted.push(byKey.get(key) as User);
-  return { users: sorted, byKey };
+  return { users: sorted, byKey, otherSpellings };
 }
 
 export function normaliseUsers(raw: readonly RawUser[]): NormalisedUsers {

@@ -132,7 +132,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
     const scopes = hinted
       ? [...hinted.changed, ...hinted.verify]
       : strategy === 'user'
-        ? users.users.map((u) => u.username)
+        ? [...users.users.map((u) => u.username), ...users.otherSpellings]
         : teams.map((t) => t.slug);
     planned = 2 + scopes.length;
     options.onPlan?.(

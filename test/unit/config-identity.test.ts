@@ -126,6 +126,20 @@ describe('identity configuration', () => {
     expect(problems.join('\n')).not.toMatch(/okta-secret-value|super-secret-entra/);
   });
 
+  // Names that merely look like this machine resolve wherever their owner points them.
+  it.each([
+    'http://127.0.0.1.evil.example',
+    'http://127.attacker.example:8080/x',
+    'http://127.0.0.1%2eevil.example/',
+    'http://evil.localhost',
+  ])('refuses plain http:// to %s, a name and not this machine', (url) => {
+    const problems = problemsOf({ OKTA_ORG_URL: url, OKTA_API_TOKEN: 'okta-secret-value' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^OKTA_ORG_URL must be an https:\/\/ URL: the API token would cross the network unencrypted/,
+    );
+  });
+
   it('accepts plain http:// Okta and Entra URLs on this machine (the simulator, the tests)', () => {
     const c = loadConfig(
       {

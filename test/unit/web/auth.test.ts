@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { isLoopbackHost, parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
+import { isLoopback } from '../../../src/config/reader.js';
+import { parseBasicAuthFile, refuseExposure } from '../../../src/config/ui.js';
 import {
   createAuthorizer,
   dummyHashCost,
@@ -45,9 +46,10 @@ describe('web view authentication', () => {
   });
 
   it('tells loopback addresses from the others', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost'])
-      expect(isLoopbackHost(host)).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.com']) expect(isLoopbackHost(host)).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST'])
+      expect(isLoopback(host)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.com', '127.0.0.1.example.com', 'a.localhost'])
+      expect(isLoopback(host)).toBe(false);
   });
 
   it('refuses a non-loopback address without authentication, and allows it with', () => {
