@@ -78,15 +78,21 @@ export function createProviderHttp(
   const { describeFailure } = options;
   const waitFor = options.retryWaitMs ?? retryWaitMs;
 
-  /** `send` until the answer is neither 429 nor 5xx; each attempt builds its request afresh. */
+  /**
+   * `send` until the answer is neither 429 nor 5xx; each attempt builds its request afresh.
+   * `retries` counts the retries spent on one page, across a token renewal: the page gets
+   * MAX_RETRIES in all, not MAX_RETRIES on each side of the renewal.
+   */
   async function retrying(
     send: () => Promise<HttpResponse>,
     signal: AbortSignal,
     label: string,
+    retries = { used: 0 },
   ): Promise<HttpResponse> {
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const res = await send();
       if (res.status !== 429 && res.status < 500) return res;
+      const attempt = retries.used++;
       if (attempt >= MAX_RETRIES)
         throw new IdentitySourceError(
           res.status === 429 ? 'rate-limited' : 'unreachable',
@@ -103,6 +109,7 @@ export function createProviderHttp(
       retrying(() => http.send(url, init, signal), signal, label),
     async getPage(url, credentials, check, signal) {
       // The token is asked for at every attempt: one that expires during the waits is renewed.
+      const retries = { used: 0 };
       const send = () =>
         retrying(
           async () =>
@@ -118,6 +125,7 @@ export function createProviderHttp(
             ),
           signal,
           options.label,
+          retries,
         );
       let res = await send();
       if (res.status === 401 && credentials.renew !== undefined) {

@@ -166,6 +166,22 @@ describe('the identity providers’ token and retry helper', () => {
     expect(paths().slice(4)).toEqual(['/denied 401', '/token 200', '/denied 401']);
   });
 
+  it('gives a page five retries in all, across a token renewal, not five on each side of it', async () => {
+    const instant: Clock = { now: () => Date.now(), sleep: async () => undefined };
+    const busy = failing(503, 'busy');
+    const origin = await serve({
+      '/token': [ok('token-one'), ok('token-two')],
+      '/page': [busy, busy, busy, failing(401, 'expired'), busy, busy, busy, busy, users],
+    });
+    const h = client(instant);
+    const error = await failure(
+      h.getPage(`${origin}/page`, bearer(h, instant, origin), check, new AbortController().signal),
+    );
+    expect(error.message).toBe('Provider: 503 busy after 5 retries');
+    // 3 retries before the renewal, 2 after it: the sixth 503 ends the page.
+    expect(paths().filter((p) => p.startsWith('/page'))).toHaveLength(7);
+  });
+
   it('asks for the token again at every retry, so one that expires during the waits is renewed first', async () => {
     const clock = createFakeClock();
     const origin = await serve({
