@@ -4,8 +4,8 @@
  * command modules were loaded (as it was), the young generation had already grown and the
  * setting saved less (issue 21, docs/benchmarks.md "Lean polls"). The commands' modules are
  * loaded only when a command runs (src/cli.ts), so this import runs before anything but commander
- * and the commands' registrations.
+ * and the commands' registrations. The setting depends on the command (its first argument).
  */
 import { preferSmallHeap } from './runtime-memory.js';
 
-preferSmallHeap();
+preferSmallHeap(process.argv[2]);

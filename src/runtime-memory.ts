@@ -1,31 +1,32 @@
 /**
- * How roster-watch asks V8 for a small heap.
+ * How roster-watch asks V8 for a small heap: V8 runtime flags applied before the heap grows (the
+ * CLI sets them in its first import, runtime-memory-first.ts, for the command it runs; no
+ * NODE_OPTIONS needed).
  *
- * Two settings, both V8 runtime flags applied before the heap grows (the CLI sets them in its
- * first import, runtime-memory-first.ts; no NODE_OPTIONS needed):
+ * - `--optimize-for-size`, for every command, makes V8 grow the old generation conservatively. In
+ *   the CLI the old generation sets the peak (heap used ~47 MB at the peak of a 20,000-user
+ *   unchanged poll; heap total ~50 MB with this flag, 85–98 MB without): the poll peaks at
+ *   126–147 MB with it, 163–197 MB on Node's defaults, 144–171 MB with `--max-semi-space-size=1`.
+ * - `--semi-space-growth-factor=1` keeps the young generation at its starting size, only for the
+ *   commands that run an identity sync (`identity-sync`, and `run` and `demo`, whose daemon does):
+ *   the sync of 100,000 identities peaks ~10 MB lower with it (137–138 against 148–150 MB). For a
+ *   poll it buys nothing and costs CPU (peaks alike, unchanged poll ~0.25 s and 10% changed
+ *   ~1 s more: the extra scavenges), so one-shot polls and the other commands go without it.
  *
- * - `--semi-space-growth-factor=1` keeps the young generation's semi-spaces at their starting
- *   size. By default they double (up to 16 MB each) when objects survive a scavenge and stay
- *   reserved: a 20,000-user unchanged poll in a fresh process peaked at 154 MB RSS on Node's
- *   defaults, 132 MB with this alone, at no CPU cost.
- * - `--optimize-for-size` (issue 12) makes V8 grow the old generation conservatively. Alone it
- *   costs the roster poll CPU, but without it an identity sync of 100,000 identities (a large
- *   live set) peaked at 364 MB instead of 224 MB, so it stays.
- *
- * Together, the poll's cycle alone in a fresh process: unchanged poll 126 MB, 10%-changed poll 136 MB, baseline 111 MB (issue 21,
- * `node dist/bench/run.js poll-alone identity`, docs/benchmarks.md "Lean polls").
- *
- * Re-measured as a user runs it (issue 21, third part: `dist/cli.js poll` against the simulator
- * serving 20,000 users, the CLI's commands loaded lazily): the whole process peaks at 143–150 MB
- * with both flags, against 190–198 MB on Node's defaults or the growth factor alone, 171 MB with
- * `--max-semi-space-size=1`, and 176–183 MB with the old generation capped at 64–96 MB. In the CLI
- * the old generation, not the young one, sets the peak (heap used ~47 MB at the peak; heap
- * total 50 MB with `--optimize-for-size`, 85–98 MB without), so `--optimize-for-size` stays. No
- * V8 setting brought that process to 128 MiB or its CPU to 0.4 s: see docs/benchmarks.md.
+ * Figures and commands: docs/benchmarks.md "Lean polls" (issue 21, eleventh part).
  */
 import { setFlagsFromString } from 'node:v8';
 
-export function preferSmallHeap(): void {
-  setFlagsFromString('--optimize-for-size');
-  setFlagsFromString('--semi-space-growth-factor=1');
+/** The commands whose peak is an identity sync's live set (the daemon's run one). */
+const IDENTITY_SYNCING = new Set(['identity-sync', 'run', 'demo']);
+
+/** The V8 flags for `command` (the CLI's first argument; undefined for bare `roster-watch`). */
+export function smallHeapFlags(command: string | undefined): string[] {
+  return command !== undefined && IDENTITY_SYNCING.has(command)
+    ? ['--optimize-for-size', '--semi-space-growth-factor=1']
+    : ['--optimize-for-size'];
+}
+
+export function preferSmallHeap(command: string | undefined): void {
+  for (const flag of smallHeapFlags(command)) setFlagsFromString(flag);
 }

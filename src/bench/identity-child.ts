@@ -18,7 +18,7 @@ import { preferSmallHeap } from '../runtime-memory.js';
 import type { BenchFakes } from './identity-fakes.js';
 
 if (process.env.BENCH_IDENTITY_V8 === 'growth') setFlagsFromString('--semi-space-growth-factor=1');
-else preferSmallHeap();
+else preferSmallHeap('identity-sync');
 
 const { benchIdentity } = await import('./identity-bench.js');
 const fakes = process.env.BENCH_IDENTITY_FAKES;

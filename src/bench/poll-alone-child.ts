@@ -11,7 +11,7 @@ import { preferSmallHeap } from '../runtime-memory.js';
 
 const v8 = process.env.BENCH_POLL_V8;
 if (v8 === 'optimize-for-size') setFlagsFromString('--optimize-for-size');
-else if (v8 === 'cli') preferSmallHeap();
+else if (v8 === 'cli') preferSmallHeap('poll');
 else if (v8 !== 'defaults')
   throw new Error(`BENCH_POLL_V8 must be defaults, optimize-for-size or cli, not "${v8}"`);
 

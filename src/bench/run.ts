@@ -243,7 +243,7 @@ type PollAloneV8 = (typeof POLL_ALONE_V8)[number];
 const V8_LABEL: Record<PollAloneV8, string> = {
   defaults: 'Node defaults',
   'optimize-for-size': '`--optimize-for-size`',
-  cli: 'as the CLI runs (`--optimize-for-size --semi-space-growth-factor=1`)',
+  cli: 'as the CLI runs `poll` (`--optimize-for-size`)',
 };
 
 /** Runs `script args` in a fresh node with `env` added, and returns its JSON answer. */
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
   if (mode === '--child' && name) {
     // As the CLI does at start-up, so the figures are what `roster-watch run` gets. `persist-raw`
     // leaves V8's default heap growth alone, to show what the setting is worth.
-    if (name !== 'persist-raw') preferSmallHeap();
+    if (name !== 'persist-raw') preferSmallHeap('run');
     process.stdout.write(JSON.stringify((await runOne(name)) ?? null));
     return;
   }

@@ -3,15 +3,19 @@
  * help of every command is printed from the registrations alone, without the App, the store, the
  * VictorOps client, the simulator, the web view or any package but commander. What a process
  * loaded is recorded by a module `load` hook (node:module register) that writes each URL to a file.
- * Needs `npm run build`.
+ *
+ * dist/cli.js is an esbuild bundle whose lazy imports are chunks in dist/chunks/ (scripts/bundle-cli.mjs);
+ * the build writes which files each of them holds to dist/cli-bundle.json, so a loaded bundle file
+ * counts here as every tsc output and package file inside it. Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, tempDatabase } from '../helpers/cli.js';
+import { startSimulator } from '../../src/simulator/simulator.js';
+import { CLI, cliEnv, runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
 
 /** Modules that belong to a command's work, never to its registration. */
 const IMPLEMENTATION =
@@ -48,17 +52,54 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let runs = 0;
 
-/** Runs the CLI with the recorder and returns its output and the modules it loaded. */
-function loaded(args: string[], env: Record<string, string> = {}) {
+const DIST = dirname(CLI);
+const MANIFEST = join(DIST, 'cli-bundle.json');
+
+/**
+ * The files a loaded module stands for: a bundle file (dist/cli.js, dist/chunks/*) is replaced by
+ * the URLs of the files it was built from (their tsc output under dist/, their package files
+ * under node_modules/); anything else is itself.
+ */
+function sources(urls: string[]): string[] {
+  if (!existsSync(MANIFEST)) return urls;
+  const inputsOf = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string[]>;
+  const distUrl = pathToFileURL(DIST).href;
+  return urls.flatMap((url) => {
+    const inputs = url.startsWith(`${distUrl}/`) ? inputsOf[url.slice(distUrl.length + 1)] : undefined;
+    return inputs === undefined ? [url] : inputs.map((input) => pathToFileURL(resolve(DIST, input)).href);
+  });
+}
+
+function modulesIn(log: string): string[] {
+  return sources(readFileSync(log, 'utf8').split('\n').filter(Boolean));
+}
+
+function newLog(): string {
   const log = join(dir, `modules-${++runs}.log`);
   writeFileSync(log, '');
+  return log;
+}
+
+/** Runs the CLI with the recorder and returns its output and the modules it loaded. */
+function loaded(args: string[], env: Record<string, string> = {}) {
+  const log = newLog();
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, CLI, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...cliEnv(env), RW_MODULE_LOG: log },
   });
-  const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules: modulesIn(log) };
+}
+
+/** The same without blocking this process's event loop (for a simulator in this process). */
+async function loadedAsync(args: string[], env: Record<string, string>) {
+  const log = newLog();
+  const r = await runCli(
+    args,
+    { ...env, RW_MODULE_LOG: log },
+    { nodeArgs: ['--import', pathToFileURL(register).href] },
+  );
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr, modules: modulesIn(log) };
 }
 
 const packagesOf = (modules: string[]) =>
@@ -110,5 +151,31 @@ describe('the CLI loads a command only when it runs', () => {
     expect(
       packagesOf(r.modules).filter((name) => /^(ldapts|chardet|iconv-lite|@slack\/webhook)$/.test(name)),
     ).toEqual([]);
+  });
+
+  it('a poll loads the App, the VictorOps client and the store, never the web view, the daemon or the simulator', async () => {
+    const sim = await startSimulator({ users: 12, teams: 3, seed: 5 });
+    try {
+      const r = await loadedAsync(['poll', '--no-deliver'], simulatorCliEnv(sim));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('baseline');
+      const implementation = r.modules.filter((url) => IMPLEMENTATION.test(url));
+      for (const file of ['app.js', 'victorops/client.js', 'store/db.js', 'cycles/poll-cycle.js'])
+        expect(
+          implementation.some((url) => url.endsWith(`/dist/${file}`)),
+          file,
+        ).toBe(true);
+      // The web view is everything in web/ but the CSV writer (and its escaping), which `oncall` prints with.
+      expect(
+        r.modules.filter((url) =>
+          /\/dist\/(service\/|simulator\/|web\/(?!csv\.js|escape\.js)|delivery\/dispatcher\.js)/.test(url),
+        ),
+      ).toEqual([]);
+      expect(
+        packagesOf(r.modules).filter((name) => /^(eta|prom-client|bcryptjs|ldapts)$/.test(name)),
+      ).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 });
