@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
-import { mergeFailedScopes } from '../../../src/roster/safety.js';
+import { compareText, membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
+import { mergeFailedScopes, mergeSorted } from '../../../src/roster/safety.js';
 import { type FailedScope, type Membership, type Roster, usernameKey } from '../../../src/roster/types.js';
 import { arbitraryRoster } from '../../helpers/builders.js';
 
@@ -46,5 +46,69 @@ describe('mergeFailedScopes', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** The merge's definition: a step-by-step walk, `a`'s first on an equal key. */
+function walk(a: readonly Membership[], b: readonly Membership[]): Membership[] {
+  const merged: Membership[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (compareText(membershipKey(a[i]!), membershipKey(b[j]!)) <= 0) merged.push(a[i++]!);
+    else merged.push(b[j++]!);
+  }
+  return [...merged, ...a.slice(i), ...b.slice(j)];
+}
+
+describe('mergeSorted', () => {
+  const membership = fc.record({
+    username: fc.constantFrom('ann', 'Ann', 'bob', 'b', 'b\u0000a', 'Carl.X', 'dee+1', 'é', 'z'),
+    teamSlug: fc.constantFrom('', 'a', 'a\u0000', 'team-a', 'team-b', 'x'),
+  });
+  const sorted = (list: Membership[]) =>
+    [...list].sort((x, y) => compareText(membershipKey(x), membershipKey(y)));
+  // Lists of any lengths, one often far shorter than the other (the galloping search's case),
+  // with equal keys across and within them (distinct objects, so the order is seen).
+  const lists = fc
+    .tuple(fc.array(membership, { maxLength: 8 }), fc.array(membership, { maxLength: 200 }), fc.boolean())
+    .map(([x, y, swap]): [Membership[], Membership[]] =>
+      swap ? [sorted(y), sorted(x)] : [sorted(x), sorted(y)],
+    );
+
+  it('gives the list of the step-by-step walk, the very objects in its order (property)', () => {
+    fc.assert(
+      fc.property(lists, ([a, b]) => {
+        const merged = mergeSorted(a, b);
+        const expected = walk(a, b);
+        expect(merged.length).toBe(expected.length);
+        for (const [i, m] of merged.entries()) expect(m).toBe(expected[i]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('places a few memberships among many at both ends and between', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      username: `u${String(i).padStart(4, '0')}`,
+      teamSlug: 't',
+    }));
+    const few = [
+      { username: 'a', teamSlug: 't' },
+      { username: 'u0500', teamSlug: 's' },
+      { username: 'u0500', teamSlug: 'u' },
+      { username: 'zz', teamSlug: 't' },
+    ];
+    for (const [a, b] of [
+      [few, many],
+      [many, few],
+    ] as const) {
+      const merged = mergeSorted(a, b);
+      expect(merged).toEqual(walk(a, b));
+      expect(merged.map((m) => m.username).slice(0, 2)).toEqual(['a', 'u0000']);
+      expect(merged[501]).toBe(few[1]);
+      expect(merged[503]).toBe(few[2]);
+      expect(merged.at(-1)).toBe(few[3]);
+    }
   });
 });
