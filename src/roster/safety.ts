@@ -2,7 +2,7 @@
  * The rules that keep roster-watch from reporting what did not happen: partial fetches keep the
  * memberships they could not read, and a mass removal is held until it is confirmed.
  */
-import { compareText, membershipKey } from './normalise.js';
+import { compareMemberships } from './normalise.js';
 import type { FailedScope, Membership, Roster } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -54,8 +54,8 @@ export function mergeFailedScopes(
  * search from where the last one went (steps 1, 2, 4, … then a binary search): an unchanged hinted
  * poll merges the few hundred memberships of the teams it read into 60,000 carried ones, and a
  * step-by-step walk built two key strings for each of those 60,000 (with their garbage, a tenth of
- * that poll's cycle); the search builds a few dozen per placed membership, and about as many as
- * the walk when the lists are alike in length.
+ * that poll's cycle); the search compares a few dozen per placed membership, and about as many
+ * as the walk when the lists are alike in length (compareMemberships: no key strings).
  */
 export function mergeSorted(a: readonly Membership[], b: readonly Membership[]): Membership[] {
   if (b.length === 0) return a.slice();
@@ -66,10 +66,9 @@ export function mergeSorted(a: readonly Membership[], b: readonly Membership[]):
   const merged: Membership[] = [];
   let from = 0;
   for (const m of short) {
-    const key = membershipKey(m);
     // Whether long[i] goes after m: on an equal key, a's first.
     const after = (i: number) => {
-      const order = compareText(membershipKey(long[i]!), key);
+      const order = compareMemberships(long[i]!, m);
       return aShorter ? order >= 0 : order > 0;
     };
     // The first index from `from` on whose membership goes after m (long.length if none).

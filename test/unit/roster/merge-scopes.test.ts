@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareText, membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
+import {
+  compareMemberships,
+  compareText,
+  membershipKey,
+  normaliseRoster,
+} from '../../../src/roster/normalise.js';
 import { mergeFailedScopes, mergeSorted } from '../../../src/roster/safety.js';
 import { type FailedScope, type Membership, type Roster, usernameKey } from '../../../src/roster/types.js';
 import { arbitraryRoster } from '../../helpers/builders.js';
@@ -110,5 +115,34 @@ describe('mergeSorted', () => {
       expect(merged[503]).toBe(few[2]);
       expect(merged.at(-1)).toBe(few[3]);
     }
+  });
+});
+
+describe('compareMemberships', () => {
+  // User keys that are prefixes of each other, with the separator's own character and upper case.
+  const part = fc.constantFrom('', 'a', 'A', 'b', '\u0000', '\u0001', 'é', '-', 'z');
+  const text = fc.array(part, { maxLength: 4 }).map((parts) => parts.join(''));
+  const membership = fc.record({ username: text, teamSlug: text });
+
+  it('orders as the membership keys do, for any two (property)', () => {
+    fc.assert(
+      fc.property(membership, membership, (a, b) => {
+        expect(Math.sign(compareMemberships(a, b))).toBe(
+          Math.sign(compareText(membershipKey(a), membershipKey(b))),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('builds the keys where a user key is a prefix of the other', () => {
+    // "b" < "b\u0000a" as user keys, but the keys "b\u0000z" and "b\u0000a\u0000a" order the other way.
+    const short = { username: 'b', teamSlug: 'z' };
+    const long = { username: 'b\u0000a', teamSlug: 'a' };
+    expect(compareMemberships(short, long)).toBeGreaterThan(0);
+    expect(compareMemberships(long, short)).toBeLessThan(0);
+    expect(compareMemberships({ username: 'Ann', teamSlug: 'x' }, { username: 'ann', teamSlug: 'x' })).toBe(
+      0,
+    );
   });
 });
