@@ -43,6 +43,21 @@ export function membershipKey(m: Membership): string {
 }
 
 /**
+ * compareText(membershipKey(a), membershipKey(b)), without building the two key strings where the
+ * user keys settle it: equal, the slugs decide; differing before either ends, they decide as the
+ * keys would. Only when one user key is a prefix of the other (the separator then meets a
+ * character of the longer) are the keys built. Checking the order of 60,000 recorded memberships
+ * built 120,000 key strings on every poll.
+ */
+export function compareMemberships(a: Membership, b: Membership): number {
+  const x = usernameKey(a.username);
+  const y = usernameKey(b.username);
+  if (x === y) return compareText(a.teamSlug, b.teamSlug);
+  if (!x.startsWith(y) && !y.startsWith(x)) return compareText(x, y);
+  return compareText(membershipKey(a), membershipKey(b));
+}
+
+/**
  * The users of a roster: normalised, the empty usernames dropped, unique by case-insensitive
  * username (the first occurrence kept), sorted by that key, and looked up by it.
  */

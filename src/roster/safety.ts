@@ -2,7 +2,7 @@
  * The rules that keep roster-watch from reporting what did not happen: partial fetches keep the
  * memberships they could not read, and a mass removal is held until it is confirmed.
  */
-import { compareText, membershipKey } from './normalise.js';
+import { compareMemberships } from './normalise.js';
 import type { FailedScope, Membership, Roster } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -48,25 +48,47 @@ export function mergeFailedScopes(
   return { users: fetched.users, teams: fetched.teams, memberships: mergeSorted(kept, carried) };
 }
 
-/** Two memberships lists in normalised order, disjoint, merged into one in that order. */
+/**
+ * Two memberships lists in normalised order, disjoint, merged into one in that order (on equal
+ * keys `a`'s comes first). Each member of the shorter list is placed in the longer by a galloping
+ * search from where the last one went (steps 1, 2, 4, … then a binary search): an unchanged hinted
+ * poll merges the few hundred memberships of the teams it read into 60,000 carried ones, and a
+ * step-by-step walk built two key strings for each of those 60,000 (with their garbage, a tenth of
+ * that poll's cycle); the search compares a few dozen per placed membership, and about as many
+ * as the walk when the lists are alike in length (compareMemberships: no key strings).
+ */
 export function mergeSorted(a: readonly Membership[], b: readonly Membership[]): Membership[] {
+  if (b.length === 0) return a.slice();
+  if (a.length === 0) return b.slice();
+  const aShorter = a.length <= b.length;
+  const short = aShorter ? a : b;
+  const long = aShorter ? b : a;
   const merged: Membership[] = [];
-  let i = 0;
-  let j = 0;
-  // Each key built once, not once per comparison: an unchanged hinted poll merges 60,000.
-  let x = a.length > 0 ? membershipKey(a[0]!) : '';
-  let y = b.length > 0 ? membershipKey(b[0]!) : '';
-  while (i < a.length && j < b.length) {
-    if (compareText(x, y) <= 0) {
-      merged.push(a[i]!);
-      if (++i < a.length) x = membershipKey(a[i]!);
-    } else {
-      merged.push(b[j]!);
-      if (++j < b.length) y = membershipKey(b[j]!);
+  let from = 0;
+  for (const m of short) {
+    // Whether long[i] goes after m: on an equal key, a's first.
+    const after = (i: number) => {
+      const order = compareMemberships(long[i]!, m);
+      return aShorter ? order >= 0 : order > 0;
+    };
+    // The first index from `from` on whose membership goes after m (long.length if none).
+    let lo = from;
+    let hi = from;
+    for (let step = 1; hi < long.length && !after(hi); step *= 2) {
+      lo = hi + 1;
+      hi = from + step;
     }
+    hi = Math.min(hi, long.length);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (after(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = from; i < lo; i++) merged.push(long[i]!);
+    merged.push(m);
+    from = lo;
   }
-  while (i < a.length) merged.push(a[i++]!);
-  while (j < b.length) merged.push(b[j++]!);
+  for (let i = from; i < long.length; i++) merged.push(long[i]!);
   return merged;
 }
 

@@ -11,7 +11,7 @@
  * store/ use drizzle's query builder.
  */
 import type { RosterDiff } from '../roster/diff.js';
-import { compareText, membershipKey, normaliseRoster } from '../roster/normalise.js';
+import { compareMemberships, compareText, normaliseRoster } from '../roster/normalise.js';
 import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
 import { hasRosterBaseline } from './runs.js';
@@ -139,19 +139,14 @@ export function currentRosterFrom(roster: Roster): Roster {
 
 /** Sorted strictly by the keys normaliseRoster sorts by (so also free of duplicates). */
 function isNormalised(roster: Roster): boolean {
-  const ascending = <T>(items: readonly T[], key: (item: T) => string): boolean => {
-    let previous: string | null = null;
-    for (const item of items) {
-      const current = key(item);
-      if (previous !== null && compareText(previous, current) >= 0) return false;
-      previous = current;
-    }
+  const ascending = <T>(items: readonly T[], compare: (a: T, b: T) => number): boolean => {
+    for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) >= 0) return false;
     return true;
   };
   return (
-    ascending(roster.users, (u) => usernameKey(u.username)) &&
-    ascending(roster.teams, (t) => t.slug) &&
-    ascending(roster.memberships, membershipKey)
+    ascending(roster.users, (a, b) => compareText(usernameKey(a.username), usernameKey(b.username))) &&
+    ascending(roster.teams, (a, b) => compareText(a.slug, b.slug)) &&
+    ascending(roster.memberships, compareMemberships)
   );
 }
 

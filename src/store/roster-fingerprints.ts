@@ -286,9 +286,18 @@ export function saveFingerprints(
     const setUser = db.prepare(
       'UPDATE users SET fingerprint = ? WHERE username_key = ? AND valid_to IS NULL',
     );
-    const before = new Map((stored?.users ?? []).map((u) => [u.key, u.fingerprint]));
-    for (const [key, fingerprint] of recorded.users) {
-      if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
+    // The stored keys are unique (users_current_uq), so when as many of them carry the recorded
+    // fingerprint as there are recorded users, every recorded user's is stored already: an
+    // unchanged poll writes none and needs no map of 20,000 stored fingerprints to find that out.
+    const storedUsers = stored?.users ?? [];
+    let same = 0;
+    for (const { key, fingerprint } of storedUsers)
+      if (fingerprint !== null && recorded.users.get(key) === fingerprint) same++;
+    if (same !== recorded.users.size) {
+      const before = new Map(storedUsers.map((u) => [u.key, u.fingerprint]));
+      for (const [key, fingerprint] of recorded.users) {
+        if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
+      }
     }
     const storedTeams = stored?.teams ?? new Map<string, string>();
     const listed = stored?.listed ?? new Set<string>();

@@ -207,6 +207,30 @@ describe('the fingerprint read', () => {
     );
   });
 
+  it('leaves every current user with the fingerprint of the recorded roster after any history of polls (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbitraryRoster, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(3), { maxLength: 3 }),
+        async (history, repeats) => {
+          // Repeats: polls that change nothing, whose fingerprint writes saveFingerprints skips.
+          const polls = [...history];
+          for (const at of repeats)
+            polls.splice(Math.min(at, polls.length), 0, polls[Math.min(at, polls.length - 1)]!);
+          const store = await recordRosters(polls);
+          try {
+            const stored = new Map(loadFingerprints(store).users.map((u) => [u.key, u.fingerprint]));
+            const recorded = fingerprintRoster(loadCurrentRoster(store)!, fingerprintHash).users;
+            expect(stored).toEqual(recorded);
+          } finally {
+            store.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('reuses the fetched objects when nothing changed, and reads back only what differs', async () => {
     const team = aTeam('team-a');
     const roster = aRoster({

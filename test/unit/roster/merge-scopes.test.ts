@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
-import { mergeFailedScopes } from '../../../src/roster/safety.js';
+import {
+  compareMemberships,
+  compareText,
+  membershipKey,
+  normaliseRoster,
+} from '../../../src/roster/normalise.js';
+import { mergeFailedScopes, mergeSorted } from '../../../src/roster/safety.js';
 import { type FailedScope, type Membership, type Roster, usernameKey } from '../../../src/roster/types.js';
 import { arbitraryRoster } from '../../helpers/builders.js';
 
@@ -45,6 +50,99 @@ describe('mergeFailedScopes', () => {
         );
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** The merge's definition: a step-by-step walk, `a`'s first on an equal key. */
+function walk(a: readonly Membership[], b: readonly Membership[]): Membership[] {
+  const merged: Membership[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (compareText(membershipKey(a[i]!), membershipKey(b[j]!)) <= 0) merged.push(a[i++]!);
+    else merged.push(b[j++]!);
+  }
+  return [...merged, ...a.slice(i), ...b.slice(j)];
+}
+
+describe('mergeSorted', () => {
+  const membership = fc.record({
+    username: fc.constantFrom('ann', 'Ann', 'bob', 'b', 'b\u0000a', 'Carl.X', 'dee+1', 'é', 'z'),
+    teamSlug: fc.constantFrom('', 'a', 'a\u0000', 'team-a', 'team-b', 'x'),
+  });
+  const sorted = (list: Membership[]) =>
+    [...list].sort((x, y) => compareText(membershipKey(x), membershipKey(y)));
+  // Lists of any lengths, one often far shorter than the other (the galloping search's case),
+  // with equal keys across and within them (distinct objects, so the order is seen).
+  const lists = fc
+    .tuple(fc.array(membership, { maxLength: 8 }), fc.array(membership, { maxLength: 200 }), fc.boolean())
+    .map(([x, y, swap]): [Membership[], Membership[]] =>
+      swap ? [sorted(y), sorted(x)] : [sorted(x), sorted(y)],
+    );
+
+  it('gives the list of the step-by-step walk, the very objects in its order (property)', () => {
+    fc.assert(
+      fc.property(lists, ([a, b]) => {
+        const merged = mergeSorted(a, b);
+        const expected = walk(a, b);
+        expect(merged.length).toBe(expected.length);
+        for (const [i, m] of merged.entries()) expect(m).toBe(expected[i]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('places a few memberships among many at both ends and between', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      username: `u${String(i).padStart(4, '0')}`,
+      teamSlug: 't',
+    }));
+    const few = [
+      { username: 'a', teamSlug: 't' },
+      { username: 'u0500', teamSlug: 's' },
+      { username: 'u0500', teamSlug: 'u' },
+      { username: 'zz', teamSlug: 't' },
+    ];
+    for (const [a, b] of [
+      [few, many],
+      [many, few],
+    ] as const) {
+      const merged = mergeSorted(a, b);
+      expect(merged).toEqual(walk(a, b));
+      expect(merged.map((m) => m.username).slice(0, 2)).toEqual(['a', 'u0000']);
+      expect(merged[501]).toBe(few[1]);
+      expect(merged[503]).toBe(few[2]);
+      expect(merged.at(-1)).toBe(few[3]);
+    }
+  });
+});
+
+describe('compareMemberships', () => {
+  // User keys that are prefixes of each other, with the separator's own character and upper case.
+  const part = fc.constantFrom('', 'a', 'A', 'b', '\u0000', '\u0001', 'é', '-', 'z');
+  const text = fc.array(part, { maxLength: 4 }).map((parts) => parts.join(''));
+  const membership = fc.record({ username: text, teamSlug: text });
+
+  it('orders as the membership keys do, for any two (property)', () => {
+    fc.assert(
+      fc.property(membership, membership, (a, b) => {
+        expect(Math.sign(compareMemberships(a, b))).toBe(
+          Math.sign(compareText(membershipKey(a), membershipKey(b))),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('builds the keys where a user key is a prefix of the other', () => {
+    // "b" < "b\u0000a" as user keys, but the keys "b\u0000z" and "b\u0000a\u0000a" order the other way.
+    const short = { username: 'b', teamSlug: 'z' };
+    const long = { username: 'b\u0000a', teamSlug: 'a' };
+    expect(compareMemberships(short, long)).toBeGreaterThan(0);
+    expect(compareMemberships(long, short)).toBeLessThan(0);
+    expect(compareMemberships({ username: 'Ann', teamSlug: 'x' }, { username: 'ann', teamSlug: 'x' })).toBe(
+      0,
     );
   });
 });
