@@ -7,7 +7,6 @@
  */
 import { sign } from 'node:crypto';
 import type { z } from 'zod';
-import type { Clock } from '../clock.js';
 import type { GoogleSourceConfig } from '../config/identity-google.js';
 import { IdentitySourceError } from '../errors.js';
 import { registerRuntimeSecret } from '../redact.js';

@@ -4,7 +4,6 @@
  * Okta's X-Rate-Limit-* headers pace it: a 429 (or an exhausted window) waits for the reset.
  */
 
-import type { Clock } from '../clock.js';
 import type { OktaSourceConfig } from '../config/identity-okta.js';
 import { IdentitySourceError } from '../errors.js';
 import type { IndexWanted } from '../roster/identity-match.js';
