@@ -423,13 +423,13 @@ async function main(): Promise<void> {
         '',
         "Where a roster poll's time went (medians over the phase's polls; \"shared schedule\" is time the daemon spent in the budget's SQLite row, the whole process waiting):",
         '',
-        '| phase | requests | fetch s | record s | turn wait per request s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
-        '|---|---|---|---|---|---|---|---|',
+        '| phase | requests | tick → first request s | fetch s | daemon background turns during the poll | record s | turn wait per request s | slowest poll: requests / fetch s / background turns / turn wait s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
+        '|---|---|---|---|---|---|---|---|---|---|---|',
       );
       for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
         const b = r.rosterBreakdown;
         lines.push(
-          `| ${r.phase} | ${b.requests} | ${fmt(b.fetchSeconds, 2)} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
+          `| ${r.phase} | ${b.requests} | ${fmt(b.startDelaySeconds, 2)} | ${fmt(b.fetchSeconds, 2)} | ${b.backgroundTurns} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${b.slowest === null ? '—' : `${b.slowest.requests} / ${fmt(b.slowest.fetchSeconds, 2)} / ${b.slowest.backgroundTurns} / ${fmt(b.slowest.turnWaitPerRequestSeconds, 2)}`} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
         );
       }
       const phases = result as Awaited<ReturnType<typeof benchBudget>>;
