@@ -69,6 +69,8 @@ export interface BudgetPhase {
   policySeconds: number[];
   /** A policy poll still running when the phase ended: seconds so far and requests sent so far. */
   policyInFlight: { seconds: number; requests: number } | null;
+  /** Requests the daemon's policy polls sent in the phase: their progress, finished or not. */
+  policyRequests: number;
   deferredPolicyTicks: number;
   requests: number;
   rejected: number;
@@ -272,6 +274,7 @@ export async function benchBudget(options: {
     const load0 = loadavg()[0]!;
     const startMs = Date.now();
     const sharedBefore = parts.victorOps.budgetTimings().shared;
+    const policyRequestsBefore = jobRequests('policy');
     const bulkBefore = parts.victorOps.budgetTimings().turns.bulk;
     const contactsRequestsBefore = jobRequests('contacts');
     if (jobs.contacts) {
@@ -412,6 +415,7 @@ export async function benchBudget(options: {
       policyPolls: policy.length,
       policySeconds: policy.map((r) => (r.endMs - r.startMs) / 1000),
       policyInFlight: inFlight,
+      policyRequests: jobRequests('policy') - policyRequestsBefore,
       deferredPolicyTicks:
         (await metric('roster_policy_poll_ticks_total{outcome="deferred"}')) - before.deferred,
       requests: after.count - before.stats.count,

@@ -411,12 +411,12 @@ async function main(): Promise<void> {
       }
     } else if (bench === 'budget') {
       lines.push(
-        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
+        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy requests in the phase | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
       );
-      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
         lines.push(
-          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
+          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyRequests} | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
         );
       }
       lines.push(
