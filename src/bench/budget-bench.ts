@@ -45,6 +45,17 @@ export interface BudgetPhase {
    */
   rosterBreakdown: {
     requests: number;
+    /** From the tick (the daemon calling the poll) to its fetch's start. */
+    startDelaySeconds: number;
+    /** Turns the daemon's own policy and bulk work were granted while the roster poll ran. */
+    backgroundTurns: number;
+    /** The phase's slowest roster poll by its fetch: where its time went. */
+    slowest: {
+      requests: number;
+      fetchSeconds: number;
+      backgroundTurns: number;
+      turnWaitPerRequestSeconds: number;
+    } | null;
     fetchSeconds: number;
     recordSeconds: number;
     turnWaitPerRequestSeconds: number;
@@ -58,6 +69,8 @@ export interface BudgetPhase {
   policySeconds: number[];
   /** A policy poll still running when the phase ended: seconds so far and requests sent so far. */
   policyInFlight: { seconds: number; requests: number } | null;
+  /** Requests the daemon's policy polls sent in the phase: their progress, finished or not. */
+  policyRequests: number;
   deferredPolicyTicks: number;
   requests: number;
   rejected: number;
@@ -91,6 +104,8 @@ interface RosterPollTiming {
   /** Summed over the poll's requests (some wait at the same time). */
   turnWaitMs: number;
   turnsGranted: number;
+  startDelayMs: number;
+  backgroundTurns: number;
   sharedMs: number;
 }
 
@@ -189,6 +204,12 @@ export async function benchBudget(options: {
           recordMs: Date.now() - fetchEndMs,
           turnWaitMs: after.turns.roster.waitedMs - before.turns.roster.waitedMs,
           turnsGranted: after.turns.roster.granted - before.turns.roster.granted,
+          startDelayMs: fetched ? Date.parse(fetched.startedAt) - startMs : Number.NaN,
+          backgroundTurns:
+            after.turns.policy.granted -
+            before.turns.policy.granted +
+            after.turns.bulk.granted -
+            before.turns.bulk.granted,
           sharedMs: after.shared.totalMs - before.shared.totalMs,
         });
         return result;
@@ -253,6 +274,7 @@ export async function benchBudget(options: {
     const load0 = loadavg()[0]!;
     const startMs = Date.now();
     const sharedBefore = parts.victorOps.budgetTimings().shared;
+    const policyRequestsBefore = jobRequests('policy');
     const bulkBefore = parts.victorOps.budgetTimings().turns.bulk;
     const contactsRequestsBefore = jobRequests('contacts');
     if (jobs.contacts) {
@@ -364,13 +386,25 @@ export async function benchBudget(options: {
             0.5,
           );
         const sharedAfter = parts.victorOps.budgetTimings().shared;
+        const perRequest = (r: RosterPollTiming) =>
+          r.turnsGranted === 0 ? 0 : r.turnWaitMs / r.turnsGranted / 1000;
+        const slowest = [...timed].sort((a, b) => b.fetchMs - a.fetchMs)[0];
         return {
           requests: median(timed.map((r) => r.requests)),
+          startDelaySeconds: median(timed.map((r) => r.startDelayMs / 1000)),
+          backgroundTurns: median(timed.map((r) => r.backgroundTurns)),
+          slowest:
+            slowest === undefined
+              ? null
+              : {
+                  requests: slowest.requests,
+                  fetchSeconds: slowest.fetchMs / 1000,
+                  backgroundTurns: slowest.backgroundTurns,
+                  turnWaitPerRequestSeconds: perRequest(slowest),
+                },
           fetchSeconds: median(timed.map((r) => r.fetchMs / 1000)),
           recordSeconds: median(timed.map((r) => r.recordMs / 1000)),
-          turnWaitPerRequestSeconds: median(
-            timed.map((r) => (r.turnsGranted === 0 ? 0 : r.turnWaitMs / r.turnsGranted / 1000)),
-          ),
+          turnWaitPerRequestSeconds: median(timed.map(perRequest)),
           sharedSeconds: median(timed.map((r) => r.sharedMs / 1000)),
           sharedCalls: sharedAfter.calls - sharedBefore.calls,
           sharedCallsOver100Ms: sharedAfter.callsOver100Ms - sharedBefore.callsOver100Ms,
@@ -381,6 +415,7 @@ export async function benchBudget(options: {
       policyPolls: policy.length,
       policySeconds: policy.map((r) => (r.endMs - r.startMs) / 1000),
       policyInFlight: inFlight,
+      policyRequests: jobRequests('policy') - policyRequestsBefore,
       deferredPolicyTicks:
         (await metric('roster_policy_poll_ticks_total{outcome="deferred"}')) - before.deferred,
       requests: after.count - before.stats.count,

@@ -411,25 +411,25 @@ async function main(): Promise<void> {
       }
     } else if (bench === 'budget') {
       lines.push(
-        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
+        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy requests in the phase | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
       );
-      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
         lines.push(
-          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
+          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyRequests} | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
         );
       }
       lines.push(
         '',
         "Where a roster poll's time went (medians over the phase's polls; \"shared schedule\" is time the daemon spent in the budget's SQLite row, the whole process waiting):",
         '',
-        '| phase | requests | fetch s | record s | turn wait per request s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
-        '|---|---|---|---|---|---|---|---|',
+        '| phase | requests | tick → first request s | fetch s | daemon background turns during the poll | record s | turn wait per request s | slowest poll: requests / fetch s / background turns / turn wait s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
+        '|---|---|---|---|---|---|---|---|---|---|---|',
       );
       for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
         const b = r.rosterBreakdown;
         lines.push(
-          `| ${r.phase} | ${b.requests} | ${fmt(b.fetchSeconds, 2)} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
+          `| ${r.phase} | ${b.requests} | ${fmt(b.startDelaySeconds, 2)} | ${fmt(b.fetchSeconds, 2)} | ${b.backgroundTurns} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${b.slowest === null ? '—' : `${b.slowest.requests} / ${fmt(b.slowest.fetchSeconds, 2)} / ${b.slowest.backgroundTurns} / ${fmt(b.slowest.turnWaitPerRequestSeconds, 2)}`} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
         );
       }
       const phases = result as Awaited<ReturnType<typeof benchBudget>>;

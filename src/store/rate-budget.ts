@@ -15,9 +15,10 @@
  * turn instead of reserving it, but only until more urgent work has taken `turns` turns in a row
  * (the background share); then it takes one. Such a turn is the background share of every process
  * whose more urgent work it came before: each of them finds it counted in its entry (`yielded`)
- * with its next reservation and gives its own background work one share turn fewer, so a daemon's
- * roster polls keep about 1 − share of the key whether its policy poll or a one-shot `poll`,
- * `fetch` or `doctor` beside it takes the share (issue 27).
+ * with its next reservation and counts it in its own share window as a background turn (up to as
+ * many as its own background work took there), so a daemon's roster polls keep most of the key
+ * whether its policy poll or a one-shot `poll`, `fetch` or `doctor` beside it takes the share
+ * (issue 27).
  */
 import { eq } from 'drizzle-orm';
 import { inTransaction, type Store } from './db.js';

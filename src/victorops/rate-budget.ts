@@ -4,8 +4,12 @@
  * database so that a daemon and a `poll`, `fetch` or `doctor` run beside it share one budget), at
  * a pace below the key's limit (VO_RATE_PACE of VO_MAX_RPS). Within the process, a turn goes to
  * the most urgent waiter when the slot comes up, not when it was asked for: roster polls, then
- * policy polls, then bulk work; background work (anything but roster polls) still gets at least
- * VO_BACKGROUND_SHARE of the turns while it waits, and every idle turn.
+ * policy polls, then bulk work; background work (anything but roster polls) gets every idle turn,
+ * and a turn ahead of more urgent waiting work while its share of the last SHARE_WINDOW_MS of turns
+ * is below VO_BACKGROUND_SHARE. The share is a minimum over time, not a tax on every roster poll: a
+ * policy poll that took the turns between two roster polls leaves the next one every turn (issue
+ * 27: one turn in four inside every roster poll stretched a 7-request poll by two turns), and one
+ * kept waiting by roster polls back to back still gets one turn in four.
  *
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
@@ -16,12 +20,9 @@
  * left a `doctor` beside a daemon polling every 3 s, with two other one-shots sharing the share,
  * without a turn within its 6-s check deadline: hence the bounded yield.) The background share is
  * one for the key, not one per process: a turn another process took ahead of this one's waiting
- * work (reported by the shared schedule) stands for this process's next share turn, which then
- * goes to its most urgent work instead (`pickLevel`'s credit), but never two share turns in a
- * row: the daemon's policy poll keeps at least half its share while one-shots run. So a daemon's
- * roster polls keep about two thirds of the key beside a one-shot, not 1 − VO_BACKGROUND_SHARE of
- * what the one-shot left (issue 27: ~56 %; a roster request waited about twice as long for its
- * turn), and its policy poll still advances beside one-shots run back to back.
+ * work (reported by the shared schedule) counts in this process's share window as background
+ * work's, but never for more than this process's own background work took there: the daemon's
+ * policy poll keeps at least half its share while one-shots run back to back.
  *
  * After a rate-limited answer this process slows down (the local limiter halves its rate and wins
  * it back on successes) and every process using the key pauses for a moment (a hold on the shared
@@ -181,52 +182,65 @@ export function owesShare(more: number, less: number): boolean {
 }
 
 /**
- * The most share turns other processes' work can stand for here at once: a one-shot that took
- * turns while this process had nothing of its own to give them to leaves at most one owed behind.
+ * How far back the background share is measured. Longer than the roster tick (15 s by default)
+ * plus a roster poll (~7 requests, ~4.4 s at 1.6/s), so the turns a policy poll took between two
+ * roster polls are still counted when the next one starts and the roster poll takes every turn;
+ * short enough that a policy poll kept waiting by roster polls back to back gets its next turn
+ * within a few seconds (at 1.6/s, 20 s is ~32 turns).
  */
-export const MAX_SHARE_CREDIT = 1;
+export const SHARE_WINDOW_MS = 20_000;
 
 /**
- * Picks the priority level that gets the next turn, given which levels have waiters, and updates
- * `streaks` (per level: turns it took in a row while a less urgent level it owes a share waited).
- * `credit.turns`: share turns less urgent work in other processes already took ahead of this
- * process's most urgent level (the key's background share is one, see the header); the next share
- * turn that level owes uses one up and stays with that level. Pure but for `streaks` and `credit`,
- * so it is table-tested.
+ * One turn in the share window: `level` took it in this process, or (`elsewhere`) less urgent work
+ * in another process took it ahead of this process's waiting work at `level`.
  */
-export function pickLevel(
-  waiting: readonly boolean[],
-  streaks: number[],
-  turns: number,
-  credit?: { turns: number; justUsed?: boolean },
-): number {
-  const top = waiting.indexOf(true);
-  let level = top;
+export interface TurnRecord {
+  level: number;
+  elsewhere?: boolean;
+}
+
+/**
+ * Whether work below `level` is owed the next turn: its share of this process's recent turns
+ * (`recent`, the share window) is below `share`. Counted: the turns less urgent levels took, and
+ * the turns other processes' less urgent work took ahead of this one's `level`, those at most as
+ * many as this process's own (so the daemon's policy poll keeps at least half its share beside
+ * one-shots run back to back; the rest are not counted at all). The turn is owed when, with it,
+ * the share would still be at most `share`: with roster work waiting throughout and nothing else
+ * counted, every fourth turn at 25%.
+ */
+export function owesTurnBelow(recent: readonly TurnRecord[], level: number, share: number): boolean {
+  let own = 0;
+  let below = 0;
+  let elsewhere = 0;
+  for (const turn of recent) {
+    if (turn.level < level) continue;
+    if (turn.elsewhere === true) elsewhere++;
+    else {
+      own++;
+      if (turn.level > level) below++;
+    }
+  }
+  const counted = Math.min(elsewhere, below);
+  // a small tolerance: 0.25 × 4 must be 1
+  return below + counted + 1 <= share * (own + counted + 1) + 1e-9;
+}
+
+/**
+ * Picks the priority level that gets the next turn, given which levels have waiters and the turns
+ * of the share window (`recent`). The most urgent waiting level takes it unless a less urgent
+ * waiting level it owes a share (`owesShare`) has had less than `share` of the recent turns: the
+ * share is a minimum over time, so a policy poll that took the turns between two roster polls
+ * leaves the next roster poll every turn, and one kept waiting by roster polls back to back still
+ * gets one turn in four. Pure, so it is table-tested.
+ */
+export function pickLevel(waiting: readonly boolean[], recent: readonly TurnRecord[], share: number): number {
+  let level = waiting.indexOf(true);
   if (level < 0) return -1;
   for (;;) {
     const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i));
-    if (lower < 0 || (streaks[level] ?? 0) < turns) break;
-    streaks[level] = 0;
-    if (level === top && credit !== undefined) {
-      if (credit.turns > 0 && credit.justUsed !== true) {
-        // The share was taken elsewhere: this turn starts the most urgent level's next run.
-        credit.turns--;
-        credit.justUsed = true;
-        break;
-      }
-      // Never two credited share turns in a row: the less urgent level keeps at least half its
-      // share however much other processes take, so a policy poll beside one-shots run back to
-      // back still advances.
-      credit.justUsed = false;
-    }
+    if (lower < 0 || !owesTurnBelow(recent, level, share)) return level;
     level = lower;
   }
-  for (let b = 0; b < waiting.length; b++) {
-    if (b < level) streaks[b] = 0;
-    else if (b === level && waiting.some((w, i) => w && i > b && owesShare(b, i)))
-      streaks[b] = (streaks[b] ?? 0) + 1;
-  }
-  return level;
 }
 
 export function createRateBudget(options: RateBudgetOptions): RateBudget {
@@ -238,10 +252,16 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const limiter = createRateLimiter({ maxRps: pacedRps, clock, burst });
   const shapeNow = () => windowFor(limiter.effectiveRps(), burst);
   const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
-  const streaks = PRIORITIES.map(() => 0);
+  // Turns more urgent work in other processes takes in a row before this one's takes one anyway.
   const turns = turnsBeforeYielding(options.backgroundShare);
-  // Share turns other processes' less urgent work took ahead of this one's (see `pickLevel`).
-  const credit = { turns: 0, justUsed: false };
+  // The share window: this process's turns, and those other processes' less urgent work took
+  // ahead of its waiting work, over the last SHARE_WINDOW_MS (see `pickLevel`).
+  const recent: (TurnRecord & { atMs: number })[] = [];
+  const forgetOld = (nowMs: number) => {
+    let old = 0;
+    while (old < recent.length && recent[old]!.atMs <= nowMs - SHARE_WINDOW_MS) old++;
+    if (old > 0) recent.splice(0, old);
+  };
   let lastOkMs: number | null = null;
   let pumping = false;
   // This budget's entry among the key's waiters: random, so it names neither host nor process.
@@ -293,8 +313,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         }),
       );
       registered = level >= 0;
-      if ((reserved.yielded ?? 0) > 0)
-        credit.turns = Math.min(MAX_SHARE_CREDIT, credit.turns + (reserved.yielded ?? 0));
+      for (let i = 0; i < (reserved.yielded ?? 0) && level >= 0; i++)
+        recent.push({ level, elsewhere: true, atMs: nowMs });
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
       return reserved;
@@ -323,9 +343,6 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   }
 
   function withdraw(): void {
-    // Nothing waits here any more: a turn taken elsewhere meanwhile was taken from nobody.
-    credit.turns = 0;
-    credit.justUsed = false;
     if (!registered) return;
     registered = false;
     try {
@@ -342,14 +359,18 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       while (anyWaiting()) {
         await nextSlot();
         // Chosen now, when the turn has come: a roster request that arrived meanwhile goes first.
+        const nowMs = clock.now();
+        forgetOld(nowMs);
         const level = pickLevel(
           PRIORITIES.map((p) => queues[p].length > 0),
-          streaks,
-          turns,
-          credit,
+          recent,
+          options.backgroundShare,
         );
         const priority = PRIORITIES[level];
-        if (priority !== undefined) queues[priority].shift()?.grant();
+        if (priority !== undefined) {
+          recent.push({ level, atMs: nowMs });
+          queues[priority].shift()?.grant();
+        }
       }
       withdraw();
     } finally {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
 import { holdSlots, reserveSlot, type SlotState, withdrawWaiter } from '../../../src/store/rate-budget.js';
@@ -7,10 +8,13 @@ import {
   createRateBudget,
   crossProcessRank,
   MAX_YIELD_MS,
+  owesTurnBelow,
   pickLevel,
   type RateBudget,
   rateBudgetKeyId,
+  SHARE_WINDOW_MS,
   type SharedSlots,
+  type TurnRecord,
   turnsBeforeYielding,
 } from '../../../src/victorops/rate-budget.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
@@ -192,62 +196,115 @@ describe('pickLevel', () => {
     [0.5, 1],
     [0.1, 9],
     [0, Number.POSITIVE_INFINITY],
-  ])('a background share of %f yields after %f turns', (share, turns) => {
+  ])('a background share of %f yields after %f turns across processes', (share, turns) => {
     expect(turnsBeforeYielding(share)).toBe(turns);
   });
 
-  it('serves roster first, gives background one turn in four while both wait, and policy before bulk', () => {
-    const streaks = [0, 0, 0];
-    const order = (waiting: boolean[], n: number) =>
-      Array.from({ length: n }, () => 'RPB'[pickLevel(waiting, streaks, 3)]).join('');
-    expect(order([true, false, false], 4)).toBe('RRRR');
-    expect(order([true, true, false], 8)).toBe('RRRPRRRP');
-    expect(order([false, true, true], 8)).toBe('PPPBPPPB');
+  const R = (n: number): TurnRecord[] => Array.from({ length: n }, () => ({ level: 0 }));
+  const P = (n: number): TurnRecord[] => Array.from({ length: n }, () => ({ level: 1 }));
+  const B = (n: number): TurnRecord[] => Array.from({ length: n }, () => ({ level: 2 }));
+  const E = (n: number, level = 0): TurnRecord[] =>
+    Array.from({ length: n }, () => ({ level, elsewhere: true }));
+
+  it.each<[string, TurnRecord[], number, boolean]>([
+    ["an empty window: the first turn is the urgent level's", [], 0, false],
+    ['three roster turns: the fourth is owed', R(3), 0, true],
+    ['one in four already taken', [...R(3), ...P(1), ...R(2)], 0, false],
+    ['one in four taken, three roster turns since', [...R(3), ...P(1), ...R(3)], 0, true],
+    ['the policy poll took the turns between two roster polls', [...P(16), ...R(6)], 0, false],
+    ['bulk turns count as background for roster too', [...B(16), ...R(6)], 0, false],
+    ['turns taken elsewhere count no more than the own background took', [...E(8), ...R(3)], 0, true],
+    ['turns taken elsewhere and as many own: half the share is left', [...E(2), ...P(2), ...R(8)], 0, false],
+    ['half the share taken elsewhere, half own', [...E(2), ...P(1), ...R(9)], 0, true],
+    ['policy versus bulk: roster turns are not counted', [...R(20), ...P(3)], 1, true],
+    ['policy versus bulk: bulk had its quarter', [...R(20), ...P(3), ...B(1)], 1, false],
+  ])('owes background a turn: %s', (_name, recent, level, owed) => {
+    expect(owesTurnBelow(recent, level, 0.25)).toBe(owed);
+  });
+
+  /** `n` picks with `waiting`, each recorded in `recent` as the budget does. */
+  const picks = (waiting: boolean[], n: number, recent: TurnRecord[], share = 0.25) =>
+    Array.from({ length: n }, () => {
+      const level = pickLevel(waiting, recent, share);
+      if (level >= 0) recent.push({ level });
+      return 'RPB'[level] ?? '-';
+    }).join('');
+
+  it('serves roster first, gives background one turn in four while both wait from the start, and policy before bulk', () => {
+    expect(picks([true, false, false], 4, [])).toBe('RRRR');
+    expect(picks([true, true, false], 8, [])).toBe('RRRPRRRP');
+    expect(picks([false, true, true], 8, [])).toBe('PPPBPPPB');
     // bulk work is owed no share by a roster poll (issue 18): it takes the idle turns between them
-    expect(order([true, false, true], 8)).toBe('RRRRRRRR');
-    expect(order([false, false, true], 2)).toBe('BB');
-    streaks.fill(0);
+    expect(picks([true, false, true], 8, [])).toBe('RRRRRRRR');
+    expect(picks([false, false, true], 2, [])).toBe('BB');
+    expect(pickLevel([false, false, false], [], 0.25)).toBe(-1);
     // all three waiting: roster keeps three of four turns, policy most of the rest, bulk still gets some
-    const all = order([true, true, true], 64);
+    const all = picks([true, true, true], 64, []);
     expect([...all].filter((c) => c === 'R')).toHaveLength(48);
     expect([...all].filter((c) => c === 'B').length).toBeGreaterThan(0);
     expect([...all].filter((c) => c === 'P').length).toBeGreaterThan(
       [...all].filter((c) => c === 'B').length,
     );
-    expect(pickLevel([false, false, false], streaks, 3)).toBe(-1);
   });
 
-  it("gives the most urgent level the share turn that another process's less urgent work already took", () => {
-    const streaks = [0, 0, 0];
-    const credit = { turns: 1 };
-    const order = (waiting: boolean[], n: number) =>
-      Array.from({ length: n }, () => 'RPB'[pickLevel(waiting, streaks, 3, credit)]).join('');
-    // the first share turn is owed elsewhere: roster keeps it and starts its next run with it
-    expect(order([true, true, false], 8)).toBe('RRRRRRPR');
-    expect(credit.turns).toBe(0);
-    // a credit is no turn for a level owed no share (bulk beside a roster poll), and stays
-    streaks.fill(0);
-    credit.turns = 1;
-    expect(order([true, false, true], 5)).toBe('RRRRR');
-    expect(credit.turns).toBe(1);
-    // with policy the most urgent level here, the share it owes bulk work is the one taken elsewhere
-    expect(order([false, true, true], 4)).toBe('PPPP');
-    expect(credit.turns).toBe(0);
+  it('leaves a roster poll every turn when the policy poll took the turns between roster polls', () => {
+    const recent: TurnRecord[] = [];
+    // a 15-s tick at 1.6/s: a roster poll of 7 requests, then 17 turns the policy poll has alone
+    let rosterPolls = '';
+    for (let tick = 0; tick < 6; tick++) {
+      rosterPolls += `${picks([true, true, false], 7, recent)} `;
+      picks([false, true, false], 17, recent);
+      recent.splice(0, recent.length - 32); // the window: ~20 s of turns
+    }
+    // the first roster poll came on an empty window (the policy poll had just started); after it, none pays a turn
+    expect(rosterPolls.trim().split(' ').slice(1)).toEqual(Array(5).fill('RRRRRRR'));
   });
 
-  it('never spends credit on two share turns in a row, so the policy poll keeps half its share beside one-shots', () => {
-    const streaks = [0, 0, 0];
-    const credit = { turns: 0, justUsed: false };
-    // one-shots run back to back: another process takes a share turn before every pick
-    const picks = Array.from({ length: 64 }, () => {
-      credit.turns = 1;
-      return 'RPB'[pickLevel([true, true, false], streaks, 3, credit)];
-    }).join('');
-    const policy = [...picks].filter((c) => c === 'P').length;
-    // a share turn every fourth pick, every other one kept by roster: policy gets one in eight
-    expect(policy).toBeGreaterThanOrEqual(7);
-    expect(policy).toBeLessThanOrEqual(9);
-    expect(picks).not.toMatch(/R{12}/);
+  it('gives the policy poll at least its share when roster work waits throughout, over any window', () => {
+    fc.assert(
+      fc.property(
+        // the policy poll waits, or not, in runs of 1–80 turns
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 80 })), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 8, max: 48 }),
+        fc.constantFrom(0.1, 0.25, 0.5),
+        (runs, windowTurns, share) => {
+          const policyWaits = runs.flatMap(([waits, n]) => Array<boolean>(n).fill(waits));
+          const recent: TurnRecord[] = [];
+          const taken: string[] = [];
+          for (const policy of policyWaits) {
+            const level = pickLevel([true, policy, false], recent, share);
+            recent.push({ level });
+            if (recent.length > windowTurns) recent.shift();
+            taken.push('RP'[level]!);
+            // never more than its share plus one turn while roster work waits
+            const inWindow = recent.filter((t) => t.level === 1).length;
+            expect(inWindow).toBeLessThanOrEqual(Math.floor(share * recent.length) + 1);
+          }
+          // and whenever it waited through a whole window, at least its share of that window
+          for (let end = windowTurns; end <= policyWaits.length; end++) {
+            if (!policyWaits.slice(end - windowTurns, end).every(Boolean)) continue;
+            const got = taken.slice(end - windowTurns, end).filter((c) => c === 'P').length;
+            expect(got).toBeGreaterThanOrEqual(Math.floor(share * windowTurns) - 1);
+          }
+        },
+      ),
+    );
+  });
+
+  it('keeps the policy poll half its share while other processes take the other half ahead of the roster poll', () => {
+    const recent: TurnRecord[] = [];
+    let order = '';
+    // one-shots run back to back: another process takes a turn ahead of the roster poll every fourth turn
+    for (let i = 0; i < 160; i++) {
+      if (i % 4 === 3) recent.push(...E(1));
+      else order += picks([true, true, false], 1, recent);
+      recent.splice(0, recent.length - 32);
+    }
+    const policy = [...order].filter((c) => c === 'P').length / order.length;
+    // of this process's 120 turns: ~1/6 for the policy poll (1/8 of the key's), roster the rest
+    expect(policy).toBeGreaterThanOrEqual(0.14);
+    expect(policy).toBeLessThanOrEqual(0.2);
+    expect(order).not.toMatch(/R{10}/);
   });
 });
 
@@ -280,7 +337,7 @@ describe('createRateBudget', () => {
     expect(order.slice(8)).toEqual(['policy', 'policy', 'policy', 'policy']);
   });
 
-  it('forgets a turn taken elsewhere once nothing waits here: its next share turn is its own again', async () => {
+  it("counts a turn taken elsewhere only up to its own background's turns: the policy poll's share turn is still its own", async () => {
     const clock = fakeClock();
     const local = createLocalSlots();
     let first = true;
@@ -298,7 +355,36 @@ describe('createRateBudget', () => {
     const budget = budgetOn(clock, 0.9, shared);
     expect(await grantOrder(budget, ['roster'])).toEqual(['roster']);
     const order = await grantOrder(budget, [...Array(4).fill('policy'), ...Array(4).fill('roster')]);
-    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'roster', 'policy']);
+    // this process's background took no turn in the window, so the one taken elsewhere is not
+    // counted: the policy poll's turn comes after three roster turns (the first one's included)
+    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'policy', 'roster']);
+  });
+
+  it('gives a roster poll every turn after the policy poll had the turns before it, and one in four once those are older than the window', async () => {
+    const clock = createFakeClock();
+    const budget = createRateBudget({
+      maxRps: 2,
+      pace: 0.8,
+      backgroundShare: 0.25,
+      clock,
+      shared: createLocalSlots(),
+    });
+    const signal = new AbortController().signal;
+    const run = async (asks: RequestPriority[]) => {
+      const order: string[] = [];
+      const done = asks.map((p) => budget.acquire(p, signal).then(() => order.push(p[0]!.toUpperCase())));
+      await clock.runUntilSettled(Promise.all(done));
+      return order.join('');
+    };
+    // the policy poll alone between roster ticks: 16 turns (~10 s at 1.6/s)
+    expect(await run(Array(16).fill('policy'))).toBe('P'.repeat(16));
+    // a roster poll of 7 requests with the policy poll still waiting: no turn for it inside
+    expect((await run([...Array(7).fill('roster'), ...Array(7).fill('policy')])).slice(0, 7)).toBe('RRRRRRR');
+    // once those turns are older than the window, the policy poll is owed one in four again
+    await clock.runUntilSettled(clock.sleep(SHARE_WINDOW_MS + 1));
+    expect((await run([...Array(8).fill('roster'), ...Array(4).fill('policy')])).slice(0, 8)).toBe(
+      'RRRPRRRP',
+    );
   });
 
   it('never lets two processes sharing the key put more than its paced rate into any window', async () => {
