@@ -20,9 +20,7 @@
  * whether its policy poll or a one-shot `poll`, `fetch` or `doctor` beside it takes the share
  * (issue 27).
  */
-import { eq } from 'drizzle-orm';
-import { inTransaction, type Store } from './db.js';
-import { meta } from './schema.js';
+import { inTransaction, type Store, statementsPerConnection } from './db.js';
 
 export interface SlotState {
   /** Epoch ms of the newest sends reserved for the key (at most one window's worth, oldest first). */
@@ -180,12 +178,20 @@ export function holdSlots(
 
 const rowKey = (keyId: string) => `victorops.rate_budget.${keyId}`;
 
+/**
+ * Prepared once per connection: every request to VictorOps reserves its turn here, and building
+ * the statements through drizzle's query builder each time cost ~0.5 s CPU over a poll of ~500
+ * requests (issue 21, tenth part).
+ */
+const statements = statementsPerConnection((sqlite) => ({
+  read: sqlite.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+  write: sqlite.prepare<[string, string]>(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ),
+}));
+
 function readState(store: Store, keyId: string): SlotState | null {
-  const row = store.db
-    .select({ value: meta.value })
-    .from(meta)
-    .where(eq(meta.key, rowKey(keyId)))
-    .get();
+  const row = statements(store).read.get(rowKey(keyId));
   if (row === undefined) return null;
   try {
     const parsed = JSON.parse(row.value) as Partial<SlotState>;
@@ -226,11 +232,7 @@ function writeState(store: Store, keyId: string, state: SlotState): void {
       ? { ...rest, waiters, streak: streak ?? 0 }
       : rest,
   );
-  store.db
-    .insert(meta)
-    .values({ key: rowKey(keyId), value })
-    .onConflictDoUpdate({ target: meta.key, set: { value } })
-    .run();
+  statements(store).write.run(rowKey(keyId), value);
 }
 
 /** Reserves the key's next send slot for this process, atomically across processes. */
