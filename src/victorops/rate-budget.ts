@@ -29,7 +29,7 @@
  * schedule).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import { type Clock, monotonicNow } from '../clock.js';
 import {
   holdSlots,
   reserveSlot,
@@ -197,6 +197,27 @@ export const SHARE_WINDOW_MS = 20_000;
 export interface TurnRecord {
   level: number;
   elsewhere?: boolean;
+  /**
+   * The levels that were waiting in this process when the turn was taken (bit i: level i). A turn
+   * counts towards a level's share only if work below that level was waiting then: roster turns
+   * taken while no policy poll waited owe the policy poll nothing. Absent: counted (elsewhere).
+   */
+  waiting?: number;
+}
+
+/** The `waiting` bits of a TurnRecord. */
+export function waitingBits(waiting: readonly boolean[]): number {
+  let bits = 0;
+  waiting.forEach((w, i) => {
+    if (w) bits |= 1 << i;
+  });
+  return bits;
+}
+
+/** Whether some level below `level` that `level` owes a share was waiting (per `bits`). */
+function owedBelowWaiting(bits: number, level: number): boolean {
+  for (let i = level + 1; i < PRIORITIES.length; i++) if (bits & (1 << i) && owesShare(level, i)) return true;
+  return false;
 }
 
 /**
@@ -215,14 +236,29 @@ export function owesTurnBelow(recent: readonly TurnRecord[], level: number, shar
   for (const turn of recent) {
     if (turn.level < level) continue;
     if (turn.elsewhere === true) elsewhere++;
-    else {
+    else if (turn.waiting === undefined || owedBelowWaiting(turn.waiting, level)) {
       own++;
       if (turn.level > level) below++;
     }
   }
+  // One share turn at a time: the last turn went below `level` while `level` waited, so this one
+  // is `level`'s, however far behind the share is (no burst of owed turns ahead of a roster poll).
+  const last = lastOwn(recent);
+  if (
+    last !== undefined &&
+    last.level > level &&
+    last.waiting !== undefined &&
+    (last.waiting & (1 << level)) !== 0
+  )
+    return false;
   const counted = Math.min(elsewhere, below);
   // a small tolerance: 0.25 × 4 must be 1
   return below + counted + 1 <= share * (own + counted + 1) + 1e-9;
+}
+
+function lastOwn(recent: readonly TurnRecord[]): TurnRecord | undefined {
+  for (let i = recent.length - 1; i >= 0; i--) if (recent[i]!.elsewhere !== true) return recent[i];
+  return undefined;
 }
 
 /**
@@ -234,10 +270,13 @@ export function owesTurnBelow(recent: readonly TurnRecord[], level: number, shar
  * gets one turn in four. Pure, so it is table-tested.
  */
 export function pickLevel(waiting: readonly boolean[], recent: readonly TurnRecord[], share: number): number {
-  let level = waiting.indexOf(true);
-  if (level < 0) return -1;
+  const top = waiting.indexOf(true);
+  if (top < 0) return -1;
+  let level = top;
   for (;;) {
-    const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i));
+    // Only work every more urgent waiting level owes a share: bulk work never gets a turn while a
+    // roster poll waits, not even through the policy poll's share.
+    const lower = waiting.findIndex((w, i) => w && i > level && owesShare(level, i) && owesShare(top, i));
     if (lower < 0 || !owesTurnBelow(recent, level, share)) return level;
     level = lower;
   }
@@ -257,6 +296,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   // The share window: this process's turns, and those other processes' less urgent work took
   // ahead of its waiting work, over the last SHARE_WINDOW_MS (see `pickLevel`).
   const recent: (TurnRecord & { atMs: number })[] = [];
+  // On the clock's monotonic time: a wall clock stepped back would hold every turn since the step.
   const forgetOld = (nowMs: number) => {
     let old = 0;
     while (old < recent.length && recent[old]!.atMs <= nowMs - SHARE_WINDOW_MS) old++;
@@ -314,7 +354,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       );
       registered = level >= 0;
       for (let i = 0; i < (reserved.yielded ?? 0) && level >= 0; i++)
-        recent.push({ level, elsewhere: true, atMs: nowMs });
+        recent.push({ level, elsewhere: true, atMs: monotonicNow(clock) });
       if (reserved.lastOkMs !== null && (lastOkMs === null || reserved.lastOkMs > lastOkMs))
         lastOkMs = reserved.lastOkMs;
       return reserved;
@@ -359,16 +399,13 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       while (anyWaiting()) {
         await nextSlot();
         // Chosen now, when the turn has come: a roster request that arrived meanwhile goes first.
-        const nowMs = clock.now();
+        const nowMs = monotonicNow(clock);
         forgetOld(nowMs);
-        const level = pickLevel(
-          PRIORITIES.map((p) => queues[p].length > 0),
-          recent,
-          options.backgroundShare,
-        );
+        const waiting = PRIORITIES.map((p) => queues[p].length > 0);
+        const level = pickLevel(waiting, recent, options.backgroundShare);
         const priority = PRIORITIES[level];
         if (priority !== undefined) {
-          recent.push({ level, atMs: nowMs });
+          recent.push({ level, waiting: waitingBits(waiting), atMs: nowMs });
           queues[priority].shift()?.grant();
         }
       }

@@ -16,6 +16,7 @@ import {
   type SharedSlots,
   type TurnRecord,
   turnsBeforeYielding,
+  waitingBits,
 } from '../../../src/victorops/rate-budget.js';
 import { createFakeClock } from '../../helpers/fake-clock.js';
 
@@ -238,13 +239,34 @@ describe('pickLevel', () => {
     expect(picks([true, false, true], 8, [])).toBe('RRRRRRRR');
     expect(picks([false, false, true], 2, [])).toBe('BB');
     expect(pickLevel([false, false, false], [], 0.25)).toBe(-1);
-    // all three waiting: roster keeps three of four turns, policy most of the rest, bulk still gets some
-    const all = picks([true, true, true], 64, []);
-    expect([...all].filter((c) => c === 'R')).toHaveLength(48);
-    expect([...all].filter((c) => c === 'B').length).toBeGreaterThan(0);
-    expect([...all].filter((c) => c === 'P').length).toBeGreaterThan(
-      [...all].filter((c) => c === 'B').length,
-    );
+    // all three waiting: roster keeps three of four turns and the policy poll the rest; bulk work
+    // gets none while a roster poll waits, not even through the policy poll's share (issue 18)
+    expect(picks([true, true, true], 64, [])).toBe('RRRP'.repeat(16));
+  });
+
+  /** As `picks`, recording which levels waited, as the budget does. */
+  const picksWaiting = (waiting: boolean[], n: number, recent: TurnRecord[], share = 0.25) =>
+    Array.from({ length: n }, () => {
+      const level = pickLevel(waiting, recent, share);
+      if (level >= 0) recent.push({ level, waiting: waitingBits(waiting) });
+      return 'RPB'[level] ?? '-';
+    }).join('');
+
+  it('owes the policy poll nothing for roster turns taken while it was not waiting: no burst when it starts', () => {
+    const recent: TurnRecord[] = [];
+    picksWaiting([true, false, false], 34, recent);
+    expect(picksWaiting([true, true, false], 16, recent)).toBe('RRRP'.repeat(4));
+  });
+
+  it('gives a share turn at most once in a row while roster work waits, however far behind the share is', () => {
+    // 30 roster turns the policy poll waited through with no share (as if the share had been 0)
+    const recent: TurnRecord[] = Array.from({ length: 30 }, () => ({
+      level: 0,
+      waiting: waitingBits([true, true, false]),
+    }));
+    const order = picksWaiting([true, true, false], 16, recent);
+    expect(order).not.toContain('PP');
+    expect(order).toBe('PR'.repeat(8));
   });
 
   it('leaves a roster poll every turn when the policy poll took the turns between roster polls', () => {
@@ -356,8 +378,9 @@ describe('createRateBudget', () => {
     expect(await grantOrder(budget, ['roster'])).toEqual(['roster']);
     const order = await grantOrder(budget, [...Array(4).fill('policy'), ...Array(4).fill('roster')]);
     // this process's background took no turn in the window, so the one taken elsewhere is not
-    // counted: the policy poll's turn comes after three roster turns (the first one's included)
-    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'policy', 'roster']);
+    // counted: the policy poll's turn comes after three roster turns taken while it waited (the
+    // first one, taken alone, owes it nothing)
+    expect(order.slice(0, 4)).toEqual(['roster', 'roster', 'roster', 'policy']);
   });
 
   it('gives a roster poll every turn after the policy poll had the turns before it, and one in four once those are older than the window', async () => {
