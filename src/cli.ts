@@ -10,7 +10,7 @@
  * package but commander (issue 21: 52 instead of 94 MB RSS at start;
  * test/e2e/cli-lazy-modules.test.ts holds it).
  */
-// First: the V8 memory setting applies before any other module loads.
+// First: the V8 memory setting applies before the commands' modules load (see the file).
 import './runtime-memory-first.js';
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';

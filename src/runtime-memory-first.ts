@@ -4,7 +4,9 @@
  * command modules were loaded (as it was), the young generation had already grown and the
  * setting saved less (issue 21, docs/benchmarks.md "Lean polls"). The commands' modules are
  * loaded only when a command runs (src/cli.ts), so this import runs before anything but commander
- * and the commands' registrations. The setting depends on the command (its first argument).
+ * and the commands' registrations. In the bundled dist/cli.js (scripts/bundle-cli.mjs) the small
+ * chunks the entry shares with the commands (~80 KB) load first too; nothing of the poll's.
+ * The setting depends on the command (its first argument).
  */
 import { preferSmallHeap } from './runtime-memory.js';
 

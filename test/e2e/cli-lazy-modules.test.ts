@@ -171,9 +171,9 @@ describe('the CLI loads a command only when it runs', () => {
           /\/dist\/(service\/|simulator\/|web\/(?!csv\.js|escape\.js)|delivery\/dispatcher\.js)/.test(url),
         ),
       ).toEqual([]);
-      expect(
-        packagesOf(r.modules).filter((name) => /^(eta|prom-client|bcryptjs|ldapts)$/.test(name)),
-      ).toEqual([]);
+      // bcryptjs is not listed: it is only ever require()d (by the web view's password worker), and
+      // the recorder sees ES imports alone, so the check could never fail; web/ above covers it.
+      expect(packagesOf(r.modules).filter((name) => /^(eta|prom-client|ldapts)$/.test(name))).toEqual([]);
     } finally {
       await sim.close();
     }
