@@ -6,10 +6,11 @@
  * the most urgent waiter when the slot comes up, not when it was asked for: roster polls, then
  * policy polls, then bulk work; background work (anything but roster polls) gets every idle turn,
  * and a turn ahead of more urgent waiting work while its share of the last SHARE_WINDOW_MS of turns
- * is below VO_BACKGROUND_SHARE. The share is a minimum over time, not a tax on every roster poll: a
- * policy poll that took the turns between two roster polls leaves the next one every turn (issue
- * 27: one turn in four inside every roster poll stretched a 7-request poll by two turns), and one
- * kept waiting by roster polls back to back still gets one turn in four.
+ * (those taken while it waited) is below VO_BACKGROUND_SHARE, one such turn at a time. The share is
+ * a minimum over time, not a tax on every roster poll: a policy poll that took the turns between
+ * two roster polls leaves the next one every turn (issue 27: one turn in four inside every roster
+ * poll stretched a 7-request poll by two turns), and one kept waiting by roster polls back to back
+ * still gets one turn in four. Bulk work gets no turn while a roster poll waits.
  *
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
