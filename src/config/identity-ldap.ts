@@ -1,5 +1,6 @@
 /** The LDAP identity source's configuration (LDAP_URL and its LDAP_* settings). */
-import type { ConfigReader } from './reader.js';
+import { redactUrl } from '../redact.js';
+import { type ConfigReader, isLoopback } from './reader.js';
 
 export interface LdapSourceConfig {
   url: string;
@@ -29,7 +30,10 @@ export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
   const url = r.raw('LDAP_URL');
   if (url === undefined) return null;
   if (!/^ldaps?:\/\/[^/]+/.test(url))
-    r.problems.push(`LDAP_URL must be an ldap:// or ldaps:// URL, got "${url}"`);
+    // user:password@ in a mistyped URL is not echoed (nor a query that may carry one)
+    r.problems.push(
+      `LDAP_URL must be an ldap:// or ldaps:// URL, got "${/[@?#]/.test(url) ? redactUrl(url) : url.slice(0, 100)}"`,
+    );
   const baseDn = r.raw('LDAP_BASE_DN');
   if (baseDn === undefined)
     r.problems.push('LDAP_BASE_DN is required when LDAP_URL is set (e.g. dc=example,dc=com)');
@@ -38,6 +42,11 @@ export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
   const startTls = r.boolean('LDAP_STARTTLS', false);
   if (startTls && url.startsWith('ldaps:'))
     r.problems.push('LDAP_STARTTLS applies to ldap:// URLs; ldaps:// is already TLS');
+  const plainHost = plainRemoteLdapHost(url, startTls);
+  if (plainHost !== null && bindPassword !== null)
+    r.problems.push(
+      `LDAP_URL is plain ldap:// to ${plainHost} without LDAP_STARTTLS: the bind password would cross the network unencrypted; use ldaps:// or set LDAP_STARTTLS=true (plain ldap:// with a password is accepted only for this machine: localhost, 127.0.0.1, ::1)`,
+    );
   return {
     url,
     bindDn,
@@ -59,4 +68,19 @@ export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
       (v) => v.toLowerCase(),
     ),
   };
+}
+
+/**
+ * The host (and port) of an `ldap://` URL to anything but this machine that is not upgraded with
+ * StartTLS: what it reads, and any bind password, travel unencrypted. Null for ldaps://, StartTLS,
+ * this machine, or a URL that does not parse (reported elsewhere).
+ */
+export function plainRemoteLdapHost(url: string, startTls: boolean): string | null {
+  if (startTls || !url.toLowerCase().startsWith('ldap://')) return null;
+  try {
+    const { hostname, host } = new URL(url);
+    return hostname === '' || isLoopback(hostname) ? null : host;
+  } catch {
+    return null;
+  }
 }

@@ -5,6 +5,7 @@
  */
 
 import { redactUrl } from '../redact.js';
+import { plainRemoteLdapHost } from './identity-ldap.js';
 import type { Config } from './load-config.js';
 import { isLoopback } from './reader.js';
 
@@ -32,8 +33,17 @@ export function findPlainHttpWarnings(config: Config): string[] {
   if (slack !== null && isPlainRemote(slack.url)) {
     found.push({ label: 'SLACK_WEBHOOK_URL', url: slack.url, carries: "the Slack webhook's token" });
   }
-  return found.map(
+  const warnings = found.map(
     (f) =>
       `${f.label} uses plain http:// to ${redactUrl(f.url)}, not this machine: ${f.carries} and every event travel unencrypted; use https://`,
   );
+  // With a bind password this is a configuration error (identity-ldap.ts); an anonymous read is
+  // allowed, but the directory's names and addresses still cross the network in clear.
+  const ldap = config.identity.ldap;
+  const ldapHost = ldap === null ? null : plainRemoteLdapHost(ldap.url, ldap.startTls);
+  if (ldapHost !== null)
+    warnings.push(
+      `LDAP_URL uses plain ldap:// to ${ldapHost} without LDAP_STARTTLS: the directory's names and addresses travel unencrypted; use ldaps:// or set LDAP_STARTTLS=true`,
+    );
+  return warnings;
 }

@@ -126,6 +126,43 @@ describe('identity configuration', () => {
     expect(problems.join('\n')).not.toMatch(/okta-secret-value|super-secret-entra/);
   });
 
+  it('refuses a bind password over plain ldap:// to another machine unless StartTLS upgrades it', () => {
+    const ldap = { LDAP_BASE_DN: 'dc=corp,dc=example', LDAP_BIND_DN: 'cn=reader' };
+    const problems = problemsOf({
+      ...ldap,
+      LDAP_URL: 'ldap://dc1.corp.example:389',
+      LDAP_BIND_PASSWORD: 'ldap-secret-value',
+    });
+    expect(problems).toEqual([
+      'LDAP_URL is plain ldap:// to dc1.corp.example:389 without LDAP_STARTTLS: the bind password would cross the network unencrypted; use ldaps:// or set LDAP_STARTTLS=true (plain ldap:// with a password is accepted only for this machine: localhost, 127.0.0.1, ::1)',
+    ]);
+    expect(problems.join('\n')).not.toContain('ldap-secret-value');
+    // a name that only looks local, and user info in the URL, are not this machine and not shown
+    const lookalike = problemsOf({
+      ...ldap,
+      LDAP_URL: 'ldap://reader:pw@127.0.0.1.evil.example',
+      LDAP_BIND_PASSWORD: 'ldap-secret-value',
+    });
+    expect(lookalike).toHaveLength(1);
+    expect(lookalike[0]).toMatch(/^LDAP_URL is plain ldap:\/\/ to 127\.0\.0\.1\.evil\.example without/);
+    expect(lookalike[0]).not.toContain('pw@');
+    // nor is user info echoed when the URL is refused as malformed
+    const mistyped = problemsOf({ ...ldap, LDAP_BIND_PASSWORD: 'p', LDAP_URL: 'LDAPS://reader:pw@dc1/x' });
+    expect(mistyped).toEqual(['LDAP_URL must be an ldap:// or ldaps:// URL, got "ldaps://dc1/…"']);
+    for (const accepted of [
+      { LDAP_URL: 'ldap://dc1.corp.example', LDAP_STARTTLS: 'true' },
+      { LDAP_URL: 'ldaps://dc1.corp.example' },
+      { LDAP_URL: 'ldap://127.0.0.1:3389' },
+      { LDAP_URL: 'ldap://[::1]:3389' },
+      { LDAP_URL: 'ldap://localhost' },
+    ])
+      expect(problemsOf({ ...ldap, LDAP_BIND_PASSWORD: 'ldap-secret-value', ...accepted })).toEqual([]);
+    // an anonymous bind carries no credential: accepted (and warned about at start-up)
+    expect(problemsOf({ LDAP_BASE_DN: 'dc=corp,dc=example', LDAP_URL: 'ldap://dc1.corp.example' })).toEqual(
+      [],
+    );
+  });
+
   // Names that merely look like this machine resolve wherever their owner points them.
   it.each([
     'http://127.0.0.1.evil.example',

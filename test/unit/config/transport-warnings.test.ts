@@ -38,4 +38,17 @@ describe('plain-http warnings', () => {
       }),
     ).toEqual([]);
   });
+
+  it('warns about an anonymous read over plain ldap:// to another machine, not over TLS or locally', () => {
+    const dn = { LDAP_BASE_DN: 'dc=corp,dc=example' };
+    expect(warningsFor({ ...dn, LDAP_URL: 'ldap://dc1.corp.example' })).toEqual([
+      "LDAP_URL uses plain ldap:// to dc1.corp.example without LDAP_STARTTLS: the directory's names and addresses travel unencrypted; use ldaps:// or set LDAP_STARTTLS=true",
+    ]);
+    for (const quiet of [
+      { LDAP_URL: 'ldap://dc1.corp.example', LDAP_STARTTLS: 'true' },
+      { LDAP_URL: 'ldaps://dc1.corp.example' },
+      { LDAP_URL: 'ldap://127.0.0.1:3389' },
+    ])
+      expect(warningsFor({ ...dn, ...quiet })).toEqual([]);
+  });
 });
