@@ -21,7 +21,7 @@ import {
   googleUserPageSchema,
   JWT_BEARER_GRANT,
 } from './google-schemas.js';
-import type { HttpResponse } from './http.js';
+import { createPagingGuard, type HttpResponse } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
   bearerToken,
@@ -150,9 +150,10 @@ export function createGoogleSource(config: GoogleSourceConfig, deps: IdentitySou
   /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
   async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
     const out = new KeptCollector(wanted);
-    const seen = new Set<string>();
+    const guard = createPagingGuard(LABEL, 'a nextPageToken', deps.clock);
     let pageToken: string | null = null;
     do {
+      guard.next(pageToken ?? ''); // '' ends a listing, so it stands for the first page
       const { data: page }: { data: GoogleUserPage } = await http.getPage(
         usersListUrl(config, pageToken),
         credentials,
@@ -161,13 +162,6 @@ export function createGoogleSource(config: GoogleSourceConfig, deps: IdentitySou
       );
       for (const user of page.users ?? []) out.add(googleUserToIdentity(user));
       pageToken = page.nextPageToken ?? null;
-      if (pageToken !== null && seen.has(pageToken))
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: a nextPageToken came back twice; the listing would never end`,
-          false,
-        );
-      if (pageToken !== null) seen.add(pageToken);
     } while (pageToken !== null && pageToken !== '');
     return out.result();
   }

@@ -19,7 +19,7 @@ import {
   tokenErrorSchema,
   tokenResponseSchema,
 } from './graph-schemas.js';
-import { type HttpResponse, sameOriginOrFail } from './http.js';
+import { createPagingGuard, type HttpResponse, sameOriginOrFail } from './http.js';
 import { KeptCollector } from './kept.js';
 import {
   bearerToken,
@@ -123,17 +123,11 @@ export function createGraphSource(config: EntraSourceConfig, deps: IdentitySourc
   /** Every page, each user tallied and held only if a recorded user can match them (`wanted`). */
   async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
     const out = new KeptCollector(wanted);
-    const seen = new Set<string>();
+    // A nextLink back to a page already read, or one that never runs out, fails the read.
+    const guard = createPagingGuard(LABEL, 'an @odata.nextLink', deps.clock);
     let url: string | null = first;
     while (url !== null) {
-      // A nextLink back to a page already read would page forever: the read fails instead.
-      if (seen.has(url))
-        throw new IdentitySourceError(
-          'bad-response',
-          `${LABEL}: an @odata.nextLink points to a page already read (after ${seen.size} pages): the user list never ends, so it is not trusted`,
-          false,
-        );
-      seen.add(url);
+      guard.next(url);
       const page = await getPage(url, signal);
       for (const u of page.users) out.add(graphUserToIdentity(u));
       url = page.next;

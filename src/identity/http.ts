@@ -41,6 +41,42 @@ export function retryWaitMs(res: HttpResponse, attempt: number, nowMs: number): 
   return parseRetryAfter(header(res, 'retry-after'), nowMs) ?? 1_000 * 2 ** attempt;
 }
 
+/**
+ * A list read stops with a failure beyond this many pages (ten million users at 200 a page, far
+ * beyond any org) or this long, so a next-page pointer that leads nowhere new cannot spin forever.
+ */
+export const MAX_LIST_PAGES = 50_000;
+export const MAX_LIST_MS = 30 * 60_000;
+
+/**
+ * Guards one list read against paging forever: `next(cursor)` before each page (its URL or token)
+ * fails the read when the cursor was read before, after MAX_LIST_PAGES pages, or after MAX_LIST_MS
+ * of paging. `pointer` names what leads to the next page (Okta's Link header, Graph's
+ * `@odata.nextLink`, Google's `nextPageToken`); the cursor itself is never shown.
+ */
+export function createPagingGuard(label: string, pointer: string, clock: Clock) {
+  const seen = new Set<string>();
+  const startedMs = clock.now();
+  return {
+    next(cursor: string): void {
+      const why = seen.has(cursor)
+        ? `${pointer} points to a page already read`
+        : seen.size >= MAX_LIST_PAGES
+          ? `more than ${MAX_LIST_PAGES} pages`
+          : clock.now() - startedMs > MAX_LIST_MS
+            ? `still paging after ${MAX_LIST_MS / 60_000} minutes`
+            : null;
+      if (why !== null)
+        throw new IdentitySourceError(
+          'bad-response',
+          `${label}: ${why} (after ${seen.size} pages): the user list never ends, so it is not trusted`,
+          false,
+        );
+      seen.add(cursor);
+    },
+  };
+}
+
 export function createJsonHttp(options: { label: string; timeoutMs: number }): JsonHttp {
   const agent = new Agent({
     headersTimeout: options.timeoutMs,

@@ -8,7 +8,14 @@ import type { OktaSourceConfig } from '../config/identity-okta.js';
 import { IdentitySourceError } from '../errors.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
-import { type HttpResponse, header, retryWaitMs, sameOriginOrFail, waitOrFail } from './http.js';
+import {
+  createPagingGuard,
+  type HttpResponse,
+  header,
+  retryWaitMs,
+  sameOriginOrFail,
+  waitOrFail,
+} from './http.js';
 import { KeptById } from './kept.js';
 import {
   OKTA_STATUS_ACTIVE,
@@ -36,13 +43,6 @@ import {
 const LABEL = 'Okta';
 /** The longest a sync waits for Okta's rate-limit window to reset (its windows are one minute). */
 const MAX_RATE_LIMIT_WAIT_MS = 90_000;
-/**
- * A list read stops with a failure beyond this many pages (at the page limit of 200, ten million
- * users: far beyond any org) or this long, so a Link that leads nowhere new cannot spin forever.
- */
-const MAX_PAGES = 50_000;
-const MAX_LIST_MS = 30 * 60_000;
-
 export function oktaUserToIdentity(user: OktaUser): Identity {
   const p = user.profile;
   const name = p.displayName ?? ([p.firstName, p.lastName].filter(Boolean).join(' ') || null);
@@ -111,11 +111,10 @@ export function createOktaSource(config: OktaSourceConfig, deps: IdentitySourceD
 
   /** Every user of the list from `first`, page by page, each handed to `each` and not held. */
   async function listAll(first: string, signal: AbortSignal, each: (user: OktaUser) => void): Promise<void> {
-    const seen = new Set<string>();
-    const startedMs = deps.clock.now();
+    const guard = createPagingGuard(LABEL, 'the next page', deps.clock);
     let url: string | null = first;
     while (url !== null) {
-      failOnEndlessPaging(url, seen, startedMs);
+      guard.next(url);
       const page = await getPage(url, signal);
       for (const user of page.users) each(user);
       if (page.waitMs > 0 && page.next !== null)
@@ -135,24 +134,6 @@ export function createOktaSource(config: OktaSourceConfig, deps: IdentitySourceD
     await listAll(`${base}?${limit}`, signal, add);
     await listAll(`${base}?${limit}&filter=${encodeURIComponent('status eq "DEPROVISIONED"')}`, signal, add);
     return out.result();
-  }
-
-  /** A cursor seen before, too many pages or too long: the list would never end, so the read fails. */
-  function failOnEndlessPaging(url: string, seen: Set<string>, startedMs: number): void {
-    const why = seen.has(url)
-      ? 'the next page points to a page already read'
-      : seen.size >= MAX_PAGES
-        ? `more than ${MAX_PAGES} pages`
-        : deps.clock.now() - startedMs > MAX_LIST_MS
-          ? `still paging after ${MAX_LIST_MS / 60_000} minutes`
-          : null;
-    if (why !== null)
-      throw new IdentitySourceError(
-        'bad-response',
-        `${LABEL}: ${why} (after ${seen.size} pages): the user list never ends, so it is not trusted`,
-        false,
-      );
-    seen.add(url);
   }
 
   return {

@@ -64,6 +64,8 @@ export interface GoogleFake {
   /** Every assertion (signed JWT) the token endpoint received, refused or not. */
   receivedAssertions(): string[];
   revokeTokens(): void;
+  /** Every `nextPageToken` leads back to the second page: a listing that never ends. */
+  loopPaging(): void;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ function toGoogleUser(u: GoogleFakeUser, domain: string) {
 export async function startGoogleFake(options: GoogleFakeOptions): Promise<GoogleFake> {
   const publicKey = createPublicKey(options.privateKey);
   let users = [...(options.users ?? [])];
+  let looping = false;
   let failure: { status: number; html?: boolean } | null = null;
   let answeredBeforeFailure = 0;
   let throttled = { count: 0, retryAfter: 1 };
@@ -193,8 +196,8 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
       etag: `"${randomUUID()}"`,
     };
     if (page.length > 0) body.users = page.map((u) => toGoogleUser(u, options.domain));
-    if (start + max < sorted.length)
-      body.nextPageToken = Buffer.from(String(start + max)).toString('base64url');
+    if (start + max < sorted.length || looping)
+      body.nextPageToken = Buffer.from(String(looping ? max : start + max)).toString('base64url');
     return replyJson(200, body);
   };
 
@@ -261,6 +264,9 @@ export async function startGoogleFake(options: GoogleFakeOptions): Promise<Googl
     receivedAssertions: () => [...assertions],
     revokeTokens() {
       tokens.clear();
+    },
+    loopPaging() {
+      looping = true;
     },
     close: () => server.close(),
   };

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import type { GoogleSourceConfig } from '../../../src/config/identity-google.js';
+import { IdentitySourceError } from '../../../src/errors.js';
 import { createGoogleSource, signAssertion } from '../../../src/identity/google-source.js';
 import { scrubText } from '../../../src/redact.js';
 import { summariseRead } from '../../../src/roster/identity-findings.js';
@@ -211,6 +212,17 @@ describe('the Google Workspace adapter', () => {
       'Google Workspace token: 400 invalid_grant: check GOOGLE_WORKSPACE_CREDENTIALS_FILE, GOOGLE_WORKSPACE_ADMIN and the domain-wide delegation of the service account',
     );
     expect(fake.server.requests.filter((r) => r.path.startsWith('/admin/'))).toEqual([]);
+  });
+
+  it('a nextPageToken that leads back to a page already read fails the read instead of paging forever', async () => {
+    fake = await start();
+    fake.loopPaging();
+    const error = await failure(source({ pageSize: 2 }, instant));
+    expect(error).toBeInstanceOf(IdentitySourceError);
+    expect(error.message).toBe(
+      'Google Workspace: a nextPageToken points to a page already read (after 2 pages): the user list never ends, so it is not trusted',
+    );
+    expect(fake.server.requests.filter((r) => r.path.startsWith('/admin/'))).toHaveLength(2);
   });
 
   it('an outage fails the whole read, even after pages were read', async () => {

@@ -175,6 +175,19 @@ describe('the Entra ID adapter', () => {
     });
   });
 
+  it('a listing still paging after its time budget fails the read', async () => {
+    // 5,000 users: six pages at the adapter's $top of 999.
+    const many = Array.from({ length: 5_000 }, (_, i) => ({ ...users[i % 5]!, id: `user-${i}` }));
+    fake = await startGraphFake({ ...creds, users: many });
+    // Every reading of the clock is 11 minutes later: the 30-minute budget is spent within a few pages.
+    let t = Date.parse('2026-03-01T00:00:00Z');
+    const slow: Clock = { now: () => (t += 660_000), sleep: async () => undefined };
+    await expect(source(slow).read(new AbortController().signal)).rejects.toMatchObject({
+      code: 'bad-response',
+      message: expect.stringMatching(/^Microsoft Graph: still paging after 30 minutes \(after \d+ pages\)/),
+    });
+  });
+
   it('an outage fails the read', async () => {
     fake = await startGraphFake({ ...creds, users });
     fake.failWith(503);
