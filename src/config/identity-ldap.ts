@@ -29,11 +29,7 @@ function list(text: string): string[] {
 export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
   const url = r.raw('LDAP_URL');
   if (url === undefined) return null;
-  if (!/^ldaps?:\/\/[^/]+/.test(url))
-    // user:password@ in a mistyped URL is not echoed (nor a query that may carry one)
-    r.problems.push(
-      `LDAP_URL must be an ldap:// or ldaps:// URL, got "${/[@?#]/.test(url) ? redactUrl(url) : url.slice(0, 100)}"`,
-    );
+  checkLdapUrl(r, url);
   const baseDn = r.raw('LDAP_BASE_DN');
   if (baseDn === undefined)
     r.problems.push('LDAP_BASE_DN is required when LDAP_URL is set (e.g. dc=example,dc=com)');
@@ -79,8 +75,34 @@ export function plainRemoteLdapHost(url: string, startTls: boolean): string | nu
   if (startTls || !url.toLowerCase().startsWith('ldap://')) return null;
   try {
     const { hostname, host } = new URL(url);
-    return hostname === '' || isLoopback(hostname) ? null : host;
+    return isLoopback(hostname) ? null : host;
   } catch {
     return null;
   }
+}
+
+/**
+ * LDAP_URL as the LDAP client reads it (`new URL`, as ldapts does): ldap:// or ldaps://, a host,
+ * and no user info (the client never uses it, so a password there would only end up in messages;
+ * LDAP_BIND_PASSWORD is the place). Problems never echo user info or a query.
+ */
+function checkLdapUrl(r: ConfigReader, url: string): void {
+  // Everything up to the last @ may be user info, and a query may carry a secret: neither shown.
+  const at = url.lastIndexOf('@');
+  const scheme = /^[a-z]+:\/\//i.exec(url)?.[0] ?? '';
+  const shown = (at < 0 ? url : `${scheme}…@${url.slice(at + 1)}`).replace(/[?#].*$/s, '?…').slice(0, 100);
+  let parsed: URL | null = null;
+  try {
+    parsed = /^ldaps?:\/\/[^/]+/.test(url) ? new URL(url) : null;
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || parsed.hostname === '') {
+    r.problems.push(`LDAP_URL must be an ldap:// or ldaps:// URL, got "${shown}"`);
+    return;
+  }
+  if (parsed.username !== '' || parsed.password !== '')
+    r.problems.push(
+      `LDAP_URL must not carry user info (user:password@), got "${redactUrl(url)}": use LDAP_BIND_DN and LDAP_BIND_PASSWORD`,
+    );
 }

@@ -76,8 +76,14 @@ export function ldapEntryToIdentity(entry: Entry, config: LdapSourceConfig): Ide
   };
 }
 
+/** The server's host as the LDAP client reads LDAP_URL (`new URL`, as ldapts does), with its port. */
+function serverOf(config: LdapSourceConfig): { hostname: string; host: string } {
+  const { hostname, host } = new URL(config.url);
+  return { hostname: hostname.replace(/^\[|\]$/g, ''), host };
+}
+
 function tlsOptions(config: LdapSourceConfig): ConnectionOptions {
-  const host = new URL(config.url.replace(/^ldaps?:/, 'http:')).hostname;
+  const host = serverOf(config).hostname;
   let ca: Buffer | undefined;
   if (config.caFile) {
     try {
@@ -112,7 +118,7 @@ function explain(error: unknown, config: LdapSourceConfig): IdentitySourceError 
       { cause: error },
     );
   const code = (error as { code?: string | number }).code;
-  const host = new URL(config.url.replace(/^ldaps?:/, 'http:')).host;
+  const { host } = serverOf(config);
   // Socket errors (ECONNREFUSED, ETIMEDOUT …) read like the HTTP sources' "cannot connect".
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
     return new IdentitySourceError('unreachable', `LDAP: cannot connect (${code}) at ${host}`, true, {
@@ -155,12 +161,22 @@ export function createLdapSource(config: LdapSourceConfig, deps: { timeoutMs: nu
   async function readAll(signal: AbortSignal, wanted: IndexWanted | null): Promise<KeptRead> {
     // Read at every sync, so a renewed CA file is picked up without a restart.
     const tls = tlsOptions(config);
-    const client = new Client({
-      url: config.url,
-      timeout: deps.timeoutMs,
-      connectTimeout: deps.timeoutMs,
-      ...(config.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
-    });
+    let client: Client;
+    try {
+      client = new Client({
+        url: config.url,
+        timeout: deps.timeoutMs,
+        connectTimeout: deps.timeoutMs,
+        ...(config.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
+      });
+    } catch {
+      // Its message (and so a cause) quotes the URL whole: "… is an invalid LDAP URL".
+      throw new IdentitySourceError(
+        'bad-response',
+        'LDAP: LDAP_URL is not a URL the LDAP client reads',
+        false,
+      );
+    }
     const abort = () => void client.unbind().catch(() => undefined);
     signal.addEventListener('abort', abort, { once: true });
     try {

@@ -137,18 +137,32 @@ describe('identity configuration', () => {
       'LDAP_URL is plain ldap:// to dc1.corp.example:389 without LDAP_STARTTLS: the bind password would cross the network unencrypted; use ldaps:// or set LDAP_STARTTLS=true (plain ldap:// with a password is accepted only for this machine: localhost, 127.0.0.1, ::1)',
     ]);
     expect(problems.join('\n')).not.toContain('ldap-secret-value');
-    // a name that only looks local, and user info in the URL, are not this machine and not shown
+    // a name that only looks local is not this machine
     const lookalike = problemsOf({
       ...ldap,
-      LDAP_URL: 'ldap://reader:pw@127.0.0.1.evil.example',
+      LDAP_URL: 'ldap://127.0.0.1.evil.example',
       LDAP_BIND_PASSWORD: 'ldap-secret-value',
     });
     expect(lookalike).toHaveLength(1);
     expect(lookalike[0]).toMatch(/^LDAP_URL is plain ldap:\/\/ to 127\.0\.0\.1\.evil\.example without/);
-    expect(lookalike[0]).not.toContain('pw@');
     // nor is user info echoed when the URL is refused as malformed
-    const mistyped = problemsOf({ ...ldap, LDAP_BIND_PASSWORD: 'p', LDAP_URL: 'LDAPS://reader:pw@dc1/x' });
-    expect(mistyped).toEqual(['LDAP_URL must be an ldap:// or ldaps:// URL, got "ldaps://dc1/…"']);
+    const mistyped = (url: string) => problemsOf({ ...ldap, LDAP_BIND_PASSWORD: 'p', LDAP_URL: url });
+    expect(mistyped('LDAPS://reader:pw@dc1/x')).toEqual([
+      'LDAP_URL must be an ldap:// or ldaps:// URL, got "LDAPS://…@dc1/x"',
+    ]);
+    // the shape passes, but the LDAP client cannot read it (its own error quoted the URL whole)
+    expect(mistyped('ldap://reader:hunter2@dc1\\x')).toEqual([
+      'LDAP_URL must be an ldap:// or ldaps:// URL, got "ldap://…@dc1\\x"',
+    ]);
+    for (const bad of ['ldap://dc1:99999', 'ldap://dc1 x', 'ldap://[::1', 'ldap://dc1?pw=secret-q'])
+      expect(mistyped(bad).join('\n')).not.toContain('secret-q');
+    expect(mistyped('ldap://dc1:99999')).toEqual([
+      'LDAP_URL must be an ldap:// or ldaps:// URL, got "ldap://dc1:99999"',
+    ]);
+    // user info is refused even where it parses: the client never uses it, so it could only leak
+    expect(mistyped('ldaps://reader:hunter2@dc1.corp.example')).toEqual([
+      'LDAP_URL must not carry user info (user:password@), got "ldaps://dc1.corp.example": use LDAP_BIND_DN and LDAP_BIND_PASSWORD',
+    ]);
     for (const accepted of [
       { LDAP_URL: 'ldap://dc1.corp.example', LDAP_STARTTLS: 'true' },
       { LDAP_URL: 'ldaps://dc1.corp.example' },
