@@ -145,8 +145,9 @@ function membershipsByKey(
  * membership goes to its user's place in the sorted users, and each user's few are sorted by slug.
  * That is the key order because the users are sorted by key and a key ends where the separator
  * (`\u0000`) comes, lower than any character, unless a key holds that character itself: then (or
- * if a user is not one of `users`) null, and the caller takes membershipsByKey. The changed poll's
- * 489 member lists (60,000 memberships) spent 0.3-0.5 s in the key strings and their sort.
+ * if a user is not one of `users`, or the memberships are few) null, and the caller takes
+ * membershipsByKey. The changed poll's 489 member lists (60,000 memberships) spent 0.3-0.5 s in
+ * the key strings and their sort.
  */
 function membershipsByUser(
   input: readonly Membership[],
@@ -154,6 +155,9 @@ function membershipsByUser(
   usersByKey: ReadonlyMap<string, User>,
   teamsBySlug: ReadonlyMap<string, Team>,
 ): Membership[] | null {
+  // A place per user costs a pass over the users: for a few memberships (a hinted poll reads a
+  // team or two) the keys are cheaper.
+  if (input.length * 4 < users.length) return null;
   const at = new Map<User, number>();
   for (let i = 0; i < users.length; i++) {
     const user = users[i]!;
