@@ -9,7 +9,7 @@ import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
-import { digestRoster, fingerprintRoster } from '../roster/fingerprint.js';
+import { digestRoster, fingerprintRoster, type KnownTeamPrints } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
 import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
@@ -171,10 +171,12 @@ function rosterCycle(
       // so an unchanged poll reads hashes, not every recorded user and membership.
       const stored = hasRosterBaseline(store) ? loadFingerprints(store) : null;
       const fetchedPrints = fetched ? fingerprintRoster(fetched.roster, fingerprintHash) : null;
-      const previous =
-        (fetched && fetchedPrints && stored
-          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash)
-          : null) ?? loadCurrentRoster(store);
+      const knownTeams: KnownTeamPrints['teams'] = new Map();
+      const byPrints =
+        fetched && fetchedPrints && stored
+          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash, knownTeams)
+          : null;
+      const previous = byPrints ?? loadCurrentRoster(store);
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);
       const schedules = loadTeamSchedules(store);
@@ -222,6 +224,8 @@ function rosterCycle(
             : fingerprintRoster(decision.recorded, fingerprintHash, {
                 roster: fetched.roster,
                 prints: fetchedPrints,
+                // An unchanged hinted poll records the very memberships the fingerprint read rebuilt.
+                known: byPrints ? { memberships: byPrints.memberships, teams: knownTeams } : undefined,
               });
       const recorded = recordPoll(store, {
         decision,

@@ -68,7 +68,7 @@ function userChanges(before: User, after: User): FieldChange<UserField>[] {
 }
 
 /** The same objects in the same order: nothing in them can differ. */
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

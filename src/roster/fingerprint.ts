@@ -5,7 +5,8 @@
  * reading the whole recorded roster (users and memberships) as objects to compare. Pure: the hash
  * is injected (sha256 in production) so this module stays free of node:*.
  */
-import { type Roster, USER_FIELDS, type User, usernameKey } from './types.js';
+import { sameItems } from './diff.js';
+import { type Membership, type Roster, USER_FIELDS, type User, usernameKey } from './types.js';
 
 export interface RosterFingerprints {
   /** Lower-cased username → fingerprint of the user's fields (its spelling included). */
@@ -22,14 +23,27 @@ export function userFingerprintText(u: User): string {
 }
 
 /**
+ * Team fingerprints known for a roster's memberships (`memberships`, these very objects in this
+ * order), with the member lists they hash: the recorded roster as the fingerprint read rebuilt it.
+ * A team's fingerprint depends on its members' keys alone, so a roster with the same membership
+ * objects has these teams' fingerprints.
+ */
+export interface KnownTeamPrints {
+  memberships: readonly Membership[];
+  teams: Map<string, { fingerprint: string; list: string }>;
+}
+
+/**
  * A normalised roster's fingerprints (memberships sorted by user key, so each team's list is too).
  * `reuse`: fingerprints already taken of a roster with the very same users array (a poll's
- * fetched roster, when the roster it records differs from it only in carried memberships).
+ * fetched roster, when the roster it records differs from it only in carried memberships), and
+ * the teams' fingerprints known for the very same memberships (`known`: an unchanged hinted poll
+ * records the memberships it rebuilt, and grouped and hashed 60,000 of them again).
  */
 export function fingerprintRoster(
   roster: Roster,
   hashText: (text: string) => string,
-  reuse?: { roster: Roster; prints: RosterFingerprints },
+  reuse?: { roster: Roster; prints: RosterFingerprints; known?: KnownTeamPrints | undefined },
 ): RosterFingerprints {
   let users: Map<string, string>;
   if (reuse && reuse.roster.users === roster.users) {
@@ -38,15 +52,28 @@ export function fingerprintRoster(
     users = new Map<string, string>();
     for (const u of roster.users) users.set(usernameKey(u.username), hashText(userFingerprintText(u)));
   }
-  const members = new Map<string, string[]>();
-  for (const t of roster.teams) members.set(t.slug, []);
-  for (const m of roster.memberships) members.get(m.teamSlug)?.push(usernameKey(m.username));
+  const known =
+    reuse?.known && sameItems(reuse.known.memberships, roster.memberships) ? reuse.known.teams : null;
+  // Teams in the roster's order, each known or grouped from the memberships (only those not known).
+  const members = new Map<string, string[] | { fingerprint: string; list: string }>();
+  let unknown = 0;
+  for (const t of roster.teams) {
+    const print = known?.get(t.slug);
+    if (print === undefined) unknown++;
+    members.set(t.slug, print ?? []);
+  }
+  if (unknown > 0) {
+    for (const m of roster.memberships) {
+      const keys = members.get(m.teamSlug);
+      if (Array.isArray(keys)) keys.push(usernameKey(m.username));
+    }
+  }
   const teams = new Map<string, string>();
   const teamMembers = new Map<string, string>();
   for (const [slug, keys] of members) {
-    const list = keys.join('\n');
+    const list = Array.isArray(keys) ? keys.join('\n') : keys.list;
     teamMembers.set(slug, list);
-    teams.set(slug, hashText(list));
+    teams.set(slug, Array.isArray(keys) ? hashText(list) : keys.fingerprint);
   }
   return { users, teams, teamMembers };
 }

@@ -35,15 +35,25 @@ export function mergeFailedScopes(
   // is a sorted subsequence of a normalised roster, so one merge gives the normalised result. With
   // hints, most teams are carried on every poll: this avoids a map and a re-sort of the whole org.
   const kept = fetched.memberships.filter((m) => !inFailedScope(m));
-  const spelling = new Map(fetched.users.map((u) => [usernameKey(u.username), u.username]));
   const teams = new Set(fetched.teams.map((t) => t.slug));
+  // A carried membership spelled exactly as a fetched user is that user's (the users are unique by
+  // key), so it keeps its object without lower-casing its name: a hinted poll carries ~60,000 and
+  // lower-cased every one, and every fetched user's, for the few whose spelling changed. Only
+  // those few are looked up by key, in a map built when the first of them comes.
+  const spelled = new Set<string>();
+  for (const u of fetched.users) spelled.add(u.username);
+  let spelling: Map<string, string> | undefined;
   const carried: Membership[] = [];
   for (const m of previous.memberships) {
-    if (!inFailedScope(m)) continue;
-    const username = spelling.get(usernameKey(m.username));
     // Gone from the user or team list: gone from every membership, whether its scope was read or not.
-    if (username === undefined || !teams.has(m.teamSlug)) continue;
-    carried.push(username === m.username ? m : { username, teamSlug: m.teamSlug });
+    if (!inFailedScope(m) || !teams.has(m.teamSlug)) continue;
+    if (spelled.has(m.username)) {
+      carried.push(m);
+      continue;
+    }
+    spelling ??= new Map(fetched.users.map((u) => [usernameKey(u.username), u.username]));
+    const username = spelling.get(usernameKey(m.username));
+    if (username !== undefined) carried.push({ username, teamSlug: m.teamSlug });
   }
   return { users: fetched.users, teams: fetched.teams, memberships: mergeSorted(kept, carried) };
 }

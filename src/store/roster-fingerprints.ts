@@ -10,7 +10,7 @@
  *
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
-import type { RosterFingerprints } from '../roster/fingerprint.js';
+import type { KnownTeamPrints, RosterFingerprints } from '../roster/fingerprint.js';
 import { mergeSorted } from '../roster/safety.js';
 import {
   type FetchedRoster,
@@ -79,6 +79,12 @@ export function loadPreviousByFingerprint(
   fetchedPrints: RosterFingerprints,
   stored: StoredFingerprints,
   hashText: (text: string) => string,
+  /**
+   * Filled, when the roster is returned, with the fingerprints and member lists of the teams whose
+   * members it took from the fetch (fingerprints equal) or from a stored list that hashes to the
+   * stored fingerprint: what fingerprintRoster would compute of those teams of the returned roster.
+   */
+  known?: KnownTeamPrints['teams'],
 ): Roster | null {
   if (fetched.failedScopes.some((s) => s.kind === 'user-teams')) return null;
   const db = store.sqlite;
@@ -126,8 +132,14 @@ export function loadPreviousByFingerprint(
       others.push(t.slug);
     }
   }
+  const knownOf = (slug: string, list: string | undefined, fingerprint: string | undefined) => {
+    if (known !== undefined && list !== undefined && fingerprint !== undefined)
+      known.set(slug, { fingerprint, list });
+  };
   let memberships: Membership[];
   if (others.length === 0 && respelled.size === 0 && unchanged.size === fetchedPrints.teams.size) {
+    for (const slug of unchanged)
+      knownOf(slug, fetchedPrints.teamMembers.get(slug), fetchedPrints.teams.get(slug));
     // Every fetched team is recorded with the same members: the fetched list is the recorded one.
     memberships = fetched.roster.memberships;
   } else {
@@ -146,13 +158,21 @@ export function loadPreviousByFingerprint(
     const trusted = storedLists(store, stored, others, hashText);
     for (const t of teams) {
       const list = unchanged.has(t.slug) ? (fetchedOf.get(t.slug) ?? []) : trusted.get(t.slug);
-      if (list !== undefined) lists.set(t.slug, list);
+      if (list === undefined) continue;
+      lists.set(t.slug, list);
+      knownOf(
+        t.slug,
+        typeof list === 'string' ? list : fetchedPrints.teamMembers.get(t.slug),
+        stored.teams.get(t.slug),
+      );
     }
     const fromLists = membershipsOfLists(lists, stored.users, users as User[]);
     if (fromLists !== null && lists.size === teams.length) {
       memberships = fromLists;
     } else {
       // A list names someone who is not a current user (it cannot be trusted), or some teams have none.
+      // The lists' teams are known only where the memberships come from them.
+      if (fromLists === null) known?.clear();
       const spelling = spellings(stored.users, users as User[]);
       const fromHistory = teams.map((t) => t.slug).filter((slug) => fromLists === null || !lists.has(slug));
       memberships = mergeSorted(fromLists ?? [], recordedMemberships(store, spelling, fromHistory));

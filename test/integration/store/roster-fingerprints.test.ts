@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
-import { fingerprintRoster } from '../../../src/roster/fingerprint.js';
+import { fingerprintRoster, type KnownTeamPrints } from '../../../src/roster/fingerprint.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
 import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/types.js';
@@ -188,16 +188,24 @@ describe('the fingerprint read', () => {
           try {
             const fetched = asFetched(next, edit);
             const full = loadCurrentRoster(store);
+            const known: KnownTeamPrints['teams'] = new Map();
             const byPrints = loadPreviousByFingerprint(
               store,
               fetched,
               fingerprintRoster(fetched.roster, fingerprintHash),
               loadFingerprints(store),
               fingerprintHash,
+              known,
             );
             expect(byPrints).not.toBeNull();
             expect(byPrints).toEqual(full);
             expect(decide(byPrints!, fetched)).toEqual(decide(full!, fetched));
+            // The teams it says it knows have the fingerprints and lists computed from what it rebuilt.
+            const computed = fingerprintRoster(byPrints!, fingerprintHash);
+            for (const [slug, print] of known) {
+              expect(print.fingerprint).toBe(computed.teams.get(slug));
+              expect(print.list).toBe(computed.teamMembers.get(slug));
+            }
           } finally {
             store.close();
           }
@@ -228,6 +236,34 @@ describe('the fingerprint read', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('leaves every current team with the fingerprint and member list of the recorded roster after any polls, hinted ones included (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(arbitraryRoster, arbitraryEdit, fc.boolean()), { minLength: 1, maxLength: 4 }),
+        async (polls) => {
+          // The first poll reads every team; later ones carry some (hints) or fail some, as asFetched
+          // makes them, of another roster or of the one before again (an unchanged hinted poll).
+          let last = polls[0]![0];
+          const store = await recordRosters([last]);
+          try {
+            for (const [roster, edit, again] of polls.slice(1)) {
+              if (!again) last = roster;
+              await pollOnce(store, () => asFetched(last, edit));
+            }
+            const recorded = fingerprintRoster(loadCurrentRoster(store)!, fingerprintHash);
+            const stored = loadFingerprints(store);
+            expect(stored.teamsValid).toBe(true);
+            expect(stored.teams).toEqual(recorded.teams);
+            expect(new Map(storedLists(store) as [string, string][])).toEqual(recorded.teamMembers);
+          } finally {
+            store.close();
+          }
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 

@@ -37,7 +37,46 @@ const scopes = fc.record({
   carried: fc.subarray(['team-a', 'team-b', 'team-c', 'team-d']),
 });
 
+/** A roster and the same one with some users' names spelled in capitals (in its memberships too). */
+const respelled = arbitraryRoster.chain((roster) =>
+  fc.subarray(roster.users.map((u) => u.username)).map((names): [Roster, Roster] => {
+    const capital = new Set(names);
+    const spell = (username: string) => (capital.has(username) ? username.toUpperCase() : username);
+    return [
+      roster,
+      normaliseRoster({
+        users: roster.users.map((u) => ({ ...u, username: spell(u.username) })),
+        teams: roster.teams,
+        memberships: roster.memberships.map((m) => ({ ...m, username: spell(m.username) })),
+      }),
+    ];
+  }),
+);
+
 describe('mergeFailedScopes', () => {
+  it('gives carried memberships the fetched spelling, and keeps the objects already so spelled (property)', () => {
+    fc.assert(
+      fc.property(respelled, arbitraryRoster, scopes, ([previous, fetchedUsers], other, s) => {
+        // The users as fetched (some respelled), the memberships of another roster's teams.
+        const fetched = normaliseRoster({
+          users: fetchedUsers.users,
+          teams: other.teams,
+          memberships: fetchedUsers.memberships,
+        });
+        const merged = mergeFailedScopes(previous, fetched, [], s.carried);
+        expect(merged).toEqual(reference(previous, fetched, [], s.carried));
+        const spelling = new Set(fetched.users.map((u) => u.username));
+        const before = new Set(previous.memberships);
+        for (const m of merged.memberships) {
+          expect(spelling.has(m.username)).toBe(true);
+          if (s.carried.includes(m.teamSlug) && previous.memberships.some((p) => p.username === m.username))
+            expect(before.has(m)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('equals its definition for any rosters and failed or carried scopes (property)', () => {
     fc.assert(
       fc.property(arbitraryRoster, arbitraryRoster, scopes, (previous, fetched, s) => {

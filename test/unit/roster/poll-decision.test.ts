@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findUnannouncedChanges } from '../../../src/roster/membership-hints.js';
 import { type DecidePollInput, decidePoll } from '../../../src/roster/poll-decision.js';
 import { evaluateRemovalGuard, mergeFailedScopes } from '../../../src/roster/safety.js';
-import { aFetch, aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const guard = { maxFraction: 0.2, min: 5, confirmations: 3 };
@@ -205,5 +207,28 @@ describe('decidePoll: the team guard', () => {
       type: 'rosterwatch.guard.held',
       data: { removedUsers: 0, removedTeams: 8, knownTeams: 8 },
     });
+  });
+});
+
+describe('the verification catches', () => {
+  const slugs = ['team-a', 'team-b', 'team-c', 'team-d'];
+  it('are findUnannouncedChanges of the whole rosters, though it is handed the verified teams only (property)', () => {
+    fc.assert(
+      fc.property(
+        arbitraryRoster,
+        arbitraryRoster,
+        fc.subarray(slugs),
+        fc.subarray(slugs),
+        (before, now, verified, carried) => {
+          const hints = { listed: [], read: verified, carried, verified };
+          const decision = decidePoll(
+            input({ previous: before, outcome: { ok: true, fetched: aFetch(now, { hints }) }, accept: true }),
+          );
+          const effective = mergeFailedScopes(before, now, [], carried);
+          expect(decision.verifyCatches).toEqual(findUnannouncedChanges(before, effective, verified));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
