@@ -19,7 +19,7 @@ import type { Dispatcher } from './delivery/dispatcher.js';
 import { NoDatabaseError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type DestinationSpec, destinationSpecsFromConfig } from './roster/delivery-plan.js';
-import { openRateBudgetFile, openStore, pendingMigrations, type Store } from './store/db.js';
+import { openRateBudgetFile, openStore, pendingMigrations, type Store, withPageCache } from './store/db.js';
 import { loadOpenHold } from './store/guard-holds.js';
 import { disableDestination, enableDestination, syncDestinations } from './store/outbox.js';
 import { listDestinationStates, pendingCountsByDestination } from './store/outbox-reads.js';
@@ -44,6 +44,9 @@ import {
   rateBudgetKeyId,
   type SharedSlots,
 } from './victorops/rate-budget.js';
+
+/** SQLite's page cache (KiB) while a one-off roster poll runs: 2 MB, as an identity sync's. */
+const ONE_OFF_POLL_PAGE_CACHE_KIB = 2000;
 
 interface AppDeps {
   logger: Logger;
@@ -405,6 +408,13 @@ export function createApp(options: CreateAppOptions): App {
     const rosterDeps = pollDeps(createRosterFetcher(config, victorOps(), deps));
     return (signal: AbortSignal) => asRosterJob(() => runPollCycle(rosterDeps, signal));
   };
+  // A one-off poll (`roster-watch poll`) reads and writes each page of the history about once, so
+  // SQLite's 16 MB page cache per connection only adds to its peak RSS (issue 21); the daemon's
+  // polls keep the full cache, which their next poll reads again.
+  const oneOffRosterPoll = (signal: AbortSignal) => {
+    const poll = rosterPoll();
+    return withPageCache(storeParts().store, ONE_OFF_POLL_PAGE_CACHE_KIB, () => poll(signal));
+  };
   const policyPoll = (whenListTooSoon: 'wait' | 'refuse') => {
     const { store, destinations } = storeParts();
     const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
@@ -430,7 +440,7 @@ export function createApp(options: CreateAppOptions): App {
         hints: undefined,
         onPlan: (plan) => logRequestPlan(logger, plan),
       }),
-    pollRoster: (signal) => rosterPoll()(signal),
+    pollRoster: oneOffRosterPoll,
     pollPolicies: (signal) => policyPoll(options.whenListTooSoon ?? 'refuse')(signal),
     pollContacts: (signal) => contactsPoll()(signal),
     async syncIdentity(signal) {

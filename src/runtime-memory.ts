@@ -9,11 +9,14 @@
  *   126–147 MB with it, 163–197 MB on Node's defaults, 144–171 MB with `--max-semi-space-size=1`.
  * - `--semi-space-growth-factor=1` keeps the young generation at its starting size, only for the
  *   commands that run an identity sync (`identity-sync`, and `run` and `demo`, whose daemon does):
- *   the sync of 100,000 identities peaks ~10 MB lower with it (137–138 against 148–150 MB). For a
- *   poll it buys nothing and costs CPU (peaks alike, unchanged poll ~0.25 s and 10% changed
- *   ~1 s more: the extra scavenges), so one-shot polls and the other commands go without it.
+ *   the sync of 100,000 identities peaks ~10 MB lower with it (137–138 against 148–150 MB). A
+ *   poll goes without it, and so do the other commands: it costs the poll CPU (the extra
+ *   scavenges: ~0.5 s of a 10% changed poll, ~0.1 s of an unchanged one), and is worth a few MB
+ *   at the 10% changed poll's peak, whose record step grows the young generation (medians: 150
+ *   against 138 MB, and 143 against 139.5 since a one-off poll's page cache is held at 2 MB).
+ *   Measure it set at run time, as here: on the node command line it is not the same setting.
  *
- * Figures and commands: docs/benchmarks.md "Lean polls" (issue 21, eleventh part).
+ * Figures and commands: docs/benchmarks.md "Lean polls" (issue 21, eleventh and fifteenth parts).
  */
 import { setFlagsFromString } from 'node:v8';
 

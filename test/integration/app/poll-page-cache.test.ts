@@ -1,0 +1,57 @@
+/**
+ * A one-off roster poll (`roster-watch poll`, the App's pollRoster) runs with SQLite's page cache
+ * held at 2 MB and gives the connection its size back afterwards (issue 21: the 16 MB cache a
+ * one-off poll fills once only adds to its peak RSS). The daemon's polls keep the full cache.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PollCycleDeps } from '../../../src/cycles/poll-cycle.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
+import { tempDatabase } from '../../helpers/cli.js';
+import { simConfig, withApp } from '../../helpers/sim-app.js';
+
+/** The page cache size (PRAGMA cache_size) of the store each poll cycle ran on, when it started. */
+const seen = vi.hoisted(() => ({ sizes: [] as number[], store: null as PollCycleDeps['store'] | null }));
+
+vi.mock('../../../src/cycles/poll-cycle.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../src/cycles/poll-cycle.js')>();
+  return {
+    ...original,
+    runPollCycle: (deps: PollCycleDeps, signal: AbortSignal) => {
+      seen.sizes.push(deps.store.sqlite.pragma('cache_size', { simple: true }) as number);
+      seen.store = deps.store;
+      return original.runPollCycle(deps, signal);
+    },
+  };
+});
+
+let sim: Simulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  seen.sizes.length = 0;
+  seen.store = null;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a one-off poll's page cache", () => {
+  it('is 2 MB while the poll runs, and the size it had before afterwards', async () => {
+    sim = await startSimulator({ users: 8, teams: 3, seed: 5 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    const cacheSize = () => seen.store?.sqlite.pragma('cache_size', { simple: true });
+    const got = await withApp(simConfig(sim, db), async (app) => {
+      const first = await app.pollRoster(new AbortController().signal);
+      const between = cacheSize();
+      const second = await app.pollRoster(new AbortController().signal);
+      return { statuses: [first.status, second.status], between, after: cacheSize() };
+    });
+    expect(got.statuses).toEqual(['baseline', 'ok']);
+    expect(seen.sizes).toEqual([-2000, -2000]);
+    // better-sqlite3's own default (16 MB), given back between and after the polls.
+    expect(got.between).toBe(-16000);
+    expect(got.after).toBe(-16000);
+  });
+});
