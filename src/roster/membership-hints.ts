@@ -6,7 +6,7 @@
  * `memberCount` is the membership signal; `version` only says "the team record was edited": public
  * captures of the real API show populated teams at `version: 0` and a rename moving it (see
  * test/fixtures/victorops/README.md). So a swap (one member leaves, another joins between two
- * polls) moves neither, and is the hints' documented blind spot: every poll re-reads a rolling
+ * polls) moves neither, and is the hints' documented blind spot: the polls re-read a rolling
  * slice of the teams read longest ago, sized so that each team is re-read at least once per verify
  * interval, and a verification read that catches such a swap records it and is counted, nothing
  * more. The hints are unreliable only when the API contradicts itself: a team read in full whose
