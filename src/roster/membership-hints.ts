@@ -6,7 +6,7 @@
  * `memberCount` is the membership signal; `version` only says "the team record was edited": public
  * captures of the real API show populated teams at `version: 0` and a rename moving it (see
  * test/fixtures/victorops/README.md). So a swap (one member leaves, another joins between two
- * polls) moves neither, and is the hints' documented blind spot: every poll re-reads a rolling
+ * polls) moves neither, and is the hints' documented blind spot: the polls re-read a rolling
  * slice of the teams read longest ago, sized so that each team is re-read at least once per verify
  * interval, and a verification read that catches such a swap records it and is counted, nothing
  * more. The hints are unreliable only when the API contradicts itself: a team read in full whose
@@ -70,18 +70,34 @@ export type FullReadReason = 'hints off' | 'hints unreliable' | 'no previous pol
 const ROUND_SHARE = 0.9;
 
 /**
- * Teams to re-read for verification each poll: enough that the whole org is covered once per
- * ROUND_SHARE of the verify interval at the observed cadence, and at least one so verification
- * never stops.
+ * Teams to re-read for verification this poll so that the teams' last reads stay spread evenly over
+ * ROUND_SHARE of the verify interval: at that pace a team read `a` ms ago has about
+ * `teams × a ÷ round` teams read after it, so a team with fewer (counting this poll's reads, all
+ * newer than it) is behind and is read now, oldest first. `unchangedReadAtMs` are the unchanged
+ * teams' last reads, oldest first; `teams` counts every listed team, since the changed ones are read
+ * this poll too. The fraction a poll at a steady cadence owes (80 teams every 15 s of a 54-min round:
+ * 0.37) is carried by the reads' own times instead of being rounded up to one team every poll: such
+ * a poll usually reads none, and one in about three reads one. An unread team is never older than
+ * the round, so it is re-read within the verify interval unless the next poll comes more than the
+ * interval's last 10% later (the `overdue` rule of planTeamReads covers a steady cadence beyond that).
  */
 export function verificationSliceSize(
+  unchangedReadAtMs: readonly number[],
   teams: number,
-  pollIntervalMs: number,
+  nowMs: number,
   verifyIntervalMs: number,
 ): number {
-  if (teams === 0) return 0;
-  const share = Math.ceil((teams * Math.max(0, pollIntervalMs)) / (verifyIntervalMs * ROUND_SHARE));
-  return Math.min(teams, Math.max(1, share));
+  const roundMs = verifyIntervalMs * ROUND_SHARE;
+  // Reading the `size` oldest leaves the team at index k (k >= size) with teams - k + size - 1
+  // teams read after it; it is behind when that is less than teams × age ÷ round - 1. The slice is
+  // the least size that reads or leaves on pace every team (a tolerance keeps an exact multiple from
+  // rounding up).
+  let size = 0;
+  for (let k = unchangedReadAtMs.length - 1; k >= 0; k--) {
+    const owed = Math.ceil((teams * (nowMs - unchangedReadAtMs[k]!)) / roundMs - (teams - k) - 1e-9);
+    size = Math.max(size, Math.min(k + 1, owed));
+  }
+  return size;
 }
 
 /**
@@ -106,9 +122,10 @@ export function fullReadReason(state: HintState): FullReadReason | null {
 
 /**
  * Splits the listed teams into changed (new, or hints moved), verification (unchanged, read longest
- * ago) and carried. The slice is the larger of the cadence share and the teams that would pass the
- * verify interval before the next poll, so an irregular schedule (a daemon that was down, a cron
- * job that skipped) still re-reads every team in time.
+ * ago) and carried. The slice is the larger of the teams behind an even spread (verificationSliceSize)
+ * and the teams that would pass the verify interval before the next poll at the last poll's cadence,
+ * so an irregular schedule (a daemon that was down, a cron job that skipped) still re-reads every
+ * team in time.
  */
 export function planTeamReads(
   listed: readonly TeamHint[],
@@ -126,10 +143,13 @@ export function planTeamReads(
   const intervalMs = state.lastPollAtMs === null ? state.verifyIntervalMs : state.nowMs - state.lastPollAtMs;
   unchanged.sort((a, b) => a.readAtMs - b.readAtMs || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   const overdue = unchanged.filter((t) => t.readAtMs + state.verifyIntervalMs <= state.nowMs + intervalMs);
-  const size = Math.min(
-    unchanged.length,
-    Math.max(verificationSliceSize(listed.length, intervalMs, state.verifyIntervalMs), overdue.length),
+  const behind = verificationSliceSize(
+    unchanged.map((t) => t.readAtMs),
+    listed.length,
+    state.nowMs,
+    state.verifyIntervalMs,
   );
+  const size = Math.min(unchanged.length, Math.max(behind, overdue.length));
   return {
     mode: 'hinted',
     changed,

@@ -44,7 +44,10 @@ export interface SlotWaiter {
   id: string;
   /** The most urgent rank waiting in this process (lower: more urgent). */
   rank: number;
-  /** Turns more urgent work elsewhere takes in a row before this process takes one anyway. */
+  /**
+   * Turns more urgent work elsewhere takes in a row before this process takes one anyway (infinite:
+   * none just now, the process had its own turns; see rate-budget.ts in victorops/).
+   */
   turns: number;
   /** Work elsewhere ranked below this always goes first: this process is owed no share of its turns. */
   yieldsAlwaysBelow?: number | undefined;

@@ -15,7 +15,10 @@
  * Across processes the same order holds through the shared schedule: each process tells it the
  * most urgent work it has waiting, and a process whose work is less urgent than another's yields
  * the turn (background work still takes one turn in VO_BACKGROUND_SHARE, and a process that has
- * yielded for MAX_YIELD_MS takes the next turn). A one-shot command's own reads (`fetch`,
+ * yielded for MAX_YIELD_MS takes the next turn), but only while it is short of its own turns: a
+ * process that took OWN_TURNS_PER_WINDOW turns at that level over the last OWN_TURNS_WINDOW_MS takes
+ * neither, so a one-shot that had the turns between two of the daemon's roster polls takes none
+ * inside the next one (issue 27). A one-shot command's own reads (`fetch`,
  * `doctor`) are roster-class, so they come before the daemon's policy polls and bulk work; the
  * daemon leads (`lead`), so its roster polls come before them. (Leading with the share alone
  * left a `doctor` beside a daemon polling every 3 s, with two other one-shots sharing the share,
@@ -144,6 +147,33 @@ export const WAITER_TTL_MS = 3_000;
  * inside its checks' deadlines. Work owed no share (bulk beside a roster poll) still waits.
  */
 export const MAX_YIELD_MS = 2_000;
+
+/**
+ * The window over which a process's own turns are counted before it takes a turn ahead of more
+ * urgent work elsewhere (a share turn or the bounded wait), and the turns it is owed there: the
+ * bounded wait's one turn in MAX_YIELD_MS, counted over two of them so that turns taken just
+ * before (a one-shot's reads between two of the daemon's roster polls) stand for the ones it
+ * would otherwise take inside the next roster poll. Short enough that a one-shot whose turns came
+ * in a burst waits at most ~4 s and a turn for its next one, inside `doctor`'s 6-s check deadlines.
+ */
+export const OWN_TURNS_WINDOW_MS = 2 * MAX_YIELD_MS;
+export const OWN_TURNS_PER_WINDOW = 2;
+
+/**
+ * Whether this process is short of its own turns at `level` (fewer than OWN_TURNS_PER_WINDOW in
+ * the last OWN_TURNS_WINDOW_MS of `recent`, its share window), so that it may take a turn ahead of
+ * more urgent work in another process. Turns other processes took (`elsewhere`) do not count.
+ */
+export function shortOfOwnTurns(
+  recent: readonly (TurnRecord & { atMs: number })[],
+  level: number,
+  nowMs: number,
+): boolean {
+  let own = 0;
+  for (const turn of recent)
+    if (turn.elsewhere !== true && turn.level === level && turn.atMs > nowMs - OWN_TURNS_WINDOW_MS) own++;
+  return own < OWN_TURNS_PER_WINDOW;
+}
 
 /** The rank a process's most urgent waiting level has among every process on the key (lower first). */
 export function crossProcessRank(level: number, lead: boolean): number {
@@ -331,6 +361,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     const nowMs = clock.now();
     const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
+    // Ahead of more urgent work elsewhere only while short of its own recent turns (see the header).
+    const short = level >= 0 && shortOfOwnTurns(recent, level, monotonicNow(clock));
     try {
       const reserved = timedShared(() =>
         shared.reserve({
@@ -344,11 +376,11 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
                 waiter: {
                   id: waiterId,
                   rank: crossProcessRank(level, options.lead?.() ?? false),
-                  turns,
+                  turns: short ? turns : Number.POSITIVE_INFINITY,
                   // Bulk work is owed no share by roster polls in other processes either.
                   yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
                   ttlMs: WAITER_TTL_MS,
-                  insist: yieldingSinceMs !== null && nowMs - yieldingSinceMs >= MAX_YIELD_MS,
+                  insist: short && yieldingSinceMs !== null && nowMs - yieldingSinceMs >= MAX_YIELD_MS,
                 },
               }),
         }),

@@ -16,18 +16,21 @@ describe('/metrics with membership hints', () => {
     const f = fx;
     const scrape = async () => (await f.get('/metrics')).text;
     // As cron would: a tick every 5 s. Which teams a poll verifies depends on the time since the
-    // last poll, so the clock moves between ticks.
-    const nextPoll = async () => {
-      await f.advance(5_000);
+    // teams were read, so the clock moves between ticks.
+    const nextPoll = async (afterMs = 5_000) => {
+      await f.advance(afterMs);
       return f.tick();
     };
-    // The baseline reads 2 lists + 4 teams; a quiet poll after it 2 lists + 1 verification.
+    // 4 teams over the 54-min round (90% of the default hour): a quarter of an hour apart, each
+    // poll finds one team behind an even spread and verifies it.
+    const QUARTER_HOUR = 15 * 60_000;
+    // The baseline reads 2 lists + 4 teams; a quiet poll 5 s after it only the 2 lists.
     expect(await nextPoll()).toBe('ran');
     expect(await nextPoll()).toBe('ran');
     let text = await scrape();
     expect(text).toContain('# TYPE roster_poll_requests histogram');
     expect(sampleValue(text, 'roster_poll_requests_count')).toBe(2);
-    expect(sampleValue(text, 'roster_poll_requests_bucket{le="2"}')).toBe(0);
+    expect(sampleValue(text, 'roster_poll_requests_bucket{le="2"}')).toBe(1);
     expect(sampleValue(text, 'roster_poll_requests_bucket{le="5"}')).toBe(1);
     expect(sampleValue(text, 'roster_membership_hints_unreliable')).toBe(0);
 
@@ -40,7 +43,7 @@ describe('/metrics with membership hints', () => {
     sim.org.addMember(team.slug, outsider.username);
     // Each poll verifies one team; within one round of the four, the swapped team is read.
     for (let poll = 0; poll < sim.org.listTeams().length; poll++) {
-      expect(await nextPoll()).toBe('ran');
+      expect(await nextPoll(QUARTER_HOUR)).toBe('ran');
       text = await scrape();
       if (sampleValue(text, 'roster_membership_verify_catches_total') === 1) break;
     }
@@ -54,7 +57,7 @@ describe('/metrics with membership hints', () => {
     const newcomer = sim.org.listUsers().find((u) => !sim.org.membersOfTeam(team.slug).includes(u))!;
     sim.org.addMember(team.slug, newcomer.username);
     for (let poll = 0; poll < sim.org.listTeams().length; poll++) {
-      expect(await nextPoll()).toBe('ran');
+      expect(await nextPoll(QUARTER_HOUR)).toBe('ran');
       text = await scrape();
       if (sampleValue(text, 'roster_membership_hints_unreliable') === 1) break;
     }

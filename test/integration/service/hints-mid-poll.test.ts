@@ -68,9 +68,9 @@ function configFor(): Config {
   );
 }
 
-/** One poll through the proxy, a minute after the previous one, by an App of its own. */
-function poll(): Promise<PollResult> {
-  nowMs += 60_000;
+/** One poll through the proxy, a minute (or `afterMs`) after the previous one, by an App of its own. */
+function poll(afterMs = 60_000): Promise<PollResult> {
+  nowMs += afterMs;
   return pollOnce(configFor(), { clock });
 }
 
@@ -78,6 +78,13 @@ function poll(): Promise<PollResult> {
 function hintsMark() {
   return withApp(configFor(), (app) => app.hintsState().unreliable);
 }
+
+/**
+ * 6 teams read together at the baseline: the first of them is behind an even spread over the
+ * 54-min round (90% of the hour) once they are 9 min old, so a poll 10 min after the baseline
+ * verifies exactly one team.
+ */
+const UNTIL_ONE_VERIFICATION_MS = 10 * 60_000;
 
 /** Swaps one member of the team about to be verified, mid-poll. */
 function swapOnVerification(): { slug: string | null; changes: string[] } {
@@ -125,7 +132,7 @@ describe('a change made during a poll', () => {
     sim.org.setTeamVersionBumps(true);
     await poll();
     const seen = swapOnVerification();
-    const result = await poll();
+    const result = await poll(UNTIL_ONE_VERIFICATION_MS);
     expect(seen.slug).not.toBeNull();
     expect(membershipChanges(result)).toEqual([...seen.changes].sort());
     expect(notices(result)).toEqual([]);
@@ -142,7 +149,7 @@ describe('a change made during a poll', () => {
   it('is a counted swap, not a reason to distrust the hints, when neither version nor count moved', async () => {
     await poll();
     const seen = swapOnVerification();
-    const result = await poll();
+    const result = await poll(UNTIL_ONE_VERIFICATION_MS);
     expect(membershipChanges(result)).toEqual([...seen.changes].sort());
     expect(result.verifyCatches).toBe(1);
     expect(notices(result)).toEqual([]);
@@ -153,7 +160,7 @@ describe('a change made during a poll', () => {
   it('does not take a count that moved during the poll for the API contradicting itself', async () => {
     await poll();
     const seen = joinOnVerification();
-    const result = await poll();
+    const result = await poll(UNTIL_ONE_VERIFICATION_MS);
     expect(seen.slug).not.toBeNull();
     // Listed before the join, read after it: the second list shows the new count.
     expect(membershipChanges(result)).toEqual(seen.changes);

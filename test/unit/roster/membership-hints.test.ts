@@ -43,18 +43,91 @@ function stateFor(
   };
 }
 
-describe('verificationSliceSize', () => {
-  it.each([
-    // 300 teams, a poll a minute, verify hourly: 6 a poll, so 50 polls (90% of the hour) cover the org.
-    [300, MINUTE, HOUR, 6],
-    [300, 5 * MINUTE, HOUR, 28],
-    [10, MINUTE, HOUR, 1],
-    [300, 2 * HOUR, HOUR, 300],
-    [0, MINUTE, HOUR, 0],
-    [7, 0, HOUR, 1],
-  ])('%i teams, poll every %i ms, verify %i ms → %i', (n, poll, verify, expected) => {
-    expect(verificationSliceSize(n, poll, verify)).toBe(expected);
+/**
+ * Polls `n` teams at the given gaps (ms, one per poll after a full read at 0), the plan's verify
+ * reads updating each team's last read; `changedEvery` polls, the next `changedCount` teams are read
+ * because their hints moved. Returns the verify reads of each poll and each team's longest gap
+ * unread (up to the last poll).
+ */
+function simulatePolls(
+  n: number,
+  gapsMs: readonly number[],
+  verifyMs: number,
+  changed: { every: number; count: number } | null = null,
+) {
+  const listed = teams(n);
+  const readAt = new Map(listed.map((t) => [t.slug, 0]));
+  const worst = new Map<string, number>();
+  const reads: number[] = [];
+  let now = 0;
+  let last = 0;
+  gapsMs.forEach((gap, i) => {
+    now += gap;
+    const stored = new Map(listed.map((t) => [t.slug, { ...t, readAtMs: readAt.get(t.slug)! }]));
+    const plan = planTeamReads(listed, {
+      setting: 'auto',
+      unreliable: false,
+      stored,
+      lastPollAtMs: last,
+      verifyIntervalMs: verifyMs,
+      nowMs: now,
+    });
+    reads.push(plan.verify.length);
+    const readNow = [...plan.verify];
+    if (changed && (i + 1) % changed.every === 0) {
+      const from = (i * changed.count) % n;
+      readNow.push(...listed.slice(from, from + changed.count).map((t) => t.slug));
+    }
+    for (const slug of readNow) {
+      worst.set(slug, Math.max(worst.get(slug) ?? 0, now - readAt.get(slug)!));
+      readAt.set(slug, now);
+    }
+    last = now;
   });
+  for (const t of listed) worst.set(t.slug, Math.max(worst.get(t.slug) ?? 0, now - readAt.get(t.slug)!));
+  return { reads, longestUnreadMs: Math.max(...worst.values()) };
+}
+
+describe('verificationSliceSize', () => {
+  it("reads the teams behind an even spread over 90% of the verify interval, counting this poll's reads", () => {
+    const round = 0.9 * HOUR;
+    // 4 teams all read at 0: none is behind until a quarter of the round has passed
+    expect(verificationSliceSize([0, 0, 0, 0], 4, round / 4 - 1, HOUR)).toBe(0);
+    expect(verificationSliceSize([0, 0, 0, 0], 4, round / 4 + 1, HOUR)).toBe(1);
+    expect(verificationSliceSize([0, 0, 0, 0], 4, round / 2 + 1, HOUR)).toBe(2);
+    // a team read elsewhere in this poll (5 listed, 4 unchanged) counts as one read on pace
+    expect(verificationSliceSize([0, 0, 0, 0], 5, round / 5 + 1, HOUR)).toBe(0);
+    // evenly spread: only the oldest, once it is a whole round old
+    expect(verificationSliceSize([0, round / 4, round / 2, (3 * round) / 4], 4, round - 1, HOUR)).toBe(0);
+    expect(verificationSliceSize([0, round / 4, round / 2, (3 * round) / 4], 4, round + 1, HOUR)).toBe(1);
+    // every team a round old or more: all of them
+    expect(verificationSliceSize([0, 0, 0], 3, 2 * HOUR, HOUR)).toBe(3);
+    expect(verificationSliceSize([], 0, HOUR, HOUR)).toBe(0);
+  });
+
+  // teams, poll every, verify every: the verification reads per poll a steady cadence owes
+  it.each([
+    [80, 15_000, HOUR],
+    [300, MINUTE, HOUR],
+    [300, 5 * MINUTE, HOUR],
+    [10, MINUTE, HOUR],
+  ])(
+    '%i teams, a poll every %i ms, verify every %i ms: about teams × poll ÷ (0.9 × verify) a poll, not rounded up',
+    (n, pollMs, verifyMs) => {
+      const polls = Math.ceil((4 * verifyMs) / pollMs);
+      const { reads, longestUnreadMs } = simulatePolls(n, Array(polls).fill(pollMs), verifyMs);
+      const owed = (n * pollMs) / (0.9 * verifyMs);
+      // after the first verify interval (the first round spreads the reads of the full read)
+      const steady = reads.slice(Math.ceil(verifyMs / pollMs));
+      const perPoll = steady.reduce((a, b) => a + b, 0) / steady.length;
+      expect(perPoll).toBeGreaterThanOrEqual(owed * 0.95);
+      expect(perPoll).toBeLessThanOrEqual(owed * 1.05 + 0.01);
+      expect(Math.max(...reads)).toBeLessThanOrEqual(Math.ceil(owed) + 1);
+      expect(longestUnreadMs).toBeLessThanOrEqual(verifyMs);
+      // the case of issue 27: 80 teams every 15 s used to read one team every poll
+      if (owed < 1) expect(steady.filter((r) => r === 0).length / steady.length).toBeGreaterThan(0.5);
+    },
+  );
 });
 
 describe('planTeamReads', () => {
@@ -62,9 +135,10 @@ describe('planTeamReads', () => {
     const listed = teams(300);
     const plan = planTeamReads(listed, stateFor(listed));
     expect(plan.changed).toEqual([]);
-    expect(plan.verify).toHaveLength(6);
-    expect(plan.carried).toHaveLength(294);
-    expect(describeRequestPlan(plan)).toBe('requests planned: 2 lists + 0 changed teams + 6 verification');
+    // all read a minute ago: 300 × 1 ÷ 54 = 5.6 teams a minute are behind an even spread
+    expect(plan.verify).toHaveLength(5);
+    expect(plan.carried).toHaveLength(295);
+    expect(describeRequestPlan(plan)).toBe('requests planned: 2 lists + 0 changed teams + 5 verification');
   });
 
   it('reads new teams and teams whose version or memberCount moved, plus the slice', () => {
@@ -75,8 +149,8 @@ describe('planTeamReads', () => {
     );
     const plan = planTeamReads([...moved, { slug: 'team-new', version: 1, memberCount: 0 }], state);
     expect(plan.changed).toEqual(['team-0003', 'team-0007', 'team-new']);
-    // 301 teams now: ceil(301 / 60) a poll.
-    expect(plan.verify).toHaveLength(6);
+    // 301 teams now, 5.6 behind: the 3 read because they changed count, so 2 more
+    expect(plan.verify).toHaveLength(2);
     expect(plan.verify).not.toContain('team-0003');
   });
 
@@ -93,9 +167,12 @@ describe('planTeamReads', () => {
     const listed = teams(4);
     const state = stateFor(listed);
     const stored = new Map(state.stored);
-    stored.set('team-0002', { ...listed[2]!, readAtMs: NOW - 50 * MINUTE });
-    const plan = planTeamReads(listed, { ...state, stored });
-    expect(plan.verify).toEqual(['team-0002']);
+    // older than the 54-min round, not yet due by the hour: behind the spread, so read
+    stored.set('team-0002', { ...listed[2]!, readAtMs: NOW - 55 * MINUTE });
+    expect(planTeamReads(listed, { ...state, stored }).verify).toEqual(['team-0002']);
+    // within the round, with the other three just read: nothing
+    stored.set('team-0002', { ...listed[2]!, readAtMs: NOW - 53 * MINUTE });
+    expect(planTeamReads(listed, { ...state, stored }).verify).toEqual([]);
   });
 
   it('reads every team that would pass the verify interval before the next poll, after a long gap', () => {
@@ -125,7 +202,8 @@ describe('planTeamReads', () => {
       if (poll % 7 === 0)
         for (const t of listed.slice(poll % 290, (poll % 290) + 10)) readAt.set(t.slug, now);
     }
-    expect(most).toBe(verificationSliceSize(300, MINUTE, HOUR));
+    // ceil(300 × 1 min ÷ 54 min)
+    expect(most).toBe(6);
   });
 
   it('re-reads every team at least once per verify interval at a steady cadence (property)', () => {
@@ -164,6 +242,23 @@ describe('planTeamReads', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('planTeamReads at an irregular cadence', () => {
+  it('re-reads every team within the verify interval whatever the gaps, each at most 10% of it (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.constantFrom(15 * MINUTE, HOUR),
+        fc.array(fc.constantFrom(0.0003, 0.003, 0.02, 0.1), { minLength: 50, maxLength: 400 }),
+        (n, verifyMs, fractions) => {
+          const gaps = fractions.map((f) => Math.max(1_000, Math.round(f * verifyMs)));
+          expect(simulatePolls(n, gaps, verifyMs).longestUnreadMs).toBeLessThanOrEqual(verifyMs);
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 });

@@ -8,12 +8,14 @@ import {
   createRateBudget,
   crossProcessRank,
   MAX_YIELD_MS,
+  OWN_TURNS_WINDOW_MS,
   owesTurnBelow,
   pickLevel,
   type RateBudget,
   rateBudgetKeyId,
   SHARE_WINDOW_MS,
   type SharedSlots,
+  shortOfOwnTurns,
   type TurnRecord,
   turnsBeforeYielding,
   waitingBits,
@@ -32,6 +34,15 @@ function fakeClock(): Clock & { sleeps: number[] } {
       now += ms;
     },
   };
+}
+
+/** A daemon (leading) and a one-shot on one key's schedule, 2 a second paced at 0.8, on a fake clock. */
+function daemonAndOneShot(backgroundShare: number) {
+  const clock = createFakeClock();
+  const shared = createLocalSlots();
+  const budget = (lead: boolean) =>
+    createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare, clock, shared, lead: () => lead });
+  return { clock, daemon: budget(true), oneShot: budget(false) };
 }
 
 describe('reserveSlot', () => {
@@ -540,14 +551,9 @@ describe('createRateBudget', () => {
   });
 
   it("gives a one-shot beside a daemon polling back to back a turn within MAX_YIELD_MS, behind the daemon's roster polls", async () => {
-    const clock = createFakeClock();
-    const shared = createLocalSlots();
-    const signal = new AbortController().signal;
-    const budget = (lead: boolean) =>
-      createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare: 0, clock, shared, lead: () => lead });
     // background share 0: without the bounded yield the one-shot would get no turn at all
-    const daemon = budget(true);
-    const oneShot = budget(false);
+    const { clock, daemon, oneShot } = daemonAndOneShot(0);
+    const signal = new AbortController().signal;
     const grants: { who: string; atMs: number }[] = [];
     const t0 = clock.now();
     const daemonPolls = Array.from({ length: 30 }, () =>
@@ -576,13 +582,57 @@ describe('createRateBudget', () => {
     expect(oneShotAt.at(-1)!).toBeLessThan(grants.at(-1)!.atMs);
   });
 
+  it("lets a one-shot that just had its turns take none inside the daemon's roster poll that follows", async () => {
+    const { clock, daemon, oneShot } = daemonAndOneShot(0.25);
+    const signal = new AbortController().signal;
+    const order: string[] = [];
+    // the one-shot reads all along; the daemon's roster poll (6 requests) comes after its 4th turn
+    const reads = Array.from({ length: 12 }, () =>
+      oneShot.acquire('roster', signal).then(() => order.push('o')),
+    );
+    const rosterPoll = (async () => {
+      while (order.length < 4) await clock.sleep(50);
+      await Promise.all(
+        Array.from({ length: 6 }, () => daemon.acquire('roster', signal).then(() => order.push('R'))),
+      );
+    })();
+    await clock.runUntilSettled(Promise.all([...reads, rosterPoll]));
+    const text = order.join('');
+    // the roster poll's 6 turns in a row (a turn already reserved by the one-shot may come first)
+    expect(text.slice(text.indexOf('R'), text.lastIndexOf('R') + 1)).toBe('RRRRRR');
+    expect(text.indexOf('R')).toBeLessThanOrEqual(5);
+    expect(order).toHaveLength(18);
+  });
+
+  it('gives a one-shot whose turns came in a burst its next turn within OWN_TURNS_WINDOW_MS beside a daemon polling back to back', async () => {
+    const { clock, daemon, oneShot } = daemonAndOneShot(0);
+    const signal = new AbortController().signal;
+    const t0 = clock.now();
+    const oneShotAt: number[] = [];
+    const grants: string[] = [];
+    // four reads alone, then the daemon's roster work all along while it reads three more
+    const reads = (async () => {
+      for (let i = 0; i < 7; i++) {
+        await oneShot.acquire('roster', signal);
+        oneShotAt.push(clock.now() - t0);
+        grants.push('o');
+      }
+    })();
+    const daemonPolls = (async () => {
+      while (oneShotAt.length < 4) await clock.sleep(10);
+      await Promise.all(
+        Array.from({ length: 40 }, () => daemon.acquire('roster', signal).then(() => grants.push('D'))),
+      );
+    })();
+    await clock.runUntilSettled(Promise.all([reads, daemonPolls]));
+    for (let i = 4; i < oneShotAt.length; i++)
+      expect(oneShotAt[i]! - oneShotAt[i - 1]!).toBeLessThanOrEqual(OWN_TURNS_WINDOW_MS + 1_250 + 700);
+    // served well before the daemon's 40 turns were over
+    expect(grants.lastIndexOf('o')).toBeLessThan(grants.lastIndexOf('D'));
+  });
+
   it("keeps about two turns in three for the daemon's roster polls while its policy poll and a one-shot share the rest", async () => {
-    const clock = createFakeClock();
-    const shared = createLocalSlots();
-    const budget = (lead: boolean) =>
-      createRateBudget({ maxRps: 2, pace: 0.8, backgroundShare: 0.25, clock, shared, lead: () => lead });
-    const daemon = budget(true);
-    const oneShot = budget(false);
+    const { clock, daemon, oneShot } = daemonAndOneShot(0.25);
     const order: string[] = [];
     const ask = (b: RateBudget, p: RequestPriority, n: number, mark: string) =>
       Array.from({ length: n }, () =>
@@ -616,6 +666,21 @@ describe('createRateBudget', () => {
     await expect(gone).rejects.toThrow('stop');
     expect(await grantOrder(budget, ['policy'])).toEqual(['policy']);
     expect(budget.waiting()).toEqual({ roster: 0, policy: 0, bulk: 0 });
+  });
+});
+
+describe('shortOfOwnTurns', () => {
+  it("counts only this process's own turns at the level, over the last OWN_TURNS_WINDOW_MS", () => {
+    const now = 100_000;
+    const at = (ago: number, level = 0, elsewhere = false) => ({ level, atMs: now - ago, elsewhere });
+    expect(shortOfOwnTurns([], 0, now)).toBe(true);
+    expect(shortOfOwnTurns([at(100)], 0, now)).toBe(true);
+    expect(shortOfOwnTurns([at(3_000), at(100)], 0, now)).toBe(false);
+    // one of the two left the window
+    expect(shortOfOwnTurns([at(OWN_TURNS_WINDOW_MS), at(100)], 0, now)).toBe(true);
+    // another level's turns, and turns taken elsewhere, are not this level's own
+    expect(shortOfOwnTurns([at(200, 1), at(100, 1)], 0, now)).toBe(true);
+    expect(shortOfOwnTurns([at(200, 0, true), at(100)], 0, now)).toBe(true);
   });
 });
 
