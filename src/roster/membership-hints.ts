@@ -149,7 +149,10 @@ export function planTeamReads(
     state.nowMs,
     state.verifyIntervalMs,
   );
-  const size = Math.min(unchanged.length, Math.max(behind, overdue.length));
+  // A wall clock stepped back puts the reads in the future, where no team is ever behind or due
+  // until the clock catches up: then one team a poll, oldest first, as before the fraction was carried.
+  const steppedBack = unchanged.some((t) => t.readAtMs > state.nowMs);
+  const size = Math.min(unchanged.length, Math.max(behind, overdue.length, steppedBack ? 1 : 0));
   return {
     mode: 'hinted',
     changed,

@@ -175,6 +175,17 @@ describe('planTeamReads', () => {
     expect(planTeamReads(listed, { ...state, stored }).verify).toEqual([]);
   });
 
+  it('still verifies a team every poll after the wall clock stepped back behind the recorded reads', () => {
+    const listed = teams(80);
+    // every team read within the last 15 s, by a clock now two hours ahead of this one
+    const ahead = stateFor(listed, { lastPollAtMs: NOW + 2 * HOUR - 15_000 }, NOW + 2 * HOUR - 15_000);
+    expect(planTeamReads(listed, ahead).verify).toHaveLength(1);
+    // the same reads on a clock that did not step: none owed yet
+    expect(
+      planTeamReads(listed, stateFor(listed, { lastPollAtMs: NOW - 15_000 }, NOW - 15_000)).verify,
+    ).toEqual([]);
+  });
+
   it('reads every team that would pass the verify interval before the next poll, after a long gap', () => {
     const listed = teams(300);
     const plan = planTeamReads(listed, stateFor(listed, { lastPollAtMs: NOW - 3 * HOUR }, NOW - 3 * HOUR));
