@@ -397,20 +397,21 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     }
   }
 
-  async function nextSlot(): Promise<void> {
-    await limiter.acquire();
+  /** Waits for the next slot; `stop` ends the wait when every waiter has given up. */
+  async function nextSlot(stop: AbortSignal): Promise<void> {
+    await limiter.acquire(stop);
     let yieldingSinceMs: number | null = null;
     for (;;) {
       const { slotMs } = reserve(yieldingSinceMs);
       if (slotMs !== null) {
         const waitMs = slotMs - clock.now();
-        if (waitMs > 0) await clock.sleep(waitMs);
+        if (waitMs > 0) await clock.sleep(waitMs, stop);
         return;
       }
       // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
       yieldingSinceMs ??= clock.now();
       const shape = shapeNow();
-      await clock.sleep(shape.windowMs / shape.capacity);
+      await clock.sleep(shape.windowMs / shape.capacity, stop);
       if (!anyWaiting()) return;
     }
   }
@@ -425,12 +426,24 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     }
   }
 
+  // Stops the pump's wait when the last waiter gave up (its poll failed or was cancelled): the
+  // pump must not reserve a slot for nobody later, after the command closed the database, nor
+  // keep the process alive until the slot comes up.
+  let stopPump: AbortController | null = null;
+
   async function pump(): Promise<void> {
     if (pumping) return;
     pumping = true;
+    const stop = new AbortController();
+    stopPump = stop;
     try {
       while (anyWaiting()) {
-        await nextSlot();
+        try {
+          await nextSlot(stop.signal);
+        } catch (error) {
+          if (stop.signal.aborted) break;
+          throw error;
+        }
         // Chosen now, when the turn has come: a roster request that arrived meanwhile goes first.
         const nowMs = monotonicNow(clock);
         forgetOld(nowMs);
@@ -445,6 +458,9 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       withdraw();
     } finally {
       pumping = false;
+      stopPump = null;
+      // Work that arrived while a stopped pump was winding down is served by a new one.
+      if (stop.signal.aborted && anyWaiting()) void pump();
     }
   }
 
@@ -457,6 +473,11 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         const onAbort = () => {
           const index = queue.indexOf(waiter);
           if (index >= 0) queue.splice(index, 1);
+          if (!anyWaiting()) {
+            // Nothing waits any more: leave the key's waiters now, while the database is open.
+            withdraw();
+            stopPump?.abort();
+          }
           reject(signal.reason);
         };
         const waiter: Waiter = {

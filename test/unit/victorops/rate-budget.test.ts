@@ -657,6 +657,55 @@ describe('createRateBudget', () => {
     expect(order).toHaveLength(140);
   });
 
+  it('stops waiting for a slot once its last waiter gave up: no call to the shared schedule after, and later work is still served', async () => {
+    const clock = createFakeClock();
+    const local = createLocalSlots();
+    const calls: string[] = [];
+    let open = true;
+    // the schedule in the database; a command closes it once its poll failed
+    const shared: SharedSlots = {
+      reserve: (request) => {
+        if (!open) throw new Error('The database connection is not open');
+        calls.push('reserve');
+        return local.reserve(request);
+      },
+      hold: (...args) => local.hold(...args),
+      withdraw: (id) => {
+        if (!open) throw new Error('The database connection is not open');
+        calls.push('withdraw');
+        local.withdraw(id);
+      },
+    };
+    const sharedErrors: unknown[] = [];
+    const budget = createRateBudget({
+      maxRps: 2,
+      pace: 0.9,
+      backgroundShare: 0.25,
+      clock,
+      shared,
+      onSharedError: (error) => sharedErrors.push(error),
+    });
+    // a rate-limited answer holds the key: the next slot is seconds away
+    budget.onRateLimited(5_000);
+    const controller = new AbortController();
+    const waiting = budget.acquire('roster', controller.signal);
+    await clock.nextSleepDue();
+    expect(calls).toEqual(['reserve']);
+    controller.abort(new Error('the poll failed'));
+    await expect(waiting).rejects.toThrow('the poll failed');
+    // left the key's waiters at once, and nothing is left sleeping to keep the process alive
+    expect(calls).toEqual(['reserve', 'withdraw']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pendingSleeps()).toBe(0);
+    open = false;
+    await clock.advance(60_000);
+    expect(sharedErrors).toEqual([]);
+    // the budget still serves work that comes later
+    open = true;
+    await clock.runUntilSettled(budget.acquire('roster', new AbortController().signal));
+    expect(calls.slice(2)).toContain('reserve');
+  });
+
   it('rejects an aborted waiter and serves the others', async () => {
     const clock = fakeClock();
     const budget = budgetOn(clock, 1);
