@@ -124,8 +124,10 @@ export function fullReadReason(state: HintState): FullReadReason | null {
  * Splits the listed teams into changed (new, or hints moved), verification (unchanged, read longest
  * ago) and carried. The slice is the larger of the teams behind an even spread (verificationSliceSize)
  * and the teams that would pass the verify interval before the next poll at the last poll's cadence,
- * so an irregular schedule (a daemon that was down, a cron job that skipped) still re-reads every
- * team in time.
+ * so after a pause (a daemon that was down, a cron job that skipped) every team about to pass the
+ * interval is read at once. A gap longer than 10% of the interval that follows shorter polls can
+ * still leave a team a little past it (a review's simulation: 1.05 × the interval after one 10-min
+ * gap in hourly rounds of 300 teams polled every minute): the overdue rule reads it at the next poll.
  */
 export function planTeamReads(
   listed: readonly TeamHint[],

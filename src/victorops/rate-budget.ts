@@ -154,7 +154,8 @@ export const MAX_YIELD_MS = 2_000;
  * bounded wait's one turn in MAX_YIELD_MS, counted over two of them so that turns taken just
  * before (a one-shot's reads between two of the daemon's roster polls) stand for the ones it
  * would otherwise take inside the next roster poll. Short enough that a one-shot whose turns came
- * in a burst waits at most ~4 s and a turn for its next one, inside `doctor`'s 6-s check deadlines.
+ * in a burst waits about 4 s and two turns for its next one (5.1 s at worst in a review's
+ * simulation), inside `doctor`'s 6-s check deadlines.
  */
 export const OWN_TURNS_WINDOW_MS = 2 * MAX_YIELD_MS;
 export const OWN_TURNS_PER_WINDOW = 2;
@@ -380,7 +381,10 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
                   // Bulk work is owed no share by roster polls in other processes either.
                   yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
                   ttlMs: WAITER_TTL_MS,
-                  insist: short && yieldingSinceMs !== null && nowMs - yieldingSinceMs >= MAX_YIELD_MS,
+                  insist:
+                    short &&
+                    yieldingSinceMs !== null &&
+                    monotonicNow(clock) - yieldingSinceMs >= MAX_YIELD_MS,
                 },
               }),
         }),
@@ -402,6 +406,9 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     await limiter.acquire(stop);
     let yieldingSinceMs: number | null = null;
     for (;;) {
+      // The last waiter may have given up while the limiter let this turn through: reserving a
+      // slot now would book one on the key that every other process then skips.
+      if (stop.aborted || !anyWaiting()) return;
       const { slotMs } = reserve(yieldingSinceMs);
       if (slotMs !== null) {
         const waitMs = slotMs - clock.now();
@@ -409,7 +416,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         return;
       }
       // Yielded to more urgent work elsewhere: ask again a turn later (renewing this entry).
-      yieldingSinceMs ??= clock.now();
+      // Monotonic: a wall clock stepped back would put off the bounded wait's turn by the step.
+      yieldingSinceMs ??= monotonicNow(clock);
       const shape = shapeNow();
       await clock.sleep(shape.windowMs / shape.capacity, stop);
       if (!anyWaiting()) return;

@@ -700,8 +700,18 @@ describe('createRateBudget', () => {
     open = false;
     await clock.advance(60_000);
     expect(sharedErrors).toEqual([]);
-    // the budget still serves work that comes later
+    // a waiter that gives up at once, before its turn came: no slot booked for nobody
     open = true;
+    for (const ticks of [0, 1, 2]) {
+      const quick = new AbortController();
+      const gone = budget.acquire('roster', quick.signal).catch(() => 'gave up');
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      quick.abort(new Error('cancelled'));
+      expect(await gone).toBe('gave up');
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.filter((c) => c === 'reserve')).toHaveLength(1);
+    // the budget still serves work that comes later
     await clock.runUntilSettled(budget.acquire('roster', new AbortController().signal));
     expect(calls.slice(2)).toContain('reserve');
   });
