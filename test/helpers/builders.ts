@@ -42,12 +42,46 @@ export function aFetch(roster: Roster, overrides: Partial<FetchedRoster> = {}): 
   };
 }
 
+/**
+ * Usernames for the generators. VictorOps documents a username only as a string (the reference
+ * gives no character set; the client encodes `.`, `+`, `@` and non-ASCII letters in paths), and
+ * users are keyed by `usernameKey` (`toLowerCase`). Beside ASCII ones: spellings that share a key
+ * (`ann`/`ANN`, Kelvin sign `\u212A` for `K`, `İ` whose lower case is two code units, a capital
+ * sigma that lower-cases to a final `ς`, a Deseret letter whose two cases are surrogate pairs);
+ * near misses that do not (`ılker`/`ilker`, `straße`/`strasse`: their upper case, `ILKER` and
+ * `STRASSE`, lands on the other key); and keys whose UTF-16 order differs from SQLite's byte
+ * order (`ｚed`, U+FF5A, sorts before a surrogate pair in UTF-8 and after it in UTF-16).
+ */
+export const USERNAMES = [
+  'ann',
+  'ANN',
+  'Bob',
+  'carl.x',
+  'dee+1',
+  'e@f',
+  'fran_k',
+  'Gus',
+  'hal',
+  'Kim',
+  '\u212Aim',
+  'İlker',
+  'ılker',
+  'ilker',
+  'straße',
+  'STRASSE',
+  'ΣΟΦΙΑΣ',
+  'σοφιας',
+  '\u{10400}dam',
+  '\u{10428}dam',
+  'ｚed',
+] as const;
+
 /** Rosters drawn from a small universe so that two draws overlap and differ in every way. */
 export const arbitraryRoster: fc.Arbitrary<Roster> = fc
   .record({
     users: fc.uniqueArray(
       fc.record({
-        username: fc.constantFrom('ann', 'Bob', 'carl.x', 'dee+1', 'e@f', 'fran_k', 'Gus', 'hal'),
+        username: fc.constantFrom(...USERNAMES),
         email: fc.option(fc.constantFrom('a@x.io', 'b@x.io', 'c@x.io'), { nil: null }),
         firstName: fc.option(fc.constantFrom('Ann', 'José', 'Zoë'), { nil: null }),
         verified: fc.option(fc.boolean(), { nil: null }),
