@@ -413,6 +413,50 @@ describe('the fingerprint read', () => {
     }
   });
 
+  it('reports no team as known when a stored list that passes its hash check names a removed user (corruption or a collision)', async () => {
+    // cy was recorded, then removed: not a current user any more.
+    const withoutCy = aRoster({
+      users: [aUser('Ann'), aUser('bob')],
+      teams: [aTeam('team-a'), aTeam('team-b'), aTeam('team-c')],
+      memberships: [
+        ['Ann', 'team-a'],
+        ['bob', 'team-a'],
+        ['bob', 'team-b'],
+      ],
+    });
+    const store = await recordRosters([threeTeams(), withoutCy]);
+    try {
+      // team-b's stored list names cy again, with the fingerprint it hashes to, so the hash check passes.
+      const corrupt = 'bob\ncy';
+      store.sqlite
+        .prepare("UPDATE team_fingerprints SET member_keys = ?, members = ? WHERE team_slug = 'team-b'")
+        .run(corrupt, fingerprintHash(corrupt));
+      const stored = loadFingerprints(store);
+      expect(stored.teamsValid).toBe(true);
+      expect(stored.listed.has('team-b')).toBe(true);
+      // team-a and team-c read with the same members, team-b carried: its members come from its list.
+      const fetched = aFetch(
+        { ...withoutCy, memberships: withoutCy.memberships.filter((m) => m.teamSlug !== 'team-b') },
+        { hints: { listed: [], read: ['team-a', 'team-c'], carried: ['team-b'], verified: [] } },
+      );
+      const known: KnownTeamPrints['teams'] = new Map();
+      const rebuilt = loadPreviousByFingerprint(
+        store,
+        fetched,
+        fingerprintRoster(fetched.roster, fingerprintHash),
+        stored,
+        fingerprintHash,
+        known,
+      );
+      expect(rebuilt).toEqual(loadCurrentRoster(store));
+      expect(rebuilt?.memberships).toEqual(withoutCy.memberships);
+      // The memberships came from the history, not from the lists: no team's entry is vouched for.
+      expect([...known.keys()]).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('keeps the fetched objects of a team read with the same members, so the diff can skip them', async () => {
     const roster = threeTeams();
     const store = await recordRosters([roster]);
