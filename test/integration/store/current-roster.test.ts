@@ -39,6 +39,26 @@ describe('loadCurrentRoster', () => {
       store.close();
     }
   });
+
+  it('gives the users in normalised order when SQLite’s byte order of their keys is not JavaScript’s', async () => {
+    // U+FF5A sorts after a surrogate pair in UTF-16 (JavaScript) and before it in UTF-8 (SQLite).
+    const deseret = '\u{10428}dam';
+    const roster = aRoster({
+      users: [aUser('ｚed'), aUser(deseret), aUser('ann')],
+      teams: [aTeam('team-a')],
+      memberships: [
+        ['ｚed', 'team-a'],
+        [deseret, 'team-a'],
+      ],
+    });
+    expect(roster.users.map((u) => u.username)).toEqual(['ann', deseret, 'ｚed']);
+    const store = await recordRosters([roster]);
+    try {
+      expect(loadCurrentRoster(store)).toEqual(roster);
+    } finally {
+      store.close();
+    }
+  });
 });
 
 describe('loadCurrentTeams', () => {
