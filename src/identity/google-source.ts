@@ -8,7 +8,6 @@
 import { sign } from 'node:crypto';
 import type { z } from 'zod';
 import type { GoogleSourceConfig } from '../config/identity-google.js';
-import { IdentitySourceError } from '../errors.js';
 import { registerRuntimeSecret } from '../redact.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';

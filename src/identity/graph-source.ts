@@ -7,7 +7,6 @@
 
 import type { z } from 'zod';
 import type { EntraSourceConfig } from '../config/identity-entra.js';
-import { IdentitySourceError } from '../errors.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {

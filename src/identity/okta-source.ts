@@ -5,7 +5,6 @@
  */
 
 import type { OktaSourceConfig } from '../config/identity-okta.js';
-import { IdentitySourceError } from '../errors.js';
 import type { IndexWanted } from '../roster/identity-match.js';
 import type { Identity } from '../roster/identity-types.js';
 import {
