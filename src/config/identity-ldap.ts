@@ -1,6 +1,6 @@
 /** The LDAP identity source's configuration (LDAP_URL and its LDAP_* settings). */
 import { redactUrl } from '../redact.js';
-import { type ConfigReader, isLoopback } from './reader.js';
+import { type ConfigReader, plainRemoteHost } from './reader.js';
 
 export interface LdapSourceConfig {
   url: string;
@@ -72,13 +72,7 @@ export function readLdapSource(r: ConfigReader): LdapSourceConfig | null {
  * this machine, or a URL that does not parse (reported elsewhere).
  */
 export function plainRemoteLdapHost(url: string, startTls: boolean): string | null {
-  if (startTls || !url.toLowerCase().startsWith('ldap://')) return null;
-  try {
-    const { hostname, host } = new URL(url);
-    return isLoopback(hostname) ? null : host;
-  } catch {
-    return null;
-  }
+  return startTls ? null : plainRemoteHost(url, 'ldap:');
 }
 
 /**

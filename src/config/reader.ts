@@ -35,6 +35,20 @@ export function isLoopback(hostname: string): boolean {
   return host === '::1' || host === '0:0:0:0:0:0:0:1';
 }
 
+/**
+ * The host (and port) of a `protocol` URL (`http:`, `ldap:`: the unencrypted ones) to anything but
+ * this machine: what it carries crosses the network in clear. Null for another protocol, this
+ * machine, or a URL that does not parse (reported where it is read).
+ */
+export function plainRemoteHost(url: string, protocol: 'http:' | 'ldap:'): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === protocol && !isLoopback(parsed.hostname) ? parsed.host : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Collects every problem; loadConfig throws them together as a ConfigError (src/errors.ts). */
 export class ConfigReader {
   readonly problems: string[] = [];

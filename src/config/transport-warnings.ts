@@ -7,16 +7,9 @@
 import { redactUrl } from '../redact.js';
 import { plainRemoteLdapHost } from './identity-ldap.js';
 import type { Config } from './load-config.js';
-import { isLoopback } from './reader.js';
+import { plainRemoteHost } from './reader.js';
 
-function isPlainRemote(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' && !isLoopback(parsed.hostname);
-  } catch {
-    return false;
-  }
-}
+const isPlainRemote = (url: string) => plainRemoteHost(url, 'http:') !== null;
 
 /** One warning per configured URL that uses http:// to a host other than this machine. */
 export function findPlainHttpWarnings(config: Config): string[] {
