@@ -362,8 +362,9 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     const nowMs = clock.now();
     const shape = shapeNow();
     const level = PRIORITIES.findIndex((p) => queues[p].length > 0);
+    const monoMs = monotonicNow(clock);
     // Ahead of more urgent work elsewhere only while short of its own recent turns (see the header).
-    const short = level >= 0 && shortOfOwnTurns(recent, level, monotonicNow(clock));
+    const short = level >= 0 && shortOfOwnTurns(recent, level, monoMs);
     try {
       const reserved = timedShared(() =>
         shared.reserve({
@@ -381,10 +382,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
                   // Bulk work is owed no share by roster polls in other processes either.
                   yieldsAlwaysBelow: owesShare(0, level) ? undefined : crossProcessRank(1, true),
                   ttlMs: WAITER_TTL_MS,
-                  insist:
-                    short &&
-                    yieldingSinceMs !== null &&
-                    monotonicNow(clock) - yieldingSinceMs >= MAX_YIELD_MS,
+                  insist: short && yieldingSinceMs !== null && monoMs - yieldingSinceMs >= MAX_YIELD_MS,
                 },
               }),
         }),
@@ -420,7 +418,6 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       yieldingSinceMs ??= monotonicNow(clock);
       const shape = shapeNow();
       await clock.sleep(shape.windowMs / shape.capacity, stop);
-      if (!anyWaiting()) return;
     }
   }
 
