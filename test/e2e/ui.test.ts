@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS_FOLDER } from '../../src/store/db.js';
 import { CLI, cliEnv, runCli, tempDatabase } from '../helpers/cli.js';
 import { recordUiHistory } from '../helpers/ui-history.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -74,14 +75,23 @@ describe('roster-watch ui', () => {
   });
 });
 
-/** Takes a history back to before migration 0015 (so before 0016 too), as a build of that time left it. */
+/** The migrations from 0015 on: a history from before 0015 is this many schema updates behind. */
+const FROM_MIGRATION_15 = (
+  JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { idx: number; when: number }[];
+  }
+).entries.filter((e) => e.idx >= 15);
+
+/**
+ * Takes a history back to before migration 0015 (so before 0016 too), as a build of that time left
+ * it; the migrations after 0016 are run again too (0017 replaces triggers, which it can repeat).
+ */
 function asBeforeMigration15(db: string): void {
   const sqlite = new Database(db);
   sqlite.exec(`DROP INDEX users_key_span_idx; DROP INDEX memberships_key_span_idx; DROP INDEX users_valid_to_idx;
     CREATE INDEX users_valid_to_idx ON users (valid_to, valid_from, username_key);
     ALTER TABLE team_fingerprints DROP COLUMN member_keys;
-    DELETE FROM __drizzle_migrations WHERE created_at IN
-      (SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 2);`);
+    DELETE FROM __drizzle_migrations WHERE created_at >= ${Math.min(...FROM_MIGRATION_15.map((e) => e.when))};`);
   sqlite.close();
 }
 
@@ -95,7 +105,10 @@ describe('roster-watch ui on a history an older build wrote', () => {
       const refused = await runCli(['ui', '--db', db, '--port', '0'], cliEnv({}));
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(
-        /^error: the history at .* was written by an older roster-watch \(2 schema updates behind/m,
+        new RegExp(
+          `^error: the history at .* was written by an older roster-watch \\(${FROM_MIGRATION_15.length} schema updates behind`,
+          'm',
+        ),
       );
       expect(refused.stderr).toContain('roster-watch migrate');
       expect(refused.stderr).not.toMatch(/\n\s+at /);

@@ -62,14 +62,15 @@ type Lists = 'written' | 'migrated' | 'missing' | 'stale';
 
 /** The history as the build before migration 0016 left it (no member lists), then migrated again. */
 function migratedFromBefore0016(store: Store): Store {
-  const [last] = (
+  const m16 = (
     JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
       entries: { tag: string; when: number }[];
     }
-  ).entries.slice(-1);
-  if (last?.tag !== '0016_team_member_lists') throw new Error(`newest migration is ${last?.tag}`);
+  ).entries.find((e) => e.tag === '0016_team_member_lists');
+  if (m16 === undefined) throw new Error('no migration 0016_team_member_lists');
+  // 0016 and the migrations after it run again (each of them can: 0017 replaces triggers).
   store.sqlite.exec(`ALTER TABLE team_fingerprints DROP COLUMN member_keys;
-    DELETE FROM __drizzle_migrations WHERE created_at = ${last.when};`);
+    DELETE FROM __drizzle_migrations WHERE created_at >= ${m16.when};`);
   const path = store.path;
   store.close();
   return openStore(path);
