@@ -9,22 +9,34 @@ import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
-import { digestRoster, fingerprintRoster, type KnownTeamPrints } from '../roster/fingerprint.js';
+import {
+  digestRoster,
+  fingerprintRoster,
+  type KnownTeamPrints,
+  type RosterFingerprints,
+} from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
-import { decidePoll, type PollDecision, type RunStatus } from '../roster/poll-decision.js';
+import {
+  decidePoll,
+  decideUnchangedPoll,
+  type PollDecision,
+  type RunStatus,
+} from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
-import type { FetchedRoster } from '../roster/types.js';
+import type { FetchedRoster, Roster } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
 import { loadCurrentRoster } from '../store/history.js';
 import { loadCurrentPolicies, loadTeamSchedules, loadUnreadPolicies } from '../store/policies.js';
-import { type RecordedPoll, recordPoll } from '../store/poll-store.js';
+import { type CoverageUpdate, type RecordedPoll, recordPoll } from '../store/poll-store.js';
 import {
   loadFingerprints,
   loadPreviousByFingerprint,
+  loadUnchangedRecord,
   saveFingerprints,
+  type UnchangedRecord,
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
 import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
@@ -171,17 +183,10 @@ function rosterCycle(
       // so an unchanged poll reads hashes, not every recorded user and membership.
       const stored = hasRosterBaseline(store) ? loadFingerprints(store) : null;
       const fetchedPrints = fetched ? fingerprintRoster(fetched.roster, fingerprintHash) : null;
-      const knownTeams: KnownTeamPrints['teams'] = new Map();
-      const byPrints =
-        fetched && fetchedPrints && stored
-          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash, knownTeams)
-          : null;
-      const previous = byPrints ?? loadCurrentRoster(store);
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);
       const schedules = loadTeamSchedules(store);
-      const decision: PollDecision = decidePoll({
-        previous,
+      const decide = {
         outcome: input.outcome,
         openHold,
         guard: deps.guard,
@@ -190,7 +195,6 @@ function rosterCycle(
         pollFailingAfter: deps.pollFailingAfter,
         now: startedAt,
         hashText: sha256,
-        accept,
         policies: policies ?? [],
         ...(deps.membershipHints?.setting !== 'auto' || accept
           ? {}
@@ -200,13 +204,13 @@ function rosterCycle(
                 verifyIntervalMs: deps.membershipHints.verifyIntervalMs,
               },
             }),
-      });
+      };
       // Findings follow the roster this run records, in the same transaction as the change causing them.
-      const coverage =
-        decision.status === 'failed'
+      const coverageOf = (decision: PollDecision, roster: () => Roster | null) =>
+        decision.status === 'failed' || policies === null
           ? null
           : planCoverage(store, {
-              roster: decision.apply?.roster ?? previous,
+              roster: decision.apply?.roster ?? roster(),
               policies,
               schedules,
               unreadPolicies: loadUnreadPolicies(store),
@@ -215,6 +219,66 @@ function rosterCycle(
               daysForward: deps.oncallDaysForward,
               reachExemptions: deps.reachExemptions,
             });
+      const record = (
+        decision: PollDecision,
+        coverage: CoverageUpdate | null,
+        rosterHash: string | null,
+        counts?: UnchangedRecord['counts'],
+      ) =>
+        recordPoll(store, {
+          decision,
+          fetched,
+          startedAt,
+          finishedAt,
+          stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
+          rosterHash,
+          source: deps.source,
+          coverage,
+          recordHints: !accept,
+          deliveries: { destinations: deps.destinations, nowMs: clock.now() },
+          ...(counts ? { counts } : {}),
+        });
+
+      // An unchanged poll (the fingerprints say the fetch leaves the recorded roster as it is)
+      // records what the full path records for it without rebuilding the roster as objects to
+      // merge and diff: 60,000 carried memberships with hints. The recorded roster is read only
+      // for the coverage findings, which need it (a policy baseline).
+      const unchanged =
+        !accept && fetched && fetchedPrints && stored
+          ? loadUnchangedRecord(store, fetched, fetchedPrints, stored, fingerprintHash)
+          : null;
+      if (unchanged && fetched && fetchedPrints && stored) {
+        const decision = decideUnchangedPoll(decide, fetched.roster.teams);
+        const coverage = coverageOf(
+          decision,
+          () =>
+            loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash) ??
+            loadCurrentRoster(store),
+        );
+        // Its users are the fetched ones and its teams' members the stored ones (equal to the fetched where read).
+        const recordedPrints: RosterFingerprints = {
+          users: fetchedPrints.users,
+          teams: stored.teams,
+          teamMembers: fetchedPrints.teamMembers,
+        };
+        const rosterHash = digestRoster(fetched.roster, recordedPrints, sha256);
+        const recorded = record(decision, coverage, rosterHash, unchanged.counts);
+        saveFingerprints(store, recorded.runId, recordedPrints, stored);
+        deps.logger.debug(
+          { runId: recorded.runId },
+          'poll unchanged by its fingerprints: recorded without rebuilding the roster',
+        );
+        return { input, decision, recorded };
+      }
+
+      const knownTeams: KnownTeamPrints['teams'] = new Map();
+      const byPrints =
+        fetched && fetchedPrints && stored
+          ? loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash, knownTeams)
+          : null;
+      const previous = byPrints ?? loadCurrentRoster(store);
+      const decision: PollDecision = decidePoll({ ...decide, previous, accept });
+      const coverage = coverageOf(decision, () => previous);
       // The fingerprints of what this run leaves recorded: stored for the next poll, and the runs row's digest.
       const recordedPrints =
         decision.recorded === null || fetched === null || fetchedPrints === null
@@ -227,21 +291,11 @@ function rosterCycle(
                 // An unchanged hinted poll records the very memberships the fingerprint read rebuilt.
                 known: byPrints ? { memberships: byPrints.memberships, teams: knownTeams } : undefined,
               });
-      const recorded = recordPoll(store, {
+      const recorded = record(
         decision,
-        fetched,
-        startedAt,
-        finishedAt,
-        stats: fetched?.stats ?? { requests: 0, retries: 0, rateLimited: 0 },
-        rosterHash:
-          decision.recorded && recordedPrints
-            ? digestRoster(decision.recorded, recordedPrints, sha256)
-            : null,
-        source: deps.source,
         coverage,
-        recordHints: !accept,
-        deliveries: { destinations: deps.destinations, nowMs: clock.now() },
-      });
+        decision.recorded && recordedPrints ? digestRoster(decision.recorded, recordedPrints, sha256) : null,
+      );
       saveFingerprints(store, recorded.runId, recordedPrints, stored);
       return { input, decision, recorded };
     },

@@ -34,7 +34,11 @@ export interface PollDecision {
   status: RunStatus;
   /** The roster to record as current, with its diff against the previous one; null: unchanged. */
   apply: { roster: Roster; diff: RosterDiff } | null;
-  /** The roster recorded once this run is written (null for a failed run): the runs row's counts and hash. */
+  /**
+   * The roster recorded once this run is written: the runs row's counts and hash. Null for a failed
+   * run, and for a poll decided unchanged from fingerprints (decideUnchangedPoll), whose recorded
+   * roster is the one already recorded and whose caller has its counts.
+   */
   recorded: Roster | null;
   events: EventDraft[];
   hold: HoldAction;
@@ -222,6 +226,29 @@ export function decidePoll(input: DecidePollInput): PollDecision {
 }
 
 /**
+ * decidePoll's decision for a poll whose caller has established from fingerprints that the fetch
+ * leaves the recorded roster exactly as it is (store/roster-fingerprints.ts loadUnchangedRecord:
+ * no failed scope, the same users, teams and members, carried teams included), without the
+ * previous roster as objects: what decidePoll decides then, with an empty diff. The guard cannot
+ * trip (nothing is removed), so an open hold is dropped; the verified teams read the members they
+ * had, so verification catches nothing; the hints' mark is decided as decidePoll decides it.
+ * `teams`: the roster's teams (a `rosterwatch.hints.unreliable` notice names one).
+ */
+export function decideUnchangedPoll(
+  input: Omit<DecidePollInput, 'previous' | 'accept'>,
+  teams: Roster['teams'],
+): PollDecision {
+  const { outcome } = input;
+  if (!outcome.ok || outcome.fetched.failedScopes.length > 0) {
+    throw new Error('decideUnchangedPoll: only a complete, successful fetch can leave the roster unchanged');
+  }
+  const events = pollHealthEvents({ ...health(input), ok: true, error: null });
+  const hold: HoldAction = input.openHold ? { kind: 'drop', holdId: input.openHold.id } : { kind: 'none' };
+  const decision: PollDecision = { status: 'ok', apply: null, recorded: null, events, hold, error: null };
+  return withUnannounced(decision, [], { users: [], teams, memberships: [] }, input);
+}
+
+/**
  * Adds what the poll learnt about the hints: the swaps verification caught (counted only), and the
  * `rosterwatch.hints.unreliable` notice when the API contradicted its own `memberCount` while the
  * hints were trusted. The changes themselves are already in the decision's events, recorded as
@@ -231,7 +258,7 @@ function withUnannounced(
   decision: PollDecision,
   catches: readonly string[],
   roster: Roster,
-  input: DecidePollInput,
+  input: Omit<DecidePollInput, 'previous'>,
 ): PollDecision {
   const contradicted = input.outcome.ok ? (input.outcome.fetched.hints?.contradicted ?? []) : [];
   const hintsMark = input.hints
@@ -307,7 +334,7 @@ function failed(input: DecidePollInput, error: string): PollDecision {
   return { status: 'failed', apply: null, recorded: null, events, hold: { kind: 'none' }, error };
 }
 
-function health(input: DecidePollInput) {
+function health(input: Omit<DecidePollInput, 'previous'>) {
   return {
     kind: 'roster' as const,
     consecutiveFailures: input.consecutiveFailures,

@@ -36,6 +36,11 @@ export interface RecordPollInput {
   newId?: () => string;
   /** Coverage findings recomputed against this run's roster: committed with the change that caused them. */
   coverage?: CoverageUpdate | null;
+  /**
+   * The recorded roster's counts when the decision does not carry that roster (an unchanged poll
+   * decided from fingerprints: decideUnchangedPoll); absent: taken from `decision.recorded`.
+   */
+  counts?: { users: number; teams: number; memberships: number };
   /** false for `accept`: a held fetch's reads are old, so its hints must not vouch for today. */
   recordHints?: boolean;
 }
@@ -60,9 +65,11 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
     status: decision.status,
     strategy: fetched?.strategy ?? null,
     stats: input.stats,
-    counts: roster
-      ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
-      : null,
+    counts:
+      input.counts ??
+      (roster
+        ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
+        : null),
     failedScopes: fetched?.failedScopes ?? [],
     changeCount: decision.apply && decision.status !== 'baseline' ? countChanges(decision.apply.diff) : 0,
     error: decision.error,

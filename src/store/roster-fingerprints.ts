@@ -339,3 +339,79 @@ export function saveFingerprints(
     `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   ).run(VALID_RUN_KEY, String(runId));
 }
+
+/** What an unchanged poll records of the roster, without the roster as objects: the runs row's counts. */
+export interface UnchangedRecord {
+  counts: { users: number; teams: number; memberships: number };
+}
+
+/**
+ * Whether the poll's fetch leaves the recorded roster exactly as it is, decided from fingerprints
+ * alone: no membership scope failed, every recorded user's stored fingerprint equals its fetched
+ * one and no user is new, the team list (slugs and names) is the recorded one, every team read
+ * has its stored member-list fingerprint, and every carried team has a stored list that hashes to
+ * its fingerprint and names current users only. Then the full path's merged roster equals the
+ * recorded one (its diff is empty) and its fingerprints equal the stored ones, so the poll need not
+ * rebuild the 60,000 carried memberships to find that out; the counts are those of that roster.
+ * Null when any of it does not hold: the caller takes the full path.
+ */
+export function loadUnchangedRecord(
+  store: Store,
+  fetched: FetchedRoster,
+  fetchedPrints: RosterFingerprints,
+  stored: StoredFingerprints,
+  hashText: (text: string) => string,
+): UnchangedRecord | null {
+  if (fetched.failedScopes.length > 0 || !stored.teamsValid) return null;
+  // The stored keys are unique (users_current_uq): as many as fetched, each with the fetched
+  // fingerprint, is the same set of users with the same recorded fields.
+  if (stored.users.length !== fetchedPrints.users.size) return null;
+  for (const { key, fingerprint } of stored.users) {
+    if (fingerprint === null || fetchedPrints.users.get(key) !== fingerprint) return null;
+  }
+  const teams = store.sqlite
+    .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL')
+    .raw(true)
+    .all() as [string, string][];
+  if (teams.length !== fetched.roster.teams.length || stored.teams.size !== teams.length) return null;
+  const names = new Map(teams);
+  for (const t of fetched.roster.teams) if (names.get(t.slug) !== t.name) return null;
+  const carried = new Set(fetched.hints?.carried ?? []);
+  let read = 0;
+  for (const t of fetched.roster.teams) {
+    const recorded = stored.teams.get(t.slug);
+    if (recorded === undefined) return null;
+    if (carried.has(t.slug)) continue;
+    if (fetchedPrints.teams.get(t.slug) !== recorded) return null;
+    const members = ofCurrentUsers(fetchedPrints.teamMembers.get(t.slug) ?? '', fetchedPrints.users);
+    if (members === null) return null;
+    read += members;
+  }
+  // The fetched memberships are those of the teams read, and of no other team (a carried team's
+  // fetched ones, if any, would be dropped by the merge as well).
+  let fetchedMembers = 0;
+  for (const m of fetched.roster.memberships) if (!carried.has(m.teamSlug)) fetchedMembers++;
+  if (fetchedMembers !== read) return null;
+  let kept = 0;
+  if (carried.size > 0) {
+    for (const slug of carried) if (!stored.listed.has(slug)) return null;
+    const lists = storedLists(store, stored, [...carried], hashText);
+    if (lists.size !== carried.size) return null;
+    for (const list of lists.values()) {
+      const members = ofCurrentUsers(list, fetchedPrints.users);
+      if (members === null) return null;
+      kept += members;
+    }
+  }
+  return {
+    counts: { users: stored.users.length, teams: teams.length, memberships: read + kept },
+  };
+}
+
+/** How many keys a member list (keys, one a line) names, or null when one is not a current user's. */
+function ofCurrentUsers(list: string, users: ReadonlyMap<string, string>): number | null {
+  if (list === '') return 0;
+  const keys = list.split('\n');
+  for (const key of keys) if (!users.has(key)) return null;
+  return keys.length;
+}

@@ -12,45 +12,24 @@ import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
 import { fingerprintRoster, type KnownTeamPrints } from '../../../src/roster/fingerprint.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
-import type { FailedScope, FetchedRoster, Roster } from '../../../src/roster/types.js';
+import type { FetchedRoster, Roster } from '../../../src/roster/types.js';
 import { MIGRATIONS_FOLDER, openStore, type Store } from '../../../src/store/db.js';
 import { loadCurrentRoster } from '../../../src/store/history.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
 import { withPreparedSql } from '../../helpers/prepared-sql.js';
 import { pollOnce, recordRosters } from '../../helpers/record-rosters.js';
 
 /** The fetch as a poll would get it: one username respelled, some teams carried or failed (members not read). */
-function asFetched(
-  roster: Roster,
-  edit: { respell: boolean; carried: number[]; failed: number[] },
-): FetchedRoster {
-  const first = roster.users[0];
-  const spell = (name: string) =>
-    edit.respell && first && name === first.username ? name.toUpperCase() : name;
-  const respelled = normaliseRoster({
-    users: roster.users.map((u) => ({ ...u, username: spell(u.username) })),
-    teams: roster.teams,
-    memberships: roster.memberships.map((m) => ({ ...m, username: spell(m.username) })),
+function asFetched(roster: Roster, edit: FetchEdit): FetchedRoster {
+  const { roster: read, failedScopes, carried } = editedFetch(roster, edit);
+  return aFetch(read, {
+    failedScopes,
+    ...(carried.length > 0
+      ? { hints: { listed: [], read: [], carried, verified: read.teams.map((t) => t.slug) } }
+      : {}),
   });
-  const slugs = (picks: number[]) => picks.flatMap((i) => (roster.teams[i] ? [roster.teams[i].slug] : []));
-  const failed = new Set(slugs(edit.failed));
-  const carried = slugs(edit.carried).filter((slug) => !failed.has(slug));
-  const unread = new Set([...carried, ...failed]);
-  const failedScopes: FailedScope[] = [...failed].map((teamSlug) => ({
-    kind: 'team-members',
-    teamSlug,
-    reason: 'HTTP 500',
-  }));
-  return aFetch(
-    { ...respelled, memberships: respelled.memberships.filter((m) => !unread.has(m.teamSlug)) },
-    {
-      failedScopes,
-      ...(carried.length > 0
-        ? { hints: { listed: [], read: [], carried, verified: respelled.teams.map((t) => t.slug) } }
-        : {}),
-    },
-  );
 }
 
 /**

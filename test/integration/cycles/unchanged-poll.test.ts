@@ -1,0 +1,371 @@
+/**
+ * The unchanged poll's short cut (poll-cycle.ts: loadUnchangedRecord + decideUnchangedPoll): a poll
+ * whose fingerprints say the fetch leaves the recorded roster as it is records its run without
+ * rebuilding the roster as objects. Held to the full path: for random recorded histories and
+ * random fetches (the last roster again, small edits, another roster; a username respelled, teams
+ * carried by the hints or failed), the same poll on a copy of the database whose team fingerprints
+ * are not trusted (so it takes the full path) writes the same rows (history, runs, events,
+ * fingerprints, hints, findings) and reports the same result; and the short cut is taken exactly
+ * when the full path writes no history and is not partial.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
+import { normaliseRoster } from '../../../src/roster/normalise.js';
+import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
+import type { FetchedRoster, Roster } from '../../../src/roster/types.js';
+import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { recordPolicyPoll } from '../../../src/store/policy-store.js';
+import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { createCapturingLogger } from '../../helpers/capture-logger.js';
+import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
+import { recordRosters } from '../../helpers/record-rosters.js';
+
+const SHORT_CUT = 'poll unchanged by its fingerprints';
+const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
+
+/** The fetch as a poll would get it (edited-fetch.ts), and maybe a team read that contradicts its member count. */
+function asFetched(roster: Roster, edit: FetchEdit & { contradicted: boolean }): FetchedRoster {
+  const { roster: read, failedScopes, carried, read: teamsRead } = editedFetch(roster, edit);
+  const first = teamsRead[0];
+  const contradicted = edit.contradicted && first !== undefined ? [{ slug: first, listed: 1, read: 2 }] : [];
+  return aFetch(read, {
+    failedScopes,
+    ...(carried.length > 0 || contradicted.length > 0
+      ? {
+          hints: {
+            listed: read.teams.map((t, i) => ({ slug: t.slug, version: i, memberCount: null })),
+            read: teamsRead,
+            carried,
+            verified: teamsRead.slice(0, 1),
+            contradicted,
+          },
+        }
+      : {}),
+  });
+}
+
+/** A policy paging two of the generators' users and a team, so the findings depend on the roster. */
+const POLICY: Policy = {
+  slug: 'pol-a',
+  name: 'Team A primary',
+  teamSlug: 'team-a',
+  steps: [
+    {
+      index: 1,
+      timeout: 5,
+      entries: [
+        { kind: 'user', username: 'ann' },
+        { kind: 'user', username: 'Bob' },
+      ],
+    },
+  ],
+};
+
+/** The first policy poll, as the policy cycle decides and records it: the roster's findings start. */
+function recordPolicyBaseline(store: Store): void {
+  const at = '2026-02-01T00:00:00.000Z';
+  const stats = { requests: 2, retries: 0, rateLimited: 0 };
+  const decision = decidePolicyPoll({
+    previous: null,
+    previousSchedules: [],
+    outcome: {
+      ok: true,
+      fetched: { policies: [POLICY], schedules: [], failedScopes: [], stats, startedAt: at, finishedAt: at },
+    },
+    health: { consecutiveFailures: 0, failingSince: null, pollFailingAfter: 3, now: at },
+  });
+  inTransaction(store, () =>
+    recordPolicyPoll(store, {
+      decision,
+      failedScopes: [],
+      startedAt: at,
+      finishedAt: at,
+      stats,
+      source: 'urn:test',
+      coverage: null,
+      deliveries: { destinations: [], nowMs: 0 },
+    }),
+  );
+}
+
+async function poll(
+  store: Store,
+  fetched: FetchedRoster,
+): Promise<{ result: PollResult; shortCut: boolean }> {
+  const { logger, lines } = createCapturingLogger();
+  const result = await runPollCycle(
+    {
+      store,
+      clock: CLOCK,
+      logger,
+      source: 'urn:test',
+      destinations: [],
+      guard: { maxFraction: 1, min: 1_000_000, confirmations: 1 },
+      pollFailingAfter: 3,
+      membershipHints: { setting: 'auto', verifyIntervalMs: 60_000 },
+      fetchRoster: async () => fetched,
+    },
+    new AbortController().signal,
+  );
+  return { result, shortCut: lines().some((line) => line.includes(SHORT_CUT)) };
+}
+
+function copyOf(store: Store): Store {
+  const path = join(mkdtempSync(join(tmpdir(), 'rw-unchanged-')), 'db.sqlite');
+  store.sqlite.exec(`VACUUM INTO '${path}'`);
+  return openStore(path);
+}
+
+/** The events' ids are random (UUIDs): left out of what is compared. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** Every table's rows (as JSON, sorted), the events' random ids left out. */
+function dump(store: Store): Record<string, string[]> {
+  const tables = store.sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+  const out: Record<string, string[]> = {};
+  for (const table of tables) {
+    const rows = store.sqlite.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
+    out[table] = rows.map((row) => JSON.stringify(row).replace(UUID, 'id')).sort();
+  }
+  return out;
+}
+
+const HISTORY_TABLES = ['users', 'teams', 'memberships'];
+
+function history(store: Store): string[][] {
+  const rows = dump(store);
+  return HISTORY_TABLES.map((table) => rows[table] ?? []);
+}
+
+function reported(result: PollResult) {
+  const { runId, events, durationMs, fetched, ...rest } = result;
+  return { ...rest, events: JSON.stringify(events).replace(UUID, 'id') };
+}
+
+const arbitraryEdit = fc.record({
+  respell: fc.boolean(),
+  carried: fc.array(fc.nat(3), { maxLength: 4 }),
+  failed: fc.array(fc.nat(3), { maxLength: 2 }),
+  contradicted: fc.boolean(),
+});
+
+/** The last roster again (most often: the short cut), a small edit of it, or another roster. */
+const arbitraryNext = (last: Roster) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(last) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({
+          drop: fc.option(fc.nat(19), { nil: null }),
+          email: fc.option(fc.nat(7), { nil: null }),
+          rename: fc.option(fc.nat(3), { nil: null }),
+        })
+        .map(({ drop, email, rename }) =>
+          normaliseRoster({
+            users: last.users.map((u, i) => (i === email ? { ...u, email: 'edited@x.io' } : u)),
+            teams: last.teams.map((t, i) => (i === rename ? { ...t, name: `${t.name} renamed` } : t)),
+            memberships: last.memberships.filter((_, i) => i !== drop),
+          }),
+        ),
+    },
+    { weight: 1, arbitrary: arbitraryRoster },
+  );
+
+describe('the unchanged poll’s short cut', () => {
+  it('records and reports what the full path does, and is taken exactly when the full path changes nothing (property)', async () => {
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(arbitraryRoster, { minLength: 1, maxLength: 3 })
+          .chain((history) => fc.tuple(fc.constant(history), arbitraryNext(history[history.length - 1]!))),
+        fc.array(arbitraryEdit, { minLength: 1, maxLength: 2 }),
+        fc.boolean(),
+        async ([rosters, next], edits, policies) => {
+          const store = await recordRosters(rosters);
+          if (policies) recordPolicyBaseline(store);
+          // The full path: the same database with its team fingerprints not trusted (as after an
+          // older build's run), which the fingerprint read answers from the history instead.
+          const full = copyOf(store);
+          try {
+            // Two polls in a row: the second sees what the first recorded (its hints, its fingerprints).
+            for (const edit of edits) {
+              const fetched = asFetched(next, edit);
+              full.sqlite.exec("DELETE FROM meta WHERE key = 'roster_fingerprints_run'");
+              const before = history(full);
+              const viaFull = await poll(full, fetched);
+              const viaShortCut = await poll(store, fetched);
+              expect(viaFull.shortCut).toBe(false);
+              expect(reported(viaShortCut.result)).toEqual(reported(viaFull.result));
+              const untrusted = (rows: Record<string, string[]>) => ({
+                ...rows,
+                meta: (rows.meta ?? []).filter((row) => !row.includes('roster_fingerprints_run')),
+              });
+              expect(untrusted(dump(store))).toEqual(untrusted(dump(full)));
+              const unchanged =
+                viaFull.result.status === 'ok' && expect.getState() && sameRows(before, history(full));
+              expect(viaShortCut.shortCut).toBe(unchanged);
+              if (viaShortCut.shortCut) taken++;
+            }
+          } finally {
+            store.close();
+            full.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The property is about the short cut: most draws must take it.
+    expect(taken).toBeGreaterThan(10);
+  });
+});
+
+function sameRows(a: string[][], b: string[][]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Three teams (one empty) and four users; the second poll carries team-b and team-c, reads team-a. */
+function org(): Roster {
+  return aRoster({
+    users: [aUser('ann'), aUser('Bob'), aUser('cy'), aUser('dee')],
+    teams: [aTeam('team-a'), aTeam('team-b'), aTeam('team-c')],
+    memberships: [
+      ['ann', 'team-a'],
+      ['Bob', 'team-a'],
+      ['Bob', 'team-b'],
+      ['cy', 'team-b'],
+    ],
+  });
+}
+
+function hinted(roster: Roster, overrides: Partial<FetchedRoster> = {}): FetchedRoster {
+  const carried = ['team-b', 'team-c'];
+  return aFetch(
+    { ...roster, memberships: roster.memberships.filter((m) => !carried.includes(m.teamSlug)) },
+    { hints: { listed: [], read: ['team-a'], carried, verified: [] }, ...overrides },
+  );
+}
+
+describe('the unchanged poll’s short cut, where it must not be taken', () => {
+  it('is taken for the same org read with hints, and records a run that changes nothing', async () => {
+    const store = await recordRosters([org()]);
+    try {
+      const { result, shortCut } = await poll(store, hinted(org()));
+      expect(shortCut).toBe(true);
+      expect(result).toMatchObject({ status: 'ok', changes: 0, events: [] });
+      const run = store.sqlite
+        .prepare('SELECT user_count, team_count, membership_count, change_count FROM runs WHERE id = ?')
+        .get(result.runId);
+      expect(run).toEqual({ user_count: 4, team_count: 3, membership_count: 4, change_count: 0 });
+    } finally {
+      store.close();
+    }
+  });
+
+  const edits: [string, (r: Roster) => FetchedRoster, { status: string; changes: number }][] = [
+    [
+      'one user’s address changed',
+      (r) =>
+        hinted({ ...r, users: r.users.map((u) => (u.username === 'cy' ? { ...u, email: 'new@x.io' } : u)) }),
+      { status: 'ok', changes: 1 },
+    ],
+    // Not a change event, but the history records the new spelling.
+    [
+      'a username respelled',
+      (r) =>
+        hinted(
+          normaliseRoster({
+            users: r.users.map((u) => (u.username === 'ann' ? { ...u, username: 'Ann' } : u)),
+            teams: r.teams,
+            memberships: r.memberships.map((m) => (m.username === 'ann' ? { ...m, username: 'Ann' } : m)),
+          }),
+        ),
+      { status: 'ok', changes: 0 },
+    ],
+    [
+      'a user added',
+      (r) => hinted(normaliseRoster({ ...r, users: [...r.users, aUser('eve')] })),
+      { status: 'ok', changes: 1 },
+    ],
+    [
+      'a user removed (with a membership of a carried team)',
+      (r) =>
+        hinted({
+          ...r,
+          users: r.users.filter((u) => u.username !== 'cy'),
+          memberships: r.memberships.filter((m) => m.username !== 'cy'),
+        }),
+      { status: 'ok', changes: 2 },
+    ],
+    [
+      'a team renamed',
+      (r) =>
+        hinted({ ...r, teams: r.teams.map((t) => (t.slug === 'team-c' ? aTeam('team-c', 'Renamed') : t)) }),
+      { status: 'ok', changes: 1 },
+    ],
+    [
+      'a team read (its hint moved) with a member fewer',
+      (r) => hinted({ ...r, memberships: r.memberships.filter((m) => m.username !== 'ann') }),
+      { status: 'ok', changes: 1 },
+    ],
+    [
+      'a team read (its hint moved) with a member more',
+      (r) =>
+        hinted(
+          normaliseRoster({ ...r, memberships: [...r.memberships, { username: 'dee', teamSlug: 'team-a' }] }),
+        ),
+      { status: 'ok', changes: 1 },
+    ],
+    [
+      'a failed team scope: partial, and its members not reported as removed',
+      (r) =>
+        hinted(
+          { ...r, memberships: r.memberships.filter((m) => m.teamSlug !== 'team-a') },
+          { failedScopes: [{ kind: 'team-members', teamSlug: 'team-a', reason: 'HTTP 500' }] },
+        ),
+      { status: 'partial', changes: 0 },
+    ],
+  ];
+
+  it.each(edits)('is not taken when %s', async (name, fetch, outcome) => {
+    const store = await recordRosters([org()]);
+    try {
+      const { result, shortCut } = await poll(store, fetch(org()));
+      expect(shortCut).toBe(false);
+      expect(result).toMatchObject(outcome);
+      if (name === 'a username respelled') {
+        const spelled = store.sqlite
+          .prepare("SELECT username FROM users WHERE username_key = 'ann' AND valid_to IS NULL")
+          .pluck()
+          .get();
+        expect(spelled).toBe('Ann');
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('is not taken when a carried team’s stored member list no longer hashes to its fingerprint', async () => {
+    const store = await recordRosters([org()]);
+    try {
+      store.sqlite.exec("UPDATE team_fingerprints SET member_keys = 'cy' WHERE team_slug = 'team-b'");
+      const { result, shortCut } = await poll(store, hinted(org()));
+      expect(shortCut).toBe(false);
+      expect(result).toMatchObject({ status: 'ok', changes: 0 });
+      // The full path wrote the list again, so the next unchanged poll takes the short cut.
+      expect((await poll(store, hinted(org()))).shortCut).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+});
