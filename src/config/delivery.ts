@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDurationList } from '../parse/duration.js';
 import { EVENTS_FILE_DESTINATION, type EventsFileConfig, readEventsFileConfig } from './events-file.js';
 import type { ConfigReader } from './reader.js';

@@ -110,10 +110,15 @@ export function configuredSecrets(config: Config): (string | { url: string } | n
   ];
 }
 
+/**
+ * Freezes the settings and everything they hold. A getter is not called: a schedule's interval is
+ * worked out on first read (src/parse/cron-schedule.ts), and what it returns is a number.
+ */
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+    for (const property of Object.values(Object.getOwnPropertyDescriptors(value)))
+      if ('value' in property) deepFreeze(property.value);
   }
   return value;
 }

@@ -10,10 +10,8 @@ import { type ConfigReader, isLoopback, unreadablePath } from './reader.js';
 /** The server's own zone, UI_TIMEZONE's default. */
 const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
-/** UI_TIMEZONE: an IANA zone name the runtime knows (Intl throws a RangeError on any other). */
-function readUiTimeZone(r: Pick<ConfigReader, 'raw' | 'problems'>): string {
-  const zone = r.raw('UI_TIMEZONE');
-  if (zone === undefined) return serverTimeZone();
+/** UI_TIMEZONE when set: an IANA zone name the runtime knows (Intl throws a RangeError on any other). */
+function readUiTimeZone(zone: string, r: Pick<ConfigReader, 'problems'>): string {
   try {
     return new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
@@ -169,7 +167,21 @@ export interface UiConfig {
 }
 
 export function readUiConfig(r: ConfigReader): UiConfig {
-  return { enabled: r.boolean('UI_ENABLED', false), auth: readUiAuth(r), timeZone: readUiTimeZone(r) };
+  const enabled = r.boolean('UI_ENABLED', false);
+  const auth = readUiAuth(r);
+  const zone = r.raw('UI_TIMEZONE');
+  if (zone !== undefined) return { enabled, auth, timeZone: readUiTimeZone(zone, r) };
+  // The server's zone is asked of Intl on first read: its time-zone set-up is ~60 ms of every
+  // command, and only the web view reads it (issue 21, docs/benchmarks.md).
+  let server: string | undefined;
+  return {
+    enabled,
+    auth,
+    get timeZone() {
+      server ??= serverTimeZone();
+      return server;
+    },
+  };
 }
 
 /** UI_BASIC_AUTH_FILE (htpasswd-style bcrypt lines) or UI_TRUST_HEADER; both at once is ambiguous. */

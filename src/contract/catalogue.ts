@@ -12,7 +12,7 @@
  * the JSON Schema: wrap it in `olderEventsLack(...)`. The names (event types, kinds) are plain
  * constants in names.ts, so the domain uses them without loading zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type EventType,
   type FindingKind,

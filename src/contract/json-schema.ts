@@ -4,7 +4,7 @@
  * `definitions`. `npm run schemas` writes it (scripts/write-event-schema.mjs); a unit test fails
  * while the committed file differs from what this returns.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ABSENT_ON_OLDER_EVENTS, EVENT_DATA, envelopeSchema } from './catalogue.js';
 import type { EventType } from './names.js';
 

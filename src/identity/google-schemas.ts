@@ -3,7 +3,7 @@
  * roster-watch reads. Shapes from Google's client libraries and documentation
  * (test/fixtures/google/README.md); unknown fields pass, and every field may be absent or null.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const text = z.string().nullish();
 const flag = z.boolean().nullish();

@@ -2,7 +2,7 @@
  * The parts of Microsoft Graph and the identity platform's token endpoint that roster-watch reads.
  * Shapes from Microsoft's documentation (test/fixtures/graph/README.md); unknown fields pass.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nullableText = z.string().nullish();
 

@@ -2,7 +2,7 @@
  * The parts of Okta's Users API that roster-watch reads, as zod schemas. Shapes from Okta's own
  * API spec and recorded SDK responses (test/fixtures/okta/README.md); unknown fields pass.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nullableText = z.string().nullish();
 

@@ -40,8 +40,12 @@ export function parseBusinessHours(text: string): BusinessHours | string {
   return { days, startMinute, endMinute };
 }
 
-/** Whether Intl knows the IANA zone name. */
+/**
+ * Whether Intl knows the IANA zone name. Every Intl knows UTC (ECMA-402), the default: answering
+ * it without a formatter spares a command that formats no date Intl's time-zone set-up, ~60 ms.
+ */
 export function isTimeZone(name: string): boolean {
+  if (name === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

@@ -2,7 +2,7 @@
  * The VictorOps endpoints roster-watch reads, plus the admin writes the demo and tests use
  * to change the org, with the status codes and error bodies the real API documents.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SimOrgError } from '../errors.js';
 import {
   createListBodies,

@@ -3,7 +3,7 @@
  * can make someone unreachable and fix it again: set the whole profile, verify the phone, add a
  * device (the app installed).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ControlContext } from './control-context.js';
 import { parseBody, type Reply, type Route, replyError, replyJson } from './http-io.js';
 import type { SimUser } from './org.js';

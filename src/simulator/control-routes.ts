@@ -2,7 +2,7 @@
  * Simulator-only routes under /_sim (no auth), so a child process, the demo or
  * docker-compose can reshape the org and inject failures over HTTP.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { orgCall } from './api-routes.js';
 import { createContactsControlRoutes } from './contacts-control-routes.js';
 import type { ControlContext } from './control-context.js';

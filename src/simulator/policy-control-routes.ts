@@ -1,5 +1,5 @@
 /** /_sim routes that reshape escalation policies and on-call shifts, and set the policy list limit. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { orgCall } from './api-routes.js';
 import type { ControlContext } from './control-context.js';
 import { parseBody, type Route, replyJson } from './http-io.js';

@@ -3,7 +3,6 @@
  * one keep-alive undici pool, paced by the key's rate budget (rate-budget.ts), with retries for everything that
  * retrying can fix. Every body is parsed with zod at this edge.
  */
-import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../config/victorops.js';
@@ -18,6 +17,7 @@ import { currentJob, inJob, type JobName } from './job-context.js';
 import { createLocalSlots, createRateBudget, type RateBudget } from './rate-budget.js';
 import { backoffDelayMs, isRateLimitAnswer, retryLimitFor, shouldRetry } from './retry-policy.js';
 import { describeSchemaIssue } from './schemas.js';
+import { createRequestPool, type PoolResponse } from './undici-pool.js';
 
 export interface VictorOpsClientOptions {
   baseUrl: string;
@@ -123,7 +123,7 @@ export function encodePathSegment(segment: string): string {
 export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOpsClient {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, {
+  const pool = createRequestPool(base.origin, {
     connections: options.concurrency,
     keepAliveTimeout: 30_000,
     headersTimeout: options.timeoutMs,
@@ -200,7 +200,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
   async function send<T>(path: string, schema: ResponseSchema<T>, signal: AbortSignal): Promise<T> {
     count('requests');
     const timeout = AbortSignal.timeout(options.timeoutMs);
-    let response: Awaited<ReturnType<Pool['request']>>;
+    let response: PoolResponse;
     let body: string;
     try {
       response = await pool.request({

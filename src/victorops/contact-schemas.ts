@@ -5,7 +5,7 @@
  * contact. The schemas parse; the reduction to hints (contact-types.ts) is in fetch-contacts.ts,
  * the only place the full values exist.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const contactMethodSchema = z.object({
   id: z.number().int(),

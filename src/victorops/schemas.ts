@@ -3,7 +3,7 @@
  * unknown fields are ignored, optional ones may be missing or null, and v1's `users` is an array
  * of arrays (the docs say flat; both are accepted and flattened).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PolicyEntry, ROTATION_TYPES, type RotationType } from '../roster/policy-entries.js';
 
 const optionalText = z.string().nullish();

@@ -174,6 +174,23 @@ describe('the CLI loads a command only when it runs', () => {
       // bcryptjs is not listed: it is only ever require()d (by the web view's password worker), and
       // the recorder sees ES imports alone, so the check could never fail; web/ above covers it.
       expect(packagesOf(r.modules).filter((name) => /^(eta|prom-client|ldapts)$/.test(name))).toEqual([]);
+      // The VictorOps client loads undici's pool and request files, not its index, fetch, WebSocket,
+      // cookies, caches, EventSource or mocks (src/victorops/undici-pool.ts). (The bundle holds
+      // fetch's body.js for undici's clients, which require() it only to send a FormData body.)
+      // zod's namespace is imported as `* as z`, so the bundle keeps only the parts used: of its
+      // locales (64 files, ~0.4 MB to compile) only the English one that zod's index installs.
+      expect(
+        r.modules.filter((url) => /\/node_modules\/zod\/.*\/locales\/(?!(en|index)\.js$)/.test(url)),
+      ).toEqual([]);
+      const undici = r.modules.filter((url) => url.includes('/node_modules/undici/'));
+      expect(undici.some((url) => url.endsWith('/undici/lib/dispatcher/pool.js'))).toBe(true);
+      expect(
+        undici.filter((url) =>
+          /\/undici\/(index\.js|lib\/(mock|cache)\/|lib\/web\/(fetch\/index|cookies|websocket|cache|eventsource)\b)/.test(
+            url,
+          ),
+        ),
+      ).toEqual([]);
     } finally {
       await sim.close();
     }

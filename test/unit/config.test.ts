@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import cron from 'node-cron';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { defaultEventSource } from '../../src/config/victorops.js';
 import { configProblems } from '../helpers/config-problems.js';
@@ -25,6 +26,27 @@ describe('loadConfig', () => {
     expect(c.service.schedule.expression).toBe('*/5 * * * *');
     expect(c.service.schedule.intervalMs).toBe(300_000);
     expect(Object.isFrozen(c.victorOps)).toBe(true);
+  });
+
+  it('loads without working out a schedule interval or building an Intl formatter (issue 21: ~100 ms each poll)', () => {
+    const createTask = vi.spyOn(cron, 'createTask');
+    const formatter = vi.spyOn(Intl, 'DateTimeFormat');
+    let c: ReturnType<typeof loadConfig>;
+    try {
+      c = loadConfig({ ...base, POLICY_SCHEDULE: '0 * * * *' }, { requireVictorOps: true });
+      expect(c.oncall.timeZone).toBe('UTC');
+      expect(Object.isFrozen(c.service.schedule)).toBe(true);
+      expect(Object.isFrozen(c.ui)).toBe(true);
+      expect(createTask).not.toHaveBeenCalled();
+      expect(formatter).not.toHaveBeenCalled();
+    } finally {
+      createTask.mockRestore();
+      formatter.mockRestore();
+    }
+    // Read, the frozen settings still give the intervals and the server's zone.
+    expect(c.service.schedule.intervalMs).toBe(300_000);
+    expect(c.coverage.schedule?.intervalMs).toBe(3_600_000);
+    expect(c.ui.timeZone).toBe(new Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
   });
 
   it('reports every problem at once, one line each, naming the variable', () => {
