@@ -92,10 +92,39 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
   let pieces: Buffer[] = [];
   let sawUsers = false;
   let keyIsUsers = false;
+  /**
+   * Users read whole within the current chunk and separated only by commas and whitespace: their
+   * bytes from `runStart` to `runEnd`, parsed together as one array when the run ends (one
+   * JSON.parse per run instead of one per user: the calls' own cost was a third of the read's CPU).
+   */
+  let current: Buffer = Buffer.alloc(0);
+  let runStart = -1;
+  let runEnd = -1;
 
   const fail = () => {
     at = At.Failed;
     pieces = [];
+    runStart = -1;
+  };
+
+  /** Hands the run's users to `onUser`, in order. */
+  const flushRun = (): void => {
+    if (runStart < 0) return;
+    const text = current.toString('utf8', runStart, runEnd);
+    runStart = -1;
+    let users: unknown[];
+    try {
+      users = JSON.parse(`[${text}]`) as unknown[];
+    } catch {
+      fail();
+      return;
+    }
+    for (const user of users) {
+      if (!onUser(user)) {
+        fail();
+        return;
+      }
+    }
   };
 
   /** Parses the captured text; undefined (and the scanner failed) when it is not JSON. */
@@ -120,6 +149,15 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
   const finish = (chunk: Buffer, start: number, end: number): void => {
     const kind = capture;
     capture = Capture.None;
+    if ((kind === Capture.User || kind === Capture.InnerUser) && pieces.length === 0) {
+      if (runStart < 0) runStart = start;
+      runEnd = end;
+      at = kind === Capture.User ? At.UsersNext : At.InnerNext;
+      return;
+    }
+    // Anything else is handed over in order: the users before it first.
+    flushRun();
+    if (at === At.Failed) return;
     const parsed = parse(chunk, start, end);
     if (parsed === undefined) return;
     if (kind === Capture.Key) {
@@ -145,6 +183,10 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
   /** One byte of the skeleton (nothing being captured); returns whether a capture starts at it. */
   const step = (byte: number): boolean => {
     if (isSpace(byte)) return false;
+    if (runStart >= 0 && byte !== COMMA && byte !== OPEN_BRACE) {
+      flushRun();
+      if (at === At.Failed) return false;
+    }
     switch (at) {
       case At.Start:
         if (byte === OPEN_BRACE) at = At.FirstKey;
@@ -245,6 +287,7 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
   return {
     push(chunk) {
       if (at === At.Failed) return;
+      current = chunk;
       let start = 0;
       let i = 0;
       const length = chunk.length;
@@ -255,18 +298,34 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
           i++;
           continue;
         }
-        const byte = chunk[i] as number;
         if (inString) {
-          if (escaped) escaped = false;
-          else if (byte === BACKSLASH) escaped = true;
-          else if (byte === QUOTE) {
-            inString = false;
-            if (depth === 0) {
-              finish(chunk, start, i + 1);
-              if (at === At.Failed) return;
-            }
+          if (escaped) {
+            escaped = false;
+            i++;
+            continue;
           }
-        } else if (bare) {
+          // Most of a body is inside strings: jump to the next quote natively, then see whether
+          // an odd run of backslashes escapes it.
+          const quote = chunk.indexOf(QUOTE, i);
+          const stop = quote < 0 ? length : quote;
+          let backslashes = 0;
+          while (stop - backslashes - 1 >= i && chunk[stop - backslashes - 1] === BACKSLASH) backslashes++;
+          if (quote < 0) {
+            escaped = backslashes % 2 === 1;
+            i = length;
+            continue;
+          }
+          i = quote + 1;
+          if (backslashes % 2 === 1) continue;
+          inString = false;
+          if (depth === 0) {
+            finish(chunk, start, i);
+            if (at === At.Failed) return;
+          }
+          continue;
+        }
+        const byte = chunk[i] as number;
+        if (bare) {
           if (!isBareByte(byte)) {
             finish(chunk, start, i);
             if (at === At.Failed) return;
@@ -286,7 +345,9 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
         }
         i++;
       }
-      if (capture !== Capture.None) pieces.push(chunk.subarray(start));
+      // A run never outlives its chunk (its bytes are read from it).
+      flushRun();
+      if (at !== At.Failed && capture !== Capture.None) pieces.push(chunk.subarray(start));
     },
     end() {
       const ok = at === At.Done && sawUsers;
