@@ -73,8 +73,20 @@ export interface RetryInfo {
  * the result or null, and on null `schema` parses the body as any schema would, errors unchanged.
  */
 export interface FastSchema<T> {
+  /**
+   * Reads the body as its chunks arrive (victorops/user-list-scanner.ts), for a body too large
+   * to hold as a string beside its JSON tree; `end()` gives the result, or null to have the whole
+   * body parsed the usual way (`fast`, then `schema`), which decides the error if there is one.
+   */
+  stream?(): BodyStream<T>;
   fast(json: unknown): T | null;
   schema: z.ZodType<T>;
+}
+
+/** A body read as it arrives: every chunk in order, then `end()` (null: parse the whole body instead). */
+export interface BodyStream<T> {
+  push(chunk: Buffer): void;
+  end(): T | null;
 }
 export type ResponseSchema<T> = z.ZodType<T> | FastSchema<T>;
 
@@ -202,6 +214,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: PoolResponse;
     let body: string;
+    let streamed: { value: T } | undefined;
     try {
       response = await pool.request({
         method: 'GET',
@@ -216,11 +229,20 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
         response.body.destroy();
         throw tooLargeError(path, maxBodyBytes, declared);
       }
+      const stream =
+        'stream' in schema &&
+        schema.stream !== undefined &&
+        !contentType(response.headers).includes('text/html')
+          ? schema.stream()
+          : undefined;
       // An error answer is only ever shown as an excerpt, so only its first few KiB are read.
-      body =
-        status >= 200 && status < 300
-          ? await readBody(response.body, maxBodyBytes, path)
-          : await readHead(response.body, EXCERPT_SOURCE_BYTES);
+      if (status < 200 || status >= 300) body = await readHead(response.body, EXCERPT_SOURCE_BYTES);
+      else if (stream === undefined) body = await readBody(response.body, maxBodyBytes, path);
+      else {
+        const read = await readStreamed(response.body, maxBodyBytes, path, stream);
+        if ('value' in read) streamed = read;
+        body = 'text' in read ? read.text : '';
+      }
     } catch (error) {
       if (error instanceof VictorOpsError) throw error;
       if (signal.aborted) throw abortedError(signal, path);
@@ -238,6 +260,7 @@ export function createVictorOpsClient(options: VictorOpsClientOptions): VictorOp
         cause: sanitizeCause(error),
       });
     }
+    if (streamed !== undefined) return streamed.value;
     const status = response.statusCode;
     if (status >= 200 && status < 300) {
       return parseBody(path, body, contentType(response.headers), schema, redactKey);
@@ -352,8 +375,16 @@ function tooLargeError(path: string, maxBytes: number, declaredBytes?: number): 
   );
 }
 
-/** Reads a body while counting it, and drops the connection as soon as it passes `maxBytes`. */
-async function readBody(body: ResponseBody, maxBytes: number, path: string): Promise<string> {
+/**
+ * Reads a body's chunks while counting them (each handed to `onChunk` as it arrives), and drops
+ * the connection as soon as it passes `maxBytes`.
+ */
+async function readChunks(
+  body: ResponseBody,
+  maxBytes: number,
+  path: string,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -364,8 +395,29 @@ async function readBody(body: ResponseBody, maxBytes: number, path: string): Pro
       throw tooLargeError(path, maxBytes);
     }
     chunks.push(chunk);
+    onChunk?.(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return chunks;
+}
+
+async function readBody(body: ResponseBody, maxBytes: number, path: string): Promise<string> {
+  return Buffer.concat(await readChunks(body, maxBytes, path)).toString('utf8');
+}
+
+/**
+ * Like readBody, with each chunk handed to `stream` as it arrives. The chunks are kept until the
+ * end only so that a body the stream gives up on is parsed whole, exactly as readBody's text would
+ * be; on success they are dropped without ever being joined or decoded whole.
+ */
+async function readStreamed<T>(
+  body: ResponseBody,
+  maxBytes: number,
+  path: string,
+  stream: BodyStream<T>,
+): Promise<{ value: T } | { text: string }> {
+  const chunks = await readChunks(body, maxBytes, path, (chunk) => stream.push(chunk));
+  const value = stream.end();
+  return value === null ? { text: Buffer.concat(chunks).toString('utf8') } : { value };
 }
 
 /** The first `maxBytes` of a body (for error excerpts); the rest is never read. */

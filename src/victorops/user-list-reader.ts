@@ -18,8 +18,9 @@ import {
   type RawUser,
 } from '../roster/normalise.js';
 import { USER_FIELDS, type User } from '../roster/types.js';
-import type { FastSchema } from './client.js';
+import type { BodyStream, FastSchema } from './client.js';
 import { userListSchema } from './schemas.js';
+import { createUserListScanner } from './user-list-scanner.js';
 
 /** The optional text fields of `apiUserSchema` (every recorded field but `verified`): text, null or missing. */
 const TEXT_FIELDS = USER_FIELDS.filter((field) => field !== 'verified');
@@ -63,8 +64,28 @@ export function readUserListFast(json: unknown): NormalisedUsers | null {
   return keyUsers(users);
 }
 
-/** How fetch-roster reads `GET /v1/user`: the fast path, else zod and the normaliser. */
+/**
+ * The fast path fed as the body arrives: each user is checked and normalised as soon as the
+ * scanner (user-list-scanner.ts) has read it, so the body's string and its whole JSON tree never
+ * exist. Null from `end()` when the scanner or a user's check gave up: the client then parses the
+ * whole body as before (`readUserListFast`, else zod), errors included.
+ */
+export function streamUserList(): BodyStream<NormalisedUsers> {
+  const users: User[] = [];
+  const scanner = createUserListScanner((value) => {
+    if (!isApiUser(value)) return false;
+    users.push(normaliseUser(value));
+    return true;
+  });
+  return {
+    push: (chunk) => scanner.push(chunk),
+    end: () => (scanner.end() ? keyUsers(users) : null),
+  };
+}
+
+/** How fetch-roster reads `GET /v1/user`: streamed, else the fast path, else zod and the normaliser. */
 export const userListReader: FastSchema<NormalisedUsers> = {
+  stream: streamUserList,
   fast: readUserListFast,
   schema: userListSchema.transform(normaliseUsers),
 };

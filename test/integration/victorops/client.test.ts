@@ -8,8 +8,8 @@ import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victor
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { createLocalSlots, createRateBudget } from '../../../src/victorops/rate-budget.js';
 import { describeSchemaIssue, teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
-import { readUserListFast } from '../../../src/victorops/user-list-reader.js';
-import { clientFor, fetchFrom, SIM_KEY } from '../../helpers/client.js';
+import { readUserListFast, streamUserList, userListReader } from '../../../src/victorops/user-list-reader.js';
+import { clientFor, fetchFrom, SIM_KEY, withServedClient } from '../../helpers/client.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
 
 let sim: Simulator | undefined;
@@ -102,6 +102,72 @@ describe('fetchRoster against the simulator', () => {
     const fast = readUserListFast(body);
     expect(fast?.users).toHaveLength(2000);
     expect(fast).toStrictEqual(normaliseUsers(userListSchema.parse(body)));
+  });
+
+  /** GETs `/v1/user` from a server that answers 200 with `pieces` written one by one. */
+  function getServed<T>(
+    pieces: readonly Buffer[],
+    schema: Parameters<VictorOpsClient['get']>[1],
+    contentType = 'application/json',
+  ): Promise<T> {
+    return withServedClient(
+      async (_req, res) => {
+        res.writeHead(200, { 'content-type': contentType });
+        for (const piece of pieces) await new Promise<void>((r) => res.write(piece, () => r()));
+        res.end();
+      },
+      async (client) => (await client.get('/v1/user', schema)) as T,
+    );
+  }
+
+  /** `bytes` cut every `size` bytes. */
+  const piecesOf = (bytes: Buffer, size: number) =>
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+      bytes.subarray(i * size, (i + 1) * size),
+    );
+
+  it('reads the user list as it arrives: the stream sees every byte and its result is what the client returns (issue 21)', async () => {
+    sim = await startSimulator({ users: 300, teams: 5, seed: 5 });
+    const bytes = Buffer.from(createListBodies(sim.org).usersV1(), 'utf8');
+    // 7-byte pieces: the simulator's non-ASCII names have characters split between two pieces.
+    const pieces = piecesOf(bytes, 7);
+    const seen: Buffer[] = [];
+    const result = { users: [], byKey: new Map(), otherSpellings: [] };
+    const spy = {
+      ...userListReader,
+      stream: () => ({ push: (chunk: Buffer) => void seen.push(Buffer.from(chunk)), end: () => result }),
+    };
+    expect(await getServed(pieces, spy)).toBe(result);
+    expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+    const streamed = await getServed(pieces, userListReader);
+    expect(streamed).toStrictEqual(readUserListFast(JSON.parse(bytes.toString('utf8'))));
+    expect((streamed as { users: unknown[] }).users).toHaveLength(300);
+  });
+
+  it('a user list the stream gives up on is parsed whole, with the errors it always had', async () => {
+    const cut = Buffer.from('{"users":[[{"username":"jane.doe"},{"usern');
+    const error = await caught(getServed(piecesOf(cut, 5), userListReader));
+    expect(error.code).toBe('malformed');
+    expect(error.message).toBe(`GET /v1/user: response is not valid JSON: "${cut.toString('utf8')}"`);
+    const wrong = Buffer.from('{"users":[[{"username":"jane.doe"}],{"username":"kai","verified":"yes"}]}');
+    const shape = await caught(getServed(piecesOf(wrong, 3), userListReader));
+    expect(shape.code).toBe('shape');
+    expect(shape.message).toMatch(/^v1\/user: users\[1\]/);
+    const empty = await caught(getServed([], userListReader));
+    expect(empty.message).toBe('GET /v1/user: response is not valid JSON: an empty body');
+    // Served as HTML, even a valid list is refused as before; the stream is not even started.
+    const valid = Buffer.from('{"users":[{"username":"jane.doe"}]}');
+    let started = false;
+    const spy = {
+      ...userListReader,
+      stream: () => {
+        started = true;
+        return streamUserList();
+      },
+    };
+    const html = await caught(getServed([valid], spy, 'text/html'));
+    expect(html.message).toMatch(/^GET \/v1\/user: expected JSON, got an HTML page/);
+    expect(started).toBe(false);
   });
 
   it('a user list the fast path does not recognise is parsed by zod and reported by it, field named', async () => {
