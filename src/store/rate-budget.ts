@@ -257,7 +257,8 @@ function parseState(text: string): SlotState | null {
 
 /**
  * The texts of `recent`'s sends (`String(t)`, as JSON.stringify writes a finite number), reusing
- * those of `before` (a `recent` and its texts) where `recent` is `before` with its oldest sends dropped and new ones added.
+ * those of `before` (a `recent` and its texts) where `recent` is `before`'s with its oldest sends
+ * dropped and new ones added; only sends found equal reuse a text.
  */
 export function recentTexts(
   recent: readonly number[],
