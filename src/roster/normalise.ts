@@ -165,13 +165,31 @@ function membershipsByUser(
     at.set(user, i);
   }
   const ofUser: (Membership[] | undefined)[] = new Array(users.length);
+  // Each username comes once per team it is in, and each team's slug once per member, spelled
+  // alike: the place a spelling resolves to (-1: no known user) and the last slug's check are
+  // remembered, so the trims, the lower-casing and the two lookups run once per spelling and per
+  // team instead of once per membership (issue 21, twentieth part).
+  const placeOf = new Map<string, number>();
+  let lastSlug: string | undefined;
+  let slug = '';
+  let slugKnown = false;
   for (const m of input) {
-    const user = usersByKey.get(usernameKey(m.username.trim()));
-    const slug = m.teamSlug.trim();
-    if (!user || !teamsBySlug.has(slug)) continue;
-    const i = at.get(user);
-    if (i === undefined) return null;
-    const membership = { username: user.username, teamSlug: slug };
+    if (m.teamSlug !== lastSlug) {
+      lastSlug = m.teamSlug;
+      slug = m.teamSlug.trim();
+      slugKnown = teamsBySlug.has(slug);
+    }
+    if (!slugKnown) continue;
+    let i = placeOf.get(m.username);
+    if (i === undefined) {
+      const user = usersByKey.get(usernameKey(m.username.trim()));
+      const place = user === undefined ? -1 : at.get(user);
+      if (place === undefined) return null;
+      placeOf.set(m.username, place);
+      i = place;
+    }
+    if (i < 0) continue;
+    const membership = { username: users[i]!.username, teamSlug: slug };
     const of = ofUser[i];
     if (of === undefined) ofUser[i] = [membership];
     else of.push(membership);

@@ -193,11 +193,39 @@ const statements = statementsPerConnection((sqlite) => ({
   ),
 }));
 
+/**
+ * The row as this connection last read or wrote it, per key: its text, the state it holds and the
+ * text of each of its `recent` sends. The row is rewritten on every turn (twice for a request whose
+ * waiter then withdraws) and its `recent` holds up to `capacity` epoch-ms sends: at VO_MAX_RPS=1000
+ * (the poll benchmarks) that is ~1,000 13-digit numbers, and `JSON.parse` plus `JSON.stringify` of
+ * them cost ~0.6 ms CPU a turn, ~1 ms a request (issue 21, twentieth part). A row whose text is the
+ * one this connection wrote last (no other process took a turn since) is the state kept here, and a
+ * `recent` that is the last one shifted by a few sends reuses the others' texts. Another process's
+ * write changes the text, so it is parsed as before: what every process reads is the row.
+ */
+interface RowMemo {
+  text: string;
+  /** Never changed in place: reserveSlot, holdSlots and withdrawWaiter build new states. */
+  state: SlotState;
+  recentTexts: string[];
+}
+const rowMemos = statementsPerConnection(() => new Map<string, RowMemo>());
+
 function readState(store: Store, keyId: string): SlotState | null {
   const row = statements(store).read.get(rowKey(keyId));
   if (row === undefined) return null;
+  const memo = rowMemos(store).get(keyId);
+  if (memo !== undefined && memo.text === row.value) return memo.state;
+  const state = parseState(row.value);
+  rowMemos(store).delete(keyId);
+  if (state !== null)
+    rowMemos(store).set(keyId, { text: row.value, state, recentTexts: state.recent.map(String) });
+  return state;
+}
+
+function parseState(text: string): SlotState | null {
   try {
-    const parsed = JSON.parse(row.value) as Partial<SlotState>;
+    const parsed = JSON.parse(text) as Partial<SlotState>;
     const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
     if (!Array.isArray(parsed.recent) || !parsed.recent.every(finite) || !finite(parsed.holdUntilMs))
       return null;
@@ -227,15 +255,57 @@ function readState(store: Store, keyId: string): SlotState | null {
   }
 }
 
-function writeState(store: Store, keyId: string, state: SlotState): void {
-  // Without waiters the row reads as it did before priorities across processes.
-  const { waiters, streak, ...rest } = state;
-  const value = JSON.stringify(
+/**
+ * The texts of `recent`'s sends (`String(t)`, as JSON.stringify writes a finite number), reusing
+ * those of `before` (a `recent` and its texts) where `recent` is `before`'s with its oldest sends
+ * dropped and new ones added; only sends found equal reuse a text.
+ */
+export function recentTexts(
+  recent: readonly number[],
+  before: { recent: readonly number[]; texts: readonly string[] } | undefined,
+): string[] {
+  if (before !== undefined) {
+    const old = before.recent;
+    // The first send of `recent` among the old ones (a reservation drops at most a few).
+    const from = recent.length === 0 ? -1 : old.indexOf(recent[0]!);
+    if (from >= 0) {
+      let same = 0;
+      while (from + same < old.length && same < recent.length && old[from + same] === recent[same]) same++;
+      if (from + same === old.length) {
+        const texts = before.texts.slice(from);
+        for (let i = same; i < recent.length; i++) texts.push(String(recent[i]));
+        return texts;
+      }
+    }
+  }
+  return recent.map(String);
+}
+
+/**
+ * The row's text: `JSON.stringify` of the state with its keys in this order, `recent` written from
+ * its sends' texts (see RowMemo). Without waiters the row reads as it did before priorities across
+ * processes.
+ */
+export function stateText(state: SlotState, texts: readonly string[]): string {
+  const { recent: _recent, waiters, streak, ...rest } = state;
+  const tail = JSON.stringify(
     waiters !== undefined && Object.keys(waiters).length > 0
       ? { ...rest, waiters, streak: streak ?? 0 }
       : rest,
   );
+  return `{"recent":[${texts.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
+}
+
+function writeState(store: Store, keyId: string, state: SlotState): void {
+  const memos = rowMemos(store);
+  const memo = memos.get(keyId);
+  const texts = recentTexts(
+    state.recent,
+    memo === undefined ? undefined : { recent: memo.state.recent, texts: memo.recentTexts },
+  );
+  const value = stateText(state, texts);
   statements(store).write.run(rowKey(keyId), value);
+  memos.set(keyId, { text: value, state, recentTexts: texts });
 }
 
 /** Reserves the key's next send slot for this process, atomically across processes. */

@@ -33,7 +33,8 @@ import type {
 } from '../roster/types.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { runPool } from './run-pool.js';
-import { type ApiListedTeam, teamListSchema, teamMembersSchema, userTeamsSchema } from './schemas.js';
+import { type ApiListedTeam, teamListSchema, userTeamsSchema } from './schemas.js';
+import { teamMembersReader } from './team-members-reader.js';
 import { userListReader } from './user-list-reader.js';
 
 export type MembershipSourceSetting = MembershipSource | 'auto';
@@ -155,7 +156,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         } else {
           const members = await client.get(
             `/v1/team/${encodePathSegment(scope)}/members`,
-            teamMembersSchema,
+            teamMembersReader,
             signal,
           );
           for (const username of members) memberships.push({ username, teamSlug: scope });

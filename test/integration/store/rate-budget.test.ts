@@ -5,9 +5,19 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRateBudgetFile, openStore, rateBudgetPathFor, type Store } from '../../../src/store/db.js';
-import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from '../../../src/store/rate-budget.js';
+import {
+  holdSharedSlots,
+  recentTexts,
+  reserveSharedSlot,
+  reserveSlot,
+  type SlotState,
+  stateText,
+  withdrawSharedWaiter,
+  withdrawWaiter,
+} from '../../../src/store/rate-budget.js';
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -125,6 +135,75 @@ describe('the shared rate budget in the file beside the database', () => {
         .prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'victorops.rate_budget.%'")
         .get(),
     ).toEqual({ n: 0 });
+  });
+
+  it('reads and writes the row as JSON.stringify would, its remembered text or not, beside another process', () => {
+    // The connection remembers the row it last wrote and the texts of its sends (issue 21,
+    // twentieth part); whatever the other connection writes between its turns must be what it reads.
+    const [daemon, oneShot] = twoConnections();
+    const rowOf = (store: Store) =>
+      store.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get() as {
+        value: string;
+      };
+    const turn = (nowMs: number, id: string, rank: number) => ({
+      nowMs,
+      capacity: 5,
+      windowMs: 582,
+      lastOkMs: nowMs - 10,
+      maxAheadMs: 31_000,
+      waiter: { id, rank, turns: 3, ttlMs: 3_000 },
+    });
+    // The reference: the same turns on one state in memory (the pure functions).
+    let model: SlotState | null = null;
+    const both = (store: Store, request: ReturnType<typeof turn>) => {
+      const reserved = reserveSlot(model, request);
+      model = reserved.state;
+      expect(reserveSharedSlot(store, 'key', request).slotMs).toBe(reserved.slotMs);
+    };
+    for (let i = 0; i < 12; i++) {
+      const nowMs = 1_000 + i * 100;
+      both(daemon, turn(nowMs, 'daemon', 0));
+      // the one-shot's turn only every third: the daemon reads its own row twice in a row then
+      if (i % 3 === 2) both(oneShot, turn(nowMs + 1, 'one-shot', 3));
+      if (i % 4 === 3) {
+        withdrawSharedWaiter(daemon, 'key', 'daemon');
+        model = withdrawWaiter(model, 'daemon');
+      }
+      const text = rowOf(daemon).value;
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(model)));
+      expect(text).toBe(JSON.stringify(JSON.parse(text)));
+    }
+    expect((model as SlotState | null)?.recent).toHaveLength(5);
+  });
+
+  it("writes a send's text as JSON.stringify does, reusing the texts of the sends it kept", () => {
+    const send = fc.integer({ min: 0, max: 4_102_444_800_000 });
+    fc.assert(
+      fc.property(
+        fc.array(send, { maxLength: 30 }),
+        fc.nat(31),
+        fc.array(send, { maxLength: 3 }),
+        fc.boolean(),
+        (old, dropped, added, stale) => {
+          const recent = [...old.slice(dropped), ...added];
+          const oldTexts = old.map((t) => (stale ? `${t}` : String(t)));
+          const texts = recentTexts(recent, { recent: old, texts: oldTexts });
+          expect(texts).toEqual(recent.map((t) => JSON.stringify(t)));
+          const state: SlotState = {
+            recent,
+            holdUntilMs: added[0] ?? 0,
+            lastOkMs: old[0] ?? null,
+            ...(dropped % 2 === 0 ? { waiters: { a: { rank: 1, untilMs: 5 } }, streak: dropped } : {}),
+          };
+          const expected = JSON.stringify(
+            state.waiters === undefined
+              ? { recent, holdUntilMs: state.holdUntilMs, lastOkMs: state.lastOkMs }
+              : state,
+          );
+          expect(stateText(state, texts)).toBe(expected);
+        },
+      ),
+    );
   });
 
   it('goes only beside an existing history: a command without one paces alone', () => {
