@@ -270,7 +270,7 @@ async function pollAlone(): Promise<string[]> {
     const lines = [
       `${org.users} users / ${org.teams} teams / ${org.memberships} memberships / ${org.policies} policies / ${org.shifts} shifts; each stage a fresh process:`,
       '',
-      '| V8 | stage | cycle CPU s | process CPU s | peak RSS MB (goal ≤ 134) | events | bytes per unchanged poll: file / used | load avg |',
+      '| V8 | stage | cycle CPU s | process CPU s | peak RSS MiB (goal ≤ 128) | events | bytes per unchanged poll: file / used | load avg |',
       '|---|---|---|---|---|---|---|---|',
     ];
     // BENCH_POLL_V8=none runs only the CLI rows below; a comma list runs those settings.
@@ -303,7 +303,7 @@ async function pollAlone(): Promise<string[]> {
       '',
       `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org:`,
       '',
-      '| CLI step | process CPU s | peak RSS MB (goal ≤ 134) | load avg | said |',
+      '| CLI step | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
       '|---|---|---|---|---|',
     );
     const rows = await benchPollCli({
@@ -479,7 +479,7 @@ async function main(): Promise<void> {
         '',
       );
       lines.push(
-        '| org | baseline CPU s | unchanged poll CPU s (≤ 1) | hinted unchanged poll CPU s | 10% changed CPU s (≤ 3) | events | bytes added per unchanged poll: file / used, mean of 20 (≤ 16384) | peak RSS MB (≤ 250) | peak RSS by stage MB |',
+        '| org | baseline CPU s | unchanged poll CPU s (≤ 1) | hinted unchanged poll CPU s | 10% changed CPU s (≤ 3) | events | bytes added per unchanged poll: file / used, mean of 20 (≤ 16384) | peak RSS MiB (≤ 250) | peak RSS by stage MiB |',
       );
       lines.push('|---|---|---|---|---|---|---|---|---|');
       lines.push(
@@ -523,7 +523,7 @@ async function main(): Promise<void> {
       const r = result as Awaited<ReturnType<typeof benchIdentity>>;
       lines.push(`${IDENTITY_LABELS[bench] ?? bench}:`, '');
       lines.push(
-        '| identities / VictorOps users | file MB | first sync CPU s (≤ 2) | findings | unchanged file CPU s | re-parsed file CPU s | matching only CPU s | peak RSS MB (≤ 300) |',
+        '| identities / VictorOps users | file MB | first sync CPU s (≤ 2) | findings | unchanged file CPU s | re-parsed file CPU s | matching only CPU s | peak RSS MiB (issue 21: ≤ 128) |',
       );
       lines.push('|---|---|---|---|---|---|---|---|');
       lines.push(
