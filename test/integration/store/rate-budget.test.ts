@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openRateBudgetFile, openStore, rateBudgetPathFor, type Store } from '../../../src/store/db.js';
 import {
   holdSharedSlots,
@@ -204,6 +204,39 @@ describe('the shared rate budget in the file beside the database', () => {
         },
       ),
     );
+  });
+
+  it('reuses no text when the new schedule only looks like a continuation (the clock stepped back)', () => {
+    // A reset schedule whose one slot equals an earlier send: the old run does not end where the
+    // match ends, so the texts after it are not this schedule's.
+    expect(recentTexts([5], { recent: [5, 6], texts: ['5', '6'] })).toEqual(['5']);
+    expect(recentTexts([5, 9], { recent: [5, 6, 7], texts: ['5', '6', '7'] })).toEqual(['5', '9']);
+    expect(recentTexts([6, 7, 8], { recent: [5, 6, 7], texts: ['5', '6', '7'] })).toEqual(['6', '7', '8']);
+  });
+
+  it('does not parse again the row this connection wrote itself, and does parse one another process wrote', () => {
+    const [daemon, oneShot] = twoConnections();
+    const rowText = () =>
+      (
+        daemon.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get() as {
+          value: string;
+        }
+      ).value;
+    reserveSharedSlot(daemon, 'key', request(1_000));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const ownRow = rowText();
+      reserveSharedSlot(daemon, 'key', request(1_100));
+      expect(parse.mock.calls.filter(([text]) => text === ownRow)).toEqual([]);
+      // The other connection's turn rewrites the row: the daemon's next turn reads it.
+      reserveSharedSlot(oneShot, 'key', request(1_200));
+      const othersRow = rowText();
+      parse.mockClear();
+      expect(reserveSharedSlot(daemon, 'key', request(1_300)).slotMs).toBe(2_746);
+      expect(parse.mock.calls.filter(([text]) => text === othersRow)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('goes only beside an existing history: a command without one paces alone', () => {
