@@ -199,6 +199,21 @@ describe('the user list streamed', () => {
     expect(streamed(Buffer.from(text, 'utf8'))).toBeNull();
   });
 
+  it.each([
+    // A chunk may end right after an odd run of backslashes: the quote the next chunk starts with is escaped.
+    ['backslashes before quotes', '{"users":[{"username":"a\\\\"},{"username":"b\\"\\\\"}]}'],
+    // Numbers in other top-level values, exponent in either case (JSON allows `E` as well as `e`).
+    ['exponents in other values', '{"count":1E5,"users":[{"username":"a"}],"ratio":-2.5E-3,"small":4e+2}'],
+  ])('streams %s, cut anywhere, to the whole-body result without giving up', (_name, text) => {
+    const bytes = Buffer.from(text, 'utf8');
+    const whole = reference(text);
+    expect(whole).not.toBeNull();
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      // Null would mean the stream gave up and the client parsed the whole body after all.
+      expect(streamed(bytes, [cut]), `cut at byte ${cut}`).toStrictEqual(whole);
+    }
+  });
+
   it('reads a key spelt with escapes as the key it is, as JSON.parse does', () => {
     const text = '{"\\u0075sers":[{"username":"a"}],"us\\"ers":1}';
     expect(streamed(Buffer.from(text, 'utf8'))?.users.map((u) => u.username)).toEqual(['a']);
