@@ -43,6 +43,7 @@ export async function fetchFrom(
 export async function withServedClient<T>(
   handler: RequestListener,
   use: (client: VictorOpsClient) => Promise<T>,
+  overrides: Partial<VictorOpsClientOptions> = {},
 ): Promise<T> {
   const server = createServer(handler);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -55,6 +56,7 @@ export async function withServedClient<T>(
     timeoutMs: 5_000,
     maxRetries: 0,
     clock: systemClock,
+    ...overrides,
   });
   try {
     return await use(client);

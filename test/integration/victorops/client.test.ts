@@ -8,6 +8,7 @@ import { createVictorOpsClient, type VictorOpsClient } from '../../../src/victor
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { createLocalSlots, createRateBudget } from '../../../src/victorops/rate-budget.js';
 import { describeSchemaIssue, teamListSchema, userListSchema } from '../../../src/victorops/schemas.js';
+import { teamMembersReader } from '../../../src/victorops/team-members-reader.js';
 import { readUserListFast, streamUserList, userListReader } from '../../../src/victorops/user-list-reader.js';
 import { clientFor, fetchFrom, SIM_KEY, withServedClient } from '../../helpers/client.js';
 import { createFakeClock, type FakeClock } from '../../helpers/fake-clock.js';
@@ -168,6 +169,57 @@ describe('fetchRoster against the simulator', () => {
     const html = await caught(getServed([valid], spy, 'text/html'));
     expect(html.message).toMatch(/^GET \/v1\/user: expected JSON, got an HTML page/);
     expect(started).toBe(false);
+  });
+
+  /** What a GET of `path` ends in when the server sends `head`'s bytes, then drops the connection. */
+  function cutOff(path: string, head: string, schema: Parameters<VictorOpsClient['get']>[1]) {
+    return caught(
+      withServedClient(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(head, () => res.socket?.destroy());
+        },
+        (client) => client.get(path, schema),
+      ),
+    );
+  }
+
+  it('fails a list whose connection drops after some whole entries as a network error, never as a shorter list', async () => {
+    const users = await cutOff(
+      '/v1/user',
+      '{"users":[[{"username":"jane.doe"},{"username":"kai"}],[{"username":"soren"}]',
+      userListReader,
+    );
+    expect(users.code).toBe('network');
+    expect(users.message).toMatch(/^GET \/v1\/user failed: /);
+    const members = await cutOff(
+      '/v1/team/team-a/members',
+      '{"members":[{"username":"jane.doe"},{"username":"kai"}',
+      teamMembersReader,
+    );
+    expect(members.code).toBe('network');
+  });
+
+  it('refuses a streamed user list that grows past VO_MAX_RESPONSE_BYTES without declaring its size', async () => {
+    const users = Array.from({ length: 40 }, (_, i) => ({ username: `user.${i}` }));
+    const bytes = Buffer.from(JSON.stringify({ users: [users] }), 'utf8');
+    const maxBodyBytes = 256;
+    expect(bytes.length).toBeGreaterThan(maxBodyBytes);
+    const error = await caught(
+      withServedClient(
+        async (_req, res) => {
+          // Written in pieces without a content-length: only counting the bytes read can stop it.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          for (const piece of piecesOf(bytes, 64))
+            await new Promise<void>((r) => res.write(piece, () => r()));
+          res.end();
+        },
+        (client) => client.get('/v1/user', userListReader),
+        { maxBodyBytes },
+      ),
+    );
+    expect(error.code).toBe('too_large');
+    expect(error.message).toMatch(/more than 256 bytes is over VO_MAX_RESPONSE_BYTES/);
   });
 
   it('a user list the fast path does not recognise is parsed by zod and reported by it, field named', async () => {
