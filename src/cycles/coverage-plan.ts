@@ -2,13 +2,12 @@
  * Recomputes coverage findings for the run being recorded. Called inside the run's transaction (the
  * cycle's synchronous record half), so what it reads is what that transaction then writes over.
  */
-import { computeFindings, diffFindings } from '../roster/coverage.js';
+import { type CoverageRoster, computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
 import { isReachKind } from '../roster/coverage-types.js';
 import type { Exemption } from '../roster/identity-types.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
 import type { RoutingKey } from '../roster/routing-keys.js';
-import type { Roster } from '../roster/types.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import { loadOpenFindings } from '../store/findings.js';
@@ -17,8 +16,11 @@ import type { CoverageUpdate } from '../store/poll-store.js';
 import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
 
 export interface PlanCoverageInput {
-  /** The roster as it stands after this run; null before the roster baseline (no findings yet). */
-  roster: Roster | null;
+  /**
+   * The roster as it stands after this run (or its users, teams and member counts); null before the
+   * roster baseline (no findings yet).
+   */
+  roster: CoverageRoster | null;
   /** Policies and schedules after this run; null before the first policy poll (no findings yet). */
   policies: readonly Policy[] | null;
   schedules: readonly TeamSchedule[];

@@ -7,6 +7,7 @@
 import { createHash, hash } from 'node:crypto';
 import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { CoverageRoster } from '../roster/coverage.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
 import {
@@ -24,7 +25,7 @@ import {
   type RunStatus,
 } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
-import type { FetchedRoster, Roster } from '../roster/types.js';
+import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
@@ -206,7 +207,7 @@ function rosterCycle(
             }),
       };
       // Findings follow the roster this run records, in the same transaction as the change causing them.
-      const coverageOf = (decision: PollDecision, roster: () => Roster | null) =>
+      const coverageOf = (decision: PollDecision, roster: () => CoverageRoster | null) =>
         decision.status === 'failed' || policies === null
           ? null
           : planCoverage(store, {
@@ -241,20 +242,20 @@ function rosterCycle(
 
       // An unchanged poll (the fingerprints say the fetch leaves the recorded roster as it is)
       // records what the full path records for it without rebuilding the roster as objects to
-      // merge and diff: 60,000 carried memberships with hints. The recorded roster is read only
-      // for the coverage findings, which need it (a policy baseline).
+      // merge and diff: 60,000 carried memberships with hints. The coverage findings (a policy
+      // baseline) read its users and teams, which are the fetched ones, and each team's member
+      // count, which the check counted: the memberships are not rebuilt for them either.
       const unchanged =
         !accept && fetched && fetchedPrints && stored
           ? loadUnchangedRecord(store, fetched, fetchedPrints, stored, fingerprintHash)
           : null;
       if (unchanged && fetched && fetchedPrints && stored) {
         const decision = decideUnchangedPoll(decide, fetched.roster.teams);
-        const coverage = coverageOf(
-          decision,
-          () =>
-            loadPreviousByFingerprint(store, fetched, fetchedPrints, stored, fingerprintHash) ??
-            loadCurrentRoster(store),
-        );
+        const coverage = coverageOf(decision, () => ({
+          users: fetched.roster.users,
+          teams: fetched.roster.teams,
+          memberCounts: unchanged.memberCounts,
+        }));
         // Its users are the fetched ones and its teams' members the stored ones (equal to the fetched where read).
         const recordedPrints: RosterFingerprints = {
           users: fetchedPrints.users,

@@ -17,7 +17,8 @@ import type { Roster, Team } from './types.js';
 import { isPendingInvitee, usernameKey } from './types.js';
 
 export interface PeopleFindingsInput {
-  roster: Roster;
+  /** Its users and teams only: the memberships are not read here. */
+  roster: Pick<Roster, 'users' | 'teams'>;
   policies: readonly Policy[];
   schedules: readonly TeamSchedule[];
   now: string;

@@ -15,8 +15,28 @@ import type { RoutingKey } from './routing-keys.js';
 import type { Roster, Team } from './types.js';
 import { usernameKey } from './types.js';
 
+/**
+ * What coverage reads of the roster: its users and teams, and how many members each team has. The
+ * memberships themselves are read for that count only, so a caller that knows the counts (the
+ * unchanged poll, from its fingerprint check) passes them instead of rebuilding every membership.
+ */
+export type CoverageRoster = Pick<Roster, 'users' | 'teams'> &
+  (
+    | { memberships: Roster['memberships'] }
+    /** Members per team slug; a team it does not name has none. */
+    | { memberCounts: ReadonlyMap<string, number> }
+  );
+
+/** Members per team slug, of a roster's memberships or as given. */
+function memberCountsOf(roster: CoverageRoster): ReadonlyMap<string, number> {
+  if ('memberCounts' in roster) return roster.memberCounts;
+  const counts = new Map<string, number>();
+  for (const m of roster.memberships) counts.set(m.teamSlug, (counts.get(m.teamSlug) ?? 0) + 1);
+  return counts;
+}
+
 export interface ComputeFindingsInput {
-  roster: Roster;
+  roster: CoverageRoster;
   policies: readonly Policy[];
   schedules: readonly TeamSchedule[];
   /** Lower-cased username → when the history recorded its removal. */
@@ -160,8 +180,7 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
     }
   }
 
-  const memberCount = new Map<string, number>();
-  for (const m of roster.memberships) memberCount.set(m.teamSlug, (memberCount.get(m.teamSlug) ?? 0) + 1);
+  const memberCount = memberCountsOf(roster);
   const teamsWithPolicy = new Set([...policies.map((p) => p.teamSlug), ...unread.map((p) => p.teamSlug)]);
   for (const team of roster.teams) {
     if ((memberCount.get(team.slug) ?? 0) === 0) {

@@ -343,6 +343,11 @@ export function saveFingerprints(
 /** What an unchanged poll records of the roster, without the roster as objects: the runs row's counts. */
 export interface UnchangedRecord {
   counts: { users: number; teams: number; memberships: number };
+  /**
+   * The recorded members of each team (a read team's fetched list, a carried team's stored one),
+   * by slug, every team of the roster named: what the coverage findings read of the memberships.
+   */
+  memberCounts: Map<string, number>;
 }
 
 /**
@@ -377,6 +382,7 @@ export function loadUnchangedRecord(
   const names = new Map(teams);
   for (const t of fetched.roster.teams) if (names.get(t.slug) !== t.name) return null;
   const carried = new Set(fetched.hints?.carried ?? []);
+  const memberCounts = new Map<string, number>();
   let read = 0;
   for (const t of fetched.roster.teams) {
     const recorded = stored.teams.get(t.slug);
@@ -385,6 +391,7 @@ export function loadUnchangedRecord(
     if (fetchedPrints.teams.get(t.slug) !== recorded) return null;
     const members = ofCurrentUsers(fetchedPrints.teamMembers.get(t.slug) ?? '', fetchedPrints.users);
     if (members === null) return null;
+    memberCounts.set(t.slug, members);
     read += members;
   }
   // The fetched memberships are those of the teams read, and of no other team (a carried team's
@@ -397,14 +404,16 @@ export function loadUnchangedRecord(
     for (const slug of carried) if (!stored.listed.has(slug)) return null;
     const lists = storedLists(store, stored, [...carried], hashText);
     if (lists.size !== carried.size) return null;
-    for (const list of lists.values()) {
+    for (const [slug, list] of lists) {
       const members = ofCurrentUsers(list, fetchedPrints.users);
       if (members === null) return null;
+      memberCounts.set(slug, members);
       kept += members;
     }
   }
   return {
     counts: { users: stored.users.length, teams: teams.length, memberships: read + kept },
+    memberCounts,
   };
 }
 

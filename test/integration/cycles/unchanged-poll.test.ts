@@ -20,6 +20,7 @@ import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
 import type { Policy } from '../../../src/roster/policy-types.js';
 import type { FetchedRoster, Roster } from '../../../src/roster/types.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { loadOpenFindings } from '../../../src/store/findings.js';
 import { recordPolicyPoll } from '../../../src/store/policy-store.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
@@ -286,6 +287,21 @@ describe('the unchanged poll’s short cut, where it must not be taken', () => {
         .prepare('SELECT user_count, team_count, membership_count, change_count FROM runs WHERE id = ?')
         .get(result.runId);
       expect(run).toEqual({ user_count: 4, team_count: 3, membership_count: 4, change_count: 0 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('with a policy baseline, counts a carried team’s stored members for the coverage findings', async () => {
+    const store = await recordRosters([org()]);
+    try {
+      recordPolicyBaseline(store);
+      const { shortCut } = await poll(store, hinted(org()));
+      expect(shortCut).toBe(true);
+      // team-b is carried with two members and no policy, team-c carried and empty, team-a read
+      // and paged by the policy: a carried team counted empty would be "without members".
+      const keys = loadOpenFindings(store).map((o) => o.finding.key);
+      expect(keys.sort()).toEqual(['team_without_members:team-c', 'team_without_policy:team-b']);
     } finally {
       store.close();
     }

@@ -5,7 +5,7 @@ import { describeFinding, findingEvents } from '../../../src/roster/coverage-eve
 import type { Finding } from '../../../src/roster/coverage-types.js';
 import type { EventDraft } from '../../../src/roster/events.js';
 import type { Policy, TeamSchedule } from '../../../src/roster/policy-types.js';
-import { aRoster, aTeam, aUser } from '../../helpers/builders.js';
+import { aRoster, arbitraryRoster, aTeam, aUser, USERNAMES } from '../../helpers/builders.js';
 import { assertValidEvent } from '../../helpers/event-schema.js';
 
 const NOW = '2026-03-03T12:00:00.000Z';
@@ -166,6 +166,117 @@ describe('computeFindings', () => {
         expect(new Set(a.map((f) => f.key)).size).toBe(a.length);
       }),
     );
+  });
+});
+
+/** A policy step entry: a user (maybe not of the roster), a route to a policy (maybe missing) or a rotation. */
+const arbitraryEntry = fc.oneof(
+  fc.constantFrom(...USERNAMES, 'jdoe').map((username) => ({ kind: 'user' as const, username })),
+  fc.constantFrom('p1', 'p2', 'p3', 'p4').map((policySlug) => ({ kind: 'policy' as const, policySlug })),
+  fc.constantFrom('r1', 'r2').map((slug) => ({
+    kind: 'rotation' as const,
+    executionType: 'rotation_group' as const,
+    rotationSlug: slug,
+    rotationLabel: slug,
+  })),
+);
+const TEAM_SLUGS = ['team-a', 'team-b', 'team-c', 'team-d', 'team-e'] as const;
+const arbitraryPolicies = fc.uniqueArray(
+  fc.record({
+    slug: fc.constantFrom('p1', 'p2', 'p3'),
+    teamSlug: fc.constantFrom(...TEAM_SLUGS),
+    steps: fc.array(fc.array(arbitraryEntry, { maxLength: 3 }), { maxLength: 3 }),
+  }),
+  { selector: (p) => p.slug },
+);
+const HOUR = 3_600_000;
+const arbitrarySchedules = fc.uniqueArray(
+  fc.record({
+    team: fc.constantFrom(...TEAM_SLUGS),
+    shifts: fc.array(
+      fc.record({
+        policySlug: fc.constantFrom('p1', 'p2', 'p3'),
+        rotationName: fc.constantFrom('R1', 'R2'),
+        username: fc.constantFrom(...USERNAMES, 'jdoe'),
+        startHours: fc.integer({ min: -48, max: 400 }),
+        hours: fc.integer({ min: 1, max: 72 }),
+      }),
+      { maxLength: 5 },
+    ),
+  }),
+  { selector: (s) => s.team, maxLength: 3 },
+);
+
+describe('computeFindings from member counts', () => {
+  it('equal the findings from the memberships they count (property)', () => {
+    const at = (hours: number) => new Date(Date.parse(NOW) + hours * HOUR).toISOString();
+    fc.assert(
+      fc.property(
+        arbitraryRoster,
+        arbitraryPolicies,
+        arbitrarySchedules,
+        fc.subarray(['p2', 'p4']),
+        fc.subarray(['p1', 'p2', 'p3', 'p4']),
+        fc.boolean(),
+        (roster, policySpecs, scheduleSpecs, unread, keyTargets, zeros) => {
+          const policies: Policy[] = policySpecs.map((p) => ({
+            slug: p.slug,
+            name: `${p.slug} name`,
+            teamSlug: p.teamSlug,
+            steps: p.steps.map((entries, i) => ({ index: i + 1, timeout: 5, entries })),
+          }));
+          const schedules: TeamSchedule[] = scheduleSpecs.map((s) => ({
+            team: aTeam(s.team),
+            shifts: s.shifts.map((shift) => ({
+              policySlug: shift.policySlug,
+              policyName: `${shift.policySlug} name`,
+              rotationName: shift.rotationName,
+              shiftName: 'Day',
+              username: shift.username,
+              start: at(shift.startHours),
+              end: at(shift.startHours + shift.hours),
+            })),
+          }));
+          const input = {
+            policies,
+            schedules,
+            unreadPolicies: unread
+              .filter((slug) => !policies.some((p) => p.slug === slug))
+              .map((slug) => ({ slug, name: slug, teamSlug: 'team-a', reason: 'HTTP 500' })),
+            routingKeys: keyTargets.map((slug) => ({
+              routingKey: `key-${slug}`,
+              isDefault: slug === 'p1',
+              targets: [{ policySlug: slug, policyName: `${slug} name` }],
+            })),
+            removedUsers: new Map([['jdoe', '2026-03-01T00:00:00.000Z']]),
+            now: NOW,
+          };
+          // As the unchanged poll gives them: every team named (zeros too), or only teams with members.
+          const memberCounts = new Map<string, number>(zeros ? roster.teams.map((t) => [t.slug, 0]) : []);
+          for (const m of roster.memberships)
+            memberCounts.set(m.teamSlug, (memberCounts.get(m.teamSlug) ?? 0) + 1);
+          const fromCounts = computeFindings({
+            ...input,
+            roster: { users: roster.users, teams: roster.teams, memberCounts },
+          });
+          expect(fromCounts).toEqual(computeFindings({ ...input, roster }));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a team counted with no members is a team without members, whatever memberships exist', () => {
+    const counted = (members: number) =>
+      computeFindings({
+        roster: { users: roster.users, teams: roster.teams, memberCounts: new Map([['team-db', members]]) },
+        policies: [aPolicy('pol-db', 'team-db', [['alice']]), aPolicy('pol-web', 'team-web', [['bob']])],
+        schedules: [],
+        removedUsers: new Map(),
+        now: NOW,
+      });
+    expect(kinds(counted(1))).toEqual(['team_without_members:team-web']);
+    expect(kinds(counted(0))).toEqual(['team_without_members:team-db', 'team_without_members:team-web']);
   });
 });
 
