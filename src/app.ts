@@ -280,7 +280,8 @@ async function createConfiguredDispatcher(
 /**
  * Identity sources and the sync's dependencies; `sources` is empty when none is configured. The
  * adapters (ldapts, chardet, iconv-lite, the Okta and Graph clients) are imported here, when a
- * sync or the daemon needs them: a one-off `poll` never loads them (issue 21).
+ * sync or the daemon needs them, and only those of the configured kinds: a one-off `poll` never
+ * loads them, a sync of a file loads the file's alone (issue 21).
  */
 async function createIdentitySyncDeps(
   config: Config,
@@ -290,6 +291,7 @@ async function createIdentitySyncDeps(
   const base = cycleBasics(config, store, deps);
   const id = config.identity;
   const { createIdentitySources } = await import('./identity/sources-from-config.js');
+  const sources = await createIdentitySources(id, { clock: base.clock });
   return {
     ...base,
     guard: config.guard,
@@ -298,7 +300,7 @@ async function createIdentitySyncDeps(
       explicit: new Map(Object.entries(id.explicit)),
       exemptions: id.exemptions,
     },
-    sources: createIdentitySources(id, { clock: base.clock }),
+    sources,
   };
 }
 

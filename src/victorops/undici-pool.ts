@@ -13,9 +13,7 @@
  * through this pool reaches a local server and reads its answer, and the two files are the same
  * objects undici's index exports.
  */
-import type { Dispatcher } from 'undici';
-import requestThrough from 'undici/lib/api/api-request.js';
-import Pool from 'undici/lib/dispatcher/pool.js';
+import type { Dispatcher, Pool } from 'undici';
 
 export type PoolOptions = ConstructorParameters<typeof Pool>[1];
 export type PoolResponse = Dispatcher.ResponseData;
@@ -25,10 +23,38 @@ export interface RequestPool {
   close(): Promise<void>;
 }
 
+/**
+ * The two files, imported on the first request (issue 21): the App imports the client for every
+ * command, and `identity-sync`, `accept` or `migrate` never send to VictorOps; undici's pool and
+ * its h1/h2 clients (`node:http2` included) are ~3 MB of RSS those commands carried.
+ */
+type RequestThrough = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<PoolResponse>;
+let undiciFiles: Promise<{ PoolClass: typeof Pool; requestThrough: RequestThrough }> | null = null;
+
+function loadUndiciFiles() {
+  undiciFiles ??= Promise.all([
+    import('undici/lib/dispatcher/pool.js'),
+    import('undici/lib/api/api-request.js'),
+  ]).then(([pool, request]) => ({ PoolClass: pool.default, requestThrough: request.default }));
+  return undiciFiles;
+}
+
 export function createRequestPool(origin: string, options: PoolOptions): RequestPool {
-  const pool = new Pool(origin, options);
+  let opened: Promise<{ pool: Pool; requestThrough: RequestThrough }> | null = null;
+  const open = () => {
+    opened ??= loadUndiciFiles().then(({ PoolClass, requestThrough }) => ({
+      pool: new PoolClass(origin, options),
+      requestThrough,
+    }));
+    return opened;
+  };
   return {
-    request: (requestOptions) => requestThrough.call(pool, requestOptions),
-    close: () => pool.close(),
+    request: async (requestOptions) => {
+      const { pool, requestThrough } = await open();
+      return requestThrough.call(pool, requestOptions);
+    },
+    close: async () => {
+      if (opened !== null) await (await opened).pool.close();
+    },
   };
 }

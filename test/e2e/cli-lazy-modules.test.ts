@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/simulator.js';
 import { CLI, cliEnv, runCli, simulatorCliEnv, tempDatabase } from '../helpers/cli.js';
+import { startFileIdentityOrg } from '../helpers/identity-e2e.js';
 
 /** Modules that belong to a command's work, never to its registration. */
 const IMPLEMENTATION =
@@ -191,6 +192,27 @@ describe('the CLI loads a command only when it runs', () => {
           ),
         ),
       ).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('an identity sync of a file loads the file source alone, not the other adapters or their packages', async () => {
+    const { sim, env, file } = await startFileIdentityOrg(4);
+    try {
+      const poll = await runCli(['poll', '--no-deliver'], env);
+      expect(poll.code, poll.stderr).toBe(0);
+      const people = sim.org.listUsers().map((u) => `${u.email},active`);
+      writeFileSync(file, `email,status\n${people.join('\n')}\n`);
+      const r = await loadedAsync(['identity-sync', '--no-deliver'], env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/run \d+ \(identity\): ok/);
+      const adapters = r.modules.filter((url) => /\/dist\/identity\/[a-z-]+-source\.js$/.test(url));
+      expect(adapters.map((url) => url.replace(/^.*\/dist\//, ''))).toEqual(['identity/file-source.js']);
+      // Okta, Entra and Google bring undici's index (src/identity/http.ts), LDAP brings ldapts, and
+      // the VictorOps client imports undici's pool files on its first request, which a sync never sends.
+      expect(packagesOf(r.modules).filter((name) => /^(ldapts|undici)$/.test(name))).toEqual([]);
+      expect(packagesOf(r.modules)).toEqual(expect.arrayContaining(['chardet', 'iconv-lite']));
     } finally {
       await sim.close();
     }

@@ -25,17 +25,18 @@ const built = (env: Record<string, string>) =>
   });
 
 describe('identity source registry', () => {
-  it('has one plugin per kind the configuration reads, under its own kind', () => {
+  it('has one plugin per kind the configuration reads, under its own kind', async () => {
     expect(Object.keys(IDENTITY_SOURCE_PLUGINS)).toEqual(Object.keys(IDENTITY_SOURCE_READERS));
-    for (const [kind, plugin] of Object.entries(IDENTITY_SOURCE_PLUGINS)) expect(plugin.kind).toBe(kind);
+    for (const [kind, load] of Object.entries(IDENTITY_SOURCE_PLUGINS))
+      expect((await load()).kind).toBe(kind);
   });
 
   it('builds the configured sources only, in the registered order', async () => {
-    const all = built(every);
+    const all = await built(every);
     expect(all.map((s) => s.kind)).toEqual(['file', 'ldap', 'okta', 'entra', 'google']);
-    const some = built({ OKTA_ORG_URL: every.OKTA_ORG_URL, OKTA_API_TOKEN: every.OKTA_API_TOKEN });
+    const some = await built({ OKTA_ORG_URL: every.OKTA_ORG_URL, OKTA_API_TOKEN: every.OKTA_API_TOKEN });
     expect(some.map((s) => s.kind)).toEqual(['okta']);
-    expect(built({})).toEqual([]);
+    expect(await built({})).toEqual([]);
     await Promise.all([...all, ...some].map((s) => s.close()));
   });
 });
