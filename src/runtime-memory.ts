@@ -4,9 +4,10 @@
  * NODE_OPTIONS needed).
  *
  * - `--optimize-for-size`, for every command, makes V8 grow the old generation conservatively. In
- *   the CLI the old generation sets the peak (heap used ~47 MB at the peak of a 20,000-user
- *   unchanged poll; heap total ~50 MB with this flag, 85–98 MB without): the poll peaks at
- *   126–147 MB with it, 163–197 MB on Node's defaults, 144–171 MB with `--max-semi-space-size=1`.
+ *   the CLI the old generation sets the peak. A 20,000-user poll (peak RSS MiB, twenty-fifth part)
+ *   with it: unchanged 111–116, 10% changed 123–127; on Node's defaults 121–130 and 156–167. It
+ *   costs CPU (~0.2 s of the unchanged poll, ~0.9 s of the changed one), the price of the changed
+ *   poll staying inside 128 MiB.
  * - `--semi-space-growth-factor=1` keeps the young generation at its starting size, only for the
  *   commands that run an identity sync (`identity-sync`, and `run` and `demo`, whose daemon does):
  *   the sync of 100,000 identities peaks ~10 MB lower with it (137–138 against 148–150 MB). A
@@ -16,7 +17,7 @@
  *   against 138 MB, and 143 against 139.5 since a one-off poll's page cache is held at 2 MB).
  *   Measure it set at run time, as here: on the node command line it is not the same setting.
  *
- * Figures and commands: docs/benchmarks.md "Lean polls" (issue 21, eleventh and fifteenth parts).
+ * Figures and commands: docs/benchmarks.md "Lean polls" (issue 21, eleventh, fifteenth and twenty-fifth parts).
  */
 import { setFlagsFromString } from 'node:v8';
 
