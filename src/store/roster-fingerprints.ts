@@ -21,7 +21,7 @@ import {
   usernameKey,
 } from '../roster/types.js';
 import type { Store } from './db.js';
-import { currentRosterFrom, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
+import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
 
 const VALID_RUN_KEY = 'roster_fingerprints_run';
 
@@ -374,12 +374,9 @@ export function loadUnchangedRecord(
   for (const { key, fingerprint } of stored.users) {
     if (fingerprint === null || fetchedPrints.users.get(key) !== fingerprint) return null;
   }
-  const teams = store.sqlite
-    .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL')
-    .raw(true)
-    .all() as [string, string][];
+  const teams = loadCurrentTeams(store);
   if (teams.length !== fetched.roster.teams.length || stored.teams.size !== teams.length) return null;
-  const names = new Map(teams);
+  const names = new Map(teams.map((t) => [t.slug, t.name]));
   for (const t of fetched.roster.teams) if (names.get(t.slug) !== t.name) return null;
   const carried = new Set(fetched.hints?.carried ?? []);
   const memberCounts = new Map<string, number>();
