@@ -12,20 +12,17 @@
  */
 import type { FastSchema } from './client.js';
 import { teamMembersSchema } from './schemas.js';
-
-/** A JSON object (what `z.object` accepts of parsed JSON: not null, not an array). */
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isObject } from './user-list-reader.js';
 
 /** The members' usernames, as `teamMembersSchema.parse(json)` gives them; null when zod must decide. */
 export function readTeamMembersFast(json: unknown): string[] | null {
-  if (!isJsonObject(json)) return null;
+  if (!isObject(json)) return null;
   const members = json.members;
   if (!Array.isArray(members)) return null;
   const usernames: string[] = new Array(members.length);
   for (let i = 0; i < members.length; i++) {
     const member: unknown = members[i];
-    if (!isJsonObject(member)) return null;
+    if (!isObject(member)) return null;
     const username = member.username;
     if (typeof username !== 'string' || username.length === 0) return null;
     usernames[i] = username;

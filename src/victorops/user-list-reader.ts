@@ -25,7 +25,8 @@ import { createUserListScanner } from './user-list-scanner.js';
 /** The optional text fields of `apiUserSchema` (every recorded field but `verified`): text, null or missing. */
 const TEXT_FIELDS = USER_FIELDS.filter((field) => field !== 'verified');
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (what `z.object` accepts of parsed JSON: not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
