@@ -76,8 +76,15 @@ interface Measured {
   changes: number;
 }
 
-/** Pages of the WAL by the table or index they belong to (dbstat of the database with that WAL). */
-function walPagesByStructure(dbPath: string, walCopy: string, dir: string): Map<string, number> {
+/**
+ * Pages of the WAL by the table or index they belong to, with each one's pages in all (dbstat of
+ * the database with that WAL).
+ */
+function walPagesByStructure(
+  dbPath: string,
+  walCopy: string,
+  dir: string,
+): Map<string, { written: number; all: number }> {
   const wal = readFileSync(walCopy);
   const pageSize = wal.readUInt32BE(8);
   const pages = new Set<number>();
@@ -94,10 +101,17 @@ function walPagesByStructure(dbPath: string, walCopy: string, dir: string): Map<
       pageno: number;
     }>)
       owner.set(row.pageno, row.name);
-    const counts = new Map<string, number>();
+    const counts = new Map<string, { written: number; all: number }>();
+    for (const name of owner.values()) {
+      const count = counts.get(name) ?? { written: 0, all: 0 };
+      count.all += 1;
+      counts.set(name, count);
+    }
     for (const page of pages) {
       const name = owner.get(page) ?? '(free)';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
+      const count = counts.get(name) ?? { written: 0, all: 0 };
+      count.written += 1;
+      counts.set(name, count);
     }
     return counts;
   } finally {
@@ -121,7 +135,7 @@ async function main(): Promise<void> {
     );
     store.close();
     const results = new Map<string, Measured[]>(VARIANTS.map((v) => [v.name, []]));
-    let pages: Map<string, number> | null = null;
+    let pages: Map<string, { written: number; all: number }> | null = null;
     for (let round = 0; round < rounds; round++) {
       for (const variant of VARIANTS) {
         const path = join(dir, 'poll.db');
@@ -174,11 +188,13 @@ async function main(): Promise<void> {
       );
     }
     if (pages !== null) {
-      const total = [...pages.values()].reduce((a, b) => a + b, 0);
+      const total = [...pages.values()].reduce((a, b) => a + b.written, 0);
       lines.push('', `Pages the as-recorded poll wrote to the WAL (${total} in all), by table or index:`, '');
-      lines.push('| table or index | pages |', '|---|---|');
-      for (const [name, count] of [...pages].sort((a, b) => b[1] - a[1]))
-        lines.push(`| ${name} | ${count} |`);
+      lines.push('| table or index | pages written | of its pages |', '|---|---|---|');
+      for (const [name, count] of [...pages].sort((a, b) => b[1].written - a[1].written)) {
+        if (count.written === 0) continue;
+        lines.push(`| ${name} | ${count.written} | ${count.all} |`);
+      }
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
