@@ -5,10 +5,11 @@
  *
  * The persist benchmark's org (20,000 users / 500 teams, seed 7) is recorded once as a baseline;
  * then, per round and per variant, a copy of that database takes the CLI rows' 10% change
- * (changeAsTheCliRows) through runPollCycle with the one-off CLI poll's 2 MB page cache, and the cycle's CPU and
- * the WAL it wrote are measured. A reader holds a snapshot open meanwhile, so no checkpoint can
- * reuse the WAL and every frame the poll wrote stays in the file to be counted. Every variant runs
- * the same decide step, so the differences between variants are the record step's.
+ * (changeAsTheCliRows) through runPollCycle with the one-off CLI poll's 2 MB page cache, and the
+ * cycle's CPU and the WAL it wrote are measured. A reader holds a snapshot open meanwhile, so no
+ * checkpoint can reuse the WAL and every frame the poll wrote stays in the file to be counted.
+ * Every variant runs the same decide step, so the differences between variants are the record
+ * step's.
  *
  * The variants drop one structure each (an index, the search trigger) or raise the page cache: they
  * say what that structure costs a changed poll, not that it can go (the reads that need it are
