@@ -101,9 +101,11 @@ export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: 
   for (const rotation of rotations) {
     for (const s of rotation.shifts) {
       const key = usernameKey(s.username);
-      const list = heldBy.get(key) ?? [];
-      list.push({ rotation, s });
-      heldBy.set(key, list);
+      // Only their shifts are looked up: the others' (most of these schedules) are not kept.
+      if (!unpageable.has(key)) continue;
+      const list = heldBy.get(key);
+      if (list) list.push({ rotation, s });
+      else heldBy.set(key, [{ rotation, s }]);
     }
   }
   const referencing = indexPolicyReferences(input.policies);
