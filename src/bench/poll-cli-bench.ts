@@ -12,8 +12,8 @@
  * benchmark's `changeTenPercent`, made through the simulator's org).
  *
  * Then the rows of a real deployment, which also records escalation policies and schedules: the
- * policy baseline (`policy-poll --no-deliver`: the simulator's 498 policies, their schedules and
- * routing keys, on the database the rows above left) and an unchanged poll with it. Every roster
+ * policy baseline (`policy-poll --no-deliver`: the simulator's 498 policies and their teams'
+ * schedules, on the database the rows above left) and an unchanged poll with it. Every roster
  * poll after a policy baseline recomputes the coverage findings (walking every schedule's shifts),
  * a cost the rows without policies do not show. The rows above run before the policy poll, so
  * their meaning is as it was.
