@@ -11,6 +11,13 @@
  * changed in the simulator (5% a new email, 4% left every team, 1% deleted: the persist
  * benchmark's `changeTenPercent`, made through the simulator's org).
  *
+ * Then the rows of a real deployment, which also records escalation policies and schedules: the
+ * policy baseline (`policy-poll --no-deliver`: the simulator's 498 policies and their teams'
+ * schedules, on the database the rows above left) and an unchanged poll with it. Every roster
+ * poll after a policy baseline recomputes the coverage findings (walking every schedule's shifts),
+ * a cost the rows without policies do not show. The rows above run before the policy poll, so
+ * their meaning is as it was.
+ *
  * The simulator runs in this process (the caller's), so its memory and CPU are not the CLI's.
  * BENCH_CLI points at another build's dist/cli.js (a "before" build in a scratch copy);
  * BENCH_CLI_NODE_FLAGS adds node command-line flags (space-separated) before it, for comparing V8
@@ -30,7 +37,13 @@ const BUILT_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const execFileAsync = promisify(execFile);
 
 export interface PollCliRow {
-  step: 'start (poll --help)' | 'baseline' | 'unchanged' | '10% changed';
+  step:
+    | 'start (poll --help)'
+    | 'baseline'
+    | 'unchanged'
+    | '10% changed'
+    | 'policy baseline (policy-poll)'
+    | 'unchanged, with policies';
   cpuSeconds: number;
   peakRssMb: number;
   /** The CLI's last line on stdout: its result (a failed run ends the benchmark with its stderr). */
@@ -109,6 +122,8 @@ export async function benchPollCli(options: {
     DATABASE_PATH: join(options.dir, 'cli-rows.db'),
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
+    // The simulator does not limit the policy list; the CLI's own spacing of its reads would only wait.
+    POLICY_LIST_MIN_INTERVAL_MS: '0',
     ...options.env,
   };
   const rows: PollCliRow[] = [];
@@ -125,6 +140,8 @@ export async function benchPollCli(options: {
     await measure('unchanged', ['poll', '--no-deliver']);
     changeTenPercent(sim);
     await measure('10% changed', ['poll', '--no-deliver']);
+    await measure('policy baseline (policy-poll)', ['policy-poll', '--no-deliver']);
+    await measure('unchanged, with policies', ['poll', '--no-deliver']);
     return rows;
   } finally {
     await sim.close();

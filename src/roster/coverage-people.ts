@@ -23,6 +23,11 @@ export interface PeopleFindingsInput {
   schedules: readonly TeamSchedule[];
   now: string;
   daysForward?: number | undefined;
+  /**
+   * A schedule's rotations over its read window (`readWindowCoverage`); computeFindings passes one
+   * memo to both finders here so each schedule's shifts are walked once per poll, not twice.
+   */
+  rotationsOf?: ((schedule: TeamSchedule) => RotationCoverage[]) | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -44,43 +49,69 @@ export function windowEnd(
   return Math.min(fromNow, Date.parse(schedule.fetchedAt) + days - READ_WINDOW_MARGIN_MS);
 }
 
+/** A schedule's rotations over [now, its window end): what both finders here judge. */
+export function readWindowCoverage(
+  input: Pick<PeopleFindingsInput, 'now' | 'daysForward'>,
+  schedule: TeamSchedule,
+): RotationCoverage[] {
+  return computeRotationCoverage(schedule, {
+    from: input.now,
+    until: new Date(windowEnd(input, schedule)).toISOString(),
+  });
+}
+
+/**
+ * `readWindowCoverage` remembered per schedule object for one input (one `now`, one daysForward):
+ * the same schedule gives the same rotations, and the callers only read them.
+ */
+export function rememberReadWindowCoverage(
+  input: Pick<PeopleFindingsInput, 'now' | 'daysForward'>,
+): (schedule: TeamSchedule) => RotationCoverage[] {
+  const known = new Map<TeamSchedule, RotationCoverage[]>();
+  return (schedule) => {
+    let rotations = known.get(schedule);
+    if (rotations === undefined) {
+      rotations = readWindowCoverage(input, schedule);
+      known.set(schedule, rotations);
+    }
+    return rotations;
+  };
+}
+
 /** `unverified_on_call`: an unverified user or a pending invitee on call in the window or paged directly. */
 export function findUnpageablePeople(input: PeopleFindingsInput, teamOf: (slug: string) => Team): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
-  const unpageable = new Set(
-    input.roster.users
-      .filter((u) => u.verified === false || isPendingInvitee(u.username))
-      .map((u) => usernameKey(u.username)),
+  // Found once: the per-user loop below walks these few, not the whole org again.
+  const unpageableUsers = input.roster.users.filter(
+    (u) => u.verified === false || isPendingInvitee(u.username),
   );
+  const unpageable = new Set(unpageableUsers.map((u) => usernameKey(u.username)));
   if (unpageable.size === 0) return [];
+  const rotationsOf = input.rotationsOf ?? ((schedule: TeamSchedule) => readWindowCoverage(input, schedule));
   // Only the schedules in which one of them holds a shift.
   const rotations = input.schedules
     .filter(
       (schedule) =>
         teams.has(schedule.team.slug) && schedule.shifts.some((s) => unpageable.has(usernameKey(s.username))),
     )
-    .flatMap((schedule) =>
-      computeRotationCoverage(schedule, {
-        from: input.now,
-        until: new Date(windowEnd(input, schedule)).toISOString(),
-      }),
-    );
+    .flatMap(rotationsOf);
   // Indexed once per poll, not scanned per user: every unverified user times every shift and
   // policy was most of an unchanged 20,000-user poll's CPU.
   const heldBy = new Map<string, { rotation: RotationCoverage; s: RotationShift }[]>();
   for (const rotation of rotations) {
     for (const s of rotation.shifts) {
       const key = usernameKey(s.username);
-      const list = heldBy.get(key) ?? [];
-      list.push({ rotation, s });
-      heldBy.set(key, list);
+      // Only their shifts are looked up: the others' (most of these schedules) are not kept.
+      if (!unpageable.has(key)) continue;
+      const list = heldBy.get(key);
+      if (list) list.push({ rotation, s });
+      else heldBy.set(key, [{ rotation, s }]);
     }
   }
   const referencing = indexPolicyReferences(input.policies);
   const found: Finding[] = [];
-  for (const user of input.roster.users) {
+  for (const user of unpageableUsers) {
     const pending = isPendingInvitee(user.username);
-    if (user.verified !== false && !pending) continue;
     const key = usernameKey(user.username);
     const held = [...(heldBy.get(key) ?? [])].sort((a, b) => compareText(a.s.start, b.s.start));
     const pagedBy = referencing(user.username).map(({ slug, name, steps }) => ({
@@ -141,13 +172,12 @@ export function findUncoveredRotations(
   teamOf: (slug: string) => Team,
 ): Finding[] {
   const teams = new Set(input.roster.teams.map((t) => t.slug));
+  const rotationsOf = input.rotationsOf ?? ((schedule: TeamSchedule) => readWindowCoverage(input, schedule));
   const found: Finding[] = [];
   for (const schedule of input.schedules) {
     if (!teams.has(schedule.team.slug)) continue;
-    const until = windowEnd(input, schedule);
-    if (!(until > Date.parse(input.now))) continue;
-    const window = { from: input.now, until: new Date(until).toISOString() };
-    for (const rotation of computeRotationCoverage(schedule, window)) {
+    if (!(windowEnd(input, schedule) > Date.parse(input.now))) continue;
+    for (const rotation of rotationsOf(schedule)) {
       const policies = rotation.policies.filter((p) => input.knownPolicies.has(p.slug));
       const first = rotation.gaps[0];
       if (policies.length === 0 || !first) continue;

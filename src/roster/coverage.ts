@@ -3,7 +3,12 @@
  * recorded roster, policies and schedules. Each finding has a stable key, so the same problem
  * seen by the next poll is the same finding (not a new one), and it resolves when it is gone.
  */
-import { findUncoveredRotations, findUnpageablePeople, firstPolicy } from './coverage-people.js';
+import {
+  findUncoveredRotations,
+  findUnpageablePeople,
+  firstPolicy,
+  rememberReadWindowCoverage,
+} from './coverage-people.js';
 import type { Finding, FindingsDiff, OpenFinding } from './coverage-types.js';
 import { findExemption } from './identity-match.js';
 import type { Exemption } from './identity-types.js';
@@ -189,8 +194,11 @@ export function computeFindings(input: ComputeFindingsInput): Finding[] {
       add({ kind: 'team_without_policy', key: `team_without_policy:${team.slug}`, team });
     }
   }
-  for (const f of findUnpageablePeople(input, teamOf)) add(f);
-  for (const f of findUncoveredRotations({ ...input, knownPolicies: policySlugs }, teamOf)) add(f);
+  // Both judge the same read window of the same schedules: each schedule's rotations are computed once.
+  const rotationsOf = rememberReadWindowCoverage(input);
+  for (const f of findUnpageablePeople({ ...input, rotationsOf }, teamOf)) add(f);
+  for (const f of findUncoveredRotations({ ...input, knownPolicies: policySlugs, rotationsOf }, teamOf))
+    add(f);
   if (input.routingKeys) {
     const exemptions = input.reachExemptions ?? [];
     const keyFindings = findRoutingKeyFindings({

@@ -49,29 +49,35 @@ function shiftsByPolicy(
   users: ReadonlySet<string>,
   from: string,
   until: string,
-) {
+): Map<string, Interval[]> {
   const byPolicy = new Map<string, Interval[]>();
-  const rotationsByPolicy = new Map<string, Set<string>>();
   for (const schedule of schedules) {
-    for (const r of schedule.rotations ?? []) {
-      const set = rotationsByPolicy.get(r.policySlug) ?? new Set<string>();
-      set.add(r.rotationName);
-      rotationsByPolicy.set(r.policySlug, set);
-    }
     for (const s of schedule.shifts) {
-      const set = rotationsByPolicy.get(s.policySlug) ?? new Set<string>();
-      set.add(s.rotationName);
-      rotationsByPolicy.set(s.policySlug, set);
       if (!users.has(usernameKey(s.username))) continue;
       const start = canonicalInstant(s.start);
       const end = canonicalInstant(s.end);
       if (!(start < until && end > from)) continue;
-      const list = byPolicy.get(s.policySlug) ?? [];
-      list.push({ start, end });
-      byPolicy.set(s.policySlug, list);
+      const list = byPolicy.get(s.policySlug);
+      if (list) list.push({ start, end });
+      else byPolicy.set(s.policySlug, [{ start, end }]);
     }
   }
-  return { byPolicy, rotationsByPolicy };
+  return byPolicy;
+}
+
+/** The rotations each policy's schedule lists, with or without anyone on call: only why a key is empty reads it. */
+function rotationsByPolicy(schedules: readonly TeamSchedule[]): Map<string, Set<string>> {
+  const byPolicy = new Map<string, Set<string>>();
+  const note = (policySlug: string, rotationName: string) => {
+    const set = byPolicy.get(policySlug);
+    if (set) set.add(rotationName);
+    else byPolicy.set(policySlug, new Set([rotationName]));
+  };
+  for (const schedule of schedules) {
+    for (const r of schedule.rotations ?? []) note(r.policySlug, r.rotationName);
+    for (const s of schedule.shifts) note(s.policySlug, s.rotationName);
+  }
+  return byPolicy;
 }
 
 function union(intervals: readonly Interval[]): Interval[] {
@@ -104,7 +110,9 @@ export function buildKeyReach(input: Omit<KeyReachInput, 'routingKeys' | 'isExem
   let untilMs = windowEnd(input, { team: { slug: '', name: '' }, shifts: [] });
   for (const s of input.schedules) untilMs = Math.min(untilMs, windowEnd(input, s));
   const until = new Date(Math.max(untilMs, Date.parse(from))).toISOString();
-  const { byPolicy, rotationsByPolicy } = shiftsByPolicy(input.schedules, input.users, from, until);
+  const byPolicy = shiftsByPolicy(input.schedules, input.users, from, until);
+  // Built on the first key reported empty: most polls report none, and it walks every shift again.
+  let rotationsOfPolicy: Map<string, Set<string>> | undefined;
   const whole: Interval[] = [{ start: from, end: until }];
 
   const memo = new Map<string, PolicyReach>();
@@ -162,7 +170,8 @@ export function buildKeyReach(input: Omit<KeyReachInput, 'routingKeys' | 'isExem
     if (entries.some((e) => e.kind === 'rotation')) {
       // The schedule names the rotations it lists; one without any roll may be missing from it, so
       // the step's own rotation label names it then.
-      const listed = [...(rotationsByPolicy.get(slug) ?? [])];
+      rotationsOfPolicy ??= rotationsByPolicy(input.schedules);
+      const listed = [...(rotationsOfPolicy.get(slug) ?? [])];
       const labels = entries.flatMap((e) => (e.kind === 'rotation' ? [e.rotationLabel] : []));
       const rotations = [...new Set(listed.length > 0 ? listed : labels)].sort(compareText);
       for (const r of rotations) why.push(`rotation ${r} has no one on call`);
@@ -201,7 +210,10 @@ function existingTargets(key: RoutingKey, known: ReadonlySet<string>): RoutingKe
 /** `routing_key_unrouted` and `routing_key_unstaffed`, sorted by key. */
 export function findRoutingKeyFindings(input: KeyReachInput): Finding[] {
   const known = new Set([...input.policies.map((p) => p.slug), ...input.unreadPolicies]);
-  const model = buildKeyReach(input);
+  // Built for the first key that still has a target: an org without keys (or only unrouted ones)
+  // does not walk every shift for nothing.
+  let model: KeyReachModel | undefined;
+  const names = new Map(input.policies.map((p) => [p.slug, p.name]));
   const found: Finding[] = [];
   for (const key of input.routingKeys) {
     if (input.isExempt?.(key.routingKey)) continue;
@@ -217,10 +229,11 @@ export function findRoutingKeyFindings(input: KeyReachInput): Finding[] {
       continue;
     }
     const live = { ...key, targets };
-    const gaps = model.gapsOf(live);
+    model ??= buildKeyReach(input);
+    const reach = model;
+    const gaps = reach.gapsOf(live);
     const first = gaps?.[0];
     if (!gaps || !first) continue;
-    const names = new Map(input.policies.map((p) => [p.slug, p.name]));
     found.push({
       kind: 'routing_key_unstaffed',
       key: `routing_key_unstaffed:${key.routingKey}`,
@@ -233,10 +246,10 @@ export function findRoutingKeyFindings(input: KeyReachInput): Finding[] {
         (t): UnstaffedPolicy => ({
           slug: t.policySlug,
           name: names.get(t.policySlug) ?? t.policyName,
-          why: model.whyEmpty(t.policySlug),
+          why: reach.whyEmpty(t.policySlug),
         }),
       ),
-      notPeople: model.notPeopleOf(live),
+      notPeople: reach.notPeopleOf(live),
     });
   }
   return found.sort((a, b) => compareText(a.key, b.key));

@@ -1,0 +1,400 @@
+/**
+ * computeFindings walks each schedule's rotations once per poll for both people finders (one memo
+ * per call), finds the unpageable users once, and builds the routing-key model only when a key
+ * still has a target (issue 21). These properties hold its findings equal to plain
+ * re-computations: every schedule's rotations computed afresh, every user checked, the key model
+ * built up front.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeFindings } from '../../../src/roster/coverage.js';
+import {
+  countShiftsByRotation,
+  firstPolicy,
+  rememberReadWindowCoverage,
+  windowEnd,
+} from '../../../src/roster/coverage-people.js';
+import type { Finding } from '../../../src/roster/coverage-types.js';
+import { policiesReferencing } from '../../../src/roster/policies.js';
+import type { Policy, PolicyStep, TeamSchedule } from '../../../src/roster/policy-types.js';
+import { computeRotationCoverage } from '../../../src/roster/rotation-coverage.js';
+import {
+  buildKeyReach,
+  findRoutingKeyFindings,
+  type KeyReachInput,
+} from '../../../src/roster/routing-key-reach.js';
+import type { RoutingKey } from '../../../src/roster/routing-keys.js';
+import type { Team, User } from '../../../src/roster/types.js';
+import { isPendingInvitee, usernameKey } from '../../../src/roster/types.js';
+import { aUser } from '../../helpers/builders.js';
+
+const BASE_MS = Date.parse('2026-06-01T00:00:00.000Z');
+const HOUR_MS = 3_600_000;
+const iso = (hours: number) => new Date(BASE_MS + hours * HOUR_MS).toISOString();
+/** VictorOps writes instants without milliseconds; the recorded ones have them. */
+const voIso = (hours: number) => iso(hours).replace('.000Z', 'Z');
+
+const PEOPLE = ['amy', 'Ben', 'cal', 'invited_dora', 'ed', 'Fay'] as const;
+const SLUGS = ['team-1', 'team-2', 'team-3', 'team-4'] as const;
+const POLICIES = ['p1', 'p2', 'p3', 'p4', 'p5'] as const;
+const ROTATIONS = ['Primary', 'Backup'] as const;
+
+/** A step entry paging a rotation by its label. */
+const entryOf = (label: string): PolicyStep['entries'][number] => ({
+  rotationLabel: label,
+  rotationSlug: label.toLowerCase(),
+  executionType: 'rotation_group',
+  kind: 'rotation',
+});
+
+const entry: fc.Arbitrary<PolicyStep['entries'][number]> = fc.oneof(
+  fc.constantFrom(...PEOPLE, 'AMY', 'gone').map((username) => ({ kind: 'user' as const, username })),
+  fc.constantFrom(...ROTATIONS).map(entryOf),
+  fc.constantFrom(...POLICIES, 'p-missing').map((policySlug) => ({ kind: 'policy' as const, policySlug })),
+  fc.constant({ kind: 'email' as const, address: 'ops@example.com' }),
+  fc.constant({ kind: 'webhook' as const, webhookSlug: 'hook' }),
+);
+
+/** A policy of the team whose steps page these entries, step by step. */
+const policyOf = (slug: string, teamSlug: string, steps: PolicyStep['entries'][]): Policy => ({
+  slug,
+  name: `Policy ${slug}`,
+  teamSlug,
+  steps: steps.map((entries, i) => ({ index: i + 1, timeout: 10, entries })),
+});
+
+const policy: fc.Arbitrary<Policy> = fc
+  .record({
+    slug: fc.constantFrom(...POLICIES),
+    teamSlug: fc.constantFrom(...SLUGS, 'team-gone'),
+    steps: fc.array(fc.array(entry, { maxLength: 3 }), { maxLength: 3 }),
+  })
+  .map(({ slug, teamSlug, steps }) => policyOf(slug, teamSlug, steps));
+
+const roll = fc.record({
+  policySlug: fc.constantFrom(...POLICIES),
+  rotationName: fc.constantFrom(...ROTATIONS),
+  shiftName: fc.constantFrom('Day', 'Night'),
+  username: fc.constantFrom(...PEOPLE, 'AMY', 'gone', 'left'),
+  startHours: fc.integer({ min: -72, max: 24 * 20 }),
+  hours: fc.integer({ min: 1, max: 96 }),
+  /** An override: the roll's first half is someone else's. */
+  coveredBy: fc.option(fc.constantFrom(...PEOPLE, 'gone'), { nil: undefined }),
+  millis: fc.boolean(),
+});
+
+const schedule: fc.Arbitrary<TeamSchedule> = fc
+  .record({
+    slug: fc.constantFrom(...SLUGS, 'team-gone'),
+    rolls: fc.array(roll, { maxLength: 6 }),
+    /** Rotations listed without a roll (nobody on call in them). */
+    bare: fc.subarray([
+      { policySlug: 'p1', rotationName: 'Backup', shiftName: 'Day' },
+      { policySlug: 'p3', rotationName: 'Primary', shiftName: 'Night' },
+    ]),
+    fetchedHours: fc.option(fc.integer({ min: -24 * 20, max: 0 }), { nil: undefined }),
+  })
+  .map(({ slug, rolls, bare, fetchedHours }) => {
+    const shifts: TeamSchedule['shifts'] = rolls.flatMap((r) => {
+      const at = r.millis ? iso : voIso;
+      const whole = {
+        policySlug: r.policySlug,
+        policyName: `Policy ${r.policySlug}`,
+        rotationName: r.rotationName,
+        shiftName: r.shiftName,
+      };
+      if (r.coveredBy === undefined)
+        return [{ ...whole, username: r.username, start: at(r.startHours), end: at(r.startHours + r.hours) }];
+      const middle = r.startHours + r.hours / 2;
+      const theRoll = { start: at(r.startHours), end: at(r.startHours + r.hours) };
+      return [
+        {
+          ...whole,
+          username: r.coveredBy,
+          start: at(r.startHours),
+          end: at(middle),
+          overrideFor: r.username,
+          roll: theRoll,
+        },
+        { ...whole, username: r.username, start: at(middle), end: at(r.startHours + r.hours), roll: theRoll },
+      ];
+    });
+    const rotations = bare.map((b) => ({ ...b, policyName: `Policy ${b.policySlug}` }));
+    return {
+      team: { slug, name: `Team ${slug}` },
+      shifts,
+      ...(rotations.length > 0 ? { rotations } : {}),
+      ...(fetchedHours === undefined ? {} : { fetchedAt: iso(fetchedHours) }),
+    };
+  });
+
+const routingKey: fc.Arbitrary<RoutingKey> = fc
+  .record({
+    name: fc.constantFrom('k-db', 'k-web', 'k-api', 'k-all'),
+    targets: fc.subarray([...POLICIES, 'p-missing']),
+    isDefault: fc.boolean(),
+  })
+  .map(({ name, targets, isDefault }) => ({
+    routingKey: name,
+    isDefault,
+    targets: targets.map((slug) => ({ policySlug: slug, policyName: `Policy ${slug}` })),
+  }));
+
+const org = fc.record({
+  users: fc
+    .subarray([...PEOPLE])
+    .chain((names) =>
+      fc.tuple(...names.map((n) => fc.boolean().map((verified): User => aUser(n, { verified })))),
+    ),
+  teams: fc.subarray([...SLUGS]),
+  policies: fc.uniqueArray(policy, { selector: (p) => p.slug, maxLength: 5 }),
+  schedules: fc.uniqueArray(schedule, { selector: (s) => s.team.slug, maxLength: 4 }),
+  unread: fc.subarray(['p4', 'p5']),
+  routingKeys: fc.option(fc.uniqueArray(routingKey, { selector: (k) => k.routingKey, maxLength: 4 }), {
+    nil: null,
+  }),
+  exempt: fc.subarray(['k-api']),
+  nowHours: fc.integer({ min: -24, max: 24 * 3 }),
+  daysForward: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
+});
+
+type Org = typeof org extends fc.Arbitrary<infer T> ? T : never;
+
+function inputOf(o: Org) {
+  const teams: Team[] = o.teams.map((slug) => ({ slug, name: `Team ${slug}` }));
+  const known = new Set(o.policies.map((p) => p.slug));
+  return {
+    roster: { users: o.users, teams, memberCounts: new Map(o.teams.slice(1).map((slug) => [slug, 2])) },
+    policies: o.policies,
+    schedules: o.schedules,
+    unreadPolicies: o.unread
+      .filter((slug) => !known.has(slug))
+      .map((slug) => ({ slug, name: `Policy ${slug}`, teamSlug: 'team-1', reason: 'HTTP 500' })),
+    routingKeys: o.routingKeys,
+    reachExemptions: o.exempt.map((pattern) => ({ pattern, reason: 'test' })),
+    removedUsers: new Map([['left', iso(-100)]]),
+    now: iso(o.nowHours),
+    daysForward: o.daysForward,
+  };
+}
+
+type Input = ReturnType<typeof inputOf>;
+const teamOf = (input: Input) => (slug: string) =>
+  input.roster.teams.find((t) => t.slug === slug) ?? { slug, name: slug };
+/** Each schedule of a team of the roster, its rotations over its read window, computed afresh. */
+function freshRotations(input: Input, s: TeamSchedule) {
+  if (!input.roster.teams.some((t) => t.slug === s.team.slug)) return [];
+  return computeRotationCoverage(s, { from: input.now, until: new Date(windowEnd(input, s)).toISOString() });
+}
+
+/** `unverified_on_call`, user by user over every schedule. */
+function plainUnpageable(input: Input): Finding[] {
+  return input.roster.users.flatMap((user): Finding[] => {
+    const pending = isPendingInvitee(user.username);
+    if (!(pending || user.verified === false)) return [];
+    const own = usernameKey(user.username);
+    const held = input.schedules
+      .flatMap((s) => freshRotations(input, s))
+      .flatMap((rotation) =>
+        rotation.shifts.filter((s) => usernameKey(s.username) === own).map((s) => ({ rotation, s })),
+      )
+      .sort((a, b) => (a.s.start < b.s.start ? -1 : a.s.start > b.s.start ? 1 : 0));
+    const pagedBy = policiesReferencing(input.policies, user.username).map((r) => ({
+      slug: r.slug,
+      name: r.name,
+      steps: r.steps,
+    }));
+    const first = held[0];
+    if (!first && pagedBy.length === 0) return [];
+    return [
+      {
+        pagedBy,
+        shifts: countShiftsByRotation(held),
+        shift: first
+          ? {
+              end: first.s.end,
+              start: first.s.start,
+              rotation: first.rotation.rotationName,
+              policy: firstPolicy(first.rotation),
+              team: teamOf(input)(first.rotation.team.slug),
+            }
+          : null,
+        pending,
+        username: user.username,
+        key: `unverified_on_call:${own}`,
+        kind: 'unverified_on_call',
+      },
+    ];
+  });
+}
+
+/** `nobody_on_call`, every schedule's rotations computed afresh. */
+function plainUncovered(input: Input): Finding[] {
+  const known = new Set([...input.policies.map((p) => p.slug), ...input.unreadPolicies.map((p) => p.slug)]);
+  return input.schedules
+    .filter((s) => windowEnd(input, s) > Date.parse(input.now))
+    .flatMap((s) =>
+      freshRotations(input, s).flatMap((rotation): Finding[] => {
+        const policies = rotation.policies.filter((p) => known.has(p.slug));
+        const gap = rotation.gaps[0];
+        if (!gap || policies.length === 0) return [];
+        return [
+          {
+            kind: 'nobody_on_call',
+            key: `nobody_on_call:${s.team.slug}:${rotation.rotationName}`,
+            team: teamOf(input)(s.team.slug),
+            policy: policies[0] ?? firstPolicy(rotation),
+            policies,
+            rotation: rotation.rotationName,
+            shifts: rotation.shiftNames,
+            start: gap.start,
+            end: gap.end,
+            windows: rotation.gaps.length,
+          },
+        ];
+      }),
+    );
+}
+
+/** The routing-key findings with the reach model built before any key is looked at. */
+function plainKeyFindings(input: Input): Finding[] {
+  if (!input.routingKeys) return [];
+  const reachInput: Omit<KeyReachInput, 'routingKeys' | 'isExempt'> = {
+    policies: input.policies,
+    unreadPolicies: new Set(input.unreadPolicies.map((p) => p.slug)),
+    schedules: input.schedules,
+    users: new Set(input.roster.users.map((u) => usernameKey(u.username))),
+    now: input.now,
+    ...(input.daysForward === undefined ? {} : { daysForward: input.daysForward }),
+  };
+  const model = buildKeyReach(reachInput);
+  const exists = (slug: string) =>
+    input.policies.some((p) => p.slug === slug) || reachInput.unreadPolicies.has(slug);
+  const out: Finding[] = [];
+  for (const key of input.routingKeys.filter(
+    (k) => !input.reachExemptions.some((e) => e.pattern === k.routingKey),
+  )) {
+    const live = key.targets.filter((t) => exists(t.policySlug));
+    if (live.length === 0) {
+      const missingPolicies = key.targets.map((t) => ({ slug: t.policySlug, name: t.policyName }));
+      const { routingKey, isDefault } = key;
+      out.push({
+        kind: 'routing_key_unrouted',
+        key: `routing_key_unrouted:${routingKey}`,
+        routingKey,
+        isDefault,
+        missingPolicies,
+      });
+      continue;
+    }
+    const gaps = model.gapsOf({ ...key, targets: live });
+    if (!gaps?.[0]) continue;
+    out.push({
+      kind: 'routing_key_unstaffed',
+      key: `routing_key_unstaffed:${key.routingKey}`,
+      routingKey: key.routingKey,
+      isDefault: key.isDefault,
+      from: gaps[0].start,
+      until: gaps[0].end,
+      windows: gaps.length,
+      policies: live.map((t) => ({
+        slug: t.policySlug,
+        name: input.policies.find((p) => p.slug === t.policySlug)?.name ?? t.policyName,
+        why: model.whyEmpty(t.policySlug),
+      })),
+      notPeople: model.notPeopleOf({ ...key, targets: live }),
+    });
+  }
+  return out;
+}
+
+const RECOMPUTED = new Set<Finding['kind']>([
+  'unverified_on_call',
+  'nobody_on_call',
+  'routing_key_unrouted',
+  'routing_key_unstaffed',
+]);
+const byKey = (findings: Finding[]) =>
+  [...findings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+describe('computeFindings with shared rotations, unpageable users found once and a lazy key model', () => {
+  it('gives the findings of the plain re-computations (property)', () => {
+    fc.assert(
+      fc.property(org, (o) => {
+        const input = inputOf(o);
+        const found = computeFindings(input);
+        const others = found.filter((f) => !RECOMPUTED.has(f.kind));
+        expect(found).toEqual(
+          byKey([...others, ...plainUnpageable(input), ...plainUncovered(input), ...plainKeyFindings(input)]),
+        );
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('the generated orgs reach the shared paths: several schedules, unpageable holders, unstaffed keys', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(org, (o) => {
+        for (const f of computeFindings(inputOf(o))) seen.add(f.kind);
+      }),
+      { numRuns: 300, seed: 21 },
+    );
+    expect([...seen].filter((k) => RECOMPUTED.has(k as Finding['kind'])).sort()).toEqual([
+      'nobody_on_call',
+      'routing_key_unrouted',
+      'routing_key_unstaffed',
+      'unverified_on_call',
+    ]);
+  });
+});
+
+describe('the shared read-window rotations', () => {
+  const twoRotations: TeamSchedule = {
+    team: { slug: 'team-1', name: 'Team team-1' },
+    fetchedAt: iso(0),
+    // Backup is listed without a roll; Primary's only roll is held by someone who left the org.
+    rotations: [{ policySlug: 'p1', policyName: 'Policy p1', rotationName: 'Backup', shiftName: 'Day' }],
+    shifts: [
+      {
+        policySlug: 'p1',
+        policyName: 'Policy p1',
+        rotationName: 'Primary',
+        shiftName: 'Day',
+        username: 'left',
+        start: iso(0),
+        end: iso(48),
+      },
+    ],
+  };
+
+  it('are computed once per schedule and call, and each schedule gets its own', () => {
+    const other: TeamSchedule = { ...twoRotations, team: { slug: 'team-2', name: 'Team team-2' } };
+    const rotationsOf = rememberReadWindowCoverage({ now: iso(1), daysForward: 1 });
+    const first = rotationsOf(twoRotations);
+    expect(rotationsOf(twoRotations)).toBe(first);
+    expect(rotationsOf(other)).not.toBe(first);
+    expect(rotationsOf(other)[0]?.team.slug).toBe('team-2');
+    expect(first.map((r) => r.rotationName)).toEqual(['Backup', 'Primary']);
+  });
+
+  it('an unstaffed key says why for every rotation the schedule lists, also one without a roll', () => {
+    const p1 = policyOf('p1', 'team-1', [[entryOf('Primary')]]);
+    const [f] = findRoutingKeyFindings({
+      routingKeys: [
+        { routingKey: 'k-db', isDefault: false, targets: [{ policySlug: 'p1', policyName: 'Policy p1' }] },
+      ],
+      policies: [p1],
+      unreadPolicies: new Set(),
+      schedules: [twoRotations],
+      users: new Set(['amy']),
+      now: iso(1),
+    });
+    expect(f).toMatchObject({
+      kind: 'routing_key_unstaffed',
+      policies: [
+        { slug: 'p1', why: ['rotation Backup has no one on call', 'rotation Primary has no one on call'] },
+      ],
+    });
+  });
+});
