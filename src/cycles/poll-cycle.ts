@@ -18,7 +18,7 @@ import {
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
-import { factsOfUserList, type KnownUserList, type UserListFacts } from '../roster/normalise.js';
+import { factsOfUserList, type KnownUserList } from '../roster/normalise.js';
 import {
   decidePoll,
   decideUnchangedPoll,
@@ -42,11 +42,7 @@ import {
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
 import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
-import {
-  loadKnownUserList,
-  saveUserListDigest,
-  type UserListDigestAction,
-} from '../store/user-list-digest.js';
+import { loadKnownUserList, saveUserListDigest, userListDigestAction } from '../store/user-list-digest.js';
 import type { RequestPlan } from '../victorops/fetch-roster.js';
 import { planCoverage } from './coverage-plan.js';
 import {
@@ -322,23 +318,6 @@ function rosterCycle(
     },
     finish: ({ input, decision, recorded }) => reportPoll(deps.logger, input, decision, recorded),
   };
-}
-
-/**
- * What the full path's run does to the known user list: it vouches for the fetched bytes only when
- * the users it leaves recorded are the very ones they gave; a failed run left the history as it
- * was; anything else (a hold, `accept`, other users recorded, bytes the reader did not hash) ends it.
- */
-function userListDigestAction(
-  decision: PollDecision,
-  fetched: FetchedRoster | null,
-  facts: UserListFacts | undefined,
-  accept: boolean,
-): UserListDigestAction {
-  if (decision.status === 'failed' && decision.apply === null) return 'keep';
-  if (accept || decision.status === 'held' || !fetched || !facts || !decision.recorded) return 'forget';
-  const same = decision.recorded === fetched.roster || decision.recorded.users === fetched.roster.users;
-  return same ? { digest: facts.digest } : 'forget';
 }
 
 /** When the API last contradicted its member counts, while the hints are marked unreliable. */

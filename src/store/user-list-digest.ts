@@ -8,7 +8,9 @@
  *
  * Raw SQL like roster-fingerprints.ts: the poll's path.
  */
-import type { KnownUserList, RecordedUsers } from '../roster/normalise.js';
+import type { KnownUserList, RecordedUsers, UserListFacts } from '../roster/normalise.js';
+import type { PollDecision } from '../roster/poll-decision.js';
+import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from './db.js';
 
 const KEY = 'user_list_digest';
@@ -109,4 +111,21 @@ export function saveUserListDigest(store: Store, runId: number, action: UserList
   db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   ).run(KEY, `${runId} ${digest}`);
+}
+
+/**
+ * What the full path's run does to the known user list: it vouches for the fetched bytes only when
+ * the users it leaves recorded are the very ones they gave; a failed run left the history as it
+ * was; anything else (a hold, `accept`, other users recorded, bytes the reader did not hash) ends it.
+ */
+export function userListDigestAction(
+  decision: PollDecision,
+  fetched: FetchedRoster | null,
+  facts: UserListFacts | undefined,
+  accept: boolean,
+): UserListDigestAction {
+  if (decision.status === 'failed' && decision.apply === null) return 'keep';
+  if (accept || decision.status === 'held' || !fetched || !facts || !decision.recorded) return 'forget';
+  const same = decision.recorded === fetched.roster || decision.recorded.users === fetched.roster.users;
+  return same ? { digest: facts.digest } : 'forget';
 }
