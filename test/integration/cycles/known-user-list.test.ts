@@ -28,6 +28,7 @@ import { loadKnownUserList, userListDigestAction } from '../../../src/store/user
 import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
 import { aFetch } from '../../helpers/builders.js';
+import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
 
@@ -141,21 +142,6 @@ function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
         ...(offer && plan.knownUsers ? { knownUsers: plan.knownUsers } : {}),
       }),
   };
-}
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-function dump(store: Store): Record<string, string[]> {
-  const tables = store.sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .pluck()
-    .all() as string[];
-  const out: Record<string, string[]> = {};
-  for (const table of tables) {
-    const rows = store.sqlite.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
-    out[table] = rows.map((row) => JSON.stringify(row).replace(UUID, 'id')).sort();
-  }
-  return out;
 }
 
 function reported(result: PollResult | null) {
@@ -288,7 +274,7 @@ describe('the user list known by its bytes', () => {
               b = await runPollCycle(without, new AbortController().signal);
             }
             expect(reported(a)).toEqual(reported(b));
-            expect(dump(short)).toEqual(dump(full));
+            expect(dumpStore(short)).toEqual(dumpStore(full));
             if (a === null || b === null) continue;
             const seen = edit.kind === 'accept' ? 'accept' : a.status;
             statuses.set(seen, (statuses.get(seen) ?? 0) + 1);
@@ -378,7 +364,7 @@ describe('the known digest’s validity', () => {
     expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
     expect(a?.changes).toBe(1);
     expect(reported(a ?? null)).toEqual(reported(b ?? null));
-    expect(dump(short).users).toEqual(dump(full).users);
+    expect(dumpStore(short).users).toEqual(dumpStore(full).users);
   });
 });
 
