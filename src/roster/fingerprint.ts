@@ -10,7 +10,7 @@ import { type Membership, type Roster, USER_FIELDS, type User, usernameKey } fro
 
 export interface RosterFingerprints {
   /** Lower-cased username → fingerprint of the user's fields (its spelling included). */
-  users: Map<string, string>;
+  users: ReadonlyMap<string, string>;
   /** Team slug → fingerprint of its member list (lower-cased usernames, sorted); every team has one. */
   teams: Map<string, string>;
   /** Team slug → the member list that fingerprint hashes: the sorted lower-cased usernames joined by '\n'. */
@@ -48,14 +48,15 @@ export function fingerprintRoster(
   reuse?: { roster: Roster; prints: RosterFingerprints; known?: KnownTeamPrints | undefined },
   userPrints?: ReadonlyMap<string, string>,
 ): RosterFingerprints {
-  let users: Map<string, string>;
+  let users: ReadonlyMap<string, string>;
   if (userPrints !== undefined) {
-    users = new Map(userPrints);
+    users = userPrints;
   } else if (reuse && reuse.roster.users === roster.users) {
     users = reuse.prints.users;
   } else {
-    users = new Map<string, string>();
-    for (const u of roster.users) users.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    const hashed = new Map<string, string>();
+    for (const u of roster.users) hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    users = hashed;
   }
   const known =
     reuse?.known && sameItems(reuse.known.memberships, roster.memberships) ? reuse.known.teams : null;

@@ -83,10 +83,23 @@ export interface NormalisedUsers {
 export interface RecordedUsers {
   /** The users' keys (`usernameKey`), in `NormalisedUsers.users` order. */
   readonly keys: readonly string[];
-  /** Each key's spelling: the kept user's username. */
-  readonly spelling: ReadonlyMap<string, string>;
+  /** Each key's spelling (the kept user's username), in the same order. */
+  readonly names: readonly string[];
   /** Each key's user fingerprint (roster/fingerprint.ts), in key order. */
   readonly prints: ReadonlyMap<string, string>;
+}
+
+/** The recorded spelling of `key`, found among the sorted keys (a map of 20,000 would serve a few lookups). */
+export function recordedSpelling(recorded: RecordedUsers, key: string): string | undefined {
+  const { keys } = recorded;
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((keys[mid] as string) < key) low = mid + 1;
+    else high = mid;
+  }
+  return keys[low] === key ? recorded.names[low] : undefined;
 }
 
 /** The store's word on the user list it recorded last: its bytes' digest, and its users on demand. */
@@ -164,7 +177,11 @@ export function normaliseRoster(input: {
     const lazy = {} as Roster;
     Object.defineProperty(lazy, 'users', { get: () => listed.users, enumerable: true });
     lazy.teams = teams;
-    lazy.memberships = membershipsByKey(input.memberships, (key) => recorded.spelling.get(key), teamsBySlug);
+    lazy.memberships = membershipsByKey(
+      input.memberships,
+      (key) => recordedSpelling(recorded, key),
+      teamsBySlug,
+    );
     describeUserList(lazy, facts);
     return lazy;
   }

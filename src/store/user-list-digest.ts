@@ -75,15 +75,15 @@ function recordedUsers(store: Store): RecordedUsers | null {
   for (let i = 1; i < rows.length && ordered; i++) ordered = rows[i - 1]![0] < rows[i]![0];
   if (!ordered) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const keys: string[] = [];
-  const spelling = new Map<string, string>();
+  const names: string[] = [];
   const prints = new Map<string, string>();
   for (const [key, username, fingerprint] of rows) {
     if (fingerprint === null) return null;
     keys.push(key);
-    spelling.set(key, username);
+    names.push(username);
     prints.set(key, fingerprint);
   }
-  return { keys, spelling, prints };
+  return { keys, names, prints };
 }
 
 /**

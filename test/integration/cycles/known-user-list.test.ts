@@ -381,7 +381,7 @@ describe('the known users read on demand', () => {
     const known = loadKnownUserList(store);
     expect(known?.load()).toEqual({
       keys: ['ann'],
-      spelling: new Map([['ann', 'ann']]),
+      names: ['ann'],
       prints: expect.any(Map),
     });
     // Another run (another process's poll) recorded between the fetch's start and the bytes' end.

@@ -5,7 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { factsOfUserList, type NormalisedUsers, type RecordedUsers } from '../../../src/roster/normalise.js';
+import {
+  factsOfUserList,
+  keyUsers,
+  type NormalisedUsers,
+  normaliseUser,
+  type RecordedUsers,
+  recordedSpelling,
+} from '../../../src/roster/normalise.js';
+import { usernameKey } from '../../../src/roster/types.js';
 import type { BodyStream } from '../../../src/victorops/client.js';
 import {
   streamUserList,
@@ -15,7 +23,7 @@ import {
 
 const RECORDED: RecordedUsers = {
   keys: ['a'],
-  spelling: new Map([['a', 'A']]),
+  names: ['A'],
   prints: new Map([['a', 'p']]),
 };
 
@@ -139,5 +147,22 @@ describe('the user list read by its bytes', () => {
       chunks,
     ) as NormalisedUsers;
     expect(() => lazy.users).toThrow();
+  });
+
+  it('finds each recorded spelling by its key, in keyUsers’ order, and none for another key (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 4 })),
+        fc.string(),
+        (names, other) => {
+          const { users } = keyUsers(names.map((username) => normaliseUser({ username })));
+          const keys = users.map((u) => usernameKey(u.username));
+          const recorded = { keys, names: users.map((u) => u.username), prints: new Map() };
+          users.forEach((u, i) => expect(recordedSpelling(recorded, keys[i]!)).toBe(u.username));
+          if (!keys.includes(other)) expect(recordedSpelling(recorded, other)).toBeUndefined();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
