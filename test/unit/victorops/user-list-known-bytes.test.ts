@@ -158,7 +158,7 @@ describe('the user list read by its bytes', () => {
           const { users } = keyUsers(names.map((username) => normaliseUser({ username })));
           const keys = users.map((u) => usernameKey(u.username));
           const recorded = { keys, names: users.map((u) => u.username), prints: new Map() };
-          users.forEach((u, i) => expect(recordedSpelling(recorded, keys[i]!)).toBe(u.username));
+          for (const [i, u] of users.entries()) expect(recordedSpelling(recorded, keys[i]!)).toBe(u.username);
           if (!keys.includes(other)) expect(recordedSpelling(recorded, other)).toBeUndefined();
         },
       ),
