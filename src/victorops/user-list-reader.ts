@@ -108,8 +108,10 @@ function parseWhole(text: string): NormalisedUsers {
 /**
  * The users of bytes whose digest is the known one, parsed from `chunks` only when first read
  * (a changed poll's consumers, coverage findings): an unchanged poll reads the recorded facts
- * instead. The bytes were parsed by this reader's version when their users were recorded, so they
- * parse again; should they not, the client's whole-body path decides, as it would have.
+ * instead. The bytes were read by this reader's version when their users were recorded, so they
+ * parse again; were that broken (a reader changed without its version), the whole-body parse's
+ * error is thrown where the users are first read: the poll throws and records nothing, rather
+ * than a guess.
  */
 function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): NormalisedUsers {
   let parsed: NormalisedUsers | undefined;
