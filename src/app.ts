@@ -224,6 +224,7 @@ function createRosterFetcher(
       deadlineMs: vo.fetchDeadlineMs,
       signal,
       ...(plan.hints ? { hints: plan.hints } : {}),
+      ...(plan.knownUsers ? { knownUsers: plan.knownUsers } : {}),
       onPlan: plan.onPlan,
       onProgress: deps.onFetchProgress,
     });

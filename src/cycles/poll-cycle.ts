@@ -18,6 +18,7 @@ import {
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
+import { factsOfUserList, type KnownUserList } from '../roster/normalise.js';
 import {
   decidePoll,
   decideUnchangedPoll,
@@ -41,6 +42,7 @@ import {
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
 import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
+import { loadKnownUserList, saveUserListDigest, userListDigestAction } from '../store/user-list-digest.js';
 import type { RequestPlan } from '../victorops/fetch-roster.js';
 import { planCoverage } from './coverage-plan.js';
 import {
@@ -82,6 +84,8 @@ export interface PollCycleDeps {
 export interface RosterFetchPlan {
   hints: HintState | undefined;
   onPlan: (plan: RequestPlan) => void;
+  /** The user list the latest run recorded (store/user-list-digest.ts), if the store vouches for it. */
+  knownUsers?: KnownUserList;
 }
 
 /** The request plan's one log line, with the requests it costs (the two lists, then the memberships). */
@@ -161,7 +165,12 @@ function rosterCycle(
       const outcome = await fetchOutcome(() => {
         const settings = deps.membershipHints;
         const hints = settings && loadHintState(store, { ...settings, nowMs: clock.now() });
-        return deps.fetchRoster(signal, { hints, onPlan: (plan) => logRequestPlan(deps.logger, plan) });
+        const knownUsers = loadKnownUserList(store);
+        return deps.fetchRoster(signal, {
+          hints,
+          onPlan: (plan) => logRequestPlan(deps.logger, plan),
+          ...(knownUsers ? { knownUsers } : {}),
+        });
       });
       return {
         outcome,
@@ -183,7 +192,12 @@ function rosterCycle(
       // Fingerprints first: the recorded roster is rebuilt from the fetched one where they agree,
       // so an unchanged poll reads hashes, not every recorded user and membership.
       const stored = hasRosterBaseline(store) ? loadFingerprints(store) : null;
-      const fetchedPrints = fetched ? fingerprintRoster(fetched.roster, fingerprintHash) : null;
+      // A user list whose bytes are the recorded ones: its users' keys and fingerprints are the stored ones.
+      const listFacts = fetched ? factsOfUserList(fetched.roster) : undefined;
+      const knownUsers = listFacts?.recorded ?? undefined;
+      const fetchedPrints = fetched
+        ? fingerprintRoster(fetched.roster, fingerprintHash, undefined, knownUsers?.prints)
+        : null;
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);
       const schedules = loadTeamSchedules(store);
@@ -262,9 +276,10 @@ function rosterCycle(
           teams: stored.teams,
           teamMembers: fetchedPrints.teamMembers,
         };
-        const rosterHash = digestRoster(fetched.roster, recordedPrints, sha256);
+        const rosterHash = digestRoster(fetched.roster, recordedPrints, sha256, knownUsers?.keys);
         const recorded = record(decision, coverage, rosterHash, unchanged.counts);
         saveFingerprints(store, recorded.runId, recordedPrints, stored);
+        saveUserListDigest(store, recorded.runId, listFacts ? { digest: listFacts.digest } : 'forget');
         deps.logger.debug(
           { runId: recorded.runId },
           'poll unchanged by its fingerprints: recorded without rebuilding the roster',
@@ -298,6 +313,7 @@ function rosterCycle(
         decision.recorded && recordedPrints ? digestRoster(decision.recorded, recordedPrints, sha256) : null,
       );
       saveFingerprints(store, recorded.runId, recordedPrints, stored);
+      saveUserListDigest(store, recorded.runId, userListDigestAction(decision, fetched, listFacts, accept));
       return { input, decision, recorded };
     },
     finish: ({ input, decision, recorded }) => reportPoll(deps.logger, input, decision, recorded),
@@ -344,7 +360,9 @@ function reportPoll(
     requests: fetched?.stats.requests,
     retries: fetched?.stats.retries,
     rateLimited: fetched?.stats.rateLimited,
-    users: fetched?.roster.users.length,
+    users: fetched
+      ? (factsOfUserList(fetched.roster)?.recorded?.keys ?? fetched.roster.users).length
+      : undefined,
     failedScopes: fetched?.failedScopes.length,
     teamsRead: fetched?.hints ? fetched.hints.read.length : undefined,
     teamsCarried: fetched?.hints ? fetched.hints.carried.length : undefined,

@@ -10,7 +10,7 @@ import { type Membership, type Roster, USER_FIELDS, type User, usernameKey } fro
 
 export interface RosterFingerprints {
   /** Lower-cased username → fingerprint of the user's fields (its spelling included). */
-  users: Map<string, string>;
+  users: ReadonlyMap<string, string>;
   /** Team slug → fingerprint of its member list (lower-cased usernames, sorted); every team has one. */
   teams: Map<string, string>;
   /** Team slug → the member list that fingerprint hashes: the sorted lower-cased usernames joined by '\n'. */
@@ -39,18 +39,24 @@ export interface KnownTeamPrints {
  * fetched roster, when the roster it records differs from it only in carried memberships), and
  * the teams' fingerprints known for the very same memberships (`known`: an unchanged hinted poll
  * records the memberships it rebuilt, and grouped and hashed 60,000 of them again).
+ * `userPrints`: the users' fingerprints, known already (a user list whose bytes are the recorded
+ * ones: its users' are the stored ones), so the users are not read.
  */
 export function fingerprintRoster(
   roster: Roster,
   hashText: (text: string) => string,
   reuse?: { roster: Roster; prints: RosterFingerprints; known?: KnownTeamPrints | undefined },
+  userPrints?: ReadonlyMap<string, string>,
 ): RosterFingerprints {
-  let users: Map<string, string>;
-  if (reuse && reuse.roster.users === roster.users) {
+  let users: ReadonlyMap<string, string>;
+  if (userPrints !== undefined) {
+    users = userPrints;
+  } else if (reuse && reuse.roster.users === roster.users) {
     users = reuse.prints.users;
   } else {
-    users = new Map<string, string>();
-    for (const u of roster.users) users.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    const hashed = new Map<string, string>();
+    for (const u of roster.users) hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    users = hashed;
   }
   const known =
     reuse?.known && sameItems(reuse.known.memberships, roster.memberships) ? reuse.known.teams : null;
@@ -81,14 +87,17 @@ export function fingerprintRoster(
 /**
  * A digest of the whole roster (the runs table's `roster_hash`), from its fingerprints: every
  * user's fields, every team's name and member list, without a transient string of the roster.
+ * `userKeys`: the keys of the roster's users in its order, when known without reading them.
  */
 export function digestRoster(
   roster: Roster,
   prints: RosterFingerprints,
   hashText: (text: string) => string,
+  userKeys?: readonly string[],
 ): string {
   const parts: string[] = [];
-  for (const u of roster.users) parts.push(`u${prints.users.get(usernameKey(u.username)) ?? ''}`);
+  for (const key of userKeys ?? roster.users.map((u) => usernameKey(u.username)))
+    parts.push(`u${prints.users.get(key) ?? ''}`);
   for (const t of roster.teams)
     parts.push(`t${JSON.stringify([t.slug, t.name])}${prints.teams.get(t.slug) ?? ''}`);
   return hashText(parts.join('\n'));

@@ -21,6 +21,8 @@ function text(value: string | null | undefined): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
+// A change to what this gives for the same input must bump USER_LIST_READER_VERSION
+// (victorops/user-list-reader.ts): the store trusts a recorded user list by its bytes' digest.
 export function normaliseUser(raw: RawUser): User {
   return {
     username: raw.username.trim(),
@@ -73,6 +75,60 @@ export interface NormalisedUsers {
   readonly otherSpellings: readonly string[];
 }
 
+/**
+ * What the store records of the users a user list's bytes gave when they were last recorded
+ * (store/user-list-digest.ts): while the bytes are the same, these are the users' facts that an
+ * unchanged poll needs, without parsing the list again.
+ */
+export interface RecordedUsers {
+  /** The users' keys (`usernameKey`), in `NormalisedUsers.users` order. */
+  readonly keys: readonly string[];
+  /** Each key's spelling (the kept user's username), in the same order. */
+  readonly names: readonly string[];
+  /** Each key's user fingerprint (roster/fingerprint.ts), in key order. */
+  readonly prints: ReadonlyMap<string, string>;
+}
+
+/** The recorded spelling of `key`, found among the sorted keys (a map of 20,000 would serve a few lookups). */
+export function recordedSpelling(recorded: RecordedUsers, key: string): string | undefined {
+  const { keys } = recorded;
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((keys[mid] as string) < key) low = mid + 1;
+    else high = mid;
+  }
+  return keys[low] === key ? recorded.names[low] : undefined;
+}
+
+/** The store's word on the user list it recorded last: its bytes' digest, and its users on demand. */
+export interface KnownUserList {
+  readonly digest: string;
+  /** The recorded users, read when the body's digest is the known one; null when the store no longer vouches for them. */
+  load(): RecordedUsers | null;
+}
+
+/** What the user list's reader knew of a list's bytes: their digest, and the recorded users when they are the known ones. */
+export interface UserListFacts {
+  readonly digest: string;
+  readonly recorded: RecordedUsers | null;
+}
+
+// Kept beside the users and the roster built of them, not in them: a roster is compared, copied
+// and stored as JSON (a held fetch), none of which should see or keep these.
+const userListFacts = new WeakMap<object, UserListFacts>();
+
+/** Tells what the reader knew of the bytes `users` (a NormalisedUsers or a Roster) were read from. */
+export function describeUserList(users: object, facts: UserListFacts): void {
+  userListFacts.set(users, facts);
+}
+
+/** What the reader knew of the bytes `users` (a NormalisedUsers or a Roster) came from, if it read them. */
+export function factsOfUserList(users: object): UserListFacts | undefined {
+  return userListFacts.get(users);
+}
+
 /** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
 export function keyUsers(users: Iterable<User>): NormalisedUsers {
   const byKey = new Map<string, User>();
@@ -106,35 +162,53 @@ export function normaliseRoster(input: {
   teams: Team[];
   memberships: Membership[];
 }): Roster {
-  const { users, byKey: usersByKey } = Array.isArray(input.users)
-    ? normaliseUsers(input.users)
-    : (input.users as NormalisedUsers);
   const teamsBySlug = new Map<string, Team>();
   for (const team of input.teams) {
     const slug = team.slug.trim();
     if (slug !== '' && !teamsBySlug.has(slug)) teamsBySlug.set(slug, { slug, name: team.name.trim() });
   }
-  return {
+  const teams = [...teamsBySlug.values()].sort((a, b) => compareText(a.slug, b.slug));
+  const listed = Array.isArray(input.users) ? normaliseUsers(input.users) : (input.users as NormalisedUsers);
+  const facts = factsOfUserList(listed);
+  const recorded = facts?.recorded;
+  if (recorded) {
+    // The list's bytes are the recorded ones: its users are parsed only if something reads them,
+    // and the memberships take the recorded spelling, which is the list's.
+    const lazy = {} as Roster;
+    Object.defineProperty(lazy, 'users', { get: () => listed.users, enumerable: true });
+    lazy.teams = teams;
+    lazy.memberships = membershipsByKey(
+      input.memberships,
+      (key) => recordedSpelling(recorded, key),
+      teamsBySlug,
+    );
+    describeUserList(lazy, facts);
+    return lazy;
+  }
+  const { users, byKey: usersByKey } = listed;
+  const roster: Roster = {
     users,
-    teams: [...teamsBySlug.values()].sort((a, b) => compareText(a.slug, b.slug)),
+    teams,
     memberships:
       membershipsByUser(input.memberships, users, usersByKey, teamsBySlug) ??
-      membershipsByKey(input.memberships, usersByKey, teamsBySlug),
+      membershipsByKey(input.memberships, (key) => usersByKey.get(key)?.username, teamsBySlug),
   };
+  if (facts) describeUserList(roster, facts);
+  return roster;
 }
 
 /** The memberships of known users and teams, spelled as the user list does, unique, in key order. */
 function membershipsByKey(
   input: readonly Membership[],
-  usersByKey: ReadonlyMap<string, User>,
+  spellingOf: (key: string) => string | undefined,
   teamsBySlug: ReadonlyMap<string, Team>,
 ): Membership[] {
   const memberships = new Map<string, Membership>();
   for (const m of input) {
-    const user = usersByKey.get(usernameKey(m.username.trim()));
+    const username = spellingOf(usernameKey(m.username.trim()));
     const slug = m.teamSlug.trim();
-    if (!user || !teamsBySlug.has(slug)) continue;
-    const membership = { username: user.username, teamSlug: slug };
+    if (username === undefined || !teamsBySlug.has(slug)) continue;
+    const membership = { username, teamSlug: slug };
     memberships.set(membershipKey(membership), membership);
   }
   return [...memberships.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, m]) => m);

@@ -22,7 +22,7 @@ import {
   planTeamReads,
   type TeamReadPlan,
 } from '../roster/membership-hints.js';
-import { normaliseRoster } from '../roster/normalise.js';
+import { factsOfUserList, type KnownUserList, normaliseRoster } from '../roster/normalise.js';
 import type {
   FailedScope,
   FetchedHints,
@@ -35,7 +35,7 @@ import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { runPool } from './run-pool.js';
 import { type ApiListedTeam, teamListSchema, userTeamsSchema } from './schemas.js';
 import { teamMembersReader } from './team-members-reader.js';
-import { userListReader } from './user-list-reader.js';
+import { userListReaderOf } from './user-list-reader.js';
 
 export type MembershipSourceSetting = MembershipSource | 'auto';
 
@@ -58,6 +58,8 @@ export interface FetchRosterOptions {
   hints?: HintState;
   /** The request plan, computed once the two lists are in, before any membership read. */
   onPlan?: (plan: RequestPlan) => void;
+  /** The user list recorded last (store/user-list-digest.ts): the same bytes are not parsed again. */
+  knownUsers?: KnownUserList;
 }
 
 export type RequestPlan =
@@ -107,7 +109,7 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
 
   try {
     const [users, teams] = await Promise.all([
-      client.get('/v1/user', userListReader, signal).finally(() => {
+      client.get('/v1/user', userListReaderOf(options.knownUsers), signal).finally(() => {
         done++;
         progress();
       }),
@@ -127,9 +129,12 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
         : options.hints
           ? fullReadReason(options.hints)
           : 'hints off';
-    const present = new Set(users.byKey.keys());
+    // The known bytes' users are the recorded ones: their keys without parsing them.
+    const recorded = factsOfUserList(users)?.recorded;
+    const present = new Set(recorded ? recorded.keys : users.byKey.keys());
+    const userCount = recorded ? recorded.keys.length : users.users.length;
     const hinted = reason === null && options.hints ? planTeamReads(listed, options.hints, present) : null;
-    strategy = hinted ? 'team' : chooseStrategy(options.source, users.users.length, teams.length);
+    strategy = hinted ? 'team' : chooseStrategy(options.source, userCount, teams.length);
     const scopes = hinted
       ? [...hinted.changed, ...hinted.verify]
       : strategy === 'user'

@@ -10,12 +10,16 @@
  * and gives up (null) on anything else, wrong types, unknown nesting, whatever, so the zod path then
  * runs and reports its error exactly as before. A property test holds both to the same output.
  */
+import { createHash } from 'node:crypto';
 import {
+  describeUserList,
+  type KnownUserList,
   keyUsers,
   type NormalisedUsers,
   normaliseUser,
   normaliseUsers,
   type RawUser,
+  type RecordedUsers,
 } from '../roster/normalise.js';
 import { USER_FIELDS, type User } from '../roster/types.js';
 import type { BodyStream, FastSchema } from './client.js';
@@ -66,27 +70,126 @@ export function readUserListFast(json: unknown): NormalisedUsers | null {
 }
 
 /**
- * The fast path fed as the body arrives: each user is checked and normalised as soon as the
- * scanner (user-list-scanner.ts) has read it, so the body's string and its whole JSON tree never
- * exist. Null from `end()` when the scanner or a user's check gave up: the client then parses the
- * whole body as before (`readUserListFast`, else zod), errors included.
+ * Salts the digest of a user list's bytes. The store trusts the users it recorded from a list
+ * whose digest is the known one (store/user-list-digest.ts), so this must be bumped whenever the
+ * users this reader gives for the same bytes change (the scanner, `isApiUser`, `normaliseUser`,
+ * `keyUsers`) or their fingerprints do (`userFingerprintText`): an older digest is then no longer
+ * trusted, and the next poll parses the list.
  */
-export function streamUserList(): BodyStream<NormalisedUsers> {
-  const users: User[] = [];
-  const scanner = createUserListScanner((value) => {
+export const USER_LIST_READER_VERSION = 1;
+
+/** The digest of a user list's bytes, salted with the reader's version, fed chunk by chunk. */
+export function userListHasher(version: number = USER_LIST_READER_VERSION) {
+  return createHash('sha256').update(`roster-watch user list, reader ${version}\n`);
+}
+
+/** A scanner that checks and normalises each user into `users` as it is read. */
+function usersScanner(users: User[]) {
+  return createUserListScanner((value) => {
     if (!isApiUser(value)) return false;
     users.push(normaliseUser(value));
     return true;
   });
+}
+
+/** Reads the users of a whole body as `streamUserList` does; null when that path gives up. */
+function scanUsers(chunks: readonly Buffer[]): NormalisedUsers | null {
+  const users: User[] = [];
+  const scanner = usersScanner(users);
+  for (const chunk of chunks) scanner.push(chunk);
+  return scanner.end() ? keyUsers(users) : null;
+}
+
+function parseWhole(text: string): NormalisedUsers {
+  const json: unknown = JSON.parse(text);
+  return readUserListFast(json) ?? userListSchema.transform(normaliseUsers).parse(json);
+}
+
+/**
+ * The users of bytes whose digest is the known one, parsed from `chunks` only when first read
+ * (a changed poll's consumers, coverage findings): an unchanged poll reads the recorded facts
+ * instead. The bytes were read by this reader's version when their users were recorded, so they
+ * parse again; were that broken (a reader changed without its version), the whole-body parse's
+ * error is thrown where the users are first read: the poll throws and records nothing, rather
+ * than a guess.
+ */
+function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): NormalisedUsers {
+  let parsed: NormalisedUsers | undefined;
+  const parse = (): NormalisedUsers => {
+    if (parsed === undefined) {
+      parsed = scanUsers(chunks) ?? parseWhole(Buffer.concat(chunks).toString('utf8'));
+      chunks.length = 0;
+    }
+    return parsed;
+  };
+  const users: NormalisedUsers = {
+    get users() {
+      return parse().users;
+    },
+    get byKey() {
+      return parse().byKey;
+    },
+    get otherSpellings() {
+      return parse().otherSpellings;
+    },
+  };
+  describeUserList(users, { digest, recorded });
+  return users;
+}
+
+/**
+ * The fast path fed as the body arrives: each user is checked and normalised as soon as the
+ * scanner (user-list-scanner.ts) has read it, so the body's string and its whole JSON tree never
+ * exist. Null from `end()` when the scanner or a user's check gave up: the client then parses the
+ * whole body as before (`readUserListFast`, else zod), errors included.
+ * The bytes are hashed as they come (`userListHasher`); with a `known` digest the scan waits for
+ * the end, and bytes with that digest are not parsed at all (`lazyUsers`).
+ */
+export function streamUserList(
+  known?: KnownUserList,
+  version: number = USER_LIST_READER_VERSION,
+): BodyStream<NormalisedUsers> {
+  const users: User[] = [];
+  const scanner = usersScanner(users);
+  const hasher = userListHasher(version);
+  // The client keeps every chunk until the end anyway: holding them here costs no copy.
+  const kept: Buffer[] = [];
   return {
-    push: (chunk) => scanner.push(chunk),
-    end: () => (scanner.end() ? keyUsers(users) : null),
+    push: (chunk) => {
+      hasher.update(chunk);
+      if (known === undefined) scanner.push(chunk);
+      else kept.push(chunk);
+    },
+    end: () => {
+      const digest = hasher.digest('hex');
+      if (known !== undefined) {
+        const recorded = digest === known.digest ? known.load() : null;
+        if (recorded !== null) return lazyUsers(kept, digest, recorded);
+        for (const chunk of kept) scanner.push(chunk);
+        kept.length = 0;
+      }
+      if (!scanner.end()) return null;
+      const read = keyUsers(users);
+      describeUserList(read, { digest, recorded: null });
+      return read;
+    },
   };
 }
 
-/** How fetch-roster reads `GET /v1/user`: streamed, else the fast path, else zod and the normaliser. */
-export const userListReader: FastSchema<NormalisedUsers> = {
-  stream: streamUserList,
-  fast: readUserListFast,
-  schema: userListSchema.transform(normaliseUsers),
-};
+/**
+ * How fetch-roster reads `GET /v1/user`: streamed, else the fast path, else zod and the
+ * normaliser; bytes with the `known` digest are not parsed unless their users are read.
+ */
+export function userListReaderOf(
+  known?: KnownUserList,
+  version: number = USER_LIST_READER_VERSION,
+): FastSchema<NormalisedUsers> {
+  return {
+    stream: () => streamUserList(known, version),
+    fast: readUserListFast,
+    schema: userListSchema.transform(normaliseUsers),
+  };
+}
+
+/** The reader with no known digest: every body is parsed. */
+export const userListReader: FastSchema<NormalisedUsers> = userListReaderOf();

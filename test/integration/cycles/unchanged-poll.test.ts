@@ -26,6 +26,7 @@ import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/bu
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
+import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const SHORT_CUT = 'poll unchanged by its fingerprints';
 const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
@@ -123,27 +124,10 @@ function copyOf(store: Store): Store {
   return openStore(path);
 }
 
-/** The events' ids are random (UUIDs): left out of what is compared. */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** Every table's rows (as JSON, sorted), the events' random ids left out. */
-function dump(store: Store): Record<string, string[]> {
-  const tables = store.sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .pluck()
-    .all() as string[];
-  const out: Record<string, string[]> = {};
-  for (const table of tables) {
-    const rows = store.sqlite.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
-    out[table] = rows.map((row) => JSON.stringify(row).replace(UUID, 'id')).sort();
-  }
-  return out;
-}
-
 const HISTORY_TABLES = ['users', 'teams', 'memberships'];
 
 function history(store: Store): string[][] {
-  const rows = dump(store);
+  const rows = dumpStore(store);
   return HISTORY_TABLES.map((table) => rows[table] ?? []);
 }
 
@@ -212,7 +196,7 @@ describe('the unchanged poll’s short cut', () => {
                 ...rows,
                 meta: (rows.meta ?? []).filter((row) => !row.includes('roster_fingerprints_run')),
               });
-              expect(untrusted(dump(store))).toEqual(untrusted(dump(full)));
+              expect(untrusted(dumpStore(store))).toEqual(untrusted(dumpStore(full)));
               const unchanged = viaFull.result.status === 'ok' && sameRows(before, history(full));
               expect(viaShortCut.shortCut).toBe(unchanged);
               if (viaShortCut.shortCut) taken++;

@@ -1,0 +1,131 @@
+/**
+ * The known user list (issue 21): the digest of the `GET /v1/user` bytes whose users the latest
+ * roster run left recorded, exactly as the reader gave them. While a poll's bytes have that digest
+ * the reader does not parse them (victorops/user-list-reader.ts): their users' keys, spellings and
+ * fingerprints are the current users' in the history. Like `roster_fingerprints_run`, the digest
+ * names the run that stored it and is trusted only while that is the latest roster run, so any
+ * run that did not vouch for it (an older build's, `accept`'s) ends it.
+ *
+ * Raw SQL like roster-fingerprints.ts: the poll's path.
+ */
+import type { KnownUserList, RecordedUsers, UserListFacts } from '../roster/normalise.js';
+import type { PollDecision } from '../roster/poll-decision.js';
+import type { FetchedRoster } from '../roster/types.js';
+import type { Store } from './db.js';
+
+const KEY = 'user_list_digest';
+
+interface StoredDigest {
+  runId: number;
+  digest: string;
+}
+
+function storedDigest(store: Store): StoredDigest | null {
+  const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(KEY) as
+    | { value: string }
+    | undefined;
+  if (row === undefined) return null;
+  const at = row.value.indexOf(' ');
+  const runId = Number(row.value.slice(0, at));
+  return at > 0 && Number.isInteger(runId) ? { runId, digest: row.value.slice(at + 1) } : null;
+}
+
+function latestRosterRun(store: Store, before?: number): number | null {
+  const row = store.sqlite
+    .prepare("SELECT MAX(id) AS id FROM runs WHERE kind = 'roster' AND id < ?")
+    .get(before ?? Number.MAX_SAFE_INTEGER) as { id: number | null };
+  return row.id;
+}
+
+/** The stored digest, if it names the latest roster run. */
+function validDigest(store: Store): StoredDigest | null {
+  const stored = storedDigest(store);
+  return stored !== null && stored.runId === latestRosterRun(store) ? stored : null;
+}
+
+/**
+ * The known user list for the next fetch, or null when there is none to trust. Its users are read
+ * when the fetched bytes prove to be the known ones, in one read that checks the digest is still
+ * valid (another process may have recorded a run meanwhile).
+ */
+export function loadKnownUserList(store: Store): KnownUserList | null {
+  const known = validDigest(store);
+  if (known === null) return null;
+  return {
+    digest: known.digest,
+    load: () =>
+      store.sqlite.transaction(() => {
+        const now = validDigest(store);
+        return now?.runId === known.runId && now.digest === known.digest ? recordedUsers(store) : null;
+      })(),
+  };
+}
+
+/** The current users' keys (in keyUsers' order), spellings and fingerprints; null if one has no fingerprint. */
+function recordedUsers(store: Store): RecordedUsers | null {
+  const rows = store.sqlite
+    .prepare(
+      'SELECT username_key, username, fingerprint FROM users WHERE valid_to IS NULL ORDER BY username_key',
+    )
+    .raw(true)
+    .all() as [string, string, string | null][];
+  // SQL orders TEXT by its UTF-8 bytes, keyUsers by UTF-16 code units: they differ only past the
+  // BMP's surrogates, so the rows are sorted again only when they are not in keyUsers' order.
+  let ordered = true;
+  for (let i = 1; i < rows.length && ordered; i++) ordered = rows[i - 1]![0] < rows[i]![0];
+  if (!ordered) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const keys: string[] = [];
+  const names: string[] = [];
+  const prints = new Map<string, string>();
+  for (const [key, username, fingerprint] of rows) {
+    if (fingerprint === null) return null;
+    keys.push(key);
+    names.push(username);
+    prints.set(key, fingerprint);
+  }
+  return { keys, names, prints };
+}
+
+/**
+ * What a roster run does to the known digest, in its transaction: `digest` when the users it
+ * leaves recorded are exactly those the bytes with that digest gave; `keep` when it left the
+ * history as it was (a failed run: the digest stays as valid as it was); `forget` otherwise.
+ */
+export type UserListDigestAction = { digest: string } | 'keep' | 'forget';
+
+export function saveUserListDigest(store: Store, runId: number, action: UserListDigestAction): void {
+  const db = store.sqlite;
+  let digest: string;
+  if (action === 'forget') {
+    db.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
+    return;
+  }
+  if (action === 'keep') {
+    const stored = storedDigest(store);
+    // Valid before this run: it named the run before it.
+    if (stored === null || stored.runId !== latestRosterRun(store, runId)) return;
+    digest = stored.digest;
+  } else {
+    digest = action.digest;
+  }
+  db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ).run(KEY, `${runId} ${digest}`);
+}
+
+/**
+ * What the full path's run does to the known user list: it vouches for the fetched bytes only when
+ * the users it leaves recorded are the very ones they gave; a failed run left the history as it
+ * was; anything else (a hold, `accept`, other users recorded, bytes the reader did not hash) ends it.
+ */
+export function userListDigestAction(
+  decision: PollDecision,
+  fetched: FetchedRoster | null,
+  facts: UserListFacts | undefined,
+  accept: boolean,
+): UserListDigestAction {
+  if (decision.status === 'failed' && decision.apply === null) return 'keep';
+  if (accept || decision.status === 'held' || !fetched || !facts || !decision.recorded) return 'forget';
+  const same = decision.recorded === fetched.roster || decision.recorded.users === fetched.roster.users;
+  return same ? { digest: facts.digest } : 'forget';
+}

@@ -1,0 +1,423 @@
+/**
+ * The unchanged poll's user list by its bytes (issue 21, twenty-sixth part): a poll whose
+ * `GET /v1/user` bytes are those whose users the latest run recorded does not parse them. Held to
+ * the full path: random orgs and random sequences of edits (none, field edits, respellings,
+ * duplicate spellings, membership changes, failed team reads, mass removals the guard holds,
+ * `accept`), polled through the real fetch and reader on a store that is offered the known digest
+ * and on one that never is, leave every table equal and report the same; and the short cut is
+ * taken whenever the bytes are those the previous run vouched for.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import {
+  acceptHeldChange,
+  type PollCycleDeps,
+  type PollResult,
+  runPollCycle,
+} from '../../../src/cycles/poll-cycle.js';
+import { VictorOpsError } from '../../../src/errors.js';
+import { createSilentLogger } from '../../../src/logger.js';
+import { factsOfUserList } from '../../../src/roster/normalise.js';
+import type { PollDecision } from '../../../src/roster/poll-decision.js';
+import { openStore, type Store } from '../../../src/store/db.js';
+import { loadKnownUserList, userListDigestAction } from '../../../src/store/user-list-digest.js';
+import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/client.js';
+import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
+import { aFetch } from '../../helpers/builders.js';
+import { dumpStore, UUID } from '../../helpers/store-dump.js';
+
+const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
+
+interface OrgUser {
+  username: string;
+  firstName: string | null;
+  email: string | null;
+  verified: boolean | null;
+}
+interface Org {
+  users: OrgUser[];
+  teams: { slug: string; name: string; version: number; members: string[] }[];
+  /** Teams whose member read fails in the next poll. */
+  failing: string[];
+  /** The user list cannot be read in the next poll: it fails. */
+  down?: boolean;
+}
+
+/** The bytes of `GET /v1/user` as v1 sends them: the users nested in one inner list. */
+function userListBytes(org: Org): Buffer {
+  const users = org.users.map((u) => ({ ...u, _selfUrl: `/api-public/v1/user/${u.username}` }));
+  return Buffer.from(JSON.stringify({ _selfUrl: '/api-public/v1/user', users: [users] }));
+}
+
+/** A client answering from `org` (the user list as bytes through the reader's stream); no HTTP. */
+function clientOf(org: () => Org): VictorOpsClient {
+  const stats = { requests: 0, retries: 0, rateLimited: 0 };
+  const get = async <T>(path: string, schema: ResponseSchema<T>): Promise<T> => {
+    stats.requests++;
+    const now = org();
+    if (path === '/v1/user') {
+      if (now.down)
+        throw new VictorOpsError('http', 'GET /v1/user: HTTP 500', { retryable: false, path, status: 500 });
+      const bytes = userListBytes(now);
+      if (!('stream' in schema) || schema.stream === undefined) throw new Error('the user list is streamed');
+      const stream = schema.stream();
+      const half = Math.floor(bytes.length / 2);
+      stream.push(bytes.subarray(0, half));
+      stream.push(bytes.subarray(half));
+      const value = stream.end();
+      if (value === null) throw new Error('the generated user list is one the reader reads');
+      return value;
+    }
+    if (path === '/v1/team') {
+      return now.teams.map((t) => ({
+        slug: t.slug,
+        name: t.name,
+        version: t.version,
+        memberCount: t.members.length,
+      })) as T;
+    }
+    const teamsOf = /^\/v1\/user\/([^/]+)\/teams$/.exec(path)?.[1];
+    if (teamsOf !== undefined) {
+      // The by-user strategy (more teams than users): the teams listing this spelling's user.
+      const key = decodeURIComponent(teamsOf).trim().toLowerCase();
+      const teams = now.teams.filter((t) => t.members.some((m) => m.toLowerCase() === key));
+      if (teams.some((t) => now.failing.includes(t.slug)))
+        throw new VictorOpsError('http', `GET ${path}: HTTP 500`, { retryable: false, path, status: 500 });
+      return teams.map((t) => ({ slug: t.slug, name: t.name })) as T;
+    }
+    const slug = decodeURIComponent(/^\/v1\/team\/([^/]+)\/members$/.exec(path)?.[1] ?? '');
+    const team = now.teams.find((t) => t.slug === slug);
+    if (team === undefined || now.failing.includes(slug)) {
+      throw new VictorOpsError('http', `GET ${path}: HTTP 500`, { retryable: false, path, status: 500 });
+    }
+    return [...team.members] as T;
+  };
+  return {
+    get,
+    stats: () => ({ ...stats }),
+    statsByJob: () => ({}),
+    shapeErrors: () => ({}),
+    budget: undefined as unknown as VictorOpsClient['budget'],
+    close: async () => {},
+  };
+}
+
+const stores: Store[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+function newStore(): Store {
+  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-known-users-')), 'db.sqlite'));
+  stores.push(store);
+  return store;
+}
+
+/** The poll's deps on `store`, fetching `org` through the real fetch; `offer`: the known digest is handed on. */
+function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
+  const client = clientOf(org);
+  return {
+    store,
+    clock: CLOCK,
+    logger: createSilentLogger(),
+    source: 'urn:test',
+    destinations: [{ name: 'hook', kind: 'webhook', events: [] }],
+    guard: { maxFraction: 0.5, min: 2, confirmations: 2 },
+    pollFailingAfter: 3,
+    membershipHints: { setting: 'auto', verifyIntervalMs: 60_000 },
+    fetchRoster: (signal, plan) =>
+      fetchRoster({
+        client,
+        clock: CLOCK,
+        source: 'auto',
+        concurrency: 2,
+        deadlineMs: 60_000,
+        signal,
+        onPlan: plan.onPlan,
+        ...(plan.hints ? { hints: plan.hints } : {}),
+        ...(offer && plan.knownUsers ? { knownUsers: plan.knownUsers } : {}),
+      }),
+  };
+}
+
+function reported(result: PollResult | null) {
+  if (result === null) return null;
+  const { events, durationMs, fetched, ...rest } = result;
+  return {
+    ...rest,
+    events: JSON.stringify(events).replace(UUID, 'id'),
+    fetched: JSON.stringify(fetched),
+  };
+}
+
+const NAMES = ['ann', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ida', 'Søren'];
+
+const arbitraryOrg: fc.Arbitrary<Org> = fc
+  .record({
+    users: fc.uniqueArray(fc.constantFrom(...NAMES), { minLength: 2, maxLength: NAMES.length }),
+    emails: fc.array(fc.option(fc.constantFrom('a@x.io', ' b@x.io ', ''), { nil: null }), {
+      minLength: NAMES.length,
+      maxLength: NAMES.length,
+    }),
+    teams: fc.array(fc.array(fc.nat(NAMES.length - 1), { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ users, emails, teams }) => ({
+    users: users.map((username, i) => ({
+      username,
+      firstName: i % 3 === 0 ? null : ` ${username} `,
+      email: emails[i] ?? null,
+      verified: i % 2 === 0,
+    })),
+    teams: teams.map((members, i) => ({
+      slug: `team-${i}`,
+      name: `Team ${i}`,
+      version: 1,
+      members: [...new Set(members.map((m) => users[m % users.length]!))],
+    })),
+    failing: [],
+  }));
+
+type Edit =
+  | { kind: 'none' }
+  | { kind: 'email' | 'respell' | 'duplicate' | 'member'; at: number }
+  | { kind: 'fail'; at: number }
+  | { kind: 'remove-many' | 'down' }
+  | { kind: 'accept' };
+
+const arbitraryEdit: fc.Arbitrary<Edit> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('email' as const, 'respell' as const, 'duplicate' as const, 'member' as const),
+      at: fc.nat(40),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fail' as const), at: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'down' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'remove-many' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'accept' as const }) },
+);
+
+/** The org after `edit` (a new object: the previous org's bytes stay as they were). */
+function edited(org: Org, edit: Edit): Org {
+  const next: Org = structuredClone({ ...org, failing: [], down: edit.kind === 'down' });
+  const pick = next.users[('at' in edit ? edit.at : 0) % Math.max(1, next.users.length)];
+  switch (edit.kind) {
+    case 'email':
+      if (pick) pick.email = pick.email === 'new@x.io' ? null : 'new@x.io';
+      break;
+    case 'respell':
+      if (pick)
+        pick.username =
+          pick.username === pick.username.toUpperCase()
+            ? pick.username.toLowerCase()
+            : pick.username.toUpperCase();
+      break;
+    case 'duplicate':
+      if (pick) next.users.push({ ...pick, username: ` ${pick.username.toUpperCase()}`, email: 'dup@x.io' });
+      break;
+    case 'member': {
+      const team = next.teams[edit.at % next.teams.length]!;
+      const name = pick?.username.trim();
+      if (name === undefined) break;
+      team.members = team.members.includes(name)
+        ? team.members.filter((m) => m !== name)
+        : [...team.members, name];
+      team.version++;
+      break;
+    }
+    case 'fail': {
+      // Its hints move, so the read is not carried: it is tried, and fails.
+      const team = next.teams[edit.at % next.teams.length]!;
+      team.version++;
+      next.failing = [team.slug];
+      break;
+    }
+    case 'remove-many':
+      next.users = next.users.slice(0, 1);
+      break;
+    default:
+      break;
+  }
+  return next;
+}
+
+describe('the user list known by its bytes', () => {
+  it('records and reports what the full path does, and is taken whenever the bytes are the vouched ones (property)', async () => {
+    let taken = 0;
+    const statuses = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        arbitraryOrg,
+        fc.array(arbitraryEdit, { minLength: 1, maxLength: 7 }),
+        async (first, edits) => {
+          let org = first;
+          const short = newStore();
+          const full = newStore();
+          const withShortCut = depsOf(short, () => org, true);
+          const without = depsOf(full, () => org, false);
+          let vouched: Buffer | null = null;
+          for (const edit of [{ kind: 'none' } as Edit, ...edits]) {
+            let a: PollResult | null;
+            let b: PollResult | null;
+            if (edit.kind === 'accept') {
+              a = acceptHeldChange(withShortCut);
+              b = acceptHeldChange(without);
+            } else {
+              org = edited(org, edit);
+              a = await runPollCycle(withShortCut, new AbortController().signal);
+              b = await runPollCycle(without, new AbortController().signal);
+            }
+            expect(reported(a)).toEqual(reported(b));
+            expect(dumpStore(short)).toEqual(dumpStore(full));
+            if (a === null || b === null) continue;
+            const seen = edit.kind === 'accept' ? 'accept' : a.status;
+            statuses.set(seen, (statuses.get(seen) ?? 0) + 1);
+            expect(b.fetched && factsOfUserList(b.fetched.roster)?.recorded).toBeFalsy();
+            const shortCut = a.fetched !== null && factsOfUserList(a.fetched.roster)?.recorded != null;
+            // A poll that read the user list takes the short cut exactly when its bytes are the vouched ones.
+            if (edit.kind !== 'accept' && a.fetched !== null) {
+              const same = vouched !== null && userListBytes(org).equals(vouched);
+              expect(shortCut).toBe(same);
+              if (same) taken++;
+            }
+            // The bytes this run vouched for: the users it leaves recorded are exactly theirs.
+            const sameUsers = a.status === 'ok' || a.status === 'partial' || a.status === 'baseline';
+            if (edit.kind === 'accept') vouched = null;
+            else if (a.status !== 'failed') vouched = sameUsers ? userListBytes(org) : null;
+          }
+        },
+      ),
+      {
+        numRuns: 60,
+        // Every kind of run met at least once, whatever the random ones meet.
+        examples: [
+          [
+            {
+              users: NAMES.slice(0, 4).map((username) => ({
+                username,
+                firstName: null,
+                email: null,
+                verified: true,
+              })),
+              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann', 'bob'] }],
+              failing: [],
+            },
+            [
+              { kind: 'none' },
+              { kind: 'fail', at: 0 },
+              { kind: 'none' },
+              { kind: 'down' },
+              { kind: 'none' },
+              { kind: 'duplicate', at: 1 },
+              { kind: 'none' },
+              { kind: 'remove-many' },
+              { kind: 'accept' },
+              { kind: 'none' },
+            ],
+          ],
+        ],
+      },
+    );
+    expect(taken).toBeGreaterThan(20);
+    // Every kind of run the digest must follow was met.
+    for (const status of ['baseline', 'ok', 'partial', 'failed', 'held', 'accept'])
+      expect(statuses.get(status) ?? 0, status).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('the known digest’s validity', () => {
+  const ORG: Org = {
+    users: [
+      { username: 'ann', firstName: null, email: 'a@x.io', verified: true },
+      { username: 'bob', firstName: 'Bob', email: null, verified: null },
+    ],
+    teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+    failing: [],
+  };
+
+  it('ends with a roster run that did not vouch for it (an older build’s), so the old bytes are parsed again', async () => {
+    let org = ORG;
+    const short = newStore();
+    const full = newStore();
+    const deps = [depsOf(short, () => org, true), depsOf(full, () => org, false)];
+    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+    await pollBoth();
+    const vouched = short.sqlite
+      .prepare("SELECT value FROM meta WHERE key = 'user_list_digest'")
+      .pluck()
+      .get();
+    expect(vouched).toEqual(expect.stringMatching(/^1 [0-9a-f]{64}$/));
+    // An older build records bob's new email and leaves the meta row as it was.
+    org = edited(ORG, { kind: 'email', at: 1 });
+    await pollBoth();
+    short.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
+    expect(loadKnownUserList(short)).toBeNull();
+    // The first bytes again: their digest names run 1, not the latest run, so they are parsed.
+    org = ORG;
+    const [a, b] = await pollBoth();
+    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
+    expect(a?.changes).toBe(1);
+    expect(reported(a ?? null)).toEqual(reported(b ?? null));
+    expect(dumpStore(short).users).toEqual(dumpStore(full).users);
+  });
+});
+
+describe('the known users read on demand', () => {
+  it('are read only while the digest still names the latest run (another process may poll meanwhile)', async () => {
+    let org: Org = {
+      users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+      teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+      failing: [],
+    };
+    const store = newStore();
+    const deps = depsOf(store, () => org, true);
+    await runPollCycle(deps, new AbortController().signal);
+    const known = loadKnownUserList(store);
+    expect(known?.load()).toEqual({
+      keys: ['ann'],
+      names: ['ann'],
+      prints: expect.any(Map),
+    });
+    // Another run (another process's poll) recorded between the fetch's start and the bytes' end.
+    org = edited(org, { kind: 'email', at: 0 });
+    await runPollCycle(deps, new AbortController().signal);
+    expect(known?.load()).toBeNull();
+  });
+});
+
+describe('what a run does to the known digest', () => {
+  const roster = { users: [], teams: [], memberships: [] };
+  const fetched = aFetch(roster);
+  const facts = { digest: 'd', recorded: null };
+  const decision = (status: PollDecision['status'], recorded: PollDecision['recorded']): PollDecision => ({
+    status,
+    apply: null,
+    recorded,
+    events: [],
+    hold: { kind: 'none' },
+    error: null,
+  });
+
+  it('vouches for the fetched bytes only when it records exactly their users', () => {
+    expect(userListDigestAction(decision('ok', fetched.roster), fetched, facts, false)).toEqual({
+      digest: 'd',
+    });
+    expect(userListDigestAction(decision('ok', { ...roster }), fetched, facts, false)).toEqual({
+      digest: 'd',
+    });
+    // Other users recorded (another array, however alike), a hold, `accept`, bytes not hashed.
+    expect(userListDigestAction(decision('ok', { ...roster, users: [] }), fetched, facts, false)).toBe(
+      'forget',
+    );
+    expect(userListDigestAction(decision('held', fetched.roster), fetched, facts, false)).toBe('forget');
+    expect(userListDigestAction(decision('ok', fetched.roster), fetched, facts, true)).toBe('forget');
+    expect(userListDigestAction(decision('ok', fetched.roster), fetched, undefined, false)).toBe('forget');
+    expect(userListDigestAction(decision('failed', null), null, undefined, false)).toBe('keep');
+  });
+});
