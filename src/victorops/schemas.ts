@@ -259,12 +259,20 @@ export function buildPolicySchemas() {
   return { policyList, policyDetail, teamSchedule, routingKeyList };
 }
 
-let policySchemas: ReturnType<typeof buildPolicySchemas> | undefined;
-const policySchema = <K extends keyof ReturnType<typeof buildPolicySchemas>>(key: K) =>
-  z.lazy(() => {
-    policySchemas ??= buildPolicySchemas();
-    return policySchemas[key];
-  });
+/**
+ * Schemas built on first use: `lazySchemas(build)(key)` parses as `build()[key]` does, and `build`
+ * runs once, at the first parse of any of them.
+ */
+export function lazySchemas<S extends Record<string, z.ZodType>>(build: () => S) {
+  let built: S | undefined;
+  return <K extends keyof S>(key: K) =>
+    z.lazy(() => {
+      built ??= build();
+      return built[key];
+    });
+}
+
+const policySchema = lazySchemas(buildPolicySchemas);
 
 /** `GET /v1/policies`: `{policies: [{policy: {name, slug}, team: {name, slug}}]}`. */
 export const policyListSchema = policySchema('policyList');

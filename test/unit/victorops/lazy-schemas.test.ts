@@ -1,10 +1,15 @@
 /**
- * The policy, on-call and routing-key schemas are built on first use (issue 21): each exported
- * schema parses exactly as a freshly built one does, body for body, issue for issue, on the
+ * The policy, on-call, routing-key and contact schemas are built on first use (issue 21): each
+ * exported schema parses exactly as a freshly built one does, body for body, issue for issue, on the
  * real-shape fixtures and on bodies bent out of shape from them.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  buildContactSchemas,
+  contactMethodsSchema,
+  pagingPolicySchema,
+} from '../../../src/victorops/contact-schemas.js';
 import {
   buildPolicySchemas,
   policyDetailSchema,
@@ -19,7 +24,12 @@ const cases = [
   { name: 'policyDetail', lazy: policyDetailSchema, fixture: 'v1-policy-detail.json' },
   { name: 'teamSchedule', lazy: teamScheduleSchema, fixture: 'v2-team-oncall-schedule.json' },
   { name: 'routingKeyList', lazy: routingKeyListSchema, fixture: 'v1-org-routing-keys.json' },
+  { name: 'contactMethods', lazy: contactMethodsSchema, fixture: 'v1-user-contact-methods.json' },
+  { name: 'pagingPolicy', lazy: pagingPolicySchema, fixture: 'v1-profile-paging-policy.json' },
 ] as const;
+
+/** A freshly built set of every schema above. */
+const buildAll = () => ({ ...buildPolicySchemas(), ...buildContactSchemas() });
 
 /** What a parse gives: the data, or the issues (path, code and message). */
 function outcome(result: { success: boolean; data?: unknown; error?: { issues: unknown[] } }) {
@@ -48,16 +58,16 @@ function bend(body: unknown, pick: number, value: unknown): unknown {
   return copy;
 }
 
-describe('the policy schemas, built on first use', () => {
+describe('the policy and contact schemas, built on first use', () => {
   it.each(cases)('$name parses each fixture as a freshly built schema does', ({ name, lazy, fixture }) => {
     const body = readFixture(fixture);
-    const fresh = buildPolicySchemas()[name];
+    const fresh = buildAll()[name];
     expect(lazy.safeParse(body).success).toBe(true);
     expect(outcome(lazy.safeParse(body))).toEqual(outcome(fresh.safeParse(body)));
   });
 
   it('each parses bent bodies as a freshly built schema does (property)', () => {
-    const fresh = buildPolicySchemas();
+    const fresh = buildAll();
     const value = fc.oneof(
       fc.constant(undefined),
       fc.constant(null),
