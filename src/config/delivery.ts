@@ -4,7 +4,7 @@
  * Lines file (EVENTS_FILE, read in events-file.ts).
  */
 import { readFileSync } from 'node:fs';
-import { Webhook } from 'standardwebhooks';
+import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { parseDurationList } from '../parse/duration.js';
 import { EVENTS_FILE_DESTINATION, type EventsFileConfig, readEventsFileConfig } from './events-file.js';
@@ -53,6 +53,13 @@ const webhookFileSchema = z.object({
 });
 
 /**
+ * standardwebhooks is required when there is a secret to check, not imported: every command reads
+ * this part of the configuration, and without a webhook it is ~5 ms of loading for nothing (issue 21).
+ */
+const requireLazily = createRequire(import.meta.url);
+const standardWebhooks = (): typeof import('standardwebhooks') => requireLazily('standardwebhooks');
+
+/**
  * A secret is valid when the signer that will use it accepts it: Node's base64 decoder forgives
  * stray characters and missing padding that standardwebhooks' decoder refuses, so checking with
  * Buffer alone let secrets through that failed only at the first delivery.
@@ -60,7 +67,7 @@ const webhookFileSchema = z.object({
 function isWebhookSecret(secret: string): boolean {
   if (!secret.startsWith('whsec_')) return false;
   try {
-    new Webhook(secret);
+    new (standardWebhooks().Webhook)(secret);
   } catch {
     return false;
   }

@@ -3,7 +3,8 @@
  * holidays file is an iCalendar file, parsed with ical.js; each event's days are holidays.
  */
 import { readFileSync } from 'node:fs';
-import ICAL from 'ical.js';
+import { createRequire } from 'node:module';
+import type ICAL from 'ical.js';
 import { type BusinessHours, isTimeZone, parseBusinessHours } from '../parse/business-hours.js';
 import { ConfigReader } from './reader.js';
 
@@ -16,6 +17,14 @@ export interface OncallConfig {
   holidaysFile: string | null;
 }
 
+/**
+ * ical.js (~0.2 MB to compile) is required only when there is a holidays file to parse, not
+ * imported: every command reads this part of the configuration, few set ONCALL_HOLIDAYS_FILE
+ * (issue 21). Its CommonJS build, the one `require` resolves to.
+ */
+const requireLazily = createRequire(import.meta.url);
+const icalJs = (): typeof ICAL => requireLazily('ical.js');
+
 /** Recurring holidays are expanded up to this year (and at most this many times per event). */
 const LAST_YEAR = 2100;
 const MAX_OCCURRENCES = 500;
@@ -26,13 +35,14 @@ const dateOf = (t: { year: number; month: number; day: number }) =>
 /**
  * The holiday dates of an iCalendar text: every day an event covers (an all-day event from its
  * start date up to, not including, its end date; an event with a time, the date it starts on),
- * recurring events expanded. Throws on text that is not iCalendar.
+ * recurring events expanded. Throws on text that is not iCalendar. `ical` is the build of ical.js
+ * to parse with (a test compares the two).
  */
-export function parseHolidayCalendar(text: string): Set<string> {
-  const calendar = new ICAL.Component(ICAL.parse(text));
+export function parseHolidayCalendar(text: string, ical: typeof ICAL = icalJs()): Set<string> {
+  const calendar = new ical.Component(ical.parse(text));
   const dates = new Set<string>();
   for (const component of calendar.getAllSubcomponents('vevent')) {
-    const event = new ICAL.Event(component);
+    const event = new ical.Event(component);
     const start = event.startDate;
     if (!start) continue;
     const end = event.endDate;

@@ -1,4 +1,23 @@
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
+
+/**
+ * node-cron is required on first use, not imported: it costs a one-off command ~10 ms of loading
+ * (node:child_process with it) that the default schedules below never need (issue 21). Its
+ * CommonJS build; the daemon's scheduler imports the ES one, and no state is shared between them.
+ */
+const requireLazily = createRequire(import.meta.url);
+const nodeCron = (): typeof import('node-cron').default => requireLazily('node-cron');
+
+/**
+ * The default schedules of the settings every command's configuration reads (POLL_SCHEDULE,
+ * POLICY_SCHEDULE, IDENTITY_SCHEDULE): node-cron accepts each of them, which
+ * test/unit/parse/cron-schedule.test.ts checks, so reading them is not a reason to load it.
+ */
+export const KNOWN_VALID_SCHEDULES: ReadonlySet<string> = new Set([
+  '*/5 * * * *',
+  '0 * * * *',
+  '*/30 * * * *',
+]);
 
 export interface CronSchedule {
   expression: string;
@@ -16,7 +35,9 @@ export function parseCronSchedule(expression: string): CronSchedule | string {
   if (fields.length < 5 || fields.length > 6) {
     return `must be a cron expression with five or six fields (such as "*/5 * * * *"), got "${expression}"`;
   }
-  const detail = cron.validateDetailed(expression);
+  const detail = KNOWN_VALID_SCHEDULES.has(expression)
+    ? { valid: true, errors: [] }
+    : nodeCron().validateDetailed(expression);
   if (!detail.valid) {
     const why = detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     return `is not a valid cron expression ("${expression}"${why ? `: ${why}` : ''})`;
@@ -33,7 +54,7 @@ export function parseCronSchedule(expression: string): CronSchedule | string {
 
 /** The longest gap between the next six ticks of a valid expression, from now (60 s if they do not differ). */
 function longestGapMs(expression: string): number {
-  const task = cron.createTask(expression, () => undefined);
+  const task = nodeCron().createTask(expression, () => undefined);
   try {
     const runs = task.getNextRuns(6).map((d) => d.getTime());
     let longest = 0;

@@ -6,51 +6,67 @@
  * the only place the full values exist.
  */
 import * as z from 'zod';
-
-const contactMethodSchema = z.object({
-  id: z.number().int(),
-  value: z.string().nullish(),
-  verified: z.string().nullish(),
-});
-
-const deviceSchema = z.object({
-  id: z.number().int(),
-  deviceType: z.string().nullish(),
-});
+import { lazySchemas } from './schemas.js';
 
 /**
- * Each group is `{_selfUrl, contactMethods: [...]}`; one public client meets a bare array for
- * devices, so a group that is an array is read as its list. A missing group is an empty one.
+ * Built on first use, like the policy schemas (schemas.ts): only `contacts-poll` and `doctor` read
+ * these endpoints, and building the schemas is ~2 ms of every other command's start (issue 21).
+ * `buildContactSchemas` builds a fresh set, for the test that compares them with these.
  */
-function group<T extends z.ZodType>(item: T) {
-  return z
-    .union([z.object({ contactMethods: z.array(item) }), z.array(item)])
-    .nullish()
-    .transform((g): z.infer<T>[] => (g == null ? [] : Array.isArray(g) ? g : g.contactMethods));
+export function buildContactSchemas() {
+  const contactMethodSchema = z.object({
+    id: z.number().int(),
+    value: z.string().nullish(),
+    verified: z.string().nullish(),
+  });
+
+  const deviceSchema = z.object({
+    id: z.number().int(),
+    deviceType: z.string().nullish(),
+  });
+
+  /**
+   * Each group is `{_selfUrl, contactMethods: [...]}`; one public client meets a bare array for
+   * devices, so a group that is an array is read as its list. A missing group is an empty one.
+   */
+  function group<T extends z.ZodType>(item: T) {
+    return z
+      .union([z.object({ contactMethods: z.array(item) }), z.array(item)])
+      .nullish()
+      .transform((g): z.infer<T>[] => (g == null ? [] : Array.isArray(g) ? g : g.contactMethods));
+  }
+
+  /** `GET /v1/user/{user}/contact-methods`. */
+  const contactMethods = z.object({
+    emails: group(contactMethodSchema),
+    phones: group(contactMethodSchema),
+    devices: group(deviceSchema),
+  });
+
+  /** `GET /v1/profile/{user}/policies`: the person's own paging policy. */
+  const pagingPolicy = z.object({
+    steps: z.array(
+      z.object({
+        index: z.number().int(),
+        timeout: z.number(),
+        rules: z.array(
+          z.object({
+            index: z.number().int(),
+            type: z.string().min(1),
+            contact: z.object({ id: z.number().int(), type: z.string().nullish() }).nullish(),
+          }),
+        ),
+      }),
+    ),
+  });
+  return { contactMethods, pagingPolicy };
 }
 
-/** `GET /v1/user/{user}/contact-methods`. */
-export const contactMethodsSchema = z.object({
-  emails: group(contactMethodSchema),
-  phones: group(contactMethodSchema),
-  devices: group(deviceSchema),
-});
-export type ApiContactMethods = z.infer<typeof contactMethodsSchema>;
+const contactSchema = lazySchemas(buildContactSchemas);
 
+/** `GET /v1/user/{user}/contact-methods`. */
+export const contactMethodsSchema = contactSchema('contactMethods');
 /** `GET /v1/profile/{user}/policies`: the person's own paging policy. */
-export const pagingPolicySchema = z.object({
-  steps: z.array(
-    z.object({
-      index: z.number().int(),
-      timeout: z.number(),
-      rules: z.array(
-        z.object({
-          index: z.number().int(),
-          type: z.string().min(1),
-          contact: z.object({ id: z.number().int(), type: z.string().nullish() }).nullish(),
-        }),
-      ),
-    }),
-  ),
-});
+export const pagingPolicySchema = contactSchema('pagingPolicy');
+export type ApiContactMethods = z.infer<typeof contactMethodsSchema>;
 export type ApiPagingPolicy = z.infer<typeof pagingPolicySchema>;

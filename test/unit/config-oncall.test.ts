@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { defaultOncallConfig } from '../../src/config/oncall.js';
+import { defaultOncallConfig, parseHolidayCalendar } from '../../src/config/oncall.js';
 import { configProblems } from '../helpers/config-problems.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
@@ -58,5 +60,63 @@ describe('on-call hours configuration', () => {
     expect(problemsOf({ ONCALL_HOLIDAYS_FILE: join(dir, 'missing.ics') })).toEqual([
       expect.stringContaining('ONCALL_HOLIDAYS_FILE: cannot read'),
     ]);
+  });
+
+  it('parses holidays with the CommonJS build of ical.js it requires as the ES build would (property)', () => {
+    const compact = (d: Date) => d.toISOString().slice(0, 10).replaceAll('-', '');
+    const event = fc.record({
+      start: fc.date({
+        min: new Date('2020-01-01T00:00:00Z'),
+        max: new Date('2030-12-31T00:00:00Z'),
+        noInvalidDate: true,
+      }),
+      days: fc.integer({ min: 1, max: 4 }),
+      timed: fc.boolean(),
+      freq: fc.constantFrom(null, 'YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY'),
+      count: fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }),
+    });
+    const calendar = fc.array(event, { maxLength: 6 }).map((events) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//roster-watch//test//EN',
+        ...events.flatMap((e, i) => {
+          const end = new Date(e.start.getTime() + e.days * 86_400_000);
+          return [
+            'BEGIN:VEVENT',
+            `UID:holiday-${i}@example.test`,
+            ...(e.timed
+              ? [`DTSTART:${compact(e.start)}T093000Z`]
+              : [`DTSTART;VALUE=DATE:${compact(e.start)}`, `DTEND;VALUE=DATE:${compact(end)}`]),
+            ...(e.freq === null
+              ? []
+              : [`RRULE:FREQ=${e.freq}${e.count === null ? '' : `;COUNT=${e.count}`}`]),
+            'END:VEVENT',
+          ];
+        }),
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n'),
+    );
+    fc.assert(
+      fc.property(calendar, (text) => {
+        expect([...parseHolidayCalendar(text)]).toEqual([...parseHolidayCalendar(text, ICAL)]);
+      }),
+      { numRuns: 60 },
+    );
+    // And the same refusal of text that is not iCalendar.
+    const refusal = (parse: () => unknown) => {
+      try {
+        parse();
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const notIcs = 'Christmas: 25 December\n';
+    expect(refusal(() => parseHolidayCalendar(notIcs))).not.toBeNull();
+    expect(refusal(() => parseHolidayCalendar(notIcs))).toBe(
+      refusal(() => parseHolidayCalendar(notIcs, ICAL)),
+    );
   });
 });

@@ -2,9 +2,18 @@
  * parseCronSchedule validates at once but works out the interval only when it is read (issue 21):
  * node-cron's next-run search builds Intl formatters, ~100 ms of a one-off poll that never needs it.
  */
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CronSchedule, parseCronSchedule } from '../../../src/parse/cron-schedule.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import {
+  type CronSchedule,
+  KNOWN_VALID_SCHEDULES,
+  parseCronSchedule,
+} from '../../../src/parse/cron-schedule.js';
+
+// The copy of node-cron parseCronSchedule requires on first use (its CommonJS build), so spies see its calls.
+const cron: typeof import('node-cron').default = createRequire(import.meta.url)('node-cron');
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -62,6 +71,69 @@ describe('parseCronSchedule', () => {
     const schedule = parsed('0 * * * *');
     expect({ ...schedule }).toEqual({ expression: '0 * * * *', intervalMs: 3_600_000 });
     expect(JSON.parse(JSON.stringify(schedule))).toEqual({ expression: '0 * * * *', intervalMs: 3_600_000 });
+  });
+
+  it('the default schedules it takes without node-cron are ones node-cron accepts', () => {
+    expect(KNOWN_VALID_SCHEDULES.size).toBeGreaterThan(0);
+    for (const expression of KNOWN_VALID_SCHEDULES) expect(cron.validate(expression), expression).toBe(true);
+  });
+
+  it('a configuration of defaults is read without asking node-cron (a one-off poll need not load it)', () => {
+    const validate = vi.spyOn(cron, 'validateDetailed');
+    const createTask = vi.spyOn(cron, 'createTask');
+    const config = loadConfig({}, { requireVictorOps: false });
+    expect(config.service.schedule.expression).toBe('*/5 * * * *');
+    expect(validate).not.toHaveBeenCalled();
+    expect(createTask).not.toHaveBeenCalled();
+    // Another expression is still checked by node-cron.
+    expect(
+      loadConfig({ POLL_SCHEDULE: '*/6 * * * *' }, { requireVictorOps: false }).service.schedule.expression,
+    ).toBe('*/6 * * * *');
+    expect(validate).toHaveBeenCalledWith('*/6 * * * *');
+  });
+
+  it('gives what asking node-cron for every expression gives (property)', () => {
+    // The full path: the field count, then node-cron's verdict on everything.
+    const reference = (expression: string) => {
+      const fields = expression.trim().split(/\s+/);
+      if (fields.length < 5 || fields.length > 6) return 'fields';
+      return cron.validateDetailed(expression).valid ? expression : 'invalid';
+    };
+    const field = fc.constantFrom(
+      '*',
+      '*/5',
+      '*/30',
+      '0',
+      '5',
+      '30',
+      '59',
+      '60',
+      '61',
+      '1-5',
+      'x',
+      '*/0',
+      '',
+    );
+    const expression = fc.oneof(
+      fc.constantFrom(...KNOWN_VALID_SCHEDULES),
+      fc.array(field, { minLength: 4, maxLength: 7 }).map((fields) => fields.join(' ')),
+      fc
+        .tuple(fc.constantFrom(...KNOWN_VALID_SCHEDULES), fc.constantFrom(' ', ' *', ' 0', '  ', '\t'))
+        .map(([known, extra]) => `${known}${extra}`),
+    );
+    fc.assert(
+      fc.property(expression, (text) => {
+        const schedule = parseCronSchedule(text);
+        const got =
+          typeof schedule !== 'string'
+            ? schedule.expression
+            : schedule.startsWith('must be')
+              ? 'fields'
+              : 'invalid';
+        expect(got).toBe(reference(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('still refuses a bad expression at once, with the same texts', () => {
