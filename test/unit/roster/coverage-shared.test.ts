@@ -317,18 +317,44 @@ const RECOMPUTED = new Set<Finding['kind']>([
 const byKey = (findings: Finding[]) =>
   [...findings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
+/** What computeFindings must give: its other kinds as it gives them, the recomputed ones from the plain re-computations. */
+const expectedOf = (input: Input, found: Finding[]) =>
+  byKey([
+    ...found.filter((f) => !RECOMPUTED.has(f.kind)),
+    ...plainUnpageable(input),
+    ...plainUncovered(input),
+    ...plainKeyFindings(input),
+  ]);
+
 describe('computeFindings with shared rotations, unpageable users found once and a lazy key model', () => {
   it('gives the findings of the plain re-computations (property)', () => {
     fc.assert(
       fc.property(org, (o) => {
         const input = inputOf(o);
         const found = computeFindings(input);
-        const others = found.filter((f) => !RECOMPUTED.has(f.kind));
-        expect(found).toEqual(
-          byKey([...others, ...plainUnpageable(input), ...plainUncovered(input), ...plainKeyFindings(input)]),
-        );
+        expect(found).toEqual(expectedOf(input, found));
       }),
       { numRuns: 600 },
+    );
+  });
+
+  it('remembers rotations for one call only: the same schedule objects at another now and daysForward (property)', () => {
+    fc.assert(
+      fc.property(
+        org,
+        fc.integer({ min: -24, max: 24 * 3 }),
+        fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
+        (o, laterHours, laterDays) => {
+          const input = inputOf(o);
+          // The very same schedule (and other) objects, judged at another clock and window.
+          const later = { ...input, now: iso(laterHours), daysForward: laterDays };
+          const first = computeFindings(input);
+          expect(first).toEqual(expectedOf(input, first));
+          const second = computeFindings(later);
+          expect(second).toEqual(expectedOf(later, second));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
