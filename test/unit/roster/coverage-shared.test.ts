@@ -443,3 +443,54 @@ describe('the shared read-window rotations', () => {
     });
   });
 });
+
+describe('a schedule whose fetchedAt does not parse (our own clock writes it: never seen, pinned here)', () => {
+  const unread: TeamSchedule = {
+    team: { slug: 'team-1', name: 'Team team-1' },
+    fetchedAt: 'not a time',
+    shifts: [
+      {
+        policySlug: 'p1',
+        policyName: 'Policy p1',
+        rotationName: 'Primary',
+        shiftName: 'Day',
+        username: 'invited_dora',
+        start: iso(0),
+        end: iso(48),
+      },
+    ],
+  };
+  const p1 = policyOf('p1', 'team-1', [[entryOf('Primary')]]);
+  const inputWith = (users: User[], routingKeys: RoutingKey[] | null) => ({
+    roster: {
+      users,
+      teams: [{ slug: 'team-1', name: 'Team team-1' }],
+      memberCounts: new Map([['team-1', 2]]),
+    },
+    policies: [p1],
+    schedules: [unread],
+    routingKeys,
+    removedUsers: new Map<string, string>(),
+    now: iso(1),
+  });
+  const unrouted: RoutingKey = { routingKey: 'k-old', isDefault: false, targets: [] };
+  const live: RoutingKey = {
+    routingKey: '.+',
+    isDefault: true,
+    targets: [{ policySlug: 'p1', policyName: 'Policy p1' }],
+  };
+
+  it('is skipped where nothing needs its window: no nobody_on_call, and keys without a live target are judged', () => {
+    const found = computeFindings(inputWith([aUser('amy')], [unrouted]));
+    // The removed holder is judged to the end of time, not over the read window.
+    expect(found.map((f) => f.kind)).toEqual(['removed_user_on_call', 'routing_key_unrouted']);
+  });
+
+  it('throws a RangeError when a key has a live target (its reach needs every read window)', () => {
+    expect(() => computeFindings(inputWith([aUser('amy')], [unrouted, live]))).toThrow(RangeError);
+  });
+
+  it('throws a RangeError when an unpageable user holds a shift in it', () => {
+    expect(() => computeFindings(inputWith([aUser('amy'), aUser('invited_dora')], null))).toThrow(RangeError);
+  });
+});
