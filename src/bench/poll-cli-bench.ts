@@ -11,12 +11,16 @@
  * changed in the simulator (5% a new email, 4% left every team, 1% deleted: the persist
  * benchmark's `changeTenPercent`, made through the simulator's org).
  *
- * Then the rows of a real deployment, which also records escalation policies and schedules: the
- * policy baseline (`policy-poll --no-deliver`: the simulator's 498 policies and their teams'
- * schedules, on the database the rows above left) and an unchanged poll with it. Every roster
- * poll after a policy baseline recomputes the coverage findings (walking every schedule's shifts),
- * a cost the rows without policies do not show. The rows above run before the policy poll, so
- * their meaning is as it was.
+ * Then the rows of a real deployment, which also records escalation policies, schedules and
+ * routing keys: an unchanged poll without policies (the org as the 10% row left it: the roster
+ * the last row polls, so the two differ only by the policy baseline), the policy baseline
+ * (`policy-poll --no-deliver`: the simulator's 498 policies, their teams' schedules and its demo
+ * routing keys, the default `.+` among them, as every real org has one; on the database the rows
+ * above left) and an unchanged poll with it. Every roster poll after a policy baseline recomputes
+ * the coverage findings (walking every schedule's shifts, and the routing keys' reach), a cost the
+ * rows without policies do not show. The rows above run before the policy poll, so their meaning
+ * is as it was; the routing keys are derived without drawing from the org's random streams, and a
+ * roster poll does not read them.
  *
  * The simulator runs in this process (the caller's), so its memory and CPU are not the CLI's.
  * BENCH_CLI points at another build's dist/cli.js (a "before" build in a scratch copy);
@@ -42,6 +46,7 @@ export interface PollCliRow {
     | 'baseline'
     | 'unchanged'
     | '10% changed'
+    | 'unchanged, before policies'
     | 'policy baseline (policy-poll)'
     | 'unchanged, with policies';
   cpuSeconds: number;
@@ -111,6 +116,8 @@ export async function benchPollCli(options: {
     seed: 7,
     rateLimit: null,
     policyListPerMinute: 0,
+    // A real org always has at least the default key with a target, so the coverage findings judge keys.
+    routingKeys: true,
   });
   const usageFile = join(options.dir, 'cli-usage.json');
   const env = {
@@ -140,6 +147,7 @@ export async function benchPollCli(options: {
     await measure('unchanged', ['poll', '--no-deliver']);
     changeTenPercent(sim);
     await measure('10% changed', ['poll', '--no-deliver']);
+    await measure('unchanged, before policies', ['poll', '--no-deliver']);
     await measure('policy baseline (policy-poll)', ['policy-poll', '--no-deliver']);
     await measure('unchanged, with policies', ['poll', '--no-deliver']);
     return rows;

@@ -301,7 +301,7 @@ async function pollAlone(): Promise<string[]> {
       .join('');
     lines.push(
       '',
-      `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org; the last two rows record its policies (\`policy-poll --no-deliver\`) and poll again with them:`,
+      `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org and its routing keys; the last three rows are an unchanged poll again, the policy baseline (\`policy-poll --no-deliver\`: policies, schedules, routing keys) and an unchanged poll with it:`,
       '',
       '| CLI step | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
       '|---|---|---|---|---|',

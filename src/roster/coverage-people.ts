@@ -176,6 +176,7 @@ export function findUncoveredRotations(
   const found: Finding[] = [];
   for (const schedule of input.schedules) {
     if (!teams.has(schedule.team.slug)) continue;
+    // Not only saves work: an unparseable fetchedAt (a NaN window end) is skipped here instead of throwing.
     if (!(windowEnd(input, schedule) > Date.parse(input.now))) continue;
     for (const rotation of rotationsOf(schedule)) {
       const policies = rotation.policies.filter((p) => input.knownPolicies.has(p.slug));

@@ -229,6 +229,7 @@ export function findRoutingKeyFindings(input: KeyReachInput): Finding[] {
       continue;
     }
     const live = { ...key, targets };
+    // Only now can an unparseable fetchedAt throw its RangeError (main threw for any key list).
     model ??= buildKeyReach(input);
     const reach = model;
     const gaps = reach.gapsOf(live);

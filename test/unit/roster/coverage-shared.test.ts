@@ -137,18 +137,22 @@ const routingKey: fc.Arbitrary<RoutingKey> = fc
   .map(({ name, targets, isDefault }) => ({
     routingKey: name,
     isDefault,
-    targets: targets.map((slug) => ({ policySlug: slug, policyName: `Policy ${slug}` })),
+    // Not the policy's own name: a finding names a known policy by its record, not by the key's copy.
+    targets: targets.map((slug) => ({ policySlug: slug, policyName: `Key's ${slug}` })),
   }));
 
 const org = fc.record({
   users: fc
-    .subarray([...PEOPLE])
+    // AMY beside amy: two users of one username key (the roster's type allows it).
+    .subarray([...PEOPLE, 'AMY'])
     .chain((names) =>
       fc.tuple(...names.map((n) => fc.boolean().map((verified): User => aUser(n, { verified })))),
     ),
   teams: fc.subarray([...SLUGS]),
   policies: fc.uniqueArray(policy, { selector: (p) => p.slug, maxLength: 5 }),
   schedules: fc.uniqueArray(schedule, { selector: (s) => s.team.slug, maxLength: 4 }),
+  /** The same schedule object listed again (the memo's key is the object). */
+  repeated: fc.option(fc.nat({ max: 3 }), { nil: undefined }),
   unread: fc.subarray(['p4', 'p5']),
   routingKeys: fc.option(fc.uniqueArray(routingKey, { selector: (k) => k.routingKey, maxLength: 4 }), {
     nil: null,
@@ -166,7 +170,10 @@ function inputOf(o: Org) {
   return {
     roster: { users: o.users, teams, memberCounts: new Map(o.teams.slice(1).map((slug) => [slug, 2])) },
     policies: o.policies,
-    schedules: o.schedules,
+    schedules:
+      o.repeated === undefined
+        ? o.schedules
+        : [...o.schedules, ...o.schedules.slice(o.repeated, o.repeated + 1)],
     unreadPolicies: o.unread
       .filter((slug) => !known.has(slug))
       .map((slug) => ({ slug, name: `Policy ${slug}`, teamSlug: 'team-1', reason: 'HTTP 500' })),
@@ -256,7 +263,11 @@ function plainUncovered(input: Input): Finding[] {
     );
 }
 
-/** The routing-key findings with the reach model built before any key is looked at. */
+/**
+ * The routing-key findings with the reach model built before any key is looked at. Not independent
+ * of the code's reach: it calls the same `buildKeyReach`; what it checks is the lazy build, the
+ * per-key choices and the policies' names.
+ */
 function plainKeyFindings(input: Input): Finding[] {
   if (!input.routingKeys) return [];
   const reachInput: Omit<KeyReachInput, 'routingKeys' | 'isExempt'> = {
@@ -317,18 +328,52 @@ const RECOMPUTED = new Set<Finding['kind']>([
 const byKey = (findings: Finding[]) =>
   [...findings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
+/** What computeFindings must give: its other kinds as it gives them, the recomputed ones from the plain re-computations. */
+const expectedOf = (input: Input, found: Finding[]) =>
+  byKey(
+    firstOfEachKey([
+      ...found.filter((f) => !RECOMPUTED.has(f.kind)),
+      ...plainUnpageable(input),
+      ...plainUncovered(input),
+      ...plainKeyFindings(input),
+    ]),
+  );
+
+/** computeFindings keeps the first finding of a key (amy and AMY, a schedule listed twice). */
+function firstOfEachKey(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => !seen.has(f.key) && seen.add(f.key));
+}
+
 describe('computeFindings with shared rotations, unpageable users found once and a lazy key model', () => {
   it('gives the findings of the plain re-computations (property)', () => {
     fc.assert(
       fc.property(org, (o) => {
         const input = inputOf(o);
         const found = computeFindings(input);
-        const others = found.filter((f) => !RECOMPUTED.has(f.kind));
-        expect(found).toEqual(
-          byKey([...others, ...plainUnpageable(input), ...plainUncovered(input), ...plainKeyFindings(input)]),
-        );
+        expect(found).toEqual(expectedOf(input, found));
       }),
       { numRuns: 600 },
+    );
+  });
+
+  it('remembers rotations for one call only: the same schedule objects at another now and daysForward (property)', () => {
+    fc.assert(
+      fc.property(
+        org,
+        fc.integer({ min: -24, max: 24 * 3 }),
+        fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
+        (o, laterHours, laterDays) => {
+          const input = inputOf(o);
+          // The very same schedule (and other) objects, judged at another clock and window.
+          const later = { ...input, now: iso(laterHours), daysForward: laterDays };
+          const first = computeFindings(input);
+          expect(first).toEqual(expectedOf(input, first));
+          const second = computeFindings(later);
+          expect(second).toEqual(expectedOf(later, second));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
@@ -396,5 +441,56 @@ describe('the shared read-window rotations', () => {
         { slug: 'p1', why: ['rotation Backup has no one on call', 'rotation Primary has no one on call'] },
       ],
     });
+  });
+});
+
+describe('a schedule whose fetchedAt does not parse (our own clock writes it: never seen, pinned here)', () => {
+  const unread: TeamSchedule = {
+    team: { slug: 'team-1', name: 'Team team-1' },
+    fetchedAt: 'not a time',
+    shifts: [
+      {
+        policySlug: 'p1',
+        policyName: 'Policy p1',
+        rotationName: 'Primary',
+        shiftName: 'Day',
+        username: 'invited_dora',
+        start: iso(0),
+        end: iso(48),
+      },
+    ],
+  };
+  const p1 = policyOf('p1', 'team-1', [[entryOf('Primary')]]);
+  const inputWith = (users: User[], routingKeys: RoutingKey[] | null) => ({
+    roster: {
+      users,
+      teams: [{ slug: 'team-1', name: 'Team team-1' }],
+      memberCounts: new Map([['team-1', 2]]),
+    },
+    policies: [p1],
+    schedules: [unread],
+    routingKeys,
+    removedUsers: new Map<string, string>(),
+    now: iso(1),
+  });
+  const unrouted: RoutingKey = { routingKey: 'k-old', isDefault: false, targets: [] };
+  const live: RoutingKey = {
+    routingKey: '.+',
+    isDefault: true,
+    targets: [{ policySlug: 'p1', policyName: 'Policy p1' }],
+  };
+
+  it('is skipped where nothing needs its window: no nobody_on_call, and keys without a live target are judged', () => {
+    const found = computeFindings(inputWith([aUser('amy')], [unrouted]));
+    // The removed holder is judged to the end of time, not over the read window.
+    expect(found.map((f) => f.kind)).toEqual(['removed_user_on_call', 'routing_key_unrouted']);
+  });
+
+  it('throws a RangeError when a key has a live target (its reach needs every read window)', () => {
+    expect(() => computeFindings(inputWith([aUser('amy')], [unrouted, live]))).toThrow(RangeError);
+  });
+
+  it('throws a RangeError when an unpageable user holds a shift in it', () => {
+    expect(() => computeFindings(inputWith([aUser('amy'), aUser('invited_dora')], null))).toThrow(RangeError);
   });
 });
