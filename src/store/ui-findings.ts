@@ -10,6 +10,7 @@
  * branch filters through the (kind, resolved_at) or (username_key, resolved_at) index.
  */
 import type { Store } from './db.js';
+import { lastSeenRunId, loadSeenRuns } from './findings.js';
 
 export type FindingFamily = 'coverage' | 'identity';
 
@@ -50,6 +51,17 @@ const STATE = {
 export const familyOfKind = (kind: string): FindingFamily =>
   kind.startsWith('identity.') ? 'identity' : 'coverage';
 
+/**
+ * A coverage finding's last_run_id as every reader sees it: an open one's is the last run that saw
+ * it, which an unchanged finding's row no longer records (findings.ts).
+ */
+function withLastSeenRun(store: Store, rows: FindingRow[]): FindingRow[] {
+  if (!rows.some((r) => r.family === 'coverage' && r.resolvedAt === null)) return rows;
+  const seen = loadSeenRuns(store);
+  for (const r of rows) if (r.family === 'coverage') r.lastRunId = lastSeenRunId(r, seen);
+  return rows;
+}
+
 export function loadOpenFindingCounts(store: Store): { kind: string; open: number }[] {
   const parts = FAMILIES.map(
     (f) => `SELECT kind, COUNT(*) AS open FROM ${f.table} WHERE resolved_at IS NULL GROUP BY kind`,
@@ -89,12 +101,13 @@ export function loadFindingsPage(
     args.push(options.before.firstSeen, options.before.family, options.before.id);
   }
   args.push(options.limit);
-  return store.sqlite
+  const rows = store.sqlite
     .prepare(
       `SELECT * FROM (${parts.join(' UNION ALL ')}) ${cursor}
        ORDER BY firstSeen DESC, family DESC, id DESC LIMIT ?`,
     )
     .all(...args) as FindingRow[];
+  return withLastSeenRun(store, rows);
 }
 
 /**
@@ -107,7 +120,7 @@ export function loadOpenFindingsAbout(
   store: Store,
   about: { username?: string | undefined; teamSlug?: string | undefined; policySlug?: string | undefined },
 ): FindingRow[] {
-  return store.sqlite
+  const rows = store.sqlite
     .prepare(
       `SELECT * FROM (
          SELECT 'coverage' AS family, ${COLUMNS} FROM findings
@@ -133,4 +146,5 @@ export function loadOpenFindingsAbout(
       team: about.teamSlug ?? null,
       policy: about.policySlug ?? null,
     }) as FindingRow[];
+  return withLastSeenRun(store, rows);
 }
