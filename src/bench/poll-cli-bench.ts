@@ -4,7 +4,8 @@
  * teams, seed 7) over real HTTP, with the V8 setting the CLI applies itself. Each process is
  * measured by dist/bench/rusage-report.js (preloaded with --import; it loads nothing but node:fs):
  * peak RSS and CPU (user + system) of the whole process, start-up, fetch, parse, cycle and exit,
- * and the bytes it wrote (the WAL, and the checkpoint into the database file as it closes).
+ * and the bytes it wrote (files and sockets: the WAL, the checkpoint into the database file as it
+ * closes, the requests).
  *
  * Rows: `poll --help` (what the CLI holds before any work: its modules), the baseline poll (empty
  * database), the unchanged poll (the org as recorded; it follows the membership hints, so it reads

@@ -2,8 +2,8 @@
  * Preloaded into a measured process (`node --import dist/bench/rusage-report.js dist/cli.js …`):
  * when the process exits it writes its own peak RSS and CPU (user + system) as JSON to the file
  * named by BENCH_RUSAGE_FILE, and the bytes it handed to write(2) and its kin (Linux's
- * /proc/self/io `wchar`: SQLite's WAL frames and the checkpoint at close, plus its output; null
- * where there is no such file). Loads nothing but node:fs, so the process measured is the CLI's own.
+ * /proc/self/io `wchar`, files and sockets alike: SQLite's WAL and the checkpoint at close, the
+ * rate budget's database, the requests, its output; null where there is no such file). Loads nothing but node:fs, so the process measured is the CLI's own.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
