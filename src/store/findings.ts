@@ -45,6 +45,15 @@ export function loadSeenRuns(store: Store): SeenRuns {
 }
 
 /**
+ * Runs `read` with the seen runs in one read transaction, so the rows it reads and the seen runs
+ * are of the same commit (a poll committing between them could otherwise show a finding it
+ * resolved as seen open by it). Inside a caller's transaction it is a savepoint of it.
+ */
+export function withSeenRuns<T>(store: Store, read: (seen: SeenRuns) => T): T {
+  return store.sqlite.transaction(() => read(loadSeenRuns(store)))();
+}
+
+/**
  * The last run that saw an open finding open (as every run once rewrote it), or the run that
  * resolved a resolved one: what last_run_id means to every reader.
  */
@@ -66,14 +75,15 @@ const fromRow = (row: typeof findings.$inferSelect, seen: SeenRuns): StoredFindi
 
 /** Open findings, oldest first. */
 export function loadOpenFindings(store: Store): StoredFinding[] {
-  const seen = loadSeenRuns(store);
-  return store.db
-    .select()
-    .from(findings)
-    .where(isNull(findings.resolvedAt))
-    .orderBy(asc(findings.firstSeen), asc(findings.key))
-    .all()
-    .map((row) => fromRow(row, seen));
+  return withSeenRuns(store, (seen) =>
+    store.db
+      .select()
+      .from(findings)
+      .where(isNull(findings.resolvedAt))
+      .orderBy(asc(findings.firstSeen), asc(findings.key))
+      .all()
+      .map((row) => fromRow(row, seen)),
+  );
 }
 
 export function countOpenFindingsByKind(store: Store): { kind: FindingKind; open: number }[] {

@@ -11,9 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diffFindings } from '../../../src/roster/coverage.js';
 import type { Finding, FindingsDiff } from '../../../src/roster/coverage-types.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
-import { applyFindingsDiff, loadOpenFindings } from '../../../src/store/findings.js';
+import { applyFindingsDiff, loadOpenFindings, withSeenRuns } from '../../../src/store/findings.js';
 import { insertRun } from '../../../src/store/runs.js';
 import { loadFindingsPage, loadOpenFindingsAbout } from '../../../src/store/ui-findings.js';
+import { createTempStore } from '../../helpers/delivery-fixtures.js';
 import { quietRun } from '../../helpers/run-record.js';
 
 const COVERAGE_KINDS = ['team_without_policy', 'nobody_on_call'] as const;
@@ -199,5 +200,37 @@ describe('open findings seen unchanged are not rewritten', () => {
       { key: 'team_without_policy:f0', lastRunId: 1 },
     ]);
     expect(loadOpenFindings(store).map((o) => o.lastRunId)).toEqual([3, 3]);
+  });
+
+  it('reads the seen runs and the rows of one commit, though a poll commits between the two reads', () => {
+    const temp = createTempStore();
+    const reader = openStore(temp.path);
+    stores.push(reader);
+    try {
+      const run = (computed: [number, number][]) =>
+        record(temp.store, { kind: 'run', reach: false, computed }, 0, applyFindingsDiff);
+      run([
+        [0, 0],
+        [2, 0],
+      ]);
+      const [seen, rows] = withSeenRuns(reader, (seenRuns) => {
+        // Run 2 sees f0 unchanged (the row stays at run 1, the seen run moves) and changes f2.
+        run([
+          [0, 0],
+          [2, 1],
+        ]);
+        return [seenRuns, reader.sqlite.prepare('SELECT key, last_run_id FROM findings ORDER BY key').all()];
+      });
+      // Both of run 1's commit: read apart, the rows would be run 2's and the seen run 1's, and
+      // f0 would read as last seen by run 1 in a history where run 2 saw it.
+      expect(seen.coverage).toBe(1);
+      expect(rows).toEqual([
+        { key: 'nobody_on_call:f2', last_run_id: 1 },
+        { key: 'team_without_policy:f0', last_run_id: 1 },
+      ]);
+      expect(loadOpenFindings(reader).map((o) => o.lastRunId)).toEqual([2, 2]);
+    } finally {
+      temp.cleanup();
+    }
   });
 });
