@@ -12,7 +12,8 @@
  * - the process's peak RSS (everything a `roster-watch poll` holds, less the HTTP client).
  *
  * The stages run in order on one database: baseline (empty database), policies, unchanged (the
- * first poll is timed; then more in the same process for the bytes an unchanged poll adds),
+ * first poll is timed; then more in the same process for the bytes an unchanged poll adds to the
+ * database and appends to its WAL, by table: wal-written.ts),
  * hinted, changed. run.ts runs the sequence once per V8 setting (Node's defaults,
  * `--optimize-for-size`, the CLI's), side by side in one run; poll-alone-child.ts is the stage's
  * process.
@@ -33,6 +34,7 @@ import {
   hintedFetch,
   orgSize,
 } from './persist-bench.js';
+import { resetWal, type WalWritten, walWritten } from './wal-written.js';
 
 export const POLL_ALONE_STAGES = ['baseline', 'policies', 'unchanged', 'hinted', 'changed'] as const;
 export type PollAloneStage = (typeof POLL_ALONE_STAGES)[number];
@@ -47,6 +49,11 @@ export interface PollAloneStageResult {
   events: number;
   /** Unchanged stage only: bytes the database grew per poll (file / pages used), mean over the polls. */
   bytesAdded?: { file: number; used: number; polls: number };
+  /**
+   * Unchanged stage only: what each poll appended to the WAL (pages rewritten in place included),
+   * mean over the same polls; frames by table or index.
+   */
+  walWritten?: WalWritten & { polls: number };
 }
 
 const fileOf = (dir: string, stage: PollAloneStage): string =>
@@ -111,7 +118,14 @@ export async function runPollAloneStage(options: {
       );
     const done = finish(stage, before, result.events.length);
     if (bytesBefore !== null) {
-      for (let i = 1; i < options.polls; i++) await runPollCycle(deps, signal);
+      // databaseBytes truncated the WAL before the timed poll, so it holds that poll's frames only.
+      const written = [walWritten(options.database, store)];
+      for (let i = 1; i < options.polls; i++) {
+        resetWal(store);
+        await runPollCycle(deps, signal);
+        written.push(walWritten(options.database, store));
+      }
+      done.walWritten = meanWritten(written);
       const after = databaseBytes(options.database, store);
       done.bytesAdded = {
         file: (after.file - bytesBefore.file) / options.polls,
@@ -123,6 +137,15 @@ export async function runPollAloneStage(options: {
   } finally {
     store.close();
   }
+}
+
+function meanWritten(all: readonly WalWritten[]): WalWritten & { polls: number } {
+  const byName: Record<string, number> = {};
+  for (const w of all)
+    for (const [name, frames] of Object.entries(w.byName))
+      byName[name] = (byName[name] ?? 0) + frames / all.length;
+  const mean = (pick: (w: WalWritten) => number) => all.reduce((sum, w) => sum + pick(w), 0) / all.length;
+  return { bytes: mean((w) => w.bytes), frames: mean((w) => w.frames), byName, polls: all.length };
 }
 
 function finish(stage: PollAloneStage, cycleStart: number, events: number): PollAloneStageResult {

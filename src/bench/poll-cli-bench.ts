@@ -3,7 +3,9 @@
  * process of its own against the simulator serving the persist benchmark's org (20,000 users / 500
  * teams, seed 7) over real HTTP, with the V8 setting the CLI applies itself. Each process is
  * measured by dist/bench/rusage-report.js (preloaded with --import; it loads nothing but node:fs):
- * peak RSS and CPU (user + system) of the whole process, start-up, fetch, parse, cycle and exit.
+ * peak RSS and CPU (user + system) of the whole process, start-up, fetch, parse, cycle and exit,
+ * and the bytes it wrote (files and sockets: the WAL, the checkpoint into the database file as it
+ * closes, the requests).
  *
  * Rows: `poll --help` (what the CLI holds before any work: its modules), the baseline poll (empty
  * database), the unchanged poll (the org as recorded; it follows the membership hints, so it reads
@@ -51,6 +53,8 @@ export interface PollCliRow {
     | 'unchanged, with policies';
   cpuSeconds: number;
   peakRssMb: number;
+  /** Bytes the process wrote (rusage-report.ts: /proc/self/io `wchar`), or null off Linux. */
+  writtenBytes: number | null;
   /** The CLI's last line on stdout: its result (a failed run ends the benchmark with its stderr). */
   said: string;
 }
@@ -137,9 +141,19 @@ export async function benchPollCli(options: {
   const measure = async (step: PollCliRow['step'], args: string[]) => {
     rmSync(usageFile, { force: true });
     const stdout = await runCli(cli, nodeFlags, args, env, usageFile);
-    const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { peakRssMb: number; cpuSeconds: number };
+    const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as {
+      peakRssMb: number;
+      cpuSeconds: number;
+      writtenBytes?: number | null;
+    };
     const said = step.startsWith('start') ? '' : (stdout.trim().split('\n').at(-1) ?? '');
-    rows.push({ step, cpuSeconds: usage.cpuSeconds, peakRssMb: usage.peakRssMb, said });
+    rows.push({
+      step,
+      cpuSeconds: usage.cpuSeconds,
+      peakRssMb: usage.peakRssMb,
+      writtenBytes: usage.writtenBytes ?? null,
+      said,
+    });
   };
   try {
     await measure('start (poll --help)', ['poll', '--help']);

@@ -277,6 +277,8 @@ async function pollAlone(): Promise<string[]> {
     const chosenV8 = (process.env.BENCH_POLL_V8 ?? POLL_ALONE_V8.join(','))
       .split(',')
       .filter((v): v is PollAloneV8 => (POLL_ALONE_V8 as readonly string[]).includes(v));
+    // The unchanged stage's WAL figures, printed after the table (its columns keep their meaning).
+    const walLines: string[] = [];
     for (const v8 of chosenV8) {
       for (const stage of POLL_ALONE_STAGES) {
         const r = child([STAGE_CHILD], {
@@ -291,8 +293,27 @@ async function pollAlone(): Promise<string[]> {
         lines.push(
           `| ${V8_LABEL[v8]} | ${stage} | ${fmt(r.cycleCpuSeconds)} | ${fmt(r.processCpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${r.events} | ${bytes} | ${fmt(loadavg()[0] ?? 0, 1)} |`,
         );
+        if (r.walWritten) {
+          const w = r.walWritten;
+          const byName = Object.entries(w.byName)
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([name, frames]) => `${name} ${fmt(frames, 1)}`)
+            .join(', ');
+          walLines.push(
+            `| ${V8_LABEL[v8]} | ${fmt(w.bytes / 1024, 1)} (mean of ${w.polls}) | ${fmt(w.frames, 1)} | ${byName} |`,
+          );
+        }
       }
     }
+    if (walLines.length > 0)
+      lines.push(
+        '',
+        'What an unchanged poll (policy baseline recorded) appends to the WAL: whole pages, rewritten ones included (goal ≤ 16 KiB):',
+        '',
+        '| V8 | WAL KiB per unchanged poll | pages | pages by table or index |',
+        '|---|---|---|---|',
+        ...walLines,
+      );
     const cli = process.env.BENCH_CLI;
     const nodeFlags = (process.env.BENCH_CLI_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const cliEnv = cliEnvironment(process.env.BENCH_CLI_ENV ?? '');
@@ -303,8 +324,8 @@ async function pollAlone(): Promise<string[]> {
       '',
       `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org and its routing keys; the last three rows are an unchanged poll again, the policy baseline (\`policy-poll --no-deliver\`: policies, schedules, routing keys) and an unchanged poll with it:`,
       '',
-      '| CLI step | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
-      '|---|---|---|---|---|',
+      '| CLI step | process CPU s | peak RSS MiB (goal ≤ 128) | KiB written (wchar) | load avg | said |',
+      '|---|---|---|---|---|---|',
     );
     const rows = await benchPollCli({
       dir,
@@ -316,7 +337,7 @@ async function pollAlone(): Promise<string[]> {
     });
     for (const r of rows)
       lines.push(
-        `| ${r.step} | ${fmt(r.cpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${fmt(loadavg()[0] ?? 0, 1)} | ${r.said} |`,
+        `| ${r.step} | ${fmt(r.cpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${r.writtenBytes === null ? 'n/a' : fmt(r.writtenBytes / 1024, 0)} | ${fmt(loadavg()[0] ?? 0, 1)} | ${r.said} |`,
       );
     lines.push('');
     return lines;

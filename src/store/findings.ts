@@ -1,9 +1,10 @@
 /** Coverage findings: open ones have resolved_at IS NULL; nothing is deleted. */
 
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Finding, FindingKind, FindingsDiff, OpenFinding } from '../roster/coverage-types.js';
+import { isReachKind } from '../roster/coverage-types.js';
 import type { Store } from './db.js';
-import { findings } from './schema.js';
+import { findings, meta } from './schema.js';
 
 export interface StoredFinding extends OpenFinding {
   id: number;
@@ -12,24 +13,77 @@ export interface StoredFinding extends OpenFinding {
   lastRunId: number;
 }
 
-const fromRow = (row: typeof findings.$inferSelect): StoredFinding => ({
+/**
+ * Who recomputes a finding: contacts polls the reach kinds, roster and policy polls every other
+ * kind. Each run recomputes its family's findings whole and sees every open one of them.
+ */
+type FindingFamily = 'reach' | 'coverage';
+const familyOf = (kind: string): FindingFamily => (isReachKind(kind) ? 'reach' : 'coverage');
+
+/**
+ * The last run that recomputed each family and saw every open finding of it (meta). A run that
+ * sees an open finding unchanged leaves its row alone (rewriting ~270 rows was ~120 KiB of WAL per
+ * unchanged poll, issue 21); such a finding's last_run_id is the run that last wrote it, and the
+ * last run that saw it is the later of that and its family's run here (lastSeenRunId).
+ */
+const SEEN_RUN_KEYS: Record<FindingFamily, string> = {
+  reach: 'findings.reach.seen_run',
+  coverage: 'findings.coverage.seen_run',
+};
+
+export type SeenRuns = Record<FindingFamily, number>;
+
+export function loadSeenRuns(store: Store): SeenRuns {
+  const rows = store.db
+    .select()
+    .from(meta)
+    .where(inArray(meta.key, [SEEN_RUN_KEYS.reach, SEEN_RUN_KEYS.coverage]))
+    .all();
+  const runOf = (family: FindingFamily) =>
+    Number(rows.find((r) => r.key === SEEN_RUN_KEYS[family])?.value ?? 0);
+  return { reach: runOf('reach'), coverage: runOf('coverage') };
+}
+
+/**
+ * Runs `read` with the seen runs in one read transaction, so the rows it reads and the seen runs
+ * are of the same commit (a poll committing between them could otherwise show a finding it
+ * resolved as seen open by it). Inside a caller's transaction it is a savepoint of it.
+ */
+export function withSeenRuns<T>(store: Store, read: (seen: SeenRuns) => T): T {
+  return store.sqlite.transaction(() => read(loadSeenRuns(store)))();
+}
+
+/**
+ * The last run that saw an open finding open (as every run once rewrote it), or the run that
+ * resolved a resolved one: what last_run_id means to every reader.
+ */
+export function lastSeenRunId(
+  row: { kind: string; resolvedAt: string | null; lastRunId: number },
+  seen: SeenRuns,
+): number {
+  return row.resolvedAt === null ? Math.max(row.lastRunId, seen[familyOf(row.kind)]) : row.lastRunId;
+}
+
+const fromRow = (row: typeof findings.$inferSelect, seen: SeenRuns): StoredFinding => ({
   id: row.id,
   finding: JSON.parse(row.data) as Finding,
   firstSeen: row.firstSeen,
   resolvedAt: row.resolvedAt,
   firstRunId: row.firstRunId,
-  lastRunId: row.lastRunId,
+  lastRunId: lastSeenRunId(row, seen),
 });
 
 /** Open findings, oldest first. */
 export function loadOpenFindings(store: Store): StoredFinding[] {
-  return store.db
-    .select()
-    .from(findings)
-    .where(isNull(findings.resolvedAt))
-    .orderBy(asc(findings.firstSeen), asc(findings.key))
-    .all()
-    .map(fromRow);
+  return withSeenRuns(store, (seen) =>
+    store.db
+      .select()
+      .from(findings)
+      .where(isNull(findings.resolvedAt))
+      .orderBy(asc(findings.firstSeen), asc(findings.key))
+      .all()
+      .map((row) => fromRow(row, seen)),
+  );
 }
 
 export function countOpenFindingsByKind(store: Store): { kind: FindingKind; open: number }[] {
@@ -43,12 +97,17 @@ export function countOpenFindingsByKind(store: Store): { kind: FindingKind; open
 
 /**
  * Writes what a run saw. Synchronous: call it inside the run's transaction. Each statement is
- * built and prepared once per call and run per finding: every poll rewrites every open finding
- * (`still`), and building a drizzle update per finding was a fifth of an unchanged 20,000-user
- * poll's CPU for its ~250 open findings (issue 21, `node dist/bench/run.js poll-alone`).
+ * built and prepared once per call and run per finding (building a drizzle update per finding was
+ * a fifth of an unchanged 20,000-user poll's CPU for its ~250 open findings, issue 21).
+ *
+ * A diff that accounts for every open finding of one family (diffFindings over them, as every
+ * cycle makes it) records the run as that family's seen run and rewrites only the findings whose
+ * payload changed. Any other diff (part of a family, as the test histories write) rewrites every
+ * finding it names, so a seen run never vouches for a finding the run did not see.
  */
 export function applyFindingsDiff(store: Store, diff: FindingsDiff, runId: number, atIso: string): void {
   const db = store.db;
+  const whole = wholeFamily(store, diff);
   const openWithKey = and(eq(findings.key, sql.placeholder('key')), isNull(findings.resolvedAt));
   if (diff.resolved.length > 0) {
     const resolve = db
@@ -73,11 +132,38 @@ export function applyFindingsDiff(store: Store, diff: FindingsDiff, runId: numbe
     for (const f of diff.appeared) insert.run({ key: f.key, kind: f.kind, data: JSON.stringify(f) });
   }
   if (diff.still.length > 0) {
+    // Unchanged rows are not matched, so their pages are not written.
     const seen = db
       .update(findings)
       .set({ data: sql`${sql.placeholder('data')}`, lastRunId: runId })
-      .where(openWithKey)
+      .where(whole === null ? openWithKey : and(openWithKey, ne(findings.data, sql.placeholder('data'))))
       .prepare();
     for (const f of diff.still) seen.run({ key: f.key, data: JSON.stringify(f) });
   }
+  if (whole !== null) {
+    const key = SEEN_RUN_KEYS[whole];
+    db.insert(meta)
+      .values({ key, value: String(runId) })
+      .onConflictDoUpdate({ target: meta.key, set: { value: String(runId) } })
+      .run();
+  }
+}
+
+/**
+ * The family whose every open finding the diff resolves or still sees, or null (an empty diff, or
+ * one that leaves an open finding of its family out). Read before the diff is written. Open rows
+ * have distinct keys (findings_open_uq), so keys equal to the family's open keys name only its rows.
+ */
+function wholeFamily(store: Store, diff: FindingsDiff): FindingFamily | null {
+  const first = diff.still[0] ?? diff.resolved[0]?.finding ?? diff.appeared[0];
+  if (first === undefined) return null;
+  const family = familyOf(first.kind);
+  const named = new Set([...diff.still.map((f) => f.key), ...diff.resolved.map((o) => o.finding.key)]);
+  const open = store.db
+    .select({ key: findings.key, kind: findings.kind })
+    .from(findings)
+    .where(isNull(findings.resolvedAt))
+    .all()
+    .filter((row) => familyOf(row.kind) === family);
+  return open.length === named.size && open.every((row) => named.has(row.key)) ? family : null;
 }

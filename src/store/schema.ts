@@ -432,8 +432,13 @@ export const findings = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     key: text('key').notNull(),
     kind: text('kind').notNull(),
-    /** The Finding as JSON, refreshed by every run that still sees it. */
+    /** The Finding as JSON, rewritten by a run that sees it changed. */
     data: text('data').notNull(),
+    /**
+     * last_run_id of an open finding is the last run that wrote its row (opened it or changed its
+     * data); a run that sees it unchanged leaves the row alone, and the last run that saw it is the
+     * later of this and its family's meta `findings.*.seen_run` (findings.ts: lastSeenRunId).
+     */
     ...findingLifeColumns(),
   },
   (t) => [

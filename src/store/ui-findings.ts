@@ -10,6 +10,7 @@
  * branch filters through the (kind, resolved_at) or (username_key, resolved_at) index.
  */
 import type { Store } from './db.js';
+import { lastSeenRunId, withSeenRuns } from './findings.js';
 
 export type FindingFamily = 'coverage' | 'identity';
 
@@ -50,6 +51,18 @@ const STATE = {
 export const familyOfKind = (kind: string): FindingFamily =>
   kind.startsWith('identity.') ? 'identity' : 'coverage';
 
+/**
+ * A coverage finding's last_run_id as every reader sees it: an open one's is the last run that saw
+ * it, which an unchanged finding's row no longer records (findings.ts).
+ */
+function withLastSeenRun(store: Store, read: () => FindingRow[]): FindingRow[] {
+  return withSeenRuns(store, (seen) => {
+    const rows = read();
+    for (const r of rows) if (r.family === 'coverage') r.lastRunId = lastSeenRunId(r, seen);
+    return rows;
+  });
+}
+
 export function loadOpenFindingCounts(store: Store): { kind: string; open: number }[] {
   const parts = FAMILIES.map(
     (f) => `SELECT kind, COUNT(*) AS open FROM ${f.table} WHERE resolved_at IS NULL GROUP BY kind`,
@@ -89,12 +102,16 @@ export function loadFindingsPage(
     args.push(options.before.firstSeen, options.before.family, options.before.id);
   }
   args.push(options.limit);
-  return store.sqlite
-    .prepare(
-      `SELECT * FROM (${parts.join(' UNION ALL ')}) ${cursor}
+  return withLastSeenRun(
+    store,
+    () =>
+      store.sqlite
+        .prepare(
+          `SELECT * FROM (${parts.join(' UNION ALL ')}) ${cursor}
        ORDER BY firstSeen DESC, family DESC, id DESC LIMIT ?`,
-    )
-    .all(...args) as FindingRow[];
+        )
+        .all(...args) as FindingRow[],
+  );
 }
 
 /**
@@ -107,9 +124,12 @@ export function loadOpenFindingsAbout(
   store: Store,
   about: { username?: string | undefined; teamSlug?: string | undefined; policySlug?: string | undefined },
 ): FindingRow[] {
-  return store.sqlite
-    .prepare(
-      `SELECT * FROM (
+  return withLastSeenRun(
+    store,
+    () =>
+      store.sqlite
+        .prepare(
+          `SELECT * FROM (
          SELECT 'coverage' AS family, ${COLUMNS} FROM findings
          WHERE resolved_at IS NULL
            AND (lower(json_extract(data, '$.username')) = @user OR json_extract(data, '$.team.slug') = @team
@@ -127,10 +147,11 @@ export function loadOpenFindingsAbout(
                 OR EXISTS (SELECT 1 FROM json_each(data, '$.exposure.policies') p
                            WHERE json_extract(p.value, '$.slug') = @policy))
        ) ORDER BY firstSeen DESC, family DESC, id DESC LIMIT 200`,
-    )
-    .all({
-      user: about.username?.toLowerCase() ?? null,
-      team: about.teamSlug ?? null,
-      policy: about.policySlug ?? null,
-    }) as FindingRow[];
+        )
+        .all({
+          user: about.username?.toLowerCase() ?? null,
+          team: about.teamSlug ?? null,
+          policy: about.policySlug ?? null,
+        }) as FindingRow[],
+  );
 }
