@@ -93,6 +93,11 @@ function recordedUsers(store: Store): RecordedUsers | null {
  */
 export type UserListDigestAction = { digest: string } | 'keep' | 'forget';
 
+/** Ends the store's word on the known user list, outside any run (poll-cycle: bytes it vouched for proved unreadable). */
+export function forgetUserListDigest(store: Store): void {
+  store.sqlite.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
+}
+
 export function saveUserListDigest(store: Store, runId: number, action: UserListDigestAction): void {
   const db = store.sqlite;
   let digest: string;

@@ -106,18 +106,36 @@ function parseWhole(text: string): NormalisedUsers {
 }
 
 /**
+ * Bytes the store vouched for that this reader cannot read: only a reader changed without its
+ * version bumped gets here. The poll cycle catches it outside the run's transaction, forgets the
+ * digest and polls again, so the list is parsed as any other and its error recorded as usual.
+ */
+export class KnownUserListUnreadableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the user list (GET /v1/user) whose bytes the store vouched for cannot be read again: was the reader changed without bumping USER_LIST_READER_VERSION (${USER_LIST_READER_VERSION})?`,
+      { cause },
+    );
+    this.name = 'KnownUserListUnreadableError';
+  }
+}
+
+/**
  * The users of bytes whose digest is the known one, parsed from `chunks` only when first read
  * (a changed poll's consumers, coverage findings): an unchanged poll reads the recorded facts
  * instead. The bytes were read by this reader's version when their users were recorded, so they
- * parse again; were that broken (a reader changed without its version), the whole-body parse's
- * error is thrown where the users are first read: the poll throws and records nothing, rather
- * than a guess.
+ * parse again; were that broken, the parse's error is thrown as KnownUserListUnreadableError
+ * where the users are first read, rather than a guess.
  */
 function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): NormalisedUsers {
   let parsed: NormalisedUsers | undefined;
   const parse = (): NormalisedUsers => {
     if (parsed === undefined) {
-      parsed = scanUsers(chunks) ?? parseWhole(Buffer.concat(chunks).toString('utf8'));
+      try {
+        parsed = scanUsers(chunks) ?? parseWhole(Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        throw new KnownUserListUnreadableError(error);
+      }
       chunks.length = 0;
     }
     return parsed;

@@ -26,7 +26,8 @@ import type { PollDecision } from '../../../src/roster/poll-decision.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadKnownUserList, userListDigestAction } from '../../../src/store/user-list-digest.js';
 import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/client.js';
-import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
+import { fetchRoster, type MembershipSourceSetting } from '../../../src/victorops/fetch-roster.js';
+import { userListHasher } from '../../../src/victorops/user-list-reader.js';
 import { aFetch } from '../../helpers/builders.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
@@ -53,8 +54,11 @@ function userListBytes(org: Org): Buffer {
   return Buffer.from(JSON.stringify({ _selfUrl: '/api-public/v1/user', users: [users] }));
 }
 
-/** A client answering from `org` (the user list as bytes through the reader's stream); no HTTP. */
-function clientOf(org: () => Org): VictorOpsClient {
+/**
+ * A client answering from `org` (the user list as bytes through the reader's stream); no HTTP.
+ * `bytesOf`: other user list bytes, when it gives some (bytes the reader cannot read).
+ */
+function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined): VictorOpsClient {
   const stats = { requests: 0, retries: 0, rateLimited: 0 };
   const get = async <T>(path: string, schema: ResponseSchema<T>): Promise<T> => {
     stats.requests++;
@@ -62,15 +66,21 @@ function clientOf(org: () => Org): VictorOpsClient {
     if (path === '/v1/user') {
       if (now.down)
         throw new VictorOpsError('http', 'GET /v1/user: HTTP 500', { retryable: false, path, status: 500 });
-      const bytes = userListBytes(now);
+      const bytes = bytesOf?.() ?? userListBytes(now);
       if (!('stream' in schema) || schema.stream === undefined) throw new Error('the user list is streamed');
       const stream = schema.stream();
       const half = Math.floor(bytes.length / 2);
       stream.push(bytes.subarray(0, half));
       stream.push(bytes.subarray(half));
       const value = stream.end();
-      if (value === null) throw new Error('the generated user list is one the reader reads');
-      return value;
+      if (value !== null) return value;
+      // As the real client does with a body the stream gave up on: parsed whole, a shape error if unreadable.
+      const json: unknown = JSON.parse(bytes.toString('utf8'));
+      const fast = schema.fast(json);
+      if (fast !== null) return fast;
+      const parsed = schema.schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      throw new VictorOpsError('shape', 'user list: not the expected shape', { retryable: true, path });
     }
     if (path === '/v1/team') {
       return now.teams.map((t) => ({
@@ -117,9 +127,17 @@ function newStore(): Store {
   return store;
 }
 
-/** The poll's deps on `store`, fetching `org` through the real fetch; `offer`: the known digest is handed on. */
-function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
-  const client = clientOf(org);
+/**
+ * The poll's deps on `store`, fetching `org` through the real fetch; `offer`: the known digest is
+ * handed on; `membershipSource`: the fetch's strategy; `bytesOf`: as clientOf's.
+ */
+function depsOf(
+  store: Store,
+  org: () => Org,
+  offer: boolean,
+  options: { membershipSource?: MembershipSourceSetting; bytesOf?: () => Buffer | undefined } = {},
+): PollCycleDeps {
+  const client = clientOf(org, options.bytesOf);
   return {
     store,
     clock: CLOCK,
@@ -133,7 +151,7 @@ function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
       fetchRoster({
         client,
         clock: CLOCK,
-        source: 'auto',
+        source: options.membershipSource ?? 'auto',
         concurrency: 2,
         deadlineMs: 60_000,
         signal,
@@ -419,5 +437,76 @@ describe('what a run does to the known digest', () => {
     expect(userListDigestAction(decision('ok', fetched.roster), fetched, facts, true)).toBe('forget');
     expect(userListDigestAction(decision('ok', fetched.roster), fetched, undefined, false)).toBe('forget');
     expect(userListDigestAction(decision('failed', null), null, undefined, false)).toBe('keep');
+  });
+});
+
+describe('known bytes the reader cannot read again (a reader changed without its version)', () => {
+  const ORG: Org = {
+    users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+    teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+    failing: [],
+  };
+  // A user list the reader refuses (a username that is not text).
+  const UNREADABLE = Buffer.from(JSON.stringify({ users: [[{ username: 5 }]] }));
+  const digestOf = (bytes: Buffer) => userListHasher().update(bytes).digest('hex');
+  const count = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().get();
+
+  for (const membershipSource of ['team', 'user'] as const) {
+    it(`end as a recorded failed run and are no longer vouched for (${membershipSource} strategy)`, async () => {
+      let org = ORG;
+      const store = newStore();
+      let bytes: Buffer | undefined;
+      const deps = depsOf(store, () => org, true, { membershipSource, bytesOf: () => bytes });
+      const poll = () => runPollCycle(deps, new AbortController().signal);
+      await poll();
+      const before = dumpStore(store);
+      // As a store whose digest a changed reader no longer reads would be: it vouches for these bytes.
+      bytes = UNREADABLE;
+      store.sqlite
+        .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+        .run(`1 ${digestOf(UNREADABLE)}`);
+      // A membership change: the full path reads the users (the by-user strategy reads them in the fetch).
+      org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+      const failed = await poll();
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/shape/);
+      expect(count(store, "SELECT COUNT(*) FROM meta WHERE key = 'user_list_digest'")).toBe(0);
+      // Only the failed run was added: no user, membership or event invented or lost.
+      const after = dumpStore(store);
+      expect(after.runs).toHaveLength(before.runs!.length + 1);
+      for (const table of ['users', 'memberships', 'events'])
+        expect(after[table], table).toEqual(before[table]);
+      // And the next polls go on failing as recorded runs (the alert's streak), not as throws.
+      expect((await poll()).status).toBe('failed');
+      expect(count(store, "SELECT COUNT(*) FROM runs WHERE status = 'failed'")).toBe(2);
+    });
+  }
+
+  it('are read again once forgotten: bytes readable again record the change as the full path does', async () => {
+    let org = ORG;
+    const store = newStore();
+    const full = newStore();
+    // Unreadable for one fetch only (the poll's first); the one after reads the org's bytes.
+    let bytes: Buffer | undefined;
+    const deps = depsOf(store, () => org, true, {
+      bytesOf: () => {
+        const once = bytes;
+        bytes = undefined;
+        return once;
+      },
+    });
+    const without = depsOf(full, () => org, false);
+    await runPollCycle(deps, new AbortController().signal);
+    await runPollCycle(without, new AbortController().signal);
+    bytes = UNREADABLE;
+    store.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+      .run(`1 ${digestOf(UNREADABLE)}`);
+    org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+    const a = await runPollCycle(deps, new AbortController().signal);
+    const b = await runPollCycle(without, new AbortController().signal);
+    expect(a.status).toBe('ok');
+    expect(reported(a)).toEqual(reported(b));
+    expect(dumpStore(store)).toEqual(dumpStore(full));
   });
 });
