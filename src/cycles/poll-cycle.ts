@@ -19,7 +19,7 @@ import {
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
-import { factsOfUserList, type KnownUserList } from '../roster/normalise.js';
+import { factsOfUserList, type KnownUserList, recordedCoverageUsers } from '../roster/normalise.js';
 import {
   decidePoll,
   decideUnchangedPoll,
@@ -286,7 +286,8 @@ function rosterCycle(
       if (unchanged && fetched && fetchedPrints && stored) {
         const decision = decideUnchangedPoll(decide, fetched.roster.teams);
         const coverage = coverageOf(decision, () => ({
-          users: fetched.roster.users,
+          // Known bytes: the recorded users' two fields coverage reads, so the list is not parsed for them.
+          users: knownUsers ? recordedCoverageUsers(knownUsers) : fetched.roster.users,
           teams: fetched.roster.teams,
           memberCounts: unchanged.memberCounts,
         }));

@@ -22,6 +22,7 @@ import {
 import { VictorOpsError } from '../../../src/errors.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { factsOfUserList } from '../../../src/roster/normalise.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 import type { PollDecision } from '../../../src/roster/poll-decision.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadKnownUserList, userListDigestAction } from '../../../src/store/user-list-digest.js';
@@ -29,6 +30,7 @@ import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/cli
 import { fetchRoster, type MembershipSourceSetting } from '../../../src/victorops/fetch-roster.js';
 import { userListHasher } from '../../../src/victorops/user-list-reader.js';
 import { aFetch } from '../../helpers/builders.js';
+import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
@@ -54,6 +56,25 @@ function userListBytes(org: Org): Buffer {
   return Buffer.from(JSON.stringify({ _selfUrl: '/api-public/v1/user', users: [users] }));
 }
 
+/** How many times a poll read the users of known bytes, which parses them (a spy on the lazy parse). */
+let lazyReads = 0;
+
+/** `users` with its reads counted when they are known bytes' lazy users, the same object (the facts are keyed by it). */
+function countingReads<T>(users: T): T {
+  if (!factsOfUserList(users as object)?.recorded) return users;
+  for (const field of ['users', 'byKey', 'otherSpellings']) {
+    const read = Object.getOwnPropertyDescriptor(users, field)?.get;
+    if (read === undefined) throw new Error(`the known bytes' ${field} are read on demand`);
+    Object.defineProperty(users, field, {
+      get: () => {
+        lazyReads++;
+        return read.call(users);
+      },
+    });
+  }
+  return users;
+}
+
 /**
  * A client answering from `org` (the user list as bytes through the reader's stream); no HTTP.
  * `bytesOf`: other user list bytes, when it gives some (bytes the reader cannot read).
@@ -73,7 +94,7 @@ function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined): VictorOps
       stream.push(bytes.subarray(0, half));
       stream.push(bytes.subarray(half));
       const value = stream.end();
-      if (value !== null) return value;
+      if (value !== null) return countingReads(value);
       // As the real client does with a body the stream gave up on: parsed whole, a shape error if unreadable.
       const json: unknown = JSON.parse(bytes.toString('utf8'));
       const fast = schema.fast(json);
@@ -172,7 +193,31 @@ function reported(result: PollResult | null) {
   };
 }
 
-const NAMES = ['ann', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ida', 'Søren'];
+// Past the BMP ('𝒜b') and above the surrogates ('ﬀa'): SQL orders their keys otherwise than keyUsers.
+const NAMES = [
+  'ann',
+  'bob',
+  'cyd',
+  'dee',
+  'eve',
+  'fay',
+  'gus',
+  'hal',
+  'ida',
+  'Søren',
+  '\u{1D49C}b',
+  '\uFB00a',
+  'zed',
+  'invited_zoe',
+];
+
+/** A policy paging every name directly on team-0: its findings read the users' spellings and `verified`. */
+const POLICY: Policy = {
+  slug: 'pol-0',
+  name: 'Team 0 primary',
+  teamSlug: 'team-0',
+  steps: [{ index: 1, timeout: 5, entries: NAMES.map((username) => ({ kind: 'user' as const, username })) }],
+};
 
 const arbitraryOrg: fc.Arbitrary<Org> = fc
   .record({
@@ -188,7 +233,7 @@ const arbitraryOrg: fc.Arbitrary<Org> = fc
       username,
       firstName: i % 3 === 0 ? null : ` ${username} `,
       email: emails[i] ?? null,
-      verified: i % 2 === 0,
+      verified: i % 3 === 2 ? null : i % 2 === 0,
     })),
     teams: teams.map((members, i) => ({
       slug: `team-${i}`,
@@ -201,7 +246,7 @@ const arbitraryOrg: fc.Arbitrary<Org> = fc
 
 type Edit =
   | { kind: 'none' }
-  | { kind: 'email' | 'respell' | 'duplicate' | 'member'; at: number }
+  | { kind: 'email' | 'verify' | 'respell' | 'duplicate' | 'member'; at: number }
   | { kind: 'fail'; at: number }
   | { kind: 'remove-many' | 'down' }
   | { kind: 'accept' };
@@ -211,7 +256,13 @@ const arbitraryEdit: fc.Arbitrary<Edit> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.constantFrom('email' as const, 'respell' as const, 'duplicate' as const, 'member' as const),
+      kind: fc.constantFrom(
+        'email' as const,
+        'verify' as const,
+        'respell' as const,
+        'duplicate' as const,
+        'member' as const,
+      ),
       at: fc.nat(40),
     }),
   },
@@ -228,6 +279,9 @@ function edited(org: Org, edit: Edit): Org {
   switch (edit.kind) {
     case 'email':
       if (pick) pick.email = pick.email === 'new@x.io' ? null : 'new@x.io';
+      break;
+    case 'verify':
+      if (pick) pick.verified = pick.verified === true ? false : pick.verified === false ? null : true;
       break;
     case 'respell':
       if (pick)
@@ -268,15 +322,21 @@ function edited(org: Org, edit: Edit): Org {
 describe('the user list known by its bytes', () => {
   it('records and reports what the full path does, and is taken whenever the bytes are the vouched ones (property)', async () => {
     let taken = 0;
+    // Unchanged polls with a policy baseline that took the short cut, and those of them that never parsed the list.
+    let withPolicies = 0;
+    let unparsed = 0;
     const statuses = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(
         arbitraryOrg,
         fc.array(arbitraryEdit, { minLength: 1, maxLength: 7 }),
-        async (first, edits) => {
+        fc.boolean(),
+        async (first, edits, policies) => {
           let org = first;
           const short = newStore();
           const full = newStore();
+          // With a policy baseline every roster run records its coverage findings too.
+          if (policies) for (const store of [short, full]) recordPolicyBaseline(store, [POLICY]);
           const withShortCut = depsOf(short, () => org, true);
           const without = depsOf(full, () => org, false);
           let vouched: Buffer | null = null;
@@ -288,9 +348,11 @@ describe('the user list known by its bytes', () => {
               b = acceptHeldChange(without);
             } else {
               org = edited(org, edit);
+              lazyReads = 0;
               a = await runPollCycle(withShortCut, new AbortController().signal);
               b = await runPollCycle(without, new AbortController().signal);
             }
+            const reads = lazyReads;
             expect(reported(a)).toEqual(reported(b));
             expect(dumpStore(short)).toEqual(dumpStore(full));
             if (a === null || b === null) continue;
@@ -303,6 +365,10 @@ describe('the user list known by its bytes', () => {
               const same = vouched !== null && userListBytes(org).equals(vouched);
               expect(shortCut).toBe(same);
               if (same) taken++;
+              if (same && policies && a.status === 'ok' && a.changes === 0) {
+                withPolicies++;
+                if (reads === 0) unparsed++;
+              }
             }
             // The bytes this run vouched for: the users it leaves recorded are exactly theirs.
             const sameUsers = a.status === 'ok' || a.status === 'partial' || a.status === 'baseline';
@@ -338,11 +404,36 @@ describe('the user list known by its bytes', () => {
               { kind: 'accept' },
               { kind: 'none' },
             ],
+            true,
+          ],
+          // Keys SQL orders otherwise than keyUsers, unverified and invited users paged by the policy.
+          [
+            {
+              users: NAMES.slice(10).map((username, i) => ({
+                username,
+                firstName: null,
+                email: null,
+                verified: i === 0 ? null : i % 2 === 0,
+              })),
+              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}b'] }],
+              failing: [],
+            },
+            [
+              { kind: 'none' },
+              { kind: 'none' },
+              { kind: 'member', at: 2 },
+              { kind: 'none' },
+              { kind: 'verify', at: 1 },
+              { kind: 'none' },
+            ],
+            true,
           ],
         ],
       },
     );
     expect(taken).toBeGreaterThan(20);
+    // Coverage findings read the recorded users' fields, not the list's: most such polls parse nothing.
+    expect(unparsed, `of ${withPolicies}`).toBeGreaterThan(5);
     // Every kind of run the digest must follow was met.
     for (const status of ['baseline', 'ok', 'partial', 'failed', 'held', 'accept'])
       expect(statuses.get(status) ?? 0, status).toBeGreaterThan(0);
@@ -401,6 +492,7 @@ describe('the known users read on demand', () => {
       keys: ['ann'],
       names: ['ann'],
       prints: expect.any(Map),
+      verified: [true],
     });
     // Another run (another process's poll) recorded between the fetch's start and the bytes' end.
     org = edited(org, { kind: 'email', at: 0 });
@@ -508,5 +600,39 @@ describe('known bytes the reader cannot read again (a reader changed without its
     expect(a.status).toBe('ok');
     expect(reported(a)).toEqual(reported(b));
     expect(dumpStore(store)).toEqual(dumpStore(full));
+  });
+});
+
+describe('an unchanged poll with a policy baseline', () => {
+  it('takes the short cut without parsing the list, its findings those of the full path', async () => {
+    const org: Org = {
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: false },
+        { username: 'invited_zoe', firstName: null, email: null, verified: null },
+        { username: 'bob', firstName: null, email: null, verified: true },
+      ],
+      teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann', 'bob'] }],
+      failing: [],
+    };
+    const short = newStore();
+    const full = newStore();
+    for (const store of [short, full]) recordPolicyBaseline(store, [POLICY]);
+    const withShortCut = depsOf(short, () => org, true);
+    const without = depsOf(full, () => org, false);
+    for (let i = 0; i < 2; i++) {
+      lazyReads = 0;
+      const a = await runPollCycle(withShortCut, new AbortController().signal);
+      const reads = lazyReads;
+      const b = await runPollCycle(without, new AbortController().signal);
+      expect(reported(a)).toEqual(reported(b));
+      expect(dumpStore(short)).toEqual(dumpStore(full));
+      if (i === 0) continue;
+      expect(a.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeTruthy();
+      expect(reads).toBe(0);
+    }
+    // The findings that read `verified` and the invitee's name are there.
+    const findings = dumpStore(short).findings ?? [];
+    expect(findings.join('\n')).toMatch(/unverified_on_call:ann/);
+    expect(findings.join('\n')).toMatch(/unverified_on_call:invited_zoe/);
   });
 });
