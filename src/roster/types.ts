@@ -37,6 +37,8 @@ export interface CoveragePeople {
   teams: Team[];
 }
 
+// The store trusts the keys it recorded from a user list by its bytes' digest: a change here must
+// bump USER_LIST_READER_VERSION (victorops/user-list-reader.ts), though a sample's key is salted in.
 /** Case-insensitive join key for usernames (VictorOps compares them with EqualFold). */
 export function usernameKey(username: string): string {
   return username.toLowerCase();

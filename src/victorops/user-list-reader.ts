@@ -11,6 +11,7 @@
  * runs and reports its error exactly as before. A property test holds both to the same output.
  */
 import { createHash } from 'node:crypto';
+import { userFingerprintText } from '../roster/fingerprint.js';
 import {
   describeUserList,
   type KnownUserList,
@@ -21,7 +22,7 @@ import {
   type RawUser,
   type RecordedUsers,
 } from '../roster/normalise.js';
-import { USER_FIELDS, type User } from '../roster/types.js';
+import { USER_FIELDS, type User, usernameKey } from '../roster/types.js';
 import type { BodyStream, FastSchema } from './client.js';
 import { userListSchema } from './schemas.js';
 import { createUserListScanner } from './user-list-scanner.js';
@@ -74,13 +75,40 @@ export function readUserListFast(json: unknown): NormalisedUsers | null {
  * whose digest is the known one (store/user-list-digest.ts), so this must be bumped whenever the
  * users this reader gives for the same bytes change (the scanner, `isApiUser`, `normaliseUser`,
  * `keyUsers`) or their fingerprints do (`userFingerprintText`): an older digest is then no longer
- * trusted, and the next poll parses the list.
+ * trusted, and the next poll parses the list. `userListSalt` catches some of these by itself.
  */
 export const USER_LIST_READER_VERSION = 1;
 
-/** The digest of a user list's bytes, salted with the reader's version, fed chunk by chunk. */
+/** A user with every field, spaces to trim, an empty text and a mixed-case name: the salt's sample. */
+const SALT_SAMPLE: RawUser = {
+  username: ' Sample.User ',
+  firstName: ' Ann ',
+  lastName: '',
+  displayName: null,
+  email: ' Ann@Example.org ',
+  createdAt: '2020-01-02T03:04:05Z',
+  passwordLastUpdated: undefined,
+  verified: false,
+};
+
+/**
+ * The salt: the reader's version, the recorded fields, and what the normaliser, the fingerprint
+ * and the key make of a sample user, so a change to any of them that shows on the sample ends
+ * older digests without a bump (one that does not show still needs it).
+ */
+export function userListSalt(version: number = USER_LIST_READER_VERSION): string {
+  const user = normaliseUser(SALT_SAMPLE);
+  return [
+    `roster-watch user list, reader ${version}`,
+    USER_FIELDS.join(),
+    userFingerprintText(user),
+    usernameKey(user.username),
+  ].join('\n');
+}
+
+/** The digest of a user list's bytes, salted (`userListSalt`), fed chunk by chunk. */
 export function userListHasher(version: number = USER_LIST_READER_VERSION) {
-  return createHash('sha256').update(`roster-watch user list, reader ${version}\n`);
+  return createHash('sha256').update(`${userListSalt(version)}\n`);
 }
 
 /** A scanner that checks and normalises each user into `users` as it is read. */
