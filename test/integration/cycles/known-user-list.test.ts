@@ -477,6 +477,70 @@ describe('the known digest’s validity', () => {
   });
 });
 
+describe('the known digest across other runs', () => {
+  const ORG: Org = {
+    users: [
+      { username: 'ann', firstName: null, email: 'a@x.io', verified: true },
+      { username: 'bob', firstName: 'Bob', email: null, verified: null },
+    ],
+    teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+    failing: [],
+  };
+  const digestRow = (store: Store) =>
+    store.sqlite.prepare("SELECT value FROM meta WHERE key = 'user_list_digest'").pluck().get() as
+      | string
+      | undefined;
+
+  it('is not stamped again by a failed run after an older build’s run left it stale', async () => {
+    let org = ORG;
+    const short = newStore();
+    const full = newStore();
+    const deps = [depsOf(short, () => org, true), depsOf(full, () => org, false)];
+    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+    await pollBoth();
+    const vouched = digestRow(short);
+    // Run 2, an older build's: bob's new email recorded, the meta row left naming run 1.
+    org = edited(ORG, { kind: 'email', at: 1 });
+    await pollBoth();
+    for (const store of [short, full])
+      store.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
+    // Run 3 fails: it keeps only a digest that was valid before it, and this one was not.
+    org = { ...ORG, down: true };
+    const [failed] = await pollBoth();
+    expect(failed?.status).toBe('failed');
+    expect(digestRow(short)).toBe(vouched);
+    expect(loadKnownUserList(short)).toBeNull();
+    // The first bytes again: parsed, bob's email changes back as the full path says.
+    org = ORG;
+    const [a, b] = await pollBoth();
+    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
+    expect(a?.changes).toBe(1);
+    expect(reported(a ?? null)).toEqual(reported(b ?? null));
+    expect(dumpStore(short)).toEqual(dumpStore(full));
+  });
+
+  it('holds across policy and contacts runs recorded between two roster polls', async () => {
+    const short = newStore();
+    const full = newStore();
+    const deps = [depsOf(short, () => ORG, true), depsOf(full, () => ORG, false)];
+    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+    await pollBoth();
+    for (const store of [short, full]) {
+      recordPolicyBaseline(store, [POLICY]);
+      store.sqlite
+        .prepare(
+          "INSERT INTO runs (kind, status, started_at, finished_at, requests, retries, rate_limited, change_count) VALUES ('contacts', 'ok', ?, ?, 0, 0, 0, 0)",
+        )
+        .run('2026-02-02T00:00:00.000Z', '2026-02-02T00:00:00.000Z');
+    }
+    // The digest names roster run 1, no longer the latest run of any kind, yet still the latest roster run.
+    const [a, b] = await pollBoth();
+    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeTruthy();
+    expect(reported(a ?? null)).toEqual(reported(b ?? null));
+    expect(dumpStore(short)).toEqual(dumpStore(full));
+  });
+});
+
 describe('the known users read on demand', () => {
   it('are read only while the digest still names the latest run (another process may poll meanwhile)', async () => {
     let org: Org = {
