@@ -440,6 +440,15 @@ describe('the user list known by its bytes', () => {
   }, 120_000);
 });
 
+/** A store offered the known digest and one never offered it, polled together. */
+function twoStores(org: () => Org) {
+  const short = newStore();
+  const full = newStore();
+  const deps = [depsOf(short, org, true), depsOf(full, org, false)];
+  const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+  return { short, full, pollBoth };
+}
+
 describe('the known digest’s validity', () => {
   const ORG: Org = {
     users: [
@@ -450,80 +459,40 @@ describe('the known digest’s validity', () => {
     failing: [],
   };
 
-  it('ends with a roster run that did not vouch for it (an older build’s), so the old bytes are parsed again', async () => {
-    let org = ORG;
-    const short = newStore();
-    const full = newStore();
-    const deps = [depsOf(short, () => org, true), depsOf(full, () => org, false)];
-    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
-    await pollBoth();
-    const vouched = short.sqlite
-      .prepare("SELECT value FROM meta WHERE key = 'user_list_digest'")
-      .pluck()
-      .get();
-    expect(vouched).toEqual(expect.stringMatching(/^1 [0-9a-f]{64}$/));
-    // An older build records bob's new email and leaves the meta row as it was.
-    org = edited(ORG, { kind: 'email', at: 1 });
-    await pollBoth();
-    short.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
-    expect(loadKnownUserList(short)).toBeNull();
-    // The first bytes again: their digest names run 1, not the latest run, so they are parsed.
-    org = ORG;
-    const [a, b] = await pollBoth();
-    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
-    expect(a?.changes).toBe(1);
-    expect(reported(a ?? null)).toEqual(reported(b ?? null));
-    expect(dumpStore(short).users).toEqual(dumpStore(full).users);
-  });
-});
-
-describe('the known digest across other runs', () => {
-  const ORG: Org = {
-    users: [
-      { username: 'ann', firstName: null, email: 'a@x.io', verified: true },
-      { username: 'bob', firstName: 'Bob', email: null, verified: null },
-    ],
-    teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
-    failing: [],
-  };
-  const digestRow = (store: Store) =>
-    store.sqlite.prepare("SELECT value FROM meta WHERE key = 'user_list_digest'").pluck().get() as
-      | string
-      | undefined;
-
-  it('is not stamped again by a failed run after an older build’s run left it stale', async () => {
-    let org = ORG;
-    const short = newStore();
-    const full = newStore();
-    const deps = [depsOf(short, () => org, true), depsOf(full, () => org, false)];
-    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
-    await pollBoth();
-    const vouched = digestRow(short);
-    // Run 2, an older build's: bob's new email recorded, the meta row left naming run 1.
-    org = edited(ORG, { kind: 'email', at: 1 });
-    await pollBoth();
-    for (const store of [short, full])
-      store.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
-    // Run 3 fails: it keeps only a digest that was valid before it, and this one was not.
-    org = { ...ORG, down: true };
-    const [failed] = await pollBoth();
-    expect(failed?.status).toBe('failed');
-    expect(digestRow(short)).toBe(vouched);
-    expect(loadKnownUserList(short)).toBeNull();
-    // The first bytes again: parsed, bob's email changes back as the full path says.
-    org = ORG;
-    const [a, b] = await pollBoth();
-    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
-    expect(a?.changes).toBe(1);
-    expect(reported(a ?? null)).toEqual(reported(b ?? null));
-    expect(dumpStore(short)).toEqual(dumpStore(full));
-  });
+  // After the older build's run, a failed run keeps only a digest valid before it: not this one.
+  for (const failedAfter of [false, true]) {
+    it(`ends with a roster run that did not vouch for it (an older build’s), so the old bytes are parsed again${failedAfter ? ', a failed run between' : ''}`, async () => {
+      let org = ORG;
+      const { short, full, pollBoth } = twoStores(() => org);
+      const digestRow = () =>
+        short.sqlite.prepare("SELECT value FROM meta WHERE key = 'user_list_digest'").pluck().get();
+      await pollBoth();
+      const vouched = digestRow();
+      expect(vouched).toEqual(expect.stringMatching(/^1 [0-9a-f]{64}$/));
+      // An older build records bob's new email and leaves the meta row as it was.
+      org = edited(ORG, { kind: 'email', at: 1 });
+      await pollBoth();
+      for (const store of [short, full])
+        store.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
+      expect(loadKnownUserList(short)).toBeNull();
+      if (failedAfter) {
+        org = { ...ORG, down: true };
+        const [failed] = await pollBoth();
+        expect(failed?.status).toBe('failed');
+        expect(digestRow()).toBe(vouched);
+      }
+      // The first bytes again: their digest names run 1, not the latest roster run, so they are parsed.
+      org = ORG;
+      const [a, b] = await pollBoth();
+      expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
+      expect(a?.changes).toBe(1);
+      expect(reported(a ?? null)).toEqual(reported(b ?? null));
+      expect(dumpStore(short)).toEqual(dumpStore(full));
+    });
+  }
 
   it('holds across policy and contacts runs recorded between two roster polls', async () => {
-    const short = newStore();
-    const full = newStore();
-    const deps = [depsOf(short, () => ORG, true), depsOf(full, () => ORG, false)];
-    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+    const { short, full, pollBoth } = twoStores(() => ORG);
     await pollBoth();
     for (const store of [short, full]) {
       recordPolicyBaseline(store, [POLICY]);
