@@ -52,6 +52,8 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The user fields that are compared field by field for `victorops.user.changed`. */
+// Salted into the user list's digest (victorops/user-list-reader.ts); a change that keeps the
+// list's text alike but means another thing must still bump USER_LIST_READER_VERSION.
 export const USER_FIELDS = [
   'firstName',
   'lastName',

@@ -7,6 +7,7 @@
 import { createHash, hash } from 'node:crypto';
 import { type Clock, monotonicNow } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { errorText } from '../redact.js';
 import type { CoverageRoster } from '../roster/coverage.js';
 import type { DestinationSpec } from '../roster/delivery-plan.js';
 import { isChangeEvent } from '../roster/events.js';
@@ -18,7 +19,7 @@ import {
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
-import { factsOfUserList, type KnownUserList } from '../roster/normalise.js';
+import { factsOfUserList, type KnownUserList, recordedCoverageUsers } from '../roster/normalise.js';
 import {
   decidePoll,
   decideUnchangedPoll,
@@ -42,8 +43,14 @@ import {
 } from '../store/roster-fingerprints.js';
 import { failureStreak, hasPolicyBaseline, hasRosterBaseline } from '../store/runs.js';
 import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
-import { loadKnownUserList, saveUserListDigest, userListDigestAction } from '../store/user-list-digest.js';
+import {
+  forgetUserListDigest,
+  loadKnownUserList,
+  saveUserListDigest,
+  userListDigestAction,
+} from '../store/user-list-digest.js';
 import type { RequestPlan } from '../victorops/fetch-roster.js';
+import { KnownUserListUnreadableError } from '../victorops/user-list-reader.js';
 import { planCoverage } from './coverage-plan.js';
 import {
   type CycleSpec,
@@ -128,8 +135,21 @@ interface RosterFetch {
   wallFinishedAt: string;
 }
 
-export function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
-  return runCycle(deps.store, rosterCycle(deps, false), signal);
+export async function runPollCycle(deps: PollCycleDeps, signal: AbortSignal): Promise<PollResult> {
+  try {
+    return await runCycle(deps.store, rosterCycle(deps, false), signal);
+  } catch (error) {
+    if (!(error instanceof KnownUserListUnreadableError)) throw error;
+    // Its transaction rolled back: nothing recorded. Without the digest the next fetch parses
+    // the list as any other, so bytes that cannot be read become a failed run (and its alert)
+    // instead of the same throw at every poll.
+    forgetUserListDigest(deps.store);
+    deps.logger.error(
+      { err: errorText(error) },
+      'the known user list could not be read again: its digest is forgotten and the poll runs once more',
+    );
+    return runCycle(deps.store, rosterCycle(deps, false), signal);
+  }
 }
 
 /** `roster-watch accept`: applies the held fetch at once, as a run of its own. */
@@ -266,7 +286,8 @@ function rosterCycle(
       if (unchanged && fetched && fetchedPrints && stored) {
         const decision = decideUnchangedPoll(decide, fetched.roster.teams);
         const coverage = coverageOf(decision, () => ({
-          users: fetched.roster.users,
+          // Known bytes: the recorded users' two fields coverage reads, so the list is not parsed for them.
+          users: knownUsers ? recordedCoverageUsers(knownUsers) : fetched.roster.users,
           teams: fetched.roster.teams,
           memberCounts: unchanged.memberCounts,
         }));

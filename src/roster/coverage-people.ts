@@ -13,12 +13,12 @@ import {
   type RotationCoverage,
   type RotationShift,
 } from './rotation-coverage.js';
-import type { Roster, Team } from './types.js';
+import type { CoveragePeople, Team } from './types.js';
 import { isPendingInvitee, usernameKey } from './types.js';
 
 export interface PeopleFindingsInput {
   /** Its users and teams only: the memberships are not read here. */
-  roster: Pick<Roster, 'users' | 'teams'>;
+  roster: CoveragePeople;
   policies: readonly Policy[];
   schedules: readonly TeamSchedule[];
   now: string;

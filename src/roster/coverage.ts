@@ -17,7 +17,7 @@ import type { Policy, TeamSchedule, UnreadPolicy } from './policy-types.js';
 import { computeRotationCoverage, countShifts, END_OF_TIME } from './rotation-coverage.js';
 import { findRoutingKeyFindings } from './routing-key-reach.js';
 import type { RoutingKey } from './routing-keys.js';
-import type { Roster, Team } from './types.js';
+import type { CoveragePeople, Roster, Team } from './types.js';
 import { usernameKey } from './types.js';
 
 /**
@@ -25,7 +25,7 @@ import { usernameKey } from './types.js';
  * memberships themselves are read for that count only, so a caller that knows the counts (the
  * unchanged poll, from its fingerprint check) passes them instead of rebuilding every membership.
  */
-export type CoverageRoster = Pick<Roster, 'users' | 'teams'> &
+export type CoverageRoster = CoveragePeople &
   (
     | { memberships: Roster['memberships'] }
     /** Members per team slug; a team it does not name has none. */

@@ -17,6 +17,8 @@ export interface RosterFingerprints {
   teamMembers: Map<string, string>;
 }
 
+// Salted, for a sample user, into the user list's digest (victorops/user-list-reader.ts): the
+// recorded fingerprints of a list trusted by its bytes are then those this gives.
 /** Every field the users table records, in a fixed order, so any recorded difference changes it. */
 export function userFingerprintText(u: User): string {
   return JSON.stringify([u.username, ...USER_FIELDS.map((field) => u[field])]);

@@ -2,7 +2,14 @@
  * Builds rosters whose invariants every other module relies on: trimmed strings, users unique by
  * case-insensitive username, memberships only between known users and teams, everything sorted.
  */
-import { type Membership, type Roster, type Team, type User, usernameKey } from './types.js';
+import {
+  type CoverageUser,
+  type Membership,
+  type Roster,
+  type Team,
+  type User,
+  usernameKey,
+} from './types.js';
 
 export interface RawUser {
   username: string;
@@ -87,6 +94,13 @@ export interface RecordedUsers {
   readonly names: readonly string[];
   /** Each key's user fingerprint (roster/fingerprint.ts), in key order. */
   readonly prints: ReadonlyMap<string, string>;
+  /** Each key's `verified`, in the same order: with the spellings, all coverage findings read of a user. */
+  readonly verified: readonly (boolean | null)[];
+}
+
+/** The recorded users as coverage findings read them, in the order of the users the list gives. */
+export function recordedCoverageUsers(recorded: RecordedUsers): CoverageUser[] {
+  return recorded.names.map((username, i) => ({ username, verified: recorded.verified[i] ?? null }));
 }
 
 /** The recorded spelling of `key`, found among the sorted keys (a map of 20,000 would serve a few lookups). */

@@ -25,6 +25,20 @@ export interface Roster {
   memberships: Membership[];
 }
 
+/**
+ * What coverage findings read of a user (roster/coverage.ts): the compiler holds them to it, so an
+ * unchanged poll gives them the recorded users' two fields without parsing the user list.
+ */
+export type CoverageUser = Pick<User, 'username' | 'verified'>;
+
+/** The users and teams coverage findings read of a roster. */
+export interface CoveragePeople {
+  users: readonly CoverageUser[];
+  teams: Team[];
+}
+
+// The store trusts the keys it recorded from a user list by its bytes' digest: a change here must
+// bump USER_LIST_READER_VERSION (victorops/user-list-reader.ts), though a sample's key is salted in.
 /** Case-insensitive join key for usernames (VictorOps compares them with EqualFold). */
 export function usernameKey(username: string): string {
   return username.toLowerCase();

@@ -61,14 +61,14 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
   };
 }
 
-/** The current users' keys (in keyUsers' order), spellings and fingerprints; null if one has no fingerprint. */
+/** The current users' keys (in keyUsers' order), spellings, fingerprints and `verified`; null if one has no fingerprint. */
 function recordedUsers(store: Store): RecordedUsers | null {
   const rows = store.sqlite
     .prepare(
-      'SELECT username_key, username, fingerprint FROM users WHERE valid_to IS NULL ORDER BY username_key',
+      'SELECT username_key, username, fingerprint, verified FROM users WHERE valid_to IS NULL ORDER BY username_key',
     )
     .raw(true)
-    .all() as [string, string, string | null][];
+    .all() as [string, string, string | null, number | null][];
   // SQL orders TEXT by its UTF-8 bytes, keyUsers by UTF-16 code units: they differ only past the
   // BMP's surrogates, so the rows are sorted again only when they are not in keyUsers' order.
   let ordered = true;
@@ -77,13 +77,15 @@ function recordedUsers(store: Store): RecordedUsers | null {
   const keys: string[] = [];
   const names: string[] = [];
   const prints = new Map<string, string>();
-  for (const [key, username, fingerprint] of rows) {
+  const verified: (boolean | null)[] = [];
+  for (const [key, username, fingerprint, isVerified] of rows) {
     if (fingerprint === null) return null;
     keys.push(key);
     names.push(username);
     prints.set(key, fingerprint);
+    verified.push(isVerified === null ? null : isVerified === 1);
   }
-  return { keys, names, prints };
+  return { keys, names, prints, verified };
 }
 
 /**
@@ -92,6 +94,11 @@ function recordedUsers(store: Store): RecordedUsers | null {
  * history as it was (a failed run: the digest stays as valid as it was); `forget` otherwise.
  */
 export type UserListDigestAction = { digest: string } | 'keep' | 'forget';
+
+/** Ends the store's word on the known user list, outside any run (poll-cycle: bytes it vouched for proved unreadable). */
+export function forgetUserListDigest(store: Store): void {
+  store.sqlite.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
+}
 
 export function saveUserListDigest(store: Store, runId: number, action: UserListDigestAction): void {
   const db = store.sqlite;

@@ -11,6 +11,7 @@
  * runs and reports its error exactly as before. A property test holds both to the same output.
  */
 import { createHash } from 'node:crypto';
+import { userFingerprintText } from '../roster/fingerprint.js';
 import {
   describeUserList,
   type KnownUserList,
@@ -21,7 +22,7 @@ import {
   type RawUser,
   type RecordedUsers,
 } from '../roster/normalise.js';
-import { USER_FIELDS, type User } from '../roster/types.js';
+import { USER_FIELDS, type User, usernameKey } from '../roster/types.js';
 import type { BodyStream, FastSchema } from './client.js';
 import { userListSchema } from './schemas.js';
 import { createUserListScanner } from './user-list-scanner.js';
@@ -74,13 +75,40 @@ export function readUserListFast(json: unknown): NormalisedUsers | null {
  * whose digest is the known one (store/user-list-digest.ts), so this must be bumped whenever the
  * users this reader gives for the same bytes change (the scanner, `isApiUser`, `normaliseUser`,
  * `keyUsers`) or their fingerprints do (`userFingerprintText`): an older digest is then no longer
- * trusted, and the next poll parses the list.
+ * trusted, and the next poll parses the list. `userListSalt` catches some of these by itself.
  */
 export const USER_LIST_READER_VERSION = 1;
 
-/** The digest of a user list's bytes, salted with the reader's version, fed chunk by chunk. */
+/** A user with every field, spaces to trim, an empty text and a mixed-case name: the salt's sample. */
+const SALT_SAMPLE: RawUser = {
+  username: ' Sample.User ',
+  firstName: ' Ann ',
+  lastName: '',
+  displayName: null,
+  email: ' Ann@Example.org ',
+  createdAt: '2020-01-02T03:04:05Z',
+  passwordLastUpdated: undefined,
+  verified: false,
+};
+
+/**
+ * The salt: the reader's version, the recorded fields, and what the normaliser, the fingerprint
+ * and the key make of a sample user, so a change to any of them that shows on the sample ends
+ * older digests without a bump (one that does not show still needs it).
+ */
+export function userListSalt(version: number = USER_LIST_READER_VERSION): string {
+  const user = normaliseUser(SALT_SAMPLE);
+  return [
+    `roster-watch user list, reader ${version}`,
+    USER_FIELDS.join(),
+    userFingerprintText(user),
+    usernameKey(user.username),
+  ].join('\n');
+}
+
+/** The digest of a user list's bytes, salted (`userListSalt`), fed chunk by chunk. */
 export function userListHasher(version: number = USER_LIST_READER_VERSION) {
-  return createHash('sha256').update(`roster-watch user list, reader ${version}\n`);
+  return createHash('sha256').update(`${userListSalt(version)}\n`);
 }
 
 /** A scanner that checks and normalises each user into `users` as it is read. */
@@ -106,18 +134,36 @@ function parseWhole(text: string): NormalisedUsers {
 }
 
 /**
+ * Bytes the store vouched for that this reader cannot read: only a reader changed without its
+ * version bumped gets here. The poll cycle catches it outside the run's transaction, forgets the
+ * digest and polls again, so the list is parsed as any other and its error recorded as usual.
+ */
+export class KnownUserListUnreadableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the user list (GET /v1/user) whose bytes the store vouched for cannot be read again: was the reader changed without bumping USER_LIST_READER_VERSION (${USER_LIST_READER_VERSION})?`,
+      { cause },
+    );
+    this.name = 'KnownUserListUnreadableError';
+  }
+}
+
+/**
  * The users of bytes whose digest is the known one, parsed from `chunks` only when first read
  * (a changed poll's consumers, coverage findings): an unchanged poll reads the recorded facts
  * instead. The bytes were read by this reader's version when their users were recorded, so they
- * parse again; were that broken (a reader changed without its version), the whole-body parse's
- * error is thrown where the users are first read: the poll throws and records nothing, rather
- * than a guess.
+ * parse again; were that broken, the parse's error is thrown as KnownUserListUnreadableError
+ * where the users are first read, rather than a guess.
  */
 function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): NormalisedUsers {
   let parsed: NormalisedUsers | undefined;
   const parse = (): NormalisedUsers => {
     if (parsed === undefined) {
-      parsed = scanUsers(chunks) ?? parseWhole(Buffer.concat(chunks).toString('utf8'));
+      try {
+        parsed = scanUsers(chunks) ?? parseWhole(Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        throw new KnownUserListUnreadableError(error);
+      }
       chunks.length = 0;
     }
     return parsed;

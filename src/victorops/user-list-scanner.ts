@@ -16,6 +16,9 @@
  * character split across two chunks is never misread; a user's bytes are decoded only once whole.
  */
 
+// The store trusts the users it recorded from a list by its bytes' digest: a change to which users
+// this reads from the same bytes must bump USER_LIST_READER_VERSION (user-list-reader.ts).
+
 /** Hands over one value read from `users`; false means "not a user I accept": the scanner gives up. */
 export type UserSink = (value: unknown) => boolean;
 

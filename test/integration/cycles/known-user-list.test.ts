@@ -22,12 +22,15 @@ import {
 import { VictorOpsError } from '../../../src/errors.js';
 import { createSilentLogger } from '../../../src/logger.js';
 import { factsOfUserList } from '../../../src/roster/normalise.js';
+import type { Policy } from '../../../src/roster/policy-types.js';
 import type { PollDecision } from '../../../src/roster/poll-decision.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { loadKnownUserList, userListDigestAction } from '../../../src/store/user-list-digest.js';
 import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/client.js';
-import { fetchRoster } from '../../../src/victorops/fetch-roster.js';
+import { fetchRoster, type MembershipSourceSetting } from '../../../src/victorops/fetch-roster.js';
+import { userListHasher } from '../../../src/victorops/user-list-reader.js';
 import { aFetch } from '../../helpers/builders.js';
+import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
@@ -53,8 +56,30 @@ function userListBytes(org: Org): Buffer {
   return Buffer.from(JSON.stringify({ _selfUrl: '/api-public/v1/user', users: [users] }));
 }
 
-/** A client answering from `org` (the user list as bytes through the reader's stream); no HTTP. */
-function clientOf(org: () => Org): VictorOpsClient {
+/** How many times a poll read the users of known bytes, which parses them (a spy on the lazy parse). */
+let lazyReads = 0;
+
+/** `users` with its reads counted when they are known bytes' lazy users, the same object (the facts are keyed by it). */
+function countingReads<T>(users: T): T {
+  if (!factsOfUserList(users as object)?.recorded) return users;
+  for (const field of ['users', 'byKey', 'otherSpellings']) {
+    const read = Object.getOwnPropertyDescriptor(users, field)?.get;
+    if (read === undefined) throw new Error(`the known bytes' ${field} are read on demand`);
+    Object.defineProperty(users, field, {
+      get: () => {
+        lazyReads++;
+        return read.call(users);
+      },
+    });
+  }
+  return users;
+}
+
+/**
+ * A client answering from `org` (the user list as bytes through the reader's stream); no HTTP.
+ * `bytesOf`: other user list bytes, when it gives some (bytes the reader cannot read).
+ */
+function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined): VictorOpsClient {
   const stats = { requests: 0, retries: 0, rateLimited: 0 };
   const get = async <T>(path: string, schema: ResponseSchema<T>): Promise<T> => {
     stats.requests++;
@@ -62,15 +87,21 @@ function clientOf(org: () => Org): VictorOpsClient {
     if (path === '/v1/user') {
       if (now.down)
         throw new VictorOpsError('http', 'GET /v1/user: HTTP 500', { retryable: false, path, status: 500 });
-      const bytes = userListBytes(now);
+      const bytes = bytesOf?.() ?? userListBytes(now);
       if (!('stream' in schema) || schema.stream === undefined) throw new Error('the user list is streamed');
       const stream = schema.stream();
       const half = Math.floor(bytes.length / 2);
       stream.push(bytes.subarray(0, half));
       stream.push(bytes.subarray(half));
       const value = stream.end();
-      if (value === null) throw new Error('the generated user list is one the reader reads');
-      return value;
+      if (value !== null) return countingReads(value);
+      // As the real client does with a body the stream gave up on: parsed whole, a shape error if unreadable.
+      const json: unknown = JSON.parse(bytes.toString('utf8'));
+      const fast = schema.fast(json);
+      if (fast !== null) return fast;
+      const parsed = schema.schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      throw new VictorOpsError('shape', 'user list: not the expected shape', { retryable: true, path });
     }
     if (path === '/v1/team') {
       return now.teams.map((t) => ({
@@ -117,9 +148,17 @@ function newStore(): Store {
   return store;
 }
 
-/** The poll's deps on `store`, fetching `org` through the real fetch; `offer`: the known digest is handed on. */
-function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
-  const client = clientOf(org);
+/**
+ * The poll's deps on `store`, fetching `org` through the real fetch; `offer`: the known digest is
+ * handed on; `membershipSource`: the fetch's strategy; `bytesOf`: as clientOf's.
+ */
+function depsOf(
+  store: Store,
+  org: () => Org,
+  offer: boolean,
+  options: { membershipSource?: MembershipSourceSetting; bytesOf?: () => Buffer | undefined } = {},
+): PollCycleDeps {
+  const client = clientOf(org, options.bytesOf);
   return {
     store,
     clock: CLOCK,
@@ -133,7 +172,7 @@ function depsOf(store: Store, org: () => Org, offer: boolean): PollCycleDeps {
       fetchRoster({
         client,
         clock: CLOCK,
-        source: 'auto',
+        source: options.membershipSource ?? 'auto',
         concurrency: 2,
         deadlineMs: 60_000,
         signal,
@@ -154,7 +193,31 @@ function reported(result: PollResult | null) {
   };
 }
 
-const NAMES = ['ann', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ida', 'Søren'];
+// Past the BMP ('𝒜b') and above the surrogates ('ﬀa'): SQL orders their keys otherwise than keyUsers.
+const NAMES = [
+  'ann',
+  'bob',
+  'cyd',
+  'dee',
+  'eve',
+  'fay',
+  'gus',
+  'hal',
+  'ida',
+  'Søren',
+  '\u{1D49C}b',
+  '\uFB00a',
+  'zed',
+  'invited_zoe',
+];
+
+/** A policy paging every name directly on team-0: its findings read the users' spellings and `verified`. */
+const POLICY: Policy = {
+  slug: 'pol-0',
+  name: 'Team 0 primary',
+  teamSlug: 'team-0',
+  steps: [{ index: 1, timeout: 5, entries: NAMES.map((username) => ({ kind: 'user' as const, username })) }],
+};
 
 const arbitraryOrg: fc.Arbitrary<Org> = fc
   .record({
@@ -170,7 +233,7 @@ const arbitraryOrg: fc.Arbitrary<Org> = fc
       username,
       firstName: i % 3 === 0 ? null : ` ${username} `,
       email: emails[i] ?? null,
-      verified: i % 2 === 0,
+      verified: i % 3 === 2 ? null : i % 2 === 0,
     })),
     teams: teams.map((members, i) => ({
       slug: `team-${i}`,
@@ -183,7 +246,7 @@ const arbitraryOrg: fc.Arbitrary<Org> = fc
 
 type Edit =
   | { kind: 'none' }
-  | { kind: 'email' | 'respell' | 'duplicate' | 'member'; at: number }
+  | { kind: 'email' | 'verify' | 'respell' | 'duplicate' | 'member'; at: number }
   | { kind: 'fail'; at: number }
   | { kind: 'remove-many' | 'down' }
   | { kind: 'accept' };
@@ -193,7 +256,13 @@ const arbitraryEdit: fc.Arbitrary<Edit> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.constantFrom('email' as const, 'respell' as const, 'duplicate' as const, 'member' as const),
+      kind: fc.constantFrom(
+        'email' as const,
+        'verify' as const,
+        'respell' as const,
+        'duplicate' as const,
+        'member' as const,
+      ),
       at: fc.nat(40),
     }),
   },
@@ -210,6 +279,9 @@ function edited(org: Org, edit: Edit): Org {
   switch (edit.kind) {
     case 'email':
       if (pick) pick.email = pick.email === 'new@x.io' ? null : 'new@x.io';
+      break;
+    case 'verify':
+      if (pick) pick.verified = pick.verified === true ? false : pick.verified === false ? null : true;
       break;
     case 'respell':
       if (pick)
@@ -250,15 +322,21 @@ function edited(org: Org, edit: Edit): Org {
 describe('the user list known by its bytes', () => {
   it('records and reports what the full path does, and is taken whenever the bytes are the vouched ones (property)', async () => {
     let taken = 0;
+    // Unchanged polls with a policy baseline that took the short cut, and those of them that never parsed the list.
+    let withPolicies = 0;
+    let unparsed = 0;
     const statuses = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(
         arbitraryOrg,
         fc.array(arbitraryEdit, { minLength: 1, maxLength: 7 }),
-        async (first, edits) => {
+        fc.boolean(),
+        async (first, edits, policies) => {
           let org = first;
           const short = newStore();
           const full = newStore();
+          // With a policy baseline every roster run records its coverage findings too.
+          if (policies) for (const store of [short, full]) recordPolicyBaseline(store, [POLICY]);
           const withShortCut = depsOf(short, () => org, true);
           const without = depsOf(full, () => org, false);
           let vouched: Buffer | null = null;
@@ -270,9 +348,11 @@ describe('the user list known by its bytes', () => {
               b = acceptHeldChange(without);
             } else {
               org = edited(org, edit);
+              lazyReads = 0;
               a = await runPollCycle(withShortCut, new AbortController().signal);
               b = await runPollCycle(without, new AbortController().signal);
             }
+            const reads = lazyReads;
             expect(reported(a)).toEqual(reported(b));
             expect(dumpStore(short)).toEqual(dumpStore(full));
             if (a === null || b === null) continue;
@@ -285,6 +365,10 @@ describe('the user list known by its bytes', () => {
               const same = vouched !== null && userListBytes(org).equals(vouched);
               expect(shortCut).toBe(same);
               if (same) taken++;
+              if (same && policies && a.status === 'ok' && a.changes === 0) {
+                withPolicies++;
+                if (reads === 0) unparsed++;
+              }
             }
             // The bytes this run vouched for: the users it leaves recorded are exactly theirs.
             const sameUsers = a.status === 'ok' || a.status === 'partial' || a.status === 'baseline';
@@ -320,16 +404,50 @@ describe('the user list known by its bytes', () => {
               { kind: 'accept' },
               { kind: 'none' },
             ],
+            true,
+          ],
+          // Keys SQL orders otherwise than keyUsers, unverified and invited users paged by the policy.
+          [
+            {
+              users: NAMES.slice(10).map((username, i) => ({
+                username,
+                firstName: null,
+                email: null,
+                verified: i === 0 ? null : i % 2 === 0,
+              })),
+              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}b'] }],
+              failing: [],
+            },
+            [
+              { kind: 'none' },
+              { kind: 'none' },
+              { kind: 'member', at: 2 },
+              { kind: 'none' },
+              { kind: 'verify', at: 1 },
+              { kind: 'none' },
+            ],
+            true,
           ],
         ],
       },
     );
     expect(taken).toBeGreaterThan(20);
+    // Coverage findings read the recorded users' fields, not the list's: most such polls parse nothing.
+    expect(unparsed, `of ${withPolicies}`).toBeGreaterThan(5);
     // Every kind of run the digest must follow was met.
     for (const status of ['baseline', 'ok', 'partial', 'failed', 'held', 'accept'])
       expect(statuses.get(status) ?? 0, status).toBeGreaterThan(0);
   }, 120_000);
 });
+
+/** A store offered the known digest and one never offered it, polled together. */
+function twoStores(org: () => Org) {
+  const short = newStore();
+  const full = newStore();
+  const deps = [depsOf(short, org, true), depsOf(full, org, false)];
+  const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+  return { short, full, pollBoth };
+}
 
 describe('the known digest’s validity', () => {
   const ORG: Org = {
@@ -341,30 +459,54 @@ describe('the known digest’s validity', () => {
     failing: [],
   };
 
-  it('ends with a roster run that did not vouch for it (an older build’s), so the old bytes are parsed again', async () => {
-    let org = ORG;
-    const short = newStore();
-    const full = newStore();
-    const deps = [depsOf(short, () => org, true), depsOf(full, () => org, false)];
-    const pollBoth = () => Promise.all(deps.map((d) => runPollCycle(d, new AbortController().signal)));
+  // After the older build's run, a failed run keeps only a digest valid before it: not this one.
+  for (const failedAfter of [false, true]) {
+    it(`ends with a roster run that did not vouch for it (an older build’s), so the old bytes are parsed again${failedAfter ? ', a failed run between' : ''}`, async () => {
+      let org = ORG;
+      const { short, full, pollBoth } = twoStores(() => org);
+      const digestRow = () =>
+        short.sqlite.prepare("SELECT value FROM meta WHERE key = 'user_list_digest'").pluck().get();
+      await pollBoth();
+      const vouched = digestRow();
+      expect(vouched).toEqual(expect.stringMatching(/^1 [0-9a-f]{64}$/));
+      // An older build records bob's new email and leaves the meta row as it was.
+      org = edited(ORG, { kind: 'email', at: 1 });
+      await pollBoth();
+      for (const store of [short, full])
+        store.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
+      expect(loadKnownUserList(short)).toBeNull();
+      if (failedAfter) {
+        org = { ...ORG, down: true };
+        const [failed] = await pollBoth();
+        expect(failed?.status).toBe('failed');
+        expect(digestRow()).toBe(vouched);
+      }
+      // The first bytes again: their digest names run 1, not the latest roster run, so they are parsed.
+      org = ORG;
+      const [a, b] = await pollBoth();
+      expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
+      expect(a?.changes).toBe(1);
+      expect(reported(a ?? null)).toEqual(reported(b ?? null));
+      expect(dumpStore(short)).toEqual(dumpStore(full));
+    });
+  }
+
+  it('holds across policy and contacts runs recorded between two roster polls', async () => {
+    const { short, full, pollBoth } = twoStores(() => ORG);
     await pollBoth();
-    const vouched = short.sqlite
-      .prepare("SELECT value FROM meta WHERE key = 'user_list_digest'")
-      .pluck()
-      .get();
-    expect(vouched).toEqual(expect.stringMatching(/^1 [0-9a-f]{64}$/));
-    // An older build records bob's new email and leaves the meta row as it was.
-    org = edited(ORG, { kind: 'email', at: 1 });
-    await pollBoth();
-    short.sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'").run(vouched);
-    expect(loadKnownUserList(short)).toBeNull();
-    // The first bytes again: their digest names run 1, not the latest run, so they are parsed.
-    org = ORG;
+    for (const store of [short, full]) {
+      recordPolicyBaseline(store, [POLICY]);
+      store.sqlite
+        .prepare(
+          "INSERT INTO runs (kind, status, started_at, finished_at, requests, retries, rate_limited, change_count) VALUES ('contacts', 'ok', ?, ?, 0, 0, 0, 0)",
+        )
+        .run('2026-02-02T00:00:00.000Z', '2026-02-02T00:00:00.000Z');
+    }
+    // The digest names roster run 1, no longer the latest run of any kind, yet still the latest roster run.
     const [a, b] = await pollBoth();
-    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeNull();
-    expect(a?.changes).toBe(1);
+    expect(a?.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeTruthy();
     expect(reported(a ?? null)).toEqual(reported(b ?? null));
-    expect(dumpStore(short).users).toEqual(dumpStore(full).users);
+    expect(dumpStore(short)).toEqual(dumpStore(full));
   });
 });
 
@@ -383,6 +525,7 @@ describe('the known users read on demand', () => {
       keys: ['ann'],
       names: ['ann'],
       prints: expect.any(Map),
+      verified: [true],
     });
     // Another run (another process's poll) recorded between the fetch's start and the bytes' end.
     org = edited(org, { kind: 'email', at: 0 });
@@ -419,5 +562,110 @@ describe('what a run does to the known digest', () => {
     expect(userListDigestAction(decision('ok', fetched.roster), fetched, facts, true)).toBe('forget');
     expect(userListDigestAction(decision('ok', fetched.roster), fetched, undefined, false)).toBe('forget');
     expect(userListDigestAction(decision('failed', null), null, undefined, false)).toBe('keep');
+  });
+});
+
+describe('known bytes the reader cannot read again (a reader changed without its version)', () => {
+  const ORG: Org = {
+    users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+    teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+    failing: [],
+  };
+  // A user list the reader refuses (a username that is not text).
+  const UNREADABLE = Buffer.from(JSON.stringify({ users: [[{ username: 5 }]] }));
+  const digestOf = (bytes: Buffer) => userListHasher().update(bytes).digest('hex');
+  const count = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().get();
+
+  for (const membershipSource of ['team', 'user'] as const) {
+    it(`end as a recorded failed run and are no longer vouched for (${membershipSource} strategy)`, async () => {
+      let org = ORG;
+      const store = newStore();
+      let bytes: Buffer | undefined;
+      const deps = depsOf(store, () => org, true, { membershipSource, bytesOf: () => bytes });
+      const poll = () => runPollCycle(deps, new AbortController().signal);
+      await poll();
+      const before = dumpStore(store);
+      // As a store whose digest a changed reader no longer reads would be: it vouches for these bytes.
+      bytes = UNREADABLE;
+      store.sqlite
+        .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+        .run(`1 ${digestOf(UNREADABLE)}`);
+      // A membership change: the full path reads the users (the by-user strategy reads them in the fetch).
+      org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+      const failed = await poll();
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/shape/);
+      expect(count(store, "SELECT COUNT(*) FROM meta WHERE key = 'user_list_digest'")).toBe(0);
+      // Only the failed run was added: no user, membership or event invented or lost.
+      const after = dumpStore(store);
+      expect(after.runs).toHaveLength(before.runs!.length + 1);
+      for (const table of ['users', 'memberships', 'events'])
+        expect(after[table], table).toEqual(before[table]);
+      // And the next polls go on failing as recorded runs (the alert's streak), not as throws.
+      expect((await poll()).status).toBe('failed');
+      expect(count(store, "SELECT COUNT(*) FROM runs WHERE status = 'failed'")).toBe(2);
+    });
+  }
+
+  it('are read again once forgotten: bytes readable again record the change as the full path does', async () => {
+    let org = ORG;
+    const store = newStore();
+    const full = newStore();
+    // Unreadable for one fetch only (the poll's first); the one after reads the org's bytes.
+    let bytes: Buffer | undefined;
+    const deps = depsOf(store, () => org, true, {
+      bytesOf: () => {
+        const once = bytes;
+        bytes = undefined;
+        return once;
+      },
+    });
+    const without = depsOf(full, () => org, false);
+    await runPollCycle(deps, new AbortController().signal);
+    await runPollCycle(without, new AbortController().signal);
+    bytes = UNREADABLE;
+    store.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+      .run(`1 ${digestOf(UNREADABLE)}`);
+    org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+    const a = await runPollCycle(deps, new AbortController().signal);
+    const b = await runPollCycle(without, new AbortController().signal);
+    expect(a.status).toBe('ok');
+    expect(reported(a)).toEqual(reported(b));
+    expect(dumpStore(store)).toEqual(dumpStore(full));
+  });
+});
+
+describe('an unchanged poll with a policy baseline', () => {
+  it('takes the short cut without parsing the list, its findings those of the full path', async () => {
+    const org: Org = {
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: false },
+        { username: 'invited_zoe', firstName: null, email: null, verified: null },
+        { username: 'bob', firstName: null, email: null, verified: true },
+      ],
+      teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann', 'bob'] }],
+      failing: [],
+    };
+    const short = newStore();
+    const full = newStore();
+    for (const store of [short, full]) recordPolicyBaseline(store, [POLICY]);
+    const withShortCut = depsOf(short, () => org, true);
+    const without = depsOf(full, () => org, false);
+    for (let i = 0; i < 2; i++) {
+      lazyReads = 0;
+      const a = await runPollCycle(withShortCut, new AbortController().signal);
+      const reads = lazyReads;
+      const b = await runPollCycle(without, new AbortController().signal);
+      expect(reported(a)).toEqual(reported(b));
+      expect(dumpStore(short)).toEqual(dumpStore(full));
+      if (i === 0) continue;
+      expect(a.fetched && factsOfUserList(a.fetched.roster)?.recorded).toBeTruthy();
+      expect(reads).toBe(0);
+    }
+    // The findings that read `verified` and the invitee's name are there.
+    const findings = dumpStore(short).findings ?? [];
+    expect(findings.join('\n')).toMatch(/unverified_on_call:ann/);
+    expect(findings.join('\n')).toMatch(/unverified_on_call:invited_zoe/);
   });
 });

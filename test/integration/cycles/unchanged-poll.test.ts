@@ -16,15 +16,14 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
 import { type PollResult, runPollCycle } from '../../../src/cycles/poll-cycle.js';
 import { normaliseRoster } from '../../../src/roster/normalise.js';
-import { decidePolicyPoll } from '../../../src/roster/policy-decision.js';
 import type { Policy } from '../../../src/roster/policy-types.js';
 import type { FetchedRoster, Roster } from '../../../src/roster/types.js';
-import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { openStore, type Store } from '../../../src/store/db.js';
 import { loadOpenFindings } from '../../../src/store/findings.js';
-import { recordPolicyPoll } from '../../../src/store/policy-store.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
+import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
@@ -68,33 +67,6 @@ const POLICY: Policy = {
     },
   ],
 };
-
-/** The first policy poll, as the policy cycle decides and records it: the roster's findings start. */
-function recordPolicyBaseline(store: Store): void {
-  const at = '2026-02-01T00:00:00.000Z';
-  const stats = { requests: 2, retries: 0, rateLimited: 0 };
-  const decision = decidePolicyPoll({
-    previous: null,
-    previousSchedules: [],
-    outcome: {
-      ok: true,
-      fetched: { policies: [POLICY], schedules: [], failedScopes: [], stats, startedAt: at, finishedAt: at },
-    },
-    health: { consecutiveFailures: 0, failingSince: null, pollFailingAfter: 3, now: at },
-  });
-  inTransaction(store, () =>
-    recordPolicyPoll(store, {
-      decision,
-      failedScopes: [],
-      startedAt: at,
-      finishedAt: at,
-      stats,
-      source: 'urn:test',
-      coverage: null,
-      deliveries: { destinations: [], nowMs: 0 },
-    }),
-  );
-}
 
 async function poll(
   store: Store,
@@ -178,7 +150,7 @@ describe('the unchanged poll’s short cut', () => {
         fc.boolean(),
         async ([rosters, next], edits, policies) => {
           const store = await recordRosters(rosters);
-          if (policies) recordPolicyBaseline(store);
+          if (policies) recordPolicyBaseline(store, [POLICY]);
           // The full path: the same database with its team fingerprints not trusted (as after an
           // older build's run), which the fingerprint read answers from the history instead.
           const full = copyOf(store);
@@ -279,7 +251,7 @@ describe('the unchanged poll’s short cut, where it must not be taken', () => {
   it('with a policy baseline, counts a carried team’s stored members for the coverage findings', async () => {
     const store = await recordRosters([org()]);
     try {
-      recordPolicyBaseline(store);
+      recordPolicyBaseline(store, [POLICY]);
       const { shortCut } = await poll(store, hinted(org()));
       expect(shortCut).toBe(true);
       // team-b is carried with two members and no policy, team-c carried and empty, team-a read

@@ -25,6 +25,7 @@ const RECORDED: RecordedUsers = {
   keys: ['a'],
   names: ['A'],
   prints: new Map([['a', 'p']]),
+  verified: [true],
 };
 
 /** Usernames that collide by case, so kept users and other spellings both occur. */
@@ -157,7 +158,7 @@ describe('the user list read by its bytes', () => {
         (names, other) => {
           const { users } = keyUsers(names.map((username) => normaliseUser({ username })));
           const keys = users.map((u) => usernameKey(u.username));
-          const recorded = { keys, names: users.map((u) => u.username), prints: new Map() };
+          const recorded = { keys, names: users.map((u) => u.username), prints: new Map(), verified: [] };
           for (const [i, u] of users.entries()) expect(recordedSpelling(recorded, keys[i]!)).toBe(u.username);
           if (!keys.includes(other)) expect(recordedSpelling(recorded, other)).toBeUndefined();
         },
