@@ -66,8 +66,10 @@ const standardWebhooks = (): typeof import('standardwebhooks') => requireLazily(
  */
 function isWebhookSecret(secret: string): boolean {
   if (!secret.startsWith('whsec_')) return false;
+  // Loaded outside the try: a missing standardwebhooks is an install problem, not a bad secret.
+  const { Webhook } = standardWebhooks();
   try {
-    new (standardWebhooks().Webhook)(secret);
+    new Webhook(secret);
   } catch {
     return false;
   }

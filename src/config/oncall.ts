@@ -97,8 +97,10 @@ export function readOncallConfig(r: ConfigReader): OncallConfig {
       r.problems.push(`ONCALL_HOLIDAYS_FILE: cannot read ${holidaysFile} (${code})`);
     }
     if (text !== undefined) {
+      // Loaded outside the try: a missing ical.js is an install problem, not a bad holidays file.
+      const ical = icalJs();
       try {
-        holidays = parseHolidayCalendar(text);
+        holidays = parseHolidayCalendar(text, ical);
       } catch (error) {
         r.problems.push(
           `ONCALL_HOLIDAYS_FILE: ${holidaysFile} is not an iCalendar (.ics) file: ${(error as Error).message}`,
