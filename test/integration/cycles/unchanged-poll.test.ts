@@ -263,6 +263,29 @@ describe('the unchanged poll’s short cut, where it must not be taken', () => {
     }
   });
 
+  it('with a policy baseline, leaves the open findings it sees unchanged alone and records itself as their seen run', async () => {
+    const store = await recordRosters([org()]);
+    try {
+      recordPolicyBaseline(store, [POLICY]);
+      const first = await poll(store, hinted(org()));
+      const second = await poll(store, hinted(org()));
+      expect(second.shortCut).toBe(true);
+      // The real cycle's diff covers every open coverage finding, so the rows keep the run that
+      // opened them and the family's seen run moves (store/findings.ts): what keeps the poll's WAL small.
+      const rows = store.sqlite.prepare('SELECT DISTINCT last_run_id AS run FROM findings').all();
+      expect(rows).toEqual([{ run: first.result.runId }]);
+      const seen = store.sqlite
+        .prepare("SELECT value FROM meta WHERE key = 'findings.coverage.seen_run'")
+        .get() as { value: string };
+      expect(Number(seen.value)).toBe(second.result.runId);
+      expect(new Set(loadOpenFindings(store).map((o) => o.lastRunId))).toEqual(
+        new Set([second.result.runId]),
+      );
+    } finally {
+      store.close();
+    }
+  });
+
   const edits: [string, (r: Roster) => FetchedRoster, { status: string; changes: number }][] = [
     [
       'one user’s address changed',

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffFindings } from '../../../src/roster/coverage.js';
-import type { Finding, FindingsDiff } from '../../../src/roster/coverage-types.js';
+import { type Finding, type FindingsDiff, REACH_KINDS } from '../../../src/roster/coverage-types.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
 import { applyFindingsDiff, loadOpenFindings, withSeenRuns } from '../../../src/store/findings.js';
 import { insertRun } from '../../../src/store/runs.js';
@@ -232,5 +232,41 @@ describe('open findings seen unchanged are not rewritten', () => {
     } finally {
       temp.cleanup();
     }
+  });
+
+  it("names in the SQL recipe and in this test's reach kinds exactly the code's REACH_KINDS", () => {
+    // A reach kind added to the code and not to the recipe would read the coverage family's seen run.
+    const listed = /f\.kind IN \(([^)]*)\)/.exec(seenRecipe as string)?.[1];
+    const kinds = [...(listed ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    expect(new Set(kinds)).toEqual(new Set(REACH_KINDS));
+    expect(new Set(REACH)).toEqual(new Set(REACH_KINDS));
+  });
+
+  it("shows an identity finding's last run as stored: the seen runs are the coverage findings' only", () => {
+    const store = openStore(':memory:');
+    stores.push(store);
+    const run = (computed: [number, number][]) =>
+      record(store, { kind: 'run', reach: false, computed }, 0, applyFindingsDiff);
+    run([[0, 0]]);
+    // An identity finding last seen by run 1 (identity syncs still rewrite their findings' rows).
+    store.sqlite
+      .prepare(
+        `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, first_run_id, last_run_id)
+         VALUES ('identity.leaver:user1', 'identity.leaver', 'user1', '{"username":"user1"}', ?, 1, 1)`,
+      )
+      .run(new Date(Date.UTC(2026, 2, 1)).toISOString());
+    run([[0, 0]]);
+    run([[0, 0]]);
+    expect(withSeenRuns(store, (seen) => seen.coverage)).toBe(3);
+    const page = loadFindingsPage(store, { state: 'open', limit: 100 });
+    expect(page.map((r) => [r.family, r.lastRunId])).toEqual(
+      expect.arrayContaining([
+        ['coverage', 3],
+        ['identity', 1],
+      ]),
+    );
+    expect(
+      loadOpenFindingsAbout(store, { username: 'user1' }).find((r) => r.family === 'identity')?.lastRunId,
+    ).toBe(1);
   });
 });
