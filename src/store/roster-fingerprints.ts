@@ -22,6 +22,7 @@ import {
 } from '../roster/types.js';
 import type { Store } from './db.js';
 import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
+import { latestRosterRunId } from './runs.js';
 
 const VALID_RUN_KEY = 'roster_fingerprints_run';
 
@@ -47,12 +48,10 @@ export function loadFingerprints(store: Store): StoredFingerprints {
   const valid = db.prepare('SELECT value FROM meta WHERE key = ?').get(VALID_RUN_KEY) as
     | { value: string }
     | undefined;
-  const latest = db.prepare("SELECT MAX(id) AS id FROM runs WHERE kind = 'roster'").get() as {
-    id: number | null;
-  };
+  const latest = latestRosterRunId(store);
   const teams = new Map<string, string>();
   const listed = new Set<string>();
-  const teamsValid = valid !== undefined && latest.id !== null && valid.value === String(latest.id);
+  const teamsValid = valid !== undefined && latest !== null && valid.value === String(latest);
   if (teamsValid) {
     const rows = db
       .prepare('SELECT team_slug, members, member_keys IS NOT NULL FROM team_fingerprints')

@@ -158,6 +158,18 @@ export function failureStreak(
 }
 
 /** Whether a roster baseline is recorded (cheap: the identity sync checks it before reading any source). */
+/**
+ * The id of the latest roster run (before `before`, when given), or null. What the poll's stored
+ * fingerprints and known user list are stamped with: each is trusted only while it names this run.
+ * Raw SQL: read on every poll.
+ */
+export function latestRosterRunId(store: Store, before?: number): number | null {
+  const row = store.sqlite
+    .prepare("SELECT MAX(id) AS id FROM runs WHERE kind = 'roster' AND id < ?")
+    .get(before ?? Number.MAX_SAFE_INTEGER) as { id: number | null };
+  return row.id;
+}
+
 export function hasRosterBaseline(store: Store): boolean {
   return anyRun(store, and(eq(runs.kind, 'roster'), eq(runs.status, 'baseline')));
 }

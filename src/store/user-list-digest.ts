@@ -12,6 +12,7 @@ import type { KnownUserList, RecordedUsers, UserListFacts } from '../roster/norm
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from './db.js';
+import { latestRosterRunId } from './runs.js';
 
 const KEY = 'user_list_digest';
 
@@ -30,17 +31,10 @@ function storedDigest(store: Store): StoredDigest | null {
   return at > 0 && Number.isInteger(runId) ? { runId, digest: row.value.slice(at + 1) } : null;
 }
 
-function latestRosterRun(store: Store, before?: number): number | null {
-  const row = store.sqlite
-    .prepare("SELECT MAX(id) AS id FROM runs WHERE kind = 'roster' AND id < ?")
-    .get(before ?? Number.MAX_SAFE_INTEGER) as { id: number | null };
-  return row.id;
-}
-
 /** The stored digest, if it names the latest roster run. */
 function validDigest(store: Store): StoredDigest | null {
   const stored = storedDigest(store);
-  return stored !== null && stored.runId === latestRosterRun(store) ? stored : null;
+  return stored !== null && stored.runId === latestRosterRunId(store) ? stored : null;
 }
 
 /**
@@ -110,7 +104,7 @@ export function saveUserListDigest(store: Store, runId: number, action: UserList
   if (action === 'keep') {
     const stored = storedDigest(store);
     // Valid before this run: it named the run before it.
-    if (stored === null || stored.runId !== latestRosterRun(store, runId)) return;
+    if (stored === null || stored.runId !== latestRosterRunId(store, runId)) return;
     digest = stored.digest;
   } else {
     digest = action.digest;
