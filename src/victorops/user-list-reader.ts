@@ -128,9 +128,12 @@ function scanUsers(chunks: readonly Buffer[]): NormalisedUsers | null {
   return scanner.end() ? keyUsers(users) : null;
 }
 
+/** The reference path: zod, then the normaliser (built once; every poll's reader names it). */
+const userListNormalised = userListSchema.transform(normaliseUsers);
+
 function parseWhole(text: string): NormalisedUsers {
   const json: unknown = JSON.parse(text);
-  return readUserListFast(json) ?? userListSchema.transform(normaliseUsers).parse(json);
+  return readUserListFast(json) ?? userListNormalised.parse(json);
 }
 
 /**
@@ -233,7 +236,7 @@ export function userListReaderOf(
   return {
     stream: () => streamUserList(known, version),
     fast: readUserListFast,
-    schema: userListSchema.transform(normaliseUsers),
+    schema: userListNormalised,
   };
 }
 
