@@ -10,16 +10,20 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
+import type { Clock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import { PollAbortedError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startDaemon } from '../service/daemon.js';
+import { openRateBudgetFile, type Store } from '../store/db.js';
+import { holdSharedSlots, reserveSharedSlot, withdrawSharedWaiter } from '../store/rate-budget.js';
+import { createRateBudget, type SharedSlots } from '../victorops/rate-budget.js';
 import { startSimulatorProcess } from './fetch-bench.js';
 
 export interface BudgetPhase {
@@ -437,4 +441,96 @@ export async function benchBudget(options: {
       loadAverage: [load0, loadavg()[0]!],
     };
   }
+}
+
+/** One row of the shared schedule's cost: CPU per request at one rate (see `benchBudgetCost`). */
+export interface BudgetCostRow {
+  /** VO_MAX_RPS (the key's limit) and VO_RATE_PACE of the budget measured. */
+  maxRps: number;
+  pace: number;
+  /** `alone`: this process only; `beside another`: another process takes a turn between any two of this one's. */
+  scenario: 'alone' | 'beside another';
+  requests: number;
+  /** Process CPU (user + system) per request of this process, µs: its reservation and its withdrawal. */
+  cpuMicrosPerRequest: number;
+  /** Calls to the shared schedule per request (a reservation, and a withdrawal when nothing else waits). */
+  sharedCallsPerRequest: number;
+  /** The key's row as the last request left it, bytes. */
+  rowBytes: number;
+}
+
+/**
+ * What one request costs in the key's shared schedule (src/store/rate-budget.ts), CPU only: the
+ * real budget over a real rate-budget file, with a clock that moves instead of sleeping, so the
+ * real rate (VO_MAX_RPS=2: two sends kept in the row) is measured as fast as the poll benchmarks'
+ * (VO_MAX_RPS=1000: a thousand kept). Each request waits alone for its turn, as a poll's requests
+ * do when their turns come one at a time: a reservation, then a withdrawal of the process's entry.
+ * Beside another process, the other's turn between two of this one's rewrites the row, so every
+ * reservation reads it afresh; only this process's CPU is counted.
+ */
+export async function benchBudgetCost(options: { requests: number }): Promise<BudgetCostRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-bench-budget-cost-'));
+  const rows: BudgetCostRow[] = [];
+  try {
+    const databasePath = join(dir, 'roster-watch.db');
+    writeFileSync(databasePath, '');
+    for (const maxRps of [2, 1000]) {
+      for (const scenario of ['alone', 'beside another'] as const) {
+        const keyId = `cost-${maxRps}-${scenario === 'alone' ? 'a' : 'b'}`;
+        const mine = openRateBudgetFile(databasePath);
+        const theirs = openRateBudgetFile(databasePath);
+        try {
+          let nowMs = Date.UTC(2026, 0, 1);
+          const clock: Clock = {
+            now: () => nowMs,
+            monotonicMs: () => nowMs,
+            sleep: async (ms, signal) => {
+              signal?.throwIfAborted();
+              nowMs += Math.max(0, ms);
+              await new Promise((r) => setImmediate(r));
+            },
+          };
+          const slotsOver = (store: Store): SharedSlots => ({
+            reserve: (request) => reserveSharedSlot(store, keyId, request),
+            hold: (untilMs, at, maxAheadMs) => holdSharedSlots(store, keyId, untilMs, at, maxAheadMs),
+            withdraw: (waiterId) => withdrawSharedWaiter(store, keyId, waiterId),
+          });
+          const budgetOver = (store: Store) =>
+            createRateBudget({ maxRps, pace: 0.8, backgroundShare: 0.25, clock, shared: slotsOver(store) });
+          const budget = budgetOver(mine);
+          const other = budgetOver(theirs);
+          const signal = new AbortController().signal;
+          // Warm-up: the row fills to its capacity, and the code is compiled, before anything counts.
+          for (let i = 0; i < 2 * maxRps + 200; i++) await budget.acquire('roster', signal);
+          const callsBefore = budget.timings().shared.calls;
+          let cpuMicros = 0;
+          for (let i = 0; i < options.requests; i++) {
+            if (scenario === 'beside another') await other.acquire('policy', signal);
+            const t0 = process.cpuUsage();
+            await budget.acquire('roster', signal);
+            const used = process.cpuUsage(t0);
+            cpuMicros += used.user + used.system;
+          }
+          const row = mine.sqlite
+            .prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
+            .get(`victorops.rate_budget.${keyId}`);
+          rows.push({
+            maxRps,
+            pace: 0.8,
+            scenario,
+            requests: options.requests,
+            cpuMicrosPerRequest: cpuMicros / options.requests,
+            sharedCallsPerRequest: (budget.timings().shared.calls - callsBefore) / options.requests,
+            rowBytes: Buffer.byteLength(row?.value ?? ''),
+          });
+        } finally {
+          mine.close();
+          theirs.close();
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
 }

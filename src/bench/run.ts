@@ -5,7 +5,8 @@
  *   node dist/bench/run.js [fetch|hints|budget|contacts|persist|persist-raw|persist-capped|poll-alone|delivery|ui|oncall|identity|identity-capped|identity-growth|identity-okta|identity-entra|policy-requests ...]
  *   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase), BENCH_BUDGET_PACE (VO_RATE_PACE),
  *   BENCH_BUDGET_DRIFT_MS (5000: time between drifts; one that does not divide the 15-s roster tick spreads the changes' offsets),
- *   BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor: the one-shots run in turn beside the daemon)
+ *   BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor: the one-shots run in turn beside the daemon),
+ *   BENCH_BUDGET_COST_REQUESTS (2000), BENCH_BUDGET_COST_ONLY (1: only the shared schedule's CPU per request)
  *   BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEAMS (300), BENCH_HINTS_RPS (2)
  *   BENCH_UI_USERS (20000), BENCH_UI_EVENTS (1000000), BENCH_UI_SAMPLES (20)
  *   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90)
@@ -19,7 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
-import { benchBudget, ONE_SHOT_COMMANDS, type OneShotCommand } from './budget-bench.js';
+import { benchBudget, benchBudgetCost, ONE_SHOT_COMMANDS, type OneShotCommand } from './budget-bench.js';
 import { benchContacts } from './contacts-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
@@ -115,8 +116,11 @@ async function runOne(name: string): Promise<unknown> {
         teams: intFromEnv('BENCH_FETCH_TEAMS', 300),
         rps: intFromEnv('BENCH_RPS', 100),
       });
-    case 'budget':
-      return benchBudget({
+    case 'budget': {
+      // Seconds: the shared schedule's CPU per request, before the phases' minutes (or alone).
+      const cost = await benchBudgetCost({ requests: intFromEnv('BENCH_BUDGET_COST_REQUESTS', 2_000) });
+      if (process.env.BENCH_BUDGET_COST_ONLY === '1') return { cost, phases: [] };
+      const phases = await benchBudget({
         users: intFromEnv('BENCH_BUDGET_USERS', 2_000),
         teams: intFromEnv('BENCH_BUDGET_TEAMS', 80),
         seconds: intFromEnv('BENCH_BUDGET_SECONDS', 150),
@@ -130,6 +134,8 @@ async function runOne(name: string): Promise<unknown> {
             }
           : {}),
       });
+      return { cost, phases };
+    }
     case 'contacts':
       return benchContacts({
         users: intFromEnv('BENCH_CONTACTS_USERS', 10_000),
@@ -199,7 +205,8 @@ environment: BENCH_RPS (default 100), BENCH_FETCH_USERS (10000), BENCH_FETCH_TEA
   BENCH_ONCALL_TEAMS (300), BENCH_ONCALL_DAYS (90),
   BENCH_BUDGET_USERS (2000), BENCH_BUDGET_TEAMS (80), BENCH_BUDGET_SECONDS (150 per phase; budget is not in a bare run),
   BENCH_BUDGET_PACE (VO_RATE_PACE, default the product's), BENCH_BUDGET_DRIFT_MS (5000 between drifts),
-  BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor),
+  BENCH_BUDGET_ONE_SHOTS (poll,fetch,doctor), BENCH_BUDGET_COST_REQUESTS (2000: requests timed per row of the
+  shared schedule's CPU per request, measured first), BENCH_BUDGET_COST_ONLY (1: that table alone, seconds),
   BENCH_CONTACTS_USERS (10000), BENCH_CONTACTS_TEAMS (300), BENCH_CONTACTS_SAMPLES (3) (contacts is not in a bare run)
   BENCH_POLL_V8 (poll-alone's stage settings: defaults,optimize-for-size,cli; none = only the CLI rows),
   BENCH_CLI (poll-alone's CLI rows: another build's dist/cli.js), BENCH_CLI_NODE_FLAGS (node flags before it),
@@ -431,39 +438,56 @@ async function main(): Promise<void> {
         );
       }
     } else if (bench === 'budget') {
+      const { cost, phases: budgetPhases } = result as {
+        cost: Awaited<ReturnType<typeof benchBudgetCost>>;
+        phases: Awaited<ReturnType<typeof benchBudget>>;
+      };
       lines.push(
-        '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy requests in the phase | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
-      );
-      lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-      for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
-        lines.push(
-          `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyRequests} | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
-        );
-      }
-      lines.push(
+        "The shared schedule's CPU per request (a reservation and, when nothing else waits, a withdrawal; a clock that moves instead of sleeping):",
         '',
-        "Where a roster poll's time went (medians over the phase's polls; \"shared schedule\" is time the daemon spent in the budget's SQLite row, the whole process waiting):",
-        '',
-        '| phase | requests | tick → first request s | fetch s | daemon background turns during the poll | record s | turn wait per request s | slowest poll: requests / fetch s / background turns / turn wait s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
-        '|---|---|---|---|---|---|---|---|---|---|---|',
-      );
-      for (const r of result as Awaited<ReturnType<typeof benchBudget>>) {
-        const b = r.rosterBreakdown;
-        lines.push(
-          `| ${r.phase} | ${b.requests} | ${fmt(b.startDelaySeconds, 2)} | ${fmt(b.fetchSeconds, 2)} | ${b.backgroundTurns} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${b.slowest === null ? '—' : `${b.slowest.requests} / ${fmt(b.slowest.fetchSeconds, 2)} / ${b.slowest.backgroundTurns} / ${fmt(b.slowest.turnWaitPerRequestSeconds, 2)}`} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
-        );
-      }
-      const phases = result as Awaited<ReturnType<typeof benchBudget>>;
-      lines.push(
-        '',
-        `Drift every ${phases[0]?.driftMs ?? '?'} ms. One-shots beside the daemon, s each (one after the other):`,
+        '| VO_MAX_RPS | VO_RATE_PACE | scenario | requests | CPU µs per request | shared calls per request | row bytes |',
+        '|---|---|---|---|---|---|---|',
+        ...cost.map(
+          (r) =>
+            `| ${r.maxRps} | ${r.pace} | ${r.scenario} | ${r.requests} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${fmt(r.sharedCallsPerRequest, 2)} | ${r.rowBytes} |`,
+        ),
         '',
       );
-      for (const r of phases.filter((p) => p.oneShots.ok + p.oneShots.failed > 0)) {
-        const each = (xs: number[]) => (xs.length === 0 ? '—' : xs.map((x) => fmt(x, 1)).join(', '));
+      if (budgetPhases.length === 0) lines.push('(BENCH_BUDGET_COST_ONLY=1: the phases were not run)');
+      else {
         lines.push(
-          `- ${r.phase}: poll ${each(r.oneShots.seconds.poll)}; fetch ${each(r.oneShots.seconds.fetch)}; doctor ${each(r.oneShots.seconds.doctor)}`,
+          '| phase | s | load avg | changes | change → history p50 / p90 / max s | roster polls | roster poll p50 / max s | skipped roster ticks | policy polls (s each) | policy requests in the phase | policy poll in flight at the end | deferred policy ticks | requests | rejected | one-shots ok / failed / blamed credentials | contacts job: people / requests (bulk turn wait per request s) |',
         );
+        lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+        for (const r of budgetPhases) {
+          lines.push(
+            `| ${r.phase} | ${r.seconds} | ${fmt(r.loadAverage[0], 1)}–${fmt(r.loadAverage[1], 1)} | ${r.changes} | ${fmt(r.p50, 1)} / ${fmt(r.p90, 1)} / ${fmt(r.max, 1)} | ${r.rosterPolls} | ${fmt(r.rosterPollSeconds.p50, 1)} / ${fmt(r.rosterPollSeconds.max, 1)} | ${r.skippedRosterTicks} | ${r.policyPolls} (${r.policySeconds.map((s) => fmt(s, 0)).join(', ')}) | ${r.policyRequests} | ${r.policyInFlight === null ? '—' : `${fmt(r.policyInFlight.seconds, 0)} s, ${r.policyInFlight.requests} requests`} | ${r.deferredPolicyTicks} | ${r.requests} | ${r.rejected} | ${r.oneShots.ok} / ${r.oneShots.failed} / ${r.oneShots.blamedCredentials} | ${r.contacts === null ? '—' : `${r.contacts.people} / ${r.contacts.requests} (${fmt(r.contacts.turnWaitPerRequestSeconds, 2)})${r.contacts.readingAtEnd ? ', reading throughout' : ', finished inside the phase'}`} |`,
+          );
+        }
+        lines.push(
+          '',
+          "Where a roster poll's time went (medians over the phase's polls; \"shared schedule\" is time the daemon spent in the budget's SQLite row, the whole process waiting):",
+          '',
+          '| phase | requests | tick → first request s | fetch s | daemon background turns during the poll | record s | turn wait per request s | slowest poll: requests / fetch s / background turns / turn wait s | shared schedule s per poll | shared calls in phase (≥ 100 ms) | longest shared call s |',
+          '|---|---|---|---|---|---|---|---|---|---|---|',
+        );
+        for (const r of budgetPhases) {
+          const b = r.rosterBreakdown;
+          lines.push(
+            `| ${r.phase} | ${b.requests} | ${fmt(b.startDelaySeconds, 2)} | ${fmt(b.fetchSeconds, 2)} | ${b.backgroundTurns} | ${fmt(b.recordSeconds, 2)} | ${fmt(b.turnWaitPerRequestSeconds, 2)} | ${b.slowest === null ? '—' : `${b.slowest.requests} / ${fmt(b.slowest.fetchSeconds, 2)} / ${b.slowest.backgroundTurns} / ${fmt(b.slowest.turnWaitPerRequestSeconds, 2)}`} | ${fmt(b.sharedSeconds, 3)} | ${b.sharedCalls} (${b.sharedCallsOver100Ms}) | ${fmt(b.sharedMaxCallSeconds, 3)} |`,
+          );
+        }
+        lines.push(
+          '',
+          `Drift every ${budgetPhases[0]?.driftMs ?? '?'} ms. One-shots beside the daemon, s each (one after the other):`,
+          '',
+        );
+        for (const r of budgetPhases.filter((p) => p.oneShots.ok + p.oneShots.failed > 0)) {
+          const each = (xs: number[]) => (xs.length === 0 ? '—' : xs.map((x) => fmt(x, 1)).join(', '));
+          lines.push(
+            `- ${r.phase}: poll ${each(r.oneShots.seconds.poll)}; fetch ${each(r.oneShots.seconds.fetch)}; doctor ${each(r.oneShots.seconds.doctor)}`,
+          );
+        }
       }
     } else if (bench === 'contacts') {
       const r = result as Awaited<ReturnType<typeof benchContacts>>;
