@@ -20,7 +20,7 @@
  * whether its policy poll or a one-shot `poll`, `fetch` or `doctor` beside it takes the share
  * (issue 27).
  */
-import { inTransaction, type Store, statementsPerConnection } from './db.js';
+import { type Store, statementsPerConnection } from './db.js';
 
 export interface SlotState {
   /** Epoch ms of the newest sends reserved for the key (at most one window's worth, oldest first). */
@@ -195,21 +195,39 @@ const statements = statementsPerConnection((sqlite) => ({
 
 /**
  * The row as this connection last read or wrote it, per key: its text, the state it holds and the
- * text of each of its `recent` sends. The row is rewritten on every turn (twice for a request whose
- * waiter then withdraws) and its `recent` holds up to `capacity` epoch-ms sends: at VO_MAX_RPS=1000
- * (the poll benchmarks) that is ~1,000 13-digit numbers, and `JSON.parse` plus `JSON.stringify` of
- * them cost ~0.6 ms CPU a turn, ~1 ms a request (issue 21, twentieth part). A row whose text is the
- * one this connection wrote last (no other process took a turn since) is the state kept here, and a
- * `recent` that is the last one shifted by a few sends reuses the others' texts. Another process's
- * write changes the text, so it is parsed as before: what every process reads is the row.
+ * text of its `recent` sends inside it (`section`, their texts joined by commas as JSON.stringify
+ * writes them). The row is rewritten on every turn (twice for a request whose waiter then
+ * withdraws) and its `recent` holds up to `capacity` epoch-ms sends: at VO_MAX_RPS=1000 (the poll
+ * benchmarks) that is ~1,000 13-digit numbers. Parsing and writing them afresh cost ~1 ms a
+ * request (issue 21, twentieth part), and joining each send's text again ~30 µs a turn (issue 21,
+ * thirty-third part): a row whose text is the one this connection wrote last (no other process took
+ * a turn since) is the state kept here, and the next row's sends are this section with its oldest
+ * sends cut off and the new ones added, a few string operations whatever the capacity. Another
+ * process's write changes the text, so it is parsed as before: what every process reads is the row.
  */
 interface RowMemo {
   text: string;
   /** Never changed in place: reserveSlot, holdSlots and withdrawWaiter build new states. */
   state: SlotState;
-  recentTexts: string[];
+  /** The text of `state.recent` in `text` (null: the row does not begin with it; rebuilt then). */
+  section: string | null;
 }
 const rowMemos = statementsPerConnection(() => new Map<string, RowMemo>());
+
+/** How every row this code or an earlier build writes begins (see stateText). */
+const RECENT_OPEN = '{"recent":[';
+
+/**
+ * The text of a parsed row's `recent` (between `[` and the first `]`: its entries are numbers,
+ * checked by parseState, so none holds a bracket), or null when the row begins otherwise or names
+ * `recent` again further on (JSON.parse would take the last one).
+ */
+export function sectionOf(text: string): string | null {
+  if (!text.startsWith(RECENT_OPEN)) return null;
+  const end = text.indexOf(']', RECENT_OPEN.length);
+  if (end < 0 || text.includes('"recent"', end)) return null;
+  return text.slice(RECENT_OPEN.length, end);
+}
 
 function readState(store: Store, keyId: string): SlotState | null {
   const row = statements(store).read.get(rowKey(keyId));
@@ -218,8 +236,7 @@ function readState(store: Store, keyId: string): SlotState | null {
   if (memo !== undefined && memo.text === row.value) return memo.state;
   const state = parseState(row.value);
   rowMemos(store).delete(keyId);
-  if (state !== null)
-    rowMemos(store).set(keyId, { text: row.value, state, recentTexts: state.recent.map(String) });
+  if (state !== null) rowMemos(store).set(keyId, { text: row.value, state, section: sectionOf(row.value) });
   return state;
 }
 
@@ -255,58 +272,92 @@ function parseState(text: string): SlotState | null {
   }
 }
 
+/** `section` (the texts of `count` sends joined by commas) without its first `drop` sends. */
+function dropSends(section: string, drop: number, count: number): string {
+  if (drop >= count) return '';
+  let at = 0;
+  for (let i = 0; i < drop; i++) at = section.indexOf(',', at) + 1;
+  return section.slice(at);
+}
+
 /**
- * The texts of `recent`'s sends (`String(t)`, as JSON.stringify writes a finite number), reusing
- * those of `before` (a `recent` and its texts) where `recent` is `before`'s with its oldest sends
- * dropped and new ones added; only sends found equal reuse a text.
+ * The text of `recent`'s sends joined by commas (each as JSON.stringify writes a finite number),
+ * reusing `before`'s (a `recent` and its section) where `recent` is `before`'s with its oldest
+ * sends dropped and new ones added; only sends found equal keep their text.
  */
-export function recentTexts(
+export function recentSection(
   recent: readonly number[],
-  before: { recent: readonly number[]; texts: readonly string[] } | undefined,
-): string[] {
-  if (before !== undefined) {
+  before: { recent: readonly number[]; section: string | null } | undefined,
+): string {
+  if (before !== undefined && before.section !== null) {
     const old = before.recent;
+    // holdSlots and withdrawWaiter keep the sends as they were.
+    if (recent === old) return before.section;
     // The first send of `recent` among the old ones (a reservation drops at most a few).
     const from = recent.length === 0 ? -1 : old.indexOf(recent[0]!);
     if (from >= 0) {
       let same = 0;
       while (from + same < old.length && same < recent.length && old[from + same] === recent[same]) same++;
       if (from + same === old.length) {
-        const texts = before.texts.slice(from);
-        for (let i = same; i < recent.length; i++) texts.push(String(recent[i]));
-        return texts;
+        let section = dropSends(before.section, from, old.length);
+        for (let i = same; i < recent.length; i++)
+          section = section === '' ? String(recent[i]) : `${section},${recent[i]}`;
+        return section;
       }
     }
   }
-  return recent.map(String);
+  return recent.join(',');
 }
 
 /**
  * The row's text: `JSON.stringify` of the state with its keys in this order, `recent` written from
- * its sends' texts (see RowMemo). Without waiters the row reads as it did before priorities across
+ * its section (see RowMemo). Without waiters the row reads as it did before priorities across
  * processes.
  */
-export function stateText(state: SlotState, texts: readonly string[]): string {
+export function stateText(state: SlotState, section: string): string {
   const { recent: _recent, waiters, streak, ...rest } = state;
   const tail = JSON.stringify(
     waiters !== undefined && Object.keys(waiters).length > 0
       ? { ...rest, waiters, streak: streak ?? 0 }
       : rest,
   );
-  return `{"recent":[${texts.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
+  return `${RECENT_OPEN}${section}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
 }
 
 function writeState(store: Store, keyId: string, state: SlotState): void {
   const memos = rowMemos(store);
   const memo = memos.get(keyId);
-  const texts = recentTexts(
+  const section = recentSection(
     state.recent,
-    memo === undefined ? undefined : { recent: memo.state.recent, texts: memo.recentTexts },
+    memo === undefined ? undefined : { recent: memo.state.recent, section: memo.section },
   );
-  const value = stateText(state, texts);
+  const value = stateText(state, section);
   statements(store).write.run(rowKey(keyId), value);
-  memos.set(keyId, { text: value, state, recentTexts: texts });
+  memos.set(keyId, { text: value, state, section });
 }
+
+/**
+ * The three transactions, made once per connection: better-sqlite3 builds a transaction's
+ * wrappers each time one is made, ~8 µs, and every request makes one or two (issue 21,
+ * thirty-third part). IMMEDIATE, as inTransaction: the row is read to be written.
+ */
+const transactions = statementsPerConnection((sqlite) => ({
+  reserve: sqlite.transaction((store: Store, keyId: string, request: SlotRequest) => {
+    const reserved = reserveSlot(readState(store, keyId), request);
+    writeState(store, keyId, reserved.state);
+    return { slotMs: reserved.slotMs, lastOkMs: reserved.state.lastOkMs, yielded: reserved.yielded };
+  }),
+  hold: sqlite.transaction(
+    (store: Store, keyId: string, untilMs: number, nowMs: number, maxAheadMs: number) => {
+      writeState(store, keyId, holdSlots(readState(store, keyId), untilMs, nowMs, maxAheadMs));
+    },
+  ),
+  withdraw: sqlite.transaction((store: Store, keyId: string, id: string) => {
+    const state = readState(store, keyId);
+    const after = withdrawWaiter(state, id);
+    if (after !== state && after !== null) writeState(store, keyId, after);
+  }),
+}));
 
 /** Reserves the key's next send slot for this process, atomically across processes. */
 export function reserveSharedSlot(
@@ -314,11 +365,7 @@ export function reserveSharedSlot(
   keyId: string,
   request: SlotRequest,
 ): { slotMs: number | null; lastOkMs: number | null; yielded: number } {
-  return inTransaction(store, () => {
-    const reserved = reserveSlot(readState(store, keyId), request);
-    writeState(store, keyId, reserved.state);
-    return { slotMs: reserved.slotMs, lastOkMs: reserved.state.lastOkMs, yielded: reserved.yielded };
-  });
+  return transactions(store).reserve.immediate(store, keyId, request);
 }
 
 /** After a rate-limited answer: every process using the key waits until `untilMs`. */
@@ -329,16 +376,10 @@ export function holdSharedSlots(
   nowMs: number,
   maxAheadMs: number,
 ): void {
-  inTransaction(store, () => {
-    writeState(store, keyId, holdSlots(readState(store, keyId), untilMs, nowMs, maxAheadMs));
-  });
+  transactions(store).hold.immediate(store, keyId, untilMs, nowMs, maxAheadMs);
 }
 
 /** The process `id` waits for no turn any more: its entry goes at once instead of lapsing. */
 export function withdrawSharedWaiter(store: Store, keyId: string, id: string): void {
-  inTransaction(store, () => {
-    const state = readState(store, keyId);
-    const after = withdrawWaiter(state, id);
-    if (after !== state && after !== null) writeState(store, keyId, after);
-  });
+  transactions(store).withdraw.immediate(store, keyId, id);
 }

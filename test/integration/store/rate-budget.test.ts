@@ -10,10 +10,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openRateBudgetFile, openStore, rateBudgetPathFor, type Store } from '../../../src/store/db.js';
 import {
   holdSharedSlots,
-  recentTexts,
+  holdSlots,
+  recentSection,
   reserveSharedSlot,
   reserveSlot,
   type SlotState,
+  sectionOf,
   stateText,
   withdrawSharedWaiter,
   withdrawWaiter,
@@ -176,19 +178,25 @@ describe('the shared rate budget in the file beside the database', () => {
     expect((model as SlotState | null)?.recent).toHaveLength(5);
   });
 
-  it("writes a send's text as JSON.stringify does, reusing the texts of the sends it kept", () => {
-    const send = fc.integer({ min: 0, max: 4_102_444_800_000 });
+  it('writes the sends as JSON.stringify does, reusing the text of the sends it kept', () => {
+    const send = fc.oneof(
+      fc.integer({ min: 0, max: 4_102_444_800_000 }),
+      fc.double({ min: 0, max: 4e12, noNaN: true }),
+    );
     fc.assert(
       fc.property(
         fc.array(send, { maxLength: 30 }),
         fc.nat(31),
         fc.array(send, { maxLength: 3 }),
         fc.boolean(),
-        (old, dropped, added, stale) => {
+        (old, dropped, added, spaced) => {
           const recent = [...old.slice(dropped), ...added];
-          const oldTexts = old.map((t) => (stale ? `${t}` : String(t)));
-          const texts = recentTexts(recent, { recent: old, texts: oldTexts });
-          expect(texts).toEqual(recent.map((t) => JSON.stringify(t)));
+          // Another writer's text may space its sends: kept as written, still the same numbers.
+          const section = old.map((t) => (spaced ? ` ${JSON.stringify(t)}` : JSON.stringify(t))).join(',');
+          const reused = recentSection(recent, { recent: old, section });
+          expect(JSON.parse(`[${reused}]`)).toEqual(recent);
+          if (!spaced) expect(reused).toBe(recent.map((t) => JSON.stringify(t)).join(','));
+          expect(recentSection(old, { recent: old, section })).toBe(section);
           const state: SlotState = {
             recent,
             holdUntilMs: added[0] ?? 0,
@@ -200,7 +208,9 @@ describe('the shared rate budget in the file beside the database', () => {
               ? { recent, holdUntilMs: state.holdUntilMs, lastOkMs: state.lastOkMs }
               : state,
           );
-          expect(stateText(state, texts)).toBe(expected);
+          const text = stateText(state, recent.map((t) => JSON.stringify(t)).join(','));
+          expect(text).toBe(expected);
+          expect(sectionOf(text)).toBe(recent.map((t) => JSON.stringify(t)).join(','));
         },
       ),
     );
@@ -209,9 +219,149 @@ describe('the shared rate budget in the file beside the database', () => {
   it('reuses no text when the new schedule only looks like a continuation (the clock stepped back)', () => {
     // A reset schedule whose one slot equals an earlier send: the old run does not end where the
     // match ends, so the texts after it are not this schedule's.
-    expect(recentTexts([5], { recent: [5, 6], texts: ['5', '6'] })).toEqual(['5']);
-    expect(recentTexts([5, 9], { recent: [5, 6, 7], texts: ['5', '6', '7'] })).toEqual(['5', '9']);
-    expect(recentTexts([6, 7, 8], { recent: [5, 6, 7], texts: ['5', '6', '7'] })).toEqual(['6', '7', '8']);
+    expect(recentSection([5], { recent: [5, 6], section: '5,6' })).toBe('5');
+    expect(recentSection([5, 9], { recent: [5, 6, 7], section: '5,6,7' })).toBe('5,9');
+    expect(recentSection([6, 7, 8], { recent: [5, 6, 7], section: '5,6,7' })).toBe('6,7,8');
+    expect(recentSection([], { recent: [5, 6, 7], section: '5,6,7' })).toBe('');
+    // a row whose sends were not found in it is written afresh
+    expect(recentSection([6, 7, 8], { recent: [5, 6, 7], section: null })).toBe('6,7,8');
+  });
+
+  it("finds a row's sends only where every build writes them, and nowhere JSON.parse would not read them", () => {
+    expect(sectionOf('{"recent":[1,2.5],"holdUntilMs":0,"lastOkMs":null}')).toBe('1,2.5');
+    expect(sectionOf('{"recent":[],"holdUntilMs":0,"lastOkMs":null}')).toBe('');
+    expect(sectionOf('{"holdUntilMs":0,"recent":[1]}')).toBeNull();
+    expect(sectionOf('{"recent":[1],"holdUntilMs":0,"recent":[2]}')).toBeNull();
+    expect(sectionOf('{"recent":[1')).toBeNull();
+  });
+
+  it('gives exactly the reservations, and writes exactly the row, of the pure schedule an earlier build wrote whole, whatever the turns (issue 21, thirty-third part)', () => {
+    // The reference: one state in memory through the pure functions, its row written whole as
+    // every earlier build did (JSON.stringify, keys in this order). The file is shared by three
+    // connections (processes) of their own rates, waiters and clocks stepping back and ahead; a
+    // fourth writer puts the row in another valid form now and then (spaced, keys reordered).
+    const referenceText = (state: SlotState) => {
+      const { recent, holdUntilMs, lastOkMs, waiters, streak } = state;
+      return JSON.stringify(
+        waiters !== undefined && Object.keys(waiters).length > 0
+          ? { recent, holdUntilMs, lastOkMs, waiters, streak: streak ?? 0 }
+          : { recent, holdUntilMs, lastOkMs },
+      );
+    };
+    const op = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          kind: fc.constant('reserve' as const),
+          who: fc.nat(2),
+          stepMs: fc.oneof(fc.integer({ min: 0, max: 700 }), fc.integer({ min: -40_000, max: 40_000 })),
+          capacity: fc.constantFrom(1, 2, 3, 7),
+          windowMs: fc.oneof(
+            fc.constantFrom(1_035, 2_565, 582),
+            fc.double({ min: 1, max: 3_000, noNaN: true }),
+          ),
+          lastOkMs: fc.option(fc.integer({ min: 0, max: 2_000_000 })),
+          waiter: fc.option(
+            fc.record({
+              rank: fc.nat(5),
+              turns: fc.constantFrom(1, 3, Number.POSITIVE_INFINITY),
+              insist: fc.boolean(),
+              yieldsAlwaysBelow: fc.option(fc.constant(2), { nil: undefined }),
+            }),
+          ),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('hold' as const),
+          who: fc.nat(2),
+          untilAheadMs: fc.integer({ min: 0, max: 60_000 }),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), who: fc.nat(2) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('foreign' as const),
+          form: fc.constantFrom('spaced', 'reordered', 'inner'),
+        }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+        const path = historyPath();
+        const stores = [0, 1, 2].map(() => openRateBudgetFile(path));
+        opened.push(...stores);
+        const writer = openRateBudgetFile(path);
+        opened.push(writer);
+        const rowText = () =>
+          (
+            writer.sqlite.prepare("SELECT value FROM meta WHERE key = 'victorops.rate_budget.key'").get() as
+              | { value: string }
+              | undefined
+          )?.value;
+        let model: SlotState | null = null;
+        let expectedText: string | undefined;
+        let bytesAsWritten = true;
+        let nowMs = 1_000_000;
+        for (const o of ops) {
+          if (o.kind === 'reserve') {
+            nowMs += o.stepMs;
+            const request = {
+              nowMs,
+              capacity: o.capacity,
+              windowMs: o.windowMs,
+              lastOkMs: o.lastOkMs,
+              maxAheadMs: 30_000 + o.windowMs,
+              ...(o.waiter === null ? {} : { waiter: { id: `p${o.who}`, ttlMs: 3_000, ...o.waiter } }),
+            };
+            const expected = reserveSlot(model, request);
+            model = expected.state;
+            expect(reserveSharedSlot(stores[o.who]!, 'key', request)).toEqual({
+              slotMs: expected.slotMs,
+              lastOkMs: expected.state.lastOkMs,
+              yielded: expected.yielded,
+            });
+          } else if (o.kind === 'hold') {
+            model = holdSlots(model, nowMs + o.untilAheadMs, nowMs, 31_000);
+            holdSharedSlots(stores[o.who]!, 'key', nowMs + o.untilAheadMs, nowMs, 31_000);
+          } else if (o.kind === 'withdraw') {
+            const after = withdrawWaiter(model, `p${o.who}`);
+            // Nothing to withdraw: the row is left as it is.
+            if (after === model) {
+              withdrawSharedWaiter(stores[o.who]!, 'key', `p${o.who}`);
+              expect(rowText()).toBe(expectedText);
+              continue;
+            }
+            model = after;
+            withdrawSharedWaiter(stores[o.who]!, 'key', `p${o.who}`);
+          } else if (model !== null) {
+            // Another writer's valid form of the same state: every reader must read the same numbers.
+            const { recent, ...rest } = JSON.parse(referenceText(model)) as SlotState;
+            const text =
+              o.form === 'spaced'
+                ? JSON.stringify({ recent, ...rest }, null, 1)
+                : o.form === 'reordered'
+                  ? JSON.stringify({ ...rest, recent })
+                  : `{"recent":[${recent.map((t) => ` ${t}`).join(',')}],${JSON.stringify(rest).slice(1)}`;
+            writer.sqlite
+              .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('victorops.rate_budget.key', ?)")
+              .run(text);
+            model = { waiters: {}, streak: 0, ...(JSON.parse(text) as SlotState) };
+            expectedText = text;
+            // Its sends' texts are kept as written while they stay: the same numbers, other bytes.
+            if (o.form === 'inner') bytesAsWritten = false;
+            continue;
+          }
+          // The row every process reads: an earlier build's text for the same state, byte for byte.
+          expectedText = model === null ? undefined : referenceText(model);
+          if (bytesAsWritten) expect(rowText()).toBe(expectedText);
+          else expect(JSON.parse(rowText() ?? 'null')).toEqual(JSON.parse(expectedText ?? 'null'));
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('does not parse again the row this connection wrote itself, and does parse one another process wrote', () => {
