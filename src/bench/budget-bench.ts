@@ -448,11 +448,22 @@ export interface BudgetCostRow {
   /** VO_MAX_RPS (the key's limit) and VO_RATE_PACE of the budget measured. */
   maxRps: number;
   pace: number;
-  /** `alone`: this process only; `beside another`: another process takes a turn between any two of this one's. */
-  scenario: 'alone' | 'beside another';
+  /**
+   * `one at a time`: each request waits alone for its turn (the next asks once it is answered);
+   * `a poll`: VO_CONCURRENCY's 4 requests in flight, each answered `answerMs` after its turn, as a
+   * poll's are; `beside another`: one at a time, another process taking a turn between any two.
+   */
+  scenario: 'one at a time' | 'a poll' | 'beside another';
+  /** How long an answer takes after its turn (virtual time), ms. */
+  answerMs: number;
   requests: number;
-  /** Process CPU (user + system) per request of this process, µs: its reservation and its withdrawal. */
-  cpuMicrosPerRequest: number;
+  /** CPU (user + system) in this process's calls to the shared schedule, per request, µs. */
+  sharedCpuMicrosPerRequest: number;
+  /**
+   * Process CPU per request over the whole run, µs: the budget's own queue and timers too, and this
+   * bench's clock and (beside another) the other process's turns.
+   */
+  runCpuMicrosPerRequest: number;
   /** Calls to the shared schedule per request (a reservation, and a withdrawal when nothing else waits). */
   sharedCallsPerRequest: number;
   /** The key's row as the last request left it, bytes. */
@@ -460,13 +471,51 @@ export interface BudgetCostRow {
 }
 
 /**
- * What one request costs in the key's shared schedule (src/store/rate-budget.ts), CPU only: the
- * real budget over a real rate-budget file, with a clock that moves instead of sleeping, so the
- * real rate (VO_MAX_RPS=2: two sends kept in the row) is measured as fast as the poll benchmarks'
- * (VO_MAX_RPS=1000: a thousand kept). Each request waits alone for its turn, as a poll's requests
- * do when their turns come one at a time: a reservation, then a withdrawal of the process's entry.
- * Beside another process, the other's turn between two of this one's rewrites the row, so every
- * reservation reads it afresh; only this process's CPU is counted.
+ * A clock whose time moves only when everything waits: each sleep is a timer, and the earliest
+ * is let go (time set to it) one macrotask at a time, after the promises it set off have run.
+ */
+function virtualClock(startMs: number): Clock {
+  let nowMs = startMs;
+  const timers: { atMs: number; seq: number; wake: () => void }[] = [];
+  let seq = 0;
+  let scheduled = false;
+  const next = () => {
+    scheduled = false;
+    timers.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
+    const timer = timers.shift();
+    if (timer === undefined) return;
+    nowMs = Math.max(nowMs, timer.atMs);
+    timer.wake();
+    if (timers.length > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(next);
+  };
+  return {
+    now: () => nowMs,
+    monotonicMs: () => nowMs,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        timers.push({ atMs: nowMs + Math.max(0, ms), seq: seq++, wake: resolve });
+        schedule();
+      }),
+  };
+}
+
+/**
+ * What a request costs in the key's shared schedule (src/store/rate-budget.ts), CPU only: the real
+ * budget over a real rate-budget file, on a clock that moves instead of sleeping, so the real rate
+ * (VO_MAX_RPS=2: two sends kept in the row) is measured as fast as the poll benchmarks'
+ * (VO_MAX_RPS=1000: a thousand kept). A request that waits alone costs a reservation and then the
+ * withdrawal of the process's entry; in a poll, the next request is mostly waiting already when a
+ * turn is granted, so the entry stays. Beside another process, whose turn between two of this
+ * one's rewrites the row, every reservation reads it afresh; only this process's CPU is counted.
  */
 export async function benchBudgetCost(options: { requests: number }): Promise<BudgetCostRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rw-bench-budget-cost-'));
@@ -474,43 +523,62 @@ export async function benchBudgetCost(options: { requests: number }): Promise<Bu
   try {
     const databasePath = join(dir, 'roster-watch.db');
     writeFileSync(databasePath, '');
+    let key = 0;
     for (const maxRps of [2, 1000]) {
-      for (const scenario of ['alone', 'beside another'] as const) {
-        const keyId = `cost-${maxRps}-${scenario === 'alone' ? 'a' : 'b'}`;
+      for (const scenario of ['one at a time', 'a poll', 'beside another'] as const) {
+        const keyId = `cost-${key++}`;
         const mine = openRateBudgetFile(databasePath);
         const theirs = openRateBudgetFile(databasePath);
         try {
-          let nowMs = Date.UTC(2026, 0, 1);
-          const clock: Clock = {
-            now: () => nowMs,
-            monotonicMs: () => nowMs,
-            sleep: async (ms, signal) => {
-              signal?.throwIfAborted();
-              nowMs += Math.max(0, ms);
-              await new Promise((r) => setImmediate(r));
-            },
+          const clock = virtualClock(Date.UTC(2026, 0, 1));
+          let counting = false;
+          let sharedMicros = 0;
+          // This process's calls to the shared schedule, timed in CPU one by one (the other's not).
+          const timed = <T>(store: Store, call: () => T): T => {
+            if (!counting || store !== mine) return call();
+            const t0 = process.cpuUsage();
+            try {
+              return call();
+            } finally {
+              const used = process.cpuUsage(t0);
+              sharedMicros += used.user + used.system;
+            }
           };
           const slotsOver = (store: Store): SharedSlots => ({
-            reserve: (request) => reserveSharedSlot(store, keyId, request),
-            hold: (untilMs, at, maxAheadMs) => holdSharedSlots(store, keyId, untilMs, at, maxAheadMs),
-            withdraw: (waiterId) => withdrawSharedWaiter(store, keyId, waiterId),
+            reserve: (request) => timed(store, () => reserveSharedSlot(store, keyId, request)),
+            hold: (untilMs, at, maxAheadMs) =>
+              timed(store, () => holdSharedSlots(store, keyId, untilMs, at, maxAheadMs)),
+            withdraw: (waiterId) => timed(store, () => withdrawSharedWaiter(store, keyId, waiterId)),
           });
           const budgetOver = (store: Store) =>
             createRateBudget({ maxRps, pace: 0.8, backgroundShare: 0.25, clock, shared: slotsOver(store) });
           const budget = budgetOver(mine);
           const other = budgetOver(theirs);
           const signal = new AbortController().signal;
-          // Warm-up: the row fills to its capacity, and the code is compiled, before anything counts.
-          for (let i = 0; i < 2 * maxRps + 200; i++) await budget.acquire('roster', signal);
-          const callsBefore = budget.timings().shared.calls;
-          let cpuMicros = 0;
-          for (let i = 0; i < options.requests; i++) {
+          // A poll's answers take ~200 ms at VictorOps; the simulator's, a few.
+          const answerMs = scenario === 'a poll' ? (maxRps === 2 ? 200 : 2) : 0;
+          const inFlight = scenario === 'a poll' ? 4 : 1;
+          const request = async () => {
             if (scenario === 'beside another') await other.acquire('policy', signal);
-            const t0 = process.cpuUsage();
             await budget.acquire('roster', signal);
-            const used = process.cpuUsage(t0);
-            cpuMicros += used.user + used.system;
-          }
+            if (answerMs > 0) await clock.sleep(answerMs);
+          };
+          const run = async (requests: number) => {
+            let left = requests;
+            await Promise.all(
+              Array.from({ length: inFlight }, async () => {
+                while (left-- > 0) await request();
+              }),
+            );
+          };
+          // Warm-up: the row fills to its capacity, and the code is compiled, before anything counts.
+          await run(2 * maxRps + 200);
+          const callsBefore = budget.timings().shared.calls;
+          counting = true;
+          const t0 = process.cpuUsage();
+          await run(options.requests);
+          const whole = process.cpuUsage(t0);
+          counting = false;
           const row = mine.sqlite
             .prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
             .get(`victorops.rate_budget.${keyId}`);
@@ -518,8 +586,10 @@ export async function benchBudgetCost(options: { requests: number }): Promise<Bu
             maxRps,
             pace: 0.8,
             scenario,
+            answerMs,
             requests: options.requests,
-            cpuMicrosPerRequest: cpuMicros / options.requests,
+            sharedCpuMicrosPerRequest: sharedMicros / options.requests,
+            runCpuMicrosPerRequest: (whole.user + whole.system) / options.requests,
             sharedCallsPerRequest: (budget.timings().shared.calls - callsBefore) / options.requests,
             rowBytes: Buffer.byteLength(row?.value ?? ''),
           });
