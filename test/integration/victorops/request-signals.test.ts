@@ -1,0 +1,126 @@
+/**
+ * Each request's own signal (createRequestSignals in client.ts): its timeout runs from the send to
+ * the last byte of the answer, the caller's signal aborts every request of it in flight, and the
+ * caller's signal gets one listener however many are (issue 21, thirty-third part: one per request
+ * instead of AbortSignal.any over AbortSignal.timeout).
+ */
+import { getEventListeners } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { systemClock } from '../../../src/clock.js';
+import { VictorOpsError } from '../../../src/errors.js';
+import { createRequestSignals, createVictorOpsClient } from '../../../src/victorops/client.js';
+
+const servers: Server[] = [];
+const answers: ServerResponse[] = [];
+const timers: NodeJS.Timeout[] = [];
+afterEach(async () => {
+  for (const timer of timers.splice(0)) clearInterval(timer);
+  for (const answer of answers.splice(0)) answer.destroy();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A server that answers 200 and then one byte every 50 ms, never ending; `asked`: requests so far. */
+async function serve(mode: 'trickle' | 'hang'): Promise<{ url: string; asked: () => number }> {
+  let asked = 0;
+  const server = createServer((_req, res) => {
+    asked++;
+    answers.push(res);
+    if (mode === 'hang') return;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('[');
+    timers.push(setInterval(() => res.write(' '), 50));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api-public`, asked: () => asked };
+}
+
+function clientOf(url: string, timeoutMs: number) {
+  return createVictorOpsClient({
+    baseUrl: url,
+    apiId: 'id',
+    apiKey: 'key-7c1d9e',
+    maxRps: 100,
+    concurrency: 4,
+    timeoutMs,
+    maxRetries: 0,
+    clock: systemClock,
+  });
+}
+
+async function caught(promise: Promise<unknown>): Promise<VictorOpsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VictorOpsError) return error;
+    throw error;
+  }
+  throw new Error('expected a VictorOpsError');
+}
+
+describe("a request's own signal", () => {
+  it('times out an answer that keeps coming slower than its timeout allows, counted from the send', async () => {
+    // Every byte comes well inside undici's idle timeouts: only the request's own timeout ends it.
+    const server = await serve('trickle');
+    const client = clientOf(server.url, 400);
+    try {
+      const error = await caught(client.get('/v1/user', z.unknown()));
+      expect(error.code).toBe('timeout');
+      expect(error.message).toBe('GET /v1/user timed out after 400 ms');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("ends every request in flight when the caller's signal aborts, as cancelled, not timed out", async () => {
+    const server = await serve('hang');
+    const client = clientOf(server.url, 60_000);
+    const caller = new AbortController();
+    try {
+      const both = [
+        caught(client.get('/v1/user', z.unknown(), caller.signal)),
+        caught(client.get('/v1/team', z.unknown(), caller.signal)),
+      ];
+      while (server.asked() < 2) await new Promise((r) => setTimeout(r, 10));
+      caller.abort();
+      const errors = await Promise.all(both);
+      expect(errors.map((e) => e.code)).toEqual(['aborted', 'aborted']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("gives the caller's signal one listener however many requests are open, and a closed request none", () => {
+    const signals = createRequestSignals();
+    const caller = new AbortController();
+    const open = Array.from({ length: 20 }, () => signals.open(caller.signal, 60_000));
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    const closed = open[0]!;
+    closed.close();
+    caller.abort(new Error('stop'));
+    expect(closed.signal.aborted).toBe(false);
+    expect(open.slice(1).every((r) => r.signal.aborted && r.signal.reason.message === 'stop')).toBe(true);
+    expect(open.some((r) => r.timedOut())).toBe(false);
+    for (const r of open) r.close();
+    // Opened on a caller already aborted: aborted at once, with the caller's reason.
+    const late = signals.open(caller.signal, 60_000);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason.message).toBe('stop');
+  });
+
+  it('times out on its own timer, with the reason AbortSignal.timeout gives', async () => {
+    const signals = createRequestSignals();
+    const request = signals.open(new AbortController().signal, 20);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(request.timedOut()).toBe(true);
+    expect(request.signal.reason).toBeInstanceOf(DOMException);
+    expect(request.signal.reason.name).toBe('TimeoutError');
+    const cleared = signals.open(new AbortController().signal, 20);
+    cleared.close();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(cleared.signal.aborted).toBe(false);
+  });
+});
