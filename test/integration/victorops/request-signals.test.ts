@@ -51,14 +51,14 @@ function clientOf(url: string, timeoutMs: number) {
   });
 }
 
-async function caught(promise: Promise<unknown>): Promise<VictorOpsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VictorOpsError) return error;
-    throw error;
-  }
-  throw new Error('expected a VictorOpsError');
+/** The VictorOpsError `promise` is rejected with (anything else fails the test). */
+async function rejection(promise: Promise<unknown>): Promise<VictorOpsError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(VictorOpsError);
+  return error as VictorOpsError;
 }
 
 describe("a request's own signal", () => {
@@ -67,7 +67,7 @@ describe("a request's own signal", () => {
     const server = await serve('trickle');
     const client = clientOf(server.url, 400);
     try {
-      const error = await caught(client.get('/v1/user', z.unknown()));
+      const error = await rejection(client.get('/v1/user', z.unknown()));
       expect(error.code).toBe('timeout');
       expect(error.message).toBe('GET /v1/user timed out after 400 ms');
     } finally {
@@ -81,8 +81,8 @@ describe("a request's own signal", () => {
     const caller = new AbortController();
     try {
       const both = [
-        caught(client.get('/v1/user', z.unknown(), caller.signal)),
-        caught(client.get('/v1/team', z.unknown(), caller.signal)),
+        rejection(client.get('/v1/user', z.unknown(), caller.signal)),
+        rejection(client.get('/v1/team', z.unknown(), caller.signal)),
       ];
       while (server.asked() < 2) await new Promise((r) => setTimeout(r, 10));
       caller.abort();
