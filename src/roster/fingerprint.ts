@@ -57,7 +57,13 @@ export function fingerprintRoster(
     users = reuse.prints.users;
   } else {
     const hashed = new Map<string, string>();
-    for (const u of roster.users) hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    // Index loops here and over the memberships: a for-of's iterator results, made until the loop
+    // is optimised, were MiBs of a one-shot CLI poll's garbage (issue 21, thirty-fourth part).
+    const list = roster.users;
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i]!;
+      hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    }
     users = hashed;
   }
   const known =
@@ -71,7 +77,9 @@ export function fingerprintRoster(
     members.set(t.slug, print ?? []);
   }
   if (unknown > 0) {
-    for (const m of roster.memberships) {
+    const list = roster.memberships;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
       const keys = members.get(m.teamSlug);
       if (Array.isArray(keys)) keys.push(usernameKey(m.username));
     }

@@ -168,10 +168,13 @@ export function factsOfUserList(users: object): UserListFacts | undefined {
 }
 
 /** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
-export function keyUsers(users: Iterable<User>): NormalisedUsers {
+export function keyUsers(users: readonly User[]): NormalisedUsers {
   const byKey = new Map<string, User>();
   const otherSpellings: string[] = [];
-  for (const user of users) {
+  // Index loops here and in membershipsByUser: a for-of's iterator results, made until the loop is
+  // optimised, were MiBs of a one-shot CLI poll's garbage (issue 21, thirty-fourth part).
+  for (let u = 0; u < users.length; u++) {
+    const user = users[u]!;
     if (user.username === '') continue;
     const key = usernameKey(user.username);
     const kept = byKey.get(key);
@@ -285,7 +288,8 @@ function membershipsByUser(
   let lastSlug: string | undefined;
   let slug = '';
   let slugKnown = false;
-  for (const m of input) {
+  for (let k = 0; k < input.length; k++) {
+    const m = input[k]!;
     if (m.teamSlug !== lastSlug) {
       lastSlug = m.teamSlug;
       slug = m.teamSlug.trim();
@@ -307,7 +311,8 @@ function membershipsByUser(
     else of.push(membership);
   }
   const memberships: Membership[] = [];
-  for (const of of ofUser) {
+  for (let u = 0; u < ofUser.length; u++) {
+    const of = ofUser[u];
     if (of === undefined) continue;
     if (of.length > 1) sortBySlug(of);
     // A membership given twice is kept once (its copies are alike).
