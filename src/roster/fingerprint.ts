@@ -21,7 +21,11 @@ export interface RosterFingerprints {
 // recorded fingerprints of a list trusted by its bytes are then those this gives.
 /** Every field the users table records, in a fixed order, so any recorded difference changes it. */
 export function userFingerprintText(u: User): string {
-  return JSON.stringify([u.username, ...USER_FIELDS.map((field) => u[field])]);
+  // The same array as [u.username, ...USER_FIELDS.map(...)], built once instead of twice (the map's
+  // and the spread's): a changed poll fingerprints 20,000 users (issue 21, thirty-fourth part).
+  const values: (string | boolean | null)[] = [u.username];
+  for (let i = 0; i < USER_FIELDS.length; i++) values.push(u[USER_FIELDS[i]!]);
+  return JSON.stringify(values);
 }
 
 /**
