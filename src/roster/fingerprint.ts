@@ -21,7 +21,11 @@ export interface RosterFingerprints {
 // recorded fingerprints of a list trusted by its bytes are then those this gives.
 /** Every field the users table records, in a fixed order, so any recorded difference changes it. */
 export function userFingerprintText(u: User): string {
-  return JSON.stringify([u.username, ...USER_FIELDS.map((field) => u[field])]);
+  // The same array as [u.username, ...USER_FIELDS.map(...)], built once instead of twice (the map's
+  // and the spread's): a changed poll fingerprints 20,000 users (issue 21, thirty-fourth part).
+  const values: (string | boolean | null)[] = [u.username];
+  for (let i = 0; i < USER_FIELDS.length; i++) values.push(u[USER_FIELDS[i]!]);
+  return JSON.stringify(values);
 }
 
 /**
@@ -57,7 +61,13 @@ export function fingerprintRoster(
     users = reuse.prints.users;
   } else {
     const hashed = new Map<string, string>();
-    for (const u of roster.users) hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    // Index loops here and over the memberships: a for-of's iterator results, made until the loop
+    // is optimised, were MiBs of a one-shot CLI poll's garbage (issue 21, thirty-fourth part).
+    const list = roster.users;
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i]!;
+      hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+    }
     users = hashed;
   }
   const known =
@@ -71,7 +81,9 @@ export function fingerprintRoster(
     members.set(t.slug, print ?? []);
   }
   if (unknown > 0) {
-    for (const m of roster.memberships) {
+    const list = roster.memberships;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
       const keys = members.get(m.teamSlug);
       if (Array.isArray(keys)) keys.push(usernameKey(m.username));
     }

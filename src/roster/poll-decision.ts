@@ -144,7 +144,10 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   // Invitations are not people: one that expires, is revoked or turns into a registered user is
   // not a removal, so neither side of the guard's fraction counts them.
   const peopleRemoved = diff.usersRemoved.filter((u) => !isPendingInvitee(u.username));
-  const peopleKnown = previous.users.filter((u) => !isPendingInvitee(u.username)).length;
+  // Counted, not filtered into a copy of 20,000 users.
+  const known = previous.users;
+  let peopleKnown = 0;
+  for (let i = 0; i < known.length; i++) if (!isPendingInvitee(known[i]!.username)) peopleKnown++;
   const verdict = evaluateRemovalGuard(peopleKnown, peopleRemoved.length, input.guard);
   // Teams too: an empty team list (a proxy or API glitch) would otherwise remove every team and
   // every membership at once.

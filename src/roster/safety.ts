@@ -41,10 +41,15 @@ export function mergeFailedScopes(
   // lower-cased every one, and every fetched user's, for the few whose spelling changed. Only
   // those few are looked up by key, in a map built when the first of them comes.
   const spelled = new Set<string>();
-  for (const u of fetched.users) spelled.add(u.username);
+  // Index loops: a for-of's iterator results, made until the loop is optimised, were MiBs of a
+  // one-shot CLI poll's garbage (issue 21, thirty-fourth part).
+  const users = fetched.users;
+  for (let i = 0; i < users.length; i++) spelled.add(users[i]!.username);
   let spelling: Map<string, string> | undefined;
   const carried: Membership[] = [];
-  for (const m of previous.memberships) {
+  const before = previous.memberships;
+  for (let i = 0; i < before.length; i++) {
+    const m = before[i]!;
     // Gone from the user or team list: gone from every membership, whether its scope was read or not.
     if (!inFailedScope(m) || !teams.has(m.teamSlug)) continue;
     if (spelled.has(m.username)) {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDiff, countChanges, diffRosters, diffToEvents, isEmptyDiff } from '../../../src/roster/diff.js';
-import { normaliseRoster } from '../../../src/roster/normalise.js';
-import type { Roster } from '../../../src/roster/types.js';
+import { compareText, membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
+import type { Membership, Roster } from '../../../src/roster/types.js';
 import { aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 
 function shuffled<T>(items: T[], seed: number): T[] {
@@ -60,6 +60,58 @@ describe('diffRosters properties', () => {
         const silent = diff.usersChanged.filter((c) => c.changes.length === 0).length;
         expect(diffToEvents(diff, a, b)).toHaveLength(countChanges(diff) - silent);
       }),
+    );
+  });
+});
+
+/**
+ * The memberships' diff by its definition: key strings (membershipKey) in maps, sorted as strings.
+ * The walk compares memberships without building those strings (compareMemberships); this holds it
+ * to the same lists, in the same order, with the very objects of each roster.
+ */
+function membershipsDiffByKeys(
+  before: Roster,
+  after: Roster,
+): { added: Membership[]; removed: Membership[] } {
+  const beforeKeys = new Map(before.memberships.map((m) => [membershipKey(m), m]));
+  const afterKeys = new Map(after.memberships.map((m) => [membershipKey(m), m]));
+  const sorted = (entries: [string, Membership][]) =>
+    entries.sort((x, y) => compareText(x[0], y[0])).map(([, m]) => m);
+  return {
+    added: sorted([...afterKeys].filter(([key]) => !beforeKeys.has(key))),
+    removed: sorted([...beforeKeys].filter(([key]) => !afterKeys.has(key))),
+  };
+}
+
+describe('diffRosters memberships against their definition', () => {
+  // A roster and an edit of it (memberships dropped and drawn again over the same users and teams,
+  // names that differ only in case or beyond ASCII included), and two unrelated rosters.
+  const edited = arbitraryRoster.chain((a) =>
+    fc
+      .tuple(
+        fc.array(fc.boolean(), { minLength: a.memberships.length, maxLength: a.memberships.length }),
+        arbitraryRoster,
+      )
+      .map(([keep, other]) => {
+        const users = [...a.users, ...other.users];
+        const teams = [...a.teams, ...other.teams];
+        const memberships = [...a.memberships.filter((_, i) => keep[i]), ...other.memberships];
+        return [a, normaliseRoster({ users, teams, memberships })] as const;
+      }),
+  );
+  const pairs = fc.oneof(edited, fc.tuple(arbitraryRoster, arbitraryRoster));
+
+  it('adds and removes exactly the memberships the key strings say, in their order (property)', () => {
+    // The very objects: each side's position by position (identity, not equality).
+    const same = (got: readonly Membership[], want: readonly Membership[]) =>
+      got.length === want.length && got.every((m, i) => m === want[i]);
+    fc.assert(
+      fc.property(pairs, ([a, b]) => {
+        const { membershipsAdded, membershipsRemoved } = diffRosters(a, b);
+        const { added, removed } = membershipsDiffByKeys(a, b);
+        expect(same(membershipsAdded, added) && same(membershipsRemoved, removed)).toBe(true);
+      }),
+      { numRuns: 500 },
     );
   });
 });
