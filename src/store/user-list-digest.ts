@@ -50,13 +50,30 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
     load: () =>
       store.sqlite.transaction(() => {
         const now = validDigest(store);
-        return now?.runId === known.runId && now.digest === known.digest ? recordedUsers(store) : null;
+        return now?.runId === known.runId && now.digest === known.digest
+          ? recordedUsers(store, known.runId)
+          : null;
       })(),
   };
 }
 
+// The roster run whose current users each read gave: they are the current users for as long as
+// it is the latest roster run, since only a roster run writes `users`. Beside the read, not in it:
+// RecordedUsers is the roster's type, and one not read here (a test's) is never taken as current.
+const readAtRun = new WeakMap<RecordedUsers, number>();
+
+/**
+ * Whether `recorded` are still the current users, as the same `users` rows: read by
+ * loadKnownUserList's `load` and no roster run recorded since. Called inside the transaction that
+ * relies on it (the poll's record step), so the answer holds for the whole of it.
+ */
+export function stillCurrentUsers(store: Store, recorded: RecordedUsers): boolean {
+  const run = readAtRun.get(recorded);
+  return run !== undefined && run === latestRosterRunId(store);
+}
+
 /** The current users' keys (in keyUsers' order), spellings, fingerprints and `verified`; null if one has no fingerprint. */
-function recordedUsers(store: Store): RecordedUsers | null {
+function recordedUsers(store: Store, runId: number): RecordedUsers | null {
   const rows = store.sqlite
     .prepare(
       'SELECT username_key, username, fingerprint, verified FROM users WHERE valid_to IS NULL ORDER BY username_key',
@@ -79,7 +96,9 @@ function recordedUsers(store: Store): RecordedUsers | null {
     prints.set(key, fingerprint);
     verified.push(isVerified === null ? null : isVerified === 1);
   }
-  return { keys, names, prints, verified };
+  const recorded = { keys, names, prints, verified };
+  readAtRun.set(recorded, runId);
+  return recorded;
 }
 
 /**
