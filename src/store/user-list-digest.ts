@@ -76,17 +76,18 @@ export function stillCurrentUsers(store: Store, recorded: RecordedUsers): boolea
 function recordedUsers(store: Store, runId: number): RecordedUsers | null {
   const rows = store.sqlite
     .prepare(
-      'SELECT username_key, username, fingerprint, verified FROM users WHERE valid_to IS NULL ORDER BY username_key',
+      `SELECT username_key, NULLIF(username COLLATE BINARY, username_key), fingerprint, verified FROM users
+       WHERE valid_to IS NULL ORDER BY username_key`,
     )
     .raw(true)
-    .all() as [string, string, string | null, number | null][];
+    .all() as [string, string | null, string | null, number | null][];
   // SQL orders TEXT by its UTF-8 bytes, keyUsers by UTF-16 code units: they differ only past the
   // BMP's surrogates, so the rows are sorted again only when they are not in keyUsers' order.
   let ordered = true;
   for (let i = 1; i < rows.length && ordered; i++) ordered = rows[i - 1]![0] < rows[i]![0];
   if (!ordered) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const keys: string[] = [];
-  const names: string[] = [];
+  const names: (string | null)[] = [];
   const prints = new Map<string, string>();
   const verified: (boolean | null)[] = [];
   for (const [key, username, fingerprint, isVerified] of rows) {

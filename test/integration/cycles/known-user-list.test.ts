@@ -572,7 +572,10 @@ describe('the known digest’s validity', () => {
 describe('the known users read on demand', () => {
   it('are read only while the digest still names the latest run (another process may poll meanwhile)', async () => {
     let org: Org = {
-      users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: true },
+        { username: 'Søren', firstName: null, email: null, verified: null },
+      ],
       teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
       failing: [],
     };
@@ -581,10 +584,11 @@ describe('the known users read on demand', () => {
     await runPollCycle(deps, new AbortController().signal);
     const known = loadKnownUserList(store);
     expect(known?.load()).toEqual({
-      keys: ['ann'],
-      names: ['ann'],
+      keys: ['ann', 'søren'],
+      // A spelling that is the key itself is not read: null.
+      names: [null, 'Søren'],
       prints: expect.any(Map),
-      verified: [true],
+      verified: [true, null],
     });
     // Another run (another process's poll) recorded between the fetch's start and the bytes' end.
     org = edited(org, { kind: 'email', at: 0 });
