@@ -24,7 +24,7 @@ import {
 import type { Store } from './db.js';
 import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
 import { latestRosterRunId } from './runs.js';
-import { stillCurrentUsers } from './user-list-digest.js';
+import { currentUserColumns, stillCurrentUsers } from './user-list-digest.js';
 
 const VALID_RUN_KEY = 'roster_fingerprints_run';
 
@@ -59,11 +59,11 @@ export function loadFingerprints(store: Store, known?: RecordedUsers | null): St
   if (known && stillCurrentUsers(store, known)) {
     users = { keys: known.keys, prints: [...known.prints.values()], known: known.prints };
   } else {
-    const rows = db
-      .prepare('SELECT username_key, fingerprint FROM users WHERE valid_to IS NULL ORDER BY username_key')
-      .raw(true)
-      .all() as [string, string | null][];
-    users = { keys: rows.map((r) => r[0]), prints: rows.map((r) => r[1]) };
+    const [keys, prints] = currentUserColumns(store, ['username_key', 'fingerprint']) as [
+      string[],
+      (string | null)[],
+    ];
+    users = { keys, prints };
   }
   const valid = db.prepare('SELECT value FROM meta WHERE key = ?').get(VALID_RUN_KEY) as
     | { value: string }

@@ -211,7 +211,8 @@ function reported(result: PollResult | null) {
   };
 }
 
-// Past the BMP ('𝒜b') and above the surrogates ('ﬀa'): SQL orders their keys otherwise than keyUsers.
+// Past the BMP ('𝒜B', spelled otherwise than its key) and above the surrogates ('ﬀa'): SQL orders
+// their keys otherwise than keyUsers.
 const NAMES = [
   'ann',
   'bob',
@@ -223,7 +224,7 @@ const NAMES = [
   'hal',
   'ida',
   'Søren',
-  '\u{1D49C}b',
+  '\u{1D49C}B',
   '\uFB00a',
   'zed',
   'invited_zoe',
@@ -473,7 +474,7 @@ describe('the user list known by its bytes', () => {
                 email: null,
                 verified: i === 0 ? null : i % 2 === 0,
               })),
-              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}b'] }],
+              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}B'] }],
               failing: [],
             },
             [
