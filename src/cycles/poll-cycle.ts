@@ -19,7 +19,12 @@ import {
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
-import { factsOfUserList, type KnownUserList, recordedCoverageUsers } from '../roster/normalise.js';
+import {
+  factsOfUserList,
+  type KnownUserList,
+  type RecordedUsers,
+  recordedCoverageUsers,
+} from '../roster/normalise.js';
 import {
   decidePoll,
   decideUnchangedPoll,
@@ -184,8 +189,17 @@ function rosterCycle(
       const startedAt = new Date(clock.now()).toISOString();
       const outcome = await fetchOutcome(() => {
         const settings = deps.membershipHints;
-        const hints = settings && loadHintState(store, { ...settings, nowMs: clock.now() });
-        const knownUsers = loadKnownUserList(store);
+        const known = loadKnownUserList(store);
+        // The known list's users as the fetch reads them: the hints' leaver count takes their keys.
+        let read: RecordedUsers | null = null;
+        const knownUsers = known && {
+          digest: known.digest,
+          load: () => {
+            read = known.load();
+            return read;
+          },
+        };
+        const hints = settings && loadHintState(store, { ...settings, nowMs: clock.now() }, () => read);
         return deps.fetchRoster(signal, {
           hints,
           onPlan: (plan) => logRequestPlan(deps.logger, plan),
@@ -209,12 +223,13 @@ function rosterCycle(
         input.wallFinishedAt,
       );
       const streak = failureStreak(store);
-      // Fingerprints first: the recorded roster is rebuilt from the fetched one where they agree,
-      // so an unchanged poll reads hashes, not every recorded user and membership.
-      const stored = hasRosterBaseline(store) ? loadFingerprints(store) : null;
       // A user list whose bytes are the recorded ones: its users' keys and fingerprints are the stored ones.
       const listFacts = fetched ? factsOfUserList(fetched.roster) : undefined;
       const knownUsers = listFacts?.recorded ?? undefined;
+      // Fingerprints first: the recorded roster is rebuilt from the fetched one where they agree,
+      // so an unchanged poll reads hashes, not every recorded user and membership. The known
+      // list's users, read by the fetch, serve as the stored ones if still current.
+      const stored = hasRosterBaseline(store) ? loadFingerprints(store, knownUsers) : null;
       const fetchedPrints = fetched
         ? fingerprintRoster(fetched.roster, fingerprintHash, undefined, knownUsers?.prints)
         : null;

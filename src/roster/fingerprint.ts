@@ -109,10 +109,13 @@ export function digestRoster(
   hashText: (text: string) => string,
   userKeys?: readonly string[],
 ): string {
-  const parts: string[] = [];
+  // One line a user ('u' and its fingerprint), then one a team: the users' lines joined from the
+  // fingerprints themselves, not from a new string per user (20,000 on every poll).
+  const users: string[] = [];
   for (const key of userKeys ?? roster.users.map((u) => usernameKey(u.username)))
-    parts.push(`u${prints.users.get(key) ?? ''}`);
+    users.push(prints.users.get(key) ?? '');
+  const lines = users.length === 0 ? [] : [`u${users.join('\nu')}`];
   for (const t of roster.teams)
-    parts.push(`t${JSON.stringify([t.slug, t.name])}${prints.teams.get(t.slug) ?? ''}`);
-  return hashText(parts.join('\n'));
+    lines.push(`t${JSON.stringify([t.slug, t.name])}${prints.teams.get(t.slug) ?? ''}`);
+  return hashText(lines.join('\n'));
 }

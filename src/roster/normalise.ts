@@ -114,8 +114,11 @@ export interface NormalisedUsers {
 export interface RecordedUsers {
   /** The users' keys (`usernameKey`), in `NormalisedUsers.users` order. */
   readonly keys: readonly string[];
-  /** Each key's spelling (the kept user's username), in the same order. */
-  readonly names: readonly string[];
+  /**
+   * Each key's spelling (the kept user's username), in the same order; null where it is the key
+   * itself (most usernames are lower case: 20,000 strings the read need not make).
+   */
+  readonly names: readonly (string | null)[];
   /** Each key's user fingerprint (roster/fingerprint.ts), in key order. */
   readonly prints: ReadonlyMap<string, string>;
   /** Each key's `verified`, in the same order: with the spellings, all coverage findings read of a user. */
@@ -124,7 +127,10 @@ export interface RecordedUsers {
 
 /** The recorded users as coverage findings read them, in the order of the users the list gives. */
 export function recordedCoverageUsers(recorded: RecordedUsers): CoverageUser[] {
-  return recorded.names.map((username, i) => ({ username, verified: recorded.verified[i] ?? null }));
+  return recorded.names.map((name, i) => ({
+    username: name ?? (recorded.keys[i] as string),
+    verified: recorded.verified[i] ?? null,
+  }));
 }
 
 /** The recorded spelling of `key`, found among the sorted keys (a map of 20,000 would serve a few lookups). */
@@ -137,7 +143,7 @@ export function recordedSpelling(recorded: RecordedUsers, key: string): string |
     if ((keys[mid] as string) < key) low = mid + 1;
     else high = mid;
   }
-  return keys[low] === key ? recorded.names[low] : undefined;
+  return keys[low] === key ? (recorded.names[low] ?? key) : undefined;
 }
 
 /** The store's word on the user list it recorded last: its bytes' digest, and its users on demand. */

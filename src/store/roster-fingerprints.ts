@@ -11,6 +11,7 @@
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
 import type { KnownTeamPrints, RosterFingerprints } from '../roster/fingerprint.js';
+import type { RecordedUsers } from '../roster/normalise.js';
 import { mergeSorted } from '../roster/safety.js';
 import {
   type FetchedRoster,
@@ -23,12 +24,21 @@ import {
 import type { Store } from './db.js';
 import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
 import { latestRosterRunId } from './runs.js';
+import { currentUserColumns, stillCurrentUsers } from './user-list-digest.js';
 
 const VALID_RUN_KEY = 'roster_fingerprints_run';
 
 export interface StoredFingerprints {
-  /** Current users in SQL order (username_key), with their fingerprint or null (not back-filled yet). */
-  users: { key: string; fingerprint: string | null }[];
+  /** Current users' keys, in SQL order (username_key) or the known list's (keyUsers'). */
+  keys: readonly string[];
+  /** Their fingerprints, in the same order; null where not back-filled yet. */
+  prints: readonly (string | null)[];
+  /**
+   * Set when the current users are the known user list's, proved current in this transaction
+   * (`loadFingerprints`' `known`): their fingerprints by key, the very map the fetch's
+   * fingerprints took for its users. A comparison of the two is then moot.
+   */
+  known?: ReadonlyMap<string, string>;
   /** Current teams' member-list fingerprints; empty when they do not describe the latest roster run. */
   teams: Map<string, string>;
   /** Whether `teams` describes the latest roster run (else it is empty). */
@@ -37,14 +47,24 @@ export interface StoredFingerprints {
   listed: Set<string>;
 }
 
-/** The fingerprints recorded for the current roster. */
-export function loadFingerprints(store: Store): StoredFingerprints {
+/**
+ * The fingerprints recorded for the current roster. `known`: the users of a user list known by its
+ * bytes (store/user-list-digest.ts), read by the fetch; while no roster run has been recorded since
+ * that read, they are the current users with their stored fingerprints, and the 20,000 rows are
+ * not read a second time.
+ */
+export function loadFingerprints(store: Store, known?: RecordedUsers | null): StoredFingerprints {
   const db = store.sqlite;
-  const users = db
-    .prepare(
-      'SELECT username_key AS key, fingerprint FROM users WHERE valid_to IS NULL ORDER BY username_key',
-    )
-    .all() as StoredFingerprints['users'];
+  let users: Pick<StoredFingerprints, 'keys' | 'prints' | 'known'>;
+  if (known && stillCurrentUsers(store, known)) {
+    users = { keys: known.keys, prints: [...known.prints.values()], known: known.prints };
+  } else {
+    const [keys, prints] = currentUserColumns(store, ['username_key', 'fingerprint']) as [
+      string[],
+      (string | null)[],
+    ];
+    users = { keys, prints };
+  }
   const valid = db.prepare('SELECT value FROM meta WHERE key = ?').get(VALID_RUN_KEY) as
     | { value: string }
     | undefined;
@@ -62,7 +82,7 @@ export function loadFingerprints(store: Store): StoredFingerprints {
       if (hasList === 1) listed.add(slug);
     }
   }
-  return { users, teams, teamsValid, listed };
+  return { ...users, teams, teamsValid, listed };
 }
 
 /**
@@ -92,11 +112,12 @@ export function loadPreviousByFingerprint(
 
   const users: (User | undefined)[] = [];
   const unread = new Map<string, number>();
-  for (const { key, fingerprint } of stored.users) {
+  stored.keys.forEach((key, i) => {
+    const fingerprint = stored.prints[i] ?? null;
     const same = fingerprint !== null && fetchedPrints.users.get(key) === fingerprint;
     if (!same) unread.set(key, users.length);
     users.push(same ? fetchedUsers.get(key) : undefined);
-  }
+  });
   // The recorded spelling of a user read back, where it differs from the fetched one.
   const respelled = new Map<string, string>();
   if (unread.size > 0) {
@@ -165,14 +186,14 @@ export function loadPreviousByFingerprint(
         stored.teams.get(t.slug),
       );
     }
-    const fromLists = membershipsOfLists(lists, stored.users, users as User[]);
+    const fromLists = membershipsOfLists(lists, stored.keys, users as User[]);
     if (fromLists !== null && lists.size === teams.length) {
       memberships = fromLists;
     } else {
       // A list names someone who is not a current user (it cannot be trusted), or some teams have none.
       // The lists' teams are known only where the memberships come from them.
       if (fromLists === null) known?.clear();
-      const spelling = spellings(stored.users, users as User[]);
+      const spelling = spellings(stored.keys, users as User[]);
       const fromHistory = teams.map((t) => t.slug).filter((slug) => fromLists === null || !lists.has(slug));
       memberships = mergeSorted(fromLists ?? [], recordedMemberships(store, spelling, fromHistory));
     }
@@ -209,9 +230,9 @@ function recordedMemberships(
 }
 
 /** The current users' recorded spelling by key, given the rebuild's `users` and their recorded `keys` (same order). */
-function spellings(keys: StoredFingerprints['users'], users: readonly User[]): Map<string, string> {
+function spellings(keys: readonly string[], users: readonly User[]): Map<string, string> {
   const spelling = new Map<string, string>();
-  keys.forEach(({ key }, i) => {
+  keys.forEach((key, i) => {
     const user = users[i];
     if (user !== undefined) spelling.set(key, user.username);
   });
@@ -258,7 +279,7 @@ function storedLists(
  */
 function membershipsOfLists(
   lists: ReadonlyMap<string, string | readonly Membership[]>,
-  keys: StoredFingerprints['users'],
+  keys: readonly string[],
   users: readonly User[],
 ): Membership[] | null {
   // Per key, its teams in slug order: a slug (from a stored list) or the fetched membership.
@@ -275,7 +296,7 @@ function membershipsOfLists(
   const memberships: Membership[] = [];
   let found = 0;
   for (let i = 0; i < keys.length; i++) {
-    const of = teamsOf.get(keys[i]!.key);
+    const of = teamsOf.get(keys[i]!);
     if (of === undefined) continue;
     found++;
     const username = users[i]!.username;
@@ -305,17 +326,24 @@ export function saveFingerprints(
     const setUser = db.prepare(
       'UPDATE users SET fingerprint = ? WHERE username_key = ? AND valid_to IS NULL',
     );
-    // The stored keys are unique (users_current_uq), so when as many of them carry the recorded
-    // fingerprint as there are recorded users, every recorded user's is stored already: an
-    // unchanged poll writes none and needs no map of 20,000 stored fingerprints to find that out.
-    const storedUsers = stored?.users ?? [];
-    let same = 0;
-    for (const { key, fingerprint } of storedUsers)
-      if (fingerprint !== null && recorded.users.get(key) === fingerprint) same++;
-    if (same !== recorded.users.size) {
-      const before = new Map(storedUsers.map((u) => [u.key, u.fingerprint]));
-      for (const [key, fingerprint] of recorded.users) {
-        if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
+    // The recorded users' fingerprints are the very map the stored ones were taken from (a known
+    // user list, proved current): all of them are stored already. Otherwise the stored keys are
+    // unique (users_current_uq), so when as many of them carry the recorded fingerprint as there
+    // are recorded users, every recorded user's is stored already: an unchanged poll writes none
+    // and needs no map of 20,000 stored fingerprints to find that out.
+    if (stored?.known !== recorded.users) {
+      const keys = stored?.keys ?? [];
+      const prints = stored?.prints ?? [];
+      let same = 0;
+      keys.forEach((key, i) => {
+        const fingerprint = prints[i] ?? null;
+        if (fingerprint !== null && recorded.users.get(key) === fingerprint) same++;
+      });
+      if (same !== recorded.users.size) {
+        const before = new Map(keys.map((key, i) => [key, prints[i] ?? null]));
+        for (const [key, fingerprint] of recorded.users) {
+          if (before.get(key) !== fingerprint) setUser.run(fingerprint, key);
+        }
       }
     }
     const storedTeams = stored?.teams ?? new Map<string, string>();
@@ -368,10 +396,14 @@ export function loadUnchangedRecord(
 ): UnchangedRecord | null {
   if (fetched.failedScopes.length > 0 || !stored.teamsValid) return null;
   // The stored keys are unique (users_current_uq): as many as fetched, each with the fetched
-  // fingerprint, is the same set of users with the same recorded fields.
-  if (stored.users.length !== fetchedPrints.users.size) return null;
-  for (const { key, fingerprint } of stored.users) {
-    if (fingerprint === null || fetchedPrints.users.get(key) !== fingerprint) return null;
+  // fingerprint, is the same set of users with the same recorded fields. Moot when the fetched
+  // fingerprints are the very map the stored users were taken from (a known list, proved current).
+  if (stored.keys.length !== fetchedPrints.users.size) return null;
+  if (stored.known !== fetchedPrints.users) {
+    for (let i = 0; i < stored.keys.length; i++) {
+      const fingerprint = stored.prints[i] ?? null;
+      if (fingerprint === null || fetchedPrints.users.get(stored.keys[i]!) !== fingerprint) return null;
+    }
   }
   const teams = loadCurrentTeams(store);
   if (teams.length !== fetched.roster.teams.length || stored.teams.size !== teams.length) return null;
@@ -408,7 +440,7 @@ export function loadUnchangedRecord(
     }
   }
   return {
-    counts: { users: stored.users.length, teams: teams.length, memberships: read + kept },
+    counts: { users: stored.keys.length, teams: teams.length, memberships: read + kept },
     memberCounts,
   };
 }

@@ -7,9 +7,11 @@
 import type { Statement } from 'better-sqlite3';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { HintState, HintsSetting, StoredTeamHint } from '../roster/membership-hints.js';
+import type { RecordedUsers } from '../roster/normalise.js';
 import type { FetchedHints } from '../roster/types.js';
 import type { Store } from './db.js';
 import { memberships, meta, runs, teamHints } from './schema.js';
+import { stillCurrentUsers } from './user-list-digest.js';
 
 const UNRELIABLE_KEY = 'membership_hints_unreliable';
 
@@ -75,13 +77,22 @@ function lastRosterPollStartMs(store: Store): number | null {
  * Recorded memberships of the recorded users missing from `present`, counted per team. Runs on
  * every hinted poll over every current user, so the keys come as plain strings (no row objects)
  * and the per-user statement is prepared once: through drizzle the 20,000 keys alone cost
- * ~170 ms of an unchanged CLI poll (issue 21).
+ * ~170 ms of an unchanged CLI poll (issue 21). `known`: the known user list's users this fetch
+ * read (store/user-list-digest.ts); while no roster run has been recorded since, their keys are
+ * the current users', so they are not read again.
  */
-function countLeaversByTeam(store: Store, present: ReadonlySet<string>): Map<string, number> {
-  const keys = store.sqlite
-    .prepare('SELECT username_key FROM users WHERE valid_to IS NULL')
-    .pluck()
-    .all() as string[];
+function countLeaversByTeam(
+  store: Store,
+  present: ReadonlySet<string>,
+  known: RecordedUsers | null,
+): Map<string, number> {
+  const keys =
+    known !== null && stillCurrentUsers(store, known)
+      ? known.keys
+      : (store.sqlite
+          .prepare('SELECT username_key FROM users WHERE valid_to IS NULL')
+          .pluck()
+          .all() as string[]);
   const counts = new Map<string, number>();
   let teamsOf: ReturnType<Store['sqlite']['prepare']> | null = null;
   for (const key of keys) {
@@ -94,16 +105,21 @@ function countLeaversByTeam(store: Store, present: ReadonlySet<string>): Map<str
   return counts;
 }
 
+/**
+ * The hints as recorded. `knownUsers`: the users of the known user list, once the fetch has read
+ * them (null before, or when its bytes were not the known ones).
+ */
 export function loadHintState(
   store: Store,
   settings: { setting: HintsSetting; verifyIntervalMs: number; nowMs: number },
+  knownUsers: () => RecordedUsers | null = () => null,
 ): HintState {
   return {
     ...settings,
     unreliable: loadHintsUnreliable(store) !== null,
     stored: loadStoredHints(store),
     lastPollAtMs: lastRosterPollStartMs(store),
-    countLeavers: (present) => countLeaversByTeam(store, present),
+    countLeavers: (present) => countLeaversByTeam(store, present, knownUsers()),
     recordedMembers: (slug) =>
       new Set(
         store.db

@@ -3,9 +3,10 @@
  * `GET /v1/user` bytes are those whose users the latest run recorded does not parse them. Held to
  * the full path: random orgs and random sequences of edits (none, field edits, respellings,
  * duplicate spellings, membership changes, failed team reads, mass removals the guard holds,
- * `accept`), polled through the real fetch and reader on a store that is offered the known digest
- * and on one that never is, leave every table equal and report the same; and the short cut is
- * taken whenever the bytes are those the previous run vouched for.
+ * `accept`, another process's run recorded while a poll fetches), polled through the real fetch
+ * and reader on a store that is offered the known digest and on one that never is, leave every
+ * table equal and report the same; and the short cut is taken whenever the bytes are those the
+ * previous run vouched for.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,10 +77,18 @@ function countingReads<T>(users: T): T {
 }
 
 /**
+ * Another process's poll, run once as the next team list is asked for: after the poll's user list
+ * was read (its known users loaded), before its plan and its record step.
+ */
+interface Race {
+  next: (() => Promise<unknown>) | null;
+}
+
+/**
  * A client answering from `org` (the user list as bytes through the reader's stream); no HTTP.
  * `bytesOf`: other user list bytes, when it gives some (bytes the reader cannot read).
  */
-function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined): VictorOpsClient {
+function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined, race?: Race): VictorOpsClient {
   const stats = { requests: 0, retries: 0, rateLimited: 0 };
   const get = async <T>(path: string, schema: ResponseSchema<T>): Promise<T> => {
     stats.requests++;
@@ -104,6 +113,11 @@ function clientOf(org: () => Org, bytesOf?: () => Buffer | undefined): VictorOps
       throw new VictorOpsError('shape', 'user list: not the expected shape', { retryable: true, path });
     }
     if (path === '/v1/team') {
+      const other = race?.next;
+      if (race && other) {
+        race.next = null;
+        await other();
+      }
       return now.teams.map((t) => ({
         slug: t.slug,
         name: t.name,
@@ -156,9 +170,13 @@ function depsOf(
   store: Store,
   org: () => Org,
   offer: boolean,
-  options: { membershipSource?: MembershipSourceSetting; bytesOf?: () => Buffer | undefined } = {},
+  options: {
+    membershipSource?: MembershipSourceSetting;
+    bytesOf?: () => Buffer | undefined;
+    race?: Race;
+  } = {},
 ): PollCycleDeps {
-  const client = clientOf(org, options.bytesOf);
+  const client = clientOf(org, options.bytesOf, options.race);
   return {
     store,
     clock: CLOCK,
@@ -193,7 +211,8 @@ function reported(result: PollResult | null) {
   };
 }
 
-// Past the BMP ('𝒜b') and above the surrogates ('ﬀa'): SQL orders their keys otherwise than keyUsers.
+// Past the BMP ('𝒜B', spelled otherwise than its key) and above the surrogates ('ﬀa'): SQL orders
+// their keys otherwise than keyUsers.
 const NAMES = [
   'ann',
   'bob',
@@ -205,7 +224,7 @@ const NAMES = [
   'hal',
   'ida',
   'Søren',
-  '\u{1D49C}b',
+  '\u{1D49C}B',
   '\uFB00a',
   'zed',
   'invited_zoe',
@@ -249,7 +268,9 @@ type Edit =
   | { kind: 'email' | 'verify' | 'respell' | 'duplicate' | 'member'; at: number }
   | { kind: 'fail'; at: number }
   | { kind: 'remove-many' | 'down' }
-  | { kind: 'accept' };
+  | { kind: 'accept' }
+  // Another process records the org with `inner` made while this poll fetches; this poll reads the org as it was.
+  | { kind: 'race'; inner: 'email' | 'member' | 'join'; at: number };
 
 const arbitraryEdit: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
@@ -270,7 +291,28 @@ const arbitraryEdit: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'down' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'remove-many' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'accept' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('race' as const),
+      inner: fc.constantFrom('email' as const, 'member' as const, 'join' as const),
+      at: fc.nat(40),
+    }),
+  },
 );
+
+/** The org another process records in a race: `edit.inner` made ('join': a new user on a team). */
+function raced(org: Org, edit: Extract<Edit, { kind: 'race' }>): Org {
+  if (edit.inner !== 'join') return edited(org, { kind: edit.inner, at: edit.at });
+  const next = structuredClone(org);
+  const name = NAMES.find((n) => !next.users.some((u) => u.username === n));
+  if (name === undefined) return next;
+  next.users.push({ username: name, firstName: null, email: null, verified: true });
+  const team = next.teams[edit.at % next.teams.length]!;
+  team.members.push(name);
+  team.version++;
+  return next;
+}
 
 /** The org after `edit` (a new object: the previous org's bytes stay as they were). */
 function edited(org: Org, edit: Edit): Org {
@@ -322,6 +364,7 @@ function edited(org: Org, edit: Edit): Org {
 describe('the user list known by its bytes', () => {
   it('records and reports what the full path does, and is taken whenever the bytes are the vouched ones (property)', async () => {
     let taken = 0;
+    let races = 0;
     // Unchanged polls with a policy baseline that took the short cut, and those of them that never parsed the list.
     let withPolicies = 0;
     let unparsed = 0;
@@ -337,13 +380,29 @@ describe('the user list known by its bytes', () => {
           const full = newStore();
           // With a policy baseline every roster run records its coverage findings too.
           if (policies) for (const store of [short, full]) recordPolicyBaseline(store, [POLICY]);
-          const withShortCut = depsOf(short, () => org, true);
-          const without = depsOf(full, () => org, false);
+          const hooks: [Race, Race] = [{ next: null }, { next: null }];
+          const withShortCut = depsOf(short, () => org, true, { race: hooks[0] });
+          const without = depsOf(full, () => org, false, { race: hooks[1] });
           let vouched: Buffer | null = null;
           for (const edit of [{ kind: 'none' } as Edit, ...edits]) {
             let a: PollResult | null;
             let b: PollResult | null;
-            if (edit.kind === 'accept') {
+            if (edit.kind === 'race') {
+              // Each store's other process polls the raced org, offered the digest as its store is.
+              org = edited(org, { kind: 'none' });
+              const other = raced(org, edit);
+              const results: PollResult[] = [];
+              [short, full].forEach((store, i) => {
+                const deps = depsOf(store, () => other, i === 0);
+                hooks[i]!.next = async () =>
+                  results.push(await runPollCycle(deps, new AbortController().signal));
+              });
+              a = await runPollCycle(withShortCut, new AbortController().signal);
+              b = await runPollCycle(without, new AbortController().signal);
+              expect(results).toHaveLength(2);
+              expect(reported(results[0]!)).toEqual(reported(results[1]!));
+              races++;
+            } else if (edit.kind === 'accept') {
               a = acceptHeldChange(withShortCut);
               b = acceptHeldChange(without);
             } else {
@@ -415,7 +474,7 @@ describe('the user list known by its bytes', () => {
                 email: null,
                 verified: i === 0 ? null : i % 2 === 0,
               })),
-              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}b'] }],
+              teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['\uFB00a', '\u{1D49C}B'] }],
               failing: [],
             },
             [
@@ -432,6 +491,7 @@ describe('the user list known by its bytes', () => {
       },
     );
     expect(taken).toBeGreaterThan(20);
+    expect(races).toBeGreaterThan(5);
     // Coverage findings read the recorded users' fields, not the list's: most such polls parse nothing.
     expect(unparsed, `of ${withPolicies}`).toBeGreaterThan(5);
     // Every kind of run the digest must follow was met.
@@ -513,7 +573,10 @@ describe('the known digest’s validity', () => {
 describe('the known users read on demand', () => {
   it('are read only while the digest still names the latest run (another process may poll meanwhile)', async () => {
     let org: Org = {
-      users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: true },
+        { username: 'Søren', firstName: null, email: null, verified: null },
+      ],
       teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
       failing: [],
     };
@@ -522,10 +585,11 @@ describe('the known users read on demand', () => {
     await runPollCycle(deps, new AbortController().signal);
     const known = loadKnownUserList(store);
     expect(known?.load()).toEqual({
-      keys: ['ann'],
-      names: ['ann'],
+      keys: ['ann', 'søren'],
+      // A spelling that is the key itself is not read: null.
+      names: [null, 'Søren'],
       prints: expect.any(Map),
-      verified: [true],
+      verified: [true, null],
     });
     // Another run (another process's poll) recorded between the fetch's start and the bytes' end.
     org = edited(org, { kind: 'email', at: 0 });

@@ -207,7 +207,8 @@ describe('the fingerprint read', () => {
             polls.splice(Math.min(at, polls.length), 0, polls[Math.min(at, polls.length - 1)]!);
           const store = await recordRosters(polls);
           try {
-            const stored = new Map(loadFingerprints(store).users.map((u) => [u.key, u.fingerprint]));
+            const { keys, prints } = loadFingerprints(store);
+            const stored = new Map(keys.map((key, i) => [key, prints[i]]));
             const recorded = fingerprintRoster(loadCurrentRoster(store)!, fingerprintHash).users;
             expect(stored).toEqual(recorded);
           } finally {
