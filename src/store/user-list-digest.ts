@@ -60,7 +60,8 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
 // The roster run whose current users each read gave: they are the current users for as long as
 // it is the latest roster run, since only a roster run writes `users`. Beside the read, not in it:
 // RecordedUsers is the roster's type, and one not read here (a test's) is never taken as current.
-const readAtRun = new WeakMap<RecordedUsers, number>();
+// The store is kept too: another database's latest roster run may bear the same id.
+const readAtRun = new WeakMap<RecordedUsers, { store: Store; runId: number }>();
 
 /**
  * Whether `recorded` are still the current users, as the same `users` rows: read by
@@ -68,9 +69,16 @@ const readAtRun = new WeakMap<RecordedUsers, number>();
  * relies on it (the poll's record step), so the answer holds for the whole of it.
  */
 export function stillCurrentUsers(store: Store, recorded: RecordedUsers): boolean {
-  const run = readAtRun.get(recorded);
-  return run !== undefined && run === latestRosterRunId(store);
+  const read = readAtRun.get(recorded);
+  return read !== undefined && read.store === store && read.runId === latestRosterRunId(store);
 }
+
+/** The expressions read of the current users: written into the SQL, so only these. */
+export type CurrentUserColumn =
+  | 'username_key'
+  | 'NULLIF(username COLLATE BINARY, username_key)'
+  | 'fingerprint'
+  | 'verified';
 
 /**
  * Columns of the current users (SQL expressions of `users`), each a flat array in username_key
@@ -79,7 +87,7 @@ export function stillCurrentUsers(store: Store, recorded: RecordedUsers): boolea
  * took ~50 ms CPU as rows, ~28 ms as columns, with the CLI's V8 flags). The order comes from the
  * unique index of current users, not from a sort.
  */
-export function currentUserColumns(store: Store, columns: readonly string[]): unknown[][] {
+export function currentUserColumns(store: Store, columns: readonly CurrentUserColumn[]): unknown[][] {
   const db = store.sqlite;
   return db.transaction(() =>
     columns.map((column) =>
@@ -125,7 +133,7 @@ function recordedUsers(store: Store, runId: number): RecordedUsers | null {
     verified.push(isVerified === null || isVerified === undefined ? null : isVerified === 1);
   }
   const recorded = { keys, names, prints, verified };
-  readAtRun.set(recorded, runId);
+  readAtRun.set(recorded, { store, runId });
   return recorded;
 }
 
