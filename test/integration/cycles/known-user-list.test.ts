@@ -26,7 +26,11 @@ import { factsOfUserList } from '../../../src/roster/normalise.js';
 import type { Policy } from '../../../src/roster/policy-types.js';
 import type { PollDecision } from '../../../src/roster/poll-decision.js';
 import { openStore, type Store } from '../../../src/store/db.js';
-import { loadKnownUserList, userListDigestAction } from '../../../src/store/user-list-digest.js';
+import {
+  loadKnownUserList,
+  stillCurrentUsers,
+  userListDigestAction,
+} from '../../../src/store/user-list-digest.js';
 import type { ResponseSchema, VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchRoster, type MembershipSourceSetting } from '../../../src/victorops/fetch-roster.js';
 import { userListHasher } from '../../../src/victorops/user-list-reader.js';
@@ -595,6 +599,57 @@ describe('the known users read on demand', () => {
     org = edited(org, { kind: 'email', at: 0 });
     await runPollCycle(deps, new AbortController().signal);
     expect(known?.load()).toBeNull();
+  });
+
+  it('are read once in an unchanged poll: the hints’ leaver count and the record step take that read', async () => {
+    const org: Org = {
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: true },
+        { username: 'Bob', firstName: null, email: null, verified: null },
+      ],
+      teams: [
+        { slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] },
+        { slug: 'team-1', name: 'Team 1', version: 1, members: ['Bob'] },
+      ],
+      failing: [],
+    };
+    const store = newStore();
+    const deps = depsOf(store, () => org, true);
+    await runPollCycle(deps, new AbortController().signal);
+    await runPollCycle(deps, new AbortController().signal);
+    // Every statement that reads the users table during the next, unchanged, poll.
+    const reads: string[] = [];
+    const prepare = store.sqlite.prepare.bind(store.sqlite);
+    store.sqlite.prepare = ((sql: string) => {
+      if (/\bFROM users\b/.test(sql)) reads.push(sql);
+      return prepare(sql);
+    }) as typeof store.sqlite.prepare;
+    const result = await runPollCycle(deps, new AbortController().signal);
+    store.sqlite.prepare = prepare;
+    expect(result?.changes).toBe(0);
+    expect(result?.fetched && factsOfUserList(result.fetched.roster)?.recorded).toBeTruthy();
+    // The known users' one read: its four columns, and nothing read of the users after it.
+    expect(reads).toHaveLength(4);
+    expect(reads.every((sql) => sql.includes('INDEXED BY users_current_uq'))).toBe(true);
+  });
+
+  it('are current only in the store they were read from, though another store’s latest run has the same id', async () => {
+    const org: Org = {
+      users: [{ username: 'ann', firstName: null, email: null, verified: true }],
+      teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann'] }],
+      failing: [],
+    };
+    const [a, b] = [newStore(), newStore()];
+    for (const store of [a, b])
+      await runPollCycle(
+        depsOf(store, () => org, true),
+        new AbortController().signal,
+      );
+    const read = loadKnownUserList(a)?.load();
+    expect(read).toBeTruthy();
+    if (!read) return;
+    expect(stillCurrentUsers(a, read)).toBe(true);
+    expect(stillCurrentUsers(b, read)).toBe(false);
   });
 });
 
