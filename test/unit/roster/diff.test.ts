@@ -117,6 +117,23 @@ describe('diffRosters memberships against their definition', () => {
 });
 
 describe('diffRosters examples', () => {
+  it('reports a key given twice in a list once, as the maps do (the walk gives up on a repeated key)', () => {
+    // Not a normalised roster: the walk must see the repeat and leave it to the maps, where the last
+    // of two equal keys stands for both.
+    const team = aTeam('t');
+    const first = { username: 'ann', teamSlug: 't' };
+    const again = { username: 'ann', teamSlug: 't' };
+    const ann = aUser('ann');
+    const Ann = aUser('Ann');
+    const before: Roster = { users: [ann, Ann], teams: [team], memberships: [first, again] };
+    const after: Roster = { users: [], teams: [team], memberships: [] };
+    const diff = diffRosters(before, after);
+    expect(diff.usersRemoved).toEqual([Ann]);
+    expect(diff.usersRemoved[0]).toBe(Ann);
+    expect(diff.membershipsRemoved).toHaveLength(1);
+    expect(diff.membershipsRemoved[0]).toBe(again);
+  });
+
   const before = aRoster({
     users: [aUser('jdoe'), aUser('asmith')],
     teams: [aTeam('team-pay', 'Payments'), aTeam('team-db', 'Database')],
