@@ -160,13 +160,21 @@ describe('mergeSorted', () => {
 describe('compareMemberships', () => {
   // User keys that are prefixes of each other, with the separator's own character and upper case;
   // beyond ASCII a letter with its capital, one that lower-cases to two characters, and a sigma
-  // (lower-cased by context); '@', '[' and '`' sit next to A-Z and a-z, so a case folding that
-  // reaches one character too far misorders them (the ASCII comparison's mutations).
+  // (lower-cased by context), the Kelvin sign (lower-cased to ASCII 'k') and a letter past the BMP
+  // with its capital; '@', '[' and '`' sit next to A-Z and a-z, so a case folding that reaches
+  // one character too far misorders them (the ASCII comparison's mutations).
   const part = fc.constantFrom(
     '',
     'a',
     'A',
     'b',
+    'i',
+    'I',
+    'k',
+    'K',
+    '\u212a',
+    '\u{10428}',
+    '\u{10400}',
     'Z',
     '\u0000',
     '\u0001',
