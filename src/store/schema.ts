@@ -78,6 +78,10 @@ const userFieldColumns = (t: {
 }) =>
   [t.firstName, t.lastName, t.displayName, t.email, t.createdAt, t.passwordLastUpdated, t.verified] as const;
 
+// Written only by a roster run's record step (history.ts, roster-fingerprints.ts), which inserts
+// its runs row in the same transaction: a poll keeps the current users it read for as long as no
+// newer roster run exists (user-list-digest.ts stillCurrentUsers). A writer outside a roster run
+// (a migration's back-fill, another command) must record one or break that.
 export const users = sqliteTable(
   'users',
   {
