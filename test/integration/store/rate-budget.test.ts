@@ -406,6 +406,47 @@ describe('the shared rate budget in the file beside the database', () => {
     }
   });
 
+  it('takes the write lock at BEGIN: no other process writes between its read of the row and its write', () => {
+    // Deferred, another process could write after the read: its turn lost, or this one's write
+    // refused (the snapshot stale). Each call parses the row another process wrote, and there,
+    // inside the transaction, that process tries to write without waiting.
+    const [mine, other] = twoConnections();
+    other.sqlite.pragma('busy_timeout = 0');
+    const put = (text: string) =>
+      other.sqlite
+        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('victorops.rate_budget.key', ?)")
+        .run(text);
+    const parse = JSON.parse.bind(JSON);
+    let watched = '';
+    const tries: string[] = [];
+    const spy = vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver) => {
+      if (text === watched) {
+        try {
+          put('{"recent":[],"holdUntilMs":0,"lastOkMs":null}');
+          tries.push('written');
+        } catch (error) {
+          tries.push((error as { code?: string }).code ?? String(error));
+        }
+      }
+      return parse(text, reviver);
+    });
+    try {
+      const turns = [
+        () => reserveSharedSlot(mine, 'key', request(2_000)),
+        () => holdSharedSlots(mine, 'key', 5_000, 2_000, 31_000),
+        () => withdrawSharedWaiter(mine, 'key', 'p1'),
+      ];
+      for (const [i, turn] of turns.entries()) {
+        watched = `{"recent":[${1_000 + i}],"holdUntilMs":0,"lastOkMs":null}`;
+        put(watched);
+        turn();
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tries).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY', 'SQLITE_BUSY']);
+  });
+
   it('goes only beside an existing history: a command without one paces alone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-budget-'));
     dirs.push(dir);
