@@ -244,11 +244,11 @@ describe('the shared rate budget in the file beside the database', () => {
 
   it('keeps the sends JSON.parse reads in a row that names `recent` twice, one spelt with an escape', () => {
     // JSON.parse takes the last `recent`, here spelt `rec\u0065nt`: the three sends it holds fill
-    // the window, whatever the first (empty) one's text says.
+    // the window, whatever the first one's text says.
     const [a, b] = twoConnections();
     a.sqlite
       .prepare("INSERT INTO meta (key, value) VALUES ('victorops.rate_budget.key', ?)")
-      .run('{"recent":[],"holdUntilMs":0,"lastOkMs":null,"rec\\u0065nt":[1000,1100,1200]}');
+      .run('{"recent":[1,2,3,4,5],"holdUntilMs":0,"lastOkMs":null,"rec\\u0065nt":[1000,1100,1200]}');
     const turn = { ...request(1_300), capacity: 3, windowMs: 1_000 };
     expect(reserveSharedSlot(a, 'key', turn).slotMs).toBe(2_000);
     expect(reserveSharedSlot(b, 'key', turn).slotMs).toBe(2_100);
