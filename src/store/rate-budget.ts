@@ -195,39 +195,28 @@ const statements = statementsPerConnection((sqlite) => ({
 
 /**
  * The row as this connection last read or wrote it, per key: its text, the state it holds and the
- * text of its `recent` sends inside it (`section`, their texts joined by commas as JSON.stringify
- * writes them). The row is rewritten on every turn (twice for a request whose waiter then
+ * text this build writes for its `recent` sends (`section`, their texts joined by commas as
+ * JSON.stringify writes them). The row is rewritten on every turn (twice for a request whose waiter then
  * withdraws) and its `recent` holds up to `capacity` epoch-ms sends: at VO_MAX_RPS=1000 (the poll
  * benchmarks) that is ~1,000 13-digit numbers. Parsing and writing them afresh cost ~1 ms a
  * request (issue 21, twentieth part), and joining each send's text again ~30 µs a turn (issue 21,
  * thirty-third part): a row whose text is the one this connection wrote last (no other process took
  * a turn since) is the state kept here, and the next row's sends are this section with its oldest
  * sends cut off and the new ones added, a few string operations whatever the capacity. Another
- * process's write changes the text, so it is parsed as before: what every process reads is the row.
+ * process's write changes the text, so it is parsed as before and its sends joined afresh: what
+ * every process reads is the row, and what this one writes is JSON.stringify's whoever wrote before.
  */
 interface RowMemo {
   text: string;
   /** Never changed in place: reserveSlot, holdSlots and withdrawWaiter build new states. */
   state: SlotState;
-  /** The text of `state.recent` in `text` (null: the row does not begin with it; rebuilt then). */
-  section: string | null;
+  /** `state.recent`'s text as JSON.stringify writes it (in `text` unless another process wrote it). */
+  section: string;
 }
 const rowMemos = statementsPerConnection(() => new Map<string, RowMemo>());
 
 /** How every row this code or an earlier build writes begins (see stateText). */
 const RECENT_OPEN = '{"recent":[';
-
-/**
- * The text of a parsed row's `recent` (between `[` and the first `]`: its entries are numbers,
- * checked by parseState, so none holds a bracket), or null when the row begins otherwise or names
- * `recent` again further on (JSON.parse would take the last one).
- */
-export function sectionOf(text: string): string | null {
-  if (!text.startsWith(RECENT_OPEN)) return null;
-  const end = text.indexOf(']', RECENT_OPEN.length);
-  if (end < 0 || text.includes('"recent"', end)) return null;
-  return text.slice(RECENT_OPEN.length, end);
-}
 
 function readState(store: Store, keyId: string): SlotState | null {
   const row = statements(store).read.get(rowKey(keyId));
@@ -236,7 +225,9 @@ function readState(store: Store, keyId: string): SlotState | null {
   if (memo !== undefined && memo.text === row.value) return memo.state;
   const state = parseState(row.value);
   rowMemos(store).delete(keyId);
-  if (state !== null) rowMemos(store).set(keyId, { text: row.value, state, section: sectionOf(row.value) });
+  // The sends written afresh, not taken from the text: another writer's spacing or spelling (an
+  // escaped second `recent`, which JSON.parse takes) would be carried into this build's rows.
+  if (state !== null) rowMemos(store).set(keyId, { text: row.value, state, section: state.recent.join(',') });
   return state;
 }
 
@@ -272,11 +263,17 @@ function parseState(text: string): SlotState | null {
   }
 }
 
-/** `section` (the texts of `count` sends joined by commas) without its first `drop` sends. */
-function dropSends(section: string, drop: number, count: number): string {
-  if (drop >= count) return '';
+/**
+ * `section` (sends' texts joined by commas) without its first `drop` sends, or null when it holds
+ * no more than `drop` (then it was not the text of the sends it was given with).
+ */
+function dropSends(section: string, drop: number): string | null {
   let at = 0;
-  for (let i = 0; i < drop; i++) at = section.indexOf(',', at) + 1;
+  for (let i = 0; i < drop; i++) {
+    const comma = section.indexOf(',', at);
+    if (comma < 0) return null;
+    at = comma + 1;
+  }
   return section.slice(at);
 }
 
@@ -287,9 +284,9 @@ function dropSends(section: string, drop: number, count: number): string {
  */
 export function recentSection(
   recent: readonly number[],
-  before: { recent: readonly number[]; section: string | null } | undefined,
+  before: { recent: readonly number[]; section: string } | undefined,
 ): string {
-  if (before !== undefined && before.section !== null) {
+  if (before !== undefined) {
     const old = before.recent;
     // holdSlots and withdrawWaiter keep the sends as they were.
     if (recent === old) return before.section;
@@ -298,8 +295,8 @@ export function recentSection(
     if (from >= 0) {
       let same = 0;
       while (from + same < old.length && same < recent.length && old[from + same] === recent[same]) same++;
-      if (from + same === old.length) {
-        let section = dropSends(before.section, from, old.length);
+      let section = from + same === old.length ? dropSends(before.section, from) : null;
+      if (section !== null) {
         for (let i = same; i < recent.length; i++)
           section = section === '' ? String(recent[i]) : `${section},${recent[i]}`;
         return section;

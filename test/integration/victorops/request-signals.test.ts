@@ -5,13 +5,14 @@
  * instead of AbortSignal.any over AbortSignal.timeout).
  */
 import { getEventListeners } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../../../src/clock.js';
 import { VictorOpsError } from '../../../src/errors.js';
 import { createRequestSignals, createVictorOpsClient } from '../../../src/victorops/client.js';
+import { withServedClient } from '../../helpers/client.js';
 
 const servers: Server[] = [];
 const answers: ServerResponse[] = [];
@@ -62,7 +63,10 @@ async function rejection(promise: Promise<unknown>): Promise<VictorOpsError> {
 }
 
 describe("a request's own signal", () => {
-  it('times out an answer that keeps coming slower than its timeout allows, counted from the send', async () => {
+  it('times out an answer that keeps coming slower than its timeout allows, counted from the send', {
+    // A request whose timeout does not end it would hang: fail well before vitest's own limit.
+    timeout: 3_000,
+  }, async () => {
     // Every byte comes well inside undici's idle timeouts: only the request's own timeout ends it.
     const server = await serve('trickle');
     const client = clientOf(server.url, 400);
@@ -72,6 +76,63 @@ describe("a request's own signal", () => {
       expect(error.message).toBe('GET /v1/user timed out after 400 ms');
     } finally {
       await client.close();
+    }
+  });
+
+  it('leaves no timer running and one listener on the caller, whatever the answer and its retries', {
+    timeout: 10_000,
+  }, async () => {
+    // Answers of each kind from one server, switched between the requests.
+    let answer: 'ok' | 'failed' | 'broken' | 'hang' = 'ok';
+    const handler = (_req: IncomingMessage, res: ServerResponse) => {
+      answers.push(res);
+      if (answer === 'ok') res.end('[]');
+      else if (answer === 'failed') res.writeHead(500).end('down');
+      else if (answer === 'broken') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('[1,');
+        setImmediate(() => res.destroy());
+      }
+    };
+    // An odd timeout tells the client's timers from undici's and the test's.
+    const timeoutMs = 307;
+    const caller = new AbortController();
+    const running = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const clear = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      await withServedClient(
+        handler,
+        async (client) => {
+          const before = running();
+          const outcomes: string[] = [];
+          for (const kind of ['ok', 'failed', 'broken', 'hang', 'ok', 'failed', 'broken', 'ok'] as const) {
+            answer = kind;
+            outcomes.push(
+              await client.get('/v1/user', z.unknown(), caller.signal).then(
+                () => 'ok',
+                (e: VictorOpsError) => e.code,
+              ),
+            );
+          }
+          expect(outcomes).toEqual(['ok', 'http', 'network', 'timeout', 'ok', 'http', 'network', 'ok']);
+          const timers = set.mock.calls.flatMap((call, i) =>
+            call[1] === timeoutMs ? [set.mock.results[i]!.value as NodeJS.Timeout] : [],
+          );
+          // One timer a request sent (the failed, broken and hung ones twice: retried once).
+          expect(timers).toHaveLength(client.stats().requests);
+          expect(client.stats().requests).toBe(13);
+          expect(timers.every((t) => clear.mock.calls.some(([cleared]) => cleared === t))).toBe(true);
+          // Neither would keep a process alive that had nothing else to do.
+          expect(timers.some((t) => t.hasRef())).toBe(false);
+          expect(running()).toBeLessThanOrEqual(before);
+          expect(getEventListeners(caller.signal, 'abort').length).toBeLessThanOrEqual(1);
+        },
+        { timeoutMs, maxRetries: 1, backoffBaseMs: 1, backoffCapMs: 1, maxRps: 1_000, concurrency: 4 },
+      );
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
     }
   });
 
