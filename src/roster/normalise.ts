@@ -10,6 +10,7 @@ import {
   type User,
   usernameKey,
 } from './types.js';
+import { wellFormed } from './well-formed.js';
 
 export interface RawUser {
   username: string;
@@ -24,7 +25,7 @@ export interface RawUser {
 
 function text(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  const trimmed = value.trim();
+  const trimmed = wellFormed(value.trim());
   return trimmed === '' ? null : trimmed;
 }
 
@@ -32,7 +33,7 @@ function text(value: string | null | undefined): string | null {
 // (victorops/user-list-reader.ts): the store trusts a recorded user list by its bytes' digest.
 export function normaliseUser(raw: RawUser): User {
   return {
-    username: raw.username.trim(),
+    username: wellFormed(raw.username.trim()),
     firstName: text(raw.firstName),
     lastName: text(raw.lastName),
     displayName: text(raw.displayName),
@@ -211,8 +212,9 @@ export function normaliseRoster(input: {
 }): Roster {
   const teamsBySlug = new Map<string, Team>();
   for (const team of input.teams) {
-    const slug = team.slug.trim();
-    if (slug !== '' && !teamsBySlug.has(slug)) teamsBySlug.set(slug, { slug, name: team.name.trim() });
+    const slug = wellFormed(team.slug.trim());
+    if (slug !== '' && !teamsBySlug.has(slug))
+      teamsBySlug.set(slug, { slug, name: wellFormed(team.name.trim()) });
   }
   const teams = [...teamsBySlug.values()].sort((a, b) => compareText(a.slug, b.slug));
   const listed = Array.isArray(input.users) ? normaliseUsers(input.users) : (input.users as NormalisedUsers);
@@ -253,7 +255,7 @@ function membershipsByKey(
   const memberships = new Map<string, Membership>();
   for (const m of input) {
     const username = spellingOf(usernameKey(m.username.trim()));
-    const slug = m.teamSlug.trim();
+    const slug = wellFormed(m.teamSlug.trim());
     if (username === undefined || !teamsBySlug.has(slug)) continue;
     const membership = { username, teamSlug: slug };
     memberships.set(membershipKey(membership), membership);
@@ -298,7 +300,7 @@ function membershipsByUser(
     const m = input[k]!;
     if (m.teamSlug !== lastSlug) {
       lastSlug = m.teamSlug;
-      slug = m.teamSlug.trim();
+      slug = wellFormed(m.teamSlug.trim());
       slugKnown = teamsBySlug.has(slug);
     }
     if (!slugKnown) continue;

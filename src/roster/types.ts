@@ -4,6 +4,7 @@
  */
 
 import type { Team, User } from '../contract/catalogue.js';
+import { wellFormed } from './well-formed.js';
 
 /** The user fields that are compared field by field for `victorops.user.changed`. */
 export { USER_FIELDS, type UserField } from '../contract/names.js';
@@ -39,9 +40,13 @@ export interface CoveragePeople {
 
 // The store trusts the keys it recorded from a user list by its bytes' digest: a change here must
 // bump USER_LIST_READER_VERSION (victorops/user-list-reader.ts), though a sample's key is salted in.
-/** Case-insensitive join key for usernames (VictorOps compares them with EqualFold). */
+/**
+ * Case-insensitive join key for usernames (VictorOps compares them with EqualFold), well-formed as
+ * SQLite stores it (roster/well-formed.ts): a member list's spelling with a lone surrogate keys to
+ * its user's, normalised.
+ */
 export function usernameKey(username: string): string {
-  return username.toLowerCase();
+  return wellFormed(username.toLowerCase());
 }
 
 /**

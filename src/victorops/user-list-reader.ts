@@ -77,7 +77,7 @@ export function readUserListFast(json: unknown): NormalisedUsers | null {
  * `keyUsers`) or their fingerprints do (`userFingerprintText`): an older digest is then no longer
  * trusted, and the next poll parses the list. `userListSalt` catches some of these by itself.
  */
-export const USER_LIST_READER_VERSION = 1;
+export const USER_LIST_READER_VERSION = 2;
 
 /** A user with every field, spaces to trim, an empty text and a mixed-case name: the salt's sample. */
 const SALT_SAMPLE: RawUser = {
