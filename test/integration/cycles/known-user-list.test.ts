@@ -788,3 +788,48 @@ describe('an unchanged poll with a policy baseline', () => {
     expect(findings.join('\n')).toMatch(/unverified_on_call:invited_zoe/);
   });
 });
+
+describe('a lone surrogate in the roster’s text', () => {
+  // JSON may escape half a surrogate pair (`"\ud800"`); SQLite stores such text with U+FFFD in its
+  // place. The key used to be recorded one way and fetched the other: the next poll failed on
+  // users_current_uq, and every poll after it.
+  for (const offer of [false, true]) {
+    it(`is recorded as SQLite keeps it, so the next polls find nothing changed${offer ? ' (known bytes offered)' : ''}`, async () => {
+      const org: Org = {
+        users: [
+          { username: 'ann', firstName: null, email: null, verified: true },
+          { username: 'B\ud800ob', firstName: 'x\udc00y', email: null, verified: null },
+        ],
+        teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann', 'b\ud800OB'] }],
+        failing: [],
+      };
+      const store = newStore();
+      const deps = depsOf(store, () => org, offer);
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await runPollCycle(deps, new AbortController().signal));
+      expect(results.map((r) => [r?.status, r?.changes])).toEqual([
+        ['baseline', 0],
+        ['ok', 0],
+        ['ok', 0],
+      ]);
+      expect(
+        store.sqlite
+          .prepare(
+            'SELECT username_key, username, first_name FROM users WHERE valid_to IS NULL ORDER BY username_key',
+          )
+          .raw()
+          .all(),
+      ).toEqual([
+        ['ann', 'ann', null],
+        ['b\ufffdob', 'B\ufffdob', 'x\ufffdy'],
+      ]);
+      // The member list's spelling (another case, the same lone surrogate) is the user's.
+      expect(
+        store.sqlite
+          .prepare('SELECT username FROM memberships WHERE valid_to IS NULL ORDER BY username_key')
+          .pluck()
+          .all(),
+      ).toEqual(['ann', 'B\ufffdob']);
+    });
+  }
+});
