@@ -4,7 +4,7 @@
  */
 
 import { and, asc, desc, eq, isNull, ne } from 'drizzle-orm';
-import { type PolicyDiff, unreadPoliciesOf } from '../roster/policies.js';
+import { normalisePolicies, type PolicyDiff, unreadPoliciesOf } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
 import type {
   Policy,
@@ -18,21 +18,31 @@ import type {
 import { inTransaction, type Store } from './db.js';
 import { meta, policies, runs, teamSchedules } from './schema.js';
 
+/**
+ * JSON keeps a lone surrogate as an escape (`\ud800`, the only way JSON.stringify writes one), so
+ * steps recorded by older versions may hold text a policy read now no longer has.
+ */
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
 export const policyFromRow = (row: {
   slug: string;
   name: string;
   teamSlug: string;
   steps: string;
-}): Policy => ({
-  slug: row.slug,
-  name: row.name,
-  teamSlug: row.teamSlug,
-  steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
-    ...step,
-    entries: step.entries.map(normaliseEntry),
-  })),
-});
+}): Policy => {
+  const policy: Policy = {
+    slug: row.slug,
+    name: row.name,
+    teamSlug: row.teamSlug,
+    steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
+      ...step,
+      entries: step.entries.map(normaliseEntry),
+    })),
+  };
+  // Made well-formed, entries may sort or fold otherwise: such a row is normalised as a fetch is.
+  return LONE_SURROGATE_ESCAPE.test(row.steps) ? (normalisePolicies([policy])[0] ?? policy) : policy;
+};
 
 /** The policies as currently recorded, sorted by slug. */
 export function loadCurrentPolicies(store: Store): Policy[] {

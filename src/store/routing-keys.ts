@@ -3,17 +3,25 @@
  * a policy poll has read them, there is nothing to compare against and nothing to report.
  */
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { compareText } from '../roster/normalise.js';
 import type { RoutingKey, RoutingKeyDiff, RoutingKeyTarget } from '../roster/routing-keys.js';
+import { wellFormed } from '../roster/well-formed.js';
 import type { Store } from './db.js';
 import { meta, routingKeys, runs } from './schema.js';
 
 /** Set by the first policy poll that read the keys: its run id. */
 const BASELINE_KEY = 'victorops.routing_keys.baseline_run';
 
+/**
+ * Targets are JSON, which keeps a lone surrogate as older versions fetched it: made well-formed as
+ * a key read now is (normaliseRoutingKeys), and in its order, so such a key is not reported changed once.
+ */
 const fromRow = (row: { routingKey: string; isDefault: boolean; targets: string }): RoutingKey => ({
   routingKey: row.routingKey,
   isDefault: row.isDefault,
-  targets: JSON.parse(row.targets) as RoutingKeyTarget[],
+  targets: (JSON.parse(row.targets) as RoutingKeyTarget[])
+    .map((t) => ({ policySlug: wellFormed(t.policySlug), policyName: wellFormed(t.policyName) }))
+    .sort((a, b) => compareText(a.policySlug, b.policySlug)),
 });
 
 /** The keys as currently recorded, sorted by key; null before any policy poll read them. */
