@@ -16,6 +16,7 @@ import { openStore, type Store } from '../../../src/store/db.js';
 import type { VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchPolicies } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
+import { simConfig, withApp } from '../../helpers/sim-app.js';
 
 const HOUR = 3_600_000;
 let sim: Simulator;
@@ -149,4 +150,44 @@ describe('a policy poll of text with lone surrogates', () => {
       for (const text of json) expect(JSON.stringify(text)).not.toMatch(/\\\\u[dD][89a-fA-F]/);
       if (kinds.includes('policy entries')) expect(JSON.stringify(steps)).toMatch(/carl\ufffd/);
     });
+});
+
+describe('the application’s polls of text with lone surrogates', () => {
+  it('a roster poll, then policy and contacts polls three times each: nothing changed after the first', async () => {
+    org(KINDS);
+    // A device type and an email domain with lone surrogates: contacts keep them as hints.
+    sim.contacts.set('bob', 'bob@ex\ud800.com', {
+      phoneVerified: true,
+      emailVerified: true,
+      devices: ['Pixel \udc00'],
+      policy: [['push', 'email']],
+    });
+    const config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-lone-app-')), 'db.sqlite'), {
+      POLICY_LIST_MIN_INTERVAL_MS: '0',
+    });
+    const signal = new AbortController().signal;
+    await withApp(config, async (app) => {
+      expect((await app.pollRoster(signal)).status).toBe('baseline');
+      const policyPolls = [];
+      for (let i = 0; i < 3; i++) policyPolls.push(await app.pollPolicies(signal));
+      expect(policyPolls.map((r) => [r.status, r.changes, r.error])).toEqual([
+        ['baseline', 0, null],
+        ['ok', 0, null],
+        ['ok', 0, null],
+      ]);
+      // Coverage findings are recorded with the first policy poll; none opens or resolves again.
+      expect(policyPolls.slice(1).flatMap((r) => r.events.map((e) => e.type))).toEqual([]);
+      const contactPolls = [];
+      for (let i = 0; i < 3; i++) contactPolls.push(await app.pollContacts(signal));
+      // bob is read every time (paged by the policy); ann's name cannot be put in a request path.
+      expect(contactPolls.map((r) => r.read)).toEqual([1, 1, 1]);
+      expect(contactPolls.map((r) => [r.status, r.error, r.failed])).toEqual([
+        ['ok', null, 0],
+        ['ok', null, 0],
+        ['ok', null, 0],
+      ]);
+      expect(contactPolls.flatMap((r) => r.events.map((e) => e.type))).toEqual([]);
+      expect((await app.pollRoster(signal)).changes).toBe(0);
+    });
+  }, 30_000);
 });
