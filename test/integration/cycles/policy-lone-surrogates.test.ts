@@ -191,3 +191,21 @@ describe('the application’s polls of text with lone surrogates', () => {
     });
   }, 30_000);
 });
+
+describe('a policy whose detail cannot be read, listed with lone surrogates', () => {
+  it('is a failed scope spelled as the recorded policies are, so its recorded version is carried', async () => {
+    org(['policy name']);
+    const store = newStore();
+    const signal = new AbortController().signal;
+    await runPolicyPollCycle(depsOf(store), signal);
+    sim.faults.inject({ match: '/v1/policies/pol-primary', kind: 'http500', times: 100 });
+    const partial = await runPolicyPollCycle(depsOf(store), signal);
+    expect([partial.status, partial.changes, partial.events.map((e) => e.type)]).toEqual(['partial', 0, []]);
+    expect(partial.fetched?.failedScopes.map((f) => (f.kind === 'policy' ? [f.slug, f.name] : []))).toEqual([
+      ['pol-primary', 'Primary-\ufffd'],
+    ]);
+    expect(rows(store, "SELECT name, valid_to FROM policies WHERE slug = 'pol-primary'")).toEqual([
+      ['Primary-\ufffd', null],
+    ]);
+  });
+});
