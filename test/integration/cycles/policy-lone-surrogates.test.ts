@@ -143,10 +143,14 @@ describe('a policy poll of text with lone surrogates', () => {
       expect(rows(store, 'SELECT team_slug, team_name FROM team_schedules')).toEqual([
         ['team-ops', kinds.includes('team and schedule names') ? 'Ops-\ufffd' : 'Ops-'],
       ]);
-      // Steps, shifts and rotations are JSON, which would keep a lone surrogate as an escape and
+      // Steps, shifts, rotations and key targets are JSON, which would keep a lone surrogate as an escape and
       // hand it on in events and on-call reads: none is left.
       const steps = rows(store, "SELECT steps FROM policies WHERE slug = 'pol-primary'");
-      const json = [steps, rows(store, 'SELECT shifts, rotations FROM team_schedules')];
+      const json = [
+        steps,
+        rows(store, 'SELECT shifts, rotations FROM team_schedules'),
+        rows(store, 'SELECT targets FROM routing_keys'),
+      ];
       for (const text of json) expect(JSON.stringify(text)).not.toMatch(/\\\\u[dD][89a-fA-F]/);
       if (kinds.includes('policy entries')) expect(JSON.stringify(steps)).toMatch(/carl\ufffd/);
     });
