@@ -17,21 +17,22 @@ import type {
   UnreadPolicy,
 } from './policy-types.js';
 import { usernameKey } from './types.js';
+import { wellFormed } from './well-formed.js';
 
 /**
- * Trims names, renumbers steps 1..n in API order (the order is the escalation order) and sorts
+ * Trims names and makes them well-formed as SQLite stores them (well-formed.ts), renumbers steps 1..n in API order (the order is the escalation order) and sorts
  * entries within a step (they are paged together, so their order carries no meaning) without
  * duplicates. Policies are sorted by slug, duplicates keep the first occurrence.
  */
 export function normalisePolicies(raw: readonly Policy[]): Policy[] {
   const bySlug = new Map<string, Policy>();
   for (const p of raw) {
-    const slug = p.slug.trim();
+    const slug = wellFormed(p.slug.trim());
     if (slug === '' || bySlug.has(slug)) continue;
     bySlug.set(slug, {
       slug,
-      name: p.name.trim(),
-      teamSlug: p.teamSlug.trim(),
+      name: wellFormed(p.name.trim()),
+      teamSlug: wellFormed(p.teamSlug.trim()),
       steps: p.steps.map((step, i) => {
         const entries = new Map<string, PolicyEntry>();
         for (const e of step.entries) {
@@ -49,19 +50,49 @@ export function normalisePolicies(raw: readonly Policy[]): Policy[] {
   return [...bySlug.values()].sort((a, b) => compareText(a.slug, b.slug));
 }
 
-/** Shifts sorted by start, then rotation, shift and user; schedules by team slug. */
+/** A shift's text well-formed, as its on-call rows store it; the same object when it already is. */
+function wellFormedShift(s: Shift): Shift {
+  const text = {
+    policySlug: wellFormed(s.policySlug),
+    policyName: wellFormed(s.policyName),
+    rotationName: wellFormed(s.rotationName),
+    shiftName: wellFormed(s.shiftName),
+    username: wellFormed(s.username),
+  };
+  const overrideFor = s.overrideFor === undefined ? undefined : wellFormed(s.overrideFor);
+  const same =
+    overrideFor === s.overrideFor &&
+    (Object.keys(text) as (keyof typeof text)[]).every((k) => text[k] === s[k]);
+  return same ? s : { ...s, ...text, ...(overrideFor === undefined ? {} : { overrideFor }) };
+}
+
+/**
+ * Shifts sorted by start, then rotation, shift and user; schedules by team slug. Names are made
+ * well-formed, as SQLite stores them (well-formed.ts): the on-call rows compare them as stored.
+ */
 export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[] {
   const key = (s: Shift) =>
     [s.start, s.end, s.policySlug, s.rotationName, s.shiftName, usernameKey(s.username)].join('\u0000');
   return [...raw]
     .map((schedule) => {
       const unique = new Map<string, Shift>();
-      for (const s of schedule.shifts) if (!unique.has(key(s))) unique.set(key(s), s);
+      for (const shift of schedule.shifts) {
+        const s = wellFormedShift(shift);
+        if (!unique.has(key(s))) unique.set(key(s), s);
+      }
       const rotations = new Map<string, Rotation>();
-      for (const r of schedule.rotations ?? [])
+      for (const rotation of schedule.rotations ?? []) {
+        const r = {
+          policySlug: wellFormed(rotation.policySlug),
+          policyName: wellFormed(rotation.policyName),
+          rotationName: wellFormed(rotation.rotationName),
+          shiftName: wellFormed(rotation.shiftName),
+        };
         rotations.set([r.policySlug, r.rotationName, r.shiftName].join('\u0000'), r);
+      }
       return {
         ...schedule,
+        team: { slug: wellFormed(schedule.team.slug), name: wellFormed(schedule.team.name) },
         shifts: [...unique.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, s]) => s),
         rotations: [...rotations.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, r]) => r),
       };
@@ -212,14 +243,24 @@ export function policiesReferencing(policies: readonly Policy[], username: strin
   return refs;
 }
 
-/** The failed policy scopes without a recorded version, as unread policies. */
+/**
+ * The failed policy scopes without a recorded version, as unread policies. Runs recorded by older
+ * versions kept a scope's text as fetched: it is made well-formed like the recorded slugs.
+ */
 export function unreadPoliciesOf(
   failed: readonly PolicyFailedScope[],
   recorded: ReadonlySet<string>,
 ): UnreadPolicy[] {
   return failed.flatMap((f) =>
-    f.kind === 'policy' && !recorded.has(f.slug)
-      ? [{ slug: f.slug, name: f.name ?? f.slug, teamSlug: f.teamSlug ?? '', reason: f.reason }]
+    f.kind === 'policy' && !recorded.has(wellFormed(f.slug))
+      ? [
+          {
+            slug: wellFormed(f.slug),
+            name: wellFormed(f.name ?? f.slug),
+            teamSlug: wellFormed(f.teamSlug ?? ''),
+            reason: f.reason,
+          },
+        ]
       : [],
   );
 }

@@ -5,6 +5,7 @@
 
 import type { PolicyEntry } from '../contract/catalogue.js';
 import { usernameKey } from './types.js';
+import { wellFormed } from './well-formed.js';
 
 /** Who in a rotation group a step pages: whoever is on call now, next, or previously. */
 export { ROTATION_TYPES, type RotationType } from '../contract/names.js';
@@ -35,30 +36,35 @@ export function entryKey(entry: PolicyEntry): string {
 }
 
 /**
- * Trims, and upgrades entries recorded by older versions (rotations without `executionType`,
- * `other` without a target) so a stored policy compares equal to the same policy read now.
+ * Trims, makes the text well-formed as SQLite would store it (well-formed.ts), and upgrades entries
+ * recorded by older versions (rotations without `executionType`, `other` without a target, text
+ * with a lone surrogate) so a stored policy compares equal to the same policy read now.
  */
 export function normaliseEntry(e: PolicyEntry): PolicyEntry {
   switch (e.kind) {
     case 'user':
-      return { kind: 'user', username: e.username.trim() };
+      return { kind: 'user', username: wellFormed(e.username.trim()) };
     case 'rotation':
       return {
         kind: 'rotation',
         executionType: e.executionType ?? 'rotation_group',
-        rotationSlug: e.rotationSlug.trim(),
-        rotationLabel: e.rotationLabel.trim(),
+        rotationSlug: wellFormed(e.rotationSlug.trim()),
+        rotationLabel: wellFormed(e.rotationLabel.trim()),
       };
     case 'email':
-      return { kind: 'email', address: e.address.trim() };
+      return { kind: 'email', address: wellFormed(e.address.trim()) };
     case 'webhook':
-      return { kind: 'webhook', webhookSlug: e.webhookSlug.trim() };
+      return { kind: 'webhook', webhookSlug: wellFormed(e.webhookSlug.trim()) };
     case 'policy':
-      return { kind: 'policy', policySlug: e.policySlug.trim() };
+      return { kind: 'policy', policySlug: wellFormed(e.policySlug.trim()) };
     case 'team':
-      return { kind: 'team', executionType: e.executionType, target: e.target ?? '' };
+      return { kind: 'team', executionType: e.executionType, target: wellFormed(e.target ?? '') };
     default:
-      return { kind: 'other', executionType: e.executionType.trim(), target: e.target ?? '' };
+      return {
+        kind: 'other',
+        executionType: wellFormed(e.executionType.trim()),
+        target: wellFormed(e.target ?? ''),
+      };
   }
 }
 

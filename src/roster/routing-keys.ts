@@ -6,6 +6,7 @@
 import type { EventDraft, FieldChange } from './events.js';
 import { compareText } from './normalise.js';
 import type { RoutingKey, RoutingKeyField, RoutingKeyTarget } from './routing-key-types.js';
+import { wellFormed } from './well-formed.js';
 
 export type { RoutingKey, RoutingKeyField, RoutingKeyTarget } from './routing-key-types.js';
 
@@ -21,17 +22,21 @@ export interface RoutingKeyDiff {
   changed: RoutingKeyChange[];
 }
 
-/** Trims, drops duplicate keys (the first wins) and duplicate targets; sorted by key. */
+/**
+ * Trims and makes the text well-formed as SQLite stores it (well-formed.ts: a key is a column, its
+ * targets' slugs name the recorded policies), drops duplicate keys (the first wins) and duplicate
+ * targets; sorted by key.
+ */
 export function normaliseRoutingKeys(raw: readonly RoutingKey[]): RoutingKey[] {
   const byKey = new Map<string, RoutingKey>();
   for (const k of raw) {
-    const routingKey = k.routingKey.trim();
+    const routingKey = wellFormed(k.routingKey.trim());
     if (routingKey === '' || byKey.has(routingKey)) continue;
     const targets = new Map<string, RoutingKeyTarget>();
     for (const t of k.targets) {
-      const policySlug = t.policySlug.trim();
+      const policySlug = wellFormed(t.policySlug.trim());
       if (policySlug !== '' && !targets.has(policySlug))
-        targets.set(policySlug, { policySlug, policyName: t.policyName.trim() });
+        targets.set(policySlug, { policySlug, policyName: wellFormed(t.policyName.trim()) });
     }
     byKey.set(routingKey, {
       routingKey,

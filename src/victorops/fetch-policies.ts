@@ -20,6 +20,7 @@ import type {
 } from '../roster/policy-types.js';
 import { normaliseRoutingKeys, type RoutingKey } from '../roster/routing-keys.js';
 import type { Team } from '../roster/types.js';
+import { wellFormed } from '../roster/well-formed.js';
 import { encodePathSegment, type VictorOpsClient } from './client.js';
 import { runPool } from './run-pool.js';
 import {
@@ -169,19 +170,23 @@ async function fetchPoliciesNow(
       policies.push(policyFromApi(detail, summary));
     } catch (error) {
       if (signal?.aborted) throw error;
+      // Well-formed as the policies are (normalisePolicies), or a failed policy would not find its
+      // recorded version to carry and would read as removed.
       failedScopes.push({
         kind: 'policy',
-        slug: summary.slug,
+        slug: wellFormed(summary.slug),
         reason: reasonOf(error),
-        name: summary.name,
-        ...(summary.team ? { teamSlug: summary.team.slug } : {}),
+        name: wellFormed(summary.name),
+        ...(summary.team ? { teamSlug: wellFormed(summary.team.slug) } : {}),
       });
     }
   });
 
   const teams = new Map<string, Team>();
   for (const t of options.teams) teams.set(t.slug, t);
-  for (const s of summaries) if (s.team && !teams.has(s.team.slug)) teams.set(s.team.slug, s.team);
+  // The recorded teams' slugs are well-formed: a listed team is the recorded one when its slug is.
+  for (const s of summaries)
+    if (s.team && !teams.has(wellFormed(s.team.slug))) teams.set(wellFormed(s.team.slug), s.team);
   const schedules: TeamSchedule[] = [];
   await runPool([...teams.values()], options.concurrency, async (team) => {
     try {
@@ -193,7 +198,7 @@ async function fetchPoliciesNow(
       schedules.push({ ...scheduleFromApi(body, team), fetchedAt: new Date(clock.now()).toISOString() });
     } catch (error) {
       if (signal?.aborted) throw error;
-      failedScopes.push({ kind: 'team-schedule', teamSlug: team.slug, reason: reasonOf(error) });
+      failedScopes.push({ kind: 'team-schedule', teamSlug: wellFormed(team.slug), reason: reasonOf(error) });
     }
   });
 
