@@ -11,6 +11,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { NoDatabaseError, StoreError } from '../errors.js';
 import { checkFileIdentity, type FileCheck, type FileIdentity, readFileIdentity } from './file-identity.js';
 import * as schema from './schema.js';
+import { repairRosterText } from './stored-text.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -72,7 +73,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     const db = drizzle(sqlite, { schema });
-    if (options.migrate !== false && !readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    if (options.migrate !== false && !readonly) {
+      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      repairRosterText(sqlite);
+    }
     return {
       db,
       sqlite,
