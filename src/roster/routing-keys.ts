@@ -23,7 +23,7 @@ export interface RoutingKeyDiff {
 }
 
 /**
- * Trims and makes the text well-formed as SQLite stores it (well-formed.ts: a key is a column, its
+ * Trims and makes the text well-formed, as it is recorded (well-formed.ts: a key is a column, its
  * targets' slugs name the recorded policies), drops duplicate keys (the first wins) and duplicate
  * targets; sorted by key.
  */

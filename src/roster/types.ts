@@ -42,7 +42,7 @@ export interface CoveragePeople {
 // bump USER_LIST_READER_VERSION (victorops/user-list-reader.ts), though a sample's key is salted in.
 /**
  * Case-insensitive join key for usernames (VictorOps compares them with EqualFold), well-formed as
- * SQLite stores it (roster/well-formed.ts): a member list's spelling with a lone surrogate keys to
+ * SQLite can keep it (roster/well-formed.ts): a member list's spelling with a lone surrogate keys to
  * its user's, normalised.
  */
 export function usernameKey(username: string): string {

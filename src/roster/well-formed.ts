@@ -1,9 +1,10 @@
 /**
- * Text as SQLite keeps it. A JSON string may hold a lone surrogate (`"\ud800"`), which is no
- * character: SQLite stores such text as UTF-8 with U+FFFD in its place, so what a poll recorded
- * would never equal what the next poll fetched. A key stored that way failed the next poll on
- * `users_current_uq` for good; a name came back as a change on every poll. Every roster string is
- * made well-formed as it is normalised, the way SQLite would store it.
+ * Text SQLite can keep. A JSON string may hold a lone surrogate (`"\ud800"`), which is no
+ * character: better-sqlite3 writes it as bytes that are not UTF-8 (ED A0 80), which read back as
+ * three U+FFFD, so what a poll recorded never equalled what the next poll fetched. A key stored
+ * that way failed the next poll on `users_current_uq` for good; a name came back as a change. Every
+ * roster string is made well-formed (U+FFFD in the surrogate's place) as it is normalised, and
+ * text earlier versions stored is rewritten once (store/stored-text.ts repairRosterText).
  */
 
 // ES2024's String methods (Node 20 has them; the project's TypeScript lib is ES2023).

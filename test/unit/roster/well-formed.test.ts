@@ -3,7 +3,7 @@ import { normaliseRoster } from '../../../src/roster/normalise.js';
 import { usernameKey } from '../../../src/roster/types.js';
 import { wellFormed } from '../../../src/roster/well-formed.js';
 
-describe('roster text made well-formed, as SQLite stores it', () => {
+describe('roster text made well-formed, as it is recorded', () => {
   it('replaces each lone surrogate with U+FFFD and keeps pairs and plain text as they are', () => {
     expect(wellFormed('a\ud800b\udc00c')).toBe('a\ufffdb\ufffdc');
     expect(wellFormed('\ud83d\ude00 ok')).toBe('\ud83d\ude00 ok');
