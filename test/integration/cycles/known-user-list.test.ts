@@ -794,7 +794,7 @@ describe('a lone surrogate in the roster’s text', () => {
   // place. The key used to be recorded one way and fetched the other: the next poll failed on
   // users_current_uq, and every poll after it.
   for (const offer of [false, true]) {
-    it(`is recorded as SQLite keeps it, so the next polls find nothing changed${offer ? ' (known bytes offered)' : ''}`, async () => {
+    it(`is recorded with U+FFFD, so the next polls find nothing changed${offer ? ' (known bytes offered)' : ''}`, async () => {
       const org: Org = {
         users: [
           { username: 'ann', firstName: null, email: null, verified: true },
@@ -832,4 +832,92 @@ describe('a lone surrogate in the roster’s text', () => {
       ).toEqual(['ann', 'B\ufffdob']);
     });
   }
+});
+
+describe('roster text an earlier version stored with a lone surrogate', () => {
+  // better-sqlite3 wrote the code unit as the bytes ED A0 80 (not UTF-8), which read back as three
+  // U+FFFD while a fetch now gives one: the user read as removed and added again on every poll,
+  // the old row never closed. The store rewrites such text once, as it is opened.
+  it('is rewritten as the fetch spells it, so the next poll finds nothing changed', async () => {
+    const org: Org = {
+      users: [
+        { username: 'ann', firstName: null, email: null, verified: true },
+        { username: 'B\ud800ob', firstName: 'x\udc00y', email: null, verified: null },
+        { username: '한글', firstName: '한', email: null, verified: null },
+      ],
+      teams: [{ slug: 'team-0', name: 'Team 0', version: 1, members: ['ann', 'b\ud800OB', '한글'] }],
+      failing: [],
+    };
+    const first = newStore();
+    await runPollCycle(
+      depsOf(first, () => org, false),
+      new AbortController().signal,
+    );
+    // As an earlier version recorded them: the lone surrogates themselves, bound as they were fetched.
+    first.sqlite
+      .prepare(
+        "UPDATE users SET username_key = 'b\ud800ob', username = 'B\ud800ob', first_name = 'x\udc00y' WHERE username_key = 'b\ufffdob'",
+      )
+      .run();
+    first.sqlite
+      .prepare(
+        "UPDATE memberships SET username_key = 'b\ud800ob', username = 'B\ud800ob' WHERE username_key = 'b\ufffdob'",
+      )
+      .run();
+    first.sqlite.prepare("DELETE FROM meta WHERE key = 'roster_text_well_formed'").run();
+    const hex = (store: Store) =>
+      store.sqlite.prepare('SELECT hex(username_key) FROM users ORDER BY row_id').pluck().all();
+    expect(hex(first)).toContain('62EDA0806F62');
+    first.close();
+
+    const store = openStore(first.path);
+    stores.push(store);
+    expect(hex(store)).toContain('62EFBFBD6F62');
+    // Hangul also begins with the byte ED: left as it was.
+    expect(
+      store.sqlite.prepare("SELECT first_name FROM users WHERE username_key = '한글'").pluck().get(),
+    ).toBe('한');
+    const result = await runPollCycle(
+      depsOf(store, () => org, false),
+      new AbortController().signal,
+    );
+    expect([result?.status, result?.changes]).toEqual(['ok', 0]);
+    expect(
+      store.sqlite
+        .prepare('SELECT username, first_name FROM users WHERE valid_to IS NULL ORDER BY username_key')
+        .raw()
+        .all(),
+    ).toEqual([
+      ['ann', null],
+      ['B\ufffdob', 'x\ufffdy'],
+      ['한글', '한'],
+    ]);
+  });
+});
+
+describe('the roster text repair', () => {
+  it('leaves a row whose repair would collide with another current row as it was, and opens', () => {
+    const first = newStore();
+    first.sqlite
+      .prepare(
+        "INSERT INTO runs (kind, status, started_at, finished_at, requests, retries, rate_limited, change_count) VALUES ('roster', 'ok', ?, ?, 0, 0, 0, 0)",
+      )
+      .run('2026-02-02T00:00:00.000Z', '2026-02-02T00:00:00.000Z');
+    // Two current users whose keys differ only in which lone surrogate they hold: both read as U+FFFD.
+    const insert = first.sqlite.prepare(
+      "INSERT INTO users (username_key, username, valid_from, from_run_id) VALUES (?, ?, '2026-02-02T00:00:00.000Z', 1)",
+    );
+    insert.run('a\ud800', 'a\ud800');
+    insert.run('a\ud801', 'a\ud801');
+    first.sqlite.prepare("DELETE FROM meta WHERE key = 'roster_text_well_formed'").run();
+    first.close();
+    const store = openStore(first.path);
+    stores.push(store);
+    expect(store.sqlite.prepare('SELECT hex(username_key) FROM users ORDER BY row_id').pluck().all()).toEqual(
+      ['61EFBFBD', '61EDA081'],
+    );
+    expect(
+      store.sqlite.prepare("SELECT value FROM meta WHERE key = 'roster_text_well_formed'").pluck().get(),
+    ).toBe('1');
+  });
 });
