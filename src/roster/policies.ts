@@ -20,7 +20,8 @@ import { usernameKey } from './types.js';
 import { wellFormed } from './well-formed.js';
 
 /**
- * Trims names and makes them well-formed as SQLite stores them (well-formed.ts), renumbers steps 1..n in API order (the order is the escalation order) and sorts
+ * Trims names and makes them well-formed, as they are recorded (well-formed.ts), renumbers steps
+ * 1..n in API order (the order is the escalation order) and sorts
  * entries within a step (they are paged together, so their order carries no meaning) without
  * duplicates. Policies are sorted by slug, duplicates keep the first occurrence.
  */
@@ -68,7 +69,7 @@ function wellFormedShift(s: Shift): Shift {
 
 /**
  * Shifts sorted by start, then rotation, shift and user; schedules by team slug. Names are made
- * well-formed, as SQLite stores them (well-formed.ts): the on-call rows compare them as stored.
+ * well-formed, as they are recorded (well-formed.ts): the on-call rows compare them as stored.
  */
 export function normaliseSchedules(raw: readonly TeamSchedule[]): TeamSchedule[] {
   const key = (s: Shift) =>
