@@ -15,10 +15,12 @@ export interface StoredFinding extends OpenFinding {
 
 /**
  * Who recomputes a finding: contacts polls the reach kinds, roster and policy polls every other
- * kind. Each run recomputes its family's findings whole and sees every open one of them.
+ * coverage kind, identity syncs the `identity.*` kinds (their own table, store/identity.ts). Each
+ * run recomputes its family's findings whole and sees every open one of them.
  */
-type FindingFamily = 'reach' | 'coverage';
-const familyOf = (kind: string): FindingFamily => (isReachKind(kind) ? 'reach' : 'coverage');
+export type FindingFamily = 'reach' | 'coverage' | 'identity';
+const familyOf = (kind: string): FindingFamily =>
+  kind.startsWith('identity.') ? 'identity' : isReachKind(kind) ? 'reach' : 'coverage';
 
 /**
  * The last run that recomputed each family and saw every open finding of it (meta). A run that
@@ -29,6 +31,7 @@ const familyOf = (kind: string): FindingFamily => (isReachKind(kind) ? 'reach' :
 const SEEN_RUN_KEYS: Record<FindingFamily, string> = {
   reach: 'findings.reach.seen_run',
   coverage: 'findings.coverage.seen_run',
+  identity: 'findings.identity.seen_run',
 };
 
 export type SeenRuns = Record<FindingFamily, number>;
@@ -37,11 +40,20 @@ export function loadSeenRuns(store: Store): SeenRuns {
   const rows = store.db
     .select()
     .from(meta)
-    .where(inArray(meta.key, [SEEN_RUN_KEYS.reach, SEEN_RUN_KEYS.coverage]))
+    .where(inArray(meta.key, Object.values(SEEN_RUN_KEYS)))
     .all();
   const runOf = (family: FindingFamily) =>
     Number(rows.find((r) => r.key === SEEN_RUN_KEYS[family])?.value ?? 0);
-  return { reach: runOf('reach'), coverage: runOf('coverage') };
+  return { reach: runOf('reach'), coverage: runOf('coverage'), identity: runOf('identity') };
+}
+
+/** Records `runId` as the last run that saw every open finding of `family`. In that run's transaction. */
+export function saveSeenRun(store: Store, family: FindingFamily, runId: number): void {
+  store.db
+    .insert(meta)
+    .values({ key: SEEN_RUN_KEYS[family], value: String(runId) })
+    .onConflictDoUpdate({ target: meta.key, set: { value: String(runId) } })
+    .run();
 }
 
 /**
@@ -140,13 +152,7 @@ export function applyFindingsDiff(store: Store, diff: FindingsDiff, runId: numbe
       .prepare();
     for (const f of diff.still) seen.run({ key: f.key, data: JSON.stringify(f) });
   }
-  if (whole !== null) {
-    const key = SEEN_RUN_KEYS[whole];
-    db.insert(meta)
-      .values({ key, value: String(runId) })
-      .onConflictDoUpdate({ target: meta.key, set: { value: String(runId) } })
-      .run();
-  }
+  if (whole !== null) saveSeenRun(store, whole, runId);
 }
 
 /**

@@ -483,8 +483,9 @@ export const identityFindings = sqliteTable(
     kind: text('kind').notNull(),
     /** Lower-cased VictorOps username; null for source_failing. */
     usernameKey: text('username_key'),
-    /** The IdentityFinding as JSON, refreshed by every sync that still sees it. */
+    /** The IdentityFinding as JSON, rewritten by a sync that sees it changed. */
     data: text('data').notNull(),
+    /** last_run_id as in `findings`: the family's seen run is `findings.identity.seen_run`. */
     ...findingLifeColumns(),
   },
   (t) => [

@@ -52,13 +52,13 @@ export const familyOfKind = (kind: string): FindingFamily =>
   kind.startsWith('identity.') ? 'identity' : 'coverage';
 
 /**
- * A coverage finding's last_run_id as every reader sees it: an open one's is the last run that saw
- * it, which an unchanged finding's row no longer records (findings.ts).
+ * A finding's last_run_id as every reader sees it: an open one's is the last run that saw it,
+ * which an unchanged finding's row no longer records (findings.ts, identity.ts).
  */
 function withLastSeenRun(store: Store, read: () => FindingRow[]): FindingRow[] {
   return withSeenRuns(store, (seen) => {
     const rows = read();
-    for (const r of rows) if (r.family === 'coverage') r.lastRunId = lastSeenRunId(r, seen);
+    for (const r of rows) r.lastRunId = lastSeenRunId(r, seen);
     return rows;
   });
 }
