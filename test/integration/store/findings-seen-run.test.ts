@@ -4,8 +4,6 @@
  * rewrite (every run rewrote every open finding it saw) gave: the rows, the open findings the
  * cycles diff against, and the web view's findings lists with their "#first → #last" runs.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffFindings } from '../../../src/roster/coverage.js';
@@ -16,6 +14,14 @@ import { insertRun } from '../../../src/store/runs.js';
 import { loadFindingsPage, loadOpenFindingsAbout } from '../../../src/store/ui-findings.js';
 import { createTempStore } from '../../helpers/delivery-fixtures.js';
 import { quietRun } from '../../helpers/run-record.js';
+import {
+  computedArb,
+  partFields,
+  replayLeanAndFull,
+  rewriteEveryRow,
+  sqlRecipe,
+  withoutLastRun,
+} from '../../helpers/seen-run.js';
 
 const COVERAGE_KINDS = ['team_without_policy', 'nobody_on_call'] as const;
 const REACH = ['unreachable_on_call', 'email_only_paging'] as const;
@@ -36,21 +42,7 @@ function finding(n: number, version: number): Finding {
 
 /** The full rewrite every run did before: the reference the short-cut must equal. */
 function applyFullRewrite(store: Store, diff: FindingsDiff, runId: number, at: string): void {
-  const db = store.sqlite;
-  for (const o of diff.resolved)
-    db.prepare(
-      'UPDATE findings SET resolved_at = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL',
-    ).run(at, runId, o.finding.key);
-  for (const f of diff.appeared)
-    db.prepare(
-      'INSERT INTO findings (key, kind, data, first_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(f.key, f.kind, JSON.stringify(f), at, runId, runId);
-  for (const f of diff.still)
-    db.prepare('UPDATE findings SET data = ?, last_run_id = ? WHERE key = ? AND resolved_at IS NULL').run(
-      JSON.stringify(f),
-      runId,
-      f.key,
-    );
+  rewriteEveryRow(store, 'findings', diff, runId, at);
 }
 
 type Step =
@@ -66,21 +58,11 @@ type Step =
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('run' as const),
-      reach: fc.boolean(),
-      computed: fc.array(fc.tuple(fc.nat(7), fc.nat(2)), { maxLength: 8 }),
-    }),
+    arbitrary: fc.record({ kind: fc.constant('run' as const), reach: fc.boolean(), computed: computedArb }),
   },
   {
     weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant('part' as const),
-      n: fc.nat(7),
-      version: fc.nat(2),
-      seen: fc.boolean(),
-      both: fc.boolean(),
-    }),
+    arbitrary: fc.record({ kind: fc.constant('part' as const), ...partFields, both: fc.boolean() }),
   },
 );
 
@@ -118,13 +100,7 @@ function record(store: Store, step: Step, index: number, apply: typeof applyFind
 const allRows = (store: Store) => store.sqlite.prepare('SELECT * FROM findings ORDER BY id').all();
 
 /** docs/sql-recipes.md's query of the open findings and the last run that saw each. */
-const seenRecipe = [
-  ...readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'docs', 'sql-recipes.md'), 'utf8').matchAll(
-    /```sql\n([\s\S]*?)```/g,
-  ),
-]
-  .map((m) => m[1] as string)
-  .find((sql) => sql.includes('last_seen_run_id'));
+const seenRecipe = sqlRecipe((sql) => sql.includes('last_seen_run_id'));
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -148,25 +124,16 @@ function expectSameReaders(lean: Store, full: Store): void {
     ]);
   expect(recipe(lean)).toEqual(loadOpenFindings(full).map((o) => [o.id, o.lastRunId]));
   // Everything but last_run_id is stored as before.
-  const strip = (rows: unknown[]) =>
-    rows.map((r) => ({ ...(r as Record<string, unknown>), last_run_id: undefined }));
-  expect(strip(allRows(lean))).toEqual(strip(allRows(full)));
+  expect(withoutLastRun(allRows(lean))).toEqual(withoutLastRun(allRows(full)));
 }
 
 /** Records the steps in a store of each kind, comparing the readers after every run. */
 function replay(steps: Step[]): void {
-  const lean = openStore(':memory:');
-  const full = openStore(':memory:');
-  try {
-    steps.forEach((step, i) => {
-      record(lean, step, i, applyFindingsDiff);
-      record(full, step, i, applyFullRewrite);
-      expectSameReaders(lean, full);
-    });
-  } finally {
-    lean.close();
-    full.close();
-  }
+  replayLeanAndFull(
+    steps,
+    (store, step, i, lean) => record(store, step, i, lean ? applyFindingsDiff : applyFullRewrite),
+    expectSameReaders,
+  );
 }
 
 describe('open findings seen unchanged are not rewritten', () => {
@@ -242,13 +209,13 @@ describe('open findings seen unchanged are not rewritten', () => {
     expect(new Set(REACH)).toEqual(new Set(REACH_KINDS));
   });
 
-  it("shows an identity finding's last run as stored: the seen runs are the coverage findings' only", () => {
+  it("does not move an identity finding's last run with the coverage findings' seen run", () => {
     const store = openStore(':memory:');
     stores.push(store);
     const run = (computed: [number, number][]) =>
       record(store, { kind: 'run', reach: false, computed }, 0, applyFindingsDiff);
     run([[0, 0]]);
-    // An identity finding last seen by run 1 (identity syncs still rewrite their findings' rows).
+    // An identity finding last seen by run 1: its family's seen run is the identity syncs' own.
     store.sqlite
       .prepare(
         `INSERT INTO identity_findings (key, kind, username_key, data, first_seen, first_run_id, last_run_id)
