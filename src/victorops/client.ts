@@ -10,6 +10,7 @@ import { VictorOpsError } from '../errors.js';
 import { parseRetryAfter } from '../parse/retry-after.js';
 import { registerSecrets, scrubSecrets } from '../redact.js';
 import type { FetchStats } from '../roster/types.js';
+import { createAbortFanout } from './abort-fanout.js';
 import { endpointClassOf } from './endpoint-class.js';
 import { createEndpointGates } from './endpoint-gates.js';
 import { describeNetworkFailure, excerpt, retryCause, sanitizeCause } from './errors.js';
@@ -630,6 +631,7 @@ function finalError(error: VictorOpsError, okAgoMs: number | null): VictorOpsErr
 function createSemaphore(size: number): { acquire(signal: AbortSignal): Promise<() => void> } {
   let free = size;
   const waiting: (() => void)[] = [];
+  const aborts = createAbortFanout();
   const release = () => {
     const next = waiting.shift();
     if (next) next();
@@ -648,11 +650,11 @@ function createSemaphore(size: number): { acquire(signal: AbortSignal): Promise<
           reject(signal.reason);
         };
         const grant = () => {
-          signal.removeEventListener('abort', onAbort);
+          unfollow();
           resolve(release);
         };
         if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
+        const unfollow = aborts.follow(signal, onAbort);
         waiting.push(grant);
       });
     },

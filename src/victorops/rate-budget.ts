@@ -41,6 +41,7 @@ import {
   type SlotState,
   withdrawWaiter,
 } from '../store/rate-budget.js';
+import { createAbortFanout } from './abort-fanout.js';
 import { PRIORITIES, type RequestPriority } from './job-context.js';
 import { createRateLimiter, windowFor } from './rate-limiter.js';
 
@@ -323,6 +324,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const limiter = createRateLimiter({ maxRps: pacedRps, clock, burst });
   const shapeNow = () => windowFor(limiter.effectiveRps(), burst);
   const queues: Record<RequestPriority, Waiter[]> = { roster: [], policy: [], bulk: [] };
+  const aborts = createAbortFanout();
   // Turns more urgent work in other processes takes in a row before this one's takes one anyway.
   const turns = turnsBeforeYielding(options.backgroundShare);
   // The share window: this process's turns, and those other processes' less urgent work took
@@ -488,11 +490,11 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
         const waiter: Waiter = {
           grant: () => {
             addTo(turnTallies[priority], clock.now() - askedMs);
-            signal.removeEventListener('abort', onAbort);
+            unfollow();
             resolve();
           },
         };
-        signal.addEventListener('abort', onAbort, { once: true });
+        const unfollow = aborts.follow(signal, onAbort);
         queue.push(waiter);
         void pump();
       });

@@ -154,6 +154,30 @@ describe("a request's own signal", () => {
     }
   });
 
+  it("keeps the caller's signal to a few listeners while twenty requests wait for four connections", async () => {
+    const server = await serve('hang');
+    const client = clientOf(server.url, 60_000);
+    const caller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const all = Array.from({ length: 20 }, () => client.get('/v1/user', z.unknown(), caller.signal));
+      while (server.asked() < 4) await new Promise((r) => setTimeout(r, 10));
+      // Four in flight (one listener for them), sixteen waiting for a connection (one for them).
+      // Each waiting request listened itself before: 17, and Node warned of a leak past 10.
+      expect(getEventListeners(caller.signal, 'abort').length).toBeLessThanOrEqual(3);
+      caller.abort();
+      // Those in flight as cancelled (VictorOpsError), those waiting with the signal's reason, as before.
+      expect((await Promise.allSettled(all)).map((o) => o.status)).toEqual(Array(20).fill('rejected'));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+
   it("gives the caller's signal one listener however many requests are open, and a closed request none", () => {
     const signals = createRequestSignals();
     const caller = new AbortController();
