@@ -5,20 +5,38 @@
  * log of every poll whose requests wait their turn more than ten at a time (VO_CONCURRENCY above 10).
  */
 export interface AbortFanout {
-  /** Calls `onAbort` once if `signal` aborts before the returned `stop` is called. */
+  /**
+   * Calls `onAbort` once if `signal` aborts before the returned `stop` is called (at once if it
+   * already has).
+   */
   follow(signal: AbortSignal, onAbort: () => void): () => void;
 }
 
 export function createAbortFanout(): AbortFanout {
-  const followed = new Map<AbortSignal, { listener: () => void; waits: Set<() => void> }>();
+  // Weak: a signal whose waits were never stopped is not kept alive by the queue it waited in.
+  const followed = new WeakMap<AbortSignal, { listener: () => void; waits: Set<() => void> }>();
   return {
     follow(signal, onAbort) {
+      if (signal.aborted) {
+        onAbort();
+        return () => {};
+      }
       let entry = followed.get(signal);
       if (entry === undefined) {
         const waits = new Set<() => void>();
         const listener = () => {
           followed.delete(signal);
-          for (const wait of waits) wait();
+          for (const wait of waits) {
+            // One wait that throws must not leave the others waiting for ever, as separate
+            // listeners would not have: its error is thrown after them.
+            try {
+              wait();
+            } catch (error) {
+              queueMicrotask(() => {
+                throw error;
+              });
+            }
+          }
           waits.clear();
         };
         entry = { listener, waits };

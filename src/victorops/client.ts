@@ -356,24 +356,8 @@ interface RequestSignal {
  * cleared when it ends.
  */
 export function createRequestSignals(): { open(caller: AbortSignal, timeoutMs: number): RequestSignal } {
-  const inFlight = new WeakMap<AbortSignal, Set<AbortController>>();
-  const followed = (caller: AbortSignal): Set<AbortController> => {
-    let requests = inFlight.get(caller);
-    if (requests === undefined) {
-      const mine = new Set<AbortController>();
-      requests = mine;
-      inFlight.set(caller, mine);
-      caller.addEventListener(
-        'abort',
-        () => {
-          for (const controller of mine) controller.abort(caller.reason);
-          mine.clear();
-        },
-        { once: true },
-      );
-    }
-    return requests;
-  };
+  // The caller's signal is listened to while a request of it is open, not for the client's life.
+  const aborts = createAbortFanout();
   return {
     open(caller, timeoutMs) {
       const controller = new AbortController();
@@ -381,8 +365,7 @@ export function createRequestSignals(): { open(caller: AbortSignal, timeoutMs: n
         controller.abort(caller.reason);
         return { signal: controller.signal, timedOut: () => false, close: () => {} };
       }
-      const requests = followed(caller);
-      requests.add(controller);
+      const unfollow = aborts.follow(caller, () => controller.abort(caller.reason));
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -396,7 +379,7 @@ export function createRequestSignals(): { open(caller: AbortSignal, timeoutMs: n
         timedOut: () => timedOut,
         close: () => {
           clearTimeout(timer);
-          requests.delete(controller);
+          unfollow();
         },
       };
     },

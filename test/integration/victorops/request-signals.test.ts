@@ -173,7 +173,27 @@ describe("a request's own signal", () => {
       await new Promise((r) => setImmediate(r));
       expect(warnings).not.toContain('MaxListenersExceededWarning');
     } finally {
+      // A failed expectation above must not leave twenty requests hanging until vitest's timeout.
+      caller.abort();
       process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+
+  it("leaves no listener on the caller's signal once more requests than connections have been answered", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = clientOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api-public`, 5_000);
+    const caller = new AbortController();
+    try {
+      // Twelve on four connections: eight wait for one, and each stops following the signal when granted.
+      await Promise.all(Array.from({ length: 12 }, () => client.get('/v1/user', z.unknown(), caller.signal)));
+      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    } finally {
       await client.close();
     }
   });

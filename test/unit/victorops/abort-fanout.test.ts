@@ -53,6 +53,33 @@ describe('createAbortFanout', () => {
     expect(listeners(controller.signal)).toBe(0);
   });
 
+  it('calls a wait on a signal that has already aborted at once, and listens to nothing', () => {
+    const fanout = createAbortFanout();
+    const controller = new AbortController();
+    controller.abort();
+    const called: string[] = [];
+    fanout.follow(controller.signal, () => called.push('late'));
+    expect(called).toEqual(['late']);
+    expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it('calls every wait though one throws, and throws its error after them', () => {
+    const fanout = createAbortFanout();
+    const controller = new AbortController();
+    const called: number[] = [];
+    const later: (() => void)[] = [];
+    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => later.push(task));
+    fanout.follow(controller.signal, () => {
+      called.push(0);
+      throw new Error('first wait failed');
+    });
+    fanout.follow(controller.signal, () => called.push(1));
+    controller.abort();
+    expect(called).toEqual([0, 1]);
+    expect(later).toHaveLength(1);
+    expect(() => later[0]?.()).toThrow('first wait failed');
+  });
+
   it('keeps the waits of two signals apart', () => {
     const fanout = createAbortFanout();
     const a = new AbortController();
