@@ -115,10 +115,18 @@ export function fingerprintRoster(
   }
   if (unknown > 0) {
     const list = roster.memberships;
+    // A user's memberships come together (sorted by user): its key is made once, not once per team.
+    let name: string | undefined;
+    let key = '';
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!;
       const keys = members.get(m.teamSlug);
-      if (Array.isArray(keys)) keys.push(usernameKey(m.username));
+      if (!Array.isArray(keys)) continue;
+      if (m.username !== name) {
+        name = m.username;
+        key = usernameKey(name);
+      }
+      keys.push(key);
     }
   }
   const teams = new Map<string, string>();
