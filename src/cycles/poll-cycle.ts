@@ -342,6 +342,13 @@ function rosterCycle(
                 prints: fetchedPrints,
                 // An unchanged hinted poll records the very memberships the fingerprint read rebuilt.
                 known: byPrints ? { memberships: byPrints.memberships, teams: knownTeams } : undefined,
+                // A changed hinted poll records their merge with the fetched ones (decidePoll's
+                // mergeFailedScopes): the teams it read are fetched, the others known before; only
+                // teams with neither are grouped from the memberships again.
+                merged:
+                  byPrints && decision.recorded !== byPrints
+                    ? { failed: fetched.failedScopes, carried: fetched.hints?.carried ?? [] }
+                    : undefined,
               });
       const recorded = record(
         decision,

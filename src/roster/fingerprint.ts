@@ -6,7 +6,14 @@
  * is injected (sha256 in production) so this module stays free of node:*.
  */
 import { sameItems } from './diff.js';
-import { type Membership, type Roster, USER_FIELDS, type User, usernameKey } from './types.js';
+import {
+  type FailedScope,
+  type Membership,
+  type Roster,
+  USER_FIELDS,
+  type User,
+  usernameKey,
+} from './types.js';
 
 export interface RosterFingerprints {
   /** Lower-cased username → fingerprint of the user's fields (its spelling included). */
@@ -15,6 +22,12 @@ export interface RosterFingerprints {
   teams: Map<string, string>;
   /** Team slug → the member list that fingerprint hashes: the sorted lower-cased usernames joined by '\n'. */
   teamMembers: Map<string, string>;
+  /**
+   * The users' fingerprints in the order of `users` (this very array; its keys unique), when they
+   * were hashed from it: the roster's digest then reads them in order instead of lower-casing and
+   * looking up 20,000 names again.
+   */
+  ordered?: { users: readonly User[]; prints: readonly string[] };
 }
 
 // Salted, for a sample user, into the user list's digest (victorops/user-list-reader.ts): the
@@ -45,33 +58,53 @@ export interface KnownTeamPrints {
  * fetched roster, when the roster it records differs from it only in carried memberships), and
  * the teams' fingerprints known for the very same memberships (`known`: an unchanged hinted poll
  * records the memberships it rebuilt, and grouped and hashed 60,000 of them again).
+ * `merged`: `roster` is mergeFailedScopes of a roster with `known`'s memberships and of
+ * `reuse.roster` over these scopes (a hinted changed poll records that merge): a team read is
+ * `reuse`'s, a team not read is `known`'s without the members no longer users, and only teams
+ * with neither are grouped from the 60,000 memberships.
  * `userPrints`: the users' fingerprints, known already (a user list whose bytes are the recorded
  * ones: its users' are the stored ones), so the users are not read.
  */
 export function fingerprintRoster(
   roster: Roster,
   hashText: (text: string) => string,
-  reuse?: { roster: Roster; prints: RosterFingerprints; known?: KnownTeamPrints | undefined },
+  reuse?: {
+    roster: Roster;
+    prints: RosterFingerprints;
+    known?: KnownTeamPrints | undefined;
+    merged?: MergedScopes | undefined;
+  },
   userPrints?: ReadonlyMap<string, string>,
 ): RosterFingerprints {
   let users: ReadonlyMap<string, string>;
+  let ordered: RosterFingerprints['ordered'];
   if (userPrints !== undefined) {
     users = userPrints;
   } else if (reuse && reuse.roster.users === roster.users) {
     users = reuse.prints.users;
+    ordered = reuse.prints.ordered;
   } else {
     const hashed = new Map<string, string>();
+    const inOrder: string[] = [];
     // Index loops here and over the memberships: a for-of's iterator results, made until the loop
     // is optimised, were MiBs of a one-shot CLI poll's garbage (issue 21, thirty-fourth part).
     const list = roster.users;
     for (let i = 0; i < list.length; i++) {
       const u = list[i]!;
-      hashed.set(usernameKey(u.username), hashText(userFingerprintText(u)));
+      const print = hashText(userFingerprintText(u));
+      hashed.set(usernameKey(u.username), print);
+      inOrder.push(print);
     }
     users = hashed;
+    // A key given twice leaves its last print in the map: then only the map says what the digest reads.
+    if (hashed.size === list.length) ordered = { users: list, prints: inOrder };
   }
   const known =
-    reuse?.known && sameItems(reuse.known.memberships, roster.memberships) ? reuse.known.teams : null;
+    reuse?.known && sameItems(reuse.known.memberships, roster.memberships)
+      ? reuse.known.teams
+      : reuse?.merged && reuse.known
+        ? mergedTeamPrints(roster, users, hashText, reuse.roster, reuse.prints, reuse.known, reuse.merged)
+        : null;
   // Teams in the roster's order, each known or grouped from the memberships (only those not known).
   const members = new Map<string, string[] | { fingerprint: string; list: string }>();
   let unknown = 0;
@@ -82,10 +115,18 @@ export function fingerprintRoster(
   }
   if (unknown > 0) {
     const list = roster.memberships;
+    // A user's memberships come together (sorted by user): its key is made once, not once per team.
+    let name: string | undefined;
+    let key = '';
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!;
       const keys = members.get(m.teamSlug);
-      if (Array.isArray(keys)) keys.push(usernameKey(m.username));
+      if (!Array.isArray(keys)) continue;
+      if (m.username !== name) {
+        name = m.username;
+        key = usernameKey(name);
+      }
+      keys.push(key);
     }
   }
   const teams = new Map<string, string>();
@@ -95,7 +136,58 @@ export function fingerprintRoster(
     teamMembers.set(slug, list);
     teams.set(slug, Array.isArray(keys) ? hashText(list) : keys.fingerprint);
   }
-  return { users, teams, teamMembers };
+  return { users, teams, teamMembers, ...(ordered ? { ordered } : {}) };
+}
+
+/** The scopes mergeFailedScopes took from the roster before: failed ones, and teams carried by their hints. */
+export interface MergedScopes {
+  failed: readonly FailedScope[];
+  carried: readonly string[];
+}
+
+/**
+ * The teams of `roster`, mergeFailedScopes(before, fetched, scopes) with `before`'s memberships
+ * those of `known`, whose fingerprints follow from `fetched`'s and `known`'s without grouping the
+ * memberships: a team read has the fetched members (no user's memberships failed), a team not read
+ * has the members before that are still users (`users`: the roster's, by key). A failed user's
+ * memberships cross every team: then none is known here.
+ */
+function mergedTeamPrints(
+  roster: Roster,
+  users: ReadonlyMap<string, string>,
+  hashText: (text: string) => string,
+  fetched: Roster,
+  fetchedPrints: RosterFingerprints,
+  known: KnownTeamPrints,
+  scopes: MergedScopes,
+): Map<string, { fingerprint: string; list: string }> | null {
+  // The merge keeps the fetched users and teams as they are: anything else is not that merge.
+  if (roster.users !== fetched.users || roster.teams !== fetched.teams) return null;
+  const notRead = new Set(scopes.carried);
+  for (const scope of scopes.failed) {
+    if (scope.kind === 'user-teams') return null;
+    notRead.add(scope.teamSlug);
+  }
+  const prints = new Map<string, { fingerprint: string; list: string }>();
+  for (const t of roster.teams) {
+    if (!notRead.has(t.slug)) {
+      const fingerprint = fetchedPrints.teams.get(t.slug);
+      const list = fetchedPrints.teamMembers.get(t.slug);
+      if (fingerprint !== undefined && list !== undefined) prints.set(t.slug, { fingerprint, list });
+      continue;
+    }
+    const before = known.teams.get(t.slug);
+    if (before === undefined) continue;
+    // A member who is no longer a user lost the membership: the list is hashed again without them.
+    const keys = before.list === '' ? [] : before.list.split('\n');
+    const kept = keys.filter((key) => users.has(key));
+    if (kept.length === keys.length) prints.set(t.slug, before);
+    else {
+      const list = kept.join('\n');
+      prints.set(t.slug, { fingerprint: hashText(list), list });
+    }
+  }
+  return prints;
 }
 
 /**
@@ -111,9 +203,17 @@ export function digestRoster(
 ): string {
   // One line a user ('u' and its fingerprint), then one a team: the users' lines joined from the
   // fingerprints themselves, not from a new string per user (20,000 on every poll).
-  const users: string[] = [];
-  for (const key of userKeys ?? roster.users.map((u) => usernameKey(u.username)))
-    users.push(prints.users.get(key) ?? '');
+  // The prints hashed from these very users, in their order: what the lookups by key would give.
+  const ordered = userKeys === undefined && prints.ordered?.users === roster.users ? prints.ordered : null;
+  let users: readonly string[];
+  if (ordered) {
+    users = ordered.prints;
+  } else {
+    const looked: string[] = [];
+    for (const key of userKeys ?? roster.users.map((u) => usernameKey(u.username)))
+      looked.push(prints.users.get(key) ?? '');
+    users = looked;
+  }
   const lines = users.length === 0 ? [] : [`u${users.join('\nu')}`];
   for (const t of roster.teams)
     lines.push(`t${JSON.stringify([t.slug, t.name])}${prints.teams.get(t.slug) ?? ''}`);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digestRoster, type RosterFingerprints } from '../../../src/roster/fingerprint.js';
+import { digestRoster, fingerprintRoster, type RosterFingerprints } from '../../../src/roster/fingerprint.js';
 import { type Roster, USER_FIELDS, type User, usernameKey } from '../../../src/roster/types.js';
 
 /** The digest as one line per user and per team, each built on its own. */
@@ -66,6 +66,30 @@ describe('the roster digest', () => {
           expect(digestRoster(roster, prints, identity, keys)).toBe(plain);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads the prints in order only for the very users fingerprinted, keys unique (property)', () => {
+    // Names given twice in any case (a key twice: the map keeps the last print), and a roster that
+    // is another one's users less one: neither may read the prints in the fingerprinted order.
+    const names = fc.array(fc.constantFrom('ann', 'Ann', 'bob', 'BOB', 'carl', 'dee', 'é'), { maxLength: 6 });
+    fc.assert(
+      fc.property(names, fc.nat(6), fc.boolean(), (list, drop, other) => {
+        const roster: Roster = {
+          users: list.map((name, i) => ({ ...userNamed(name), email: `${i}@x` })),
+          teams: [{ slug: 'team-a', name: 'A' }],
+          memberships: list.map((name) => ({ username: name, teamSlug: 'team-a' })),
+        };
+        const prints = fingerprintRoster(roster, identity);
+        const digested: Roster = other
+          ? { ...roster, users: roster.users.filter((_, i) => i !== drop) }
+          : roster;
+        expect(digestRoster(digested, prints, identity)).toBe(plainDigest(digested, prints, identity));
+        // The same prints reused for a roster with the same users array keep their order.
+        const reused = fingerprintRoster(roster, identity, { roster, prints });
+        expect(digestRoster(roster, reused, identity)).toBe(plainDigest(roster, prints, identity));
+      }),
       { numRuns: 500 },
     );
   });
