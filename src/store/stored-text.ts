@@ -1,26 +1,39 @@
 /**
  * Text that versions before the fix (well-formed.ts) stored with a lone surrogate: better-sqlite3
  * wrote the code unit as three bytes that are not UTF-8 (ED A0..BF 80..BF), and SQLite reads them
- * back as three U+FFFD. A poll now fetches the same text with one U+FFFD in its place, so such a
- * column is read from its bytes the way a fetch makes it well-formed; else it would read as another
- * name on the first poll after the upgrade, and a key recorded that way could never be closed.
+ * back as three U+FFFD. A poll now fetches the same text with one U+FFFD in its place, so such text
+ * is rewritten once, as the database is opened, the way a fetch now makes it well-formed; else it
+ * would read as another name on the first poll after the upgrade, and a key recorded that way could
+ * never be closed. Reads are then plain: nothing decodes a column as it is read.
  */
 
 import type Database from 'better-sqlite3';
 import { getTableColumns, getTableName } from 'drizzle-orm';
-import { memberships, teamFingerprints, teamHints, teams, users } from './schema.js';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { trimToAuthority } from '../roster/oncall-intervals.js';
+import { normalisePolicies, normaliseSchedules } from '../roster/policies.js';
+import { normaliseEntry } from '../roster/policy-entries.js';
+import type { PolicyStep, Rotation, Shift } from '../roster/policy-types.js';
+import { normaliseRoutingKeys } from '../roster/routing-keys.js';
+import {
+  memberships,
+  oncallLatest,
+  oncallParts,
+  oncallReads,
+  policies,
+  routingKeys,
+  teamFingerprints,
+  teamHints,
+  teamSchedules,
+  teams,
+  users,
+} from './schema.js';
 
 /**
- * JSON keeps a lone surrogate as an escape (`\ud800`, the only way JSON.stringify writes one), so
- * JSON columns (policy steps, key targets) recorded by older versions may hold text a fetch now
- * no longer has; only rows that match are normalised again as they are read.
+ * JSON keeps a lone surrogate as an escape (`\ud800`, the only way JSON.stringify writes one): the
+ * bytes are UTF-8, but the text they parse to is not what a fetch now gives.
  */
-export const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/** Whether `text` as read may be such a column: only then are its bytes worth reading. */
-export function mayHoldLoneSurrogate(text: string): boolean {
-  return text.includes('\ufffd');
-}
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** The column's bytes as text, each encoded lone surrogate read as one U+FFFD. */
 export function wellFormedStoredText(bytes: Uint8Array): string {
@@ -39,54 +52,293 @@ export function wellFormedStoredText(bytes: Uint8Array): string {
 }
 
 /**
- * The roster's text columns, which the history keys and compares: a row an earlier version wrote
- * with a lone surrogate reads as three U+FFFD, the fetch now gives one, so its user would read as
- * removed and another added on every poll, and the old row, matched by no key, never close.
+ * What a table does when a repaired row would take a key another row holds (two spellings that
+ * are one once well-formed, e.g. an older build's `x\ud800` beside a genuine `x\ufffd`):
+ * - history: SCD type 2 with a unique index on its current rows' key columns;
+ * - cache: one row per key (primary key), rebuilt by the polls;
+ * - oncall-reads: one latest read per team;
+ * - none: no unique key among its text columns.
  */
-const ROSTER_TABLES = [users, teams, memberships, teamFingerprints, teamHints];
+type Collision = 'history' | 'cache' | 'oncall-reads' | 'none';
 
-/** Each roster table's text columns, by SQL name. */
-function rosterText(): [string, string[]][] {
-  return ROSTER_TABLES.map((table) => [
-    getTableName(table),
-    Object.values(getTableColumns(table))
-      .filter((column) => column.columnType === 'SQLiteText')
-      .map((column) => column.name),
-  ]);
+interface StoredTextTable {
+  table: SQLiteTable;
+  collision: Collision;
+  /** The unique key's SQL columns (history tables). */
+  key?: string[];
 }
 
-const ROSTER_TEXT_REPAIRED = 'roster_text_well_formed';
+/**
+ * The roster's tables, which the history keys and compares: a row an earlier version wrote with a
+ * lone surrogate reads as three U+FFFD, the fetch now gives one, so its user would read as removed
+ * and another added on every poll, and the old row, matched by no key, never close. Rewritten by
+ * the version before this one too (its meta row ROSTER_TEXT_REPAIRED), so not again.
+ */
+const ROSTER_TABLES: StoredTextTable[] = [
+  // User names and fields, keyed by username: a poll diffs them against the fetch.
+  { table: users, collision: 'history', key: ['username_key'] },
+  // Team slugs and names, keyed by slug.
+  { table: teams, collision: 'history', key: ['slug'] },
+  // Who is in which team, keyed by both.
+  { table: memberships, collision: 'history', key: ['username_key', 'team_slug'] },
+  // Member lists by team slug: their text is hashed and compared to the fetch's.
+  { table: teamFingerprints, collision: 'cache' },
+  // Membership hints by team slug: a poll looks them up by the fetched slug.
+  { table: teamHints, collision: 'cache' },
+];
 
 /**
- * Rewrites, once per database, the roster's text that earlier versions stored with lone
- * surrogates as the fetch now spells it (wellFormedStoredText). Only rows holding the byte ED are
- * looked at (Hangul also starts so, and is left as it is); a row whose repair would collide with
- * another current row (two lone surrogates in the same place) is left as it was. A meta row says
- * it is done, so later opens read one row.
+ * The policy poll's tables, which the version before this one decoded as it read them (policies,
+ * routing keys) or not at all (schedules, on-call reads). Left out, and why:
+ * - events: the record of what was delivered, envelope as sent; rewriting it would change history;
+ * - findings, identity_findings: derived each poll from the tables above, not compared to a fetch
+ *   by their text columns alone (their key is also inside `data`, JSON);
+ * - person_contacts, contact_reads: the contacts poll does not make its text well-formed, so a
+ *   rewrite would make them differ from what it writes next;
+ * - identity_sources, runs, meta, deliveries, guard_holds: no VictorOps text in a text column that
+ *   anything compares (runs.failed_scopes and guard_holds.fetched are JSON normalised as they are used).
  */
-export function repairRosterText(sqlite: Database.Database): void {
-  if (sqlite.prepare('SELECT 1 FROM meta WHERE key = ?').get(ROSTER_TEXT_REPAIRED) !== undefined) return;
-  sqlite.transaction(() => {
-    for (const [table, columns] of rosterText()) {
-      for (const column of columns) {
-        const rows = sqlite
-          .prepare(
-            `SELECT rowid, CAST(${column} AS BLOB) FROM ${table} WHERE instr(CAST(${column} AS BLOB), X'ED') > 0`,
-          )
-          .raw()
-          .all() as [number, Uint8Array][];
-        const set = sqlite.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`);
-        for (const [rowid, bytes] of rows) {
-          const text = wellFormedStoredText(bytes);
-          if (text === Buffer.from(bytes).toString('utf8')) continue;
-          try {
-            set.run(text, rowid);
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
-          }
-        }
+const POLICY_TABLES: StoredTextTable[] = [
+  // Policy slugs, names and team slugs, keyed by slug: a poll diffs them against the fetch.
+  { table: policies, collision: 'history', key: ['slug'] },
+  // Routing keys, keyed by the key.
+  { table: routingKeys, collision: 'history', key: ['routing_key'] },
+  // Each team's latest schedule by slug: the pages show it beside the roster's team.
+  { table: teamSchedules, collision: 'cache' },
+  // Reads by team slug: a read is compared to the team's latest one, found by the fetched slug.
+  { table: oncallReads, collision: 'oncall-reads' },
+  // The latest read by team slug (after oncall_reads, whose collisions drop the superseded row's).
+  { table: oncallLatest, collision: 'cache' },
+  // Shift parts: a part goes on into the next read only when its names equal the fetched ones.
+  { table: oncallParts, collision: 'none' },
+];
+
+/** Each table's text columns, by SQL name. */
+function textColumns(table: SQLiteTable): string[] {
+  return Object.values(getTableColumns(table))
+    .filter((column) => column.columnType === 'SQLiteText')
+    .map((column) => column.name);
+}
+
+/** Whether better-sqlite3 reports a unique or primary key constraint. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * A history row whose repair takes the key of another current row is closed, repaired, at the
+ * later of the two rows' valid_from, by the run that opened that later row: the two are one key as
+ * a fetch now spells it, and the row that stays current holds it from its own valid_from on, so
+ * the history neither overlaps nor leaves a gap. When the old row was last confirmed is unknown
+ * (nothing records it), but no later than the other row's valid_from: from then on every poll
+ * matched the other row. It is closed here, not by a poll, so no event says it was removed: it
+ * was not, the person (team, policy, key) is still there as the other row.
+ */
+function closeCollidingVersion(
+  sqlite: Database.Database,
+  table: string,
+  key: string[],
+  rowid: number,
+  set: Record<string, string>,
+  row: Record<string, string | null>,
+): void {
+  const own = sqlite
+    .prepare(`SELECT valid_from, from_run_id FROM ${table} WHERE rowid = ?`)
+    .raw()
+    .get(rowid) as [string, number];
+  const other = sqlite
+    .prepare(
+      `SELECT valid_from, from_run_id FROM ${table} WHERE valid_to IS NULL AND rowid <> ? AND ${key
+        .map((column) => `${column} = ?`)
+        .join(' AND ')}`,
+    )
+    .raw()
+    .get(rowid, ...key.map((column) => row[column] ?? null)) as [string, number] | undefined;
+  if (other === undefined) throw new Error(`${table}: a repair collided with no current row`);
+  const [at, runId] = other[0] > own[0] ? other : own;
+  const columns = Object.keys(set);
+  sqlite
+    .prepare(
+      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, valid_to = ?, to_run_id = ? WHERE rowid = ?`,
+    )
+    .run(...columns.map((c) => set[c]), at, runId, rowid);
+}
+
+/** A read's shift parts cut to start at `fromMs` (it no longer answers for the time before). */
+function cutPartsFrom(sqlite: Database.Database, readId: number, fromMs: number): void {
+  sqlite.prepare('DELETE FROM oncall_parts WHERE read_id = ? AND end_ms <= ?').run(readId, fromMs);
+  sqlite
+    .prepare('UPDATE oncall_parts SET start_ms = ? WHERE read_id = ? AND start_ms < ?')
+    .run(fromMs, readId, fromMs);
+}
+
+/**
+ * Two latest reads of one team once its slug is repaired: the later read supersedes the earlier
+ * at its read_at, as a poll does (oncall-reads.ts recordOncallReads): the earlier keeps its shifts
+ * up to then and its parts are cut there, its whole read (oncall_latest) goes; a later read that
+ * took itself for the team's first is not (it also claimed the time before it, which the earlier
+ * read answers for), so its parts are cut to start at its read_at.
+ */
+function supersedeCollidingRead(
+  sqlite: Database.Database,
+  rowid: number,
+  set: Record<string, string>,
+  row: Record<string, string | null>,
+): void {
+  const read = (where: string, ...args: unknown[]) =>
+    sqlite
+      .prepare(`SELECT id, read_at, first FROM oncall_reads WHERE ${where}`)
+      .raw()
+      .get(...args) as [number, string, number] | undefined;
+  const own = read('id = ?', rowid) as [number, string, number];
+  const other = read('superseded_at IS NULL AND id <> ? AND team_slug = ?', rowid, row.team_slug);
+  if (other === undefined) throw new Error('oncall_reads: a repair collided with no latest read');
+  const [earlier, later] = other[1] > own[1] ? [own, other] : [other, own];
+  const laterMs = Date.parse(later[1]);
+  const latest = sqlite
+    .prepare('SELECT shifts FROM oncall_latest WHERE read_id = ?')
+    .pluck()
+    .get(earlier[0]) as string | undefined;
+  const trimmed = trimToAuthority(latest === undefined ? [] : (JSON.parse(latest) as Shift[]), laterMs);
+  sqlite.prepare('DELETE FROM oncall_latest WHERE read_id = ?').run(earlier[0]);
+  sqlite
+    .prepare('UPDATE oncall_reads SET superseded_at = ?, shifts = ? WHERE id = ?')
+    .run(later[1], JSON.stringify(trimmed), earlier[0]);
+  sqlite.prepare('DELETE FROM oncall_parts WHERE read_id = ? AND start_ms >= ?').run(earlier[0], laterMs);
+  sqlite
+    .prepare('UPDATE oncall_parts SET end_ms = ? WHERE read_id = ? AND end_ms > ?')
+    .run(laterMs, earlier[0], laterMs);
+  if (later[2] !== 0) {
+    sqlite.prepare('UPDATE oncall_reads SET first = 0 WHERE id = ?').run(later[0]);
+    cutPartsFrom(sqlite, later[0], laterMs);
+  }
+  const columns = Object.keys(set);
+  sqlite
+    .prepare(`UPDATE oncall_reads SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
+    .run(...columns.map((c) => set[c]), rowid);
+}
+
+/**
+ * Rewrites the table's text columns as the fetch now spells them. Only rows holding the byte ED
+ * are looked at (Hangul also starts so, and is left as it is); a row is rewritten whole, so a key
+ * of several columns collides once, with the row it then equals.
+ */
+function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
+  const table = getTableName(spec.table);
+  const columns = textColumns(spec.table);
+  const rows = sqlite
+    .prepare(
+      `SELECT rowid, ${columns.map((c) => `CAST(${c} AS BLOB)`).join(', ')} FROM ${table} WHERE ${columns
+        .map((c) => `instr(CAST(${c} AS BLOB), X'ED') > 0`)
+        .join(' OR ')} ORDER BY rowid`,
+    )
+    .raw()
+    .all() as [number, ...(Uint8Array | null)[]][];
+  for (const [rowid, ...values] of rows) {
+    // The changed columns, and the whole row as it will read (a key may be partly unchanged).
+    const set: Record<string, string> = {};
+    const row: Record<string, string | null> = {};
+    values.forEach((bytes, i) => {
+      const column = columns[i] as string;
+      if (bytes === null) {
+        row[column] = null;
+        return;
       }
+      const text = wellFormedStoredText(bytes);
+      row[column] = text;
+      if (text !== Buffer.from(bytes).toString('utf8')) set[column] = text;
+    });
+    const changed = Object.keys(set);
+    if (changed.length === 0) continue;
+    try {
+      sqlite
+        .prepare(`UPDATE ${table} SET ${changed.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`)
+        .run(...changed.map((c) => set[c]), rowid);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (spec.collision === 'history') closeCollidingVersion(sqlite, table, spec.key ?? [], rowid, set, row);
+      else if (spec.collision === 'oncall-reads') supersedeCollidingRead(sqlite, rowid, set, row);
+      // A cache row of a key another row holds: that row is what polls find and keep up to date.
+      else if (spec.collision === 'cache') sqlite.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
+      else throw error;
     }
-    sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(ROSTER_TEXT_REPAIRED, '1');
+  }
+}
+
+/** Shifts (and rotations) as normaliseSchedules makes a fetched schedule's. */
+const normalisedSchedule = (shifts: Shift[], rotations?: Rotation[]) =>
+  normaliseSchedules([{ team: { slug: '', name: '' }, shifts, ...(rotations ? { rotations } : {}) }])[0];
+
+/**
+ * JSON columns keep a lone surrogate as an escape, which is UTF-8, so their bytes need no repair;
+ * but the text they parse to is the one older versions fetched, made well-formed, sorted and
+ * folded otherwise than a fetch now is. Each is rewritten once through the normaliser the fetch
+ * goes through, so a stored policy, key or schedule equals a fresh fetch everywhere it is read
+ * (loaders, pages, SQL recipes over json_each), not only where a loader normalises it again.
+ */
+function repairJson(sqlite: Database.Database): void {
+  const matching = (table: string, column: string) =>
+    (
+      sqlite
+        .prepare(`SELECT rowid, ${column} FROM ${table} WHERE instr(lower(${column}), '\\ud') > 0`)
+        .raw()
+        .all() as [number, string][]
+    ).filter(([, json]) => LONE_SURROGATE_ESCAPE.test(json));
+  const write = (table: string, column: string, rowid: number, value: unknown) =>
+    sqlite.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(JSON.stringify(value), rowid);
+
+  for (const [rowid, json] of matching('policies', 'steps')) {
+    const steps = (JSON.parse(json) as PolicyStep[]).map((step) => ({
+      ...step,
+      entries: step.entries.map(normaliseEntry),
+    }));
+    const [policy] = normalisePolicies([{ slug: 'x', name: '', teamSlug: '', steps }]);
+    write('policies', 'steps', rowid, policy?.steps ?? steps);
+  }
+  for (const [rowid, json] of matching('routing_keys', 'targets')) {
+    const [key] = normaliseRoutingKeys([{ routingKey: 'x', isDefault: false, targets: JSON.parse(json) }]);
+    write('routing_keys', 'targets', rowid, key?.targets ?? []);
+  }
+  for (const [table, column] of [
+    ['team_schedules', 'shifts'],
+    ['oncall_latest', 'shifts'],
+    ['oncall_reads', 'shifts'],
+  ] as const)
+    for (const [rowid, json] of matching(table, column))
+      write(table, column, rowid, normalisedSchedule(JSON.parse(json) as Shift[])?.shifts ?? []);
+  for (const [rowid, json] of matching('team_schedules', 'rotations'))
+    write(
+      'team_schedules',
+      'rotations',
+      rowid,
+      normalisedSchedule([], JSON.parse(json) as Rotation[])?.rotations ?? [],
+    );
+}
+
+/** Set by the version before this one, which rewrote the roster's tables only. */
+const ROSTER_TEXT_REPAIRED = 'roster_text_well_formed';
+/** Set once every table above was rewritten. */
+const STORED_TEXT_REPAIRED = 'victorops_text_well_formed';
+
+/**
+ * Rewrites, once per database, the VictorOps text earlier versions stored with lone surrogates as
+ * the fetch now spells it: the text columns' bytes (wellFormedStoredText), then the JSON columns
+ * (repairJson). The roster's tables are skipped when the version before this one already rewrote
+ * them. A meta row says it is done, so later opens read one row.
+ */
+export function repairStoredText(sqlite: Database.Database): void {
+  const done = sqlite
+    .prepare('SELECT key FROM meta WHERE key IN (?, ?)')
+    .pluck()
+    .all(ROSTER_TEXT_REPAIRED, STORED_TEXT_REPAIRED) as string[];
+  if (done.includes(STORED_TEXT_REPAIRED)) return;
+  sqlite.transaction(() => {
+    const tables = done.includes(ROSTER_TEXT_REPAIRED) ? POLICY_TABLES : [...ROSTER_TABLES, ...POLICY_TABLES];
+    for (const spec of tables) repairTable(sqlite, spec);
+    repairJson(sqlite);
+    const mark = sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+    mark.run(ROSTER_TEXT_REPAIRED, '1');
+    mark.run(STORED_TEXT_REPAIRED, '1');
   })();
 }

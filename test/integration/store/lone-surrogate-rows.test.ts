@@ -1,29 +1,81 @@
 /**
- * Policies and routing keys recorded by versions that kept a lone surrogate as fetched (issue 21):
- * read back, they equal what a poll now fetches (made well-formed, as SQLite stores the columns),
- * so the first poll after the upgrade reports no change. The steps and targets are JSON, which
- * kept the lone surrogate as an escape; the slug, name and key columns hold U+FFFD.
+ * Rows older versions recorded with lone surrogates (issue 21): better-sqlite3 wrote each as bytes
+ * that are not UTF-8 (ED A0..BF xx), and JSON columns kept it as an escape. Written here the same
+ * way (the strings bound as they were fetched), the database is closed and opened again, which
+ * rewrites them once (store/stored-text.ts); then they equal what a poll now fetches, so the first
+ * poll after the upgrade reports no change and a running shift is not split.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordPolicyRead } from '../../../src/bench/policy-reads.js';
 import { compareText } from '../../../src/roster/normalise.js';
-import { diffPolicies, normalisePolicies, unreadPoliciesOf } from '../../../src/roster/policies.js';
+import {
+  diffPolicies,
+  normalisePolicies,
+  normaliseSchedules,
+  unreadPoliciesOf,
+} from '../../../src/roster/policies.js';
 import { entryKey, normaliseEntry, type PolicyEntry } from '../../../src/roster/policy-entries.js';
-import type { Policy } from '../../../src/roster/policy-types.js';
+import type { Policy, Shift, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { diffRoutingKeys, normaliseRoutingKeys, type RoutingKey } from '../../../src/roster/routing-keys.js';
 import { wellFormed } from '../../../src/roster/well-formed.js';
-import { inTransaction, type Store } from '../../../src/store/db.js';
-import { applyPolicyHistory, loadCurrentPolicies } from '../../../src/store/policies.js';
+import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { loadOncallIntervals } from '../../../src/store/oncall-reads.js';
+import {
+  applyPolicyHistory,
+  loadCurrentPolicies,
+  loadTeamSchedules,
+  saveTeamSchedules,
+} from '../../../src/store/policies.js';
 import { applyRoutingKeyHistory, loadCurrentRoutingKeys } from '../../../src/store/routing-keys.js';
 import { insertRun } from '../../../src/store/runs.js';
-import { createTempStore, type TempStore } from '../../helpers/delivery-fixtures.js';
 import { quietRun } from '../../helpers/run-record.js';
+
+/** A history file; `store` is replaced when it is opened again. */
+interface TempStore {
+  store: Store;
+  path: string;
+  dir: string;
+}
 
 let t: TempStore | undefined;
 afterEach(() => {
-  t?.cleanup();
-  t = undefined;
+  cleanup();
 });
+
+function cleanup(): void {
+  if (t === undefined) return;
+  t.store.close();
+  rmSync(t.dir, { recursive: true, force: true });
+  t = undefined;
+}
+
+function newStore(): TempStore {
+  cleanup();
+  const dir = mkdtempSync(join(tmpdir(), 'rw-lone-surrogate-'));
+  const path = join(dir, 'roster-watch.db');
+  t = { store: openStore(path), path, dir };
+  return t;
+}
+
+/**
+ * Opens the file again as this version does after `older` wrote it: before the fix neither meta
+ * row exists; the version before this one (`rosterDone`) rewrote the roster's tables only.
+ */
+function reopen(older: { rosterDone: boolean } = { rosterDone: false }): Store {
+  const temp = t as TempStore;
+  temp.store.sqlite
+    .prepare('DELETE FROM meta WHERE key IN (?, ?)')
+    .run('victorops_text_well_formed', ...(older.rosterDone ? [''] : ['roster_text_well_formed']));
+  temp.store.close();
+  temp.store = openStore(temp.path);
+  return temp.store;
+}
+
+const hex = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().all();
 
 const AT = '2026-03-01T10:00:00.000Z';
 
@@ -91,9 +143,13 @@ const policy: fc.Arbitrary<Policy> = fc.record({
   ),
 });
 
-function record(write: (runId: number) => void): void {
+function record(write: (runId: number) => void, at = AT): number {
   const store = (t as TempStore).store;
-  inTransaction(store, () => write(insertRun(store, quietRun('policy', AT))));
+  return inTransaction(store, () => {
+    const runId = insertRun(store, quietRun('policy', at));
+    write(runId);
+    return runId;
+  });
 }
 
 interface Diff<T> {
@@ -103,8 +159,9 @@ interface Diff<T> {
 }
 
 /**
- * `older(fetched)` recorded as an older version did reads back as `fetched` normalised now, with
- * nothing to report; and once gone from VictorOps its row is closed, not found again every poll.
+ * `older(fetched)` recorded as an older version did reads back, once the file is opened again, as
+ * `fetched` normalised now, with nothing to report; and once gone from VictorOps its row is closed,
+ * not found again every poll. Whether the version before this one opened the file makes no difference.
  */
 function readsBackAsFetched<T, D extends Diff<T>>(kind: {
   arbitrary: fc.Arbitrary<T>;
@@ -120,13 +177,13 @@ function readsBackAsFetched<T, D extends Diff<T>>(kind: {
     // Several rows, so the order they load in is held to the normaliser's too.
     fc.property(
       fc.uniqueArray(kind.arbitrary, { minLength: 1, maxLength: 3, selector: kind.keyOf }),
-      (fetched) => {
-        t?.cleanup();
-        t = createTempStore();
-        const store = t.store;
+      fc.boolean(),
+      (fetched, rosterDone) => {
+        const older = newStore().store;
         record((runId) =>
-          kind.write(store, runId, AT, { ...kind.diff([], []), added: fetched.map(kind.older) }),
+          kind.write(older, runId, AT, { ...kind.diff([], []), added: fetched.map(kind.older) }),
         );
+        const store = reopen({ rosterDone });
         const now = kind.normalise(fetched);
         const loaded = kind.load(store);
         expect(loaded).toEqual(now);
@@ -135,7 +192,7 @@ function readsBackAsFetched<T, D extends Diff<T>>(kind: {
         expect(kind.load(store)).toEqual([]);
       },
     ),
-    { numRuns: 80 },
+    { numRuns: 40 },
   );
 }
 
@@ -188,6 +245,244 @@ describe('rows recorded with lone surrogates by older versions', () => {
     ];
     expect(unreadPoliciesOf(scopes, new Set(['pol-\ufffd']))).toEqual([
       { slug: 'web-\ufffd', name: 'Web \ufffd', teamSlug: 't\ufffd', reason: 'HTTP 500' },
+    ]);
+  });
+});
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The rotation a shift belongs to, with lone surrogates as the API may give them. */
+const ROTATION = { policySlug: 'pol-\ud800', policyName: 'Primary \udc00', rotationName: 'Rota \ud800' };
+
+/** A shift as the API gives it; older versions recorded its text as fetched. */
+function shiftOf(username: string, fromH: number, toH: number, extra: Partial<Shift> = {}): Shift {
+  const [start, end] = [fromH, toH].map((h) => iso(T0 + h * H)) as [string, string];
+  return { ...ROTATION, shiftName: '12h', username, start, end, ...extra };
+}
+
+const scheduleOf = (slug: string, name: string, shifts: Shift[], atH: number): TeamSchedule => ({
+  team: { slug, name },
+  shifts,
+  fetchedAt: iso(T0 + atH * H),
+});
+
+describe('the one rewrite at open', () => {
+  it('rewrites team schedules, their text and their JSON, as a fetch now spells them', () => {
+    newStore();
+    const raw: TeamSchedule = {
+      ...scheduleOf('team-\ud800', 'Team \udc00', [shiftOf('bob', 0, 12), shiftOf('ann\ud800', 0, 12)], 0),
+      rotations: [
+        { policySlug: 'pol-\ud800', policyName: 'Primary \udc00', rotationName: 'Z\udc00', shiftName: 's' },
+        { policySlug: 'pol-\ud800', policyName: 'Primary \udc00', rotationName: 'A', shiftName: 's' },
+      ],
+    };
+    record((runId) => saveTeamSchedules((t as TempStore).store, runId, raw.fetchedAt as string, [raw]));
+    const store = reopen({ rosterDone: true });
+    expect(loadTeamSchedules(store)).toEqual(normaliseSchedules([raw]));
+    expect(hex(store, 'SELECT hex(team_slug) FROM team_schedules')).toEqual(['7465616D2DEFBFBD']);
+  });
+
+  it('leaves Hangul, which also begins with the byte ED, as it is', () => {
+    newStore();
+    const fetched = normalisePolicies([{ slug: '한글', name: '한', teamSlug: '팀', steps: [] }]);
+    record((runId) =>
+      applyPolicyHistory((t as TempStore).store, runId, AT, { ...diffPolicies([], fetched) }),
+    );
+    record((runId) =>
+      saveTeamSchedules((t as TempStore).store, runId, AT, [
+        scheduleOf(
+          '팀',
+          '한글 팀',
+          [shiftOf('한', 0, 1, { policySlug: '정책', policyName: '한', rotationName: '돌' })],
+          0,
+        ),
+      ]),
+    );
+    const before = [
+      hex(t!.store, 'SELECT hex(slug) || hex(name) || hex(team_slug) FROM policies'),
+      hex(t!.store, 'SELECT hex(team_slug) || hex(team_name) || hex(shifts) FROM team_schedules'),
+    ];
+    const store = reopen();
+    expect(loadCurrentPolicies(store)).toEqual(fetched);
+    expect([
+      hex(store, 'SELECT hex(slug) || hex(name) || hex(team_slug) FROM policies'),
+      hex(store, 'SELECT hex(team_slug) || hex(team_name) || hex(shifts) FROM team_schedules'),
+    ]).toEqual(before);
+  });
+
+  it('does the roster once: again for a file the version before this one never opened, not for one it did', () => {
+    for (const rosterDone of [false, true]) {
+      newStore();
+      const runId = record(() => undefined);
+      t!.store.sqlite
+        .prepare("INSERT INTO teams (slug, name, valid_from, from_run_id) VALUES ('t\ud800', 'T', ?, ?)")
+        .run(AT, runId);
+      const fetched = normalisePolicies([{ slug: 'p\ud800', name: 'P', teamSlug: 't\ud800', steps: [] }]);
+      record((id) =>
+        applyPolicyHistory(t!.store, id, AT, diffPolicies([], [{ ...fetched[0]!, slug: 'p\ud800' }])),
+      );
+      const store = reopen({ rosterDone });
+      // The version before this one rewrote the roster: what is left there is not its to redo.
+      expect(hex(store, 'SELECT hex(slug) FROM teams')).toEqual([rosterDone ? '74EDA080' : '74EFBFBD']);
+      expect(loadCurrentPolicies(store)).toEqual(fetched);
+      expect(
+        store.sqlite
+          .prepare("SELECT key FROM meta WHERE key LIKE '%text_well_formed' ORDER BY key")
+          .pluck()
+          .all(),
+      ).toEqual(['roster_text_well_formed', 'victorops_text_well_formed']);
+      // Done: text written the old way now (as by a build from before the fix) is not looked at again.
+      store.sqlite.prepare("UPDATE teams SET name = 'T\ud800'").run();
+      store.close();
+      t!.store = openStore(t!.path);
+      expect(hex(t!.store, 'SELECT hex(name) FROM teams')).toEqual(['54EDA080']);
+    }
+  });
+});
+
+describe('an on-call shift recorded by an older version', () => {
+  it('goes on as one row after the upgrade: the first read after it does not split the shift', () => {
+    newStore();
+    const shifts = [shiftOf('Ann\ud800', 0, 12, { overrideFor: 'bob\udc00' }), shiftOf('cy', 12, 24)];
+    recordPolicyRead(t!.store, iso(T0), [scheduleOf('team-\ud800', 'Team \udc00', shifts, 0)]);
+    const store = reopen({ rosterDone: true });
+    // The same schedule an hour later, as a poll now normalises it.
+    const later = shifts.map((s, i) => (i === 0 ? { ...s, start: iso(T0 + H) } : s));
+    recordPolicyRead(
+      store,
+      iso(T0 + H),
+      normaliseSchedules([scheduleOf('team-\ud800', 'Team \udc00', later, 1)]),
+    );
+    expect(store.sqlite.prepare('SELECT count(*) FROM oncall_reads').pluck().get()).toBe(1);
+    expect(
+      store.sqlite
+        .prepare(
+          'SELECT team_slug, team_name, policy_slug, policy_name, username, override_for, start_ms, end_ms FROM oncall_parts ORDER BY start_ms',
+        )
+        .raw()
+        .all(),
+    ).toEqual([
+      [
+        'team-\ufffd',
+        'Team \ufffd',
+        'pol-\ufffd',
+        'Primary \ufffd',
+        'Ann\ufffd',
+        'bob\ufffd',
+        T0,
+        T0 + 12 * H,
+      ],
+      ['team-\ufffd', 'Team \ufffd', 'pol-\ufffd', 'Primary \ufffd', 'cy', null, T0 + 12 * H, T0 + 24 * H],
+    ]);
+    expect(loadOncallIntervals(store, T0, T0 + 24 * H, 'team-\ufffd').map((i) => i.username)).toEqual([
+      'Ann\ufffd',
+      'cy',
+    ]);
+  });
+});
+
+describe('a repair that makes two rows one key', () => {
+  // An older build's `x\ud800` (bytes) beside a genuine `x\ufffd`: both current until the rewrite.
+  it('closes the older history version where the other begins, once, with no event', () => {
+    newStore();
+    const add = (slug: string, at: string) =>
+      record(
+        (runId) =>
+          applyPolicyHistory(t!.store, runId, at, {
+            added: [{ slug, name: slug, teamSlug: 't', steps: [] }],
+            removed: [],
+            changed: [],
+          }),
+        at,
+      );
+    add('x\ud800', AT);
+    const later = '2026-03-02T10:00:00.000Z';
+    const genuineRun = add('x\ufffd', later);
+    const store = reopen({ rosterDone: true });
+    expect(
+      store.sqlite
+        .prepare('SELECT hex(slug), valid_from, valid_to, to_run_id FROM policies ORDER BY row_id')
+        .raw()
+        .all(),
+    ).toEqual([
+      ['78EFBFBD', AT, later, genuineRun],
+      ['78EFBFBD', later, null, null],
+    ]);
+    expect(loadCurrentPolicies(store).map((p) => p.slug)).toEqual(['x\ufffd']);
+    expect(store.sqlite.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+  });
+
+  it('does so under a key of two columns (memberships)', () => {
+    newStore();
+    const first = record(() => undefined, AT);
+    const later = '2026-03-02T10:00:00.000Z';
+    const second = record(() => undefined, later);
+    const insert = t!.store.sqlite.prepare(
+      'INSERT INTO memberships (username_key, username, team_slug, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?)',
+    );
+    // The genuine row first: the older build's row begins later, and is closed where it begins.
+    insert.run('ann', 'ann', 't\ufffd', AT, first);
+    insert.run('ann', 'ann', 't\ud800', later, second);
+    insert.run('bob', 'bob', 't\ud800', later, second);
+    const store = reopen();
+    expect(
+      store.sqlite
+        .prepare(
+          'SELECT username_key, team_slug, valid_from, valid_to, to_run_id FROM memberships ORDER BY row_id',
+        )
+        .raw()
+        .all(),
+    ).toEqual([
+      ['ann', 't\ufffd', AT, null, null],
+      ['ann', 't\ufffd', later, later, second],
+      ['bob', 't\ufffd', later, null, null],
+    ]);
+  });
+
+  it('keeps the row polls keep up to date of a snapshot by team (team_schedules)', () => {
+    newStore();
+    record((runId) =>
+      saveTeamSchedules(t!.store, runId, AT, [
+        scheduleOf('t\ud800', 'Old', [], 0),
+        scheduleOf('t\ufffd', 'Genuine', [], 0),
+      ]),
+    );
+    const store = reopen();
+    expect(loadTeamSchedules(store).map((s) => [s.team.slug, s.team.name])).toEqual([['t\ufffd', 'Genuine']]);
+  });
+
+  it('lets the later of two latest on-call reads of a team supersede the earlier', () => {
+    newStore();
+    // The version before this one read the team again after the upgrade under the well-formed
+    // slug, found no latest read and took its read for the team's first.
+    recordPolicyRead(t!.store, iso(T0), [scheduleOf('t\ud800', 'T', [shiftOf('ann', 0, 12)], 0)]);
+    recordPolicyRead(t!.store, iso(T0 + 2 * H), [
+      scheduleOf(
+        't\ufffd',
+        'T',
+        normaliseSchedules([scheduleOf('t', 'T', [shiftOf('ann', 0, 12)], 2)])[0]!.shifts,
+        2,
+      ),
+    ]);
+    const store = reopen({ rosterDone: true });
+    expect(
+      store.sqlite
+        .prepare('SELECT team_slug, read_at, superseded_at, first FROM oncall_reads ORDER BY id')
+        .raw()
+        .all(),
+    ).toEqual([
+      ['t\ufffd', iso(T0), iso(T0 + 2 * H), 1],
+      ['t\ufffd', iso(T0 + 2 * H), null, 0],
+    ]);
+    expect(store.sqlite.prepare('SELECT team_slug FROM oncall_latest').pluck().all()).toEqual(['t\ufffd']);
+    // Each read answers for its own time: no hour is recorded twice.
+    expect(
+      store.sqlite.prepare('SELECT read_id, start_ms, end_ms FROM oncall_parts ORDER BY read_id').raw().all(),
+    ).toEqual([
+      [1, T0, T0 + 2 * H],
+      [2, T0 + 2 * H, T0 + 12 * H],
     ]);
   });
 });
