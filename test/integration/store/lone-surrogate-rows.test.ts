@@ -342,6 +342,28 @@ describe('the one rewrite at open', () => {
   });
 });
 
+describe('the roster caches an older version wrote', () => {
+  it('are rewritten too: a poll finds their rows by the team slug it fetched', () => {
+    newStore();
+    const runId = record(() => undefined);
+    t!.store.sqlite
+      .prepare(
+        "INSERT INTO team_hints (team_slug, version, member_count, read_at_ms, run_id) VALUES ('t\ud800', 1, 1, 0, ?)",
+      )
+      .run(runId);
+    t!.store.sqlite
+      .prepare(
+        "INSERT INTO team_fingerprints (team_slug, members, member_keys) VALUES ('t\ud800', 'h', 'a\udc00')",
+      )
+      .run();
+    const store = reopen();
+    expect(hex(store, 'SELECT hex(team_slug) FROM team_hints')).toEqual(['74EFBFBD']);
+    expect(hex(store, 'SELECT hex(team_slug) || hex(member_keys) FROM team_fingerprints')).toEqual([
+      '74EFBFBD61EFBFBD',
+    ]);
+  });
+});
+
 describe('an on-call shift recorded by an older version', () => {
   it('goes on as one row after the upgrade: the first read after it does not split the shift', () => {
     newStore();
@@ -379,6 +401,14 @@ describe('an on-call shift recorded by an older version', () => {
     expect(loadOncallIntervals(store, T0, T0 + 24 * H, 'team-\ufffd').map((i) => i.username)).toEqual([
       'Ann\ufffd',
       'cy',
+    ]);
+    // A read that differs supersedes it, and the team keeps one whole latest read.
+    const changed = normaliseSchedules([
+      scheduleOf('team-\ud800', 'Team \udc00', [shiftOf('dee', 2, 24)], 2),
+    ]);
+    recordPolicyRead(store, iso(T0 + 2 * H), changed);
+    expect(store.sqlite.prepare('SELECT team_slug FROM oncall_latest').pluck().all()).toEqual([
+      'team-\ufffd',
     ]);
   });
 });
