@@ -16,10 +16,12 @@ import { normaliseEntry } from '../roster/policy-entries.js';
 import type { PolicyStep, Rotation, Shift } from '../roster/policy-types.js';
 import { normaliseRoutingKeys } from '../roster/routing-keys.js';
 import {
+  contactReads,
   memberships,
   oncallLatest,
   oncallParts,
   oncallReads,
+  personContacts,
   policies,
   routingKeys,
   teamFingerprints,
@@ -88,17 +90,15 @@ const ROSTER_TABLES: StoredTextTable[] = [
 ];
 
 /**
- * The policy poll's tables, which the version before this one decoded as it read them (policies,
- * routing keys) or not at all (schedules, on-call reads). Left out, and why:
+ * The other polls' tables, which the version before this one decoded as it read them (policies,
+ * routing keys) or not at all (schedules, on-call reads, contacts). Left out, and why:
  * - events: the record of what was delivered, envelope as sent; rewriting it would change history;
  * - findings, identity_findings: derived each poll from the tables above, not compared to a fetch
  *   by their text columns alone (their key is also inside `data`, JSON);
- * - person_contacts, contact_reads: the contacts poll does not make its text well-formed, so a
- *   rewrite would make them differ from what it writes next;
  * - identity_sources, runs, meta, deliveries, guard_holds: no VictorOps text in a text column that
  *   anything compares (runs.failed_scopes and guard_holds.fetched are JSON normalised as they are used).
  */
-const POLICY_TABLES: StoredTextTable[] = [
+const POLL_TABLES: StoredTextTable[] = [
   // Policy slugs, names and team slugs, keyed by slug: a poll diffs them against the fetch.
   { table: policies, collision: 'history', key: ['slug'] },
   // Routing keys, keyed by the key.
@@ -111,6 +111,11 @@ const POLICY_TABLES: StoredTextTable[] = [
   { table: oncallLatest, collision: 'cache' },
   // Shift parts: a part goes on into the next read only when its names equal the fetched ones.
   { table: oncallParts, collision: 'none' },
+  // Contacts by username key, which the contacts poll closes and looks up by the well-formed key
+  // (its JSON hints keep the text as fetched, so they need nothing).
+  { table: personContacts, collision: 'history', key: ['username_key'] },
+  // When each person's contacts were read, by username key: the oldest are read first.
+  { table: contactReads, collision: 'cache' },
 ];
 
 /** Each table's text columns, by SQL name. */
@@ -334,7 +339,7 @@ export function repairStoredText(sqlite: Database.Database): void {
     .all(ROSTER_TEXT_REPAIRED, STORED_TEXT_REPAIRED) as string[];
   if (done.includes(STORED_TEXT_REPAIRED)) return;
   sqlite.transaction(() => {
-    const tables = done.includes(ROSTER_TEXT_REPAIRED) ? POLICY_TABLES : [...ROSTER_TABLES, ...POLICY_TABLES];
+    const tables = done.includes(ROSTER_TEXT_REPAIRED) ? POLL_TABLES : [...ROSTER_TABLES, ...POLL_TABLES];
     for (const spec of tables) repairTable(sqlite, spec);
     repairJson(sqlite);
     const mark = sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');

@@ -22,6 +22,7 @@ import { entryKey, normaliseEntry, type PolicyEntry } from '../../../src/roster/
 import type { Policy, Shift, TeamSchedule } from '../../../src/roster/policy-types.js';
 import { diffRoutingKeys, normaliseRoutingKeys, type RoutingKey } from '../../../src/roster/routing-keys.js';
 import { wellFormed } from '../../../src/roster/well-formed.js';
+import { loadContactReadTimes, loadPersonContacts } from '../../../src/store/contacts-store.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
 import { loadOncallIntervals } from '../../../src/store/oncall-reads.js';
 import {
@@ -361,6 +362,27 @@ describe('the roster caches an older version wrote', () => {
     expect(hex(store, 'SELECT hex(team_slug) || hex(member_keys) FROM team_fingerprints')).toEqual([
       '74EFBFBD61EFBFBD',
     ]);
+  });
+});
+
+describe('contacts an older version recorded', () => {
+  it('are found by the username key a poll now builds', () => {
+    newStore();
+    const runId = record(() => undefined);
+    const sqlite = t!.store.sqlite;
+    sqlite
+      .prepare(
+        "INSERT INTO person_contacts (username_key, username, methods, paging_policy, valid_from, from_run_id) VALUES ('ann\ud800', 'Ann\ud800', '[]', '[]', ?, ?)",
+      )
+      .run(AT, runId);
+    sqlite.prepare("INSERT INTO contact_reads (username_key, read_at_ms) VALUES ('ann\ud800', 5)").run();
+    const store = reopen({ rosterDone: true });
+    expect(loadPersonContacts(store, 'Ann\ud800')).toEqual({
+      username: 'Ann\ufffd',
+      methods: [],
+      pagingPolicy: [],
+    });
+    expect([...loadContactReadTimes(store)]).toEqual([['ann\ufffd', 5]]);
   });
 });
 
