@@ -15,8 +15,10 @@ import { normalisePolicies, normaliseSchedules } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
 import type { PolicyStep, Rotation, Shift } from '../roster/policy-types.js';
 import { normaliseRoutingKeys } from '../roster/routing-keys.js';
+import { wellFormed } from '../roster/well-formed.js';
 import {
   contactReads,
+  findings,
   memberships,
   oncallLatest,
   oncallParts,
@@ -68,7 +70,19 @@ interface StoredTextTable {
   collision: Collision;
   /** The unique key's SQL columns (history tables). */
   key?: string[];
+  /** A history table's life columns when they are not historyColumns' (findings). */
+  life?: Life;
 }
+
+/** When a version began and ended, and the runs that began and ended it. */
+interface Life {
+  from: string;
+  to: string;
+  fromRun: string;
+  toRun: string;
+}
+
+const HISTORY_LIFE: Life = { from: 'valid_from', to: 'valid_to', fromRun: 'from_run_id', toRun: 'to_run_id' };
 
 /**
  * The roster's tables, which the history keys and compares: a row an earlier version wrote with a
@@ -93,8 +107,8 @@ const ROSTER_TABLES: StoredTextTable[] = [
  * The other polls' tables, which the version before this one decoded as it read them (policies,
  * routing keys) or not at all (schedules, on-call reads, contacts). Left out, and why:
  * - events: the record of what was delivered, envelope as sent; rewriting it would change history;
- * - findings, identity_findings: derived each poll from the tables above, not compared to a fetch
- *   by their text columns alone (their key is also inside `data`, JSON);
+ * - identity_findings: their key and data mix the identity source's text, which is stored as the
+ *   source gives it (not made well-formed), so a rewrite would part them from what a sync writes;
  * - identity_sources, runs, meta, deliveries, guard_holds: no VictorOps text in a text column that
  *   anything compares (runs.failed_scopes and guard_holds.fetched are JSON normalised as they are used).
  */
@@ -116,6 +130,14 @@ const POLL_TABLES: StoredTextTable[] = [
   { table: personContacts, collision: 'history', key: ['username_key'] },
   // When each person's contacts were read, by username key: the oldest are read first.
   { table: contactReads, collision: 'cache' },
+  // Coverage findings by key (names of policies, teams, users): a poll resolves an open finding
+  // whose key it no longer computes, and its key is also in `data` (JSON, see repairJson).
+  {
+    table: findings,
+    collision: 'history',
+    key: ['key'],
+    life: { from: 'first_seen', to: 'resolved_at', fromRun: 'first_run_id', toRun: 'last_run_id' },
+  },
 ];
 
 /** Each table's text columns, by SQL name. */
@@ -144,17 +166,18 @@ function closeCollidingVersion(
   sqlite: Database.Database,
   table: string,
   key: string[],
+  life: Life,
   rowid: number,
   set: Record<string, string>,
   row: Record<string, string | null>,
 ): void {
   const own = sqlite
-    .prepare(`SELECT valid_from, from_run_id FROM ${table} WHERE rowid = ?`)
+    .prepare(`SELECT ${life.from}, ${life.fromRun} FROM ${table} WHERE rowid = ?`)
     .raw()
     .get(rowid) as [string, number];
   const other = sqlite
     .prepare(
-      `SELECT valid_from, from_run_id FROM ${table} WHERE valid_to IS NULL AND rowid <> ? AND ${key
+      `SELECT ${life.from}, ${life.fromRun} FROM ${table} WHERE ${life.to} IS NULL AND rowid <> ? AND ${key
         .map((column) => `${column} = ?`)
         .join(' AND ')}`,
     )
@@ -165,7 +188,7 @@ function closeCollidingVersion(
   const columns = Object.keys(set);
   sqlite
     .prepare(
-      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, valid_to = ?, to_run_id = ? WHERE rowid = ?`,
+      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, ${life.to} = ?, ${life.toRun} = ? WHERE rowid = ?`,
     )
     .run(...columns.map((c) => set[c]), at, runId, rowid);
 }
@@ -262,13 +285,23 @@ function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
         .run(...changed.map((c) => set[c]), rowid);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      if (spec.collision === 'history') closeCollidingVersion(sqlite, table, spec.key ?? [], rowid, set, row);
+      if (spec.collision === 'history')
+        closeCollidingVersion(sqlite, table, spec.key ?? [], spec.life ?? HISTORY_LIFE, rowid, set, row);
       else if (spec.collision === 'oncall-reads') supersedeCollidingRead(sqlite, rowid, set, row);
       // A cache row of a key another row holds: that row is what polls find and keep up to date.
       else if (spec.collision === 'cache') sqlite.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
       else throw error;
     }
   }
+}
+
+/** Every string in a parsed JSON value made well-formed, as the text it was computed from now is. */
+function wellFormedJson(value: unknown): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (Array.isArray(value)) return value.map(wellFormedJson);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wellFormedJson(v)]));
+  return value;
 }
 
 /** Shifts (and rotations) as normaliseSchedules makes a fetched schedule's. */
@@ -312,6 +345,10 @@ function repairJson(sqlite: Database.Database): void {
   ] as const)
     for (const [rowid, json] of matching(table, column))
       write(table, column, rowid, normalisedSchedule(JSON.parse(json) as Shift[])?.shifts ?? []);
+  // A finding is computed from the recorded text, now well-formed; only its key must match (a
+  // finding seen again with other data is rewritten by that poll, reporting nothing).
+  for (const [rowid, json] of matching('findings', 'data'))
+    write('findings', 'data', rowid, wellFormedJson(JSON.parse(json)));
   for (const [rowid, json] of matching('team_schedules', 'rotations'))
     write(
       'team_schedules',

@@ -24,6 +24,7 @@ import { diffRoutingKeys, normaliseRoutingKeys, type RoutingKey } from '../../..
 import { wellFormed } from '../../../src/roster/well-formed.js';
 import { loadContactReadTimes, loadPersonContacts } from '../../../src/store/contacts-store.js';
 import { inTransaction, openStore, type Store } from '../../../src/store/db.js';
+import { loadOpenFindings } from '../../../src/store/findings.js';
 import { loadOncallIntervals } from '../../../src/store/oncall-reads.js';
 import {
   applyPolicyHistory,
@@ -383,6 +384,36 @@ describe('contacts an older version recorded', () => {
       pagingPolicy: [],
     });
     expect([...loadContactReadTimes(store)]).toEqual([['ann\ufffd', 5]]);
+  });
+});
+
+describe('coverage findings an older version recorded', () => {
+  it('keep the key a poll now computes, so it neither resolves nor opens them again', () => {
+    newStore();
+    const runId = record(() => undefined);
+    const insert = t!.store.sqlite.prepare(
+      "INSERT INTO findings (key, kind, data, first_seen, first_run_id, last_run_id) VALUES (?, 'unstaffed_policy', ?, ?, ?, ?)",
+    );
+    const finding = (key: string) => JSON.stringify({ key, kind: 'unstaffed_policy', policy: { slug: key } });
+    insert.run('p:\ud800', finding('p:\ud800'), AT, runId, runId);
+    // Beside a genuine finding whose key the old one's becomes: the later opened stays open.
+    insert.run('q:\ud800', finding('q:\ud800'), AT, runId, runId);
+    const later = '2026-03-02T10:00:00.000Z';
+    const laterRun = record(() => undefined, later);
+    insert.run('q:\ufffd', finding('q:\ufffd'), later, laterRun, laterRun);
+    const store = reopen({ rosterDone: true });
+    expect(
+      loadOpenFindings(store).map((f) => [f.finding.key, (f.finding as { policy?: unknown }).policy]),
+    ).toEqual([
+      ['p:\ufffd', { slug: 'p:\ufffd' }],
+      ['q:\ufffd', { slug: 'q:\ufffd' }],
+    ]);
+    expect(
+      store.sqlite
+        .prepare('SELECT resolved_at, last_run_id FROM findings WHERE resolved_at IS NOT NULL')
+        .raw()
+        .all(),
+    ).toEqual([[later, laterRun]]);
   });
 });
 
