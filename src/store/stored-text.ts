@@ -153,16 +153,34 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** Writes a row's repaired columns, and any other columns given (`also`). */
+function writeRow(
+  sqlite: Database.Database,
+  table: string,
+  rowid: number,
+  set: Record<string, string>,
+  also: Record<string, string | number> = {},
+): void {
+  const values = { ...set, ...also };
+  const columns = Object.keys(values);
+  sqlite
+    .prepare(`UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`)
+    .run(...columns.map((c) => values[c]), rowid);
+}
+
 /**
- * A history row whose repair takes the key of another current row is closed, repaired, at the
- * later of the two rows' valid_from, by the run that opened that later row: the two are one key as
- * a fetch now spells it, and the row that stays current holds it from its own valid_from on, so
- * the history neither overlaps nor leaves a gap. When the old row was last confirmed is unknown
- * (nothing records it), but no later than the other row's valid_from: from then on every poll
- * matched the other row. It is closed here, not by a poll, so no event says it was removed: it
- * was not, the person (team, policy, key) is still there as the other row.
+ * A history row whose key changes in its repair joins the versions the key already has (rows a
+ * fetch wrote well-formed, e.g. by the version before this one, which did not repair contacts,
+ * findings or policies at open): no two may overlap. When one of them began while the repaired row
+ * held, the repaired row ends where the earliest such one begins, by the run that opened it. Else,
+ * if both the repaired row and another row of the key are current, the other began first and is
+ * closed where the repaired row begins, by the run that opened it: both were current, so every poll
+ * since matched both, and the later row, kept current, makes a version as a poll recording a change
+ * would (neither is left with no time of its own). When an old row was last confirmed is unknown;
+ * it is closed here, not by a poll, so no event says it was removed: it was not, the person (team,
+ * policy, key) is still there as the other row.
  */
-function closeCollidingVersion(
+function repairHistoryRow(
   sqlite: Database.Database,
   table: string,
   key: string[],
@@ -171,64 +189,51 @@ function closeCollidingVersion(
   set: Record<string, string>,
   row: Record<string, string | null>,
 ): void {
-  const own = sqlite
-    .prepare(`SELECT ${life.from}, ${life.fromRun} FROM ${table} WHERE rowid = ?`)
+  const [from, fromRun, to] = sqlite
+    .prepare(`SELECT ${life.from}, ${life.fromRun}, ${life.to} FROM ${table} WHERE rowid = ?`)
     .raw()
-    .get(rowid) as [string, number];
-  const other = sqlite
+    .get(rowid) as [string, number, string | null];
+  const sameKey = key.map((column) => `${column} = ?`).join(' AND ');
+  const keyValues = key.map((column) => row[column] ?? null);
+  const next = sqlite
     .prepare(
-      `SELECT ${life.from}, ${life.fromRun} FROM ${table} WHERE ${life.to} IS NULL AND rowid <> ? AND ${key
-        .map((column) => `${column} = ?`)
-        .join(' AND ')}`,
+      `SELECT ${life.from}, ${life.fromRun} FROM ${table} WHERE rowid <> ? AND ${sameKey} AND ${life.from} > ?
+       AND (? IS NULL OR ${life.from} < ?) ORDER BY ${life.from} LIMIT 1`,
     )
     .raw()
-    .get(rowid, ...key.map((column) => row[column] ?? null)) as [string, number] | undefined;
-  if (other === undefined) throw new Error(`${table}: a repair collided with no current row`);
-  const [at, runId] = other[0] > own[0] ? other : own;
-  const columns = Object.keys(set);
-  sqlite
-    .prepare(
-      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, ${life.to} = ?, ${life.toRun} = ? WHERE rowid = ?`,
-    )
-    .run(...columns.map((c) => set[c]), at, runId, rowid);
+    .get(rowid, ...keyValues, from, to, to) as [string, number] | undefined;
+  if (next !== undefined) {
+    writeRow(sqlite, table, rowid, set, { [life.to]: next[0], [life.toRun]: next[1] });
+    return;
+  }
+  if (to === null)
+    sqlite
+      .prepare(
+        `UPDATE ${table} SET ${life.to} = ?, ${life.toRun} = ? WHERE ${life.to} IS NULL AND rowid <> ? AND ${sameKey}`,
+      )
+      .run(from, fromRun, rowid, ...keyValues);
+  writeRow(sqlite, table, rowid, set);
 }
 
-/** A read's shift parts cut to start at `fromMs` (it no longer answers for the time before). */
-function cutPartsFrom(sqlite: Database.Database, readId: number, fromMs: number): void {
-  sqlite.prepare('DELETE FROM oncall_parts WHERE read_id = ? AND end_ms <= ?').run(readId, fromMs);
-  sqlite
-    .prepare('UPDATE oncall_parts SET start_ms = ? WHERE read_id = ? AND start_ms < ?')
-    .run(fromMs, readId, fromMs);
-}
+/** An on-call read: id, read_at, superseded_at, first. */
+type Read = [number, string, string | null, number];
 
 /**
- * Two latest reads of one team once its slug is repaired: the later read supersedes the earlier
- * at its read_at, as a poll does (oncall-reads.ts recordOncallReads): the earlier keeps its shifts
- * up to then and its parts are cut there, its whole read (oncall_latest) goes; a later read that
- * took itself for the team's first is not (it also claimed the time before it, which the earlier
- * read answers for), so its parts are cut to start at its read_at.
+ * `later` supersedes `earlier` at its read_at, as a poll does (oncall-reads.ts recordOncallReads):
+ * the earlier keeps its shifts up to then and its parts are cut there, its whole read
+ * (oncall_latest) goes; a later read that took itself for the team's first (`slug`) is not (it
+ * also claimed the time before it, which the earlier read answers for), so the parts that claim
+ * it are cut to start at its read_at.
  */
-function supersedeCollidingRead(
-  sqlite: Database.Database,
-  rowid: number,
-  set: Record<string, string>,
-  row: Record<string, string | null>,
-): void {
-  const read = (where: string, ...args: unknown[]) =>
-    sqlite
-      .prepare(`SELECT id, read_at, first FROM oncall_reads WHERE ${where}`)
-      .raw()
-      .get(...args) as [number, string, number] | undefined;
-  const own = read('id = ?', rowid) as [number, string, number];
-  const other = read('superseded_at IS NULL AND id <> ? AND team_slug = ?', rowid, row.team_slug);
-  if (other === undefined) throw new Error('oncall_reads: a repair collided with no latest read');
-  const [earlier, later] = other[1] > own[1] ? [own, other] : [other, own];
+function supersedeRead(sqlite: Database.Database, slug: string, earlier: Read, later: Read): void {
   const laterMs = Date.parse(later[1]);
-  const latest = sqlite
-    .prepare('SELECT shifts FROM oncall_latest WHERE read_id = ?')
+  const shifts = sqlite
+    .prepare(
+      'SELECT coalesce(r.shifts, l.shifts) FROM oncall_reads r LEFT JOIN oncall_latest l ON l.read_id = r.id WHERE r.id = ?',
+    )
     .pluck()
-    .get(earlier[0]) as string | undefined;
-  const trimmed = trimToAuthority(latest === undefined ? [] : (JSON.parse(latest) as Shift[]), laterMs);
+    .get(earlier[0]) as string | null;
+  const trimmed = trimToAuthority(shifts === null ? [] : (JSON.parse(shifts) as Shift[]), laterMs);
   sqlite.prepare('DELETE FROM oncall_latest WHERE read_id = ?').run(earlier[0]);
   sqlite
     .prepare('UPDATE oncall_reads SET superseded_at = ?, shifts = ? WHERE id = ?')
@@ -237,14 +242,54 @@ function supersedeCollidingRead(
   sqlite
     .prepare('UPDATE oncall_parts SET end_ms = ? WHERE read_id = ? AND end_ms > ?')
     .run(laterMs, earlier[0], laterMs);
-  if (later[2] !== 0) {
+  if (later[3] !== 0) {
     sqlite.prepare('UPDATE oncall_reads SET first = 0 WHERE id = ?').run(later[0]);
-    cutPartsFrom(sqlite, later[0], laterMs);
+    // Parts that go on belong to the read that last showed them: the later read's claim to the
+    // time before it may be held by any read of the team since.
+    const since = 'read_id IN (SELECT id FROM oncall_reads WHERE (id = ? OR team_slug = ?) AND read_at >= ?)';
+    sqlite
+      .prepare(`DELETE FROM oncall_parts WHERE end_ms <= ? AND ${since}`)
+      .run(laterMs, later[0], slug, later[1]);
+    sqlite
+      .prepare(`UPDATE oncall_parts SET start_ms = ? WHERE start_ms < ? AND ${since}`)
+      .run(laterMs, laterMs, later[0], slug, later[1]);
   }
-  const columns = Object.keys(set);
-  sqlite
-    .prepare(`UPDATE oncall_reads SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
-    .run(...columns.map((c) => set[c]), rowid);
+}
+
+/**
+ * A read whose team slug changes in its repair joins the team's reads as repairHistoryRow joins a
+ * key's versions: the earliest read of the team taken while it answered supersedes it; else, if it
+ * is the team's latest read, it supersedes the other latest one, which was read before it.
+ */
+function repairReadRow(
+  sqlite: Database.Database,
+  rowid: number,
+  set: Record<string, string>,
+  row: Record<string, string | null>,
+): void {
+  const read = (where: string, ...args: unknown[]) =>
+    sqlite
+      .prepare(
+        `SELECT id, read_at, superseded_at, first FROM oncall_reads WHERE ${where} ORDER BY read_at LIMIT 1`,
+      )
+      .raw()
+      .get(...args) as Read | undefined;
+  const own = read('id = ?', rowid) as Read;
+  const slug = row.team_slug as string;
+  const next = read(
+    'id <> ? AND team_slug = ? AND read_at > ? AND (? IS NULL OR read_at < ?)',
+    rowid,
+    slug,
+    own[1],
+    own[2],
+    own[2],
+  );
+  if (next !== undefined) supersedeRead(sqlite, slug, own, next);
+  else if (own[2] === null) {
+    const other = read('superseded_at IS NULL AND id <> ? AND team_slug = ?', rowid, slug);
+    if (other !== undefined) supersedeRead(sqlite, slug, other, own);
+  }
+  writeRow(sqlite, 'oncall_reads', rowid, set);
 }
 
 /**
@@ -279,19 +324,17 @@ function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
     });
     const changed = Object.keys(set);
     if (changed.length === 0) continue;
-    try {
-      sqlite
-        .prepare(`UPDATE ${table} SET ${changed.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`)
-        .run(...changed.map((c) => set[c]), rowid);
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      if (spec.collision === 'history')
-        closeCollidingVersion(sqlite, table, spec.key ?? [], spec.life ?? HISTORY_LIFE, rowid, set, row);
-      else if (spec.collision === 'oncall-reads') supersedeCollidingRead(sqlite, rowid, set, row);
-      // A cache row of a key another row holds: that row is what polls find and keep up to date.
-      else if (spec.collision === 'cache') sqlite.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
-      else throw error;
-    }
+    if (spec.collision === 'history' && spec.key?.some((column) => column in set))
+      repairHistoryRow(sqlite, table, spec.key, spec.life ?? HISTORY_LIFE, rowid, set, row);
+    else if (spec.collision === 'oncall-reads' && 'team_slug' in set) repairReadRow(sqlite, rowid, set, row);
+    else
+      try {
+        writeRow(sqlite, table, rowid, set);
+      } catch (error) {
+        // A cache row of a key another row holds: that row is what polls find and keep up to date.
+        if (spec.collision !== 'cache' || !isUniqueViolation(error)) throw error;
+        sqlite.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
+      }
   }
 }
 

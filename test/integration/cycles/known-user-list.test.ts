@@ -919,9 +919,10 @@ describe('the roster text repair', () => {
         .raw()
         .all(),
     ).toEqual([
-      ['61EFBFBD', null, null],
-      // Both began together: the second is closed where it began, by the run that opened it.
+      // Both began together: the one repaired first is closed where both began, by the run that
+      // opened them (one of the two has no time of its own either way).
       ['61EFBFBD', '2026-02-02T00:00:00.000Z', 1],
+      ['61EFBFBD', null, null],
     ]);
     expect(
       store.sqlite.prepare("SELECT value FROM meta WHERE key = 'roster_text_well_formed'").pluck().get(),

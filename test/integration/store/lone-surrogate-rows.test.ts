@@ -78,6 +78,7 @@ function reopen(older: { rosterDone: boolean } = { rosterDone: false }): Store {
 }
 
 const hex = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().all();
+const rowsOf = (store: Store, sql: string) => store.sqlite.prepare(sql).raw().all();
 
 const AT = '2026-03-01T10:00:00.000Z';
 
@@ -505,7 +506,7 @@ describe('a repair that makes two rows one key', () => {
     const insert = t!.store.sqlite.prepare(
       'INSERT INTO memberships (username_key, username, team_slug, valid_from, from_run_id) VALUES (?, ?, ?, ?, ?)',
     );
-    // The genuine row first: the older build's row begins later, and is closed where it begins.
+    // The genuine row first: the older build's row begins later, and the genuine one ends there.
     insert.run('ann', 'ann', 't\ufffd', AT, first);
     insert.run('ann', 'ann', 't\ud800', later, second);
     insert.run('bob', 'bob', 't\ud800', later, second);
@@ -518,8 +519,8 @@ describe('a repair that makes two rows one key', () => {
         .raw()
         .all(),
     ).toEqual([
-      ['ann', 't\ufffd', AT, null, null],
-      ['ann', 't\ufffd', later, later, second],
+      ['ann', 't\ufffd', AT, later, second],
+      ['ann', 't\ufffd', later, null, null],
       ['bob', 't\ufffd', later, null, null],
     ]);
   });
@@ -566,6 +567,122 @@ describe('a repair that makes two rows one key', () => {
     ).toEqual([
       [1, T0, T0 + 2 * H],
       [2, T0 + 2 * H, T0 + 12 * H],
+    ]);
+  });
+});
+
+describe('a repair that makes a row one key with a longer history', () => {
+  // The version before this one did not rewrite contacts, findings or policies at open: a poll
+  // opened a well-formed row beside the older build's, and later polls may have changed it.
+
+  /** Pairs of versions of one key whose times overlap (`to` NULL: still current). */
+  const overlapping = (store: Store, table: string, key: string, from: string, to: string) =>
+    store.sqlite
+      .prepare(
+        `SELECT a.rowid, b.rowid FROM ${table} a JOIN ${table} b ON a.rowid < b.rowid AND a.${key} = b.${key}
+         AND a.${from} < coalesce(b.${to}, '9999') AND b.${from} < coalesce(a.${to}, '9999')`,
+      )
+      .raw()
+      .all();
+  const [JAN, FEB, MAR] = [
+    '2026-01-01T00:00:00.000Z',
+    '2026-02-01T00:00:00.000Z',
+    '2026-03-01T00:00:00.000Z',
+  ];
+
+  it('ends the older row where the first later version of the key begins (contacts)', () => {
+    newStore();
+    const [one, two, three] = [JAN, FEB, MAR].map((at) => record(() => undefined, at));
+    const insert = t!.store.sqlite.prepare(
+      "INSERT INTO person_contacts (username_key, username, methods, paging_policy, valid_from, valid_to, from_run_id, to_run_id) VALUES (?, ?, ?, '[]', ?, ?, ?, ?)",
+    );
+    insert.run('ann\ud800', 'Ann\ud800', '[]', JAN, null, one, null);
+    insert.run('ann\ufffd', 'Ann\ufffd', '[]', FEB, MAR, two, three);
+    insert.run('ann\ufffd', 'Ann\ufffd', '["x"]', MAR, null, three, null);
+    const store = reopen({ rosterDone: true });
+    expect(
+      rowsOf(
+        store,
+        'SELECT username_key, valid_from, valid_to, to_run_id FROM person_contacts ORDER BY row_id',
+      ),
+    ).toEqual([
+      ['ann\ufffd', JAN, FEB, two],
+      ['ann\ufffd', FEB, MAR, three],
+      ['ann\ufffd', MAR, null, null],
+    ]);
+    expect(overlapping(store, 'person_contacts', 'username_key', 'valid_from', 'valid_to')).toEqual([]);
+  });
+
+  it('so too a policy, and one the older build closed keeps its time up to the later version', () => {
+    newStore();
+    const [one, two, three] = [JAN, FEB, MAR].map((at) => record(() => undefined, at));
+    const insert = t!.store.sqlite.prepare(
+      "INSERT INTO policies (slug, name, team_slug, steps, valid_from, valid_to, from_run_id, to_run_id) VALUES (?, 'P', 't', ?, ?, ?, ?, ?)",
+    );
+    insert.run('p\ud800', '[]', JAN, null, one, null);
+    insert.run('q\ud800', '[]', JAN, MAR, one, three);
+    for (const slug of ['p\ufffd', 'q\ufffd']) {
+      insert.run(slug, '[]', FEB, MAR, two, three);
+      insert.run(slug, '[1]', MAR, null, three, null);
+    }
+    const store = reopen({ rosterDone: true });
+    expect(
+      rowsOf(store, 'SELECT slug, valid_from, valid_to FROM policies ORDER BY slug, valid_from'),
+    ).toEqual([
+      ['p\ufffd', JAN, FEB],
+      ['p\ufffd', FEB, MAR],
+      ['p\ufffd', MAR, null],
+      ['q\ufffd', JAN, FEB],
+      ['q\ufffd', FEB, MAR],
+      ['q\ufffd', MAR, null],
+    ]);
+    expect(overlapping(store, 'policies', 'slug', 'valid_from', 'valid_to')).toEqual([]);
+  });
+
+  it('keeps a repaired row that began after the current one current, and ends the other there', () => {
+    newStore();
+    const [one, two] = [JAN, FEB].map((at) => record(() => undefined, at));
+    const insert = t!.store.sqlite.prepare(
+      "INSERT INTO policies (slug, name, team_slug, steps, valid_from, from_run_id) VALUES (?, 'P', 't', ?, ?, ?)",
+    );
+    insert.run('p\ufffd', '[]', JAN, one);
+    insert.run('p\ud800', '[1]', FEB, two);
+    const store = reopen({ rosterDone: true });
+    expect(
+      rowsOf(store, 'SELECT steps, valid_from, valid_to, to_run_id FROM policies ORDER BY row_id'),
+    ).toEqual([
+      ['[]', JAN, FEB, two],
+      ['[1]', FEB, null, null],
+    ]);
+  });
+
+  it('lets the first later read of the team supersede an on-call read, and no longer be the first', () => {
+    newStore();
+    const ann = [shiftOf('ann', 0, 12)];
+    recordPolicyRead(t!.store, iso(T0), [scheduleOf('t\ud800', 'T', ann, 0)]);
+    // The version before this one found no latest read under the well-formed slug: a first read.
+    recordPolicyRead(t!.store, iso(T0 + 2 * H), normaliseSchedules([scheduleOf('t\ufffd', 'T', ann, 2)]));
+    recordPolicyRead(
+      t!.store,
+      iso(T0 + 4 * H),
+      normaliseSchedules([scheduleOf('t\ufffd', 'T', [shiftOf('ann', 0, 6), shiftOf('bob', 6, 12)], 4)]),
+    );
+    const store = reopen({ rosterDone: true });
+    expect(
+      rowsOf(store, 'SELECT id, team_slug, read_at, superseded_at, first FROM oncall_reads ORDER BY id'),
+    ).toEqual([
+      [1, 't\ufffd', iso(T0), iso(T0 + 2 * H), 1],
+      [2, 't\ufffd', iso(T0 + 2 * H), iso(T0 + 4 * H), 0],
+      [3, 't\ufffd', iso(T0 + 4 * H), null, 0],
+    ]);
+    expect(store.sqlite.prepare('SELECT read_id FROM oncall_latest').pluck().all()).toEqual([3]);
+    // Each hour is answered for once (ann's shift went on into the third read, which holds it).
+    expect(
+      rowsOf(store, 'SELECT read_id, username, start_ms, end_ms FROM oncall_parts ORDER BY start_ms'),
+    ).toEqual([
+      [1, 'ann', T0, T0 + 2 * H],
+      [3, 'ann', T0 + 2 * H, T0 + 6 * H],
+      [3, 'bob', T0 + 6 * H, T0 + 12 * H],
     ]);
   });
 });
