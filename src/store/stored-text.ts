@@ -413,17 +413,25 @@ const STORED_TEXT_REPAIRED = 'victorops_text_well_formed';
  * them. A meta row says it is done, so later opens read one row.
  */
 export function repairStoredText(sqlite: Database.Database): void {
-  const done = sqlite
-    .prepare('SELECT key FROM meta WHERE key IN (?, ?)')
-    .pluck()
-    .all(ROSTER_TEXT_REPAIRED, STORED_TEXT_REPAIRED) as string[];
-  if (done.includes(STORED_TEXT_REPAIRED)) return;
-  sqlite.transaction(() => {
-    const tables = done.includes(ROSTER_TEXT_REPAIRED) ? POLL_TABLES : [...ROSTER_TABLES, ...POLL_TABLES];
-    for (const spec of tables) repairTable(sqlite, spec);
-    repairJson(sqlite);
-    const mark = sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
-    mark.run(ROSTER_TEXT_REPAIRED, '1');
-    mark.run(STORED_TEXT_REPAIRED, '1');
-  })();
+  const repaired = () =>
+    sqlite
+      .prepare('SELECT key FROM meta WHERE key IN (?, ?)')
+      .pluck()
+      .all(ROSTER_TEXT_REPAIRED, STORED_TEXT_REPAIRED) as string[];
+  if (repaired().includes(STORED_TEXT_REPAIRED)) return;
+  // IMMEDIATE: deferred, a process opening the file at the same time that read before another's
+  // repair committed could not write (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry).
+  // This way it waits for the lock, and the meta row, read again under it, says it is done.
+  sqlite
+    .transaction(() => {
+      const done = repaired();
+      if (done.includes(STORED_TEXT_REPAIRED)) return;
+      const tables = done.includes(ROSTER_TEXT_REPAIRED) ? POLL_TABLES : [...ROSTER_TABLES, ...POLL_TABLES];
+      for (const spec of tables) repairTable(sqlite, spec);
+      repairJson(sqlite);
+      const mark = sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+      mark.run(ROSTER_TEXT_REPAIRED, '1');
+      mark.run(STORED_TEXT_REPAIRED, '1');
+    })
+    .immediate();
 }

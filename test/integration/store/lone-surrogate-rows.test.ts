@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordPolicyRead } from '../../../src/bench/policy-reads.js';
 import { compareText } from '../../../src/roster/normalise.js';
 import {
@@ -34,6 +34,7 @@ import {
 } from '../../../src/store/policies.js';
 import { applyRoutingKeyHistory, loadCurrentRoutingKeys } from '../../../src/store/routing-keys.js';
 import { insertRun } from '../../../src/store/runs.js';
+import { repairStoredText } from '../../../src/store/stored-text.js';
 import { quietRun } from '../../helpers/run-record.js';
 
 /** A history file; `store` is replaced when it is opened again. */
@@ -684,5 +685,84 @@ describe('a repair that makes a row one key with a longer history', () => {
       [3, 'ann', T0 + 2 * H, T0 + 6 * H],
       [3, 'bob', T0 + 6 * H, T0 + 12 * H],
     ]);
+  });
+});
+
+describe('two processes opening a file the rewrite has not yet run on', () => {
+  /** A policy an older version recorded with a lone surrogate in its steps only (JSON, no byte ED). */
+  function olderPolicyFile(): string {
+    newStore();
+    const steps = [{ index: 1, timeout: 5, entries: [{ kind: 'user' as const, username: 'ann\ud800' }] }];
+    record((runId) =>
+      applyPolicyHistory(t!.store, runId, AT, {
+        added: [{ slug: 'p', name: 'P', teamSlug: 't', steps }],
+        removed: [],
+        changed: [],
+      }),
+    );
+    t!.store.sqlite.prepare('DELETE FROM meta WHERE key LIKE ?').run('%text_well_formed');
+    return JSON.stringify(steps);
+  }
+
+  it('take turns: the rewrite holds the write lock from its start, so the other waits, not fails', () => {
+    // Deferred, the other process could commit after this one read (here: its own rewrite done),
+    // and this one's first write would fail with SQLITE_BUSY_SNAPSHOT, not wait for busy_timeout.
+    const steps = olderPolicyFile();
+    const other = openStore(t!.path, { migrate: false });
+    other.sqlite.pragma('busy_timeout = 0');
+    const tries: string[] = [];
+    const parse = JSON.parse.bind(JSON);
+    const spy = vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver) => {
+      if (text === steps && tries.length === 0)
+        try {
+          other.sqlite
+            .prepare("INSERT INTO meta (key, value) VALUES ('victorops_text_well_formed', '1')")
+            .run();
+          tries.push('written');
+        } catch (error) {
+          tries.push((error as { code?: string }).code ?? String(error));
+        }
+      return parse(text, reviver);
+    });
+    try {
+      t!.store.close();
+      t!.store = openStore(t!.path);
+    } finally {
+      spy.mockRestore();
+      other.close();
+    }
+    expect(tries).toEqual(['SQLITE_BUSY']);
+    expect(hex(t!.store, 'SELECT steps FROM policies')).toEqual([steps.replace('\\ud800', '\ufffd')]);
+  });
+
+  it('reads the meta row again under the lock: the one that waited finds the rewrite done', () => {
+    const steps = olderPolicyFile();
+    const waiter = openStore(t!.path, { migrate: false });
+    const read: string[] = [];
+    // The other process's rewrite commits between this one's first look and its transaction.
+    const sqlite = new Proxy(waiter.sqlite, {
+      get(target, name) {
+        if (name === 'transaction')
+          return (fn: () => void) => {
+            openStore(t!.path).close();
+            return target.transaction(fn);
+          };
+        if (name === 'prepare')
+          return (sql: string) => {
+            read.push(sql);
+            return target.prepare(sql);
+          };
+        const value = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      read.length = 0;
+      repairStoredText(sqlite);
+    } finally {
+      waiter.close();
+    }
+    expect(read.filter((sql) => !sql.includes('FROM meta'))).toEqual([]);
+    expect(hex(t!.store, 'SELECT steps FROM policies')).toEqual([steps.replace('\\ud800', '\ufffd')]);
   });
 });
