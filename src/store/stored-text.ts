@@ -347,6 +347,19 @@ function wellFormedJson(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Whether some string in a parsed JSON value, or key of an object in it, holds a lone surrogate:
+ * the escape's pattern also matches an escaped backslash before `ud8..` and an escaped pair, which
+ * are well-formed text and are left byte for byte (numbers, order and spacing as written).
+ */
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return wellFormed(value) !== value;
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => wellFormed(k) !== k || holdsLoneSurrogate(v));
+  return false;
+}
+
 /** Shifts (and rotations) as normaliseSchedules makes a fetched schedule's. */
 const normalisedSchedule = (shifts: Shift[], rotations?: Rotation[]) =>
   normaliseSchedules([{ team: { slug: '', name: '' }, shifts, ...(rotations ? { rotations } : {}) }])[0];
@@ -354,9 +367,10 @@ const normalisedSchedule = (shifts: Shift[], rotations?: Rotation[]) =>
 /**
  * JSON columns keep a lone surrogate as an escape, which is UTF-8, so their bytes need no repair;
  * but the text they parse to is the one older versions fetched, made well-formed, sorted and
- * folded otherwise than a fetch now is. Each is rewritten once through the normaliser the fetch
- * goes through, so a stored policy, key or schedule equals a fresh fetch everywhere it is read
- * (loaders, pages, SQL recipes over json_each), not only where a loader normalises it again.
+ * folded otherwise than a fetch now is. Each that parses to such text is rewritten once through
+ * the normaliser the fetch goes through, so a stored policy, key or schedule equals a fresh fetch
+ * everywhere it is read (loaders, pages, SQL recipes over json_each), not only where a loader
+ * normalises it again; any other is left as it was written.
  */
 function repairJson(sqlite: Database.Database): void {
   const matching = (table: string, column: string) =>
@@ -365,7 +379,7 @@ function repairJson(sqlite: Database.Database): void {
         .prepare(`SELECT rowid, ${column} FROM ${table} WHERE instr(lower(${column}), '\\ud') > 0`)
         .raw()
         .all() as [number, string][]
-    ).filter(([, json]) => LONE_SURROGATE_ESCAPE.test(json));
+    ).filter(([, json]) => LONE_SURROGATE_ESCAPE.test(json) && holdsLoneSurrogate(JSON.parse(json)));
   const write = (table: string, column: string, rowid: number, value: unknown) =>
     sqlite.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(JSON.stringify(value), rowid);
 

@@ -766,3 +766,59 @@ describe('two processes opening a file the rewrite has not yet run on', () => {
     expect(hex(t!.store, 'SELECT steps FROM policies')).toEqual([steps.replace('\\ud800', '\ufffd')]);
   });
 });
+
+describe('JSON columns an older version wrote with no lone surrogate', () => {
+  // Each matches the escape's pattern: an escaped backslash before `ud..`, or an escaped pair as a
+  // writer other than JSON.stringify spells it. Numbers and order are as an older build wrote them.
+  const WRITTEN: Record<string, string> = {
+    steps:
+      '[{"index":1,"timeout":5,"entries":[{"kind":"user","username":"zed"},{"kind":"user","username":"C:\\\\udemo"},{"kind":"user","username":"\\ud83d\\ude00"}],"extra":1.50}]',
+    targets:
+      '[{"policySlug":"z","policyName":"C:\\\\udemo"},{"policySlug":"a","policyName":"\\ud83d\\ude00"}]',
+    shifts:
+      '[{"start":"2026-01-02T00:00:00.000Z","end":"2026-01-03T00:00:00.000Z","policySlug":"p","policyName":"\\ud83d\\ude00","rotationName":"C:\\\\udemo","shiftName":"s","username":"u"},{"start":"2026-01-01T00:00:00.000Z","end":"2026-01-02T00:00:00.000Z","policySlug":"p","policyName":"n","rotationName":"r","shiftName":"s","username":"a"}]',
+    rotations:
+      '[{"policySlug":"z","policyName":"C:\\\\udemo","rotationName":"r","shiftName":"s"},{"policySlug":"a","policyName":"\\ud83d\\ude00","rotationName":"r","shiftName":"s"}]',
+    data: '{"z":1, "a":"C:\\\\udemo","p":"\\ud83d\\ude00","n":1.50,"big":12345678901234567890}',
+  };
+  const TABLES = ['policies', 'routing_keys', 'team_schedules', 'oncall_reads', 'oncall_latest', 'findings'];
+
+  it('are left byte for byte as they were; a lone surrogate escape beside them is still rewritten', () => {
+    const store = newStore().store;
+    store.sqlite.pragma('foreign_keys = OFF');
+    for (const table of TABLES) {
+      const columns = (
+        store.sqlite.prepare(`PRAGMA table_info(${table})`).all() as {
+          name: string;
+          type: string;
+          notnull: number;
+          pk: number;
+        }[]
+      ).filter((c) => !(c.pk && c.type === 'INTEGER'));
+      const value = (c: (typeof columns)[number]) =>
+        WRITTEN[c.name] ?? (c.notnull ? (c.type === 'INTEGER' ? 1 : 'x') : null);
+      store.sqlite
+        .prepare(
+          `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        )
+        .run(...columns.map(value));
+    }
+    const lone = JSON.stringify([
+      { index: 1, timeout: 5, entries: [{ kind: 'user', username: 'ann\ud800' }] },
+    ]);
+    store.sqlite
+      .prepare(
+        "INSERT INTO policies (slug, name, team_slug, steps, valid_from, from_run_id) VALUES ('y', 'Y', 't', ?, 'x', 1)",
+      )
+      .run(lone);
+    const rows = (s: Store) => TABLES.map((table) => rowsOf(s, `SELECT * FROM ${table} ORDER BY rowid`));
+    const before = rows(store);
+    const after = rows(reopen());
+    // Only the second policy, the one with a lone surrogate, is rewritten.
+    expect(after[0]?.[0]).toEqual(before[0]?.[0]);
+    expect(after.slice(1)).toEqual(before.slice(1));
+    expect(JSON.parse(hex(t!.store, "SELECT steps FROM policies WHERE slug = 'y'")[0] as string)).toEqual([
+      { index: 1, timeout: 5, entries: [{ kind: 'user', username: 'ann\ufffd' }] },
+    ]);
+  });
+});
