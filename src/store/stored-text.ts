@@ -8,8 +8,8 @@
  */
 
 import type Database from 'better-sqlite3';
-import { getTableColumns, getTableName } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { getTableColumns, getTableName, is } from 'drizzle-orm';
+import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { trimToAuthority } from '../roster/oncall-intervals.js';
 import { normalisePolicies, normaliseSchedules } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
@@ -61,12 +61,14 @@ export function wellFormedStoredText(bytes: Uint8Array): string {
  * - history: SCD type 2 with a unique index on its current rows' key columns;
  * - cache: one row per key (primary key), rebuilt by the polls;
  * - oncall-reads: one latest read per team;
+ * - search: a cache (one entity per kind and key) with an FTS5 index over it;
  * - none: no unique key among its text columns.
  */
-type Collision = 'history' | 'cache' | 'oncall-reads' | 'none';
+type Collision = 'history' | 'cache' | 'oncall-reads' | 'search' | 'none';
 
 interface StoredTextTable {
-  table: SQLiteTable;
+  /** The table, or one a migration wrote by hand: its name and text columns. */
+  table: SQLiteTable | { name: string; text: string[] };
   collision: Collision;
   /** The unique key's SQL columns (history tables). */
   key?: string[];
@@ -138,13 +140,22 @@ const POLL_TABLES: StoredTextTable[] = [
     key: ['key'],
     life: { from: 'first_seen', to: 'resolved_at', fromRun: 'first_run_id', toRun: 'last_run_id' },
   },
+  // The web view's search entities (migrations 0010, 0017), by the user's username key and the
+  // team's and policy's slug, written by triggers on those tables: a version a poll records adds
+  // an entity beside the old key's otherwise. Their trigrams follow through search_entities_au.
+  {
+    table: { name: 'search_entities', text: ['kind', 'key', 'ref', 'name', 'detail', 'body'] },
+    collision: 'search',
+  },
 ];
 
-/** Each table's text columns, by SQL name. */
-function textColumns(table: SQLiteTable): string[] {
-  return Object.values(getTableColumns(table))
-    .filter((column) => column.columnType === 'SQLiteText')
-    .map((column) => column.name);
+/** The table's SQL name and text columns. */
+function textColumns(table: StoredTextTable['table']): [string, string[]] {
+  if (!is(table, SQLiteTable)) return [table.name, table.text];
+  const columns = Object.values(getTableColumns(table)).filter(
+    (column) => column.columnType === 'SQLiteText',
+  );
+  return [getTableName(table), columns.map((column) => column.name)];
 }
 
 /** Whether better-sqlite3 reports a unique or primary key constraint. */
@@ -298,8 +309,7 @@ function repairReadRow(
  * of several columns collides once, with the row it then equals.
  */
 function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
-  const table = getTableName(spec.table);
-  const columns = textColumns(spec.table);
+  const [table, columns] = textColumns(spec.table);
   const rows = sqlite
     .prepare(
       `SELECT rowid, ${columns.map((c) => `CAST(${c} AS BLOB)`).join(', ')} FROM ${table} WHERE ${columns
@@ -332,7 +342,15 @@ function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
         writeRow(sqlite, table, rowid, set);
       } catch (error) {
         // A cache row of a key another row holds: that row is what polls find and keep up to date.
-        if (spec.collision !== 'cache' || !isUniqueViolation(error)) throw error;
+        if ((spec.collision !== 'cache' && spec.collision !== 'search') || !isUniqueViolation(error))
+          throw error;
+        // Its trigrams go first, as the index holds them (no trigger follows a delete).
+        if (spec.collision === 'search')
+          sqlite
+            .prepare(
+              "INSERT INTO search_text (search_text, rowid, body) SELECT 'delete', id, body FROM search_entities WHERE id = ?",
+            )
+            .run(rowid);
         sqlite.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
       }
   }

@@ -35,6 +35,7 @@ import {
 import { applyRoutingKeyHistory, loadCurrentRoutingKeys } from '../../../src/store/routing-keys.js';
 import { insertRun } from '../../../src/store/runs.js';
 import { repairStoredText } from '../../../src/store/stored-text.js';
+import { searchEntities } from '../../../src/store/ui-search.js';
 import { quietRun } from '../../helpers/run-record.js';
 
 /** A history file; `store` is replaced when it is opened again. */
@@ -820,5 +821,37 @@ describe('JSON columns an older version wrote with no lone surrogate', () => {
     expect(JSON.parse(hex(t!.store, "SELECT steps FROM policies WHERE slug = 'y'")[0] as string)).toEqual([
       { index: 1, timeout: 5, entries: [{ kind: 'user', username: 'ann\ufffd' }] },
     ]);
+  });
+});
+
+describe('search entities an older version recorded', () => {
+  it('take the key a poll now records, one entity a key, their trigrams in step', () => {
+    newStore();
+    const [one, two] = [AT, '2026-03-02T10:00:00.000Z'].map((at) => record(() => undefined, at));
+    const insert = t!.store.sqlite.prepare(
+      'INSERT INTO users (username_key, username, valid_from, from_run_id) VALUES (?, ?, ?, ?)',
+    );
+    insert.run('bob\ud800', 'bob\ud800', AT, one);
+    // An older build's key beside the well-formed one a poll of the version before this one added.
+    insert.run('ann\ud800', 'ann\ud800', AT, one);
+    insert.run('ann\ufffd', 'ann\ufffd', '2026-03-02T10:00:00.000Z', two);
+    const store = reopen();
+    expect(hex(store, "SELECT key FROM search_entities WHERE kind = 'user' ORDER BY key")).toEqual([
+      'ann\ufffd',
+      'bob\ufffd',
+    ]);
+    // Checks the index against the entities' text (rank 1): no trigrams of a deleted entity.
+    store.sqlite.prepare("INSERT INTO search_text (search_text, rank) VALUES ('integrity-check', 1)").run();
+    expect(searchEntities(store, 'ann', 10).map((hit) => hit.ref)).toEqual(['ann\ufffd']);
+    // The next version of bob updates his entity, not a second one.
+    const later = '2026-03-03T10:00:00.000Z';
+    const three = record(() => undefined, later);
+    store.sqlite.prepare('UPDATE users SET valid_to = ?, to_run_id = ? WHERE row_id = 1').run(later, three);
+    store.sqlite
+      .prepare(
+        "INSERT INTO users (username_key, username, email, valid_from, from_run_id) VALUES (?, ?, 'b@x', ?, ?)",
+      )
+      .run('bob\ufffd', 'bob\ufffd', later, three);
+    expect(hex(store, "SELECT count(*) FROM search_entities WHERE kind = 'user'")).toEqual([2]);
   });
 });
