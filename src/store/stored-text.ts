@@ -305,15 +305,16 @@ function repairReadRow(
 
 /**
  * Rewrites the table's text columns as the fetch now spells them. Only rows holding the byte ED
- * are looked at (Hangul also starts so, and is left as it is); a row is rewritten whole, so a key
- * of several columns collides once, with the row it then equals.
+ * then A0..BF are looked at (Hangul, ED then 80..9F, is left in SQLite: the hex text is made only
+ * where ED is, and may also match across two bytes, which the check in JS then leaves); a row is
+ * rewritten whole, so a key of several columns collides once, with the row it then equals.
  */
 function repairTable(sqlite: Database.Database, spec: StoredTextTable): void {
   const [table, columns] = textColumns(spec.table);
   const rows = sqlite
     .prepare(
       `SELECT rowid, ${columns.map((c) => `CAST(${c} AS BLOB)`).join(', ')} FROM ${table} WHERE ${columns
-        .map((c) => `instr(CAST(${c} AS BLOB), X'ED') > 0`)
+        .map((c) => `(instr(CAST(${c} AS BLOB), X'ED') > 0 AND hex(${c}) GLOB '*ED[AB]*')`)
         .join(' OR ')} ORDER BY rowid`,
     )
     .raw()
