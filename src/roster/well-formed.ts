@@ -4,7 +4,7 @@
  * three U+FFFD, so what a poll recorded never equalled what the next poll fetched. A key stored
  * that way failed the next poll on `users_current_uq` for good; a name came back as a change. Every
  * roster string is made well-formed (U+FFFD in the surrogate's place) as it is normalised, and
- * text earlier versions stored is rewritten once (store/stored-text.ts repairRosterText).
+ * text earlier versions stored is rewritten once (store/stored-text.ts repairStoredText).
  */
 
 // ES2024's String methods (Node 20 has them; the project's TypeScript lib is ES2023).

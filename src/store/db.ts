@@ -11,7 +11,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { NoDatabaseError, StoreError } from '../errors.js';
 import { checkFileIdentity, type FileCheck, type FileIdentity, readFileIdentity } from './file-identity.js';
 import * as schema from './schema.js';
-import { repairRosterText } from './stored-text.js';
+import { repairStoredText } from './stored-text.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -75,7 +75,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     const db = drizzle(sqlite, { schema });
     if (options.migrate !== false && !readonly) {
       migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      repairRosterText(sqlite);
+      repairStoredText(sqlite);
     }
     return {
       db,

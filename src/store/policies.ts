@@ -5,7 +5,7 @@
 
 import { and, asc, desc, eq, isNull, ne } from 'drizzle-orm';
 import { compareText } from '../roster/normalise.js';
-import { normalisePolicies, type PolicyDiff, unreadPoliciesOf } from '../roster/policies.js';
+import { type PolicyDiff, unreadPoliciesOf } from '../roster/policies.js';
 import { normaliseEntry } from '../roster/policy-entries.js';
 import type {
   Policy,
@@ -18,7 +18,6 @@ import type {
 } from '../roster/policy-types.js';
 import { inTransaction, type Store } from './db.js';
 import { meta, policies, runs, teamSchedules } from './schema.js';
-import { LONE_SURROGATE_ESCAPE, mayHoldLoneSurrogate, wellFormedStoredText } from './stored-text.js';
 
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
 export const policyFromRow = (row: {
@@ -26,47 +25,17 @@ export const policyFromRow = (row: {
   name: string;
   teamSlug: string;
   steps: string;
-}): Policy => {
-  const policy: Policy = {
-    slug: row.slug,
-    name: row.name,
-    teamSlug: row.teamSlug,
-    steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
-      ...step,
-      entries: step.entries.map(normaliseEntry),
-    })),
-  };
-  // Made well-formed, entries may sort or fold otherwise: such a row is normalised as a fetch is.
-  return LONE_SURROGATE_ESCAPE.test(row.steps) ? (normalisePolicies([policy])[0] ?? policy) : policy;
-};
-
-interface PolicyRow {
-  rowId: number;
-  slug: string;
-  name: string;
-  teamSlug: string;
-  steps: string;
-}
-
-/** A row's columns as a fetch now spells them (stored-text.ts); the row as read when they are plain. */
-function storedColumns(store: Store, row: PolicyRow): PolicyRow {
-  if (!mayHoldLoneSurrogate(row.slug + row.name + row.teamSlug)) return row;
-  const [slug, name, teamSlug] = store.sqlite
-    .prepare(
-      'SELECT CAST(slug AS BLOB), CAST(name AS BLOB), CAST(team_slug AS BLOB) FROM policies WHERE row_id = ?',
-    )
-    .raw()
-    .get(row.rowId) as [Buffer, Buffer, Buffer];
-  return {
-    ...row,
-    slug: wellFormedStoredText(slug),
-    name: wellFormedStoredText(name),
-    teamSlug: wellFormedStoredText(teamSlug),
-  };
-}
+}): Policy => ({
+  slug: row.slug,
+  name: row.name,
+  teamSlug: row.teamSlug,
+  steps: (JSON.parse(row.steps) as PolicyStep[]).map((step) => ({
+    ...step,
+    entries: step.entries.map(normaliseEntry),
+  })),
+});
 
 const POLICY_COLUMNS = {
-  rowId: policies.rowId,
   slug: policies.slug,
   name: policies.name,
   teamSlug: policies.teamSlug,
@@ -81,7 +50,7 @@ export function loadCurrentPolicies(store: Store): Policy[] {
     .where(isNull(policies.validTo))
     .orderBy(asc(policies.slug))
     .all()
-    .map((row) => policyFromRow(storedColumns(store, row)))
+    .map(policyFromRow)
     .sort((a, b) => compareText(a.slug, b.slug));
 }
 
@@ -105,22 +74,12 @@ export function loadUnreadPolicies(store: Store): UnreadPolicy[] {
 
 /** Writes a policy diff as new versions. Synchronous: call it inside the run's transaction. */
 export function applyPolicyHistory(store: Store, runId: number, atIso: string, diff: PolicyDiff): void {
-  const close = (slug: string) => {
-    const closed = store.db
+  const close = (slug: string) =>
+    store.db
       .update(policies)
       .set({ validTo: atIso, toRunId: runId })
       .where(and(eq(policies.slug, slug), isNull(policies.validTo)))
       .run();
-    if (closed.changes > 0) return;
-    // A slug an older version recorded with a lone surrogate: its bytes match no text, only its row.
-    for (const row of store.db.select(POLICY_COLUMNS).from(policies).where(isNull(policies.validTo)).all())
-      if (storedColumns(store, row).slug === slug)
-        store.db
-          .update(policies)
-          .set({ validTo: atIso, toRunId: runId })
-          .where(eq(policies.rowId, row.rowId))
-          .run();
-  };
   const add = (p: Policy) =>
     store.db
       .insert(policies)

@@ -4,32 +4,18 @@
  */
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { compareText } from '../roster/normalise.js';
-import { normaliseRoutingKeys, type RoutingKey, type RoutingKeyDiff } from '../roster/routing-keys.js';
+import type { RoutingKey, RoutingKeyDiff } from '../roster/routing-keys.js';
 import type { Store } from './db.js';
 import { meta, routingKeys, runs } from './schema.js';
-import { LONE_SURROGATE_ESCAPE, mayHoldLoneSurrogate, wellFormedStoredText } from './stored-text.js';
 
 /** Set by the first policy poll that read the keys: its run id. */
 const BASELINE_KEY = 'victorops.routing_keys.baseline_run';
 
-/**
- * Targets are JSON, which keeps a lone surrogate as older versions fetched it: normalised as a key
- * read now is (made well-formed, folded and sorted), so such a key is not reported changed once.
- */
-const fromRow = (row: { routingKey: string; isDefault: boolean; targets: string }): RoutingKey => {
-  const key = { routingKey: row.routingKey, isDefault: row.isDefault, targets: JSON.parse(row.targets) };
-  return LONE_SURROGATE_ESCAPE.test(row.targets) ? (normaliseRoutingKeys([key])[0] ?? key) : key;
-};
-
-/** A key's column as a fetch now spells it (stored-text.ts); the text as read when it is plain. */
-function storedKey(store: Store, row: { rowId: number; routingKey: string }): string {
-  if (!mayHoldLoneSurrogate(row.routingKey)) return row.routingKey;
-  const bytes = store.sqlite
-    .prepare('SELECT CAST(routing_key AS BLOB) FROM routing_keys WHERE row_id = ?')
-    .pluck()
-    .get(row.rowId) as Buffer;
-  return wellFormedStoredText(bytes);
-}
+const fromRow = (row: { routingKey: string; isDefault: boolean; targets: string }): RoutingKey => ({
+  routingKey: row.routingKey,
+  isDefault: row.isDefault,
+  targets: JSON.parse(row.targets),
+});
 
 /** The keys as currently recorded, sorted by key; null before any policy poll read them. */
 export function loadCurrentRoutingKeys(store: Store): RoutingKey[] | null {
@@ -37,7 +23,6 @@ export function loadCurrentRoutingKeys(store: Store): RoutingKey[] | null {
   if (baseline === undefined) return null;
   return store.db
     .select({
-      rowId: routingKeys.rowId,
       routingKey: routingKeys.routingKey,
       isDefault: routingKeys.isDefault,
       targets: routingKeys.targets,
@@ -46,7 +31,7 @@ export function loadCurrentRoutingKeys(store: Store): RoutingKey[] | null {
     .where(isNull(routingKeys.validTo))
     .orderBy(asc(routingKeys.routingKey))
     .all()
-    .map((row) => fromRow({ ...row, routingKey: storedKey(store, row) }))
+    .map(fromRow)
     .sort((a, b) => compareText(a.routingKey, b.routingKey));
 }
 
@@ -70,7 +55,6 @@ export function loadRoutingKeysAt(store: Store, atIso: string): RoutingKeysAt {
     .get();
   const keys = store.db
     .select({
-      rowId: routingKeys.rowId,
       routingKey: routingKeys.routingKey,
       isDefault: routingKeys.isDefault,
       targets: routingKeys.targets,
@@ -81,7 +65,7 @@ export function loadRoutingKeysAt(store: Store, atIso: string): RoutingKeysAt {
     )
     .orderBy(asc(routingKeys.routingKey))
     .all()
-    .map((row) => fromRow({ ...row, routingKey: storedKey(store, row) }))
+    .map(fromRow)
     .sort((a, b) => compareText(a.routingKey, b.routingKey));
   return { firstReadAt: first?.at ?? null, keys };
 }
@@ -96,26 +80,12 @@ export function applyRoutingKeyHistory(
   atIso: string,
   diff: RoutingKeyDiff,
 ): void {
-  const close = (key: string) => {
-    const closed = store.db
+  const close = (key: string) =>
+    store.db
       .update(routingKeys)
       .set({ validTo: atIso, toRunId: runId })
       .where(and(eq(routingKeys.routingKey, key), isNull(routingKeys.validTo)))
       .run();
-    if (closed.changes > 0) return;
-    // A key an older version recorded with a lone surrogate: its bytes match no text, only its row.
-    for (const row of store.db
-      .select({ rowId: routingKeys.rowId, routingKey: routingKeys.routingKey })
-      .from(routingKeys)
-      .where(isNull(routingKeys.validTo))
-      .all())
-      if (storedKey(store, row) === key)
-        store.db
-          .update(routingKeys)
-          .set({ validTo: atIso, toRunId: runId })
-          .where(eq(routingKeys.rowId, row.rowId))
-          .run();
-  };
   const add = (k: RoutingKey) =>
     store.db
       .insert(routingKeys)

@@ -864,7 +864,7 @@ describe('roster text an earlier version stored with a lone surrogate', () => {
         "UPDATE memberships SET username_key = 'b\ud800ob', username = 'B\ud800ob' WHERE username_key = 'b\ufffdob'",
       )
       .run();
-    first.sqlite.prepare("DELETE FROM meta WHERE key = 'roster_text_well_formed'").run();
+    first.sqlite.prepare("DELETE FROM meta WHERE key LIKE '%text_well_formed'").run();
     const hex = (store: Store) =>
       store.sqlite.prepare('SELECT hex(username_key) FROM users ORDER BY row_id').pluck().all();
     expect(hex(first)).toContain('62EDA0806F62');
@@ -896,26 +896,34 @@ describe('roster text an earlier version stored with a lone surrogate', () => {
 });
 
 describe('the roster text repair', () => {
-  it('leaves a row whose repair would collide with another current row as it was, and opens', () => {
+  it("closes a row whose repair would take another current row's key, so one stays current, and opens", () => {
     const first = newStore();
     first.sqlite
       .prepare(
         "INSERT INTO runs (kind, status, started_at, finished_at, requests, retries, rate_limited, change_count) VALUES ('roster', 'ok', ?, ?, 0, 0, 0, 0)",
       )
       .run('2026-02-02T00:00:00.000Z', '2026-02-02T00:00:00.000Z');
-    // Two current users whose keys differ only in which lone surrogate they hold: both read as U+FFFD.
+    // Two current users whose keys differ only in which lone surrogate they hold: one key now.
     const insert = first.sqlite.prepare(
       "INSERT INTO users (username_key, username, valid_from, from_run_id) VALUES (?, ?, '2026-02-02T00:00:00.000Z', 1)",
     );
     insert.run('a\ud800', 'a\ud800');
     insert.run('a\ud801', 'a\ud801');
-    first.sqlite.prepare("DELETE FROM meta WHERE key = 'roster_text_well_formed'").run();
+    first.sqlite.prepare("DELETE FROM meta WHERE key LIKE '%text_well_formed'").run();
     first.close();
     const store = openStore(first.path);
     stores.push(store);
-    expect(store.sqlite.prepare('SELECT hex(username_key) FROM users ORDER BY row_id').pluck().all()).toEqual(
-      ['61EFBFBD', '61EDA081'],
-    );
+    expect(
+      store.sqlite
+        .prepare('SELECT hex(username_key), valid_to, to_run_id FROM users ORDER BY row_id')
+        .raw()
+        .all(),
+    ).toEqual([
+      // Both began together: the one repaired first is closed where both began, by the run that
+      // opened them (one of the two has no time of its own either way).
+      ['61EFBFBD', '2026-02-02T00:00:00.000Z', 1],
+      ['61EFBFBD', null, null],
+    ]);
     expect(
       store.sqlite.prepare("SELECT value FROM meta WHERE key = 'roster_text_well_formed'").pluck().get(),
     ).toBe('1');
