@@ -379,6 +379,19 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a JSON column parses to text holding a lone surrogate. Text that does not parse (no
+ * version wrote such a column, but a hand-edited file may hold one) is left as it was: the open
+ * must not fail over a row its readers would fail on anyway.
+ */
+function parsesToLoneSurrogate(json: string): boolean {
+  try {
+    return holdsLoneSurrogate(JSON.parse(json));
+  } catch {
+    return false;
+  }
+}
+
 /** Shifts (and rotations) as normaliseSchedules makes a fetched schedule's. */
 const normalisedSchedule = (shifts: Shift[], rotations?: Rotation[]) =>
   normaliseSchedules([{ team: { slug: '', name: '' }, shifts, ...(rotations ? { rotations } : {}) }])[0];
@@ -398,7 +411,7 @@ function repairJson(sqlite: Database.Database): void {
         .prepare(`SELECT rowid, ${column} FROM ${table} WHERE instr(lower(${column}), '\\ud') > 0`)
         .raw()
         .all() as [number, string][]
-    ).filter(([, json]) => LONE_SURROGATE_ESCAPE.test(json) && holdsLoneSurrogate(JSON.parse(json)));
+    ).filter(([, json]) => LONE_SURROGATE_ESCAPE.test(json) && parsesToLoneSurrogate(json));
   const write = (table: string, column: string, rowid: number, value: unknown) =>
     sqlite.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(JSON.stringify(value), rowid);
 

@@ -824,6 +824,20 @@ describe('JSON columns an older version wrote with no lone surrogate', () => {
   });
 });
 
+describe('a JSON column that does not parse', () => {
+  it('is left as it was, and the database still opens', () => {
+    const store = newStore().store;
+    store.sqlite.pragma('foreign_keys = OFF');
+    const broken = '[{"entries":[{"kind":"user","username":"ann\\ud800"}]';
+    store.sqlite
+      .prepare(
+        "INSERT INTO policies (slug, name, team_slug, steps, valid_from, from_run_id) VALUES ('b', 'B', 't', ?, 'x', 1)",
+      )
+      .run(broken);
+    expect(reopen().sqlite.prepare("SELECT steps FROM policies WHERE slug = 'b'").pluck().get()).toBe(broken);
+  });
+});
+
 describe('search entities an older version recorded', () => {
   it('take the key a poll now records, one entity a key, their trigrams in step', () => {
     newStore();
