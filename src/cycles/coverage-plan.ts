@@ -4,13 +4,20 @@
  */
 import { type CoverageRoster, computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
+import { coverageHorizon } from '../roster/coverage-horizon.js';
 import { isReachKind } from '../roster/coverage-types.js';
 import type { Exemption } from '../roster/identity-types.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
 import type { RoutingKey } from '../roster/routing-keys.js';
 import { usernameKey } from '../roster/types.js';
 import type { Store } from '../store/db.js';
-import { loadOpenFindings } from '../store/findings.js';
+import {
+  type CoverageMemo,
+  lastRunId,
+  loadCoverageMemo,
+  loadOpenFindings,
+  saveCoverageMemo,
+} from '../store/findings.js';
 import { loadRemovedUsers } from '../store/history.js';
 import type { CoverageUpdate } from '../store/poll-store.js';
 import { loadCurrentRoutingKeys } from '../store/routing-keys.js';
@@ -38,11 +45,43 @@ export interface PlanCoverageInput {
 }
 
 /**
+ * How a run uses the memo that lets an unchanged roster poll carry the findings over. 'carry': an
+ * unchanged roster poll (its roster is the recorded one) carries them over when the memo holds, and
+ * writes it. 'record': a run whose roster is the recorded one (a policy poll) writes it. Absent: the
+ * run writes none, and being the newest run it ends the one there is.
+ */
+export type CoverageMemoUse = 'carry' | 'record';
+
+/**
  * Findings need both halves: without policies every team would look policy-less, and without a
  * roster every paged user would look removed. Until both exist nothing is reported.
+ *
+ * Carried over, the open findings are exactly what recomputing gives: all still, none changed, no
+ * event. That holds while nothing they were computed from can have changed: the memo's run is still
+ * the newest run, the settings are the same, and `now` is before the memo's horizon.
  */
-export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUpdate | null {
+export function planCoverage(
+  store: Store,
+  input: PlanCoverageInput,
+  memoUse?: CoverageMemoUse,
+): CoverageUpdate | null {
   if (input.roster === null || input.policies === null) return null;
+  const settings = {
+    daysForward: input.daysForward ?? null,
+    reachExemptions: JSON.stringify(input.reachExemptions ?? []),
+  };
+  // The run this transaction records takes the next id.
+  const runId = lastRunId(store) + 1;
+  if (memoUse === 'carry' && input.routingKeys === undefined && input.removedNow.length === 0) {
+    const memo = loadCoverageMemo(store);
+    if (memo && carriesOver(memo, settings, runId - 1, Date.parse(input.now))) {
+      saveCoverageMemo(store, { ...memo, runId });
+      const still = loadOpenFindings(store)
+        .filter((o) => !isReachKind(o.finding.kind))
+        .map((o) => o.finding);
+      return { diff: { appeared: [], resolved: [], still }, events: [] };
+    }
+  }
   const removedUsers = loadRemovedUsers(store);
   for (const u of input.removedNow) removedUsers.set(usernameKey(u.username), input.now);
   const computed = computeFindings({
@@ -60,5 +99,28 @@ export function planCoverage(store: Store, input: PlanCoverageInput): CoverageUp
   // and resolves them (contacts-cycle.ts), so they are left out of this diff.
   const open = loadOpenFindings(store).filter((o) => !isReachKind(o.finding.kind));
   const diff = diffFindings(open, computed);
+  if (memoUse !== undefined) {
+    const horizon = coverageHorizon(input, computed);
+    saveCoverageMemo(store, {
+      runId,
+      horizon: horizon === Number.POSITIVE_INFINITY ? null : horizon,
+      ...settings,
+    });
+  }
   return { diff, events: findingEvents(diff, input.now) };
+}
+
+function carriesOver(
+  memo: CoverageMemo,
+  settings: Pick<CoverageMemo, 'daysForward' | 'reachExemptions'>,
+  lastRun: number,
+  nowMs: number,
+): boolean {
+  return (
+    memo.runId === lastRun &&
+    memo.daysForward === settings.daysForward &&
+    memo.reachExemptions === settings.reachExemptions &&
+    Number.isFinite(nowMs) &&
+    (memo.horizon === null || nowMs < memo.horizon)
+  );
 }
