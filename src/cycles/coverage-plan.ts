@@ -4,7 +4,8 @@
  */
 import { type CoverageRoster, computeFindings, diffFindings } from '../roster/coverage.js';
 import { findingEvents } from '../roster/coverage-events.js';
-import { coverageHorizon } from '../roster/coverage-horizon.js';
+import { coverageHorizon, movedTo } from '../roster/coverage-horizon.js';
+import type { Finding } from '../roster/coverage-types.js';
 import { isReachKind } from '../roster/coverage-types.js';
 import type { Exemption } from '../roster/identity-types.js';
 import type { Policy, TeamSchedule, UnreadPolicy } from '../roster/policy-types.js';
@@ -15,6 +16,7 @@ import {
   type CoverageMemo,
   lastRunId,
   loadCoverageMemo,
+  loadOpenFindingRows,
   loadOpenFindings,
   saveCoverageMemo,
 } from '../store/findings.js';
@@ -56,9 +58,10 @@ export type CoverageMemoUse = 'carry' | 'record';
  * Findings need both halves: without policies every team would look policy-less, and without a
  * roster every paged user would look removed. Until both exist nothing is reported.
  *
- * Carried over, the open findings are exactly what recomputing gives: all still, none changed, no
- * event. That holds while nothing they were computed from can have changed: the memo's run is still
- * the newest run, the settings are the same, and `now` is before the memo's horizon.
+ * Carried over, the open findings are exactly what recomputing gives: all still, their window edges
+ * moved to this poll's `now` (a gap from now), no event. That holds while nothing they were
+ * computed from can have changed: the memo's run is still the newest run, the settings are the
+ * same, and `now` is before the memo's horizon.
  */
 export function planCoverage(
   store: Store,
@@ -75,10 +78,12 @@ export function planCoverage(
   if (memoUse === 'carry' && input.routingKeys === undefined && input.removedNow.length === 0) {
     const memo = loadCoverageMemo(store);
     if (memo && carriesOver(memo, settings, runId - 1, Date.parse(input.now))) {
-      saveCoverageMemo(store, { ...memo, runId });
-      const still = loadOpenFindings(store)
-        .filter((o) => !isReachKind(o.finding.kind))
-        .map((o) => o.finding);
+      saveCoverageMemo(store, { ...memo, runId, at: input.now });
+      // Their window edges moved to this poll's: what recomputing gives (and rewrites) now.
+      const move = { from: memo.at, to: input.now, daysForward: input.daysForward };
+      const still = loadOpenFindingRows(store)
+        .filter((row) => !isReachKind(row.kind))
+        .map((row) => JSON.parse(movedTo(row.data, move)) as Finding);
       return { diff: { appeared: [], resolved: [], still }, events: [] };
     }
   }
@@ -100,9 +105,10 @@ export function planCoverage(
   const open = loadOpenFindings(store).filter((o) => !isReachKind(o.finding.kind));
   const diff = diffFindings(open, computed);
   if (memoUse !== undefined) {
-    const horizon = coverageHorizon(input, computed);
+    const horizon = coverageHorizon({ ...input, copied: removedUsers.values() });
     saveCoverageMemo(store, {
       runId,
+      at: input.now,
       horizon: horizon === Number.POSITIVE_INFINITY ? null : horizon,
       ...settings,
     });

@@ -6,11 +6,11 @@
  * (`now`) and with each window end (now + daysForward, or a fixed end when the schedule's
  * fetchedAt cuts the window short): those comparisons can only turn when `now` or `now +
  * daysForward` reaches a shift's start or end, or when a fixed end is reached. And it copies the
- * window's edges into findings (a gap beginning at `now`, or ending at now + daysForward): such
- * findings move with every instant, so they are never carried over.
+ * window's edges into findings (a gap from now, a key that reaches nobody from now until the end):
+ * before the horizon those are the only values that move, so the findings of a later instant are
+ * these with the edges moved (`movedTo`).
  */
 import { DEFAULT_DAYS_FORWARD, READ_WINDOW_MARGIN_MS } from './coverage-people.js';
-import type { Finding } from './coverage-types.js';
 import type { TeamSchedule } from './policy-types.js';
 import { canonicalInstant } from './rotation-coverage.js';
 
@@ -20,15 +20,17 @@ export interface HorizonInput {
   now: string;
   daysForward?: number | undefined;
   schedules: readonly TeamSchedule[];
+  /** Other instants findings copy (removal times): none may equal an edge, or movedTo would move it. */
+  copied?: Iterable<string>;
 }
 
 /**
- * The earliest instant (ms) at which findings computed at `now` may differ from a recomputation:
- * they hold for every later `now` strictly before it. `now` itself when nothing can be promised
- * (a finding holds a window edge, or `now` is not an instant these comparisons can be reasoned
- * about); Infinity when no boundary lies ahead.
+ * The earliest instant (ms) at which findings computed at `now` may differ from a recomputation
+ * otherwise than by their window edges (`movedTo`): for every later `now` strictly before it they
+ * do not. `now` itself when nothing can be promised (`now` is not an instant these comparisons can
+ * be reasoned about); Infinity when no boundary lies ahead.
  */
-export function coverageHorizon(input: HorizonInput, findings: readonly Finding[]): number {
+export function coverageHorizon(input: HorizonInput): number {
   const nowMs = Date.parse(input.now);
   const spanMs = (input.daysForward ?? DEFAULT_DAYS_FORWARD) * DAY_MS;
   // The finders compare `now` as text with canonical instants: only a canonical `now` orders as time.
@@ -36,15 +38,15 @@ export function coverageHorizon(input: HorizonInput, findings: readonly Finding[
     return nowMs;
   const from = input.now;
   const far = new Date(nowMs + spanMs).toISOString();
-  // The window's start has already passed a boundary equal to it (a shift ending now is past, one
-  // starting now is on): only later ones count. Its end has not (a shift starting at it is outside
-  // until the end moves on): one equal to it counts.
+  // A boundary equal to an edge counts: a comparison may turn at it, and a finding holding it could
+  // not be told from one holding the edge (movedTo would move it).
   let nextFromEdge: string | undefined;
   let nextFarEdge: string | undefined;
   const consider = (instant: string) => {
-    if (instant > from && (nextFromEdge === undefined || instant < nextFromEdge)) nextFromEdge = instant;
+    if (instant >= from && (nextFromEdge === undefined || instant < nextFromEdge)) nextFromEdge = instant;
     if (instant >= far && (nextFarEdge === undefined || instant < nextFarEdge)) nextFarEdge = instant;
   };
+  for (const instant of input.copied ?? []) if (instant === from || instant === far) return nowMs;
   let horizon = Number.POSITIVE_INFINITY;
   for (const schedule of input.schedules) {
     for (const s of schedule.shifts) {
@@ -52,17 +54,30 @@ export function coverageHorizon(input: HorizonInput, findings: readonly Finding[
       consider(canonicalInstant(s.end));
     }
     if (schedule.fetchedAt === undefined) continue;
-    // The fixed end min() picks once now + daysForward passes it (the end moves on continuously
-    // there: no boundary), and which the window's start then reaches: the schedule's rotations are
-    // no longer judged from then on.
+    // The fixed end min() picks once now + daysForward passes it (from then on it does not move
+    // with now), and which the window's start then reaches: the schedule's rotations are no longer
+    // judged from then on.
     const fixedEnd = Date.parse(schedule.fetchedAt) + spanMs - READ_WINDOW_MARGIN_MS;
     if (!Number.isFinite(fixedEnd)) return nowMs;
-    if (fixedEnd >= nowMs) horizon = Math.min(horizon, fixedEnd);
+    for (const edge of [fixedEnd - spanMs, fixedEnd]) if (edge >= nowMs) horizon = Math.min(horizon, edge);
   }
   if (nextFromEdge !== undefined) horizon = Math.min(horizon, Date.parse(nextFromEdge));
   if (nextFarEdge !== undefined) horizon = Math.min(horizon, Date.parse(nextFarEdge) - spanMs);
-  // A finding that copies a window edge changes with every instant.
-  const text = JSON.stringify(findings);
-  if (text.includes(`"${from}"`) || text.includes(`"${far}"`)) return nowMs;
   return horizon;
+}
+
+/**
+ * Findings computed at `from` (their JSON text), as computed at `to`: each window edge they hold
+ * moved. Exact for any `to` before their horizon, where no boundary equals an edge.
+ */
+export function movedTo(
+  text: string,
+  input: { from: string; to: string; daysForward?: number | undefined },
+): string {
+  if (input.from === input.to) return text;
+  const spanMs = (input.daysForward ?? DEFAULT_DAYS_FORWARD) * DAY_MS;
+  const farOf = (iso: string) => new Date(Date.parse(iso) + spanMs).toISOString();
+  return text
+    .replaceAll(`"${input.from}"`, `"${input.to}"`)
+    .replaceAll(`"${farOf(input.from)}"`, `"${farOf(input.to)}"`);
 }

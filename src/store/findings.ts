@@ -176,6 +176,8 @@ function wholeFamily(store: Store, diff: FindingsDiff): FindingFamily | null {
  */
 export interface CoverageMemo {
   runId: number;
+  /** The `now` the findings are of: their window edges are its (coverage-horizon.ts, movedTo). */
+  at: string;
   /** ms; null: no boundary ahead. */
   horizon: number | null;
   daysForward: number | null;
@@ -186,6 +188,13 @@ export interface CoverageMemo {
 const COVERAGE_MEMO_KEY = 'findings.coverage.memo';
 /** Bumped whenever what computeFindings gives for the same inputs changes. */
 const COVERAGE_MEMO_VERSION = 1;
+
+/** The open findings' rows as stored (their data as text), oldest first. */
+export function loadOpenFindingRows(store: Store): { kind: string; data: string }[] {
+  return store.sqlite
+    .prepare('SELECT kind, data FROM findings WHERE resolved_at IS NULL ORDER BY first_seen, key')
+    .all() as { kind: string; data: string }[];
+}
 
 export function loadCoverageMemo(store: Store): CoverageMemo | null {
   const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(COVERAGE_MEMO_KEY) as

@@ -1,12 +1,13 @@
 /**
  * Issue 21: findings computed at t1 are carried over by polls before their horizon. For random
  * orgs (schedules with overrides, fetch times, routing keys, unread policies) and random t1 < t2,
- * the findings recomputed at any t2 before horizon(t1) are the very findings of t1.
+ * the findings recomputed at any t2 before horizon(t1) are those of t1 with their window edges
+ * moved to t2's (movedTo).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeFindings } from '../../../src/roster/coverage.js';
-import { coverageHorizon } from '../../../src/roster/coverage-horizon.js';
+import { coverageHorizon, movedTo } from '../../../src/roster/coverage-horizon.js';
 import { BASE_MS, HOUR_MS, inputOf, org } from '../../helpers/coverage-org.js';
 
 const MINUTE_MS = 60_000;
@@ -30,33 +31,41 @@ function inputAt(o: Parameters<typeof inputOf>[0], ms: number) {
 }
 
 describe('coverageHorizon', () => {
-  it('promises only what recomputing gives: findings at any t2 before horizon(t1) equal those at t1 (property)', () => {
+  it('promises only what recomputing gives: findings at any t2 before horizon(t1) are those of t1 with their edges moved (property)', () => {
     let carried = 0;
     let later = 0;
+    let edgesMoved = 0;
     fc.assert(
       fc.property(case_, ({ o, t1Minute, after }) => {
         const t1 = BASE_MS + o.nowHours * HOUR_MS + t1Minute * MINUTE_MS;
         const t2 = t1 + after * MINUTE_MS;
         const at1 = inputAt(o, t1);
         const found1 = computeFindings(at1);
-        const horizon = coverageHorizon(at1, found1);
+        const horizon = coverageHorizon({ ...at1, copied: at1.removedUsers.values() });
         expect(horizon).toBeGreaterThanOrEqual(t1);
         if (!(t2 < horizon)) {
           later++;
           return;
         }
         carried++;
-        const found2 = computeFindings(inputAt(o, t2));
-        expect(JSON.stringify(found2)).toBe(JSON.stringify(found1));
+        const at2 = inputAt(o, t2);
+        const moved = movedTo(JSON.stringify(found1), {
+          from: at1.now,
+          to: at2.now,
+          daysForward: o.daysForward,
+        });
+        expect(JSON.stringify(computeFindings(at2))).toBe(moved);
+        if (moved !== JSON.stringify(found1)) edgesMoved++;
       }),
       { numRuns: 3000 },
     );
     // Not vacuous: many draws are carried over, and many are past the horizon.
     expect(carried).toBeGreaterThan(300);
     expect(later).toBeGreaterThan(300);
+    expect(edgesMoved).toBeGreaterThan(100);
   });
 
-  it('is the instant itself when a finding holds the window start (nobody on call from now)', () => {
+  it('stops at the first shift boundary ahead, or at a fixed window end', () => {
     const now = '2026-06-01T00:00:00.000Z';
     const input = {
       now,
@@ -78,15 +87,15 @@ describe('coverageHorizon', () => {
         },
       ],
     };
-    const gapFromNow = { kind: 'nobody_on_call', start: now, end: '2026-06-01T05:00:00.000Z' };
-    expect(coverageHorizon(input, [gapFromNow as never])).toBe(Date.parse(now));
-    expect(coverageHorizon(input, [])).toBe(Date.parse('2026-06-01T05:00:00.000Z'));
+    expect(coverageHorizon(input)).toBe(Date.parse('2026-06-01T05:00:00.000Z'));
+    // A removal time copied into a finding equal to the window's start: nothing promised.
+    expect(coverageHorizon({ ...input, copied: [now] })).toBe(Date.parse(now));
     // Read at -2h with a one-day window: it ends at 21:00, before any later boundary but the shift.
     const fetched = {
       ...input,
       schedules: input.schedules.map((s) => ({ ...s, fetchedAt: '2026-05-31T22:00:00.000Z' })),
     };
-    expect(coverageHorizon({ ...fetched, now: '2026-06-01T07:00:00.000Z' }, [])).toBe(
+    expect(coverageHorizon({ ...fetched, now: '2026-06-01T07:00:00.000Z' })).toBe(
       Date.parse('2026-06-01T21:00:00.000Z'),
     );
   });
@@ -127,6 +136,6 @@ describe('coverageHorizon', () => {
     const atNow = computeFindings(input);
     const next = computeFindings({ ...input, now: '2026-06-01T00:00:00.001Z' });
     expect(JSON.stringify(next)).not.toBe(JSON.stringify(atNow));
-    expect(coverageHorizon(input, atNow)).toBe(Date.parse(now));
+    expect(coverageHorizon(input)).toBe(Date.parse(now));
   });
 });
