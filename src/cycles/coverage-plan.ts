@@ -49,10 +49,11 @@ export interface PlanCoverageInput {
 /**
  * How a run uses the memo that lets an unchanged roster poll carry the findings over. 'carry': an
  * unchanged roster poll (its roster is the recorded one) carries them over when the memo holds, and
- * writes it. 'record': a run whose roster is the recorded one (a policy poll) writes it. Absent: the
- * run writes none, and being the newest run it ends the one there is.
+ * writes it. Absent: the run writes none, and being the newest run it ends the one there is. A
+ * policy poll does not write one: it computes with each schedule's own read time, which is not the
+ * fetchedAt it records (the run's), so the next roster poll's window ends differ from its.
  */
-export type CoverageMemoUse = 'carry' | 'record';
+export type CoverageMemoUse = 'carry';
 
 /**
  * Findings need both halves: without policies every team would look policy-less, and without a

@@ -161,21 +161,17 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
         },
       });
       const coverage = decision.apply
-        ? planCoverage(
-            store,
-            {
-              roster,
-              policies: decision.apply.policies,
-              schedules: decision.apply.effectiveSchedules,
-              unreadPolicies: decision.apply.unreadPolicies,
-              routingKeys: decision.apply.routingKeys,
-              removedNow: [],
-              now: finishedAt,
-              daysForward: deps.oncallDaysForward,
-              reachExemptions: deps.reachExemptions,
-            },
-            'record',
-          )
+        ? planCoverage(store, {
+            roster,
+            policies: decision.apply.policies,
+            schedules: decision.apply.effectiveSchedules,
+            unreadPolicies: decision.apply.unreadPolicies,
+            routingKeys: decision.apply.routingKeys,
+            removedNow: [],
+            now: finishedAt,
+            daysForward: deps.oncallDaysForward,
+            reachExemptions: deps.reachExemptions,
+          })
         : null;
       const recorded = recordPolicyPoll(store, {
         decision,
