@@ -32,7 +32,8 @@ export interface PlanCoverageInput {
   roster: CoverageRoster | null;
   /** Policies and schedules after this run; null before the first policy poll (no findings yet). */
   policies: readonly Policy[] | null;
-  schedules: readonly TeamSchedule[];
+  /** Or how to read them: a poll that carries the findings over does not. */
+  schedules: readonly TeamSchedule[] | (() => readonly TeamSchedule[]);
   /** Policies listed but unreadable with no recorded version: they exist, their steps are unknown. */
   unreadPolicies: readonly UnreadPolicy[];
   /** Users this run removes, not yet in the history. */
@@ -88,12 +89,13 @@ export function planCoverage(
       return { diff: { appeared: [], resolved: [], still }, events: [] };
     }
   }
+  const schedules = typeof input.schedules === 'function' ? input.schedules() : input.schedules;
   const removedUsers = loadRemovedUsers(store);
   for (const u of input.removedNow) removedUsers.set(usernameKey(u.username), input.now);
   const computed = computeFindings({
     roster: input.roster,
     policies: input.policies,
-    schedules: input.schedules,
+    schedules,
     unreadPolicies: input.unreadPolicies,
     routingKeys: input.routingKeys === undefined ? loadCurrentRoutingKeys(store) : input.routingKeys,
     reachExemptions: input.reachExemptions ?? [],
@@ -106,7 +108,7 @@ export function planCoverage(
   const open = loadOpenFindings(store).filter((o) => !isReachKind(o.finding.kind));
   const diff = diffFindings(open, computed);
   if (memoUse !== undefined) {
-    const horizon = coverageHorizon({ ...input, copied: removedUsers.values() });
+    const horizon = coverageHorizon({ ...input, schedules, copied: removedUsers.values() });
     saveCoverageMemo(store, {
       runId,
       at: input.now,

@@ -235,7 +235,6 @@ function rosterCycle(
         : null;
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);
-      const schedules = loadTeamSchedules(store);
       const decide = {
         outcome: input.outcome,
         openHold,
@@ -268,7 +267,8 @@ function rosterCycle(
               {
                 roster: decision.apply?.roster ?? roster(),
                 policies,
-                schedules,
+                // Read only when the findings are recomputed, not when carried over.
+                schedules: () => loadTeamSchedules(store),
                 unreadPolicies: loadUnreadPolicies(store),
                 removedNow: decision.apply?.diff.usersRemoved ?? [],
                 now: finishedAt,
