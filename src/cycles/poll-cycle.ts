@@ -56,7 +56,7 @@ import {
 } from '../store/user-list-digest.js';
 import type { RequestPlan } from '../victorops/fetch-roster.js';
 import { KnownUserListUnreadableError } from '../victorops/user-list-reader.js';
-import { planCoverage } from './coverage-plan.js';
+import { type CoverageMemoUse, planCoverage } from './coverage-plan.js';
 import {
   type CycleSpec,
   type FetchOutcome,
@@ -235,7 +235,6 @@ function rosterCycle(
         : null;
       const policies = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const openHold = loadOpenHold(store);
-      const schedules = loadTeamSchedules(store);
       const decide = {
         outcome: input.outcome,
         openHold,
@@ -256,19 +255,28 @@ function rosterCycle(
             }),
       };
       // Findings follow the roster this run records, in the same transaction as the change causing them.
-      const coverageOf = (decision: PollDecision, roster: () => CoverageRoster | null) =>
+      const coverageOf = (
+        decision: PollDecision,
+        roster: () => CoverageRoster | null,
+        memo?: CoverageMemoUse,
+      ) =>
         decision.status === 'failed' || policies === null
           ? null
-          : planCoverage(store, {
-              roster: decision.apply?.roster ?? roster(),
-              policies,
-              schedules,
-              unreadPolicies: loadUnreadPolicies(store),
-              removedNow: decision.apply?.diff.usersRemoved ?? [],
-              now: finishedAt,
-              daysForward: deps.oncallDaysForward,
-              reachExemptions: deps.reachExemptions,
-            });
+          : planCoverage(
+              store,
+              {
+                roster: decision.apply?.roster ?? roster(),
+                policies,
+                // Read only when the findings are recomputed, not when carried over.
+                schedules: () => loadTeamSchedules(store),
+                unreadPolicies: loadUnreadPolicies(store),
+                removedNow: decision.apply?.diff.usersRemoved ?? [],
+                now: finishedAt,
+                daysForward: deps.oncallDaysForward,
+                reachExemptions: deps.reachExemptions,
+              },
+              memo,
+            );
       const record = (
         decision: PollDecision,
         coverage: CoverageUpdate | null,
@@ -300,12 +308,16 @@ function rosterCycle(
           : null;
       if (unchanged && fetched && fetchedPrints && stored) {
         const decision = decideUnchangedPoll(decide, fetched.roster.teams);
-        const coverage = coverageOf(decision, () => ({
-          // Known bytes: the recorded users' two fields coverage reads, so the list is not parsed for them.
-          users: knownUsers ? recordedCoverageUsers(knownUsers) : fetched.roster.users,
-          teams: fetched.roster.teams,
-          memberCounts: unchanged.memberCounts,
-        }));
+        const coverage = coverageOf(
+          decision,
+          () => ({
+            // Known bytes: the recorded users' two fields coverage reads, so the list is not parsed for them.
+            users: knownUsers ? recordedCoverageUsers(knownUsers) : fetched.roster.users,
+            teams: fetched.roster.teams,
+            memberCounts: unchanged.memberCounts,
+          }),
+          'carry',
+        );
         // Its users are the fetched ones and its teams' members the stored ones (equal to the fetched where read).
         const recordedPrints: RosterFingerprints = {
           users: fetchedPrints.users,

@@ -35,8 +35,8 @@ const DAY_MS = 86_400_000;
  * The window checked for nobody on call stops this far short of what was read, because VictorOps
  * counts `daysForward` from its own clock at the request, a little before the run recorded it.
  */
-const READ_WINDOW_MARGIN_MS = 3_600_000;
-const DEFAULT_DAYS_FORWARD = 14;
+export const READ_WINDOW_MARGIN_MS = 3_600_000;
+export const DEFAULT_DAYS_FORWARD = 14;
 
 /** The end (ms) of the window a schedule's rolls answer for. */
 export function windowEnd(

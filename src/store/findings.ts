@@ -173,3 +173,61 @@ function wholeFamily(store: Store, diff: FindingsDiff): FindingFamily | null {
     .filter((row) => familyOf(row.kind) === family);
   return open.length === named.size && open.every((row) => named.has(row.key)) ? family : null;
 }
+
+/**
+ * What an unchanged roster poll may carry its coverage findings over on (issue 21): the run that
+ * last computed them (or carried them), the settings they were computed with, and until when the
+ * passing of time cannot change them (coverage-horizon.ts). Kept in meta and written in that run's
+ * transaction, so it is of the same commit as the findings it vouches for, and gone with it.
+ */
+export interface CoverageMemo {
+  runId: number;
+  /** The `now` the findings are of: their window edges are its (coverage-horizon.ts, movedTo). */
+  at: string;
+  /** ms; null: no boundary ahead. */
+  horizon: number | null;
+  daysForward: number | null;
+  /** REACH_EXEMPT, as given. */
+  reachExemptions: string;
+}
+
+const COVERAGE_MEMO_KEY = 'findings.coverage.memo';
+/** Bumped whenever what computeFindings gives for the same inputs changes. */
+const COVERAGE_MEMO_VERSION = 1;
+
+/** The open findings' rows as stored (their data as text), oldest first. */
+export function loadOpenFindingRows(store: Store): { kind: string; data: string }[] {
+  return store.sqlite
+    .prepare('SELECT kind, data FROM findings WHERE resolved_at IS NULL ORDER BY first_seen, key')
+    .all() as { kind: string; data: string }[];
+}
+
+export function loadCoverageMemo(store: Store): CoverageMemo | null {
+  const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(COVERAGE_MEMO_KEY) as
+    | { value: string }
+    | undefined;
+  if (row === undefined) return null;
+  const { version, ...memo } = JSON.parse(row.value) as CoverageMemo & { version: number };
+  return version === COVERAGE_MEMO_VERSION ? memo : null;
+}
+
+export function saveCoverageMemo(store: Store, memo: CoverageMemo): void {
+  store.sqlite
+    .prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    )
+    .run(COVERAGE_MEMO_KEY, JSON.stringify({ version: COVERAGE_MEMO_VERSION, ...memo }));
+}
+
+/**
+ * The id of the newest run ever recorded, of any kind (runs is AUTOINCREMENT: sqlite_sequence keeps
+ * it even when rows are pruned). Every writer of what the findings read (roster, policy and
+ * contacts polls, accept) and of the findings records a run, so a memo whose run is this one has
+ * seen all of their writes; and the run being recorded in this transaction takes the next id.
+ */
+export function lastRunId(store: Store): number {
+  const row = store.sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'runs'").get() as
+    | { seq: number }
+    | undefined;
+  return row?.seq ?? 0;
+}
