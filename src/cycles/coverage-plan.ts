@@ -74,6 +74,7 @@ export function planCoverage(
   const settings = {
     daysForward: input.daysForward ?? null,
     reachExemptions: JSON.stringify(input.reachExemptions ?? []),
+    code: CODE,
   };
   // The run this transaction records takes the next id.
   const runId = lastRunId(store) + 1;
@@ -119,9 +120,17 @@ export function planCoverage(
   return { diff, events: findingEvents(diff, input.now) };
 }
 
+/**
+ * The build that computes the findings: this module's URL. The CLI bundle (the image, `npm run
+ * build`) names each chunk by a hash of its content and of the chunks it imports, the coverage
+ * code among them, so an upgraded build does not carry findings an older one computed, even if
+ * COVERAGE_MEMO_VERSION was not bumped. (From tsc's output, as in tests, the URL is the path.)
+ */
+const CODE = import.meta.url;
+
 function carriesOver(
   memo: CoverageMemo,
-  settings: Pick<CoverageMemo, 'daysForward' | 'reachExemptions'>,
+  settings: Pick<CoverageMemo, 'daysForward' | 'reachExemptions' | 'code'>,
   lastRun: number,
   nowMs: number,
 ): boolean {
@@ -129,7 +138,10 @@ function carriesOver(
     memo.runId === lastRun &&
     memo.daysForward === settings.daysForward &&
     memo.reachExemptions === settings.reachExemptions &&
+    memo.code === settings.code &&
     Number.isFinite(nowMs) &&
+    // Run times only move forward (laterThanLastRun); a caller that did not keep them so recomputes.
+    nowMs >= Date.parse(memo.at) &&
     (memo.horizon === null || nowMs < memo.horizon)
   );
 }

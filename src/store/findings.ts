@@ -189,6 +189,8 @@ export interface CoverageMemo {
   daysForward: number | null;
   /** REACH_EXEMPT, as given. */
   reachExemptions: string;
+  /** Which build computed them (coverage-plan.ts CODE): another build recomputes. */
+  code: string;
 }
 
 const COVERAGE_MEMO_KEY = 'findings.coverage.memo';
@@ -207,7 +209,14 @@ export function loadCoverageMemo(store: Store): CoverageMemo | null {
     | { value: string }
     | undefined;
   if (row === undefined) return null;
-  const { version, ...memo } = JSON.parse(row.value) as CoverageMemo & { version: number };
+  let parsed: CoverageMemo & { version: number };
+  try {
+    parsed = JSON.parse(row.value) as CoverageMemo & { version: number };
+  } catch {
+    // A memo that is not JSON (edited by hand) vouches for nothing: the findings are recomputed.
+    return null;
+  }
+  const { version, ...memo } = parsed;
   return version === COVERAGE_MEMO_VERSION ? memo : null;
 }
 

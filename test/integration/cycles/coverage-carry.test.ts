@@ -155,6 +155,15 @@ const openCount = (store: Store) =>
     }
   ).n;
 
+const MEMO = 'findings.coverage.memo';
+/** Rewrites the stored memo as `edit` says, behind the cycles' back. */
+function editMemo(store: Store, edit: (memo: Record<string, unknown>) => Record<string, unknown>): void {
+  const value = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(MEMO) as string;
+  store.sqlite
+    .prepare('UPDATE meta SET value = ? WHERE key = ?')
+    .run(JSON.stringify(edit(JSON.parse(value))), MEMO);
+}
+
 function copyOf(store: Store): Store {
   const path = join(mkdtempSync(join(tmpdir(), 'rw-carry-')), 'db.sqlite');
   store.sqlite.exec(`VACUUM INTO '${path}'`);
@@ -228,11 +237,26 @@ describe('coverage findings carried over by an unchanged poll', () => {
     }
   });
 
-  it('ends with any later run, and with another ONCALL_DAYS_FORWARD or REACH_EXEMPT', async () => {
+  it('ends with any later run, another ONCALL_DAYS_FORWARD or REACH_EXEMPT, another build, or a memo it cannot trust', async () => {
     const cases: [string, (store: Store) => Promise<unknown> | unknown, Settings][] = [
       ['another run (a failed poll)', (store) => poll(store, 1.2, { down: true }), {}],
       ['ONCALL_DAYS_FORWARD', () => {}, { daysForward: 3 }],
       ['REACH_EXEMPT', () => {}, { reachExemptions: [{ pattern: 'k-*', reason: 'test' }] }],
+      [
+        'a memo another build wrote',
+        (store) => editMemo(store, (memo) => ({ ...memo, code: 'file:///other.js' })),
+        {},
+      ],
+      [
+        'a memo that is not JSON',
+        (store) => store.sqlite.exec(`UPDATE meta SET value = '{' WHERE key = '${MEMO}'`),
+        {},
+      ],
+      [
+        'a memo whose time is after the poll',
+        (store) => editMemo(store, (memo) => ({ ...memo, at: at(2) })),
+        {},
+      ],
     ];
     for (const [name, between, settings] of cases) {
       const store = await baseline();
