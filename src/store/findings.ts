@@ -164,14 +164,32 @@ function wholeFamily(store: Store, diff: FindingsDiff): FindingFamily | null {
   const first = diff.still[0] ?? diff.resolved[0]?.finding ?? diff.appeared[0];
   if (first === undefined) return null;
   const family = familyOf(first.kind);
-  const named = new Set([...diff.still.map((f) => f.key), ...diff.resolved.map((o) => o.finding.key)]);
   const open = store.db
     .select({ key: findings.key, kind: findings.kind })
     .from(findings)
     .where(isNull(findings.resolvedAt))
     .all()
     .filter((row) => familyOf(row.kind) === family);
-  return open.length === named.size && open.every((row) => named.has(row.key)) ? family : null;
+  return seesExactly(
+    open.map((row) => row.key),
+    diff,
+  )
+    ? family
+    : null;
+}
+
+/**
+ * Whether a diff resolves or still sees exactly the findings whose keys are `openKeys` (distinct:
+ * open rows' keys are unique), so its run saw every one of them and named nothing else open.
+ */
+export function seesExactly(
+  openKeys: readonly string[],
+  diff: { still: readonly { key: string }[]; resolved: readonly { finding: { key: string } }[] },
+): boolean {
+  const named = new Set<string>();
+  for (const f of diff.still) named.add(f.key);
+  for (const o of diff.resolved) named.add(o.finding.key);
+  return openKeys.length === named.size && openKeys.every((key) => named.has(key));
 }
 
 /**

@@ -17,7 +17,7 @@ import type { RunStatus } from '../roster/poll-decision.js';
 import { type FetchStats, usernameKey } from '../roster/types.js';
 import { requireTransaction, type Store } from './db.js';
 import type { StoredEvent } from './events.js';
-import { saveSeenRun } from './findings.js';
+import { saveSeenRun, seesExactly } from './findings.js';
 import { appendRunEvents, type DeliveryTargets } from './run-events.js';
 import { insertRun } from './runs.js';
 import { identityFindings, identitySources } from './schema.js';
@@ -156,14 +156,11 @@ function writeIdentityFindings(store: Store, diff: IdentityFindingsDiff, runId: 
  * Read before it is written. Open rows have distinct keys (identity_findings_open_uq).
  */
 function accountsForEveryOpenFinding(store: Store, diff: IdentityFindingsDiff): boolean {
-  const named = new Set<string>();
-  for (const f of diff.still) named.add(f.key);
-  for (const o of diff.resolved) named.add(o.finding.key);
   const open = store.sqlite
     .prepare('SELECT key FROM identity_findings WHERE resolved_at IS NULL')
     .pluck()
     .all() as string[];
-  return open.length === named.size && open.every((key) => named.has(key));
+  return seesExactly(open, diff);
 }
 
 export function recordIdentitySync(
