@@ -4,6 +4,7 @@ import { and, asc, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Finding, FindingKind, FindingsDiff, OpenFinding } from '../roster/coverage-types.js';
 import { isReachKind } from '../roster/coverage-types.js';
 import type { Store } from './db.js';
+import { readMeta, writeMeta } from './meta.js';
 import { findings, meta } from './schema.js';
 
 export interface StoredFinding extends OpenFinding {
@@ -49,11 +50,7 @@ export function loadSeenRuns(store: Store): SeenRuns {
 
 /** Records `runId` as the last run that saw every open finding of `family`. In that run's transaction. */
 export function saveSeenRun(store: Store, family: FindingFamily, runId: number): void {
-  store.db
-    .insert(meta)
-    .values({ key: SEEN_RUN_KEYS[family], value: String(runId) })
-    .onConflictDoUpdate({ target: meta.key, set: { value: String(runId) } })
-    .run();
+  writeMeta(store, SEEN_RUN_KEYS[family], String(runId));
 }
 
 /**
@@ -223,13 +220,11 @@ export function loadOpenFindingRows(store: Store): { kind: string; data: string 
 }
 
 export function loadCoverageMemo(store: Store): CoverageMemo | null {
-  const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(COVERAGE_MEMO_KEY) as
-    | { value: string }
-    | undefined;
-  if (row === undefined) return null;
+  const value = readMeta(store, COVERAGE_MEMO_KEY);
+  if (value === null) return null;
   let parsed: CoverageMemo & { version: number };
   try {
-    parsed = JSON.parse(row.value) as CoverageMemo & { version: number };
+    parsed = JSON.parse(value) as CoverageMemo & { version: number };
   } catch {
     // A memo that is not JSON (edited by hand) vouches for nothing: the findings are recomputed.
     return null;
@@ -239,11 +234,7 @@ export function loadCoverageMemo(store: Store): CoverageMemo | null {
 }
 
 export function saveCoverageMemo(store: Store, memo: CoverageMemo): void {
-  store.sqlite
-    .prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    )
-    .run(COVERAGE_MEMO_KEY, JSON.stringify({ version: COVERAGE_MEMO_VERSION, ...memo }));
+  writeMeta(store, COVERAGE_MEMO_KEY, JSON.stringify({ version: COVERAGE_MEMO_VERSION, ...memo }));
 }
 
 /**

@@ -17,7 +17,8 @@ import type {
   UnreadPolicy,
 } from '../roster/policy-types.js';
 import { inTransaction, type Store } from './db.js';
-import { meta, policies, runs, teamSchedules } from './schema.js';
+import { deleteMeta, readMeta, writeMeta } from './meta.js';
+import { policies, runs, teamSchedules } from './schema.js';
 
 /** Entries recorded by older versions are upgraded, so they compare equal to the same entries read now. */
 export const policyFromRow = (row: {
@@ -143,14 +144,13 @@ export type PolicyListPermit =
   | { ok: false; lastCallMs: number; retryInMs: number };
 
 function readMs(store: Store, key: string): number | null {
-  const row = store.db.select({ value: meta.value }).from(meta).where(eq(meta.key, key)).get();
-  const ms = row === undefined ? null : Number(row.value);
+  const value = readMeta(store, key);
+  const ms = value === null ? null : Number(value);
   return ms !== null && Number.isFinite(ms) ? ms : null;
 }
 
 function writeMs(store: Store, key: string, ms: number): void {
-  const value = String(ms);
-  store.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  writeMeta(store, key, String(ms));
 }
 
 /**
@@ -195,7 +195,7 @@ export function releasePolicyListClaim(store: Store, permit: PolicyListPermit): 
     const sentMs = readMs(store, POLICY_LIST_SENT_KEY);
     if (sentMs !== null && sentMs >= permit.claimedMs) return;
     if (readMs(store, POLICY_LIST_CALL_KEY) !== permit.claimedMs) return;
-    if (permit.previousMs === null) store.db.delete(meta).where(eq(meta.key, POLICY_LIST_CALL_KEY)).run();
+    if (permit.previousMs === null) deleteMeta(store, POLICY_LIST_CALL_KEY);
     else writeMs(store, POLICY_LIST_CALL_KEY, permit.previousMs);
   });
 }

@@ -23,6 +23,7 @@ import {
 } from '../roster/types.js';
 import type { Store } from './db.js';
 import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
+import { readMeta, writeMeta } from './meta.js';
 import { latestRosterRunId } from './runs.js';
 import { currentUserColumns, stillCurrentUsers } from './user-list-digest.js';
 
@@ -65,13 +66,11 @@ export function loadFingerprints(store: Store, known?: RecordedUsers | null): St
     ];
     users = { keys, prints };
   }
-  const valid = db.prepare('SELECT value FROM meta WHERE key = ?').get(VALID_RUN_KEY) as
-    | { value: string }
-    | undefined;
+  const valid = readMeta(store, VALID_RUN_KEY);
   const latest = latestRosterRunId(store);
   const teams = new Map<string, string>();
   const listed = new Set<string>();
-  const teamsValid = valid !== undefined && latest !== null && valid.value === String(latest);
+  const teamsValid = valid !== null && latest !== null && valid === String(latest);
   if (teamsValid) {
     const rows = db
       .prepare('SELECT team_slug, members, member_keys IS NOT NULL FROM team_fingerprints')
@@ -362,9 +361,7 @@ export function saveFingerprints(
     const dropTeam = db.prepare('DELETE FROM team_fingerprints WHERE team_slug = ?');
     for (const slug of storedTeams.keys()) if (!recorded.teams.has(slug)) dropTeam.run(slug);
   }
-  db.prepare(
-    `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-  ).run(VALID_RUN_KEY, String(runId));
+  writeMeta(store, VALID_RUN_KEY, String(runId));
 }
 
 /** What an unchanged poll records of the roster, without the roster as objects: the runs row's counts. */

@@ -10,7 +10,8 @@ import type { HintState, HintsSetting, StoredTeamHint } from '../roster/membersh
 import type { RecordedUsers } from '../roster/normalise.js';
 import type { FetchedHints } from '../roster/types.js';
 import type { Store } from './db.js';
-import { memberships, meta, runs, teamHints } from './schema.js';
+import { deleteMeta, readMeta, writeMeta } from './meta.js';
+import { memberships, runs, teamHints } from './schema.js';
 import { stillCurrentUsers } from './user-list-digest.js';
 
 const UNRELIABLE_KEY = 'membership_hints_unreliable';
@@ -24,17 +25,12 @@ export interface HintsUnreliableMark {
 }
 
 export function loadHintsUnreliable(store: Store): HintsUnreliableMark | null {
-  const row = store.db.select({ value: meta.value }).from(meta).where(eq(meta.key, UNRELIABLE_KEY)).get();
-  return row ? (JSON.parse(row.value) as HintsUnreliableMark) : null;
+  const value = readMeta(store, UNRELIABLE_KEY);
+  return value === null ? null : (JSON.parse(value) as HintsUnreliableMark);
 }
 
 export function markHintsUnreliable(store: Store, mark: HintsUnreliableMark): void {
-  const value = JSON.stringify(mark);
-  store.db
-    .insert(meta)
-    .values({ key: UNRELIABLE_KEY, value })
-    .onConflictDoUpdate({ target: meta.key, set: { value } })
-    .run();
+  writeMeta(store, UNRELIABLE_KEY, JSON.stringify(mark));
 }
 
 /** Another contradiction while the hints are not trusted: the clean interval starts again. */
@@ -45,7 +41,7 @@ export function refreshHintsUnreliable(store: Store, at: string): void {
 
 /** Lets the hints be tried again (`roster-watch hints --reset`); returns whether a mark was cleared. */
 export function clearHintsUnreliable(store: Store): boolean {
-  return store.db.delete(meta).where(eq(meta.key, UNRELIABLE_KEY)).run().changes > 0;
+  return deleteMeta(store, UNRELIABLE_KEY);
 }
 
 export function loadStoredHints(store: Store): Map<string, StoredTeamHint> {

@@ -12,6 +12,7 @@ import type { KnownUserList, RecordedUsers, UserListFacts } from '../roster/norm
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from './db.js';
+import { deleteMeta, readMeta, writeMeta } from './meta.js';
 import { latestRosterRunId } from './runs.js';
 
 const KEY = 'user_list_digest';
@@ -22,13 +23,11 @@ interface StoredDigest {
 }
 
 function storedDigest(store: Store): StoredDigest | null {
-  const row = store.sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(KEY) as
-    | { value: string }
-    | undefined;
-  if (row === undefined) return null;
-  const at = row.value.indexOf(' ');
-  const runId = Number(row.value.slice(0, at));
-  return at > 0 && Number.isInteger(runId) ? { runId, digest: row.value.slice(at + 1) } : null;
+  const value = readMeta(store, KEY);
+  if (value === null) return null;
+  const at = value.indexOf(' ');
+  const runId = Number(value.slice(0, at));
+  return at > 0 && Number.isInteger(runId) ? { runId, digest: value.slice(at + 1) } : null;
 }
 
 /** The stored digest, if it names the latest roster run. */
@@ -146,14 +145,13 @@ export type UserListDigestAction = { digest: string } | 'keep' | 'forget';
 
 /** Ends the store's word on the known user list, outside any run (poll-cycle: bytes it vouched for proved unreadable). */
 export function forgetUserListDigest(store: Store): void {
-  store.sqlite.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
+  deleteMeta(store, KEY);
 }
 
 export function saveUserListDigest(store: Store, runId: number, action: UserListDigestAction): void {
-  const db = store.sqlite;
   let digest: string;
   if (action === 'forget') {
-    db.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
+    deleteMeta(store, KEY);
     return;
   }
   if (action === 'keep') {
@@ -164,9 +162,7 @@ export function saveUserListDigest(store: Store, runId: number, action: UserList
   } else {
     digest = action.digest;
   }
-  db.prepare(
-    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-  ).run(KEY, `${runId} ${digest}`);
+  writeMeta(store, KEY, `${runId} ${digest}`);
 }
 
 /**
