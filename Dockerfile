@@ -67,7 +67,7 @@ LABEL org.opencontainers.image.title="roster-watch" \
       org.opencontainers.image.description="Watches a VictorOps roster and reports drift" \
       org.opencontainers.image.licenses="MIT"
 # No heap cap in NODE_OPTIONS: the CLI applies its own V8 setting at start (src/runtime-memory.ts),
-# which keeps the old generation compact, and a 20,000-user poll runs under `--memory=128m` with
+# which keeps the heap compact, and a 20,000-user poll runs under `--memory=128m` with
 # or without a cap (test/containers, docs/benchmarks.md "Lean polls"). A cap of 256 MB above such a
 # limit never took effect: the kernel ends the container first. To make V8 fail with its own
 # message before the kernel does, set NODE_OPTIONS=--max-old-space-size to about 3/4 of the limit.

@@ -250,7 +250,7 @@ type PollAloneV8 = (typeof POLL_ALONE_V8)[number];
 const V8_LABEL: Record<PollAloneV8, string> = {
   defaults: 'Node defaults',
   'optimize-for-size': '`--optimize-for-size`',
-  cli: 'as the CLI runs `poll` (`--optimize-for-size`)',
+  cli: 'as the CLI runs `poll` (`--liftoff-only --semi-space-growth-factor=1`)',
 };
 
 /** Runs `script args` in a fresh node with `env` added, and returns its JSON answer. */
