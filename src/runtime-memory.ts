@@ -2,41 +2,49 @@
  * The V8 runtime flags roster-watch runs with, applied before the heap grows (the CLI sets them in
  * its first import, runtime-memory-first.ts, for the command it runs; no NODE_OPTIONS needed).
  * Figures: docs/benchmarks.md "Lean polls" (issue 21; eleventh, twenty-fifth and forty-second
- * parts), 20,000-user org, process CPU s / peak RSS MiB of the CLI.
+ * parts), 20,000-user org, process CPU s / peak RSS MiB of the CLI on Node 20.
  *
- * - `--liftoff-only`, for every command, keeps WebAssembly on V8's baseline compiler (Liftoff).
- *   undici parses HTTP with llhttp compiled to WebAssembly, once per process at the first
- *   connection; V8 then recompiles llhttp's hot functions with its optimising compiler on a
- *   background thread, and that one compile's working memory reaches ~35 MiB of malloc
- *   (`peak_malloced_memory`). It set the peak RSS of every poll, even of a 300-user org (107 → 74
- *   MiB without it), and cost an unchanged poll ~0.1 s of CPU; the baseline code parses a poll's
- *   responses (7 to a few hundred) at no cost the benchmarks can see. Nothing else in the process
- *   runs WebAssembly that this could slow down.
- * - `--semi-space-growth-factor=1`, for every command, keeps the young generation at its starting
- *   size. A 10% changed poll's record step otherwise grows it to its largest (two 16 MiB
- *   semi-spaces): 144–155 MiB with Liftoff alone, 115–131 with this; its CPU did not move (1.59–1.84
- *   against 1.57–1.79 s). Measure it set at run time, as here: on the node command line it is not
- *   the same setting.
- * - `--optimize-for-size`, only where the peak is a large live set: an identity sync (100,000
- *   identities: 116 MiB with it, 191 without) and the processes that run for days (the daemon of
- *   `run` and `demo`, which syncs identities too; the web view; the simulator and the demo's
- *   receiver). It makes V8 grow the old generation conservatively, at a price in CPU: the 10%
- *   changed poll took 2.09–2.48 s with it, 1.57–1.79 without, and peaked no lower (112–130 MiB). So
- *   the one-shot commands (a poll, a policy or contacts poll, fetch, the reports) go without it.
+ * - WebAssembly on V8's baseline compiler (Liftoff), for every command. undici parses HTTP with
+ *   llhttp compiled to WebAssembly (and Node's global fetch, which the Slack sender uses, with its
+ *   own copy), once per process at the first connection; V8 then recompiles llhttp's hot functions
+ *   with its optimising compiler on a background thread, and that one compile's working memory
+ *   reaches ~35 MiB of malloc (`peak_malloced_memory`). It set the peak RSS of every poll, even of a
+ *   300-user org (107 → 74 MiB without it), and cost an unchanged poll ~0.1 s of CPU; the baseline
+ *   code parses a poll's responses (7 to a few hundred) at no cost the benchmarks can see. Set at
+ *   run time, `--liftoff-only` alone is enough on Node 20, but Node 24's V8 applies what it implies
+ *   only at start-up: the two tier-up flags are spelled out so the image's Node gets them too.
+ * - `--semi-space-growth-factor=1` keeps the young generation at its starting size, for a poll, a
+ *   policy poll and the commands that run an identity sync (`identity-sync`, and `run` and `demo`,
+ *   whose daemon does). With llhttp's compile gone, a 10% changed poll's record step grows the
+ *   young generation to its largest (two 16 MiB semi-spaces): 144–155 MiB with Liftoff alone,
+ *   115–131 with this; its CPU did not move (1.59–1.84 against 1.57–1.79 s). The identity sync of
+ *   100,000 identities peaks ~10 MB lower with it. Measure it set at run time, as here: on the node
+ *   command line it is not the same setting.
+ * - `--optimize-for-size` makes V8 grow the old generation conservatively, for every command but
+ *   a poll and a policy poll. Their peak is the young generation's, so it only cost them CPU: the
+ *   10% changed poll took 2.09–2.48 s with it, 1.57–1.79 without, and peaked no lower (112–130
+ *   MiB). The commands that hold a large live set need it: an identity sync (100,000 identities:
+ *   116 MiB with it, 191 without), `roster` printing a 20,000-user roster (median 145 against
+ *   168 MiB), the long-running daemon and web view; the others were not measured without it.
  */
 import { setFlagsFromString } from 'node:v8';
 
-/** Every command: Liftoff for undici's parser, a young generation that does not grow. */
-const EVERY_COMMAND = ['--liftoff-only', '--semi-space-growth-factor=1'];
+/** Every command: undici's parser (WebAssembly) stays on Liftoff. */
+const WASM_BASELINE_ONLY = ['--liftoff-only', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
-/** The commands that also keep the old generation small (an identity sync, or days of running). */
-const LARGE_LIVE_SET = new Set(['identity-sync', 'run', 'demo', 'ui', 'simulate', 'receive']);
+/** The commands whose peak is a poll's young generation: no `--optimize-for-size`. */
+const POLLING = new Set(['poll', 'policy-poll']);
+
+/** The commands whose peak is an identity sync's live set (the daemon's run one). */
+const IDENTITY_SYNCING = new Set(['identity-sync', 'run', 'demo']);
 
 /** The V8 flags for `command` (the CLI's first argument; undefined for bare `roster-watch`). */
 export function smallHeapFlags(command: string | undefined): string[] {
-  return command !== undefined && LARGE_LIVE_SET.has(command)
-    ? [...EVERY_COMMAND, '--optimize-for-size']
-    : [...EVERY_COMMAND];
+  if (command !== undefined && POLLING.has(command))
+    return [...WASM_BASELINE_ONLY, '--semi-space-growth-factor=1'];
+  if (command !== undefined && IDENTITY_SYNCING.has(command))
+    return [...WASM_BASELINE_ONLY, '--optimize-for-size', '--semi-space-growth-factor=1'];
+  return [...WASM_BASELINE_ONLY, '--optimize-for-size'];
 }
 
 export function preferSmallHeap(command: string | undefined): void {
