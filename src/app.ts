@@ -45,7 +45,7 @@ import {
   type SharedSlots,
 } from './victorops/rate-budget.js';
 
-/** SQLite's page cache (KiB) while a one-off roster poll runs: 2 MB, as an identity sync's. */
+/** SQLite's page cache (KiB) while a one-off roster or policy poll runs: 2 MB, as an identity sync's. */
 const ONE_OFF_POLL_PAGE_CACHE_KIB = 2000;
 
 interface AppDeps {
@@ -428,6 +428,12 @@ export function createApp(options: CreateAppOptions): App {
     });
     return (signal: AbortSignal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
   };
+  // A one-off policy poll likewise: a 20,000-user org's unchanged policy poll peaked at 131–137 MiB
+  // with the full cache, 108–112 with 2 MB (docs/benchmarks.md "Lean polls", forty-second part).
+  const oneOffPolicyPoll = (signal: AbortSignal) => {
+    const poll = policyPoll(options.whenListTooSoon ?? 'refuse');
+    return withPageCache(storeParts().store, ONE_OFF_POLL_PAGE_CACHE_KIB, () => poll(signal));
+  };
   const contactsPoll = () => {
     const { store, destinations } = storeParts();
     const contactsDeps = createContactsPollDeps(config, store, victorOps(), { ...deps, destinations });
@@ -444,7 +450,7 @@ export function createApp(options: CreateAppOptions): App {
         onPlan: (plan) => logRequestPlan(logger, plan),
       }),
     pollRoster: oneOffRosterPoll,
-    pollPolicies: (signal) => policyPoll(options.whenListTooSoon ?? 'refuse')(signal),
+    pollPolicies: oneOffPolicyPoll,
     pollContacts: (signal) => contactsPoll()(signal),
     async syncIdentity(signal) {
       const identity = await identityDeps();

@@ -23,7 +23,8 @@
  * shifts, and the routing keys' reach), a cost the rows without policies do not show; the next
  * carries them over while nothing they read can have changed (cycles/coverage-plan.ts). The rows above run before the policy poll, so their meaning
  * is as it was; the routing keys are derived without drawing from the org's random streams, and a
- * roster poll does not read them.
+ * roster poll does not read them. Last, a policy poll that finds the policies unchanged: what a
+ * deployment's hourly policy poll pays.
  *
  * The simulator runs in this process (the caller's), so its memory and CPU are not the CLI's.
  * BENCH_CLI points at another build's dist/cli.js (a "before" build in a scratch copy);
@@ -52,7 +53,8 @@ export interface PollCliRow {
     | 'unchanged, before policies'
     | 'policy baseline (policy-poll)'
     | 'unchanged, with policies'
-    | 'unchanged, with policies, again';
+    | 'unchanged, with policies, again'
+    | 'policy poll, unchanged (policy-poll)';
   cpuSeconds: number;
   peakRssMb: number;
   /** Bytes the process wrote (rusage-report.ts: /proc/self/io `wchar`), or null off Linux. */
@@ -167,6 +169,8 @@ export async function benchPollCli(options: {
     await measure('policy baseline (policy-poll)', ['policy-poll', '--no-deliver']);
     await measure('unchanged, with policies', ['poll', '--no-deliver']);
     await measure('unchanged, with policies, again', ['poll', '--no-deliver']);
+    // Last, so that the rows above are what they were: a deployment's hourly policy poll.
+    await measure('policy poll, unchanged (policy-poll)', ['policy-poll', '--no-deliver']);
     return rows;
   } finally {
     await sim.close();

@@ -1,18 +1,24 @@
 /**
- * A one-off roster poll (`roster-watch poll`, the App's pollRoster) runs with SQLite's page cache
- * held at 2 MB and gives the connection its size back afterwards (issue 21: the 16 MB cache a
- * one-off poll fills once only adds to its peak RSS). The daemon's polls keep the full cache.
+ * A one-off roster or policy poll (`roster-watch poll` and `policy-poll`, the App's pollRoster and
+ * pollPolicies) runs with SQLite's page cache held at 2 MB and gives the connection its size back
+ * afterwards (issue 21: the 16 MB cache a one-off poll fills once only adds to its peak RSS). The
+ * daemon's polls keep the full cache.
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PolicyCycleDeps } from '../../../src/cycles/policy-cycle.js';
 import type { PollCycleDeps } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { simConfig, withApp } from '../../helpers/sim-app.js';
 
 /** The page cache size (PRAGMA cache_size) of the store each poll cycle ran on, when it started. */
-const seen = vi.hoisted(() => ({ sizes: [] as number[], store: null as PollCycleDeps['store'] | null }));
+const seen = vi.hoisted(() => ({
+  sizes: [] as number[],
+  policySizes: [] as number[],
+  store: null as PollCycleDeps['store'] | null,
+}));
 
 vi.mock('../../../src/cycles/poll-cycle.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../src/cycles/poll-cycle.js')>();
@@ -26,12 +32,25 @@ vi.mock('../../../src/cycles/poll-cycle.js', async (importOriginal) => {
   };
 });
 
+vi.mock('../../../src/cycles/policy-cycle.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../src/cycles/policy-cycle.js')>();
+  return {
+    ...original,
+    runPolicyPollCycle: (deps: PolicyCycleDeps, signal: AbortSignal) => {
+      seen.policySizes.push(deps.store.sqlite.pragma('cache_size', { simple: true }) as number);
+      seen.store = deps.store;
+      return original.runPolicyPollCycle(deps, signal);
+    },
+  };
+});
+
 let sim: Simulator | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
   seen.sizes.length = 0;
+  seen.policySizes.length = 0;
   seen.store = null;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -52,6 +71,21 @@ describe("a one-off poll's page cache", () => {
     expect(seen.sizes).toEqual([-2000, -2000]);
     // better-sqlite3's own default (16 MB), given back between and after the polls.
     expect(got.between).toBe(-16000);
+    expect(got.after).toBe(-16000);
+  });
+
+  it('is 2 MB while a one-off policy poll runs too, and the size it had before afterwards', async () => {
+    sim = await startSimulator({ users: 8, teams: 3, seed: 5 });
+    const db = tempDatabase();
+    dirs.push(dirname(db));
+    const cacheSize = () => seen.store?.sqlite.pragma('cache_size', { simple: true });
+    const got = await withApp(simConfig(sim, db), async (app) => {
+      const roster = await app.pollRoster(new AbortController().signal);
+      const policies = await app.pollPolicies(new AbortController().signal);
+      return { statuses: [roster.status, policies.status], after: cacheSize() };
+    });
+    expect(got.statuses).toEqual(['baseline', 'baseline']);
+    expect(seen.policySizes).toEqual([-2000]);
     expect(got.after).toBe(-16000);
   });
 });
