@@ -7,41 +7,34 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PolicyCycleDeps } from '../../../src/cycles/policy-cycle.js';
 import type { PollCycleDeps } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { tempDatabase } from '../../helpers/cli.js';
 import { simConfig, withApp } from '../../helpers/sim-app.js';
 
 /** The page cache size (PRAGMA cache_size) of the store each poll cycle ran on, when it started. */
-const seen = vi.hoisted(() => ({
-  sizes: [] as number[],
-  policySizes: [] as number[],
-  store: null as PollCycleDeps['store'] | null,
-}));
+const seen = vi.hoisted(() => {
+  type Store = PollCycleDeps['store'];
+  const state = { sizes: [] as number[], policySizes: [] as number[], store: null as Store | null };
+  /** `run` with the cache size of its deps' store noted in `sizes` before it starts. */
+  const noting =
+    <D extends { store: Store }, R>(run: (deps: D, signal: AbortSignal) => R, sizes: number[]) =>
+    (deps: D, signal: AbortSignal): R => {
+      sizes.push(deps.store.sqlite.pragma('cache_size', { simple: true }) as number);
+      state.store = deps.store;
+      return run(deps, signal);
+    };
+  return Object.assign(state, { noting });
+});
 
 vi.mock('../../../src/cycles/poll-cycle.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../src/cycles/poll-cycle.js')>();
-  return {
-    ...original,
-    runPollCycle: (deps: PollCycleDeps, signal: AbortSignal) => {
-      seen.sizes.push(deps.store.sqlite.pragma('cache_size', { simple: true }) as number);
-      seen.store = deps.store;
-      return original.runPollCycle(deps, signal);
-    },
-  };
+  return { ...original, runPollCycle: seen.noting(original.runPollCycle, seen.sizes) };
 });
 
 vi.mock('../../../src/cycles/policy-cycle.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../src/cycles/policy-cycle.js')>();
-  return {
-    ...original,
-    runPolicyPollCycle: (deps: PolicyCycleDeps, signal: AbortSignal) => {
-      seen.policySizes.push(deps.store.sqlite.pragma('cache_size', { simple: true }) as number);
-      seen.store = deps.store;
-      return original.runPolicyPollCycle(deps, signal);
-    },
-  };
+  return { ...original, runPolicyPollCycle: seen.noting(original.runPolicyPollCycle, seen.policySizes) };
 });
 
 let sim: Simulator | undefined;
