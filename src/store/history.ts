@@ -184,9 +184,11 @@ export function loadCurrentCoverageRoster(store: Store): CoverageRoster | null {
     return readCurrentRoster(store);
   // Counted here, not by GROUP BY: its temporary b-tree spilled to a file on that page cache.
   const memberCounts = new Map<string, number>();
-  const slugs = store.sqlite.prepare(`SELECT m.team_slug ${CURRENT_MEMBERSHIP_ROWS}`).pluck();
-  for (const slug of slugs.iterate() as IterableIterator<string>)
-    memberCounts.set(slug, (memberCounts.get(slug) ?? 0) + 1);
+  const slugs = store.sqlite
+    .prepare(`SELECT m.team_slug ${CURRENT_MEMBERSHIP_ROWS}`)
+    .pluck()
+    .all() as string[];
+  for (const slug of slugs) memberCounts.set(slug, (memberCounts.get(slug) ?? 0) + 1);
   return { users, teams, memberCounts };
 }
 
