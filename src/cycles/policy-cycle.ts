@@ -14,7 +14,7 @@ import type { FetchedPolicies } from '../roster/policy-types.js';
 import type { Team } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
-import { loadCurrentRoster, loadCurrentTeams } from '../store/history.js';
+import { loadCurrentCoverageRoster, loadCurrentTeams } from '../store/history.js';
 import {
   claimPolicyListCall,
   loadCurrentPolicies,
@@ -116,7 +116,7 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
       const startedMs = monotonicNow(clock);
       const wallStartedAt = new Date(clock.now()).toISOString();
       // The teams whose schedules to read: what the last roster poll recorded (the teams alone:
-      // the record step reads the whole roster, once).
+      // the record step reads what the findings need of the roster, once).
       const teams = loadCurrentTeams(store);
       let outcome: FetchOutcome<FetchedPolicies> | null = null;
       try {
@@ -146,7 +146,8 @@ function policyCycle(deps: PolicyCycleDeps): CycleSpec<PolicyFetch, PolicyRecord
       const previous = hasPolicyBaseline(store) ? loadCurrentPolicies(store) : null;
       const previousSchedules = loadTeamSchedules(store);
       const streak = failureStreak(store, 'policy');
-      const roster = loadCurrentRoster(store);
+      // What the findings read of the roster: its users, teams and member counts (not 60,000 memberships).
+      const roster = loadCurrentCoverageRoster(store);
       const decision = decidePolicyPoll({
         previous,
         previousSchedules,

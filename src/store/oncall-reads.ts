@@ -2,7 +2,7 @@
  * The recorded reads of each team's on-call schedule (`oncall_reads`): written by every policy
  * poll inside its transaction, read by the on-call report, `oncall-at` and the web view.
  */
-import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import {
   type OncallInterval,
   type OncallRead,
@@ -33,13 +33,9 @@ export function recordOncallReads(
   atIso: string,
   schedules: readonly TeamSchedule[],
 ): void {
+  const latestOf = latestReads(store);
   for (const s of schedules) {
-    const latest = store.db
-      .select({ id: oncallReads.id, readAt: oncallReads.readAt, shifts: oncallLatest.shifts })
-      .from(oncallReads)
-      .innerJoin(oncallLatest, eq(oncallLatest.readId, oncallReads.id))
-      .where(and(eq(oncallReads.teamSlug, s.team.slug), isNull(oncallReads.supersededAt)))
-      .get();
+    const latest = latestOf(s.team.slug);
     // Reads of one team are ordered even when a clock stepped back between polls.
     const readMs = Math.max(Date.parse(s.fetchedAt ?? atIso), latest ? Date.parse(latest.readAt) + 1 : 0);
     if (latest) {
@@ -86,11 +82,13 @@ export function recordOncallReads(
       .returning({ id: oncallReads.id })
       .get();
     const shifts = JSON.stringify(s.shifts);
-    store.db
+    const { rowid } = store.db
       .insert(oncallLatest)
       .values({ teamSlug: s.team.slug, readId, shifts })
       .onConflictDoUpdate({ target: oncallLatest.teamSlug, set: { readId, shifts } })
-      .run();
+      .returning({ rowid: sql<number>`rowid` })
+      .get();
+    latestOf.wrote(readId, rowid);
     const parts = partsFrom(s.shifts, first ? Number.NEGATIVE_INFINITY : readMs);
     const rows = parts.map((p) => ({
       readId,
@@ -111,6 +109,36 @@ export function recordOncallReads(
         .run();
     }
   }
+}
+
+/**
+ * The team's latest read with its shifts, as `oncall_reads JOIN oncall_latest ON read_id` finds it
+ * (the first such latest row in rowid order). oncall_latest has no index on read_id, so that join
+ * scanned the whole table, every team's shifts, once per team: most of an unchanged policy poll's
+ * on-call step (issue 21). Here the table's read ids are read once, and a row's shifts only when
+ * its read is the one sought. `wrote` keeps it as the table is after each upsert: the new read's
+ * row is the only one naming it; a read it replaced is superseded, so no team's lookup finds it.
+ */
+function latestReads(store: Store) {
+  const rowOfRead = new Map<number, number>();
+  const ids = store.sqlite.prepare('SELECT read_id, rowid FROM oncall_latest ORDER BY rowid').raw().all() as [
+    number,
+    number,
+  ][];
+  for (const [readId, rowid] of ids) if (!rowOfRead.has(readId)) rowOfRead.set(readId, rowid);
+  const current = store.sqlite.prepare(
+    'SELECT id, read_at AS readAt FROM oncall_reads WHERE team_slug = ? AND superseded_at IS NULL',
+  );
+  const shiftsAt = store.sqlite.prepare('SELECT shifts FROM oncall_latest WHERE rowid = ?').pluck();
+  const latestOf = (teamSlug: string): { id: number; readAt: string; shifts: string } | undefined => {
+    const read = current.get(teamSlug) as { id: number; readAt: string } | undefined;
+    const rowid = read === undefined ? undefined : rowOfRead.get(read.id);
+    if (read === undefined || rowid === undefined) return undefined;
+    return { ...read, shifts: shiftsAt.get(rowid) as string };
+  };
+  return Object.assign(latestOf, {
+    wrote: (readId: number, rowid: number) => rowOfRead.set(readId, rowid),
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import type {
   TeamSchedule,
   UnreadPolicy,
 } from '../roster/policy-types.js';
-import { inTransaction, type Store } from './db.js';
+import { inTransaction, type Store, statementsPerConnection } from './db.js';
 import { deleteMeta, readMeta, writeMeta } from './meta.js';
 import { policies, runs, teamSchedules } from './schema.js';
 
@@ -112,6 +112,19 @@ export function loadTeamSchedules(store: Store): TeamSchedule[] {
   }));
 }
 
+/**
+ * The upsert of one team's snapshot, prepared once per connection: building it through drizzle for
+ * each of 500 teams was most of this step's CPU in every policy poll (issue 21).
+ */
+const scheduleUpsert = statementsPerConnection((sqlite) =>
+  sqlite.prepare(
+    `INSERT INTO team_schedules (team_slug, team_name, shifts, rotations, fetched_at, run_id)
+     VALUES (@teamSlug, @teamName, @shifts, @rotations, @fetchedAt, @runId)
+     ON CONFLICT (team_slug) DO UPDATE SET team_name = excluded.team_name, shifts = excluded.shifts,
+       rotations = excluded.rotations, fetched_at = excluded.fetched_at, run_id = excluded.run_id`,
+  ),
+);
+
 /** Replaces the snapshot of each given team. Synchronous: call it inside the run's transaction. */
 export function saveTeamSchedules(
   store: Store,
@@ -119,19 +132,16 @@ export function saveTeamSchedules(
   atIso: string,
   schedules: readonly TeamSchedule[],
 ): void {
+  const upsert = scheduleUpsert(store);
   for (const s of schedules) {
-    const row = {
+    upsert.run({
+      teamSlug: s.team.slug,
       teamName: s.team.name,
       shifts: JSON.stringify(s.shifts),
       rotations: s.rotations === undefined ? null : JSON.stringify(s.rotations),
       fetchedAt: atIso,
       runId,
-    };
-    store.db
-      .insert(teamSchedules)
-      .values({ teamSlug: s.team.slug, ...row })
-      .onConflictDoUpdate({ target: teamSchedules.teamSlug, set: row })
-      .run();
+    });
   }
 }
 

@@ -2,7 +2,8 @@
  * The recorded schedule reads in a real SQLite file: a read that shows nothing new is not stored,
  * one that differs supersedes the latest and leaves it only the time it answered for, so the
  * past stays as it was read after the schedule changes. The report's stored parts answer as the
- * reads do, and upgrading from 0007 turns each schedule snapshot into the team's first read.
+ * reads do, and upgrading from 0007 turns each schedule snapshot into the team's first read. A
+ * poll's reads recorded in one call leave the rows that recording them one call each leaves.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordPolicyRead } from '../../../src/bench/policy-reads.js';
 import {
@@ -215,5 +217,72 @@ describe('upgrading to the on-call tables', () => {
     } finally {
       upgraded.close();
     }
+  });
+});
+
+describe('a poll’s reads recorded together', () => {
+  const dump = (s: Store) => ({
+    reads: s.sqlite.prepare('SELECT * FROM oncall_reads ORDER BY id').all(),
+    latest: s.sqlite.prepare('SELECT rowid, * FROM oncall_latest ORDER BY rowid').all(),
+    parts: s.sqlite.prepare('SELECT * FROM oncall_parts ORDER BY id').all(),
+  });
+  const arbitraryPoll = fc.array(
+    fc.record({
+      team: fc.constantFrom('team-a', 'team-b', 'team-c'),
+      shifts: fc.array(
+        fc.record({ who: fc.constantFrom('ann', 'bob', 'cy'), fromH: fc.integer({ min: -6, max: 24 }) }),
+        { maxLength: 4 },
+      ),
+    }),
+    { maxLength: 5 },
+  );
+
+  // recordOncallReads finds each team's latest read once for the whole poll and keeps what it
+  // found as it writes: recording a poll's schedules in one call must leave exactly the rows that
+  // recording them one call each (every lookup made afresh in the database) leaves, also when a
+  // team's schedule comes twice in one poll.
+  it('leave the rows that recording them one at a time leaves (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 8 }), arbitraryPoll), { maxLength: 6 }),
+        (polls) => {
+          const other = openStore(join(dir, `one-at-a-time-${Math.random()}.sqlite`));
+          const together = openStore(join(dir, `together-${Math.random()}.sqlite`));
+          try {
+            let hour = 0;
+            for (const [step, poll] of polls) {
+              hour += step;
+              const at = iso(T0 + hour * H);
+              const schedules = poll.map((p) => ({
+                team: { slug: p.team, name: p.team.toUpperCase() },
+                shifts: p.shifts.map((s) => shift(s.who, hour + s.fromH, hour + s.fromH + 12)),
+                fetchedAt: at,
+              }));
+              recordPolicyRead(together, at, schedules);
+              const runId = recordPolicyRead(other, at, []);
+              inTransaction(other, () => {
+                for (const s of schedules) recordOncallReads(other, runId, at, [s]);
+              });
+            }
+            expect(dump(together)).toEqual(dump(other));
+          } finally {
+            other.close();
+            together.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('compare each team’s read with the first latest row naming that read, as the join did', () => {
+    readAt(0, [shift('ann', 0, 12)]);
+    const { id } = store.sqlite.prepare('SELECT id FROM oncall_reads').get() as { id: number };
+    // A later row naming the same read (no poll writes one): the join took the first, team-a's own.
+    store.sqlite
+      .prepare('INSERT INTO oncall_latest (team_slug, read_id, shifts) VALUES (?, ?, ?)')
+      .run('team-z', id, JSON.stringify([shift('bob', 0, 12)]));
+    readAt(1, [shift('ann', 1, 12)]);
+    expect(store.sqlite.prepare('SELECT count(*) AS n FROM oncall_reads').get()).toEqual({ n: 1 });
   });
 });
