@@ -116,8 +116,9 @@ export function recordOncallReads(
  * (the first such latest row in rowid order). oncall_latest has no index on read_id, so that join
  * scanned the whole table, every team's shifts, once per team: most of an unchanged policy poll's
  * on-call step (issue 21). Here the table's read ids are read once, and a row's shifts only when
- * its read is the one sought. `wrote` keeps it as the table is after each upsert: the new read's
- * row is the only one naming it; a read it replaced is superseded, so no team's lookup finds it.
+ * its read is the one sought. `wrote` records each upsert's new read (no other row names it). A row
+ * the poll rewrote may have named another team's read (only a database edited by hand has such a
+ * row): its read is then looked up again in the table, from the first row on, as the join would.
  */
 function latestReads(store: Store) {
   const rowOfRead = new Map<number, number>();
@@ -129,12 +130,29 @@ function latestReads(store: Store) {
   const current = store.sqlite.prepare(
     'SELECT id, read_at AS readAt FROM oncall_reads WHERE team_slug = ? AND superseded_at IS NULL',
   );
-  const shiftsAt = store.sqlite.prepare('SELECT shifts FROM oncall_latest WHERE rowid = ?').pluck();
+  const shiftsAt = store.sqlite
+    .prepare('SELECT shifts FROM oncall_latest WHERE rowid = ? AND read_id = ?')
+    .pluck();
+  const firstNaming = store.sqlite
+    .prepare('SELECT rowid, shifts FROM oncall_latest WHERE read_id = ? ORDER BY rowid LIMIT 1')
+    .raw();
+  const shiftsOf = (readId: number): string | undefined => {
+    const rowid = rowOfRead.get(readId);
+    if (rowid === undefined) return undefined;
+    const shifts = shiftsAt.get(rowid, readId) as string | undefined;
+    if (shifts !== undefined) return shifts;
+    const first = firstNaming.get(readId) as [number, string] | undefined;
+    if (first === undefined) {
+      rowOfRead.delete(readId);
+      return undefined;
+    }
+    rowOfRead.set(readId, first[0]);
+    return first[1];
+  };
   const latestOf = (teamSlug: string): { id: number; readAt: string; shifts: string } | undefined => {
     const read = current.get(teamSlug) as { id: number; readAt: string } | undefined;
-    const rowid = read === undefined ? undefined : rowOfRead.get(read.id);
-    if (read === undefined || rowid === undefined) return undefined;
-    return { ...read, shifts: shiftsAt.get(rowid) as string };
+    const shifts = read === undefined ? undefined : shiftsOf(read.id);
+    return read === undefined || shifts === undefined ? undefined : { ...read, shifts };
   };
   return Object.assign(latestOf, {
     wrote: (readId: number, rowid: number) => rowOfRead.set(readId, rowid),

@@ -221,6 +221,11 @@ describe('upgrading to the on-call tables', () => {
 });
 
 describe('a poll’s reads recorded together', () => {
+  const STRAY_ROW = `INSERT INTO oncall_latest (rowid, team_slug, read_id, shifts)
+    SELECT (SELECT coalesce(min(rowid), 1) - 1 FROM oncall_latest), 'team-z', id, '[]'
+    FROM oncall_reads WHERE superseded_at IS NULL AND team_slug <> 'team-z'
+      AND NOT EXISTS (SELECT 1 FROM oncall_latest WHERE team_slug = 'team-z')
+    ORDER BY id LIMIT 1`;
   const dump = (s: Store) => ({
     reads: s.sqlite.prepare('SELECT * FROM oncall_reads ORDER BY id').all(),
     latest: s.sqlite.prepare('SELECT rowid, * FROM oncall_latest ORDER BY rowid').all(),
@@ -228,7 +233,7 @@ describe('a poll’s reads recorded together', () => {
   });
   const arbitraryPoll = fc.array(
     fc.record({
-      team: fc.constantFrom('team-a', 'team-b', 'team-c'),
+      team: fc.constantFrom('team-a', 'team-b', 'team-c', 'team-z'),
       shifts: fc.array(
         fc.record({ who: fc.constantFrom('ann', 'bob', 'cy'), fromH: fc.integer({ min: -6, max: 24 }) }),
         { maxLength: 4 },
@@ -244,14 +249,17 @@ describe('a poll’s reads recorded together', () => {
   it('leave the rows that recording them one at a time leaves (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 8 }), arbitraryPoll), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 8 }), arbitraryPoll, fc.boolean()), { maxLength: 6 }),
         (polls) => {
           const other = openStore(join(dir, `one-at-a-time-${Math.random()}.sqlite`));
           const together = openStore(join(dir, `together-${Math.random()}.sqlite`));
           try {
             let hour = 0;
-            for (const [step, poll] of polls) {
+            for (const [step, poll, stray] of polls) {
               hour += step;
+              // A row of team-z (before any row, no read of its own yet) naming another team's
+              // current read: no poll writes one, a hand-edited database may hold one.
+              if (stray) for (const db of [together, other]) db.sqlite.prepare(STRAY_ROW).run();
               const at = iso(T0 + hour * H);
               const schedules = poll.map((p) => ({
                 team: { slug: p.team, name: p.team.toUpperCase() },
@@ -273,6 +281,32 @@ describe('a poll’s reads recorded together', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('find a read again when the poll rewrote the first row naming it (another team’s row)', () => {
+    readAt(0, [shift('ann', 0, 12)]);
+    const { id } = store.sqlite.prepare('SELECT id FROM oncall_reads').get() as { id: number };
+    const own = store.sqlite.prepare('SELECT shifts FROM oncall_latest').pluck().get() as string;
+    // team-z's row (first) names team-a's read, and team-a's own row comes after it.
+    store.sqlite.prepare('DELETE FROM oncall_latest').run();
+    const row = store.sqlite.prepare(
+      'INSERT INTO oncall_latest (team_slug, read_id, shifts) VALUES (?, ?, ?)',
+    );
+    row.run('team-z', id, JSON.stringify([shift('bob', 0, 12)]));
+    row.run('team-a', id, own);
+    // One poll: team-z first (its row now names its own read), then team-a as it was.
+    const at = iso(T0 + H);
+    recordPolicyRead(store, at, [
+      { team: { slug: 'team-z', name: 'Z' }, shifts: [shift('cy', 1, 12)], fetchedAt: at },
+      { team: { slug: 'team-a', name: 'A' }, shifts: [shift('ann', 0, 12)], fetchedAt: at },
+    ]);
+    // As the join found it: team-a's read is its own row's, unchanged, so nothing new for team-a.
+    expect(
+      store.sqlite.prepare('SELECT id, team_slug, superseded_at FROM oncall_reads ORDER BY id').all(),
+    ).toEqual([
+      { id, team_slug: 'team-a', superseded_at: null },
+      { id: id + 1, team_slug: 'team-z', superseded_at: null },
+    ]);
   });
 
   it('compare each team’s read with the first latest row naming that read, as the join did', () => {
