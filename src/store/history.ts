@@ -161,11 +161,12 @@ function isNormalised(roster: Roster): boolean {
  * poll needs no more, and building 60,525 memberships (sorted through a temporary file on the
  * one-off CLI's small page cache) to count them was a fifth of its record step (issue 21).
  *
- * The same as loadCurrentRoster gives whenever that keeps its rows as read: its memberships are
- * the same joined rows, and when the users and teams are in normalised order (checked here, as it
- * checks them), so are the memberships, which it orders by the same two keys (no two alike:
- * memberships_current_uq). Only a NUL in a key could part those orders (compareMemberships joins
- * key and slug with one), so then, as when the check fails, this is loadCurrentRoster's roster.
+ * The same users, teams and member counts as loadCurrentRoster gives: its memberships are the
+ * same joined rows, and a count does not depend on their order. The users and teams come in the
+ * order loadCurrentRoster gives them when SQL's order is the normalised one (checked here, as it
+ * checks it); otherwise this is loadCurrentRoster's roster. The findings do not depend on that
+ * order either (the review of this read found none that did), so the check only keeps the answer
+ * what loadCurrentRoster's is.
  */
 export function loadCurrentCoverageRoster(store: Store): CoverageRoster | null {
   if (!hasRosterBaseline(store)) return null;
@@ -180,8 +181,7 @@ export function loadCurrentCoverageRoster(store: Store): CoverageRoster | null {
     }),
   );
   const teams = loadCurrentTeams(store);
-  if (!usersAndTeamsAscending(users, teams) || users.some((u) => u.username.includes('\u0000')))
-    return readCurrentRoster(store);
+  if (!usersAndTeamsAscending(users, teams)) return readCurrentRoster(store);
   // Counted here, not by GROUP BY: its temporary b-tree spilled to a file on that page cache.
   const memberCounts = new Map<string, number>();
   const slugs = store.sqlite

@@ -4,9 +4,9 @@
  * on copies of one database, one as it runs and one with the whole roster put back in its place,
  * must leave every row the same.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
@@ -144,6 +144,7 @@ describe('a policy poll’s findings on the roster’s users, teams and member c
             path.whole = false;
             lean.close();
             whole.close();
+            for (const file of [lean.path, copy]) rmSync(dirname(file), { recursive: true, force: true });
           }
         },
       ),
