@@ -24,7 +24,7 @@
  *   a poll and a policy poll. Their peak is the young generation's, so it only cost them CPU: the
  *   10% changed poll took 2.09–2.48 s with it, 1.57–1.79 without, and peaked no lower (112–130
  *   MiB). The commands that hold a large live set need it: an identity sync (100,000 identities:
- *   116 MiB with it, 191 without), `roster` printing a 20,000-user roster (median 145 against
+ *   116–118 MiB with it, 177–191 without), `roster` printing a 20,000-user roster (median 145 against
  *   168 MiB), the long-running daemon and web view; the others were not measured without it.
  */
 import { setFlagsFromString } from 'node:v8';

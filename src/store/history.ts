@@ -165,8 +165,7 @@ function isNormalised(roster: Roster): boolean {
  * same joined rows, and a count does not depend on their order. The users and teams come in the
  * order loadCurrentRoster gives them when SQL's order is the normalised one (checked here, as it
  * checks it); otherwise this is loadCurrentRoster's roster. The findings do not depend on that
- * order either (the review of this read found none that did), so the check only keeps the answer
- * what loadCurrentRoster's is.
+ * order either (they take the users as a set): the check only keeps the answer loadCurrentRoster's.
  */
 export function loadCurrentCoverageRoster(store: Store): CoverageRoster | null {
   if (!hasRosterBaseline(store)) return null;
