@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { App } from '../../../src/app/types.js';
 import type { PollCycleDeps } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { tempDatabase } from '../../helpers/cli.js';
@@ -48,13 +49,20 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** `use` on an App over a fresh simulated org and database (both ended after each test). */
+async function onFreshApp<T>(use: (app: App) => Promise<T>): Promise<T> {
+  sim = await startSimulator({ users: 8, teams: 3, seed: 5 });
+  const db = tempDatabase();
+  dirs.push(dirname(db));
+  return withApp(simConfig(sim, db), use);
+}
+
+/** The page cache size of the store the last poll cycle ran on, now. */
+const cacheSize = () => seen.store?.sqlite.pragma('cache_size', { simple: true });
+
 describe("a one-off poll's page cache", () => {
   it('is 2 MB while the poll runs, and the size it had before afterwards', async () => {
-    sim = await startSimulator({ users: 8, teams: 3, seed: 5 });
-    const db = tempDatabase();
-    dirs.push(dirname(db));
-    const cacheSize = () => seen.store?.sqlite.pragma('cache_size', { simple: true });
-    const got = await withApp(simConfig(sim, db), async (app) => {
+    const got = await onFreshApp(async (app) => {
       const first = await app.pollRoster(new AbortController().signal);
       const between = cacheSize();
       const second = await app.pollRoster(new AbortController().signal);
@@ -68,11 +76,7 @@ describe("a one-off poll's page cache", () => {
   });
 
   it('is 2 MB while a one-off policy poll runs too, and the size it had before afterwards', async () => {
-    sim = await startSimulator({ users: 8, teams: 3, seed: 5 });
-    const db = tempDatabase();
-    dirs.push(dirname(db));
-    const cacheSize = () => seen.store?.sqlite.pragma('cache_size', { simple: true });
-    const got = await withApp(simConfig(sim, db), async (app) => {
+    const got = await onFreshApp(async (app) => {
       const roster = await app.pollRoster(new AbortController().signal);
       const policies = await app.pollPolicies(new AbortController().signal);
       return { statuses: [roster.status, policies.status], after: cacheSize() };
