@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { PollAbortedError, VictorOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
-import { inTransaction, type Store } from '../store/db.js';
+import { inRecordTransaction, type Store } from '../store/db.js';
 import { keepRunTimesMonotonic } from '../store/runs.js';
 
 export interface CycleSpec<Fetched, Recorded, Result> {
@@ -39,7 +39,7 @@ export async function runCycle<F, R, T>(
 
 /** The cycle's second half, for a run whose input is already at hand (`accept`'s held fetch). */
 export function recordCycle<F, R, T>(store: Store, spec: CycleSpec<F, R, T>, fetched: F): T {
-  const recorded = inTransaction(store, () => spec.record(fetched));
+  const recorded = inRecordTransaction(store, () => spec.record(fetched));
   return spec.finish(recorded);
 }
 

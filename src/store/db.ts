@@ -204,6 +204,36 @@ export function inTransaction<T>(store: Store, fn: () => T): T {
 }
 
 /**
+ * inTransaction for a run's record (cycle.ts): thousands of single-row writes in one transaction,
+ * with SQLite's statement journal held in memory while it runs (`temp_store = MEMORY`).
+ *
+ * SQLite copies every page a statement is about to change into a statement journal when the
+ * statement could fail half-way inside a longer transaction (a write that fires a trigger, checks a
+ * unique or foreign key, or updates a column its own WHERE reads: the record's closes, user versions
+ * and events all do). The journal spills to a temporary file past 64 KiB and is never shrunk for
+ * the rest of the transaction, so a 10% changed poll of 20,000 users wrote 46,000 pages (180 MB) to
+ * /var/tmp, two write(2) calls each, for a copy nothing ever reads: a failed statement throws, and
+ * the whole transaction is rolled back. In memory the journal is truncated after each statement
+ * and holds at most one statement's pages (issue 21, forty-fourth part).
+ *
+ * Only while the record runs: `temp_store = MEMORY` also keeps sorts and temporary b-trees in
+ * memory, without bound, and the history's readers (the web view, the audit commands) sort whole
+ * tables. SQLite refuses the setting inside a transaction, so a record nested in an outer one
+ * keeps the connection's.
+ */
+export function inRecordTransaction<T>(store: Store, fn: () => T): T {
+  const sqlite = store.sqlite;
+  if (sqlite.inTransaction) return inTransaction(store, fn);
+  const before = sqlite.pragma('temp_store', { simple: true }) as number;
+  sqlite.pragma('temp_store = MEMORY');
+  try {
+    return inTransaction(store, fn);
+  } finally {
+    if (sqlite.open) sqlite.pragma(`temp_store = ${before}`);
+  }
+}
+
+/**
  * Guards a write that must be part of its caller's transaction (a run's record): outside one, its
  * rows could commit without the rest of the run, which is exactly what a record must never do.
  */
