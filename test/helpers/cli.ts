@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { scratchDir } from './scratch-dir.js';
 
 export const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
@@ -44,8 +43,9 @@ export function runCli(
   });
 }
 
+/** A database path in a fresh folder, removed after the test file. */
 export function tempDatabase(): string {
-  return join(mkdtempSync(join(tmpdir(), 'rw-e2e-')), 'roster-watch.db');
+  return join(scratchDir('rw-e2e-'), 'roster-watch.db');
 }
 
 /**

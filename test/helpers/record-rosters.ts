@@ -2,8 +2,6 @@
  * Records rosters one poll each through runPollCycle, as the daemon does, on a database file of
  * its own: for store tests that need a real recorded history without the App and its HTTP.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
 import { runPollCycle } from '../../src/cycles/poll-cycle.js';
@@ -11,6 +9,7 @@ import { createSilentLogger } from '../../src/logger.js';
 import type { FetchedRoster, Roster } from '../../src/roster/types.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { aFetch } from './builders.js';
+import { scratchDir } from './scratch-dir.js';
 
 /** One poll of `fetched` on `store` through runPollCycle, with the guard that never holds. */
 export async function pollOnce(store: Store, fetched: () => FetchedRoster): Promise<void> {
@@ -29,8 +28,9 @@ export async function pollOnce(store: Store, fetched: () => FetchedRoster): Prom
   );
 }
 
+/** The rosters recorded in order on a database in a folder removed after the test file. */
 export async function recordRosters(rosters: Roster[]): Promise<Store> {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-rosters-')), 'db.sqlite'));
+  const store = openStore(join(scratchDir('rw-rosters-'), 'db.sqlite'));
   for (const roster of rosters) await pollOnce(store, () => aFetch(roster));
   return store;
 }
