@@ -14,12 +14,6 @@
  * The scanner works on bytes: every byte it looks at outside a string (braces, brackets, commas,
  * colons, quotes, JSON whitespace) is ASCII, and no byte of a multi-byte UTF-8 character is, so a
  * character split across two chunks is never misread; a user's bytes are decoded only once whole.
- *
- * Flat users (no object or array inside, as VictorOps sends them) are found a run at a time by a
- * regular expression over the chunk read as Latin-1, one character per byte, so its offsets are the
- * bytes' (issue 21, forty-fifth part): the byte loop below, cold in a one-shot CLI poll, was half of
- * the read's CPU. The expression ends a user where the byte loop would, and gives up (the byte loop
- * then reads it) on a user with anything nested in it or one that does not end in the chunk.
  */
 
 // The store trusts the users it recorded from a list by its bytes' digest: a change to which users
@@ -61,15 +55,6 @@ function isBareByte(byte: number): boolean {
   );
 }
 
-/**
- * Flat users separated by commas and JSON whitespace, from a `{`. A user is `{`, then bytes that
- * are no quote, brace or bracket, or strings, where a backslash escapes the byte after it, then
- * `}`: the byte loop's reading of an object whose depth never passes 1. JSON.parse judges the rest
- * (it reads the same bytes). Each part can match one way only, so a failure costs a pass or two.
- */
-const FLAT_USER = String.raw`\{[^"{}[\]]*(?:"[^"\\]*(?:\\[\s\S][^"\\]*)*"[^"{}[\]]*)*\}`;
-const FLAT_USERS = new RegExp(String.raw`${FLAT_USER}(?:[ \t\n\r]*,[ \t\n\r]*${FLAT_USER})*`, 'y');
-
 /** Where the scanner is in the body's skeleton (outside any value it is capturing). */
 const At = {
   Start: 0, // before the top-level `{`
@@ -97,15 +82,7 @@ const Capture = {
   Other: 4,
 } as const;
 
-export interface UserListScannerOptions {
-  /** False: every byte through the byte loop, no run found by FLAT_USERS (the reference the tests compare with). */
-  flatRuns?: boolean;
-}
-
-export function createUserListScanner(
-  onUser: UserSink,
-  { flatRuns = true }: UserListScannerOptions = {},
-): UserListScanner {
+export function createUserListScanner(onUser: UserSink): UserListScanner {
   let at: number = At.Start;
   let capture: number = Capture.None;
   // Inside a capture: nesting depth (objects and arrays), inside a string, after a backslash.
@@ -126,10 +103,6 @@ export function createUserListScanner(
   let current: Buffer = Buffer.alloc(0);
   let runStart = -1;
   let runEnd = -1;
-  /** The current chunk as Latin-1 (offsets are bytes), made when a user first starts in it. */
-  let latin: string | undefined;
-  /** Whether FLAT_USERS is tried in the current chunk. */
-  let runsInChunk = flatRuns;
 
   const fail = () => {
     at = At.Failed;
@@ -305,29 +278,6 @@ export function createUserListScanner(
     return false;
   };
 
-  /**
-   * At a `{` where a user may start (`at` is UsersFirst, UsersEntry, InnerFirst or InnerEntry):
-   * the flat users from `from` join the run, as `finish` would add them one by one; false when
-   * not even one flat user ends in this chunk.
-   */
-  const flatUsers = (chunk: Buffer, from: number): boolean => {
-    latin ??= chunk.toString('latin1');
-    FLAT_USERS.lastIndex = from;
-    try {
-      if (!FLAT_USERS.test(latin)) return false;
-    } catch {
-      // Millions of users or strings in one chunk overflow the expression's backtracking stack (a
-      // RangeError): the byte loop reads the rest of the chunk (trying again at each user would
-      // read it again and again).
-      runsInChunk = false;
-      return false;
-    }
-    if (runStart < 0) runStart = from;
-    runEnd = FLAT_USERS.lastIndex;
-    at = at === At.UsersFirst || at === At.UsersEntry ? At.UsersNext : At.InnerNext;
-    return true;
-  };
-
   const begin = (kind: number, startDepth: number, string: boolean, isBare: boolean): boolean => {
     capture = kind;
     depth = startDepth;
@@ -341,23 +291,12 @@ export function createUserListScanner(
     push(chunk) {
       if (at === At.Failed) return;
       current = chunk;
-      runsInChunk = flatRuns;
       let start = 0;
       let i = 0;
       const length = chunk.length;
       while (i < length) {
         if (capture === Capture.None) {
-          const byte = chunk[i] as number;
-          if (
-            runsInChunk &&
-            byte === OPEN_BRACE &&
-            (at === At.UsersEntry || at === At.InnerEntry || at === At.UsersFirst || at === At.InnerFirst) &&
-            flatUsers(chunk, i)
-          ) {
-            i = runEnd;
-            continue;
-          }
-          if (step(byte)) start = i;
+          if (step(chunk[i] as number)) start = i;
           if (at === At.Failed) return;
           i++;
           continue;
@@ -411,8 +350,6 @@ export function createUserListScanner(
       }
       // A run never outlives its chunk (its bytes are read from it).
       flushRun();
-      // The next chunk has its own (and this one's copy is not kept).
-      latin = undefined;
       if (at !== At.Failed && capture !== Capture.None) pieces.push(chunk.subarray(start));
     },
     end() {
