@@ -210,16 +210,18 @@ export function inTransaction<T>(store: Store, fn: () => T): T {
  * SQLite copies every page a statement is about to change into a statement journal when the
  * statement could fail half-way inside a longer transaction (a write that fires a trigger, checks a
  * unique or foreign key, or updates a column its own WHERE reads: the record's closes, user versions
- * and events all do). The journal spills to a temporary file past 64 KiB and is never shrunk for
- * the rest of the transaction, so a 10% changed poll of 20,000 users wrote 46,000 pages (180 MB) to
- * /var/tmp, two write(2) calls each, for a copy nothing ever reads: a failed statement throws, and
- * the whole transaction is rolled back. In memory the journal is truncated after each statement
- * and holds at most one statement's pages (issue 21, forty-fourth part).
+ * and events all do). The journal spills to a temporary file past 64 KiB and that file takes every
+ * later statement's pages until the transaction ends, so a 10% changed poll of 20,000 users wrote
+ * 46,000 pages (180 MiB) to /var/tmp, two write(2) calls each, for a copy nothing ever reads: a
+ * failed statement throws, and the whole transaction is rolled back. In memory the journal is
+ * truncated after each statement and holds at most one statement's pages (issue 21, forty-fourth
+ * part).
  *
  * Only while the record runs: `temp_store = MEMORY` also keeps sorts and temporary b-trees in
  * memory, without bound, and the history's readers (the web view, the audit commands) sort whole
- * tables. SQLite refuses the setting inside a transaction, so a record nested in an outer one
- * keeps the connection's.
+ * tables. The records' own sorts are of the current users or roster (~1–3 MiB for 20,000 users).
+ * Where the journal goes is fixed when the transaction begins, so the setting is made before it; a
+ * record nested in an outer transaction keeps the connection's.
  */
 export function inRecordTransaction<T>(store: Store, fn: () => T): T {
   const sqlite = store.sqlite;
