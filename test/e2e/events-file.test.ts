@@ -3,13 +3,13 @@
  * CloudEvents line that matches schemas/events.schema.json, follows logrotate's rename-and-create,
  * and keeps a line torn by a crash apart from the next event.
  */
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { runCli, simulatorCliEnv } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -34,7 +34,7 @@ function readEvents(path: string, torn: readonly string[] = []): { id: string; t
 describe('EVENTS_FILE', () => {
   it('gets every event of each poll as a schema-valid line, across a rotation and a torn line', async () => {
     sim = await startSimulator({ users: 6, teams: 2, seed: 41, policyListPerMinute: 0 });
-    const path = join(mkdtempSync(join(tmpdir(), 'rw-events-file-')), 'roster-events.jsonl');
+    const path = join(scratchDir('rw-events-file-'), 'roster-events.jsonl');
     const env = simulatorCliEnv(sim, { EVENTS_FILE: path });
     const poll = async () => {
       const r = await runCli(['poll'], env);
@@ -85,7 +85,7 @@ describe('EVENTS_FILE', () => {
 
   it('refuses to deliver into a directory that is not there (exit 2, named), while readers still run', async () => {
     sim = await startSimulator({ users: 4, teams: 1, seed: 42, policyListPerMinute: 0 });
-    const dir = mkdtempSync(join(tmpdir(), 'rw-events-file-'));
+    const dir = scratchDir('rw-events-file-');
     const recorded = simulatorCliEnv(sim, { DATABASE_PATH: join(dir, 'h.db') });
     expect((await runCli(['poll', '--no-deliver'], recorded)).code).toBe(0);
     const env = { ...recorded, EVENTS_FILE: join(dir, 'missing', 'events.jsonl') };

@@ -2,10 +2,10 @@
  * The service account key file of test/fixtures/google (Google's own test key), written to a
  * temporary folder with its `token_uri` pointed at a fake, as a user would configure it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GoogleSourceConfig } from '../../src/config/identity-google.js';
+import { scratchDir } from './scratch-dir.js';
 
 export const GOOGLE_KEY_FIXTURE = resolve(import.meta.dirname, '../fixtures/google/service-account-key.json');
 
@@ -21,7 +21,7 @@ export const googleKey = (): GoogleKey => JSON.parse(readFileSync(GOOGLE_KEY_FIX
 
 /** A copy of the fixture key with these fields changed; returns its path. */
 export function writeGoogleKey(changes: Partial<Record<keyof GoogleKey, unknown>> = {}): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'rw-google-key-')), 'key.json');
+  const path = join(scratchDir('rw-google-key-'), 'key.json');
   writeFileSync(path, JSON.stringify({ ...googleKey(), ...changes }));
   return path;
 }

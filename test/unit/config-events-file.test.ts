@@ -1,13 +1,13 @@
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventsFileProblems } from '../../src/config/events-file.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { configProblems } from '../helpers/config-problems.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
-const tempDir = () => mkdtempSync(join(tmpdir(), 'rw-events-file-'));
+const tempDir = () => scratchDir('rw-events-file-');
 
 /** A directory this process may not create files in: a read-only one, or (as root) Linux's /proc/sys. */
 function unwritableDirectory(): string | null {

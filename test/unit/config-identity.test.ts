@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { configProblems } from '../helpers/config-problems.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 const problemsOf = (env: Record<string, string>) => configProblems({ ...base, ...env });
-const dir = mkdtempSync(join(tmpdir(), 'rw-config-identity-'));
+const dir = scratchDir('rw-config-identity-');
 
 describe('identity configuration', () => {
   it('is off without a source: no schedule, no sources', () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import ICAL from 'ical.js';
@@ -7,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { defaultOncallConfig, parseHolidayCalendar } from '../../src/config/oncall.js';
 import { configProblems } from '../helpers/config-problems.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 const ICS = resolve(import.meta.dirname, '../fixtures/holidays/uk-sample.ics');
@@ -44,7 +44,7 @@ describe('on-call hours configuration', () => {
   });
 
   it('names each bad variable', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rw-ics-'));
+    const dir = scratchDir('rw-ics-');
     const notIcs = join(dir, 'holidays.ics');
     writeFileSync(notIcs, 'Christmas: 25 December\n');
     const problems = problemsOf({

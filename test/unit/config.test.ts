@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cron from 'node-cron';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { defaultEventSource } from '../../src/config/victorops.js';
 import { configProblems } from '../helpers/config-problems.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const base = { VO_API_ID: 'id-1', VO_API_KEY: 'very-secret-key' };
 
@@ -98,7 +98,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the key from VO_API_KEY_FILE and refuses both at once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rw-config-'));
+    const dir = scratchDir('rw-config-');
     const file = join(dir, 'key');
     writeFileSync(file, 'file-secret\n');
     expect(
@@ -129,7 +129,7 @@ describe('loadConfig', () => {
   });
 
   it('reads webhook endpoints with filters from ROSTER_WATCH_CONFIG', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rw-config-'));
+    const dir = scratchDir('rw-config-');
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, `whsec_${Buffer.alloc(24, 7).toString('base64')}`);
     const file = join(dir, 'config.json');

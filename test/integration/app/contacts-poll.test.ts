@@ -3,14 +3,14 @@
  * person whose read fails keeps what was recorded (never reported removed), with their finding
  * still open. Real time: VictorOps' one paging-policy read a second paces these few reads.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/load-config.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { loadPersonContacts } from '../../../src/store/contacts-store.js';
 import { openStore } from '../../../src/store/db.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import {
   pollOnce,
   setEveryonesContacts,
@@ -25,7 +25,7 @@ const signal = new AbortController().signal;
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 4, teams: 1, seed: 5, policyListPerMinute: 0 });
-  config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-contacts-')), 'rw.db'), {
+  config = simConfig(sim, join(scratchDir('rw-contacts-'), 'rw.db'), {
     POLICY_LIST_MIN_INTERVAL_MS: '0',
     VO_MAX_RETRIES: '0',
   });

@@ -8,8 +8,7 @@
  * (a field added to its data): a recomputing poll rewrites it to what it computes, a carried one
  * leaves it as it is.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
@@ -22,6 +21,7 @@ import { openStore, type Store } from '../../../src/store/db.js';
 import { aFetch, aRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 /**
@@ -130,7 +130,7 @@ async function baseline(): Promise<Store> {
 
 /** The roster's baseline at hour -2 and the policies' at hour -1. */
 async function rosterAndPolicies(): Promise<Store> {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-carry-')), 'db.sqlite'));
+  const store = openStore(join(scratchDir('rw-carry-'), 'db.sqlite'));
   await poll(store, -2);
   recordPolicies(store);
   return store;
@@ -165,7 +165,7 @@ function editMemo(store: Store, edit: (memo: Record<string, unknown>) => Record<
 }
 
 function copyOf(store: Store): Store {
-  const path = join(mkdtempSync(join(tmpdir(), 'rw-carry-')), 'db.sqlite');
+  const path = join(scratchDir('rw-carry-'), 'db.sqlite');
   store.sqlite.exec(`VACUUM INTO '${path}'`);
   return openStore(path);
 }

@@ -8,8 +8,7 @@
  * table equal and report the same; and the short cut is taken whenever the bytes are those the
  * previous run vouched for.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +35,7 @@ import { fetchRoster, type MembershipSourceSetting } from '../../../src/victorop
 import { userListHasher } from '../../../src/victorops/user-list-reader.js';
 import { aFetch } from '../../helpers/builders.js';
 import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const CLOCK: Clock = { now: () => Date.parse('2026-03-01T00:00:00.000Z'), sleep: async () => {} };
@@ -161,7 +161,7 @@ afterEach(() => {
 });
 
 function newStore(): Store {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-known-users-')), 'db.sqlite'));
+  const store = openStore(join(scratchDir('rw-known-users-'), 'db.sqlite'));
   stores.push(store);
   return store;
 }

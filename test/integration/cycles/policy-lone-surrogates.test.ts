@@ -4,8 +4,7 @@
  * and the real client, fetch and cycle, an org whose policy names, entries, team names, rotation
  * and shift names and routing keys hold lone surrogates is recorded once and then found unchanged.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
@@ -16,6 +15,7 @@ import { openStore, type Store } from '../../../src/store/db.js';
 import type { VictorOpsClient } from '../../../src/victorops/client.js';
 import { fetchPolicies } from '../../../src/victorops/fetch-policies.js';
 import { clientFor } from '../../helpers/client.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { simConfig, withApp } from '../../helpers/sim-app.js';
 
 const HOUR = 3_600_000;
@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 function newStore(): Store {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-lone-surrogates-')), 'db.sqlite'));
+  const store = openStore(join(scratchDir('rw-lone-surrogates-'), 'db.sqlite'));
   stores.push(store);
   return store;
 }
@@ -166,7 +166,7 @@ describe('the application’s polls of text with lone surrogates', () => {
       devices: ['Pixel \udc00'],
       policy: [['push', 'email']],
     });
-    const config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-lone-app-')), 'db.sqlite'), {
+    const config = simConfig(sim, join(scratchDir('rw-lone-app-'), 'db.sqlite'), {
       POLICY_LIST_MIN_INTERVAL_MS: '0',
     });
     const signal = new AbortController().signal;

@@ -2,8 +2,7 @@
  * The roster cycle's fetch half loads the recorded membership hints and logs the request plan
  * itself, so the App only wires the fetch (issue 24 item 2).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PollCycleDeps, type RosterFetchPlan, runPollCycle } from '../../../src/cycles/poll-cycle.js';
@@ -12,6 +11,7 @@ import { loadHintsUnreliable, markHintsUnreliable } from '../../../src/store/tea
 import { aFetch, aRoster } from '../../helpers/builders.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { createFakeClock, FAKE_CLOCK_START_MS } from '../../helpers/fake-clock.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 function setUp(membershipHints: PollCycleDeps['membershipHints']) {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-fetch-half-')), 'db.sqlite'));
+  const store = openStore(join(scratchDir('rw-fetch-half-'), 'db.sqlite'));
   stores.push(store);
   const { logger, lines } = createCapturingLogger();
   const plans: RosterFetchPlan[] = [];

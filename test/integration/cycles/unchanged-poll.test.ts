@@ -8,8 +8,7 @@
  * fingerprints, hints, findings) and reports the same result; and the short cut is taken exactly
  * when the full path writes no history and is not partial.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import { createCapturingLogger } from '../../helpers/capture-logger.js';
 import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
 import { recordPolicyBaseline } from '../../helpers/policy-baseline.js';
 import { recordRosters } from '../../helpers/record-rosters.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { dumpStore, UUID } from '../../helpers/store-dump.js';
 
 const SHORT_CUT = 'poll unchanged by its fingerprints';
@@ -91,7 +91,7 @@ async function poll(
 }
 
 function copyOf(store: Store): Store {
-  const path = join(mkdtempSync(join(tmpdir(), 'rw-unchanged-')), 'db.sqlite');
+  const path = join(scratchDir('rw-unchanged-'), 'db.sqlite');
   store.sqlite.exec(`VACUUM INTO '${path}'`);
   return openStore(path);
 }

@@ -5,8 +5,7 @@
  * call them unmatched for it, but run again over the whole read. The sync reads the memberships of
  * the users with a finding only, and holds SQLite's page cache small while it runs.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
@@ -23,6 +22,7 @@ import {
   loadCurrentUsersAndTeams,
 } from '../../../src/store/history.js';
 import { matchSettings } from '../../helpers/identity-unit.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { pollOnce, simConfig } from '../../helpers/sim-app.js';
 
 let sim: Simulator | null = null;
@@ -49,7 +49,7 @@ function anIdentity(id: string, email: string, active: boolean): Identity {
 describe('an identity sync whose sources keep only what the recorded users can match', () => {
   it('runs again over the whole read when a poll records a new user while the sources are read', async () => {
     sim = await startSimulator({ users: 4, teams: 1, seed: 5 });
-    const config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-sync-kept-')), 'history.db'));
+    const config = simConfig(sim, join(scratchDir('rw-sync-kept-'), 'history.db'));
     await pollOnce(config);
     const identities = [
       ...sim.org.listUsers().map((u, i) => anIdentity(`E${i}`, u.email ?? `${u.username}@x.example`, true)),
@@ -106,7 +106,7 @@ describe('an identity sync whose sources keep only what the recorded users can m
 describe('what an identity sync reads of the recorded org', () => {
   it('gives every finding the exposure the whole roster gives, reading only the memberships of users with one', async () => {
     sim = await startSimulator({ users: 40, teams: 4, seed: 11 });
-    const config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-sync-kept-')), 'history.db'));
+    const config = simConfig(sim, join(scratchDir('rw-sync-kept-'), 'history.db'));
     await pollOnce(config);
     store = openStore(config.databasePath, { readonly: true });
     const users = sim.org.listUsers();
@@ -144,7 +144,7 @@ describe('what an identity sync reads of the recorded org', () => {
   });
 
   it('holds the page cache small while it runs and gives it back its size, even after a failure', async () => {
-    store = openStore(join(mkdtempSync(join(tmpdir(), 'rw-page-cache-')), 'history.db'));
+    store = openStore(join(scratchDir('rw-page-cache-'), 'history.db'));
     const s = store;
     const size = () => s.sqlite.pragma('cache_size', { simple: true });
     const before = size();

@@ -4,16 +4,16 @@
  * from the API contradicting its own member count (hints unreliable). A proxy in front of the
  * simulator makes the change at exactly that moment.
  */
-import { mkdtempSync } from 'node:fs';
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
 import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import type { PollResult } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 let sim: Simulator;
@@ -47,7 +47,7 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api-public`;
-  databasePath = join(mkdtempSync(join(tmpdir(), 'rw-midpoll-')), 'roster-watch.db');
+  databasePath = join(scratchDir('rw-midpoll-'), 'roster-watch.db');
 });
 afterEach(async () => {
   proxy.closeAllConnections();

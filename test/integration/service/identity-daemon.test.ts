@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../../src/simulator/simulator.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { type DaemonFixture, sampleValue, startDaemonFixture } from './daemon-fixture.js';
 
 let fx: DaemonFixture | undefined;
@@ -30,7 +30,7 @@ describe('the daemon and identity syncs', () => {
       .slice(1)
       // One status nobody maps: counted on its own metric, not taken for active.
       .map((u, i) => `${u.email},${i === 0 ? 'Leaver' : 'active'}`);
-    const file = join(mkdtempSync(join(tmpdir(), 'rw-identity-')), 'people.csv');
+    const file = join(scratchDir('rw-identity-'), 'people.csv');
     writeFileSync(file, `email,status\n${people.join('\n')}\n`);
     fx = await startDaemonFixture({
       sim,

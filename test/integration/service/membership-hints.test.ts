@@ -3,8 +3,7 @@
  * the simulator, as `roster-watch poll` runs it), with a wall clock the test moves a minute per poll
  * (a poll every 60 s, verify interval 1 h). The stored hints mark is read back through the App.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';
@@ -12,6 +11,7 @@ import { type Config, loadConfig } from '../../../src/config/load-config.js';
 import type { PollResult } from '../../../src/cycles/poll-cycle.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { createCapturingLogger } from '../../helpers/capture-logger.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import { pollOnce, withApp } from '../../helpers/sim-app.js';
 
 const MINUTE = 60_000;
@@ -27,7 +27,7 @@ const clock: Clock = { now: () => nowMs, monotonicMs: () => performance.now(), s
 
 beforeEach(async () => {
   sim = await startSimulator({ users: 60, teams: TEAMS, seed: 12 });
-  databasePath = join(mkdtempSync(join(tmpdir(), 'rw-hints-')), 'roster-watch.db');
+  databasePath = join(scratchDir('rw-hints-'), 'roster-watch.db');
   config = loadConfig(
     {
       VO_API_ID: 'sim-api-id',

@@ -3,13 +3,13 @@
  * contact methods as hints with their verified state, the paging policy's rules and whether each
  * reaches the person, the finding; and never the full phone number or address.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import type { UiServer } from '../../../src/web/serve.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 import {
   pollOnce,
   setEveryonesContacts,
@@ -27,7 +27,7 @@ const signal = new AbortController().signal;
 
 beforeAll(async () => {
   sim = await startSimulator({ users: 3, teams: 1, seed: 5, policyListPerMinute: 0 });
-  const config = simConfig(sim, join(mkdtempSync(join(tmpdir(), 'rw-ui-reach-')), 'rw.db'), {
+  const config = simConfig(sim, join(scratchDir('rw-ui-reach-'), 'rw.db'), {
     POLICY_LIST_MIN_INTERVAL_MS: '0',
   });
   setEveryonesContacts(sim, UNREACHABLE_PROFILE);

@@ -2,11 +2,11 @@
  * A file system that cannot fsync a directory (EINVAL from some network file systems) must not
  * turn every new file's first line into a failed attempt and a duplicate.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type * as fsPromises from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof fsPromises>();
@@ -24,7 +24,7 @@ const { createFileSender } = await import('../../../src/delivery/file-sender.js'
 
 describe('file sender on a file system without directory fsync', () => {
   it('delivers the first line of a new file once', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'rw-file-sender-')), 'events.jsonl');
+    const path = join(scratchDir('rw-file-sender-'), 'events.jsonl');
     const body = JSON.stringify({ id: 'a', type: 'rosterwatch.baseline' });
     const result = await createFileSender({ path, mode: 0o600 }).send({ id: 'a', body });
     expect(result.kind).toBe('delivered');

@@ -3,18 +3,17 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFileSender } from '../../../src/delivery/file-sender.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
-const tempPath = () => join(mkdtempSync(join(tmpdir(), 'rw-file-sender-')), 'events.jsonl');
+const tempPath = () => join(scratchDir('rw-file-sender-'), 'events.jsonl');
 const event = (id: string) => JSON.stringify({ specversion: '1.0', id, type: 'victorops.user.created' });
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n');
 
@@ -74,7 +73,7 @@ describe('file sender', () => {
   });
 
   it('fails, to be retried, naming the path and the cause, when the directory is gone', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'rw-file-sender-')), 'gone', 'events.jsonl');
+    const path = join(scratchDir('rw-file-sender-'), 'gone', 'events.jsonl');
     const result = await createFileSender({ path, mode: 0o600 }).send({ id: 'a', body: event('a') });
     expect(result).toMatchObject({
       kind: 'failed',

@@ -3,8 +3,7 @@
  * 20 items 7 and 14): streamed with a size cap, its encoding detected, a byte-order mark on JSON
  * Lines, `SMTP:` prefixes, row numbers that are line numbers, and dates in several spellings.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +15,9 @@ import { summariseRead } from '../../../src/roster/identity-findings.js';
 import { wantedKeys } from '../../../src/roster/identity-match.js';
 import { aUser } from '../../helpers/builders.js';
 import { aFileConfig, matchSettings } from '../../helpers/identity-unit.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rw-file-read-'));
+const dir = scratchDir('rw-file-read-');
 let n = 0;
 
 function fileWith(content: string | Buffer, name = `people-${++n}.csv`): string {

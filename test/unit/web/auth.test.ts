@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   MAX_FAILURES_PER_WINDOW,
 } from '../../../src/web/auth.js';
 import { configProblems } from '../../helpers/config-problems.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
 // Cost 4 keeps the authorizer tests fast; files must hold cost 10 or more (FILE_HASH).
 const HASH = bcrypt.hashSync('correct horse', 4);
@@ -21,7 +21,7 @@ const FILE_HASH = bcrypt.hashSync('correct horse', 10);
 const uiProblems = (env: Record<string, string>) => configProblems(env, false);
 
 function authFile(content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'rw-auth-')), 'users');
+  const path = join(scratchDir('rw-auth-'), 'users');
   writeFileSync(path, content);
   return path;
 }
