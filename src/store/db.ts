@@ -212,10 +212,10 @@ export function inTransaction<T>(store: Store, fn: () => T): T {
  * unique or foreign key, or updates a column its own WHERE reads: the record's closes, user versions
  * and events all do). The journal spills to a temporary file past 64 KiB and that file takes every
  * later statement's pages until the transaction ends, so a 10% changed poll of 20,000 users wrote
- * 46,000 pages (180 MiB) to /var/tmp, two write(2) calls each, for a copy nothing ever reads: a
- * failed statement throws, and the whole transaction is rolled back. In memory the journal is
- * truncated after each statement and holds at most one statement's pages (issue 21, forty-fourth
- * part).
+ * 46,000 pages (180 MiB) to /var/tmp, two write(2) calls each, for a copy read only to undo a
+ * failed statement, after which a record is rolled back whole anyway. In memory the journal does
+ * the same, truncated after each statement: it holds at most one statement's pages (issue 21,
+ * forty-fourth part).
  *
  * Only while the record runs: `temp_store = MEMORY` also keeps sorts and temporary b-trees in
  * memory, without bound, and the history's readers (the web view, the audit commands) sort whole
