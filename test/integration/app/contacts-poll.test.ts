@@ -3,7 +3,6 @@
  * person whose read fails keeps what was recorded (never reported removed), with their finding
  * still open. Real time: VictorOps' one paging-policy read a second paces these few reads.
  */
-
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/load-config.js';

@@ -8,7 +8,6 @@
  * (a field added to its data): a recomputing poll rewrites it to what it computes, a carried one
  * leaves it as it is.
  */
-
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';

@@ -8,7 +8,6 @@
  * table equal and report the same; and the short cut is taken whenever the bytes are those the
  * previous run vouched for.
  */
-
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';

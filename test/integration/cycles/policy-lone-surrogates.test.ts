@@ -4,7 +4,6 @@
  * and the real client, fetch and cycle, an org whose policy names, entries, team names, rotation
  * and shift names and routing keys hold lone surrogates is recorded once and then found unchanged.
  */
-
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';

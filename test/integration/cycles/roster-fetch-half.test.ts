@@ -2,7 +2,6 @@
  * The roster cycle's fetch half loads the recorded membership hints and logs the request plan
  * itself, so the App only wires the fetch (issue 24 item 2).
  */
-
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PollCycleDeps, type RosterFetchPlan, runPollCycle } from '../../../src/cycles/poll-cycle.js';

@@ -8,7 +8,6 @@
  * fingerprints, hints, findings) and reports the same result; and the short cut is taken exactly
  * when the full path writes no history and is not partial.
  */
-
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

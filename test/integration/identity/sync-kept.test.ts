@@ -5,7 +5,6 @@
  * call them unmatched for it, but run again over the whole read. The sync reads the memberships of
  * the users with a finding only, and holds SQLite's page cache small while it runs.
  */
-
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';

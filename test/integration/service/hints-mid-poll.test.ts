@@ -4,7 +4,6 @@
  * from the API contradicting its own member count (hints unreliable). A proxy in front of the
  * simulator makes the change at exactly that moment.
  */
-
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';

@@ -3,7 +3,6 @@
  * the simulator, as `roster-watch poll` runs it), with a wall clock the test moves a minute per poll
  * (a poll every 60 s, verify interval 1 h). The stored hints mark is read back through the App.
  */
-
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../../src/clock.js';

@@ -3,7 +3,6 @@
  * contact methods as hints with their verified state, the paging policy's rules and whether each
  * reaches the person, the finding; and never the full phone number or address.
  */
-
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../src/simulator/simulator.js';
