@@ -45,8 +45,8 @@ import {
   type SharedSlots,
 } from './victorops/rate-budget.js';
 
-/** SQLite's page cache (KiB) while a one-off roster or policy poll runs: 2 MB, as an identity sync's. */
-const ONE_OFF_POLL_PAGE_CACHE_KIB = 2000;
+/** SQLite's page cache (KiB) while a roster or policy poll runs, one-off or the daemon's: 2 MB, as an identity sync's. */
+const POLL_PAGE_CACHE_KIB = 2000;
 
 interface AppDeps {
   logger: Logger;
@@ -411,13 +411,15 @@ export function createApp(options: CreateAppOptions): App {
     const rosterDeps = pollDeps(createRosterFetcher(config, victorOps(), deps));
     return (signal: AbortSignal) => asRosterJob(() => runPollCycle(rosterDeps, signal));
   };
-  // A one-off poll (`roster-watch poll`) reads and writes each page of the history about once, so
-  // SQLite's 16 MB page cache per connection only adds to its peak RSS (issue 21); the daemon's
-  // polls keep the full cache, which their next poll reads again.
-  const oneOffRosterPoll = (signal: AbortSignal) => {
-    const poll = rosterPoll();
-    return withPageCache(storeParts().store, ONE_OFF_POLL_PAGE_CACHE_KIB, () => poll(signal));
-  };
+  // A poll reads and writes each page of the history it touches about once, so SQLite's 16 MB page
+  // cache per connection only adds to its peak RSS (issue 21): a one-off poll's, and the daemon's,
+  // whose 10% changed roster poll of a 20,000-user org peaked at 138–144 MiB with the full cache
+  // and 123–128 without it (docs/benchmarks.md "Lean polls", forty-seventh part).
+  const withPollPageCache =
+    <R>(poll: (signal: AbortSignal) => Promise<R>) =>
+    (signal: AbortSignal) =>
+      withPageCache(storeParts().store, POLL_PAGE_CACHE_KIB, () => poll(signal));
+  const oneOffRosterPoll = (signal: AbortSignal) => withPollPageCache(rosterPoll())(signal);
   const policyPoll = (whenListTooSoon: 'wait' | 'refuse') => {
     const { store, destinations } = storeParts();
     const policyDeps = createPolicyPollDeps(config, store, victorOps(), {
@@ -428,12 +430,10 @@ export function createApp(options: CreateAppOptions): App {
     });
     return (signal: AbortSignal) => asPolicyJob(() => runPolicyPollCycle(policyDeps, signal));
   };
-  // A one-off policy poll likewise: a 20,000-user org's unchanged policy poll peaked at 131–137 MiB
-  // with the full cache, 108–112 with 2 MB (docs/benchmarks.md "Lean polls", forty-second part).
-  const oneOffPolicyPoll = (signal: AbortSignal) => {
-    const poll = policyPoll(options.whenListTooSoon ?? 'refuse');
-    return withPageCache(storeParts().store, ONE_OFF_POLL_PAGE_CACHE_KIB, () => poll(signal));
-  };
+  // A policy poll likewise: a 20,000-user org's unchanged policy poll peaked at 131–137 MiB with
+  // the full cache, 108–112 with 2 MB (docs/benchmarks.md "Lean polls", forty-second part).
+  const oneOffPolicyPoll = (signal: AbortSignal) =>
+    withPollPageCache(policyPoll(options.whenListTooSoon ?? 'refuse'))(signal);
   const contactsPoll = () => {
     const { store, destinations } = storeParts();
     const contactsDeps = createContactsPollDeps(config, store, victorOps(), { ...deps, destinations });
@@ -560,8 +560,8 @@ export function createApp(options: CreateAppOptions): App {
           budgetTimings: () => vo.budget.timings(),
           endpointClasses: ENDPOINT_CLASSES,
         },
-        pollRoster: rosterPoll(),
-        pollPolicies: policyPoll('wait'),
+        pollRoster: withPollPageCache(rosterPoll()),
+        pollPolicies: withPollPageCache(policyPoll('wait')),
         pollContacts: contactsPoll(),
         identity: {
           sourceNames: syncDeps.sources.map((s) => s.name),

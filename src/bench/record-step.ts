@@ -32,7 +32,7 @@ interface Variant {
   cacheKib: number;
 }
 
-/** The one-off CLI poll's page cache (src/app.ts ONE_OFF_POLL_PAGE_CACHE_KIB). */
+/** The one-off CLI poll's page cache (src/app.ts POLL_PAGE_CACHE_KIB). */
 const CLI_CACHE_KIB = 2000;
 
 const VARIANTS: Variant[] = [

@@ -179,22 +179,40 @@ function writable(path: string): boolean {
   }
 }
 
+/** The page cache holds running on a connection (withPageCache): how many, the size before them, the size held. */
+const pageCacheHolds = new WeakMap<Database.Database, { count: number; before: number; size: number }>();
+
 /**
  * Runs `work` with this connection's SQLite page cache held to `kib` KiB, then gives it back its
- * size. better-sqlite3 builds SQLite with a 16 MB cache per connection, which a one-off command
- * that reads each table once (an identity sync reading the users, memberships, policies and
- * schedules of a 20,000-user org) fills for nothing: 11 MB of its peak RSS (issue 21). Only one
- * such run at a time per connection (the scheduler runs one identity sync at a time).
+ * size. better-sqlite3 builds SQLite with a 16 MB cache per connection, which a poll or a sync
+ * fills with pages it writes or reads about once: 11 MB of an identity sync's peak RSS, and 14–16
+ * MiB of the daemon's 10% changed roster poll's (issue 21). Holds may overlap (the daemon runs a
+ * roster poll, a policy poll and an identity sync on one connection, each awaiting its fetches):
+ * while any holds it the cache is the smallest size asked for, and the size it had before the
+ * first is given back when the last ends, whatever order they end in.
  */
 export async function withPageCache<T>(store: Store, kib: number, work: () => Promise<T>): Promise<T> {
-  const before = store.sqlite.pragma('cache_size', { simple: true }) as number;
-  store.sqlite.pragma(`cache_size = ${-Math.max(1, Math.floor(kib))}`);
+  const size = -Math.max(1, Math.floor(kib));
+  const sqlite = store.sqlite;
+  let held = pageCacheHolds.get(sqlite);
+  if (held === undefined) {
+    held = { count: 0, before: sqlite.pragma('cache_size', { simple: true }) as number, size };
+    pageCacheHolds.set(sqlite, held);
+  }
+  held.count++;
+  // Negative sizes are KiB: the larger of two negatives is the smaller cache.
+  held.size = held.count === 1 ? size : Math.max(held.size, size);
   try {
+    sqlite.pragma(`cache_size = ${held.size}`);
     return await work();
   } finally {
-    // A shutdown that closed the store under a long sync: nothing to restore, and throwing here
-    // would hide the sync's own error.
-    if (store.sqlite.open) store.sqlite.pragma(`cache_size = ${before}`);
+    held.count--;
+    if (held.count === 0) {
+      pageCacheHolds.delete(sqlite);
+      // A shutdown that closed the store under a long sync: nothing to restore, and throwing here
+      // would hide the sync's own error.
+      if (sqlite.open) sqlite.pragma(`cache_size = ${held.before}`);
+    }
   }
 }
 
