@@ -88,7 +88,7 @@ async function runCli(
 }
 
 /** The persist benchmark's 10% change, made in the simulator's org (users in the org's order). */
-function changeTenPercent(sim: Simulator): void {
+export function changeTenPercent(sim: Simulator): void {
   const users = sim.org.listUsers().map((u) => ({ ...u }));
   const count = users.length;
   const emailChanges = Math.floor(count * 0.05);
@@ -106,6 +106,19 @@ function changeTenPercent(sim: Simulator): void {
   for (const user of deleted) sim.org.removeUser(user.username);
 }
 
+/** The simulator serving the persist benchmark's org (seed 7), unlimited, with routing keys. */
+export function startBenchOrg(users: number, teams: number): Promise<Simulator> {
+  return startSimulator({
+    users,
+    teams,
+    seed: 7,
+    rateLimit: null,
+    policyListPerMinute: 0,
+    // A real org always has at least the default key with a target, so the coverage findings judge keys.
+    routingKeys: true,
+  });
+}
+
 export async function benchPollCli(options: {
   dir: string;
   users: number;
@@ -118,15 +131,7 @@ export async function benchPollCli(options: {
 }): Promise<PollCliRow[]> {
   const cli = options.cli ?? BUILT_CLI;
   const nodeFlags = options.nodeFlags ?? [];
-  const sim = await startSimulator({
-    users: options.users,
-    teams: options.teams,
-    seed: 7,
-    rateLimit: null,
-    policyListPerMinute: 0,
-    // A real org always has at least the default key with a target, so the coverage findings judge keys.
-    routingKeys: true,
-  });
+  const sim = await startBenchOrg(options.users, options.teams);
   const usageFile = join(options.dir, 'cli-usage.json');
   const env = {
     VO_API_ID: 'sim-api-id',

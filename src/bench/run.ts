@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { preferSmallHeap } from '../runtime-memory.js';
 import { benchBudget, benchBudgetCost, ONE_SHOT_COMMANDS, type OneShotCommand } from './budget-bench.js';
 import { benchContacts } from './contacts-bench.js';
+import { benchDaemonPolls } from './daemon-poll-bench.js';
 import { benchDelivery } from './delivery-bench.js';
 import { benchFetch } from './fetch-bench.js';
 import { benchHints } from './hints-bench.js';
@@ -347,6 +348,29 @@ async function pollAlone(): Promise<string[]> {
         `| ${r.step} | ${fmt(r.cpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${r.writtenBytes === null ? 'n/a' : fmt(r.writtenBytes / 1024, 0)} | ${fmt(loadavg()[0] ?? 0, 1)} | ${r.said} |`,
       );
     lines.push('');
+    const daemon = await benchDaemonPolls({
+      dir,
+      users: 20_000,
+      teams: 500,
+      cli: cli ?? fileURLToPath(new URL('../cli.js', import.meta.url)),
+      nodeFlags,
+      env: cliEnv,
+    });
+    if (daemon === null) {
+      lines.push('The daemon rows read /proc: not measured on this platform.', '');
+      return lines;
+    }
+    lines.push(
+      `The daemon as a sidecar runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} run\`, the V8 setting its own; roster polls every ${daemon.pollEverySeconds} s, no policy poll), polling the same org in a simulator of its own; each row's CPU runs from the end of the poll before (idle seconds between polls included: ${fmt(daemon.idleCpuSeconds)} s over ${daemon.idleSeconds} s idle after the last), its peak RSS is that poll's alone:`,
+      '',
+      '| daemon poll | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
+      '|---|---|---|---|---|',
+      ...daemon.rows.map(
+        (r) =>
+          `| ${r.step} | ${fmt(r.cpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${fmt(loadavg()[0] ?? 0, 1)} | ${r.said} |`,
+      ),
+      '',
+    );
     return lines;
   } finally {
     rmSync(dir, { recursive: true, force: true });
