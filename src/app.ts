@@ -413,8 +413,8 @@ export function createApp(options: CreateAppOptions): App {
   };
   // A poll reads and writes each page of the history it touches about once, so SQLite's 16 MB page
   // cache per connection only adds to its peak RSS (issue 21): a one-off poll's, and the daemon's,
-  // whose 10% changed roster poll of a 20,000-user org peaked at 138–144 MiB with the full cache
-  // and 123–128 without it (docs/benchmarks.md "Lean polls", forty-seventh part).
+  // whose 10% changed roster poll of a 20,000-user org peaked at 135–142 MiB with the full cache
+  // and 119–125 with 2 MB (docs/benchmarks.md "Lean polls", forty-seventh part).
   const withPollPageCache =
     <R>(poll: (signal: AbortSignal) => Promise<R>) =>
     (signal: AbortSignal) =>

@@ -20,8 +20,8 @@ const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'failed', 'd
 const POLL_REQUEST_BUCKETS = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 /**
  * How often the event loop lag histogram (`nodejs_eventloop_lag_p50_seconds` and the rest) takes a
- * sample. prom-client's default, 10 ms, wakes the idle daemon's event loop 100 times a second: 0.17
- * of 20 idle seconds' CPU went to it, 0.03 at a second (issue 21, forty-seventh part), which is
+ * sample. prom-client's default, 10 ms, woke the idle daemon's event loop 100 times a second: it
+ * spent 0.21–0.25 s CPU per 20 idle seconds, 0.05 at a second (issue 21, forty-seventh part), which is
  * ~2.5 s of CPU every five minutes between polls, more than an unchanged poll's. A block of the
  * loop (a poll's record step) still shows: the next sample is late by it.
  */

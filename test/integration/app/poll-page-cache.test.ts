@@ -3,7 +3,7 @@
  * pollPolicies) runs with SQLite's page cache held at 2 MB and gives the connection its size back
  * afterwards (issue 21: the 16 MB cache a one-off poll fills once only adds to its peak RSS). The
  * daemon's roster and policy polls (`daemonParts`) likewise: its 10% changed roster poll of a
- * 20,000-user org peaked 14–22 MiB higher with the full cache (forty-seventh part).
+ * 20,000-user org peaked at 135–142 MiB with the full cache, 119–125 with 2 MB (forty-seventh part).
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
