@@ -407,9 +407,11 @@ describe('roster-watch container image', () => {
     ).toBeDefined();
   });
 
-  it('(e) polls a 20,000-user org inside --memory=128m (no swap): baseline and unchanged poll, never OOM-killed', async () => {
-    // The org of the benchmarks (docs/benchmarks.md "Lean polls"), served by a simulator of its own.
-    await new GenericContainer(image)
+  // The org of the benchmarks (docs/benchmarks.md "Lean polls"), served by a simulator of its own,
+  // started by whichever of (e) and (f) runs first.
+  let simulator20k: StartedTestContainer | undefined;
+  const startSimulator20k = async (): Promise<StartedTestContainer> => {
+    simulator20k ??= await new GenericContainer(image)
       .withLabels(runLabel)
       .withNetwork(network!)
       .withNetworkAliases('simulator-20k')
@@ -418,8 +420,28 @@ describe('roster-watch container image', () => {
       .withWaitStrategy(Wait.forHttp('/_sim/health', 8080).forStatusCode(200))
       .withStartupTimeout(120_000)
       .start();
-    // `docker run --memory=128m --memory-swap=128m`: the kernel ends the process (OOMKilled) past it.
-    const limit = 128 * 1024 * 1024;
+    return simulator20k;
+  };
+  // `docker run --memory=128m --memory-swap=128m`: the kernel ends the process (OOMKilled) past it.
+  const limit = 128 * 1024 * 1024;
+  /** A container of (e) or (f): 128 MiB, no swap, (e)'s small volume, the test network. */
+  const inside128m = () => ({
+    Memory: limit,
+    MemorySwap: limit,
+    Binds: [`${smallVolume}:/data:rw`],
+    NetworkMode: network!.getName(),
+  });
+  /** The watcher's settings for the 20,000-user simulator. */
+  const ENV_20K = [
+    'VO_BASE_URL=http://simulator-20k:8080/api-public',
+    `VO_API_ID=${API_ID}`,
+    `VO_API_KEY=${API_KEY}`,
+    'VO_MAX_RPS=500',
+    'LOG_FORMAT=json',
+  ];
+
+  it('(e) polls a 20,000-user org inside --memory=128m (no swap): baseline and unchanged poll, never OOM-killed', async () => {
+    await startSimulator20k();
     const polls: [string, RegExp][] = [
       ['baseline', /^run 1: baseline: recorded 20\d{3} users and 500 teams/m],
       ['unchanged', /^run 2: ok: 0 changes/m],
@@ -429,19 +451,8 @@ describe('roster-watch container image', () => {
         Image: image,
         Cmd: ['poll', '--no-deliver'],
         Labels: runLabel,
-        Env: [
-          'VO_BASE_URL=http://simulator-20k:8080/api-public',
-          `VO_API_ID=${API_ID}`,
-          `VO_API_KEY=${API_KEY}`,
-          'VO_MAX_RPS=500',
-          'LOG_FORMAT=json',
-        ],
-        HostConfig: {
-          Memory: limit,
-          MemorySwap: limit,
-          Binds: [`${smallVolume}:/data:rw`],
-          NetworkMode: network!.getName(),
-        },
+        Env: ENV_20K,
+        HostConfig: inside128m(),
       });
       try {
         await container.start();
@@ -456,6 +467,70 @@ describe('roster-watch container image', () => {
       } finally {
         await container.remove({ force: true }).catch(() => undefined);
       }
+    }
+  });
+
+  it('(f) runs the daemon on a 20,000-user org inside --memory=128m: baseline, unchanged and a poll after ~2,000 changes, never OOM-killed', async () => {
+    // What a sidecar runs: one long-lived `run` whose polls share a page cache (forty-seventh part).
+    const sim = await startSimulator20k();
+    const container = await client.container.dockerode.createContainer({
+      Image: image,
+      Cmd: ['run'],
+      Labels: runLabel,
+      Env: [
+        ...ENV_20K,
+        // A history of its own beside (e)'s, on the same small volume.
+        'DATABASE_PATH=/data/daemon.db',
+        'POLL_SCHEDULE=*/10 * * * * *',
+        'POLL_JITTER_MS=0',
+        'POLICY_SCHEDULE=off',
+        // The drift's departures must be recorded, not held back by the mass-removal guard.
+        'REMOVAL_GUARD_MAX_FRACTION=1',
+      ],
+      HostConfig: inside128m(),
+    });
+    /** The daemon's "poll finished" log lines so far, parsed. */
+    const finished = async () => {
+      const { stdout, stderr } = await containerLogs(container.id);
+      return `${stdout}\n${stderr}`
+        .split('\n')
+        .filter((line) => line.includes('"msg":"poll finished"'))
+        .map((line) => JSON.parse(line) as { status: string; changes: number });
+    };
+    const context = async () => {
+      const info = await container.inspect();
+      const { stderr } = await containerLogs(container.id);
+      return `running ${info.State.Running}, OOMKilled ${info.State.OOMKilled}, exit ${info.State.ExitCode}; stderr:\n${stderr.slice(-2_000)}`;
+    };
+    try {
+      await container.start();
+      const before = await eventually('the baseline and an unchanged poll', 240_000, async () => {
+        const polls = await finished();
+        return polls.length >= 2 ? polls : undefined;
+      }).catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await context()}`);
+      });
+      expect(before[0]?.status, await context()).toBe('baseline');
+      expect(before[1]?.changes, await context()).toBe(0);
+      const drift = await getJson(`http://127.0.0.1:${sim.getMappedPort(8080)}/_sim/drift`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ count: 2_000 }),
+      });
+      expect(drift.status).toBe(200);
+      const changed = await eventually('a poll recording the drift', 240_000, async () => {
+        const polls = await finished();
+        return polls.slice(2).find((poll) => poll.changes > 1_000);
+      }).catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await context()}`);
+      });
+      expect(changed.status, await context()).toBe('ok');
+      const info = await container.inspect();
+      expect(info.HostConfig.Memory, 'the limit is in force').toBe(limit);
+      expect(info.State.OOMKilled, await context()).toBe(false);
+      expect(info.State.Running, await context()).toBe(true);
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
     }
   });
 });
