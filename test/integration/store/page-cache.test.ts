@@ -79,7 +79,7 @@ describe('withPageCache', () => {
     expect(cacheSize(store)).toBe(-2000);
     first.release();
     await first.done;
-    // Not the 2 MB the first hold found set by the second: the cache would stay small for good.
+    // The size from before the first hold, whichever hold ends last.
     expect(cacheSize(store)).toBe(-16000);
   });
 
@@ -91,6 +91,19 @@ describe('withPageCache', () => {
     large.release();
     small.release();
     expect(await Promise.all([large.done, small.done])).toEqual([-4000, -1000]);
+    expect(cacheSize(store)).toBe(-16000);
+  });
+
+  it('holds the smallest size when the smaller hold comes first', async () => {
+    const store = freshStore();
+    const small = pendingHold(store, 1000);
+    const large = pendingHold(store, 4000);
+    expect(cacheSize(store)).toBe(-1000);
+    small.release();
+    await small.done;
+    expect(cacheSize(store)).toBe(-1000);
+    large.release();
+    expect(await large.done).toBe(-1000);
     expect(cacheSize(store)).toBe(-16000);
   });
 
