@@ -9,8 +9,9 @@
  * poll after the persist benchmark's 10% change (made in the simulator between two polls), and an
  * unchanged poll after it. Each row's CPU is the process's (user + system, /proc/<pid>/stat) from
  * the end of the poll before to the end of this one, so it holds the idle seconds between polls
- * too: the last line measures what those cost. Each row's peak RSS is that poll's alone: the
- * process's high-water mark (VmHWM) is reset after every poll (`/proc/<pid>/clear_refs`, 5).
+ * too: the last line measures what those cost. Each row's peak RSS runs from the end of the poll
+ * before too: the process's high-water mark (VmHWM) is reset after every poll
+ * (`/proc/<pid>/clear_refs`, 5) to what is resident then, which the next row's peak includes.
  * Linux only (/proc): elsewhere the rows are left out, and said so.
  */
 import { spawn } from 'node:child_process';
@@ -45,6 +46,8 @@ const STEPS: DaemonPollRow['step'][] = [
 /** Every 10 s: the baseline poll of 20,000 users takes ~3–5 s here; a tick that finds a poll running is skipped. */
 const POLL_EVERY_SECONDS = 10;
 const IDLE_SECONDS = 5;
+/** The whole run's limit: the four polls take ~40 s here; a daemon that stops polling fails the run. */
+const DEADLINE_MS = 600_000;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second. */
 const TICKS_PER_SECOND = 100;
 
@@ -95,6 +98,7 @@ export async function benchDaemonPolls(options: {
   const pid = child.pid;
   if (pid === undefined) throw new Error('the daemon did not start');
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let deadline: NodeJS.Timeout | undefined;
   try {
     const rows: DaemonPollRow[] = [];
     let lastCpu = 0;
@@ -102,34 +106,45 @@ export async function benchDaemonPolls(options: {
     const said: string[] = [];
     const lines = createInterface({ input: child.stderr });
     const finished = new Promise<void>((resolve, reject) => {
+      deadline = setTimeout(
+        () =>
+          reject(new Error(`no ${STEPS.length} polls within ${DEADLINE_MS / 1000} s:\n${said.join('\n')}`)),
+        DEADLINE_MS,
+      );
       void exited.then((code) =>
         reject(new Error(`the daemon exited (${code}) after ${rows.length} polls:\n${said.join('\n')}`)),
       );
       lines.on('line', (line) => {
         said.push(line);
         if (said.length > 20) said.shift();
-        if (!line.includes('"msg":"poll finished"') && !line.includes('"msg":"poll failed"')) return;
-        const cpu = processCpuSeconds(pid);
-        const peak = peakRssMb(pid);
-        // The next poll's peak its own.
-        writeFileSync(`/proc/${pid}/clear_refs`, '5');
-        const log = JSON.parse(line) as {
-          status?: string;
-          changes?: number;
-          requests?: number;
-          error?: string;
-        };
-        const step = STEPS[rows.length];
-        if (step === undefined) return;
-        rows.push({
-          step,
-          cpuSeconds: cpu - lastCpu,
-          peakRssMb: peak,
-          said: `${log.status}: ${log.changes ?? 0} changes, ${log.requests ?? 0} requests${log.error ? `, ${log.error}` : ''}`,
-        });
-        lastCpu = cpu;
-        if (step === 'unchanged') changeTenPercent(sim);
-        if (rows.length === STEPS.length) resolve();
+        // A poll's last line: finished, failed (recorded or not) or held by the mass-removal guard.
+        if (!/"msg":"poll (finished|failed|held)/.test(line)) return;
+        try {
+          const cpu = processCpuSeconds(pid);
+          const peak = peakRssMb(pid);
+          // The next row's peak from here: the high-water mark is reset to what is resident now.
+          writeFileSync(`/proc/${pid}/clear_refs`, '5');
+          const log = JSON.parse(line) as {
+            msg?: string;
+            status?: string;
+            changes?: number;
+            requests?: number;
+            error?: string;
+          };
+          const step = STEPS[rows.length];
+          if (step === undefined) return;
+          rows.push({
+            step,
+            cpuSeconds: cpu - lastCpu,
+            peakRssMb: peak,
+            said: `${log.status ?? log.msg}: ${log.changes ?? 0} changes, ${log.requests ?? 0} requests${log.error ? `, ${log.error}` : ''}`,
+          });
+          lastCpu = cpu;
+          if (step === 'unchanged') changeTenPercent(sim);
+          if (rows.length === STEPS.length) resolve();
+        } catch (error) {
+          reject(error);
+        }
       });
     });
     await finished;
@@ -138,6 +153,7 @@ export async function benchDaemonPolls(options: {
     const idleCpuSeconds = processCpuSeconds(pid) - before;
     return { rows, idleCpuSeconds, idleSeconds: IDLE_SECONDS, pollEverySeconds: POLL_EVERY_SECONDS };
   } finally {
+    clearTimeout(deadline);
     child.kill('SIGTERM');
     await exited;
     await sim.close();

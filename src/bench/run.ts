@@ -361,7 +361,7 @@ async function pollAlone(): Promise<string[]> {
       return lines;
     }
     lines.push(
-      `The daemon as a sidecar runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} run\`, the V8 setting its own; roster polls every ${daemon.pollEverySeconds} s, no policy poll), polling the same org in a simulator of its own; each row's CPU runs from the end of the poll before (idle seconds between polls included: ${fmt(daemon.idleCpuSeconds)} s over ${daemon.idleSeconds} s idle after the last), its peak RSS is that poll's alone:`,
+      `The daemon as a sidecar runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} run\`, the V8 setting its own; roster polls every ${daemon.pollEverySeconds} s, no policy poll), polling the same org in a simulator of its own; each row's CPU and peak RSS run from the end of the poll before (idle seconds between polls included: ${fmt(daemon.idleCpuSeconds)} s CPU over ${daemon.idleSeconds} s idle after the last; the peak starts from what the poll before left resident):`,
       '',
       '| daemon poll | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
       '|---|---|---|---|---|',
