@@ -4,7 +4,7 @@
  * sets or from destination names in the configuration: never usernames, emails or secrets.
  * Series are pre-initialised to 0 so that rate() and absent() alerts work from the first scrape.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryOutcome } from '../delivery/settle-attempt.js';
 import { FINDING_KINDS } from '../roster/coverage-types.js';
@@ -43,18 +43,23 @@ const LAG_SERIES = [
 
 /**
  * prom-client's `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds`, sampled every
- * EVENT_LOOP_SAMPLE_MS instead of every 10 ms, in `registry` instead of its own. Node's delay
- * monitor records each interval between its timer's firings, the period included: at 10 ms an
- * idle loop read ~0.010 s, at this period it would read ~0.5 s. Here the period is taken off, so
- * the series say how late the loop ran (0 when idle), as they meant at 10 ms. A scrape with no new
- * sample (two within one period) leaves the values of the one before; the monitor is reset after
- * each scrape that read one.
+ * EVENT_LOOP_SAMPLE_MS instead of every 10 ms, in `registry` instead of its own. Each sample is how
+ * late a timer of this period fired (0 when idle, a block's remaining length when the loop was
+ * blocked), recorded by this timer itself. Not Node's `monitorEventLoopDelay`: it records each
+ * interval between its firings, the period included (at 10 ms an idle loop read ~0.010 s, at this
+ * period it would read ~0.5 s), and its reset also forgets its last firing, so a block in the
+ * period after a scrape went unrecorded. A scrape with no new sample (two within one period) leaves
+ * the values of the one before; the samples are cleared after each scrape that read some.
  */
 function eventLoopLagSeries(registry: Registry): void {
-  const monitor = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
-  monitor.enable();
-  const periodNs = EVENT_LOOP_SAMPLE_MS * 1e6;
-  const lateBy = (ns: number) => Math.max(0, ns - periodNs) / 1e9;
+  const lateness = createHistogram();
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    // In ns; the histogram takes whole numbers from 1.
+    lateness.record(Math.max(1, Math.round((now - last - EVENT_LOOP_SAMPLE_MS) * 1e6)));
+    last = now;
+  }, EVENT_LOOP_SAMPLE_MS).unref();
   const values: Record<(typeof LAG_SERIES)[number][0], number> = {
     min: 0,
     max: 0,
@@ -66,15 +71,15 @@ function eventLoopLagSeries(registry: Registry): void {
   };
   // Every series' collect calls it: the first of a scrape reads the samples, the others find none.
   const refresh = () => {
-    if (monitor.count === 0) return;
-    values.min = lateBy(monitor.min);
-    values.max = lateBy(monitor.max);
-    values.mean = lateBy(monitor.mean);
-    values.stddev = monitor.stddev / 1e9;
-    values.p50 = lateBy(monitor.percentile(50));
-    values.p90 = lateBy(monitor.percentile(90));
-    values.p99 = lateBy(monitor.percentile(99));
-    monitor.reset();
+    if (lateness.count === 0) return;
+    values.min = lateness.min / 1e9;
+    values.max = lateness.max / 1e9;
+    values.mean = lateness.mean / 1e9;
+    values.stddev = lateness.stddev / 1e9;
+    values.p50 = lateness.percentile(50) / 1e9;
+    values.p90 = lateness.percentile(90) / 1e9;
+    values.p99 = lateness.percentile(99) / 1e9;
+    lateness.reset();
   };
   for (const [key, help] of LAG_SERIES) {
     const name = `nodejs_eventloop_lag_${key}_seconds`;

@@ -1,9 +1,9 @@
 /**
  * The daemon's event loop lag series (issue 21, forty-seventh part). prom-client's own histogram
  * samples on a timer every 10 ms, which woke the idle daemon's event loop 100 times a second; its
- * seven series are replaced by ones sampled every EVENT_LOOP_SAMPLE_MS, with the sampling period
- * taken off what Node's monitor records, so they still say how late the loop ran: ~0 when idle,
- * a block's length when it blocks. Wakeups are counted as the voluntary context switches of this
+ * seven series are replaced by ones sampled every EVENT_LOOP_SAMPLE_MS, each sample how late that
+ * timer fired, so they still say how late the loop ran: ~0 when idle, a block's length when it
+ * blocks, also right after a scrape. Wakeups are counted as the voluntary context switches of this
  * thread (Linux's /proc/thread-self), each a return from waiting.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -61,9 +61,10 @@ describe("the daemon's event loop lag series", () => {
     expect(values.nodejs_eventloop_lag_min_seconds).toBeGreaterThanOrEqual(0);
   });
 
-  it('show a block of the loop longer than the sampling period', async () => {
+  it('show a block of the loop longer than the sampling period, also right after a scrape', async () => {
     const metrics = newMetrics();
-    await sleep(EVENT_LOOP_SAMPLE_MS + 100);
+    await sleep(EVENT_LOOP_SAMPLE_MS * 2 + 100);
+    // This scrape reads samples and clears them; the block starts at once after it.
     await metrics.render();
     block(EVENT_LOOP_SAMPLE_MS * 2.5);
     await sleep(EVENT_LOOP_SAMPLE_MS + 100);
@@ -74,11 +75,24 @@ describe("the daemon's event loop lag series", () => {
     );
   });
 
+  it('forget a block once a scrape has read it', async () => {
+    const metrics = newMetrics();
+    block(EVENT_LOOP_SAMPLE_MS * 2.5);
+    await sleep(EVENT_LOOP_SAMPLE_MS + 100);
+    const during = lagValues(await metrics.render());
+    expect(during.nodejs_eventloop_lag_max_seconds).toBeGreaterThanOrEqual(
+      (EVENT_LOOP_SAMPLE_MS * 1.4) / 1000,
+    );
+    await sleep(EVENT_LOOP_SAMPLE_MS * 2 + 100);
+    const after = lagValues(await metrics.render());
+    expect(after.nodejs_eventloop_lag_max_seconds).toBeLessThan((EVENT_LOOP_SAMPLE_MS * 0.7) / 1000);
+  });
+
   it('stay finite through a scrape with no new sample', async () => {
     const metrics = newMetrics();
     await sleep(EVENT_LOOP_SAMPLE_MS * 2 + 100);
     await metrics.render();
-    // Right after: the monitor was reset and has (almost always) no sample yet. An empty histogram
+    // Right after: the samples were cleared and (almost always) none came since. An empty histogram
     // reads min 9.2e9 s, max 0 and mean NaN; the series keep the scrape before's instead.
     const second = lagValues(await metrics.render());
     for (const value of Object.values(second)) expect(Number.isFinite(value)).toBe(true);
