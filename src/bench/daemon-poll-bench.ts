@@ -95,11 +95,15 @@ export async function benchDaemonPolls(options: {
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('the daemon did not start');
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    // A node that could not be started: no exit event follows.
+    child.on('error', () => resolve(null));
+  });
   let deadline: NodeJS.Timeout | undefined;
   try {
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('the daemon did not start');
     const rows: DaemonPollRow[] = [];
     let lastCpu = 0;
     // Its last lines, to say why it stopped if it does.
@@ -130,6 +134,7 @@ export async function benchDaemonPolls(options: {
             changes?: number;
             requests?: number;
             error?: string;
+            err?: { message?: string };
           };
           const step = STEPS[rows.length];
           if (step === undefined) return;
@@ -137,7 +142,7 @@ export async function benchDaemonPolls(options: {
             step,
             cpuSeconds: cpu - lastCpu,
             peakRssMb: peak,
-            said: `${log.status ?? log.msg}: ${log.changes ?? 0} changes, ${log.requests ?? 0} requests${log.error ? `, ${log.error}` : ''}`,
+            said: `${log.status ?? log.msg}: ${log.changes ?? 0} changes, ${log.requests ?? 0} requests${log.error ? `, ${log.error}` : log.err?.message ? `, ${log.err.message}` : ''}`,
           });
           lastCpu = cpu;
           if (step === 'unchanged') changeTenPercent(sim);
