@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { changeTenPercent, startBenchOrg } from './poll-cli-bench.js';
+import { BUILT_CLI, benchOrgClientEnv, changeTenPercent, startBenchOrg } from './poll-cli-bench.js';
 
 export interface DaemonPollRow {
   step: 'start-up + baseline' | 'unchanged' | '10% changed' | 'unchanged, after the change';
@@ -70,19 +70,17 @@ export async function benchDaemonPolls(options: {
   dir: string;
   users: number;
   teams: number;
-  cli: string;
+  /** Another build's dist/cli.js (default: this build's). */
+  cli?: string;
   nodeFlags: readonly string[];
   env: Readonly<Record<string, string>>;
 }): Promise<DaemonPollResult | null> {
   if (process.platform !== 'linux') return null;
   const sim = await startBenchOrg(options.users, options.teams);
-  const child = spawn(process.execPath, [...options.nodeFlags, options.cli, 'run'], {
+  const child = spawn(process.execPath, [...options.nodeFlags, options.cli ?? BUILT_CLI, 'run'], {
     env: {
       PATH: process.env.PATH ?? '',
-      VO_API_ID: 'sim-api-id',
-      VO_API_KEY: 'sim-api-key',
-      VO_BASE_URL: sim.url,
-      VO_MAX_RPS: '1000',
+      ...benchOrgClientEnv(sim),
       DATABASE_PATH: join(options.dir, 'daemon-rows.db'),
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',

@@ -352,7 +352,7 @@ async function pollAlone(): Promise<string[]> {
       dir,
       users: 20_000,
       teams: 500,
-      cli: cli ?? fileURLToPath(new URL('../cli.js', import.meta.url)),
+      ...(cli === undefined ? {} : { cli }),
       nodeFlags,
       env: cliEnv,
     });

@@ -185,7 +185,7 @@ const pageCacheHolds = new WeakMap<Database.Database, { count: number; before: n
 /**
  * Runs `work` with this connection's SQLite page cache held to `kib` KiB, then gives it back its
  * size. better-sqlite3 builds SQLite with a 16 MB cache per connection, which a poll or a sync
- * fills with pages it writes or reads about once: 11 MB of an identity sync's peak RSS, and 14–16
+ * fills with pages it writes or reads about once: 11 MB of an identity sync's peak RSS, and ~16
  * MiB of the daemon's 10% changed roster poll's (issue 21). Holds may overlap (the daemon runs a
  * roster poll, a policy poll and an identity sync on one connection, each awaiting its fetches):
  * while any holds it the cache is the smallest size asked for, and the size it had before the
