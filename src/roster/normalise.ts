@@ -178,7 +178,7 @@ export function factsOfUserList(users: object): UserListFacts | undefined {
 export function keyUsers(users: readonly User[]): NormalisedUsers {
   const byKey = new Map<string, User>();
   const otherSpellings: string[] = [];
-  // Index loops here and in membershipsByUser: a for-of's iterator results, made until the loop is
+  // Index loops here and in membershipsInUserOrder: a for-of's iterator results, made until the loop is
   // optimised, were MiBs of a one-shot CLI poll's garbage (issue 21, thirty-fourth part).
   for (let u = 0; u < users.length; u++) {
     const user = users[u]!;
@@ -226,11 +226,13 @@ export function normaliseRoster(input: {
     const lazy = {} as Roster;
     Object.defineProperty(lazy, 'users', { get: () => listed.users, enumerable: true });
     lazy.teams = teams;
-    lazy.memberships = membershipsByKey(
-      input.memberships,
-      (key) => recordedSpelling(recorded, key),
-      teamsBySlug,
-    );
+    lazy.memberships =
+      membershipsInUserOrder(
+        input.memberships,
+        recorded.keys.length,
+        () => recordedPlaces(recorded),
+        teamsBySlug,
+      ) ?? membershipsByKey(input.memberships, (key) => recordedSpelling(recorded, key), teamsBySlug);
     describeUserList(lazy, facts);
     return lazy;
   }
@@ -239,8 +241,12 @@ export function normaliseRoster(input: {
     users,
     teams,
     memberships:
-      membershipsByUser(input.memberships, users, usersByKey, teamsBySlug) ??
-      membershipsByKey(input.memberships, (key) => usersByKey.get(key)?.username, teamsBySlug),
+      membershipsInUserOrder(
+        input.memberships,
+        users.length,
+        () => userPlaces(users, usersByKey),
+        teamsBySlug,
+      ) ?? membershipsByKey(input.memberships, (key) => usersByKey.get(key)?.username, teamsBySlug),
   };
   if (facts) describeUserList(roster, facts);
   return roster;
@@ -264,33 +270,78 @@ function membershipsByKey(
 }
 
 /**
- * membershipsByKey's result, without a key string per membership or a sort of them all: each
- * membership goes to its user's place in the sorted users, and each user's few are sorted by slug.
- * That is the key order because the users are sorted by key and a key ends where the separator
- * (`\u0000`) comes, lower than any character, unless a key holds that character itself: then (or
- * if a user is not one of `users`, or the memberships are few) null, and the caller takes
- * membershipsByKey. The changed poll's 489 member lists (60,000 memberships) spent 0.3-0.5 s in
- * the key strings and their sort.
+ * Users sorted by key as the membership placement reads them: how many, the spelling of the one at
+ * a place, and the place of a key (-1: no such user; undefined: the placement cannot be trusted).
  */
-function membershipsByUser(
-  input: readonly Membership[],
-  users: readonly User[],
-  usersByKey: ReadonlyMap<string, User>,
-  teamsBySlug: ReadonlyMap<string, Team>,
-): Membership[] | null {
-  // A place per user costs a pass over the users: for a few memberships (a hinted poll reads a
-  // team or two) the keys are cheaper.
-  if (input.length * 4 < users.length) return null;
+interface PlacedUsers {
+  spelling(place: number): string;
+  placeOf(key: string): number | undefined;
+}
+
+/** The parsed users (sorted by key) as places; null when a key holds the separator (see membershipsInUserOrder). */
+function userPlaces(users: readonly User[], usersByKey: ReadonlyMap<string, User>): PlacedUsers | null {
   const at = new Map<User, number>();
   for (let i = 0; i < users.length; i++) {
     const user = users[i]!;
     if (user.username.includes('\u0000')) return null;
     at.set(user, i);
   }
-  const ofUser: (Membership[] | undefined)[] = new Array(users.length);
+  return {
+    spelling: (place) => users[place]!.username,
+    placeOf: (key) => {
+      const user = usersByKey.get(key);
+      return user === undefined ? -1 : at.get(user);
+    },
+  };
+}
+
+/**
+ * The recorded users of a known user list (sorted by key, as keyUsers sorts) as places, found by a
+ * binary search of the keys; null when a key holds the separator.
+ */
+function recordedPlaces(recorded: RecordedUsers): PlacedUsers | null {
+  const { keys, names } = recorded;
+  for (let i = 0; i < keys.length; i++) if (keys[i]!.includes('\u0000')) return null;
+  return {
+    spelling: (place) => names[place] ?? keys[place]!,
+    placeOf: (key) => {
+      let low = 0;
+      let high = keys.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (keys[mid]! < key) low = mid + 1;
+        else high = mid;
+      }
+      return keys[low] === key ? low : -1;
+    },
+  };
+}
+
+/**
+ * membershipsByKey's result, without a key string per membership or a sort of them all: each
+ * membership goes to its user's place among the users sorted by key, and each user's few are
+ * sorted by slug. That is the key order because a key ends where the separator (`\u0000`) comes,
+ * lower than any character, unless a key holds that character itself: then (`placed` gives null),
+ * if a place cannot be trusted, or if the memberships are few (fewer than a quarter of the `count`
+ * users: placing costs a pass over the users), null, and the caller takes
+ * membershipsByKey. The changed poll's 489 member lists (60,000 memberships) spent 0.3-0.5 s in
+ * the key strings and their sort; so did a poll whose user list was the known one (its users
+ * unparsed, their recorded keys and spellings placed instead) until it came here too.
+ */
+function membershipsInUserOrder(
+  input: readonly Membership[],
+  count: number,
+  placed: () => PlacedUsers | null,
+  teamsBySlug: ReadonlyMap<string, Team>,
+): Membership[] | null {
+  // For a few memberships (a hinted poll reads a team or two) the keys are cheaper.
+  if (input.length * 4 < count) return null;
+  const users = placed();
+  if (users === null) return null;
+  const ofUser: (Membership[] | undefined)[] = new Array(count);
   // Each username comes once per team it is in, and each team's slug once per member, spelled
   // alike: the place a spelling resolves to (-1: no known user) and the last slug's check are
-  // remembered, so the trims, the lower-casing and the two lookups run once per spelling and per
+  // remembered, so the trims, the lower-casing and the lookups run once per spelling and per
   // team instead of once per membership (issue 21, twentieth part).
   const placeOf = new Map<string, number>();
   let lastSlug: string | undefined;
@@ -306,14 +357,13 @@ function membershipsByUser(
     if (!slugKnown) continue;
     let i = placeOf.get(m.username);
     if (i === undefined) {
-      const user = usersByKey.get(usernameKey(m.username.trim()));
-      const place = user === undefined ? -1 : at.get(user);
+      const place = users.placeOf(usernameKey(m.username.trim()));
       if (place === undefined) return null;
       placeOf.set(m.username, place);
       i = place;
     }
     if (i < 0) continue;
-    const membership = { username: users[i]!.username, teamSlug: slug };
+    const membership = { username: users.spelling(i), teamSlug: slug };
     const of = ofUser[i];
     if (of === undefined) ofUser[i] = [membership];
     else of.push(membership);

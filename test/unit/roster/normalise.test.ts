@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareText, membershipKey, normaliseRoster } from '../../../src/roster/normalise.js';
+import {
+  compareText,
+  describeUserList,
+  keyUsers,
+  membershipKey,
+  type NormalisedUsers,
+  normaliseRoster,
+  normaliseUser,
+  type RecordedUsers,
+} from '../../../src/roster/normalise.js';
 import { type Membership, usernameKey } from '../../../src/roster/types.js';
 import { aTeam, aUser } from '../../helpers/builders.js';
 
@@ -50,24 +59,86 @@ function definition(
   return [...kept.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, m]) => m);
 }
 
+/**
+ * The users as a known user list gives them (user-list-reader.ts lazyUsers): their recorded keys,
+ * spellings and fingerprints described beside them, the users themselves never read here (their
+ * getters throw).
+ */
+function knownList(users: readonly { username: string }[]): NormalisedUsers {
+  const read = keyUsers(users.map((u) => normaliseUser(u)));
+  const keys = read.users.map((u) => usernameKey(u.username));
+  const recorded: RecordedUsers = {
+    keys,
+    names: read.users.map((u, i) => (u.username === keys[i] ? null : u.username)),
+    prints: new Map(keys.map((key) => [key, `print of ${key}`])),
+    verified: read.users.map(() => null),
+  };
+  const unread = (): never => {
+    throw new Error('the known list’s users were parsed');
+  };
+  const list = {
+    get users() {
+      return unread();
+    },
+    get byKey() {
+      return unread();
+    },
+    get otherSpellings() {
+      return unread();
+    },
+  } as NormalisedUsers;
+  describeUserList(list, { digest: 'digest', recorded });
+  return list;
+}
+
 describe('normaliseRoster', () => {
-  it('keeps the memberships of known users and teams, once each, in membership-key order (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(name, { maxLength: 10 }),
-        fc.array(
-          slug.filter((s) => s !== 'gone'),
-          { maxLength: 5 },
+  // The users as the list gives them (parsed), and as a known list's recorded keys (never parsed).
+  it.each([
+    ['parsed users', (users: ReturnType<typeof aUser>[]) => users],
+    ['a known user list’s recorded keys', knownList],
+  ])(
+    'keeps the memberships of known users and teams, once each, in membership-key order, from %s (property)',
+    (_, listOf) => {
+      fc.assert(
+        fc.property(
+          fc.array(name, { maxLength: 10 }),
+          fc.array(
+            slug.filter((s) => s !== 'gone'),
+            { maxLength: 5 },
+          ),
+          fc.array(fc.record({ username: name, teamSlug: slug }), { maxLength: 40 }),
+          (names, slugs, memberships) => {
+            const users = names.map((n) => aUser(n));
+            const roster = normaliseRoster({
+              users: listOf(users),
+              teams: slugs.map((s) => aTeam(s)),
+              memberships,
+            });
+            expect(roster.memberships).toEqual(definition(users, slugs, memberships));
+          },
         ),
-        fc.array(fc.record({ username: name, teamSlug: slug }), { maxLength: 40 }),
-        (names, slugs, memberships) => {
-          const users = names.map((n) => aUser(n));
-          const roster = normaliseRoster({ users, teams: slugs.map((s) => aTeam(s)), memberships });
-          expect(roster.memberships).toEqual(definition(users, slugs, memberships));
-        },
+        { numRuns: 1000 },
+      );
+    },
+  );
+
+  it('places a known list’s 800 memberships by their recorded keys, spelled as recorded', () => {
+    const users = Array.from({ length: 400 }, (_, i) => aUser(i % 7 === 0 ? `User.${i}` : `user.${i}`));
+    const memberships = users.flatMap((u, i) => [
+      { username: u.username.toUpperCase(), teamSlug: `team-${i % 5}` },
+      { username: ` ${u.username} `, teamSlug: `team-${(i + 1) % 5}` },
+    ]);
+    const teams = Array.from({ length: 5 }, (_, i) => aTeam(`team-${i}`));
+    const roster = normaliseRoster({ users: knownList(users), teams, memberships });
+    expect(roster.memberships).toEqual(
+      definition(
+        users,
+        teams.map((t) => t.slug),
+        memberships,
       ),
-      { numRuns: 1000 },
     );
+    expect(roster.memberships).toHaveLength(800);
+    expect(roster.memberships[0]).toEqual({ username: 'User.0', teamSlug: 'team-0' });
   });
 
   it('orders a user whose name the other’s begins with by the key string, separator included', () => {
