@@ -24,6 +24,7 @@ import {
   type KnownUserList,
   type RecordedUsers,
   recordedCoverageUsers,
+  recordedUsersOf,
 } from '../roster/normalise.js';
 import {
   decidePoll,
@@ -32,7 +33,7 @@ import {
   type RunStatus,
 } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
-import type { FetchedRoster } from '../roster/types.js';
+import type { FetchedRoster, Roster } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
@@ -265,7 +266,7 @@ function rosterCycle(
           : planCoverage(
               store,
               {
-                roster: decision.apply?.roster ?? roster(),
+                roster: coverageRosterOf(decision.apply?.roster ?? roster()),
                 policies,
                 // Read only when the findings are recomputed, not when carried over.
                 schedules: () => loadTeamSchedules(store),
@@ -373,6 +374,18 @@ function rosterCycle(
     },
     finish: ({ input, decision, recorded }) => reportPoll(deps.logger, input, decision, recorded),
   };
+}
+
+/**
+ * What the coverage findings read of a roster: a known user list's users as their recorded
+ * spellings and `verified` (recordedCoverageUsers), so the list is not parsed for them.
+ */
+function coverageRosterOf(roster: Roster | CoverageRoster | null): CoverageRoster | null {
+  if (roster === null || !('memberships' in roster)) return roster;
+  const recorded = recordedUsersOf(roster);
+  return recorded === undefined
+    ? roster
+    : { users: recordedCoverageUsers(recorded), teams: roster.teams, memberships: roster.memberships };
 }
 
 /** When the API last contradicted its member counts, while the hints are marked unreliable. */

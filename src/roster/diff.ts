@@ -3,7 +3,7 @@
  * (applyDiff(a, diffRosters(a, b)) equals b), which the property tests check.
  */
 import type { EventDraft, FieldChange } from './events.js';
-import { compareMemberships, compareText, membershipKey, normaliseRoster } from './normalise.js';
+import { compareMemberships, compareText, membershipKey, normaliseRoster, sameUsers } from './normalise.js';
 import { indexPolicyReferences } from './policies.js';
 import type { Policy } from './policy-types.js';
 import {
@@ -89,7 +89,9 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   };
   // The recorded roster rebuilt from fingerprints shares the fetched objects where nothing
   // changed: the maps below (20,000 users, 60,000 memberships) are only built where they can differ.
-  if (!sameItems(before.users, after.users)) diffUsers(before.users, after.users, diff);
+  // The same known user list on both sides (rosterWithKnownUsers) is compared unparsed.
+  if (!sameUsers(before, after) && !sameItems(before.users, after.users))
+    diffUsers(before.users, after.users, diff);
 
   const beforeTeams = new Map(before.teams.map((t) => [t.slug, t]));
   const afterTeams = new Map(after.teams.map((t) => [t.slug, t]));

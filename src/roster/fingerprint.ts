@@ -6,6 +6,7 @@
  * is injected (sha256 in production) so this module stays free of node:*.
  */
 import { sameItems } from './diff.js';
+import { recordedUsersOf, sameUsers } from './normalise.js';
 import {
   type FailedScope,
   type Membership,
@@ -80,7 +81,7 @@ export function fingerprintRoster(
   let ordered: RosterFingerprints['ordered'];
   if (userPrints !== undefined) {
     users = userPrints;
-  } else if (reuse && reuse.roster.users === roster.users) {
+  } else if (reuse && sameUsers(reuse.roster, roster)) {
     users = reuse.prints.users;
     ordered = reuse.prints.ordered;
   } else {
@@ -162,7 +163,7 @@ function mergedTeamPrints(
   scopes: MergedScopes,
 ): Map<string, { fingerprint: string; list: string }> | null {
   // The merge keeps the fetched users and teams as they are: anything else is not that merge.
-  if (roster.users !== fetched.users || roster.teams !== fetched.teams) return null;
+  if (!sameUsers(roster, fetched) || roster.teams !== fetched.teams) return null;
   const notRead = new Set(scopes.carried);
   for (const scope of scopes.failed) {
     if (scope.kind === 'user-teams') return null;
@@ -204,13 +205,18 @@ export function digestRoster(
   // One line a user ('u' and its fingerprint), then one a team: the users' lines joined from the
   // fingerprints themselves, not from a new string per user (20,000 on every poll).
   // The prints hashed from these very users, in their order: what the lookups by key would give.
-  const ordered = userKeys === undefined && prints.ordered?.users === roster.users ? prints.ordered : null;
+  // A known user list's keys are its recorded ones: it is not parsed for them.
+  const keys = userKeys ?? recordedUsersOf(roster)?.keys;
+  const ordered =
+    keys === undefined && prints.ordered !== undefined && prints.ordered.users === roster.users
+      ? prints.ordered
+      : null;
   let users: readonly string[];
   if (ordered) {
     users = ordered.prints;
   } else {
     const looked: string[] = [];
-    for (const key of userKeys ?? roster.users.map((u) => usernameKey(u.username)))
+    for (const key of keys ?? roster.users.map((u) => usernameKey(u.username)))
       looked.push(prints.users.get(key) ?? '');
     users = looked;
   }

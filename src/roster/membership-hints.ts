@@ -14,6 +14,7 @@
  * team until a whole verify interval passes without a contradiction.
  */
 
+import { userKeysOf } from './normalise.js';
 import type { Roster } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -204,7 +205,7 @@ export function findUnannouncedChanges(
 ): string[] {
   if (verified.length === 0) return [];
   const wanted = new Set(verified);
-  const present = new Set(current.users.map((u) => usernameKey(u.username)));
+  const present = new Set(userKeysOf(current));
   const membersOf = (roster: Roster) => {
     const byTeam = new Map<string, Set<string>>();
     for (const m of roster.memberships) {

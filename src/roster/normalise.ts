@@ -174,6 +174,89 @@ export function factsOfUserList(users: object): UserListFacts | undefined {
   return userListFacts.get(users);
 }
 
+/** A roster's users known without parsing them: the known list they are read from, and its recorded facts. */
+interface KnownUsersOf {
+  readonly list: NormalisedUsers;
+  readonly recorded: RecordedUsers;
+}
+
+// Beside the roster, not in it, as userListFacts: a roster is compared, copied and stored as JSON.
+const knownUsersOf = new WeakMap<object, KnownUsersOf>();
+
+/**
+ * A roster whose users are those of a known user list (`list`, parsed only when its users are
+ * read) with their recorded facts (`recorded`): `users` reads the list, so anything that needs the
+ * users' fields gets the very users the list gives, while the poll's own steps (the counts, the
+ * keys and spellings, the comparison of two rosters' users) take the facts and leave it unparsed.
+ */
+export function rosterWithKnownUsers(
+  list: NormalisedUsers,
+  recorded: RecordedUsers,
+  rest: Pick<Roster, 'teams' | 'memberships'>,
+): Roster {
+  const roster = {} as Roster;
+  Object.defineProperty(roster, 'users', { get: () => list.users, enumerable: true });
+  roster.teams = rest.teams;
+  roster.memberships = rest.memberships;
+  knownUsersOf.set(roster, { list, recorded });
+  return roster;
+}
+
+/** `from`'s users (unparsed, if they are a known list's) with other teams and memberships. */
+export function withUsersOf(from: Roster, rest: Pick<Roster, 'teams' | 'memberships'>): Roster {
+  const known = knownUsersOf.get(from);
+  return known === undefined
+    ? { users: from.users, teams: rest.teams, memberships: rest.memberships }
+    : rosterWithKnownUsers(known.list, known.recorded, rest);
+}
+
+/** The recorded facts of a roster's users when they are a known list's (rosterWithKnownUsers). */
+export function recordedUsersOf(roster: object): RecordedUsers | undefined {
+  return knownUsersOf.get(roster)?.recorded;
+}
+
+/**
+ * Whether two rosters have the very same users (the same array, or the same known list), without
+ * parsing a known list: the comparison diffRosters and the fingerprints start with.
+ */
+export function sameUsers(a: Roster, b: Roster): boolean {
+  if (a === b) return true;
+  const x = knownUsersOf.get(a);
+  const y = knownUsersOf.get(b);
+  if (x !== undefined && y !== undefined && x.list === y.list) return true;
+  return a.users === b.users;
+}
+
+/** How many users a roster has, without parsing a known list. */
+export function userCount(roster: Roster): number {
+  return knownUsersOf.get(roster)?.recorded.keys.length ?? roster.users.length;
+}
+
+/** Each user's username (the kept spelling), in the roster's order, without parsing a known list. */
+export function usernamesOf(roster: Roster): readonly string[] {
+  const recorded = knownUsersOf.get(roster)?.recorded;
+  if (recorded === undefined) return roster.users.map((u) => u.username);
+  return recorded.names.map((name, i) => name ?? recorded.keys[i]!);
+}
+
+/** How many of a roster's users' usernames pass `test`, without a copy of them or parsing a known list. */
+export function countUsernames(roster: Roster, test: (username: string) => boolean): number {
+  let count = 0;
+  const recorded = knownUsersOf.get(roster)?.recorded;
+  if (recorded !== undefined) {
+    for (let i = 0; i < recorded.keys.length; i++) if (test(recorded.names[i] ?? recorded.keys[i]!)) count++;
+  } else {
+    const users = roster.users;
+    for (let i = 0; i < users.length; i++) if (test(users[i]!.username)) count++;
+  }
+  return count;
+}
+
+/** Each user's key (usernameKey), in the roster's order, without parsing a known list. */
+export function userKeysOf(roster: Roster): readonly string[] {
+  return knownUsersOf.get(roster)?.recorded.keys ?? roster.users.map((u) => usernameKey(u.username));
+}
+
 /** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
 export function keyUsers(users: readonly User[]): NormalisedUsers {
   const byKey = new Map<string, User>();
@@ -223,16 +306,14 @@ export function normaliseRoster(input: {
   if (recorded) {
     // The list's bytes are the recorded ones: its users are parsed only if something reads them,
     // and the memberships take the recorded spelling, which is the list's.
-    const lazy = {} as Roster;
-    Object.defineProperty(lazy, 'users', { get: () => listed.users, enumerable: true });
-    lazy.teams = teams;
-    lazy.memberships =
+    const memberships =
       membershipsInUserOrder(
         input.memberships,
         recorded.keys.length,
         () => recordedPlaces(recorded),
         teamsBySlug,
       ) ?? membershipsByKey(input.memberships, (key) => recordedSpelling(recorded, key), teamsBySlug);
+    const lazy = rosterWithKnownUsers(listed, recorded, { teams, memberships });
     describeUserList(lazy, facts);
     return lazy;
   }

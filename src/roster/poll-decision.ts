@@ -6,6 +6,7 @@
 import { diffRosters, diffToEvents, isEmptyDiff, type RosterDiff } from './diff.js';
 import type { EventDraft } from './events.js';
 import { decideHintsMark, findUnannouncedChanges, type HintsMarkAction } from './membership-hints.js';
+import { countUsernames, withUsersOf } from './normalise.js';
 import type { Policy } from './policy-types.js';
 import { pollHealthEvents } from './poll-health.js';
 import { evaluateRemovalGuard, type GuardSettings, mergeFailedScopes } from './safety.js';
@@ -144,10 +145,8 @@ export function decidePoll(input: DecidePollInput): PollDecision {
   // Invitations are not people: one that expires, is revoked or turns into a registered user is
   // not a removal, so neither side of the guard's fraction counts them.
   const peopleRemoved = diff.usersRemoved.filter((u) => !isPendingInvitee(u.username));
-  // Counted, not filtered into a copy of 20,000 users.
-  const known = previous.users;
-  let peopleKnown = 0;
-  for (let i = 0; i < known.length; i++) if (!isPendingInvitee(known[i]!.username)) peopleKnown++;
+  // Counted, not filtered into a copy of 20,000 users; a known user list's from its recorded spellings.
+  const peopleKnown = countUsernames(previous, (username) => !isPendingInvitee(username));
   const verdict = evaluateRemovalGuard(peopleKnown, peopleRemoved.length, input.guard);
   // Teams too: an empty team list (a proxy or API glitch) would otherwise remove every team and
   // every membership at once.
@@ -329,7 +328,10 @@ function applied(
  */
 function ofTeams(roster: Roster, slugs: readonly string[]): Roster {
   const wanted = new Set(slugs);
-  return { ...roster, memberships: roster.memberships.filter((m) => wanted.has(m.teamSlug)) };
+  return withUsersOf(roster, {
+    teams: roster.teams,
+    memberships: roster.memberships.filter((m) => wanted.has(m.teamSlug)),
+  });
 }
 
 function failed(input: DecidePollInput, error: string): PollDecision {

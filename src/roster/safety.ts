@@ -2,7 +2,7 @@
  * The rules that keep roster-watch from reporting what did not happen: partial fetches keep the
  * memberships they could not read, and a mass removal is held until it is confirmed.
  */
-import { compareMemberships } from './normalise.js';
+import { compareMemberships, recordedUsersOf, userKeysOf, usernamesOf, withUsersOf } from './normalise.js';
 import type { FailedScope, Membership, Roster } from './types.js';
 import { usernameKey } from './types.js';
 
@@ -43,8 +43,14 @@ export function mergeFailedScopes(
   const spelled = new Set<string>();
   // Index loops: a for-of's iterator results, made until the loop is optimised, were MiBs of a
   // one-shot CLI poll's garbage (issue 21, thirty-fourth part).
-  const users = fetched.users;
-  for (let i = 0; i < users.length; i++) spelled.add(users[i]!.username);
+  // A known user list's spellings are its recorded ones: it is not parsed for them.
+  const recorded = recordedUsersOf(fetched);
+  if (recorded) {
+    for (let i = 0; i < recorded.keys.length; i++) spelled.add(recorded.names[i] ?? recorded.keys[i]!);
+  } else {
+    const users = fetched.users;
+    for (let i = 0; i < users.length; i++) spelled.add(users[i]!.username);
+  }
   let spelling: Map<string, string> | undefined;
   const carried: Membership[] = [];
   const before = previous.memberships;
@@ -56,11 +62,21 @@ export function mergeFailedScopes(
       carried.push(m);
       continue;
     }
-    spelling ??= new Map(fetched.users.map((u) => [usernameKey(u.username), u.username]));
+    spelling ??= spellingByKey(fetched);
     const username = spelling.get(usernameKey(m.username));
     if (username !== undefined) carried.push({ username, teamSlug: m.teamSlug });
   }
-  return { users: fetched.users, teams: fetched.teams, memberships: mergeSorted(kept, carried) };
+  return withUsersOf(fetched, { teams: fetched.teams, memberships: mergeSorted(kept, carried) });
+}
+
+/** Each user's spelling by key, of a known user list's recorded facts where the roster has them. */
+function spellingByKey(roster: Roster): Map<string, string> {
+  const names = usernamesOf(roster);
+  const spelling = new Map<string, string>();
+  userKeysOf(roster).forEach((key, at) => {
+    spelling.set(key, names[at]!);
+  });
+  return spelling;
 }
 
 /**

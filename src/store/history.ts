@@ -12,7 +12,7 @@
  */
 import type { CoverageRoster } from '../roster/coverage.js';
 import type { RosterDiff } from '../roster/diff.js';
-import { compareMemberships, compareText, normaliseRoster } from '../roster/normalise.js';
+import { compareMemberships, compareText, normaliseRoster, withUsersOf } from '../roster/normalise.js';
 import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
 import { hasRosterBaseline } from './runs.js';
@@ -137,6 +137,21 @@ function readCurrentRoster(store: Store): Roster {
 /** Current rows in SQL order as a roster: checked to be in normalised order, else normalised. */
 export function currentRosterFrom(roster: Roster): Roster {
   return isNormalised(roster) ? roster : normaliseRoster(roster);
+}
+
+/**
+ * currentRosterFrom for a roster that takes `from`'s users (a known user list's, whose recorded
+ * keys are in normalised order: store/user-list-digest.ts sorts them so), unparsed: only the teams
+ * and memberships are checked. Null when they are not in normalised order.
+ */
+export function currentRosterWithUsersOf(
+  from: Roster,
+  rest: Pick<Roster, 'teams' | 'memberships'>,
+): Roster | null {
+  return ascending(rest.teams, (a, b) => compareText(a.slug, b.slug)) &&
+    ascending(rest.memberships, compareMemberships)
+    ? withUsersOf(from, rest)
+    : null;
 }
 
 const ascending = <T>(items: readonly T[], compare: (a: T, b: T) => number): boolean => {

@@ -7,6 +7,7 @@
 import type { FindingsDiff } from '../roster/coverage-types.js';
 import { countChanges } from '../roster/diff.js';
 import type { EventDraft } from '../roster/events.js';
+import { userCount } from '../roster/normalise.js';
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster, FetchStats } from '../roster/types.js';
 import { requireTransaction, type Store } from './db.js';
@@ -68,7 +69,7 @@ export function recordPoll(store: Store, input: RecordPollInput): RecordedPoll {
     counts:
       input.counts ??
       (roster
-        ? { users: roster.users.length, teams: roster.teams.length, memberships: roster.memberships.length }
+        ? { users: userCount(roster), teams: roster.teams.length, memberships: roster.memberships.length }
         : null),
     failedScopes: fetched?.failedScopes ?? [],
     changeCount: decision.apply && decision.status !== 'baseline' ? countChanges(decision.apply.diff) : 0,

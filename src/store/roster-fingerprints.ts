@@ -11,7 +11,7 @@
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
 import type { KnownTeamPrints, RosterFingerprints } from '../roster/fingerprint.js';
-import type { RecordedUsers } from '../roster/normalise.js';
+import { type RecordedUsers, recordedUsersOf } from '../roster/normalise.js';
 import { mergeSorted } from '../roster/safety.js';
 import {
   type FetchedRoster,
@@ -22,7 +22,14 @@ import {
   usernameKey,
 } from '../roster/types.js';
 import type { Store } from './db.js';
-import { currentRosterFrom, loadCurrentTeams, USER_COLUMNS, type UserRow, userFromRow } from './history.js';
+import {
+  currentRosterFrom,
+  currentRosterWithUsersOf,
+  loadCurrentTeams,
+  USER_COLUMNS,
+  type UserRow,
+  userFromRow,
+} from './history.js';
 import { readMeta, writeMeta } from './meta.js';
 import { latestRosterRunId } from './runs.js';
 import { currentUserColumns, stillCurrentUsers } from './user-list-digest.js';
@@ -106,35 +113,23 @@ export function loadPreviousByFingerprint(
 ): Roster | null {
   if (fetched.failedScopes.some((s) => s.kind === 'user-teams')) return null;
   const db = store.sqlite;
-  const fetchedUsers = new Map<string, User>();
-  for (const u of fetched.roster.users) fetchedUsers.set(usernameKey(u.username), u);
-
+  // A known user list proved current (loadFingerprints' `known`): the recorded users are the
+  // fetched ones, key for key in the same order, so they are taken as the list's, unparsed, and
+  // spelled as recorded. Otherwise each is the fetched user where the fingerprints agree, else
+  // read back.
+  const recorded = recordedUsersOf(fetched.roster);
+  const knownList =
+    recorded !== undefined &&
+    stored.known !== undefined &&
+    stored.known === fetchedPrints.users &&
+    stored.keys === recorded.keys;
   const users: (User | undefined)[] = [];
-  const unread = new Map<string, number>();
-  stored.keys.forEach((key, i) => {
-    const fingerprint = stored.prints[i] ?? null;
-    const same = fingerprint !== null && fetchedPrints.users.get(key) === fingerprint;
-    if (!same) unread.set(key, users.length);
-    users.push(same ? fetchedUsers.get(key) : undefined);
-  });
   // The recorded spelling of a user read back, where it differs from the fetched one.
   const respelled = new Map<string, string>();
-  if (unread.size > 0) {
-    const rows = db
-      .prepare(
-        `SELECT username_key AS key, ${USER_COLUMNS} FROM users WHERE valid_to IS NULL
-         AND username_key IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify([...unread.keys()])) as (UserRow & { key: string })[];
-    for (const row of rows) {
-      const key = row.key;
-      const at = unread.get(key);
-      if (at !== undefined) users[at] = userFromRow(row);
-      const now = fetchedUsers.get(key);
-      if (now !== undefined && now.username !== row.username) respelled.set(key, row.username);
-    }
-  }
-  if (users.some((u) => u === undefined)) return null;
+  if (!knownList && !readUsers(store, fetched, fetchedPrints, stored, users, respelled)) return null;
+  const spellingAt = knownList
+    ? (at: number) => recorded.names[at] ?? recorded.keys[at]!
+    : (at: number) => (users[at] as User).username;
 
   const teams = db
     .prepare('SELECT slug, name FROM teams WHERE valid_to IS NULL ORDER BY slug')
@@ -185,19 +180,64 @@ export function loadPreviousByFingerprint(
         stored.teams.get(t.slug),
       );
     }
-    const fromLists = membershipsOfLists(lists, stored.keys, users as User[]);
+    const fromLists = membershipsOfLists(lists, stored.keys, spellingAt);
     if (fromLists !== null && lists.size === teams.length) {
       memberships = fromLists;
     } else {
       // A list names someone who is not a current user (it cannot be trusted), or some teams have none.
       // The lists' teams are known only where the memberships come from them.
       if (fromLists === null) known?.clear();
-      const spelling = spellings(stored.keys, users as User[]);
+      const spelling = spellings(stored.keys, spellingAt);
       const fromHistory = teams.map((t) => t.slug).filter((slug) => fromLists === null || !lists.has(slug));
       memberships = mergeSorted(fromLists ?? [], recordedMemberships(store, spelling, fromHistory));
     }
   }
-  return currentRosterFrom({ users: users as User[], teams, memberships });
+  if (!knownList) return currentRosterFrom({ users: users as User[], teams, memberships });
+  // Not in order after all (never expected): the users are parsed and the roster normalised.
+  return (
+    currentRosterWithUsersOf(fetched.roster, { teams, memberships }) ??
+    currentRosterFrom({ users: fetched.roster.users, teams, memberships })
+  );
+}
+
+/**
+ * The recorded users, by `stored`'s keys, into `users` (same order): the fetched user where the
+ * fingerprints agree, else read back from the history, with `respelled` the recorded spelling of
+ * a user read back where it differs from the fetched one. False when a recorded user is missing.
+ */
+function readUsers(
+  store: Store,
+  fetched: FetchedRoster,
+  fetchedPrints: RosterFingerprints,
+  stored: StoredFingerprints,
+  users: (User | undefined)[],
+  respelled: Map<string, string>,
+): boolean {
+  const fetchedUsers = new Map<string, User>();
+  for (const u of fetched.roster.users) fetchedUsers.set(usernameKey(u.username), u);
+  const unread = new Map<string, number>();
+  stored.keys.forEach((key, i) => {
+    const fingerprint = stored.prints[i] ?? null;
+    const same = fingerprint !== null && fetchedPrints.users.get(key) === fingerprint;
+    if (!same) unread.set(key, users.length);
+    users.push(same ? fetchedUsers.get(key) : undefined);
+  });
+  if (unread.size > 0) {
+    const rows = store.sqlite
+      .prepare(
+        `SELECT username_key AS key, ${USER_COLUMNS} FROM users WHERE valid_to IS NULL
+         AND username_key IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify([...unread.keys()])) as (UserRow & { key: string })[];
+    for (const row of rows) {
+      const key = row.key;
+      const at = unread.get(key);
+      if (at !== undefined) users[at] = userFromRow(row);
+      const now = fetchedUsers.get(key);
+      if (now !== undefined && now.username !== row.username) respelled.set(key, row.username);
+    }
+  }
+  return !users.some((u) => u === undefined);
 }
 
 /**
@@ -228,12 +268,11 @@ function recordedMemberships(
   return memberships;
 }
 
-/** The current users' recorded spelling by key, given the rebuild's `users` and their recorded `keys` (same order). */
-function spellings(keys: readonly string[], users: readonly User[]): Map<string, string> {
+/** The current users' recorded spelling by key, given their recorded `keys` and the spelling at each place of them. */
+function spellings(keys: readonly string[], spellingAt: (at: number) => string): Map<string, string> {
   const spelling = new Map<string, string>();
   keys.forEach((key, i) => {
-    const user = users[i];
-    if (user !== undefined) spelling.set(key, user.username);
+    spelling.set(key, spellingAt(i));
   });
   return spelling;
 }
@@ -270,8 +309,8 @@ function storedLists(
 /**
  * The memberships of each team's members (`lists`, in slug order: the fetched memberships, or the
  * stored list of sorted keys, one a line), sorted as `loadCurrentRoster` sorts them (the users' key
- * order, then the slug) with the current users' recorded spelling, given the rebuild's `users` and
- * their recorded `keys` (same order); a fetched membership spelled so is that very object. Null
+ * order, then the slug) with the current users' recorded spelling, given their recorded `keys` and
+ * the spelling at each place of them; a fetched membership spelled so is that very object. Null
  * when a list names a key that is not a current user's: the lists do not describe the history.
  * One pass over the lists and one over the users, no string comparison (a merge of 60,000
  * memberships built two key strings per comparison).
@@ -279,7 +318,7 @@ function storedLists(
 function membershipsOfLists(
   lists: ReadonlyMap<string, string | readonly Membership[]>,
   keys: readonly string[],
-  users: readonly User[],
+  spellingAt: (at: number) => string,
 ): Membership[] | null {
   // Per key, its teams in slug order: a slug (from a stored list) or the fetched membership.
   const teamsOf = new Map<string, (string | Membership)[]>();
@@ -298,7 +337,7 @@ function membershipsOfLists(
     const of = teamsOf.get(keys[i]!);
     if (of === undefined) continue;
     found++;
-    const username = users[i]!.username;
+    const username = spellingAt(i);
     for (const entry of of) {
       if (typeof entry === 'string') memberships.push({ username, teamSlug: entry });
       else memberships.push(entry.username === username ? entry : { username, teamSlug: entry.teamSlug });

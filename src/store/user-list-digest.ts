@@ -8,7 +8,12 @@
  *
  * Raw SQL like roster-fingerprints.ts: the poll's path.
  */
-import type { KnownUserList, RecordedUsers, UserListFacts } from '../roster/normalise.js';
+import {
+  type KnownUserList,
+  type RecordedUsers,
+  sameUsers,
+  type UserListFacts,
+} from '../roster/normalise.js';
 import type { PollDecision } from '../roster/poll-decision.js';
 import type { FetchedRoster } from '../roster/types.js';
 import type { Store } from './db.js';
@@ -178,6 +183,6 @@ export function userListDigestAction(
 ): UserListDigestAction {
   if (decision.status === 'failed' && decision.apply === null) return 'keep';
   if (accept || decision.status === 'held' || !fetched || !facts || !decision.recorded) return 'forget';
-  const same = decision.recorded === fetched.roster || decision.recorded.users === fetched.roster.users;
+  const same = sameUsers(decision.recorded, fetched.roster);
   return same ? { digest: facts.digest } : 'forget';
 }

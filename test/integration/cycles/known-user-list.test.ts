@@ -371,6 +371,9 @@ describe('the user list known by its bytes', () => {
     // Unchanged polls with a policy baseline that took the short cut, and those of them that never parsed the list.
     let withPolicies = 0;
     let unparsed = 0;
+    // Changed polls under the vouched bytes (memberships only, then), and those that never parsed the list.
+    let changedKnown = 0;
+    let changedUnparsed = 0;
     const statuses = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(
@@ -430,6 +433,10 @@ describe('the user list known by its bytes', () => {
               if (same && policies && a.status === 'ok' && a.changes === 0) {
                 withPolicies++;
                 if (reads === 0) unparsed++;
+              }
+              if (same && a.status === 'ok' && a.changes > 0) {
+                changedKnown++;
+                if (reads === 0) changedUnparsed++;
               }
             }
             // The bytes this run vouched for: the users it leaves recorded are exactly theirs.
@@ -497,6 +504,8 @@ describe('the user list known by its bytes', () => {
     expect(races).toBeGreaterThan(5);
     // Coverage findings read the recorded users' fields, not the list's: most such polls parse nothing.
     expect(unparsed, `of ${withPolicies}`).toBeGreaterThan(5);
+    // A membership change under the vouched bytes records from the recorded users: the list unparsed.
+    expect(changedUnparsed, `of ${changedKnown}`).toBeGreaterThan(5);
     // Every kind of run the digest must follow was met.
     for (const status of ['baseline', 'ok', 'partial', 'failed', 'held', 'accept'])
       expect(statuses.get(status) ?? 0, status).toBeGreaterThan(0);
@@ -694,7 +703,10 @@ describe('known bytes the reader cannot read again (a reader changed without its
   const digestOf = (bytes: Buffer) => userListHasher().update(bytes).digest('hex');
   const count = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().get();
 
-  for (const membershipSource of ['team', 'user'] as const) {
+  // The by-user strategy reads the users in the fetch; the by-team one reads them only where a run
+  // needs their fields (a change of the list's bytes, a hold storing the fetch): a membership change
+  // under vouched bytes takes the recorded users, as an unchanged poll does (below).
+  for (const membershipSource of ['user'] as const) {
     it(`end as a recorded failed run and are no longer vouched for (${membershipSource} strategy)`, async () => {
       let org = ORG;
       const store = newStore();
@@ -725,20 +737,46 @@ describe('known bytes the reader cannot read again (a reader changed without its
     });
   }
 
+  it('are not read for a membership change by teams: the recorded users are taken, as vouched', async () => {
+    let org = ORG;
+    const store = newStore();
+    let bytes: Buffer | undefined;
+    const deps = depsOf(store, () => org, true, { membershipSource: 'team', bytesOf: () => bytes });
+    await runPollCycle(deps, new AbortController().signal);
+    bytes = UNREADABLE;
+    store.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+      .run(`1 ${digestOf(UNREADABLE)}`);
+    org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+    lazyReads = 0;
+    const result = await runPollCycle(deps, new AbortController().signal);
+    expect(result.status).toBe('ok');
+    expect(result.changes).toBe(1);
+    expect(lazyReads).toBe(0);
+    expect(count(store, 'SELECT COUNT(*) FROM memberships WHERE valid_to IS NULL')).toBe(0);
+    expect(count(store, 'SELECT COUNT(*) FROM users WHERE valid_to IS NULL')).toBe(1);
+    // The run recorded the vouched users as they were: it vouches for the same bytes again.
+    expect(count(store, "SELECT value FROM meta WHERE key = 'user_list_digest'")).toBe(
+      `2 ${digestOf(UNREADABLE)}`,
+    );
+  });
+
   it('are read again once forgotten: bytes readable again record the change as the full path does', async () => {
     let org = ORG;
     const store = newStore();
     const full = newStore();
     // Unreadable for one fetch only (the poll's first); the one after reads the org's bytes.
     let bytes: Buffer | undefined;
+    // By users: the fetch reads the users, so the unreadable bytes are found there.
     const deps = depsOf(store, () => org, true, {
+      membershipSource: 'user',
       bytesOf: () => {
         const once = bytes;
         bytes = undefined;
         return once;
       },
     });
-    const without = depsOf(full, () => org, false);
+    const without = depsOf(full, () => org, false, { membershipSource: 'user' });
     await runPollCycle(deps, new AbortController().signal);
     await runPollCycle(without, new AbortController().signal);
     bytes = UNREADABLE;
