@@ -10,12 +10,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fingerprintHash } from '../../../src/cycles/poll-cycle.js';
 import { fingerprintRoster, type KnownTeamPrints } from '../../../src/roster/fingerprint.js';
-import { normaliseRoster } from '../../../src/roster/normalise.js';
+import {
+  type NormalisedUsers,
+  normaliseRoster,
+  recordedUsersOf,
+  rosterWithKnownUsers,
+} from '../../../src/roster/normalise.js';
 import { decidePoll } from '../../../src/roster/poll-decision.js';
 import type { FetchedRoster, Roster } from '../../../src/roster/types.js';
 import { MIGRATIONS_FOLDER, openStore, type Store } from '../../../src/store/db.js';
 import { loadCurrentRoster } from '../../../src/store/history.js';
+import { writeMeta } from '../../../src/store/meta.js';
 import { loadFingerprints, loadPreviousByFingerprint } from '../../../src/store/roster-fingerprints.js';
+import { latestRosterRunId } from '../../../src/store/runs.js';
+import { loadKnownUserList } from '../../../src/store/user-list-digest.js';
 import { aFetch, aRoster, arbitraryRoster, aTeam, aUser } from '../../helpers/builders.js';
 import { editedFetch, type FetchEdit } from '../../helpers/edited-fetch.js';
 import { withPreparedSql } from '../../helpers/prepared-sql.js';
@@ -186,6 +194,66 @@ describe('the fingerprint read', () => {
               expect(print.fingerprint).toBe(computed.teams.get(slug));
               expect(print.list).toBe(computed.teamMembers.get(slug));
             }
+          } finally {
+            store.close();
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('rebuilds the recorded roster exactly from a known user list, without parsing the list (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbitraryRoster, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.nat(40), { maxLength: 4 }),
+        arbitraryEdit,
+        fc.constantFrom<Lists>('written', 'migrated', 'missing', 'stale'),
+        fc.nat(3),
+        async (history, drops, edit, lists, pick) => {
+          const store = withLists(await recordRosters(history), lists, pick);
+          try {
+            const full = loadCurrentRoster(store)!;
+            // The recorded users again, some memberships gone: what a known list's poll fetches.
+            const next = {
+              ...full,
+              memberships: full.memberships.filter((_, i) => !drops.includes(i)),
+            };
+            const { roster: read, failedScopes, carried } = editedFetch(next, { ...edit, respell: false });
+            // The store vouches for a list of these users (its digest names the latest roster run).
+            writeMeta(store, 'user_list_digest', `${latestRosterRunId(store)} digest`);
+            const recorded = loadKnownUserList(store)!.load()!;
+            let parsed = 0;
+            const list = {
+              get users() {
+                parsed++;
+                return read.users;
+              },
+            } as NormalisedUsers;
+            const fetched = aFetch(
+              rosterWithKnownUsers(list, recorded, { teams: read.teams, memberships: read.memberships }),
+              {
+                failedScopes,
+                ...(carried.length > 0
+                  ? { hints: { listed: [], read: [], carried, verified: read.teams.map((t) => t.slug) } }
+                  : {}),
+              },
+            );
+            const byPrints = loadPreviousByFingerprint(
+              store,
+              fetched,
+              fingerprintRoster(fetched.roster, fingerprintHash, undefined, recorded.prints),
+              loadFingerprints(store, recorded),
+              fingerprintHash,
+            );
+            expect(parsed).toBe(0);
+            expect(byPrints).not.toBeNull();
+            expect(recordedUsersOf(byPrints!)).toBe(recorded);
+            const decided = decide(byPrints!, fetched);
+            expect(parsed).toBe(0);
+            expect(decided).toEqual(decide(full, fetched));
+            expect(byPrints).toEqual(full);
           } finally {
             store.close();
           }
