@@ -6,8 +6,9 @@
  * scheduler and delivery loop, and is what a sidecar's memory limit meets.
  *
  * Rows: its start-up and baseline poll, an unchanged poll (it follows the membership hints), the
- * poll after the persist benchmark's 10% change (made in the simulator between two polls), and an
- * unchanged poll after it. Each row's CPU is the process's (user + system, /proc/<pid>/stat) from
+ * poll after the persist benchmark's 10% change (made in the simulator between two polls), the poll
+ * after 4% of the users moved team (the CLI rows' `moveFourPercent`: the user list's bytes
+ * unchanged), and an unchanged poll after them. Each row's CPU is the process's (user + system, /proc/<pid>/stat) from
  * the end of the poll before to the end of this one, so it holds the idle seconds between polls
  * too: the last line measures what those cost. Each row's peak RSS runs from the end of the poll
  * before too: the process's high-water mark (VmHWM) is reset after every poll
@@ -19,10 +20,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BUILT_CLI, benchOrgClientEnv, changeTenPercent, startBenchOrg } from './poll-cli-bench.js';
+import {
+  BUILT_CLI,
+  benchOrgClientEnv,
+  changeTenPercent,
+  moveFourPercent,
+  startBenchOrg,
+} from './poll-cli-bench.js';
 
 export interface DaemonPollRow {
-  step: 'start-up + baseline' | 'unchanged' | '10% changed' | 'unchanged, after the change';
+  step:
+    | 'start-up + baseline'
+    | 'unchanged'
+    | '10% changed'
+    | 'team moves (user list unchanged)'
+    | 'unchanged, after the change';
   cpuSeconds: number;
   peakRssMb: number;
   /** The poll's own log line, shortened: status, changes, requests. */
@@ -41,12 +53,13 @@ const STEPS: DaemonPollRow['step'][] = [
   'start-up + baseline',
   'unchanged',
   '10% changed',
+  'team moves (user list unchanged)',
   'unchanged, after the change',
 ];
 /** Every 10 s: the baseline poll of 20,000 users takes ~3–5 s here; a tick that finds a poll running is skipped. */
 const POLL_EVERY_SECONDS = 10;
 const IDLE_SECONDS = 5;
-/** The whole run's limit: the four polls take ~40 s here; a daemon that stops polling fails the run. */
+/** The whole run's limit: the five polls take ~50 s here; a daemon that stops polling fails the run. */
 const DEADLINE_MS = 600_000;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second. */
 const TICKS_PER_SECOND = 100;
@@ -144,6 +157,7 @@ export async function benchDaemonPolls(options: {
           });
           lastCpu = cpu;
           if (step === 'unchanged') changeTenPercent(sim);
+          if (step === '10% changed') moveFourPercent(sim);
           if (rows.length === STEPS.length) resolve();
         } catch (error) {
           reject(error);
