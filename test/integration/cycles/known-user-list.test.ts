@@ -703,12 +703,31 @@ describe('known bytes the reader cannot read again (a reader changed without its
   const digestOf = (bytes: Buffer) => userListHasher().update(bytes).digest('hex');
   const count = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().get();
 
+  // Two of three teams gone: the guard holds the run and stores the fetch, users and all.
+  const THREE: Org = {
+    ...ORG,
+    teams: ['team-0', 'team-1', 'team-2'].map((slug) => ({ slug, name: slug, version: 1, members: ['ann'] })),
+  };
   // The by-user strategy reads the users in the fetch; the by-team one reads them only where a run
   // needs their fields (a change of the list's bytes, a hold storing the fetch): a membership change
   // under vouched bytes takes the recorded users, as an unchanged poll does (below).
-  for (const membershipSource of ['user'] as const) {
-    it(`end as a recorded failed run and are no longer vouched for (${membershipSource} strategy)`, async () => {
-      let org = ORG;
+  const finders = [
+    {
+      how: 'a membership change, by users (the fetch reads the users)',
+      membershipSource: 'user' as const,
+      first: ORG,
+      next: { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] },
+    },
+    {
+      how: 'a hold storing the fetch, by teams',
+      membershipSource: 'team' as const,
+      first: THREE,
+      next: { ...THREE, teams: THREE.teams.slice(0, 1) },
+    },
+  ];
+  for (const { how, membershipSource, first, next } of finders) {
+    it(`end as a recorded failed run and are no longer vouched for: ${how}`, async () => {
+      let org = first;
       const store = newStore();
       let bytes: Buffer | undefined;
       const deps = depsOf(store, () => org, true, { membershipSource, bytesOf: () => bytes });
@@ -720,16 +739,15 @@ describe('known bytes the reader cannot read again (a reader changed without its
       store.sqlite
         .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
         .run(`1 ${digestOf(UNREADABLE)}`);
-      // A membership change: the full path reads the users (the by-user strategy reads them in the fetch).
-      org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+      org = next;
       const failed = await poll();
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(/shape/);
       expect(count(store, "SELECT COUNT(*) FROM meta WHERE key = 'user_list_digest'")).toBe(0);
-      // Only the failed run was added: no user, membership or event invented or lost.
+      // Only the failed run was added: no user, team, membership, event or hold invented or lost.
       const after = dumpStore(store);
       expect(after.runs).toHaveLength(before.runs!.length + 1);
-      for (const table of ['users', 'memberships', 'events'])
+      for (const table of ['users', 'teams', 'memberships', 'events', 'guard_holds'])
         expect(after[table], table).toEqual(before[table]);
       // And the next polls go on failing as recorded runs (the alert's streak), not as throws.
       expect((await poll()).status).toBe('failed');
