@@ -351,8 +351,8 @@ function membershipsByKey(
 }
 
 /**
- * Users sorted by key as the membership placement reads them: how many, the spelling of the one at
- * a place, and the place of a key (-1: no such user; undefined: the placement cannot be trusted).
+ * Users sorted by key as the membership placement reads them: the spelling of the one at a place,
+ * and the place of a key (-1: no such user; undefined: the placement cannot be trusted).
  */
 interface PlacedUsers {
   spelling(place: number): string;
