@@ -136,6 +136,12 @@ export function recordedCoverageUsers(recorded: RecordedUsers): CoverageUser[] {
 
 /** The recorded spelling of `key`, found among the sorted keys (a map of 20,000 would serve a few lookups). */
 export function recordedSpelling(recorded: RecordedUsers, key: string): string | undefined {
+  const place = recordedPlace(recorded, key);
+  return place < 0 ? undefined : (recorded.names[place] ?? key);
+}
+
+/** The place of `key` among the recorded users' sorted keys (a binary search), or -1. */
+function recordedPlace(recorded: RecordedUsers, key: string): number {
   const { keys } = recorded;
   let low = 0;
   let high = keys.length;
@@ -144,7 +150,7 @@ export function recordedSpelling(recorded: RecordedUsers, key: string): string |
     if ((keys[mid] as string) < key) low = mid + 1;
     else high = mid;
   }
-  return keys[low] === key ? (recorded.names[low] ?? key) : undefined;
+  return keys[low] === key ? low : -1;
 }
 
 /** The store's word on the user list it recorded last: its bytes' digest, and its users on demand. */
@@ -377,24 +383,15 @@ function userPlaces(users: readonly User[], usersByKey: ReadonlyMap<string, User
 }
 
 /**
- * The recorded users of a known user list (sorted by key, as keyUsers sorts) as places, found by a
- * binary search of the keys; null when a key holds the separator.
+ * The recorded users of a known user list (sorted by key, as keyUsers sorts) as places, found by
+ * recordedPlace's binary search of the keys; null when a key holds the separator.
  */
 function recordedPlaces(recorded: RecordedUsers): PlacedUsers | null {
   const { keys, names } = recorded;
   for (let i = 0; i < keys.length; i++) if (keys[i]!.includes('\u0000')) return null;
   return {
     spelling: (place) => names[place] ?? keys[place]!,
-    placeOf: (key) => {
-      let low = 0;
-      let high = keys.length;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (keys[mid]! < key) low = mid + 1;
-        else high = mid;
-      }
-      return keys[low] === key ? low : -1;
-    },
+    placeOf: (key) => recordedPlace(recorded, key),
   };
 }
 
