@@ -702,7 +702,14 @@ describe('known bytes the reader cannot read again (a reader changed without its
   const UNREADABLE = Buffer.from(JSON.stringify({ users: [[{ username: 5 }]] }));
   const digestOf = (bytes: Buffer) => userListHasher().update(bytes).digest('hex');
   const count = (store: Store, sql: string) => store.sqlite.prepare(sql).pluck().get();
+  // As a store whose digest a changed reader no longer reads would be: it vouches for these bytes.
+  const vouchFor = (store: Store, bytes: Buffer) =>
+    store.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
+      .run(`1 ${digestOf(bytes)}`);
 
+  // ORG with its one membership gone.
+  const MEMBER_GONE: Org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
   // Two of three teams gone: the guard holds the run and stores the fetch, users and all.
   const THREE: Org = {
     ...ORG,
@@ -716,7 +723,7 @@ describe('known bytes the reader cannot read again (a reader changed without its
       how: 'a membership change, by users (the fetch reads the users)',
       membershipSource: 'user' as const,
       first: ORG,
-      next: { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] },
+      next: MEMBER_GONE,
     },
     {
       how: 'a hold storing the fetch, by teams',
@@ -734,11 +741,8 @@ describe('known bytes the reader cannot read again (a reader changed without its
       const poll = () => runPollCycle(deps, new AbortController().signal);
       await poll();
       const before = dumpStore(store);
-      // As a store whose digest a changed reader no longer reads would be: it vouches for these bytes.
       bytes = UNREADABLE;
-      store.sqlite
-        .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
-        .run(`1 ${digestOf(UNREADABLE)}`);
+      vouchFor(store, UNREADABLE);
       org = next;
       const failed = await poll();
       expect(failed.status).toBe('failed');
@@ -762,10 +766,8 @@ describe('known bytes the reader cannot read again (a reader changed without its
     const deps = depsOf(store, () => org, true, { membershipSource: 'team', bytesOf: () => bytes });
     await runPollCycle(deps, new AbortController().signal);
     bytes = UNREADABLE;
-    store.sqlite
-      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
-      .run(`1 ${digestOf(UNREADABLE)}`);
-    org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+    vouchFor(store, UNREADABLE);
+    org = MEMBER_GONE;
     lazyReads = 0;
     const result = await runPollCycle(deps, new AbortController().signal);
     expect(result.status).toBe('ok');
@@ -798,10 +800,8 @@ describe('known bytes the reader cannot read again (a reader changed without its
     await runPollCycle(deps, new AbortController().signal);
     await runPollCycle(without, new AbortController().signal);
     bytes = UNREADABLE;
-    store.sqlite
-      .prepare("UPDATE meta SET value = ? WHERE key = 'user_list_digest'")
-      .run(`1 ${digestOf(UNREADABLE)}`);
-    org = { ...ORG, teams: [{ ...ORG.teams[0]!, version: 2, members: [] }] };
+    vouchFor(store, UNREADABLE);
+    org = MEMBER_GONE;
     const a = await runPollCycle(deps, new AbortController().signal);
     const b = await runPollCycle(without, new AbortController().signal);
     expect(a.status).toBe('ok');
