@@ -328,40 +328,37 @@ async function pollAlone(): Promise<string[]> {
     const envText = Object.entries(cliEnv)
       .map(([k, v]) => `${k}=${v} `)
       .join('');
+    // How both row sets run the CLI, up to its command.
+    const invocation = `${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'}`;
     lines.push(
       '',
-      `The built CLI as a user runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org and its routing keys; the last three rows are an unchanged poll again, the policy baseline (\`policy-poll --no-deliver\`: policies, schedules, routing keys) and an unchanged poll with it:`,
+      `The built CLI as a user runs it (\`${invocation} poll --no-deliver\`, the V8 setting its own), against the simulator serving this org and its routing keys; the last three rows are an unchanged poll again, the policy baseline (\`policy-poll --no-deliver\`: policies, schedules, routing keys) and an unchanged poll with it:`,
       '',
       '| CLI step | process CPU s | peak RSS MiB (goal ≤ 128) | KiB written (wchar) | load avg | said |',
       '|---|---|---|---|---|---|',
     );
-    const rows = await benchPollCli({
+    // The same org, build, flags and environment for the CLI rows and the daemon rows.
+    const runAs = {
       dir,
       users: 20_000,
       teams: 500,
       ...(cli === undefined ? {} : { cli }),
       nodeFlags,
       env: cliEnv,
-    });
+    };
+    const rows = await benchPollCli(runAs);
     for (const r of rows)
       lines.push(
         `| ${r.step} | ${fmt(r.cpuSeconds)} | ${fmt(r.peakRssMb, 0)} | ${r.writtenBytes === null ? 'n/a' : fmt(r.writtenBytes / 1024, 0)} | ${fmt(loadavg()[0] ?? 0, 1)} | ${r.said} |`,
       );
     lines.push('');
-    const daemon = await benchDaemonPolls({
-      dir,
-      users: 20_000,
-      teams: 500,
-      ...(cli === undefined ? {} : { cli }),
-      nodeFlags,
-      env: cliEnv,
-    });
+    const daemon = await benchDaemonPolls(runAs);
     if (daemon === null) {
       lines.push('The daemon rows read /proc: not measured on this platform.', '');
       return lines;
     }
     lines.push(
-      `The daemon as a sidecar runs it (\`${envText}node ${nodeFlags.map((f) => `${f} `).join('')}${cli ?? 'dist/cli.js'} run\`, the V8 setting its own; roster polls every ${daemon.pollEverySeconds} s, no policy poll), polling the same org in a simulator of its own; each row's CPU and peak RSS run from the end of the poll before (idle seconds between polls included: ${fmt(daemon.idleCpuSeconds)} s CPU over ${daemon.idleSeconds} s idle after the last; the peak starts from what the poll before left resident):`,
+      `The daemon as a sidecar runs it (\`${invocation} run\`, the V8 setting its own; roster polls every ${daemon.pollEverySeconds} s, no policy poll), polling the same org in a simulator of its own; each row's CPU and peak RSS run from the end of the poll before (idle seconds between polls included: ${fmt(daemon.idleCpuSeconds)} s CPU over ${daemon.idleSeconds} s idle after the last; the peak starts from what the poll before left resident):`,
       '',
       '| daemon poll | process CPU s | peak RSS MiB (goal ≤ 128) | load avg | said |',
       '|---|---|---|---|---|',
