@@ -16,6 +16,7 @@ import {
   fingerprintRoster,
   type KnownTeamPrints,
   type RosterFingerprints,
+  userFingerprintText,
 } from '../roster/fingerprint.js';
 import type { Exemption } from '../roster/identity-types.js';
 import { describeRequestPlan, type HintState, type HintsSetting } from '../roster/membership-hints.js';
@@ -33,7 +34,7 @@ import {
   type RunStatus,
 } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
-import type { FetchedRoster, Roster } from '../roster/types.js';
+import type { FetchedRoster, Roster, User } from '../roster/types.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
@@ -54,6 +55,7 @@ import {
   loadKnownUserList,
   saveUserListDigest,
   userListDigestAction,
+  vouchFor,
 } from '../store/user-list-digest.js';
 import type { RequestPlan } from '../victorops/fetch-roster.js';
 import { KnownUserListUnreadableError } from '../victorops/user-list-reader.js';
@@ -199,6 +201,9 @@ function rosterCycle(
             read = known.load();
             return read;
           },
+          ...(known.entries ? { entries: known.entries } : {}),
+          // The users a patched list parses are fingerprinted as the record step fingerprints them.
+          printUser: (user: User) => fingerprintHash(userFingerprintText(user)),
         };
         const hints = settings && loadHintState(store, { ...settings, nowMs: clock.now() }, () => read);
         return deps.fetchRoster(signal, {
@@ -328,7 +333,7 @@ function rosterCycle(
         const rosterHash = digestRoster(fetched.roster, recordedPrints, sha256, knownUsers?.keys);
         const recorded = record(decision, coverage, rosterHash, unchanged.counts);
         saveFingerprints(store, recorded.runId, recordedPrints, stored);
-        saveUserListDigest(store, recorded.runId, listFacts ? { digest: listFacts.digest } : 'forget');
+        saveUserListDigest(store, recorded.runId, listFacts ? vouchFor(listFacts) : 'forget');
         deps.logger.debug(
           { runId: recorded.runId },
           'poll unchanged by its fingerprints: recorded without rebuilding the roster',

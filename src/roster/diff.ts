@@ -3,7 +3,14 @@
  * (applyDiff(a, diffRosters(a, b)) equals b), which the property tests check.
  */
 import type { EventDraft, FieldChange } from './events.js';
-import { compareMemberships, compareText, membershipKey, normaliseRoster, sameUsers } from './normalise.js';
+import {
+  compareMemberships,
+  compareText,
+  diffKnownUsers,
+  membershipKey,
+  normaliseRoster,
+  sameUsers,
+} from './normalise.js';
 import { indexPolicyReferences } from './policies.js';
 import type { Policy } from './policy-types.js';
 import {
@@ -90,8 +97,17 @@ export function diffRosters(before: Roster, after: Roster): RosterDiff {
   // The recorded roster rebuilt from fingerprints shares the fetched objects where nothing
   // changed: the maps below (20,000 users, 60,000 memberships) are only built where they can differ.
   // The same known user list on both sides (rosterWithKnownUsers) is compared unparsed.
-  if (!sameUsers(before, after) && !sameItems(before.users, after.users))
-    diffUsers(before.users, after.users, diff);
+  // Two lists known by their facts (a patched list and the recorded users) by their fingerprints.
+  if (!sameUsers(before, after)) {
+    const known = diffKnownUsers(before, after);
+    if (known !== null) {
+      diff.usersRemoved.push(...known.removed);
+      diff.usersAdded.push(...known.added);
+      for (const [old, user] of known.both) changedUser(old, user, diff);
+    } else if (!sameItems(before.users, after.users)) {
+      diffUsers(before.users, after.users, diff);
+    }
+  }
 
   const beforeTeams = new Map(before.teams.map((t) => [t.slug, t]));
   const afterTeams = new Map(after.teams.map((t) => [t.slug, t]));

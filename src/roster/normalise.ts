@@ -124,6 +124,36 @@ export interface RecordedUsers {
   readonly prints: ReadonlyMap<string, string>;
   /** Each key's `verified`, in the same order: with the spellings, all coverage findings read of a user. */
   readonly verified: readonly (boolean | null)[];
+  /**
+   * Set when these are the facts of a list whose bytes were not all the recorded ones (a patched
+   * list, victorops/user-list-reader.ts): the recorded users they were patched from (read from
+   * the store as a known list's are), and the users parsed from the entries whose bytes were not
+   * a recorded user's, by key. A key whose fingerprint differs from `base`'s is among them.
+   */
+  readonly base?: RecordedUsers;
+  readonly parsed?: ReadonlyMap<string, User>;
+}
+
+/**
+ * Users read only when something asks for them (`read`, which keeps what it read): a known list's,
+ * parsed from its bytes, or the recorded users', read from the store. `otherSpellings`, when given,
+ * answers that question without the read.
+ */
+export function usersReadOnDemand(
+  read: () => NormalisedUsers,
+  otherSpellings?: readonly string[],
+): NormalisedUsers {
+  return {
+    get users() {
+      return read().users;
+    },
+    get byKey() {
+      return read().byKey;
+    },
+    get otherSpellings() {
+      return otherSpellings ?? read().otherSpellings;
+    },
+  };
 }
 
 /** The recorded users as coverage findings read them, in the order of the users the list gives. */
@@ -141,7 +171,7 @@ export function recordedSpelling(recorded: RecordedUsers, key: string): string |
 }
 
 /** The place of `key` among the recorded users' sorted keys (a binary search), or -1. */
-function recordedPlace(recorded: RecordedUsers, key: string): number {
+export function recordedPlace(recorded: RecordedUsers, key: string): number {
   const { keys } = recorded;
   let low = 0;
   let high = keys.length;
@@ -158,12 +188,32 @@ export interface KnownUserList {
   readonly digest: string;
   /** The recorded users, read when the body's digest is the known one; null when the store no longer vouches for them. */
   load(): RecordedUsers | null;
+  /**
+   * The digests of the recorded users' own bytes (`UserEntries`), in `load()`'s key order, read
+   * when the body's digest is not the known one; null when none are stored for the known list.
+   */
+  entries?(): UserEntries | null;
+  /** A user's fingerprint (roster/fingerprint.ts, hashed as the store hashes it), for the users a patched list parses. */
+  printUser?(user: User): string;
+}
+
+/**
+ * The digest of each kept user's own bytes in a user list (its object, `{` to `}`), in the users'
+ * key order, and the tag of the reader that took them (a reader whose users or fingerprints
+ * differ for the same bytes has another tag: user-list-reader.ts).
+ */
+export interface UserEntries {
+  readonly tag: string;
+  readonly digests: readonly string[];
 }
 
 /** What the user list's reader knew of a list's bytes: their digest, and the recorded users when they are the known ones. */
 export interface UserListFacts {
   readonly digest: string;
+  /** The users' facts without parsing them: the recorded ones (a known list), or patched from them (`RecordedUsers.base`). */
   readonly recorded: RecordedUsers | null;
+  /** Each kept user's bytes' digest, when the reader took them (stored for the next poll's patched list). */
+  readonly entries?: UserEntries;
 }
 
 // Kept beside the users and the roster built of them, not in them: a roster is compared, copied
@@ -184,6 +234,11 @@ export function factsOfUserList(users: object): UserListFacts | undefined {
 interface KnownUsersOf {
   readonly list: NormalisedUsers;
   readonly recorded: RecordedUsers;
+  /**
+   * One user by key without reading the whole list (undefined: not to be had so), for a diff of
+   * two rosters' users by their facts (`diffKnownUsers`).
+   */
+  readonly userOf?: ((key: string) => User | undefined) | undefined;
 }
 
 // Beside the roster, not in it, as userListFacts: a roster is compared, copied and stored as JSON.
@@ -199,12 +254,19 @@ export function rosterWithKnownUsers(
   list: NormalisedUsers,
   recorded: RecordedUsers,
   rest: Pick<Roster, 'teams' | 'memberships'>,
+  userOf?: (key: string) => User | undefined,
 ): Roster {
   const roster = {} as Roster;
   Object.defineProperty(roster, 'users', { get: () => list.users, enumerable: true });
   roster.teams = rest.teams;
   roster.memberships = rest.memberships;
-  knownUsersOf.set(roster, { list, recorded });
+  // A patched list's own parsed users are those a diff by facts asks for.
+  const parsed = recorded.parsed;
+  knownUsersOf.set(roster, {
+    list,
+    recorded,
+    userOf: userOf ?? (parsed === undefined ? undefined : (key) => parsed.get(key)),
+  });
   return roster;
 }
 
@@ -213,7 +275,57 @@ export function withUsersOf(from: Roster, rest: Pick<Roster, 'teams' | 'membersh
   const known = knownUsersOf.get(from);
   return known === undefined
     ? { users: from.users, teams: rest.teams, memberships: rest.memberships }
-    : rosterWithKnownUsers(known.list, known.recorded, rest);
+    : rosterWithKnownUsers(known.list, known.recorded, rest, known.userOf);
+}
+
+/**
+ * The users' part of a diff of two rosters whose users are both known by their facts (a patched
+ * list's and the recorded users it was patched from), without reading either list: the keys are
+ * walked in order and only those whose fingerprints differ are looked up (`userOf`). Null when
+ * either roster's users are not known so, or a user it needs cannot be had so: the caller then
+ * compares the users themselves. Equal fingerprints are equal users (a fingerprint hashes every
+ * recorded field and the spelling), as the fingerprint read already relies on.
+ */
+export function diffKnownUsers(
+  before: Roster,
+  after: Roster,
+): { removed: User[]; added: User[]; both: [User, User][] } | null {
+  const b = knownUsersOf.get(before);
+  const a = knownUsersOf.get(after);
+  if (b?.userOf === undefined || a?.userOf === undefined) return null;
+  const [bk, ak] = [b.recorded.keys, a.recorded.keys];
+  const [bp, ap] = [b.recorded.prints, a.recorded.prints];
+  const removed: User[] = [];
+  const added: User[] = [];
+  const both: [User, User][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < bk.length || j < ak.length) {
+    const x = bk[i];
+    const y = ak[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      const user = b.userOf(x!);
+      if (user === undefined) return null;
+      removed.push(user);
+      i++;
+    } else if (x === undefined || y < x) {
+      const user = a.userOf(y);
+      if (user === undefined) return null;
+      added.push(user);
+      j++;
+    } else {
+      const print = bp.get(x);
+      if (print === undefined || print !== ap.get(y)) {
+        const old = b.userOf(x);
+        const now = a.userOf(y);
+        if (old === undefined || now === undefined) return null;
+        both.push([old, now]);
+      }
+      i++;
+      j++;
+    }
+  }
+  return { removed, added, both };
 }
 
 /** The recorded facts of a roster's users when they are a known list's (rosterWithKnownUsers). */
@@ -229,7 +341,8 @@ export function sameUsers(a: Roster, b: Roster): boolean {
   if (a === b) return true;
   const x = knownUsersOf.get(a);
   const y = knownUsersOf.get(b);
-  if (x !== undefined && y !== undefined && x.list === y.list) return true;
+  // Two known lists are the same list or not: reading `users` would parse them to say so.
+  if (x !== undefined && y !== undefined) return x.list === y.list;
   return a.users === b.users;
 }
 

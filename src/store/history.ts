@@ -12,7 +12,17 @@
  */
 import type { CoverageRoster } from '../roster/coverage.js';
 import type { RosterDiff } from '../roster/diff.js';
-import { compareMemberships, compareText, normaliseRoster, withUsersOf } from '../roster/normalise.js';
+import {
+  compareMemberships,
+  compareText,
+  keyUsers,
+  type NormalisedUsers,
+  normaliseRoster,
+  type RecordedUsers,
+  rosterWithKnownUsers,
+  usersReadOnDemand,
+  withUsersOf,
+} from '../roster/normalise.js';
 import { type Membership, type Roster, type Team, type User, usernameKey } from '../roster/types.js';
 import type { Store } from './db.js';
 import { hasRosterBaseline } from './runs.js';
@@ -132,6 +142,40 @@ function readCurrentRoster(store: Store): Roster {
     .prepare(`${CURRENT_MEMBERSHIPS_FROM} ${CURRENT_MEMBERSHIPS_ORDER}`)
     .all() as Membership[];
   return currentRosterFrom({ users, teams, memberships: rows });
+}
+
+/**
+ * The current roster with its users known by their recorded facts (`recorded`, read by the known
+ * user list: store/user-list-digest.ts), unread: the poll's steps take the facts, a diff by facts
+ * reads the few users it needs by key, and anything that needs them all reads every current row
+ * then. The teams and memberships are checked as currentRosterWithUsersOf checks them; null when
+ * they are not in normalised order.
+ */
+export function currentRosterWithRecordedUsers(
+  store: Store,
+  recorded: RecordedUsers,
+  rest: Pick<Roster, 'teams' | 'memberships'>,
+): Roster | null {
+  if (
+    !(
+      ascending(rest.teams, (a, b) => compareText(a.slug, b.slug)) &&
+      ascending(rest.memberships, compareMemberships)
+    )
+  )
+    return null;
+  let read: NormalisedUsers | undefined;
+  const list = usersReadOnDemand(() => {
+    read ??= keyUsers(readCurrentUsers(store));
+    return read;
+  });
+  const one = store.sqlite.prepare(
+    `SELECT ${USER_COLUMNS} FROM users WHERE valid_to IS NULL AND username_key = ?`,
+  );
+  const userOf = (key: string): User | undefined => {
+    const row = one.get(key) as UserRow | undefined;
+    return row === undefined ? undefined : userFromRow(row);
+  };
+  return rosterWithKnownUsers(list, recorded, rest, userOf);
 }
 
 /** Current rows in SQL order as a roster: checked to be in normalised order, else normalised. */

@@ -11,7 +11,7 @@
  * Raw SQL like history.ts: the poll's path, statements run per row.
  */
 import type { KnownTeamPrints, RosterFingerprints } from '../roster/fingerprint.js';
-import { type RecordedUsers, recordedUsersOf } from '../roster/normalise.js';
+import { type RecordedUsers, recordedSpelling, recordedUsersOf } from '../roster/normalise.js';
 import { mergeSorted } from '../roster/safety.js';
 import {
   type FetchedRoster,
@@ -24,6 +24,7 @@ import {
 import type { Store } from './db.js';
 import {
   currentRosterFrom,
+  currentRosterWithRecordedUsers,
   currentRosterWithUsersOf,
   loadCurrentTeams,
   USER_COLUMNS,
@@ -64,8 +65,10 @@ export interface StoredFingerprints {
 export function loadFingerprints(store: Store, known?: RecordedUsers | null): StoredFingerprints {
   const db = store.sqlite;
   let users: Pick<StoredFingerprints, 'keys' | 'prints' | 'known'>;
-  if (known && stillCurrentUsers(store, known)) {
-    users = { keys: known.keys, prints: [...known.prints.values()], known: known.prints };
+  // A patched list's facts are not the stored ones: the recorded users they were patched from are.
+  const current = known?.base ?? known;
+  if (current && stillCurrentUsers(store, current)) {
+    users = { keys: current.keys, prints: [...current.prints.values()], known: current.prints };
   } else {
     const [keys, prints] = currentUserColumns(store, ['username_key', 'fingerprint']) as [
       string[],
@@ -117,18 +120,29 @@ export function loadPreviousByFingerprint(
   // fetched ones, key for key in the same order, so they are taken as the list's, unparsed, and
   // spelled as recorded. Otherwise each is the fetched user where the fingerprints agree, else
   // read back.
+  // A patched list (most users' bytes recorded ones, user-list-reader.ts) likewise: the recorded
+  // users are those it was patched from, proved current, and the users it parsed are its own.
   const recorded = recordedUsersOf(fetched.roster);
+  const base = recorded?.base ?? recorded;
   const knownList =
     recorded !== undefined &&
+    base !== undefined &&
     stored.known !== undefined &&
-    stored.known === fetchedPrints.users &&
-    stored.keys === recorded.keys;
+    stored.known === base.prints &&
+    stored.keys === base.keys &&
+    (recorded === base ? stored.known === fetchedPrints.users : recorded.prints === fetchedPrints.users);
   const users: (User | undefined)[] = [];
   // The recorded spelling of a user read back, where it differs from the fetched one.
   const respelled = new Map<string, string>();
   if (!knownList && !readUsers(store, fetched, fetchedPrints, stored, users, respelled)) return null;
+  if (knownList && recorded.parsed !== undefined) {
+    for (const [key, user] of recorded.parsed) {
+      const was = recordedSpelling(base, key);
+      if (was !== undefined && was !== user.username) respelled.set(key, was);
+    }
+  }
   const spellingAt = knownList
-    ? (at: number) => recorded.names[at] ?? recorded.keys[at]!
+    ? (at: number) => base.names[at] ?? base.keys[at]!
     : (at: number) => (users[at] as User).username;
 
   const teams = db
@@ -193,6 +207,8 @@ export function loadPreviousByFingerprint(
     }
   }
   if (!knownList) return currentRosterFrom({ users: users as User[], teams, memberships });
+  // Its users are the recorded ones, not the fetched list's (null: the caller reads the roster whole).
+  if (recorded !== base) return currentRosterWithRecordedUsers(store, base, { teams, memberships });
   // Not in order after all (never expected): the users are parsed and the roster normalised.
   return (
     currentRosterWithUsersOf(fetched.roster, { teams, memberships }) ??

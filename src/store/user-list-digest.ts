@@ -12,6 +12,7 @@ import {
   type KnownUserList,
   type RecordedUsers,
   sameUsers,
+  type UserEntries,
   type UserListFacts,
 } from '../roster/normalise.js';
 import type { PollDecision } from '../roster/poll-decision.js';
@@ -21,6 +22,12 @@ import { deleteMeta, readMeta, writeMeta } from './meta.js';
 import { latestRosterRunId } from './runs.js';
 
 const KEY = 'user_list_digest';
+/**
+ * The digests of the recorded users' own bytes (`UserEntries`): `<list digest> <tag> <digests,
+ * comma-separated, in key order>`, valid while the list digest it names is the known one (so a
+ * failed run that keeps the digest keeps these too, and any run that ends the digest ends them).
+ */
+const ENTRIES_KEY = 'user_list_entries';
 
 interface StoredDigest {
   runId: number;
@@ -51,6 +58,7 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
   if (known === null) return null;
   return {
     digest: known.digest,
+    entries: () => storedEntries(store, known.digest),
     load: () =>
       store.sqlite.transaction(() => {
         const now = validDigest(store);
@@ -59,6 +67,17 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
           : null;
       })(),
   };
+}
+
+/** The stored digests of the known list's users' bytes, if they are of the list with `digest`. */
+function storedEntries(store: Store, digest: string): UserEntries | null {
+  const value = readMeta(store, ENTRIES_KEY);
+  if (value === null || !value.startsWith(`${digest} `)) return null;
+  const rest = value.slice(digest.length + 1);
+  const at = rest.indexOf(' ');
+  if (at <= 0) return null;
+  const list = rest.slice(at + 1);
+  return { tag: rest.slice(0, at), digests: list === '' ? [] : list.split(',') };
 }
 
 // The roster run whose current users each read gave: they are the current users for as long as
@@ -146,18 +165,35 @@ function recordedUsers(store: Store, runId: number): RecordedUsers | null {
  * leaves recorded are exactly those the bytes with that digest gave; `keep` when it left the
  * history as it was (a failed run: the digest stays as valid as it was); `forget` otherwise.
  */
-export type UserListDigestAction = { digest: string } | 'keep' | 'forget';
+export type UserListDigestAction = { digest: string; entries?: UserEntries | undefined } | 'keep' | 'forget';
 
 /** Ends the store's word on the known user list, outside any run (poll-cycle: bytes it vouched for proved unreadable). */
 export function forgetUserListDigest(store: Store): void {
   deleteMeta(store, KEY);
+  deleteMeta(store, ENTRIES_KEY);
+}
+
+/** The action for a run that records the users of the list `facts` describes (their digest and their bytes' digests). */
+export function vouchFor(facts: UserListFacts): UserListDigestAction {
+  return { digest: facts.digest, ...(facts.entries ? { entries: facts.entries } : {}) };
 }
 
 export function saveUserListDigest(store: Store, runId: number, action: UserListDigestAction): void {
   let digest: string;
   if (action === 'forget') {
-    deleteMeta(store, KEY);
+    forgetUserListDigest(store);
     return;
+  }
+  if (action !== 'keep') {
+    if (action.entries !== undefined) {
+      const { tag, digests } = action.entries;
+      writeMeta(store, ENTRIES_KEY, `${action.digest} ${tag} ${digests.join(',')}`);
+    } else {
+      // Bytes read as the known list's took no digests of their own: those stored stay while theirs.
+      store.sqlite
+        .prepare('DELETE FROM meta WHERE key = ? AND substr(value, 1, ?) <> ?')
+        .run(ENTRIES_KEY, action.digest.length + 1, `${action.digest} `);
+    }
   }
   if (action === 'keep') {
     const stored = storedDigest(store);
@@ -184,5 +220,5 @@ export function userListDigestAction(
   if (decision.status === 'failed' && decision.apply === null) return 'keep';
   if (accept || decision.status === 'held' || !fetched || !facts || !decision.recorded) return 'forget';
   const same = sameUsers(decision.recorded, fetched.roster);
-  return same ? { digest: facts.digest } : 'forget';
+  return same ? vouchFor(facts) : 'forget';
 }

@@ -10,7 +10,7 @@
  * and gives up (null) on anything else, wrong types, unknown nesting, whatever, so the zod path then
  * runs and reports its error exactly as before. A property test holds both to the same output.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { userFingerprintText } from '../roster/fingerprint.js';
 import {
   describeUserList,
@@ -21,6 +21,9 @@ import {
   normaliseUsers,
   type RawUser,
   type RecordedUsers,
+  recordedPlace,
+  type UserEntries,
+  usersReadOnDemand,
 } from '../roster/normalise.js';
 import { USER_FIELDS, type User, usernameKey } from '../roster/types.js';
 import type { BodyStream, FastSchema } from './client.js';
@@ -112,12 +115,34 @@ export function userListHasher(version: number = USER_LIST_READER_VERSION) {
 }
 
 /** A scanner that checks and normalises each user into `users` as it is read. */
-function usersScanner(users: User[]) {
+function usersScanner(users: User[], onBytes?: (bytes: Buffer) => boolean) {
   return createUserListScanner((value) => {
     if (!isApiUser(value)) return false;
     users.push(normaliseUser(value));
     return true;
-  });
+  }, onBytes);
+}
+
+/**
+ * The tag of the per-user digests this reader takes (`UserEntries`): a digest of the salt, so
+ * whatever ends older list digests (the version, what the sample user gives) ends them too.
+ */
+export function userEntriesTag(version: number = USER_LIST_READER_VERSION): string {
+  return hash('sha256', `entries\n${userListSalt(version)}`, 'base64url').slice(0, 16);
+}
+
+/** The digest of one user's own bytes: 96 bits of SHA-256 (a changed user hidden by a match would need a second preimage). */
+function entryDigest(bytes: Buffer): string {
+  return hash('sha256', bytes, 'base64url').slice(0, 16);
+}
+
+/** The stored digests of the recorded users' bytes as a lookup (digest → place among their keys), or null if unusable. */
+function entryPlaces(entries: UserEntries, recorded: RecordedUsers): Map<string, number> | null {
+  if (entries.digests.length !== recorded.keys.length) return null;
+  const places = new Map<string, number>();
+  for (let i = 0; i < entries.digests.length; i++) places.set(entries.digests[i]!, i);
+  // Two users with the same bytes cannot both be kept: such a row is not one this reader wrote.
+  return places.size === entries.digests.length ? places : null;
 }
 
 /** Reads the users of a whole body as `streamUserList` does; null when that path gives up. */
@@ -158,7 +183,12 @@ export class KnownUserListUnreadableError extends Error {
  * parse again; were that broken, the parse's error is thrown as KnownUserListUnreadableError
  * where the users are first read, rather than a guess.
  */
-function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): NormalisedUsers {
+function lazyUsers(
+  chunks: Buffer[],
+  digest: string,
+  recorded: RecordedUsers,
+  patched?: { entries: UserEntries; otherSpellings: readonly string[] },
+): NormalisedUsers {
   let parsed: NormalisedUsers | undefined;
   const parse = (): NormalisedUsers => {
     if (parsed === undefined) {
@@ -171,19 +201,119 @@ function lazyUsers(chunks: Buffer[], digest: string, recorded: RecordedUsers): N
     }
     return parsed;
   };
-  const users: NormalisedUsers = {
-    get users() {
-      return parse().users;
-    },
-    get byKey() {
-      return parse().byKey;
-    },
-    get otherSpellings() {
-      return parse().otherSpellings;
-    },
-  };
-  describeUserList(users, { digest, recorded });
+  const users = usersReadOnDemand(parse, patched?.otherSpellings);
+  describeUserList(users, { digest, recorded, ...(patched ? { entries: patched.entries } : {}) });
   return users;
+}
+
+/**
+ * The facts of a list most of whose users' bytes are recorded ones, patched from the recorded
+ * users' facts (`base`) without parsing those: `places[e]` is the list's e-th entry's place among
+ * the recorded users when its bytes are that user's (-1: parsed, the next of `parsed`), and
+ * `digests[e]` its bytes' digest. keyUsers' rule holds over the entries in list order (the first
+ * of a key kept, the other spellings noted, empty usernames dropped): the recorded keys come in
+ * order already, so only the parsed users' few keys are sorted and merged in, and their
+ * fingerprints taken (`printUser`).
+ */
+function patchedFacts(
+  base: RecordedUsers,
+  places: readonly number[],
+  digests: readonly string[],
+  parsed: readonly User[],
+  printUser: (user: User) => string,
+  tag: string,
+): { recorded: RecordedUsers; entries: UserEntries; otherSpellings: string[] } {
+  const spellingAt = (place: number) => base.names[place] ?? base.keys[place]!;
+  // Each recorded place's first entry, and each parsed key's first parsed entry.
+  const firstAt = new Int32Array(base.keys.length).fill(-1);
+  const ownFirst = new Map<string, number>();
+  const ownKey: (string | undefined)[] = [];
+  for (let e = 0, p = 0; e < places.length; e++) {
+    const place = places[e]!;
+    if (place >= 0) {
+      if (firstAt[place]! < 0) firstAt[place] = e;
+      ownKey.push(undefined);
+      continue;
+    }
+    const user = parsed[p++]!;
+    const key = user.username === '' ? undefined : usernameKey(user.username);
+    ownKey.push(key);
+    if (key !== undefined && !ownFirst.has(key)) ownFirst.set(key, e);
+  }
+  // Where a parsed key is a recorded one too, the earlier entry is kept; the other is a duplicate.
+  const spellingOf = (e: number): string => {
+    const place = places[e]!;
+    return place >= 0 ? spellingAt(place) : parsedAt(e).username;
+  };
+  const parsedIndex = new Map<number, number>();
+  for (let e = 0, p = 0; e < places.length; e++) if (places[e]! < 0) parsedIndex.set(e, p++);
+  const parsedAt = (e: number) => parsed[parsedIndex.get(e)!]!;
+  const keptOf = new Map<string, number>();
+  for (const [key, e] of ownFirst) {
+    const place = recordedPlace(base, key);
+    const hit = place < 0 ? -1 : firstAt[place]!;
+    if (hit >= 0 && hit < e) continue;
+    keptOf.set(key, e);
+    if (hit >= 0) firstAt[place] = -1;
+  }
+  // The other spellings, in list order: every entry not kept whose spelling is not its key's kept one.
+  const otherSpellings: string[] = [];
+  const keptEntry = (key: string): number => {
+    const own = keptOf.get(key);
+    if (own !== undefined) return own;
+    const place = recordedPlace(base, key);
+    return place < 0 ? -1 : firstAt[place]!;
+  };
+  for (let e = 0; e < places.length; e++) {
+    const place = places[e]!;
+    const key = place >= 0 ? base.keys[place]! : ownKey[e];
+    if (key === undefined) continue;
+    // Only keys given more than once can have a duplicate: a recorded place twice, or a parsed key.
+    if (place >= 0 && firstAt[place] === e && !ownFirst.has(key)) continue;
+    const kept = keptEntry(key);
+    if (kept === e || kept < 0) continue;
+    const spelling = spellingOf(e);
+    if (spelling !== spellingOf(kept) && !otherSpellings.includes(spelling)) otherSpellings.push(spelling);
+  }
+  // The kept users in key order: the recorded places in order, the parsed keys sorted, merged.
+  const own = [...keptOf.keys()].sort();
+  const keys: string[] = [];
+  const names: (string | null)[] = [];
+  const prints = new Map<string, string>();
+  const verified: (boolean | null)[] = [];
+  const kept: string[] = [];
+  const mine = new Map<string, User>();
+  const takeRecorded = (place: number) => {
+    const key = base.keys[place]!;
+    keys.push(key);
+    names.push(base.names[place] ?? null);
+    prints.set(key, base.prints.get(key)!);
+    verified.push(base.verified[place] ?? null);
+    kept.push(digests[firstAt[place]!]!);
+  };
+  const takeParsed = (key: string) => {
+    const e = keptOf.get(key)!;
+    const user = parsedAt(e);
+    keys.push(key);
+    names.push(user.username === key ? null : user.username);
+    prints.set(key, printUser(user));
+    verified.push(user.verified);
+    kept.push(digests[e]!);
+    mine.set(key, user);
+  };
+  let o = 0;
+  for (let place = 0; place < base.keys.length; place++) {
+    if (firstAt[place]! < 0) continue;
+    const key = base.keys[place]!;
+    while (o < own.length && own[o]! < key) takeParsed(own[o++]!);
+    takeRecorded(place);
+  }
+  while (o < own.length) takeParsed(own[o++]!);
+  return {
+    recorded: { keys, names, prints, verified, base, parsed: mine },
+    entries: { tag, digests: kept },
+    otherSpellings,
+  };
 }
 
 /**
@@ -199,7 +329,18 @@ export function streamUserList(
   version: number = USER_LIST_READER_VERSION,
 ): BodyStream<NormalisedUsers> {
   const users: User[] = [];
-  const scanner = usersScanner(users);
+  const tag = userEntriesTag(version);
+  // Each user's bytes' digest in list order, and where a recorded user's they are its place.
+  const digests: string[] = [];
+  const hits: number[] = [];
+  let places: Map<string, number> | null = null;
+  const scanner = usersScanner(users, (bytes) => {
+    const digest = entryDigest(bytes);
+    const place = places?.get(digest) ?? -1;
+    digests.push(digest);
+    hits.push(place);
+    return place >= 0;
+  });
   const hasher = userListHasher(version);
   // The client keeps every chunk until the end anyway: holding them here costs no copy.
   const kept: Buffer[] = [];
@@ -211,15 +352,32 @@ export function streamUserList(
     },
     end: () => {
       const digest = hasher.digest('hex');
+      let base: RecordedUsers | null = null;
       if (known !== undefined) {
-        const recorded = digest === known.digest ? known.load() : null;
-        if (recorded !== null) return lazyUsers(kept, digest, recorded);
+        if (digest === known.digest) {
+          const recorded = known.load();
+          if (recorded !== null) return lazyUsers(kept, digest, recorded);
+        } else if (known.printUser !== undefined) {
+          // Other bytes: those of each user that are a recorded user's are not parsed (a patched list).
+          const entries = known.entries?.() ?? null;
+          const recorded = entries?.tag === tag ? known.load() : null;
+          places = entries && recorded && entryPlaces(entries, recorded);
+          if (places) base = recorded;
+        }
         for (const chunk of kept) scanner.push(chunk);
-        kept.length = 0;
+        if (base === null) kept.length = 0;
       }
       if (!scanner.end()) return null;
+      if (base !== null && known?.printUser !== undefined) {
+        const patched = patchedFacts(base, hits, digests, users, known.printUser, tag);
+        return lazyUsers(kept, digest, patched.recorded, patched);
+      }
       const read = keyUsers(users);
-      describeUserList(read, { digest, recorded: null });
+      // Each kept user's bytes' digest, in key order: the next poll's patched list reads them.
+      const digestOf = new Map<User, string>();
+      for (let u = 0; u < users.length; u++) digestOf.set(users[u]!, digests[u]!);
+      const entries = { tag, digests: read.users.map((u) => digestOf.get(u)!) };
+      describeUserList(read, { digest, recorded: null, entries });
       return read;
     },
   };

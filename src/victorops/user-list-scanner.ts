@@ -22,6 +22,12 @@
 /** Hands over one value read from `users`; false means "not a user I accept": the scanner gives up. */
 export type UserSink = (value: unknown) => boolean;
 
+/**
+ * Sees each user's own bytes (its object, `{` to `}`) before it is parsed, in list order; true
+ * means "known by its bytes": the user is not parsed and no value is handed to the UserSink for it.
+ */
+export type UserBytesSink = (bytes: Buffer) => boolean;
+
 export interface UserListScanner {
   /** The next bytes of the body, in order. */
   push(chunk: Buffer): void;
@@ -82,7 +88,7 @@ const Capture = {
   Other: 4,
 } as const;
 
-export function createUserListScanner(onUser: UserSink): UserListScanner {
+export function createUserListScanner(onUser: UserSink, onBytes?: UserBytesSink): UserListScanner {
   let at: number = At.Start;
   let capture: number = Capture.None;
   // Inside a capture: nesting depth (objects and arrays), inside a string, after a backslash.
@@ -152,6 +158,20 @@ export function createUserListScanner(onUser: UserSink): UserListScanner {
   const finish = (chunk: Buffer, start: number, end: number): void => {
     const kind = capture;
     capture = Capture.None;
+    if ((kind === Capture.User || kind === Capture.InnerUser) && onBytes !== undefined) {
+      const bytes =
+        pieces.length === 0
+          ? chunk.subarray(start, end)
+          : Buffer.concat([...pieces, chunk.subarray(start, end)]);
+      if (onBytes(bytes)) {
+        // Known: the users before it are handed over, and a run never spans it.
+        flushRun();
+        if (at === At.Failed) return;
+        pieces = [];
+        at = kind === Capture.User ? At.UsersNext : At.InnerNext;
+        return;
+      }
+    }
     if ((kind === Capture.User || kind === Capture.InnerUser) && pieces.length === 0) {
       if (runStart < 0) runStart = start;
       runEnd = end;
