@@ -8,7 +8,8 @@
  * Rows: its start-up and baseline poll, an unchanged poll (it follows the membership hints), the
  * poll after the persist benchmark's 10% change (made in the simulator between two polls), the poll
  * after 4% of the users moved team (the CLI rows' `moveFourPercent`: the user list's bytes
- * unchanged), and an unchanged poll after them. Each row's CPU is the process's (user + system, /proc/<pid>/stat) from
+ * unchanged), the poll after one user's record changed (`changeOneUser`: the list read patched),
+ * and an unchanged poll after them. Each row's CPU is the process's (user + system, /proc/<pid>/stat) from
  * the end of the poll before to the end of this one, so it holds the idle seconds between polls
  * too: the last line measures what those cost. Each row's peak RSS runs from the end of the poll
  * before too: the process's high-water mark (VmHWM) is reset after every poll
@@ -23,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BUILT_CLI,
   benchOrgClientEnv,
+  changeOneUser,
   changeTenPercent,
   moveFourPercent,
   startBenchOrg,
@@ -34,6 +36,7 @@ export interface DaemonPollRow {
     | 'unchanged'
     | '10% changed'
     | 'team moves (user list unchanged)'
+    | 'one user changed (user list patched)'
     | 'unchanged, after the change';
   cpuSeconds: number;
   peakRssMb: number;
@@ -54,12 +57,13 @@ const STEPS: DaemonPollRow['step'][] = [
   'unchanged',
   '10% changed',
   'team moves (user list unchanged)',
+  'one user changed (user list patched)',
   'unchanged, after the change',
 ];
 /** Every 10 s: the baseline poll of 20,000 users takes ~3–5 s here; a tick that finds a poll running is skipped. */
 const POLL_EVERY_SECONDS = 10;
 const IDLE_SECONDS = 5;
-/** The whole run's limit: the five polls take ~50 s here; a daemon that stops polling fails the run. */
+/** The whole run's limit: the six polls take ~60 s here; a daemon that stops polling fails the run. */
 const DEADLINE_MS = 600_000;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second. */
 const TICKS_PER_SECOND = 100;
@@ -158,6 +162,7 @@ export async function benchDaemonPolls(options: {
           lastCpu = cpu;
           if (step === 'unchanged') changeTenPercent(sim);
           if (step === '10% changed') moveFourPercent(sim);
+          if (step === 'team moves (user list unchanged)') changeOneUser(sim);
           if (rows.length === STEPS.length) resolve();
         } catch (error) {
           reject(error);

@@ -13,7 +13,9 @@
  * changed in the simulator (5% a new email, 4% left every team, 1% deleted: the persist
  * benchmark's `changeTenPercent`, made through the simulator's org), then a poll after 4% of the
  * users moved team (`moveFourPercent`: ~1,600 membership changes, the user list's bytes the ones
- * the 10% row recorded, so the poll reads it by its digest and never parses its users).
+ * the 10% row recorded, so the poll reads it by its digest and never parses its users), then a
+ * poll after one user's record changed (`changeOneUser`: the commonest drift of a large org; the
+ * user list is read patched, that user alone parsed).
  *
  * Then the rows of a real deployment, which also records escalation policies, schedules and
  * routing keys: an unchanged poll without policies (the org as the team-moves row left it: the roster
@@ -54,6 +56,7 @@ export interface PollCliRow {
     | 'unchanged'
     | '10% changed'
     | 'team moves (user list unchanged)'
+    | 'one user changed (user list patched)'
     | 'unchanged, before policies'
     | 'policy baseline (policy-poll)'
     | 'unchanged, with policies'
@@ -132,6 +135,23 @@ export function moveFourPercent(sim: Simulator): void {
   });
 }
 
+/**
+ * The drift a large org's polls meet most: one user's record changes (here an address; a password
+ * change moves `passwordLastUpdated` alike), so the user list's bytes differ from the recorded
+ * ones in that user's alone. The poll then reads the list as a patched one (its other users by
+ * their bytes' digests, unparsed; victorops/user-list-reader.ts) and no team (the hints).
+ */
+export function changeOneUser(sim: Simulator): void {
+  const users = sim.org.listUsers();
+  const user = users[Math.floor(users.length / 2)];
+  if (user === undefined) return;
+  sim.org.updateUser(user.username, {
+    firstName: user.firstName,
+    lastName: user.lastName,
+    email: `moved.${user.username}@example.com`,
+  });
+}
+
 /** The simulator serving the persist benchmark's org (seed 7), unlimited, with routing keys. */
 export function startBenchOrg(users: number, teams: number): Promise<Simulator> {
   return startSimulator({
@@ -203,6 +223,8 @@ export async function benchPollCli(options: {
     await measure('10% changed', ['poll', '--no-deliver']);
     moveFourPercent(sim);
     await measure('team moves (user list unchanged)', ['poll', '--no-deliver']);
+    changeOneUser(sim);
+    await measure('one user changed (user list patched)', ['poll', '--no-deliver']);
     await measure('unchanged, before policies', ['poll', '--no-deliver']);
     await measure('policy baseline (policy-poll)', ['policy-poll', '--no-deliver']);
     await measure('unchanged, with policies', ['poll', '--no-deliver']);
