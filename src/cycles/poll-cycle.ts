@@ -35,6 +35,7 @@ import {
 } from '../roster/poll-decision.js';
 import type { GuardSettings } from '../roster/safety.js';
 import type { FetchedRoster, Roster, User } from '../roster/types.js';
+import { collectBeforeRecording } from '../runtime-memory.js';
 import type { Store } from '../store/db.js';
 import type { StoredEvent } from '../store/events.js';
 import { loadHeldFetch, loadOpenHold } from '../store/guard-holds.js';
@@ -221,6 +222,8 @@ function rosterCycle(
       };
     },
     record(input) {
+      // The one-shot CLI poll frees the fetch's garbage first (a no-op in the daemon and tests).
+      collectBeforeRecording();
       const fetched = input.outcome.ok ? input.outcome.fetched : null;
       const { startedAt, finishedAt } = laterThanLastRun(
         deps,

@@ -7,7 +7,7 @@
  * command keeps `--optimize-for-size` alone.
  */
 import { describe, expect, it } from 'vitest';
-import { smallHeapFlags } from '../../src/runtime-memory.js';
+import { collectsBeforeRecording, smallHeapFlags } from '../../src/runtime-memory.js';
 
 const WASM = ['--liftoff-only', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
@@ -44,5 +44,13 @@ describe('smallHeapFlags', () => {
       undefined,
     ])
       expect(smallHeapFlags(command), String(command)).toEqual([...WASM, '--optimize-for-size']);
+  });
+});
+
+describe('collectsBeforeRecording', () => {
+  it('the one-shot roster poll alone collects between its fetch and its record step', () => {
+    expect(collectsBeforeRecording('poll')).toBe(true);
+    for (const command of ['policy-poll', 'run', 'demo', 'fetch', 'identity-sync', undefined])
+      expect(collectsBeforeRecording(command), String(command)).toBe(false);
   });
 });
