@@ -225,6 +225,7 @@ function createRosterFetcher(
       signal,
       ...(plan.hints ? { hints: plan.hints } : {}),
       ...(plan.knownUsers ? { knownUsers: plan.knownUsers } : {}),
+      ...(plan.userEntryKey ? { userEntryKey: plan.userEntryKey } : {}),
       onPlan: plan.onPlan,
       onProgress: deps.onFetchProgress,
     });

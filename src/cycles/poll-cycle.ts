@@ -54,6 +54,7 @@ import { loadHintState, loadHintsUnreliable } from '../store/team-hints.js';
 import {
   forgetUserListDigest,
   loadKnownUserList,
+  loadUserEntryKey,
   saveUserListDigest,
   userListDigestAction,
   vouchFor,
@@ -102,6 +103,8 @@ export interface RosterFetchPlan {
   onPlan: (plan: RequestPlan) => void;
   /** The user list the latest run recorded (store/user-list-digest.ts), if the store vouches for it. */
   knownUsers?: KnownUserList;
+  /** The database's key for its users' bytes' digests (store/user-list-digest.ts `loadUserEntryKey`). */
+  userEntryKey?: Buffer;
 }
 
 /** The request plan's one log line, with the requests it costs (the two lists, then the memberships). */
@@ -211,6 +214,7 @@ function rosterCycle(
           hints,
           onPlan: (plan) => logRequestPlan(deps.logger, plan),
           ...(knownUsers ? { knownUsers } : {}),
+          userEntryKey: loadUserEntryKey(store),
         });
       });
       return {

@@ -204,6 +204,8 @@ export interface KnownUserList {
  */
 export interface UserEntries {
   readonly tag: string;
+  /** A digest of the users' keys in order: the digests are another list's if it differs. */
+  readonly keys: string;
   readonly digests: readonly string[];
 }
 

@@ -148,8 +148,10 @@ function readCurrentRoster(store: Store): Roster {
  * The current roster with its users known by their recorded facts (`recorded`, read by the known
  * user list: store/user-list-digest.ts), unread: the poll's steps take the facts, a diff by facts
  * reads the few users it needs by key, and anything that needs them all reads every current row
- * then. The teams and memberships are checked as currentRosterWithUsersOf checks them; null when
- * they are not in normalised order.
+ * then. Those reads see the history as it is when they run: the poll's decision (the diff, the
+ * coverage findings) reads it before its record step writes, and nothing reads it after. The teams
+ * and memberships are checked as currentRosterWithUsersOf checks them; null when they are not in
+ * normalised order.
  */
 export function currentRosterWithRecordedUsers(
   store: Store,

@@ -8,6 +8,7 @@
  *
  * Raw SQL like roster-fingerprints.ts: the poll's path.
  */
+import { randomBytes } from 'node:crypto';
 import {
   type KnownUserList,
   type RecordedUsers,
@@ -73,11 +74,29 @@ export function loadKnownUserList(store: Store): KnownUserList | null {
 function storedEntries(store: Store, digest: string): UserEntries | null {
   const value = readMeta(store, ENTRIES_KEY);
   if (value === null || !value.startsWith(`${digest} `)) return null;
-  const rest = value.slice(digest.length + 1);
-  const at = rest.indexOf(' ');
-  if (at <= 0) return null;
-  const list = rest.slice(at + 1);
-  return { tag: rest.slice(0, at), digests: list === '' ? [] : list.split(',') };
+  const [tag, keys, list] = value.slice(digest.length + 1).split(' ');
+  if (tag === undefined || keys === undefined || list === undefined) return null;
+  return { tag, keys, digests: list === '' ? [] : list.split(',') };
+}
+
+const ENTRY_KEY = 'user_list_entries_key';
+
+/**
+ * The database's random key for its users' bytes' digests (user-list-reader.ts `entryDigest`),
+ * made the first time it is asked for: nobody outside the database can compute a digest with it,
+ * so nobody can craft bytes whose digest is a recorded user's. Deleting it only makes the next
+ * changed poll parse the whole list (a new key, a new tag).
+ */
+export function loadUserEntryKey(store: Store): Buffer {
+  let key = readMeta(store, ENTRY_KEY);
+  if (key === null) {
+    // Two processes asking at once keep the first key written.
+    store.sqlite
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING')
+      .run(ENTRY_KEY, randomBytes(16).toString('hex'));
+    key = readMeta(store, ENTRY_KEY) ?? '';
+  }
+  return Buffer.from(key, 'hex');
 }
 
 // The roster run whose current users each read gave: they are the current users for as long as
@@ -186,8 +205,8 @@ export function saveUserListDigest(store: Store, runId: number, action: UserList
   }
   if (action !== 'keep') {
     if (action.entries !== undefined) {
-      const { tag, digests } = action.entries;
-      writeMeta(store, ENTRIES_KEY, `${action.digest} ${tag} ${digests.join(',')}`);
+      const { tag, keys, digests } = action.entries;
+      writeMeta(store, ENTRIES_KEY, `${action.digest} ${tag} ${keys} ${digests.join(',')}`);
     } else {
       // Bytes read as the known list's took no digests of their own: those stored stay while theirs.
       store.sqlite

@@ -60,6 +60,8 @@ export interface FetchRosterOptions {
   onPlan?: (plan: RequestPlan) => void;
   /** The user list recorded last (store/user-list-digest.ts): the same bytes are not parsed again. */
   knownUsers?: KnownUserList;
+  /** The key of the users' bytes' digests: with it each user's bytes are digested (a patched list's). */
+  userEntryKey?: Buffer;
 }
 
 export type RequestPlan =
@@ -109,10 +111,12 @@ export async function fetchRoster(options: FetchRosterOptions): Promise<FetchedR
 
   try {
     const [users, teams] = await Promise.all([
-      client.get('/v1/user', userListReaderOf(options.knownUsers), signal).finally(() => {
-        done++;
-        progress();
-      }),
+      client
+        .get('/v1/user', userListReaderOf(options.knownUsers, undefined, options.userEntryKey), signal)
+        .finally(() => {
+          done++;
+          progress();
+        }),
       client.get('/v1/team', teamListSchema, signal).finally(() => {
         done++;
         progress();

@@ -124,21 +124,35 @@ function usersScanner(users: User[], onBytes?: (bytes: Buffer) => boolean) {
 }
 
 /**
- * The tag of the per-user digests this reader takes (`UserEntries`): a digest of the salt, so
- * whatever ends older list digests (the version, what the sample user gives) ends them too.
+ * The tag of the per-user digests this reader takes with `key` (`UserEntries`): a digest of the
+ * salt and the key, so whatever ends older list digests (the version, what the sample user gives)
+ * ends them too, and so does another key.
  */
-export function userEntriesTag(version: number = USER_LIST_READER_VERSION): string {
-  return hash('sha256', `entries\n${userListSalt(version)}`, 'base64url').slice(0, 16);
+export function userEntriesTag(key: Buffer, version: number = USER_LIST_READER_VERSION): string {
+  const text = `entries\n${userListSalt(version)}\n${key.toString('hex')}`;
+  return hash('sha256', text, 'base64url').slice(0, 16);
 }
 
-/** The digest of one user's own bytes: 96 bits of SHA-256 (a changed user hidden by a match would need a second preimage). */
-function entryDigest(bytes: Buffer): string {
-  return hash('sha256', bytes, 'base64url').slice(0, 16);
+/**
+ * The digest of one user's own bytes, keyed: SHA-256 of the database's secret key and the bytes,
+ * 96 bits of it. Unkeyed, someone editing their own profile could search offline for two versions
+ * whose digests collide (~2^48 hashes for 96 bits) and make the second look like the first; with a
+ * key they cannot compute a digest at all, and a match by chance is a 2^-96 event.
+ */
+function entryDigest(key: Buffer, bytes: Buffer): string {
+  return hash('sha256', Buffer.concat([key, bytes]), 'base64url').slice(0, 16);
+}
+
+/** A digest of users' keys in order (`UserEntries.keys`). */
+export function userKeysDigest(keys: readonly string[]): string {
+  return hash('sha256', JSON.stringify(keys), 'base64url').slice(0, 16);
 }
 
 /** The stored digests of the recorded users' bytes as a lookup (digest → place among their keys), or null if unusable. */
 function entryPlaces(entries: UserEntries, recorded: RecordedUsers): Map<string, number> | null {
   if (entries.digests.length !== recorded.keys.length) return null;
+  // Taken of other users (never expected: both are a function of the same bytes): not used.
+  if (entries.keys !== userKeysDigest(recorded.keys)) return null;
   const places = new Map<string, number>();
   for (let i = 0; i < entries.digests.length; i++) places.set(entries.digests[i]!, i);
   // Two users with the same bytes cannot both be kept: such a row is not one this reader wrote.
@@ -311,7 +325,7 @@ function patchedFacts(
   while (o < own.length) takeParsed(own[o++]!);
   return {
     recorded: { keys, names, prints, verified, base, parsed: mine },
-    entries: { tag, digests: kept },
+    entries: { tag, keys: userKeysDigest(keys), digests: kept },
     otherSpellings,
   };
 }
@@ -327,20 +341,26 @@ function patchedFacts(
 export function streamUserList(
   known?: KnownUserList,
   version: number = USER_LIST_READER_VERSION,
+  entryKey?: Buffer,
 ): BodyStream<NormalisedUsers> {
   const users: User[] = [];
-  const tag = userEntriesTag(version);
-  // Each user's bytes' digest in list order, and where a recorded user's they are its place.
+  const tag = entryKey === undefined ? undefined : userEntriesTag(entryKey, version);
+  // Each user's bytes' digest in list order (with a key), and where a recorded user's they are its place.
   const digests: string[] = [];
   const hits: number[] = [];
   let places: Map<string, number> | null = null;
-  const scanner = usersScanner(users, (bytes) => {
-    const digest = entryDigest(bytes);
-    const place = places?.get(digest) ?? -1;
-    digests.push(digest);
-    hits.push(place);
-    return place >= 0;
-  });
+  const scanner = usersScanner(
+    users,
+    entryKey === undefined
+      ? undefined
+      : (bytes) => {
+          const digest = entryDigest(entryKey, bytes);
+          const place = places?.get(digest) ?? -1;
+          digests.push(digest);
+          hits.push(place);
+          return place >= 0;
+        },
+  );
   const hasher = userListHasher(version);
   // The client keeps every chunk until the end anyway: holding them here costs no copy.
   const kept: Buffer[] = [];
@@ -357,7 +377,7 @@ export function streamUserList(
         if (digest === known.digest) {
           const recorded = known.load();
           if (recorded !== null) return lazyUsers(kept, digest, recorded);
-        } else if (known.printUser !== undefined) {
+        } else if (known.printUser !== undefined && tag !== undefined) {
           // Other bytes: those of each user that are a recorded user's are not parsed (a patched list).
           const entries = known.entries?.() ?? null;
           const recorded = entries?.tag === tag ? known.load() : null;
@@ -368,15 +388,23 @@ export function streamUserList(
         if (base === null) kept.length = 0;
       }
       if (!scanner.end()) return null;
-      if (base !== null && known?.printUser !== undefined) {
+      if (base !== null && known?.printUser !== undefined && tag !== undefined) {
         const patched = patchedFacts(base, hits, digests, users, known.printUser, tag);
         return lazyUsers(kept, digest, patched.recorded, patched);
       }
       const read = keyUsers(users);
+      if (tag === undefined) {
+        describeUserList(read, { digest, recorded: null });
+        return read;
+      }
       // Each kept user's bytes' digest, in key order: the next poll's patched list reads them.
       const digestOf = new Map<User, string>();
       for (let u = 0; u < users.length; u++) digestOf.set(users[u]!, digests[u]!);
-      const entries = { tag, digests: read.users.map((u) => digestOf.get(u)!) };
+      const entries = {
+        tag,
+        keys: userKeysDigest(read.users.map((u) => usernameKey(u.username))),
+        digests: read.users.map((u) => digestOf.get(u)!),
+      };
       describeUserList(read, { digest, recorded: null, entries });
       return read;
     },
@@ -390,9 +418,10 @@ export function streamUserList(
 export function userListReaderOf(
   known?: KnownUserList,
   version: number = USER_LIST_READER_VERSION,
+  entryKey?: Buffer,
 ): FastSchema<NormalisedUsers> {
   return {
-    stream: () => streamUserList(known, version),
+    stream: () => streamUserList(known, version, entryKey),
     fast: readUserListFast,
     schema: userListNormalised,
   };

@@ -21,6 +21,9 @@ import { streamUserList, userEntriesTag } from '../../../src/victorops/user-list
 import { userListChunks } from '../../helpers/user-list-chunks.js';
 
 const printUser = (u: User) => userFingerprintText(u);
+/** The database's key for its users' bytes' digests (store/user-list-digest.ts): any 16 bytes. */
+const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const eagerRead = () => streamUserList(undefined, undefined, KEY);
 
 /** Few usernames that collide by case, so duplicates, other spellings and respellings all occur. */
 const user = fc.record(
@@ -60,19 +63,18 @@ describe('the patched user list', () => {
   it('gives the eager read’s facts, other spellings and users for any edit of a recorded list (property)', () => {
     fc.assert(
       fc.property(list, list, fc.array(fc.nat(), { maxLength: 3 }), (before, after, cuts) => {
-        const old = read(streamUserList(), userListChunks(before, []));
+        const old = read(eagerRead(), userListChunks(before, []));
         const { recorded, entries } = recordedOf(old);
         // The new list: the old entries in another order, some kept as they were, plus new ones.
         const next = [...after.slice(0, 5), ...before.slice().reverse(), ...after.slice(5)];
         const chunks = userListChunks(next, cuts);
-        const eager = read(streamUserList(), chunks);
+        const eager = read(eagerRead(), chunks);
         const patched = read(
-          streamUserList({
-            digest: 'not these bytes',
-            load: () => recorded,
-            entries: () => entries,
-            printUser,
-          }),
+          streamUserList(
+            { digest: 'not these bytes', load: () => recorded, entries: () => entries, printUser },
+            undefined,
+            KEY,
+          ),
           chunks,
         );
         const facts = factsOfUserList(patched)?.recorded;
@@ -98,11 +100,15 @@ describe('the patched user list', () => {
 
   it('parses only the users whose bytes are not a recorded user’s', () => {
     const users = Array.from({ length: 50 }, (_, i) => ({ username: `u${i}`, email: `u${i}@x.io` }));
-    const old = read(streamUserList(), userListChunks(users, []));
+    const old = read(eagerRead(), userListChunks(users, []));
     const { recorded, entries } = recordedOf(old);
     const next = users.map((u, i) => (i === 7 ? { ...u, email: 'new@x.io' } : u));
     const patched = read(
-      streamUserList({ digest: 'other', load: () => recorded, entries: () => entries, printUser }),
+      streamUserList(
+        { digest: 'other', load: () => recorded, entries: () => entries, printUser },
+        undefined,
+        KEY,
+      ),
       userListChunks(next, [100, 900]),
     );
     const facts = factsOfUserList(patched)?.recorded;
@@ -111,21 +117,50 @@ describe('the patched user list', () => {
     expect(facts?.prints.get('u8')).toBe(recorded.prints.get('u8'));
   });
 
-  it('parses every user when the stored digests are another reader’s, or not of these users', () => {
+  it('parses every user when the stored digests are another reader’s or key’s, or not of these users', () => {
     const users = Array.from({ length: 5 }, (_, i) => ({ username: `u${i}` }));
-    const old = read(streamUserList(), userListChunks(users, []));
+    const old = read(eagerRead(), userListChunks(users, []));
     const { recorded, entries } = recordedOf(old);
-    for (const stored of [
-      { tag: `${entries.tag}x`, digests: entries.digests },
-      { tag: entries.tag, digests: entries.digests.slice(1) },
-      { tag: userEntriesTag(1), digests: entries.digests },
-    ]) {
+    const otherKey = Buffer.alloc(16, 7);
+    for (const [stored, key] of [
+      [{ ...entries, tag: `${entries.tag}x` }, KEY],
+      [{ ...entries, digests: entries.digests.slice(1) }, KEY],
+      [{ ...entries, keys: 'taken of other users' }, KEY],
+      [{ ...entries, tag: userEntriesTag(KEY, 1) }, KEY],
+      // Another database's key: its tag is another, and so would be every digest.
+      [entries, otherKey],
+    ] as const) {
       const read2 = read(
-        streamUserList({ digest: 'other', load: () => recorded, entries: () => stored, printUser }),
+        streamUserList(
+          { digest: 'other', load: () => recorded, entries: () => stored, printUser },
+          undefined,
+          key,
+        ),
         userListChunks(users, []),
       );
       expect(factsOfUserList(read2)?.recorded).toBeNull();
       expect(read2.users.map((u) => u.username)).toEqual(users.map((u) => u.username));
     }
+    // The same key and row: patched (the cases above fail for their own reason).
+    const same = read(
+      streamUserList(
+        { digest: 'other', load: () => recorded, entries: () => entries, printUser },
+        undefined,
+        KEY,
+      ),
+      userListChunks(users, []),
+    );
+    expect(factsOfUserList(same)?.recorded?.base).toBe(recorded);
+  });
+
+  it('takes no digests without a key (a fetch outside a poll), and a key’s digests are its own', () => {
+    const users = [{ username: 'ann' }, { username: 'bob' }];
+    expect(factsOfUserList(read(streamUserList(), userListChunks(users, [])))?.entries).toBeUndefined();
+    const mine = factsOfUserList(read(eagerRead(), userListChunks(users, [])))?.entries;
+    const theirs = factsOfUserList(
+      read(streamUserList(undefined, undefined, Buffer.alloc(16, 1)), userListChunks(users, [])),
+    )?.entries;
+    expect(mine?.digests).toHaveLength(2);
+    expect(theirs?.digests.some((d, i) => d === mine?.digests[i])).toBe(false);
   });
 });
