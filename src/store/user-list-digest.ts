@@ -24,9 +24,10 @@ import { latestRosterRunId } from './runs.js';
 
 const KEY = 'user_list_digest';
 /**
- * The digests of the recorded users' own bytes (`UserEntries`): `<list digest> <tag> <digests,
- * comma-separated, in key order>`, valid while the list digest it names is the known one (so a
- * failed run that keeps the digest keeps these too, and any run that ends the digest ends them).
+ * The digests of the recorded users' own bytes (`UserEntries`): `<list digest> <tag> <digest of
+ * the users' keys> <digests, comma-separated, in key order>`, valid while the list digest it names
+ * is the known one (so a failed run that keeps the digest keeps these too, and any run that ends
+ * the digest ends them).
  */
 const ENTRIES_KEY = 'user_list_entries';
 
