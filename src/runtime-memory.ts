@@ -70,7 +70,7 @@ export function preferSmallHeap(command: string | undefined): void {
  * the record step starts: the fetch's garbage (the bodies, the scan) is then gone before the
  * record step builds its own, instead of the old generation growing through both until V8's
  * incremental marking catches up. A 10% changed poll peaked at 117–137 MiB, over the 128 MiB goal
- * in half its runs, and at 112–114 with it, its CPU unchanged (docs/benchmarks.md, issue 21,
+ * in half its runs, and at 112–117 with it, its CPU unchanged (docs/benchmarks.md, issue 21,
  * forty-ninth part). The daemon keeps V8's own timing: its polls meet a warm heap.
  */
 export function collectBeforeRecording(): void {
