@@ -378,7 +378,12 @@ export function userKeysOf(roster: Roster): readonly string[] {
   return knownUsersOf.get(roster)?.recorded.keys ?? roster.users.map((u) => usernameKey(u.username));
 }
 
-/** Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. */
+/**
+ * Users already normalised (`normaliseUser`), keyed and sorted as `NormalisedUsers` says. A
+ * patched user list follows the same rule without the users it does not parse (`patchedFacts` in
+ * victorops/user-list-reader.ts): a change here is a change there, and
+ * test/unit/victorops/user-list-patched.test.ts holds the two equal.
+ */
 export function keyUsers(users: readonly User[]): NormalisedUsers {
   const byKey = new Map<string, User>();
   const otherSpellings: string[] = [];

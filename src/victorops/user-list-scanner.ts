@@ -2,7 +2,8 @@
  * Splits the bytes of a `GET /v1/user` body at its users as they arrive (issue 21): each user
  * object is handed to `onUser` as soon as its closing brace is read, parsed alone, so the poll
  * never holds the body's string and the whole JSON tree of 20,000 users at once (they set the
- * CLI poll's memory peak).
+ * CLI poll's memory peak). With a `UserBytesSink`, each user's bytes are shown to it first, and a
+ * user it knows by them is not parsed at all (the patched user list, user-list-reader.ts).
  *
  * It understands one shape, the one VictorOps sends (docs in the reference, the fixture
  * test/fixtures/victorops/v1-user.json): a top-level object whose `users` is an array of user
