@@ -158,13 +158,7 @@ export function currentRosterWithRecordedUsers(
   recorded: RecordedUsers,
   rest: Pick<Roster, 'teams' | 'memberships'>,
 ): Roster | null {
-  if (
-    !(
-      ascending(rest.teams, (a, b) => compareText(a.slug, b.slug)) &&
-      ascending(rest.memberships, compareMemberships)
-    )
-  )
-    return null;
+  if (!teamsAndMembershipsInOrder(rest)) return null;
   let read: NormalisedUsers | undefined;
   const list = usersReadOnDemand(() => {
     read ??= keyUsers(readCurrentUsers(store));
@@ -194,10 +188,15 @@ export function currentRosterWithUsersOf(
   from: Roster,
   rest: Pick<Roster, 'teams' | 'memberships'>,
 ): Roster | null {
-  return ascending(rest.teams, (a, b) => compareText(a.slug, b.slug)) &&
+  return teamsAndMembershipsInOrder(rest) ? withUsersOf(from, rest) : null;
+}
+
+/** Teams and memberships strictly in normalised order: a known list's roster checks no more. */
+function teamsAndMembershipsInOrder(rest: Pick<Roster, 'teams' | 'memberships'>): boolean {
+  return (
+    ascending(rest.teams, (a, b) => compareText(a.slug, b.slug)) &&
     ascending(rest.memberships, compareMemberships)
-    ? withUsersOf(from, rest)
-    : null;
+  );
 }
 
 const ascending = <T>(items: readonly T[], compare: (a: T, b: T) => number): boolean => {

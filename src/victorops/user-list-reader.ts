@@ -241,27 +241,29 @@ function patchedFacts(
   // Each recorded place's first entry, and each parsed key's first parsed entry.
   const firstAt = new Int32Array(base.keys.length).fill(-1);
   const ownFirst = new Map<string, number>();
+  // Per entry, its parsed user and that user's key (undefined for a recorded entry).
+  const userAt: (User | undefined)[] = [];
   const ownKey: (string | undefined)[] = [];
   for (let e = 0, p = 0; e < places.length; e++) {
     const place = places[e]!;
     if (place >= 0) {
       if (firstAt[place]! < 0) firstAt[place] = e;
+      userAt.push(undefined);
       ownKey.push(undefined);
       continue;
     }
     const user = parsed[p++]!;
     const key = user.username === '' ? undefined : usernameKey(user.username);
+    userAt.push(user);
     ownKey.push(key);
     if (key !== undefined && !ownFirst.has(key)) ownFirst.set(key, e);
   }
+  const parsedAt = (e: number) => userAt[e]!;
   // Where a parsed key is a recorded one too, the earlier entry is kept; the other is a duplicate.
   const spellingOf = (e: number): string => {
     const place = places[e]!;
     return place >= 0 ? spellingAt(place) : parsedAt(e).username;
   };
-  const parsedIndex = new Map<number, number>();
-  for (let e = 0, p = 0; e < places.length; e++) if (places[e]! < 0) parsedIndex.set(e, p++);
-  const parsedAt = (e: number) => parsed[parsedIndex.get(e)!]!;
   const keptOf = new Map<string, number>();
   for (const [key, e] of ownFirst) {
     const place = recordedPlace(base, key);

@@ -122,6 +122,16 @@ describe('the patched user list', () => {
     const old = read(eagerRead(), userListChunks(users, []));
     const { recorded, entries } = recordedOf(old);
     const otherKey = Buffer.alloc(16, 7);
+    // The same users' bytes again, the store offering `stored` and the poll holding `key`.
+    const readWith = (stored: UserEntries, key: Buffer) =>
+      read(
+        streamUserList(
+          { digest: 'other', load: () => recorded, entries: () => stored, printUser },
+          undefined,
+          key,
+        ),
+        userListChunks(users, []),
+      );
     for (const [stored, key] of [
       [{ ...entries, tag: `${entries.tag}x` }, KEY],
       [{ ...entries, digests: entries.digests.slice(1) }, KEY],
@@ -130,26 +140,12 @@ describe('the patched user list', () => {
       // Another database's key: its tag is another, and so would be every digest.
       [entries, otherKey],
     ] as const) {
-      const read2 = read(
-        streamUserList(
-          { digest: 'other', load: () => recorded, entries: () => stored, printUser },
-          undefined,
-          key,
-        ),
-        userListChunks(users, []),
-      );
+      const read2 = readWith(stored, key);
       expect(factsOfUserList(read2)?.recorded).toBeNull();
       expect(read2.users.map((u) => u.username)).toEqual(users.map((u) => u.username));
     }
     // The same key and row: patched (the cases above fail for their own reason).
-    const same = read(
-      streamUserList(
-        { digest: 'other', load: () => recorded, entries: () => entries, printUser },
-        undefined,
-        KEY,
-      ),
-      userListChunks(users, []),
-    );
+    const same = readWith(entries, KEY);
     expect(factsOfUserList(same)?.recorded?.base).toBe(recorded);
   });
 
